@@ -1,0 +1,135 @@
+//! The bad-review case (差评工单): where it came from and where it stands.
+//!
+//! The full state machine (transitions, guards and events) builds on these states.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a case came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum CaseSource {
+    /// A 不满意 / 非常不满意 rating.
+    BadReview,
+    /// A complaint through the 12345 hotline.
+    Hotline12345,
+    /// A supervisor's own observation (体验式办理, 监督员).
+    Supervision,
+}
+
+impl CaseSource {
+    pub const ALL: [CaseSource; 3] = [
+        CaseSource::BadReview,
+        CaseSource::Hotline12345,
+        CaseSource::Supervision,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseSource::BadReview => "bad_review",
+            CaseSource::Hotline12345 => "hotline_12345",
+            CaseSource::Supervision => "supervision",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CaseSource> {
+        CaseSource::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The lifecycle states of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum CaseState {
+    /// 待核实: created, waiting to be verified.
+    New,
+    /// 剔除待审批: verified as malicious or mistaken, exclusion waits for a second person.
+    ExclusionRequested,
+    /// 待处置: verified as genuine, to be resolved on the spot or assigned.
+    Verified,
+    /// 已交办: assigned to a department and handler, not yet accepted.
+    Assigned,
+    /// 整改中: accepted by the handler, rectification under way.
+    InRectification,
+    /// 延期审批中: an extension waits for approval; the deadline clock is paused.
+    ExtensionRequested,
+    /// 待回访: rectified or resolved on the spot, waiting for the return visit.
+    Rectified,
+    /// 已办结
+    Closed,
+    /// 已剔除: excluded from statistics as malicious or mistaken.
+    Excluded,
+}
+
+impl CaseState {
+    pub const ALL: [CaseState; 9] = [
+        CaseState::New,
+        CaseState::ExclusionRequested,
+        CaseState::Verified,
+        CaseState::Assigned,
+        CaseState::InRectification,
+        CaseState::ExtensionRequested,
+        CaseState::Rectified,
+        CaseState::Closed,
+        CaseState::Excluded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::New => "new",
+            CaseState::ExclusionRequested => "exclusion_requested",
+            CaseState::Verified => "verified",
+            CaseState::Assigned => "assigned",
+            CaseState::InRectification => "in_rectification",
+            CaseState::ExtensionRequested => "extension_requested",
+            CaseState::Rectified => "rectified",
+            CaseState::Closed => "closed",
+            CaseState::Excluded => "excluded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseState> {
+        CaseState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CaseState::New => "待核实",
+            CaseState::ExclusionRequested => "剔除待审批",
+            CaseState::Verified => "待处置",
+            CaseState::Assigned => "已交办",
+            CaseState::InRectification => "整改中",
+            CaseState::ExtensionRequested => "延期审批中",
+            CaseState::Rectified => "待回访",
+            CaseState::Closed => "已办结",
+            CaseState::Excluded => "已剔除",
+        }
+    }
+
+    /// Closed and excluded cases need no further work.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, CaseState::Closed | CaseState::Excluded)
+    }
+
+    /// Whether a rectification deadline runs in this state.
+    pub fn has_running_deadline(self) -> bool {
+        matches!(self, CaseState::Assigned | CaseState::InRectification)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_sources_round_trip_through_their_names() {
+        for s in CaseState::ALL {
+            assert_eq!(CaseState::parse(s.as_str()), Some(s));
+        }
+        for s in CaseSource::ALL {
+            assert_eq!(CaseSource::parse(s.as_str()), Some(s));
+        }
+        assert!(CaseState::Closed.is_terminal());
+        assert!(!CaseState::New.is_terminal());
+        assert!(!CaseState::ExtensionRequested.has_running_deadline());
+    }
+}

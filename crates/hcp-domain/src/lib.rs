@@ -1,0 +1,14 @@
+//! The domain of government-service "好差评" supervision as pure Rust.
+//!
+//! Nothing here performs I/O or reads a clock: time is always a parameter. The server applies these
+//! rules as the authority; the desktop client uses the same code to project pending offline actions.
+
+pub mod case;
+pub mod level;
+pub mod org;
+pub mod role;
+
+pub use case::{CaseSource, CaseState};
+pub use level::{Channel, Level, LevelCodeError};
+pub use org::{OrgKind, ScopePath};
+pub use role::Role;

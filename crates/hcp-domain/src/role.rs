@@ -1,0 +1,86 @@
+//! The roles the central server knows.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum Role {
+    /// 大厅负责人 / 政务客服: verifies, resolves on the spot, assigns.
+    HallManager,
+    /// 督查人员: watches deadlines, escalates, prints notices, publishes rankings.
+    Supervisor,
+    /// 纪检监察联络员: reviews cases, records accountability decisions.
+    DisciplineLiaison,
+    /// 承办人: rectifies assigned cases.
+    DepartmentHandler,
+    /// 窗口工作人员: the rated staff member, who may appeal.
+    StaffMember,
+    /// 系统管理员: reference data and users.
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::HallManager,
+        Role::Supervisor,
+        Role::DisciplineLiaison,
+        Role::DepartmentHandler,
+        Role::StaffMember,
+        Role::Administrator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::HallManager => "hall_manager",
+            Role::Supervisor => "supervisor",
+            Role::DisciplineLiaison => "discipline_liaison",
+            Role::DepartmentHandler => "department_handler",
+            Role::StaffMember => "staff_member",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::HallManager => "大厅负责人",
+            Role::Supervisor => "督查人员",
+            Role::DisciplineLiaison => "纪检监察联络员",
+            Role::DepartmentHandler => "承办人",
+            Role::StaffMember => "窗口工作人员",
+            Role::Administrator => "系统管理员",
+        }
+    }
+
+    /// Whether the role may see evaluators' identities (after giving a reason, which is logged).
+    pub fn may_reveal_evaluator(self) -> bool {
+        matches!(
+            self,
+            Role::HallManager | Role::Supervisor | Role::DisciplineLiaison
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn staff_and_handlers_never_see_evaluators() {
+        assert!(!Role::StaffMember.may_reveal_evaluator());
+        assert!(!Role::DepartmentHandler.may_reveal_evaluator());
+        assert!(Role::Supervisor.may_reveal_evaluator());
+    }
+}

@@ -1,0 +1,352 @@
+//! Wire types shared by `hcp-server` and the client crates.
+//!
+//! Everything here is a plain data carrier: JSON on the REST API and the sync stream. Levels,
+//! states and roles are named explicitly (`very_dissatisfied`, `in_rectification`, …); business
+//! rules live in `hcp-domain`.
+
+use hcp_domain::{CaseSource, CaseState, Level, OrgKind, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The API version prefix every REST path starts with.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Every error response body: a stable machine code and a human message (Chinese).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable snake_case code that clients switch on, e.g. `auth_failed`, `unauthorized`.
+    pub code: String,
+    /// A message for people, in Simplified Chinese.
+    pub message: String,
+}
+
+/// Error codes the server returns and clients act on.
+pub mod codes {
+    /// Wrong user name or password.
+    pub const AUTH_FAILED: &str = "auth_failed";
+    /// Missing, unknown, revoked or expired bearer token.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// The request is malformed or fails validation.
+    pub const INVALID_INPUT: &str = "invalid_input";
+    /// The resource does not exist or is outside the caller's jurisdiction.
+    pub const NOT_FOUND: &str = "not_found";
+    /// The server failed; details are in its log, never in the response.
+    pub const INTERNAL: &str = "internal";
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// A stable id of the client installation, recorded in the audit log.
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for the `Authorization` header.
+    pub token: String,
+    /// RFC 3339 expiry time of the token.
+    pub expires_at: String,
+    pub user: UserInfo,
+}
+
+/// The signed-in user and their jurisdiction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserInfo {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    #[schema(value_type = String, example = "hall_manager")]
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// Materialised path of the user's unit, e.g. `/1/4/17/`: the user sees this unit and below.
+    pub scope_path: String,
+}
+
+/// An organisation unit (city, district, town, hall, department, window).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OrgUnitRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    #[schema(value_type = String, example = "hall")]
+    pub kind: OrgKind,
+    pub name: String,
+    /// Administrative division code (行政区划代码) or internal unit code.
+    pub code: String,
+    pub path: String,
+}
+
+/// A staff member (工作人员) working at a hall window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffRow {
+    pub id: i64,
+    /// The hall the staff member works in.
+    pub unit_id: i64,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub name: String,
+    pub employee_no: String,
+    pub unit_path: String,
+}
+
+/// A rating as clients see it. The evaluator's identity is never sent in bulk: only a masked form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RatingRow {
+    pub id: i64,
+    /// The system the rating came from (e.g. `cq-ykb`, `hall-device`).
+    pub source: String,
+    /// 办件编号
+    pub service_record_no: String,
+    /// 1 for the first rating, 2 for a second rating (追评).
+    pub rating_count: i64,
+    /// The hall where the service was delivered.
+    pub unit_id: i64,
+    pub unit_path: String,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub item_code: String,
+    pub item_name: String,
+    /// 1–8
+    pub channel: u8,
+    #[schema(value_type = String, example = "dissatisfied")]
+    pub level: Level,
+    /// Content codes (评价内容代码), the first digit being the level.
+    pub content_codes: Vec<u16>,
+    pub comment: String,
+    /// Masked evaluator, e.g. `张*` / `138****5678`.
+    pub evaluator_masked: String,
+    pub real_name: bool,
+    /// RFC 3339
+    pub rated_at: String,
+}
+
+/// A bad-review case (差评工单).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CaseRow {
+    pub id: i64,
+    /// e.g. `CP-2026-000123`
+    pub case_no: String,
+    #[schema(value_type = String, example = "bad_review")]
+    pub source: CaseSource,
+    pub rating_id: Option<i64>,
+    pub unit_id: i64,
+    pub unit_path: String,
+    pub department_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    #[schema(value_type = Option<String>, example = "very_dissatisfied")]
+    pub level: Option<Level>,
+    pub channel: Option<u8>,
+    pub item_name: Option<String>,
+    pub summary: String,
+    #[schema(value_type = String, example = "assigned")]
+    pub state: CaseState,
+    /// 0 first line, 1 coordination office, 2 government inspection, 3 accountability.
+    pub escalation_level: u8,
+    pub handler_user_id: Option<i64>,
+    /// RFC 3339
+    pub created_at: String,
+    /// YYYY-MM-DD, the rectification deadline when one runs.
+    pub deadline: Option<String>,
+    pub version: i64,
+    /// RFC 3339
+    pub updated_at: String,
+}
+
+/// One event in a case's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CaseEventRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub unit_path: String,
+    /// e.g. `created`, `verified`, `assigned`
+    pub kind: String,
+    pub actor_user_id: Option<i64>,
+    pub actor_name: String,
+    /// RFC 3339
+    pub at: String,
+    /// Event details as JSON.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// A replicated row of any entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "entity", content = "row", rename_all = "snake_case")]
+pub enum EntityRow {
+    OrgUnit(OrgUnitRow),
+    Staff(StaffRow),
+    Rating(RatingRow),
+    Case(CaseRow),
+    CaseEvent(CaseEventRow),
+}
+
+impl EntityRow {
+    pub fn entity(&self) -> Entity {
+        match self {
+            EntityRow::OrgUnit(_) => Entity::OrgUnit,
+            EntityRow::Staff(_) => Entity::Staff,
+            EntityRow::Rating(_) => Entity::Rating,
+            EntityRow::Case(_) => Entity::Case,
+            EntityRow::CaseEvent(_) => Entity::CaseEvent,
+        }
+    }
+}
+
+/// The replicated entities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    OrgUnit,
+    Staff,
+    Rating,
+    Case,
+    CaseEvent,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 5] = [
+        Entity::OrgUnit,
+        Entity::Staff,
+        Entity::Rating,
+        Entity::Case,
+        Entity::CaseEvent,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::OrgUnit => "org_unit",
+            Entity::Staff => "staff",
+            Entity::Rating => "rating",
+            Entity::Case => "case",
+            Entity::CaseEvent => "case_event",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// Row counts per entity, in snapshot trailers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Counts {
+    pub org_unit: u64,
+    pub staff: u64,
+    pub rating: u64,
+    pub case: u64,
+    pub case_event: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, e: Entity, n: u64) {
+        match e {
+            Entity::OrgUnit => self.org_unit += n,
+            Entity::Staff => self.staff += n,
+            Entity::Rating => self.rating += n,
+            Entity::Case => self.case += n,
+            Entity::CaseEvent => self.case_event += n,
+        }
+    }
+    pub fn total(&self) -> u64 {
+        self.org_unit + self.staff + self.rating + self.case + self.case_event
+    }
+}
+
+/// One line of the NDJSON snapshot stream (`GET /api/v1/sync/snapshot`).
+///
+/// The stream starts with a `begin` line, carries one `row` line per row, and ends with an `end`
+/// line holding the cursor to pull from next and the count of rows sent per entity. A stream
+/// without its `end` line was cut off and must not be trusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "t", rename_all = "snake_case")]
+// Nearly every line is a `Row`, so boxing it would cost an allocation per row for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotLine {
+    Begin {
+        scope_path: String,
+        /// Expected rows per entity, for progress bars.
+        expected: Counts,
+    },
+    Row {
+        #[serde(flatten)]
+        row: EntityRow,
+    },
+    End {
+        cursor: i64,
+        counts: Counts,
+    },
+}
+
+/// What happened to a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Upsert,
+    Delete,
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Change {
+    /// Position in the change feed; strictly increasing.
+    pub seq: i64,
+    pub op: ChangeOp,
+    pub entity: Entity,
+    pub entity_id: i64,
+    /// The row's current state for upserts; absent for deletes.
+    pub row: Option<EntityRow>,
+}
+
+/// `GET /api/v1/sync/pull?after=N&limit=M`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// The cursor to send as `after` next time (covers skipped out-of-scope changes too).
+    pub cursor: i64,
+    /// True when more changes wait after `cursor`.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_lines_are_tagged_flat_json() {
+        let line = SnapshotLine::Row {
+            row: EntityRow::OrgUnit(OrgUnitRow {
+                id: 3,
+                parent_id: Some(1),
+                kind: OrgKind::Hall,
+                name: "岳塘区政务服务中心".into(),
+                code: "430304".into(),
+                path: "/1/3/".into(),
+            }),
+        };
+        let json = serde_json::to_string(&line).expect("serialize");
+        assert!(json.starts_with(r#"{"t":"row","entity":"org_unit","row":{"id":3"#), "{json}");
+        let back: SnapshotLine = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, line);
+        let end = SnapshotLine::End { cursor: 42, counts: Counts::default() };
+        let json = serde_json::to_string(&end).expect("serialize");
+        assert!(json.starts_with(r#"{"t":"end","cursor":42"#), "{json}");
+    }
+
+    #[test]
+    fn counts_add_up() {
+        let mut c = Counts::default();
+        for e in Entity::ALL {
+            c.add(e, 2);
+            assert_eq!(Entity::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(c.total(), 10);
+    }
+}

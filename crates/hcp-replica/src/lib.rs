@@ -1,0 +1,234 @@
+//! The desktop client's replica of its jurisdiction: an SQLCipher-encrypted SQLite file.
+//!
+//! Mirrored rows are written only by the sync engine (snapshot and change feed); screens read them
+//! through the query functions here. The file is encrypted at rest with a random 256-bit key that
+//! the caller keeps in the OS keyring; a wrong or lost key surfaces as [`ReplicaError::BadKey`] so
+//! the caller can discard the file and bootstrap afresh.
+
+pub mod query;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+
+use hcp_protocol::{Change, ChangeOp, Counts, Entity, EntityRow};
+use rusqlite::{Connection, ErrorCode, Transaction};
+
+pub use query::{CaseListItem, CasePage, CaseQuery};
+use tables::{case_events, cases, meta, org_units, ratings, staff};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    /// The key does not open the file (or the file is not a database at all).
+    #[error("本地数据文件无法用当前密钥打开")]
+    BadKey,
+    #[error("本地数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("快照数据不完整：{0}")]
+    CountMismatch(String),
+    #[error("本地数据损坏：{0}")]
+    Corrupt(String),
+    #[error("无法访问本地数据文件 {path}：{source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub type Result<T> = std::result::Result<T, ReplicaError>;
+
+/// A 256-bit replica encryption key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReplicaKey([u8; 32]);
+
+impl ReplicaKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> ReplicaKey {
+        ReplicaKey(bytes)
+    }
+    /// Parses the hex form kept in the keyring.
+    pub fn from_hex(s: &str) -> Option<ReplicaKey> {
+        let v = hex::decode(s.trim()).ok()?;
+        let arr: [u8; 32] = v.try_into().ok()?;
+        Some(ReplicaKey(arr))
+    }
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl std::fmt::Debug for ReplicaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplicaKey(…)")
+    }
+}
+
+/// Migrations in order; `PRAGMA user_version` records how many ran. One entry per table module.
+const MIGRATIONS: &[&str] = &[meta::DDL, org_units::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL];
+
+pub struct Replica {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Replica {
+    /// Opens or creates the encrypted replica at `path`.
+    pub fn open(path: &Path, key: &ReplicaKey) -> Result<Replica> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| ReplicaError::Io { path: dir.to_owned(), source })?;
+        }
+        let mut conn = Connection::open(path)?;
+        // The key must be the first statement on the connection. Hex is safe to inline.
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+                return Err(ReplicaError::BadKey)
+            }
+            Err(e) => return Err(e.into()),
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        migrate(&mut conn)?;
+        Ok(Replica { conn, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read access for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The change-feed cursor this replica has applied up to (None before the first bootstrap).
+    pub fn cursor(&self) -> Result<Option<i64>> {
+        Ok(meta::get(&self.conn, meta::CURSOR)?.and_then(|v| v.parse().ok()))
+    }
+
+    /// The scope the replica holds (the user's unit path) once bootstrapped.
+    pub fn scope(&self) -> Result<Option<String>> {
+        meta::get(&self.conn, meta::SCOPE)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        meta::get(&self.conn, key)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        meta::set(&self.conn, key, value)
+    }
+
+    /// Starts replacing the whole replica with a snapshot. Nothing is visible until
+    /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
+    pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
+        let tx = self.conn.transaction()?;
+        for t in ["case_events", "cases", "ratings", "staff", "org_units"] {
+            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        meta::delete(&tx, meta::CURSOR)?;
+        meta::set(&tx, meta::SCOPE, scope)?;
+        Ok(Bootstrap { tx, counts: Counts::default() })
+    }
+
+    /// Applies one page of the change feed and advances the cursor in the same transaction.
+    pub fn apply_changes(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for c in changes {
+            match (c.op, &c.row) {
+                (ChangeOp::Upsert, Some(row)) => upsert(&tx, row)?,
+                (ChangeOp::Upsert, None) => {
+                    return Err(ReplicaError::Corrupt(format!("change {} has no row", c.seq)));
+                }
+                (ChangeOp::Delete, _) => delete(&tx, c.entity, c.entity_id)?,
+            }
+        }
+        meta::set(&tx, meta::CURSOR, &cursor.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rows held per entity.
+    pub fn counts(&self) -> Result<Counts> {
+        let mut c = Counts::default();
+        for e in Entity::ALL {
+            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {}", table(e)), [], |r| r.get(0))?;
+            c.add(e, n as u64);
+        }
+        Ok(c)
+    }
+
+    /// The inbox query.
+    pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        query::list_cases(&self.conn, q)
+    }
+}
+
+fn table(e: Entity) -> &'static str {
+    match e {
+        Entity::OrgUnit => "org_units",
+        Entity::Staff => "staff",
+        Entity::Rating => "ratings",
+        Entity::Case => "cases",
+        Entity::CaseEvent => "case_events",
+    }
+}
+
+fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
+    match row {
+        EntityRow::OrgUnit(r) => org_units::upsert(tx, r),
+        EntityRow::Staff(r) => staff::upsert(tx, r),
+        EntityRow::Rating(r) => ratings::upsert(tx, r),
+        EntityRow::Case(r) => cases::upsert(tx, r),
+        EntityRow::CaseEvent(r) => case_events::upsert(tx, r),
+    }
+}
+
+fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
+    tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table(e)))?.execute([id])?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tx = conn.transaction()?;
+    for (i, ddl) in MIGRATIONS.iter().enumerate() {
+        let v = i as i64 + 1;
+        if v > have {
+            tx.execute_batch(ddl)?;
+            tx.pragma_update(None, "user_version", v)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A snapshot being written: rows go in through prepared statements inside one transaction.
+pub struct Bootstrap<'a> {
+    tx: Transaction<'a>,
+    counts: Counts,
+}
+
+impl Bootstrap<'_> {
+    pub fn insert(&mut self, row: &EntityRow) -> Result<()> {
+        upsert(&self.tx, row)?;
+        self.counts.add(row.entity(), 1);
+        Ok(())
+    }
+
+    /// Rows inserted so far.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Checks the rows received against the snapshot's trailer, then commits with the cursor.
+    pub fn finish(self, cursor: i64, expected: &Counts, now: &str) -> Result<()> {
+        if &self.counts != expected {
+            return Err(ReplicaError::CountMismatch(format!("收到 {:?}，应为 {:?}", self.counts, expected)));
+        }
+        meta::set(&self.tx, meta::CURSOR, &cursor.to_string())?;
+        meta::set(&self.tx, meta::BOOTSTRAPPED_AT, now)?;
+        self.tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+//! Screen queries over the replica.
+
+use hcp_domain::{CaseSource, CaseState, Level};
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::{ReplicaError, Result};
+
+/// The inbox filters. Every field narrows the list; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CaseQuery {
+    pub state: Option<CaseState>,
+    pub level: Option<Level>,
+    pub source: Option<CaseSource>,
+    /// Matches the case number, the service item and the summary.
+    pub search: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One inbox row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CaseListItem {
+    pub id: i64,
+    pub case_no: String,
+    pub source: CaseSource,
+    pub state: CaseState,
+    pub level: Option<Level>,
+    pub channel: Option<u8>,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub department_name: Option<String>,
+    pub item_name: Option<String>,
+    pub summary: String,
+    pub created_at: String,
+    pub deadline: Option<String>,
+    pub staff_name: Option<String>,
+}
+
+/// A page of the inbox and the total count of the query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CasePage {
+    pub total: u32,
+    pub items: Vec<CaseListItem>,
+}
+
+/// The most rows one page returns.
+pub const MAX_PAGE: u32 = 500;
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut bind = |sql: &str, v: String, clauses: &mut Vec<String>| {
+        args.push(Value::Text(v));
+        clauses.push(sql.replace('#', &format!("?{}", args.len())));
+    };
+    if let Some(s) = q.state {
+        bind("c.state = #", s.as_str().to_owned(), &mut clauses);
+    }
+    if let Some(l) = q.level {
+        bind("c.level = #", l.as_str().to_owned(), &mut clauses);
+    }
+    if let Some(s) = q.source {
+        bind("c.source = #", s.as_str().to_owned(), &mut clauses);
+    }
+    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        bind(
+            "(c.case_no LIKE # ESCAPE '\\' OR c.item_name LIKE # ESCAPE '\\' OR c.summary LIKE # ESCAPE '\\')",
+            format!("%{}%", escape_like(text)),
+            &mut clauses,
+        );
+    }
+    let sql_where = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM cases c{sql_where}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let limit = q.limit.clamp(1, MAX_PAGE);
+    let sql = format!(
+        "SELECT c.id, c.case_no, c.source, c.state, c.level, c.channel, c.unit_id, coalesce(u.name, ''), d.name,
+                c.item_name, c.summary, c.created_at, c.deadline, s.name
+           FROM cases c
+           LEFT JOIN org_units u ON u.id = c.unit_id
+           LEFT JOIN org_units d ON d.id = c.department_id
+           LEFT JOIN staff s ON s.id = c.staff_id
+           {sql_where}
+          ORDER BY c.created_at DESC, c.id DESC
+          LIMIT {limit} OFFSET {offset}",
+        offset = q.offset
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    let mut items = Vec::new();
+    while let Some(r) = rows.next()? {
+        let source: String = r.get(2)?;
+        let state: String = r.get(3)?;
+        let level: Option<String> = r.get(4)?;
+        items.push(CaseListItem {
+            id: r.get(0)?,
+            case_no: r.get(1)?,
+            source: CaseSource::parse(&source).ok_or_else(|| ReplicaError::Corrupt(format!("cases.source = {source}")))?,
+            state: CaseState::parse(&state).ok_or_else(|| ReplicaError::Corrupt(format!("cases.state = {state}")))?,
+            level: level
+                .map(|l| Level::parse(&l).map_err(|_| ReplicaError::Corrupt(format!("cases.level = {l}"))))
+                .transpose()?,
+            channel: r.get(5)?,
+            unit_id: r.get(6)?,
+            unit_name: r.get(7)?,
+            department_name: r.get(8)?,
+            item_name: r.get(9)?,
+            summary: r.get(10)?,
+            created_at: r.get(11)?,
+            deadline: r.get(12)?,
+            staff_name: r.get(13)?,
+        });
+    }
+    Ok(CasePage { total: total as u32, items })
+}

@@ -1,0 +1,62 @@
+//! `cases`: the jurisdiction's bad-review cases as the server last reported them.
+
+use hcp_protocol::CaseRow;
+use rusqlite::{params, Connection};
+
+use crate::Result;
+
+pub const DDL: &str = "
+CREATE TABLE cases (
+    id               INTEGER PRIMARY KEY,
+    case_no          TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    rating_id        INTEGER,
+    unit_id          INTEGER NOT NULL,
+    unit_path        TEXT NOT NULL,
+    department_id    INTEGER,
+    staff_id         INTEGER,
+    level            TEXT,
+    channel          INTEGER,
+    item_name        TEXT,
+    summary          TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    escalation_level INTEGER NOT NULL,
+    handler_user_id  INTEGER,
+    created_at       TEXT NOT NULL,
+    deadline         TEXT,
+    version          INTEGER NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+CREATE INDEX cases_created ON cases(created_at DESC);
+CREATE INDEX cases_state_created ON cases(state, created_at DESC);
+";
+
+pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO cases (id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level,
+            channel, item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?
+    .execute(params![
+        c.id,
+        c.case_no,
+        c.source.as_str(),
+        c.rating_id,
+        c.unit_id,
+        c.unit_path,
+        c.department_id,
+        c.staff_id,
+        c.level.map(|l| l.as_str()),
+        c.channel,
+        c.item_name,
+        c.summary,
+        c.state.as_str(),
+        c.escalation_level,
+        c.handler_user_id,
+        c.created_at,
+        c.deadline,
+        c.version,
+        c.updated_at,
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! One module per replica table: its DDL beside its writes.
+
+pub mod case_events;
+pub mod cases;
+pub mod meta;
+pub mod org_units;
+pub mod ratings;
+pub mod staff;

@@ -1,0 +1,132 @@
+use hcp_domain::{CaseSource, CaseState, Level, OrgKind};
+use hcp_protocol::{CaseRow, Change, ChangeOp, Counts, Entity, EntityRow, OrgUnitRow};
+
+use super::*;
+
+fn key(b: u8) -> ReplicaKey {
+    ReplicaKey::from_bytes([b; 32])
+}
+
+fn unit(id: i64, name: &str, path: &str) -> EntityRow {
+    EntityRow::OrgUnit(OrgUnitRow { id, parent_id: None, kind: OrgKind::Hall, name: name.into(), code: format!("U{id}"), path: path.into() })
+}
+
+fn case(id: i64, no: &str, state: CaseState, level: Level, summary: &str, created: &str) -> CaseRow {
+    CaseRow {
+        id,
+        case_no: no.into(),
+        source: CaseSource::BadReview,
+        rating_id: None,
+        unit_id: 2,
+        unit_path: "/1/2/".into(),
+        department_id: None,
+        staff_id: None,
+        level: Some(level),
+        channel: Some(4),
+        item_name: Some("居民身份证换领".into()),
+        summary: summary.into(),
+        state,
+        escalation_level: 0,
+        handler_user_id: None,
+        created_at: created.into(),
+        deadline: None,
+        version: 1,
+        updated_at: created.into(),
+    }
+}
+
+fn seeded(dir: &std::path::Path) -> Replica {
+    let mut r = Replica::open(&dir.join("r.db"), &key(7)).expect("open");
+    let mut b = r.begin_bootstrap("/1/2/").expect("begin");
+    b.insert(&unit(2, "东湖区政务服务中心", "/1/2/")).expect("unit");
+    b.insert(&EntityRow::Case(case(10, "CP-2026-000010", CaseState::New, Level::Dissatisfied, "排队太久", "2026-11-20T09:00:00+08:00")))
+        .expect("case");
+    b.insert(&EntityRow::Case(case(11, "CP-2026-000011", CaseState::Closed, Level::VeryDissatisfied, "100%_不满意 <img src=x onerror=alert(1)>", "2026-11-21T09:00:00+08:00")))
+        .expect("case");
+    let expected = Counts { org_unit: 1, case: 2, ..Counts::default() };
+    b.finish(41, &expected, "2026-11-21T10:00:00Z").expect("finish");
+    r
+}
+
+#[test]
+fn the_file_is_encrypted_and_a_wrong_key_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(seeded(dir.path()));
+    let raw = std::fs::read(dir.path().join("r.db")).expect("read");
+    assert!(!raw.starts_with(b"SQLite format 3"), "the replica must not be a plain SQLite file");
+    assert!(!raw.windows("排队太久".len()).any(|w| w == "排队太久".as_bytes()));
+    match Replica::open(&dir.path().join("r.db"), &key(8)) {
+        Err(ReplicaError::BadKey) => {}
+        Err(e) => panic!("expected BadKey, got {e}"),
+        Ok(_) => panic!("a wrong key must not open the replica"),
+    }
+    let r = Replica::open(&dir.path().join("r.db"), &key(7)).expect("right key");
+    assert_eq!(r.cursor().expect("cursor"), Some(41));
+}
+
+#[test]
+fn a_snapshot_with_missing_rows_is_rolled_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(1)).expect("open");
+    let mut b = r.begin_bootstrap("/1/").expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    let claimed = Counts { org_unit: 2, ..Counts::default() };
+    assert!(matches!(b.finish(5, &claimed, "now"), Err(ReplicaError::CountMismatch(_))));
+    assert_eq!(r.counts().expect("counts").total(), 0);
+    assert_eq!(r.cursor().expect("cursor"), None);
+}
+
+#[test]
+fn changes_apply_with_their_cursor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = seeded(dir.path());
+    let mut updated = case(10, "CP-2026-000010", CaseState::Assigned, Level::Dissatisfied, "排队太久", "2026-11-20T09:00:00+08:00");
+    updated.version = 2;
+    let changes = vec![
+        Change { seq: 42, op: ChangeOp::Upsert, entity: Entity::Case, entity_id: 10, row: Some(EntityRow::Case(updated)) },
+        Change { seq: 43, op: ChangeOp::Delete, entity: Entity::Case, entity_id: 11, row: None },
+    ];
+    r.apply_changes(&changes, 43).expect("apply");
+    assert_eq!(r.cursor().expect("cursor"), Some(43));
+    let page = r.list_cases(&CaseQuery { limit: 50, ..CaseQuery::default() }).expect("list");
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].state, CaseState::Assigned);
+    let bad = vec![Change { seq: 44, op: ChangeOp::Upsert, entity: Entity::Case, entity_id: 12, row: None }];
+    assert!(matches!(r.apply_changes(&bad, 44), Err(ReplicaError::Corrupt(_))));
+    assert_eq!(r.cursor().expect("cursor"), Some(43), "a failed page must not move the cursor");
+}
+
+#[test]
+fn the_inbox_filters_searches_and_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = seeded(dir.path());
+    let all = r.list_cases(&CaseQuery { limit: 50, ..CaseQuery::default() }).expect("all");
+    assert_eq!(all.total, 2);
+    assert_eq!(all.items[0].case_no, "CP-2026-000011", "newest first");
+    assert_eq!(all.items[0].unit_name, "东湖区政务服务中心");
+    assert!(all.items[0].summary.contains("<img src=x onerror=alert(1)>"), "text is kept verbatim");
+
+    let open = r.list_cases(&CaseQuery { state: Some(CaseState::New), limit: 50, ..CaseQuery::default() }).expect("new");
+    assert_eq!(open.total, 1);
+    let very = r.list_cases(&CaseQuery { level: Some(Level::VeryDissatisfied), limit: 50, ..CaseQuery::default() }).expect("level");
+    assert_eq!(very.items.len(), 1);
+    // `%` and `_` are matched literally, not as wildcards.
+    let pct = r.list_cases(&CaseQuery { search: Some("100%_".into()), limit: 50, ..CaseQuery::default() }).expect("pct");
+    assert_eq!(pct.total, 1);
+    let none = r.list_cases(&CaseQuery { search: Some("%".into()), state: Some(CaseState::New), limit: 50, ..CaseQuery::default() }).expect("none");
+    assert_eq!(none.total, 0);
+    let by_no = r.list_cases(&CaseQuery { search: Some("000010".into()), limit: 50, ..CaseQuery::default() }).expect("no");
+    assert_eq!(by_no.total, 1);
+    let page2 = r.list_cases(&CaseQuery { offset: 1, limit: 1, ..CaseQuery::default() }).expect("page");
+    assert_eq!((page2.total, page2.items.len()), (2, 1));
+    assert_eq!(page2.items[0].case_no, "CP-2026-000010");
+}
+
+#[test]
+fn keys_round_trip_through_hex() {
+    let k = key(0xab);
+    assert_eq!(ReplicaKey::from_hex(&k.to_hex()), Some(k.clone()));
+    assert_eq!(ReplicaKey::from_hex("zz"), None);
+    assert_eq!(ReplicaKey::from_hex("abcd"), None);
+    assert_eq!(format!("{k:?}"), "ReplicaKey(…)");
+}

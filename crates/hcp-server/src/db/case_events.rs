@@ -1,0 +1,62 @@
+//! `case_events`: the append-only timeline of every case.
+
+use hcp_protocol::CaseEventRow;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::DbResult;
+
+pub const DDL: &str = "
+CREATE TABLE case_events (
+    id            INTEGER PRIMARY KEY,
+    case_id       INTEGER NOT NULL REFERENCES cases(id),
+    unit_path     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    actor_user_id INTEGER REFERENCES users(id),
+    actor_name    TEXT NOT NULL,
+    at            TEXT NOT NULL,
+    data          TEXT NOT NULL
+);
+CREATE INDEX case_events_case ON case_events(case_id);
+CREATE INDEX case_events_path ON case_events(unit_path);
+";
+
+const COLS: &str = "id, case_id, unit_path, kind, actor_user_id, actor_name, at, data";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseEventRow> {
+    let data: String = r.get(7)?;
+    Ok(CaseEventRow {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        unit_path: r.get(2)?,
+        kind: r.get(3)?,
+        actor_user_id: r.get(4)?,
+        actor_name: r.get(5)?,
+        at: r.get(6)?,
+        data: serde_json::from_str(&data)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+    })
+}
+
+pub fn insert(conn: &Connection, e: &CaseEventRow) -> DbResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO case_events (case_id, unit_path, kind, actor_user_id, actor_name, at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![e.case_id, e.unit_path, e.kind, e.actor_user_id, e.actor_name, e.at, e.data.to_string()])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> DbResult<Option<CaseEventRow>> {
+    Ok(conn.query_row(&format!("SELECT {COLS} FROM case_events WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(CaseEventRow) -> DbResult<()>) -> DbResult<()> {
+    super::changes::scan(
+        conn,
+        &format!("SELECT {COLS} FROM case_events WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
+        scope,
+        upper,
+        from_row,
+        f,
+    )
+}

@@ -1,0 +1,113 @@
+//! `cases`: bad-review cases (差评工单), the aggregate the case commands act on.
+
+use hcp_domain::{CaseSource, CaseState, Level};
+use hcp_protocol::CaseRow;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{parse_col, DbResult};
+
+pub const DDL: &str = "
+CREATE TABLE cases (
+    id               INTEGER PRIMARY KEY,
+    case_no          TEXT NOT NULL UNIQUE,
+    source           TEXT NOT NULL,
+    rating_id        INTEGER REFERENCES ratings(id),
+    unit_id          INTEGER NOT NULL REFERENCES org_units(id),
+    unit_path        TEXT NOT NULL,
+    department_id    INTEGER REFERENCES org_units(id),
+    staff_id         INTEGER REFERENCES staff(id),
+    level            TEXT,
+    channel          INTEGER,
+    item_name        TEXT,
+    summary          TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    escalation_level INTEGER NOT NULL DEFAULT 0,
+    handler_user_id  INTEGER REFERENCES users(id),
+    created_at       TEXT NOT NULL,
+    deadline         TEXT,
+    version          INTEGER NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+CREATE INDEX cases_path ON cases(unit_path);
+";
+
+const COLS: &str = "id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
+    item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at";
+
+fn conv<E: std::error::Error + Send + Sync + 'static>(col: usize) -> impl Fn(E) -> rusqlite::Error {
+    move |e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
+    let source: String = r.get(2)?;
+    let level: Option<String> = r.get(8)?;
+    let state: String = r.get(12)?;
+    Ok(CaseRow {
+        id: r.get(0)?,
+        case_no: r.get(1)?,
+        source: parse_col(&source, "cases.source", CaseSource::parse).map_err(conv(2))?,
+        rating_id: r.get(3)?,
+        unit_id: r.get(4)?,
+        unit_path: r.get(5)?,
+        department_id: r.get(6)?,
+        staff_id: r.get(7)?,
+        level: level
+            .map(|l| parse_col(&l, "cases.level", |s| Level::parse(s).ok()))
+            .transpose()
+            .map_err(conv(8))?,
+        channel: r.get(9)?,
+        item_name: r.get(10)?,
+        summary: r.get(11)?,
+        state: parse_col(&state, "cases.state", CaseState::parse).map_err(conv(12))?,
+        escalation_level: r.get(13)?,
+        handler_user_id: r.get(14)?,
+        created_at: r.get(15)?,
+        deadline: r.get(16)?,
+        version: r.get(17)?,
+        updated_at: r.get(18)?,
+    })
+}
+
+pub fn insert(conn: &Connection, c: &CaseRow) -> DbResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO cases (case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
+            item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        c.case_no,
+        c.source.as_str(),
+        c.rating_id,
+        c.unit_id,
+        c.unit_path,
+        c.department_id,
+        c.staff_id,
+        c.level.map(|l| l.as_str()),
+        c.channel,
+        c.item_name,
+        c.summary,
+        c.state.as_str(),
+        c.escalation_level,
+        c.handler_user_id,
+        c.created_at,
+        c.deadline,
+        c.version,
+        c.updated_at,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> DbResult<Option<CaseRow>> {
+    Ok(conn.query_row(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(CaseRow) -> DbResult<()>) -> DbResult<()> {
+    super::changes::scan(
+        conn,
+        &format!("SELECT {COLS} FROM cases WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
+        scope,
+        upper,
+        from_row,
+        f,
+    )
+}

@@ -1,0 +1,92 @@
+//! `org_units`: the organisation tree with materialised paths.
+
+use hcp_domain::OrgKind;
+use hcp_protocol::OrgUnitRow;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{parse_col, DbResult};
+
+pub const DDL: &str = "
+CREATE TABLE org_units (
+    id        INTEGER PRIMARY KEY,
+    parent_id INTEGER REFERENCES org_units(id),
+    kind      TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    code      TEXT NOT NULL,
+    path      TEXT NOT NULL UNIQUE
+);
+CREATE INDEX org_units_parent ON org_units(parent_id);
+";
+
+const COLS: &str = "id, parent_id, kind, name, code, path";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<(OrgUnitRow, String)> {
+    let kind: String = r.get(2)?;
+    Ok((
+        OrgUnitRow {
+            id: r.get(0)?,
+            parent_id: r.get(1)?,
+            kind: OrgKind::City,
+            name: r.get(3)?,
+            code: r.get(4)?,
+            path: r.get(5)?,
+        },
+        kind,
+    ))
+}
+
+fn finish((mut row, kind): (OrgUnitRow, String)) -> DbResult<OrgUnitRow> {
+    row.kind = parse_col(&kind, "org_units.kind", OrgKind::parse)?;
+    Ok(row)
+}
+
+/// Inserts a unit; its path is computed from the parent's.
+pub fn insert(conn: &Connection, parent: Option<&OrgUnitRow>, kind: OrgKind, name: &str, code: &str) -> DbResult<OrgUnitRow> {
+    conn.execute(
+        "INSERT INTO org_units (parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, '')",
+        params![parent.map(|p| p.id), kind.as_str(), name, code],
+    )?;
+    let id = conn.last_insert_rowid();
+    let path = match parent {
+        Some(p) => format!("{}{id}/", p.path),
+        None => format!("/{id}/"),
+    };
+    conn.execute("UPDATE org_units SET path = ?1 WHERE id = ?2", params![path, id])?;
+    Ok(OrgUnitRow { id, parent_id: parent.map(|p| p.id), kind, name: name.to_owned(), code: code.to_owned(), path })
+}
+
+pub fn get(conn: &Connection, id: i64) -> DbResult<Option<OrgUnitRow>> {
+    let row = conn
+        .query_row(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row)
+        .optional()?;
+    row.map(finish).transpose()
+}
+
+/// Units in scope (the scope unit and below) plus the scope unit's ancestors, root first.
+pub fn in_scope(conn: &Connection, scope: &str, upper: &str, mut f: impl FnMut(OrgUnitRow) -> DbResult<()>) -> DbResult<()> {
+    let ancestors: Vec<i64> = scope.split('/').filter_map(|s| s.parse().ok()).collect();
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"))?;
+    for id in &ancestors[..ancestors.len().saturating_sub(1)] {
+        if let Some(r) = stmt.query_row([id], from_row).optional()? {
+            f(finish(r)?)?;
+        }
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path"
+    ))?;
+    let mut rows = stmt.query(params![scope, upper])?;
+    while let Some(r) = rows.next()? {
+        f(finish(from_row(r)?)?)?;
+    }
+    Ok(())
+}
+
+pub fn count_in_scope(conn: &Connection, scope: &str, upper: &str) -> DbResult<u64> {
+    let below: i64 = conn.query_row(
+        "SELECT count(*) FROM org_units WHERE path >= ?1 AND path < ?2",
+        params![scope, upper],
+        |r| r.get(0),
+    )?;
+    let ancestors = scope.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
+    Ok(below as u64 + ancestors as u64)
+}

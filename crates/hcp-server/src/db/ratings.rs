@@ -1,0 +1,123 @@
+//! `ratings`: every evaluation received, never edited. The evaluator's identity columns are
+//! personal data: they stay on the server and are never part of the snapshot or the change feed.
+
+use hcp_domain::Level;
+use hcp_protocol::RatingRow;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{parse_col, DbResult};
+
+pub const DDL: &str = "
+CREATE TABLE ratings (
+    id                INTEGER PRIMARY KEY,
+    source            TEXT NOT NULL,
+    service_record_no TEXT NOT NULL,
+    rating_count      INTEGER NOT NULL,
+    unit_id           INTEGER NOT NULL REFERENCES org_units(id),
+    unit_path         TEXT NOT NULL,
+    department_id     INTEGER REFERENCES org_units(id),
+    window_id         INTEGER REFERENCES org_units(id),
+    staff_id          INTEGER REFERENCES staff(id),
+    item_code         TEXT NOT NULL,
+    item_name         TEXT NOT NULL,
+    channel           INTEGER NOT NULL,
+    level             TEXT NOT NULL,
+    content_codes     TEXT NOT NULL,
+    comment           TEXT NOT NULL,
+    evaluator_masked  TEXT NOT NULL,
+    evaluator_name    TEXT,
+    evaluator_phone   TEXT,
+    evaluator_cert    TEXT,
+    real_name         INTEGER NOT NULL,
+    rated_at          TEXT NOT NULL,
+    received_at       TEXT NOT NULL,
+    UNIQUE (source, service_record_no, rating_count)
+);
+CREATE INDEX ratings_path ON ratings(unit_path);
+";
+
+/// The evaluator's identity: personal data kept on the server only.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluator {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub cert: Option<String>,
+}
+
+const COLS: &str = "id, source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
+    staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked, real_name, rated_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<RatingRow> {
+    let level: String = r.get(12)?;
+    let codes: String = r.get(13)?;
+    Ok(RatingRow {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        service_record_no: r.get(2)?,
+        rating_count: r.get(3)?,
+        unit_id: r.get(4)?,
+        unit_path: r.get(5)?,
+        department_id: r.get(6)?,
+        window_id: r.get(7)?,
+        staff_id: r.get(8)?,
+        item_code: r.get(9)?,
+        item_name: r.get(10)?,
+        channel: r.get(11)?,
+        level: parse_col(&level, "ratings.level", |s| Level::parse(s).ok())
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e)))?,
+        content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
+        comment: r.get(14)?,
+        evaluator_masked: r.get(15)?,
+        real_name: r.get(16)?,
+        rated_at: r.get(17)?,
+    })
+}
+
+pub fn insert(conn: &Connection, r: &RatingRow, who: &Evaluator, received_at: &str) -> DbResult<i64> {
+    let codes: Vec<String> = r.content_codes.iter().map(|c| c.to_string()).collect();
+    conn.prepare_cached(
+        "INSERT INTO ratings (source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
+            staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
+            evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+    )?
+    .execute(params![
+        r.source,
+        r.service_record_no,
+        r.rating_count,
+        r.unit_id,
+        r.unit_path,
+        r.department_id,
+        r.window_id,
+        r.staff_id,
+        r.item_code,
+        r.item_name,
+        r.channel,
+        r.level.as_str(),
+        codes.join(","),
+        r.comment,
+        r.evaluator_masked,
+        who.name,
+        who.phone,
+        who.cert,
+        r.real_name,
+        r.rated_at,
+        received_at,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> DbResult<Option<RatingRow>> {
+    Ok(conn.query_row(&format!("SELECT {COLS} FROM ratings WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(RatingRow) -> DbResult<()>) -> DbResult<()> {
+    super::changes::scan(
+        conn,
+        &format!("SELECT {COLS} FROM ratings WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
+        scope,
+        upper,
+        from_row,
+        f,
+    )
+}

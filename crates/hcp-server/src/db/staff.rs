@@ -1,0 +1,50 @@
+//! `staff`: the people who serve at the windows and are rated.
+
+use hcp_protocol::StaffRow;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::DbResult;
+
+pub const DDL: &str = "
+CREATE TABLE staff (
+    id            INTEGER PRIMARY KEY,
+    unit_id       INTEGER NOT NULL REFERENCES org_units(id),
+    department_id INTEGER REFERENCES org_units(id),
+    window_id     INTEGER REFERENCES org_units(id),
+    name          TEXT NOT NULL,
+    employee_no   TEXT NOT NULL UNIQUE,
+    unit_path     TEXT NOT NULL
+);
+CREATE INDEX staff_path ON staff(unit_path);
+";
+
+const COLS: &str = "id, unit_id, department_id, window_id, name, employee_no, unit_path";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
+    Ok(StaffRow {
+        id: r.get(0)?,
+        unit_id: r.get(1)?,
+        department_id: r.get(2)?,
+        window_id: r.get(3)?,
+        name: r.get(4)?,
+        employee_no: r.get(5)?,
+        unit_path: r.get(6)?,
+    })
+}
+
+pub fn insert(conn: &Connection, s: &StaffRow) -> DbResult<i64> {
+    conn.execute(
+        "INSERT INTO staff (unit_id, department_id, window_id, name, employee_no, unit_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![s.unit_id, s.department_id, s.window_id, s.name, s.employee_no, s.unit_path],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> DbResult<Option<StaffRow>> {
+    Ok(conn.query_row(&format!("SELECT {COLS} FROM staff WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(StaffRow) -> DbResult<()>) -> DbResult<()> {
+    super::changes::scan(conn, &format!("SELECT {COLS} FROM staff WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"), scope, upper, from_row, f)
+}

@@ -1,0 +1,44 @@
+//! `tokens`: bearer tokens, stored only as SHA-256 hashes so a database leak reveals no session.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::DbResult;
+
+pub const DDL: &str = "
+CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    client_id  TEXT,
+    issued_at  TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE INDEX tokens_user ON tokens(user_id);
+";
+
+pub fn insert(conn: &Connection, hash: &str, user_id: i64, client_id: Option<&str>, issued_at: &str, expires_at: &str) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO tokens (token_hash, user_id, client_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![hash, user_id, client_id, issued_at, expires_at],
+    )?;
+    Ok(())
+}
+
+/// The user id of a live token: not revoked and not expired at `now` (RFC 3339, UTC).
+pub fn live_user(conn: &Connection, hash: &str, now: &str) -> DbResult<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT user_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            params![hash, now],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn revoke(conn: &Connection, hash: &str, now: &str) -> DbResult<bool> {
+    let n = conn.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+        params![hash, now],
+    )?;
+    Ok(n > 0)
+}

@@ -1,0 +1,92 @@
+//! `users`: accounts with argon2 password hashes, a role and a home unit (their jurisdiction).
+
+use hcp_domain::Role;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{parse_col, DbResult};
+
+pub const DDL: &str = "
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    unit_id       INTEGER NOT NULL REFERENCES org_units(id),
+    active        INTEGER NOT NULL DEFAULT 1,
+    created_at    TEXT NOT NULL
+);
+";
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub scope_path: String,
+    pub active: bool,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub unit_id: i64,
+    pub created_at: &'a str,
+}
+
+pub fn insert(conn: &Connection, u: &NewUser<'_>) -> DbResult<i64> {
+    conn.execute(
+        "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![u.username, u.display_name, u.password_hash, u.role.as_str(), u.unit_id, u.created_at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.unit_id,
+        o.name, o.path, u.active
+   FROM users u JOIN org_units o ON o.id = u.unit_id";
+
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, String)> {
+    Ok((
+        User {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            display_name: r.get(2)?,
+            password_hash: r.get(3)?,
+            role: Role::Administrator,
+            unit_id: r.get(5)?,
+            unit_name: r.get(6)?,
+            scope_path: r.get(7)?,
+            active: r.get(8)?,
+        },
+        r.get(4)?,
+    ))
+}
+
+fn finish(found: Option<(User, String)>) -> DbResult<Option<User>> {
+    found
+        .map(|(mut u, role)| {
+            u.role = parse_col(&role, "users.role", Role::parse)?;
+            Ok(u)
+        })
+        .transpose()
+}
+
+pub fn by_username(conn: &Connection, username: &str) -> DbResult<Option<User>> {
+    finish(conn.query_row(&format!("{SELECT} WHERE u.username = ?1"), [username], read).optional()?)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> DbResult<Option<User>> {
+    finish(conn.query_row(&format!("{SELECT} WHERE u.id = ?1"), [id], read).optional()?)
+}
+
+pub fn count(conn: &Connection) -> DbResult<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+}

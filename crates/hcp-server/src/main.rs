@@ -1,0 +1,83 @@
+//! `hcp-server`: serve the central API, or seed a database.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "hcp-server", version, about = "Haochaping central REST API (好差评督办中心服务)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST API.
+    Serve {
+        /// sqlite://PATH (embedded default) or postgres://…
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        /// Address to listen on.
+        #[arg(long, env = "HCP_LISTEN", default_value = "127.0.0.1:8787")]
+        listen: String,
+    },
+    /// Fill an empty database with synthetic data.
+    Seed {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        #[arg(long, value_enum, default_value_t = Profile::Demo)]
+        profile: Profile,
+        /// Number of ratings to generate.
+        #[arg(long)]
+        evaluations: Option<usize>,
+        /// Random seed: the same seed and date give the same data.
+        #[arg(long, default_value_t = 20_261_121)]
+        seed: u64,
+        /// The last day of the data (YYYY-MM-DD, Beijing time); today by default.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// Do nothing (successfully) when the database already holds data.
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Profile {
+    /// A demo city: 3 districts, 9 halls, users of every role, a few thousand ratings.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("HCP_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { database, listen } => {
+            let db = hcp_server::open_database(&database)?;
+            let server = hcp_server::spawn(hcp_server::AppState::new(db), &listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(url = %server.url(), "hcp-server listening");
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            tracing::info!("shutting down");
+            server.stop().await;
+        }
+        Command::Seed { database, profile: Profile::Demo, evaluations, seed, today, if_empty } => {
+            let db = hcp_server::open_database(&database)?;
+            let has_data = db.read(|c| hcp_server::db::users::count(c)).await? > 0;
+            if has_data && if_empty {
+                tracing::info!("database already seeded; nothing to do");
+                return Ok(());
+            }
+            let today = today.unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
+            let opts = hcp_server::seed::SeedOptions { evaluations: evaluations.unwrap_or(4_000), seed, today };
+            let report = tokio::task::spawn_blocking(move || hcp_server::seed::seed_demo(&db, &opts)).await??;
+            tracing::info!(?report, "demo data seeded");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Haochaping central API (好差评督办中心接口)", description = "Ratings, bad-review cases and sync for the 好差评 supervision client."),
+    paths(
+        routes::health::healthz,
+        routes::health::openapi,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::sync::snapshot,
+        routes::sync::pull,
+    ),
+    components(schemas(
+        hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
+        hcp_protocol::SnapshotLine, hcp_protocol::EntityRow, hcp_protocol::Counts, hcp_protocol::PullResponse,
+        hcp_protocol::Change, hcp_protocol::ChangeOp, hcp_protocol::Entity, hcp_protocol::OrgUnitRow,
+        hcp_protocol::StaffRow, hcp_protocol::RatingRow, hcp_protocol::CaseRow, hcp_protocol::CaseEventRow,
+        hcp_protocol::Health,
+    )),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,95 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use hcp_protocol::{codes, ErrorBody, LoginRequest, LoginResponse, UserInfo};
+
+use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
+use crate::db::{tokens, users};
+use crate::error::{ApiResult, AppError};
+use crate::AppState;
+
+pub(crate) fn user_info(u: &users::User) -> UserInfo {
+    UserInfo {
+        id: u.id,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role,
+        unit_id: u.unit_id,
+        unit_name: u.unit_name.clone(),
+        scope_path: u.scope_path.clone(),
+    }
+}
+
+/// A fixed hash to verify against when the user does not exist, so timing does not reveal
+/// which user names are valid.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
+}
+
+/// Signs in with a user name and password and returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(username = %req.username))]
+pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    let username = req.username.trim().to_owned();
+    if username.is_empty() || req.password.is_empty() {
+        return Err(AppError::invalid("请输入用户名和密码"));
+    }
+    if username.len() > 64 || req.password.len() > 256 {
+        return Err(AppError::invalid("用户名或密码过长"));
+    }
+    let found = {
+        let u = username.clone();
+        state.db.read(move |c| users::by_username(c, &u)).await?
+    };
+    let password = req.password;
+    let (user, ok) = tokio::task::spawn_blocking(move || {
+        let ok = match &found {
+            Some(u) if u.active => verify_password(&password, &u.password_hash),
+            _ => {
+                verify_password(&password, dummy_hash());
+                false
+            }
+        };
+        (found, ok)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let user = match (user, ok) {
+        (Some(u), true) => u,
+        _ => {
+            tracing::info!("login failed");
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误"));
+        }
+    };
+    let token = new_token();
+    let now = state.clock.now();
+    let ttl = chrono::Duration::from_std(state.config.token_ttl).map_err(AppError::internal)?;
+    let issued = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let expires = (now + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let hash = token_hash(&token);
+    let (uid, client, iss, exp) = (user.id, req.client_id.clone(), issued.clone(), expires.clone());
+    state
+        .db
+        .write(move |c| tokens::insert(c, &hash, uid, client.as_deref(), &iss, &exp))
+        .await?;
+    tracing::info!(user_id = user.id, "login succeeded");
+    Ok(Json(LoginResponse { token, expires_at: expires, user: user_info(&user) }))
+}
+
+/// Revokes the caller's token.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, who: AuthUser) -> ApiResult<StatusCode> {
+    let now = state.clock.now_rfc3339();
+    state.db.write(move |c| tokens::revoke(c, &who.token_hash, &now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user and their jurisdiction.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
+pub async fn me(who: AuthUser) -> Json<UserInfo> {
+    Json(user_info(&who.user))
+}

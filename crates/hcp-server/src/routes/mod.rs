@@ -1,0 +1,21 @@
+//! HTTP routes.
+
+pub mod auth;
+pub mod health;
+pub mod sync;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/openapi.json", get(health::openapi))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/sync/snapshot", get(sync::snapshot))
+        .route("/api/v1/sync/pull", get(sync::pull))
+}

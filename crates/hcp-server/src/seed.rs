@@ -1,0 +1,533 @@
+//! Synthetic data: `hcp-server seed --profile demo` builds a demo city with districts, halls,
+//! departments, windows, staff, users of every role, ratings from every channel and bad-review
+//! cases in every state. Deterministic for a given `--seed` and `--today`.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use hcp_domain::{CaseSource, CaseState, Level, OrgKind, Role};
+use hcp_protocol::{CaseEventRow, CaseRow, ChangeOp, Entity, OrgUnitRow, RatingRow, StaffRow};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rusqlite::Connection;
+
+use crate::auth::hash_password;
+use crate::db::{case_events, cases, changes, org_units, ratings, staff, users, Db, DbError, DbResult};
+
+/// The password of every demo account (printed in the README).
+pub const DEMO_PASSWORD: &str = "Hcp@2026";
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub evaluations: usize,
+    pub seed: u64,
+    /// The date the data leads up to (Beijing time).
+    pub today: NaiveDate,
+}
+
+/// What a seed run produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub org_units: usize,
+    pub staff: usize,
+    pub users: usize,
+    pub ratings: usize,
+    pub cases: usize,
+    pub case_events: usize,
+}
+
+/// A demo account: user name, display name, role, and the unit it belongs to.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub unit: &'static str,
+}
+
+/// Every demo account. `unit` names a unit created by the demo profile.
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { username: "admin", display_name: "系统管理员", role: Role::Administrator, unit: "江城市" },
+    DemoAccount { username: "city.supervisor", display_name: "周督查", role: Role::Supervisor, unit: "江城市" },
+    DemoAccount { username: "donghu.manager", display_name: "王主任", role: Role::HallManager, unit: "东湖区政务服务中心" },
+    DemoAccount { username: "donghu.supervisor", display_name: "李科长", role: Role::Supervisor, unit: "东湖区" },
+    DemoAccount { username: "donghu.liaison", display_name: "赵联络员", role: Role::DisciplineLiaison, unit: "东湖区" },
+    DemoAccount { username: "donghu.handler", display_name: "陈承办", role: Role::DepartmentHandler, unit: "东湖区市场监督管理局窗口" },
+    DemoAccount { username: "donghu.staff", display_name: "刘敏", role: Role::StaffMember, unit: "东湖区政务服务中心" },
+    DemoAccount { username: "xishan.manager", display_name: "孙主任", role: Role::HallManager, unit: "西山区政务服务中心" },
+    DemoAccount { username: "xishan.supervisor", display_name: "吴科长", role: Role::Supervisor, unit: "西山区" },
+    DemoAccount { username: "gaoxin.manager", display_name: "郑主任", role: Role::HallManager, unit: "高新区政务服务中心" },
+];
+
+struct Dept {
+    name: &'static str,
+    items: &'static [(&'static str, &'static str)],
+}
+
+const DEPTS: &[Dept] = &[
+    Dept { name: "市场监督管理局窗口", items: &[("MS-0101", "个体工商户设立登记"), ("MS-0102", "企业开办一件事"), ("MS-0103", "食品经营许可")] },
+    Dept { name: "人力资源和社会保障局窗口", items: &[("RS-0201", "社会保障卡补换"), ("RS-0202", "失业保险金申领"), ("RS-0203", "就业创业证申领")] },
+    Dept { name: "公安分局户政窗口", items: &[("GA-0301", "居民身份证换领"), ("GA-0302", "户口迁移登记")] },
+    Dept { name: "不动产登记中心窗口", items: &[("BD-0401", "不动产转移登记"), ("BD-0402", "不动产抵押登记")] },
+    Dept { name: "税务局窗口", items: &[("SW-0501", "增值税发票领用"), ("SW-0502", "个人所得税汇算咨询")] },
+    Dept { name: "医疗保障局窗口", items: &[("YB-0601", "城乡居民医保参保登记"), ("YB-0602", "异地就医备案")] },
+];
+
+const TOWN_ITEMS: &[(&str, &str)] = &[("JD-0701", "居住证办理"), ("JD-0702", "老年人优待证办理"), ("JD-0703", "城乡居民医保参保登记")];
+
+const SURNAMES: &[&str] = &["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"];
+const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "海燕"];
+
+const GOOD_COMMENTS: &[&str] = &["", "", "", "办事效率高，工作人员很耐心", "一次就办好了，点赞", "窗口服务热情周到", "材料一次告知清楚，不用来回跑", "环境整洁，引导清晰"];
+
+/// Bad-review texts with their content codes (national direction: the first digit is the level,
+/// 1 = 非常不满意, 2 = 不满意).
+const BAD_COMMENTS: &[(&str, u16)] = &[
+    ("窗口工作人员态度冷淡，问了两遍才回答", 4),
+    ("材料清单没有一次性告知，前后跑了三趟", 2),
+    ("排队等了两个多小时，只开了一个窗口", 6),
+    ("系统故障无法办理，也没有任何说明", 5),
+    ("超过承诺时限还没有办结，打电话也没人回复", 3),
+    ("网上申报后还要求到现场再交一遍纸质材料", 2),
+    ("工作人员中途离岗，窗口长时间无人", 6),
+    ("政策解释前后不一致，不同窗口说法不同", 1),
+    ("办事指南与实际要求不符", 1),
+    ("预约了也要重新排队取号", 6),
+];
+
+const HOTLINE_TEXTS: &[&str] = &[
+    "市民来电反映：在区政务服务中心办理社保卡补换，被告知需回户籍地办理，与网上指南不符",
+    "市民来电反映：不动产登记窗口要求提供已取消的证明材料",
+    "企业来电反映：企业开办一件事办理超过承诺时限",
+    "市民来电反映：便民服务中心工作日下午提前下班",
+];
+
+const SUPERVISION_TEXTS: &[&str] = &[
+    "督查发现：体验式办理中，窗口未执行一次性告知制度",
+    "督查发现：自助终端长期故障未报修",
+    "督查发现：窗口工作人员未佩戴工作牌",
+];
+
+/// Beijing time (UTC+8), the zone every hall works in.
+fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+}
+
+fn rfc3339(t: NaiveDateTime) -> String {
+    match beijing().from_local_datetime(&t).single() {
+        Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        None => t.format("%Y-%m-%dT%H:%M:%S+08:00").to_string(),
+    }
+}
+
+/// Working days after `from` (weekends skipped; the statutory calendar refines this).
+fn add_working_days(from: NaiveDate, n: u32) -> NaiveDate {
+    let mut d = from;
+    let mut left = n;
+    while left > 0 {
+        d += Duration::days(1);
+        if d.weekday().number_from_monday() <= 5 {
+            left -= 1;
+        }
+    }
+    d
+}
+
+fn working_days_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    let mut n = 0;
+    let mut d = a;
+    while d < b {
+        d += Duration::days(1);
+        if d.weekday().number_from_monday() <= 5 {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A window and the (id, name) of the staff serving at it.
+type Window = (OrgUnitRow, Vec<(i64, String)>);
+/// A service item: (code, name).
+type Item = (&'static str, &'static str);
+
+struct Hall {
+    unit: OrgUnitRow,
+    /// (department, its items, its windows); town halls have one entry without a department.
+    depts: Vec<(Option<OrgUnitRow>, Vec<Item>, Vec<Window>)>,
+    weight: u32,
+}
+
+struct Seeder<'a> {
+    conn: &'a Connection,
+    rng: StdRng,
+    at: String,
+    report: SeedReport,
+    staff_no: usize,
+    units: Vec<OrgUnitRow>,
+}
+
+impl Seeder<'_> {
+    fn unit(&mut self, parent: Option<&OrgUnitRow>, kind: OrgKind, name: &str, code: &str) -> DbResult<OrgUnitRow> {
+        let u = org_units::insert(self.conn, parent, kind, name, code)?;
+        changes::record(self.conn, Entity::OrgUnit, u.id, &u.path, ChangeOp::Upsert, &self.at)?;
+        self.report.org_units += 1;
+        self.units.push(u.clone());
+        Ok(u)
+    }
+
+    fn person_name(&mut self) -> String {
+        let s = SURNAMES.choose(&mut self.rng).copied().unwrap_or("张");
+        let g = GIVEN.choose(&mut self.rng).copied().unwrap_or("伟");
+        format!("{s}{g}")
+    }
+
+    fn staff_for(&mut self, hall: &OrgUnitRow, dept: Option<&OrgUnitRow>, window: &OrgUnitRow) -> DbResult<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            self.staff_no += 1;
+            let name = self.person_name();
+            let row = StaffRow {
+                id: 0,
+                unit_id: hall.id,
+                department_id: dept.map(|d| d.id),
+                window_id: Some(window.id),
+                name: name.clone(),
+                employee_no: format!("GH{:05}", self.staff_no),
+                unit_path: window.path.clone(),
+            };
+            let id = staff::insert(self.conn, &row)?;
+            changes::record(self.conn, Entity::Staff, id, &row.unit_path, ChangeOp::Upsert, &self.at)?;
+            self.report.staff += 1;
+            out.push((id, name));
+        }
+        Ok(out)
+    }
+
+    fn district_hall(&mut self, district: &OrgUnitRow, short: &str, code: &str) -> DbResult<Hall> {
+        let hall = self.unit(Some(district), OrgKind::Hall, &format!("{short}政务服务中心"), &format!("{code}-H"))?;
+        let mut depts = Vec::new();
+        for (i, d) in DEPTS.iter().enumerate() {
+            let dept = self.unit(Some(&hall), OrgKind::Department, &format!("{short}{}", d.name), &format!("{code}-D{:02}", i + 1))?;
+            let mut windows = Vec::new();
+            for w in 0..2 {
+                let n = i * 2 + w + 1;
+                let window = self.unit(Some(&dept), OrgKind::Window, &format!("{n}号窗口"), &format!("{code}-W{n:02}"))?;
+                let people = self.staff_for(&hall, Some(&dept), &window)?;
+                windows.push((window, people));
+            }
+            depts.push((Some(dept), d.items.to_vec(), windows));
+        }
+        Ok(Hall { unit: hall, depts, weight: 10 })
+    }
+
+    fn town_hall(&mut self, town: &OrgUnitRow, code: &str) -> DbResult<Hall> {
+        let hall = self.unit(Some(town), OrgKind::Hall, &format!("{}便民服务中心", town.name), &format!("{code}-H"))?;
+        let mut windows = Vec::new();
+        for n in 1..=2 {
+            let window = self.unit(Some(&hall), OrgKind::Window, &format!("{n}号窗口"), &format!("{code}-W{n:02}"))?;
+            let people = self.staff_for(&hall, None, &window)?;
+            windows.push((window, people));
+        }
+        Ok(Hall { unit: hall, depts: vec![(None, TOWN_ITEMS.to_vec(), windows)], weight: 2 })
+    }
+}
+
+/// Seeds the demo city into an empty database. Refuses to touch a database that has users.
+pub fn seed_demo(db: &Db, opts: &SeedOptions) -> Result<SeedReport, DbError> {
+    let hashed = hash_password(DEMO_PASSWORD).map_err(|e| DbError::Config(format!("hash: {e}")))?;
+    let opts = opts.clone();
+    db.write_blocking(move |conn| {
+        if users::count(conn)? > 0 {
+            return Err(DbError::Config("the database already holds data; seed only an empty database".into()));
+        }
+        let tx = conn.transaction()?;
+        let report = seed_into(&tx, &opts, &hashed)?;
+        tx.commit()?;
+        Ok(report)
+    })
+}
+
+fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbResult<SeedReport> {
+    let now = NaiveDateTime::new(opts.today, NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
+    let mut s = Seeder { conn, rng: StdRng::seed_from_u64(opts.seed), at: rfc3339(now), report: SeedReport::default(), staff_no: 0, units: Vec::new() };
+
+    let city = s.unit(None, OrgKind::City, "江城市", "439900")?;
+    let mut halls = Vec::new();
+    let districts = [("东湖区", "439901", OrgKind::District, ["东湖街道", "湖滨街道"]), ("西山区", "439902", OrgKind::District, ["西山街道", "青石镇"]), ("高新区", "439971", OrgKind::Park, ["创新街道", "科苑街道"])];
+    for (name, code, kind, towns) in districts {
+        let d = s.unit(Some(&city), kind, name, code)?;
+        let hall = s.district_hall(&d, name, code)?;
+        halls.push(hall);
+        for (i, t) in towns.iter().enumerate() {
+            let tcode = format!("{code}{:03}", i + 1);
+            let town = s.unit(Some(&d), OrgKind::Town, t, &tcode)?;
+            let h = s.town_hall(&town, &tcode)?;
+            halls.push(h);
+        }
+    }
+
+    // Users of every role.
+    for a in DEMO_ACCOUNTS {
+        let unit = s
+            .units
+            .iter()
+            .find(|u| u.name == a.unit)
+            .ok_or_else(|| DbError::Config(format!("demo unit {} missing", a.unit)))?;
+        users::insert(conn, &users::NewUser {
+            username: a.username,
+            display_name: a.display_name,
+            password_hash,
+            role: a.role,
+            unit_id: unit.id,
+            created_at: &s.at,
+        })?;
+        s.report.users += 1;
+    }
+
+    // Ratings over the last 120 days, weighted towards the district halls.
+    let total_weight: u32 = halls.iter().map(|h| h.weight).sum();
+    let mut bad: Vec<(RatingRow, i64)> = Vec::new();
+    for n in 0..opts.evaluations {
+        let mut pick = s.rng.gen_range(0..total_weight.max(1));
+        let hall = halls.iter().find(|h| {
+            if pick < h.weight {
+                true
+            } else {
+                pick -= h.weight;
+                false
+            }
+        });
+        let Some(hall) = hall else { continue };
+        let Some((dept, items, windows)) = hall.depts.choose(&mut s.rng) else { continue };
+        let Some((window, people)) = windows.choose(&mut s.rng) else { continue };
+        let Some((staff_id, _)) = people.choose(&mut s.rng) else { continue };
+        let Some((item_code, item_name)) = items.choose(&mut s.rng) else { continue };
+        let days_ago = s.rng.gen_range(0..120);
+        let mut day = opts.today - Duration::days(days_ago);
+        while day.weekday().number_from_monday() > 5 {
+            day -= Duration::days(1);
+        }
+        let minute = s.rng.gen_range(8 * 60 + 30..17 * 60 + 30);
+        let at = NaiveDateTime::new(day, NaiveTime::from_hms_opt(minute / 60, minute % 60, s.rng.gen_range(0..60)).unwrap_or_default());
+        let roll = s.rng.gen_range(0..1000);
+        let level = match roll {
+            0..=679 => Level::VerySatisfied,
+            680..=859 => Level::Satisfied,
+            860..=929 => Level::BasicallySatisfied,
+            930..=979 => Level::Dissatisfied,
+            _ => Level::VeryDissatisfied,
+        };
+        let channel: u8 = match s.rng.gen_range(0..100) {
+            0..=44 => 4,
+            45..=64 => 3,
+            65..=79 => 2,
+            80..=87 => 1,
+            88..=92 => 7,
+            93..=95 => 5,
+            96..=97 => 6,
+            _ => {
+                if level.is_bad() {
+                    4
+                } else {
+                    8
+                }
+            }
+        };
+        let (comment, codes) = if level.is_bad() {
+            let (text, sub) = BAD_COMMENTS.choose(&mut s.rng).copied().unwrap_or(("", 1));
+            let digit: u16 = if level == Level::VeryDissatisfied { 1 } else { 2 };
+            (text.to_owned(), vec![digit * 100 + sub])
+        } else {
+            (GOOD_COMMENTS.choose(&mut s.rng).copied().unwrap_or("").to_owned(), vec![])
+        };
+        let name = s.person_name();
+        let phone = format!("1{}{:09}", s.rng.gen_range(3..10), s.rng.gen_range(0..1_000_000_000u64));
+        let real_name = s.rng.gen_bool(0.7);
+        let masked = if real_name {
+            let first: String = name.chars().take(1).collect();
+            format!("{first}*（{}****{}）", &phone[..3], &phone[7..])
+        } else {
+            "匿名用户".to_owned()
+        };
+        let row = RatingRow {
+            id: 0,
+            source: if channel == 4 { "hall-device".into() } else { "jc-zwfw".into() },
+            service_record_no: format!("JC{}{:07}", day.format("%Y%m%d"), n + 1),
+            rating_count: 1,
+            unit_id: hall.unit.id,
+            unit_path: window.path.clone(),
+            department_id: dept.as_ref().map(|d| d.id),
+            window_id: Some(window.id),
+            staff_id: Some(*staff_id),
+            item_code: (*item_code).to_owned(),
+            item_name: (*item_name).to_owned(),
+            channel,
+            level,
+            content_codes: codes,
+            comment,
+            evaluator_masked: masked,
+            real_name,
+            rated_at: rfc3339(at),
+        };
+        let who = ratings::Evaluator {
+            name: real_name.then(|| name.clone()),
+            phone: real_name.then(|| phone.clone()),
+            cert: None,
+        };
+        let id = ratings::insert(conn, &row, &who, &row.rated_at)?;
+        changes::record(conn, Entity::Rating, id, &row.unit_path, ChangeOp::Upsert, &row.rated_at)?;
+        s.report.ratings += 1;
+        if level.is_bad() {
+            bad.push((RatingRow { id, ..row }, hall.unit.id));
+        }
+    }
+
+    // Cases from bad reviews, oldest first, in states that fit their age.
+    bad.sort_by(|a, b| a.0.rated_at.cmp(&b.0.rated_at));
+    let mut case_seq = 0;
+    for (r, hall_id) in &bad {
+        case_seq += 1;
+        let created = chrono::DateTime::parse_from_rfc3339(&r.rated_at).map(|d| d.naive_local()).unwrap_or(now);
+        let summary = format!("{}：{}", r.item_name, r.comment);
+        make_case(&mut s, opts.today, case_seq, CaseSource::BadReview, Some(r), *hall_id, &r.unit_path, r.department_id, r.staff_id, Some(r.level), Some(r.channel), Some(r.item_name.clone()), summary, created)?;
+    }
+    // Complaints from the 12345 hotline and supervisors' own findings.
+    let district_halls: Vec<&Hall> = halls.iter().filter(|h| h.weight >= 10).collect();
+    for i in 0..24 {
+        let Some(hall) = district_halls.get(i % district_halls.len().max(1)) else { break };
+        let days_ago = s.rng.gen_range(0..60);
+        let created = NaiveDateTime::new(opts.today - Duration::days(days_ago), NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default());
+        let (source, text) = if i % 3 == 2 {
+            (CaseSource::Supervision, SUPERVISION_TEXTS[i % SUPERVISION_TEXTS.len()])
+        } else {
+            (CaseSource::Hotline12345, HOTLINE_TEXTS[i % HOTLINE_TEXTS.len()])
+        };
+        let dept = hall.depts.get(i % hall.depts.len().max(1)).and_then(|d| d.0.clone());
+        let path = dept.as_ref().map_or(hall.unit.path.clone(), |d| d.path.clone());
+        case_seq += 1;
+        make_case(&mut s, opts.today, case_seq, source, None, hall.unit.id, &path, dept.map(|d| d.id), None, None, None, None, text.to_owned(), created)?;
+    }
+    Ok(s.report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_case(
+    s: &mut Seeder<'_>,
+    today: NaiveDate,
+    seq: usize,
+    source: CaseSource,
+    rating: Option<&RatingRow>,
+    unit_id: i64,
+    unit_path: &str,
+    department_id: Option<i64>,
+    staff_id: Option<i64>,
+    level: Option<Level>,
+    channel: Option<u8>,
+    item_name: Option<String>,
+    summary: String,
+    created: NaiveDateTime,
+) -> DbResult<()> {
+    let age = working_days_between(created.date(), today);
+    let roll = s.rng.gen_range(0..100);
+    let state = match age {
+        0..=1 => if roll < 65 { CaseState::New } else { CaseState::Verified },
+        2..=4 => match roll {
+            0..=24 => CaseState::Assigned,
+            25..=64 => CaseState::InRectification,
+            65..=74 => CaseState::ExtensionRequested,
+            _ => CaseState::Rectified,
+        },
+        5..=10 => match roll {
+            0..=19 => CaseState::InRectification,
+            20..=49 => CaseState::Rectified,
+            50..=54 => CaseState::ExclusionRequested,
+            _ => CaseState::Closed,
+        },
+        _ => match roll {
+            0..=5 => CaseState::InRectification,
+            6..=11 => CaseState::Excluded,
+            _ => CaseState::Closed,
+        },
+    };
+    let path_to: &[&str] = match state {
+        CaseState::New => &["created"],
+        CaseState::Verified => &["created", "verified"],
+        CaseState::ExclusionRequested => &["created", "exclusion_requested"],
+        CaseState::Excluded => &["created", "exclusion_requested", "exclusion_approved"],
+        CaseState::Assigned => &["created", "verified", "assigned"],
+        CaseState::InRectification => &["created", "verified", "assigned", "accepted"],
+        CaseState::ExtensionRequested => &["created", "verified", "assigned", "accepted", "extension_requested"],
+        CaseState::Rectified => &["created", "verified", "assigned", "accepted", "rectification_reported"],
+        CaseState::Closed => &["created", "verified", "assigned", "accepted", "rectification_reported", "return_visited", "closed"],
+    };
+    let deadline = path_to.contains(&"assigned").then(|| add_working_days(created.date(), 5));
+    let escalation_level: u8 = match (state, deadline) {
+        (CaseState::InRectification, Some(d)) if d < today => {
+            let late = working_days_between(d, today);
+            if late >= 5 { 2 } else if late >= 1 { 1 } else { 0 }
+        }
+        _ => 0,
+    };
+    let created_s = rfc3339(created);
+    let mut last = created;
+    let year = created.date().year();
+    let row = CaseRow {
+        id: 0,
+        case_no: format!("CP-{year}-{seq:06}"),
+        source,
+        rating_id: rating.map(|r| r.id),
+        unit_id,
+        unit_path: unit_path.to_owned(),
+        department_id,
+        staff_id,
+        level,
+        channel,
+        item_name,
+        summary,
+        state,
+        escalation_level,
+        handler_user_id: None,
+        created_at: created_s.clone(),
+        deadline: deadline.map(|d| d.format("%Y-%m-%d").to_string()),
+        version: path_to.len() as i64,
+        updated_at: created_s,
+    };
+    let case_id = cases::insert(s.conn, &row)?;
+    s.report.cases += 1;
+    let mut step_at = created;
+    for (i, kind) in path_to.iter().enumerate() {
+        if i > 0 {
+            step_at += Duration::hours(s.rng.gen_range(2..30));
+            if step_at.date() > today {
+                step_at = NaiveDateTime::new(today, NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default());
+            }
+        }
+        last = step_at;
+        let (actor, data) = match *kind {
+            "created" => ("系统", serde_json::json!({ "source": source.as_str() })),
+            "verified" => ("王主任", serde_json::json!({ "finding": "genuine" })),
+            "exclusion_requested" => ("王主任", serde_json::json!({ "finding": "malicious", "reason": "同一号码短时间内连续差评，经核实与办件无关" })),
+            "exclusion_approved" => ("李科长", serde_json::json!({})),
+            "assigned" => ("王主任", serde_json::json!({ "deadline": row.deadline })),
+            "accepted" => ("陈承办", serde_json::json!({})),
+            "extension_requested" => ("陈承办", serde_json::json!({ "reason": "需协调上级部门系统整改", "extra_working_days": 5 })),
+            "rectification_reported" => ("陈承办", serde_json::json!({ "measures": "已与群众当面沟通并完成整改，完善一次性告知清单" })),
+            "return_visited" => ("王主任", serde_json::json!({ "method": "phone", "satisfied": true })),
+            _ => ("王主任", serde_json::json!({})),
+        };
+        let ev = CaseEventRow {
+            id: 0,
+            case_id,
+            unit_path: row.unit_path.clone(),
+            kind: (*kind).to_owned(),
+            actor_user_id: None,
+            actor_name: actor.to_owned(),
+            at: rfc3339(step_at),
+            data,
+        };
+        let eid = case_events::insert(s.conn, &ev)?;
+        changes::record(s.conn, Entity::CaseEvent, eid, &ev.unit_path, ChangeOp::Upsert, &ev.at)?;
+        s.report.case_events += 1;
+    }
+    s.conn.execute("UPDATE cases SET updated_at = ?1 WHERE id = ?2", rusqlite::params![rfc3339(last), case_id])?;
+    changes::record(s.conn, Entity::Case, case_id, &row.unit_path, ChangeOp::Upsert, &rfc3339(last))?;
+    Ok(())
+}

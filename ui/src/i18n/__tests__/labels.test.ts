@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { createAppI18n } from "@/i18n";
+import zhCN from "@/i18n/zh-CN";
+import en from "@/i18n/en";
+import {
+  CASE_SOURCES,
+  CASE_STATES,
+  CHANNELS,
+  LEVELS,
+  ROLES,
+  channelLabel,
+  levelLabel,
+  levelTagType,
+  roleLabel,
+  sourceLabel,
+  stateLabel,
+  stateTagType,
+} from "@/i18n/labels";
+
+const zh = createAppI18n("zh-CN").global;
+const enT = createAppI18n("en").global;
+const tz = (k: string, n?: Record<string, unknown>) => (n ? zh.t(k, n) : zh.t(k));
+const te = (k: string, n?: Record<string, unknown>) => (n ? enT.t(k, n) : enT.t(k));
+
+describe("Chinese labels", () => {
+  it("names every case state", () => {
+    expect(Object.fromEntries(CASE_STATES.map((s) => [s, stateLabel(tz, s)]))).toEqual({
+      new: "待核实",
+      exclusion_requested: "剔除待审批",
+      verified: "待处置",
+      assigned: "已交办",
+      in_rectification: "整改中",
+      extension_requested: "延期审批中",
+      rectified: "待回访",
+      closed: "已办结",
+      excluded: "已剔除",
+    });
+  });
+
+  it("names every level", () => {
+    expect(Object.fromEntries(LEVELS.map((l) => [l, levelLabel(tz, l)]))).toEqual({
+      very_satisfied: "非常满意",
+      satisfied: "满意",
+      basically_satisfied: "基本满意",
+      dissatisfied: "不满意",
+      very_dissatisfied: "非常不满意",
+    });
+  });
+
+  it("names every role", () => {
+    expect(Object.fromEntries(ROLES.map((r) => [r, roleLabel(tz, r)]))).toEqual({
+      hall_manager: "大厅负责人",
+      supervisor: "督查人员",
+      discipline_liaison: "纪检监察联络员",
+      department_handler: "承办人",
+      staff_member: "窗口工作人员",
+      administrator: "系统管理员",
+    });
+  });
+
+  it("names every source and channel", () => {
+    expect(CASE_SOURCES.map((s) => sourceLabel(tz, s))).toEqual(["差评", "12345热线", "督查发现"]);
+    expect(CHANNELS.map((c) => channelLabel(tz, c))).toEqual([
+      "网上办事大厅",
+      "移动端",
+      "二维码",
+      "窗口评价器",
+      "自助终端",
+      "电话回访",
+      "短信",
+      "系统默认评价",
+    ]);
+    expect(channelLabel(tz, 9)).toBe("渠道 9");
+  });
+
+  it("renders the product name and subtitle", () => {
+    expect(tz("app.name")).toBe("好差评督办");
+    expect(tz("app.subtitle")).toBe("政务服务“好差评”差评工单督办系统");
+  });
+});
+
+describe("English labels", () => {
+  it("has an English text for every enum value, different from the key", () => {
+    for (const s of CASE_STATES) expect(stateLabel(te, s)).not.toBe(`state.${s}`);
+    for (const l of LEVELS) expect(levelLabel(te, l)).not.toBe(`level.${l}`);
+    for (const r of ROLES) expect(roleLabel(te, r)).not.toBe(`role.${r}`);
+    for (const s of CASE_SOURCES) expect(sourceLabel(te, s)).not.toBe(`source.${s}`);
+    for (const c of CHANNELS) expect(channelLabel(te, c)).not.toBe(`channel.c${c}`);
+    expect(stateLabel(te, "rectified")).toBe("Awaiting return visit");
+  });
+
+  it("has exactly the same keys as Chinese", () => {
+    const keys = (o: object, p = ""): string[] =>
+      Object.entries(o).flatMap(([k, v]) => (v && typeof v === "object" ? keys(v, `${p}${k}.`) : [`${p}${k}`]));
+    expect(keys(en).sort()).toEqual(keys(zhCN).sort());
+  });
+
+  it("compiles every message in both languages (no syntax errors)", () => {
+    const keys = (o: object, p = ""): string[] =>
+      Object.entries(o).flatMap(([k, v]) => (v && typeof v === "object" ? keys(v, `${p}${k}.`) : [`${p}${k}`]));
+    const named = { message: "m", module: "M", version: "1", n: 1, rows: 1, total: 2, code: 9, caseNo: "X" };
+    for (const k of keys(zhCN)) expect(typeof tz(k, named)).toBe("string");
+    for (const k of keys(en)) expect(typeof te(k, named)).toBe("string");
+  });
+});
+
+describe("tag colours", () => {
+  it("uses the fixed level colours", () => {
+    expect(levelTagType("very_dissatisfied")).toBe("danger");
+    expect(levelTagType("dissatisfied")).toBe("warning");
+    expect(levelTagType("basically_satisfied")).toBe("info");
+    expect(levelTagType("satisfied")).toBe("success");
+    expect(levelTagType("very_satisfied")).toBe("success");
+  });
+
+  it("gives every state a tag type", () => {
+    for (const s of CASE_STATES) expect(["primary", "success", "info", "warning", "danger"]).toContain(stateTagType(s));
+    expect(stateTagType("closed")).toBe("success");
+    expect(stateTagType("excluded")).toBe("info");
+  });
+});

@@ -1,0 +1,142 @@
+import { defineStore } from "pinia";
+import { computed, reactive, ref } from "vue";
+import {
+  backend,
+  BackendError,
+  type CaseListItem,
+  type CaseQuery,
+  type CaseSource,
+  type CaseState,
+  type Level,
+} from "@/api/backend";
+
+export const PAGE_SIZES = [20, 50, 100] as const;
+
+export interface CaseFilters {
+  state: CaseState | null;
+  level: Level | null;
+  source: CaseSource | null;
+  search: string;
+}
+
+const emptyFilters = (): CaseFilters => ({ state: null, level: null, source: null, search: "" });
+
+/** The case inbox: filters (kept while the user moves between pages), paging, the loaded page. */
+export const useCasesStore = defineStore("cases", () => {
+  /** What the form shows (edited freely). */
+  const form = reactive<CaseFilters>(emptyFilters());
+  /** What the current result was queried with (applied by 查询). */
+  const applied = ref<CaseFilters>(emptyFilters());
+  const page = ref(1);
+  const pageSize = ref<number>(PAGE_SIZES[0]);
+  const items = ref<CaseListItem[]>([]);
+  const total = ref(0);
+  const loading = ref(false);
+  const loaded = ref(false);
+  const error = ref<BackendError | null>(null);
+  let seq = 0;
+
+  const hasFilters = computed(() => {
+    const f = applied.value;
+    return f.state !== null || f.level !== null || f.source !== null || f.search.trim() !== "";
+  });
+  const pageCount = computed(() => Math.max(1, Math.ceil(total.value / pageSize.value)));
+
+  function buildQuery(): CaseQuery {
+    const f = applied.value;
+    const search = f.search.trim();
+    return {
+      state: f.state,
+      level: f.level,
+      source: f.source,
+      search: search === "" ? null : search,
+      offset: (page.value - 1) * pageSize.value,
+      limit: pageSize.value,
+    };
+  }
+
+  /** Loads the current page. `silent` keeps the table on screen (background refresh). */
+  async function load(opts: { silent?: boolean } = {}): Promise<void> {
+    const mine = ++seq;
+    if (!opts.silent) loading.value = true;
+    try {
+      const result = await backend.listCases(buildQuery());
+      if (mine !== seq) return; // a newer query has been sent meanwhile
+      items.value = result.items;
+      total.value = result.total;
+      error.value = null;
+      loaded.value = true;
+      // The list shrank under us (e.g. cases closed elsewhere): go to the last page that exists.
+      if (result.items.length === 0 && result.total > 0 && page.value > pageCount.value) {
+        page.value = pageCount.value;
+        await load(opts);
+      }
+    } catch (e) {
+      if (mine !== seq) return;
+      error.value = e instanceof BackendError ? e : new BackendError("internal", String(e));
+      if (!opts.silent) {
+        items.value = [];
+        total.value = 0;
+      }
+    } finally {
+      if (mine === seq) loading.value = false;
+    }
+  }
+
+  /** 查询: apply the form and go to page 1. */
+  function query(): Promise<void> {
+    applied.value = { ...form, search: form.search.trim() };
+    page.value = 1;
+    return load();
+  }
+
+  /** 重置: clear the form and query again. */
+  function reset(): Promise<void> {
+    Object.assign(form, emptyFilters());
+    return query();
+  }
+
+  function setPage(p: number): Promise<void> {
+    const clamped = Math.min(Math.max(1, p), pageCount.value);
+    if (clamped === page.value && loaded.value) return Promise.resolve();
+    page.value = clamped;
+    return load();
+  }
+
+  function setPageSize(size: number): Promise<void> {
+    pageSize.value = size;
+    page.value = 1;
+    return load();
+  }
+
+  function clear() {
+    Object.assign(form, emptyFilters());
+    applied.value = emptyFilters();
+    page.value = 1;
+    items.value = [];
+    total.value = 0;
+    loaded.value = false;
+    error.value = null;
+  }
+
+  return {
+    form,
+    applied,
+    page,
+    pageSize,
+    items,
+    total,
+    loading,
+    loaded,
+    error,
+    hasFilters,
+    pageCount,
+    buildQuery,
+    load,
+    query,
+    reset,
+    setPage,
+    setPageSize,
+    clear,
+  };
+});
