@@ -1,8 +1,10 @@
 //! The bad-review case (差评工单): where it came from and where it stands.
 //!
-//! The full state machine (transitions, guards and events) builds on these states.
+//! The state machine (commands, guards, events and replay) lives in [`machine`].
 
 use serde::{Deserialize, Serialize};
+
+pub mod machine;
 
 /// Where a case came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -12,17 +14,14 @@ pub enum CaseSource {
     /// A 不满意 / 非常不满意 rating.
     BadReview,
     /// A complaint through the 12345 hotline.
+    #[serde(rename = "hotline_12345")]
     Hotline12345,
     /// A supervisor's own observation (体验式办理, 监督员).
     Supervision,
 }
 
 impl CaseSource {
-    pub const ALL: [CaseSource; 3] = [
-        CaseSource::BadReview,
-        CaseSource::Hotline12345,
-        CaseSource::Supervision,
-    ];
+    pub const ALL: [CaseSource; 3] = [CaseSource::BadReview, CaseSource::Hotline12345, CaseSource::Supervision];
     pub fn as_str(self) -> &'static str {
         match self {
             CaseSource::BadReview => "bad_review",
@@ -127,6 +126,12 @@ mod tests {
         }
         for s in CaseSource::ALL {
             assert_eq!(CaseSource::parse(s.as_str()), Some(s));
+            let wire = serde_json::to_string(&s).expect("serialize");
+            assert_eq!(wire, format!("\"{}\"", s.as_str()), "serde and as_str agree");
+        }
+        for s in CaseState::ALL {
+            let wire = serde_json::to_string(&s).expect("serialize");
+            assert_eq!(wire, format!("\"{}\"", s.as_str()), "serde and as_str agree");
         }
         assert!(CaseState::Closed.is_terminal());
         assert!(!CaseState::New.is_terminal());

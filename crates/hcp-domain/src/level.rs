@@ -74,10 +74,7 @@ impl Level {
     }
 
     pub fn parse(name: &str) -> Result<Level, LevelCodeError> {
-        Level::ALL
-            .into_iter()
-            .find(|l| l.as_str() == name)
-            .ok_or_else(|| LevelCodeError::UnknownName(name.to_owned()))
+        Level::ALL.into_iter().find(|l| l.as_str() == name).ok_or_else(|| LevelCodeError::UnknownName(name.to_owned()))
     }
 
     pub fn label_zh(self) -> &'static str {

@@ -3,12 +3,22 @@
 //! Nothing here performs I/O or reads a clock: time is always a parameter. The server applies these
 //! rules as the authority; the desktop client uses the same code to project pending offline actions.
 
+pub mod calendar;
 pub mod case;
+pub mod content;
+pub mod escalation;
 pub mod level;
 pub mod org;
 pub mod role;
 
+pub use calendar::{Calendar, CalendarError, DeadlinePolicy, DeadlineRules};
+pub use case::machine::{
+    apply, available_commands, replay, Actor, Case, CaseCommand, CaseEvent, CommandKind, EventPayload, PolicyContext,
+    ReplayError, TransitionError,
+};
 pub use case::{CaseSource, CaseState};
+pub use content::{ContentCode, ContentCodeError};
+pub use escalation::{EscalationLevel, EscalationPolicy};
 pub use level::{Channel, Level, LevelCodeError};
 pub use org::{OrgKind, ScopePath};
 pub use role::Role;

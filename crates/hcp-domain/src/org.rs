@@ -99,11 +99,7 @@ impl ScopePath {
 
     /// The ids from the root down to this unit.
     pub fn ids(&self) -> Vec<i64> {
-        self.0
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .filter_map(|s| s.parse().ok())
-            .collect()
+        self.0.split('/').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
     }
 
     /// The exclusive upper bound of the paths in scope, for range scans: every path that starts
@@ -119,9 +115,7 @@ impl TryFrom<String> for ScopePath {
         let ok = s.len() >= 3
             && s.starts_with('/')
             && s.ends_with('/')
-            && s[1..s.len() - 1]
-                .split('/')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+            && s[1..s.len() - 1].split('/').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
         if ok {
             Ok(ScopePath(s))
         } else {

@@ -58,10 +58,7 @@ impl Role {
 
     /// Whether the role may see evaluators' identities (after giving a reason, which is logged).
     pub fn may_reveal_evaluator(self) -> bool {
-        matches!(
-            self,
-            Role::HallManager | Role::Supervisor | Role::DisciplineLiaison
-        )
+        matches!(self, Role::HallManager | Role::Supervisor | Role::DisciplineLiaison)
     }
 }
 

@@ -208,13 +208,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 5] = [
-        Entity::OrgUnit,
-        Entity::Staff,
-        Entity::Rating,
-        Entity::Case,
-        Entity::CaseEvent,
-    ];
+    pub const ALL: [Entity; 5] = [Entity::OrgUnit, Entity::Staff, Entity::Rating, Entity::Case, Entity::CaseEvent];
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::OrgUnit => "org_unit",

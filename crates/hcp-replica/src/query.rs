@@ -117,7 +117,8 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
         items.push(CaseListItem {
             id: r.get(0)?,
             case_no: r.get(1)?,
-            source: CaseSource::parse(&source).ok_or_else(|| ReplicaError::Corrupt(format!("cases.source = {source}")))?,
+            source: CaseSource::parse(&source)
+                .ok_or_else(|| ReplicaError::Corrupt(format!("cases.source = {source}")))?,
             state: CaseState::parse(&state).ok_or_else(|| ReplicaError::Corrupt(format!("cases.state = {state}")))?,
             level: level
                 .map(|l| Level::parse(&l).map_err(|_| ReplicaError::Corrupt(format!("cases.level = {l}"))))

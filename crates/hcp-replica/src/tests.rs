@@ -8,7 +8,14 @@ fn key(b: u8) -> ReplicaKey {
 }
 
 fn unit(id: i64, name: &str, path: &str) -> EntityRow {
-    EntityRow::OrgUnit(OrgUnitRow { id, parent_id: None, kind: OrgKind::Hall, name: name.into(), code: format!("U{id}"), path: path.into() })
+    EntityRow::OrgUnit(OrgUnitRow {
+        id,
+        parent_id: None,
+        kind: OrgKind::Hall,
+        name: name.into(),
+        code: format!("U{id}"),
+        path: path.into(),
+    })
 }
 
 fn case(id: i64, no: &str, state: CaseState, level: Level, summary: &str, created: &str) -> CaseRow {
@@ -39,10 +46,24 @@ fn seeded(dir: &std::path::Path) -> Replica {
     let mut r = Replica::open(&dir.join("r.db"), &key(7)).expect("open");
     let mut b = r.begin_bootstrap("/1/2/").expect("begin");
     b.insert(&unit(2, "东湖区政务服务中心", "/1/2/")).expect("unit");
-    b.insert(&EntityRow::Case(case(10, "CP-2026-000010", CaseState::New, Level::Dissatisfied, "排队太久", "2026-11-20T09:00:00+08:00")))
-        .expect("case");
-    b.insert(&EntityRow::Case(case(11, "CP-2026-000011", CaseState::Closed, Level::VeryDissatisfied, "100%_不满意 <img src=x onerror=alert(1)>", "2026-11-21T09:00:00+08:00")))
-        .expect("case");
+    b.insert(&EntityRow::Case(case(
+        10,
+        "CP-2026-000010",
+        CaseState::New,
+        Level::Dissatisfied,
+        "排队太久",
+        "2026-11-20T09:00:00+08:00",
+    )))
+    .expect("case");
+    b.insert(&EntityRow::Case(case(
+        11,
+        "CP-2026-000011",
+        CaseState::Closed,
+        Level::VeryDissatisfied,
+        "100%_不满意 <img src=x onerror=alert(1)>",
+        "2026-11-21T09:00:00+08:00",
+    )))
+    .expect("case");
     let expected = Counts { org_unit: 1, case: 2, ..Counts::default() };
     b.finish(41, &expected, "2026-11-21T10:00:00Z").expect("finish");
     r
@@ -80,10 +101,17 @@ fn a_snapshot_with_missing_rows_is_rolled_back() {
 fn changes_apply_with_their_cursor() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut r = seeded(dir.path());
-    let mut updated = case(10, "CP-2026-000010", CaseState::Assigned, Level::Dissatisfied, "排队太久", "2026-11-20T09:00:00+08:00");
+    let mut updated =
+        case(10, "CP-2026-000010", CaseState::Assigned, Level::Dissatisfied, "排队太久", "2026-11-20T09:00:00+08:00");
     updated.version = 2;
     let changes = vec![
-        Change { seq: 42, op: ChangeOp::Upsert, entity: Entity::Case, entity_id: 10, row: Some(EntityRow::Case(updated)) },
+        Change {
+            seq: 42,
+            op: ChangeOp::Upsert,
+            entity: Entity::Case,
+            entity_id: 10,
+            row: Some(EntityRow::Case(updated)),
+        },
         Change { seq: 43, op: ChangeOp::Delete, entity: Entity::Case, entity_id: 11, row: None },
     ];
     r.apply_changes(&changes, 43).expect("apply");
@@ -106,16 +134,28 @@ fn the_inbox_filters_searches_and_pages() {
     assert_eq!(all.items[0].unit_name, "东湖区政务服务中心");
     assert!(all.items[0].summary.contains("<img src=x onerror=alert(1)>"), "text is kept verbatim");
 
-    let open = r.list_cases(&CaseQuery { state: Some(CaseState::New), limit: 50, ..CaseQuery::default() }).expect("new");
+    let open =
+        r.list_cases(&CaseQuery { state: Some(CaseState::New), limit: 50, ..CaseQuery::default() }).expect("new");
     assert_eq!(open.total, 1);
-    let very = r.list_cases(&CaseQuery { level: Some(Level::VeryDissatisfied), limit: 50, ..CaseQuery::default() }).expect("level");
+    let very = r
+        .list_cases(&CaseQuery { level: Some(Level::VeryDissatisfied), limit: 50, ..CaseQuery::default() })
+        .expect("level");
     assert_eq!(very.items.len(), 1);
     // `%` and `_` are matched literally, not as wildcards.
-    let pct = r.list_cases(&CaseQuery { search: Some("100%_".into()), limit: 50, ..CaseQuery::default() }).expect("pct");
+    let pct =
+        r.list_cases(&CaseQuery { search: Some("100%_".into()), limit: 50, ..CaseQuery::default() }).expect("pct");
     assert_eq!(pct.total, 1);
-    let none = r.list_cases(&CaseQuery { search: Some("%".into()), state: Some(CaseState::New), limit: 50, ..CaseQuery::default() }).expect("none");
+    let none = r
+        .list_cases(&CaseQuery {
+            search: Some("%".into()),
+            state: Some(CaseState::New),
+            limit: 50,
+            ..CaseQuery::default()
+        })
+        .expect("none");
     assert_eq!(none.total, 0);
-    let by_no = r.list_cases(&CaseQuery { search: Some("000010".into()), limit: 50, ..CaseQuery::default() }).expect("no");
+    let by_no =
+        r.list_cases(&CaseQuery { search: Some("000010".into()), limit: 50, ..CaseQuery::default() }).expect("no");
     assert_eq!(by_no.total, 1);
     let page2 = r.list_cases(&CaseQuery { offset: 1, limit: 1, ..CaseQuery::default() }).expect("page");
     assert_eq!((page2.total, page2.items.len()), (2, 1));

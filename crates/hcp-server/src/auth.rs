@@ -20,9 +20,7 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
 
 /// Verifies a password against a stored PHC string; malformed hashes never verify.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(phc).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A new random bearer token (256 bits, URL-safe base64).

@@ -69,19 +69,16 @@ impl AppState {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
-    routes::router()
-        .with_state(state)
-        .layer(CompressionLayer::new().gzip(true))
-        .layer(TraceLayer::new_for_http())
+    routes::router().with_state(state).layer(CompressionLayer::new().gzip(true)).layer(TraceLayer::new_for_http())
 }
 
 /// Opens the storage a `--database` URL names.
 pub fn open_database(url: &str) -> anyhow::Result<Db> {
     match DatabaseUrl::parse(url)? {
         DatabaseUrl::Sqlite(path) => Ok(Db::open(&path)?),
-        DatabaseUrl::Postgres(_) => anyhow::bail!(
-            "the PostgreSQL backend is not available in this build yet; use --database sqlite://PATH"
-        ),
+        DatabaseUrl::Postgres(_) => {
+            anyhow::bail!("the PostgreSQL backend is not available in this build yet; use --database sqlite://PATH")
+        }
     }
 }
 

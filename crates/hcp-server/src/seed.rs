@@ -3,7 +3,7 @@
 //! cases in every state. Deterministic for a given `--seed` and `--today`.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-use hcp_domain::{CaseSource, CaseState, Level, OrgKind, Role};
+use hcp_domain::{Calendar, CaseSource, CaseState, DeadlineRules, Level, OrgKind, Role};
 use hcp_protocol::{CaseEventRow, CaseRow, ChangeOp, Entity, OrgUnitRow, RatingRow, StaffRow};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -47,14 +47,38 @@ pub struct DemoAccount {
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     DemoAccount { username: "admin", display_name: "系统管理员", role: Role::Administrator, unit: "江城市" },
     DemoAccount { username: "city.supervisor", display_name: "周督查", role: Role::Supervisor, unit: "江城市" },
-    DemoAccount { username: "donghu.manager", display_name: "王主任", role: Role::HallManager, unit: "东湖区政务服务中心" },
+    DemoAccount {
+        username: "donghu.manager",
+        display_name: "王主任",
+        role: Role::HallManager,
+        unit: "东湖区政务服务中心",
+    },
     DemoAccount { username: "donghu.supervisor", display_name: "李科长", role: Role::Supervisor, unit: "东湖区" },
-    DemoAccount { username: "donghu.liaison", display_name: "赵联络员", role: Role::DisciplineLiaison, unit: "东湖区" },
-    DemoAccount { username: "donghu.handler", display_name: "陈承办", role: Role::DepartmentHandler, unit: "东湖区市场监督管理局窗口" },
-    DemoAccount { username: "donghu.staff", display_name: "刘敏", role: Role::StaffMember, unit: "东湖区政务服务中心" },
-    DemoAccount { username: "xishan.manager", display_name: "孙主任", role: Role::HallManager, unit: "西山区政务服务中心" },
+    DemoAccount {
+        username: "donghu.liaison", display_name: "赵联络员", role: Role::DisciplineLiaison, unit: "东湖区"
+    },
+    DemoAccount {
+        username: "donghu.handler",
+        display_name: "陈承办",
+        role: Role::DepartmentHandler,
+        unit: "东湖区市场监督管理局窗口",
+    },
+    DemoAccount {
+        username: "donghu.staff", display_name: "刘敏", role: Role::StaffMember, unit: "东湖区政务服务中心"
+    },
+    DemoAccount {
+        username: "xishan.manager",
+        display_name: "孙主任",
+        role: Role::HallManager,
+        unit: "西山区政务服务中心",
+    },
     DemoAccount { username: "xishan.supervisor", display_name: "吴科长", role: Role::Supervisor, unit: "西山区" },
-    DemoAccount { username: "gaoxin.manager", display_name: "郑主任", role: Role::HallManager, unit: "高新区政务服务中心" },
+    DemoAccount {
+        username: "gaoxin.manager",
+        display_name: "郑主任",
+        role: Role::HallManager,
+        unit: "高新区政务服务中心",
+    },
 ];
 
 struct Dept {
@@ -63,20 +87,50 @@ struct Dept {
 }
 
 const DEPTS: &[Dept] = &[
-    Dept { name: "市场监督管理局窗口", items: &[("MS-0101", "个体工商户设立登记"), ("MS-0102", "企业开办一件事"), ("MS-0103", "食品经营许可")] },
-    Dept { name: "人力资源和社会保障局窗口", items: &[("RS-0201", "社会保障卡补换"), ("RS-0202", "失业保险金申领"), ("RS-0203", "就业创业证申领")] },
-    Dept { name: "公安分局户政窗口", items: &[("GA-0301", "居民身份证换领"), ("GA-0302", "户口迁移登记")] },
-    Dept { name: "不动产登记中心窗口", items: &[("BD-0401", "不动产转移登记"), ("BD-0402", "不动产抵押登记")] },
-    Dept { name: "税务局窗口", items: &[("SW-0501", "增值税发票领用"), ("SW-0502", "个人所得税汇算咨询")] },
-    Dept { name: "医疗保障局窗口", items: &[("YB-0601", "城乡居民医保参保登记"), ("YB-0602", "异地就医备案")] },
+    Dept {
+        name: "市场监督管理局窗口",
+        items: &[("MS-0101", "个体工商户设立登记"), ("MS-0102", "企业开办一件事"), ("MS-0103", "食品经营许可")],
+    },
+    Dept {
+        name: "人力资源和社会保障局窗口",
+        items: &[("RS-0201", "社会保障卡补换"), ("RS-0202", "失业保险金申领"), ("RS-0203", "就业创业证申领")],
+    },
+    Dept {
+        name: "公安分局户政窗口", items: &[("GA-0301", "居民身份证换领"), ("GA-0302", "户口迁移登记")]
+    },
+    Dept {
+        name: "不动产登记中心窗口", items: &[("BD-0401", "不动产转移登记"), ("BD-0402", "不动产抵押登记")]
+    },
+    Dept {
+        name: "税务局窗口", items: &[("SW-0501", "增值税发票领用"), ("SW-0502", "个人所得税汇算咨询")]
+    },
+    Dept {
+        name: "医疗保障局窗口", items: &[("YB-0601", "城乡居民医保参保登记"), ("YB-0602", "异地就医备案")]
+    },
 ];
 
-const TOWN_ITEMS: &[(&str, &str)] = &[("JD-0701", "居住证办理"), ("JD-0702", "老年人优待证办理"), ("JD-0703", "城乡居民医保参保登记")];
+const TOWN_ITEMS: &[(&str, &str)] =
+    &[("JD-0701", "居住证办理"), ("JD-0702", "老年人优待证办理"), ("JD-0703", "城乡居民医保参保登记")];
 
-const SURNAMES: &[&str] = &["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "海燕"];
+const SURNAMES: &[&str] = &[
+    "张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+    "桂英", "建华", "志强", "海燕",
+];
 
-const GOOD_COMMENTS: &[&str] = &["", "", "", "办事效率高，工作人员很耐心", "一次就办好了，点赞", "窗口服务热情周到", "材料一次告知清楚，不用来回跑", "环境整洁，引导清晰"];
+const GOOD_COMMENTS: &[&str] = &[
+    "",
+    "",
+    "",
+    "办事效率高，工作人员很耐心",
+    "一次就办好了，点赞",
+    "窗口服务热情周到",
+    "材料一次告知清楚，不用来回跑",
+    "环境整洁，引导清晰",
+];
 
 /// Bad-review texts with their content codes (national direction: the first digit is the level,
 /// 1 = 非常不满意, 2 = 不满意).
@@ -108,7 +162,8 @@ const SUPERVISION_TEXTS: &[&str] = &[
 
 /// Beijing time (UTC+8), the zone every hall works in.
 fn beijing() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {
@@ -118,29 +173,14 @@ fn rfc3339(t: NaiveDateTime) -> String {
     }
 }
 
-/// Working days after `from` (weekends skipped; the statutory calendar refines this).
-fn add_working_days(from: NaiveDate, n: u32) -> NaiveDate {
-    let mut d = from;
-    let mut left = n;
-    while left > 0 {
-        d += Duration::days(1);
-        if d.weekday().number_from_monday() <= 5 {
-            left -= 1;
-        }
-    }
-    d
+/// The statutory working-day calendar every deadline and age in the demo data uses.
+fn calendar() -> &'static Calendar {
+    static CAL: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    CAL.get_or_init(Calendar::bundled)
 }
 
 fn working_days_between(a: NaiveDate, b: NaiveDate) -> i64 {
-    let mut n = 0;
-    let mut d = a;
-    while d < b {
-        d += Duration::days(1);
-        if d.weekday().number_from_monday() <= 5 {
-            n += 1;
-        }
-    }
-    n
+    calendar().working_days_between(a, b)
 }
 
 /// A window and the (id, name) of the staff serving at it.
@@ -179,7 +219,12 @@ impl Seeder<'_> {
         format!("{s}{g}")
     }
 
-    fn staff_for(&mut self, hall: &OrgUnitRow, dept: Option<&OrgUnitRow>, window: &OrgUnitRow) -> DbResult<Vec<(i64, String)>> {
+    fn staff_for(
+        &mut self,
+        hall: &OrgUnitRow,
+        dept: Option<&OrgUnitRow>,
+        window: &OrgUnitRow,
+    ) -> DbResult<Vec<(i64, String)>> {
         let mut out = Vec::new();
         for _ in 0..2 {
             self.staff_no += 1;
@@ -205,11 +250,17 @@ impl Seeder<'_> {
         let hall = self.unit(Some(district), OrgKind::Hall, &format!("{short}政务服务中心"), &format!("{code}-H"))?;
         let mut depts = Vec::new();
         for (i, d) in DEPTS.iter().enumerate() {
-            let dept = self.unit(Some(&hall), OrgKind::Department, &format!("{short}{}", d.name), &format!("{code}-D{:02}", i + 1))?;
+            let dept = self.unit(
+                Some(&hall),
+                OrgKind::Department,
+                &format!("{short}{}", d.name),
+                &format!("{code}-D{:02}", i + 1),
+            )?;
             let mut windows = Vec::new();
             for w in 0..2 {
                 let n = i * 2 + w + 1;
-                let window = self.unit(Some(&dept), OrgKind::Window, &format!("{n}号窗口"), &format!("{code}-W{n:02}"))?;
+                let window =
+                    self.unit(Some(&dept), OrgKind::Window, &format!("{n}号窗口"), &format!("{code}-W{n:02}"))?;
                 let people = self.staff_for(&hall, Some(&dept), &window)?;
                 windows.push((window, people));
             }
@@ -247,11 +298,22 @@ pub fn seed_demo(db: &Db, opts: &SeedOptions) -> Result<SeedReport, DbError> {
 
 fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbResult<SeedReport> {
     let now = NaiveDateTime::new(opts.today, NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
-    let mut s = Seeder { conn, rng: StdRng::seed_from_u64(opts.seed), at: rfc3339(now), report: SeedReport::default(), staff_no: 0, units: Vec::new() };
+    let mut s = Seeder {
+        conn,
+        rng: StdRng::seed_from_u64(opts.seed),
+        at: rfc3339(now),
+        report: SeedReport::default(),
+        staff_no: 0,
+        units: Vec::new(),
+    };
 
     let city = s.unit(None, OrgKind::City, "江城市", "439900")?;
     let mut halls = Vec::new();
-    let districts = [("东湖区", "439901", OrgKind::District, ["东湖街道", "湖滨街道"]), ("西山区", "439902", OrgKind::District, ["西山街道", "青石镇"]), ("高新区", "439971", OrgKind::Park, ["创新街道", "科苑街道"])];
+    let districts = [
+        ("东湖区", "439901", OrgKind::District, ["东湖街道", "湖滨街道"]),
+        ("西山区", "439902", OrgKind::District, ["西山街道", "青石镇"]),
+        ("高新区", "439971", OrgKind::Park, ["创新街道", "科苑街道"]),
+    ];
     for (name, code, kind, towns) in districts {
         let d = s.unit(Some(&city), kind, name, code)?;
         let hall = s.district_hall(&d, name, code)?;
@@ -271,14 +333,17 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
             .iter()
             .find(|u| u.name == a.unit)
             .ok_or_else(|| DbError::Config(format!("demo unit {} missing", a.unit)))?;
-        users::insert(conn, &users::NewUser {
-            username: a.username,
-            display_name: a.display_name,
-            password_hash,
-            role: a.role,
-            unit_id: unit.id,
-            created_at: &s.at,
-        })?;
+        users::insert(
+            conn,
+            &users::NewUser {
+                username: a.username,
+                display_name: a.display_name,
+                password_hash,
+                role: a.role,
+                unit_id: unit.id,
+                created_at: &s.at,
+            },
+        )?;
         s.report.users += 1;
     }
 
@@ -302,11 +367,14 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         let Some((item_code, item_name)) = items.choose(&mut s.rng) else { continue };
         let days_ago = s.rng.gen_range(0..120);
         let mut day = opts.today - Duration::days(days_ago);
-        while day.weekday().number_from_monday() > 5 {
+        while !calendar().is_working_day(day) {
             day -= Duration::days(1);
         }
         let minute = s.rng.gen_range(8 * 60 + 30..17 * 60 + 30);
-        let at = NaiveDateTime::new(day, NaiveTime::from_hms_opt(minute / 60, minute % 60, s.rng.gen_range(0..60)).unwrap_or_default());
+        let at = NaiveDateTime::new(
+            day,
+            NaiveTime::from_hms_opt(minute / 60, minute % 60, s.rng.gen_range(0..60)).unwrap_or_default(),
+        );
         let roll = s.rng.gen_range(0..1000);
         let level = match roll {
             0..=679 => Level::VerySatisfied,
@@ -387,14 +455,32 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         case_seq += 1;
         let created = chrono::DateTime::parse_from_rfc3339(&r.rated_at).map(|d| d.naive_local()).unwrap_or(now);
         let summary = format!("{}：{}", r.item_name, r.comment);
-        make_case(&mut s, opts.today, case_seq, CaseSource::BadReview, Some(r), *hall_id, &r.unit_path, r.department_id, r.staff_id, Some(r.level), Some(r.channel), Some(r.item_name.clone()), summary, created)?;
+        make_case(
+            &mut s,
+            opts.today,
+            case_seq,
+            CaseSource::BadReview,
+            Some(r),
+            *hall_id,
+            &r.unit_path,
+            r.department_id,
+            r.staff_id,
+            Some(r.level),
+            Some(r.channel),
+            Some(r.item_name.clone()),
+            summary,
+            created,
+        )?;
     }
     // Complaints from the 12345 hotline and supervisors' own findings.
     let district_halls: Vec<&Hall> = halls.iter().filter(|h| h.weight >= 10).collect();
     for i in 0..24 {
         let Some(hall) = district_halls.get(i % district_halls.len().max(1)) else { break };
         let days_ago = s.rng.gen_range(0..60);
-        let created = NaiveDateTime::new(opts.today - Duration::days(days_ago), NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default());
+        let created = NaiveDateTime::new(
+            opts.today - Duration::days(days_ago),
+            NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default(),
+        );
         let (source, text) = if i % 3 == 2 {
             (CaseSource::Supervision, SUPERVISION_TEXTS[i % SUPERVISION_TEXTS.len()])
         } else {
@@ -403,7 +489,22 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         let dept = hall.depts.get(i % hall.depts.len().max(1)).and_then(|d| d.0.clone());
         let path = dept.as_ref().map_or(hall.unit.path.clone(), |d| d.path.clone());
         case_seq += 1;
-        make_case(&mut s, opts.today, case_seq, source, None, hall.unit.id, &path, dept.map(|d| d.id), None, None, None, None, text.to_owned(), created)?;
+        make_case(
+            &mut s,
+            opts.today,
+            case_seq,
+            source,
+            None,
+            hall.unit.id,
+            &path,
+            dept.map(|d| d.id),
+            None,
+            None,
+            None,
+            None,
+            text.to_owned(),
+            created,
+        )?;
     }
     Ok(s.report)
 }
@@ -428,7 +529,13 @@ fn make_case(
     let age = working_days_between(created.date(), today);
     let roll = s.rng.gen_range(0..100);
     let state = match age {
-        0..=1 => if roll < 65 { CaseState::New } else { CaseState::Verified },
+        0..=1 => {
+            if roll < 65 {
+                CaseState::New
+            } else {
+                CaseState::Verified
+            }
+        }
         2..=4 => match roll {
             0..=24 => CaseState::Assigned,
             25..=64 => CaseState::InRectification,
@@ -456,13 +563,26 @@ fn make_case(
         CaseState::InRectification => &["created", "verified", "assigned", "accepted"],
         CaseState::ExtensionRequested => &["created", "verified", "assigned", "accepted", "extension_requested"],
         CaseState::Rectified => &["created", "verified", "assigned", "accepted", "rectification_reported"],
-        CaseState::Closed => &["created", "verified", "assigned", "accepted", "rectification_reported", "return_visited", "closed"],
+        CaseState::Closed => {
+            &["created", "verified", "assigned", "accepted", "rectification_reported", "return_visited", "closed"]
+        }
     };
-    let deadline = path_to.contains(&"assigned").then(|| add_working_days(created.date(), 5));
+    // Chongqing's default policy: 5 working days, counted per the domain's day-0 convention.
+    let created_utc = beijing().from_local_datetime(&created).single().map(|d| d.with_timezone(&chrono::Utc));
+    let deadline = path_to
+        .contains(&"assigned")
+        .then(|| created_utc.map(|at| DeadlineRules::default().due_date(calendar(), at)))
+        .flatten();
     let escalation_level: u8 = match (state, deadline) {
         (CaseState::InRectification, Some(d)) if d < today => {
             let late = working_days_between(d, today);
-            if late >= 5 { 2 } else if late >= 1 { 1 } else { 0 }
+            if late >= 5 {
+                2
+            } else if late >= 1 {
+                1
+            } else {
+                0
+            }
         }
         _ => 0,
     };
@@ -504,12 +624,19 @@ fn make_case(
         let (actor, data) = match *kind {
             "created" => ("系统", serde_json::json!({ "source": source.as_str() })),
             "verified" => ("王主任", serde_json::json!({ "finding": "genuine" })),
-            "exclusion_requested" => ("王主任", serde_json::json!({ "finding": "malicious", "reason": "同一号码短时间内连续差评，经核实与办件无关" })),
+            "exclusion_requested" => (
+                "王主任",
+                serde_json::json!({ "finding": "malicious", "reason": "同一号码短时间内连续差评，经核实与办件无关" }),
+            ),
             "exclusion_approved" => ("李科长", serde_json::json!({})),
             "assigned" => ("王主任", serde_json::json!({ "deadline": row.deadline })),
             "accepted" => ("陈承办", serde_json::json!({})),
-            "extension_requested" => ("陈承办", serde_json::json!({ "reason": "需协调上级部门系统整改", "extra_working_days": 5 })),
-            "rectification_reported" => ("陈承办", serde_json::json!({ "measures": "已与群众当面沟通并完成整改，完善一次性告知清单" })),
+            "extension_requested" => {
+                ("陈承办", serde_json::json!({ "reason": "需协调上级部门系统整改", "extra_working_days": 5 }))
+            }
+            "rectification_reported" => {
+                ("陈承办", serde_json::json!({ "measures": "已与群众当面沟通并完成整改，完善一次性告知清单" }))
+            }
             "return_visited" => ("王主任", serde_json::json!({ "method": "phone", "satisfied": true })),
             _ => ("王主任", serde_json::json!({})),
         };

@@ -107,7 +107,8 @@ const en: MessageSchema = {
   status: {
     online: "Online",
     offline: "Offline",
-    lastSync: "Last sync",
+    lastSync: "Last sync: {time}",
+    phaseWithMessage: "{phase}: {message}",
     never: "Never synced",
     pending: "Pending",
     rejected: "Rejected",
@@ -149,7 +150,7 @@ const en: MessageSchema = {
       level: "Rating",
       source: "Source",
       keyword: "Keyword",
-      keywordPlaceholder: "Case no. / item / summary (press / to focus)",
+      keywordPlaceholder: "Case no., item or summary",
       all: "All",
     },
     query: "Search",
@@ -180,6 +181,7 @@ const en: MessageSchema = {
     detail: {
       title: "Case {caseNo}",
       channel: "Channel",
+      channelTitle: "Channel: {channel}",
       staff: "Rated staff",
       summary: "Summary",
       actionsLater: "Verifying, assigning and escalating will come in a later version.",

@@ -107,7 +107,8 @@ const zhCN = {
   status: {
     online: "在线",
     offline: "离线",
-    lastSync: "最后同步",
+    lastSync: "最后同步：{time}",
+    phaseWithMessage: "{phase}：{message}",
     never: "尚未同步",
     pending: "待同步",
     rejected: "被拒绝",
@@ -149,7 +150,7 @@ const zhCN = {
       level: "评价等级",
       source: "来源",
       keyword: "关键字",
-      keywordPlaceholder: "工单编号 / 事项 / 摘要（按 / 键快速定位）",
+      keywordPlaceholder: "工单编号、事项或摘要",
       all: "全部",
     },
     query: "查询",
@@ -180,6 +181,7 @@ const zhCN = {
     detail: {
       title: "工单 {caseNo}",
       channel: "评价渠道",
+      channelTitle: "评价渠道：{channel}",
       staff: "被评价人员",
       summary: "摘要",
       actionsLater: "核实、交办、督办等处置操作将在后续版本提供。",

@@ -24,6 +24,15 @@ pub fn upsert(conn: &Connection, e: &CaseEventRow) -> Result<()> {
         "INSERT OR REPLACE INTO case_events (id, case_id, unit_path, kind, actor_user_id, actor_name, at, data)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![e.id, e.case_id, e.unit_path, e.kind, e.actor_user_id, e.actor_name, e.at, e.data.to_string()])?;
+    .execute(params![
+        e.id,
+        e.case_id,
+        e.unit_path,
+        e.kind,
+        e.actor_user_id,
+        e.actor_name,
+        e.at,
+        e.data.to_string()
+    ])?;
     Ok(())
 }

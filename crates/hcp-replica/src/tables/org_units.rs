@@ -17,7 +17,9 @@ CREATE TABLE org_units (
 ";
 
 pub fn upsert(conn: &Connection, r: &OrgUnitRow) -> Result<()> {
-    conn.prepare_cached("INSERT OR REPLACE INTO org_units (id, parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-        .execute(params![r.id, r.parent_id, r.kind.as_str(), r.name, r.code, r.path])?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO org_units (id, parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![r.id, r.parent_id, r.kind.as_str(), r.name, r.code, r.path])?;
     Ok(())
 }

@@ -50,7 +50,12 @@ pub fn get(conn: &Connection, id: i64) -> DbResult<Option<CaseEventRow>> {
     Ok(conn.query_row(&format!("SELECT {COLS} FROM case_events WHERE id = ?1"), [id], from_row).optional()?)
 }
 
-pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(CaseEventRow) -> DbResult<()>) -> DbResult<()> {
+pub fn in_scope(
+    conn: &Connection,
+    scope: &str,
+    upper: &str,
+    f: impl FnMut(CaseEventRow) -> DbResult<()>,
+) -> DbResult<()> {
     super::changes::scan(
         conn,
         &format!("SELECT {COLS} FROM case_events WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),

@@ -51,10 +51,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
         unit_path: r.get(5)?,
         department_id: r.get(6)?,
         staff_id: r.get(7)?,
-        level: level
-            .map(|l| parse_col(&l, "cases.level", |s| Level::parse(s).ok()))
-            .transpose()
-            .map_err(conv(8))?,
+        level: level.map(|l| parse_col(&l, "cases.level", |s| Level::parse(s).ok())).transpose().map_err(conv(8))?,
         channel: r.get(9)?,
         item_name: r.get(10)?,
         summary: r.get(11)?,

@@ -20,7 +20,14 @@ CREATE INDEX changes_path_seq ON changes(unit_path, seq);
 ";
 
 /// Records that a row changed. Call inside the transaction that changed it.
-pub fn record(conn: &Connection, entity: Entity, entity_id: i64, unit_path: &str, op: ChangeOp, at: &str) -> DbResult<i64> {
+pub fn record(
+    conn: &Connection,
+    entity: Entity,
+    entity_id: i64,
+    unit_path: &str,
+    op: ChangeOp,
+    at: &str,
+) -> DbResult<i64> {
     let op = match op {
         ChangeOp::Upsert => "upsert",
         ChangeOp::Delete => "delete",
@@ -48,7 +55,13 @@ pub fn load(conn: &Connection, entity: Entity, id: i64) -> DbResult<Option<Entit
 
 /// A page of the change feed for one scope, after `after`, up to the head as of this call.
 /// Returns the changes, the cursor to continue from, and whether more remain.
-pub fn page(conn: &mut Connection, scope: &str, upper: &str, after: i64, limit: usize) -> DbResult<(Vec<Change>, i64, bool)> {
+pub fn page(
+    conn: &mut Connection,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    limit: usize,
+) -> DbResult<(Vec<Change>, i64, bool)> {
     let tx = conn.transaction()?;
     let head = head(&tx)?;
     let mut found: Vec<(i64, Entity, i64, ChangeOp)> = Vec::new();

@@ -58,16 +58,8 @@ impl DatabaseUrl {
 }
 
 /// The migrations, in order. Each entry is one table module's DDL.
-const MIGRATIONS: &[&str] = &[
-    org_units::DDL,
-    users::DDL,
-    tokens::DDL,
-    staff::DDL,
-    ratings::DDL,
-    cases::DDL,
-    case_events::DDL,
-    changes::DDL,
-];
+const MIGRATIONS: &[&str] =
+    &[org_units::DDL, users::DDL, tokens::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL, changes::DDL];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -172,9 +164,7 @@ impl Db {
         f: impl FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
     ) -> DbResult<T> {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f))
-            .await
-            .map_err(|e| DbError::Join(e.to_string()))?
+        tokio::task::spawn_blocking(move || db.read_blocking(f)).await.map_err(|e| DbError::Join(e.to_string()))?
     }
 
     /// Runs `f` with the writer connection on the blocking thread pool.
@@ -183,9 +173,7 @@ impl Db {
         f: impl FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
     ) -> DbResult<T> {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
-            .await
-            .map_err(|e| DbError::Join(e.to_string()))?
+        tokio::task::spawn_blocking(move || db.write_blocking(f)).await.map_err(|e| DbError::Join(e.to_string()))?
     }
 }
 
@@ -216,9 +204,8 @@ mod tests {
         let db = Db::open(&path).expect("open");
         drop(db);
         let db = Db::open(&path).expect("reopen");
-        let v: i64 = db
-            .read_blocking(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
-            .expect("version");
+        let v: i64 =
+            db.read_blocking(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?)).expect("version");
         assert_eq!(v, MIGRATIONS.len() as i64);
     }
 }

@@ -41,7 +41,13 @@ fn finish((mut row, kind): (OrgUnitRow, String)) -> DbResult<OrgUnitRow> {
 }
 
 /// Inserts a unit; its path is computed from the parent's.
-pub fn insert(conn: &Connection, parent: Option<&OrgUnitRow>, kind: OrgKind, name: &str, code: &str) -> DbResult<OrgUnitRow> {
+pub fn insert(
+    conn: &Connection,
+    parent: Option<&OrgUnitRow>,
+    kind: OrgKind,
+    name: &str,
+    code: &str,
+) -> DbResult<OrgUnitRow> {
     conn.execute(
         "INSERT INTO org_units (parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, '')",
         params![parent.map(|p| p.id), kind.as_str(), name, code],
@@ -56,14 +62,17 @@ pub fn insert(conn: &Connection, parent: Option<&OrgUnitRow>, kind: OrgKind, nam
 }
 
 pub fn get(conn: &Connection, id: i64) -> DbResult<Option<OrgUnitRow>> {
-    let row = conn
-        .query_row(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row)
-        .optional()?;
+    let row = conn.query_row(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row).optional()?;
     row.map(finish).transpose()
 }
 
 /// Units in scope (the scope unit and below) plus the scope unit's ancestors, root first.
-pub fn in_scope(conn: &Connection, scope: &str, upper: &str, mut f: impl FnMut(OrgUnitRow) -> DbResult<()>) -> DbResult<()> {
+pub fn in_scope(
+    conn: &Connection,
+    scope: &str,
+    upper: &str,
+    mut f: impl FnMut(OrgUnitRow) -> DbResult<()>,
+) -> DbResult<()> {
     let ancestors: Vec<i64> = scope.split('/').filter_map(|s| s.parse().ok()).collect();
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"))?;
     for id in &ancestors[..ancestors.len().saturating_sub(1)] {
@@ -71,9 +80,8 @@ pub fn in_scope(conn: &Connection, scope: &str, upper: &str, mut f: impl FnMut(O
             f(finish(r)?)?;
         }
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path"
-    ))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path"))?;
     let mut rows = stmt.query(params![scope, upper])?;
     while let Some(r) = rows.next()? {
         f(finish(from_row(r)?)?)?;
@@ -82,11 +90,10 @@ pub fn in_scope(conn: &Connection, scope: &str, upper: &str, mut f: impl FnMut(O
 }
 
 pub fn count_in_scope(conn: &Connection, scope: &str, upper: &str) -> DbResult<u64> {
-    let below: i64 = conn.query_row(
-        "SELECT count(*) FROM org_units WHERE path >= ?1 AND path < ?2",
-        params![scope, upper],
-        |r| r.get(0),
-    )?;
+    let below: i64 =
+        conn.query_row("SELECT count(*) FROM org_units WHERE path >= ?1 AND path < ?2", params![scope, upper], |r| {
+            r.get(0)
+        })?;
     let ancestors = scope.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
     Ok(below as u64 + ancestors as u64)
 }

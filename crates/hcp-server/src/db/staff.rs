@@ -46,5 +46,12 @@ pub fn get(conn: &Connection, id: i64) -> DbResult<Option<StaffRow>> {
 }
 
 pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(StaffRow) -> DbResult<()>) -> DbResult<()> {
-    super::changes::scan(conn, &format!("SELECT {COLS} FROM staff WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"), scope, upper, from_row, f)
+    super::changes::scan(
+        conn,
+        &format!("SELECT {COLS} FROM staff WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
+        scope,
+        upper,
+        from_row,
+        f,
+    )
 }

@@ -16,7 +16,14 @@ CREATE TABLE tokens (
 CREATE INDEX tokens_user ON tokens(user_id);
 ";
 
-pub fn insert(conn: &Connection, hash: &str, user_id: i64, client_id: Option<&str>, issued_at: &str, expires_at: &str) -> DbResult<()> {
+pub fn insert(
+    conn: &Connection,
+    hash: &str,
+    user_id: i64,
+    client_id: Option<&str>,
+    issued_at: &str,
+    expires_at: &str,
+) -> DbResult<()> {
     conn.execute(
         "INSERT INTO tokens (token_hash, user_id, client_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![hash, user_id, client_id, issued_at, expires_at],

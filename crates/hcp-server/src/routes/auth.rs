@@ -70,10 +70,7 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     let expires = (now + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let hash = token_hash(&token);
     let (uid, client, iss, exp) = (user.id, req.client_id.clone(), issued.clone(), expires.clone());
-    state
-        .db
-        .write(move |c| tokens::insert(c, &hash, uid, client.as_deref(), &iss, &exp))
-        .await?;
+    state.db.write(move |c| tokens::insert(c, &hash, uid, client.as_deref(), &iss, &exp)).await?;
     tracing::info!(user_id = user.id, "login succeeded");
     Ok(Json(LoginResponse { token, expires_at: expires, user: user_info(&user) }))
 }

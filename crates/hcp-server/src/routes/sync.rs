@@ -126,16 +126,18 @@ pub struct PullParams {
 /// Changes in the caller's jurisdiction after a cursor, oldest first.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullParams),
     responses((status = 200, body = PullResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn pull(State(state): State<AppState>, who: AuthUser, Query(p): Query<PullParams>) -> ApiResult<Json<PullResponse>> {
+pub async fn pull(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Query(p): Query<PullParams>,
+) -> ApiResult<Json<PullResponse>> {
     if p.after < 0 {
         return Err(AppError::invalid("after 不能为负数"));
     }
     let limit = p.limit.unwrap_or(state.config.pull_max).clamp(1, state.config.pull_max);
     let scope = who.user.scope_path.clone();
     let after = p.after;
-    let (changes, cursor, has_more) = state
-        .db
-        .read(move |c| changes::page(c, &scope, &format!("{scope}~"), after, limit))
-        .await?;
+    let (changes, cursor, has_more) =
+        state.db.read(move |c| changes::page(c, &scope, &format!("{scope}~"), after, limit)).await?;
     Ok(Json(PullResponse { changes, cursor, has_more }))
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { mount, type VueWrapper } from "@vue/test-utils";
 import CaseInbox from "../CaseInbox.vue";
 import { backend, BackendError, type CasePage, type CaseQuery } from "@/api/backend";
@@ -9,7 +9,7 @@ const XSS = "<img src=x onerror=alert(1)>";
 
 let env: TestEnv;
 let wrapper: VueWrapper | null = null;
-let listCases: ReturnType<typeof vi.spyOn>;
+let listCases: MockInstance<typeof backend.listCases>;
 
 function page(total: number, n: number, offset = 0): CasePage {
   return { total, items: Array.from({ length: n }, (_, i) => caseItem(offset + i + 1)) };
@@ -25,7 +25,7 @@ async function mountInbox(opts: { bootstrapped?: boolean } = {}) {
 }
 
 const byId = (w: VueWrapper, id: string) => w.find(`[data-testid="${id}"]`);
-const lastQuery = (): CaseQuery => listCases.mock.calls.at(-1)![0] as CaseQuery;
+const lastQuery = (): CaseQuery => listCases.mock.calls.at(-1)![0];
 
 describe("CaseInbox", () => {
   beforeEach(() => {
@@ -71,16 +71,16 @@ describe("CaseInbox", () => {
 
     const rows = w.findAll(".el-table__body-wrapper tbody tr");
     expect(rows).toHaveLength(3);
-    expect(rows[0].text()).toContain("差评");
-    expect(rows[0].text()).toContain("窗口评价器");
-    expect(rows[0].text()).toContain("待核实");
-    expect(rows[0].find('[data-level="very_dissatisfied"]').classes()).toContain("el-tag--danger");
-    expect(rows[0].text()).toContain("2026-11-28");
-    expect(rows[1].text()).toContain("12345热线");
-    expect(rows[1].text()).toContain("整改中");
-    expect(rows[1].find('[data-level="dissatisfied"]').classes()).toContain("el-tag--warning");
-    expect(rows[2].text()).toContain("督查发现");
-    expect(rows[2].text()).toContain("已办结");
+    expect(rows[0]!.text()).toContain("差评");
+    expect(rows[0]!.find('[title="评价渠道：窗口评价器"]').exists()).toBe(true);
+    expect(rows[0]!.text()).toContain("待核实");
+    expect(rows[0]!.find('[data-level="very_dissatisfied"]').classes()).toContain("el-tag--danger");
+    expect(rows[0]!.text()).toContain("2026-11-28");
+    expect(rows[1]!.text()).toContain("12345热线");
+    expect(rows[1]!.text()).toContain("整改中");
+    expect(rows[1]!.find('[data-level="dissatisfied"]').classes()).toContain("el-tag--warning");
+    expect(rows[2]!.text()).toContain("督查发现");
+    expect(rows[2]!.text()).toContain("已办结");
 
     const total = byId(w, "inbox-total");
     expect(total.attributes("data-total")).toBe("1234");

@@ -1,0 +1,63 @@
+//! The one error type every application call returns: `{code, message}` on the wire.
+
+use serde::Serialize;
+
+/// An error the UI can act on: it switches on `code` and shows `message` (Chinese).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+/// The codes the UI switches on.
+pub mod codes {
+    /// Wrong user name or password.
+    pub const AUTH_FAILED: &str = "auth_failed";
+    /// The server is unreachable.
+    pub const NETWORK: &str = "network";
+    /// The token expired or was revoked: sign in again.
+    pub const SESSION_EXPIRED: &str = "session_expired";
+    /// Nobody is signed in.
+    pub const NOT_LOGGED_IN: &str = "not_logged_in";
+    /// The input failed validation.
+    pub const INVALID_INPUT: &str = "invalid_input";
+    /// The OS keyring is unavailable or refused access.
+    pub const KEYRING: &str = "keyring";
+    /// The local replica failed.
+    pub const REPLICA: &str = "replica";
+    /// The server refused or failed a request.
+    pub const SERVER: &str = "server";
+    /// Anything else.
+    pub const INTERNAL: &str = "internal";
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+        ApiError { code: code.to_owned(), message: message.into() }
+    }
+}
+
+impl From<hcp_sync::SyncError> for ApiError {
+    fn from(e: hcp_sync::SyncError) -> ApiError {
+        use hcp_sync::SyncError as E;
+        let code = match &e {
+            E::Network(_) => codes::NETWORK,
+            E::AuthFailed(_) => codes::AUTH_FAILED,
+            E::Unauthorized(_) => codes::SESSION_EXPIRED,
+            E::Server { .. } | E::Protocol(_) => codes::SERVER,
+            E::Replica(_) => codes::REPLICA,
+            E::Task(_) => codes::INTERNAL,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<hcp_replica::ReplicaError> for ApiError {
+    fn from(e: hcp_replica::ReplicaError) -> ApiError {
+        ApiError::new(codes::REPLICA, e.to_string())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

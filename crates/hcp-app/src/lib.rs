@@ -1,0 +1,459 @@
+//! The application API of the Haochaping desktop client.
+//!
+//! UI-agnostic: the Tauri shell, the command-line client and the tests call these functions. The
+//! app owns the session (token in the OS keyring), the encrypted replica (key in the keyring) and
+//! the background sync loop; every screen reads the replica, so the app keeps working offline.
+
+pub mod error;
+pub mod secrets;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hcp_replica::{CasePage, CaseQuery, Replica, ReplicaError, ReplicaKey};
+use hcp_sync::Client;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use error::{codes, ApiError, ApiResult};
+pub use hcp_domain::Role;
+pub use secrets::{KeyringStore, SecretStore};
+
+/// The keyring service name under which every secret is stored.
+pub const KEYRING_SERVICE: &str = "haochaping";
+
+/// Facts the login screen shows before anyone signs in.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    /// The server address to prefill (from `HCP_SERVER_URL` or the last login).
+    pub default_server_url: Option<String>,
+    pub last_username: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_name: String,
+}
+
+/// The signed-in user and the server they work against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub user: UserInfo,
+    pub server_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub server_url: String,
+    pub username: String,
+    pub password: String,
+    /// Keep the session (token in the keyring) so the app reopens signed in, even offline.
+    pub remember: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    Idle,
+    Bootstrapping,
+    Pulling,
+    Offline,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    pub phase: String,
+    pub rows: u32,
+    pub bytes: u32,
+    pub total_rows: Option<u32>,
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub online: bool,
+    pub phase: SyncPhase,
+    /// RFC 3339 time of the last successful sync.
+    pub last_sync_at: Option<String>,
+    pub cursor: i64,
+    /// Local actions waiting to be sent.
+    pub pending: u32,
+    /// Local actions the server refused, waiting for the user.
+    pub rejected: u32,
+    /// The last problem, in Chinese, for people.
+    pub message: Option<String>,
+    pub progress: Option<SyncProgress>,
+    /// Whether the replica holds a complete snapshot of the jurisdiction.
+    pub bootstrapped: bool,
+}
+
+impl Default for SyncStatus {
+    fn default() -> SyncStatus {
+        SyncStatus {
+            online: false,
+            phase: SyncPhase::Idle,
+            last_sync_at: None,
+            cursor: 0,
+            pending: 0,
+            rejected: 0,
+            message: None,
+            progress: None,
+            bootstrapped: false,
+        }
+    }
+}
+
+/// The most changes requested per pull page.
+const PULL_PAGE: usize = 2_000;
+const LAST_SYNC_AT: &str = "last_sync_at";
+const USER: &str = "user";
+
+struct Active {
+    server_url: String,
+    user: hcp_protocol::UserInfo,
+    token: String,
+    client: Client,
+    replica: Arc<Mutex<Replica>>,
+}
+
+pub struct App {
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    default_server_url: Option<String>,
+    session: Mutex<Option<Arc<Active>>>,
+    status: Mutex<SyncStatus>,
+    sync_gate: tokio::sync::Mutex<()>,
+    wake: tokio::sync::Notify,
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn account(kind: &str, server: &str, username: &str) -> String {
+    format!("{kind}:{username}@{server}")
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(codes::INTERNAL, e.to_string())
+}
+
+fn to_ui_user(u: &hcp_protocol::UserInfo) -> UserInfo {
+    UserInfo {
+        id: u.id,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role,
+        unit_id: u.unit_id,
+        unit_name: u.unit_name.clone(),
+    }
+}
+
+impl App {
+    /// An app keeping its files in `data_dir` and its secrets in `secrets`.
+    pub fn new(data_dir: &Path, secrets: Arc<dyn SecretStore>, default_server_url: Option<String>) -> App {
+        App {
+            data_dir: data_dir.to_owned(),
+            secrets,
+            default_server_url,
+            session: Mutex::new(None),
+            status: Mutex::new(SyncStatus::default()),
+            sync_gate: tokio::sync::Mutex::new(()),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn active(&self) -> ApiResult<Arc<Active>> {
+        self.session
+            .lock()
+            .map_err(internal)?
+            .clone()
+            .ok_or_else(|| ApiError::new(codes::NOT_LOGGED_IN, "尚未登录，请先登录"))
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut SyncStatus)) {
+        if let Ok(mut s) = self.status.lock() {
+            f(&mut s);
+        }
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        let s = settings::load(&self.data_dir);
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: self.data_dir.display().to_string(),
+            default_server_url: self.default_server_url.clone().or(s.last_server_url),
+            last_username: s.last_username,
+        }
+    }
+
+    fn replica_path(&self, server: &str, username: &str) -> PathBuf {
+        let digest = hex::encode(Sha256::digest(format!("{server}|{username}").as_bytes()));
+        self.data_dir.join("replicas").join(format!("{}.db", &digest[..16]))
+    }
+
+    /// Opens the user's replica with its keyring-held key, creating both on first use. A replica the
+    /// key cannot open (lost or changed key) is discarded: the next sync bootstraps it afresh.
+    fn open_replica(&self, server: &str, username: &str) -> ApiResult<Replica> {
+        let key_account = account("replica-key", server, username);
+        let path = self.replica_path(server, username);
+        let key = match self.secrets.get(&key_account)?.and_then(|k| ReplicaKey::from_hex(&k)) {
+            Some(k) => k,
+            None => {
+                let mut bytes = [0u8; 32];
+                rand::thread_rng().fill_bytes(&mut bytes);
+                let k = ReplicaKey::from_bytes(bytes);
+                self.secrets.set(&key_account, &k.to_hex())?;
+                discard_replica_files(&path);
+                k
+            }
+        };
+        match Replica::open(&path, &key) {
+            Err(ReplicaError::BadKey) => {
+                tracing::warn!("local replica cannot be opened with the stored key; starting a fresh one");
+                discard_replica_files(&path);
+                Ok(Replica::open(&path, &key)?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    fn activate(&self, active: Active) -> ApiResult<Session> {
+        let session = Session { user: to_ui_user(&active.user), server_url: active.server_url.clone() };
+        let (cursor, bootstrapped, last_sync_at) = {
+            let r = active.replica.lock().map_err(internal)?;
+            let in_scope = r.scope()?.as_deref() == Some(active.user.scope_path.as_str());
+            let cursor = r.cursor()?.filter(|_| in_scope);
+            (cursor.unwrap_or(0), cursor.is_some(), r.meta(LAST_SYNC_AT)?)
+        };
+        *self.session.lock().map_err(internal)? = Some(Arc::new(active));
+        self.set_status(|s| {
+            *s = SyncStatus { cursor, bootstrapped, last_sync_at, ..SyncStatus::default() };
+        });
+        self.wake.notify_one();
+        Ok(session)
+    }
+
+    /// Signs in against the server, keeps the token in the keyring when `remember` is set, opens
+    /// the user's replica and starts syncing it in the background.
+    #[tracing::instrument(skip_all, fields(username = %req.username))]
+    pub async fn login(&self, req: LoginRequest) -> ApiResult<Session> {
+        let username = req.username.trim().to_owned();
+        if username.is_empty() || req.password.is_empty() {
+            return Err(ApiError::new(codes::INVALID_INPUT, "请输入用户名和密码"));
+        }
+        let client = Client::new(&req.server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
+        let server_url = client.base_url().to_owned();
+        let mut settings = settings::load(&self.data_dir);
+        let login = client.login(&username, &req.password, Some(&settings.client_id)).await?;
+        let replica = self.open_replica(&server_url, &username)?;
+        replica.set_meta(USER, &serde_json::to_string(&login.user).map_err(internal)?)?;
+        let token_account = account("token", &server_url, &username);
+        if req.remember {
+            self.secrets.set(&token_account, &login.token)?;
+        } else {
+            self.secrets.delete(&token_account)?;
+        }
+        settings.last_server_url = Some(server_url.clone());
+        settings.last_username = Some(username.clone());
+        settings.remember = req.remember;
+        if let Err(e) = settings::save(&self.data_dir, &settings) {
+            tracing::warn!(error = %e, "could not save settings");
+        }
+        tracing::info!("signed in");
+        self.activate(Active {
+            server_url,
+            user: login.user,
+            token: login.token,
+            client,
+            replica: Arc::new(Mutex::new(replica)),
+        })
+    }
+
+    /// Reopens the remembered session without the network: the token comes from the keyring and
+    /// the user from the replica. `None` when there is nothing to restore.
+    pub async fn session_restore(&self) -> ApiResult<Option<Session>> {
+        if let Ok(Some(a)) = self.session.lock().map(|s| s.clone()) {
+            return Ok(Some(Session { user: to_ui_user(&a.user), server_url: a.server_url.clone() }));
+        }
+        let s = settings::load(&self.data_dir);
+        let (Some(server_url), Some(username), true) = (s.last_server_url, s.last_username, s.remember) else {
+            return Ok(None);
+        };
+        let Some(token) = self.secrets.get(&account("token", &server_url, &username))? else {
+            return Ok(None);
+        };
+        let replica = self.open_replica(&server_url, &username)?;
+        let Some(user) = replica.meta(USER)?.and_then(|u| serde_json::from_str::<hcp_protocol::UserInfo>(&u).ok()) else {
+            return Ok(None);
+        };
+        let client = Client::new(&server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
+        tracing::info!("session restored from the keyring");
+        self.activate(Active { server_url, user, token, client, replica: Arc::new(Mutex::new(replica)) }).map(Some)
+    }
+
+    /// Signs out: revokes the token on the server when reachable and removes it from the keyring.
+    /// The encrypted replica stays for the next sign-in.
+    pub async fn logout(&self) -> ApiResult<()> {
+        let active = self.session.lock().map_err(internal)?.take();
+        let Some(active) = active else { return Ok(()) };
+        if let Err(e) = active.client.logout(&active.token).await {
+            tracing::info!(error = %e, "server logout failed; the token is removed locally anyway");
+        }
+        self.secrets.delete(&account("token", &active.server_url, &active.user.username))?;
+        let mut s = settings::load(&self.data_dir);
+        s.remember = false;
+        if let Err(e) = settings::save(&self.data_dir, &s) {
+            tracing::warn!(error = %e, "could not save settings");
+        }
+        self.set_status(|s| *s = SyncStatus::default());
+        Ok(())
+    }
+
+    pub fn sync_status(&self) -> ApiResult<SyncStatus> {
+        Ok(self.status.lock().map_err(internal)?.clone())
+    }
+
+    /// One sync cycle: bootstrap when the replica is empty or holds another scope, else pull.
+    pub async fn sync_once(&self) -> ApiResult<SyncStatus> {
+        let _gate = self.sync_gate.lock().await;
+        let active = self.active()?;
+        let needs_bootstrap = {
+            let r = active.replica.lock().map_err(internal)?;
+            r.cursor()?.is_none() || r.scope()?.as_deref() != Some(active.user.scope_path.as_str())
+        };
+        let result = if needs_bootstrap {
+            self.set_status(|s| {
+                s.phase = SyncPhase::Bootstrapping;
+                s.progress = Some(SyncProgress { phase: "snapshot".into(), rows: 0, bytes: 0, total_rows: None });
+            });
+            hcp_sync::bootstrap(&active.client, &active.token, active.replica.clone(), now_rfc3339(), |p| {
+                self.set_status(|s| {
+                    s.online = true;
+                    s.progress = Some(SyncProgress {
+                        phase: p.phase.into(),
+                        rows: u32::try_from(p.rows).unwrap_or(u32::MAX),
+                        bytes: u32::try_from(p.bytes).unwrap_or(u32::MAX),
+                        total_rows: p.total_rows.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
+                    });
+                })
+            })
+            .await
+            .map(|_| ())
+        } else {
+            self.set_status(|s| s.phase = SyncPhase::Pulling);
+            hcp_sync::pull(&active.client, &active.token, active.replica.clone(), PULL_PAGE).await.map(|_| ())
+        };
+        match result {
+            Ok(()) => {
+                let now = now_rfc3339();
+                let cursor = {
+                    let r = active.replica.lock().map_err(internal)?;
+                    r.set_meta(LAST_SYNC_AT, &now)?;
+                    r.cursor()?.unwrap_or(0)
+                };
+                self.set_status(|s| {
+                    *s = SyncStatus {
+                        online: true,
+                        phase: SyncPhase::Idle,
+                        last_sync_at: Some(now),
+                        cursor,
+                        bootstrapped: true,
+                        ..SyncStatus::default()
+                    }
+                });
+                Ok(self.sync_status()?)
+            }
+            Err(e) => {
+                let transient = e.is_transient();
+                let err = ApiError::from(e);
+                tracing::info!(code = %err.code, "sync failed");
+                self.set_status(|s| {
+                    s.progress = None;
+                    s.online = !matches!(err.code.as_str(), codes::NETWORK);
+                    s.phase = if transient { SyncPhase::Offline } else { SyncPhase::Error };
+                    s.message = Some(err.message.clone());
+                });
+                Err(err)
+            }
+        }
+    }
+
+    /// Syncs in the background: every `interval`, at once when woken (login, "sync now"), and
+    /// after transport failures with a backoff from 2 s up to `interval`, without user action.
+    pub async fn run_sync_loop(self: Arc<Self>, interval: Duration) {
+        let mut delay = interval;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.wake.notified() => {}
+            }
+            if self.active().is_err() {
+                delay = interval;
+                continue;
+            }
+            delay = match self.sync_once().await {
+                Ok(_) => interval,
+                Err(e) if e.code == codes::NETWORK || e.code == codes::SERVER => {
+                    (if delay >= interval { Duration::from_secs(2) } else { delay * 2 }).min(interval)
+                }
+                Err(_) => interval,
+            };
+        }
+    }
+
+    /// Asks the background loop to sync now.
+    pub fn wake_sync(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The inbox, read from the replica (works offline).
+    pub async fn list_cases(&self, query: CaseQuery) -> ApiResult<CasePage> {
+        let active = self.active()?;
+        tokio::task::spawn_blocking(move || {
+            let r = active.replica.lock().map_err(internal)?;
+            Ok(r.list_cases(&query)?)
+        })
+        .await
+        .map_err(internal)?
+    }
+}
+
+fn discard_replica_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,768 @@
+//! The working-day calendar (工作日历) and rectification deadlines (整改时限).
+//!
+//! # The calendar
+//!
+//! China's statutory calendar is the Monday–Friday week, changed every year by a notice of the
+//! General Office of the State Council (国务院办公厅) that lists the official holidays (放假) and
+//! the makeup working days (调休上班, usually a Saturday or a Sunday). [`Calendar::bundled`]
+//! carries the arrangements for 2019–2026 from `data/calendar-cn.json`, each year citing its
+//! notices:
+//!
+//! | year | notices |
+//! | --- | --- |
+//! | 2019 | 国办发明电〔2018〕15号; Labour Day changed by 国办发明电〔2019〕3号 |
+//! | 2020 | 国办发明电〔2019〕16号; Spring Festival extended to 2 February by 国办发明电〔2020〕1号 |
+//! | 2021 | 国办发明电〔2020〕27号 |
+//! | 2022 | 国办发明电〔2021〕11号 |
+//! | 2023 | 国办发明电〔2022〕16号 |
+//! | 2024 | 国办发明电〔2023〕7号 |
+//! | 2025 | 国办发明电〔2024〕12号 |
+//! | 2026 | 国办发明电〔2025〕7号 |
+//!
+//! The State Council publishes the next year's arrangement around November, so the calendar is
+//! data: the server distributes updates in the same JSON format and clients load them with
+//! [`Calendar::from_json`]. A year that no notice covers falls back to the plain Monday–Friday
+//! week; [`Calendar::covers`] tells whether a date's year is covered.
+//!
+//! # Counting convention
+//!
+//! All dates are local dates in the jurisdiction's time zone (Beijing time, UTC+8, by default);
+//! instants are converted with [`DeadlineRules::local_date`].
+//!
+//! * [`Calendar::working_days_between`]`(a, b)` counts the working days `d` with `a < d <= b`
+//!   (the start day excluded, the end day included), negated when `b < a`.
+//! * [`Calendar::add_working_days`]`(d, n)` is the `n`-th working day strictly after `d` (`d`
+//!   itself when `n = 0`), whether or not `d` is a working day; so
+//!   `working_days_between(d, add_working_days(d, n)) == n`.
+//! * A deadline is a **due date**: the work must be done by the end of that local day (24:00).
+//!   For a case created (or assigned, or reopened) at instant `t` whose local date is `d`:
+//!   - **Day 0** is `d` when `d` is a working day and `t` is before the cut-off (17:00 by
+//!     default); otherwise day 0 is the first working day after `d` (created after hours or on a
+//!     day off, the clock starts with the next working day).
+//!   - With [`DeadlinePolicy::WorkingDays`]`(n)` the due date is the `n`-th working day after
+//!     day 0. Example (Chongqing, 5 working days): created Monday 10:00 → due Monday of the next
+//!     week; created Monday 18:00 → day 0 is Tuesday → due Tuesday of the next week; created
+//!     Saturday → day 0 is Monday → due Monday of the next week.
+//!   - With [`DeadlinePolicy::CalendarDays`]`(n)` day 0 is `d` before the cut-off and `d + 1`
+//!     after it; the due date is `n` calendar days after day 0, moved forward to the next working
+//!     day when it falls on a day off (a period never ends on a holiday).
+//! * While an extension request waits for approval the clock is paused: when the request is
+//!   decided, the deadline moves forward by the working days that passed in between, counted with
+//!   `working_days_between(request date, decision date)` (the day of the request counts as
+//!   worked). An approved extension then adds the granted working days.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// The bundled arrangement, as shipped with this release.
+pub const BUNDLED_CALENDAR_JSON: &str = include_str!("../data/calendar-cn.json");
+
+/// A State Council notice that sets (or changes) a year's arrangement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The document number, such as `国办发明电〔2025〕7号`.
+    pub number: String,
+    pub title: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+/// A span of official holidays (放假), both ends included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidaySpan {
+    pub name: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// A makeup working day (调休上班).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MakeupDay {
+    pub name: String,
+    pub date: NaiveDate,
+}
+
+/// One year's arrangement. Its spans may reach into the neighbouring year (the 2019 New Year
+/// holiday starts on 30 December 2018).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarYear {
+    pub year: i32,
+    pub notices: Vec<Notice>,
+    pub holidays: Vec<HolidaySpan>,
+    pub working_days: Vec<MakeupDay>,
+}
+
+/// The calendar as data: what the JSON file holds and what the server distributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarData {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub note: String,
+    pub years: Vec<CalendarYear>,
+}
+
+/// Why calendar data was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("工作日历数据格式错误：{0}")]
+    Json(String),
+    #[error("工作日历中 {0} 年出现了不止一次")]
+    DuplicateYear(i32),
+    #[error("工作日历中 {0} 年未注明国务院办公厅通知文号")]
+    MissingNotice(i32),
+    #[error("工作日历中“{name}”的放假区间无效：{first} 至 {last}")]
+    InvalidSpan { name: String, first: NaiveDate, last: NaiveDate },
+    #[error("工作日历中 {0} 既是放假日又是调休上班日")]
+    Conflict(NaiveDate),
+}
+
+/// How a date counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayKind<'a> {
+    /// An ordinary Monday–Friday.
+    Workday,
+    /// An ordinary Saturday or Sunday.
+    Weekend,
+    /// An official holiday (放假), with the festival's name.
+    Holiday(&'a str),
+    /// A makeup working day (调休上班), with the festival's name.
+    MakeupWorkday(&'a str),
+}
+
+impl DayKind<'_> {
+    pub fn is_working_day(self) -> bool {
+        matches!(self, DayKind::Workday | DayKind::MakeupWorkday(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Special {
+    working: bool,
+    name: String,
+}
+
+/// The working-day calendar: the Monday–Friday week changed by the listed arrangements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    data: CalendarData,
+    special: BTreeMap<NaiveDate, Special>,
+}
+
+/// The longest holiday span accepted (the longest ever was the 2020 Spring Festival: 10 days).
+const MAX_SPAN_DAYS: i64 = 31;
+
+impl Calendar {
+    /// The arrangements 2019–2026 bundled with this release.
+    pub fn bundled() -> Calendar {
+        // The bundled file is checked by the tests; should it ever fail to parse, fall back to the
+        // plain week rather than panic.
+        Calendar::from_json(BUNDLED_CALENDAR_JSON).unwrap_or_else(|_| Calendar::weekdays_only())
+    }
+
+    /// A calendar with no arrangement at all: Monday–Friday are working days.
+    pub fn weekdays_only() -> Calendar {
+        Calendar {
+            data: CalendarData { name: String::new(), note: String::new(), years: Vec::new() },
+            special: BTreeMap::new(),
+        }
+    }
+
+    /// Parses calendar data in the format of `data/calendar-cn.json`.
+    pub fn from_json(json: &str) -> Result<Calendar, CalendarError> {
+        let data: CalendarData = serde_json::from_str(json).map_err(|e| CalendarError::Json(e.to_string()))?;
+        Calendar::from_data(data)
+    }
+
+    /// Validates calendar data and builds the calendar.
+    pub fn from_data(data: CalendarData) -> Result<Calendar, CalendarError> {
+        let mut special: BTreeMap<NaiveDate, Special> = BTreeMap::new();
+        let mut seen_years = Vec::new();
+        for year in &data.years {
+            if seen_years.contains(&year.year) {
+                return Err(CalendarError::DuplicateYear(year.year));
+            }
+            seen_years.push(year.year);
+            if year.notices.iter().all(|n| n.number.trim().is_empty()) {
+                return Err(CalendarError::MissingNotice(year.year));
+            }
+            for span in &year.holidays {
+                let len = (span.last - span.first).num_days();
+                if !(0..MAX_SPAN_DAYS).contains(&len) {
+                    return Err(CalendarError::InvalidSpan {
+                        name: span.name.clone(),
+                        first: span.first,
+                        last: span.last,
+                    });
+                }
+                for date in span.first.iter_days().take(len as usize + 1) {
+                    insert_special(&mut special, date, false, &span.name)?;
+                }
+            }
+            for day in &year.working_days {
+                insert_special(&mut special, day.date, true, &day.name)?;
+            }
+        }
+        Ok(Calendar { data, special })
+    }
+
+    /// The data this calendar was built from (to store or to distribute).
+    pub fn data(&self) -> &CalendarData {
+        &self.data
+    }
+
+    /// The data as JSON, in the format [`Calendar::from_json`] reads.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.data).unwrap_or_default()
+    }
+
+    /// The years that have an arrangement.
+    pub fn covered_years(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = self.data.years.iter().map(|y| y.year).collect();
+        years.sort_unstable();
+        years
+    }
+
+    /// Whether the date's year has an arrangement; outside it only the plain week is known.
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.data.years.iter().any(|y| y.year == date.year())
+    }
+
+    /// The notices a year's arrangement cites (empty when the year is not covered).
+    pub fn notices(&self, year: i32) -> &[Notice] {
+        self.data.years.iter().find(|y| y.year == year).map_or(&[], |y| y.notices.as_slice())
+    }
+
+    /// How the date counts.
+    pub fn day_kind(&self, date: NaiveDate) -> DayKind<'_> {
+        match self.special.get(&date) {
+            Some(s) if s.working => DayKind::MakeupWorkday(&s.name),
+            Some(s) => DayKind::Holiday(&s.name),
+            None if is_weekday(date) => DayKind::Workday,
+            None => DayKind::Weekend,
+        }
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        self.day_kind(date).is_working_day()
+    }
+
+    /// The first working day strictly after `date`.
+    pub fn next_working_day(&self, date: NaiveDate) -> NaiveDate {
+        self.add_working_days(date, 1)
+    }
+
+    /// The working days `d` with `a < d <= b`; negative (the days in `b < d <= a`) when `b < a`.
+    pub fn working_days_between(&self, a: NaiveDate, b: NaiveDate) -> i64 {
+        if b < a {
+            return -self.working_days_between(b, a);
+        }
+        let mut count = weekday_ordinal(b) - weekday_ordinal(a);
+        // `a < d` excludes `a` itself, hence the excluded lower bound.
+        let range = (std::ops::Bound::Excluded(a), std::ops::Bound::Included(b));
+        for (date, s) in self.special.range(range) {
+            count += i64::from(s.working) - i64::from(is_weekday(*date));
+        }
+        count
+    }
+
+    /// The `n`-th working day strictly after `date` (`date` itself for `n = 0`). Saturates at the
+    /// last date chrono can represent.
+    pub fn add_working_days(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        if n == 0 {
+            return date;
+        }
+        let target = i64::from(n);
+        // Every listed day off removes at most one working day, and a plain week has five: the
+        // answer lies within this many calendar days.
+        let off_days = self.special.values().filter(|s| !s.working).count() as i64;
+        let span = (target + off_days) * 7 / 5 + 14;
+        let mut hi = date.checked_add_signed(Duration::days(span)).unwrap_or(NaiveDate::MAX);
+        if self.working_days_between(date, hi) < target {
+            return NaiveDate::MAX;
+        }
+        let mut lo = date;
+        // Invariant: count(lo) < target <= count(hi).
+        while (hi - lo).num_days() > 1 {
+            let mid_offset = (hi - lo).num_days() / 2;
+            let mid = lo + Duration::days(mid_offset);
+            if self.working_days_between(date, mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    }
+}
+
+fn insert_special(
+    special: &mut BTreeMap<NaiveDate, Special>,
+    date: NaiveDate,
+    working: bool,
+    name: &str,
+) -> Result<(), CalendarError> {
+    match special.get(&date) {
+        Some(existing) if existing.working != working => Err(CalendarError::Conflict(date)),
+        Some(_) => Ok(()),
+        None => {
+            special.insert(date, Special { working, name: name.to_owned() });
+            Ok(())
+        }
+    }
+}
+
+fn is_weekday(date: NaiveDate) -> bool {
+    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The number of Mondays–Fridays up to and including `date`, counted from a fixed Monday; only
+/// differences of this number mean anything.
+fn weekday_ordinal(date: NaiveDate) -> i64 {
+    // 0001-01-01 (day 1 of the common era) is a Monday, so day `n` is a Monday when
+    // `(n - 1) % 7 == 0`.
+    let n = i64::from(date.num_days_from_ce()) - 1;
+    5 * n.div_euclid(7) + (n.rem_euclid(7) + 1).min(5)
+}
+
+/// A jurisdiction's deadline for rectification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "days", rename_all = "snake_case")]
+pub enum DeadlinePolicy {
+    /// N working days (Chongqing: 5; elsewhere often 15).
+    WorkingDays(u32),
+    /// N calendar days, the last day moved to the next working day when it is a day off.
+    CalendarDays(u32),
+}
+
+impl Default for DeadlinePolicy {
+    /// Chongqing's rule: rectification within 5 working days.
+    fn default() -> Self {
+        DeadlinePolicy::WorkingDays(5)
+    }
+}
+
+/// Beijing time, UTC+8, in minutes.
+pub const BEIJING_UTC_OFFSET_MINUTES: i16 = 8 * 60;
+
+/// The deadline rules of a jurisdiction: policy, cut-off time, time zone and extension limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeadlineRules {
+    pub policy: DeadlinePolicy,
+    /// Work arriving at or after this local time starts counting on the next working day.
+    pub cutoff: NaiveTime,
+    /// The jurisdiction's offset from UTC in minutes (Beijing: +480). An offset of a day or more
+    /// is invalid and read as Beijing time.
+    pub utc_offset_minutes: i16,
+    /// The most working days one extension may ask for.
+    pub max_extension_working_days: u32,
+}
+
+impl Default for DeadlineRules {
+    fn default() -> Self {
+        DeadlineRules {
+            policy: DeadlinePolicy::default(),
+            cutoff: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
+            utc_offset_minutes: BEIJING_UTC_OFFSET_MINUTES,
+            max_extension_working_days: 10,
+        }
+    }
+}
+
+impl DeadlineRules {
+    /// The jurisdiction's time zone.
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(i32::from(self.utc_offset_minutes) * 60)
+            .or_else(|| FixedOffset::east_opt(i32::from(BEIJING_UTC_OFFSET_MINUTES) * 60))
+            .unwrap_or_else(|| Utc.fix())
+    }
+
+    /// The local date of an instant.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.offset()).date_naive()
+    }
+
+    /// Day 0 of a working-day count for work arriving at `at` (see the module doc).
+    pub fn day_zero(&self, calendar: &Calendar, at: DateTime<Utc>) -> NaiveDate {
+        let local = at.with_timezone(&self.offset());
+        let date = local.date_naive();
+        if calendar.is_working_day(date) && local.time() < self.cutoff {
+            date
+        } else {
+            calendar.next_working_day(date)
+        }
+    }
+
+    /// The due date for work arriving at `at` under this jurisdiction's policy.
+    pub fn due_date(&self, calendar: &Calendar, at: DateTime<Utc>) -> NaiveDate {
+        match self.policy {
+            DeadlinePolicy::WorkingDays(n) => calendar.add_working_days(self.day_zero(calendar, at), n),
+            DeadlinePolicy::CalendarDays(n) => {
+                let local = at.with_timezone(&self.offset());
+                let mut start = local.date_naive();
+                if local.time() >= self.cutoff {
+                    start = start.succ_opt().unwrap_or(start);
+                }
+                let due = start.checked_add_signed(Duration::days(i64::from(n))).unwrap_or(NaiveDate::MAX);
+                if calendar.is_working_day(due) {
+                    due
+                } else {
+                    calendar.next_working_day(due)
+                }
+            }
+        }
+    }
+
+    /// The instant a due date ends: local midnight at the end of that day, in UTC.
+    pub fn due_instant(&self, due: NaiveDate) -> DateTime<Utc> {
+        let next = due.succ_opt().unwrap_or(due);
+        let local = next.and_time(NaiveTime::MIN);
+        let utc =
+            local.checked_sub_signed(Duration::seconds(i64::from(self.offset().local_minus_utc()))).unwrap_or(local);
+        DateTime::from_naive_utc_and_offset(utc, Utc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    /// A Beijing-time instant.
+    fn bj(y: i32, m: u32, day: u32, h: u32, min: u32) -> DateTime<Utc> {
+        d(y, m, day)
+            .and_hms_opt(h, min, 0)
+            .expect("valid test time")
+            .and_local_timezone(FixedOffset::east_opt(8 * 3600).expect("offset"))
+            .single()
+            .expect("unique local time")
+            .with_timezone(&Utc)
+    }
+
+    fn cal() -> Calendar {
+        Calendar::from_json(BUNDLED_CALENDAR_JSON).expect("bundled calendar parses")
+    }
+
+    #[test]
+    fn the_bundled_calendar_parses_and_covers_2019_to_2026() {
+        let c = cal();
+        assert_eq!(c.covered_years(), (2019..=2026).collect::<Vec<_>>());
+        assert_eq!(Calendar::bundled(), c);
+        assert!(c.covers(d(2026, 12, 31)));
+        assert!(!c.covers(d(2027, 1, 1)));
+        for year in 2019..=2026 {
+            assert!(c.notices(year).iter().any(|n| n.number.starts_with("国办发明电〔")), "{year} cites no notice");
+        }
+        assert_eq!(c.notices(2026)[0].number, "国办发明电〔2025〕7号");
+        assert_eq!(c.notices(2020)[1].number, "国办发明电〔2020〕1号");
+        assert!(c.notices(2027).is_empty());
+    }
+
+    /// (year, Spring Festival first/last day off, its makeup days, National Day first/last day
+    /// off, its makeup days), as the notices word them.
+    type FestivalRow =
+        (i32, (u32, u32), (u32, u32), &'static [(u32, u32)], (u32, u32), (u32, u32), &'static [(u32, u32)]);
+    const FESTIVALS: [FestivalRow; 8] = [
+        (2019, (2, 4), (2, 10), &[(2, 2), (2, 3)], (10, 1), (10, 7), &[(9, 29), (10, 12)]),
+        (2020, (1, 24), (2, 2), &[(1, 19)], (10, 1), (10, 8), &[(9, 27), (10, 10)]),
+        (2021, (2, 11), (2, 17), &[(2, 7), (2, 20)], (10, 1), (10, 7), &[(9, 26), (10, 9)]),
+        (2022, (1, 31), (2, 6), &[(1, 29), (1, 30)], (10, 1), (10, 7), &[(10, 8), (10, 9)]),
+        (2023, (1, 21), (1, 27), &[(1, 28), (1, 29)], (9, 29), (10, 6), &[(10, 7), (10, 8)]),
+        (2024, (2, 10), (2, 17), &[(2, 4), (2, 18)], (10, 1), (10, 7), &[(9, 29), (10, 12)]),
+        (2025, (1, 28), (2, 4), &[(1, 26), (2, 8)], (10, 1), (10, 8), &[(9, 28), (10, 11)]),
+        (2026, (2, 15), (2, 23), &[(2, 14), (2, 28)], (10, 1), (10, 7), &[(9, 20), (10, 10)]),
+    ];
+
+    #[test]
+    fn every_spring_festival_and_national_day_is_off_and_their_makeup_days_are_worked() {
+        let c = cal();
+        for (year, sf_first, sf_last, sf_work, nd_first, nd_last, nd_work) in FESTIVALS {
+            for (first, last) in [(sf_first, sf_last), (nd_first, nd_last)] {
+                let first = d(year, first.0, first.1);
+                let last = d(year, last.0, last.1);
+                let before = first.pred_opt().expect("date");
+                let after = last.succ_opt().expect("date");
+                for day in first.iter_days().take_while(|x| *x <= last) {
+                    assert!(!c.is_working_day(day), "{day} should be off");
+                    assert!(matches!(c.day_kind(day), DayKind::Holiday(_)), "{day}");
+                }
+                // The days around a holiday are working days or ordinary weekends.
+                for edge in [before, after] {
+                    assert!(c.is_working_day(edge) || !is_weekday(edge), "{edge} next to a holiday");
+                }
+            }
+            for (m, day) in sf_work.iter().chain(nd_work) {
+                let date = d(year, *m, *day);
+                assert!(!is_weekday(date), "{date} is not a weekend day");
+                assert!(c.is_working_day(date), "{date} should be worked");
+                assert!(matches!(c.day_kind(date), DayKind::MakeupWorkday(_)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_2020_spring_festival_extension_is_included() {
+        let c = cal();
+        // Saturday 1 February 2020 was first a makeup working day; the extension made it off.
+        assert!(!c.is_working_day(d(2020, 1, 31)));
+        assert!(!c.is_working_day(d(2020, 2, 1)));
+        assert!(!c.is_working_day(d(2020, 2, 2)));
+        assert!(c.is_working_day(d(2020, 2, 3)));
+        assert_eq!(c.next_working_day(d(2020, 1, 23)), d(2020, 2, 3));
+    }
+
+    #[test]
+    fn makeup_saturdays_and_sundays() {
+        let c = cal();
+        let saturday = d(2026, 2, 14);
+        let sunday = d(2026, 9, 20);
+        assert_eq!(saturday.weekday(), Weekday::Sat);
+        assert_eq!(sunday.weekday(), Weekday::Sun);
+        assert_eq!(c.day_kind(saturday), DayKind::MakeupWorkday("春节"));
+        assert_eq!(c.day_kind(sunday), DayKind::MakeupWorkday("国庆节"));
+        // An ordinary weekend stays off, an ordinary weekday stays on.
+        assert_eq!(c.day_kind(d(2026, 3, 7)), DayKind::Weekend);
+        assert_eq!(c.day_kind(d(2026, 3, 9)), DayKind::Workday);
+        // 2019 Labour Day as changed: 1–4 May off, Sundays 28 April and 5 May worked.
+        assert!(!c.is_working_day(d(2019, 5, 3)));
+        assert!(c.is_working_day(d(2019, 4, 28)));
+        assert!(c.is_working_day(d(2019, 5, 5)));
+    }
+
+    #[test]
+    fn working_day_arithmetic() {
+        let c = cal();
+        // A plain week: Monday 9 March 2026 + 5 working days = Monday 16 March.
+        assert_eq!(c.add_working_days(d(2026, 3, 9), 5), d(2026, 3, 16));
+        assert_eq!(c.working_days_between(d(2026, 3, 9), d(2026, 3, 16)), 5);
+        assert_eq!(c.working_days_between(d(2026, 3, 16), d(2026, 3, 9)), -5);
+        assert_eq!(c.working_days_between(d(2026, 3, 9), d(2026, 3, 9)), 0);
+        // From a Saturday, the first working day is Monday.
+        assert_eq!(c.add_working_days(d(2026, 3, 7), 1), d(2026, 3, 9));
+        assert_eq!(c.add_working_days(d(2026, 3, 7), 0), d(2026, 3, 7));
+        // Across the 2026 Spring Festival: Thursday 12 Feb + 2 = Saturday 14 Feb (makeup) then
+        // Tuesday 24 Feb.
+        assert_eq!(c.add_working_days(d(2026, 2, 12), 1), d(2026, 2, 13));
+        assert_eq!(c.add_working_days(d(2026, 2, 12), 2), d(2026, 2, 14));
+        assert_eq!(c.add_working_days(d(2026, 2, 12), 3), d(2026, 2, 24));
+        // Across National Day 2026: Wednesday 30 Sep + 1 = Thursday 8 Oct.
+        assert_eq!(c.add_working_days(d(2026, 9, 30), 1), d(2026, 10, 8));
+        // Far outside the data the plain week applies, and huge counts saturate.
+        assert_eq!(c.add_working_days(d(2100, 1, 4), 5), d(2100, 1, 11));
+        assert_eq!(c.add_working_days(d(2026, 1, 5), u32::MAX), NaiveDate::MAX);
+    }
+
+    #[test]
+    fn add_and_between_agree_everywhere_in_the_data() {
+        let c = cal();
+        let mut day = d(2018, 12, 1);
+        while day <= d(2027, 1, 31) {
+            for n in [0u32, 1, 2, 5, 15, 40] {
+                let due = c.add_working_days(day, n);
+                assert_eq!(c.working_days_between(day, due), i64::from(n), "{day} + {n}");
+                if n > 0 {
+                    assert!(c.is_working_day(due), "{day} + {n} = {due}");
+                    assert_eq!(c.working_days_between(day, due.pred_opt().expect("date")), i64::from(n) - 1);
+                }
+            }
+            day = day.succ_opt().expect("date");
+        }
+    }
+
+    #[test]
+    fn a_deadline_crosses_the_year_boundary() {
+        let c = cal();
+        let rules = DeadlineRules::default();
+        // Monday 29 Dec 2025, 10:00: day 0; 30, 31 Dec, then 1–3 Jan 2026 off, Sunday 4 Jan
+        // worked, Monday 5, Tuesday 6 Jan.
+        let due = rules.due_date(&c, bj(2025, 12, 29, 10, 0));
+        assert_eq!(due, d(2026, 1, 6));
+        // 2023 began with 31 Dec 2022 – 2 Jan 2023 off: Friday 30 Dec 2022 + 5 = 3, 4, 5, 6 and
+        // Monday 9 Jan 2023.
+        assert_eq!(rules.due_date(&c, bj(2022, 12, 30, 9, 0)), d(2023, 1, 9));
+        // Thursday 27 Dec 2018 + 5: 28 Dec, Saturday 29 Dec (makeup), 2, 3, 4 Jan 2019.
+        assert_eq!(rules.due_date(&c, bj(2018, 12, 27, 9, 0)), d(2019, 1, 4));
+    }
+
+    #[test]
+    fn the_counting_convention_around_the_cut_off_and_days_off() {
+        let c = cal();
+        let rules = DeadlineRules::default();
+        // Monday 9 March 2026 before 17:00: day 0 is Monday, due Monday 16 March.
+        assert_eq!(rules.due_date(&c, bj(2026, 3, 9, 16, 59)), d(2026, 3, 16));
+        // At or after the cut-off, day 0 is Tuesday: due Tuesday 17 March.
+        assert_eq!(rules.due_date(&c, bj(2026, 3, 9, 17, 0)), d(2026, 3, 17));
+        // Saturday: day 0 is Monday 9 March.
+        assert_eq!(rules.due_date(&c, bj(2026, 3, 7, 10, 0)), d(2026, 3, 16));
+        // During the 2026 Spring Festival: day 0 is Tuesday 24 Feb; Saturday 28 Feb is worked.
+        assert_eq!(rules.due_date(&c, bj(2026, 2, 18, 10, 0)), d(2026, 3, 2));
+        // Instants are converted to Beijing time: 01:00 UTC on Monday is 09:00 in Beijing.
+        let utc = d(2026, 3, 9).and_hms_opt(1, 0, 0).expect("time").and_utc();
+        assert_eq!(rules.due_date(&c, utc), d(2026, 3, 16));
+        // 10:00 UTC on Monday is 18:00 in Beijing: after hours.
+        let late = d(2026, 3, 9).and_hms_opt(10, 0, 0).expect("time").and_utc();
+        assert_eq!(rules.due_date(&c, late), d(2026, 3, 17));
+        // The cut-off is configurable.
+        let early = DeadlineRules { cutoff: NaiveTime::from_hms_opt(12, 0, 0).expect("time"), ..rules };
+        assert_eq!(early.due_date(&c, bj(2026, 3, 9, 13, 0)), d(2026, 3, 17));
+        // Zero working days: due the same day before the cut-off.
+        let same_day = DeadlineRules { policy: DeadlinePolicy::WorkingDays(0), ..rules };
+        assert_eq!(same_day.due_date(&c, bj(2026, 3, 9, 9, 0)), d(2026, 3, 9));
+        // 15 working days, as elsewhere: Monday 9 March → Monday 30 March.
+        let fifteen = DeadlineRules { policy: DeadlinePolicy::WorkingDays(15), ..rules };
+        assert_eq!(fifteen.due_date(&c, bj(2026, 3, 9, 9, 0)), d(2026, 3, 30));
+    }
+
+    #[test]
+    fn calendar_day_deadlines_never_end_on_a_day_off() {
+        let c = cal();
+        let rules = DeadlineRules { policy: DeadlinePolicy::CalendarDays(15), ..DeadlineRules::default() };
+        // Monday 9 March 2026 + 15 = Tuesday 24 March.
+        assert_eq!(rules.due_date(&c, bj(2026, 3, 9, 9, 0)), d(2026, 3, 24));
+        // Wednesday 16 Sep 2026 + 15 = Thursday 1 Oct, National Day: moved to Thursday 8 Oct.
+        assert_eq!(rules.due_date(&c, bj(2026, 9, 16, 9, 0)), d(2026, 10, 8));
+        // After the cut-off the count starts a day later: Friday 13 March + 15 = Saturday 28
+        // March, moved to Monday 30 March.
+        assert_eq!(rules.due_date(&c, bj(2026, 3, 12, 18, 0)), d(2026, 3, 30));
+    }
+
+    #[test]
+    fn due_instants_are_local_midnight() {
+        let rules = DeadlineRules::default();
+        let end = rules.due_instant(d(2026, 3, 16));
+        assert_eq!(end, bj(2026, 3, 17, 0, 0));
+        assert_eq!(rules.local_date(end), d(2026, 3, 17));
+        // The last representable date does not overflow.
+        assert!(rules.due_instant(NaiveDate::MAX) > end);
+        let bad_zone = DeadlineRules { utc_offset_minutes: 30_000, ..rules };
+        assert_eq!(bad_zone.offset(), rules.offset());
+    }
+
+    #[test]
+    fn calendar_data_is_replaceable_at_run_time() {
+        let json = r#"{"years":[{"year":2027,"notices":[{"number":"国办发明电〔2026〕1号","title":"t"}],
+            "holidays":[{"name":"元旦","first":"2027-01-01","last":"2027-01-03"}],
+            "working_days":[{"name":"元旦","date":"2027-01-09"}]}]}"#;
+        let c = Calendar::from_json(json).expect("parses");
+        assert!(!c.is_working_day(d(2027, 1, 1)));
+        assert!(c.is_working_day(d(2027, 1, 9)));
+        assert!(c.covers(d(2027, 6, 1)));
+        // Round trip through the distributed form.
+        assert_eq!(Calendar::from_json(&c.to_json()), Ok(c.clone()));
+        // Outside the data only the week counts: 2026-10-01 is a plain Thursday here.
+        assert!(c.is_working_day(d(2026, 10, 1)));
+    }
+
+    #[test]
+    fn bad_calendar_data_is_refused_with_a_reason() {
+        assert!(matches!(Calendar::from_json("{"), Err(CalendarError::Json(_))));
+        let no_notice = r#"{"years":[{"year":2027,"notices":[],"holidays":[],"working_days":[]}]}"#;
+        assert_eq!(Calendar::from_json(no_notice), Err(CalendarError::MissingNotice(2027)));
+        let conflict = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t"}],
+            "holidays":[{"name":"a","first":"2027-01-01","last":"2027-01-02"}],
+            "working_days":[{"name":"a","date":"2027-01-02"}]}]}"#;
+        let err = Calendar::from_json(conflict).expect_err("conflict");
+        assert_eq!(err, CalendarError::Conflict(d(2027, 1, 2)));
+        assert!(err.to_string().contains("既是放假日又是调休上班日"));
+        let backwards = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t"}],
+            "holidays":[{"name":"a","first":"2027-01-05","last":"2027-01-02"}],
+            "working_days":[]}]}"#;
+        assert!(matches!(Calendar::from_json(backwards), Err(CalendarError::InvalidSpan { .. })));
+        let twice = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t"}],"holidays":[],"working_days":[]},
+            {"year":2027,"notices":[{"number":"x","title":"t"}],"holidays":[],"working_days":[]}]}"#;
+        assert_eq!(Calendar::from_json(twice), Err(CalendarError::DuplicateYear(2027)));
+    }
+
+    #[test]
+    fn policies_serialize_plainly() {
+        let json = serde_json::to_string(&DeadlinePolicy::default()).expect("json");
+        assert_eq!(json, r#"{"kind":"working_days","days":5}"#);
+        let rules: DeadlineRules =
+            serde_json::from_str(r#"{"policy":{"kind":"calendar_days","days":15}}"#).expect("json");
+        assert_eq!(rules.policy, DeadlinePolicy::CalendarDays(15));
+        assert_eq!(rules.cutoff, NaiveTime::from_hms_opt(17, 0, 0).expect("time"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn adding_and_counting_agree_for_any_date(
+            days in -3_000_000i64..3_000_000,
+            n in 0u32..5_000,
+        ) {
+            let c = cal();
+            let date = d(2020, 1, 1) + Duration::days(days);
+            let due = c.add_working_days(date, n);
+            proptest::prop_assert_eq!(c.working_days_between(date, due), i64::from(n));
+            proptest::prop_assert_eq!(c.working_days_between(due, date), -i64::from(n));
+            if n > 0 {
+                proptest::prop_assert!(c.is_working_day(due));
+            }
+        }
+    }
+
+    // ---- the check against the public holiday-cn data set ----
+
+    #[derive(Deserialize)]
+    struct HolidayCnFile {
+        year: i32,
+        days: Vec<HolidayCnDay>,
+    }
+
+    #[derive(Deserialize)]
+    struct HolidayCnDay {
+        date: NaiveDate,
+        #[serde(rename = "isOffDay")]
+        is_off_day: bool,
+    }
+
+    /// Finds `shared/data/holiday-cn` by walking up from the crate: it sits beside the main repo
+    /// (`/work/shared` for `/work/main/crates/hcp-domain`) or beside this crate's parent folder.
+    fn holiday_cn_dir() -> std::path::PathBuf {
+        let start = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in start.ancestors() {
+            let candidate = dir.join("shared").join("data").join("holiday-cn");
+            if candidate.is_dir() {
+                return candidate;
+            }
+        }
+        panic!(
+            "holiday-cn reference data not found: looked for shared/data/holiday-cn in every \
+             folder above {}; the calendar cannot be checked without it",
+            start.display()
+        );
+    }
+
+    #[test]
+    fn the_bundled_calendar_agrees_with_holiday_cn_day_by_day() {
+        let dir = holiday_cn_dir();
+        let c = cal();
+        let mut reference: BTreeMap<NaiveDate, bool> = BTreeMap::new();
+        let mut years = Vec::new();
+        for year in 2019..=2026 {
+            let path = dir.join(format!("{year}.json"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let file: HolidayCnFile =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("cannot parse {}: {e}", path.display()));
+            years.push(file.year);
+            for day in file.days {
+                reference.insert(day.date, !day.is_off_day);
+            }
+        }
+        assert_eq!(years, c.covered_years());
+        let mut day = d(2018, 12, 1);
+        let mut checked = 0;
+        while day <= d(2026, 12, 31) {
+            let expected = reference.get(&day).copied().unwrap_or_else(|| is_weekday(day));
+            assert_eq!(c.is_working_day(day), expected, "{day} differs from holiday-cn");
+            checked += 1;
+            day = day.succ_opt().expect("date");
+        }
+        assert!(checked > 2900);
+    }
+}

@@ -1,0 +1,138 @@
+//! Typed HTTP calls to the central API.
+
+use std::time::Duration;
+
+use hcp_protocol::{ErrorBody, LoginRequest, LoginResponse, PullResponse, UserInfo};
+use reqwest::{Response, StatusCode};
+
+use crate::{Result, SyncError};
+
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish()
+    }
+}
+
+/// Checks and normalises a server address typed by a user (`http(s)://host[:port][/prefix]`).
+pub fn normalize_base_url(url: &str) -> std::result::Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| format!("服务器地址“{url}”格式不正确，应形如 http://192.168.1.10:8787"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(format!("服务器地址“{url}”应以 http:// 或 https:// 开头"));
+    }
+    Ok(url.to_owned())
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> std::result::Result<Client, String> {
+        let base = normalize_base_url(base_url)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("haochaping/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("无法创建网络客户端：{e}"))?;
+        Ok(Client { base, http })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn check(resp: std::result::Result<Response, reqwest::Error>) -> Result<Response> {
+        let resp = resp.map_err(|e| SyncError::Network(describe(&e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let body: Option<ErrorBody> = resp.json().await.ok();
+        let (code, message) = body.map_or_else(
+            || ("http".to_owned(), status.canonical_reason().unwrap_or("error").to_owned()),
+            |b| (b.code, b.message),
+        );
+        Err(match (status, code.as_str()) {
+            (StatusCode::UNAUTHORIZED, hcp_protocol::codes::AUTH_FAILED) => SyncError::AuthFailed(message),
+            (StatusCode::UNAUTHORIZED, _) => SyncError::Unauthorized(message),
+            _ => SyncError::Server { status: status.as_u16(), code, message },
+        })
+    }
+
+    async fn parse<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T> {
+        let bytes = resp.bytes().await.map_err(|e| SyncError::Network(describe(&e)))?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    pub async fn login(&self, username: &str, password: &str, client_id: Option<&str>) -> Result<LoginResponse> {
+        let req = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            client_id: client_id.map(str::to_owned),
+        };
+        let resp = Self::check(self.http.post(self.url("/api/v1/auth/login")).json(&req).send().await).await?;
+        Self::parse(resp).await
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        Self::check(self.http.post(self.url("/api/v1/auth/logout")).bearer_auth(token).send().await).await?;
+        Ok(())
+    }
+
+    pub async fn me(&self, token: &str) -> Result<UserInfo> {
+        let resp = Self::check(self.http.get(self.url("/api/v1/me")).bearer_auth(token).send().await).await?;
+        Self::parse(resp).await
+    }
+
+    /// Opens the snapshot stream; read it with `bytes_stream()`.
+    pub async fn snapshot(&self, token: &str) -> Result<Response> {
+        Self::check(self.http.get(self.url("/api/v1/sync/snapshot")).bearer_auth(token).send().await).await
+    }
+
+    pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
+        let resp = Self::check(
+            self.http
+                .get(self.url("/api/v1/sync/pull"))
+                .query(&[("after", after.to_string()), ("limit", limit.to_string())])
+                .bearer_auth(token)
+                .send()
+                .await,
+        )
+        .await?;
+        Self::parse(resp).await
+    }
+}
+
+/// A short, user-facing description of a transport error (no URLs with tokens: none are in URLs).
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        "连接被拒绝或服务器未启动".to_owned()
+    } else if e.is_timeout() {
+        "连接超时".to_owned()
+    } else {
+        e.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_are_checked_and_normalised() {
+        assert_eq!(normalize_base_url(" http://127.0.0.1:8787/ ").as_deref(), Ok("http://127.0.0.1:8787"));
+        assert!(normalize_base_url("https://hcp.example.gov.cn").is_ok());
+        assert!(normalize_base_url("ftp://x").is_err());
+        assert!(normalize_base_url("127.0.0.1:8787").is_err());
+        assert!(normalize_base_url("").is_err());
+    }
+}

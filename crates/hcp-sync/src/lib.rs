@@ -1,0 +1,182 @@
+//! The sync engine: talks to the central API and keeps the replica current.
+//!
+//! * [`Client`]: typed calls to the REST API; transport failures are [`SyncError::Network`]
+//!   (retry later, automatically), everything else is typed.
+//! * [`bootstrap`]: streams the jurisdiction snapshot into a fresh replica inside one transaction,
+//!   checks it against the trailer's counts, reports progress as it goes.
+//! * [`pull`]: applies the change feed page by page, each page with its cursor in one transaction.
+
+pub mod client;
+
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use hcp_protocol::{Counts, SnapshotLine};
+use hcp_replica::{Replica, ReplicaError};
+use serde::Serialize;
+
+pub use client::Client;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached or the connection broke: retry later.
+    #[error("无法连接服务器：{0}")]
+    Network(String),
+    /// Wrong user name or password.
+    #[error("{0}")]
+    AuthFailed(String),
+    /// The token is no longer valid: the user must sign in again.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The server refused or failed the request.
+    #[error("服务器返回错误（{status}）：{message}")]
+    Server { status: u16, code: String, message: String },
+    /// The server sent something this client cannot understand.
+    #[error("服务器数据格式错误：{0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+    #[error("本地同步任务失败：{0}")]
+    Task(String),
+}
+
+impl SyncError {
+    /// Transport failures are retried automatically; other errors need a person or a fix.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Network(_)) || matches!(self, SyncError::Server { status, .. } if *status >= 500)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, SyncError>;
+
+/// Progress of a long sync, for progress bars.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Progress {
+    /// `snapshot` while bootstrapping, `pull` while catching up.
+    pub phase: &'static str,
+    pub rows: u64,
+    pub bytes: u64,
+    pub total_rows: Option<u64>,
+}
+
+/// Rows per batch handed from the network reader to the database writer.
+const BATCH: usize = 2_000;
+
+fn lock(replica: &Mutex<Replica>) -> Result<std::sync::MutexGuard<'_, Replica>> {
+    replica.lock().map_err(|_| SyncError::Task("replica lock poisoned".into()))
+}
+
+/// Replaces the replica's content with the caller's jurisdiction. `now` (RFC 3339) is recorded as
+/// the bootstrap time. Nothing changes locally unless the whole snapshot arrives and its counts match.
+pub async fn bootstrap(
+    client: &Client,
+    token: &str,
+    replica: Arc<Mutex<Replica>>,
+    now: String,
+    progress: impl Fn(Progress) + Send,
+) -> Result<Counts> {
+    let response = client.snapshot(token).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SnapshotLine>>(4);
+    let writer = tokio::task::spawn_blocking(move || -> Result<Option<Counts>> {
+        let mut guard = lock(&replica)?;
+        let mut lines = std::iter::from_fn(|| rx.blocking_recv()).flatten();
+        let scope = match lines.next() {
+            None => return Ok(None),
+            Some(SnapshotLine::Begin { scope_path, .. }) => scope_path,
+            Some(_) => return Err(SyncError::Protocol("快照缺少开始标记".into())),
+        };
+        let mut boot = guard.begin_bootstrap(&scope)?;
+        for line in lines {
+            match line {
+                SnapshotLine::Row { row } => boot.insert(&row)?,
+                SnapshotLine::End { cursor, counts } => {
+                    boot.finish(cursor, &counts, &now)?;
+                    return Ok(Some(counts));
+                }
+                SnapshotLine::Begin { .. } => return Err(SyncError::Protocol("快照包含重复的开始标记".into())),
+            }
+        }
+        // The stream ended without its trailer: dropping `boot` rolls everything back.
+        Ok(None)
+    });
+
+    let read = async {
+        let mut stream = response.bytes_stream();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut p = Progress { phase: "snapshot", ..Progress::default() };
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| SyncError::Network(format!("快照下载中断：{e}")))?;
+            p.bytes += chunk.len() as u64;
+            buf.extend_from_slice(&chunk);
+            let mut start = 0;
+            while let Some(nl) = buf[start..].iter().position(|b| *b == b'\n') {
+                let line = &buf[start..start + nl];
+                start += nl + 1;
+                if line.is_empty() {
+                    continue;
+                }
+                let parsed: SnapshotLine =
+                    serde_json::from_slice(line).map_err(|e| SyncError::Protocol(format!("快照行无法解析：{e}")))?;
+                match &parsed {
+                    SnapshotLine::Begin { expected, .. } => p.total_rows = Some(expected.total()),
+                    SnapshotLine::Row { .. } => p.rows += 1,
+                    SnapshotLine::End { .. } => {}
+                }
+                batch.push(parsed);
+                if batch.len() >= BATCH {
+                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                        return Ok(());
+                    }
+                    progress(p.clone());
+                }
+            }
+            buf.drain(..start);
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(batch).await;
+        }
+        progress(p);
+        Ok::<(), SyncError>(())
+    };
+    let read_result = read.await;
+    drop(tx);
+    let written = writer.await.map_err(|e| SyncError::Task(e.to_string()))?;
+    // A writer error explains more than the reader's view of the broken stream.
+    let counts = written?;
+    read_result?;
+    counts.ok_or_else(|| SyncError::Network("快照传输不完整，将自动重试".into()))
+}
+
+/// Pulls and applies every change after the replica's cursor. Returns the number of changes applied.
+pub async fn pull(client: &Client, token: &str, replica: Arc<Mutex<Replica>>, page: usize) -> Result<u64> {
+    let mut applied = 0;
+    loop {
+        let after = {
+            let r = replica.clone();
+            tokio::task::spawn_blocking(move || lock(&r)?.cursor().map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))??
+        };
+        let Some(after) = after else {
+            return Err(SyncError::Protocol("本地数据尚未初始化，无法增量同步".into()));
+        };
+        let resp = client.pull(token, after, page).await?;
+        applied += resp.changes.len() as u64;
+        let more = resp.has_more;
+        if !resp.changes.is_empty() || resp.cursor != after {
+            let r = replica.clone();
+            tokio::task::spawn_blocking(move || {
+                lock(&r)?.apply_changes(&resp.changes, resp.cursor).map_err(SyncError::from)
+            })
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))??;
+        }
+        if !more {
+            return Ok(applied);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { mount, type VueWrapper } from "@vue/test-utils";
+import { ElMessageBox } from "element-plus";
+import MainLayout from "../MainLayout.vue";
+import ComingSoon from "@/views/placeholder/ComingSoon.vue";
+import { backend, BackendError } from "@/api/backend";
+import { useSessionStore } from "@/stores/session";
+import { useSyncStore } from "@/stores/sync";
+import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
+
+let env: TestEnv;
+let wrapper: VueWrapper | null = null;
+
+async function mountLayout(path = "/cases") {
+  env = testEnv([
+    { path: "/supervision", component: ComingSoon, props: { module: "supervision" }, meta: { module: "supervision" } },
+  ]);
+  localStorage.setItem("hcp.asideCollapsed", "0");
+  useSessionStore().session = session({ role: "discipline_liaison", displayName: "赵敏" });
+  await env.router.push(path);
+  wrapper = mount(MainLayout, { global: env.global as never, attachTo: document.body });
+  await settle();
+  return wrapper;
+}
+
+const byId = (w: VueWrapper, id: string) => w.find(`[data-testid="${id}"]`);
+
+describe("MainLayout", () => {
+  beforeEach(() => {
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(
+      syncStatus({ online: false, phase: "offline", pending: 1234, rejected: 2, lastSyncAt: "2026-11-21T01:05:07Z" }),
+    );
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+    useSyncStore().stop();
+    vi.restoreAllMocks();
+    document.documentElement.classList.remove("dark");
+    localStorage.clear();
+  });
+
+  it("shows who is logged in and where", async () => {
+    const w = await mountLayout();
+    const header = byId(w, "app-header");
+    expect(header.exists()).toBe(true);
+    expect(byId(w, "user-unit").text()).toBe("玄武区政务服务中心");
+    expect(header.text()).toContain("纪检监察联络员");
+    expect(header.text()).toContain("赵敏");
+    expect(header.text()).toContain("差评工单"); // breadcrumb
+    expect(byId(w, "logout").element.tagName).toBe("BUTTON");
+    const menu = w.find('[data-testid="main-menu"]').text();
+    for (const m of ["工作台", "差评工单", "督办", "问责", "统计分析", "通知书打印", "设置"]) expect(menu).toContain(m);
+  });
+
+  it("reflects the sync status on the status bar", async () => {
+    const w = await mountLayout();
+    const bar = byId(w, "status-bar");
+    expect(bar.attributes("data-online")).toBe("false");
+    expect(bar.attributes("data-phase")).toBe("offline");
+    expect(bar.attributes("data-bootstrapped")).toBe("true");
+    expect(bar.text()).toContain("离线");
+    expect(byId(w, "status-pending").text()).toBe("1,234");
+    expect(byId(w, "status-rejected").text()).toBe("2");
+    expect(byId(w, "status-last-sync").text()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(bar.text()).toContain("立即同步");
+  });
+
+  it("shows first-sync progress while bootstrapping", async () => {
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(
+      syncStatus({
+        phase: "bootstrapping",
+        bootstrapped: false,
+        lastSyncAt: null,
+        progress: { phase: "cases", rows: 12345, bytes: 1, totalRows: 50000 },
+      }),
+    );
+    const w = await mountLayout();
+    const bar = byId(w, "status-bar");
+    expect(bar.attributes("data-phase")).toBe("bootstrapping");
+    expect(bar.attributes("data-bootstrapped")).toBe("false");
+    expect(bar.text()).toContain("首次同步：正在下载辖区数据…");
+    expect(bar.text()).toContain("12,345 / 50,000 条");
+    expect(bar.text()).toContain("尚未同步");
+    expect(bar.find(".el-progress").exists()).toBe(true);
+  });
+
+  it("runs a sync on 立即同步", async () => {
+    const syncNow = vi.spyOn(backend, "syncNow").mockResolvedValue(syncStatus());
+    const w = await mountLayout();
+    await byId(w, "sync-now").trigger("click");
+    await settle();
+    expect(syncNow).toHaveBeenCalledTimes(1);
+    expect(byId(w, "status-bar").attributes("data-online")).toBe("true");
+  });
+
+  it("logs out after confirmation", async () => {
+    const confirm = vi.spyOn(ElMessageBox, "confirm").mockResolvedValue("confirm" as never);
+    const logout = vi.spyOn(backend, "logout").mockResolvedValue();
+    const w = await mountLayout();
+    await byId(w, "logout").trigger("click");
+    await settle();
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(String(confirm.mock.calls[0]![0])).toContain("1,234"); // warns about unsynced actions
+    expect(logout).toHaveBeenCalledTimes(1);
+    expect(useSessionStore().session).toBeNull();
+    expect(env.router.currentRoute.value.path).toBe("/login");
+  });
+
+  it("stays when logout is cancelled", async () => {
+    vi.spyOn(ElMessageBox, "confirm").mockRejectedValue("cancel");
+    const logout = vi.spyOn(backend, "logout");
+    const w = await mountLayout();
+    await byId(w, "logout").trigger("click");
+    await settle();
+    expect(logout).not.toHaveBeenCalled();
+    expect(env.router.currentRoute.value.path).toBe("/cases");
+  });
+
+  it("goes back to login when the backend says the session expired", async () => {
+    const w = await mountLayout();
+    vi.spyOn(backend, "syncStatus").mockImplementation(async () => {
+      throw new BackendError("session_expired", "expired");
+    });
+    // Simulate the adapter's report (the spy bypasses the adapter's own handler).
+    useSessionStore().authLost = new BackendError("session_expired", "expired");
+    await settle();
+    expect(env.router.currentRoute.value.path).toBe("/login");
+    expect(w.exists()).toBe(true);
+  });
+
+  it("starts with the menu collapsed on a 1366-px screen and lets the user expand it", async () => {
+    localStorage.clear();
+    env = testEnv();
+    useSessionStore().session = session();
+    Object.defineProperty(window, "innerWidth", { configurable: true, value: 1366 });
+    await env.router.push("/cases");
+    wrapper = mount(MainLayout, { global: env.global as never, attachTo: document.body });
+    await settle();
+    expect(wrapper.find(".el-menu--collapse").exists()).toBe(true);
+    await wrapper.find('[aria-label="展开菜单"]').trigger("click");
+    await settle();
+    expect(wrapper.find(".el-menu--collapse").exists()).toBe(false);
+    expect(localStorage.getItem("hcp.asideCollapsed")).toBe("0");
+  });
+
+  it("switches language and theme", async () => {
+    const w = await mountLayout();
+    await byId(w, "toggle-language").trigger("click");
+    await settle();
+    expect(byId(w, "app-header").text()).toContain("Discipline-inspection liaison");
+    expect(byId(w, "status-bar").text()).toContain("Offline");
+    await byId(w, "toggle-language").trigger("click");
+    await settle();
+    expect(byId(w, "app-header").text()).toContain("纪检监察联络员");
+    await byId(w, "toggle-theme").trigger("click");
+    await settle();
+    expect(document.documentElement.classList.contains("dark")).toBe(true);
+  });
+
+  it("explains modules that come later", async () => {
+    const w = await mountLayout("/supervision");
+    const coming = w.find('[data-testid="coming-soon"]');
+    expect(coming.exists()).toBe(true);
+    expect(coming.text()).toContain("“督办”将在后续版本提供");
+    expect(coming.text()).toContain("前往差评工单");
+    expect(coming.text()).not.toMatch(/TODO/i);
+  });
+});
