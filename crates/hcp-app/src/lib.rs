@@ -41,10 +41,12 @@ pub struct AppInfo {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub unit_id: i64,
     pub unit_name: String,
 }
@@ -99,6 +101,7 @@ pub struct SyncStatus {
     pub phase: SyncPhase,
     /// RFC 3339 time of the last successful sync.
     pub last_sync_at: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub cursor: i64,
     /// Local actions waiting to be sent.
     pub pending: u32,

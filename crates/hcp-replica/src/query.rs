@@ -26,12 +26,14 @@ pub struct CaseQuery {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct CaseListItem {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub id: i64,
     pub case_no: String,
     pub source: CaseSource,
     pub state: CaseState,
     pub level: Option<Level>,
     pub channel: Option<u8>,
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub unit_id: i64,
     pub unit_name: String,
     pub department_name: Option<String>,

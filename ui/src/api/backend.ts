@@ -11,31 +11,28 @@
 import {
   commands,
   type ApiError,
-  type AppInfo,
-  type CasePage,
-  type CaseQuery,
+  type AppInfo_Serialize,
+  type CaseListItem_Serialize,
+  type CasePage_Serialize,
+  type CaseQuery_Deserialize,
   type LoginRequest,
-  type Result,
   type Session,
-  type SyncStatus,
+  type SyncProgress_Serialize,
+  type SyncStatus_Serialize,
 } from "./bindings";
 
-export type {
-  AppInfo,
-  CaseListItem,
-  CasePage,
-  CaseQuery,
-  CaseSource,
-  CaseState,
-  Level,
-  LoginRequest,
-  Role,
-  Session,
-  SyncPhase,
-  SyncProgress,
-  SyncStatus,
-  UserInfo,
-} from "./bindings";
+export type { CaseSource, CaseState, Level, LoginRequest, Role, Session, SyncPhase, UserInfo } from "./bindings";
+
+// tauri-specta emits a "_Serialize" shape (what Rust sends) and a "_Deserialize" shape (what Rust
+// accepts) for each type; the UI works with the exact direction of each value.
+export type AppInfo = AppInfo_Serialize;
+export type CaseListItem = CaseListItem_Serialize;
+export type CasePage = CasePage_Serialize;
+export type CaseQuery = CaseQuery_Deserialize;
+export type SyncProgress = SyncProgress_Serialize;
+export type SyncStatus = SyncStatus_Serialize;
+
+type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 /** Error codes the UI branches on. Anything else is shown with its message. */
 export const ErrorCode = {

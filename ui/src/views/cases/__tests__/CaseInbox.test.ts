@@ -116,6 +116,19 @@ describe("CaseInbox", () => {
     expect(document.querySelector("img[src='x']")).toBeNull();
   });
 
+  it("opens a read-only detail drawer on row click, still rendering text as text", async () => {
+    listCases.mockResolvedValue({ total: 1, items: [caseItem(1, { caseNo: "CP-XSS", summary: `第一行\n${XSS}` })] });
+    const w = await mountInbox();
+    await w.find(".el-table__body-wrapper tbody tr").trigger("click");
+    await settle();
+    const summary = document.querySelector('[data-testid="case-detail-summary"]');
+    expect(summary).not.toBeNull();
+    expect(summary!.textContent).toBe(`第一行\n${XSS}`);
+    expect(summary!.children).toHaveLength(0);
+    expect(document.body.textContent).toContain("工单 CP-XSS");
+    expect(document.querySelector("img[src='x']")).toBeNull();
+  });
+
   it("queries with the form values, on the button and on Enter", async () => {
     listCases.mockResolvedValue(page(0, 0));
     const w = await mountInbox();

@@ -1,0 +1,68 @@
+# Haochaping (好差评督办) — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+CARGO ?= cargo
+XVFB := xvfb-run -a -s "-screen 0 1366x800x24"
+KEYRING := scripts/with-keyring.sh
+
+.PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server clean
+
+## Installs system packages, tauri-driver and the UI's npm packages (idempotent).
+deps:
+	scripts/install-system-deps.sh
+	scripts/install-tools.sh
+	$(MAKE) ui-deps
+
+ui-deps: ui/node_modules/.package-lock.json
+
+ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+## Builds the UI into ui/dist (the desktop app embeds it at compile time).
+ui: ui-deps
+	cd ui && npm run build
+
+## Builds the server and the desktop app.
+build: ui
+	$(CARGO) build -p hcp-server -p haochaping
+
+## Runs the demo: seeded central server on 127.0.0.1:8787 plus the desktop app pointed at it.
+run: deps build
+	scripts/run-demo.sh
+
+## Runs every test: formatting, lints, Rust unit and integration tests, UI tests, and the
+## end-to-end test in a real window under Xvfb.
+test: deps ui lint unit ui-test e2e
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit:
+	$(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
+	$(CARGO) test -p hcp-tests --test scenarios
+
+ui-test: ui-deps
+	cd ui && npm run typecheck && npm test
+
+e2e: ui
+	$(CARGO) build -p haochaping
+	$(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --nocapture
+
+## Regenerates ui/src/api/bindings.ts from the Rust commands.
+bindings:
+	HCP_UPDATE_BINDINGS=1 $(CARGO) test -p haochaping typescript_bindings_are_fresh
+
+## Refreshes the committed screenshots from an end-to-end run.
+screenshots: ui
+	$(CARGO) build -p haochaping
+	HCP_SCREENSHOT_DIR=docs/screenshots $(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e
+
+server: build
+	$(CARGO) run -q -p hcp-server -- seed --database sqlite://data/hcp-server.db --if-empty
+	$(CARGO) run -q -p hcp-server -- serve --database sqlite://data/hcp-server.db
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist data

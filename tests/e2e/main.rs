@@ -1,0 +1,188 @@
+//! End to end in a real window: the seeded server, the built desktop app driven through
+//! tauri-driver + WebKitWebDriver, under Xvfb with a D-Bus session and an unlocked keyring.
+//! Run with `make e2e` (part of `make test`), which provides all of that.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hcp_server::seed::DEMO_PASSWORD;
+use hcp_tests::{account_scope, case_outside, cases_in_scope, repo_root, seeded_server, target_dir};
+
+/// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it.
+struct Driver {
+    child: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+fn app_binary() -> PathBuf {
+    let bin = std::env::var_os("HCP_APP_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug").join("haochaping"));
+    assert!(bin.exists(), "the desktop app is not built at {}: run `make e2e`", bin.display());
+    bin
+}
+
+fn start_driver(data_dir: &Path, port: u16) -> Driver {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end suite through `make e2e` (Xvfb)");
+    let child = Command::new("tauri-driver")
+        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .env("HCP_DATA_DIR", data_dir)
+        .env("HCP_SYNC_INTERVAL", "2")
+        .env_remove("HCP_SERVER_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver must be installed (scripts/install-tools.sh)");
+    Driver { child }
+}
+
+async fn connect(port: u16, app: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), serde_json::json!("wry"));
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for tauri-driver: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("cannot start a WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Polls `probe` until it returns Some, or fails with `what` after `secs`.
+async fn wait_for<T, F, Fut>(secs: u64, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
+    let el = c.find(Locator::Css(css)).await.ok()?;
+    el.attr(name).await.ok().flatten()
+}
+
+async fn total(c: &Client) -> Option<u64> {
+    attr(c, "[data-testid=inbox-total]", "data-total").await.and_then(|t| t.parse().ok())
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    std::fs::write(dir.join(name), &png).expect("write screenshot");
+    if let Some(out) = std::env::var_os("HCP_SCREENSHOT_DIR") {
+        let out = repo_root().join(out);
+        std::fs::create_dir_all(&out).expect("screenshot dir");
+        std::fs::write(out.join(name), &png).expect("write screenshot");
+    }
+}
+
+async fn unit_names(c: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for el in c.find_all(Locator::Css("[data-testid=case-unit]")).await.unwrap_or_default() {
+        out.push(el.text().await.unwrap_or_default());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, db) = seeded_server(dir.path(), 3_000).await.expect("server");
+    let (scope, hall) = account_scope(&db, "donghu.manager").expect("scope");
+    let expected = cases_in_scope(&db, &scope).expect("count");
+    let foreign = case_outside(&db, &scope).expect("foreign case");
+    assert!(expected > 0);
+
+    let port = free_port();
+    let _driver = start_driver(&dir.path().join("client"), port);
+    let c = connect(port, &app_binary()).await;
+
+    // Sign in.
+    type_into(&c, "input[data-testid=login-server]", &server.url()).await;
+    type_into(&c, "input[data-testid=login-username]", "donghu.manager").await;
+    type_into(&c, "input[data-testid=login-password]", DEMO_PASSWORD).await;
+    click(&c, "[data-testid=login-submit]").await;
+
+    // The first sync bootstraps the hall into the replica; the inbox shows all of its cases.
+    wait_for(90, "the first sync", || async {
+        (attr(&c, "[data-testid=status-bar]", "data-bootstrapped").await.as_deref() == Some("true")).then_some(())
+    })
+    .await;
+    let shown = wait_for(30, "the inbox total", || async { total(&c).await.filter(|t| *t == expected) }).await;
+    assert_eq!(shown, expected);
+    let header_unit = c.find(Locator::Css("[data-testid=user-unit]")).await.expect("unit").text().await.expect("text");
+    assert_eq!(header_unit, hall);
+    let units = unit_names(&c).await;
+    assert!(!units.is_empty() && units.iter().all(|u| *u == hall), "only {hall}: {units:?}");
+    screenshot(&c, "inbox.png").await;
+
+    // A case of another district is not in this replica.
+    type_into(&c, "input[data-testid=inbox-search]", &foreign).await;
+    click(&c, "[data-testid=inbox-query]").await;
+    wait_for(15, "the empty search", || async { (total(&c).await == Some(0)).then_some(()) }).await;
+    c.wait().for_element(Locator::Css("[data-testid=inbox-empty]")).await.expect("empty state");
+    click(&c, "[data-testid=inbox-reset]").await;
+    wait_for(15, "the reset", || async { total(&c).await.filter(|t| *t == expected) }).await;
+
+    // The server stops: the app notices, and the inbox still works from the replica.
+    server.stop().await;
+    wait_for(60, "the offline status", || async {
+        (attr(&c, "[data-testid=status-bar]", "data-online").await.as_deref() == Some("false")).then_some(())
+    })
+    .await;
+    click(&c, "[data-testid=inbox-query]").await;
+    let offline = wait_for(15, "the offline inbox", || async { total(&c).await.filter(|t| *t == expected) }).await;
+    assert_eq!(offline, expected);
+    assert!(unit_names(&c).await.iter().all(|u| *u == hall));
+    screenshot(&c, "inbox-offline.png").await;
+
+    c.close().await.expect("close session");
+}

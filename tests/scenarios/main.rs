@@ -1,0 +1,103 @@
+//! Cross-crate scenarios: the real server and the real sync engine over HTTP.
+
+use std::sync::{Arc, Mutex};
+
+use hcp_replica::{CaseQuery, Replica, ReplicaKey};
+use hcp_server::seed::DEMO_PASSWORD;
+use hcp_sync::Client;
+use hcp_tests::{account_scope, cases_in_scope, seeded_server};
+
+async fn bootstrap_as(url: &str, dir: &std::path::Path, user: &str) -> (Arc<Mutex<Replica>>, String) {
+    let client = Client::new(url).expect("client");
+    let login = client.login(user, DEMO_PASSWORD, None).await.expect("login");
+    let replica = Arc::new(Mutex::new(
+        Replica::open(&dir.join(format!("{user}.db")), &ReplicaKey::from_bytes([9; 32])).expect("replica"),
+    ));
+    hcp_sync::bootstrap(&client, &login.token, replica.clone(), "2026-11-20T00:00:00Z".into(), |_| {})
+        .await
+        .expect("bootstrap");
+    (replica, login.user.scope_path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_sees_exactly_its_jurisdiction() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = seeded_server(dir.path(), 1_500).await.expect("server");
+    let mut seen = Vec::new();
+    for user in ["city.supervisor", "donghu.supervisor", "donghu.manager", "xishan.manager", "gaoxin.manager"] {
+        let (replica, scope) = bootstrap_as(&srv.url(), dir.path(), user).await;
+        let r = replica.lock().expect("lock");
+        let page = r.list_cases(&CaseQuery { limit: 500, ..CaseQuery::default() }).expect("cases");
+        assert_eq!(u64::from(page.total), cases_in_scope(&db, &scope).expect("count"), "{user}");
+        let paths: Vec<String> = r
+            .conn()
+            .prepare("SELECT unit_path FROM cases UNION ALL SELECT unit_path FROM ratings")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(paths.iter().all(|p| p.starts_with(&scope)), "{user} holds only rows in {scope}");
+        seen.push((user, page.total));
+    }
+    let total = |u: &str| seen.iter().find(|(n, _)| *n == u).map(|(_, t)| *t).unwrap_or(0);
+    assert!(total("city.supervisor") > total("donghu.supervisor"));
+    assert!(total("donghu.supervisor") >= total("donghu.manager"));
+    assert_eq!(
+        u64::from(total("city.supervisor")),
+        cases_in_scope(&db, &account_scope(&db, "city.supervisor").expect("scope").0).expect("all"),
+    );
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_openapi_and_compressed_snapshot_over_plain_http() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = seeded_server(dir.path(), 200).await.expect("server");
+    let http = reqwest::Client::new();
+    let health: serde_json::Value =
+        http.get(format!("{}/healthz", srv.url())).send().await.expect("healthz").json().await.expect("json");
+    assert_eq!(health["status"], "ok");
+    let spec: serde_json::Value =
+        http.get(format!("{}/api/openapi.json", srv.url())).send().await.expect("spec").json().await.expect("json");
+    assert!(spec["openapi"].as_str().expect("version").starts_with("3."));
+    for path in ["/healthz", "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/sync/snapshot", "/api/v1/sync/pull"] {
+        assert!(spec["paths"].get(path).is_some(), "OpenAPI documents {path}");
+    }
+    let login: serde_json::Value = http
+        .post(format!("{}/api/v1/auth/login", srv.url()))
+        .json(&serde_json::json!({"username": "donghu.manager", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["token"].as_str().expect("token");
+    // Without automatic decompression, to see the encoding on the wire.
+    let raw = reqwest::Client::builder().no_gzip().build().expect("client");
+    let resp = raw
+        .get(format!("{}/api/v1/sync/snapshot", srv.url()))
+        .bearer_auth(token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("snapshot");
+    assert_eq!(resp.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/x-ndjson"));
+    // Evaluator identities never leave the server in bulk.
+    let text = http
+        .get(format!("{}/api/v1/sync/snapshot", srv.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("snapshot")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.lines().last().expect("trailer").starts_with(r#"{"t":"end""#));
+    assert!(!text.contains("evaluator_name") && !text.contains("evaluator_phone"));
+    let bad = http.post(format!("{}/api/v1/auth/login", srv.url())).body("{not json").header("content-type", "application/json").send().await.expect("bad");
+    assert!(bad.status().is_client_error());
+    srv.stop().await;
+}

@@ -1,0 +1,54 @@
+//! Shared helpers of the cross-crate and end-to-end tests.
+
+use std::path::{Path, PathBuf};
+
+use hcp_server::db::changes;
+use hcp_server::seed::{seed_demo, SeedOptions};
+use hcp_server::{AppState, Db, RunningServer};
+
+/// A seeded demo server on a free loopback port, with its database.
+pub async fn seeded_server(dir: &Path, evaluations: usize) -> anyhow::Result<(RunningServer, Db)> {
+    let db = Db::open(&dir.join("server.db"))?;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).ok_or_else(|| anyhow::anyhow!("date"))?;
+    let seed_db = db.clone();
+    tokio::task::spawn_blocking(move || seed_demo(&seed_db, &SeedOptions { evaluations, seed: 42, today })).await??;
+    let server = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await?;
+    Ok((server, db))
+}
+
+/// The unit path, id and name of a demo account's unit.
+pub fn account_scope(db: &Db, username: &str) -> anyhow::Result<(String, String)> {
+    let u = username.to_owned();
+    let user = db
+        .read_blocking(move |c| hcp_server::db::users::by_username(c, &u))?
+        .ok_or_else(|| anyhow::anyhow!("no demo user {username}"))?;
+    Ok((user.scope_path, user.unit_name))
+}
+
+/// Cases the server holds within a scope.
+pub fn cases_in_scope(db: &Db, scope: &str) -> anyhow::Result<u64> {
+    let s = scope.to_owned();
+    Ok(db.read_blocking(move |c| changes::count_in_scope(c, "cases", &s, &format!("{s}~")))?)
+}
+
+/// One case number from outside a scope.
+pub fn case_outside(db: &Db, scope: &str) -> anyhow::Result<String> {
+    let s = scope.to_owned();
+    Ok(db.read_blocking(move |c| {
+        Ok(c.query_row(
+            "SELECT case_no FROM cases WHERE NOT (unit_path >= ?1 AND unit_path < ?2) ORDER BY id LIMIT 1",
+            [s.clone(), format!("{s}~")],
+            |r| r.get::<_, String>(0),
+        )?)
+    })?)
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The cargo target folder (honours CARGO_TARGET_DIR).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"))
+}
