@@ -61,11 +61,7 @@ async fn connect(port: u16, app: &Path) -> Client {
     caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
             Ok(c) => return c,
             Err(e) if Instant::now() < deadline => {
                 eprintln!("waiting for tauri-driver: {e}");
@@ -108,7 +104,13 @@ async fn type_into(c: &Client, css: &str, text: &str) {
 }
 
 async fn click(c: &Client, css: &str) {
-    c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
 }
 
 async fn screenshot(c: &Client, name: &str) {

@@ -61,7 +61,14 @@ async fn health_openapi_and_compressed_snapshot_over_plain_http() {
     let spec: serde_json::Value =
         http.get(format!("{}/api/openapi.json", srv.url())).send().await.expect("spec").json().await.expect("json");
     assert!(spec["openapi"].as_str().expect("version").starts_with("3."));
-    for path in ["/healthz", "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/sync/snapshot", "/api/v1/sync/pull"] {
+    for path in [
+        "/healthz",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/sync/snapshot",
+        "/api/v1/sync/pull",
+    ] {
         assert!(spec["paths"].get(path).is_some(), "OpenAPI documents {path}");
     }
     let login: serde_json::Value = http
@@ -97,7 +104,13 @@ async fn health_openapi_and_compressed_snapshot_over_plain_http() {
         .expect("text");
     assert!(text.lines().last().expect("trailer").starts_with(r#"{"t":"end""#));
     assert!(!text.contains("evaluator_name") && !text.contains("evaluator_phone"));
-    let bad = http.post(format!("{}/api/v1/auth/login", srv.url())).body("{not json").header("content-type", "application/json").send().await.expect("bad");
+    let bad = http
+        .post(format!("{}/api/v1/auth/login", srv.url()))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("bad");
     assert!(bad.status().is_client_error());
     srv.stop().await;
 }

@@ -315,7 +315,8 @@ impl App {
             return Ok(None);
         };
         let replica = self.open_replica(&server_url, &username)?;
-        let Some(user) = replica.meta(USER)?.and_then(|u| serde_json::from_str::<hcp_protocol::UserInfo>(&u).ok()) else {
+        let Some(user) = replica.meta(USER)?.and_then(|u| serde_json::from_str::<hcp_protocol::UserInfo>(&u).ok())
+        else {
             return Ok(None);
         };
         let client = Client::new(&server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;

@@ -11,7 +11,8 @@ use super::*;
 
 async fn server(dir: &Path) -> hcp_server::RunningServer {
     let db = Db::open(&dir.join("server.db")).expect("db");
-    let opts = SeedOptions { evaluations: 500, seed: 11, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    let opts =
+        SeedOptions { evaluations: 500, seed: 11, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
     seed_demo(&db, &opts).expect("seed");
     hcp_server::spawn(AppState::new(db), "127.0.0.1:0").await.expect("spawn")
 }

@@ -102,13 +102,17 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
     .expect("server write");
     let applied = pull(&client, &login.token, rep.clone(), 1).await.expect("pull");
     assert_eq!(applied, 1, "only the in-scope change arrives");
-    let r = rep.lock().expect("lock");
-    assert!(r.cursor().expect("cursor").expect("some") > before + 1, "the cursor passes the out-of-scope change too");
-    let found = r
-        .list_cases(&CaseQuery { search: Some("CP-2026-9000".into()), limit: 10, ..CaseQuery::default() })
-        .expect("search");
-    assert_eq!(found.items.iter().map(|c| c.case_no.as_str()).collect::<Vec<_>>(), vec!["CP-2026-900001"]);
-    drop(r);
+    {
+        let r = rep.lock().expect("lock");
+        assert!(
+            r.cursor().expect("cursor").expect("some") > before + 1,
+            "the cursor passes the out-of-scope change too"
+        );
+        let found = r
+            .list_cases(&CaseQuery { search: Some("CP-2026-9000".into()), limit: 10, ..CaseQuery::default() })
+            .expect("search");
+        assert_eq!(found.items.iter().map(|c| c.case_no.as_str()).collect::<Vec<_>>(), vec!["CP-2026-900001"]);
+    }
     srv.stop().await;
 }
 
