@@ -32,6 +32,12 @@ pub mod codes {
     pub const NOT_FOUND: &str = "not_found";
     /// The server failed; details are in its log, never in the response.
     pub const INTERNAL: &str = "internal";
+    /// The caller's role may not use this endpoint.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The case changed since the version the command was based on.
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// Too many failed sign-ins: wait before trying again.
+    pub const THROTTLED: &str = "throttled";
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -154,6 +160,9 @@ pub struct CaseRow {
     pub version: i64,
     /// RFC 3339
     pub updated_at: String,
+    /// The full domain aggregate, so clients can project their pending commands with the same rules.
+    #[schema(value_type = Object)]
+    pub aggregate: Option<hcp_domain::Case>,
 }
 
 /// One event in a case's timeline.
@@ -301,6 +310,170 @@ pub struct PullResponse {
     pub cursor: i64,
     /// True when more changes wait after `cursor`.
     pub has_more: bool,
+}
+
+/// A command on a case (`POST /api/v1/cases/commands`) or one entry of a push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CommandEnvelope {
+    /// A UUID chosen by the client (UUIDv7 from the outbox); the server applies each id once.
+    pub command_id: String,
+    /// Per-client sequence number (outbox order); absent for online commands.
+    #[serde(default)]
+    pub client_seq: Option<i64>,
+    /// The case the command acts on; absent for `create`.
+    #[serde(default)]
+    pub case_id: Option<i64>,
+    /// The case version the client saw; the command is rejected if the case has moved on.
+    #[serde(default)]
+    pub base_version: Option<i64>,
+    /// The domain command, tagged by `type` (`verify`, `assign`, `escalate`, …).
+    #[schema(value_type = Object)]
+    pub command: hcp_domain::CaseCommand,
+}
+
+/// What became of one command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandStatus {
+    /// Applied now.
+    Applied,
+    /// Applied before (same `command_id`); nothing changed now.
+    Duplicate,
+    /// Refused for a business reason (`code`, `message`); it will never apply as it is.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CommandResult {
+    pub command_id: String,
+    pub status: CommandStatus,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The case as it stands after the command (applied and duplicate only).
+    #[serde(default)]
+    pub case: Option<CaseRow>,
+}
+
+/// `POST /api/v1/sync/push`: an outbox's commands in `client_seq` order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PushRequest {
+    pub client_id: String,
+    pub commands: Vec<CommandEnvelope>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PushResponse {
+    /// One result per command, in the order applied.
+    pub results: Vec<CommandResult>,
+}
+
+/// A level as an importer sends it: by name, or by code in a named code system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LevelIn {
+    /// `very_satisfied` … `very_dissatisfied`
+    Name(String),
+    /// A numeric code with its direction: `gbt39046` (1 = very satisfied) or `zhejiang` (1 = very dissatisfied).
+    Code { code: i64, system: String },
+}
+
+/// The evaluator's identity: personal data, stored on the server only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvaluatorIn {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Certificate key (证件号码 or its hash).
+    #[serde(default)]
+    pub cert: Option<String>,
+}
+
+/// One rating from a channel (`POST /api/v1/intake/ratings`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RatingIn {
+    pub source: String,
+    pub service_record_no: String,
+    #[serde(default = "one")]
+    pub rating_count: i64,
+    /// Code of the hall (or department/window) where the service was delivered.
+    pub unit_code: String,
+    #[serde(default)]
+    pub window_code: Option<String>,
+    #[serde(default)]
+    pub staff_employee_no: Option<String>,
+    pub item_code: String,
+    pub item_name: String,
+    /// 1–8
+    pub channel: u8,
+    pub level: LevelIn,
+    #[serde(default)]
+    pub content_codes: Vec<u16>,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub evaluator: EvaluatorIn,
+    #[serde(default)]
+    pub real_name: bool,
+    /// RFC 3339
+    pub rated_at: String,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// `POST /api/v1/intake/ratings`: one or many ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IntakeRequest {
+    pub ratings: Vec<RatingIn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeStatus {
+    Created,
+    Duplicate,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IntakeResult {
+    /// Index of the rating in the request.
+    pub index: usize,
+    pub status: IntakeStatus,
+    #[serde(default)]
+    pub rating_id: Option<i64>,
+    /// The case a bad review opened.
+    #[serde(default)]
+    pub case_id: Option<i64>,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IntakeResponse {
+    pub results: Vec<IntakeResult>,
+}
+
+/// A complaint from the 12345 hotline (`POST /api/v1/intake/complaints`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ComplaintIn {
+    /// The hotline's ticket number; a ticket opens one case.
+    pub ticket_no: String,
+    /// Code of the unit complained about.
+    pub unit_code: String,
+    pub summary: String,
+    #[serde(default)]
+    pub real_name: bool,
+    #[serde(default)]
+    pub caller: EvaluatorIn,
+    /// RFC 3339
+    pub received_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -39,6 +39,7 @@ fn case(id: i64, no: &str, state: CaseState, level: Level, summary: &str, create
         deadline: None,
         version: 1,
         updated_at: created.into(),
+        aggregate: None,
     }
 }
 

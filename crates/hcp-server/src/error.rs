@@ -11,13 +11,13 @@ use crate::db::DbError;
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: String,
     pub message: String,
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
-        AppError { status, code, message: message.into() }
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> AppError {
+        AppError { status, code: code.to_owned(), message: message.into() }
     }
     pub fn unauthorized(message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, message)
@@ -39,7 +39,7 @@ impl From<DbError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { code: self.code.to_owned(), message: self.message })).into_response()
+        (self.status, Json(ErrorBody { code: self.code, message: self.message })).into_response()
     }
 }
 

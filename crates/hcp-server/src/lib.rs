@@ -6,9 +6,11 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod intake;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
+pub mod workflow;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,11 +61,18 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// The statutory working-day calendar deadlines are computed on.
+    pub calendar: Arc<hcp_domain::Calendar>,
 }
 
 impl AppState {
     pub fn new(db: Db) -> AppState {
-        AppState { db, clock: Arc::new(SystemClock), config: Arc::new(Config::default()) }
+        AppState {
+            db,
+            clock: Arc::new(SystemClock),
+            config: Arc::new(Config::default()),
+            calendar: Arc::new(hcp_domain::Calendar::bundled()),
+        }
     }
 }
 

@@ -2,16 +2,21 @@
 //! departments, windows, staff, users of every role, ratings from every channel and bad-review
 //! cases in every state. Deterministic for a given `--seed` and `--today`.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-use hcp_domain::{Calendar, CaseSource, CaseState, DeadlineRules, Level, OrgKind, Role};
-use hcp_protocol::{CaseEventRow, CaseRow, ChangeOp, Entity, OrgUnitRow, RatingRow, StaffRow};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use hcp_domain::case::machine::{EscalationBasis, VerifyOutcome, VisitMethod};
+use hcp_domain::{Calendar, CaseCommand, CaseSource, CaseState, Level, OrgKind, Role, ScopePath};
+use hcp_protocol::{
+    ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, EvaluatorIn, LevelIn, OrgUnitRow, RatingIn, StaffRow,
+};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
 
 use crate::auth::hash_password;
-use crate::db::{case_events, cases, changes, org_units, ratings, staff, users, Db, DbError, DbResult};
+use crate::db::{changes, org_units, staff, users, Db, DbError, DbResult};
+use crate::intake;
+use crate::workflow::{self, Principal};
 
 /// The password of every demo account (printed in the README).
 pub const DEMO_PASSWORD: &str = "Hcp@2026";
@@ -78,6 +83,18 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         display_name: "郑主任",
         role: Role::HallManager,
         unit: "高新区政务服务中心",
+    },
+    DemoAccount {
+        username: "xishan.handler",
+        display_name: "黄承办",
+        role: Role::DepartmentHandler,
+        unit: "西山区市场监督管理局窗口",
+    },
+    DemoAccount {
+        username: "gaoxin.handler",
+        display_name: "林承办",
+        role: Role::DepartmentHandler,
+        unit: "高新区市场监督管理局窗口",
     },
 ];
 
@@ -183,13 +200,15 @@ fn working_days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     calendar().working_days_between(a, b)
 }
 
-/// A window and the (id, name) of the staff serving at it.
-type Window = (OrgUnitRow, Vec<(i64, String)>);
+/// A window and the staff serving at it.
+type Window = (OrgUnitRow, Vec<StaffRow>);
 /// A service item: (code, name).
 type Item = (&'static str, &'static str);
 
 struct Hall {
     unit: OrgUnitRow,
+    /// The district or park the hall belongs to.
+    district: OrgUnitRow,
     /// (department, its items, its windows); town halls have one entry without a department.
     depts: Vec<(Option<OrgUnitRow>, Vec<Item>, Vec<Window>)>,
     weight: u32,
@@ -224,7 +243,7 @@ impl Seeder<'_> {
         hall: &OrgUnitRow,
         dept: Option<&OrgUnitRow>,
         window: &OrgUnitRow,
-    ) -> DbResult<Vec<(i64, String)>> {
+    ) -> DbResult<Vec<StaffRow>> {
         let mut out = Vec::new();
         for _ in 0..2 {
             self.staff_no += 1;
@@ -241,7 +260,7 @@ impl Seeder<'_> {
             let id = staff::insert(self.conn, &row)?;
             changes::record(self.conn, Entity::Staff, id, &row.unit_path, ChangeOp::Upsert, &self.at)?;
             self.report.staff += 1;
-            out.push((id, name));
+            out.push(StaffRow { id, ..row });
         }
         Ok(out)
     }
@@ -266,10 +285,10 @@ impl Seeder<'_> {
             }
             depts.push((Some(dept), d.items.to_vec(), windows));
         }
-        Ok(Hall { unit: hall, depts, weight: 10 })
+        Ok(Hall { unit: hall, district: district.clone(), depts, weight: 10 })
     }
 
-    fn town_hall(&mut self, town: &OrgUnitRow, code: &str) -> DbResult<Hall> {
+    fn town_hall(&mut self, district: &OrgUnitRow, town: &OrgUnitRow, code: &str) -> DbResult<Hall> {
         let hall = self.unit(Some(town), OrgKind::Hall, &format!("{}便民服务中心", town.name), &format!("{code}-H"))?;
         let mut windows = Vec::new();
         for n in 1..=2 {
@@ -277,7 +296,12 @@ impl Seeder<'_> {
             let people = self.staff_for(&hall, None, &window)?;
             windows.push((window, people));
         }
-        Ok(Hall { unit: hall, depts: vec![(None, TOWN_ITEMS.to_vec(), windows)], weight: 2 })
+        Ok(Hall {
+            unit: hall,
+            district: district.clone(),
+            depts: vec![(None, TOWN_ITEMS.to_vec(), windows)],
+            weight: 2,
+        })
     }
 }
 
@@ -321,19 +345,20 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         for (i, t) in towns.iter().enumerate() {
             let tcode = format!("{code}{:03}", i + 1);
             let town = s.unit(Some(&d), OrgKind::Town, t, &tcode)?;
-            let h = s.town_hall(&town, &tcode)?;
+            let h = s.town_hall(&d, &town, &tcode)?;
             halls.push(h);
         }
     }
 
     // Users of every role.
+    let mut users_by_name: UsersByName = std::collections::HashMap::new();
     for a in DEMO_ACCOUNTS {
         let unit = s
             .units
             .iter()
             .find(|u| u.name == a.unit)
             .ok_or_else(|| DbError::Config(format!("demo unit {} missing", a.unit)))?;
-        users::insert(
+        let uid = users::insert(
             conn,
             &users::NewUser {
                 username: a.username,
@@ -344,28 +369,33 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
                 created_at: &s.at,
             },
         )?;
+        users_by_name.insert(a.username, (uid, a.display_name, a.role, unit.clone()));
         s.report.users += 1;
     }
 
-    // Ratings over the last 120 days, weighted towards the district halls.
+    // Ratings over the last 120 days, weighted towards the district halls, through the same
+    // intake path the channels use: a bad review opens its case there.
     let total_weight: u32 = halls.iter().map(|h| h.weight).sum();
-    let mut bad: Vec<(RatingRow, i64)> = Vec::new();
+    let mut opened: Vec<(i64, usize, NaiveDateTime)> = Vec::new();
     for n in 0..opts.evaluations {
         let mut pick = s.rng.gen_range(0..total_weight.max(1));
-        let hall = halls.iter().find(|h| {
+        let Some(hi) = halls.iter().position(|h| {
             if pick < h.weight {
                 true
             } else {
                 pick -= h.weight;
                 false
             }
-        });
-        let Some(hall) = hall else { continue };
-        let Some((dept, items, windows)) = hall.depts.choose(&mut s.rng) else { continue };
+        }) else {
+            continue;
+        };
+        let hall = &halls[hi];
+        let Some((_, items, windows)) = hall.depts.choose(&mut s.rng) else { continue };
         let Some((window, people)) = windows.choose(&mut s.rng) else { continue };
-        let Some((staff_id, _)) = people.choose(&mut s.rng) else { continue };
+        let Some(person) = people.choose(&mut s.rng) else { continue };
         let Some((item_code, item_name)) = items.choose(&mut s.rng) else { continue };
-        let days_ago = s.rng.gen_range(0..120);
+        // A fifth of the ratings fall in the last week, so every inbox has fresh work.
+        let days_ago = if s.rng.gen_bool(0.2) { s.rng.gen_range(0..7) } else { s.rng.gen_range(0..120) };
         let mut day = opts.today - Duration::days(days_ago);
         while !calendar().is_working_day(day) {
             day -= Duration::days(1);
@@ -375,8 +405,7 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
             day,
             NaiveTime::from_hms_opt(minute / 60, minute % 60, s.rng.gen_range(0..60)).unwrap_or_default(),
         );
-        let roll = s.rng.gen_range(0..1000);
-        let level = match roll {
+        let level = match s.rng.gen_range(0..1000) {
             0..=679 => Level::VerySatisfied,
             680..=859 => Level::Satisfied,
             860..=929 => Level::BasicallySatisfied,
@@ -391,13 +420,8 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
             88..=92 => 7,
             93..=95 => 5,
             96..=97 => 6,
-            _ => {
-                if level.is_bad() {
-                    4
-                } else {
-                    8
-                }
-            }
+            _ if level.is_bad() => 4,
+            _ => 8,
         };
         let (comment, codes) = if level.is_bad() {
             let (text, sub) = BAD_COMMENTS.choose(&mut s.rng).copied().unwrap_or(("", 1));
@@ -409,126 +433,156 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         let name = s.person_name();
         let phone = format!("1{}{:09}", s.rng.gen_range(3..10), s.rng.gen_range(0..1_000_000_000u64));
         let real_name = s.rng.gen_bool(0.7);
-        let masked = if real_name {
-            let first: String = name.chars().take(1).collect();
-            format!("{first}*（{}****{}）", &phone[..3], &phone[7..])
-        } else {
-            "匿名用户".to_owned()
-        };
-        let row = RatingRow {
-            id: 0,
+        let rating = RatingIn {
             source: if channel == 4 { "hall-device".into() } else { "jc-zwfw".into() },
             service_record_no: format!("JC{}{:07}", day.format("%Y%m%d"), n + 1),
             rating_count: 1,
-            unit_id: hall.unit.id,
-            unit_path: window.path.clone(),
-            department_id: dept.as_ref().map(|d| d.id),
-            window_id: Some(window.id),
-            staff_id: Some(*staff_id),
+            unit_code: hall.unit.code.clone(),
+            window_code: Some(window.code.clone()),
+            staff_employee_no: Some(person.employee_no.clone()),
             item_code: (*item_code).to_owned(),
             item_name: (*item_name).to_owned(),
             channel,
-            level,
+            level: LevelIn::Name(level.as_str().to_owned()),
             content_codes: codes,
             comment,
-            evaluator_masked: masked,
+            evaluator: EvaluatorIn { name: real_name.then_some(name), phone: real_name.then_some(phone), cert: None },
             real_name,
             rated_at: rfc3339(at),
         };
-        let who = ratings::Evaluator {
-            name: real_name.then(|| name.clone()),
-            phone: real_name.then(|| phone.clone()),
-            cert: None,
-        };
-        let id = ratings::insert(conn, &row, &who, &row.rated_at)?;
-        changes::record(conn, Entity::Rating, id, &row.unit_path, ChangeOp::Upsert, &row.rated_at)?;
-        s.report.ratings += 1;
-        if level.is_bad() {
-            bad.push((RatingRow { id, ..row }, hall.unit.id));
+        match intake::rating(conn, &rating, utc(at), calendar())? {
+            Ok((_, _, case)) => {
+                s.report.ratings += 1;
+                if let Some(case_id) = case {
+                    opened.push((case_id, hi, at));
+                }
+            }
+            Err((_, message)) => return Err(DbError::Config(format!("seed rating refused: {message}"))),
         }
     }
 
-    // Cases from bad reviews, oldest first, in states that fit their age.
-    bad.sort_by(|a, b| a.0.rated_at.cmp(&b.0.rated_at));
-    let mut case_seq = 0;
-    for (r, hall_id) in &bad {
-        case_seq += 1;
-        let created = chrono::DateTime::parse_from_rfc3339(&r.rated_at).map(|d| d.naive_local()).unwrap_or(now);
-        let summary = format!("{}：{}", r.item_name, r.comment);
-        make_case(
-            &mut s,
-            opts.today,
-            case_seq,
-            CaseSource::BadReview,
-            Some(r),
-            *hall_id,
-            &r.unit_path,
-            r.department_id,
-            r.staff_id,
-            Some(r.level),
-            Some(r.channel),
-            Some(r.item_name.clone()),
-            summary,
-            created,
-        )?;
-    }
-    // Complaints from the 12345 hotline and supervisors' own findings.
-    let district_halls: Vec<&Hall> = halls.iter().filter(|h| h.weight >= 10).collect();
+    // Complaints from the 12345 hotline and supervisors' own findings, in the district halls.
+    let district_halls: Vec<usize> = (0..halls.len()).filter(|i| halls[*i].weight >= 10).collect();
     for i in 0..24 {
-        let Some(hall) = district_halls.get(i % district_halls.len().max(1)) else { break };
+        let Some(&hi) = district_halls.get(i % district_halls.len().max(1)) else { break };
+        let hall = &halls[hi];
         let days_ago = s.rng.gen_range(0..60);
-        let created = NaiveDateTime::new(
-            opts.today - Duration::days(days_ago),
-            NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default(),
-        );
-        let (source, text) = if i % 3 == 2 {
-            (CaseSource::Supervision, SUPERVISION_TEXTS[i % SUPERVISION_TEXTS.len()])
+        let mut day = opts.today - Duration::days(days_ago);
+        while !calendar().is_working_day(day) {
+            day -= Duration::days(1);
+        }
+        let created = NaiveDateTime::new(day, NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default());
+        let result = if i % 3 == 2 {
+            let Some(dept) = hall.depts.get(i % hall.depts.len().max(1)).and_then(|d| d.0.clone()) else { continue };
+            let supervisor = actors(&users_by_name, &hall.district)?.supervisor;
+            let env = CommandEnvelope {
+                command_id: format!("seed-supervision-{i}"),
+                client_seq: None,
+                case_id: None,
+                base_version: None,
+                command: CaseCommand::Create {
+                    source: CaseSource::Supervision,
+                    unit: scope(&dept.path)?,
+                    rated_staff_id: None,
+                    real_name: false,
+                    summary: SUPERVISION_TEXTS[i % SUPERVISION_TEXTS.len()].to_owned(),
+                    content_codes: vec![],
+                },
+            };
+            workflow::execute(conn, &supervisor, &env, None, None, utc(created), calendar())?
         } else {
-            (CaseSource::Hotline12345, HOTLINE_TEXTS[i % HOTLINE_TEXTS.len()])
+            let c = ComplaintIn {
+                ticket_no: format!("12345-{}-{i:03}", day.format("%Y%m%d")),
+                unit_code: hall.unit.code.clone(),
+                summary: HOTLINE_TEXTS[i % HOTLINE_TEXTS.len()].to_owned(),
+                real_name: true,
+                caller: EvaluatorIn { name: Some(s.person_name()), phone: None, cert: None },
+                received_at: rfc3339(created),
+            };
+            match intake::complaint(conn, &c, utc(created), calendar())? {
+                Ok(r) => r,
+                Err((_, message)) => return Err(DbError::Config(format!("seed complaint refused: {message}"))),
+            }
         };
-        let dept = hall.depts.get(i % hall.depts.len().max(1)).and_then(|d| d.0.clone());
-        let path = dept.as_ref().map_or(hall.unit.path.clone(), |d| d.path.clone());
-        case_seq += 1;
-        make_case(
-            &mut s,
-            opts.today,
-            case_seq,
-            source,
-            None,
-            hall.unit.id,
-            &path,
-            dept.map(|d| d.id),
-            None,
-            None,
-            None,
-            None,
-            text.to_owned(),
-            created,
-        )?;
+        match (result.status, result.case) {
+            (CommandStatus::Applied, Some(case)) => opened.push((case.id, hi, created)),
+            _ => return Err(DbError::Config(format!("seed case refused: {:?}", result.message))),
+        }
     }
+
+    // Move every case along its lifecycle as far as its age suggests, through the real commands.
+    s.report.cases = opened.len();
+    for (case_id, hi, created) in opened {
+        let who = actors(&users_by_name, &halls[hi].district)?;
+        advance(&mut s, &who, case_id, created, opts.today)?;
+    }
+    s.report.case_events = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get::<_, i64>(0))? as usize;
     Ok(s.report)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn make_case(
-    s: &mut Seeder<'_>,
-    today: NaiveDate,
-    seq: usize,
-    source: CaseSource,
-    rating: Option<&RatingRow>,
-    unit_id: i64,
-    unit_path: &str,
-    department_id: Option<i64>,
-    staff_id: Option<i64>,
-    level: Option<Level>,
-    channel: Option<u8>,
-    item_name: Option<String>,
-    summary: String,
-    created: NaiveDateTime,
-) -> DbResult<()> {
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    beijing().from_local_datetime(&t).single().map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc))
+}
+
+fn scope(path: &str) -> DbResult<ScopePath> {
+    ScopePath::try_from(path.to_owned()).map_err(DbError::Corrupt)
+}
+
+/// The people who work a district's cases.
+struct Actors {
+    manager: Principal,
+    supervisor: Principal,
+    handler: Principal,
+    handler_department: i64,
+}
+
+type UsersByName = std::collections::HashMap<&'static str, (i64, &'static str, Role, OrgUnitRow)>;
+
+fn actors(users: &UsersByName, district: &OrgUnitRow) -> DbResult<Actors> {
+    let prefix = match district.name.as_str() {
+        "东湖区" => "donghu",
+        "西山区" => "xishan",
+        _ => "gaoxin",
+    };
+    let get = |name: String| {
+        users
+            .iter()
+            .find(|(k, _)| **k == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| DbError::Config(format!("demo user {name} missing")))
+    };
+    let manager = get(format!("{prefix}.manager"))?;
+    let supervisor = get(format!("{prefix}.supervisor")).or_else(|_| get("city.supervisor".into()))?;
+    let handler = get(format!("{prefix}.handler"))?;
+    Ok(Actors {
+        // The hall manager also works the cases of the district's town centres.
+        manager: Principal {
+            user_id: manager.0,
+            name: manager.1.into(),
+            role: manager.2,
+            scope: scope(&district.path)?,
+        },
+        supervisor: Principal {
+            user_id: supervisor.0,
+            name: supervisor.1.into(),
+            role: supervisor.2,
+            scope: scope(&supervisor.3.path)?,
+        },
+        handler: Principal {
+            user_id: handler.0,
+            name: handler.1.into(),
+            role: handler.2,
+            scope: scope(&handler.3.path)?,
+        },
+        handler_department: handler.3.id,
+    })
+}
+
+/// Applies the commands that take a case from `new` to a state that fits its age.
+fn advance(s: &mut Seeder<'_>, who: &Actors, case_id: i64, created: NaiveDateTime, today: NaiveDate) -> DbResult<()> {
     let age = working_days_between(created.date(), today);
     let roll = s.rng.gen_range(0..100);
-    let state = match age {
+    let target = match age {
         0..=1 => {
             if roll < 65 {
                 CaseState::New
@@ -554,107 +608,88 @@ fn make_case(
             _ => CaseState::Closed,
         },
     };
-    let path_to: &[&str] = match state {
-        CaseState::New => &["created"],
-        CaseState::Verified => &["created", "verified"],
-        CaseState::ExclusionRequested => &["created", "exclusion_requested"],
-        CaseState::Excluded => &["created", "exclusion_requested", "exclusion_approved"],
-        CaseState::Assigned => &["created", "verified", "assigned"],
-        CaseState::InRectification => &["created", "verified", "assigned", "accepted"],
-        CaseState::ExtensionRequested => &["created", "verified", "assigned", "accepted", "extension_requested"],
-        CaseState::Rectified => &["created", "verified", "assigned", "accepted", "rectification_reported"],
-        CaseState::Closed => {
-            &["created", "verified", "assigned", "accepted", "rectification_reported", "return_visited", "closed"]
-        }
+    let on_spot = s.rng.gen_range(0..100) < 20;
+    let verify = |outcome: VerifyOutcome, reason: &str| CaseCommand::Verify { outcome, reason: reason.into() };
+    let assign =
+        CaseCommand::Assign { department_id: who.handler_department, handler_id: who.handler.user_id, due_date: None };
+    let rectify = CaseCommand::ReportRectification {
+        measures: "已与群众当面沟通并完成整改，完善一次性告知清单".into(),
+        evidence: vec!["整改照片.jpg".into()],
     };
-    // Chongqing's default policy: 5 working days, counted per the domain's day-0 convention.
-    let created_utc = beijing().from_local_datetime(&created).single().map(|d| d.with_timezone(&chrono::Utc));
-    let deadline = path_to
-        .contains(&"assigned")
-        .then(|| created_utc.map(|at| DeadlineRules::default().due_date(calendar(), at)))
-        .flatten();
-    let escalation_level: u8 = match (state, deadline) {
-        (CaseState::InRectification, Some(d)) if d < today => {
-            let late = working_days_between(d, today);
-            if late >= 5 {
-                2
-            } else if late >= 1 {
-                1
+    let mut steps: Vec<(&Principal, CaseCommand)> = Vec::new();
+    let genuine = || verify(VerifyOutcome::Genuine, "");
+    match target {
+        CaseState::New => {}
+        CaseState::Verified => steps.push((&who.manager, genuine())),
+        CaseState::ExclusionRequested | CaseState::Excluded => {
+            steps.push((&who.manager, verify(VerifyOutcome::Malicious, "同一号码短时间内连续差评，经核实与办件无关")));
+            if target == CaseState::Excluded {
+                steps.push((&who.supervisor, CaseCommand::ApproveExclusion { comment: "同意剔除".into() }));
+            }
+        }
+        _ => {
+            steps.push((&who.manager, genuine()));
+            if on_spot && matches!(target, CaseState::Rectified | CaseState::Closed) {
+                steps.push((
+                    &who.manager,
+                    CaseCommand::ResolveOnSpot { explanation: "当场向群众解释政策并办结".into() },
+                ));
             } else {
-                0
+                steps.push((&who.manager, assign));
+                if target != CaseState::Assigned {
+                    steps.push((&who.handler, CaseCommand::Accept));
+                }
+                if target == CaseState::ExtensionRequested {
+                    steps.push((
+                        &who.handler,
+                        CaseCommand::RequestExtension {
+                            reason: "需协调上级部门系统整改".into(),
+                            extra_working_days: 5,
+                        },
+                    ));
+                }
+                if matches!(target, CaseState::Rectified | CaseState::Closed) {
+                    steps.push((&who.handler, rectify));
+                }
+            }
+            if target == CaseState::Closed {
+                steps.push((
+                    &who.manager,
+                    CaseCommand::ReturnVisit {
+                        method: VisitMethod::Phone,
+                        satisfied: true,
+                        note: "群众表示满意".into(),
+                    },
+                ));
             }
         }
-        _ => 0,
-    };
-    let created_s = rfc3339(created);
-    let mut last = created;
-    let year = created.date().year();
-    let row = CaseRow {
-        id: 0,
-        case_no: format!("CP-{year}-{seq:06}"),
-        source,
-        rating_id: rating.map(|r| r.id),
-        unit_id,
-        unit_path: unit_path.to_owned(),
-        department_id,
-        staff_id,
-        level,
-        channel,
-        item_name,
-        summary,
-        state,
-        escalation_level,
-        handler_user_id: None,
-        created_at: created_s.clone(),
-        deadline: deadline.map(|d| d.format("%Y-%m-%d").to_string()),
-        version: path_to.len() as i64,
-        updated_at: created_s,
-    };
-    let case_id = cases::insert(s.conn, &row)?;
-    s.report.cases += 1;
-    let mut step_at = created;
-    for (i, kind) in path_to.iter().enumerate() {
-        if i > 0 {
-            step_at += Duration::hours(s.rng.gen_range(2..30));
-            if step_at.date() > today {
-                step_at = NaiveDateTime::new(today, NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default());
-            }
-        }
-        last = step_at;
-        let (actor, data) = match *kind {
-            "created" => ("系统", serde_json::json!({ "source": source.as_str() })),
-            "verified" => ("王主任", serde_json::json!({ "finding": "genuine" })),
-            "exclusion_requested" => (
-                "王主任",
-                serde_json::json!({ "finding": "malicious", "reason": "同一号码短时间内连续差评，经核实与办件无关" }),
-            ),
-            "exclusion_approved" => ("李科长", serde_json::json!({})),
-            "assigned" => ("王主任", serde_json::json!({ "deadline": row.deadline })),
-            "accepted" => ("陈承办", serde_json::json!({})),
-            "extension_requested" => {
-                ("陈承办", serde_json::json!({ "reason": "需协调上级部门系统整改", "extra_working_days": 5 }))
-            }
-            "rectification_reported" => {
-                ("陈承办", serde_json::json!({ "measures": "已与群众当面沟通并完成整改，完善一次性告知清单" }))
-            }
-            "return_visited" => ("王主任", serde_json::json!({ "method": "phone", "satisfied": true })),
-            _ => ("王主任", serde_json::json!({})),
-        };
-        let ev = CaseEventRow {
-            id: 0,
-            case_id,
-            unit_path: row.unit_path.clone(),
-            kind: (*kind).to_owned(),
-            actor_user_id: None,
-            actor_name: actor.to_owned(),
-            at: rfc3339(step_at),
-            data,
-        };
-        let eid = case_events::insert(s.conn, &ev)?;
-        changes::record(s.conn, Entity::CaseEvent, eid, &ev.unit_path, ChangeOp::Upsert, &ev.at)?;
-        s.report.case_events += 1;
     }
-    s.conn.execute("UPDATE cases SET updated_at = ?1 WHERE id = ?2", rusqlite::params![rfc3339(last), case_id])?;
-    changes::record(s.conn, Entity::Case, case_id, &row.unit_path, ChangeOp::Upsert, &rfc3339(last))?;
+    let limit = NaiveDateTime::new(today, NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default());
+    let mut at = created;
+    for (k, (p, cmd)) in steps.into_iter().enumerate() {
+        at = (at + Duration::minutes(s.rng.gen_range(30..600))).min(limit).max(at);
+        let env = CommandEnvelope {
+            command_id: format!("seed-{case_id}-{k}"),
+            client_seq: None,
+            case_id: Some(case_id),
+            base_version: None,
+            command: cmd,
+        };
+        let r = workflow::execute(s.conn, p, &env, None, None, utc(at), calendar())?;
+        if r.status != CommandStatus::Applied {
+            return Err(DbError::Config(format!("seed command refused: {:?} {:?}", r.code, r.message)));
+        }
+    }
+    // Overdue rectifications are escalated as the policy requires (refused when not yet due).
+    if target == CaseState::InRectification {
+        let env = CommandEnvelope {
+            command_id: format!("seed-{case_id}-escalate"),
+            client_seq: None,
+            case_id: Some(case_id),
+            base_version: None,
+            command: CaseCommand::Escalate { basis: EscalationBasis::Overdue },
+        };
+        workflow::execute(s.conn, &who.supervisor, &env, None, None, utc(limit), calendar())?;
+    }
     Ok(())
 }

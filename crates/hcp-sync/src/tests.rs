@@ -93,6 +93,7 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
                 deadline: None,
                 version: 1,
                 updated_at: "2026-11-20T11:00:00+08:00".into(),
+                aggregate: None,
             };
             let id = cases::insert(c, &row)?;
             changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;

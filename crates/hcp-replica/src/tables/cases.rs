@@ -25,7 +25,8 @@ CREATE TABLE cases (
     created_at       TEXT NOT NULL,
     deadline         TEXT,
     version          INTEGER NOT NULL,
-    updated_at       TEXT NOT NULL
+    updated_at       TEXT NOT NULL,
+    aggregate        TEXT
 );
 CREATE INDEX cases_created ON cases(created_at DESC);
 CREATE INDEX cases_state_created ON cases(state, created_at DESC);
@@ -34,8 +35,9 @@ CREATE INDEX cases_state_created ON cases(state, created_at DESC);
 pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO cases (id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level,
-            channel, item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            channel, item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at,
+            aggregate)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         c.id,
@@ -57,6 +59,7 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
         c.deadline,
         c.version,
         c.updated_at,
+        c.aggregate.as_ref().and_then(|a| serde_json::to_string(a).ok()),
     ])?;
     Ok(())
 }

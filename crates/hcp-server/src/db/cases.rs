@@ -26,13 +26,14 @@ CREATE TABLE cases (
     created_at       TEXT NOT NULL,
     deadline         TEXT,
     version          INTEGER NOT NULL,
-    updated_at       TEXT NOT NULL
+    updated_at       TEXT NOT NULL,
+    aggregate        TEXT
 );
 CREATE INDEX cases_path ON cases(unit_path);
 ";
 
 const COLS: &str = "id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
-    item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at";
+    item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at, aggregate";
 
 fn conv<E: std::error::Error + Send + Sync + 'static>(col: usize) -> impl Fn(E) -> rusqlite::Error {
     move |e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
@@ -62,14 +63,20 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
         deadline: r.get(16)?,
         version: r.get(17)?,
         updated_at: r.get(18)?,
+        aggregate: r
+            .get::<_, Option<String>>(19)?
+            .map(|a| serde_json::from_str(&a))
+            .transpose()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, Box::new(e)))?,
     })
 }
 
 pub fn insert(conn: &Connection, c: &CaseRow) -> DbResult<i64> {
     conn.prepare_cached(
         "INSERT INTO cases (case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
-            item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at,
+            aggregate)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         c.case_no,
@@ -90,8 +97,40 @@ pub fn insert(conn: &Connection, c: &CaseRow) -> DbResult<i64> {
         c.deadline,
         c.version,
         c.updated_at,
+        aggregate_json(c)?,
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+fn aggregate_json(c: &CaseRow) -> DbResult<Option<String>> {
+    c.aggregate
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| super::DbError::Corrupt(format!("case aggregate: {e}")))
+}
+
+/// Writes every mutable column of an existing case.
+pub fn update(conn: &Connection, c: &CaseRow) -> DbResult<()> {
+    conn.prepare_cached(
+        "UPDATE cases SET case_no = ?2, department_id = ?3, state = ?4, escalation_level = ?5, handler_user_id = ?6,
+            deadline = ?7, version = ?8, updated_at = ?9, aggregate = ?10, summary = ?11
+          WHERE id = ?1",
+    )?
+    .execute(params![
+        c.id,
+        c.case_no,
+        c.department_id,
+        c.state.as_str(),
+        c.escalation_level,
+        c.handler_user_id,
+        c.deadline,
+        c.version,
+        c.updated_at,
+        aggregate_json(c)?,
+        c.summary,
+    ])?;
+    Ok(())
 }
 
 pub fn get(conn: &Connection, id: i64) -> DbResult<Option<CaseRow>> {

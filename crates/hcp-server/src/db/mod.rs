@@ -7,6 +7,8 @@
 pub mod case_events;
 pub mod cases;
 pub mod changes;
+pub mod commands;
+pub mod evidence;
 pub mod org_units;
 pub mod ratings;
 pub mod staff;
@@ -58,8 +60,18 @@ impl DatabaseUrl {
 }
 
 /// The migrations, in order. Each entry is one table module's DDL.
-const MIGRATIONS: &[&str] =
-    &[org_units::DDL, users::DDL, tokens::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL, changes::DDL];
+const MIGRATIONS: &[&str] = &[
+    org_units::DDL,
+    users::DDL,
+    tokens::DDL,
+    staff::DDL,
+    ratings::DDL,
+    cases::DDL,
+    case_events::DDL,
+    changes::DDL,
+    commands::DDL,
+    evidence::DDL,
+];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;

@@ -97,3 +97,12 @@ pub fn count_in_scope(conn: &Connection, scope: &str, upper: &str) -> DbResult<u
     let ancestors = scope.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
     Ok(below as u64 + ancestors as u64)
 }
+
+/// The unit with this code (行政区划代码 or internal code).
+pub fn by_code(conn: &Connection, code: &str) -> DbResult<Option<OrgUnitRow>> {
+    let row = conn
+        .prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"))?
+        .query_row([code], from_row)
+        .optional()?;
+    row.map(finish).transpose()
+}

@@ -121,3 +121,11 @@ pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(Ratin
         f,
     )
 }
+
+/// The id of the rating with this natural key, if it was received before.
+pub fn find(conn: &Connection, source: &str, record_no: &str, count: i64) -> DbResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM ratings WHERE source = ?1 AND service_record_no = ?2 AND rating_count = ?3")?
+        .query_row(params![source, record_no, count], |r| r.get(0))
+        .optional()?)
+}

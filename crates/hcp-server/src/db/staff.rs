@@ -55,3 +55,7 @@ pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(Staff
         f,
     )
 }
+
+pub fn by_employee_no(conn: &Connection, no: &str) -> DbResult<Option<StaffRow>> {
+    Ok(conn.query_row(&format!("SELECT {COLS} FROM staff WHERE employee_no = ?1"), [no], from_row).optional()?)
+}

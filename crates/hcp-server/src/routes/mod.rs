@@ -1,7 +1,10 @@
 //! HTTP routes.
 
+pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod health;
+pub mod intake;
 pub mod sync;
 
 use axum::routing::{get, post};
@@ -18,4 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
         .route("/api/v1/sync/pull", get(sync::pull))
+        .route("/api/v1/sync/push", post(cases::push))
+        .route("/api/v1/cases/commands", post(cases::command))
+        .route("/api/v1/intake/ratings", post(intake::ratings))
+        .route("/api/v1/intake/complaints", post(intake::complaint))
+        .route("/api/v1/audit/evidence/verify", get(audit::verify))
 }

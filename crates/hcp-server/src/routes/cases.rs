@@ -1,0 +1,103 @@
+//! Case commands, online (`POST /api/v1/cases/commands`) and from an outbox (`POST /api/v1/sync/push`).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use hcp_domain::ScopePath;
+use hcp_protocol::{codes, CommandEnvelope, CommandResult, CommandStatus, ErrorBody, PushRequest, PushResponse};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiResult, AppError};
+use crate::workflow::{self, Principal};
+use crate::AppState;
+
+/// The most commands one push may carry.
+pub const MAX_PUSH: usize = 500;
+
+pub(crate) fn principal(who: &AuthUser) -> ApiResult<Principal> {
+    let scope = ScopePath::try_from(who.user.scope_path.clone()).map_err(AppError::internal)?;
+    Ok(Principal { user_id: who.user.id, name: who.user.display_name.clone(), role: who.user.role, scope })
+}
+
+async fn run(
+    state: &AppState,
+    who: Principal,
+    env: CommandEnvelope,
+    client_id: Option<String>,
+) -> ApiResult<CommandResult> {
+    let now = state.clock.now();
+    let calendar = state.calendar.clone();
+    Ok(state
+        .db
+        .write(move |c| {
+            let tx = c.transaction()?;
+            let res = workflow::execute(&tx, &who, &env, client_id.as_deref(), None, now, &calendar)?;
+            tx.commit()?;
+            Ok(res)
+        })
+        .await?)
+}
+
+fn status_of(code: &str) -> StatusCode {
+    match code {
+        codes::VERSION_CONFLICT => StatusCode::CONFLICT,
+        codes::NOT_FOUND => StatusCode::NOT_FOUND,
+        "role_not_allowed" | "out_of_scope" | "not_assignee" | "not_rated_staff" | "same_person_approval" => {
+            StatusCode::FORBIDDEN
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// Applies one command to a case (or creates one with `create`). Rejections come back as
+/// 403 (role, scope), 404 (unknown case), 409 (`version_conflict`) or 422 (any other rule), each
+/// with the domain's code and a message naming the rule.
+#[utoipa::path(post, path = "/api/v1/cases/commands", tag = "cases", security(("bearer" = [])), request_body = CommandEnvelope,
+    responses((status = 200, body = CommandResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = who.user.id, kind = %env.command.kind().as_str()))]
+pub async fn command(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(env): Json<CommandEnvelope>,
+) -> ApiResult<Json<CommandResult>> {
+    let p = principal(&who)?;
+    let res = run(&state, p, env, None).await?;
+    match res.status {
+        CommandStatus::Rejected => {
+            let code = res.code.unwrap_or_else(|| codes::INVALID_INPUT.to_owned());
+            let message = res.message.unwrap_or_default();
+            let status = status_of(&code);
+            Err(AppError { status, code, message })
+        }
+        _ => Ok(Json(res)),
+    }
+}
+
+/// Applies an outbox's commands in `client_seq` order, each in its own transaction, and answers
+/// with one result per command: `applied`, `duplicate` (seen before, not applied again) or
+/// `rejected` (with code and message). Business rejections never block the commands after them.
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", security(("bearer" = [])), request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = who.user.id, n = req.commands.len()))]
+pub async fn push(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
+    if req.commands.len() > MAX_PUSH {
+        return Err(AppError::invalid(format!("一次最多提交 {MAX_PUSH} 条操作")));
+    }
+    let client = req.client_id.trim().to_owned();
+    if client.is_empty() || client.len() > 64 {
+        return Err(AppError::invalid("client_id 应为 1–64 个字符"));
+    }
+    let p = principal(&who)?;
+    let mut cmds = req.commands;
+    cmds.sort_by_key(|c| c.client_seq.unwrap_or(i64::MAX));
+    let mut results = Vec::with_capacity(cmds.len());
+    for env in cmds {
+        results.push(run(&state, p.clone(), env, Some(client.clone())).await?);
+    }
+    Ok(Json(PushResponse { results }))
+}

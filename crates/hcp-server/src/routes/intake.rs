@@ -1,0 +1,87 @@
+//! Intake from the channels: ratings (single or batch) and 12345 complaints. Administrators only
+//! (the channel systems sign in with administrator accounts).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use hcp_domain::Role;
+use hcp_protocol::{codes, CommandResult, ComplaintIn, ErrorBody, IntakeRequest, IntakeResponse};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiResult, AppError};
+use crate::intake;
+use crate::AppState;
+
+fn require_intake_role(who: &AuthUser) -> ApiResult<()> {
+    if who.user.role == Role::Administrator {
+        Ok(())
+    } else {
+        Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员账号可以报送评价数据"))
+    }
+}
+
+/// Receives ratings; idempotent on (source, service_record_no, rating_count). Each rating gets
+/// its own result (`created`, `duplicate`, `rejected` with a message naming the field); a bad
+/// review opens a case.
+#[utoipa::path(post, path = "/api/v1/intake/ratings", tag = "intake", security(("bearer" = [])), request_body = IntakeRequest,
+    responses((status = 200, body = IntakeResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(n = req.ratings.len()))]
+pub async fn ratings(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<IntakeRequest>,
+) -> ApiResult<Json<IntakeResponse>> {
+    require_intake_role(&who)?;
+    if req.ratings.is_empty() {
+        return Err(AppError::invalid("ratings 不能为空"));
+    }
+    if req.ratings.len() > intake::MAX_BATCH {
+        return Err(AppError::invalid(format!("一次最多报送 {} 条评价", intake::MAX_BATCH)));
+    }
+    let now = state.clock.now();
+    let calendar = state.calendar.clone();
+    let results = state
+        .db
+        .write(move |c| {
+            let mut tx = c.transaction()?;
+            let mut out = Vec::with_capacity(req.ratings.len());
+            for (i, r) in req.ratings.iter().enumerate() {
+                let sp = tx.savepoint()?;
+                let outcome = intake::rating(&sp, r, now, &calendar)?;
+                if outcome.is_ok() {
+                    sp.commit()?;
+                }
+                out.push(intake::result_line(i, outcome));
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(IntakeResponse { results }))
+}
+
+/// Opens a case for a 12345 hotline complaint; the ticket number makes it idempotent.
+#[utoipa::path(post, path = "/api/v1/intake/complaints", tag = "intake", security(("bearer" = [])), request_body = ComplaintIn,
+    responses((status = 200, body = CommandResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn complaint(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(c): Json<ComplaintIn>,
+) -> ApiResult<Json<CommandResult>> {
+    require_intake_role(&who)?;
+    let now = state.clock.now();
+    let calendar = state.calendar.clone();
+    let res = state
+        .db
+        .write(move |conn| {
+            let tx = conn.transaction()?;
+            let r = intake::complaint(&tx, &c, now, &calendar)?;
+            tx.commit()?;
+            Ok(r)
+        })
+        .await?;
+    match res {
+        Ok(r) => Ok(Json(r)),
+        Err((_, message)) => Err(AppError::invalid(message)),
+    }
+}

@@ -1,0 +1,289 @@
+//! Case commands: the one path by which a case changes, whoever asks (the online API, an outbox
+//! push, intake of a bad review, the seeder).
+//!
+//! A command is applied through `hcp_domain::apply` (the authority on roles, scope and states) in
+//! the caller's transaction: the case row with its aggregate, the event, the change-log entries,
+//! the evidence chain for appeals and accountability, and the command's own record all commit
+//! together, so a command is applied once and its effects are never half-visible.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use hcp_domain::{Actor, Calendar, CaseCommand, CaseSource, EscalationLevel, Level, PolicyContext, Role, ScopePath};
+use hcp_protocol::{codes, CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::db::{case_events, cases, changes, commands, evidence, DbError, DbResult};
+
+/// Who issues a command.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub name: String,
+    pub role: Role,
+    pub scope: ScopePath,
+}
+
+/// The user id recorded for commands the server issues itself (cases opened by intake).
+pub const SYSTEM_USER_ID: i64 = 0;
+
+impl Principal {
+    /// The server itself, acting as a supervisor within `scope`.
+    pub fn system(scope: ScopePath) -> Principal {
+        Principal { user_id: SYSTEM_USER_ID, name: "系统".into(), role: Role::Supervisor, scope }
+    }
+}
+
+/// Facts a new case copies from the rating that opened it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub rating_id: Option<i64>,
+    pub level: Option<Level>,
+    pub channel: Option<u8>,
+    pub item_name: Option<String>,
+    pub staff_id: Option<i64>,
+    pub department_id: Option<i64>,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn escalation_index(l: EscalationLevel) -> u8 {
+    EscalationLevel::ALL.iter().position(|x| *x == l).map_or(0, |i| i as u8)
+}
+
+fn rejected(command_id: &str, code: &str, message: impl Into<String>) -> CommandResult {
+    CommandResult {
+        command_id: command_id.to_owned(),
+        status: CommandStatus::Rejected,
+        code: Some(code.to_owned()),
+        message: Some(message.into()),
+        case: None,
+    }
+}
+
+/// The org unit with this path, if any.
+fn unit_by_path(conn: &Connection, path: &str) -> DbResult<Option<i64>> {
+    Ok(conn.prepare_cached("SELECT id FROM org_units WHERE path = ?1")?.query_row([path], |r| r.get(0)).optional()?)
+}
+
+/// Applies one command inside the caller's transaction and records its outcome.
+pub fn execute(
+    conn: &Connection,
+    who: &Principal,
+    env: &CommandEnvelope,
+    client_id: Option<&str>,
+    origin: Option<&Origin>,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> DbResult<CommandResult> {
+    let id = env.command_id.trim();
+    if id.is_empty() || id.len() > 64 {
+        return Ok(rejected(&env.command_id, codes::INVALID_INPUT, "command_id 应为 1–64 个字符"));
+    }
+    if let Some(prev) = commands::find(conn, id)? {
+        if prev.user_id != who.user_id {
+            return Ok(rejected(id, codes::INVALID_INPUT, "command_id 已被其他用户使用"));
+        }
+        return Ok(match prev.status {
+            CommandStatus::Rejected => CommandResult {
+                command_id: id.to_owned(),
+                status: CommandStatus::Rejected,
+                code: prev.code,
+                message: prev.message,
+                case: None,
+            },
+            _ => CommandResult {
+                command_id: id.to_owned(),
+                status: CommandStatus::Duplicate,
+                code: None,
+                message: None,
+                case: prev.case_id.map(|c| cases::get(conn, c)).transpose()?.flatten(),
+            },
+        });
+    }
+    let at = rfc3339(now);
+    let outcome = decide(conn, who, env, origin, now, calendar)?;
+    let (status, code, message, case_id, result) = match outcome {
+        Ok((row, event_id)) => {
+            record_evidence(conn, &row, event_id, who, &at)?;
+            (CommandStatus::Applied, None, None, Some(row.id), Some(row))
+        }
+        Err((code, message)) => (CommandStatus::Rejected, Some(code), Some(message), env.case_id, None),
+    };
+    commands::record(
+        conn,
+        &commands::NewRecord {
+            command_id: id,
+            client_id,
+            client_seq: env.client_seq,
+            user_id: who.user_id,
+            case_id,
+            kind: env.command.kind().as_str(),
+            status,
+            code: code.as_deref(),
+            message: message.as_deref(),
+            at: &at,
+        },
+    )?;
+    Ok(CommandResult { command_id: id.to_owned(), status, code, message, case: result })
+}
+
+type Decision = Result<(CaseRow, i64), (String, String)>;
+
+fn decide(
+    conn: &Connection,
+    who: &Principal,
+    env: &CommandEnvelope,
+    origin: Option<&Origin>,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> DbResult<Decision> {
+    let ctx = PolicyContext::new(calendar);
+    let actor = Actor { user_id: who.user_id, role: who.role, scope: who.scope.clone() };
+    let current = match env.case_id {
+        None => None,
+        Some(case_id) => match cases::get(conn, case_id)? {
+            None => return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {case_id} 不存在")))),
+            Some(row) => Some(row),
+        },
+    };
+    if let (Some(row), Some(base)) = (&current, env.base_version) {
+        if row.version != base {
+            return Ok(Err((
+                codes::VERSION_CONFLICT.into(),
+                format!(
+                    "工单 {} 已被他人更新（您看到的是第 {base} 版，当前为第 {} 版），请刷新后重新操作",
+                    row.case_no, row.version
+                ),
+            )));
+        }
+    }
+    let aggregate = match &current {
+        Some(row) => match &row.aggregate {
+            Some(a) => Some(a.clone()),
+            None => return Err(DbError::Corrupt(format!("case {} has no aggregate", row.id))),
+        },
+        None => None,
+    };
+    if let Some(refusal) = check_references(conn, &env.command)? {
+        return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
+    }
+    let (next, event) = match hcp_domain::apply(aggregate.as_ref(), &actor, &env.command, now, &ctx) {
+        Ok(x) => x,
+        Err(e) => return Ok(Err((e.code().to_owned(), e.to_string()))),
+    };
+    let at = rfc3339(now);
+    let mut row = match current {
+        Some(row) => row,
+        None => {
+            let CaseCommand::Create { source, unit, .. } = &env.command else {
+                return Ok(Err((codes::INVALID_INPUT.into(), "新建工单须使用“create”命令".into())));
+            };
+            let Some(unit_id) = unit_by_path(conn, unit.as_str())? else {
+                return Ok(Err((codes::INVALID_INPUT.into(), format!("单位 {unit} 不存在"))));
+            };
+            let o = origin.cloned().unwrap_or_default();
+            let mut row = CaseRow {
+                id: 0,
+                case_no: String::new(),
+                source: *source,
+                rating_id: o.rating_id,
+                unit_id,
+                unit_path: unit.to_string(),
+                department_id: o.department_id,
+                staff_id: o.staff_id,
+                level: o.level,
+                channel: o.channel,
+                item_name: o.item_name,
+                summary: next.summary.clone(),
+                state: next.state,
+                escalation_level: 0,
+                handler_user_id: None,
+                created_at: at.clone(),
+                deadline: None,
+                version: 0,
+                updated_at: at.clone(),
+                aggregate: None,
+            };
+            row.case_no = format!("PENDING-{}", env.command_id);
+            row.id = cases::insert(conn, &row)?;
+            row.case_no = case_number(&row, now);
+            row
+        }
+    };
+    row.state = next.state;
+    row.escalation_level = escalation_index(next.escalation);
+    row.handler_user_id = next.assignee_id;
+    if next.department_id.is_some() {
+        row.department_id = next.department_id;
+    }
+    row.deadline = next.due_date.map(|d| d.format("%Y-%m-%d").to_string());
+    row.version = next.version as i64;
+    row.updated_at = at.clone();
+    row.summary = next.summary.clone();
+    row.aggregate = Some(next);
+    cases::update(conn, &row)?;
+    changes::record(conn, Entity::Case, row.id, &row.unit_path, ChangeOp::Upsert, &at)?;
+
+    let data = serde_json::to_value(&event).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let ev = CaseEventRow {
+        id: 0,
+        case_id: row.id,
+        unit_path: row.unit_path.clone(),
+        kind: event.kind().to_owned(),
+        actor_user_id: (who.user_id != SYSTEM_USER_ID).then_some(who.user_id),
+        actor_name: who.name.clone(),
+        at: at.clone(),
+        data,
+    };
+    let event_id = case_events::insert(conn, &ev)?;
+    changes::record(conn, Entity::CaseEvent, event_id, &ev.unit_path, ChangeOp::Upsert, &at)?;
+    Ok(Ok((row, event_id)))
+}
+
+/// Ids a command names must exist: the department and handler of an assignment.
+fn check_references(conn: &Connection, cmd: &CaseCommand) -> DbResult<Option<String>> {
+    if let CaseCommand::Assign { department_id, handler_id, .. } = cmd {
+        let dept = crate::db::org_units::get(conn, *department_id)?;
+        if !dept.is_some_and(|d| d.kind == hcp_domain::OrgKind::Department) {
+            return Ok(Some(format!("承办部门 {department_id} 不存在")));
+        }
+        let handler = crate::db::users::by_id(conn, *handler_id)?;
+        if !handler.is_some_and(|u| u.active && u.role == Role::DepartmentHandler) {
+            return Ok(Some(format!("承办人 {handler_id} 不存在或不是部门承办人")));
+        }
+    }
+    Ok(None)
+}
+
+/// `CP-2026-000123`: the year the case was opened and its id.
+fn case_number(row: &CaseRow, now: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let year = (now + chrono::Duration::hours(8)).year();
+    let prefix = match row.source {
+        CaseSource::BadReview => "CP",
+        CaseSource::Hotline12345 => "RX",
+        CaseSource::Supervision => "DC",
+    };
+    format!("{prefix}-{year}-{:06}", row.id)
+}
+
+/// Appeals and accountability decisions are evidence: chain them.
+fn record_evidence(conn: &Connection, row: &CaseRow, event_id: i64, who: &Principal, at: &str) -> DbResult<()> {
+    let Some(ev) = case_events::get(conn, event_id)? else { return Ok(()) };
+    if matches!(ev.kind.as_str(), "appealed" | "appeal_decided" | "accountability_recorded") {
+        let payload = ev.data.to_string();
+        evidence::append(
+            conn,
+            &evidence::Entry {
+                case_id: row.id,
+                event_id,
+                kind: &ev.kind,
+                actor_id: who.user_id,
+                at,
+                payload: &payload,
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,328 @@
+//! The REST API over real HTTP against a freshly seeded SQLite database per test.
+
+use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+use hcp_server::{AppState, Db, RunningServer};
+use serde_json::{json, Value};
+
+struct TestApp {
+    server: RunningServer,
+    db: Db,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    seed_demo(&db, &SeedOptions { evaluations: 800, seed: 5, today }).expect("seed");
+    let server = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    TestApp { server, db, http: reqwest::Client::new(), _dir: dir }
+}
+
+impl TestApp {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    async fn token(&self, user: &str) -> String {
+        let v: Value = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": user, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self.http.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("post");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Reports a bad review at 东湖区政务服务中心 and returns the (id, version) of the case it opened.
+    async fn new_case(&self, record_no: &str) -> (i64, i64) {
+        let admin = self.token("admin").await;
+        let hall = self
+            .db
+            .read_blocking(|c| {
+                Ok(c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| {
+                    r.get::<_, String>(0)
+                })?)
+            })
+            .expect("hall");
+        let (status, body) = self
+            .post(
+                &admin,
+                "/api/v1/intake/ratings",
+                json!({"ratings": [{"source": "test", "service_record_no": record_no, "unit_code": hall,
+                    "item_code": "X-1", "item_name": "社会保障卡补换", "channel": 4, "level": "dissatisfied",
+                    "comment": "材料没有一次性告知", "rated_at": "2026-11-20T09:00:00+08:00"}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (body["results"][0]["case_id"].as_i64().expect("a case"), 1)
+    }
+
+    /// (id, version) of a case in `state` under the named user's jurisdiction.
+    fn case_in(&self, user: &str, state: &str) -> (i64, i64) {
+        let (user, state) = (user.to_owned(), state.to_owned());
+        self.db
+            .read_blocking(move |c| {
+                Ok(c.query_row(
+                    "SELECT c.id, c.version FROM cases c, users u JOIN org_units o ON o.id = u.unit_id
+                      WHERE u.username = ?1 AND c.state = ?2 AND c.unit_path >= o.path AND c.unit_path < o.path || '~'
+                      ORDER BY c.id LIMIT 1",
+                    [user, state],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .expect("a case in that state")
+    }
+}
+
+fn cmd(id: &str, case_id: i64, base: i64, command: Value) -> Value {
+    json!({"command_id": id, "case_id": case_id, "base_version": base, "command": command})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused() {
+    let app = spawn_app().await;
+    let manager = app.token("donghu.manager").await;
+    let (id, version) = app.new_case("N-1").await;
+
+    let verify = cmd("cmd-1", id, version, json!({"type": "verify", "outcome": "genuine"}));
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", verify.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "applied");
+    assert_eq!(body["case"]["state"], "verified");
+    assert_eq!(body["case"]["version"], version + 1);
+
+    // The same command again is a duplicate, not a second verification.
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", verify).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("duplicate")));
+
+    // A command based on the old version is refused with version_conflict.
+    let stale = cmd("cmd-2", id, version, json!({"type": "resolve_on_spot", "explanation": "已解释"}));
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", stale).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("version_conflict")), "{body}");
+
+    // Another district's hall manager may not touch it; a handler may not verify.
+    let other = app.token("xishan.manager").await;
+    let foreign = cmd("cmd-3", id, version + 1, json!({"type": "resolve_on_spot", "explanation": "x"}));
+    let (status, body) = app.post(&other, "/api/v1/cases/commands", foreign).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("out_of_scope")), "{body}");
+    let handler = app.token("donghu.handler").await;
+    let (id2, v2) = app.new_case("N-2").await;
+    let (status, body) = app
+        .post(
+            &handler,
+            "/api/v1/cases/commands",
+            cmd("cmd-4", id2, v2, json!({"type": "verify", "outcome": "genuine"})),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("role_not_allowed")), "{body}");
+    // Illegal state: verifying an already verified case.
+    let (status, body) = app
+        .post(
+            &manager,
+            "/api/v1/cases/commands",
+            cmd("cmd-5", id, version + 1, json!({"type": "verify", "outcome": "genuine"})),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("illegal_state")), "{body}");
+    // Unknown enum values and malformed bodies are 4xx with a message, never a panic.
+    let (status, _) =
+        app.post(&manager, "/api/v1/cases/commands", cmd("cmd-6", id, version + 1, json!({"type": "teleport"}))).await;
+    assert_eq!(status, 422);
+    let r = app
+        .http
+        .post(app.url("/api/v1/cases/commands"))
+        .bearer_auth(&manager)
+        .header("content-type", "application/json")
+        .body("{\"command_id\": 12")
+        .send()
+        .await
+        .expect("post");
+    assert!(r.status().is_client_error());
+    app.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_applies_in_client_order_and_rejections_do_not_block_the_queue() {
+    let app = spawn_app().await;
+    let manager = app.token("donghu.manager").await;
+    let (id, version) = app.new_case("N-3").await;
+    let (handler_id, dept_id) = app
+        .db
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT id, unit_id FROM users WHERE username = 'donghu.handler'", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?)
+        })
+        .expect("handler");
+    // Sent out of order: seq 2 (assign) needs seq 1 (verify) to have been applied first.
+    let assign = json!({"command_id": "o-2", "client_seq": 2, "case_id": id, "base_version": version + 1,
+        "command": {"type": "assign", "department_id": dept_id, "handler_id": handler_id}});
+    let verify = json!({"command_id": "o-1", "client_seq": 1, "case_id": id, "base_version": version,
+        "command": {"type": "verify", "outcome": "genuine"}});
+    let bad = json!({"command_id": "o-3", "client_seq": 3, "case_id": 999_999, "base_version": 1,
+        "command": {"type": "accept"}});
+    let after_bad = json!({"command_id": "o-4", "client_seq": 4, "case_id": id, "base_version": version + 2,
+        "command": {"type": "escalate", "basis": {"type": "manual", "reason": "跨部门"}}});
+    let body = json!({"client_id": "laptop-1", "commands": [assign, bad, verify, after_bad]});
+    let (status, res) = app.post(&manager, "/api/v1/sync/push", body.clone()).await;
+    assert_eq!(status, 200, "{res}");
+    let results = res["results"].as_array().expect("results");
+    let summary: Vec<(&str, &str)> =
+        results.iter().map(|r| (r["command_id"].as_str().unwrap_or(""), r["status"].as_str().unwrap_or(""))).collect();
+    assert_eq!(summary[0], ("o-1", "applied"));
+    assert_eq!(summary[1], ("o-2", "applied"));
+    assert_eq!(summary[2], ("o-3", "rejected"));
+    assert_eq!(results[2]["code"], "not_found");
+    // A hall manager may not escalate: rejected with the domain's code, after the bad one.
+    assert_eq!(summary[3], ("o-4", "rejected"));
+    assert_eq!(results[3]["code"], "role_not_allowed");
+    // Pushing the same outbox again applies nothing twice.
+    let (_, again) = app.post(&manager, "/api/v1/sync/push", body).await;
+    let statuses: Vec<&str> =
+        again["results"].as_array().expect("r").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
+    assert_eq!(statuses, vec!["duplicate", "duplicate", "rejected", "rejected"]);
+    // An assignment to a department or handler that does not exist is refused, not a 500.
+    let bogus = json!({"client_id": "laptop-1", "commands": [{"command_id": "o-5", "client_seq": 5, "case_id": id,
+        "base_version": version + 2, "command": {"type": "assign", "department_id": 0, "handler_id": 0}}]});
+    let (status, res) = app.post(&manager, "/api/v1/sync/push", bogus).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(res["results"][0]["code"], "invalid_input");
+    let applied = app
+        .db
+        .read_blocking(move |c| {
+            Ok(c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [id], |r| r.get::<_, i64>(0))?)
+        })
+        .expect("events");
+    assert_eq!(applied, version + 2, "exactly two new events");
+    app.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_is_validated_idempotent_and_opens_cases_for_bad_reviews() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let hall_code = app
+        .db
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| {
+                r.get::<_, String>(0)
+            })?)
+        })
+        .expect("hall");
+    let rating = |no: &str, level: Value, channel: u8| {
+        json!({"source": "test", "service_record_no": no, "unit_code": hall_code, "item_code": "X-1",
+               "item_name": "居民身份证换领", "channel": channel, "level": level, "comment": "等了很久",
+               "content_codes": [106], "real_name": true,
+               "evaluator": {"name": "张三", "phone": "13812345678"}, "rated_at": "2026-11-20T09:30:00+08:00"})
+    };
+    let batch = json!({"ratings": [
+        rating("R1", json!("very_satisfied"), 4),
+        rating("R2", json!({"code": 1, "system": "zhejiang"}), 3),
+        rating("R3", json!("very_satisfied"), 9),
+        rating("R4", json!("so-so"), 4),
+    ]});
+    let (status, res) = app.post(&admin, "/api/v1/intake/ratings", batch.clone()).await;
+    assert_eq!(status, 200, "{res}");
+    let r = res["results"].as_array().expect("results");
+    assert_eq!(r[0]["status"], "created");
+    assert!(r[0]["case_id"].is_null());
+    assert_eq!(r[1]["status"], "created");
+    assert!(r[1]["case_id"].as_i64().is_some(), "a very dissatisfied review opens a case");
+    assert_eq!(r[2]["status"], "rejected");
+    assert!(r[2]["message"].as_str().unwrap_or("").contains("渠道"), "{}", r[2]);
+    assert_eq!(r[3]["status"], "rejected");
+    let (_, again) = app.post(&admin, "/api/v1/intake/ratings", batch).await;
+    assert_eq!(again["results"][1]["status"], "duplicate");
+    // The evaluator is masked everywhere but the server's own columns.
+    let case_id = r[1]["case_id"].as_i64().expect("case");
+    let masked = app
+        .db
+        .read_blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT r.evaluator_masked FROM ratings r JOIN cases k ON k.rating_id = r.id WHERE k.id = ?1",
+                [case_id],
+                |row| row.get::<_, String>(0),
+            )?)
+        })
+        .expect("masked");
+    assert_eq!(masked, "张*（138****5678）");
+
+    // Only administrators may report ratings; empty and oversized batches are refused.
+    let manager = app.token("donghu.manager").await;
+    let (status, body) =
+        app.post(&manager, "/api/v1/intake/ratings", json!({"ratings": [rating("R9", json!("satisfied"), 4)]})).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    let (status, _) = app.post(&admin, "/api/v1/intake/ratings", json!({"ratings": []})).await;
+    assert_eq!(status, 422);
+    let many: Vec<Value> = (0..1001).map(|i| rating(&format!("M{i}"), json!("satisfied"), 4)).collect();
+    let (status, _) = app.post(&admin, "/api/v1/intake/ratings", json!({ "ratings": many })).await;
+    assert_eq!(status, 422);
+
+    // A 12345 complaint opens a case once per ticket.
+    let complaint = json!({"ticket_no": "T-1", "unit_code": hall_code, "summary": "市民来电反映窗口推诿",
+                           "received_at": "2026-11-20T10:00:00+08:00"});
+    let (status, first) = app.post(&admin, "/api/v1/intake/complaints", complaint.clone()).await;
+    assert_eq!((status, first["status"].as_str()), (200, Some("applied")), "{first}");
+    assert_eq!(first["case"]["source"], "hotline_12345");
+    let (_, second) = app.post(&admin, "/api/v1/intake/complaints", complaint).await;
+    assert_eq!(second["status"], "duplicate");
+    app.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accountability_decisions_are_chained_and_the_chain_verifies() {
+    let app = spawn_app().await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let liaison = app.token("donghu.liaison").await;
+    let (id, mut version) = app.case_in("donghu.supervisor", "in_rectification");
+    let escalation_level = |v: &Value| v["case"]["escalation_level"].as_u64().unwrap_or(0);
+    let mut level = 0;
+    let mut n = 0;
+    while level < 3 {
+        n += 1;
+        let (status, body) = app
+            .post(
+                &supervisor,
+                "/api/v1/cases/commands",
+                cmd(
+                    &format!("esc-{n}"),
+                    id,
+                    version,
+                    json!({"type": "escalate", "basis": {"type": "manual", "reason": "多次整改不到位"}}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        version = body["case"]["version"].as_i64().expect("version");
+        level = escalation_level(&body);
+    }
+    let decision = cmd(
+        "acc-1",
+        id,
+        version,
+        json!({"type": "record_accountability", "decision": {"type": "admonition"}, "subject_user_id": 1,
+               "reason": "整改期限内未落实", "evidence": ["谈话记录.pdf"]}),
+    );
+    let (status, body) = app.post(&liaison, "/api/v1/cases/commands", decision).await;
+    assert_eq!(status, 200, "{body}");
+    let r = app.http.get(app.url("/api/v1/audit/evidence/verify")).bearer_auth(&liaison).send().await.expect("verify");
+    let report: Value = r.json().await.expect("json");
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["length"], 1);
+    let manager = app.token("donghu.manager").await;
+    let r = app.http.get(app.url("/api/v1/audit/evidence/verify")).bearer_auth(&manager).send().await.expect("verify");
+    assert_eq!(r.status().as_u16(), 403);
+    app.server.stop().await;
+}
