@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::level::{Level, LevelCodeError};
 
 /// A validated content code: three digits, the first one 1–5 (so 100–599).
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(transparent))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u16", into = "u16")]
 pub struct ContentCode(u16);

@@ -28,6 +28,7 @@ use crate::case::machine::Case;
 use crate::case::CaseState;
 
 /// The rungs of the escalation ladder, lowest first.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationLevel {

@@ -7,8 +7,11 @@ pub mod calendar;
 pub mod case;
 pub mod content;
 pub mod escalation;
+pub mod integrity;
+pub mod kpi;
 pub mod level;
 pub mod org;
+pub mod ranking;
 pub mod role;
 
 pub use calendar::{Calendar, CalendarError, DeadlinePolicy, DeadlineRules};
@@ -19,6 +22,13 @@ pub use case::machine::{
 pub use case::{CaseSource, CaseState};
 pub use content::{ContentCode, ContentCodeError};
 pub use escalation::{EscalationLevel, EscalationPolicy};
+pub use integrity::{
+    detect, BurstRule, Flag, FlagKind, FlagVerdict, IntegrityParams, RatingEvidence, ServiceRecord, Severity,
+};
+pub use kpi::{
+    kpis, kpis_by, Aggregate, AggregateError, CaseFact, GroupBy, KpiParams, Kpis, Period, RatingFact, Ratio, Subject,
+};
 pub use level::{Channel, Level, LevelCodeError};
 pub use org::{OrgKind, ScopePath};
+pub use ranking::{rank, rank_with, RankedUnit, RankingParams, ScoreMethod, UnitScore};
 pub use role::Role;

@@ -73,6 +73,7 @@ impl OrgKind {
 }
 
 /// A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`.
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(transparent))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ScopePath(String);

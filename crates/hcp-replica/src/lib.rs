@@ -10,11 +10,12 @@ pub mod tables;
 
 use std::path::{Path, PathBuf};
 
-use hcp_protocol::{Change, ChangeOp, Counts, Entity, EntityRow};
+use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, EntityRow};
 use rusqlite::{Connection, ErrorCode, Transaction};
 
 pub use query::{CaseListItem, CasePage, CaseQuery};
-use tables::{case_events, cases, meta, org_units, ratings, staff};
+pub use tables::outbox::{NewCommand, OutboxItem};
+use tables::{case_events, cases, meta, org_units, outbox, ratings, staff};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -59,7 +60,8 @@ impl std::fmt::Debug for ReplicaKey {
 }
 
 /// Migrations in order; `PRAGMA user_version` records how many ran. One entry per table module.
-const MIGRATIONS: &[&str] = &[meta::DDL, org_units::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL];
+const MIGRATIONS: &[&str] =
+    &[meta::DDL, org_units::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL, outbox::DDL];
 
 pub struct Replica {
     conn: Connection,
@@ -155,10 +157,94 @@ impl Replica {
         Ok(c)
     }
 
+    /// A case with its aggregate.
+    pub fn case(&self, id: i64) -> Result<Option<CaseRow>> {
+        cases::get(&self.conn, id)
+    }
+
+    /// A case's timeline.
+    pub fn case_events(&self, case_id: i64) -> Result<Vec<CaseEventRow>> {
+        case_events::for_case(&self.conn, case_id)
+    }
+
+    /// Queues a command; returns its `client_seq`.
+    pub fn enqueue(&self, c: &NewCommand<'_>) -> Result<i64> {
+        outbox::enqueue(&self.conn, c)
+    }
+
+    /// Pending commands in `client_seq` order.
+    pub fn pending(&self, limit: usize) -> Result<Vec<OutboxItem>> {
+        outbox::pending(&self.conn, limit)
+    }
+
+    /// Pending commands of one case, oldest first.
+    pub fn pending_for_case(&self, case_id: i64) -> Result<Vec<OutboxItem>> {
+        outbox::pending_for_case(&self.conn, case_id)
+    }
+
+    /// Everything still in the outbox (pending and rejected).
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        outbox::all(&self.conn)
+    }
+
+    pub fn outbox_item(&self, command_id: &str) -> Result<Option<OutboxItem>> {
+        outbox::get(&self.conn, command_id)
+    }
+
+    /// (pending, rejected)
+    pub fn outbox_counts(&self) -> Result<(u32, u32)> {
+        outbox::counts(&self.conn)
+    }
+
+    pub fn note_attempt(&mut self, command_ids: &[String]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        outbox::note_attempt(&tx, command_ids)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records the server's answers to a push in one transaction: applied (or duplicate) commands
+    /// leave the outbox and the case the server returned is stored; rejected ones stay, marked.
+    pub fn settle(&mut self, results: &[Settlement]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for s in results {
+            match s {
+                Settlement::Applied { command_id, case } => {
+                    outbox::remove(&tx, command_id)?;
+                    if let Some(case) = case {
+                        // Never step back: keep whichever version is newer.
+                        let stored: Option<i64> = tx
+                            .prepare_cached("SELECT version FROM cases WHERE id = ?1")?
+                            .query_row([case.id], |r| r.get(0))
+                            .ok();
+                        if stored.is_none_or(|v| v <= case.version) {
+                            cases::upsert(&tx, case)?;
+                        }
+                    }
+                }
+                Settlement::Rejected { command_id, code, message } => outbox::reject(&tx, command_id, code, message)?,
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops a command the user gave up on (pending or rejected).
+    pub fn discard(&mut self, command_id: &str) -> Result<bool> {
+        outbox::remove(&self.conn, command_id)
+    }
+
     /// The inbox query.
     pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         query::list_cases(&self.conn, q)
     }
+}
+
+/// The server's answer to one pushed command.
+#[derive(Debug, Clone)]
+pub enum Settlement {
+    Applied { command_id: String, case: Option<CaseRow> },
+    Rejected { command_id: String, code: String, message: String },
 }
 
 fn table(e: Entity) -> &'static str {

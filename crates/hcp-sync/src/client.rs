@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use hcp_protocol::{ErrorBody, LoginRequest, LoginResponse, PullResponse, UserInfo};
+use hcp_protocol::{ErrorBody, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, UserInfo};
 use reqwest::{Response, StatusCode};
 
 use crate::{Result, SyncError};
@@ -96,6 +96,12 @@ impl Client {
     /// Opens the snapshot stream; read it with `bytes_stream()`.
     pub async fn snapshot(&self, token: &str) -> Result<Response> {
         Self::check(self.http.get(self.url("/api/v1/sync/snapshot")).bearer_auth(token).send().await).await
+    }
+
+    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
+        let resp = Self::check(self.http.post(self.url("/api/v1/sync/push")).bearer_auth(token).json(req).send().await)
+            .await?;
+        Self::parse(resp).await
     }
 
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {

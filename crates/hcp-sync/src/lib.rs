@@ -178,5 +178,80 @@ pub async fn pull(client: &Client, token: &str, replica: Arc<Mutex<Replica>>, pa
     }
 }
 
+/// Commands per push request.
+pub const PUSH_BATCH: usize = 200;
+
+/// Sends the outbox in `client_seq` order and settles each answer locally. Business rejections are
+/// kept in the outbox for the user; a transport failure leaves everything pending for the next try.
+/// Returns (applied or duplicate, rejected).
+pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mutex<Replica>>) -> Result<(u64, u64)> {
+    use hcp_protocol::{CommandEnvelope, CommandStatus, PushRequest};
+    use hcp_replica::Settlement;
+    let (mut applied, mut rejected) = (0, 0);
+    loop {
+        let batch = {
+            let r = replica.clone();
+            tokio::task::spawn_blocking(move || lock(&r)?.pending(PUSH_BATCH).map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))??
+        };
+        if batch.is_empty() {
+            return Ok((applied, rejected));
+        }
+        let mut commands = Vec::with_capacity(batch.len());
+        let mut settlements = Vec::new();
+        for item in &batch {
+            match serde_json::from_str(&item.command) {
+                Ok(command) => commands.push(CommandEnvelope {
+                    command_id: item.command_id.clone(),
+                    client_seq: Some(item.seq),
+                    case_id: item.case_id,
+                    base_version: item.base_version,
+                    command,
+                }),
+                // A command this version cannot read any more: show it to the user as refused.
+                Err(e) => settlements.push(Settlement::Rejected {
+                    command_id: item.command_id.clone(),
+                    code: "invalid_input".into(),
+                    message: format!("本地操作记录无法读取：{e}"),
+                }),
+            }
+        }
+        let ids: Vec<String> = commands.iter().map(|c| c.command_id.clone()).collect();
+        {
+            let r = replica.clone();
+            let ids = ids.clone();
+            tokio::task::spawn_blocking(move || lock(&r)?.note_attempt(&ids).map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))??;
+        }
+        let resp = client.push(token, &PushRequest { client_id: client_id.to_owned(), commands }).await?;
+        for res in resp.results {
+            match res.status {
+                CommandStatus::Applied | CommandStatus::Duplicate => {
+                    applied += 1;
+                    settlements.push(Settlement::Applied { command_id: res.command_id, case: res.case });
+                }
+                CommandStatus::Rejected => {
+                    rejected += 1;
+                    settlements.push(Settlement::Rejected {
+                        command_id: res.command_id,
+                        code: res.code.unwrap_or_else(|| "rejected".into()),
+                        message: res.message.unwrap_or_else(|| "服务器拒绝了该操作".into()),
+                    });
+                }
+            }
+        }
+        let answered = settlements.len();
+        let r = replica.clone();
+        tokio::task::spawn_blocking(move || lock(&r)?.settle(&settlements).map_err(SyncError::from))
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))??;
+        if answered < batch.len() {
+            return Err(SyncError::Protocol("服务器没有答复全部操作，将稍后重试".into()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,7 @@ pub struct Actor {
 }
 
 /// The result of verification (核实).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifyOutcome {
@@ -88,6 +89,7 @@ impl VerifyOutcome {
 }
 
 /// How a return visit (回访) was made.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VisitMethod {
@@ -98,6 +100,7 @@ pub enum VisitMethod {
 }
 
 /// The appeal (申诉复核) of the rated staff member, beside the case state.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppealState {
@@ -113,6 +116,7 @@ pub enum AppealState {
 }
 
 /// The reviewer's decision on an appeal.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppealDecision {
@@ -121,6 +125,7 @@ pub enum AppealDecision {
 }
 
 /// An accountability measure (追责问责).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AccountabilityKind {
@@ -146,6 +151,7 @@ impl AccountabilityKind {
 }
 
 /// Why a case is escalated.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EscalationBasis {
@@ -157,6 +163,7 @@ pub enum EscalationBasis {
 }
 
 /// A command on a case, as the client's outbox and the server's API carry it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaseCommand {
@@ -165,6 +172,7 @@ pub enum CaseCommand {
         source: CaseSource,
         unit: ScopePath,
         #[serde(default)]
+        #[cfg_attr(feature = "specta", specta(type = Option<specta_typescript::Number>))]
         rated_staff_id: Option<i64>,
         #[serde(default)]
         real_name: bool,
@@ -193,7 +201,9 @@ pub enum CaseCommand {
     /// 交办. Without `due_date` the jurisdiction's policy sets it (a reassignment keeps the
     /// running deadline).
     Assign {
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         department_id: i64,
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         handler_id: i64,
         #[serde(default)]
         due_date: Option<NaiveDate>,
@@ -240,6 +250,7 @@ pub enum CaseCommand {
     },
     RecordAccountability {
         decision: AccountabilityKind,
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         subject_user_id: i64,
         reason: String,
         evidence: Vec<String>,
@@ -247,6 +258,7 @@ pub enum CaseCommand {
 }
 
 /// The kinds of command, without their data.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandKind {

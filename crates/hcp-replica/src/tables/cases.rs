@@ -63,3 +63,50 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
     ])?;
     Ok(())
 }
+
+/// A case with its aggregate, as last received from the server.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<CaseRow>> {
+    use rusqlite::OptionalExtension;
+    fn bad<E: std::error::Error + Send + Sync + 'static>(col: usize, e: E) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+    }
+    fn unknown(col: usize, what: &str, value: &str) -> rusqlite::Error {
+        bad(col, crate::ReplicaError::Corrupt(format!("cases.{what} = {value}")))
+    }
+    let row = conn
+        .prepare_cached(
+            "SELECT id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel, item_name,
+                    summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at, aggregate
+               FROM cases WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let source: String = r.get(2)?;
+            let level: Option<String> = r.get(8)?;
+            let state: String = r.get(12)?;
+            let aggregate: Option<String> = r.get(19)?;
+            Ok(CaseRow {
+                id: r.get(0)?,
+                case_no: r.get(1)?,
+                source: hcp_domain::CaseSource::parse(&source).ok_or_else(|| unknown(2, "source", &source))?,
+                rating_id: r.get(3)?,
+                unit_id: r.get(4)?,
+                unit_path: r.get(5)?,
+                department_id: r.get(6)?,
+                staff_id: r.get(7)?,
+                level: level.map(|l| hcp_domain::Level::parse(&l).map_err(|e| bad(8, e))).transpose()?,
+                channel: r.get(9)?,
+                item_name: r.get(10)?,
+                summary: r.get(11)?,
+                state: hcp_domain::CaseState::parse(&state).ok_or_else(|| unknown(12, "state", &state))?,
+                escalation_level: r.get(13)?,
+                handler_user_id: r.get(14)?,
+                created_at: r.get(15)?,
+                deadline: r.get(16)?,
+                version: r.get(17)?,
+                updated_at: r.get(18)?,
+                aggregate: aggregate.map(|a| serde_json::from_str(&a)).transpose().map_err(|e| bad(19, e))?,
+            })
+        })
+        .optional()?;
+    Ok(row)
+}

@@ -4,5 +4,6 @@ pub mod case_events;
 pub mod cases;
 pub mod meta;
 pub mod org_units;
+pub mod outbox;
 pub mod ratings;
 pub mod staff;
