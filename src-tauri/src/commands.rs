@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use hcp_app::{ApiError, App, AppInfo, LoginRequest, Session, SyncStatus};
+use hcp_app::{ApiError, App, AppInfo, CaseCommand, CaseDetail, Issued, LoginRequest, OutboxItem, Session, SyncStatus};
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
 
@@ -48,4 +48,35 @@ pub fn sync_status(app: State<'_, Arc<App>>) -> Result<SyncStatus> {
 #[specta::specta]
 pub async fn list_cases(app: State<'_, Arc<App>>, query: CaseQuery) -> Result<CasePage> {
     app.list_cases(query).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn case_detail(app: State<'_, Arc<App>>, case_id: i32) -> Result<CaseDetail> {
+    app.case_detail(i64::from(case_id)).await
+}
+
+/// Queues a command on a case (`caseId` null only for `create`).
+#[tauri::command]
+#[specta::specta]
+pub async fn issue_command(app: State<'_, Arc<App>>, case_id: Option<i32>, command: CaseCommand) -> Result<Issued> {
+    app.issue(case_id.map(i64::from), command).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn outbox(app: State<'_, Arc<App>>) -> Result<Vec<OutboxItem>> {
+    app.outbox().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_command(app: State<'_, Arc<App>>, command_id: String) -> Result<()> {
+    app.discard(command_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Result<Issued> {
+    app.reissue(command_id).await
 }

@@ -26,6 +26,11 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::sync_now,
         commands::sync_status,
         commands::list_cases,
+        commands::case_detail,
+        commands::issue_command,
+        commands::outbox,
+        commands::discard_command,
+        commands::reissue_command,
     ])
 }
 

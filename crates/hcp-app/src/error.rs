@@ -27,6 +27,8 @@ pub mod codes {
     pub const KEYRING: &str = "keyring";
     /// The local replica failed.
     pub const REPLICA: &str = "replica";
+    /// The case or queued command does not exist (locally).
+    pub const NOT_FOUND: &str = "not_found";
     /// The server refused or failed a request.
     pub const SERVER: &str = "server";
     /// Anything else.

@@ -4,6 +4,7 @@
 //! app owns the session (token in the OS keyring), the encrypted replica (key in the keyring) and
 //! the background sync loop; every screen reads the replica, so the app keeps working offline.
 
+pub mod cases;
 pub mod error;
 pub mod secrets;
 pub mod settings;
@@ -18,8 +19,11 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use cases::{Assignee, CaseDetail, Issued, TimelineEvent};
 pub use error::{codes, ApiError, ApiResult};
+pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
+pub use hcp_replica::OutboxItem;
 pub use secrets::{KeyringStore, SecretStore};
 
 /// The keyring service name under which every secret is stored.
@@ -136,6 +140,7 @@ const LAST_SYNC_AT: &str = "last_sync_at";
 const USER: &str = "user";
 
 struct Active {
+    client_id: String,
     server_url: String,
     user: hcp_protocol::UserInfo,
     token: String,
@@ -145,6 +150,7 @@ struct Active {
 
 pub struct App {
     data_dir: PathBuf,
+    calendar: Arc<hcp_domain::Calendar>,
     secrets: Arc<dyn SecretStore>,
     default_server_url: Option<String>,
     session: Mutex<Option<Arc<Active>>>,
@@ -181,6 +187,7 @@ impl App {
     pub fn new(data_dir: &Path, secrets: Arc<dyn SecretStore>, default_server_url: Option<String>) -> App {
         App {
             data_dir: data_dir.to_owned(),
+            calendar: Arc::new(hcp_domain::Calendar::bundled()),
             secrets,
             default_server_url,
             session: Mutex::new(None),
@@ -257,9 +264,10 @@ impl App {
             let cursor = r.cursor()?.filter(|_| in_scope);
             (cursor.unwrap_or(0), cursor.is_some(), r.meta(LAST_SYNC_AT)?)
         };
+        let (pending, rejected) = active.replica.lock().map_err(internal)?.outbox_counts()?;
         *self.session.lock().map_err(internal)? = Some(Arc::new(active));
         self.set_status(|s| {
-            *s = SyncStatus { cursor, bootstrapped, last_sync_at, ..SyncStatus::default() };
+            *s = SyncStatus { cursor, bootstrapped, last_sync_at, pending, rejected, ..SyncStatus::default() };
         });
         self.wake.notify_one();
         Ok(session)
@@ -293,6 +301,7 @@ impl App {
         }
         tracing::info!("signed in");
         self.activate(Active {
+            client_id: settings.client_id.clone(),
             server_url,
             user: login.user,
             token: login.token,
@@ -321,7 +330,15 @@ impl App {
         };
         let client = Client::new(&server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
         tracing::info!("session restored from the keyring");
-        self.activate(Active { server_url, user, token, client, replica: Arc::new(Mutex::new(replica)) }).map(Some)
+        self.activate(Active {
+            client_id: s.client_id,
+            server_url,
+            user,
+            token,
+            client,
+            replica: Arc::new(Mutex::new(replica)),
+        })
+        .map(Some)
     }
 
     /// Signs out: revokes the token on the server when reachable and removes it from the keyring.
@@ -354,7 +371,11 @@ impl App {
             let r = active.replica.lock().map_err(internal)?;
             r.cursor()?.is_none() || r.scope()?.as_deref() != Some(active.user.scope_path.as_str())
         };
-        let result = if needs_bootstrap {
+        // The outbox goes first: the user's actions reach the server before anything else.
+        let pushed = hcp_sync::push(&active.client, &active.token, &active.client_id, active.replica.clone()).await;
+        let result = if let Err(e) = pushed {
+            Err(e)
+        } else if needs_bootstrap {
             self.set_status(|s| {
                 s.phase = SyncPhase::Bootstrapping;
                 s.progress = Some(SyncProgress { phase: "snapshot".into(), rows: 0, bytes: 0, total_rows: None });
@@ -379,10 +400,10 @@ impl App {
         match result {
             Ok(()) => {
                 let now = now_rfc3339();
-                let cursor = {
+                let (cursor, (pending, rejected)) = {
                     let r = active.replica.lock().map_err(internal)?;
                     r.set_meta(LAST_SYNC_AT, &now)?;
-                    r.cursor()?.unwrap_or(0)
+                    (r.cursor()?.unwrap_or(0), r.outbox_counts()?)
                 };
                 self.set_status(|s| {
                     *s = SyncStatus {
@@ -390,6 +411,8 @@ impl App {
                         phase: SyncPhase::Idle,
                         last_sync_at: Some(now),
                         cursor,
+                        pending,
+                        rejected,
                         bootstrapped: true,
                         ..SyncStatus::default()
                     }
@@ -400,7 +423,12 @@ impl App {
                 let transient = e.is_transient();
                 let err = ApiError::from(e);
                 tracing::info!(code = %err.code, "sync failed");
+                let counts = active.replica.lock().ok().and_then(|r| r.outbox_counts().ok());
                 self.set_status(|s| {
+                    if let Some((pending, rejected)) = counts {
+                        s.pending = pending;
+                        s.rejected = rejected;
+                    }
                     s.progress = None;
                     s.online = !matches!(err.code.as_str(), codes::NETWORK);
                     s.phase = if transient { SyncPhase::Offline } else { SyncPhase::Error };
@@ -439,15 +467,94 @@ impl App {
         self.wake.notify_one();
     }
 
-    /// The inbox, read from the replica (works offline).
-    pub async fn list_cases(&self, query: CaseQuery) -> ApiResult<CasePage> {
+    /// Runs `f` with the replica on the blocking pool.
+    async fn with_replica<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Replica, &Active, &hcp_domain::Calendar) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
         let active = self.active()?;
+        let calendar = self.calendar.clone();
         tokio::task::spawn_blocking(move || {
-            let r = active.replica.lock().map_err(internal)?;
-            Ok(r.list_cases(&query)?)
+            let mut r = active.replica.lock().map_err(internal)?;
+            f(&mut r, &active, &calendar)
         })
         .await
         .map_err(internal)?
+    }
+
+    fn refresh_counts(&self, counts: (u32, u32)) {
+        self.set_status(|s| {
+            s.pending = counts.0;
+            s.rejected = counts.1;
+        });
+    }
+
+    /// The inbox, read from the replica with the user's pending commands applied (works offline).
+    pub async fn list_cases(&self, query: CaseQuery) -> ApiResult<CasePage> {
+        self.with_replica(move |r, a, cal| {
+            let mut page = r.list_cases(&query)?;
+            cases::overlay(r, &mut page.items, &cases::actor(&a.user)?, cal, chrono::Utc::now())?;
+            Ok(page)
+        })
+        .await
+    }
+
+    /// One case with its timeline and the actions this user may take now.
+    pub async fn case_detail(&self, case_id: i64) -> ApiResult<CaseDetail> {
+        self.with_replica(move |r, a, cal| cases::detail(r, &a.user, case_id, cal, chrono::Utc::now())).await
+    }
+
+    /// Validates a command with the domain rules and queues it; it reaches the server with the
+    /// next sync (at once when online). Works offline.
+    #[tracing::instrument(skip_all, fields(kind = %command.kind().as_str()))]
+    pub async fn issue(&self, case_id: Option<i64>, command: CaseCommand) -> ApiResult<Issued> {
+        let (issued, counts) = self
+            .with_replica(move |r, a, cal| {
+                let issued = cases::issue(r, &a.user, case_id, &command, cal, chrono::Utc::now())?;
+                Ok((issued, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(issued)
+    }
+
+    /// Everything in the outbox: pending commands and those the server refused.
+    pub async fn outbox(&self) -> ApiResult<Vec<OutboxItem>> {
+        self.with_replica(|r, _, _| Ok(r.outbox()?)).await
+    }
+
+    /// Gives up a queued or refused command.
+    pub async fn discard(&self, command_id: String) -> ApiResult<()> {
+        let counts = self
+            .with_replica(move |r, _, _| {
+                if !r.discard(&command_id)? {
+                    return Err(ApiError::new(codes::NOT_FOUND, "该操作已不在待办队列中"));
+                }
+                Ok(r.outbox_counts()?)
+            })
+            .await?;
+        self.refresh_counts(counts);
+        Ok(())
+    }
+
+    /// Issues a refused command again, against the case as it stands now.
+    pub async fn reissue(&self, command_id: String) -> ApiResult<Issued> {
+        let (issued, counts) = self
+            .with_replica(move |r, a, cal| {
+                let item = r
+                    .outbox_item(&command_id)?
+                    .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "该操作已不在待办队列中"))?;
+                let command: CaseCommand = serde_json::from_str(&item.command)
+                    .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
+                let issued = cases::issue(r, &a.user, item.case_id, &command, cal, chrono::Utc::now())?;
+                r.discard(&command_id)?;
+                Ok((issued, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(issued)
     }
 }
 

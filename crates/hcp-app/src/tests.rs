@@ -104,3 +104,154 @@ async fn bad_server_addresses_are_explained() {
     let e = app.login(login_req("http://127.0.0.1:9", "a", "b")).await.expect_err("nothing listens");
     assert_eq!(e.code, codes::NETWORK);
 }
+
+/// Reports a bad review at 东湖区政务服务中心 straight into the server's database.
+fn report_bad_review(db: &Db, record_no: &str) {
+    let record_no = record_no.to_owned();
+    db.write_blocking(move |c| {
+        let hall: String =
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
+        let r = hcp_protocol::RatingIn {
+            source: "test".into(),
+            service_record_no: record_no,
+            rating_count: 1,
+            unit_code: hall,
+            window_code: None,
+            staff_employee_no: None,
+            item_code: "X".into(),
+            item_name: "社会保障卡补换".into(),
+            channel: 4,
+            level: hcp_protocol::LevelIn::Name("very_dissatisfied".into()),
+            content_codes: vec![],
+            comment: "材料没有一次性告知".into(),
+            evaluator: Default::default(),
+            real_name: false,
+            rated_at: "2026-11-20T09:00:00+08:00".into(),
+        };
+        let tx = c.transaction()?;
+        let out = hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?;
+        assert!(out.is_ok());
+        tx.commit()?;
+        Ok(())
+    })
+    .expect("intake");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 300, seed: 3, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    report_bad_review(&db, "OFF-1");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let addr = srv.addr;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    let page = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::New), limit: 50, ..CaseQuery::default() })
+        .await
+        .expect("new");
+    let case_id = page.items.iter().find(|c| c.summary.contains("材料没有一次性告知")).expect("the new case").id;
+    let detail = app.case_detail(case_id).await.expect("detail");
+    assert!(detail.available.contains(&hcp_domain::CommandKind::Verify));
+    assert!(!detail.available.contains(&hcp_domain::CommandKind::Accept), "a hall manager cannot accept");
+    let handler = detail.handlers.iter().find(|h| h.name == "陈承办").expect("the district's handler").clone();
+
+    // Offline: the commands queue, the inbox shows their effect, illegal ones are refused at once.
+    srv.stop().await;
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    let issued = app.issue(Some(case_id), verify).await.expect("verify offline");
+    assert_eq!(issued.projected_state, hcp_domain::CaseState::Verified);
+    let assign =
+        CaseCommand::Assign { department_id: handler.department_id, handler_id: handler.user_id, due_date: None };
+    assert_eq!(
+        app.issue(Some(case_id), assign).await.expect("assign").projected_state,
+        hcp_domain::CaseState::Assigned
+    );
+    let refused = app.issue(Some(case_id), CaseCommand::Accept).await.expect_err("hall managers do not accept");
+    assert_eq!(refused.code, "role_not_allowed");
+    assert_eq!(app.sync_status().expect("status").pending, 2);
+    let shown = app.case_detail(case_id).await.expect("detail");
+    assert_eq!(shown.item.state, hcp_domain::CaseState::Assigned);
+    assert!(shown.item.deadline.is_some(), "the projected deadline is shown");
+    assert_eq!(shown.events.iter().filter(|e| e.pending).count(), 2);
+    assert!(app.sync_once().await.is_err(), "no server");
+    assert_eq!(app.sync_status().expect("status").pending, 2, "nothing lost while offline");
+
+    // The server returns on the same address: both commands apply, once, in order.
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    let server_state: String = db
+        .read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?))
+        .expect("state");
+    assert_eq!(server_state, "assigned");
+    let events: i64 = db
+        .read_blocking(move |c| {
+            Ok(c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [case_id], |r| r.get(0))?)
+        })
+        .expect("events");
+    assert_eq!(events, 3, "created, verified, assigned: nothing applied twice");
+
+    // Someone else moves the case on the server; our command based on the old version is refused,
+    // stays visible with the reason, and can be re-issued against the new version.
+    let sup = db
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT id FROM users WHERE username = 'donghu.supervisor'", [], |r| r.get::<_, i64>(0))?)
+        })
+        .expect("supervisor");
+    let path: String = db
+        .read_blocking(|c| Ok(c.query_row("SELECT path FROM org_units WHERE name = '东湖区'", [], |r| r.get(0))?))
+        .expect("district");
+    app.issue(
+        Some(case_id),
+        CaseCommand::Assign { department_id: handler.department_id, handler_id: handler.user_id, due_date: None },
+    )
+    .await
+    .expect("re-assign locally");
+    db.write_blocking(move |c| {
+        let tx = c.transaction()?;
+        let who = hcp_server::workflow::Principal {
+            user_id: sup,
+            name: "李科长".into(),
+            role: Role::Supervisor,
+            scope: hcp_domain::ScopePath::try_from(path).map_err(hcp_server::db::DbError::Corrupt)?,
+        };
+        let env = hcp_protocol::CommandEnvelope {
+            command_id: "server-side".into(),
+            client_seq: None,
+            case_id: Some(case_id),
+            base_version: None,
+            command: CaseCommand::Escalate {
+                basis: hcp_domain::case::machine::EscalationBasis::Manual { reason: "跨部门协调".into() },
+            },
+        };
+        let r = hcp_server::workflow::execute(
+            &tx,
+            &who,
+            &env,
+            None,
+            None,
+            chrono::Utc::now(),
+            &hcp_domain::Calendar::bundled(),
+        )?;
+        assert_eq!(r.status, hcp_protocol::CommandStatus::Applied);
+        tx.commit()?;
+        Ok(())
+    })
+    .expect("server-side change");
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 1));
+    let outbox = app.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].code.as_deref(), Some("version_conflict"));
+    assert!(outbox[0].message.as_deref().unwrap_or("").contains("已被他人更新"));
+    app.reissue(outbox[0].command_id.clone()).await.expect("re-issue");
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    srv.stop().await;
+}

@@ -721,21 +721,12 @@ mod tests {
         is_off_day: bool,
     }
 
-    /// Finds `shared/data/holiday-cn` by walking up from the crate: it sits beside the main repo
-    /// (`/work/shared` for `/work/main/crates/hcp-domain`) or beside this crate's parent folder.
+    /// The public holiday-cn data set (MIT, NateScarlet), vendored under `tests/data/holiday-cn`
+    /// as an independent reference to check the bundled calendar against.
     fn holiday_cn_dir() -> std::path::PathBuf {
-        let start = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for dir in start.ancestors() {
-            let candidate = dir.join("shared").join("data").join("holiday-cn");
-            if candidate.is_dir() {
-                return candidate;
-            }
-        }
-        panic!(
-            "holiday-cn reference data not found: looked for shared/data/holiday-cn in every \
-             folder above {}; the calendar cannot be checked without it",
-            start.display()
-        );
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/holiday-cn");
+        assert!(dir.is_dir(), "holiday-cn reference data missing at {}", dir.display());
+        dir
     }
 
     #[test]

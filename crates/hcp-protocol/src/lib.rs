@@ -98,6 +98,18 @@ pub struct StaffRow {
     pub unit_path: String,
 }
 
+/// A user as other users see them (no credentials): for assignee pickers and timelines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserRow {
+    pub id: i64,
+    pub display_name: String,
+    #[schema(value_type = String, example = "department_handler")]
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_path: String,
+    pub active: bool,
+}
+
 /// A rating as clients see it. The evaluator's identity is never sent in bulk: only a masked form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RatingRow {
@@ -162,7 +174,7 @@ pub struct CaseRow {
     pub updated_at: String,
     /// The full domain aggregate, so clients can project their pending commands with the same rules.
     #[schema(value_type = Object)]
-    pub aggregate: Option<hcp_domain::Case>,
+    pub aggregate: Option<Box<hcp_domain::Case>>,
 }
 
 /// One event in a case's timeline.
@@ -188,6 +200,7 @@ pub struct CaseEventRow {
 pub enum EntityRow {
     OrgUnit(OrgUnitRow),
     Staff(StaffRow),
+    User(UserRow),
     Rating(RatingRow),
     Case(CaseRow),
     CaseEvent(CaseEventRow),
@@ -198,6 +211,7 @@ impl EntityRow {
         match self {
             EntityRow::OrgUnit(_) => Entity::OrgUnit,
             EntityRow::Staff(_) => Entity::Staff,
+            EntityRow::User(_) => Entity::User,
             EntityRow::Rating(_) => Entity::Rating,
             EntityRow::Case(_) => Entity::Case,
             EntityRow::CaseEvent(_) => Entity::CaseEvent,
@@ -211,6 +225,7 @@ impl EntityRow {
 pub enum Entity {
     OrgUnit,
     Staff,
+    User,
     Rating,
     Case,
     CaseEvent,
@@ -222,6 +237,7 @@ impl Entity {
         match self {
             Entity::OrgUnit => "org_unit",
             Entity::Staff => "staff",
+            Entity::User => "user",
             Entity::Rating => "rating",
             Entity::Case => "case",
             Entity::CaseEvent => "case_event",
@@ -237,6 +253,8 @@ impl Entity {
 pub struct Counts {
     pub org_unit: u64,
     pub staff: u64,
+    #[serde(default)]
+    pub user: u64,
     pub rating: u64,
     pub case: u64,
     pub case_event: u64,
@@ -247,13 +265,14 @@ impl Counts {
         match e {
             Entity::OrgUnit => self.org_unit += n,
             Entity::Staff => self.staff += n,
+            Entity::User => self.user += n,
             Entity::Rating => self.rating += n,
             Entity::Case => self.case += n,
             Entity::CaseEvent => self.case_event += n,
         }
     }
     pub fn total(&self) -> u64 {
-        self.org_unit + self.staff + self.rating + self.case + self.case_event
+        self.org_unit + self.staff + self.user + self.rating + self.case + self.case_event
     }
 }
 
@@ -514,6 +533,6 @@ mod tests {
             c.add(e, 2);
             assert_eq!(Entity::parse(e.as_str()), Some(e));
         }
-        assert_eq!(c.total(), 10);
+        assert_eq!(c.total(), 12);
     }
 }

@@ -15,7 +15,7 @@ use rusqlite::{Connection, ErrorCode, Transaction};
 
 pub use query::{CaseListItem, CasePage, CaseQuery};
 pub use tables::outbox::{NewCommand, OutboxItem};
-use tables::{case_events, cases, meta, org_units, outbox, ratings, staff};
+use tables::{case_events, cases, meta, org_units, outbox, ratings, staff, users};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -61,7 +61,7 @@ impl std::fmt::Debug for ReplicaKey {
 
 /// Migrations in order; `PRAGMA user_version` records how many ran. One entry per table module.
 const MIGRATIONS: &[&str] =
-    &[meta::DDL, org_units::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL, outbox::DDL];
+    &[meta::DDL, org_units::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL, outbox::DDL, users::DDL];
 
 pub struct Replica {
     conn: Connection,
@@ -122,7 +122,7 @@ impl Replica {
     /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
     pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
         let tx = self.conn.transaction()?;
-        for t in ["case_events", "cases", "ratings", "staff", "org_units"] {
+        for t in ["case_events", "cases", "ratings", "users", "staff", "org_units"] {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         meta::delete(&tx, meta::CURSOR)?;
@@ -155,6 +155,26 @@ impl Replica {
             c.add(e, n as u64);
         }
         Ok(c)
+    }
+
+    /// Active users with `role` under a unit path: (id, name, unit id).
+    pub fn users_with_role(&self, role: hcp_domain::Role, under: &str) -> Result<Vec<(i64, String, i64)>> {
+        users::with_role_under(&self.conn, role.as_str(), under)
+    }
+
+    /// One inbox row by id.
+    pub fn case_item(&self, id: i64) -> Result<Option<CaseListItem>> {
+        query::case_item(&self.conn, id)
+    }
+
+    /// The name of an org unit.
+    pub fn unit_name(&self, id: i64) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name FROM org_units WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
     }
 
     /// A case with its aggregate.
@@ -243,7 +263,7 @@ impl Replica {
 /// The server's answer to one pushed command.
 #[derive(Debug, Clone)]
 pub enum Settlement {
-    Applied { command_id: String, case: Option<CaseRow> },
+    Applied { command_id: String, case: Option<Box<CaseRow>> },
     Rejected { command_id: String, code: String, message: String },
 }
 
@@ -251,6 +271,7 @@ fn table(e: Entity) -> &'static str {
     match e {
         Entity::OrgUnit => "org_units",
         Entity::Staff => "staff",
+        Entity::User => "users",
         Entity::Rating => "ratings",
         Entity::Case => "cases",
         Entity::CaseEvent => "case_events",
@@ -261,6 +282,7 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
     match row {
         EntityRow::OrgUnit(r) => org_units::upsert(tx, r),
         EntityRow::Staff(r) => staff::upsert(tx, r),
+        EntityRow::User(r) => users::upsert(tx, r),
         EntityRow::Rating(r) => ratings::upsert(tx, r),
         EntityRow::Case(r) => cases::upsert(tx, r),
         EntityRow::CaseEvent(r) => case_events::upsert(tx, r),

@@ -98,12 +98,7 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
     )?;
     let limit = q.limit.clamp(1, MAX_PAGE);
     let sql = format!(
-        "SELECT c.id, c.case_no, c.source, c.state, c.level, c.channel, c.unit_id, coalesce(u.name, ''), d.name,
-                c.item_name, c.summary, c.created_at, c.deadline, s.name
-           FROM cases c
-           LEFT JOIN org_units u ON u.id = c.unit_id
-           LEFT JOIN org_units d ON d.id = c.department_id
-           LEFT JOIN staff s ON s.id = c.staff_id
+        "{ITEM_SELECT}
            {sql_where}
           ORDER BY c.created_at DESC, c.id DESC
           LIMIT {limit} OFFSET {offset}",
@@ -113,10 +108,36 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
     let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
     let mut items = Vec::new();
     while let Some(r) = rows.next()? {
+        items.push(item_from_row(r)?);
+    }
+    Ok(CasePage { total: total as u32, items })
+}
+
+/// One inbox row by id.
+pub fn case_item(conn: &Connection, id: i64) -> Result<Option<CaseListItem>> {
+    let sql = format!("{ITEM_SELECT} WHERE c.id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(r) => Ok(Some(item_from_row(r)?)),
+        None => Ok(None),
+    }
+}
+
+const ITEM_SELECT: &str =
+    "SELECT c.id, c.case_no, c.source, c.state, c.level, c.channel, c.unit_id, coalesce(u.name, ''), d.name,
+                c.item_name, c.summary, c.created_at, c.deadline, s.name
+           FROM cases c
+           LEFT JOIN org_units u ON u.id = c.unit_id
+           LEFT JOIN org_units d ON d.id = c.department_id
+           LEFT JOIN staff s ON s.id = c.staff_id";
+
+fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
+    {
         let source: String = r.get(2)?;
         let state: String = r.get(3)?;
         let level: Option<String> = r.get(4)?;
-        items.push(CaseListItem {
+        Ok(CaseListItem {
             id: r.get(0)?,
             case_no: r.get(1)?,
             source: CaseSource::parse(&source)
@@ -134,7 +155,6 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
             created_at: r.get(11)?,
             deadline: r.get(12)?,
             staff_name: r.get(13)?,
-        });
+        })
     }
-    Ok(CasePage { total: total as u32, items })
 }

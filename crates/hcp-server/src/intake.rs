@@ -16,7 +16,10 @@ use crate::workflow::{self, Origin, Principal};
 pub const MAX_BATCH: usize = 1_000;
 
 /// Why a rating was refused: a code and a message naming the field.
-type Invalid = (&'static str, String);
+pub type Invalid = (&'static str, String);
+
+/// What became of an accepted rating: created or duplicate, its id, and the case it opened.
+pub type Accepted = (IntakeStatus, i64, Option<i64>);
 
 fn invalid(msg: impl Into<String>) -> Invalid {
     (codes::INVALID_INPUT, msg.into())
@@ -77,7 +80,7 @@ pub fn rating(
     r: &RatingIn,
     now: DateTime<Utc>,
     calendar: &Calendar,
-) -> DbResult<Result<(IntakeStatus, i64, Option<i64>), Invalid>> {
+) -> DbResult<Result<Accepted, Invalid>> {
     let checked = (|| -> Result<_, Invalid> {
         check_text("source", &r.source, 64, true)?;
         check_text("service_record_no", &r.service_record_no, 64, true)?;
@@ -203,7 +206,7 @@ pub fn rating(
 }
 
 /// Turns one rating's outcome into its result line.
-pub fn result_line(index: usize, outcome: Result<(IntakeStatus, i64, Option<i64>), Invalid>) -> IntakeResult {
+pub fn result_line(index: usize, outcome: Result<Accepted, Invalid>) -> IntakeResult {
     match outcome {
         Ok((status, rating_id, case_id)) => {
             IntakeResult { index, status, rating_id: Some(rating_id), case_id, code: None, message: None }

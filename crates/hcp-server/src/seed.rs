@@ -369,6 +369,7 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
                 created_at: &s.at,
             },
         )?;
+        changes::record(conn, Entity::User, uid, &unit.path, ChangeOp::Upsert, &s.at)?;
         users_by_name.insert(a.username, (uid, a.display_name, a.role, unit.clone()));
         s.report.users += 1;
     }

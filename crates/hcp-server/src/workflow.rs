@@ -61,9 +61,26 @@ fn rejected(command_id: &str, code: &str, message: impl Into<String>) -> Command
     }
 }
 
-/// The org unit with this path, if any.
-fn unit_by_path(conn: &Connection, path: &str) -> DbResult<Option<i64>> {
-    Ok(conn.prepare_cached("SELECT id FROM org_units WHERE path = ?1")?.query_row([path], |r| r.get(0)).optional()?)
+/// For a unit path: whether the unit exists, the hall it belongs to (the unit itself when no hall
+/// is above it) and the department it belongs to, if any.
+fn locate(conn: &Connection, path: &ScopePath) -> DbResult<Option<(i64, Option<i64>)>> {
+    let exists: Option<i64> = conn
+        .prepare_cached("SELECT id FROM org_units WHERE path = ?1")?
+        .query_row([path.as_str()], |r| r.get(0))
+        .optional()?;
+    let Some(unit_id) = exists else { return Ok(None) };
+    let mut hall = None;
+    let mut department = None;
+    let mut stmt = conn.prepare_cached("SELECT kind FROM org_units WHERE id = ?1")?;
+    for id in path.ids() {
+        let kind: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+        match kind.as_deref() {
+            Some("hall") => hall = Some(id),
+            Some("department") => department = Some(id),
+            _ => {}
+        }
+    }
+    Ok(Some((hall.unwrap_or(unit_id), department)))
 }
 
 /// Applies one command inside the caller's transaction and records its outcome.
@@ -160,7 +177,7 @@ fn decide(
     }
     let aggregate = match &current {
         Some(row) => match &row.aggregate {
-            Some(a) => Some(a.clone()),
+            Some(a) => Some((**a).clone()),
             None => return Err(DbError::Corrupt(format!("case {} has no aggregate", row.id))),
         },
         None => None,
@@ -179,10 +196,11 @@ fn decide(
             let CaseCommand::Create { source, unit, .. } = &env.command else {
                 return Ok(Err((codes::INVALID_INPUT.into(), "新建工单须使用“create”命令".into())));
             };
-            let Some(unit_id) = unit_by_path(conn, unit.as_str())? else {
+            let Some((unit_id, department)) = locate(conn, unit)? else {
                 return Ok(Err((codes::INVALID_INPUT.into(), format!("单位 {unit} 不存在"))));
             };
-            let o = origin.cloned().unwrap_or_default();
+            let mut o = origin.cloned().unwrap_or_default();
+            o.department_id = o.department_id.or(department);
             let mut row = CaseRow {
                 id: 0,
                 case_no: String::new(),
@@ -221,7 +239,7 @@ fn decide(
     row.version = next.version as i64;
     row.updated_at = at.clone();
     row.summary = next.summary.clone();
-    row.aggregate = Some(next);
+    row.aggregate = Some(Box::new(next));
     cases::update(conn, &row)?;
     changes::record(conn, Entity::Case, row.id, &row.unit_path, ChangeOp::Upsert, &at)?;
 

@@ -230,7 +230,7 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
             match res.status {
                 CommandStatus::Applied | CommandStatus::Duplicate => {
                     applied += 1;
-                    settlements.push(Settlement::Applied { command_id: res.command_id, case: res.case });
+                    settlements.push(Settlement::Applied { command_id: res.command_id, case: res.case.map(Box::new) });
                 }
                 CommandStatus::Rejected => {
                     rejected += 1;

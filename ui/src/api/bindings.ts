@@ -13,9 +13,26 @@ export const commands = {
 	syncNow: () => typedError<SyncStatus_Serialize, ApiError>(__TAURI_INVOKE("sync_now")),
 	syncStatus: () => typedError<SyncStatus_Serialize, ApiError>(__TAURI_INVOKE("sync_status")),
 	listCases: (query: CaseQuery_Deserialize) => typedError<CasePage_Serialize, ApiError>(__TAURI_INVOKE("list_cases", { query })),
+	caseDetail: (caseId: number) => typedError<CaseDetail_Serialize, ApiError>(__TAURI_INVOKE("case_detail", { caseId })),
+	/**  Queues a command on a case (`caseId` null only for `create`). */
+	issueCommand: (caseId: number | null, command: CaseCommand_Deserialize) => typedError<Issued, ApiError>(__TAURI_INVOKE("issue_command", { caseId, command })),
+	outbox: () => typedError<OutboxItem_Serialize[], ApiError>(__TAURI_INVOKE("outbox")),
+	discardCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("discard_command", { commandId })),
+	reissueCommand: (commandId: string) => typedError<Issued, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 };
 
 /* Types */
+/**  An accountability measure (追责问责). */
+export type AccountabilityKind = 
+/**  扣减绩效分 */
+{ type: "deducted_points"; points: number } | 
+/**  取消年度评优资格 */
+{ type: "loss_of_annual_award" } | 
+/**  诫勉谈话 / 提醒谈话 */
+{ type: "admonition" } | 
+/**  移送纪检监察机关 */
+{ type: "referral_to_discipline_inspection" };
+
 /**  An error the UI can act on: it switches on `code` and shows `message` (Chinese). */
 export type ApiError = {
 	code: string,
@@ -41,6 +58,107 @@ export type AppInfo_Serialize = {
 	/**  The server address to prefill (from `HCP_SERVER_URL` or the last login). */
 	defaultServerUrl: string | null,
 	lastUsername: string | null,
+};
+
+/**  The reviewer's decision on an appeal. */
+export type AppealDecision = "upheld" | "overturned";
+
+/**  The appeal (申诉复核) of the rated staff member, beside the case state. */
+export type AppealState = 
+/**  No appeal filed. */
+"none" | 
+/**  Filed, waiting for the reviewer. */
+"pending" | 
+/**  The rating stands. */
+"upheld" | 
+/**  The rating is overturned and leaves the statistics. */
+"overturned";
+
+export type Assignee = {
+	userId: number,
+	name: string,
+	departmentId: number,
+	departmentName: string,
+};
+
+/**  A command on a case, as the client's outbox and the server's API carry it. */
+export type CaseCommand = CaseCommand_Serialize | CaseCommand_Deserialize;
+
+/**  A command on a case, as the client's outbox and the server's API carry it. */
+export type CaseCommand_Deserialize = 
+/**  Open a case about `unit` (the hall, department or window concerned). */
+{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id?: number | null; real_name?: boolean; summary?: string; content_codes?: ContentCode[] } | 
+/**  核实: malicious and mistaken need a reason and go to exclusion approval. */
+{ type: "verify"; outcome: VerifyOutcome; reason?: string } | { type: "approve_exclusion"; comment?: string } | { type: "reject_exclusion"; reason: string } | 
+/**  当场解决 (解释说明, 当场裁定). */
+{ type: "resolve_on_spot"; explanation: string } | 
+/**
+ *  交办. Without `due_date` the jurisdiction's policy sets it (a reassignment keeps the
+ *  running deadline).
+ */
+{ type: "assign"; department_id: number; handler_id: number; due_date?: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment?: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence?: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note?: string } | 
+/**  Close without a return visit (anonymous reviews only), with a note why. */
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
+
+/**  A command on a case, as the client's outbox and the server's API carry it. */
+export type CaseCommand_Serialize = 
+/**  Open a case about `unit` (the hall, department or window concerned). */
+{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id: number | null; real_name: boolean; summary: string; content_codes: ContentCode[] } | 
+/**  核实: malicious and mistaken need a reason and go to exclusion approval. */
+{ type: "verify"; outcome: VerifyOutcome; reason: string } | { type: "approve_exclusion"; comment: string } | { type: "reject_exclusion"; reason: string } | 
+/**  当场解决 (解释说明, 当场裁定). */
+{ type: "resolve_on_spot"; explanation: string } | 
+/**
+ *  交办. Without `due_date` the jurisdiction's policy sets it (a reassignment keeps the
+ *  running deadline).
+ */
+{ type: "assign"; department_id: number; handler_id: number; due_date: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note: string } | 
+/**  Close without a return visit (anonymous reviews only), with a note why. */
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
+
+/**  Everything the case page shows. */
+export type CaseDetail = CaseDetail_Serialize | CaseDetail_Deserialize;
+
+/**  Everything the case page shows. */
+export type CaseDetail_Deserialize = {
+	/**  The case as the inbox shows it, with pending commands already applied. */
+	item: CaseListItem_Deserialize,
+	/**  The version the next command is based on (server version plus pending commands). */
+	version: number,
+	escalation: EscalationLevel,
+	appeal: AppealState,
+	realName: boolean,
+	excludedFromStats: boolean,
+	/**  Working days until the deadline (negative when overdue); none when no deadline runs. */
+	workingDaysLeft?: number | null,
+	/**  The commands this user may issue now. */
+	available: CommandKind[],
+	events: TimelineEvent[],
+	/**  This case's commands still in the outbox (pending or rejected). */
+	outbox: OutboxItem_Deserialize[],
+	/**  Who may be assigned: department handlers in the case's district. */
+	handlers: Assignee[],
+};
+
+/**  Everything the case page shows. */
+export type CaseDetail_Serialize = {
+	/**  The case as the inbox shows it, with pending commands already applied. */
+	item: CaseListItem_Serialize,
+	/**  The version the next command is based on (server version plus pending commands). */
+	version: number,
+	escalation: EscalationLevel,
+	appeal: AppealState,
+	realName: boolean,
+	excludedFromStats: boolean,
+	/**  Working days until the deadline (negative when overdue); none when no deadline runs. */
+	workingDaysLeft: number | null,
+	/**  The commands this user may issue now. */
+	available: CommandKind[],
+	events: TimelineEvent[],
+	/**  This case's commands still in the outbox (pending or rejected). */
+	outbox: OutboxItem_Serialize[],
+	/**  Who may be assigned: department handlers in the case's district. */
+	handlers: Assignee[],
 };
 
 /**  One inbox row. */
@@ -152,6 +270,40 @@ export type CaseState =
 /**  已剔除: excluded from statistics as malicious or mistaken. */
 "excluded";
 
+/**  The kinds of command, without their data. */
+export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "appeal" | "decide_appeal" | "record_accountability";
+
+/**  A validated content code: three digits, the first one 1–5 (so 100–599). */
+export type ContentCode = number;
+
+/**  Why a case is escalated. */
+export type EscalationBasis = 
+/**  A supervisor's decision, one rung up, with a reason (multi-department, systemic…). */
+{ type: "manual"; reason: string } | 
+/**
+ *  The escalation policy requires it because the case is overdue; goes straight to the
+ *  required rung.
+ */
+{ type: "overdue" };
+
+/**  The rungs of the escalation ladder, lowest first. */
+export type EscalationLevel = 
+/**  一线处置: the hall and the responsible department. */
+"first_line" | 
+/**  协调督办: the coordination or supervision office. */
+"coordination_office" | 
+/**  政府督查: government inspection. */
+"government_inspection" | 
+/**  追责问责: accountability. */
+"accountability";
+
+/**  The answer to an issued command. */
+export type Issued = {
+	commandId: string,
+	/**  The state the case will be in once the server applies the command. */
+	projectedState: CaseState,
+};
+
 /**
  *  The five levels of a rating, named explicitly on the wire because national data codes disagree
  *  on direction (GB/T 39046: 1 = very satisfied; Zhejiang-style: 1 = very dissatisfied).
@@ -164,6 +316,45 @@ export type LoginRequest = {
 	password: string,
 	/**  Keep the session (token in the keyring) so the app reopens signed in, even offline. */
 	remember: boolean,
+};
+
+/**  One queued command. */
+export type OutboxItem = OutboxItem_Serialize | OutboxItem_Deserialize;
+
+/**  One queued command. */
+export type OutboxItem_Deserialize = {
+	seq: number,
+	commandId: string,
+	caseId?: number | null,
+	baseVersion?: number | null,
+	/**  The command's kind (`verify`, `assign`, …). */
+	kind: string,
+	/**  The command as JSON (a `hcp_domain::CaseCommand`). */
+	command: string,
+	createdAt: string,
+	/**  `pending` or `rejected`. */
+	status: string,
+	code?: string | null,
+	message?: string | null,
+	attempts: number,
+};
+
+/**  One queued command. */
+export type OutboxItem_Serialize = {
+	seq: number,
+	commandId: string,
+	caseId: number | null,
+	baseVersion: number | null,
+	/**  The command's kind (`verify`, `assign`, …). */
+	kind: string,
+	/**  The command as JSON (a `hcp_domain::CaseCommand`). */
+	command: string,
+	createdAt: string,
+	/**  `pending` or `rejected`. */
+	status: string,
+	code: string | null,
+	message: string | null,
+	attempts: number,
 };
 
 export type Role = 
@@ -179,6 +370,9 @@ export type Role =
 "staff_member" | 
 /**  系统管理员: reference data and users. */
 "administrator";
+
+/**  A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`. */
+export type ScopePath = string;
 
 /**  The signed-in user and the server they work against. */
 export type Session = {
@@ -243,6 +437,19 @@ export type SyncStatus_Serialize = {
 	bootstrapped: boolean,
 };
 
+/**  One entry of a case's timeline. */
+export type TimelineEvent = {
+	/**  `created`, `verified`, `assigned`, … (the event's kind). */
+	kind: string,
+	actorName: string,
+	/**  RFC 3339 */
+	at: string,
+	/**  The event's details as JSON text (reason, measures, deadline…). */
+	details: string,
+	/**  True for a command of this user still waiting to reach the server. */
+	pending: boolean,
+};
+
 export type UserInfo = {
 	id: number,
 	username: string,
@@ -251,6 +458,18 @@ export type UserInfo = {
 	unitId: number,
 	unitName: string,
 };
+
+/**  The result of verification (核实). */
+export type VerifyOutcome = 
+/**  属实 */
+"genuine" | 
+/**  恶意差评 */
+"malicious" | 
+/**  误评 */
+"mistaken";
+
+/**  How a return visit (回访) was made. */
+export type VisitMethod = "phone" | "sms" | "wechat" | "in_person";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

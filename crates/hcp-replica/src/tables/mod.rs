@@ -7,3 +7,4 @@ pub mod org_units;
 pub mod outbox;
 pub mod ratings;
 pub mod staff;
+pub mod users;

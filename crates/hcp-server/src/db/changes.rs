@@ -47,6 +47,7 @@ pub fn load(conn: &Connection, entity: Entity, id: i64) -> DbResult<Option<Entit
     Ok(match entity {
         Entity::OrgUnit => org_units::get(conn, id)?.map(EntityRow::OrgUnit),
         Entity::Staff => staff::get(conn, id)?.map(EntityRow::Staff),
+        Entity::User => super::users::row(conn, id)?.map(EntityRow::User),
         Entity::Rating => ratings::get(conn, id)?.map(EntityRow::Rating),
         Entity::Case => cases::get(conn, id)?.map(EntityRow::Case),
         Entity::CaseEvent => case_events::get(conn, id)?.map(EntityRow::CaseEvent),

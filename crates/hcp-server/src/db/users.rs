@@ -90,3 +90,49 @@ pub fn by_id(conn: &Connection, id: i64) -> DbResult<Option<User>> {
 pub fn count(conn: &Connection) -> DbResult<i64> {
     Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
 }
+
+/// Users whose unit lies in scope, as other users see them.
+pub fn rows_in_scope(
+    conn: &Connection,
+    scope: &str,
+    upper: &str,
+    mut f: impl FnMut(hcp_protocol::UserRow) -> DbResult<()>,
+) -> DbResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.display_name, u.role, u.unit_id, o.path, u.active FROM users u JOIN org_units o ON o.id = u.unit_id
+          WHERE o.path >= ?1 AND o.path < ?2 ORDER BY u.id",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![scope, upper])?;
+    while let Some(r) = rows.next()? {
+        let role: String = r.get(2)?;
+        f(hcp_protocol::UserRow {
+            id: r.get(0)?,
+            display_name: r.get(1)?,
+            role: parse_col(&role, "users.role", Role::parse)?,
+            unit_id: r.get(3)?,
+            unit_path: r.get(4)?,
+            active: r.get(5)?,
+        })?;
+    }
+    Ok(())
+}
+
+pub fn row(conn: &Connection, id: i64) -> DbResult<Option<hcp_protocol::UserRow>> {
+    Ok(by_id(conn, id)?.map(|u| hcp_protocol::UserRow {
+        id: u.id,
+        display_name: u.display_name,
+        role: u.role,
+        unit_id: u.unit_id,
+        unit_path: u.scope_path,
+        active: u.active,
+    }))
+}
+
+pub fn count_in_scope(conn: &Connection, scope: &str, upper: &str) -> DbResult<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM users u JOIN org_units o ON o.id = u.unit_id WHERE o.path >= ?1 AND o.path < ?2",
+        rusqlite::params![scope, upper],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
-use crate::db::{case_events, cases, changes, org_units, ratings, staff, DbError, DbResult};
+use crate::db::{case_events, cases, changes, org_units, ratings, staff, users, DbError, DbResult};
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
 
@@ -58,6 +58,7 @@ fn stream_snapshot(conn: &mut Connection, scope: &str, sink: &mut LineSink) -> D
     let expected = Counts {
         org_unit: org_units::count_in_scope(&tx, scope, &upper)?,
         staff: changes::count_in_scope(&tx, "staff", scope, &upper)?,
+        user: users::count_in_scope(&tx, scope, &upper)?,
         rating: changes::count_in_scope(&tx, "ratings", scope, &upper)?,
         case: changes::count_in_scope(&tx, "cases", scope, &upper)?,
         case_event: changes::count_in_scope(&tx, "case_events", scope, &upper)?,
@@ -71,6 +72,10 @@ fn stream_snapshot(conn: &mut Connection, scope: &str, sink: &mut LineSink) -> D
     staff::in_scope(&tx, scope, &upper, |r| {
         counts.staff += 1;
         sink.row(EntityRow::Staff(r))
+    })?;
+    users::rows_in_scope(&tx, scope, &upper, |r| {
+        counts.user += 1;
+        sink.row(EntityRow::User(r))
     })?;
     ratings::in_scope(&tx, scope, &upper, |r| {
         counts.rating += 1;

@@ -1,0 +1,229 @@
+//! Case detail and case commands: what the user may do, queued through the outbox and projected
+//! onto the replica with the same domain rules the server applies.
+
+use chrono::{DateTime, Utc};
+use hcp_domain::case::machine::AppealState;
+use hcp_domain::{
+    Actor, Calendar, Case, CaseCommand, CaseState, CommandKind, EscalationLevel, PolicyContext, Role, ScopePath,
+};
+use hcp_replica::{CaseListItem, OutboxItem, Replica};
+use serde::Serialize;
+
+use crate::error::{codes, ApiError, ApiResult};
+
+/// One entry of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEvent {
+    /// `created`, `verified`, `assigned`, … (the event's kind).
+    pub kind: String,
+    pub actor_name: String,
+    /// RFC 3339
+    pub at: String,
+    /// The event's details as JSON text (reason, measures, deadline…).
+    pub details: String,
+    /// True for a command of this user still waiting to reach the server.
+    pub pending: bool,
+}
+
+/// Everything the case page shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CaseDetail {
+    /// The case as the inbox shows it, with pending commands already applied.
+    pub item: CaseListItem,
+    /// The version the next command is based on (server version plus pending commands).
+    pub version: u32,
+    pub escalation: EscalationLevel,
+    pub appeal: AppealState,
+    pub real_name: bool,
+    pub excluded_from_stats: bool,
+    /// Working days until the deadline (negative when overdue); none when no deadline runs.
+    pub working_days_left: Option<i32>,
+    /// The commands this user may issue now.
+    pub available: Vec<CommandKind>,
+    pub events: Vec<TimelineEvent>,
+    /// This case's commands still in the outbox (pending or rejected).
+    pub outbox: Vec<OutboxItem>,
+    /// Who may be assigned: department handlers in the case's district.
+    pub handlers: Vec<Assignee>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Assignee {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub user_id: i64,
+    pub name: String,
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub department_id: i64,
+    pub department_name: String,
+}
+
+/// The answer to an issued command.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Issued {
+    pub command_id: String,
+    /// The state the case will be in once the server applies the command.
+    pub projected_state: CaseState,
+}
+
+/// The signed-in user as the domain sees them.
+pub fn actor(user: &hcp_protocol::UserInfo) -> ApiResult<Actor> {
+    let scope = ScopePath::try_from(user.scope_path.clone()).map_err(|e| ApiError::new(codes::INTERNAL, e))?;
+    Ok(Actor { user_id: user.id, role: user.role, scope })
+}
+
+fn parse_command(item: &OutboxItem) -> Option<CaseCommand> {
+    serde_json::from_str(&item.command).ok()
+}
+
+/// The case with the user's pending commands applied (those the rules still accept).
+pub fn project(
+    r: &Replica,
+    case_id: i64,
+    actor: &Actor,
+    ctx: &PolicyContext<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<Case>> {
+    let Some(row) = r.case(case_id)? else { return Ok(None) };
+    let Some(mut case) = row.aggregate.map(|a| *a) else { return Ok(None) };
+    for item in r.pending_for_case(case_id)? {
+        if let Some(cmd) = parse_command(&item) {
+            if let Ok((next, _)) = hcp_domain::apply(Some(&case), actor, &cmd, now, ctx) {
+                case = next;
+            }
+        }
+    }
+    Ok(Some(case))
+}
+
+/// Overlays pending commands on an inbox page.
+pub fn overlay(
+    r: &Replica,
+    items: &mut [CaseListItem],
+    actor: &Actor,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let ctx = PolicyContext::new(calendar);
+    let pending: std::collections::HashSet<i64> = r.pending(10_000)?.into_iter().filter_map(|c| c.case_id).collect();
+    for item in items.iter_mut().filter(|i| pending.contains(&i.id)) {
+        if let Some(case) = project(r, item.id, actor, &ctx, now)? {
+            apply_projection(item, &case);
+        }
+    }
+    Ok(())
+}
+
+fn apply_projection(item: &mut CaseListItem, case: &Case) {
+    item.state = case.state;
+    item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
+}
+
+/// Validates a command against the projected case and queues it.
+pub fn issue(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_id: Option<i64>,
+    command: &CaseCommand,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<Issued> {
+    let actor = actor(user)?;
+    let ctx = PolicyContext::new(calendar);
+    let projected = match case_id {
+        Some(id) => Some(
+            project(r, id, &actor, &ctx, now)?
+                .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试"))?,
+        ),
+        None => None,
+    };
+    let (next, _) = hcp_domain::apply(projected.as_ref(), &actor, command, now, &ctx)
+        .map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+    let command_id = uuid::Uuid::now_v7().to_string();
+    let json = serde_json::to_string(command).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    r.enqueue(&hcp_replica::NewCommand {
+        command_id: &command_id,
+        case_id,
+        base_version: projected.as_ref().map(|c| c.version as i64),
+        kind: command.kind().as_str(),
+        command: &json,
+        created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })?;
+    Ok(Issued { command_id, projected_state: next.state })
+}
+
+/// The case page.
+pub fn detail(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_id: i64,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<CaseDetail> {
+    let actor = actor(user)?;
+    let ctx = PolicyContext::new(calendar);
+    let not_found = || ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试");
+    let case = project(r, case_id, &actor, &ctx, now)?.ok_or_else(not_found)?;
+    let mut item = r.case_item(case_id)?.ok_or_else(not_found)?;
+    apply_projection(&mut item, &case);
+    let mut events: Vec<TimelineEvent> = r
+        .case_events(case_id)?
+        .into_iter()
+        .map(|e| TimelineEvent {
+            kind: e.kind,
+            actor_name: e.actor_name,
+            at: e.at,
+            details: e.data.to_string(),
+            pending: false,
+        })
+        .collect();
+    let outbox: Vec<OutboxItem> = r.outbox()?.into_iter().filter(|o| o.case_id == Some(case_id)).collect();
+    for o in outbox.iter().filter(|o| o.status == "pending") {
+        events.push(TimelineEvent {
+            kind: o.kind.clone(),
+            actor_name: user.display_name.clone(),
+            at: o.created_at.clone(),
+            details: o.command.clone(),
+            pending: true,
+        });
+    }
+    let working_days_left = case.due_date.filter(|_| case.state.has_running_deadline()).map(|due| {
+        let today = (now + chrono::Duration::hours(8)).date_naive();
+        i32::try_from(calendar.working_days_between(today, due)).unwrap_or(i32::MAX)
+    });
+    // Handlers of the case's district (the second level of the unit path) may be assigned.
+    let district = case.unit.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
+        p.push_str(&format!("{id}/"));
+        p
+    });
+    let handlers = r
+        .users_with_role(Role::DepartmentHandler, &district)?
+        .into_iter()
+        .map(|(user_id, name, department_id)| Assignee {
+            user_id,
+            name,
+            department_id,
+            department_name: r.unit_name(department_id).ok().flatten().unwrap_or_default(),
+        })
+        .collect();
+    Ok(CaseDetail {
+        item,
+        version: u32::try_from(case.version).unwrap_or(u32::MAX),
+        escalation: case.escalation,
+        appeal: case.appeal,
+        real_name: case.real_name,
+        excluded_from_stats: case.excluded_from_stats,
+        working_days_left,
+        available: hcp_domain::available_commands(Some(&case), &actor),
+        events,
+        outbox,
+        handlers,
+    })
+}
