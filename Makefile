@@ -6,7 +6,7 @@ CARGO ?= cargo
 XVFB := xvfb-run -a -s "-screen 0 1366x800x24"
 KEYRING := scripts/with-keyring.sh
 
-.PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server clean
+.PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server soak clean
 
 ## Installs system packages, tauri-driver and the UI's npm packages (idempotent).
 deps:
@@ -49,6 +49,10 @@ ui-test: ui-deps
 e2e: ui
 	$(CARGO) build -p haochaping
 	$(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --nocapture
+
+## Long forms of the slow suites: 1,000 crash-injected sync runs.
+soak:
+	HCP_CRASH_RUNS=1000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
 
 ## Regenerates ui/src/api/bindings.ts from the Rust commands.
 bindings:

@@ -232,7 +232,8 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 5] = [Entity::OrgUnit, Entity::Staff, Entity::Rating, Entity::Case, Entity::CaseEvent];
+    pub const ALL: [Entity; 6] =
+        [Entity::OrgUnit, Entity::Staff, Entity::User, Entity::Rating, Entity::Case, Entity::CaseEvent];
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::OrgUnit => "org_unit",
@@ -524,6 +525,18 @@ mod tests {
         let end = SnapshotLine::End { cursor: 42, counts: Counts::default() };
         let json = serde_json::to_string(&end).expect("serialize");
         assert!(json.starts_with(r#"{"t":"end","cursor":42"#), "{json}");
+    }
+
+    #[test]
+    fn every_entity_is_listed() {
+        // A new variant fails to compile here until it is handled, and then must be in ALL.
+        for e in [Entity::OrgUnit, Entity::Staff, Entity::User, Entity::Rating, Entity::Case, Entity::CaseEvent] {
+            match e {
+                Entity::OrgUnit | Entity::Staff | Entity::User | Entity::Rating | Entity::Case | Entity::CaseEvent => {
+                    assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL")
+                }
+            }
+        }
     }
 
     #[test]

@@ -171,3 +171,26 @@ fn keys_round_trip_through_hex() {
     assert_eq!(ReplicaKey::from_hex("abcd"), None);
     assert_eq!(format!("{k:?}"), "ReplicaKey(…)");
 }
+
+#[test]
+fn users_are_replicated_for_assignee_pickers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(2)).expect("open");
+    let mut b = r.begin_bootstrap("/1/").expect("begin");
+    let u = hcp_protocol::UserRow {
+        id: 5,
+        display_name: "陈承办".into(),
+        role: hcp_domain::Role::DepartmentHandler,
+        unit_id: 9,
+        unit_path: "/1/2/9/".into(),
+        active: true,
+    };
+    b.insert(&EntityRow::User(u)).expect("user");
+    b.finish(1, &Counts { user: 1, ..Counts::default() }, "now").expect("finish");
+    assert_eq!(r.counts().expect("counts").user, 1);
+    assert_eq!(
+        r.users_with_role(hcp_domain::Role::DepartmentHandler, "/1/2/").expect("q"),
+        vec![(5, "陈承办".to_owned(), 9)]
+    );
+    assert!(r.users_with_role(hcp_domain::Role::DepartmentHandler, "/1/3/").expect("q").is_empty());
+}

@@ -12,16 +12,40 @@ import {
   commands,
   type ApiError,
   type AppInfo_Serialize,
+  type CaseCommand_Deserialize,
+  type CaseDetail_Serialize,
   type CaseListItem_Serialize,
   type CasePage_Serialize,
   type CaseQuery_Deserialize,
+  type Issued,
   type LoginRequest,
+  type OutboxItem_Serialize,
   type Session,
   type SyncProgress_Serialize,
   type SyncStatus_Serialize,
 } from "./bindings";
 
-export type { CaseSource, CaseState, Level, LoginRequest, Role, Session, SyncPhase, UserInfo } from "./bindings";
+export type {
+  AccountabilityKind,
+  AppealDecision,
+  AppealState,
+  Assignee,
+  CaseSource,
+  CaseState,
+  CommandKind,
+  EscalationBasis,
+  EscalationLevel,
+  Issued,
+  Level,
+  LoginRequest,
+  Role,
+  Session,
+  SyncPhase,
+  TimelineEvent,
+  UserInfo,
+  VerifyOutcome,
+  VisitMethod,
+} from "./bindings";
 
 // tauri-specta emits a "_Serialize" shape (what Rust sends) and a "_Deserialize" shape (what Rust
 // accepts) for each type; the UI works with the exact direction of each value.
@@ -31,6 +55,10 @@ export type CasePage = CasePage_Serialize;
 export type CaseQuery = CaseQuery_Deserialize;
 export type SyncProgress = SyncProgress_Serialize;
 export type SyncStatus = SyncStatus_Serialize;
+export type CaseDetail = CaseDetail_Serialize;
+export type OutboxItem = OutboxItem_Serialize;
+/** A command as the UI sends it (`issueCommand`). */
+export type CaseCommand = CaseCommand_Deserialize;
 
 type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
@@ -129,6 +157,24 @@ export const backend = {
   },
   listCases(query: CaseQuery): Promise<CasePage> {
     return call(() => commands.listCases(query));
+  },
+  /** The case page: the case with this user's pending commands applied, its timeline, outbox and actions. */
+  caseDetail(caseId: number): Promise<CaseDetail> {
+    return call(() => commands.caseDetail(caseId));
+  },
+  /** Validates locally (domain rules) and queues the command; throws the rule's code and Chinese message. */
+  issueCommand(caseId: number, command: CaseCommand): Promise<Issued> {
+    return call(() => commands.issueCommand(caseId, command));
+  },
+  /** Every queued (pending) or refused (rejected) command of this user. */
+  outbox(): Promise<OutboxItem[]> {
+    return call(() => commands.outbox());
+  },
+  async discardCommand(commandId: string): Promise<void> {
+    await call(() => commands.discardCommand(commandId));
+  },
+  reissueCommand(commandId: string): Promise<Issued> {
+    return call(() => commands.reissueCommand(commandId));
   },
 };
 

@@ -1,5 +1,16 @@
 // Label helpers: one place maps backend enum values to translated text.
-import type { CaseSource, CaseState, Level, Role } from "@/api/backend";
+import type {
+  AppealDecision,
+  AppealState,
+  CaseSource,
+  CaseState,
+  CommandKind,
+  EscalationLevel,
+  Level,
+  Role,
+  VerifyOutcome,
+  VisitMethod,
+} from "@/api/backend";
 
 type T = (key: string, named?: Record<string, unknown>) => string;
 
@@ -31,10 +42,76 @@ export const ROLES: Role[] = [
 
 export const CHANNELS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
+/** Commands a user issues on an existing case (everything but `create`), in lifecycle order. */
+export const CASE_COMMANDS: Exclude<CommandKind, "create">[] = [
+  "verify",
+  "approve_exclusion",
+  "reject_exclusion",
+  "resolve_on_spot",
+  "assign",
+  "accept",
+  "request_extension",
+  "approve_extension",
+  "reject_extension",
+  "report_rectification",
+  "return_visit",
+  "close",
+  "reopen",
+  "escalate",
+  "appeal",
+  "decide_appeal",
+  "record_accountability",
+];
+
+export const EVENT_KINDS = [
+  "created",
+  "verified",
+  "exclusion_approved",
+  "exclusion_rejected",
+  "resolved_on_spot",
+  "assigned",
+  "accepted",
+  "extension_requested",
+  "extension_approved",
+  "extension_rejected",
+  "rectification_reported",
+  "return_visited",
+  "closed",
+  "reopened",
+  "escalated",
+  "appealed",
+  "appeal_decided",
+  "accountability_recorded",
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export const ESCALATION_LEVELS: EscalationLevel[] = ["first_line", "coordination_office", "government_inspection", "accountability"];
+export const APPEAL_STATES: AppealState[] = ["none", "pending", "upheld", "overturned"];
+export const VERIFY_OUTCOMES: VerifyOutcome[] = ["genuine", "malicious", "mistaken"];
+export const VISIT_METHODS: VisitMethod[] = ["phone", "sms", "wechat", "in_person"];
+export const APPEAL_DECISIONS: AppealDecision[] = ["upheld", "overturned"];
+export const ACCOUNTABILITY_KINDS = ["deducted_points", "loss_of_annual_award", "admonition", "referral_to_discipline_inspection"] as const;
+export type AccountabilityType = (typeof ACCOUNTABILITY_KINDS)[number];
+
+const has = <V extends string>(list: readonly V[], v: string): v is V => (list as readonly string[]).includes(v);
+export const isCaseState = (v: unknown): v is CaseState => typeof v === "string" && has(CASE_STATES, v);
+export const isEventKind = (v: string): v is EventKind => has(EVENT_KINDS, v);
+export const isCaseCommand = (v: string): v is Exclude<CommandKind, "create"> => has(CASE_COMMANDS, v);
+
 export const stateLabel = (t: T, s: CaseState) => t(`state.${s}`);
 export const levelLabel = (t: T, l: Level) => t(`level.${l}`);
 export const sourceLabel = (t: T, s: CaseSource) => t(`source.${s}`);
 export const roleLabel = (t: T, r: Role) => t(`role.${r}`);
+/** 核实, 交办…; an unknown kind (newer backend) is shown as is. */
+export const commandLabel = (t: T, k: string) => (isCaseCommand(k) || k === "create" ? t(`command.kind.${k}`) : k);
+/** 创建工单, 核实…; an unknown kind is shown as is. */
+export const eventLabel = (t: T, k: string) => (isEventKind(k) ? t(`event.kind.${k}`) : k);
+export const escalationLabel = (t: T, e: EscalationLevel) => t(`escalation.${e}`);
+export const appealStateLabel = (t: T, a: AppealState) => t(`appeal.${a}`);
+export const outcomeLabel = (t: T, o: VerifyOutcome) => t(`outcome.${o}`);
+export const visitMethodLabel = (t: T, m: VisitMethod) => t(`visitMethod.${m}`);
+export const appealDecisionLabel = (t: T, d: AppealDecision) => t(`appealDecision.${d}`);
+export const accountabilityLabel = (t: T, k: AccountabilityType) => t(`accountabilityKind.${k}`);
 export function channelLabel(t: T, code: number): string {
   return code >= 1 && code <= 8 ? t(`channel.c${code}`) : t("channel.unknown", { code });
 }

@@ -96,6 +96,12 @@ export const useCasesStore = defineStore("cases", () => {
     return query();
   }
 
+  /** Shows only the cases in `state` (the workbench cards and `/cases?state=…` link here). */
+  function filterByState(state: CaseState): Promise<void> {
+    Object.assign(form, emptyFilters(), { state });
+    return query();
+  }
+
   function setPage(p: number): Promise<void> {
     const clamped = Math.min(Math.max(1, p), pageCount.value);
     if (clamped === page.value && loaded.value) return Promise.resolve();
@@ -135,6 +141,7 @@ export const useCasesStore = defineStore("cases", () => {
     load,
     query,
     reset,
+    filterByState,
     setPage,
     setPageSize,
     clear,

@@ -1,0 +1,189 @@
+//! `hcp`: runs the desktop app's sync engine headless.
+//!
+//! `hcp sync --server URL --replica PATH --user NAME` signs in (password from `HCP_PASSWORD`, or
+//! the keyring entry a previous `--save-password` run stored), bootstraps the replica when it is
+//! empty, pushes its outbox and pulls the change feed, printing progress as it goes. The replica's
+//! key comes from `HCP_REPLICA_KEY` (64 hex digits) or the OS keyring, created on first use.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use hcp_app::{KeyringStore, SecretStore, KEYRING_SERVICE};
+use hcp_replica::{Replica, ReplicaError, ReplicaKey};
+use hcp_sync::{Client, Progress};
+use rand::RngCore;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "hcp", version, about = "Haochaping headless sync client (好差评督办 命令行同步客户端)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Bootstrap (when needed), push the outbox and pull all changes.
+    Sync {
+        /// The central server, e.g. http://127.0.0.1:8787
+        #[arg(long, env = "HCP_SERVER_URL")]
+        server: String,
+        /// The replica file (created when missing).
+        #[arg(long)]
+        replica: PathBuf,
+        /// The user name to sign in as.
+        #[arg(long)]
+        user: String,
+        /// Keep syncing every N seconds until interrupted.
+        #[arg(long)]
+        watch: Option<u64>,
+        /// Store the password from HCP_PASSWORD in the keyring for later runs.
+        #[arg(long)]
+        save_password: bool,
+        /// A stable id of this client for the server's command log (default: derived from the replica path).
+        #[arg(long)]
+        client_id: Option<String>,
+    },
+    /// Print what the replica holds.
+    Status {
+        #[arg(long)]
+        replica: PathBuf,
+    },
+}
+
+fn account(kind: &str, what: &str) -> String {
+    format!("cli-{kind}:{what}")
+}
+
+fn replica_key(secrets: &dyn SecretStore, path: &Path) -> anyhow::Result<ReplicaKey> {
+    if let Ok(hex) = std::env::var("HCP_REPLICA_KEY") {
+        return ReplicaKey::from_hex(&hex).context("HCP_REPLICA_KEY must be 64 hex digits");
+    }
+    let acct = account("replica-key", &path.display().to_string());
+    if let Some(k) = secrets.get(&acct).map_err(|e| anyhow::anyhow!("{e}"))?.and_then(|h| ReplicaKey::from_hex(&h)) {
+        return Ok(k);
+    }
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let k = ReplicaKey::from_bytes(bytes);
+    secrets.set(&acct, &k.to_hex()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(k)
+}
+
+fn open_replica(path: &Path, key: &ReplicaKey) -> anyhow::Result<Replica> {
+    match Replica::open(path, key) {
+        Err(ReplicaError::BadKey) => bail!(
+            "the replica {} cannot be opened with this key (lost key: delete the file to bootstrap afresh)",
+            path.display()
+        ),
+        other => Ok(other?),
+    }
+}
+
+fn print_progress(p: &Progress) {
+    let total = p.total_rows.map(|t| format!("/{t}")).unwrap_or_default();
+    let mut out = std::io::stderr();
+    let _ = write!(out, "\r{}: {}{} rows, {:.1} MB", p.phase, p.rows, total, p.bytes as f64 / 1e6);
+    let _ = out.flush();
+}
+
+async fn sync_once(
+    client: &Client,
+    token: &str,
+    client_id: &str,
+    replica: Arc<Mutex<Replica>>,
+    scope: &str,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let needs_bootstrap = {
+        let r = replica.lock().map_err(|_| anyhow::anyhow!("replica lock poisoned"))?;
+        r.cursor()?.is_none() || r.scope()?.as_deref() != Some(scope)
+    };
+    let (pushed, rejected) = hcp_sync::push(client, token, client_id, replica.clone()).await?;
+    if pushed + rejected > 0 {
+        println!("push: {pushed} applied, {rejected} rejected");
+    }
+    if needs_bootstrap {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let counts = hcp_sync::bootstrap(client, token, replica.clone(), now, |p| print_progress(&p)).await?;
+        eprintln!();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "bootstrap: {} rows ({} ratings, {} cases, {} events) in {secs:.2} s, {:.0} rows/s",
+            counts.total(),
+            counts.rating,
+            counts.case,
+            counts.case_event,
+            counts.total() as f64 / secs.max(1e-9)
+        );
+    } else {
+        let n = hcp_sync::pull(client, token, replica.clone(), 5_000).await?;
+        println!("pull: {n} changes in {:.2} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("HCP_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Status { replica } => {
+            let secrets = KeyringStore::new(KEYRING_SERVICE);
+            let key = replica_key(&secrets, &replica)?;
+            let r = open_replica(&replica, &key)?;
+            let c = r.counts()?;
+            let (pending, rejected) = r.outbox_counts()?;
+            println!("scope: {}", r.scope()?.unwrap_or_else(|| "(not bootstrapped)".into()));
+            println!("cursor: {}", r.cursor()?.map_or("-".into(), |c| c.to_string()));
+            println!(
+                "rows: {} org units, {} staff, {} users, {} ratings, {} cases, {} events",
+                c.org_unit, c.staff, c.user, c.rating, c.case, c.case_event
+            );
+            println!("outbox: {pending} pending, {rejected} rejected");
+            let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+            println!("integrity: {ok}");
+        }
+        Command::Sync { server, replica, user, watch, save_password, client_id } => {
+            let secrets = KeyringStore::new(KEYRING_SERVICE);
+            let client = Client::new(&server).map_err(anyhow::Error::msg)?;
+            let pw_account = account("password", &format!("{user}@{}", client.base_url()));
+            let password = match std::env::var("HCP_PASSWORD") {
+                Ok(p) => {
+                    if save_password {
+                        secrets.set(&pw_account, &p).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    }
+                    p
+                }
+                Err(_) => secrets
+                    .get(&pw_account)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .context("no password: set HCP_PASSWORD (add --save-password to keep it in the keyring)")?,
+            };
+            let key = replica_key(&secrets, &replica)?;
+            let r = Arc::new(Mutex::new(open_replica(&replica, &key)?));
+            let client_id = client_id.unwrap_or_else(|| format!("cli-{}", replica.display()));
+            let login = client.login(&user, &password, Some(&client_id)).await?;
+            println!("signed in as {} ({}) at {}", login.user.display_name, login.user.unit_name, client.base_url());
+            loop {
+                if let Err(e) = sync_once(&client, &login.token, &client_id, r.clone(), &login.user.scope_path).await {
+                    if watch.is_none() {
+                        return Err(e);
+                    }
+                    eprintln!("sync failed: {e:#}; retrying");
+                }
+                match watch {
+                    Some(secs) => tokio::time::sleep(Duration::from_secs(secs.max(1))).await,
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! Crash injection: the real `hcp` client is SIGKILLed at random points of bootstrap, push and
+//! pull, over and over, against a real server. After every kill the replica must pass
+//! `PRAGMA integrity_check`; at the end every queued command must have been applied exactly once,
+//! in the client's order, and the replica must hold exactly what the server holds.
+//!
+//! `HCP_CRASH_RUNS` sets the number of killed runs (default 60; `make soak` runs 1,000).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hcp_domain::case::machine::VerifyOutcome;
+use hcp_domain::CaseCommand;
+use hcp_protocol::{LevelIn, RatingIn};
+use hcp_replica::{NewCommand, Replica, ReplicaKey};
+use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+use hcp_server::{AppState, Db};
+use rand::{Rng, SeedableRng};
+
+const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+fn hcp(url: &str, replica: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hcp"));
+    c.args(["sync", "--server", url, "--replica"])
+        .arg(replica)
+        .args(["--user", "donghu.manager", "--client-id", "crash-laptop"])
+        .env("HCP_PASSWORD", DEMO_PASSWORD)
+        .env("HCP_REPLICA_KEY", KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+fn open(replica: &Path) -> Replica {
+    Replica::open(replica, &ReplicaKey::from_hex(KEY).expect("key")).expect("the replica opens after every crash")
+}
+
+fn integrity(replica: &Path) {
+    let r = open(replica);
+    let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("integrity_check");
+    assert_eq!(ok, "ok");
+    if r.cursor().expect("cursor").is_some() {
+        // A replica is either fully bootstrapped (its counts consistent) or empty: never half.
+        assert!(r.counts().expect("counts").case > 0);
+    } else {
+        assert_eq!(r.counts().expect("counts").case, 0, "no rows without a committed cursor");
+    }
+}
+
+/// Opens `n` new bad-review cases at 东湖区政务服务中心 on the server.
+fn open_cases(db: &Db, n: usize) {
+    db.write_blocking(move |c| {
+        let hall: String =
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
+        let tx = c.transaction()?;
+        for i in 0..n {
+            let r = RatingIn {
+                source: "crash".into(),
+                service_record_no: format!("C-{i}"),
+                rating_count: 1,
+                unit_code: hall.clone(),
+                window_code: None,
+                staff_employee_no: None,
+                item_code: "X".into(),
+                item_name: "不动产转移登记".into(),
+                channel: 4,
+                level: LevelIn::Name("dissatisfied".into()),
+                content_codes: vec![],
+                comment: format!("第 {i} 号测试差评"),
+                evaluator: Default::default(),
+                real_name: false,
+                rated_at: "2026-11-20T09:00:00+08:00".into(),
+            };
+            let out = hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?;
+            assert!(out.is_ok());
+        }
+        tx.commit()?;
+        Ok(())
+    })
+    .expect("open cases");
+}
+
+#[test]
+fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
+    let runs: usize = std::env::var("HCP_CRASH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    seed_demo(&db, &SeedOptions { evaluations: 2_000, seed: 17, today }).expect("seed");
+    open_cases(&db, 40);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt.block_on(hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0")).expect("server");
+    let url = server.url();
+    let replica = dir.path().join("replica.db");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+
+    // Phase 1: bootstraps killed at random points; a later run completes it.
+    let mut completed = false;
+    for _ in 0..runs / 3 {
+        let mut child = hcp(&url, &replica).spawn().expect("spawn hcp");
+        std::thread::sleep(Duration::from_millis(rng.gen_range(5..250)));
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        completed |= status.success();
+        integrity(&replica);
+    }
+    assert!(hcp(&url, &replica).status().expect("run").success(), "an uninterrupted run bootstraps");
+    integrity(&replica);
+
+    // Phase 2: queue verify + assign for every new case, then push and pull under random kills,
+    // while the server keeps changing (new cases arrive between runs).
+    let (handler_id, department_id) = db
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT id, unit_id FROM users WHERE username = 'donghu.handler'", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?)
+        })
+        .expect("handler");
+    let case_ids: Vec<i64> = {
+        let r = open(&replica);
+        let mut stmt =
+            r.conn().prepare("SELECT id FROM cases WHERE summary LIKE '%号测试差评%' ORDER BY id").expect("q");
+        stmt.query_map([], |row| row.get(0)).expect("q").collect::<Result<_, _>>().expect("ids")
+    };
+    assert_eq!(case_ids.len(), 40);
+    let mut queued = Vec::new();
+    {
+        let r = open(&replica);
+        for id in &case_ids {
+            for (base, cmd) in [
+                (1, CaseCommand::Verify { outcome: VerifyOutcome::Genuine, reason: String::new() }),
+                (2, CaseCommand::Assign { department_id, handler_id, due_date: None }),
+            ] {
+                let command_id = uuid_like(&mut rng);
+                r.enqueue(&NewCommand {
+                    command_id: &command_id,
+                    case_id: Some(*id),
+                    base_version: Some(base),
+                    kind: cmd.kind().as_str(),
+                    command: &serde_json::to_string(&cmd).expect("json"),
+                    created_at: "2026-11-20T10:00:00Z",
+                })
+                .expect("enqueue");
+                queued.push(command_id);
+            }
+        }
+    }
+    let mut extra = 0;
+    let started = Instant::now();
+    for run in 0..runs {
+        if run % 10 == 0 {
+            extra += 1;
+            open_more(&db, extra);
+        }
+        let mut child = hcp(&url, &replica).spawn().expect("spawn hcp");
+        std::thread::sleep(Duration::from_millis(rng.gen_range(1..120)));
+        let _ = child.kill();
+        let _ = child.wait();
+        integrity(&replica);
+    }
+    // Let it finish.
+    assert!(hcp(&url, &replica).status().expect("run").success());
+    assert!(hcp(&url, &replica).status().expect("run").success());
+    eprintln!(
+        "{} killed runs plus {} bootstrap kills in {:.1} s (completed early: {completed})",
+        runs,
+        runs / 3,
+        started.elapsed().as_secs_f64()
+    );
+
+    // Nothing lost: the outbox is empty and the server applied every queued command exactly once.
+    let r = open(&replica);
+    assert_eq!(r.outbox_counts().expect("counts"), (0, 0));
+    let applied: Vec<(String, i64)> = db
+        .read_blocking(|c| {
+            let mut stmt = c.prepare(
+                "SELECT command_id, client_seq FROM commands WHERE client_id = 'crash-laptop' AND status = 'applied' ORDER BY rowid",
+            )?;
+            let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .expect("applied");
+    assert_eq!(applied.len(), queued.len(), "every command applied once");
+    let mut ids: Vec<&String> = applied.iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), queued.len(), "none applied twice");
+    assert!(applied.windows(2).all(|w| w[0].1 < w[1].1), "applied in client_seq order");
+    for id in &case_ids {
+        let id = *id;
+        let (state, events): (String, i64) = db
+            .read_blocking(move |c| {
+                Ok(c.query_row(
+                    "SELECT state, (SELECT count(*) FROM case_events e WHERE e.case_id = c.id) FROM cases c WHERE id = ?1",
+                    [id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?)
+            })
+            .expect("case");
+        assert_eq!((state.as_str(), events), ("assigned", 3), "case {id}");
+    }
+    // Converged: the replica holds exactly the server's cases of the hall, at the same versions.
+    let scope: String = db
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT o.path FROM users u JOIN org_units o ON o.id = u.unit_id WHERE u.username = 'donghu.manager'",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .expect("scope");
+    let server_cases = db
+        .read_blocking(move |c| {
+            let mut stmt =
+                c.prepare("SELECT id, version FROM cases WHERE unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY id")?;
+            let rows = stmt
+                .query_map([scope], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .expect("server cases");
+    let local: Vec<(i64, i64)> = {
+        let mut stmt = r.conn().prepare("SELECT id, version FROM cases ORDER BY id").expect("q");
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).expect("q").collect::<Result<_, _>>().expect("rows")
+    };
+    assert_eq!(local, server_cases);
+    rt.block_on(server.stop());
+}
+
+fn open_more(db: &Db, batch: usize) {
+    let db = db.clone();
+    db.write_blocking(move |c| {
+        let hall: String =
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
+        let tx = c.transaction()?;
+        let r = RatingIn {
+            source: "crash-more".into(),
+            service_record_no: format!("M-{batch}"),
+            rating_count: 1,
+            unit_code: hall,
+            window_code: None,
+            staff_employee_no: None,
+            item_code: "X".into(),
+            item_name: "户口迁移登记".into(),
+            channel: 3,
+            level: LevelIn::Name("very_dissatisfied".into()),
+            content_codes: vec![],
+            comment: "新到的差评".into(),
+            evaluator: Default::default(),
+            real_name: false,
+            rated_at: "2026-11-20T11:00:00+08:00".into(),
+        };
+        hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?.ok();
+        tx.commit()?;
+        Ok(())
+    })
+    .expect("more");
+}
+
+fn uuid_like(rng: &mut impl Rng) -> String {
+    format!("{:032x}", rng.gen::<u128>())
+}

@@ -1,0 +1,266 @@
+// The command dialogs' data: one form model for every command, which fields each command shows,
+// the client-side checks (the same content rules the domain applies, plus length limits) and the
+// translation into the `CaseCommand` the backend takes. Pure functions, so they are tested alone.
+import type { AppealDecision, Assignee, CaseCommand, CommandKind, VerifyOutcome, VisitMethod } from "@/api/backend";
+import type { AccountabilityType } from "@/i18n/labels";
+
+export type IssuableKind = Exclude<CommandKind, "create">;
+
+export const LIMITS = {
+  reason: 500,
+  explanation: 1000,
+  measures: 2000,
+  evidenceItems: 20,
+  evidenceLine: 200,
+  /** The jurisdiction policy's maximum extension (working days). */
+  extraDays: 10,
+  points: 100,
+} as const;
+
+export interface CommandForm {
+  outcome: VerifyOutcome | null;
+  /** The free text of the command: reason, comment, explanation or note. */
+  reason: string;
+  handlerId: number | null;
+  extraDays: string;
+  measures: string;
+  /** One evidence reference per line. */
+  evidence: string;
+  method: VisitMethod;
+  satisfied: boolean | null;
+  basis: "manual" | "overdue";
+  decision: AppealDecision | null;
+  accountability: AccountabilityType | null;
+  points: string;
+  subject: string;
+}
+
+export type FieldName = keyof CommandForm;
+
+export function emptyForm(): CommandForm {
+  return {
+    outcome: null,
+    reason: "",
+    handlerId: null,
+    extraDays: "",
+    measures: "",
+    evidence: "",
+    method: "phone",
+    satisfied: null,
+    basis: "manual",
+    decision: null,
+    accountability: null,
+    points: "",
+    subject: "",
+  };
+}
+
+/** How each command uses the free-text field: required (always, or depending on the form) and its limit. */
+const REASON: Partial<Record<IssuableKind, { required: boolean | ((f: CommandForm) => boolean); max: number }>> = {
+  verify: { required: (f) => f.outcome === "malicious" || f.outcome === "mistaken", max: LIMITS.reason },
+  approve_exclusion: { required: false, max: LIMITS.reason },
+  reject_exclusion: { required: true, max: LIMITS.reason },
+  resolve_on_spot: { required: true, max: LIMITS.explanation },
+  request_extension: { required: true, max: LIMITS.reason },
+  approve_extension: { required: false, max: LIMITS.reason },
+  reject_extension: { required: true, max: LIMITS.reason },
+  return_visit: { required: false, max: LIMITS.reason },
+  close: { required: true, max: LIMITS.reason },
+  reopen: { required: true, max: LIMITS.reason },
+  escalate: { required: (f) => f.basis === "manual", max: LIMITS.reason },
+  appeal: { required: true, max: LIMITS.reason },
+  decide_appeal: { required: true, max: LIMITS.reason },
+  record_accountability: { required: true, max: LIMITS.reason },
+};
+
+export function reasonRequired(kind: IssuableKind, f: CommandForm): boolean {
+  const spec = REASON[kind];
+  if (!spec) return false;
+  return typeof spec.required === "function" ? spec.required(f) : spec.required;
+}
+
+export function reasonMax(kind: IssuableKind): number {
+  return REASON[kind]?.max ?? LIMITS.reason;
+}
+
+/** The i18n key of the free-text field's label for this command. */
+export function reasonLabelKey(kind: IssuableKind, f: CommandForm): string {
+  if (kind === "verify" && reasonRequired(kind, f)) return "command.reason.verifyExclusion";
+  return `command.reason.${kind}`;
+}
+
+/** The fields a command's dialog shows, in order. */
+export function fieldsFor(kind: IssuableKind, f: CommandForm): FieldName[] {
+  switch (kind) {
+    case "verify":
+      return ["outcome", "reason"];
+    case "assign":
+      return ["handlerId"];
+    case "accept":
+      return [];
+    case "request_extension":
+      return ["extraDays", "reason"];
+    case "report_rectification":
+      return ["measures", "evidence"];
+    case "return_visit":
+      return ["method", "satisfied", "reason"];
+    case "escalate":
+      return f.basis === "manual" ? ["basis", "reason"] : ["basis"];
+    case "decide_appeal":
+      return ["decision", "reason"];
+    case "record_accountability":
+      return f.accountability === "deducted_points"
+        ? ["accountability", "points", "subject", "reason", "evidence"]
+        : ["accountability", "subject", "reason", "evidence"];
+    default:
+      return ["reason"];
+  }
+}
+
+/** A validation failure: an i18n key and its parameters (`field` is an i18n key, translated by the caller). */
+export interface FieldError {
+  key: string;
+  params?: Record<string, string | number>;
+  /** An i18n key to translate into the `field` parameter. */
+  fieldKey?: string;
+}
+
+export function evidenceLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+function intInRange(text: string, min: number, max: number): number | null {
+  const s = text.trim();
+  if (!/^\d+$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
+}
+
+const length = (s: string) => [...s.trim()].length;
+
+/** Checks one field of a command's form; null when it is fine. */
+export function validateField(kind: IssuableKind, field: FieldName, f: CommandForm): FieldError | null {
+  switch (field) {
+    case "outcome":
+      return f.outcome ? null : { key: "form.choose", fieldKey: "command.field.outcome" };
+    case "reason": {
+      const fieldKey = reasonLabelKey(kind, f);
+      if (reasonRequired(kind, f) && length(f.reason) === 0) return { key: "form.required", fieldKey };
+      const max = reasonMax(kind);
+      return length(f.reason) > max ? { key: "form.tooLong", fieldKey, params: { max } } : null;
+    }
+    case "handlerId":
+      return f.handlerId !== null ? null : { key: "form.choose", fieldKey: "command.field.handler" };
+    case "extraDays":
+      return intInRange(f.extraDays, 1, LIMITS.extraDays) !== null ? null : { key: "form.days", params: { max: LIMITS.extraDays } };
+    case "measures":
+      if (length(f.measures) === 0) return { key: "form.required", fieldKey: "command.field.measures" };
+      return length(f.measures) > LIMITS.measures
+        ? { key: "form.tooLong", fieldKey: "command.field.measures", params: { max: LIMITS.measures } }
+        : null;
+    case "evidence": {
+      const lines = evidenceLines(f.evidence);
+      if (kind === "record_accountability" && lines.length === 0) return { key: "form.evidenceRequired" };
+      if (lines.length > LIMITS.evidenceItems) return { key: "form.evidenceTooMany", params: { max: LIMITS.evidenceItems } };
+      if (lines.some((l) => [...l].length > LIMITS.evidenceLine)) return { key: "form.evidenceLineTooLong", params: { max: LIMITS.evidenceLine } };
+      return null;
+    }
+    case "method":
+      return f.method ? null : { key: "form.choose", fieldKey: "command.field.method" };
+    case "satisfied":
+      return f.satisfied !== null ? null : { key: "form.choose", fieldKey: "command.field.satisfied" };
+    case "basis":
+      return f.basis ? null : { key: "form.choose", fieldKey: "command.field.basis" };
+    case "decision":
+      return f.decision ? null : { key: "form.choose", fieldKey: "command.field.decision" };
+    case "accountability":
+      return f.accountability ? null : { key: "form.choose", fieldKey: "command.field.accountability" };
+    case "points":
+      return intInRange(f.points, 1, LIMITS.points) !== null ? null : { key: "form.points", params: { max: LIMITS.points } };
+    case "subject":
+      return intInRange(f.subject, 1, Number.MAX_SAFE_INTEGER) !== null ? null : { key: "form.subject" };
+  }
+}
+
+/** Every failing field of the form (empty when it can be submitted). */
+export function validateForm(kind: IssuableKind, f: CommandForm): Partial<Record<FieldName, FieldError>> {
+  const errors: Partial<Record<FieldName, FieldError>> = {};
+  for (const field of fieldsFor(kind, f)) {
+    const e = validateField(kind, field, f);
+    if (e) errors[field] = e;
+  }
+  return errors;
+}
+
+/** The command for a valid form. `handlers` gives the department of the chosen handler. */
+export function buildCommand(kind: IssuableKind, f: CommandForm, handlers: Assignee[] = []): CaseCommand {
+  const reason = f.reason.trim();
+  switch (kind) {
+    case "verify":
+      return { type: "verify", outcome: f.outcome!, reason };
+    case "approve_exclusion":
+      return { type: "approve_exclusion", comment: reason };
+    case "reject_exclusion":
+      return { type: "reject_exclusion", reason };
+    case "resolve_on_spot":
+      return { type: "resolve_on_spot", explanation: reason };
+    case "assign": {
+      const h = handlers.find((x) => x.userId === f.handlerId);
+      if (!h) throw new Error(`unknown handler ${f.handlerId}`);
+      return { type: "assign", department_id: h.departmentId, handler_id: h.userId, due_date: null };
+    }
+    case "accept":
+      return { type: "accept" };
+    case "request_extension":
+      return { type: "request_extension", reason, extra_working_days: Number(f.extraDays.trim()) };
+    case "approve_extension":
+      return { type: "approve_extension", comment: reason };
+    case "reject_extension":
+      return { type: "reject_extension", reason };
+    case "report_rectification":
+      return { type: "report_rectification", measures: f.measures.trim(), evidence: evidenceLines(f.evidence) };
+    case "return_visit":
+      return { type: "return_visit", method: f.method, satisfied: f.satisfied!, note: reason };
+    case "close":
+      return { type: "close", note: reason };
+    case "reopen":
+      return { type: "reopen", reason };
+    case "escalate":
+      return { type: "escalate", basis: f.basis === "manual" ? { type: "manual", reason } : { type: "overdue" } };
+    case "appeal":
+      return { type: "appeal", reason };
+    case "decide_appeal":
+      return { type: "decide_appeal", decision: f.decision!, reason };
+    case "record_accountability":
+      return {
+        type: "record_accountability",
+        decision:
+          f.accountability === "deducted_points"
+            ? { type: "deducted_points", points: Number(f.points.trim()) }
+            : { type: f.accountability! },
+        subject_user_id: Number(f.subject.trim()),
+        reason,
+        evidence: evidenceLines(f.evidence),
+      };
+  }
+}
+
+/** Handlers grouped by department (departments and people in name order) for the assign select. */
+export function groupHandlers(handlers: Assignee[]): { departmentId: number; departmentName: string; handlers: Assignee[] }[] {
+  const groups = new Map<number, { departmentId: number; departmentName: string; handlers: Assignee[] }>();
+  for (const h of handlers) {
+    let g = groups.get(h.departmentId);
+    if (!g) {
+      g = { departmentId: h.departmentId, departmentName: h.departmentName, handlers: [] };
+      groups.set(h.departmentId, g);
+    }
+    g.handlers.push(h);
+  }
+  const cmp = (a: string, b: string) => a.localeCompare(b, "zh-CN");
+  const list = [...groups.values()].sort((a, b) => cmp(a.departmentName, b.departmentName));
+  for (const g of list) g.handlers.sort((a, b) => cmp(a.name, b.name));
+  return list;
+}
