@@ -113,7 +113,7 @@ const en: MessageSchema = {
     never: "Never synced",
     pending: "Pending",
     rejected: "Rejected",
-    rejectedHint: "The server rejected some actions; open the cases to see why and act again",
+    rejectedHint: "The server rejected some actions; click to see why, then discard or resubmit",
     pendingHint: "These actions are saved on this computer and upload automatically once the server is reachable",
     syncNow: "Sync now",
     syncDone: "Sync finished",

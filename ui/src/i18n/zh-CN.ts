@@ -113,7 +113,7 @@ const zhCN = {
     never: "尚未同步",
     pending: "待同步",
     rejected: "被拒绝",
-    rejectedHint: "有操作被服务器拒绝，请在对应工单中查看原因后重新处理",
+    rejectedHint: "有操作被服务器拒绝，点击查看原因后放弃或重新提交",
     pendingHint: "这些操作已保存在本机，连接服务器后会自动上传",
     syncNow: "立即同步",
     syncDone: "同步完成",

@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory, type Router, type RouteRecordRaw } from "vue-router";
-import { MENU, type ModuleKey } from "./menu";
+import type { Component } from "vue";
+import { MENU, type MenuKey, type ModuleKey } from "./menu";
 import { useSessionStore } from "@/stores/session";
 
 declare module "vue-router" {
@@ -13,6 +14,14 @@ declare module "vue-router" {
 
 export const HOME = "/cases";
 
+type Lazy = () => Promise<Component | { default: Component }>;
+
+/** The screens of the modules that are built; the others show what they will do. */
+const SCREENS: Partial<Record<MenuKey, Lazy>> = {
+  workbench: () => import("@/views/workbench/WorkbenchView.vue"),
+  cases: () => import("@/views/cases/CaseInbox.vue"),
+};
+
 export const routes: RouteRecordRaw[] = [
   {
     path: "/login",
@@ -24,20 +33,26 @@ export const routes: RouteRecordRaw[] = [
     path: "/",
     component: () => import("@/layout/MainLayout.vue"),
     redirect: HOME,
-    children: MENU.map((m) => ({
-      path: m.path.slice(1),
-      name: m.key,
-      component: m.ready
-        ? () => import("@/views/cases/CaseInbox.vue")
-        : () => import("@/views/placeholder/ComingSoon.vue"),
-      meta: { module: m.key },
-      props: m.ready ? false : { module: m.key },
-    })),
+    children: [
+      ...MENU.map((m): RouteRecordRaw => {
+        const screen = m.ready ? SCREENS[m.key] : undefined;
+        return screen
+          ? { path: m.path.slice(1), name: m.key, component: screen, meta: { module: m.key } }
+          : {
+              path: m.path.slice(1),
+              name: m.key,
+              component: () => import("@/views/placeholder/ComingSoon.vue"),
+              meta: { module: m.key },
+              props: { module: m.key },
+            };
+      }),
+      { path: "outbox", name: "outbox", component: () => import("@/views/outbox/OutboxPage.vue"), meta: { module: "outbox" } },
+      { path: "dashboard", redirect: "/workbench" },
+    ],
   },
   { path: "/:pathMatch(.*)*", redirect: HOME },
 ];
 
-/** Only `cases` is ready today; keep the mapping explicit when more modules arrive. */
 export function createAppRouter(): Router {
   const router = createRouter({
     history: createWebHashHistory(),

@@ -3,7 +3,7 @@ import ElementPlus from "element-plus";
 import { createMemoryHistory, createRouter, type Router, type RouteRecordRaw } from "vue-router";
 import { defineComponent, h } from "vue";
 import { i18n } from "@/i18n";
-import type { CaseListItem, Session, SyncStatus } from "@/api/backend";
+import type { Assignee, CaseDetail, CaseListItem, OutboxItem, Session, SyncStatus, TimelineEvent } from "@/api/backend";
 
 const Blank = defineComponent({ name: "Blank", render: () => h("div", { "data-testid": "blank" }) });
 
@@ -86,6 +86,59 @@ export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): Cas
     createdAt: "2026-11-21T08:30:00+08:00",
     deadline: "2026-11-28",
     staffName: "李明",
+    ...overrides,
+  };
+}
+
+export function handlers(): Assignee[] {
+  return [
+    { userId: 41, name: "周强", departmentId: 300, departmentName: "市场监管局" },
+    { userId: 42, name: "陈静", departmentId: 301, departmentName: "人社局" },
+    { userId: 43, name: "吴磊", departmentId: 300, departmentName: "市场监管局" },
+  ];
+}
+
+export function timelineEvent(kind: string, details: Record<string, unknown> = {}, overrides: Partial<TimelineEvent> = {}): TimelineEvent {
+  return {
+    kind,
+    actorName: "王芳",
+    at: "2026-11-21T09:00:00+08:00",
+    details: JSON.stringify({ kind, ...details }),
+    pending: false,
+    ...overrides,
+  };
+}
+
+export function outboxItem(seq: number, overrides: Partial<OutboxItem> = {}): OutboxItem {
+  return {
+    seq,
+    commandId: `cmd-${seq}`,
+    caseId: 1,
+    baseVersion: 3,
+    kind: "verify",
+    command: JSON.stringify({ type: "verify", outcome: "genuine", reason: "" }),
+    createdAt: "2026-11-21T10:00:00+08:00",
+    status: "pending",
+    code: null,
+    message: null,
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+export function caseDetail(id: number, overrides: Partial<CaseDetail> = {}, item: Partial<CaseListItem> = {}): CaseDetail {
+  return {
+    item: caseItem(id, item),
+    version: 3,
+    escalation: "first_line",
+    appeal: "none",
+    realName: true,
+    excludedFromStats: false,
+    workingDaysLeft: 4,
+    available: ["verify"],
+    events: [timelineEvent("created", { source: "bad_review", real_name: true, summary: "x" })],
+    outbox: [],
+    handlers: handlers(),
     ...overrides,
   };
 }

@@ -1,0 +1,262 @@
+//! CSV and XLSX exports of case lists and KPI tables, and the anonymised
+//! public-disclosure export.
+//!
+//! CSV files start with a UTF-8 byte-order mark so that spreadsheet programs
+//! on Chinese Windows open them correctly; cells starting with a formula
+//! character are prefixed with an apostrophe (CSV injection).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Format as XFormat, FormatAlign, FormatBorder, Workbook};
+use serde::{Deserialize, Serialize};
+
+use crate::charts::fmt_ratio;
+use crate::error::Result;
+use crate::monthly::{ranked, totals, UnitKpi, KPI_HEADERS};
+
+/// One case of a case list export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    /// Case number.
+    pub case_no: String,
+    /// Responsible unit.
+    pub unit: String,
+    /// Service item.
+    pub item_name: String,
+    /// Rating channel.
+    pub channel: String,
+    /// Level label.
+    pub level: String,
+    /// Content codes, `;`-separated.
+    pub content_codes: String,
+    /// Date of the rating.
+    pub rated_on: NaiveDate,
+    /// Rectification deadline.
+    pub deadline: Option<NaiveDate>,
+    /// State label.
+    pub state: String,
+    /// Date closed.
+    pub closed_on: Option<NaiveDate>,
+    /// Handler (staff) name: personal data, internal exports only.
+    pub handler: String,
+    /// Evaluator, already masked by the caller: internal exports only.
+    pub evaluator_masked: String,
+}
+
+/// Column headers of the case list.
+pub const CASE_HEADERS: [&str; 12] = [
+    "工单编号",
+    "责任单位",
+    "事项名称",
+    "评价渠道",
+    "评价等级",
+    "问题代码",
+    "评价日期",
+    "整改期限",
+    "状态",
+    "办结日期",
+    "承办人",
+    "评价人（脱敏）",
+];
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Neutralises spreadsheet formulas in CSV cells.
+fn safe_cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+fn case_cells(c: &CaseRow) -> [String; 12] {
+    [
+        c.case_no.clone(),
+        c.unit.clone(),
+        c.item_name.clone(),
+        c.channel.clone(),
+        c.level.clone(),
+        c.content_codes.clone(),
+        date(Some(c.rated_on)),
+        date(c.deadline),
+        c.state.clone(),
+        date(c.closed_on),
+        c.handler.clone(),
+        c.evaluator_masked.clone(),
+    ]
+}
+
+fn kpi_cells(rank: usize, k: &UnitKpi) -> [String; 8] {
+    [
+        if rank == 0 { String::new() } else { rank.to_string() },
+        k.unit.clone(),
+        k.ratings.to_string(),
+        k.bad_reviews.to_string(),
+        fmt_ratio(k.bad_review_rate()),
+        fmt_ratio(k.timeliness_rate()),
+        fmt_ratio(k.rectification_rate()),
+        fmt_ratio(k.return_visit_satisfaction()),
+    ]
+}
+
+fn write_csv<const N: usize>(headers: [&str; N], rows: impl Iterator<Item = [String; N]>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(BOM.to_vec());
+    w.write_record(headers)?;
+    for r in rows {
+        w.write_record(r.iter().map(|c| safe_cell(c)))?;
+    }
+    w.into_inner().map_err(|e| crate::error::ReportError::Io(std::io::Error::other(e.to_string())))
+}
+
+/// Case list as CSV (internal use: contains the handler and the masked evaluator).
+pub fn cases_csv(cases: &[CaseRow]) -> Result<Vec<u8>> {
+    write_csv(CASE_HEADERS, cases.iter().map(case_cells))
+}
+
+/// KPI table as CSV, ranked by bad-review rate, with a total row.
+pub fn kpis_csv(units: &[UnitKpi]) -> Result<Vec<u8>> {
+    let t = totals(units);
+    let rows = ranked(units)
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| kpi_cells(i + 1, k))
+        .chain(std::iter::once(kpi_cells(0, &t)));
+    write_csv(KPI_HEADERS, rows)
+}
+
+fn xlsx<const N: usize>(
+    sheet_name: &str,
+    headers: [&str; N],
+    widths: [f64; N],
+    rows: &[[String; N]],
+) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name)?;
+    let head = XFormat::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_border(FormatBorder::Thin)
+        .set_background_color(0xEEEEEE);
+    let cell = XFormat::new().set_border(FormatBorder::Thin);
+    for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *h, &head)?;
+        ws.set_column_width(c, w)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in row.iter().enumerate() {
+            // Numbers stay numbers so that the sheet can sum them.
+            match v.parse::<f64>() {
+                Ok(n) if !v.is_empty() && !v.starts_with('0') || v == "0" => {
+                    ws.write_number_with_format(r, c as u16, n, &cell)?
+                }
+                _ => ws.write_string_with_format(r, c as u16, v, &cell)?,
+            };
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// Case list as XLSX.
+pub fn cases_xlsx(cases: &[CaseRow]) -> Result<Vec<u8>> {
+    let rows: Vec<[String; 12]> = cases.iter().map(case_cells).collect();
+    xlsx("差评工单", CASE_HEADERS, [18.0, 24.0, 36.0, 14.0, 12.0, 12.0, 12.0, 12.0, 10.0, 12.0, 10.0, 14.0], &rows)
+}
+
+/// KPI table as XLSX.
+pub fn kpis_xlsx(units: &[UnitKpi]) -> Result<Vec<u8>> {
+    let t = totals(units);
+    let rows: Vec<[String; 8]> = ranked(units)
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| kpi_cells(i + 1, k))
+        .chain(std::iter::once(kpi_cells(0, &t)))
+        .collect();
+    xlsx("指标", KPI_HEADERS, [6.0, 24.0, 10.0, 8.0, 10.0, 12.0, 10.0, 12.0], &rows)
+}
+
+/// Public-disclosure export: bad reviews per unit, month and level, with no
+/// personal data (no case numbers, handlers or evaluators) and counts below
+/// `min_count` suppressed as "<min_count".
+pub fn public_disclosure_csv(cases: &[CaseRow], min_count: u64) -> Result<Vec<u8>> {
+    let mut counts: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    let mut closed: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for c in cases {
+        let key = (c.unit.clone(), c.rated_on.format("%Y-%m").to_string(), c.level.clone());
+        *counts.entry(key.clone()).or_default() += 1;
+        if c.closed_on.is_some() {
+            *closed.entry(key).or_default() += 1;
+        }
+    }
+    let show = |n: u64| {
+        if n > 0 && n < min_count {
+            format!("<{min_count}")
+        } else {
+            n.to_string()
+        }
+    };
+    let rows = counts.into_iter().map(|(key, n)| {
+        let done = closed.get(&key).copied().unwrap_or(0);
+        let (unit, month, level) = key;
+        [unit, month, level, show(n), show(done)]
+    });
+    write_csv(["单位", "月份", "评价等级", "差评数", "已办结数"], rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(b: &[u8]) -> String {
+        assert!(b.starts_with(BOM), "CSV starts with a BOM");
+        String::from_utf8(b[3..].to_vec()).expect("utf-8")
+    }
+
+    #[test]
+    fn cases_csv_has_headers_and_neutralises_formulas() {
+        let s = text(&cases_csv(&crate::sample::cases()).expect("csv"));
+        assert!(s.starts_with("工单编号,责任单位"));
+        assert!(s.contains("HCP-2026-000318"));
+        assert!(s.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{s}");
+    }
+
+    #[test]
+    fn kpis_csv_is_ranked_with_a_total_row() {
+        let s = text(&kpis_csv(&crate::sample::unit_kpis()).expect("csv"));
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 12);
+        assert!(lines[1].starts_with("1,市公安局,48210,9,0.019%"), "{}", lines[1]);
+        assert!(lines[11].starts_with(",合计,233312,85,"), "{}", lines[11]);
+    }
+
+    #[test]
+    fn public_disclosure_suppresses_small_counts_and_personal_data() {
+        let mut cases = crate::sample::cases();
+        for i in 0..6 {
+            let mut c = cases[0].clone();
+            c.case_no = format!("X{i}");
+            cases.push(c);
+        }
+        let s = text(&public_disclosure_csv(&cases, 5).expect("csv"));
+        assert!(s.contains("示例市不动产登记中心,2026-03,非常不满意,7,0"), "{s}");
+        assert!(s.contains("示例市住房城乡建设委,2026-03,不满意,<5,<5"), "{s}");
+        for personal in ["HCP-", "李四", "王五", "张*", "X1"] {
+            assert!(!s.contains(personal), "{personal} leaked: {s}");
+        }
+    }
+
+    #[test]
+    fn xlsx_exports_are_zip_files() {
+        let a = cases_xlsx(&crate::sample::cases()).expect("xlsx");
+        let b = kpis_xlsx(&crate::sample::unit_kpis()).expect("xlsx");
+        assert!(a.starts_with(b"PK") && b.starts_with(b"PK"));
+    }
+}

@@ -1,0 +1,19 @@
+//! Charts, rectification notices, monthly dispatch reports and exports of
+//! Haochaping (好差评督办).
+//!
+//! The crate never reads a database: callers pass plain input structs and get
+//! SVG, PNG, PDF, CSV or XLSX bytes back.
+
+pub mod charts;
+pub mod error;
+pub mod fonts;
+
+pub use charts::Format;
+pub use error::{ReportError, Result};
+pub use fonts::Fonts;
+pub mod export;
+pub mod monthly;
+pub mod notice;
+mod pdf;
+#[doc(hidden)]
+pub mod sample;

@@ -1,0 +1,348 @@
+//! Renders every chart, notice and report and checks text (through pdftotext)
+//! and page geometry (measured on PNGs rendered by pdftoppm).
+//!
+//! Needs the Debian packages fonts-noto-cjk and poppler-utils.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hcp_report::charts::{self, ChannelMix, ChannelShare, RankedValue, UnitRanking, ValueKind};
+use hcp_report::{monthly, notice, sample, Fonts, Format, ReportError};
+
+const DPI: f32 = 100.0;
+const TOLERANCE_MM: f32 = 2.0;
+
+fn fonts() -> Fonts {
+    Fonts::locate().expect("CJK fonts missing: apt-get install fonts-noto-cjk")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "hcp-report-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn tool(name: &str) -> Command {
+    let probe = Command::new(name).arg("-v").output();
+    assert!(probe.is_ok(), "`{name}` is not installed: apt-get install poppler-utils (needed to check PDFs)");
+    Command::new(name)
+}
+
+/// Text of the given pages (1-based, inclusive) as extracted by pdftotext.
+fn pdftotext(pdf: &[u8], first: u32, last: u32) -> String {
+    let path = scratch("doc.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    let out = tool("pdftotext")
+        .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string(), "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 text")
+}
+
+fn page_count(pdf: &[u8]) -> usize {
+    // pdftotext ends every page with a form feed.
+    pdftotext(pdf, 1, 9999).matches('\u{c}').count()
+}
+
+/// A greyscale rendering of one page.
+struct Page {
+    w: usize,
+    h: usize,
+    px: Vec<u8>,
+}
+
+impl Page {
+    fn mm(px: usize) -> f32 {
+        px as f32 * 25.4 / DPI
+    }
+    fn width_mm(&self) -> f32 {
+        Self::mm(self.w)
+    }
+    fn height_mm(&self) -> f32 {
+        Self::mm(self.h)
+    }
+    fn dark(&self, x: usize, y: usize) -> bool {
+        self.px[y * self.w + x] < 200
+    }
+    /// Bounding box of the ink (left, top, right, bottom) in mm from the top-left corner.
+    fn ink_box(&self) -> (f32, f32, f32, f32) {
+        let (mut l, mut t, mut r, mut b) = (self.w, self.h, 0, 0);
+        for y in 0..self.h {
+            for x in 0..self.w {
+                if self.dark(x, y) {
+                    l = l.min(x);
+                    r = r.max(x);
+                    t = t.min(y);
+                    b = b.max(y);
+                }
+            }
+        }
+        assert!(r > 0, "page is blank");
+        (Self::mm(l), Self::mm(t), Self::mm(r + 1), Self::mm(b + 1))
+    }
+    /// Ink box restricted to rows between `from_mm` and `to_mm`.
+    fn ink_rows(&self, from_mm: f32, to_mm: f32) -> Option<(f32, f32)> {
+        let y0 = (from_mm / 25.4 * DPI) as usize;
+        let y1 = ((to_mm / 25.4 * DPI) as usize).min(self.h);
+        let mut first = None;
+        let mut last = None;
+        for y in y0..y1 {
+            if (0..self.w).any(|x| self.dark(x, y)) {
+                first.get_or_insert(y);
+                last = Some(y);
+            }
+        }
+        Some((Self::mm(first?), Self::mm(last? + 1)))
+    }
+}
+
+/// Renders page `n` with pdftoppm to PNG and decodes it.
+fn render_page(pdf: &[u8], n: u32) -> Page {
+    let path = scratch("doc.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    let prefix = path.with_file_name("page");
+    let out = tool("pdftoppm")
+        .args(["-r", &format!("{DPI}"), "-gray", "-png", "-singlefile"])
+        .args(["-f", &n.to_string(), "-l", &n.to_string()])
+        .arg(&path)
+        .arg(&prefix)
+        .output()
+        .expect("run pdftoppm");
+    assert!(out.status.success(), "pdftoppm failed: {}", String::from_utf8_lossy(&out.stderr));
+    let png_bytes = std::fs::read(prefix.with_extension("png")).expect("read png");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    buf.truncate(info.buffer_size());
+    let px = match info.color_type {
+        png::ColorType::Grayscale => buf,
+        png::ColorType::Rgb => buf.chunks_exact(3).map(|p| p.iter().copied().min().unwrap_or(255)).collect(),
+        png::ColorType::Rgba => buf.chunks_exact(4).map(|p| p[..3].iter().copied().min().unwrap_or(255)).collect(),
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    Page { w: info.width as usize, h: info.height as usize, px }
+}
+
+fn assert_mm(what: &str, measured: f32, expected: f32) {
+    println!("{what}: measured {measured:.1} mm, expected {expected:.1} mm");
+    assert!(
+        (measured - expected).abs() <= TOLERANCE_MM,
+        "{what}: measured {measured:.1} mm, expected {expected:.1} ± {TOLERANCE_MM} mm"
+    );
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+// ------------------------------------------------------------------ notices
+
+#[test]
+fn notice_text_follows_the_case_and_hides_the_evaluator() {
+    let mut n = sample::notice();
+    n.content = "窗口让我补材料，我的电话13812345678，身份证50010119900101123X。".into();
+    let pdf = notice::render(&fonts(), &[n]).expect("render notice");
+    let text = pdftotext(&pdf, 1, 9999);
+    let flat = squash(&text);
+    for needle in [
+        "示例市政务服务管理办公室文件",
+        "示政管督〔2026〕12号",
+        "政务服务“好差评”差评整改通知书",
+        "示例市不动产登记中心：",
+        "2026年3月9日",
+        "国有建设用地使用权及房屋所有权转移登记",
+        "HCP-2026-000318",
+        "“非常不满意”评价",
+        "请你单位于5个工作日内（2026年3月27日前）完成整改",
+        "（一）立即核查该办件",
+        "（四）完成整改后及时组织回访",
+        "2026年3月20日",
+        "抄送：市纪委监委驻市政务服务管理办公室纪检监察组。",
+        "2026年3月20日印发",
+        "138******78",
+    ] {
+        assert!(flat.contains(needle), "notice text lacks {needle:?}:\n{text}");
+    }
+    assert!(!flat.contains("13812345678"), "phone number leaked");
+    assert!(!flat.contains("19900101"), "ID number leaked");
+    assert!(flat.contains("—1—"), "page number 1 missing:\n{text}");
+    assert!(flat.contains("—2—"), "page number 2 missing:\n{text}");
+}
+
+#[test]
+fn notice_body_has_28_characters_per_full_line() {
+    let pdf = notice::render(&fonts(), &[sample::notice()]).expect("render notice");
+    let text = pdftotext(&pdf, 1, 1);
+    let full_lines: Vec<&str> =
+        text.lines().map(str::trim).filter(|l| l.chars().all(|c| !c.is_ascii()) && l.chars().count() == 28).collect();
+    assert!(!full_lines.is_empty(), "no full 28-character line:\n{text}");
+    for l in text.lines() {
+        let cjk = l.chars().filter(|c| !c.is_ascii()).count();
+        assert!(cjk <= 28, "line longer than 28 characters: {l}");
+    }
+}
+
+#[test]
+fn notice_page_geometry_matches_gbt_9704() {
+    let pdf = notice::render(&fonts(), &[sample::notice()]).expect("render notice");
+    assert_eq!(page_count(&pdf), 2, "the sample notice fills two pages");
+
+    let p1 = render_page(&pdf, 1);
+    assert_mm("page width", p1.width_mm(), 210.0);
+    assert_mm("page height", p1.height_mm(), 297.0);
+    let (l, t, r, _) = p1.ink_box();
+    assert_mm("page 1 left margin", l, 28.0);
+    assert_mm("page 1 right edge of the type area", r, 28.0 + 156.0);
+    // The red header starts 35 mm below the top of the type area.
+    assert_mm("page 1 header top", t, 37.0 + 35.0);
+
+    let p2 = render_page(&pdf, 2);
+    let (l, t, r, b) = p2.ink_box();
+    assert_mm("page 2 top margin", t, 37.0);
+    assert_mm("page 2 left margin", l, 28.0);
+    assert_mm("page 2 right margin", 210.0 - r, 26.0);
+    // Page number: 4号 digits with dashes 7 mm below the 225 mm type area.
+    let (num_top, num_bottom) = p2.ink_rows(37.0 + 225.0 + 1.0, 297.0).expect("page number ink");
+    assert_mm("page number centre", (num_top + num_bottom) / 2.0, 37.0 + 225.0 + 7.0);
+    assert_mm("page bottom ink", b, num_bottom);
+    // The 版记 ends with a rule on the bottom edge of the type area.
+    let (_, colophon_bottom) = p2.ink_rows(37.0 + 200.0, 37.0 + 225.0 + 1.0).expect("colophon");
+    assert_mm("colophon bottom rule", colophon_bottom, 37.0 + 225.0);
+}
+
+#[test]
+fn batch_notices_start_on_new_pages_with_their_own_page_numbers() {
+    let pdf =
+        notice::render(&fonts(), &[sample::notice(), sample::notice_2(), sample::notice()]).expect("render batch");
+    let pages = page_count(&pdf);
+    assert!(pages >= 5, "three notices need at least five pages, got {pages}");
+    let p3 = pdftotext(&pdf, 3, 3);
+    assert!(squash(&p3).contains("示政管督〔2026〕13号"), "second notice must start on page 3:\n{p3}");
+    assert!(squash(&p3).contains("—1—"), "page numbers restart for each notice:\n{p3}");
+    assert!(squash(&p3).contains("示例市住房城乡建设委："));
+}
+
+#[test]
+fn notice_rejects_an_empty_batch() {
+    assert!(matches!(notice::render(&fonts(), &[]), Err(ReportError::InvalidInput(_))));
+}
+
+// ------------------------------------------------------------------ monthly report
+
+#[test]
+fn monthly_report_text_and_geometry() {
+    let input = sample::monthly_report();
+    let pdf = monthly::render(&fonts(), &input).expect("render report");
+    let text = pdftotext(&pdf, 1, 9999);
+    let flat = squash(&text);
+    for needle in [
+        "政务服务“好差评”工作通报",
+        "（2026年第3期）",
+        "关于2026年3月政务服务“好差评”工作情况的通报",
+        "各区县（园区）政务服务管理机构，市级有关部门：",
+        "一、总体情况",
+        "共收到评价233,312条，其中差评85条，差评率0.036%",
+        "二、各单位指标情况",
+        "市公安局",
+        "48,210",
+        "合计",
+        "三、排名情况",
+        "四、突出问题",
+        "无正当理由超过法定办理时限（代码110），23件",
+        "五、工作要求",
+        "附件：2026年3月政务服务“好差评”统计图表",
+        "图1",
+        "图6",
+        "2026年4月3日印发",
+    ] {
+        assert!(flat.contains(needle), "report text lacks {needle:?}:\n{text}");
+    }
+    let pages = page_count(&pdf) as u32;
+    assert!(pages >= 4, "report with charts has {pages} pages");
+
+    let p1 = render_page(&pdf, 1);
+    let (l, t, r, _) = p1.ink_box();
+    assert_mm("report page 1 left margin", l, 28.0);
+    assert_mm("report page 1 right edge", r, 184.0);
+    assert!(t >= 37.0 - TOLERANCE_MM, "ink above the type area: {t:.1} mm");
+
+    // Page 2 starts with the KPI table whose top rule lies on the type area's top edge.
+    let p2 = render_page(&pdf, 2);
+    let (l, t, r, _) = p2.ink_box();
+    assert_mm("report page 2 top margin", t, 37.0);
+    assert_mm("report page 2 left margin", l, 28.0);
+    assert_mm("report page 2 right margin", 210.0 - r, 26.0);
+}
+
+#[test]
+fn monthly_report_rejects_inconsistent_kpis() {
+    let mut input = sample::monthly_report();
+    input.units[0].bad_reviews = input.units[0].ratings + 1;
+    assert!(matches!(monthly::render(&fonts(), &input), Err(ReportError::InvalidInput(_))));
+}
+
+// ------------------------------------------------------------------ charts
+
+#[test]
+fn every_chart_renders_as_svg_and_png() {
+    let fonts = fonts();
+    for (name, chart) in sample::all_charts() {
+        let svg = String::from_utf8(chart.render(&fonts, Format::Svg).expect("svg")).expect("utf-8 svg");
+        assert!(svg.starts_with("<svg"), "{name}: not an SVG");
+        assert!(svg.contains("（2026年3月）") || svg.contains("近六个月"), "{name}: title missing");
+        assert!(svg.contains("Noto Sans CJK SC"), "{name}: font family missing");
+
+        let png_bytes = chart.render(&fonts, Format::Png).expect("png");
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().expect("png header");
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).expect("png frame");
+        assert_eq!((info.width, info.height), (2000, 1120), "{name}: PNG size");
+        let colourful = buf.chunks_exact(3).filter(|p| p[0].abs_diff(p[1]) > 40 || p[1].abs_diff(p[2]) > 40).count();
+        assert!(colourful > 5_000, "{name}: the chart has almost no coloured pixels");
+    }
+}
+
+#[test]
+fn charts_handle_a_single_row_and_reject_empty_input() {
+    let fonts = fonts();
+    let one = UnitRanking {
+        title: "单一单位".into(),
+        value_label: "得分".into(),
+        kind: ValueKind::Score,
+        higher_is_better: true,
+        rows: vec![RankedValue { unit: "市公安局".into(), value: 98.5 }],
+    };
+    charts::unit_ranking(&fonts, &one, Format::Png).expect("one bar");
+    let empty = UnitRanking { rows: vec![], ..one };
+    assert!(matches!(charts::unit_ranking(&fonts, &empty, Format::Svg), Err(ReportError::InvalidInput(_))));
+    let zero =
+        ChannelMix { title: "空".into(), channels: vec![ChannelShare { channel: "移动端".into(), count: 0 }] };
+    assert!(charts::channel_mix(&fonts, &zero, Format::Svg).is_err());
+    let nan = UnitRanking { rows: vec![RankedValue { unit: "x".into(), value: f64::NAN }], ..empty };
+    assert!(charts::unit_ranking(&fonts, &nan, Format::Svg).is_err());
+}
+
+// ------------------------------------------------------------------ fonts
+
+#[test]
+fn missing_fonts_give_a_typed_error_naming_the_package() {
+    let empty = scratch("no-fonts");
+    std::fs::create_dir_all(&empty).expect("dir");
+    match Fonts::locate_under(&empty) {
+        Err(e @ ReportError::FontMissing { .. }) => {
+            assert!(e.to_string().contains("fonts-noto-cjk"), "{e}");
+        }
+        other => panic!("expected FontMissing, got {other:?}"),
+    }
+}
