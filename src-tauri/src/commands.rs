@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use hcp_app::{ApiError, App, AppInfo, CaseCommand, CaseDetail, Issued, LoginRequest, OutboxItem, Session, SyncStatus};
+use hcp_app::{
+    ApiError, App, AppInfo, CaseCommand, CaseDetail, Issued, LoginRequest, OutboxItem, PrintedFile, Session, SyncStatus,
+};
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
 
@@ -79,4 +81,11 @@ pub async fn discard_command(app: State<'_, Arc<App>>, command_id: String) -> Re
 #[specta::specta]
 pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Result<Issued> {
     app.reissue(command_id).await
+}
+
+/// Rectification notices for the given cases, as one PDF saved on disk.
+#[tauri::command]
+#[specta::specta]
+pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<PrintedFile> {
+    app.print_notices(case_ids.into_iter().map(i64::from).collect()).await
 }

@@ -31,6 +31,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::outbox,
         commands::discard_command,
         commands::reissue_command,
+        commands::print_notices,
     ])
 }
 

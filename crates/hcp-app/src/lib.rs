@@ -6,6 +6,7 @@
 
 pub mod cases;
 pub mod error;
+pub mod print;
 pub mod secrets;
 pub mod settings;
 
@@ -24,6 +25,7 @@ pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
+pub use print::PrintedFile;
 pub use secrets::{KeyringStore, SecretStore};
 
 /// The keyring service name under which every secret is stored.
@@ -517,6 +519,13 @@ impl App {
         self.refresh_counts(counts);
         self.wake.notify_one();
         Ok(issued)
+    }
+
+    /// Rectification notices for the given cases as one PDF, saved in the app's documents folder
+    /// (`<data dir>/notices/`); works offline.
+    pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
+        let out = self.data_dir.join("notices");
+        self.with_replica(move |r, a, cal| print::notices(r, &a.user, &case_ids, cal, chrono::Utc::now(), &out)).await
     }
 
     /// Everything in the outbox: pending commands and those the server refused.

@@ -255,3 +255,32 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     assert_eq!((st.pending, st.rejected), (0, 0));
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_prints_rectification_notices_offline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server(dir.path()).await;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.supervisor", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("sync");
+    srv.stop().await;
+    let page = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::InRectification), limit: 2, ..CaseQuery::default() })
+        .await
+        .expect("cases");
+    assert!(!page.items.is_empty());
+    let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+    let printed = app.print_notices(ids).await.expect("print");
+    assert_eq!(printed.count as usize, page.items.len());
+    let out = std::process::Command::new("pdftotext")
+        .args([printed.path.as_str(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    let text = String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "");
+    for c in &page.items {
+        assert!(text.contains(&c.case_no), "the notice names {}", c.case_no);
+    }
+    assert!(text.contains("整改通知书"));
+    assert!(text.contains("东政管督〔2026〕1号") || text.contains("东政管督"), "{text}");
+    assert_eq!(app.print_notices(vec![]).await.expect_err("nothing selected").code, codes::INVALID_INPUT);
+}

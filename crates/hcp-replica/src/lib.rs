@@ -167,6 +167,16 @@ impl Replica {
         query::case_item(&self.conn, id)
     }
 
+    /// The name and kind of an org unit.
+    pub fn unit(&self, id: i64) -> Result<Option<(String, String)>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name, kind FROM org_units WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
     /// The name of an org unit.
     pub fn unit_name(&self, id: i64) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;

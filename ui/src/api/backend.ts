@@ -18,6 +18,7 @@ import {
   type CasePage_Serialize,
   type CaseQuery_Deserialize,
   type Issued,
+  type PrintedFile,
   type LoginRequest,
   type OutboxItem_Serialize,
   type Session,
@@ -36,6 +37,7 @@ export type {
   EscalationBasis,
   EscalationLevel,
   Issued,
+  PrintedFile,
   Level,
   LoginRequest,
   Role,
@@ -175,6 +177,10 @@ export const backend = {
   },
   reissueCommand(commandId: string): Promise<Issued> {
     return call(() => commands.reissueCommand(commandId));
+  },
+  /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
+  printNotices(caseIds: number[]): Promise<PrintedFile> {
+    return call(() => commands.printNotices(caseIds));
   },
 };
 

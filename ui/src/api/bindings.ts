@@ -19,6 +19,8 @@ export const commands = {
 	outbox: () => typedError<OutboxItem_Serialize[], ApiError>(__TAURI_INVOKE("outbox")),
 	discardCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("discard_command", { commandId })),
 	reissueCommand: (commandId: string) => typedError<Issued, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
+	/**  Rectification notices for the given cases, as one PDF saved on disk. */
+	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
 };
 
 /* Types */
@@ -355,6 +357,14 @@ export type OutboxItem_Serialize = {
 	code: string | null,
 	message: string | null,
 	attempts: number,
+};
+
+/**  A generated document. */
+export type PrintedFile = {
+	/**  Where the PDF was saved. */
+	path: string,
+	/**  How many notices it holds. */
+	count: number,
 };
 
 export type Role = 

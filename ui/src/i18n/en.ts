@@ -350,6 +350,7 @@ const en: MessageSchema = {
       comment: "Comment: {text}",
       explanation: "Explanation: {text}",
       measures: "Measures: {text}",
+      closeNote: "Closing note: {text}",
       note: "Note: {text}",
       outcome: "Outcome: {outcome}",
       source: "Source: {source}",
@@ -461,6 +462,13 @@ const en: MessageSchema = {
       closed: "Closed cases",
       escalated: "Open a case to see its escalation rung; counting by rung comes in a later version",
     },
+  },
+  print: {
+    notice: "Print rectification notice",
+    batch: "Print rectification notices",
+    selectFirst: "Tick the cases to print rectification notices for first",
+    done: "{count} rectification notice(s) saved as PDF: {path}",
+    failed: "Could not create the notice: {message}",
   },
 };
 

@@ -350,6 +350,7 @@ const zhCN = {
       comment: "意见：{text}",
       explanation: "解释说明：{text}",
       measures: "整改措施：{text}",
+      closeNote: "办结说明：{text}",
       note: "备注：{text}",
       outcome: "核实结果：{outcome}",
       source: "来源：{source}",
@@ -461,6 +462,13 @@ const zhCN = {
       closed: "已办结的工单",
       escalated: "请在差评工单详情中查看督办层级；按层级统计将在后续版本提供",
     },
+  },
+  print: {
+    notice: "打印整改通知书",
+    batch: "打印整改通知书",
+    selectFirst: "请先勾选要打印整改通知书的工单",
+    done: "已生成 {count} 份整改通知书（PDF），保存在：{path}",
+    failed: "整改通知书生成失败：{message}",
   },
 };
 

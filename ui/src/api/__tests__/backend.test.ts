@@ -37,6 +37,30 @@ describe("backend adapter", () => {
     expect(invoke.mock.calls.map((c) => c[0])).toEqual(["session_restore", "logout", "sync_now", "sync_status", "app_info"]);
   });
 
+  it("maps the case commands with their arguments", async () => {
+    invoke.mockResolvedValue(null);
+    await backend.caseDetail(12);
+    await backend.issueCommand(12, { type: "verify", outcome: "genuine", reason: "" });
+    await backend.outbox();
+    await backend.discardCommand("c-1");
+    await backend.reissueCommand("c-2");
+    expect(invoke.mock.calls.map((c) => [c[0], c[1]])).toEqual([
+      ["case_detail", { caseId: 12 }],
+      ["issue_command", { caseId: 12, command: { type: "verify", outcome: "genuine", reason: "" } }],
+      ["outbox", undefined],
+      ["discard_command", { commandId: "c-1" }],
+      ["reissue_command", { commandId: "c-2" }],
+    ]);
+  });
+
+  it("passes a domain rule's code and Chinese message through", async () => {
+    invoke.mockRejectedValueOnce({ code: "reason_required", message: "剔除理由不能为空" });
+    const err = await backend.issueCommand(1, { type: "verify", outcome: "malicious", reason: "" }).catch((e) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err.code).toBe("reason_required");
+    expect(err.message).toBe("剔除理由不能为空");
+  });
+
   it("throws a typed BackendError with the backend's code and message", async () => {
     invoke.mockRejectedValueOnce({ code: "auth_failed", message: "bad credentials" });
     const err = await backend.login({ serverUrl: "https://x", username: "u", password: "p", remember: false }).catch((e) => e);

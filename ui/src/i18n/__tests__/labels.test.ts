@@ -3,6 +3,18 @@ import { createAppI18n } from "@/i18n";
 import zhCN from "@/i18n/zh-CN";
 import en from "@/i18n/en";
 import {
+  ACCOUNTABILITY_KINDS,
+  APPEAL_STATES,
+  CASE_COMMANDS,
+  ESCALATION_LEVELS,
+  VERIFY_OUTCOMES,
+  VISIT_METHODS,
+  accountabilityLabel,
+  appealStateLabel,
+  commandLabel,
+  escalationLabel,
+  outcomeLabel,
+  visitMethodLabel,
   CASE_SOURCES,
   CASE_STATES,
   CHANNELS,
@@ -73,6 +85,42 @@ describe("Chinese labels", () => {
     expect(channelLabel(tz, 9)).toBe("渠道 9");
   });
 
+  it("names every command as the action buttons show it", () => {
+    expect(Object.fromEntries(CASE_COMMANDS.map((k) => [k, commandLabel(tz, k)]))).toEqual({
+      verify: "核实",
+      approve_exclusion: "同意剔除",
+      reject_exclusion: "驳回剔除",
+      resolve_on_spot: "当场解决",
+      assign: "交办",
+      accept: "签收",
+      request_extension: "申请延期",
+      approve_extension: "批准延期",
+      reject_extension: "驳回延期",
+      report_rectification: "报送整改",
+      return_visit: "回访",
+      close: "办结",
+      reopen: "重新打开",
+      escalate: "升级督办",
+      appeal: "申诉",
+      decide_appeal: "申诉复核",
+      record_accountability: "问责决定",
+    });
+    expect(commandLabel(tz, "future_command")).toBe("future_command");
+  });
+
+  it("names the escalation rungs, appeal states and decision values", () => {
+    expect(ESCALATION_LEVELS.map((e) => escalationLabel(tz, e))).toEqual(["一线处置", "协调督办", "政府督查", "追责问责"]);
+    expect(APPEAL_STATES.map((a) => appealStateLabel(tz, a))).toEqual(["未申诉", "申诉待复核", "申诉已复核（维持）", "申诉已复核（撤销）"]);
+    expect(VERIFY_OUTCOMES.map((o) => outcomeLabel(tz, o))).toEqual(["属实", "恶意差评", "误评"]);
+    expect(VISIT_METHODS.map((m) => visitMethodLabel(tz, m))).toEqual(["电话", "短信", "微信", "当面"]);
+    expect(ACCOUNTABILITY_KINDS.map((k) => accountabilityLabel(tz, k))).toEqual([
+      "扣减绩效分",
+      "取消年度评优资格",
+      "诫勉谈话 / 提醒谈话",
+      "移送纪检监察机关",
+    ]);
+  });
+
   it("renders the product name and subtitle", () => {
     expect(tz("app.name")).toBe("好差评督办");
     expect(tz("app.subtitle")).toBe("政务服务“好差评”差评工单督办系统");
@@ -86,6 +134,8 @@ describe("English labels", () => {
     for (const r of ROLES) expect(roleLabel(te, r)).not.toBe(`role.${r}`);
     for (const s of CASE_SOURCES) expect(sourceLabel(te, s)).not.toBe(`source.${s}`);
     for (const c of CHANNELS) expect(channelLabel(te, c)).not.toBe(`channel.c${c}`);
+    for (const k of CASE_COMMANDS) expect(commandLabel(te, k)).not.toBe(`command.kind.${k}`);
+    for (const e of ESCALATION_LEVELS) expect(escalationLabel(te, e)).not.toBe(`escalation.${e}`);
     expect(stateLabel(te, "rectified")).toBe("Awaiting return visit");
   });
 
@@ -98,7 +148,25 @@ describe("English labels", () => {
   it("compiles every message in both languages (no syntax errors)", () => {
     const keys = (o: object, p = ""): string[] =>
       Object.entries(o).flatMap(([k, v]) => (v && typeof v === "object" ? keys(v, `${p}${k}.`) : [`${p}${k}`]));
-    const named = { message: "m", module: "M", version: "1", n: 1, rows: 1, total: 2, code: 9, caseNo: "X" };
+    const named = {
+      message: "m",
+      module: "M",
+      version: "1",
+      n: 1,
+      rows: 1,
+      total: 2,
+      code: 9,
+      caseNo: "X",
+      field: "f",
+      max: 10,
+      text: "t",
+      action: "a",
+      name: "n",
+      id: 1,
+      date: "2026-11-21",
+      pending: 1,
+      rejected: 0,
+    };
     for (const k of keys(zhCN)) expect(typeof tz(k, named)).toBe("string");
     for (const k of keys(en)) expect(typeof te(k, named)).toBe("string");
   });

@@ -51,6 +51,21 @@ describe("MainLayout", () => {
     expect(byId(w, "logout").element.tagName).toBe("BUTTON");
     const menu = w.find('[data-testid="main-menu"]').text();
     for (const m of ["工作台", "差评工单", "督办", "问责", "统计分析", "通知书打印", "设置"]) expect(menu).toContain(m);
+    const items = w.findAll('[data-testid^="menu-"]').map((m) => m.attributes("data-testid"));
+    expect(items[0]).toBe("menu-workbench");
+  });
+
+  it("opens the queued actions from the status bar's 待同步 / 被拒绝 counts", async () => {
+    const w = await mountLayout();
+    for (const id of ["status-pending", "status-rejected"]) {
+      await env.router.push("/cases");
+      await settle();
+      const count = byId(w, id);
+      expect(count.element.closest("a")!.getAttribute("href")).toContain("/outbox");
+      await count.trigger("click");
+      await settle();
+      expect(env.router.currentRoute.value.path, id).toBe("/outbox");
+    }
   });
 
   it("reflects the sync status on the status bar", async () => {

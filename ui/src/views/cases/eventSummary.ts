@@ -125,7 +125,7 @@ export function eventSummaryParts(t: T, kind: string, details: string, ctx: Summ
       break;
     }
     case "closed":
-      text("event.detail.note", "note");
+      text("event.detail.closeNote", "note");
       break;
     case "reopened":
       text("event.detail.reason", "reason");

@@ -18,10 +18,12 @@ const $$ = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-tes
 const dialog = () => $$("command-dialog").find((d) => d.offsetParent !== null || d.style.display !== "none") ?? null;
 const inDialog = (id: string) => dialog()!.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
+const global = () => env.global as never;
+
 async function mountDrawer(detail: CaseDetail, opts: { online?: boolean } = {}) {
   detailSpy.mockResolvedValue(detail);
   useSyncStore().status = syncStatus({ online: opts.online ?? true });
-  wrapper = mount(CaseDetailDrawer, { props: { item: detail.item }, global: env.global as never, attachTo: document.body });
+  wrapper = mount(CaseDetailDrawer, { props: { item: detail.item }, global: global(), attachTo: document.body });
   await settle(6);
   return wrapper;
 }
@@ -45,7 +47,12 @@ async function openAction(kind: string) {
   expect(d!.getAttribute("data-kind")).toBe(kind);
 }
 const radio = (group: string, value: string) => inDialog(group)!.querySelector<HTMLElement>(`[data-value="${value}"]`);
-const errorsText = () => [...dialog()!.querySelectorAll(".el-form-item__error")].map((e) => e.textContent!.trim());
+/** The form's messages (Element Plus shows them 100 ms after the check). */
+async function errorsText() {
+  await new Promise((r) => setTimeout(r, 150));
+  await settle(2);
+  return [...dialog()!.querySelectorAll(".el-form-item__error")].map((e) => e.textContent!.trim());
+}
 
 describe("CaseDetailDrawer", () => {
   beforeEach(() => {
@@ -120,16 +127,27 @@ describe("CaseDetailDrawer", () => {
   it("shows exactly one button per available command, with Chinese labels", async () => {
     const available: CommandKind[] = ["verify", "resolve_on_spot", "assign", "escalate", "record_accountability"];
     await mountDrawer(caseDetail(1, { available: ["create", ...available] }));
-    const buttons = $("case-actions")!.querySelectorAll("button[data-testid^='action-']");
+    const buttons = $("case-actions")!.querySelectorAll("button[data-testid^='action-']:not([data-testid='action-print-notice'])");
     expect([...buttons].map((b) => b.getAttribute("data-testid"))).toEqual(available.map((k) => `action-${k}`));
     expect([...buttons].map((b) => b.textContent!.trim())).toEqual(["核实", "当场解决", "交办", "升级督办", "问责决定"]);
     for (const k of CASE_COMMANDS.filter((k) => !available.includes(k))) expect($(`action-${k}`), k).toBeNull();
   });
 
+  it("prints the case's rectification notice and says where the PDF went", async () => {
+    const print = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/tmp/notices/整改通知书-CP-0007.pdf", count: 1 });
+    await mountDrawer(caseDetail(7, { available: [] }, { caseNo: "CP-0007" }));
+    await click($("action-print-notice"));
+    expect(print).toHaveBeenCalledWith([7]);
+    expect($("print-result")!.getAttribute("data-path")).toBe("/tmp/notices/整改通知书-CP-0007.pdf");
+    print.mockRejectedValue(new BackendError("fonts_missing", "缺少字体"));
+    await click($("action-print-notice"));
+    expect($("print-error")!.textContent).toContain("缺少字体");
+  });
+
   it("says when the user has nothing to do", async () => {
     await mountDrawer(caseDetail(1, { available: [] }));
     expect($("case-actions")!.textContent).toContain("当前没有您可执行的操作");
-    expect($("case-actions")!.querySelectorAll("button")).toHaveLength(0);
+    expect($("case-actions")!.querySelectorAll("button:not([data-testid='action-print-notice'])")).toHaveLength(0);
   });
 
   it("lists the timeline with labels, summaries and pending markers, as text", async () => {
@@ -188,12 +206,12 @@ describe("CaseDetailDrawer", () => {
     expect([...radios].map((r) => r.tagName)).toEqual(["LABEL", "LABEL", "LABEL"]);
 
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("请选择核实结果");
+    expect(await errorsText()).toContain("请选择核实结果");
     expect(issueSpy).not.toHaveBeenCalled();
 
     await click(radio("verify-outcome", "malicious"));
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("请填写剔除理由");
+    expect(await errorsText()).toContain("请填写剔除理由");
     expect(issueSpy).not.toHaveBeenCalled();
 
     await type(inDialog("command-reason"), "  同一手机号一分钟内连续差评  ");
@@ -230,7 +248,7 @@ describe("CaseDetailDrawer", () => {
     const input = inDialog("assign-handler")!;
     expect(input.tagName).toBe("INPUT");
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("请选择承办人");
+    expect(await errorsText()).toContain("请选择承办人");
 
     await click(input);
     const options = $$("assign-handler-option");
@@ -251,7 +269,7 @@ describe("CaseDetailDrawer", () => {
     await openAction("request_extension");
     await type(inDialog("extension-days"), "12");
     await click(inDialog("command-submit"));
-    expect(errorsText()).toEqual(expect.arrayContaining(["延期天数应为 1–10 的整数", "请填写延期理由"]));
+    expect(await errorsText()).toEqual(expect.arrayContaining(["延期天数应为 1–10 的整数", "请填写延期理由"]));
     await type(inDialog("extension-days"), "3");
     await type(inDialog("command-reason"), "需要补充材料");
     await click(inDialog("command-submit"));
@@ -264,7 +282,7 @@ describe("CaseDetailDrawer", () => {
     expect(inDialog("command-measures")!.tagName).toBe("TEXTAREA");
     expect(inDialog("command-evidence")!.tagName).toBe("TEXTAREA");
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("请填写整改措施");
+    expect(await errorsText()).toContain("请填写整改措施");
     await type(inDialog("command-measures"), "已对窗口人员进行服务规范培训");
     await type(inDialog("command-evidence"), "培训签到表.pdf\n\n整改照片 IMG_01.jpg");
     await click(inDialog("command-submit"));
@@ -279,7 +297,7 @@ describe("CaseDetailDrawer", () => {
     await mountDrawer(caseDetail(1, { available: ["return_visit"] }));
     await openAction("return_visit");
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("请选择群众评价");
+    expect(await errorsText()).toContain("请选择群众评价");
     await click(radio("visit-method", "sms"));
     await click(radio("visit-satisfied", "true"));
     await click(inDialog("command-submit"));
@@ -294,7 +312,7 @@ describe("CaseDetailDrawer", () => {
       "overdue",
     ]);
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("请填写督办理由");
+    expect(await errorsText()).toContain("请填写督办理由");
     await click(radio("escalate-basis", "overdue"));
     expect(inDialog("command-reason")).toBeNull();
     await click(inDialog("command-submit"));
@@ -305,7 +323,7 @@ describe("CaseDetailDrawer", () => {
     await mountDrawer(caseDetail(1, { available: ["decide_appeal"] }));
     await openAction("decide_appeal");
     await click(inDialog("command-submit"));
-    expect(errorsText()).toEqual(expect.arrayContaining(["请选择复核结论", "请填写复核意见"]));
+    expect(await errorsText()).toEqual(expect.arrayContaining(["请选择复核结论", "请填写复核意见"]));
     await click(radio("appeal-decision", "overturned"));
     await type(inDialog("command-reason"), "录像显示服务规范");
     await click(inDialog("command-submit"));
@@ -321,7 +339,7 @@ describe("CaseDetailDrawer", () => {
     expect(dialog()!.textContent).toContain("被问责人员编号");
 
     await click(inDialog("command-submit"));
-    expect(errorsText()).toEqual(
+    expect(await errorsText()).toEqual(
       expect.arrayContaining(["请选择问责方式", "被问责人员编号应为正整数", "请填写问责理由", "请至少填写一项佐证材料"]),
     );
     expect(inDialog("accountability-points")).toBeNull();
@@ -332,7 +350,7 @@ describe("CaseDetailDrawer", () => {
     await type(inDialog("command-reason"), "同一窗口一月内三次差评");
     await type(inDialog("command-evidence"), "督查通报〔2026〕3号");
     await click(inDialog("command-submit"));
-    expect(errorsText()).toContain("扣减分值应为 1–100 的整数");
+    expect(await errorsText()).toContain("扣减分值应为 1–100 的整数");
     expect(issueSpy).not.toHaveBeenCalled();
     await type(inDialog("accountability-points"), "5");
     await click(inDialog("command-submit"));
@@ -358,7 +376,7 @@ describe("CaseDetailDrawer", () => {
     for (const [kind, message] of cases) {
       await openAction(kind);
       await click(inDialog("command-submit"));
-      expect(errorsText(), kind).toContain(message);
+      expect(await errorsText(), kind).toContain(message);
       expect(issueSpy).not.toHaveBeenCalled();
       await type(inDialog("command-reason"), "说明");
       await click(inDialog("command-submit"));
@@ -373,7 +391,7 @@ describe("CaseDetailDrawer", () => {
     useSyncStore().status = syncStatus();
     wrapper = mount(CaseDetailDrawer, {
       props: { item: caseItem(9, { caseNo: "CP-9", summary: "<img src=x>" }) },
-      global: env.global as never,
+      global: global(),
       attachTo: document.body,
     });
     await settle(6);

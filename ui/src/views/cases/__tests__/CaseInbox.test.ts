@@ -116,7 +116,7 @@ describe("CaseInbox", () => {
     expect(document.querySelector("img[src='x']")).toBeNull();
   });
 
-  it("opens a read-only detail drawer on row click, still rendering text as text", async () => {
+  it("opens the detail drawer on row click, still rendering text as text", async () => {
     listCases.mockResolvedValue({ total: 1, items: [caseItem(1, { caseNo: "CP-XSS", summary: `第一行\n${XSS}` })] });
     const w = await mountInbox();
     await w.find(".el-table__body-wrapper tbody tr").trigger("click");
@@ -226,10 +226,57 @@ describe("CaseInbox", () => {
     expect(byId(w, "inbox-total").attributes("data-total")).toBe("5");
   });
 
+  it("filters by the state in the route query (workbench cards link here)", async () => {
+    listCases.mockResolvedValue(page(0, 0));
+    await env.router.push("/cases?state=verified");
+    useSyncStore().status = syncStatus();
+    wrapper = mount(CaseInbox, { global: env.global as never, attachTo: document.body });
+    await settle();
+    expect(lastQuery()).toEqual({ state: "verified", level: null, source: null, search: null, offset: 0, limit: 20 });
+    expect(listCases).toHaveBeenCalledTimes(1);
+    await env.router.push("/cases?state=bogus");
+    await settle();
+    expect(listCases).toHaveBeenCalledTimes(1); // unknown states are ignored
+    await env.router.push("/cases?state=assigned");
+    await settle();
+    expect(lastQuery().state).toBe("assigned");
+  });
+
+  it("reloads the inbox in place after a command from the detail drawer", async () => {
+    listCases.mockResolvedValue({ total: 1, items: [caseItem(1, { state: "new" })] });
+    vi.spyOn(backend, "caseDetail").mockResolvedValue({
+      item: caseItem(1, { state: "new" }),
+      version: 1,
+      escalation: "first_line",
+      appeal: "none",
+      realName: true,
+      excludedFromStats: false,
+      workingDaysLeft: null,
+      available: ["verify"],
+      events: [],
+      outbox: [],
+      handlers: [],
+    });
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(syncStatus());
+    const issue = vi.spyOn(backend, "issueCommand").mockResolvedValue({ commandId: "c", projectedState: "verified" });
+    const w = await mountInbox();
+    await w.find(".el-table__body-wrapper tbody tr").trigger("click");
+    await settle();
+    (document.querySelector('[data-testid="action-verify"]') as HTMLElement).click();
+    await settle();
+    (document.querySelector('[data-testid="verify-outcome"] [data-value="genuine"]') as HTMLElement).click();
+    await settle();
+    listCases.mockResolvedValue({ total: 1, items: [caseItem(1, { state: "verified" })] });
+    (document.querySelector('[data-testid="command-submit"]') as HTMLElement).click();
+    await settle(8);
+    expect(issue).toHaveBeenCalledWith(1, { type: "verify", outcome: "genuine", reason: "" });
+    expect(w.find(".el-table__body-wrapper tbody tr").text()).toContain("待处置");
+  });
+
   it("has the toolbar buttons disabled for now", async () => {
     listCases.mockResolvedValue(page(0, 0));
     const w = await mountInbox();
-    const labels = ["批量交办", "导出", "打印"];
+    const labels = ["批量交办", "导出", "打印整改通知书"];
     for (const label of labels) {
       const btn = w.findAll("button").find((b) => b.text() === label);
       expect(btn, label).toBeDefined();

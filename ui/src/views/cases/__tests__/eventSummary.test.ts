@@ -66,7 +66,7 @@ describe("event summaries", () => {
     expect(s("return_visited", { method: "phone", satisfied: false, note: "仍不满意", due_date: "2026-12-05" })).toBe(
       "回访方式：电话；群众不满意；备注：仍不满意；新的办理期限：2026-12-05",
     );
-    expect(s("closed", { note: "已办结" })).toBe("备注：已办结");
+    expect(s("closed", { note: "匿名差评，已整改" })).toBe("办结说明：匿名差评，已整改");
     expect(s("reopened", { reason: "复发", due_date: null })).toBe("理由：复发");
     expect(s("escalated", { from: "first_line", to: "coordination_office", basis: { type: "manual", reason: "跨部门" } })).toBe(
       "一线处置 → 协调督办；依据：跨部门",

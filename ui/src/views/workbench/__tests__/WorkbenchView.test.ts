@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { mount, type VueWrapper } from "@vue/test-utils";
+import WorkbenchView from "../WorkbenchView.vue";
+import { backend, type CaseQuery, type Role } from "@/api/backend";
+import { useSessionStore } from "@/stores/session";
+import { useSyncStore } from "@/stores/sync";
+import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
+
+let env: TestEnv;
+let wrapper: VueWrapper | null = null;
+let listCases: MockInstance<typeof backend.listCases>;
+
+const COUNTS: Record<string, number> = { new: 12, verified: 3, assigned: 1234, in_rectification: 7, extension_requested: 2, exclusion_requested: 0, rectified: 5 };
+
+async function mountAs(role: Role) {
+  useSessionStore().session = session({ role });
+  useSyncStore().status = syncStatus();
+  wrapper = mount(WorkbenchView, { global: env.global as never, attachTo: document.body });
+  await settle(6);
+  return wrapper;
+}
+const cards = (w: VueWrapper) => w.findAll('[data-testid="workbench-card"]');
+
+describe("WorkbenchView", () => {
+  beforeEach(() => {
+    env = testEnv();
+    listCases = vi.spyOn(backend, "listCases").mockImplementation(async (q: CaseQuery) => ({ total: COUNTS[q.state ?? ""] ?? 0, items: [] }));
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+    vi.restoreAllMocks();
+  });
+
+  it("shows a hall manager 待核实 / 待处置 / 已交办未签收 with counts by state", async () => {
+    const w = await mountAs("hall_manager");
+    expect(cards(w).map((c) => c.attributes("data-key"))).toEqual(["new", "verified", "assigned"]);
+    expect(cards(w).map((c) => c.find(".card-title").text())).toEqual(["待核实", "待处置", "已交办未签收"]);
+    expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["12", "3", "1,234"]);
+    expect(listCases.mock.calls.map((c) => c[0].state)).toEqual(["new", "verified", "assigned"]);
+    expect(listCases.mock.calls[0]![0]).toMatchObject({ level: null, source: null, search: null, offset: 0 });
+  });
+
+  it("shows a supervisor 整改中 / 延期审批中 / 剔除待审批", async () => {
+    const w = await mountAs("supervisor");
+    expect(cards(w).map((c) => c.find(".card-title").text())).toEqual(["整改中", "延期审批中", "剔除待审批"]);
+    expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["7", "2", "0"]);
+  });
+
+  it("shows a discipline liaison the escalated cases card (not countable yet) first", async () => {
+    const w = await mountAs("discipline_liaison");
+    const first = cards(w)[0]!;
+    expect(first.attributes("data-key")).toBe("escalated");
+    expect(first.text()).toContain("已升级工单");
+    expect(first.text()).toContain("暂不能统计");
+    expect(first.element.tagName).toBe("DIV");
+    expect(listCases.mock.calls.map((c) => c[0].state)).not.toContain("escalated");
+  });
+
+  it("opens the inbox filtered by the card's state", async () => {
+    const w = await mountAs("hall_manager");
+    await cards(w)[1]!.trigger("click");
+    await settle();
+    expect(env.router.currentRoute.value.path).toBe("/cases");
+    expect(env.router.currentRoute.value.query).toEqual({ state: "verified" });
+  });
+});
