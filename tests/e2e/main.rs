@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hcp_server::seed::DEMO_PASSWORD;
-use hcp_tests::{account_scope, case_outside, cases_in_scope, repo_root, seeded_server, target_dir};
+use hcp_tests::{account_scope, case_outside, cases_in_scope, new_bad_review, repo_root, seeded_server, target_dir};
 
 /// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it.
 struct Driver {
@@ -103,14 +103,23 @@ async fn type_into(c: &Client, css: &str, text: &str) {
     el.send_keys(text).await.expect("type");
 }
 
+/// Clicks an element, retrying while an overlay or animation still covers it.
 async fn click(c: &Client, css: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match el.click().await {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("click {css}: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => {
+                screenshot(c, "failure.png").await;
+                panic!("click {css}: {e}");
+            }
+        }
+    }
 }
 
 async fn screenshot(c: &Client, name: &str) {
@@ -126,6 +135,70 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
+/// Opens a case's drawer from the inbox by searching for its number.
+async fn open_case(c: &Client, case_no: &str) {
+    type_into(c, "input[data-testid=inbox-search]", case_no).await;
+    click(c, "[data-testid=inbox-query]").await;
+    wait_for(15, "the case row", || async { (total(c).await == Some(1)).then_some(()) }).await;
+    click(c, "[data-testid=case-no]").await;
+    c.wait().for_element(Locator::Css("[data-testid=case-detail]")).await.expect("the case drawer");
+}
+
+async fn detail_state(c: &Client) -> Option<String> {
+    attr(c, "[data-testid=case-detail]", "data-state").await
+}
+
+/// Clicks an action button and fills and submits its dialog with `fill`.
+async fn act<F, Fut>(c: &Client, kind: &str, fill: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    click(c, &format!("[data-testid=action-{kind}]")).await;
+    c.wait()
+        .for_element(Locator::Css(&format!("[data-testid=command-dialog][data-kind={kind}]")))
+        .await
+        .unwrap_or_else(|e| panic!("the {kind} dialog: {e}"));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    fill().await;
+    click(c, &format!("[data-testid=command-dialog][data-kind={kind}] [data-testid=command-submit]")).await;
+}
+
+/// Verifies a new case as genuine and assigns it to the first handler offered.
+async fn verify_and_assign(c: &Client) {
+    act(c, "verify", || async {
+        click(c, "[data-testid=verify-outcome] [data-value=genuine]").await;
+    })
+    .await;
+    wait_for(15, "the verified state", || async {
+        (detail_state(c).await.as_deref() == Some("verified")).then_some(())
+    })
+    .await;
+    act(c, "assign", || async {
+        click(c, "input[data-testid=assign-handler]").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        click(c, "[data-testid=assign-handler-option]").await;
+    })
+    .await;
+    wait_for(15, "the assigned state", || async {
+        (detail_state(c).await.as_deref() == Some("assigned")).then_some(())
+    })
+    .await;
+}
+
+async fn close_drawer(c: &Client) {
+    if let Ok(b) = c.find(Locator::Css(".el-drawer__close-btn")).await {
+        let _ = b.click().await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+}
+
+fn server_state(db: &hcp_server::Db, case_no: &str) -> String {
+    let no = case_no.to_owned();
+    db.read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE case_no = ?1", [no], |r| r.get(0))?))
+        .expect("case state")
+}
+
 async fn unit_names(c: &Client) -> Vec<String> {
     let mut out = Vec::new();
     for el in c.find_all(Locator::Css("[data-testid=case-unit]")).await.unwrap_or_default() {
@@ -138,6 +211,9 @@ async fn unit_names(c: &Client) -> Vec<String> {
 async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (server, db) = seeded_server(dir.path(), 3_000).await.expect("server");
+    let online_case = new_bad_review(&db, "E2E-ONLINE").expect("case");
+    let offline_case = new_bad_review(&db, "E2E-OFFLINE").expect("case");
+    let addr = server.addr;
     let (scope, hall) = account_scope(&db, "donghu.manager").expect("scope");
     let expected = cases_in_scope(&db, &scope).expect("count");
     let foreign = case_outside(&db, &scope).expect("foreign case");
@@ -174,6 +250,17 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     click(&c, "[data-testid=inbox-reset]").await;
     wait_for(15, "the reset", || async { total(&c).await.filter(|t| *t == expected) }).await;
 
+    // Online: the hall manager verifies a new bad review and assigns it; the server has it at once.
+    open_case(&c, &online_case).await;
+    verify_and_assign(&c).await;
+    screenshot(&c, "case-assigned.png").await;
+    wait_for(30, "the server to apply the commands", || async {
+        (server_state(&db, &online_case) == "assigned").then_some(())
+    })
+    .await;
+    close_drawer(&c).await;
+    click(&c, "[data-testid=inbox-reset]").await;
+
     // The server stops: the app notices, and the inbox still works from the replica.
     server.stop().await;
     wait_for(60, "the offline status", || async {
@@ -185,6 +272,28 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     assert_eq!(offline, expected);
     assert!(unit_names(&c).await.iter().all(|u| *u == hall));
     screenshot(&c, "inbox-offline.png").await;
+
+    // Offline, the same work queues: the screen shows the result and two pending actions.
+    open_case(&c, &offline_case).await;
+    verify_and_assign(&c).await;
+    let pending =
+        c.find(Locator::Css("[data-testid=status-pending]")).await.expect("pending").text().await.expect("text");
+    assert_eq!(pending.trim(), "2", "two actions wait for the server");
+    assert_eq!(server_state(&db, &offline_case), "new");
+    screenshot(&c, "case-offline-queued.png").await;
+
+    // The server returns on the same address: the queued actions sync by themselves.
+    let server = hcp_server::spawn(hcp_server::AppState::new(db.clone()), &addr.to_string()).await.expect("restart");
+    wait_for(60, "the queued actions to reach the server", || async {
+        (server_state(&db, &offline_case) == "assigned").then_some(())
+    })
+    .await;
+    wait_for(30, "the status bar to empty", || async {
+        let p = c.find(Locator::Css("[data-testid=status-pending]")).await.ok()?.text().await.ok()?;
+        (p.trim() == "0").then_some(())
+    })
+    .await;
+    server.stop().await;
 
     c.close().await.expect("close session");
 }

@@ -21,7 +21,7 @@ pub struct TimelineEvent {
     pub actor_name: String,
     /// RFC 3339
     pub at: String,
-    /// The event's details as JSON text (reason, measures, deadline…).
+    /// The event's payload as JSON text (`hcp_domain::EventPayload`: reason, measures, due date…).
     pub details: String,
     /// True for a command of this user still waiting to reach the server.
     pub pending: bool,
@@ -91,16 +91,30 @@ pub fn project(
     ctx: &PolicyContext<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<Case>> {
+    Ok(project_with_events(r, case_id, actor, ctx, now)?.map(|(case, _)| case))
+}
+
+/// Like [`project`], also returning the events the pending commands will produce.
+fn project_with_events(
+    r: &Replica,
+    case_id: i64,
+    actor: &Actor,
+    ctx: &PolicyContext<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<(Case, Vec<hcp_domain::CaseEvent>)>> {
     let Some(row) = r.case(case_id)? else { return Ok(None) };
     let Some(mut case) = row.aggregate.map(|a| *a) else { return Ok(None) };
+    let mut events = Vec::new();
     for item in r.pending_for_case(case_id)? {
         if let Some(cmd) = parse_command(&item) {
-            if let Ok((next, _)) = hcp_domain::apply(Some(&case), actor, &cmd, now, ctx) {
+            let at = DateTime::parse_from_rfc3339(&item.created_at).map_or(now, |t| t.with_timezone(&Utc));
+            if let Ok((next, event)) = hcp_domain::apply(Some(&case), actor, &cmd, at, ctx) {
                 case = next;
+                events.push(event);
             }
         }
     }
-    Ok(Some(case))
+    Ok(Some((case, events)))
 }
 
 /// Overlays pending commands on an inbox page.
@@ -170,7 +184,7 @@ pub fn detail(
     let actor = actor(user)?;
     let ctx = PolicyContext::new(calendar);
     let not_found = || ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试");
-    let case = project(r, case_id, &actor, &ctx, now)?.ok_or_else(not_found)?;
+    let (case, pending_events) = project_with_events(r, case_id, &actor, &ctx, now)?.ok_or_else(not_found)?;
     let mut item = r.case_item(case_id)?.ok_or_else(not_found)?;
     apply_projection(&mut item, &case);
     let mut events: Vec<TimelineEvent> = r
@@ -185,12 +199,13 @@ pub fn detail(
         })
         .collect();
     let outbox: Vec<OutboxItem> = r.outbox()?.into_iter().filter(|o| o.case_id == Some(case_id)).collect();
-    for o in outbox.iter().filter(|o| o.status == "pending") {
+    // Pending commands appear as the events they will produce, in the same shape as the server's.
+    for e in pending_events {
         events.push(TimelineEvent {
-            kind: o.kind.clone(),
+            kind: e.kind().to_owned(),
             actor_name: user.display_name.clone(),
-            at: o.created_at.clone(),
-            details: o.command.clone(),
+            at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            details: serde_json::to_string(&e.payload).unwrap_or_default(),
             pending: true,
         });
     }

@@ -454,7 +454,7 @@ export type TimelineEvent = {
 	actorName: string,
 	/**  RFC 3339 */
 	at: string,
-	/**  The event's details as JSON text (reason, measures, deadline…). */
+	/**  The event's payload as JSON text (`hcp_domain::EventPayload`: reason, measures, due date…). */
 	details: string,
 	/**  True for a command of this user still waiting to reach the server. */
 	pending: boolean,
