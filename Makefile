@@ -48,7 +48,7 @@ ui-test: ui-deps
 
 e2e: ui
 	$(CARGO) build -p haochaping
-	$(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --nocapture
+	$(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --nocapture --test-threads=1
 
 ## Long forms of the slow suites: 1,000 crash-injected sync runs.
 soak:
@@ -61,7 +61,7 @@ bindings:
 ## Refreshes the committed screenshots from an end-to-end run.
 screenshots: ui
 	$(CARGO) build -p haochaping
-	HCP_SCREENSHOT_DIR=docs/screenshots $(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e
+	HCP_SCREENSHOT_DIR=docs/screenshots $(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --test-threads=1
 
 server: build
 	$(CARGO) run -q -p hcp-server -- seed --database sqlite://data/hcp-server.db --if-empty

@@ -100,6 +100,8 @@ async fn total(c: &Client) -> Option<u64> {
 async fn type_into(c: &Client, css: &str, text: &str) {
     let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     el.clear().await.expect("clear");
+    // Vue's v-model may restore a prefilled value after a WebDriver clear: select all and delete.
+    el.send_keys("\u{E009}a\u{E000}\u{E003}").await.expect("select all and delete");
     el.send_keys(text).await.expect("type");
 }
 
@@ -296,4 +298,111 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     server.stop().await;
 
     c.close().await.expect("close session");
+}
+
+async fn sign_in(c: &Client, url: &str, user: &str) {
+    type_into(c, "input[data-testid=login-server]", url).await;
+    type_into(c, "input[data-testid=login-username]", user).await;
+    type_into(c, "input[data-testid=login-password]", DEMO_PASSWORD).await;
+    click(c, "[data-testid=login-submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while attr(c, "[data-testid=status-bar]", "data-bootstrapped").await.as_deref() != Some("true") {
+        if Instant::now() > deadline {
+            screenshot(c, "failure-sign-in.png").await;
+            panic!("{user}: timed out waiting for the first sync");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, db) = seeded_server(dir.path(), 2_000).await.expect("server");
+    let (district, _) = account_scope(&db, "donghu.supervisor").expect("scope");
+    let case_no: String = db
+        .read_blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT case_no FROM cases WHERE state = 'in_rectification' AND escalation_level = 0
+                   AND unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY id LIMIT 1",
+                [district],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("an open case in 东湖区");
+    let port = free_port();
+    let _driver = start_driver(&dir.path().join("client"), port);
+    let c = connect(port, &app_binary()).await;
+
+    // The supervisor escalates the case up the ladder to accountability and prints its notice.
+    sign_in(&c, &server.url(), "donghu.supervisor").await;
+    open_case(&c, &case_no).await;
+    for rung in 1..=3 {
+        act(&c, "escalate", || async {
+            click(&c, "[data-testid=escalate-basis] [data-value=manual]").await;
+            type_into(&c, "textarea[data-testid=command-reason]", "整改多次不到位，需上级督办").await;
+        })
+        .await;
+        let no = case_no.clone();
+        let db2 = db.clone();
+        wait_for(30, "the escalation to reach the server", || {
+            let (no, db2) = (no.clone(), db2.clone());
+            async move {
+                let level: i64 = db2
+                    .read_blocking(move |c| {
+                        Ok(c.query_row("SELECT escalation_level FROM cases WHERE case_no = ?1", [no], |r| r.get(0))?)
+                    })
+                    .ok()?;
+                (level >= rung).then_some(())
+            }
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+    click(&c, "[data-testid=action-print-notice]").await;
+    let path =
+        wait_for(30, "the notice PDF", || async { attr(&c, "[data-testid=print-result]", "data-path").await }).await;
+    let text = Command::new("pdftotext").args([path.as_str(), "-"]).output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    assert!(text.contains(&case_no), "the notice {path} names {case_no}");
+    assert!(text.contains("整改通知书"));
+    screenshot(&c, "supervisor-escalated.png").await;
+    close_drawer(&c).await;
+
+    // Sign out; the discipline-inspection liaison signs in and records the decision.
+    click(&c, "[data-testid=logout]").await;
+    click(&c, ".el-message-box__btns .el-button--primary").await;
+    c.wait().for_element(Locator::Css("input[data-testid=login-username]")).await.expect("the login screen");
+    sign_in(&c, &server.url(), "donghu.liaison").await;
+    open_case(&c, &case_no).await;
+    act(&c, "record_accountability", || async {
+        click(&c, "[data-testid=accountability-decision] [data-value=admonition]").await;
+        type_into(&c, "input[data-testid=accountability-subject]", "5").await;
+        type_into(&c, "textarea[data-testid=command-reason]", "整改期限内未落实整改措施").await;
+        type_into(&c, "textarea[data-testid=command-evidence]", "谈话记录.pdf").await;
+    })
+    .await;
+    let no = case_no.clone();
+    wait_for(30, "the decision to reach the server", || {
+        let (no, db2) = (no.clone(), db.clone());
+        async move {
+            let n: i64 = db2
+                .read_blocking(move |c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FROM case_events e JOIN cases k ON k.id = e.case_id
+                          WHERE k.case_no = ?1 AND e.kind = 'accountability_recorded'",
+                        [no],
+                        |r| r.get(0),
+                    )?)
+                })
+                .ok()?;
+            (n == 1).then_some(())
+        }
+    })
+    .await;
+    let chain = db.read_blocking(|c| hcp_server::db::evidence::verify(c)).expect("chain");
+    assert!(chain.valid && chain.length == 1, "{chain:?}");
+    screenshot(&c, "liaison-accountability.png").await;
+    c.close().await.expect("close session");
+    server.stop().await;
 }
