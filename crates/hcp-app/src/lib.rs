@@ -141,6 +141,7 @@ const PULL_PAGE: usize = 2_000;
 const LAST_SYNC_AT: &str = "last_sync_at";
 const USER: &str = "user";
 
+#[derive(Clone)]
 struct Active {
     client_id: String,
     server_url: String,
@@ -368,14 +369,34 @@ impl App {
     /// One sync cycle: bootstrap when the replica is empty or holds another scope, else pull.
     pub async fn sync_once(&self) -> ApiResult<SyncStatus> {
         let _gate = self.sync_gate.lock().await;
-        let active = self.active()?;
+        let mut active = self.active()?;
+        // The outbox goes first: the user's actions reach the server before anything else. Then
+        // the user's current role and jurisdiction: a change re-bootstraps (purging what is no
+        // longer in scope) rather than leaving stale data on the laptop.
+        let pushed = hcp_sync::push(&active.client, &active.token, &active.client_id, active.replica.clone()).await;
+        let me = match pushed {
+            Ok(_) => active.client.me(&active.token).await.map(Some),
+            Err(e) => Err(e),
+        };
+        if let Ok(Some(me)) = &me {
+            if *me != active.user {
+                tracing::info!("the user's role or jurisdiction changed on the server");
+                let mut updated = (*active).clone();
+                updated.user = me.clone();
+                active
+                    .replica
+                    .lock()
+                    .map_err(internal)?
+                    .set_meta(USER, &serde_json::to_string(me).map_err(internal)?)?;
+                active = Arc::new(updated);
+                *self.session.lock().map_err(internal)? = Some(active.clone());
+            }
+        }
         let needs_bootstrap = {
             let r = active.replica.lock().map_err(internal)?;
             r.cursor()?.is_none() || r.scope()?.as_deref() != Some(active.user.scope_path.as_str())
         };
-        // The outbox goes first: the user's actions reach the server before anything else.
-        let pushed = hcp_sync::push(&active.client, &active.token, &active.client_id, active.replica.clone()).await;
-        let result = if let Err(e) = pushed {
+        let result = if let Err(e) = me {
             Err(e)
         } else if needs_bootstrap {
             self.set_status(|s| {

@@ -284,3 +284,41 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     assert!(text.contains("东政管督〔2026〕1号") || text.contains("东政管督"), "{text}");
     assert_eq!(app.print_notices(vec![]).await.expect_err("nothing selected").code, codes::INVALID_INPUT);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_jurisdiction_rebootstraps_and_purges_the_old_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 400, seed: 9, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    let all = CaseQuery { limit: 500, ..CaseQuery::default() };
+    assert!(app
+        .list_cases(all.clone())
+        .await
+        .expect("cases")
+        .items
+        .iter()
+        .all(|c| c.unit_name == "东湖区政务服务中心"));
+
+    // The administrator moves the user to 西山区政务服务中心.
+    db.write_blocking(|c| {
+        c.execute(
+            "UPDATE users SET unit_id = (SELECT id FROM org_units WHERE name = '西山区政务服务中心') WHERE username = 'donghu.manager'",
+            [],
+        )?;
+        Ok(())
+    })
+    .expect("move");
+    app.sync_once().await.expect("sync after the move");
+    let session = app.session_restore().await.expect("session").expect("signed in");
+    assert_eq!(session.user.unit_name, "西山区政务服务中心");
+    let page = app.list_cases(all).await.expect("cases");
+    assert!(page.total > 0);
+    assert!(page.items.iter().all(|c| c.unit_name == "西山区政务服务中心"), "the old jurisdiction is gone");
+    srv.stop().await;
+}

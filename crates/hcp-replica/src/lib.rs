@@ -85,6 +85,8 @@ impl Replica {
             Err(e) => return Err(e.into()),
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Rows purged when a jurisdiction is revoked are overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrate(&mut conn)?;

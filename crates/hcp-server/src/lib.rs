@@ -47,11 +47,19 @@ pub struct Config {
     pub token_ttl: Duration,
     /// The most changes one pull returns.
     pub pull_max: usize,
+    /// Failed sign-ins allowed per user name within `login_window` before sign-in is refused.
+    pub login_max_failures: i64,
+    pub login_window: Duration,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { token_ttl: Duration::from_secs(12 * 3600), pull_max: 5_000 }
+        Config {
+            token_ttl: Duration::from_secs(12 * 3600),
+            pull_max: 5_000,
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
     }
 }
 

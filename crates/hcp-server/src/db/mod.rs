@@ -9,6 +9,7 @@ pub mod cases;
 pub mod changes;
 pub mod commands;
 pub mod evidence;
+pub mod login_attempts;
 pub mod org_units;
 pub mod ratings;
 pub mod staff;
@@ -71,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     changes::DDL,
     commands::DDL,
     evidence::DDL,
+    login_attempts::DDL,
 ];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -4,7 +4,7 @@ use axum::Json;
 use hcp_protocol::{codes, ErrorBody, LoginRequest, LoginResponse, UserInfo};
 
 use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
-use crate::db::{tokens, users};
+use crate::db::{login_attempts, tokens, users};
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
 
@@ -29,8 +29,9 @@ fn dummy_hash() -> &'static str {
 
 /// Signs in with a user name and password and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(username = %req.username))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_owned();
     if username.is_empty() || req.password.is_empty() {
@@ -38,6 +39,21 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     }
     if username.len() > 64 || req.password.len() > 256 {
         return Err(AppError::invalid("用户名或密码过长"));
+    }
+    let now = state.clock.now();
+    let window = chrono::Duration::from_std(state.config.login_window).map_err(AppError::internal)?;
+    let since = (now - window).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let failures = {
+        let (u, since) = (username.clone(), since.clone());
+        state.db.read(move |c| login_attempts::failures_since(c, &u, &since)).await?
+    };
+    if failures >= state.config.login_max_failures {
+        tracing::warn!("sign-in throttled");
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::THROTTLED,
+            format!("登录失败次数过多，请 {} 分钟后再试", window.num_minutes()),
+        ));
     }
     let found = {
         let u = username.clone();
@@ -60,11 +76,16 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
         (Some(u), true) => u,
         _ => {
             tracing::info!("login failed");
+            let (u, at) = (username.clone(), now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            state.db.write(move |c| login_attempts::record_failure(c, &u, &at)).await?;
             return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误"));
         }
     };
+    {
+        let u = username.clone();
+        state.db.write(move |c| login_attempts::clear(c, &u, &since)).await?;
+    }
     let token = new_token();
-    let now = state.clock.now();
     let ttl = chrono::Duration::from_std(state.config.token_ttl).map_err(AppError::internal)?;
     let issued = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let expires = (now + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

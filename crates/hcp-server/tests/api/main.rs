@@ -326,3 +326,24 @@ async fn accountability_decisions_are_chained_and_the_chain_verifies() {
     assert_eq!(r.status().as_u16(), 403);
     app.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_throttle_sign_in_for_that_user_only() {
+    let app = spawn_app().await;
+    let login = |user: &str, pw: &str| {
+        app.http.post(app.url("/api/v1/auth/login")).json(&json!({"username": user, "password": pw})).send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("donghu.manager", "wrong").await.expect("login").status().as_u16(), 401);
+    }
+    let r = login("donghu.manager", DEMO_PASSWORD).await.expect("login");
+    assert_eq!(r.status().as_u16(), 429);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "throttled");
+    // Other users are not affected.
+    assert_eq!(login("xishan.manager", DEMO_PASSWORD).await.expect("login").status().as_u16(), 200);
+    // Malformed input is a 4xx, never a panic.
+    let r = app.http.post(app.url("/api/v1/auth/login")).json(&json!({"username": 5})).send().await.expect("post");
+    assert!(r.status().is_client_error());
+    app.server.stop().await;
+}
