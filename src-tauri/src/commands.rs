@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use hcp_app::{
-    ApiError, App, AppInfo, CaseCommand, CaseDetail, Issued, LoginRequest, OutboxItem, PrintedFile, Session, SyncStatus,
+    ApiError, App, AppInfo, CaseCommand, CaseDetail, Evaluator, Issued, LoginRequest, OutboxItem, PrintedFile, Session,
+    SyncStatus,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -88,4 +89,11 @@ pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Re
 #[specta::specta]
 pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<PrintedFile> {
     app.print_notices(case_ids.into_iter().map(i64::from).collect()).await
+}
+
+/// Reveals a rating's evaluator to a role that may see it; the reason is logged on the server.
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_evaluator(app: State<'_, Arc<App>>, rating_id: i32, reason: String) -> Result<Evaluator> {
+    app.reveal_evaluator(i64::from(rating_id), reason).await
 }

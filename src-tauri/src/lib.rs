@@ -32,6 +32,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::discard_command,
         commands::reissue_command,
         commands::print_notices,
+        commands::reveal_evaluator,
     ])
 }
 

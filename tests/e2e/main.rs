@@ -144,10 +144,20 @@ async fn open_case(c: &Client, case_no: &str) {
     wait_for(15, "the case row", || async { (total(c).await == Some(1)).then_some(()) }).await;
     click(c, "[data-testid=case-no]").await;
     c.wait().for_element(Locator::Css("[data-testid=case-detail]")).await.expect("the case drawer");
+    // Let the drawer finish sliding in.
+    tokio::time::sleep(Duration::from_millis(800)).await;
 }
 
 async fn detail_state(c: &Client) -> Option<String> {
     attr(c, "[data-testid=case-detail]", "data-state").await
+}
+
+/// Whether an element matching `css` is displayed.
+async fn visible(c: &Client, css: &str) -> bool {
+    match c.find(Locator::Css(css)).await {
+        Ok(el) => el.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
 }
 
 /// Clicks an action button and fills and submits its dialog with `fill`.
@@ -156,11 +166,25 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    click(c, &format!("[data-testid=action-{kind}]")).await;
-    c.wait()
-        .for_element(Locator::Css(&format!("[data-testid=command-dialog][data-kind={kind}]")))
-        .await
-        .unwrap_or_else(|e| panic!("the {kind} dialog: {e}"));
+    // The drawer may still be sliding in: click until the dialog opens.
+    let dialog = format!("[data-testid=command-dialog][data-kind={kind}]");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        click(c, &format!("[data-testid=action-{kind}]")).await;
+        let opened = tokio::time::timeout(Duration::from_secs(3), async {
+            while !visible(c, &dialog).await {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        })
+        .await;
+        if opened.is_ok() {
+            break;
+        }
+        if Instant::now() > deadline {
+            screenshot(c, "failure-dialog.png").await;
+            panic!("the {kind} dialog did not open");
+        }
+    }
     tokio::time::sleep(Duration::from_millis(400)).await;
     fill().await;
     click(c, &format!("[data-testid=command-dialog][data-kind={kind}] [data-testid=command-submit]")).await;

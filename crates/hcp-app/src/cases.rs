@@ -49,6 +49,10 @@ pub struct CaseDetail {
     pub outbox: Vec<OutboxItem>,
     /// Who may be assigned: department handlers in the case's district.
     pub handlers: Vec<Assignee>,
+    /// The rating behind the case (evaluator masked), for bad reviews.
+    pub rating: Option<hcp_replica::RatingSummary>,
+    /// Whether this user's role may reveal the evaluator (with a reason, logged on the server).
+    pub may_reveal_evaluator: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -228,7 +232,13 @@ pub fn detail(
             department_name: r.unit_name(department_id).ok().flatten().unwrap_or_default(),
         })
         .collect();
+    let rating = match r.case(case_id)?.and_then(|c| c.rating_id) {
+        Some(id) => r.rating_summary(id)?,
+        None => None,
+    };
     Ok(CaseDetail {
+        rating,
+        may_reveal_evaluator: user.role.may_reveal_evaluator(),
         item,
         version: u32::try_from(case.version).unwrap_or(u32::MAX),
         escalation: case.escalation,
@@ -241,4 +251,14 @@ pub fn detail(
         outbox,
         handlers,
     })
+}
+
+/// An evaluator's identity as revealed by the server (shown once, never stored on this laptop).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluator {
+    pub real_name: bool,
+    pub name: Option<String>,
+    pub phone: Option<String>,
 }

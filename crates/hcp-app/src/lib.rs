@@ -20,7 +20,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use cases::{Assignee, CaseDetail, Issued, TimelineEvent};
+pub use cases::{Assignee, CaseDetail, Evaluator, Issued, TimelineEvent};
 pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
@@ -547,6 +547,24 @@ impl App {
     pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
         let out = self.data_dir.join("notices");
         self.with_replica(move |r, a, cal| print::notices(r, &a.user, &case_ids, cal, chrono::Utc::now(), &out)).await
+    }
+
+    /// Asks the server for a rating's evaluator, giving a reason (the server logs the reveal).
+    /// Needs the network; nothing is stored locally.
+    pub async fn reveal_evaluator(&self, rating_id: i64, reason: String) -> ApiResult<Evaluator> {
+        let active = self.active()?;
+        if reason.trim().chars().count() < 4 {
+            return Err(ApiError::new(codes::INVALID_INPUT, "请说明查看评价人信息的理由（至少 4 个字）"));
+        }
+        let e = active.client.reveal(&active.token, rating_id, reason.trim()).await.map_err(|e| {
+            let err = ApiError::from(e);
+            if err.code == codes::NETWORK {
+                ApiError::new(codes::NETWORK, "查看评价人信息需要连接服务器，请联网后再试")
+            } else {
+                err
+            }
+        })?;
+        Ok(Evaluator { real_name: e.real_name, name: e.name, phone: e.phone })
     }
 
     /// Everything in the outbox: pending commands and those the server refused.

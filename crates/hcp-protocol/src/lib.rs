@@ -496,6 +496,23 @@ pub struct ComplaintIn {
     pub received_at: String,
 }
 
+/// `POST /api/v1/ratings/{id}/reveal`: why the caller needs the evaluator's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RevealRequest {
+    /// At least 4 characters; recorded with the caller and the time.
+    pub reason: String,
+}
+
+/// The evaluator's identity, for the one caller who asked (never replicated, never cached).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RevealedEvaluator {
+    pub rating_id: i64,
+    pub real_name: bool,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub cert: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,

@@ -169,6 +169,21 @@ impl Replica {
         query::case_item(&self.conn, id)
     }
 
+    /// The rating behind a case, as the case page shows it (the evaluator masked).
+    pub fn rating_summary(&self, id: i64) -> Result<Option<RatingSummary>> {
+        Ok(ratings::summary(&self.conn, id)?.map(|(evaluator_masked, real_name, comment, rated_at, channel, codes)| {
+            RatingSummary {
+                rating_id: id,
+                evaluator_masked,
+                real_name,
+                comment,
+                rated_at,
+                channel,
+                content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
+            }
+        }))
+    }
+
     /// The name and kind of an org unit.
     pub fn unit(&self, id: i64) -> Result<Option<(String, String)>> {
         use rusqlite::OptionalExtension;
@@ -270,6 +285,22 @@ impl Replica {
     pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         query::list_cases(&self.conn, q)
     }
+}
+
+/// The rating behind a case.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RatingSummary {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub rating_id: i64,
+    /// e.g. `张*（138****5678）` or `匿名用户`.
+    pub evaluator_masked: String,
+    pub real_name: bool,
+    pub comment: String,
+    pub rated_at: String,
+    pub channel: u8,
+    pub content_codes: Vec<u16>,
 }
 
 /// The server's answer to one pushed command.

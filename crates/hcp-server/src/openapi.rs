@@ -33,6 +33,7 @@ impl Modify for BearerAuth {
         routes::intake::ratings,
         routes::intake::complaint,
         routes::audit::verify,
+        routes::ratings::reveal,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -42,7 +43,7 @@ impl Modify for BearerAuth {
         hcp_protocol::Health, hcp_protocol::CommandEnvelope, hcp_protocol::CommandResult, hcp_protocol::CommandStatus,
         hcp_protocol::PushRequest, hcp_protocol::PushResponse, hcp_protocol::RatingIn, hcp_protocol::LevelIn,
         hcp_protocol::EvaluatorIn, hcp_protocol::IntakeRequest, hcp_protocol::IntakeResponse, hcp_protocol::IntakeResult,
-        hcp_protocol::IntakeStatus, hcp_protocol::ComplaintIn, crate::db::evidence::ChainReport,
+        hcp_protocol::IntakeStatus, hcp_protocol::ComplaintIn, crate::db::evidence::ChainReport, hcp_protocol::RevealRequest, hcp_protocol::RevealedEvaluator,
     )),
     modifiers(&BearerAuth),
 )]

@@ -104,6 +104,14 @@ impl Client {
         Self::parse(resp).await
     }
 
+    /// Reveals one rating's evaluator (the server records who asked and why).
+    pub async fn reveal(&self, token: &str, rating_id: i64, reason: &str) -> Result<hcp_protocol::RevealedEvaluator> {
+        let body = hcp_protocol::RevealRequest { reason: reason.to_owned() };
+        let url = self.url(&format!("/api/v1/ratings/{rating_id}/reveal"));
+        let resp = Self::check(self.http.post(url).bearer_auth(token).json(&body).send().await).await?;
+        Self::parse(resp).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http

@@ -19,6 +19,7 @@ import {
   type CaseQuery_Deserialize,
   type Issued,
   type PrintedFile,
+  type Evaluator_Serialize,
   type LoginRequest,
   type OutboxItem_Serialize,
   type Session,
@@ -52,6 +53,7 @@ export type {
 // tauri-specta emits a "_Serialize" shape (what Rust sends) and a "_Deserialize" shape (what Rust
 // accepts) for each type; the UI works with the exact direction of each value.
 export type AppInfo = AppInfo_Serialize;
+export type Evaluator = Evaluator_Serialize;
 export type CaseListItem = CaseListItem_Serialize;
 export type CasePage = CasePage_Serialize;
 export type CaseQuery = CaseQuery_Deserialize;
@@ -177,6 +179,10 @@ export const backend = {
   },
   reissueCommand(commandId: string): Promise<Issued> {
     return call(() => commands.reissueCommand(commandId));
+  },
+  /** A rating's evaluator, revealed by the server with a reason it records (online only). */
+  revealEvaluator(ratingId: number, reason: string): Promise<Evaluator> {
+    return call(() => commands.revealEvaluator(ratingId, reason));
   },
   /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
   printNotices(caseIds: number[]): Promise<PrintedFile> {

@@ -21,6 +21,8 @@ export const commands = {
 	reissueCommand: (commandId: string) => typedError<Issued, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
 	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
+	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
+	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
 };
 
 /* Types */
@@ -140,6 +142,10 @@ export type CaseDetail_Deserialize = {
 	outbox: OutboxItem_Deserialize[],
 	/**  Who may be assigned: department handlers in the case's district. */
 	handlers: Assignee[],
+	/**  The rating behind the case (evaluator masked), for bad reviews. */
+	rating?: RatingSummary | null,
+	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
+	mayRevealEvaluator: boolean,
 };
 
 /**  Everything the case page shows. */
@@ -161,6 +167,10 @@ export type CaseDetail_Serialize = {
 	outbox: OutboxItem_Serialize[],
 	/**  Who may be assigned: department handlers in the case's district. */
 	handlers: Assignee[],
+	/**  The rating behind the case (evaluator masked), for bad reviews. */
+	rating: RatingSummary | null,
+	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
+	mayRevealEvaluator: boolean,
 };
 
 /**  One inbox row. */
@@ -299,6 +309,23 @@ export type EscalationLevel =
 /**  追责问责: accountability. */
 "accountability";
 
+/**  An evaluator's identity as revealed by the server (shown once, never stored on this laptop). */
+export type Evaluator = Evaluator_Serialize | Evaluator_Deserialize;
+
+/**  An evaluator's identity as revealed by the server (shown once, never stored on this laptop). */
+export type Evaluator_Deserialize = {
+	realName: boolean,
+	name?: string | null,
+	phone?: string | null,
+};
+
+/**  An evaluator's identity as revealed by the server (shown once, never stored on this laptop). */
+export type Evaluator_Serialize = {
+	realName: boolean,
+	name: string | null,
+	phone: string | null,
+};
+
 /**  The answer to an issued command. */
 export type Issued = {
 	commandId: string,
@@ -365,6 +392,18 @@ export type PrintedFile = {
 	path: string,
 	/**  How many notices it holds. */
 	count: number,
+};
+
+/**  The rating behind a case. */
+export type RatingSummary = {
+	ratingId: number,
+	/**  e.g. `张*（138****5678）` or `匿名用户`. */
+	evaluatorMasked: string,
+	realName: boolean,
+	comment: string,
+	ratedAt: string,
+	channel: number,
+	contentCodes: number[],
 };
 
 export type Role = 

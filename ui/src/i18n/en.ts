@@ -470,6 +470,22 @@ const en: MessageSchema = {
     done: "{count} rectification notice(s) saved as PDF: {path}",
     failed: "Could not create the notice: {message}",
   },
+  reveal: {
+    open: "Reveal evaluator",
+    title: "Evaluator's identity",
+    hint: "The evaluator's identity is personal data, for return visits only. Give a reason: who looked, when and why is recorded.",
+    reasonPlaceholder: "Reason, e.g. return visit for a real-name bad review",
+    reasonRequired: "Give a reason (at least 4 characters)",
+    submit: "Reveal",
+    done: "Close",
+    name: "Name",
+    phone: "Phone",
+    rating: "Rating",
+    evaluator: "Evaluator",
+    comment: "Comment",
+    ratedAt: "Rated at",
+    codes: "Content codes",
+  },
 };
 
 export default en;

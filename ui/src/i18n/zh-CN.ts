@@ -470,6 +470,22 @@ const zhCN = {
     done: "已生成 {count} 份整改通知书（PDF），保存在：{path}",
     failed: "整改通知书生成失败：{message}",
   },
+  reveal: {
+    open: "查看评价人",
+    title: "查看评价人信息",
+    hint: "评价人信息属于个人信息，仅用于回访核实。查看须说明理由，系统将记录查看人、时间和理由。",
+    reasonPlaceholder: "请填写查看理由，例如：实名差评回访核实",
+    reasonRequired: "请填写查看理由（至少 4 个字）",
+    submit: "确认查看",
+    done: "关闭",
+    name: "姓名",
+    phone: "联系电话",
+    rating: "评价信息",
+    evaluator: "评价人",
+    comment: "评价内容",
+    ratedAt: "评价时间",
+    codes: "评价内容代码",
+  },
 };
 
 export default zhCN;

@@ -129,6 +129,8 @@ export function outboxItem(seq: number, overrides: Partial<OutboxItem> = {}): Ou
 export function caseDetail(id: number, overrides: Partial<CaseDetail> = {}, item: Partial<CaseListItem> = {}): CaseDetail {
   return {
     item: caseItem(id, item),
+    rating: null,
+    mayRevealEvaluator: true,
     version: 3,
     escalation: "first_line",
     appeal: "none",

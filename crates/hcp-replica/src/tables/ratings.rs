@@ -60,3 +60,14 @@ pub fn upsert(conn: &Connection, r: &RatingRow) -> Result<()> {
     ])?;
     Ok(())
 }
+
+/// (evaluator_masked, real_name, comment, rated_at, channel, content codes) of one rating.
+pub fn summary(conn: &Connection, id: i64) -> Result<Option<(String, bool, String, String, u8, String)>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(
+            "SELECT evaluator_masked, real_name, comment, rated_at, channel, content_codes FROM ratings WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?)
+}

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod login_attempts;
 pub mod org_units;
 pub mod ratings;
+pub mod reveals;
 pub mod staff;
 pub mod tokens;
 pub mod users;
@@ -73,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     commands::DDL,
     evidence::DDL,
     login_attempts::DDL,
+    reveals::DDL,
 ];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -129,3 +129,14 @@ pub fn find(conn: &Connection, source: &str, record_no: &str, count: i64) -> DbR
         .query_row(params![source, record_no, count], |r| r.get(0))
         .optional()?)
 }
+
+/// The evaluator's identity and the rating's unit path (for the scope check).
+pub fn evaluator(conn: &Connection, id: i64) -> DbResult<Option<(String, Evaluator, bool)>> {
+    Ok(conn
+        .query_row(
+            "SELECT unit_path, evaluator_name, evaluator_phone, evaluator_cert, real_name FROM ratings WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, Evaluator { name: r.get(1)?, phone: r.get(2)?, cert: r.get(3)? }, r.get(4)?)),
+        )
+        .optional()?)
+}

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod health;
 pub mod intake;
+pub mod ratings;
 pub mod sync;
 
 use axum::routing::{get, post};
@@ -26,4 +27,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/intake/ratings", post(intake::ratings))
         .route("/api/v1/intake/complaints", post(intake::complaint))
         .route("/api/v1/audit/evidence/verify", get(audit::verify))
+        .route("/api/v1/ratings/{id}/reveal", post(ratings::reveal))
 }

@@ -347,3 +347,38 @@ async fn repeated_wrong_passwords_throttle_sign_in_for_that_user_only() {
     assert!(r.status().is_client_error());
     app.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every_reveal_is_logged() {
+    let app = spawn_app().await;
+    let (rating_id, name): (i64, String) = app
+        .db
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT r.id, r.evaluator_name FROM ratings r JOIN org_units o ON o.name = '东湖区政务服务中心'
+                  WHERE r.real_name = 1 AND r.unit_path >= o.path AND r.unit_path < o.path || '~' LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?)
+        })
+        .expect("a real-name rating");
+    let path = format!("/api/v1/ratings/{rating_id}/reveal");
+    let manager = app.token("donghu.manager").await;
+    let (status, body) = app.post(&manager, &path, json!({"reason": "回访核实"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], name.as_str());
+    let (status, _) = app.post(&manager, &path, json!({"reason": "看"})).await;
+    assert_eq!(status, 422, "a reason is required");
+    let handler = app.token("donghu.handler").await;
+    let (status, body) = app.post(&handler, &path, json!({"reason": "回访核实"})).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    let other = app.token("xishan.manager").await;
+    let (status, _) = app.post(&other, &path, json!({"reason": "回访核实"})).await;
+    assert_eq!(status, 404, "another district's rating is not found");
+    let logged = app
+        .db
+        .read_blocking(|c| Ok(c.query_row("SELECT count(*) FROM reveals", [], |r| r.get::<_, i64>(0))?))
+        .expect("log");
+    assert_eq!(logged, 1, "exactly the one successful reveal is logged");
+    app.server.stop().await;
+}

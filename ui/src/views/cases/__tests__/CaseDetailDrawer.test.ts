@@ -144,6 +144,31 @@ describe("CaseDetailDrawer", () => {
     expect($("print-error")!.textContent).toContain("缺少字体");
   });
 
+  it("masks the evaluator and reveals them only with a reason", async () => {
+    const reveal = vi.spyOn(backend, "revealEvaluator").mockResolvedValue({ realName: true, name: "张三", phone: "13812345678" });
+    const rating = { ratingId: 42, evaluatorMasked: "张*（138****5678）", realName: true, comment: "<b>排队太久</b>", ratedAt: "2026-11-20T09:00:00+08:00", channel: 4, contentCodes: [106] };
+    await mountDrawer(caseDetail(3, { rating, mayRevealEvaluator: true }));
+    expect($("evaluator-masked")!.textContent).toBe("张*（138****5678）");
+    expect($("rating-comment")!.textContent).toBe("<b>排队太久</b>");
+    expect($("rating-comment")!.querySelector("b")).toBeNull();
+    expect(document.body.textContent).not.toContain("13812345678");
+    await click($("reveal-open"));
+    await click($("reveal-submit"));
+    expect(reveal).not.toHaveBeenCalled();
+    expect($("reveal-error")!.textContent).toContain("理由");
+    await type(document.querySelector("[data-testid=reveal-reason] textarea, textarea[data-testid=reveal-reason]"), "实名差评回访核实");
+    await click($("reveal-submit"));
+    expect(reveal).toHaveBeenCalledWith(42, "实名差评回访核实");
+    expect($("reveal-result")!.textContent).toContain("13812345678");
+  });
+
+  it("offers no reveal to roles that may not see evaluators", async () => {
+    const rating = { ratingId: 42, evaluatorMasked: "张*", realName: true, comment: "", ratedAt: "2026-11-20T09:00:00+08:00", channel: 4, contentCodes: [] };
+    await mountDrawer(caseDetail(3, { rating, mayRevealEvaluator: false }));
+    expect($("evaluator-masked")).not.toBeNull();
+    expect($("reveal-open")).toBeNull();
+  });
+
   it("says when the user has nothing to do", async () => {
     await mountDrawer(caseDetail(1, { available: [] }));
     expect($("case-actions")!.textContent).toContain("当前没有您可执行的操作");

@@ -246,6 +246,8 @@ describe("CaseInbox", () => {
     listCases.mockResolvedValue({ total: 1, items: [caseItem(1, { state: "new" })] });
     vi.spyOn(backend, "caseDetail").mockResolvedValue({
       item: caseItem(1, { state: "new" }),
+      rating: null,
+      mayRevealEvaluator: false,
       version: 1,
       escalation: "first_line",
       appeal: "none",
