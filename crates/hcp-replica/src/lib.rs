@@ -171,17 +171,7 @@ impl Replica {
 
     /// The rating behind a case, as the case page shows it (the evaluator masked).
     pub fn rating_summary(&self, id: i64) -> Result<Option<RatingSummary>> {
-        Ok(ratings::summary(&self.conn, id)?.map(|(evaluator_masked, real_name, comment, rated_at, channel, codes)| {
-            RatingSummary {
-                rating_id: id,
-                evaluator_masked,
-                real_name,
-                comment,
-                rated_at,
-                channel,
-                content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
-            }
-        }))
+        ratings::summary(&self.conn, id)
     }
 
     /// The name and kind of an org unit.

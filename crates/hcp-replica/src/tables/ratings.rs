@@ -61,13 +61,24 @@ pub fn upsert(conn: &Connection, r: &RatingRow) -> Result<()> {
     Ok(())
 }
 
-/// (evaluator_masked, real_name, comment, rated_at, channel, content codes) of one rating.
-pub fn summary(conn: &Connection, id: i64) -> Result<Option<(String, bool, String, String, u8, String)>> {
+/// The rating behind a case, as the case page shows it (the evaluator masked).
+pub fn summary(conn: &Connection, id: i64) -> Result<Option<crate::RatingSummary>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .prepare_cached(
             "SELECT evaluator_masked, real_name, comment, rated_at, channel, content_codes FROM ratings WHERE id = ?1",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_row([id], |r| {
+            let codes: String = r.get(5)?;
+            Ok(crate::RatingSummary {
+                rating_id: id,
+                evaluator_masked: r.get(0)?,
+                real_name: r.get(1)?,
+                comment: r.get(2)?,
+                rated_at: r.get(3)?,
+                channel: r.get(4)?,
+                content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
+            })
+        })
         .optional()?)
 }

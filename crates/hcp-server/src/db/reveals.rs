@@ -24,15 +24,3 @@ pub fn record(conn: &Connection, user_id: i64, rating_id: i64, reason: &str, at:
     )?;
     Ok(conn.last_insert_rowid())
 }
-
-/// (who, display name, rating, reason, when), newest first.
-pub fn recent(conn: &Connection, limit: i64) -> DbResult<Vec<(i64, String, i64, String, String)>> {
-    let mut stmt = conn.prepare(
-        "SELECT r.user_id, u.display_name, r.rating_id, r.reason, r.at FROM reveals r JOIN users u ON u.id = r.user_id
-          ORDER BY r.id DESC LIMIT ?1",
-    )?;
-    let rows = stmt
-        .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
