@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use hcp_app::{
-    ApiError, App, AppInfo, CaseCommand, CaseDetail, Evaluator, Issued, LoginRequest, OutboxItem, PrintedFile, Session,
-    SyncStatus,
+    ApiError, App, AppInfo, CaseCommand, CaseDetail, Dashboard, Evaluator, Issued, LoginRequest, OutboxItem,
+    PrintedFile, Session, SyncStatus,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -96,4 +96,11 @@ pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Resu
 #[specta::specta]
 pub async fn reveal_evaluator(app: State<'_, Arc<App>>, rating_id: i32, reason: String) -> Result<Evaluator> {
     app.reveal_evaluator(i64::from(rating_id), reason).await
+}
+
+/// The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest).
+#[tauri::command]
+#[specta::specta]
+pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>) -> Result<Dashboard> {
+    app.dashboard(month).await
 }

@@ -33,6 +33,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::reissue_command,
         commands::print_notices,
         commands::reveal_evaluator,
+        commands::dashboard,
     ])
 }
 

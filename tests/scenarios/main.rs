@@ -114,3 +114,64 @@ async fn health_openapi_and_compressed_snapshot_over_plain_http() {
     assert!(bad.status().is_client_error());
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replica_and_the_server_compute_the_same_kpis() {
+    use hcp_domain::kpi::{kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Subject};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = seeded_server(dir.path(), 2_500).await.expect("server");
+    let http = reqwest::Client::new();
+    for user in ["city.supervisor", "donghu.manager"] {
+        let (replica, scope) = bootstrap_as(&srv.url(), dir.path(), user).await;
+        let token: String = {
+            let v: serde_json::Value = http
+                .post(format!("{}/api/v1/auth/login", srv.url()))
+                .json(&serde_json::json!({"username": user, "password": DEMO_PASSWORD}))
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            v["token"].as_str().expect("token").to_owned()
+        };
+        let (ratings, cases) = {
+            let r = replica.lock().expect("lock");
+            (
+                hcp_stats::rating_facts(r.conn(), &scope).expect("ratings"),
+                hcp_stats::case_facts(r.conn(), &scope).expect("cases"),
+            )
+        };
+        assert!(cases.iter().any(|c| c.excluded), "{user}: exclusions are part of the comparison");
+        for (y, m) in [(2026, 11), (2026, 10), (2026, 8)] {
+            let month = format!("{y}-{m:02}");
+            let report: serde_json::Value = http
+                .get(format!("{}/api/v1/kpis?month={month}", srv.url()))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("kpis")
+                .json()
+                .await
+                .expect("json");
+            let server_totals: Kpis = serde_json::from_value(report["totals"].clone()).expect("totals");
+            let period = Period::month(y, m).expect("period");
+            // The same as_of day on both sides (the server computed it moments ago).
+            let params = KpiParams::beijing(chrono::Utc::now());
+            let local = kpis(&ratings, &cases, Subject::All, &period, &params);
+            assert_eq!(local, server_totals, "{user} {month}: totals");
+            let by_unit = kpis_by(&ratings, &cases, GroupBy::Unit, &period, &params);
+            let server_units = report["units"].as_array().expect("units");
+            assert_eq!(server_units.len(), by_unit.len(), "{user} {month}: units");
+            for u in server_units {
+                let id = u["unit_id"].as_i64().expect("id");
+                let k: Kpis = serde_json::from_value(u["kpis"].clone()).expect("kpis");
+                assert_eq!(by_unit.get(&id), Some(&k), "{user} {month}: unit {id}");
+            }
+            if user == "city.supervisor" && month == "2026-11" {
+                assert!(local.rated > 0 && local.bad > 0);
+            }
+        }
+    }
+    srv.stop().await;
+}

@@ -5,6 +5,7 @@
 //! the background sync loop; every screen reads the replica, so the app keeps working offline.
 
 pub mod cases;
+pub mod dashboard;
 pub mod error;
 pub mod print;
 pub mod secrets;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use cases::{Assignee, CaseDetail, Evaluator, Issued, TimelineEvent};
+pub use dashboard::Dashboard;
 pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
@@ -547,6 +549,12 @@ impl App {
     pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
         let out = self.data_dir.join("notices");
         self.with_replica(move |r, a, cal| print::notices(r, &a.user, &case_ids, cal, chrono::Utc::now(), &out)).await
+    }
+
+    /// The statistics of the user's jurisdiction for one month (`YYYY-MM`; the newest with data when
+    /// none), from the replica.
+    pub async fn dashboard(&self, month: Option<String>) -> ApiResult<Dashboard> {
+        self.with_replica(move |r, _, _| dashboard::dashboard(r, month.as_deref(), chrono::Utc::now())).await
     }
 
     /// Asks the server for a rating's evaluator, giving a reason (the server logs the reveal).

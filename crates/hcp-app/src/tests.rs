@@ -322,3 +322,27 @@ async fn a_changed_jurisdiction_rebootstraps_and_purges_the_old_one() {
     assert!(page.items.iter().all(|c| c.unit_name == "西山区政务服务中心"), "the old jurisdiction is gone");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_counts_the_jurisdiction_and_ranks_its_halls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server(dir.path()).await;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "city.supervisor", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("sync");
+    srv.stop().await;
+    let d = app.dashboard(None).await.expect("dashboard");
+    assert_eq!(d.months.first(), Some(&d.month), "the newest month by default");
+    assert!(d.totals.rated > 0);
+    assert_eq!(d.totals.bad_rate.denominator, d.totals.rated);
+    let unit_sum: u32 = d.units.iter().map(|u| u.kpis.rated).sum();
+    assert_eq!(unit_sum, d.totals.rated, "every rating belongs to one hall");
+    let ranks: Vec<u32> = d.units.iter().filter_map(|u| u.rank).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "sorted by rank");
+    for chart in [&d.charts.trend, &d.charts.channels, &d.charts.ranking, &d.charts.timeliness] {
+        assert!(chart.starts_with("<svg") || chart.contains("<svg"), "an SVG chart");
+    }
+    let older = app.dashboard(d.months.last().cloned()).await.expect("older month");
+    assert!(older.totals.rated > 0);
+    assert_eq!(app.dashboard(Some("2026-13".into())).await.expect_err("bad month").code, codes::INVALID_INPUT);
+}

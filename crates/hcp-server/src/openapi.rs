@@ -34,6 +34,7 @@ impl Modify for BearerAuth {
         routes::intake::complaint,
         routes::audit::verify,
         routes::ratings::reveal,
+        routes::kpis::report,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -44,6 +45,7 @@ impl Modify for BearerAuth {
         hcp_protocol::PushRequest, hcp_protocol::PushResponse, hcp_protocol::RatingIn, hcp_protocol::LevelIn,
         hcp_protocol::EvaluatorIn, hcp_protocol::IntakeRequest, hcp_protocol::IntakeResponse, hcp_protocol::IntakeResult,
         hcp_protocol::IntakeStatus, hcp_protocol::ComplaintIn, crate::db::evidence::ChainReport, hcp_protocol::RevealRequest, hcp_protocol::RevealedEvaluator,
+        routes::kpis::KpiReport, routes::kpis::UnitKpis,
     )),
     modifiers(&BearerAuth),
 )]

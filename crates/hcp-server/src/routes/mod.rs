@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod health;
 pub mod intake;
+pub mod kpis;
 pub mod ratings;
 pub mod sync;
 
@@ -28,4 +29,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/intake/complaints", post(intake::complaint))
         .route("/api/v1/audit/evidence/verify", get(audit::verify))
         .route("/api/v1/ratings/{id}/reveal", post(ratings::reveal))
+        .route("/api/v1/kpis", get(kpis::report))
 }

@@ -1,0 +1,278 @@
+//! The statistics dashboard (统计分析): KPIs of the user's jurisdiction for one month, units ranked
+//! fairly, and the charts, all computed from the replica (works offline) with the same domain
+//! maths the server publishes with.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use hcp_domain::kpi::{kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Ratio, Subject};
+use hcp_domain::ranking::{rank, UnitScore};
+use hcp_domain::Channel;
+use hcp_replica::Replica;
+use hcp_report::charts::{
+    self, ChannelMix, ChannelShare, MonthPoint, MonthlyTrend, RankedValue, Timeliness, TimelinessRow, UnitRanking,
+    ValueKind,
+};
+use hcp_stats as stats;
+use serde::Serialize;
+
+use crate::error::{codes, ApiError, ApiResult};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RatioView {
+    pub numerator: u32,
+    pub denominator: u32,
+    /// 0..=1; none when the denominator is 0.
+    pub value: Option<f64>,
+    /// e.g. `8.70%（4/46）`
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct KpiView {
+    pub rated: u32,
+    pub bad: u32,
+    pub excluded_ratings: u32,
+    pub cases: u32,
+    pub overdue_open: u32,
+    pub bad_rate: RatioView,
+    pub satisfaction: RatioView,
+    pub timeliness: RatioView,
+    pub rectification: RatioView,
+    pub visit_satisfaction: RatioView,
+    pub real_name_visit_coverage: RatioView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct UnitKpiRow {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// 1-based; none for a unit without ratings.
+    pub rank: Option<u32>,
+    /// The small-sample-corrected satisfaction score, 0..=1.
+    pub score: Option<f64>,
+    pub sample_size: u32,
+    pub kpis: KpiView,
+}
+
+/// The charts as SVG documents (empty when the CJK fonts are missing).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardCharts {
+    pub trend: String,
+    pub channels: String,
+    pub ranking: String,
+    pub timeliness: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    /// `2026-11`
+    pub month: String,
+    /// `2026年11月`
+    pub label: String,
+    pub first: String,
+    pub last: String,
+    pub totals: KpiView,
+    pub units: Vec<UnitKpiRow>,
+    pub charts: DashboardCharts,
+    /// Months with ratings, newest first.
+    pub months: Vec<String>,
+}
+
+fn stats_error(e: stats::StatsError) -> ApiError {
+    ApiError::new(codes::REPLICA, format!("统计数据读取失败：{e}"))
+}
+
+fn n(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+fn ratio(r: &Ratio) -> RatioView {
+    RatioView { numerator: n(r.numerator), denominator: n(r.denominator), value: r.value(), label: r.label_zh() }
+}
+
+fn view(k: &Kpis) -> KpiView {
+    KpiView {
+        rated: n(k.rated),
+        bad: n(k.bad),
+        excluded_ratings: n(k.excluded_ratings),
+        cases: n(k.cases),
+        overdue_open: n(k.overdue_open),
+        bad_rate: ratio(&k.bad_rate),
+        satisfaction: ratio(&k.satisfaction_rate),
+        timeliness: ratio(&k.timeliness),
+        rectification: ratio(&k.rectification_rate),
+        visit_satisfaction: ratio(&k.return_visit_satisfaction),
+        real_name_visit_coverage: ratio(&k.real_name_visit_coverage),
+    }
+}
+
+fn beijing(t: DateTime<Utc>) -> NaiveDate {
+    (t + Duration::hours(8)).date_naive()
+}
+
+fn parse_month(s: &str) -> Option<(i32, u32)> {
+    let (y, m) = s.split_once('-')?;
+    Some((y.parse().ok()?, m.parse().ok()?))
+}
+
+/// The UTC instant a local (Beijing) date starts.
+fn start_utc(d: NaiveDate) -> String {
+    let local = chrono::FixedOffset::east_opt(8 * 3600)
+        .and_then(|o| o.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single());
+    local.map_or_else(String::new, |t| t.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn svg(result: hcp_report::Result<Vec<u8>>) -> String {
+    match result {
+        Ok(bytes) => String::from_utf8(bytes).unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "chart not drawn");
+            String::new()
+        }
+    }
+}
+
+/// The dashboard for `month` (`YYYY-MM`; the newest month with data when none).
+pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Dashboard> {
+    let scope = r.scope()?.unwrap_or_else(|| "/".to_owned());
+    let ratings = stats::rating_facts(r.conn(), &scope).map_err(stats_error)?;
+    let cases = stats::case_facts(r.conn(), &scope).map_err(stats_error)?;
+    let months: Vec<String> = ratings
+        .iter()
+        .map(|f| beijing(f.rated_at).format("%Y-%m").to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let chosen = match month {
+        Some(m) => m.to_owned(),
+        None => months.first().cloned().unwrap_or_else(|| beijing(now).format("%Y-%m").to_string()),
+    };
+    let period = parse_month(&chosen)
+        .and_then(|(y, m)| Period::month(y, m))
+        .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("月份“{chosen}”无效，应形如 2026-11")))?;
+    let params = KpiParams::beijing(now);
+    let totals = kpis(&ratings, &cases, Subject::All, &period, &params);
+    let names = stats::unit_names(r.conn()).map_err(stats_error)?;
+    let by_unit = kpis_by(&ratings, &cases, GroupBy::Unit, &period, &params);
+    let scores: Vec<UnitScore> = by_unit.iter().map(|(id, k)| UnitScore::satisfaction(*id, k)).collect();
+    let ranked = rank(&scores);
+    let name_of =
+        |id: i64| names.iter().find(|(u, _)| *u == id).map_or_else(|| format!("单位 {id}"), |(_, n)| n.clone());
+    let mut units: Vec<UnitKpiRow> = ranked
+        .iter()
+        .filter_map(|ru| {
+            by_unit.get(&ru.unit_id).map(|k| UnitKpiRow {
+                unit_id: ru.unit_id,
+                unit_name: name_of(ru.unit_id),
+                rank: ru.rank,
+                score: ru.score,
+                sample_size: n(ru.sample_size),
+                kpis: view(k),
+            })
+        })
+        .collect();
+    units.sort_by_key(|u| (u.rank.is_none(), u.rank));
+
+    let charts = match hcp_report::Fonts::locate() {
+        Err(e) => {
+            tracing::warn!(error = %e, "no CJK fonts: the dashboard shows numbers only");
+            DashboardCharts {
+                trend: String::new(),
+                channels: String::new(),
+                ranking: String::new(),
+                timeliness: String::new(),
+            }
+        }
+        Ok(fonts) => {
+            // Twelve months up to the chosen one.
+            let mut points = Vec::new();
+            for back in (0..12).rev() {
+                let first = period.first;
+                let total = first.year() * 12 + first.month0() as i32 - back;
+                let Some(p) = Period::month(total.div_euclid(12), total.rem_euclid(12) as u32 + 1) else { continue };
+                let k = kpis(&ratings, &cases, Subject::All, &p, &params);
+                if k.rated > 0 || back == 0 {
+                    points.push(MonthPoint {
+                        month: p.first.format("%Y-%m").to_string(),
+                        ratings: k.rated,
+                        bad_reviews: k.bad,
+                    });
+                }
+            }
+            let trend = MonthlyTrend { title: "差评率月度趋势".into(), points };
+            let next = period.last + Duration::days(1);
+            let channels = stats::channel_counts(r.conn(), &scope, &start_utc(period.first), &start_utc(next))
+                .map_err(stats_error)?
+                .into_iter()
+                .map(|(code, count)| ChannelShare {
+                    channel: Channel::try_from(code)
+                        .map_or_else(|_| format!("渠道{code}"), |c| c.label_zh().to_owned()),
+                    count,
+                })
+                .collect();
+            let ranking_rows: Vec<RankedValue> = units
+                .iter()
+                .filter_map(|u| u.score.map(|s| RankedValue { unit: u.unit_name.clone(), value: s }))
+                .take(40)
+                .collect();
+            let timeliness_rows: Vec<TimelinessRow> = by_unit
+                .iter()
+                .filter(|(_, k)| k.timeliness.denominator > 0)
+                .take(40)
+                .map(|(id, k)| TimelinessRow {
+                    unit: name_of(*id),
+                    on_time: k.timeliness.numerator,
+                    overdue: k.overdue_open,
+                    late: k.timeliness.denominator.saturating_sub(k.timeliness.numerator + k.overdue_open),
+                })
+                .collect();
+            DashboardCharts {
+                trend: svg(charts::bad_review_rate_by_month(&fonts, &trend, charts::Format::Svg)),
+                channels: svg(charts::channel_mix(
+                    &fonts,
+                    &ChannelMix { title: "评价渠道分布".into(), channels },
+                    charts::Format::Svg,
+                )),
+                ranking: svg(charts::unit_ranking(
+                    &fonts,
+                    &UnitRanking {
+                        title: "单位满意度排名（小样本校正）".into(),
+                        value_label: "校正满意度".into(),
+                        kind: ValueKind::Ratio,
+                        higher_is_better: true,
+                        rows: ranking_rows,
+                    },
+                    charts::Format::Svg,
+                )),
+                timeliness: svg(charts::timeliness_by_unit(
+                    &fonts,
+                    &Timeliness { title: "办理及时性".into(), rows: timeliness_rows },
+                    charts::Format::Svg,
+                )),
+            }
+        }
+    };
+    Ok(Dashboard {
+        month: chosen,
+        label: period.label_zh(),
+        first: period.first.format("%Y-%m-%d").to_string(),
+        last: period.last.format("%Y-%m-%d").to_string(),
+        totals: view(&totals),
+        units,
+        charts,
+        months,
+    })
+}
