@@ -55,34 +55,7 @@ pub fn target_dir() -> PathBuf {
 
 /// Reports a bad review at 东湖区政务服务中心 and returns the number of the case it opened.
 pub fn new_bad_review(db: &Db, record_no: &str) -> anyhow::Result<String> {
-    let record_no = record_no.to_owned();
-    Ok(db.write_blocking(move |c| {
-        let hall: String =
-            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
-        let r = hcp_protocol::RatingIn {
-            source: "e2e".into(),
-            service_record_no: record_no,
-            rating_count: 1,
-            unit_code: hall,
-            window_code: None,
-            staff_employee_no: None,
-            item_code: "E2E".into(),
-            item_name: "社会保障卡补换".into(),
-            channel: 4,
-            level: hcp_protocol::LevelIn::Name("very_dissatisfied".into()),
-            content_codes: vec![],
-            comment: "材料没有一次性告知，跑了三趟".into(),
-            evaluator: Default::default(),
-            real_name: false,
-            rated_at: "2026-11-20T09:00:00+08:00".into(),
-        };
-        let tx = c.transaction()?;
-        let out = hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?;
-        tx.commit()?;
-        let case_id = out
-            .ok()
-            .and_then(|(_, _, case)| case)
-            .ok_or_else(|| hcp_server::db::DbError::Config("no case opened".into()))?;
-        Ok(c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<_, String>(0))?)
-    })?)
+    let case_id = hcp_server::seed::demo_bad_review(db, record_no, "社会保障卡补换", "材料没有一次性告知，跑了三趟")?;
+    Ok(db
+        .read_blocking(move |c| Ok(c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?))?)
 }

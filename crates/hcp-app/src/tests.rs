@@ -105,38 +105,6 @@ async fn bad_server_addresses_are_explained() {
     assert_eq!(e.code, codes::NETWORK);
 }
 
-/// Reports a bad review at 东湖区政务服务中心 straight into the server's database.
-fn report_bad_review(db: &Db, record_no: &str) {
-    let record_no = record_no.to_owned();
-    db.write_blocking(move |c| {
-        let hall: String =
-            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
-        let r = hcp_protocol::RatingIn {
-            source: "test".into(),
-            service_record_no: record_no,
-            rating_count: 1,
-            unit_code: hall,
-            window_code: None,
-            staff_employee_no: None,
-            item_code: "X".into(),
-            item_name: "社会保障卡补换".into(),
-            channel: 4,
-            level: hcp_protocol::LevelIn::Name("very_dissatisfied".into()),
-            content_codes: vec![],
-            comment: "材料没有一次性告知".into(),
-            evaluator: Default::default(),
-            real_name: false,
-            rated_at: "2026-11-20T09:00:00+08:00".into(),
-        };
-        let tx = c.transaction()?;
-        let out = hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?;
-        assert!(out.is_ok());
-        tx.commit()?;
-        Ok(())
-    })
-    .expect("intake");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -144,7 +112,7 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     let opts =
         SeedOptions { evaluations: 300, seed: 3, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
     seed_demo(&db, &opts).expect("seed");
-    report_bad_review(&db, "OFF-1");
+    hcp_server::seed::demo_bad_review(&db, "OFF-1", "社会保障卡补换", "材料没有一次性告知").expect("a new case");
     let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
     let addr = srv.addr;
     let app = App::new(&dir.path().join("client"), store(), None);

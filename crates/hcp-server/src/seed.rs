@@ -694,3 +694,39 @@ fn advance(s: &mut Seeder<'_>, who: &Actors, case_id: i64, created: NaiveDateTim
     }
     Ok(())
 }
+
+/// Reports one very dissatisfied, anonymous review of `item_name` at 东湖区政务服务中心 through the
+/// intake path, as a channel would, and returns the id of the case it opened. For tests and demos
+/// on a database seeded with the demo profile.
+pub fn demo_bad_review(db: &Db, record_no: &str, item_name: &str, comment: &str) -> DbResult<i64> {
+    let (record_no, item_name, comment) = (record_no.to_owned(), item_name.to_owned(), comment.to_owned());
+    db.write_blocking(move |c| {
+        let hall: String =
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
+        let r = RatingIn {
+            source: "demo".into(),
+            service_record_no: record_no,
+            rating_count: 1,
+            unit_code: hall,
+            window_code: None,
+            staff_employee_no: None,
+            item_code: "DEMO".into(),
+            item_name,
+            channel: 4,
+            level: LevelIn::Name("very_dissatisfied".into()),
+            content_codes: vec![],
+            comment,
+            evaluator: EvaluatorIn::default(),
+            real_name: false,
+            rated_at: "2026-11-20T09:00:00+08:00".into(),
+        };
+        let tx = c.transaction()?;
+        let out = intake::rating(&tx, &r, Utc::now(), calendar())?;
+        tx.commit()?;
+        match out {
+            Ok((_, _, Some(case_id))) => Ok(case_id),
+            Ok(_) => Err(DbError::Config("the review was a duplicate and opened no case".into())),
+            Err((_, message)) => Err(DbError::Config(message)),
+        }
+    })
+}

@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 use hcp_domain::case::machine::VerifyOutcome;
 use hcp_domain::CaseCommand;
-use hcp_protocol::{LevelIn, RatingIn};
 use hcp_replica::{NewCommand, Replica, ReplicaKey};
-use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+use hcp_server::seed::{demo_bad_review, seed_demo, SeedOptions, DEMO_PASSWORD};
 use hcp_server::{AppState, Db};
 use rand::{Rng, SeedableRng};
 
@@ -49,35 +48,9 @@ fn integrity(replica: &Path) {
 
 /// Opens `n` new bad-review cases at 东湖区政务服务中心 on the server.
 fn open_cases(db: &Db, n: usize) {
-    db.write_blocking(move |c| {
-        let hall: String =
-            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
-        let tx = c.transaction()?;
-        for i in 0..n {
-            let r = RatingIn {
-                source: "crash".into(),
-                service_record_no: format!("C-{i}"),
-                rating_count: 1,
-                unit_code: hall.clone(),
-                window_code: None,
-                staff_employee_no: None,
-                item_code: "X".into(),
-                item_name: "不动产转移登记".into(),
-                channel: 4,
-                level: LevelIn::Name("dissatisfied".into()),
-                content_codes: vec![],
-                comment: format!("第 {i} 号测试差评"),
-                evaluator: Default::default(),
-                real_name: false,
-                rated_at: "2026-11-20T09:00:00+08:00".into(),
-            };
-            let out = hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?;
-            assert!(out.is_ok());
-        }
-        tx.commit()?;
-        Ok(())
-    })
-    .expect("open cases");
+    for i in 0..n {
+        demo_bad_review(db, &format!("C-{i}"), "不动产转移登记", &format!("第 {i} 号测试差评")).expect("a new case");
+    }
 }
 
 #[test]
@@ -228,33 +201,7 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
 }
 
 fn open_more(db: &Db, batch: usize) {
-    let db = db.clone();
-    db.write_blocking(move |c| {
-        let hall: String =
-            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
-        let tx = c.transaction()?;
-        let r = RatingIn {
-            source: "crash-more".into(),
-            service_record_no: format!("M-{batch}"),
-            rating_count: 1,
-            unit_code: hall,
-            window_code: None,
-            staff_employee_no: None,
-            item_code: "X".into(),
-            item_name: "户口迁移登记".into(),
-            channel: 3,
-            level: LevelIn::Name("very_dissatisfied".into()),
-            content_codes: vec![],
-            comment: "新到的差评".into(),
-            evaluator: Default::default(),
-            real_name: false,
-            rated_at: "2026-11-20T11:00:00+08:00".into(),
-        };
-        hcp_server::intake::rating(&tx, &r, chrono::Utc::now(), &hcp_domain::Calendar::bundled())?.ok();
-        tx.commit()?;
-        Ok(())
-    })
-    .expect("more");
+    demo_bad_review(db, &format!("M-{batch}"), "户口迁移登记", "新到的差评").expect("a new case");
 }
 
 fn uuid_like(rng: &mut impl Rng) -> String {

@@ -47,26 +47,9 @@ impl TestApp {
 
     /// Reports a bad review at 东湖区政务服务中心 and returns the (id, version) of the case it opened.
     async fn new_case(&self, record_no: &str) -> (i64, i64) {
-        let admin = self.token("admin").await;
-        let hall = self
-            .db
-            .read_blocking(|c| {
-                Ok(c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| {
-                    r.get::<_, String>(0)
-                })?)
-            })
-            .expect("hall");
-        let (status, body) = self
-            .post(
-                &admin,
-                "/api/v1/intake/ratings",
-                json!({"ratings": [{"source": "test", "service_record_no": record_no, "unit_code": hall,
-                    "item_code": "X-1", "item_name": "社会保障卡补换", "channel": 4, "level": "dissatisfied",
-                    "comment": "材料没有一次性告知", "rated_at": "2026-11-20T09:00:00+08:00"}]}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        (body["results"][0]["case_id"].as_i64().expect("a case"), 1)
+        let id = hcp_server::seed::demo_bad_review(&self.db, record_no, "社会保障卡补换", "材料没有一次性告知")
+            .expect("a new case");
+        (id, 1)
     }
 
     /// (id, version) of a case in `state` under the named user's jurisdiction.
