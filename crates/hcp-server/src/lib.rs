@@ -41,7 +41,7 @@ impl Clock for SystemClock {
 }
 
 /// Server settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// How long a bearer token lives.
     pub token_ttl: Duration,
@@ -59,6 +59,38 @@ impl Default for Config {
             pull_max: 5_000,
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Settings read from a TOML file (`hcp-server serve --config PATH`); every key is optional.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+    pub token_ttl_hours: Option<u64>,
+    pub pull_max: Option<usize>,
+    pub login_max_failures: Option<i64>,
+    pub login_window_minutes: Option<u64>,
+}
+
+impl FileConfig {
+    pub fn load(path: &std::path::Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the configuration file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("configuration file {}: {e}", path.display()))
+    }
+
+    /// The file's settings over `base`.
+    pub fn apply(&self, base: Config) -> Config {
+        Config {
+            token_ttl: self.token_ttl_hours.map_or(base.token_ttl, |h| Duration::from_secs(h.clamp(1, 24 * 30) * 3600)),
+            pull_max: self.pull_max.map_or(base.pull_max, |n| n.clamp(100, 50_000)),
+            login_max_failures: self.login_max_failures.map_or(base.login_max_failures, |n| n.clamp(1, 100)),
+            login_window: self
+                .login_window_minutes
+                .map_or(base.login_window, |m| Duration::from_secs(m.clamp(1, 24 * 60) * 60)),
         }
     }
 }
@@ -137,4 +169,25 @@ pub async fn spawn(state: AppState, listen: &str) -> anyhow::Result<RunningServe
         }
     });
     Ok(RunningServer { addr, shutdown: Some(tx), task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_overrides_only_what_it_names_and_rejects_typos() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hcp.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ntoken_ttl_hours = 8\n").expect("write");
+        let file = FileConfig::load(&path).expect("load");
+        assert_eq!(file.listen.as_deref(), Some("0.0.0.0:9000"));
+        let c = file.apply(Config::default());
+        assert_eq!(c.token_ttl, Duration::from_secs(8 * 3600));
+        assert_eq!(c.pull_max, Config::default().pull_max);
+        std::fs::write(&path, "lisen = \"x\"\n").expect("write");
+        let err = FileConfig::load(&path).expect_err("unknown key");
+        assert!(err.to_string().contains("lisen"), "{err}");
+        assert!(FileConfig::load(&dir.path().join("missing.toml")).is_err());
+    }
 }

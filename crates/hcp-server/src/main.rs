@@ -15,12 +15,16 @@ struct Cli {
 enum Command {
     /// Serve the REST API.
     Serve {
-        /// sqlite://PATH (embedded default) or postgres://…
-        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
-        database: String,
-        /// Address to listen on.
-        #[arg(long, env = "HCP_LISTEN", default_value = "127.0.0.1:8787")]
-        listen: String,
+        /// sqlite://PATH (embedded default) or postgres://… [default: sqlite://data/hcp-server.db]
+        #[arg(long, env = "HCP_DATABASE")]
+        database: Option<String>,
+        /// Address to listen on [default: 127.0.0.1:8787].
+        #[arg(long, env = "HCP_LISTEN")]
+        listen: Option<String>,
+        /// A TOML file with any of: database, listen, token_ttl_hours, pull_max,
+        /// login_max_failures, login_window_minutes. Flags and HCP_* variables take precedence.
+        #[arg(long, env = "HCP_CONFIG")]
+        config: Option<std::path::PathBuf>,
     },
     /// Fill an empty database with synthetic data.
     Seed {
@@ -49,6 +53,22 @@ enum Profile {
     Demo,
 }
 
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -56,13 +76,20 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { database, listen } => {
+        Command::Serve { database, listen, config } => {
+            let file = match &config {
+                Some(path) => hcp_server::FileConfig::load(path)?,
+                None => hcp_server::FileConfig::default(),
+            };
+            let database = database.or(file.database.clone()).unwrap_or_else(|| "sqlite://data/hcp-server.db".into());
+            let listen = listen.or(file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8787".into());
             let db = hcp_server::open_database(&database)?;
-            let server = hcp_server::spawn(hcp_server::AppState::new(db), &listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
+            let mut state = hcp_server::AppState::new(db);
+            state.config = std::sync::Arc::new(file.apply(hcp_server::Config::default()));
+            let server =
+                hcp_server::spawn(state, &listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(url = %server.url(), "hcp-server listening");
-            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            shutdown_signal().await?;
             tracing::info!("shutting down");
             server.stop().await;
         }
