@@ -393,6 +393,21 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     screenshot(&c, "supervisor-escalated.png").await;
     close_drawer(&c).await;
 
+    // The statistics of the district, from the replica: KPI cards, a ranking and four charts.
+    c.execute("window.location.hash = '#/stats'", vec![]).await.expect("navigate");
+    c.wait().for_element(Locator::Css("[data-testid=stats-page]")).await.expect("the statistics page");
+    let cards = wait_for(30, "the KPI cards", || async {
+        let n = c.find_all(Locator::Css("[data-testid=kpi-card]")).await.ok()?.len();
+        (n >= 8).then_some(n)
+    })
+    .await;
+    assert!(cards >= 8);
+    let charts = c.find_all(Locator::Css("img[data-testid=stats-chart]")).await.expect("charts").len();
+    assert_eq!(charts, 4, "four charts drawn");
+    assert!(!c.find_all(Locator::Css("[data-testid=stats-row]")).await.expect("rows").is_empty());
+    screenshot(&c, "statistics.png").await;
+    c.execute("window.location.hash = '#/cases'", vec![]).await.expect("navigate back");
+
     // Sign out; the discipline-inspection liaison signs in and records the decision.
     click(&c, "[data-testid=logout]").await;
     click(&c, ".el-message-box__btns .el-button--primary").await;

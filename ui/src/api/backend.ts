@@ -19,6 +19,11 @@ import {
   type CaseQuery_Deserialize,
   type Issued,
   type PrintedFile,
+  type RatioView_Serialize,
+  type KpiView_Serialize,
+  type UnitKpiRow_Serialize,
+  type DashboardCharts as GeneratedCharts,
+  type Dashboard_Serialize,
   type Evaluator_Serialize,
   type LoginRequest,
   type OutboxItem_Serialize,
@@ -66,6 +71,13 @@ export type CaseCommand = CaseCommand_Deserialize;
 
 type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
+// 统计分析 (dashboard): the generated output shapes, under the names the views use.
+export type Ratio = RatioView_Serialize;
+export type KpiView = KpiView_Serialize;
+export type UnitKpiRow = UnitKpiRow_Serialize;
+export type DashboardCharts = GeneratedCharts;
+export type Dashboard = Dashboard_Serialize;
+
 /** Error codes the UI branches on. Anything else is shown with its message. */
 export const ErrorCode = {
   AuthFailed: "auth_failed",
@@ -73,6 +85,7 @@ export const ErrorCode = {
   SessionExpired: "session_expired",
   NotLoggedIn: "not_logged_in",
   Internal: "internal",
+  /** The running backend does not offer the command (older build). */
 } as const;
 
 export class BackendError extends Error {
@@ -187,6 +200,13 @@ export const backend = {
   /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
   printNotices(caseIds: number[]): Promise<PrintedFile> {
     return call(() => commands.printNotices(caseIds));
+  },
+  /**
+   * 统计分析 for one month ("YYYY-MM"; null: the newest month with data), computed from the offline
+   * replica for the user's jurisdiction.
+   */
+  dashboard(month: string | null): Promise<Dashboard> {
+    return call(() => commands.dashboard(month));
   },
 };
 

@@ -23,6 +23,8 @@ export const commands = {
 	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
+	/**  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest). */
+	dashboard: (month: string | null) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month })),
 };
 
 /* Types */
@@ -288,6 +290,44 @@ export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_ex
 /**  A validated content code: three digits, the first one 1–5 (so 100–599). */
 export type ContentCode = number;
 
+export type Dashboard = Dashboard_Serialize | Dashboard_Deserialize;
+
+/**  The charts as SVG documents (empty when the CJK fonts are missing). */
+export type DashboardCharts = {
+	trend: string,
+	channels: string,
+	ranking: string,
+	timeliness: string,
+};
+
+export type Dashboard_Deserialize = {
+	/**  `2026-11` */
+	month: string,
+	/**  `2026年11月` */
+	label: string,
+	first: string,
+	last: string,
+	totals: KpiView_Deserialize,
+	units: UnitKpiRow_Deserialize[],
+	charts: DashboardCharts,
+	/**  Months with ratings, newest first. */
+	months: string[],
+};
+
+export type Dashboard_Serialize = {
+	/**  `2026-11` */
+	month: string,
+	/**  `2026年11月` */
+	label: string,
+	first: string,
+	last: string,
+	totals: KpiView_Serialize,
+	units: UnitKpiRow_Serialize[],
+	charts: DashboardCharts,
+	/**  Months with ratings, newest first. */
+	months: string[],
+};
+
 /**  Why a case is escalated. */
 export type EscalationBasis = 
 /**  A supervisor's decision, one rung up, with a reason (multi-department, systemic…). */
@@ -331,6 +371,36 @@ export type Issued = {
 	commandId: string,
 	/**  The state the case will be in once the server applies the command. */
 	projectedState: CaseState,
+};
+
+export type KpiView = KpiView_Serialize | KpiView_Deserialize;
+
+export type KpiView_Deserialize = {
+	rated: number,
+	bad: number,
+	excludedRatings: number,
+	cases: number,
+	overdueOpen: number,
+	badRate: RatioView_Deserialize,
+	satisfaction: RatioView_Deserialize,
+	timeliness: RatioView_Deserialize,
+	rectification: RatioView_Deserialize,
+	visitSatisfaction: RatioView_Deserialize,
+	realNameVisitCoverage: RatioView_Deserialize,
+};
+
+export type KpiView_Serialize = {
+	rated: number,
+	bad: number,
+	excludedRatings: number,
+	cases: number,
+	overdueOpen: number,
+	badRate: RatioView_Serialize,
+	satisfaction: RatioView_Serialize,
+	timeliness: RatioView_Serialize,
+	rectification: RatioView_Serialize,
+	visitSatisfaction: RatioView_Serialize,
+	realNameVisitCoverage: RatioView_Serialize,
 };
 
 /**
@@ -404,6 +474,26 @@ export type RatingSummary = {
 	ratedAt: string,
 	channel: number,
 	contentCodes: number[],
+};
+
+export type RatioView = RatioView_Serialize | RatioView_Deserialize;
+
+export type RatioView_Deserialize = {
+	numerator: number,
+	denominator: number,
+	/**  0..=1; none when the denominator is 0. */
+	value?: number | null,
+	/**  e.g. `8.70%（4/46）` */
+	label: string,
+};
+
+export type RatioView_Serialize = {
+	numerator: number,
+	denominator: number,
+	/**  0..=1; none when the denominator is 0. */
+	value: number | null,
+	/**  e.g. `8.70%（4/46）` */
+	label: string,
 };
 
 export type Role = 
@@ -497,6 +587,30 @@ export type TimelineEvent = {
 	details: string,
 	/**  True for a command of this user still waiting to reach the server. */
 	pending: boolean,
+};
+
+export type UnitKpiRow = UnitKpiRow_Serialize | UnitKpiRow_Deserialize;
+
+export type UnitKpiRow_Deserialize = {
+	unitId: number,
+	unitName: string,
+	/**  1-based; none for a unit without ratings. */
+	rank?: number | null,
+	/**  The small-sample-corrected satisfaction score, 0..=1. */
+	score?: number | null,
+	sampleSize: number,
+	kpis: KpiView_Deserialize,
+};
+
+export type UnitKpiRow_Serialize = {
+	unitId: number,
+	unitName: string,
+	/**  1-based; none for a unit without ratings. */
+	rank: number | null,
+	/**  The small-sample-corrected satisfaction score, 0..=1. */
+	score: number | null,
+	sampleSize: number,
+	kpis: KpiView_Serialize,
 };
 
 export type UserInfo = {

@@ -20,6 +20,7 @@ type Lazy = () => Promise<Component | { default: Component }>;
 const SCREENS: Partial<Record<MenuKey, Lazy>> = {
   workbench: () => import("@/views/workbench/WorkbenchView.vue"),
   cases: () => import("@/views/cases/CaseInbox.vue"),
+  statistics: () => import("@/views/stats/StatsView.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [
@@ -48,6 +49,7 @@ export const routes: RouteRecordRaw[] = [
       }),
       { path: "outbox", name: "outbox", component: () => import("@/views/outbox/OutboxPage.vue"), meta: { module: "outbox" } },
       { path: "dashboard", redirect: "/workbench" },
+      { path: "statistics", redirect: "/stats" },
     ],
   },
   { path: "/:pathMatch(.*)*", redirect: HOME },

@@ -1,4 +1,4 @@
-// The left navigation, by task. 工作台 and 差评工单 are built in this version.
+// The left navigation, by task. 工作台, 差评工单 and 统计分析 are built in this version.
 import type { Component } from "vue";
 import { AlarmClock, DataAnalysis, Monitor, Printer, Setting, Stamp, Tickets } from "@element-plus/icons-vue";
 
@@ -27,7 +27,7 @@ export const MENU: MenuEntry[] = [
   { key: "cases", path: "/cases", icon: Tickets, ready: true },
   { key: "supervision", path: "/supervision", icon: AlarmClock, ready: false },
   { key: "accountability", path: "/accountability", icon: Stamp, ready: false },
-  { key: "statistics", path: "/statistics", icon: DataAnalysis, ready: false },
+  { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
   { key: "notices", path: "/notices", icon: Printer, ready: false },
   { key: "settings", path: "/settings", icon: Setting, ready: false },
 ];

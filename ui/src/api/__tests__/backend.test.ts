@@ -4,6 +4,9 @@ const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
 import { backend, BackendError, setAuthLostHandler } from "@/api/backend";
+import { commands } from "@/api/bindings";
+
+/** `commands.dashboard` is being added on the Rust side; these tests hold before and after it lands. */
 
 describe("backend adapter", () => {
   beforeEach(() => {
@@ -115,5 +118,37 @@ describe("backend adapter", () => {
   it("returns null from sessionRestore when nothing is saved", async () => {
     invoke.mockResolvedValueOnce(null);
     await expect(backend.sessionRestore()).resolves.toBeNull();
+  });
+
+  it("sends dashboard as { month }, null meaning the newest month with data", async () => {
+    const data = { month: "2026-11", months: ["2026-11"] };
+    invoke.mockResolvedValueOnce(data);
+    await expect(backend.dashboard("2026-11")).resolves.toEqual(data);
+    expect(invoke).toHaveBeenCalledWith("dashboard", { month: "2026-11" });
+    invoke.mockResolvedValueOnce(data);
+    await backend.dashboard(null);
+    expect(invoke).toHaveBeenLastCalledWith("dashboard", { month: null });
+  });
+
+  it("unwraps dashboard and reports a lost session like every call", async () => {
+    const c = commands as Record<string, unknown>;
+    const original = c.dashboard;
+    const fake = vi.fn();
+    c.dashboard = fake;
+    try {
+      fake.mockResolvedValueOnce({ status: "ok", data: { month: "2026-10" } });
+      await expect(backend.dashboard("2026-10")).resolves.toEqual({ month: "2026-10" });
+      expect(fake).toHaveBeenCalledWith("2026-10");
+      const handler = vi.fn();
+      setAuthLostHandler(handler);
+      fake.mockResolvedValueOnce({ status: "error", error: { code: "session_expired", message: "expired" } });
+      const err = await backend.dashboard("2026-10").catch((e) => e);
+      expect(err).toBeInstanceOf(BackendError);
+      expect(err.code).toBe("session_expired");
+      expect(handler).toHaveBeenCalledTimes(1);
+    } finally {
+      if (original === undefined) delete c.dashboard;
+      else c.dashboard = original;
+    }
   });
 });
