@@ -104,3 +104,10 @@ pub async fn reveal_evaluator(app: State<'_, Arc<App>>, rating_id: i32, reason: 
 pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>) -> Result<Dashboard> {
     app.dashboard(month).await
 }
+
+/// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk.
+#[tauri::command]
+#[specta::specta]
+pub async fn monthly_report(app: State<'_, Arc<App>>, month: String) -> Result<PrintedFile> {
+    app.monthly_report(month).await
+}

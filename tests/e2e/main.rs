@@ -406,6 +406,13 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     assert_eq!(charts, 4, "four charts drawn");
     assert!(!c.find_all(Locator::Css("[data-testid=stats-row]")).await.expect("rows").is_empty());
     screenshot(&c, "statistics.png").await;
+    click(&c, "[data-testid=stats-report]").await;
+    let report = wait_for(60, "the monthly report", || async {
+        attr(&c, "[data-testid=stats-report-result]", "data-path").await
+    })
+    .await;
+    let text = Command::new("pdftotext").args([report.as_str(), "-"]).output().expect("pdftotext");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("通报"), "{report} is a dispatch report");
     c.execute("window.location.hash = '#/cases'", vec![]).await.expect("navigate back");
 
     // Sign out; the discipline-inspection liaison signs in and records the decision.

@@ -144,8 +144,22 @@ fn svg(result: hcp_report::Result<Vec<u8>>) -> String {
     }
 }
 
-/// The dashboard for `month` (`YYYY-MM`; the newest month with data when none).
-pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Dashboard> {
+/// Everything one month's statistics need, computed once for the screen and for the report.
+struct Month {
+    chosen: String,
+    period: Period,
+    previous: Kpis,
+    totals: Kpis,
+    units: Vec<UnitKpiRow>,
+    by_unit: Vec<(String, Kpis)>,
+    months: Vec<String>,
+    trend: MonthlyTrend,
+    channels: ChannelMix,
+    ranking: UnitRanking,
+    timeliness: Timeliness,
+}
+
+fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Month> {
     let scope = r.scope()?.unwrap_or_else(|| "/".to_owned());
     let ratings = stats::rating_facts(r.conn(), &scope).map_err(stats_error)?;
     let cases = stats::case_facts(r.conn(), &scope).map_err(stats_error)?;
@@ -164,7 +178,12 @@ pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiRes
         .and_then(|(y, m)| Period::month(y, m))
         .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("月份“{chosen}”无效，应形如 2026-11")))?;
     let params = KpiParams::beijing(now);
+    let month_back = |back: i32| {
+        let total = period.first.year() * 12 + period.first.month0() as i32 - back;
+        Period::month(total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
+    };
     let totals = kpis(&ratings, &cases, Subject::All, &period, &params);
+    let previous = month_back(1).map(|p| kpis(&ratings, &cases, Subject::All, &p, &params)).unwrap_or_default();
     let names = stats::unit_names(r.conn()).map_err(stats_error)?;
     let by_unit = kpis_by(&ratings, &cases, GroupBy::Unit, &period, &params);
     let scores: Vec<UnitScore> = by_unit.iter().map(|(id, k)| UnitScore::satisfaction(*id, k)).collect();
@@ -186,6 +205,68 @@ pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiRes
         .collect();
     units.sort_by_key(|u| (u.rank.is_none(), u.rank));
 
+    // Twelve months up to the chosen one.
+    let mut points = Vec::new();
+    for back in (0..12).rev() {
+        let Some(p) = month_back(back) else { continue };
+        let k = kpis(&ratings, &cases, Subject::All, &p, &params);
+        if k.rated > 0 || back == 0 {
+            points.push(MonthPoint {
+                month: p.first.format("%Y-%m").to_string(),
+                ratings: k.rated,
+                bad_reviews: k.bad,
+            });
+        }
+    }
+    let next = period.last + Duration::days(1);
+    let channels = stats::channel_counts(r.conn(), &scope, &start_utc(period.first), &start_utc(next))
+        .map_err(stats_error)?
+        .into_iter()
+        .map(|(code, count)| ChannelShare {
+            channel: Channel::try_from(code).map_or_else(|_| format!("渠道{code}"), |c| c.label_zh().to_owned()),
+            count,
+        })
+        .collect();
+    let ranking_rows: Vec<RankedValue> = units
+        .iter()
+        .filter_map(|u| u.score.map(|s| RankedValue { unit: u.unit_name.clone(), value: s }))
+        .take(40)
+        .collect();
+    let timeliness_rows: Vec<TimelinessRow> = by_unit
+        .iter()
+        .filter(|(_, k)| k.timeliness.denominator > 0)
+        .take(40)
+        .map(|(id, k)| TimelinessRow {
+            unit: name_of(*id),
+            on_time: k.timeliness.numerator,
+            overdue: k.overdue_open,
+            late: k.timeliness.denominator.saturating_sub(k.timeliness.numerator + k.overdue_open),
+        })
+        .collect();
+    Ok(Month {
+        chosen,
+        period,
+        previous,
+        totals,
+        by_unit: by_unit.iter().map(|(id, k)| (name_of(*id), k.clone())).collect(),
+        units,
+        months,
+        trend: MonthlyTrend { title: "差评率月度趋势".into(), points },
+        channels: ChannelMix { title: "评价渠道分布".into(), channels },
+        ranking: UnitRanking {
+            title: "单位满意度排名（小样本校正）".into(),
+            value_label: "校正满意度".into(),
+            kind: ValueKind::Ratio,
+            higher_is_better: true,
+            rows: ranking_rows,
+        },
+        timeliness: Timeliness { title: "办理及时性".into(), rows: timeliness_rows },
+    })
+}
+
+/// The dashboard for `month` (`YYYY-MM`; the newest month with data when none).
+pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Dashboard> {
+    let m = compute(r, month, now)?;
     let charts = match hcp_report::Fonts::locate() {
         Err(e) => {
             tracing::warn!(error = %e, "no CJK fonts: the dashboard shows numbers only");
@@ -196,83 +277,103 @@ pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiRes
                 timeliness: String::new(),
             }
         }
-        Ok(fonts) => {
-            // Twelve months up to the chosen one.
-            let mut points = Vec::new();
-            for back in (0..12).rev() {
-                let first = period.first;
-                let total = first.year() * 12 + first.month0() as i32 - back;
-                let Some(p) = Period::month(total.div_euclid(12), total.rem_euclid(12) as u32 + 1) else { continue };
-                let k = kpis(&ratings, &cases, Subject::All, &p, &params);
-                if k.rated > 0 || back == 0 {
-                    points.push(MonthPoint {
-                        month: p.first.format("%Y-%m").to_string(),
-                        ratings: k.rated,
-                        bad_reviews: k.bad,
-                    });
-                }
-            }
-            let trend = MonthlyTrend { title: "差评率月度趋势".into(), points };
-            let next = period.last + Duration::days(1);
-            let channels = stats::channel_counts(r.conn(), &scope, &start_utc(period.first), &start_utc(next))
-                .map_err(stats_error)?
-                .into_iter()
-                .map(|(code, count)| ChannelShare {
-                    channel: Channel::try_from(code)
-                        .map_or_else(|_| format!("渠道{code}"), |c| c.label_zh().to_owned()),
-                    count,
-                })
-                .collect();
-            let ranking_rows: Vec<RankedValue> = units
-                .iter()
-                .filter_map(|u| u.score.map(|s| RankedValue { unit: u.unit_name.clone(), value: s }))
-                .take(40)
-                .collect();
-            let timeliness_rows: Vec<TimelinessRow> = by_unit
-                .iter()
-                .filter(|(_, k)| k.timeliness.denominator > 0)
-                .take(40)
-                .map(|(id, k)| TimelinessRow {
-                    unit: name_of(*id),
-                    on_time: k.timeliness.numerator,
-                    overdue: k.overdue_open,
-                    late: k.timeliness.denominator.saturating_sub(k.timeliness.numerator + k.overdue_open),
-                })
-                .collect();
-            DashboardCharts {
-                trend: svg(charts::bad_review_rate_by_month(&fonts, &trend, charts::Format::Svg)),
-                channels: svg(charts::channel_mix(
-                    &fonts,
-                    &ChannelMix { title: "评价渠道分布".into(), channels },
-                    charts::Format::Svg,
-                )),
-                ranking: svg(charts::unit_ranking(
-                    &fonts,
-                    &UnitRanking {
-                        title: "单位满意度排名（小样本校正）".into(),
-                        value_label: "校正满意度".into(),
-                        kind: ValueKind::Ratio,
-                        higher_is_better: true,
-                        rows: ranking_rows,
-                    },
-                    charts::Format::Svg,
-                )),
-                timeliness: svg(charts::timeliness_by_unit(
-                    &fonts,
-                    &Timeliness { title: "办理及时性".into(), rows: timeliness_rows },
-                    charts::Format::Svg,
-                )),
-            }
-        }
+        Ok(fonts) => DashboardCharts {
+            trend: svg(charts::bad_review_rate_by_month(&fonts, &m.trend, charts::Format::Svg)),
+            channels: svg(charts::channel_mix(&fonts, &m.channels, charts::Format::Svg)),
+            ranking: svg(charts::unit_ranking(&fonts, &m.ranking, charts::Format::Svg)),
+            timeliness: svg(charts::timeliness_by_unit(&fonts, &m.timeliness, charts::Format::Svg)),
+        },
     };
     Ok(Dashboard {
-        month: chosen,
-        label: period.label_zh(),
-        first: period.first.format("%Y-%m-%d").to_string(),
-        last: period.last.format("%Y-%m-%d").to_string(),
-        totals: view(&totals),
-        units,
+        month: m.chosen,
+        label: m.period.label_zh(),
+        first: m.period.first.format("%Y-%m-%d").to_string(),
+        last: m.period.last.format("%Y-%m-%d").to_string(),
+        totals: view(&m.totals),
+        units: m.units,
         charts,
-        months,
+        months: m.months,
     })
+}
+
+/// The 月调度通报 (monthly dispatch report) for `month` as a PDF under `out_dir`.
+pub fn monthly_report(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    month: &str,
+    now: DateTime<Utc>,
+    out_dir: &std::path::Path,
+) -> ApiResult<crate::PrintedFile> {
+    use hcp_report::monthly::{MonthlyReportInput, UnitKpi};
+    let m = compute(r, Some(month), now)?;
+    if m.totals.rated == 0 {
+        return Err(ApiError::new(
+            codes::INVALID_INPUT,
+            format!("{}没有评价数据，无法生成月调度通报", m.period.label_zh()),
+        ));
+    }
+    let fonts =
+        hcp_report::Fonts::locate().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
+    let units = m
+        .by_unit
+        .iter()
+        .map(|(name, k)| UnitKpi {
+            unit: name.clone(),
+            ratings: k.rated,
+            bad_reviews: k.bad,
+            cases_due: k.timeliness.denominator,
+            on_time: k.timeliness.numerator,
+            overdue: k.overdue_open,
+            late: k.timeliness.denominator.saturating_sub(k.timeliness.numerator + k.overdue_open),
+            closed: k.rectification_rate.denominator,
+            rectified: k.rectification_rate.numerator,
+            return_visits: k.return_visit_satisfaction.denominator,
+            return_visits_satisfied: k.return_visit_satisfaction.numerator,
+        })
+        .collect();
+    let (unit_name, unit_kind) = r.unit(user.unit_id)?.unwrap_or_else(|| (user.unit_name.clone(), "hall".into()));
+    let issuing_unit = match unit_kind.as_str() {
+        "city" | "district" | "park" | "town" => format!("{unit_name}政务服务管理办公室"),
+        _ => unit_name,
+    };
+    let highlights: Vec<String> = m
+        .units
+        .iter()
+        .filter(|u| u.kpis.rated >= 20 && u.kpis.bad == 0)
+        .map(|u| format!("{}本月参评 {} 件，无差评。", u.unit_name, u.kpis.rated))
+        .take(5)
+        .collect();
+    let input = MonthlyReportInput {
+        issuing_unit,
+        bulletin_name: "政务服务“好差评”工作通报".into(),
+        year: m.period.first.year(),
+        issue_no: m.period.first.month(),
+        recipients: "辖区各政务服务大厅、便民服务中心，各有关部门".into(),
+        period_label: m.period.label_zh(),
+        issue_date: beijing(now),
+        units,
+        previous_bad_review_rate: m.previous.bad_rate.value(),
+        problems: vec![],
+        highlights,
+        requirements: vec![
+            "对本月差评逐件落实整改，实名差评100%回访。".into(),
+            "逾期未办结工单由督查人员挂牌督办，相关单位书面说明原因。".into(),
+            "严禁诱导、强制办事群众评价，发现刷好评、恶意差评线索及时报告。".into(),
+        ],
+        charts: vec![
+            charts::AnyChart::Trend(m.trend),
+            charts::AnyChart::Ranking(m.ranking),
+            charts::AnyChart::Timeliness(m.timeliness),
+            charts::AnyChart::Channels(m.channels),
+        ],
+        cc: vec![],
+    };
+    let pdf = hcp_report::monthly::render(&fonts, &input)
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("月调度通报生成失败：{e}")))?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建 {}：{e}", out_dir.display())))?;
+    let path = out_dir.join(format!("月调度通报-{}-{}.pdf", m.chosen, now.format("%Y%m%d%H%M%S")));
+    std::fs::write(&path, pdf)
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
+    Ok(crate::PrintedFile { path: path.display().to_string(), count: 1 })
 }

@@ -117,6 +117,8 @@ pub struct SyncStatus {
     pub rejected: u32,
     /// The last problem, in Chinese, for people.
     pub message: Option<String>,
+    /// The last problem's code (`network`, `session_expired`, …), for the UI to act on.
+    pub code: Option<String>,
     pub progress: Option<SyncProgress>,
     /// Whether the replica holds a complete snapshot of the jurisdiction.
     pub bootstrapped: bool,
@@ -132,6 +134,7 @@ impl Default for SyncStatus {
             pending: 0,
             rejected: 0,
             message: None,
+            code: None,
             progress: None,
             bootstrapped: false,
         }
@@ -458,6 +461,7 @@ impl App {
                     s.online = !matches!(err.code.as_str(), codes::NETWORK);
                     s.phase = if transient { SyncPhase::Offline } else { SyncPhase::Error };
                     s.message = Some(err.message.clone());
+                    s.code = Some(err.code.clone());
                 });
                 Err(err)
             }
@@ -555,6 +559,13 @@ impl App {
     /// none), from the replica.
     pub async fn dashboard(&self, month: Option<String>) -> ApiResult<Dashboard> {
         self.with_replica(move |r, _, _| dashboard::dashboard(r, month.as_deref(), chrono::Utc::now())).await
+    }
+
+    /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF in
+    /// `<data dir>/reports/`; works offline.
+    pub async fn monthly_report(&self, month: String) -> ApiResult<PrintedFile> {
+        let out = self.data_dir.join("reports");
+        self.with_replica(move |r, a, _| dashboard::monthly_report(r, &a.user, &month, chrono::Utc::now(), &out)).await
     }
 
     /// Asks the server for a rating's evaluator, giving a reason (the server logs the reveal).

@@ -310,6 +310,11 @@ async fn the_dashboard_counts_the_jurisdiction_and_ranks_its_halls() {
     for chart in [&d.charts.trend, &d.charts.channels, &d.charts.ranking, &d.charts.timeliness] {
         assert!(chart.starts_with("<svg") || chart.contains("<svg"), "an SVG chart");
     }
+    let report = app.monthly_report(d.month.clone()).await.expect("monthly report");
+    let out = std::process::Command::new("pdftotext").args([report.path.as_str(), "-"]).output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "");
+    assert!(text.contains("通报"), "{text}");
+    assert!(text.contains(&d.units[0].unit_name), "the report names the units");
     let older = app.dashboard(d.months.last().cloned()).await.expect("older month");
     assert!(older.totals.rated > 0);
     assert_eq!(app.dashboard(Some("2026-13".into())).await.expect_err("bad month").code, codes::INVALID_INPUT);

@@ -29,7 +29,9 @@ pub struct UnitKpi {
     pub late: u64,
     /// Of those, still open past the deadline.
     pub overdue: u64,
-    /// Cases rectified.
+    /// Cases closed in the period (the rectification rate's denominator).
+    pub closed: u64,
+    /// Of those, closed with rectification done (not an explanation only).
     pub rectified: u64,
     /// Return visits made.
     pub return_visits: u64,
@@ -58,12 +60,12 @@ impl UnitKpi {
             ratio(self.on_time, self.cases_due)
         }
     }
-    /// Rectified / bad reviews (1.0 without bad reviews).
+    /// Rectified / closed cases (1.0 without closed cases).
     pub fn rectification_rate(&self) -> f64 {
-        if self.bad_reviews == 0 {
+        if self.closed == 0 {
             1.0
         } else {
-            ratio(self.rectified, self.bad_reviews)
+            ratio(self.rectified, self.closed)
         }
     }
     /// Satisfied return visits / return visits (1.0 without visits).
@@ -132,6 +134,7 @@ pub fn totals(units: &[UnitKpi]) -> UnitKpi {
         on_time: 0,
         late: 0,
         overdue: 0,
+        closed: 0,
         rectified: 0,
         return_visits: 0,
         return_visits_satisfied: 0,
@@ -143,6 +146,7 @@ pub fn totals(units: &[UnitKpi]) -> UnitKpi {
         t.on_time += u.on_time;
         t.late += u.late;
         t.overdue += u.overdue;
+        t.closed += u.closed;
         t.rectified += u.rectified;
         t.return_visits += u.return_visits;
         t.return_visits_satisfied += u.return_visits_satisfied;
@@ -197,7 +201,7 @@ impl MonthlyReportInput {
         for u in &self.units {
             if u.bad_reviews > u.ratings
                 || u.on_time + u.late + u.overdue > u.cases_due
-                || u.rectified > u.bad_reviews
+                || u.rectified > u.closed
                 || u.return_visits_satisfied > u.return_visits
             {
                 return Err(ReportError::InvalidInput(format!("monthly report: inconsistent KPIs for {}", u.unit)));

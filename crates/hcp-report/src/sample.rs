@@ -43,6 +43,8 @@ pub fn unit_kpis() -> Vec<UnitKpi> {
             on_time,
             late,
             overdue,
+            // The samples close every bad review by the end of the month.
+            closed: bad,
             rectified,
             return_visits: revisits,
             return_visits_satisfied: satisfied,

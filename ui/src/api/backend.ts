@@ -119,6 +119,11 @@ export function setAuthLostHandler(handler: AuthLostHandler | null): void {
   authLostHandler = handler;
 }
 
+/** Reports a lost session seen outside a call (the background sync's status). */
+export function reportAuthLost(error: BackendError): void {
+  authLostHandler?.(error);
+}
+
 function toBackendError(e: unknown): BackendError {
   if (e instanceof BackendError) return e;
   if (e && typeof e === "object" && "code" in e && typeof (e as ApiError).code === "string") {
@@ -200,6 +205,10 @@ export const backend = {
   /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
   printNotices(caseIds: number[]): Promise<PrintedFile> {
     return call(() => commands.printNotices(caseIds));
+  },
+  /** The 月调度通报 (monthly dispatch report) for "YYYY-MM" as a PDF saved on disk. */
+  monthlyReport(month: string): Promise<PrintedFile> {
+    return call(() => commands.monthlyReport(month));
   },
   /**
    * 统计分析 for one month ("YYYY-MM"; null: the newest month with data), computed from the offline

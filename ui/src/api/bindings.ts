@@ -25,6 +25,8 @@ export const commands = {
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
 	/**  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest). */
 	dashboard: (month: string | null) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month })),
+	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
+	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
 };
 
 /* Types */
@@ -553,6 +555,8 @@ export type SyncStatus_Deserialize = {
 	rejected: number,
 	/**  The last problem, in Chinese, for people. */
 	message?: string | null,
+	/**  The last problem's code (`network`, `session_expired`, …), for the UI to act on. */
+	code?: string | null,
 	progress?: SyncProgress_Deserialize | null,
 	/**  Whether the replica holds a complete snapshot of the jurisdiction. */
 	bootstrapped: boolean,
@@ -571,6 +575,8 @@ export type SyncStatus_Serialize = {
 	rejected: number,
 	/**  The last problem, in Chinese, for people. */
 	message: string | null,
+	/**  The last problem's code (`network`, `session_expired`, …), for the UI to act on. */
+	code: string | null,
 	progress: SyncProgress_Serialize | null,
 	/**  Whether the replica holds a complete snapshot of the jurisdiction. */
 	bootstrapped: boolean,

@@ -491,6 +491,8 @@ const en: MessageSchema = {
     month: "Month",
     monthOption: "{year}-{mm}",
     refresh: "Refresh",
+    report: "Monthly dispatch report",
+    reportDone: "Monthly dispatch report (PDF) saved: {path}",
     period: "Period: {first} to {last}",
     scope: "Your jurisdiction · computed from the data synced to this computer, also offline",
     loadFailed: "Could not load the statistics: {message}",

@@ -491,6 +491,8 @@ const zhCN = {
     month: "统计月份",
     monthOption: "{year}年{month}月",
     refresh: "刷新",
+    report: "生成月调度通报",
+    reportDone: "月调度通报（PDF）已保存：{path}",
     period: "统计周期：{first} 至 {last}",
     scope: "本辖区 · 按本机已同步的数据计算，断网时也可查看",
     loadFailed: "统计数据加载失败：{message}",

@@ -1,6 +1,6 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import { backend, BackendError, type SyncStatus } from "@/api/backend";
+import { backend, BackendError, reportAuthLost, type SyncStatus } from "@/api/backend";
 
 export const POLL_MS = 2000;
 export const POLL_BOOTSTRAP_MS = 500;
@@ -31,6 +31,12 @@ export const useSyncStore = defineStore("sync", () => {
     const prev = status.value;
     status.value = next;
     error.value = null;
+    if (next.code === "session_expired") {
+      // The server no longer accepts the token: stop polling and send the user back to sign in.
+      stop();
+      reportAuthLost(new BackendError("session_expired", next.message ?? "登录已过期，请重新登录"));
+      return;
+    }
     if (!prev) return;
     const bootstrapFinished =
       (!prev.bootstrapped && next.bootstrapped) ||

@@ -64,6 +64,7 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     pending: 0,
     rejected: 0,
     message: null,
+    code: null,
     progress: null,
     bootstrapped: true,
     ...overrides,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
-import { backend, BackendError } from "@/api/backend";
+import { backend, BackendError, setAuthLostHandler } from "@/api/backend";
 import { useSyncStore, POLL_BOOTSTRAP_MS, POLL_MS } from "@/stores/sync";
 import { syncStatus } from "@/test/helpers";
 
@@ -70,5 +70,20 @@ describe("sync store", () => {
     expect(sync.rejected).toBe(1);
     expect(sync.dataVersion).toBe(1);
     expect(sync.syncing).toBe(false);
+  });
+  it("stops and reports a lost session when the background sync finds the token expired", async () => {
+    const lost = vi.fn();
+    setAuthLostHandler(lost);
+    const spy = vi
+      .spyOn(backend, "syncStatus")
+      .mockResolvedValue(syncStatus({ phase: "error", code: "session_expired", message: "登录已过期或已退出，请重新登录" }));
+    const sync = useSyncStore();
+    sync.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(lost.mock.calls[0]![0].code).toBe("session_expired");
+    await vi.advanceTimersByTimeAsync(POLL_MS * 3);
+    expect(spy).toHaveBeenCalledTimes(1);
+    setAuthLostHandler(null);
   });
 });

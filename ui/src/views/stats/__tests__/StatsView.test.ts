@@ -225,6 +225,15 @@ describe("StatsView", () => {
     expect(cardValue("rated")).toBe("1,234");
   });
 
+  it("generates the month's dispatch report and says where the PDF went", async () => {
+    const make = vi.spyOn(backend, "monthlyReport").mockResolvedValue({ path: "/tmp/reports/月调度通报-2026-11.pdf", count: 1 });
+    await mountStats();
+    ($("stats-report") as HTMLElement).click();
+    await settle(6);
+    expect(make).toHaveBeenCalledWith("2026-11");
+    expect($("stats-report-result")!.getAttribute("data-path")).toBe("/tmp/reports/月调度通报-2026-11.pdf");
+  });
+
   it("shows the empty state when the month has no ratings", async () => {
     dashboard.mockImplementation(async (month: string | null) =>
       dashboardOf(month ?? "2026-11", { totals: kpis({ rated: 0, bad: 0, badRate: ratio(0, 0) }), units: [], months: [] }),
