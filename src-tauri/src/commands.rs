@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use hcp_app::{
-    ApiError, App, AppInfo, CaseCommand, CaseDetail, Dashboard, Evaluator, Issued, LoginRequest, OutboxItem,
-    PrintedFile, Session, SyncStatus,
+    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, Issued, LoginRequest,
+    OutboxItem, PrintedFile, Session, SyncStatus,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -110,4 +110,24 @@ pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>) -> Resul
 #[specta::specta]
 pub async fn monthly_report(app: State<'_, Arc<App>>, month: String) -> Result<PrintedFile> {
     app.monthly_report(month).await
+}
+
+/// The department handlers this user may assign cases to.
+#[tauri::command]
+#[specta::specta]
+pub async fn assignees(app: State<'_, Arc<App>>) -> Result<Vec<Assignee>> {
+    app.assignees().await
+}
+
+/// Queues the assignment of several cases to one handler (批量交办).
+#[tauri::command]
+#[specta::specta]
+pub async fn bulk_assign(
+    app: State<'_, Arc<App>>,
+    case_ids: Vec<i32>,
+    handler_id: i32,
+    department_id: i32,
+) -> Result<BulkResult> {
+    app.bulk_assign(case_ids.into_iter().map(i64::from).collect(), i64::from(handler_id), i64::from(department_id))
+        .await
 }

@@ -35,6 +35,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::reveal_evaluator,
         commands::dashboard,
         commands::monthly_report,
+        commands::assignees,
+        commands::bulk_assign,
     ])
 }
 

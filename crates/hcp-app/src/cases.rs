@@ -217,21 +217,7 @@ pub fn detail(
         let today = (now + chrono::Duration::hours(8)).date_naive();
         i32::try_from(calendar.working_days_between(today, due)).unwrap_or(i32::MAX)
     });
-    // Handlers of the case's district (the second level of the unit path) may be assigned.
-    let district = case.unit.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
-        p.push_str(&format!("{id}/"));
-        p
-    });
-    let handlers = r
-        .users_with_role(Role::DepartmentHandler, &district)?
-        .into_iter()
-        .map(|(user_id, name, department_id)| Assignee {
-            user_id,
-            name,
-            department_id,
-            department_name: r.unit_name(department_id).ok().flatten().unwrap_or_default(),
-        })
-        .collect();
+    let handlers = assignees(r, &case.unit)?;
     let rating = match r.case(case_id)?.and_then(|c| c.rating_id) {
         Some(id) => r.rating_summary(id)?,
         None => None,
@@ -261,4 +247,72 @@ pub struct Evaluator {
     pub real_name: bool,
     pub name: Option<String>,
     pub phone: Option<String>,
+}
+
+/// Who may be assigned cases of a unit: the department handlers of its district (the second level
+/// of the unit path), by name.
+pub fn assignees(r: &Replica, unit: &ScopePath) -> ApiResult<Vec<Assignee>> {
+    let district = unit.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
+        p.push_str(&format!("{id}/"));
+        p
+    });
+    Ok(r.users_with_role(Role::DepartmentHandler, &district)?
+        .into_iter()
+        .map(|(user_id, name, department_id)| Assignee {
+            user_id,
+            name,
+            department_id,
+            department_name: r.unit_name(department_id).ok().flatten().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// One case a bulk action could not queue, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Refusal {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub case_id: i64,
+    pub case_no: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What a bulk action queued and what it could not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BulkResult {
+    pub queued: u32,
+    pub refused: Vec<Refusal>,
+}
+
+/// Assigns every case to one handler, each through the same rules as a single assignment.
+pub fn bulk_assign(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_ids: &[i64],
+    handler_id: i64,
+    department_id: i64,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<BulkResult> {
+    if case_ids.is_empty() || case_ids.len() > 500 {
+        return Err(ApiError::new(codes::INVALID_INPUT, "请选择 1–500 件工单"));
+    }
+    let mut result = BulkResult { queued: 0, refused: Vec::new() };
+    for id in case_ids {
+        let cmd = CaseCommand::Assign { department_id, handler_id, due_date: None };
+        match issue(r, user, Some(*id), &cmd, calendar, now) {
+            Ok(_) => result.queued += 1,
+            Err(e) => result.refused.push(Refusal {
+                case_id: *id,
+                case_no: r.case_item(*id).ok().flatten().map(|c| c.case_no).unwrap_or_else(|| id.to_string()),
+                code: e.code,
+                message: e.message,
+            }),
+        }
+    }
+    Ok(result)
 }

@@ -21,7 +21,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use cases::{Assignee, CaseDetail, Evaluator, Issued, TimelineEvent};
+pub use cases::{Assignee, BulkResult, CaseDetail, Evaluator, Issued, Refusal, TimelineEvent};
 pub use dashboard::Dashboard;
 pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
@@ -584,6 +584,29 @@ impl App {
             }
         })?;
         Ok(Evaluator { real_name: e.real_name, name: e.name, phone: e.phone })
+    }
+
+    /// The department handlers this user may assign cases to.
+    pub async fn assignees(&self) -> ApiResult<Vec<Assignee>> {
+        self.with_replica(|r, a, _| {
+            let scope = hcp_domain::ScopePath::try_from(a.user.scope_path.clone()).map_err(internal)?;
+            cases::assignees(r, &scope)
+        })
+        .await
+    }
+
+    /// Queues an assignment of every case to one handler; cases the rules refuse are listed.
+    pub async fn bulk_assign(&self, case_ids: Vec<i64>, handler_id: i64, department_id: i64) -> ApiResult<BulkResult> {
+        let (result, counts) = self
+            .with_replica(move |r, a, cal| {
+                let res =
+                    cases::bulk_assign(r, &a.user, &case_ids, handler_id, department_id, cal, chrono::Utc::now())?;
+                Ok((res, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(result)
     }
 
     /// Everything in the outbox: pending commands and those the server refused.

@@ -319,3 +319,46 @@ async fn the_dashboard_counts_the_jurisdiction_and_ranks_its_halls() {
     assert!(older.totals.rated > 0);
     assert_eq!(app.dashboard(Some("2026-13".into())).await.expect_err("bad month").code, codes::INVALID_INPUT);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_assignment_queues_what_the_rules_allow_and_lists_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 300, seed: 4, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let fresh: Vec<i64> = (0..2)
+        .map(|i| {
+            hcp_server::seed::demo_bad_review(&db, &format!("BULK-{i}"), "不动产转移登记", "窗口推诿").expect("case")
+        })
+        .collect();
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("sync");
+    let handler = app.assignees().await.expect("assignees").into_iter().find(|h| h.name == "陈承办").expect("陈承办");
+    for id in &fresh {
+        let verify =
+            CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+        app.issue(Some(*id), verify).await.expect("verify");
+    }
+    let closed = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::Closed), limit: 1, ..CaseQuery::default() })
+        .await
+        .expect("closed");
+    let mut ids = fresh.clone();
+    ids.extend(closed.items.iter().map(|c| c.id));
+    let result = app.bulk_assign(ids, handler.user_id, handler.department_id).await.expect("bulk");
+    assert_eq!(result.queued, 2, "the two verified cases are assigned");
+    assert_eq!(result.refused.len(), closed.items.len());
+    assert!(result.refused.iter().all(|r| r.code == "illegal_state" && !r.message.is_empty()));
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    for id in fresh {
+        let state: String = db
+            .read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0))?))
+            .expect("state");
+        assert_eq!(state, "assigned");
+    }
+    srv.stop().await;
+}

@@ -19,6 +19,8 @@ import {
   type CaseQuery_Deserialize,
   type Issued,
   type PrintedFile,
+  type BulkResult,
+  type Assignee as AssigneeRow,
   type RatioView_Serialize,
   type KpiView_Serialize,
   type UnitKpiRow_Serialize,
@@ -59,6 +61,7 @@ export type {
 // accepts) for each type; the UI works with the exact direction of each value.
 export type AppInfo = AppInfo_Serialize;
 export type Evaluator = Evaluator_Serialize;
+export type { BulkResult };
 export type CaseListItem = CaseListItem_Serialize;
 export type CasePage = CasePage_Serialize;
 export type CaseQuery = CaseQuery_Deserialize;
@@ -205,6 +208,14 @@ export const backend = {
   /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
   printNotices(caseIds: number[]): Promise<PrintedFile> {
     return call(() => commands.printNotices(caseIds));
+  },
+  /** The department handlers this user may assign cases to. */
+  assignees(): Promise<AssigneeRow[]> {
+    return call(() => commands.assignees());
+  },
+  /** 批量交办: queues the assignment of several cases to one handler; refused cases are listed. */
+  bulkAssign(caseIds: number[], handlerId: number, departmentId: number): Promise<BulkResult> {
+    return call(() => commands.bulkAssign(caseIds, handlerId, departmentId));
   },
   /** The 月调度通报 (monthly dispatch report) for "YYYY-MM" as a PDF saved on disk. */
   monthlyReport(month: string): Promise<PrintedFile> {

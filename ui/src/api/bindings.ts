@@ -27,6 +27,10 @@ export const commands = {
 	dashboard: (month: string | null) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month })),
 	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
 	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
+	/**  The department handlers this user may assign cases to. */
+	assignees: () => typedError<Assignee[], ApiError>(__TAURI_INVOKE("assignees")),
+	/**  Queues the assignment of several cases to one handler (批量交办). */
+	bulkAssign: (caseIds: number[], handlerId: number, departmentId: number) => typedError<BulkResult, ApiError>(__TAURI_INVOKE("bulk_assign", { caseIds, handlerId, departmentId })),
 };
 
 /* Types */
@@ -87,6 +91,12 @@ export type Assignee = {
 	name: string,
 	departmentId: number,
 	departmentName: string,
+};
+
+/**  What a bulk action queued and what it could not. */
+export type BulkResult = {
+	queued: number,
+	refused: Refusal[],
 };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
@@ -496,6 +506,14 @@ export type RatioView_Serialize = {
 	value: number | null,
 	/**  e.g. `8.70%（4/46）` */
 	label: string,
+};
+
+/**  One case a bulk action could not queue, and why. */
+export type Refusal = {
+	caseId: number,
+	caseNo: string,
+	code: string,
+	message: string,
 };
 
 export type Role = 

@@ -463,6 +463,14 @@ const en: MessageSchema = {
       escalated: "Open a case to see its escalation rung; counting by rung comes in a later version",
     },
   },
+  bulk: {
+    title: "Assign {n} case(s)",
+    hint: "The selected cases go to one handler; deadlines follow the jurisdiction's policy. Cases that cannot be assigned are listed.",
+    chooseHandler: "Choose a handler",
+    submit: "Assign",
+    queued: "{n} assignment(s) queued; they sync automatically",
+    refused: "{n} case(s) could not be assigned:",
+  },
   print: {
     notice: "Print rectification notice",
     batch: "Print rectification notices",
