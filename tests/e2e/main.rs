@@ -347,13 +347,13 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     let case_no: String = db
         .read_blocking(move |c| {
             Ok(c.query_row(
-                "SELECT case_no FROM cases WHERE state = 'in_rectification' AND escalation_level = 0
-                   AND unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY id LIMIT 1",
+                "SELECT case_no FROM cases WHERE state = 'in_rectification' AND deadline < date('now', '+8 hours')
+                   AND unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY escalation_level, id LIMIT 1",
                 [district],
                 |r| r.get(0),
             )?)
         })
-        .expect("an open case in 东湖区");
+        .expect("an overdue case in 东湖区");
     let port = free_port();
     let _driver = start_driver(&dir.path().join("client"), port);
     let c = connect(port, &app_binary()).await;
@@ -361,7 +361,14 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     // The supervisor escalates the case up the ladder to accountability and prints its notice.
     sign_in(&c, &server.url(), "donghu.supervisor").await;
     open_case(&c, &case_no).await;
-    for rung in 1..=3 {
+    let level_of = |no: String, db: hcp_server::Db| {
+        db.read_blocking(move |c| {
+            Ok(c.query_row("SELECT escalation_level FROM cases WHERE case_no = ?1", [no], |r| r.get::<_, i64>(0))?)
+        })
+        .expect("level")
+    };
+    let start = level_of(case_no.clone(), db.clone());
+    for rung in start + 1..=3 {
         act(&c, "escalate", || async {
             click(&c, "[data-testid=escalate-basis] [data-value=manual]").await;
             type_into(&c, "textarea[data-testid=command-reason]", "整改多次不到位，需上级督办").await;
