@@ -179,8 +179,7 @@ const SUPERVISION_TEXTS: &[&str] = &[
 
 /// Beijing time (UTC+8), the zone every hall works in.
 fn beijing() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Offset::fix(&Utc))
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {
