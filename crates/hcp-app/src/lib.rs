@@ -619,7 +619,7 @@ impl App {
         let counts = self
             .with_replica(move |r, _, _| {
                 if !r.discard(&command_id)? {
-                    return Err(ApiError::new(codes::NOT_FOUND, "该操作已不在待办队列中"));
+                    return Err(ApiError::new(codes::NOT_FOUND, "只能放弃被服务器拒绝的操作；待同步的操作无法撤回"));
                 }
                 Ok(r.outbox_counts()?)
             })
@@ -634,7 +634,8 @@ impl App {
             .with_replica(move |r, a, cal| {
                 let item = r
                     .outbox_item(&command_id)?
-                    .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "该操作已不在待办队列中"))?;
+                    .filter(|i| i.status == "rejected")
+                    .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "只能重新提交被服务器拒绝的操作"))?;
                 let command: CaseCommand = serde_json::from_str(&item.command)
                     .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
                 let issued = cases::issue(r, &a.user, item.case_id, &command, cal, chrono::Utc::now())?;

@@ -143,6 +143,11 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     let refused = app.issue(Some(case_id), CaseCommand::Accept).await.expect_err("hall managers do not accept");
     assert_eq!(refused.code, "role_not_allowed");
     assert_eq!(app.sync_status().expect("status").pending, 2);
+    // A pending command cannot be recalled (it may be on its way); neither discarded nor re-issued.
+    let queued = app.outbox().await.expect("outbox");
+    assert_eq!(app.discard(queued[0].command_id.clone()).await.expect_err("pending").code, codes::NOT_FOUND);
+    assert_eq!(app.reissue(queued[0].command_id.clone()).await.expect_err("pending").code, codes::NOT_FOUND);
+    assert_eq!(app.sync_status().expect("status").pending, 2);
     let shown = app.case_detail(case_id).await.expect("detail");
     assert_eq!(shown.item.state, hcp_domain::CaseState::Assigned);
     assert!(shown.item.deadline.is_some(), "the projected deadline is shown");

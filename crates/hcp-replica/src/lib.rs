@@ -259,16 +259,25 @@ impl Replica {
                         }
                     }
                 }
-                Settlement::Rejected { command_id, code, message } => outbox::reject(&tx, command_id, code, message)?,
+                Settlement::Rejected { command_id, code, message } => {
+                    if !outbox::reject(&tx, command_id, code, message)? {
+                        tracing::warn!("a refused command was no longer in the outbox");
+                    }
+                }
             }
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// Drops a command the user gave up on (pending or rejected).
+    /// Drops a command the server refused and the user gave up on. Pending commands cannot be
+    /// recalled (one may already be on its way to the server); returns false for them.
     pub fn discard(&mut self, command_id: &str) -> Result<bool> {
-        outbox::remove(&self.conn, command_id)
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM outbox WHERE command_id = ?1 AND status = 'rejected'")?
+            .execute([command_id])?
+            > 0)
     }
 
     /// The inbox query.

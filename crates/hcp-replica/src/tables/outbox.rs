@@ -8,7 +8,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::{ReplicaError, Result};
+use crate::Result;
 
 pub const DDL: &str = "
 CREATE TABLE outbox (
@@ -122,15 +122,13 @@ pub fn remove(conn: &Connection, command_id: &str) -> Result<bool> {
     Ok(conn.prepare_cached("DELETE FROM outbox WHERE command_id = ?1")?.execute([command_id])? > 0)
 }
 
-/// The server refused the command: keep it, with the reason, for the user.
-pub fn reject(conn: &Connection, command_id: &str, code: &str, message: &str) -> Result<()> {
+/// The server refused the command: keep it, with the reason, for the user. Returns false when the
+/// command is no longer in the outbox.
+pub fn reject(conn: &Connection, command_id: &str, code: &str, message: &str) -> Result<bool> {
     let n = conn
         .prepare_cached("UPDATE outbox SET status = 'rejected', code = ?2, message = ?3 WHERE command_id = ?1")?
         .execute(params![command_id, code, message])?;
-    if n == 0 {
-        return Err(ReplicaError::Corrupt(format!("outbox has no command {command_id}")));
-    }
-    Ok(())
+    Ok(n > 0)
 }
 
 /// Counts one more delivery attempt of the pending commands sent in a push.
