@@ -378,11 +378,14 @@ impl App {
         // The outbox goes first: the user's actions reach the server before anything else. Then
         // the user's current role and jurisdiction: a change re-bootstraps (purging what is no
         // longer in scope) rather than leaving stale data on the laptop.
-        let pushed = hcp_sync::push(&active.client, &active.token, &active.client_id, active.replica.clone()).await;
-        let me = match pushed {
-            Ok(_) => active.client.me(&active.token).await.map(Some),
-            Err(e) => Err(e),
-        };
+        // A push the server refuses as a whole (a newer command it does not know, a storage failure)
+        // must not freeze the replica: the pull still runs and the push is retried next round.
+        let (push_error, me) =
+            match hcp_sync::push(&active.client, &active.token, &active.client_id, active.replica.clone()).await {
+                Ok(_) => (None, active.client.me(&active.token).await.map(Some)),
+                Err(e @ hcp_sync::SyncError::Network(_)) => (None, Err(e)),
+                Err(e) => (Some(e), active.client.me(&active.token).await.map(Some)),
+            };
         if let Ok(Some(me)) = &me {
             if *me != active.user {
                 tracing::info!("the user's role or jurisdiction changed on the server");
@@ -424,6 +427,10 @@ impl App {
         } else {
             self.set_status(|s| s.phase = SyncPhase::Pulling);
             hcp_sync::pull(&active.client, &active.token, active.replica.clone(), PULL_PAGE).await.map(|_| ())
+        };
+        let result = match (result, push_error) {
+            (Ok(()), Some(e)) => Err(e),
+            (r, _) => r,
         };
         match result {
             Ok(()) => {

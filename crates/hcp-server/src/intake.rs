@@ -53,18 +53,32 @@ fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, Invalid> {
         .map_err(|_| invalid(format!("{field}“{s}”不是 RFC 3339 时间，例如 2026-11-20T10:15:00+08:00")))
 }
 
-/// Masks an evaluator for everyone without the right to see them: `张*（138****5678）`.
+fn ticket_hash(ticket: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(ticket.as_bytes())[..12])
+}
+
+/// Masks an evaluator for everyone without the right to see them: `张*（138****5678）`. Mobile
+/// numbers (11 digits starting with 1) keep their first 3 and last 4 digits; any other number only
+/// its last 2, so a landline is never readable from the mask.
 pub fn mask_evaluator(real_name: bool, name: Option<&str>, phone: Option<&str>) -> String {
     if !real_name {
         return "匿名用户".to_owned();
     }
     let name = name.and_then(|n| n.chars().next()).map(|c| format!("{c}*"));
-    let phone = phone.filter(|p| p.chars().count() >= 7).map(|p| {
-        let chars: Vec<char> = p.chars().collect();
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{head}****{tail}")
-    });
+    let phone = phone
+        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<Vec<char>>())
+        .filter(|d| d.len() >= 4)
+        .map(|d| {
+            let tail2: String = d[d.len() - 2..].iter().collect();
+            if d.len() == 11 && d[0] == '1' {
+                let head: String = d[..3].iter().collect();
+                let tail: String = d[d.len() - 4..].iter().collect();
+                format!("{head}****{tail}")
+            } else {
+                format!("****{tail2}")
+            }
+        });
     match (name, phone) {
         (Some(n), Some(p)) => format!("{n}（{p}）"),
         (Some(n), None) => n,
@@ -174,7 +188,7 @@ pub fn rating(
             format!("{}：{}", r.item_name, r.comment.trim())
         };
         let env = CommandEnvelope {
-            command_id: format!("intake-rating-{rating_id}"),
+            command_id: format!("{}intake-rating-{rating_id}", workflow::SYSTEM_ID_PREFIX),
             client_seq: None,
             case_id: None,
             base_version: None,
@@ -243,7 +257,8 @@ pub fn complaint(
     };
     let path = ScopePath::try_from(unit.path.clone()).map_err(crate::db::DbError::Corrupt)?;
     let env = CommandEnvelope {
-        command_id: format!("hotline-{}", c.ticket_no.trim()),
+        // Hashed so that any ticket number (up to 64 characters) gives a short, fixed-size id.
+        command_id: format!("{}hotline-{}", workflow::SYSTEM_ID_PREFIX, ticket_hash(c.ticket_no.trim())),
         client_seq: None,
         case_id: None,
         base_version: None,
@@ -269,6 +284,8 @@ mod tests {
         assert_eq!(mask_evaluator(true, Some("张三丰"), Some("13812345678")), "张*（138****5678）");
         assert_eq!(mask_evaluator(false, Some("张三丰"), Some("13812345678")), "匿名用户");
         assert_eq!(mask_evaluator(true, None, Some("123")), "实名用户");
+        assert_eq!(mask_evaluator(true, None, Some("0731-5823456")), "****56", "a landline is never readable");
+        assert_eq!(mask_evaluator(true, None, Some("1234567")), "****67");
         assert_eq!(mask_evaluator(true, Some("李"), None), "李*");
     }
 

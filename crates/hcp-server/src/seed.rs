@@ -476,7 +476,7 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
             let Some(dept) = hall.depts.get(i % hall.depts.len().max(1)).and_then(|d| d.0.clone()) else { continue };
             let supervisor = actors(&users_by_name, &hall.district)?.supervisor;
             let env = CommandEnvelope {
-                command_id: format!("seed-supervision-{i}"),
+                command_id: format!("{}seed-supervision-{i}", workflow::SYSTEM_ID_PREFIX),
                 client_seq: None,
                 case_id: None,
                 base_version: None,
@@ -669,7 +669,7 @@ fn advance(s: &mut Seeder<'_>, who: &Actors, case_id: i64, created: NaiveDateTim
     for (k, (p, cmd)) in steps.into_iter().enumerate() {
         at = (at + Duration::minutes(s.rng.gen_range(30..600))).min(limit).max(at);
         let env = CommandEnvelope {
-            command_id: format!("seed-{case_id}-{k}"),
+            command_id: format!("{}seed-{case_id}-{k}", workflow::SYSTEM_ID_PREFIX),
             client_seq: None,
             case_id: Some(case_id),
             base_version: None,
@@ -683,7 +683,7 @@ fn advance(s: &mut Seeder<'_>, who: &Actors, case_id: i64, created: NaiveDateTim
     // Overdue rectifications are escalated as the policy requires (refused when not yet due).
     if target == CaseState::InRectification {
         let env = CommandEnvelope {
-            command_id: format!("seed-{case_id}-escalate"),
+            command_id: format!("{}seed-{case_id}-escalate", workflow::SYSTEM_ID_PREFIX),
             client_seq: None,
             case_id: Some(case_id),
             base_version: None,

@@ -25,6 +25,10 @@ pub struct Principal {
 /// The user id recorded for commands the server issues itself (cases opened by intake).
 pub const SYSTEM_USER_ID: i64 = 0;
 
+/// Command ids the server issues itself start with this; clients may not use it, so nobody can
+/// pre-empt (and so block) an id the server will need.
+pub const SYSTEM_ID_PREFIX: &str = "sys:";
+
 impl Principal {
     /// The server itself, acting as a supervisor within `scope`.
     pub fn system(scope: ScopePath) -> Principal {
@@ -164,6 +168,17 @@ fn decide(
             Some(row) => Some(row),
         },
     };
+    if let Some(row) = &current {
+        // Outside the caller's jurisdiction (and not personally linked) looks like not found, before
+        // anything about the case is revealed.
+        let linked = row
+            .aggregate
+            .as_ref()
+            .is_some_and(|a| a.assignee_id == Some(who.user_id) || a.rated_staff_id == Some(who.user_id));
+        if !row.unit_path.starts_with(who.scope.as_str()) && !linked {
+            return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {} 不存在", row.id))));
+        }
+    }
     if let (Some(row), Some(base)) = (&current, env.base_version) {
         if row.version != base {
             return Ok(Err((
@@ -182,7 +197,8 @@ fn decide(
         },
         None => None,
     };
-    if let Some(refusal) = check_references(conn, &env.command)? {
+    let case_path = current.as_ref().map(|r| r.unit_path.clone());
+    if let Some(refusal) = check_references(conn, &env.command, case_path.as_deref())? {
         return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
     }
     let (next, event) = match hcp_domain::apply(aggregate.as_ref(), &actor, &env.command, now, &ctx) {
@@ -259,16 +275,31 @@ fn decide(
     Ok(Ok((row, event_id)))
 }
 
-/// Ids a command names must exist: the department and handler of an assignment.
-fn check_references(conn: &Connection, cmd: &CaseCommand) -> DbResult<Option<String>> {
+/// Ids a command names must exist and fit the case: an assignment goes to a department of the
+/// case's district and to a handler of that department.
+fn check_references(conn: &Connection, cmd: &CaseCommand, case_path: Option<&str>) -> DbResult<Option<String>> {
     if let CaseCommand::Assign { department_id, handler_id, .. } = cmd {
-        let dept = crate::db::org_units::get(conn, *department_id)?;
-        if !dept.is_some_and(|d| d.kind == hcp_domain::OrgKind::Department) {
+        let Some(dept) =
+            crate::db::org_units::get(conn, *department_id)?.filter(|d| d.kind == hcp_domain::OrgKind::Department)
+        else {
             return Ok(Some(format!("承办部门 {department_id} 不存在")));
+        };
+        // The district: the first two levels of the case's unit path (city, district).
+        let district = case_path
+            .and_then(|p| ScopePath::try_from(p.to_owned()).ok())
+            .map(|p| p.ids().into_iter().take(2).fold(String::from("/"), |acc, id| format!("{acc}{id}/")));
+        if let Some(d) = district {
+            if !dept.path.starts_with(&d) {
+                return Ok(Some(format!("承办部门“{}”不属于本工单所在辖区", dept.name)));
+            }
         }
         let handler = crate::db::users::by_id(conn, *handler_id)?;
-        if !handler.is_some_and(|u| u.active && u.role == Role::DepartmentHandler) {
-            return Ok(Some(format!("承办人 {handler_id} 不存在或不是部门承办人")));
+        match handler {
+            Some(u) if u.active && u.role == Role::DepartmentHandler && u.scope_path.starts_with(&dept.path) => {}
+            Some(u) if u.active && u.role == Role::DepartmentHandler => {
+                return Ok(Some(format!("承办人“{}”不属于承办部门“{}”", u.display_name, dept.name)));
+            }
+            _ => return Ok(Some(format!("承办人 {handler_id} 不存在或不是部门承办人"))),
         }
     }
     Ok(None)

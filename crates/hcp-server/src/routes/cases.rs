@@ -19,12 +19,33 @@ pub(crate) fn principal(who: &AuthUser) -> ApiResult<Principal> {
     Ok(Principal { user_id: who.user.id, name: who.user.display_name.clone(), role: who.user.role, scope })
 }
 
+/// Checks a client's envelope before it reaches the workflow.
+fn client_envelope_error(env: &CommandEnvelope) -> Option<CommandResult> {
+    let refuse = |message: &str| CommandResult {
+        command_id: env.command_id.clone(),
+        status: CommandStatus::Rejected,
+        code: Some(codes::INVALID_INPUT.to_owned()),
+        message: Some(message.to_owned()),
+        case: None,
+    };
+    if env.command_id.starts_with(workflow::SYSTEM_ID_PREFIX) {
+        return Some(refuse("command_id 不能以“sys:”开头（系统保留）"));
+    }
+    if env.case_id.is_some() && env.base_version.is_none() {
+        return Some(refuse("对已有工单的操作必须带上 base_version（您看到的工单版本）"));
+    }
+    None
+}
+
 async fn run(
     state: &AppState,
     who: Principal,
     env: CommandEnvelope,
     client_id: Option<String>,
 ) -> ApiResult<CommandResult> {
+    if let Some(refused) = client_envelope_error(&env) {
+        return Ok(refused);
+    }
     let now = state.clock.now();
     let calendar = state.calendar.clone();
     Ok(state
@@ -97,7 +118,19 @@ pub async fn push(
     cmds.sort_by_key(|c| c.client_seq.unwrap_or(i64::MAX));
     let mut results = Vec::with_capacity(cmds.len());
     for env in cmds {
-        results.push(run(&state, p.clone(), env, Some(client.clone())).await?);
+        let command_id = env.command_id.clone();
+        // One command's storage failure must not block the commands after it (nor the whole queue).
+        let result = match run(&state, p.clone(), env, Some(client.clone())).await {
+            Ok(r) => r,
+            Err(e) => CommandResult {
+                command_id,
+                status: CommandStatus::Rejected,
+                code: Some(codes::INTERNAL.to_owned()),
+                message: Some(format!("服务器处理该操作时出错：{}", e.message)),
+                case: None,
+            },
+        };
+        results.push(result);
     }
     Ok(Json(PushResponse { results }))
 }

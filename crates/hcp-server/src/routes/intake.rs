@@ -81,6 +81,9 @@ pub async fn complaint(
         })
         .await?;
     match res {
+        Ok(r) if r.status == hcp_protocol::CommandStatus::Rejected => {
+            Err(AppError::invalid(r.message.unwrap_or_else(|| "该投诉未能生成工单".into())))
+        }
         Ok(r) => Ok(Json(r)),
         Err((_, message)) => Err(AppError::invalid(message)),
     }

@@ -99,7 +99,11 @@ async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused(
     let other = app.token("xishan.manager").await;
     let foreign = cmd("cmd-3", id, version + 1, json!({"type": "resolve_on_spot", "explanation": "x"}));
     let (status, body) = app.post(&other, "/api/v1/cases/commands", foreign).await;
-    assert_eq!((status, body["code"].as_str()), (403, Some("out_of_scope")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "another jurisdiction's case is not found: {body}"
+    );
     let handler = app.token("donghu.handler").await;
     let (id2, v2) = app.new_case("N-2").await;
     let (status, body) = app
@@ -109,7 +113,7 @@ async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused(
             cmd("cmd-4", id2, v2, json!({"type": "verify", "outcome": "genuine"})),
         )
         .await;
-    assert_eq!((status, body["code"].as_str()), (403, Some("role_not_allowed")), "{body}");
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "a handler sees only their cases: {body}");
     // Illegal state: verifying an already verified case.
     let (status, body) = app
         .post(
@@ -119,6 +123,41 @@ async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused(
         )
         .await;
     assert_eq!((status, body["code"].as_str()), (422, Some("illegal_state")), "{body}");
+    // A command on an existing case must say which version it saw; server ids are off limits.
+    let (status, body) = app
+        .post(
+            &manager,
+            "/api/v1/cases/commands",
+            json!({"command_id": "cmd-7", "case_id": id, "command": {"type": "accept"}}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "{body}");
+    let (status, body) = app
+        .post(
+            &manager,
+            "/api/v1/cases/commands",
+            cmd("sys:intake-rating-999", id, version + 1, json!({"type": "accept"})),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "{body}");
+    // An assignment to another district's handler is refused.
+    let (xishan_handler, xishan_dept) = app
+        .db
+        .read_blocking(|c| {
+            Ok(c.query_row("SELECT id, unit_id FROM users WHERE username = 'xishan.handler'", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?)
+        })
+        .expect("handler");
+    let foreign_assign = cmd(
+        "cmd-8",
+        id,
+        version + 1,
+        json!({"type": "assign", "department_id": xishan_dept, "handler_id": xishan_handler}),
+    );
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", foreign_assign).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("辖区"), "{body}");
     // Unknown enum values and malformed bodies are 4xx with a message, never a panic.
     let (status, _) =
         app.post(&manager, "/api/v1/cases/commands", cmd("cmd-6", id, version + 1, json!({"type": "teleport"}))).await;
