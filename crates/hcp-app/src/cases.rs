@@ -166,6 +166,10 @@ pub fn issue(
         .map_err(|e| ApiError::new(e.code(), e.to_string()))?;
     let command_id = uuid::Uuid::now_v7().to_string();
     let json = serde_json::to_string(command).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    // The server refuses anything larger; say so now rather than after the sync.
+    if json.len() > 16 * 1024 {
+        return Err(ApiError::new(codes::INVALID_INPUT, "操作内容过长（理由、措施和材料合计不超过 16 KB）"));
+    }
     r.enqueue(&hcp_replica::NewCommand {
         command_id: &command_id,
         case_id,

@@ -48,6 +48,11 @@ impl From<hcp_sync::SyncError> for ApiError {
             E::Network(_) => codes::NETWORK,
             E::AuthFailed(_) => codes::AUTH_FAILED,
             E::Unauthorized(_) => codes::SESSION_EXPIRED,
+            // A refusal (4xx) keeps the server's code (forbidden, not_found, invalid_input,
+            // throttled…) so the UI can say what happened; only 5xx counts as the server failing.
+            E::Server { status, code, message } if *status < 500 && !code.is_empty() => {
+                return ApiError::new(code, message.clone());
+            }
             E::Server { .. } | E::Protocol(_) => codes::SERVER,
             E::Replica(_) => codes::REPLICA,
             E::Task(_) => codes::INTERNAL,

@@ -20,10 +20,14 @@ use crate::AppState;
 /// Bytes gathered before a chunk goes onto the wire.
 const CHUNK: usize = 64 * 1024;
 
+/// How long a chunk may wait for a client that does not read.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Writes NDJSON lines into chunks and hands them to the response body.
 struct LineSink {
     buf: Vec<u8>,
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl LineSink {
@@ -45,8 +49,15 @@ impl LineSink {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        // The client hung up: stop reading the database.
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| DbError::Join("client disconnected".into()))
+        // A client that hung up, or stopped reading for a minute, ends the snapshot: the read
+        // transaction (and its hold on the WAL) must not outlive an idle connection.
+        let tx = self.tx.clone();
+        let sent = self.runtime.block_on(async move { tokio::time::timeout(SEND_TIMEOUT, tx.send(Ok(chunk))).await });
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(DbError::Join("client disconnected".into())),
+            Err(_) => Err(DbError::Join("client stopped reading".into())),
+        }
     }
 }
 
@@ -104,8 +115,9 @@ pub async fn snapshot(State(state): State<AppState>, who: AuthUser) -> ApiResult
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let scope = who.user.scope_path.clone();
     let db = state.db.clone();
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        let mut sink = LineSink { buf: Vec::with_capacity(CHUNK + 4096), tx: tx.clone() };
+        let mut sink = LineSink { buf: Vec::with_capacity(CHUNK + 4096), tx: tx.clone(), runtime };
         let res = db.read_blocking(|c| stream_snapshot(c, &scope, &mut sink));
         if let Err(e) = res {
             tracing::warn!(error = %e, "snapshot stream ended early");

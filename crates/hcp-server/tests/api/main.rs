@@ -215,6 +215,13 @@ async fn a_push_applies_in_client_order_and_rejections_do_not_block_the_queue() 
     let statuses: Vec<&str> =
         again["results"].as_array().expect("r").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
     assert_eq!(statuses, vec!["duplicate", "duplicate", "rejected", "rejected"]);
+    // An oversized command is refused on its own, with a message.
+    let huge = "长".repeat(10_000);
+    let big = json!({"client_id": "laptop-1", "commands": [{"command_id": "o-6", "client_seq": 6, "case_id": id,
+        "base_version": version + 2, "command": {"type": "escalate", "basis": {"type": "manual", "reason": huge}}}]});
+    let (status, res) = app.post(&manager, "/api/v1/sync/push", big).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(res["results"][0]["code"], "invalid_input");
     // An assignment to a department or handler that does not exist is refused, not a 500.
     let bogus = json!({"client_id": "laptop-1", "commands": [{"command_id": "o-5", "client_seq": 5, "case_id": id,
         "base_version": version + 2, "command": {"type": "assign", "department_id": 0, "handler_id": 0}}]});
