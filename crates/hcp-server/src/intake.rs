@@ -195,7 +195,7 @@ pub fn rating(
             command: CaseCommand::Create {
                 source: CaseSource::BadReview,
                 unit: unit.clone(),
-                rated_staff_id: None,
+                rated_staff_id: staff.as_ref().map(|s| crate::db::users::by_staff(conn, s.id)).transpose()?.flatten(),
                 real_name: r.real_name,
                 summary,
                 content_codes: codes,

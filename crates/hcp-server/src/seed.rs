@@ -11,7 +11,7 @@ use hcp_protocol::{
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::auth::hash_password;
 use crate::db::{changes, org_units, staff, users, Db, DbError, DbResult};
@@ -368,6 +368,17 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
                 created_at: &s.at,
             },
         )?;
+        if a.role == Role::StaffMember {
+            // The demo staff member is a real staff record of their hall: bad reviews of their
+            // service name them, and they may appeal.
+            let staff_id: Option<i64> = conn
+                .query_row("SELECT id FROM staff WHERE unit_id = ?1 ORDER BY id LIMIT 1", [unit.id], |r| r.get(0))
+                .optional()?;
+            if let Some(staff_id) = staff_id {
+                conn.execute("UPDATE staff SET name = ?1 WHERE id = ?2", rusqlite::params![a.display_name, staff_id])?;
+                users::link_staff(conn, uid, staff_id)?;
+            }
+        }
         changes::record(conn, Entity::User, uid, &unit.path, ChangeOp::Upsert, &s.at)?;
         users_by_name.insert(a.username, (uid, a.display_name, a.role, unit.clone()));
         s.report.users += 1;

@@ -75,6 +75,7 @@ const MIGRATIONS: &[&str] = &[
     evidence::DDL,
     login_attempts::DDL,
     reveals::DDL,
+    users::STAFF_LINK_DDL,
 ];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -87,6 +87,23 @@ pub fn by_id(conn: &Connection, id: i64) -> DbResult<Option<User>> {
     finish(conn.query_row(&format!("{SELECT} WHERE u.id = ?1"), [id], read).optional()?)
 }
 
+/// Links a staff member's account to their staff record, so bad reviews of their service name them
+/// as the rated staff member (who may appeal).
+pub const STAFF_LINK_DDL: &str = "ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff(id);";
+
+pub fn link_staff(conn: &Connection, user_id: i64, staff_id: i64) -> DbResult<()> {
+    conn.execute("UPDATE users SET staff_id = ?2 WHERE id = ?1", params![user_id, staff_id])?;
+    Ok(())
+}
+
+/// The account of a staff member, if they have one.
+pub fn by_staff(conn: &Connection, staff_id: i64) -> DbResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM users WHERE staff_id = ?1 AND active = 1")?
+        .query_row([staff_id], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn count(conn: &Connection) -> DbResult<i64> {
     Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
 }

@@ -411,3 +411,70 @@ async fn evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every
     assert_eq!(logged, 1, "exactly the one successful reveal is logged");
     app.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rated_staff_member_appeals_and_an_overturned_review_leaves_the_statistics() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let (hall, employee_no): (String, String) = app
+        .db
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT o.code, s.employee_no FROM users u JOIN staff s ON s.id = u.staff_id JOIN org_units o ON o.id = s.unit_id
+                  WHERE u.username = 'donghu.staff'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .expect("the demo staff member is linked to a staff record");
+    let (status, body) = app
+        .post(
+            &admin,
+            "/api/v1/intake/ratings",
+            json!({"ratings": [{"source": "test", "service_record_no": "AP-1", "unit_code": hall, "staff_employee_no": employee_no,
+                "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4, "level": "dissatisfied",
+                "comment": "态度不好", "rated_at": "2026-11-20T09:00:00+08:00"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let case_id = body["results"][0]["case_id"].as_i64().expect("a case");
+    let staff = app.token("donghu.staff").await;
+    let (status, body) = app
+        .post(
+            &staff,
+            "/api/v1/cases/commands",
+            cmd("ap-1", case_id, 1, json!({"type": "appeal", "reason": "当时系统故障，已向群众解释"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let supervisor = app.token("donghu.supervisor").await;
+    let (status, body) = app
+        .post(
+            &supervisor,
+            "/api/v1/cases/commands",
+            cmd(
+                "ap-2",
+                case_id,
+                2,
+                json!({"type": "decide_appeal", "decision": "overturned", "reason": "经调取监控核实，差评与事实不符"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["case"]["aggregate"]["excluded_from_stats"], true);
+    let r =
+        app.http.get(app.url("/api/v1/audit/evidence/verify")).bearer_auth(&supervisor).send().await.expect("verify");
+    let report: Value = r.json().await.expect("json");
+    assert_eq!(
+        (report["valid"].as_bool(), report["length"].as_i64()),
+        (Some(true), Some(2)),
+        "appeal and decision are chained"
+    );
+    // Another staff member (no link to this review) may not appeal it.
+    let manager = app.token("donghu.manager").await;
+    let (status, _) = app
+        .post(&manager, "/api/v1/cases/commands", cmd("ap-3", case_id, 3, json!({"type": "appeal", "reason": "x"})))
+        .await;
+    assert!(status == 403 || status == 422, "only the rated staff member appeals");
+    app.server.stop().await;
+}
