@@ -114,6 +114,23 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
             .expect("search");
         assert_eq!(found.items.iter().map(|c| c.case_no.as_str()).collect::<Vec<_>>(), vec!["CP-2026-900001"]);
     }
+    // A renamed ancestor unit (the district above the hall) reaches the replica too.
+    db.write_blocking(|c| {
+        let (id, path): (i64, String) =
+            c.query_row("SELECT id, path FROM org_units WHERE name = '东湖区'", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        c.execute("UPDATE org_units SET name = '东湖新区' WHERE id = ?1", [id])?;
+        changes::record(c, Entity::OrgUnit, id, &path, ChangeOp::Upsert, "2026-11-20T04:00:00Z")?;
+        Ok(())
+    })
+    .expect("rename");
+    pull(&client, &login.token, rep.clone(), 100).await.expect("pull");
+    let renamed: i64 = rep
+        .lock()
+        .expect("lock")
+        .conn()
+        .query_row("SELECT count(*) FROM org_units WHERE name = '东湖新区'", [], |r| r.get(0))
+        .expect("query");
+    assert_eq!(renamed, 1, "the ancestor's new name is pulled");
     srv.stop().await;
 }
 

@@ -54,7 +54,8 @@ pub fn load(conn: &Connection, entity: Entity, id: i64) -> DbResult<Option<Entit
     })
 }
 
-/// A page of the change feed for one scope, after `after`, up to the head as of this call.
+/// A page of the change feed for one scope (its units and everything below, plus the scope's
+/// ancestor units, which the snapshot also sends), after `after`, up to the head as of this call.
 /// Returns the changes, the cursor to continue from, and whether more remain.
 pub fn page(
     conn: &mut Connection,
@@ -69,7 +70,9 @@ pub fn page(
     {
         let mut stmt = tx.prepare_cached(
             "SELECT seq, entity, entity_id, op FROM changes
-              WHERE seq > ?1 AND seq <= ?2 AND unit_path >= ?3 AND unit_path < ?4
+              WHERE seq > ?1 AND seq <= ?2
+                AND ((unit_path >= ?3 AND unit_path < ?4)
+                     OR (entity = 'org_unit' AND substr(?3, 1, length(unit_path)) = unit_path))
               ORDER BY seq LIMIT ?5",
         )?;
         let mut rows = stmt.query(params![after, head, scope, upper, limit as i64 + 1])?;

@@ -43,11 +43,25 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     let now = state.clock.now();
     let window = chrono::Duration::from_std(state.config.login_window).map_err(AppError::internal)?;
     let since = (now - window).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let failures = {
-        let (u, since) = (username.clone(), since.clone());
-        state.db.read(move |c| login_attempts::failures_since(c, &u, &since)).await?
+    // Count and reserve this attempt in one write transaction, so parallel guesses cannot all pass
+    // the check; a successful sign-in clears the reservations.
+    let max = state.config.login_max_failures;
+    let allowed = {
+        let (u, since, at) = (username.clone(), since.clone(), now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        state
+            .db
+            .write(move |c| {
+                let tx = c.transaction()?;
+                if login_attempts::failures_since(&tx, &u, &since)? >= max {
+                    return Ok(false);
+                }
+                login_attempts::record_failure(&tx, &u, &at)?;
+                tx.commit()?;
+                Ok(true)
+            })
+            .await?
     };
-    if failures >= state.config.login_max_failures {
+    if !allowed {
         tracing::warn!("sign-in throttled");
         return Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -76,8 +90,6 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
         (Some(u), true) => u,
         _ => {
             tracing::info!("login failed");
-            let (u, at) = (username.clone(), now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            state.db.write(move |c| login_attempts::record_failure(c, &u, &at)).await?;
             return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误"));
         }
     };
