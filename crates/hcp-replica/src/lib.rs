@@ -66,6 +66,7 @@ const MIGRATIONS: &[&str] =
 pub struct Replica {
     conn: Connection,
     path: PathBuf,
+    key: ReplicaKey,
 }
 
 impl Replica {
@@ -90,11 +91,17 @@ impl Replica {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrate(&mut conn)?;
-        Ok(Replica { conn, path: path.to_owned() })
+        Ok(Replica { conn, path: path.to_owned(), key: key.clone() })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A second connection to the same file: a long write (a bootstrap) on it leaves this one
+    /// free, and readers here keep seeing the last committed state (WAL) until it commits.
+    pub fn reopen(&self) -> Result<Replica> {
+        Replica::open(&self.path, &self.key)
     }
 
     /// Read access for queries.

@@ -77,8 +77,11 @@ pub async fn bootstrap(
 ) -> Result<Counts> {
     let response = client.snapshot(token).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SnapshotLine>>(4);
+    // The snapshot is written through its own connection, so the app keeps reading (and the user
+    // keeps working) on the shared one until the new state commits.
+    let mut own = lock(&replica)?.reopen()?;
     let writer = tokio::task::spawn_blocking(move || -> Result<Option<Counts>> {
-        let mut guard = lock(&replica)?;
+        let guard = &mut own;
         let mut lines = std::iter::from_fn(|| rx.blocking_recv()).flatten();
         let scope = match lines.next() {
             None => return Ok(None),

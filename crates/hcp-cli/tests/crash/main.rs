@@ -62,7 +62,12 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
     seed_demo(&db, &SeedOptions { evaluations: 2_000, seed: 17, today }).expect("seed");
     open_cases(&db, 40);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let server = rt.block_on(hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0")).expect("server");
+    // Sign-ins cut off by a kill leave pending throttle reservations; this test is not about
+    // throttling, so allow plenty.
+    let mut state = AppState::new(db.clone());
+    state.config =
+        std::sync::Arc::new(hcp_server::Config { login_max_failures: 100_000, ..hcp_server::Config::default() });
+    let server = rt.block_on(hcp_server::spawn(state, "127.0.0.1:0")).expect("server");
     let url = server.url();
     let replica = dir.path().join("replica.db");
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -132,8 +137,10 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
         integrity(&replica);
     }
     // Let it finish.
-    assert!(hcp(&url, &replica).status().expect("run").success());
-    assert!(hcp(&url, &replica).status().expect("run").success());
+    for _ in 0..2 {
+        let out = hcp(&url, &replica).stderr(Stdio::piped()).output().expect("run");
+        assert!(out.status.success(), "an uninterrupted run succeeds: {}", String::from_utf8_lossy(&out.stderr));
+    }
     eprintln!(
         "{} killed runs plus {} bootstrap kills in {:.1} s (completed early: {completed})",
         runs,

@@ -76,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     login_attempts::DDL,
     reveals::DDL,
     users::STAFF_LINK_DDL,
+    login_attempts::OUTCOME_DDL,
 ];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -44,23 +44,27 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     let window = chrono::Duration::from_std(state.config.login_window).map_err(AppError::internal)?;
     let since = (now - window).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // Count and reserve this attempt in one write transaction, so parallel guesses cannot all pass
-    // the check; a successful sign-in clears the reservations.
+    // the check; a wrong password turns the reservation into a failure, success clears them.
     let max = state.config.login_max_failures;
-    let allowed = {
-        let (u, since, at) = (username.clone(), since.clone(), now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let reservation = {
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let pending_since = (now - chrono::Duration::seconds(login_attempts::PENDING_TTL_SECS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (u, since) = (username.clone(), since.clone());
         state
             .db
             .write(move |c| {
                 let tx = c.transaction()?;
-                if login_attempts::failures_since(&tx, &u, &since)? >= max {
-                    return Ok(false);
+                if login_attempts::counted(&tx, &u, &since, &pending_since)? >= max {
+                    return Ok(None);
                 }
-                login_attempts::record_failure(&tx, &u, &at)?;
+                let id = login_attempts::reserve(&tx, &u, &at)?;
                 tx.commit()?;
-                Ok(true)
+                Ok(Some(id))
             })
             .await?
     };
+    let allowed = reservation.is_some();
     if !allowed {
         tracing::warn!("sign-in throttled");
         return Err(AppError::new(
@@ -90,6 +94,9 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
         (Some(u), true) => u,
         _ => {
             tracing::info!("login failed");
+            if let Some(id) = reservation {
+                state.db.write(move |c| login_attempts::fail(c, id)).await?;
+            }
             return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误"));
         }
     };
