@@ -141,6 +141,9 @@ impl Default for SyncStatus {
     }
 }
 
+/// How often an offline client tries the server again.
+pub const OFFLINE_RETRY: Duration = Duration::from_secs(3);
+
 /// The most changes requested per pull page.
 const PULL_PAGE: usize = 2_000;
 const LAST_SYNC_AT: &str = "last_sync_at";
@@ -475,8 +478,11 @@ impl App {
         }
     }
 
-    /// Syncs in the background: every `interval`, at once when woken (login, "sync now"), and
-    /// after transport failures with a backoff from 2 s up to `interval`, without user action.
+    /// Syncs in the background: every `interval`, at once when woken (login, "sync now", a new
+    /// command), without user action after failures. While the server is unreachable it retries
+    /// every [`OFFLINE_RETRY`] (a refused connection costs the server nothing), so queued work goes
+    /// out within seconds of the network returning; a failing server (5xx) is retried with a
+    /// backoff from 2 s up to `interval`.
     pub async fn run_sync_loop(self: Arc<Self>, interval: Duration) {
         let mut delay = interval;
         loop {
@@ -490,7 +496,8 @@ impl App {
             }
             delay = match self.sync_once().await {
                 Ok(_) => interval,
-                Err(e) if e.code == codes::NETWORK || e.code == codes::SERVER => {
+                Err(e) if e.code == codes::NETWORK => OFFLINE_RETRY.min(interval),
+                Err(e) if e.code == codes::SERVER => {
                     (if delay >= interval { Duration::from_secs(2) } else { delay * 2 }).min(interval)
                 }
                 Err(_) => interval,

@@ -367,3 +367,40 @@ async fn bulk_assignment_queues_what_the_rules_allow_and_lists_the_rest() {
     }
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_loop_sends_queued_work_soon_after_the_server_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 200, seed: 8, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let case_id = hcp_server::seed::demo_bad_review(&db, "LOOP-1", "户口迁移登记", "窗口无人").expect("case");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let addr = srv.addr;
+    let app = Arc::new(App::new(&dir.path().join("client"), store(), None));
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    srv.stop().await;
+    // A long interval: only the offline retry can bring the command across in time.
+    let background = tokio::spawn(app.clone().run_sync_loop(Duration::from_secs(600)));
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    app.issue(Some(case_id), verify).await.expect("verify offline");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(app.sync_status().expect("status").pending, 1, "still offline");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    let started = std::time::Instant::now();
+    loop {
+        let state: String = db
+            .read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?))
+            .expect("state");
+        if state == "verified" {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "the queued command reached the server by itself");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    background.abort();
+    srv.stop().await;
+}
