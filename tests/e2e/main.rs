@@ -285,6 +285,18 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     })
     .await;
     close_drawer(&c).await;
+
+    // The hall manager's workbench shows her queues.
+    c.execute("window.location.hash = '#/workbench'", vec![]).await.expect("navigate");
+    let cards = wait_for(20, "the workbench cards", || async {
+        let n = c.find_all(Locator::Css("[data-testid=workbench-card]")).await.ok()?.len();
+        (n > 0).then_some(n)
+    })
+    .await;
+    assert!(cards >= 3, "a hall manager has at least three queues");
+    screenshot(&c, "workbench.png").await;
+    c.execute("window.location.hash = '#/cases'", vec![]).await.expect("navigate back");
+    c.wait().for_element(Locator::Css("[data-testid=inbox-reset]")).await.expect("the inbox");
     click(&c, "[data-testid=inbox-reset]").await;
 
     // The server stops: the app notices, and the inbox still works from the replica.
@@ -307,6 +319,19 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     assert_eq!(pending.trim(), "2", "two actions wait for the server");
     assert_eq!(server_state(&db, &offline_case), "new");
     screenshot(&c, "case-offline-queued.png").await;
+    close_drawer(&c).await;
+    // The outbox page lists both, pending.
+    c.execute("window.location.hash = '#/outbox'", vec![]).await.expect("navigate");
+    let rows = wait_for(20, "the outbox rows", || async {
+        let rows = c.find_all(Locator::Css("[data-testid=outbox-row]")).await.ok()?;
+        (rows.len() == 2).then_some(rows)
+    })
+    .await;
+    for row in rows {
+        assert_eq!(row.attr("data-status").await.expect("attr").as_deref(), Some("pending"));
+    }
+    screenshot(&c, "outbox-pending.png").await;
+    c.execute("window.location.hash = '#/cases'", vec![]).await.expect("navigate back");
 
     // The server returns on the same address: the queued actions sync by themselves.
     let server = hcp_server::spawn(hcp_server::AppState::new(db.clone()), &addr.to_string()).await.expect("restart");
