@@ -5,6 +5,8 @@ SHELL := /bin/bash
 CARGO ?= cargo
 XVFB := xvfb-run -a -s "-screen 0 1366x800x24"
 KEYRING := scripts/with-keyring.sh
+# The server's conformance suite runs on SQLite and on a private PostgreSQL server.
+POSTGRES := HCP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh
 
 .PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server soak clean
 
@@ -40,7 +42,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 unit:
-	$(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
+	$(POSTGRES) $(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
 	$(CARGO) test -p hcp-tests --test scenarios
 
 ui-test: ui-deps

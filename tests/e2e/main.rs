@@ -221,7 +221,7 @@ async fn close_drawer(c: &Client) {
 
 fn server_state(db: &hcp_server::Db, case_no: &str) -> String {
     let no = case_no.to_owned();
-    db.read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE case_no = ?1", [no], |r| r.get(0))?))
+    db.read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE case_no = ?1", [no], |r| r.get(0)))
         .expect("case state")
 }
 
@@ -371,12 +371,12 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     let (district, _) = account_scope(&db, "donghu.supervisor").expect("scope");
     let case_no: String = db
         .read_blocking(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT case_no FROM cases WHERE state = 'in_rectification' AND deadline < date('now', '+8 hours')
                    AND unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY escalation_level, id LIMIT 1",
                 [district],
                 |r| r.get(0),
-            )?)
+            )
         })
         .expect("an overdue case in 东湖区");
     let port = free_port();
@@ -388,7 +388,7 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     open_case(&c, &case_no).await;
     let level_of = |no: String, db: hcp_server::Db| {
         db.read_blocking(move |c| {
-            Ok(c.query_row("SELECT escalation_level FROM cases WHERE case_no = ?1", [no], |r| r.get::<_, i64>(0))?)
+            c.query_row("SELECT escalation_level FROM cases WHERE case_no = ?1", [no], |r| r.get::<i64>(0))
         })
         .expect("level")
     };
@@ -406,7 +406,7 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
             async move {
                 let level: i64 = db2
                     .read_blocking(move |c| {
-                        Ok(c.query_row("SELECT escalation_level FROM cases WHERE case_no = ?1", [no], |r| r.get(0))?)
+                        c.query_row("SELECT escalation_level FROM cases WHERE case_no = ?1", [no], |r| r.get(0))
                     })
                     .ok()?;
                 (level >= rung).then_some(())
@@ -466,19 +466,19 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
         async move {
             let n: i64 = db2
                 .read_blocking(move |c| {
-                    Ok(c.query_row(
+                    c.query_row(
                         "SELECT count(*) FROM case_events e JOIN cases k ON k.id = e.case_id
                           WHERE k.case_no = ?1 AND e.kind = 'accountability_recorded'",
                         [no],
                         |r| r.get(0),
-                    )?)
+                    )
                 })
                 .ok()?;
             (n == 1).then_some(())
         }
     })
     .await;
-    let chain = db.read_blocking(|c| hcp_server::db::evidence::verify(c)).expect("chain");
+    let chain = db.read_blocking(hcp_server::db::evidence::verify).expect("chain");
     assert!(chain.valid && chain.length == 1, "{chain:?}");
     screenshot(&c, "liaison-accountability.png").await;
     c.close().await.expect("close session");

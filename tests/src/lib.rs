@@ -35,11 +35,11 @@ pub fn cases_in_scope(db: &Db, scope: &str) -> anyhow::Result<u64> {
 pub fn case_outside(db: &Db, scope: &str) -> anyhow::Result<String> {
     let s = scope.to_owned();
     Ok(db.read_blocking(move |c| {
-        Ok(c.query_row(
+        c.query_row(
             "SELECT case_no FROM cases WHERE NOT (unit_path >= ?1 AND unit_path < ?2) ORDER BY id LIMIT 1",
             [s.clone(), format!("{s}~")],
-            |r| r.get::<_, String>(0),
-        )?)
+            |r| r.get::<String>(0),
+        )
     })?)
 }
 
@@ -56,6 +56,5 @@ pub fn target_dir() -> PathBuf {
 /// Reports a bad review at 东湖区政务服务中心 and returns the number of the case it opened.
 pub fn new_bad_review(db: &Db, record_no: &str) -> anyhow::Result<String> {
     let case_id = hcp_server::seed::demo_bad_review(db, record_no, "社会保障卡补换", "材料没有一次性告知，跑了三趟")?;
-    Ok(db
-        .read_blocking(move |c| Ok(c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?))?)
+    Ok(db.read_blocking(move |c| c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))?)
 }

@@ -160,12 +160,12 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     let st = app.sync_once().await.expect("sync");
     assert_eq!((st.pending, st.rejected), (0, 0));
     let server_state: String = db
-        .read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?))
+        .read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))
         .expect("state");
     assert_eq!(server_state, "assigned");
     let events: i64 = db
         .read_blocking(move |c| {
-            Ok(c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [case_id], |r| r.get(0))?)
+            c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [case_id], |r| r.get(0))
         })
         .expect("events");
     assert_eq!(events, 3, "created, verified, assigned: nothing applied twice");
@@ -174,11 +174,11 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     // stays visible with the reason, and can be re-issued against the new version.
     let sup = db
         .read_blocking(|c| {
-            Ok(c.query_row("SELECT id FROM users WHERE username = 'donghu.supervisor'", [], |r| r.get::<_, i64>(0))?)
+            c.query_row("SELECT id FROM users WHERE username = 'donghu.supervisor'", (), |r| r.get::<i64>(0))
         })
         .expect("supervisor");
     let path: String = db
-        .read_blocking(|c| Ok(c.query_row("SELECT path FROM org_units WHERE name = '东湖区'", [], |r| r.get(0))?))
+        .read_blocking(|c| c.query_row("SELECT path FROM org_units WHERE name = '东湖区'", (), |r| r.get(0)))
         .expect("district");
     app.issue(
         Some(case_id),
@@ -187,7 +187,6 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     .await
     .expect("re-assign locally");
     db.write_blocking(move |c| {
-        let tx = c.transaction()?;
         let who = hcp_server::workflow::Principal {
             user_id: sup,
             name: "李科长".into(),
@@ -204,7 +203,7 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
             },
         };
         let r = hcp_server::workflow::execute(
-            &tx,
+            c,
             &who,
             &env,
             None,
@@ -213,7 +212,6 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
             &hcp_domain::Calendar::bundled(),
         )?;
         assert_eq!(r.status, hcp_protocol::CommandStatus::Applied);
-        tx.commit()?;
         Ok(())
     })
     .expect("server-side change");
@@ -282,7 +280,7 @@ async fn a_changed_jurisdiction_rebootstraps_and_purges_the_old_one() {
     db.write_blocking(|c| {
         c.execute(
             "UPDATE users SET unit_id = (SELECT id FROM org_units WHERE name = '西山区政务服务中心') WHERE username = 'donghu.manager'",
-            [],
+            (),
         )?;
         Ok(())
     })
@@ -361,7 +359,7 @@ async fn bulk_assignment_queues_what_the_rules_allow_and_lists_the_rest() {
     assert_eq!((st.pending, st.rejected), (0, 0));
     for id in fresh {
         let state: String = db
-            .read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0))?))
+            .read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0)))
             .expect("state");
         assert_eq!(state, "assigned");
     }
@@ -393,7 +391,7 @@ async fn the_background_loop_sends_queued_work_soon_after_the_server_returns() {
     let started = std::time::Instant::now();
     loop {
         let state: String = db
-            .read_blocking(move |c| Ok(c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?))
+            .read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))
             .expect("state");
         if state == "verified" {
             break;

@@ -38,6 +38,10 @@ pub mod codes {
     pub const VERSION_CONFLICT: &str = "version_conflict";
     /// Too many failed sign-ins: wait before trying again.
     pub const THROTTLED: &str = "throttled";
+    /// The request clashes with existing data (a code or name already in use).
+    pub const CONFLICT: &str = "conflict";
+    /// The request body is larger than the endpoint accepts.
+    pub const TOO_LARGE: &str = "too_large";
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -96,6 +100,52 @@ pub struct StaffRow {
     pub name: String,
     pub employee_no: String,
     pub unit_path: String,
+}
+
+/// A government service item (政务服务事项) handled at a hall or by a department.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ServiceItemRow {
+    pub id: i64,
+    /// The hall or department that handles the item.
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// The item's code in the province's item catalogue (事项编码).
+    pub code: String,
+    pub name: String,
+    /// The promised processing time in working days (承诺办结时限), when the catalogue gives one.
+    pub promised_working_days: Option<i64>,
+    pub active: bool,
+}
+
+/// A setting of a jurisdiction, distributed through the change feed: the statutory working-day
+/// calendar (`calendar`, set at the root) or a jurisdiction's deadline and escalation policy
+/// (`policy`). A setting applies to its unit and everything below it; the nearest one wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SettingRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// `calendar` or `policy`.
+    pub key: String,
+    /// The setting as JSON (`hcp_domain::Calendar` data, or [`JurisdictionPolicy`]).
+    pub value: serde_json::Value,
+    pub updated_at: String,
+}
+
+/// The setting keys.
+pub mod setting_keys {
+    pub const CALENDAR: &str = "calendar";
+    pub const POLICY: &str = "policy";
+}
+
+/// A jurisdiction's deadline and escalation policy (the `policy` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct JurisdictionPolicy {
+    #[schema(value_type = Object)]
+    pub deadlines: hcp_domain::DeadlineRules,
+    #[schema(value_type = Object)]
+    pub escalation: hcp_domain::EscalationPolicy,
 }
 
 /// A user as other users see them (no credentials): for assignee pickers and timelines.
@@ -204,6 +254,8 @@ pub enum EntityRow {
     Rating(RatingRow),
     Case(CaseRow),
     CaseEvent(CaseEventRow),
+    ServiceItem(ServiceItemRow),
+    Setting(SettingRow),
 }
 
 impl EntityRow {
@@ -215,6 +267,8 @@ impl EntityRow {
             EntityRow::Rating(_) => Entity::Rating,
             EntityRow::Case(_) => Entity::Case,
             EntityRow::CaseEvent(_) => Entity::CaseEvent,
+            EntityRow::ServiceItem(_) => Entity::ServiceItem,
+            EntityRow::Setting(_) => Entity::Setting,
         }
     }
 }
@@ -229,11 +283,21 @@ pub enum Entity {
     Rating,
     Case,
     CaseEvent,
+    ServiceItem,
+    Setting,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 6] =
-        [Entity::OrgUnit, Entity::Staff, Entity::User, Entity::Rating, Entity::Case, Entity::CaseEvent];
+    pub const ALL: [Entity; 8] = [
+        Entity::OrgUnit,
+        Entity::Staff,
+        Entity::User,
+        Entity::Rating,
+        Entity::Case,
+        Entity::CaseEvent,
+        Entity::ServiceItem,
+        Entity::Setting,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::OrgUnit => "org_unit",
@@ -242,6 +306,8 @@ impl Entity {
             Entity::Rating => "rating",
             Entity::Case => "case",
             Entity::CaseEvent => "case_event",
+            Entity::ServiceItem => "service_item",
+            Entity::Setting => "setting",
         }
     }
     pub fn parse(s: &str) -> Option<Entity> {
@@ -259,6 +325,10 @@ pub struct Counts {
     pub rating: u64,
     pub case: u64,
     pub case_event: u64,
+    #[serde(default)]
+    pub service_item: u64,
+    #[serde(default)]
+    pub setting: u64,
 }
 
 impl Counts {
@@ -270,10 +340,19 @@ impl Counts {
             Entity::Rating => self.rating += n,
             Entity::Case => self.case += n,
             Entity::CaseEvent => self.case_event += n,
+            Entity::ServiceItem => self.service_item += n,
+            Entity::Setting => self.setting += n,
         }
     }
     pub fn total(&self) -> u64 {
-        self.org_unit + self.staff + self.user + self.rating + self.case + self.case_event
+        self.org_unit
+            + self.staff
+            + self.user
+            + self.rating
+            + self.case
+            + self.case_event
+            + self.service_item
+            + self.setting
     }
 }
 
@@ -547,13 +626,19 @@ mod tests {
     #[test]
     fn every_entity_is_listed() {
         // A new variant fails to compile here until it is handled, and then must be in ALL.
-        for e in [Entity::OrgUnit, Entity::Staff, Entity::User, Entity::Rating, Entity::Case, Entity::CaseEvent] {
+        for e in Entity::ALL {
             match e {
-                Entity::OrgUnit | Entity::Staff | Entity::User | Entity::Rating | Entity::Case | Entity::CaseEvent => {
-                    assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL")
-                }
+                Entity::OrgUnit
+                | Entity::Staff
+                | Entity::User
+                | Entity::Rating
+                | Entity::Case
+                | Entity::CaseEvent
+                | Entity::ServiceItem
+                | Entity::Setting => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
             }
         }
+        assert_eq!(Entity::ALL.len(), 8, "a new entity must be added to ALL and handled above");
     }
 
     #[test]
@@ -563,6 +648,6 @@ mod tests {
             c.add(e, 2);
             assert_eq!(Entity::parse(e.as_str()), Some(e));
         }
-        assert_eq!(c.total(), 12);
+        assert_eq!(c.total(), 2 * Entity::ALL.len() as u64);
     }
 }

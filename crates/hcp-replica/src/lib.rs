@@ -15,7 +15,7 @@ use rusqlite::{Connection, ErrorCode, Transaction};
 
 pub use query::{CaseListItem, CasePage, CaseQuery};
 pub use tables::outbox::{NewCommand, OutboxItem};
-use tables::{case_events, cases, meta, org_units, outbox, ratings, staff, users};
+use tables::{case_events, cases, meta, org_units, outbox, ratings, service_items, settings, staff, users};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -60,8 +60,18 @@ impl std::fmt::Debug for ReplicaKey {
 }
 
 /// Migrations in order; `PRAGMA user_version` records how many ran. One entry per table module.
-const MIGRATIONS: &[&str] =
-    &[meta::DDL, org_units::DDL, staff::DDL, ratings::DDL, cases::DDL, case_events::DDL, outbox::DDL, users::DDL];
+const MIGRATIONS: &[&str] = &[
+    meta::DDL,
+    org_units::DDL,
+    staff::DDL,
+    ratings::DDL,
+    cases::DDL,
+    case_events::DDL,
+    outbox::DDL,
+    users::DDL,
+    service_items::DDL,
+    settings::DDL,
+];
 
 pub struct Replica {
     conn: Connection,
@@ -131,7 +141,7 @@ impl Replica {
     /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
     pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
         let tx = self.conn.transaction()?;
-        for t in ["case_events", "cases", "ratings", "users", "staff", "org_units"] {
+        for t in ["case_events", "cases", "ratings", "users", "staff", "service_items", "settings", "org_units"] {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         meta::delete(&tx, meta::CURSOR)?;
@@ -324,6 +334,8 @@ fn table(e: Entity) -> &'static str {
         Entity::Rating => "ratings",
         Entity::Case => "cases",
         Entity::CaseEvent => "case_events",
+        Entity::ServiceItem => "service_items",
+        Entity::Setting => "settings",
     }
 }
 
@@ -335,6 +347,8 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
         EntityRow::Rating(r) => ratings::upsert(tx, r),
         EntityRow::Case(r) => cases::upsert(tx, r),
         EntityRow::CaseEvent(r) => case_events::upsert(tx, r),
+        EntityRow::ServiceItem(r) => service_items::upsert(tx, r),
+        EntityRow::Setting(r) => settings::upsert(tx, r),
     }
 }
 

@@ -40,7 +40,12 @@ pub fn token_hash(token: &str) -> String {
 pub struct AuthUser {
     pub user: users::User,
     pub token_hash: String,
+    /// The desktop client the request came from (`X-HCP-Client` header), for the audit log.
+    pub client_id: Option<String>,
 }
+
+/// The header a desktop client names itself in.
+pub const CLIENT_HEADER: &str = "x-hcp-client";
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
@@ -68,7 +73,14 @@ impl FromRequestParts<AppState> for AuthUser {
             .await?
             .filter(|u| u.active)
             .ok_or_else(|| AppError::unauthorized("登录已过期或已退出，请重新登录"))?;
-        Ok(AuthUser { user, token_hash: hash })
+        let client_id = parts
+            .headers
+            .get(CLIENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_graphic()))
+            .map(str::to_owned);
+        Ok(AuthUser { user, token_hash: hash, client_id })
     }
 }
 

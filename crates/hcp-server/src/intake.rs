@@ -7,9 +7,8 @@ use hcp_protocol::{
     codes, ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, IntakeResult, IntakeStatus, LevelIn,
     RatingIn, RatingRow,
 };
-use rusqlite::Connection;
 
-use crate::db::{changes, org_units, ratings, staff, DbResult};
+use crate::db::{changes, org_units, ratings, staff, Conn, DbResult};
 use crate::workflow::{self, Origin, Principal};
 
 /// The most ratings one intake request may carry.
@@ -90,7 +89,7 @@ pub fn mask_evaluator(real_name: bool, name: Option<&str>, phone: Option<&str>) 
 /// Validates and stores one rating; opens a case for a bad review. Runs inside the caller's
 /// transaction. `Err` means the rating was refused (nothing stored).
 pub fn rating(
-    conn: &Connection,
+    conn: &Conn<'_>,
     r: &RatingIn,
     now: DateTime<Utc>,
     calendar: &Calendar,
@@ -238,7 +237,7 @@ pub fn result_line(index: usize, outcome: Result<Accepted, Invalid>) -> IntakeRe
 
 /// Opens a case for a 12345 complaint; the ticket number makes it idempotent.
 pub fn complaint(
-    conn: &Connection,
+    conn: &Conn<'_>,
     c: &ComplaintIn,
     now: DateTime<Utc>,
     calendar: &Calendar,

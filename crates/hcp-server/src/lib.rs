@@ -10,6 +10,7 @@ pub mod intake;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
+pub mod testing;
 pub mod workflow;
 
 use std::net::SocketAddr;
@@ -121,14 +122,9 @@ pub fn router(state: AppState) -> Router {
     routes::router().with_state(state).layer(CompressionLayer::new().gzip(true)).layer(TraceLayer::new_for_http())
 }
 
-/// Opens the storage a `--database` URL names.
+/// Opens the storage a `--database` URL names (`sqlite://PATH` or `postgres://…`).
 pub fn open_database(url: &str) -> anyhow::Result<Db> {
-    match DatabaseUrl::parse(url)? {
-        DatabaseUrl::Sqlite(path) => Ok(Db::open(&path)?),
-        DatabaseUrl::Postgres(_) => {
-            anyhow::bail!("the PostgreSQL backend is not available in this build yet; use --database sqlite://PATH")
-        }
-    }
+    Ok(Db::connect(url)?)
 }
 
 /// A server bound to a port and running on the current tokio runtime.

@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let database = database.or(file.database.clone()).unwrap_or_else(|| "sqlite://data/hcp-server.db".into());
             let listen = listen.or(file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8787".into());
-            let db = hcp_server::open_database(&database)?;
+            let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;
             let mut state = hcp_server::AppState::new(db);
             state.config = std::sync::Arc::new(file.apply(hcp_server::Config::default()));
             let server =
@@ -94,8 +94,8 @@ async fn main() -> anyhow::Result<()> {
             server.stop().await;
         }
         Command::Seed { database, profile: Profile::Demo, evaluations, seed, today, if_empty } => {
-            let db = hcp_server::open_database(&database)?;
-            let has_data = db.read(|c| hcp_server::db::users::count(c)).await? > 0;
+            let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;
+            let has_data = db.read(hcp_server::db::users::count).await? > 0;
             if has_data && if_empty {
                 tracing::info!("database already seeded; nothing to do");
                 return Ok(());

@@ -11,10 +11,9 @@ use hcp_protocol::{
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::auth::hash_password;
-use crate::db::{changes, org_units, staff, users, Db, DbError, DbResult};
+use crate::db::{changes, org_units, staff, users, Conn, Db, DbError, DbResult};
 use crate::intake;
 use crate::workflow::{self, Principal};
 
@@ -213,8 +212,8 @@ struct Hall {
     weight: u32,
 }
 
-struct Seeder<'a> {
-    conn: &'a Connection,
+struct Seeder<'a, 'c> {
+    conn: &'a Conn<'c>,
     rng: StdRng,
     at: String,
     report: SeedReport,
@@ -222,7 +221,7 @@ struct Seeder<'a> {
     units: Vec<OrgUnitRow>,
 }
 
-impl Seeder<'_> {
+impl Seeder<'_, '_> {
     fn unit(&mut self, parent: Option<&OrgUnitRow>, kind: OrgKind, name: &str, code: &str) -> DbResult<OrgUnitRow> {
         let u = org_units::insert(self.conn, parent, kind, name, code)?;
         changes::record(self.conn, Entity::OrgUnit, u.id, &u.path, ChangeOp::Upsert, &self.at)?;
@@ -312,14 +311,11 @@ pub fn seed_demo(db: &Db, opts: &SeedOptions) -> Result<SeedReport, DbError> {
         if users::count(conn)? > 0 {
             return Err(DbError::Config("the database already holds data; seed only an empty database".into()));
         }
-        let tx = conn.transaction()?;
-        let report = seed_into(&tx, &opts, &hashed)?;
-        tx.commit()?;
-        Ok(report)
+        seed_into(conn, &opts, &hashed)
     })
 }
 
-fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbResult<SeedReport> {
+fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResult<SeedReport> {
     let now = NaiveDateTime::new(opts.today, NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
     let mut s = Seeder {
         conn,
@@ -371,11 +367,10 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         if a.role == Role::StaffMember {
             // The demo staff member is a real staff record of their hall: bad reviews of their
             // service name them, and they may appeal.
-            let staff_id: Option<i64> = conn
-                .query_row("SELECT id FROM staff WHERE unit_id = ?1 ORDER BY id LIMIT 1", [unit.id], |r| r.get(0))
-                .optional()?;
+            let staff_id: Option<i64> =
+                conn.query_opt("SELECT id FROM staff WHERE unit_id = ?1 ORDER BY id LIMIT 1", [unit.id], |r| r.get(0))?;
             if let Some(staff_id) = staff_id {
-                conn.execute("UPDATE staff SET name = ?1 WHERE id = ?2", rusqlite::params![a.display_name, staff_id])?;
+                conn.execute("UPDATE staff SET name = ?1 WHERE id = ?2", crate::args![a.display_name, staff_id])?;
                 users::link_staff(conn, uid, staff_id)?;
             }
         }
@@ -527,7 +522,7 @@ fn seed_into(conn: &Connection, opts: &SeedOptions, password_hash: &str) -> DbRe
         let who = actors(&users_by_name, &halls[hi].district)?;
         advance(&mut s, &who, case_id, created, opts.today)?;
     }
-    s.report.case_events = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get::<_, i64>(0))? as usize;
+    s.report.case_events = conn.query_row("SELECT count(*) FROM case_events", (), |r| r.get::<i64>(0))? as usize;
     Ok(s.report)
 }
 
@@ -590,7 +585,13 @@ fn actors(users: &UsersByName, district: &OrgUnitRow) -> DbResult<Actors> {
 }
 
 /// Applies the commands that take a case from `new` to a state that fits its age.
-fn advance(s: &mut Seeder<'_>, who: &Actors, case_id: i64, created: NaiveDateTime, today: NaiveDate) -> DbResult<()> {
+fn advance(
+    s: &mut Seeder<'_, '_>,
+    who: &Actors,
+    case_id: i64,
+    created: NaiveDateTime,
+    today: NaiveDate,
+) -> DbResult<()> {
     let age = working_days_between(created.date(), today);
     let roll = s.rng.gen_range(0..100);
     let target = match age {
@@ -712,7 +713,7 @@ pub fn demo_bad_review(db: &Db, record_no: &str, item_name: &str, comment: &str)
     let (record_no, item_name, comment) = (record_no.to_owned(), item_name.to_owned(), comment.to_owned());
     db.write_blocking(move |c| {
         let hall: String =
-            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| r.get(0))?;
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", (), |r| r.get(0))?;
         let r = RatingIn {
             source: "demo".into(),
             service_record_no: record_no,
@@ -730,10 +731,7 @@ pub fn demo_bad_review(db: &Db, record_no: &str, item_name: &str, comment: &str)
             real_name: false,
             rated_at: "2026-11-20T09:00:00+08:00".into(),
         };
-        let tx = c.transaction()?;
-        let out = intake::rating(&tx, &r, Utc::now(), calendar())?;
-        tx.commit()?;
-        match out {
+        match intake::rating(c, &r, Utc::now(), calendar())? {
             Ok((_, _, Some(case_id))) => Ok(case_id),
             Ok(_) => Err(DbError::Config("the review was a duplicate and opened no case".into())),
             Err((_, message)) => Err(DbError::Config(message)),

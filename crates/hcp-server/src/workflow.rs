@@ -6,12 +6,10 @@
 //! the evidence chain for appeals and accountability, and the command's own record all commit
 //! together, so a command is applied once and its effects are never half-visible.
 
+use crate::db::{audit_log, case_events, cases, changes, commands, evidence, settings, Conn, DbError, DbResult};
 use chrono::{DateTime, SecondsFormat, Utc};
 use hcp_domain::{Actor, Calendar, CaseCommand, CaseSource, EscalationLevel, Level, PolicyContext, Role, ScopePath};
 use hcp_protocol::{codes, CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity};
-use rusqlite::{Connection, OptionalExtension};
-
-use crate::db::{case_events, cases, changes, commands, evidence, DbError, DbResult};
 
 /// Who issues a command.
 #[derive(Debug, Clone)]
@@ -67,17 +65,14 @@ fn rejected(command_id: &str, code: &str, message: impl Into<String>) -> Command
 
 /// For a unit path: whether the unit exists, the hall it belongs to (the unit itself when no hall
 /// is above it) and the department it belongs to, if any.
-fn locate(conn: &Connection, path: &ScopePath) -> DbResult<Option<(i64, Option<i64>)>> {
-    let exists: Option<i64> = conn
-        .prepare_cached("SELECT id FROM org_units WHERE path = ?1")?
-        .query_row([path.as_str()], |r| r.get(0))
-        .optional()?;
+fn locate(conn: &Conn<'_>, path: &ScopePath) -> DbResult<Option<(i64, Option<i64>)>> {
+    let exists: Option<i64> =
+        conn.query_opt("SELECT id FROM org_units WHERE path = ?1", [path.as_str()], |r| r.get(0))?;
     let Some(unit_id) = exists else { return Ok(None) };
     let mut hall = None;
     let mut department = None;
-    let mut stmt = conn.prepare_cached("SELECT kind FROM org_units WHERE id = ?1")?;
     for id in path.ids() {
-        let kind: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+        let kind: Option<String> = conn.query_opt("SELECT kind FROM org_units WHERE id = ?1", [id], |r| r.get(0))?;
         match kind.as_deref() {
             Some("hall") => hall = Some(id),
             Some("department") => department = Some(id),
@@ -89,7 +84,7 @@ fn locate(conn: &Connection, path: &ScopePath) -> DbResult<Option<(i64, Option<i
 
 /// Applies one command inside the caller's transaction and records its outcome.
 pub fn execute(
-    conn: &Connection,
+    conn: &Conn<'_>,
     who: &Principal,
     env: &CommandEnvelope,
     client_id: Option<&str>,
@@ -131,6 +126,25 @@ pub fn execute(
         }
         Err((code, message)) => (CommandStatus::Rejected, Some(code), Some(message), env.case_id, None),
     };
+    audit_log::record(
+        conn,
+        &audit_log::Entry {
+            id: 0,
+            at: at.clone(),
+            user_id: (who.user_id != SYSTEM_USER_ID).then_some(who.user_id),
+            user_name: who.name.clone(),
+            unit_path: who.scope.to_string(),
+            client_id: client_id.map(str::to_owned),
+            action: format!("case.{}", env.command.kind().as_str()),
+            target: case_id.map_or_else(|| "case:new".to_owned(), |c| format!("case:{c}")),
+            outcome: match (&status, &code) {
+                (CommandStatus::Rejected, Some(c)) => format!("rejected:{c}"),
+                (CommandStatus::Rejected, None) => "rejected".into(),
+                _ => "applied".into(),
+            },
+            detail: message.clone().unwrap_or_default(),
+        },
+    )?;
     commands::record(
         conn,
         &commands::NewRecord {
@@ -152,14 +166,13 @@ pub fn execute(
 type Decision = Result<(CaseRow, i64), (String, String)>;
 
 fn decide(
-    conn: &Connection,
+    conn: &Conn<'_>,
     who: &Principal,
     env: &CommandEnvelope,
     origin: Option<&Origin>,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> DbResult<Decision> {
-    let ctx = PolicyContext::new(calendar);
     let actor = Actor { user_id: who.user_id, role: who.role, scope: who.scope.clone() };
     let current = match env.case_id {
         None => None,
@@ -201,6 +214,15 @@ fn decide(
     if let Some(refusal) = check_references(conn, &env.command, case_path.as_deref())? {
         return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
     }
+    // The distributed calendar and the case's jurisdiction's policy (defaults when none is set).
+    let calendar = settings::calendar(conn, calendar)?;
+    let policy_path = match (&case_path, &env.command) {
+        (Some(p), _) => p.clone(),
+        (None, CaseCommand::Create { unit, .. }) => unit.to_string(),
+        (None, _) => who.scope.to_string(),
+    };
+    let policy = settings::policy(conn, &policy_path)?;
+    let ctx = PolicyContext { calendar: &calendar, deadlines: policy.deadlines, escalation: policy.escalation };
     let (next, event) = match hcp_domain::apply(aggregate.as_ref(), &actor, &env.command, now, &ctx) {
         Ok(x) => x,
         Err(e) => return Ok(Err((e.code().to_owned(), e.to_string()))),
@@ -277,7 +299,7 @@ fn decide(
 
 /// Ids a command names must exist and fit the case: an assignment goes to a department of the
 /// case's district and to a handler of that department.
-fn check_references(conn: &Connection, cmd: &CaseCommand, case_path: Option<&str>) -> DbResult<Option<String>> {
+fn check_references(conn: &Conn<'_>, cmd: &CaseCommand, case_path: Option<&str>) -> DbResult<Option<String>> {
     if let CaseCommand::Assign { department_id, handler_id, .. } = cmd {
         let Some(dept) =
             crate::db::org_units::get(conn, *department_id)?.filter(|d| d.kind == hcp_domain::OrgKind::Department)
@@ -318,7 +340,7 @@ fn case_number(row: &CaseRow, now: DateTime<Utc>) -> String {
 }
 
 /// Appeals and accountability decisions are evidence: chain them.
-fn record_evidence(conn: &Connection, row: &CaseRow, event_id: i64, who: &Principal, at: &str) -> DbResult<()> {
+fn record_evidence(conn: &Conn<'_>, row: &CaseRow, event_id: i64, who: &Principal, at: &str) -> DbResult<()> {
     let Some(ev) = case_events::get(conn, event_id)? else { return Ok(()) };
     if matches!(ev.kind.as_str(), "appealed" | "appeal_decided" | "accountability_recorded") {
         let payload = ev.data.to_string();

@@ -1,10 +1,12 @@
-//! The facts the statistics are computed from, read from an SQLite database with the `ratings`,
-//! `cases` and `case_events` tables: the central server's and the desktop replica's have the same
-//! shape, so the published figures and the dashboard's come from the same facts and the same maths
-//! (`hcp_domain::kpi`).
+//! The facts the statistics are computed from, read from a database with the `ratings`, `cases`
+//! and `case_events` tables: the central server's (SQLite or PostgreSQL) and the desktop
+//! replica's have the same shape, so the published figures and the dashboard's come from the same
+//! facts and the same maths (`hcp_domain::kpi`).
 //!
 //! Exclusions come from the cases' aggregates (malicious/mistaken reviews, overturned appeals);
 //! handling and return visits from the case events. Every query takes a jurisdiction (a unit path).
+//! The queries run through [`FactSource`], implemented here for an SQLite connection and by the
+//! server for its storage interface.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hcp_domain::kpi::{CaseFact, RatingFact};
@@ -16,11 +18,91 @@ use rusqlite::Connection;
 pub enum StatsError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Source(String),
     #[error("corrupt fact: {0}")]
     Corrupt(String),
 }
 
 pub type Result<T> = std::result::Result<T, StatsError>;
+
+/// One column value of a fact row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// Where the facts are read from.
+pub trait FactSource {
+    /// Whether the database speaks PostgreSQL's SQL (it differs only in JSON access here).
+    fn is_postgres(&self) -> bool;
+    /// Runs `sql` (numbered `?N` text parameters) and feeds each row to `f`.
+    fn each_row(&self, sql: &str, args: &[&str], f: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>;
+}
+
+impl FactSource for Connection {
+    fn is_postgres(&self) -> bool {
+        false
+    }
+
+    fn each_row(&self, sql: &str, args: &[&str], f: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.prepare_cached(sql)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        let mut cells = Vec::with_capacity(n);
+        while let Some(r) = rows.next()? {
+            cells.clear();
+            for i in 0..n {
+                cells.push(match r.get_ref(i)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Int(v),
+                    ValueRef::Real(v) => Cell::Real(v),
+                    ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => return Err(StatsError::Corrupt(format!("column {i} is a blob"))),
+                });
+            }
+            f(&cells)?;
+        }
+        Ok(())
+    }
+}
+
+fn int(cells: &[Cell], i: usize) -> Result<Option<i64>> {
+    match cells.get(i) {
+        Some(Cell::Null) => Ok(None),
+        Some(Cell::Int(v)) => Ok(Some(*v)),
+        other => Err(StatsError::Corrupt(format!("column {i}: expected an integer, found {other:?}"))),
+    }
+}
+
+fn req_int(cells: &[Cell], i: usize) -> Result<i64> {
+    int(cells, i)?.ok_or_else(|| StatsError::Corrupt(format!("column {i} is NULL")))
+}
+
+fn text(cells: &[Cell], i: usize) -> Result<Option<&str>> {
+    match cells.get(i) {
+        Some(Cell::Null) => Ok(None),
+        Some(Cell::Text(v)) => Ok(Some(v)),
+        other => Err(StatsError::Corrupt(format!("column {i}: expected text, found {other:?}"))),
+    }
+}
+
+fn req_text(cells: &[Cell], i: usize) -> Result<&str> {
+    text(cells, i)?.ok_or_else(|| StatsError::Corrupt(format!("column {i} is NULL")))
+}
+
+/// A boolean kept in a JSON text column, as 0/1 or NULL.
+fn json_bool(src: &(impl FactSource + ?Sized), column: &str, path: &[&str]) -> String {
+    if src.is_postgres() {
+        format!("(({column})::jsonb #>> '{{{}}}')::boolean::int", path.join(","))
+    } else {
+        format!("json_extract({column}, '$.{}')", path.join("."))
+    }
+}
 
 /// The exclusive upper bound of the unit paths under `scope`.
 fn upper(scope: &str) -> String {
@@ -34,87 +116,91 @@ fn time(s: &str) -> Result<DateTime<Utc>> {
 }
 
 /// Every rating under `scope`, with `excluded` set when its case left the statistics.
-pub fn rating_facts(conn: &Connection, scope: &str) -> Result<Vec<RatingFact>> {
-    let mut stmt = conn.prepare(
+pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<RatingFact>> {
+    let sql = format!(
         "SELECT r.id, r.unit_id, r.staff_id, r.rated_at, r.level, r.real_name,
-                EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
-                         AND json_extract(c.aggregate, '$.excluded_from_stats') = 1)
+                CASE WHEN EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
+                                   AND {} = 1) THEN 1 ELSE 0 END
            FROM ratings r WHERE r.unit_path >= ?1 AND r.unit_path < ?2",
-    )?;
-    let mut rows = stmt.query([scope.to_owned(), upper(scope)])?;
+        json_bool(src, "c.aggregate", &["excluded_from_stats"])
+    );
     let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let at: String = r.get(3)?;
-        let level: String = r.get(4)?;
+    src.each_row(&sql, &[scope, &upper(scope)], &mut |r| {
         out.push(RatingFact {
-            id: r.get(0)?,
-            unit_id: r.get(1)?,
-            staff_id: r.get(2)?,
-            rated_at: time(&at)?,
-            level: Level::parse(&level).map_err(|e| StatsError::Corrupt(e.to_string()))?,
-            real_name: r.get(5)?,
-            excluded: r.get(6)?,
+            id: req_int(r, 0)?,
+            unit_id: req_int(r, 1)?,
+            staff_id: int(r, 2)?,
+            rated_at: time(req_text(r, 3)?)?,
+            level: Level::parse(req_text(r, 4)?).map_err(|e| StatsError::Corrupt(e.to_string()))?,
+            real_name: req_int(r, 5)? != 0,
+            excluded: req_int(r, 6)? != 0,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Every case under `scope` as the statistics see it.
-pub fn case_facts(conn: &Connection, scope: &str) -> Result<Vec<CaseFact>> {
-    let mut stmt = conn.prepare(
+/// Every case under `scope`, with when it was handled and how the return visit went.
+pub fn case_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<CaseFact>> {
+    let sql = format!(
         "SELECT c.id, c.unit_id, c.staff_id, c.rating_id, c.created_at, c.deadline, c.state,
-                coalesce(json_extract(c.aggregate, '$.real_name'), 0),
-                coalesce(json_extract(c.aggregate, '$.excluded_from_stats'), 0),
+                coalesce({real_name}, 0),
+                coalesce({excluded}, 0),
                 (SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id
                    AND e.kind IN ('rectification_reported', 'resolved_on_spot')),
-                (SELECT json_extract(e.data, '$.payload.satisfied') FROM case_events e
+                (SELECT {satisfied} FROM case_events e
                   WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1)
            FROM cases c WHERE c.unit_path >= ?1 AND c.unit_path < ?2",
-    )?;
-    let mut rows = stmt.query([scope.to_owned(), upper(scope)])?;
+        real_name = json_bool(src, "c.aggregate", &["real_name"]),
+        excluded = json_bool(src, "c.aggregate", &["excluded_from_stats"]),
+        satisfied = json_bool(src, "e.data", &["payload", "satisfied"]),
+    );
     let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let created: String = r.get(4)?;
-        let deadline: Option<String> = r.get(5)?;
-        let state: String = r.get(6)?;
-        let handled: Option<String> = r.get(9)?;
-        let handled_at = handled.as_deref().map(time).transpose()?;
+    src.each_row(&sql, &[scope, &upper(scope)], &mut |r| {
+        let state = req_text(r, 6)?;
+        let handled_at = text(r, 9)?.map(time).transpose()?;
         out.push(CaseFact {
-            id: r.get(0)?,
-            unit_id: r.get(1)?,
-            staff_id: r.get(2)?,
-            rating_id: r.get(3)?,
-            created_at: time(&created)?,
-            due_date: deadline.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            id: req_int(r, 0)?,
+            unit_id: req_int(r, 1)?,
+            staff_id: int(r, 2)?,
+            rating_id: int(r, 3)?,
+            created_at: time(req_text(r, 4)?)?,
+            due_date: text(r, 5)?.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
             handled_at,
             closed: state == "closed",
             rectified: state == "closed" && handled_at.is_some(),
-            return_visit: r.get::<_, Option<bool>>(10)?,
-            real_name: r.get(7)?,
-            excluded: r.get(8)?,
+            return_visit: int(r, 10)?.map(|v| v != 0),
+            real_name: req_int(r, 7)? != 0,
+            excluded: req_int(r, 8)? != 0,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Ratings per channel code under `scope` whose time falls in `[from, to)` (RFC 3339 strings).
-pub fn channel_counts(conn: &Connection, scope: &str, from: &str, to: &str) -> Result<Vec<(u8, u64)>> {
-    let mut stmt = conn.prepare(
+/// Ratings per channel under `scope` rated in `[from, to)` (RFC 3339 bounds).
+pub fn channel_counts(src: &(impl FactSource + ?Sized), scope: &str, from: &str, to: &str) -> Result<Vec<(u8, u64)>> {
+    let mut out = Vec::new();
+    src.each_row(
         "SELECT channel, count(*) FROM ratings
           WHERE rated_at >= ?1 AND rated_at < ?2 AND unit_path >= ?3 AND unit_path < ?4
           GROUP BY channel ORDER BY channel",
+        &[from, to, scope, &upper(scope)],
+        &mut |r| {
+            let channel = u8::try_from(req_int(r, 0)?).map_err(|e| StatsError::Corrupt(format!("channel: {e}")))?;
+            out.push((channel, req_int(r, 1)?.max(0) as u64));
+            Ok(())
+        },
     )?;
-    let rows = stmt
-        .query_map([from.to_owned(), to.to_owned(), scope.to_owned(), upper(scope)], |r| {
-            Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)? as u64))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    Ok(out)
 }
 
-/// The names of the halls (ratings and cases count for their hall).
-pub fn unit_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
-    let mut stmt = conn.prepare("SELECT id, name FROM org_units WHERE kind = 'hall' ORDER BY path")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+/// The halls' names by id.
+pub fn unit_names(src: &(impl FactSource + ?Sized)) -> Result<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    src.each_row("SELECT id, name FROM org_units WHERE kind = 'hall' ORDER BY path", &[], &mut |r| {
+        out.push((req_int(r, 0)?, req_text(r, 1)?.to_owned()));
+        Ok(())
+    })?;
+    Ok(out)
 }

@@ -117,7 +117,7 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
     // A renamed ancestor unit (the district above the hall) reaches the replica too.
     db.write_blocking(|c| {
         let (id, path): (i64, String) =
-            c.query_row("SELECT id, path FROM org_units WHERE name = '东湖区'", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            c.query_row("SELECT id, path FROM org_units WHERE name = '东湖区'", (), |r| Ok((r.get(0)?, r.get(1)?)))?;
         c.execute("UPDATE org_units SET name = '东湖新区' WHERE id = ?1", [id])?;
         changes::record(c, Entity::OrgUnit, id, &path, ChangeOp::Upsert, "2026-11-20T04:00:00Z")?;
         Ok(())

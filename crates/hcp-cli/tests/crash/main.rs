@@ -89,9 +89,9 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
     // while the server keeps changing (new cases arrive between runs).
     let (handler_id, department_id) = db
         .read_blocking(|c| {
-            Ok(c.query_row("SELECT id, unit_id FROM users WHERE username = 'donghu.handler'", [], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })?)
+            c.query_row("SELECT id, unit_id FROM users WHERE username = 'donghu.handler'", (), |r| {
+                Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))
+            })
         })
         .expect("handler");
     let case_ids: Vec<i64> = {
@@ -153,11 +153,11 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
     assert_eq!(r.outbox_counts().expect("counts"), (0, 0));
     let applied: Vec<(String, i64)> = db
         .read_blocking(|c| {
-            let mut stmt = c.prepare(
+            c.query_map(
                 "SELECT command_id, client_seq FROM commands WHERE client_id = 'crash-laptop' AND status = 'applied' ORDER BY rowid",
-            )?;
-            let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
+                (),
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
         })
         .expect("applied");
     assert_eq!(applied.len(), queued.len(), "every command applied once");
@@ -170,11 +170,11 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
         let id = *id;
         let (state, events): (String, i64) = db
             .read_blocking(move |c| {
-                Ok(c.query_row(
+                c.query_row(
                     "SELECT state, (SELECT count(*) FROM case_events e WHERE e.case_id = c.id) FROM cases c WHERE id = ?1",
                     [id],
                     |row| Ok((row.get(0)?, row.get(1)?)),
-                )?)
+                )
             })
             .expect("case");
         assert_eq!((state.as_str(), events), ("assigned", 3), "case {id}");
@@ -182,21 +182,20 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
     // Converged: the replica holds exactly the server's cases of the hall, at the same versions.
     let scope: String = db
         .read_blocking(|c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT o.path FROM users u JOIN org_units o ON o.id = u.unit_id WHERE u.username = 'donghu.manager'",
-                [],
+                (),
                 |row| row.get(0),
-            )?)
+            )
         })
         .expect("scope");
     let server_cases = db
         .read_blocking(move |c| {
-            let mut stmt =
-                c.prepare("SELECT id, version FROM cases WHERE unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY id")?;
-            let rows = stmt
-                .query_map([scope], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
+            c.query_map(
+                "SELECT id, version FROM cases WHERE unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY id",
+                [scope],
+                |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
+            )
         })
         .expect("server cases");
     let local: Vec<(i64, i64)> = {

@@ -6,5 +6,7 @@ pub mod meta;
 pub mod org_units;
 pub mod outbox;
 pub mod ratings;
+pub mod service_items;
+pub mod settings;
 pub mod staff;
 pub mod users;

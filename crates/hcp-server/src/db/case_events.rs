@@ -1,9 +1,7 @@
 //! `case_events`: the append-only timeline of every case.
 
+use super::{args, Conn, DbError, DbResult, Row};
 use hcp_protocol::CaseEventRow;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-use super::DbResult;
 
 pub const DDL: &str = "
 CREATE TABLE case_events (
@@ -22,7 +20,7 @@ CREATE INDEX case_events_path ON case_events(unit_path);
 
 const COLS: &str = "id, case_id, unit_path, kind, actor_user_id, actor_name, at, data";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseEventRow> {
+fn from_row(r: &Row) -> DbResult<CaseEventRow> {
     let data: String = r.get(7)?;
     Ok(CaseEventRow {
         id: r.get(0)?,
@@ -32,26 +30,24 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseEventRow> {
         actor_user_id: r.get(4)?,
         actor_name: r.get(5)?,
         at: r.get(6)?,
-        data: serde_json::from_str(&data)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+        data: serde_json::from_str(&data).map_err(|e| DbError::Corrupt(format!("case_events.data: {e}")))?,
     })
 }
 
-pub fn insert(conn: &Connection, e: &CaseEventRow) -> DbResult<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Conn<'_>, e: &CaseEventRow) -> DbResult<i64> {
+    conn.insert(
         "INSERT INTO case_events (case_id, unit_path, kind, actor_user_id, actor_name, at, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![e.case_id, e.unit_path, e.kind, e.actor_user_id, e.actor_name, e.at, e.data.to_string()])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        args![e.case_id, &e.unit_path, &e.kind, e.actor_user_id, &e.actor_name, &e.at, e.data.to_string()],
+    )
 }
 
-pub fn get(conn: &Connection, id: i64) -> DbResult<Option<CaseEventRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM case_events WHERE id = ?1"), [id], from_row).optional()?)
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseEventRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM case_events WHERE id = ?1"), [id], from_row)
 }
 
 pub fn in_scope(
-    conn: &Connection,
+    conn: &Conn<'_>,
     scope: &str,
     upper: &str,
     f: impl FnMut(CaseEventRow) -> DbResult<()>,

@@ -1,10 +1,8 @@
 //! `cases`: bad-review cases (差评工单), the aggregate the case commands act on.
 
+use super::{args, parse_col, Conn, DbError, DbResult, Row};
 use hcp_domain::{CaseSource, CaseState, Level};
 use hcp_protocol::CaseRow;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-use super::{parse_col, DbResult};
 
 pub const DDL: &str = "
 CREATE TABLE cases (
@@ -35,28 +33,24 @@ CREATE INDEX cases_path ON cases(unit_path);
 const COLS: &str = "id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
     item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at, aggregate";
 
-fn conv<E: std::error::Error + Send + Sync + 'static>(col: usize) -> impl Fn(E) -> rusqlite::Error {
-    move |e| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
-}
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
+fn from_row(r: &Row) -> DbResult<CaseRow> {
     let source: String = r.get(2)?;
     let level: Option<String> = r.get(8)?;
     let state: String = r.get(12)?;
     Ok(CaseRow {
         id: r.get(0)?,
         case_no: r.get(1)?,
-        source: parse_col(&source, "cases.source", CaseSource::parse).map_err(conv(2))?,
+        source: parse_col(&source, "cases.source", CaseSource::parse)?,
         rating_id: r.get(3)?,
         unit_id: r.get(4)?,
         unit_path: r.get(5)?,
         department_id: r.get(6)?,
         staff_id: r.get(7)?,
-        level: level.map(|l| parse_col(&l, "cases.level", |s| Level::parse(s).ok())).transpose().map_err(conv(8))?,
+        level: level.map(|l| parse_col(&l, "cases.level", |s| Level::parse(s).ok())).transpose()?,
         channel: r.get(9)?,
         item_name: r.get(10)?,
         summary: r.get(11)?,
-        state: parse_col(&state, "cases.state", CaseState::parse).map_err(conv(12))?,
+        state: parse_col(&state, "cases.state", CaseState::parse)?,
         escalation_level: r.get(13)?,
         handler_user_id: r.get(14)?,
         created_at: r.get(15)?,
@@ -64,42 +58,41 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
         version: r.get(17)?,
         updated_at: r.get(18)?,
         aggregate: r
-            .get::<_, Option<String>>(19)?
+            .get::<Option<String>>(19)?
             .map(|a| serde_json::from_str(&a))
             .transpose()
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, Box::new(e)))?,
+            .map_err(|e| DbError::Corrupt(format!("cases.aggregate: {e}")))?,
     })
 }
 
-pub fn insert(conn: &Connection, c: &CaseRow) -> DbResult<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Conn<'_>, c: &CaseRow) -> DbResult<i64> {
+    conn.insert(
         "INSERT INTO cases (case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
             item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at,
             aggregate)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-    )?
-    .execute(params![
-        c.case_no,
-        c.source.as_str(),
-        c.rating_id,
-        c.unit_id,
-        c.unit_path,
-        c.department_id,
-        c.staff_id,
-        c.level.map(|l| l.as_str()),
-        c.channel,
-        c.item_name,
-        c.summary,
-        c.state.as_str(),
-        c.escalation_level,
-        c.handler_user_id,
-        c.created_at,
-        c.deadline,
-        c.version,
-        c.updated_at,
-        aggregate_json(c)?,
-    ])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id",
+        args![
+            &c.case_no,
+            c.source.as_str(),
+            c.rating_id,
+            c.unit_id,
+            &c.unit_path,
+            c.department_id,
+            c.staff_id,
+            c.level.map(|l| l.as_str()),
+            c.channel,
+            &c.item_name,
+            &c.summary,
+            c.state.as_str(),
+            c.escalation_level,
+            c.handler_user_id,
+            &c.created_at,
+            &c.deadline,
+            c.version,
+            &c.updated_at,
+            aggregate_json(c)?,
+        ],
+    )
 }
 
 fn aggregate_json(c: &CaseRow) -> DbResult<Option<String>> {
@@ -107,37 +100,37 @@ fn aggregate_json(c: &CaseRow) -> DbResult<Option<String>> {
         .as_ref()
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| super::DbError::Corrupt(format!("case aggregate: {e}")))
+        .map_err(|e| DbError::Corrupt(format!("case aggregate: {e}")))
 }
 
 /// Writes every mutable column of an existing case.
-pub fn update(conn: &Connection, c: &CaseRow) -> DbResult<()> {
-    conn.prepare_cached(
+pub fn update(conn: &Conn<'_>, c: &CaseRow) -> DbResult<()> {
+    conn.execute(
         "UPDATE cases SET case_no = ?2, department_id = ?3, state = ?4, escalation_level = ?5, handler_user_id = ?6,
             deadline = ?7, version = ?8, updated_at = ?9, aggregate = ?10, summary = ?11
           WHERE id = ?1",
-    )?
-    .execute(params![
-        c.id,
-        c.case_no,
-        c.department_id,
-        c.state.as_str(),
-        c.escalation_level,
-        c.handler_user_id,
-        c.deadline,
-        c.version,
-        c.updated_at,
-        aggregate_json(c)?,
-        c.summary,
-    ])?;
+        args![
+            c.id,
+            &c.case_no,
+            c.department_id,
+            c.state.as_str(),
+            c.escalation_level,
+            c.handler_user_id,
+            &c.deadline,
+            c.version,
+            &c.updated_at,
+            aggregate_json(c)?,
+            &c.summary,
+        ],
+    )?;
     Ok(())
 }
 
-pub fn get(conn: &Connection, id: i64) -> DbResult<Option<CaseRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row).optional()?)
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row)
 }
 
-pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(CaseRow) -> DbResult<()>) -> DbResult<()> {
+pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(CaseRow) -> DbResult<()>) -> DbResult<()> {
     super::changes::scan(
         conn,
         &format!("SELECT {COLS} FROM cases WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),

@@ -1,10 +1,8 @@
 //! `commands`: every case command the server has seen, by `command_id`, so a retried command is
 //! answered with its first outcome and never applied twice.
 
+use super::{args, Conn, DbError, DbResult};
 use hcp_protocol::CommandStatus;
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{DbError, DbResult};
 
 pub const DDL: &str = "
 CREATE TABLE commands (
@@ -53,11 +51,12 @@ fn status_str(s: CommandStatus) -> &'static str {
     }
 }
 
-pub fn find(conn: &Connection, command_id: &str) -> DbResult<Option<Recorded>> {
-    let row = conn
-        .prepare_cached("SELECT user_id, case_id, status, code, message FROM commands WHERE command_id = ?1")?
-        .query_row([command_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?)))
-        .optional()?;
+pub fn find(conn: &Conn<'_>, command_id: &str) -> DbResult<Option<Recorded>> {
+    let row = conn.query_opt(
+        "SELECT user_id, case_id, status, code, message FROM commands WHERE command_id = ?1",
+        [command_id],
+        |r| Ok((r.get::<i64>(0)?, r.get(1)?, r.get::<String>(2)?, r.get(3)?, r.get(4)?)),
+    )?;
     row.map(|(user_id, case_id, status, code, message)| {
         let status = match status.as_str() {
             "applied" => CommandStatus::Applied,
@@ -69,29 +68,27 @@ pub fn find(conn: &Connection, command_id: &str) -> DbResult<Option<Recorded>> {
     .transpose()
 }
 
-pub fn record(conn: &Connection, r: &NewRecord<'_>) -> DbResult<()> {
-    conn.prepare_cached(
+pub fn record(conn: &Conn<'_>, r: &NewRecord<'_>) -> DbResult<()> {
+    conn.execute(
         "INSERT INTO commands (command_id, client_id, client_seq, user_id, case_id, kind, status, code, message, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        r.command_id,
-        r.client_id,
-        r.client_seq,
-        r.user_id,
-        r.case_id,
-        r.kind,
-        status_str(r.status),
-        r.code,
-        r.message,
-        r.at
-    ])?;
+        args![
+            r.command_id,
+            r.client_id,
+            r.client_seq,
+            r.user_id,
+            r.case_id,
+            r.kind,
+            status_str(r.status),
+            r.code,
+            r.message,
+            r.at
+        ],
+    )?;
     Ok(())
 }
 
 /// How many commands one user has had applied (for tests and audits).
-pub fn count_applied(conn: &Connection, user_id: i64) -> DbResult<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM commands WHERE user_id = ?1 AND status = 'applied'", [user_id], |r| {
-        r.get(0)
-    })?)
+pub fn count_applied(conn: &Conn<'_>, user_id: i64) -> DbResult<i64> {
+    conn.query_row("SELECT count(*) FROM commands WHERE user_id = ?1 AND status = 'applied'", [user_id], |r| r.get(0))
 }

@@ -1,9 +1,18 @@
-//! SQLite storage of the central server (the embedded default backend).
+//! Storage of the central server, on SQLite (the embedded default) or PostgreSQL.
 //!
-//! WAL mode, one writer connection and a small pool of readers. Every table has its own module
-//! with its DDL beside its queries; `migrate` applies them in order, tracked by `PRAGMA user_version`.
+//! Every table has its own module with its DDL beside its queries, written once in the SQL both
+//! engines share (see [`sql`]); `migrate` applies the DDL in order (translated for PostgreSQL) and
+//! records the version (`PRAGMA user_version` / the `hcp_schema` table).
+//!
+//! Every [`Db::read`] runs in one read transaction (a consistent snapshot on both engines) and every
+//! [`Db::write`] in one write transaction. Writes are serialised: SQLite has one writer, and on
+//! PostgreSQL each write transaction first takes a transaction-scoped advisory lock shared by every
+//! server instance. So change-log sequence numbers are drawn and committed in order, and a pull that
+//! serves everything up to the highest visible `seq` can never skip a change that commits later
+//! with a lower one. Reads run in parallel on both engines.
 //! Blocking calls: run them inside `tokio::task::spawn_blocking` (see [`Db::read`] / [`Db::write`]).
 
+pub mod audit_log;
 pub mod case_events;
 pub mod cases;
 pub mod changes;
@@ -13,20 +22,31 @@ pub mod login_attempts;
 pub mod org_units;
 pub mod ratings;
 pub mod reveals;
+pub mod service_items;
+pub mod settings;
+pub mod sql;
 pub mod staff;
 pub mod tokens;
 pub mod users;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use crate::args;
+use sql::StmtCache;
+pub use sql::{Conn, Dialect, Row, Value};
 
 /// A storage failure. Callers turn these into 500s (logged, never shown) or typed 4xx errors.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("corrupt row: {0}")]
     Corrupt(String),
     #[error("{0}")]
@@ -55,45 +75,103 @@ impl DatabaseUrl {
             Ok(DatabaseUrl::Postgres(url.to_owned()))
         } else {
             Err(DbError::Config(format!(
-                "unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB"
+                "unsupported database URL '{}': use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+                redact(url)
             )))
         }
     }
 }
 
-/// The migrations, in order. Each entry is one table module's DDL.
-const MIGRATIONS: &[&str] = &[
-    org_units::DDL,
-    users::DDL,
-    tokens::DDL,
-    staff::DDL,
-    ratings::DDL,
-    cases::DDL,
-    case_events::DDL,
-    changes::DDL,
-    commands::DDL,
-    evidence::DDL,
-    login_attempts::DDL,
-    reveals::DDL,
-    users::STAFF_LINK_DDL,
-    login_attempts::OUTCOME_DDL,
+/// A database URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// One migration: a table module's DDL, written for SQLite and translated for PostgreSQL unless
+/// the module gives PostgreSQL its own text (triggers, row ids).
+struct Migration {
+    sqlite: &'static str,
+    postgres: Option<&'static str>,
+}
+
+const fn both(ddl: &'static str) -> Migration {
+    Migration { sqlite: ddl, postgres: None }
+}
+
+/// The migrations, in order.
+const MIGRATIONS: &[Migration] = &[
+    both(org_units::DDL),
+    both(users::DDL),
+    both(tokens::DDL),
+    both(staff::DDL),
+    both(ratings::DDL),
+    both(cases::DDL),
+    both(case_events::DDL),
+    both(changes::DDL),
+    both(commands::DDL),
+    Migration { sqlite: evidence::DDL, postgres: Some(evidence::PG_DDL) },
+    Migration { sqlite: login_attempts::DDL, postgres: Some(login_attempts::PG_DDL) },
+    Migration { sqlite: reveals::DDL, postgres: Some(reveals::PG_DDL) },
+    both(users::STAFF_LINK_DDL),
+    Migration { sqlite: login_attempts::OUTCOME_DDL, postgres: Some(login_attempts::PG_OUTCOME_DDL) },
+    both(service_items::DDL),
+    both(settings::DDL),
+    Migration { sqlite: audit_log::DDL, postgres: Some(audit_log::PG_DDL) },
 ];
 
+/// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation
+/// for text so the `path >= ?1 AND path < ?1 || '~'` range scans order as they do on SQLite.
+pub(crate) fn postgres_ddl(sqlite: &str) -> String {
+    let sql = sqlite
+        .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+        .replace("INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match word.as_str() {
+            "INTEGER" => out.push_str("BIGINT"),
+            "REAL" => out.push_str("DOUBLE PRECISION"),
+            "TEXT" => out.push_str("TEXT COLLATE \"C\""),
+            w => out.push_str(w),
+        }
+        word.clear();
+    };
+    for c in sql.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(())
 }
 
-/// Applies every migration the database has not seen yet.
+/// Applies every migration an SQLite database has not seen yet.
 pub fn migrate(conn: &mut Connection) -> DbResult<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tx = conn.transaction()?;
-    for (i, ddl) in MIGRATIONS.iter().enumerate() {
+    for (i, m) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
         if version > have {
-            tx.execute_batch(ddl)?;
+            tx.execute_batch(m.sqlite)?;
             tx.pragma_update(None, "user_version", version)?;
         }
     }
@@ -101,20 +179,146 @@ pub fn migrate(conn: &mut Connection) -> DbResult<()> {
     Ok(())
 }
 
-/// The SQLite store: one writer, pooled readers.
-#[derive(Clone)]
-pub struct Db {
-    inner: Arc<Inner>,
+/// The advisory-lock key every PostgreSQL write transaction takes ("hcpwrite").
+const PG_WRITE_LOCK: i64 = 0x6863_7077_7269_7465;
+/// The advisory-lock key migrations take, so two instances starting together migrate once.
+const PG_MIGRATE_LOCK: i64 = 0x6863_706d_6967_7261;
+
+fn migrate_postgres(conn: &Conn<'_>) -> DbResult<()> {
+    conn.execute("SELECT pg_advisory_xact_lock(?1)", [PG_MIGRATE_LOCK])?;
+    conn.batch("CREATE TABLE IF NOT EXISTS hcp_schema (version BIGINT NOT NULL)")?;
+    let have: i64 = conn.query_row("SELECT coalesce(max(version), 0) FROM hcp_schema", (), |r| r.get(0))?;
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version > have {
+            match m.postgres {
+                Some(ddl) => conn.batch(ddl)?,
+                None => conn.batch(&postgres_ddl(m.sqlite))?,
+            }
+            conn.execute("DELETE FROM hcp_schema", ())?;
+            conn.execute("INSERT INTO hcp_schema (version) VALUES (?1)", [version])?;
+        }
+    }
+    Ok(())
 }
 
-struct Inner {
+/// The store: SQLite with one writer and pooled readers, or a pool of PostgreSQL connections.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Backend>,
+}
+
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
 }
 
+struct PgConn {
+    client: postgres::Client,
+    cache: RefCell<StmtCache>,
+}
+
+struct PgPool {
+    idle: Vec<PgConn>,
+    open: usize,
+}
+
+struct PgStore {
+    config: postgres::Config,
+    pool: Mutex<PgPool>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// Connections one server process opens to PostgreSQL at most.
+const PG_MAX_CONNECTIONS: usize = 16;
+/// How long a request waits for a free PostgreSQL connection.
+const PG_WAIT: Duration = Duration::from_secs(30);
+
+impl Drop for PgStore {
+    /// The synchronous client blocks on its own runtime when it closes, which is not allowed on an
+    /// async worker thread: close the connections on a plain thread.
+    fn drop(&mut self) {
+        let idle = self.pool.get_mut().map(|p| std::mem::take(&mut p.idle)).unwrap_or_default();
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
+impl PgStore {
+    fn connect(&self) -> DbResult<PgConn> {
+        let client = self.config.connect(postgres::NoTls)?;
+        Ok(PgConn { client, cache: RefCell::new(StmtCache::default()) })
+    }
+
+    fn take(&self) -> DbResult<PgConn> {
+        let deadline = std::time::Instant::now() + PG_WAIT;
+        let mut pool = self.pool.lock().map_err(|_| DbError::Join("connection pool poisoned".into()))?;
+        loop {
+            if let Some(c) = pool.idle.pop() {
+                return Ok(c);
+            }
+            if pool.open < self.max {
+                pool.open += 1;
+                drop(pool);
+                return self.connect().inspect_err(|_| self.give_back(None));
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(DbError::Join("no PostgreSQL connection became free within 30 s".into()));
+            }
+            pool = self.freed.wait_timeout(pool, left).map_err(|_| DbError::Join("connection pool poisoned".into()))?.0;
+        }
+    }
+
+    /// Returns a connection to the pool (`None`, or a closed one, frees its slot).
+    fn give_back(&self, conn: Option<PgConn>) {
+        if let Ok(mut pool) = self.pool.lock() {
+            match conn.filter(|c| !c.client.is_closed()) {
+                Some(c) => pool.idle.push(c),
+                None => pool.open = pool.open.saturating_sub(1),
+            }
+        }
+        self.freed.notify_one();
+    }
+
+    fn run<T>(&self, write: bool, f: impl FnOnce(&Conn<'_>) -> DbResult<T>) -> DbResult<T> {
+        let mut pc = self.take()?;
+        let out = (|| {
+            let PgConn { client, cache } = &mut pc;
+            let tx = if write {
+                client.transaction()?
+            } else {
+                client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?
+            };
+            let conn = Conn::postgres(tx, cache);
+            if write {
+                conn.execute("SELECT pg_advisory_xact_lock(?1)", [PG_WRITE_LOCK])?;
+            }
+            let value = f(&conn)?;
+            if let Some(tx) = conn.into_postgres() {
+                tx.commit()?;
+            }
+            Ok(value)
+        })();
+        self.give_back(Some(pc));
+        out
+    }
+}
+
 impl Db {
-    /// Opens (creating when missing) the database at `path` and migrates it.
+    /// Opens (creating when missing) the SQLite database at `path` and migrates it.
     pub fn open(path: &Path) -> DbResult<Db> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
@@ -127,25 +331,63 @@ impl Db {
         configure(&writer)?;
         migrate(&mut writer)?;
         Ok(Db {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Backend::Sqlite(SqliteStore {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
-            }),
+            })),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Connects to a PostgreSQL database (`postgres://USER:PASSWORD@HOST:PORT/DB`) and migrates it.
+    pub fn open_postgres(url: &str) -> DbResult<Db> {
+        let config: postgres::Config =
+            url.parse().map_err(|e| DbError::Config(format!("bad PostgreSQL URL '{}': {e}", redact(url))))?;
+        let store = PgStore {
+            config,
+            pool: Mutex::new(PgPool { idle: Vec::new(), open: 0 }),
+            freed: Condvar::new(),
+            max: PG_MAX_CONNECTIONS,
+        };
+        store.run(true, migrate_postgres).map_err(|e| match e {
+            DbError::Postgres(p) if p.as_db_error().is_none() => {
+                DbError::Config(format!("cannot connect to PostgreSQL at {}: {p}", redact(url)))
+            }
+            other => other,
+        })?;
+        Ok(Db { inner: Arc::new(Backend::Postgres(store)) })
     }
 
-    fn take_reader(&self) -> DbResult<Connection> {
-        let pooled = self.inner.readers.lock().map_err(|_| DbError::Join("reader pool poisoned".into()))?.pop();
+    /// Opens the storage a `--database` URL names.
+    pub fn connect(url: &str) -> DbResult<Db> {
+        match DatabaseUrl::parse(url)? {
+            DatabaseUrl::Sqlite(path) => Db::open(&path),
+            DatabaseUrl::Postgres(url) => Db::open_postgres(&url),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match &*self.inner {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite file, when the store is SQLite.
+    pub fn path(&self) -> Option<&Path> {
+        match &*self.inner {
+            Backend::Sqlite(s) => Some(&s.path),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    fn take_reader(s: &SqliteStore) -> DbResult<Connection> {
+        let pooled = s.readers.lock().map_err(|_| DbError::Join("reader pool poisoned".into()))?.pop();
         match pooled {
             Some(c) => Ok(c),
             None => {
                 let c = Connection::open_with_flags(
-                    &self.inner.path,
+                    &s.path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 configure(&c)?;
@@ -154,41 +396,56 @@ impl Db {
         }
     }
 
-    fn give_back(&self, conn: Connection) {
-        if let Ok(mut pool) = self.inner.readers.lock() {
-            if pool.len() < 16 {
-                pool.push(conn);
+    /// Runs `f` in a read transaction (synchronously; call from blocking contexts).
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Conn<'_>) -> DbResult<T>) -> DbResult<T> {
+        match &*self.inner {
+            Backend::Sqlite(s) => {
+                let mut conn = Self::take_reader(s)?;
+                let out = (|| {
+                    let tx = conn.transaction()?;
+                    let value = f(&Conn::sqlite(&tx))?;
+                    tx.commit()?;
+                    Ok(value)
+                })();
+                if let Ok(mut pool) = s.readers.lock() {
+                    if pool.len() < 16 {
+                        pool.push(conn);
+                    }
+                }
+                out
             }
+            Backend::Postgres(p) => p.run(false, f),
         }
     }
 
-    /// Runs `f` with a read-only connection (synchronously; call from blocking contexts).
-    pub fn read_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> DbResult<T>) -> DbResult<T> {
-        let mut conn = self.take_reader()?;
-        let out = f(&mut conn);
-        self.give_back(conn);
-        out
+    /// Runs `f` in a write transaction, committed when `f` succeeds and rolled back when it fails
+    /// (synchronously; call from blocking contexts).
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&Conn<'_>) -> DbResult<T>) -> DbResult<T> {
+        match &*self.inner {
+            Backend::Sqlite(s) => {
+                let mut conn = s.writer.lock().map_err(|_| DbError::Join("writer poisoned".into()))?;
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&Conn::sqlite(&tx))?;
+                tx.commit()?;
+                Ok(value)
+            }
+            Backend::Postgres(p) => p.run(true, f),
+        }
     }
 
-    /// Runs `f` with the writer connection (synchronously; call from blocking contexts).
-    pub fn write_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> DbResult<T>) -> DbResult<T> {
-        let mut conn = self.inner.writer.lock().map_err(|_| DbError::Join("writer poisoned".into()))?;
-        f(&mut conn)
-    }
-
-    /// Runs `f` with a read-only connection on the blocking thread pool.
+    /// Runs `f` in a read transaction on the blocking thread pool.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+        f: impl FnOnce(&Conn<'_>) -> DbResult<T> + Send + 'static,
     ) -> DbResult<T> {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.read_blocking(f)).await.map_err(|e| DbError::Join(e.to_string()))?
     }
 
-    /// Runs `f` with the writer connection on the blocking thread pool.
+    /// Runs `f` in a write transaction on the blocking thread pool.
     pub async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+        f: impl FnOnce(&Conn<'_>) -> DbResult<T> + Send + 'static,
     ) -> DbResult<T> {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.write_blocking(f)).await.map_err(|e| DbError::Join(e.to_string()))?
@@ -222,8 +479,28 @@ mod tests {
         let db = Db::open(&path).expect("open");
         drop(db);
         let db = Db::open(&path).expect("reopen");
-        let v: i64 =
-            db.read_blocking(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?)).expect("version");
+        let v: i64 = db.read_blocking(|c| c.query_row("PRAGMA user_version", (), |r| r.get(0))).expect("version");
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn sqlite_ddl_becomes_postgres_ddl() {
+        let pg =
+            postgres_ddl("CREATE TABLE t (\n id INTEGER PRIMARY KEY,\n path TEXT NOT NULL,\n f REAL,\n n INTEGER\n);");
+        assert!(pg.contains("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"), "{pg}");
+        assert!(pg.contains("path TEXT COLLATE \"C\" NOT NULL"), "{pg}");
+        assert!(pg.contains("f DOUBLE PRECISION") && pg.contains("n BIGINT"), "{pg}");
+        for m in MIGRATIONS {
+            let ddl = m.postgres.map_or_else(|| postgres_ddl(m.sqlite), str::to_owned);
+            assert!(!ddl.contains("AUTOINCREMENT") && !ddl.contains("RAISE(ABORT"), "{ddl}");
+        }
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(redact("postgres://hcp:s3cret@db:5432/hcp"), "postgres://hcp:***@db:5432/hcp");
+        assert_eq!(redact("postgres://hcp@db/hcp"), "postgres://hcp@db/hcp");
+        let err = DatabaseUrl::parse("pg://hcp:s3cret@db/hcp").expect_err("scheme");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
     }
 }

@@ -2,9 +2,8 @@
 
 use hcp_domain::OrgKind;
 use hcp_protocol::OrgUnitRow;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{parse_col, DbResult};
+use super::{args, parse_col, Conn, DbResult, Row};
 
 pub const DDL: &str = "
 CREATE TABLE org_units (
@@ -20,89 +19,71 @@ CREATE INDEX org_units_parent ON org_units(parent_id);
 
 const COLS: &str = "id, parent_id, kind, name, code, path";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(OrgUnitRow, String)> {
+fn from_row(r: &Row) -> DbResult<OrgUnitRow> {
     let kind: String = r.get(2)?;
-    Ok((
-        OrgUnitRow {
-            id: r.get(0)?,
-            parent_id: r.get(1)?,
-            kind: OrgKind::City,
-            name: r.get(3)?,
-            code: r.get(4)?,
-            path: r.get(5)?,
-        },
-        kind,
-    ))
-}
-
-fn finish((mut row, kind): (OrgUnitRow, String)) -> DbResult<OrgUnitRow> {
-    row.kind = parse_col(&kind, "org_units.kind", OrgKind::parse)?;
-    Ok(row)
+    Ok(OrgUnitRow {
+        id: r.get(0)?,
+        parent_id: r.get(1)?,
+        kind: parse_col(&kind, "org_units.kind", OrgKind::parse)?,
+        name: r.get(3)?,
+        code: r.get(4)?,
+        path: r.get(5)?,
+    })
 }
 
 /// Inserts a unit; its path is computed from the parent's.
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     parent: Option<&OrgUnitRow>,
     kind: OrgKind,
     name: &str,
     code: &str,
 ) -> DbResult<OrgUnitRow> {
-    conn.execute(
-        "INSERT INTO org_units (parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, '')",
-        params![parent.map(|p| p.id), kind.as_str(), name, code],
+    // A unique placeholder path until the id is known.
+    let id = conn.insert(
+        "INSERT INTO org_units (parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        args![parent.map(|p| p.id), kind.as_str(), name, code, format!("new:{code}:{name}")],
     )?;
-    let id = conn.last_insert_rowid();
     let path = match parent {
         Some(p) => format!("{}{id}/", p.path),
         None => format!("/{id}/"),
     };
-    conn.execute("UPDATE org_units SET path = ?1 WHERE id = ?2", params![path, id])?;
+    conn.execute("UPDATE org_units SET path = ?1 WHERE id = ?2", args![&path, id])?;
     Ok(OrgUnitRow { id, parent_id: parent.map(|p| p.id), kind, name: name.to_owned(), code: code.to_owned(), path })
 }
 
-pub fn get(conn: &Connection, id: i64) -> DbResult<Option<OrgUnitRow>> {
-    let row = conn.query_row(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row).optional()?;
-    row.map(finish).transpose()
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<OrgUnitRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row)
 }
 
 /// Units in scope (the scope unit and below) plus the scope unit's ancestors, root first.
 pub fn in_scope(
-    conn: &Connection,
+    conn: &Conn<'_>,
     scope: &str,
     upper: &str,
     mut f: impl FnMut(OrgUnitRow) -> DbResult<()>,
 ) -> DbResult<()> {
     let ancestors: Vec<i64> = scope.split('/').filter_map(|s| s.parse().ok()).collect();
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"))?;
     for id in &ancestors[..ancestors.len().saturating_sub(1)] {
-        if let Some(r) = stmt.query_row([id], from_row).optional()? {
-            f(finish(r)?)?;
+        if let Some(r) = get(conn, *id)? {
+            f(r)?;
         }
     }
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path"))?;
-    let mut rows = stmt.query(params![scope, upper])?;
-    while let Some(r) = rows.next()? {
-        f(finish(from_row(r)?)?)?;
-    }
-    Ok(())
+    conn.each(
+        &format!("SELECT {COLS} FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path"),
+        [scope, upper],
+        |r| f(from_row(&r)?),
+    )
 }
 
-pub fn count_in_scope(conn: &Connection, scope: &str, upper: &str) -> DbResult<u64> {
+pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64> {
     let below: i64 =
-        conn.query_row("SELECT count(*) FROM org_units WHERE path >= ?1 AND path < ?2", params![scope, upper], |r| {
-            r.get(0)
-        })?;
+        conn.query_row("SELECT count(*) FROM org_units WHERE path >= ?1 AND path < ?2", [scope, upper], |r| r.get(0))?;
     let ancestors = scope.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
     Ok(below as u64 + ancestors as u64)
 }
 
 /// The unit with this code (行政区划代码 or internal code).
-pub fn by_code(conn: &Connection, code: &str) -> DbResult<Option<OrgUnitRow>> {
-    let row = conn
-        .prepare_cached(&format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"))?
-        .query_row([code], from_row)
-        .optional()?;
-    row.map(finish).transpose()
+pub fn by_code(conn: &Conn<'_>, code: &str) -> DbResult<Option<OrgUnitRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"), [code], from_row)
 }

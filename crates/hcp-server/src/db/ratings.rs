@@ -1,11 +1,9 @@
 //! `ratings`: every evaluation received, never edited. The evaluator's identity columns are
 //! personal data: they stay on the server and are never part of the snapshot or the change feed.
 
+use super::{args, parse_col, Conn, DbResult, Row};
 use hcp_domain::Level;
 use hcp_protocol::RatingRow;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-use super::{parse_col, DbResult};
 
 pub const DDL: &str = "
 CREATE TABLE ratings (
@@ -47,7 +45,7 @@ pub struct Evaluator {
 const COLS: &str = "id, source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
     staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked, real_name, rated_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<RatingRow> {
+fn from_row(r: &Row) -> DbResult<RatingRow> {
     let level: String = r.get(12)?;
     let codes: String = r.get(13)?;
     Ok(RatingRow {
@@ -63,8 +61,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RatingRow> {
         item_code: r.get(9)?,
         item_name: r.get(10)?,
         channel: r.get(11)?,
-        level: parse_col(&level, "ratings.level", |s| Level::parse(s).ok())
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e)))?,
+        level: parse_col(&level, "ratings.level", |s| Level::parse(s).ok())?,
         content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
         comment: r.get(14)?,
         evaluator_masked: r.get(15)?,
@@ -73,45 +70,45 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RatingRow> {
     })
 }
 
-pub fn insert(conn: &Connection, r: &RatingRow, who: &Evaluator, received_at: &str) -> DbResult<i64> {
+pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str) -> DbResult<i64> {
     let codes: Vec<String> = r.content_codes.iter().map(|c| c.to_string()).collect();
-    conn.prepare_cached(
+    conn.insert(
         "INSERT INTO ratings (source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
             staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
             evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-    )?
-    .execute(params![
-        r.source,
-        r.service_record_no,
-        r.rating_count,
-        r.unit_id,
-        r.unit_path,
-        r.department_id,
-        r.window_id,
-        r.staff_id,
-        r.item_code,
-        r.item_name,
-        r.channel,
-        r.level.as_str(),
-        codes.join(","),
-        r.comment,
-        r.evaluator_masked,
-        who.name,
-        who.phone,
-        who.cert,
-        r.real_name,
-        r.rated_at,
-        received_at,
-    ])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+         RETURNING id",
+        args![
+            &r.source,
+            &r.service_record_no,
+            r.rating_count,
+            r.unit_id,
+            &r.unit_path,
+            r.department_id,
+            r.window_id,
+            r.staff_id,
+            &r.item_code,
+            &r.item_name,
+            r.channel,
+            r.level.as_str(),
+            codes.join(","),
+            &r.comment,
+            &r.evaluator_masked,
+            &who.name,
+            &who.phone,
+            &who.cert,
+            r.real_name,
+            &r.rated_at,
+            received_at,
+        ],
+    )
 }
 
-pub fn get(conn: &Connection, id: i64) -> DbResult<Option<RatingRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM ratings WHERE id = ?1"), [id], from_row).optional()?)
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<RatingRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM ratings WHERE id = ?1"), [id], from_row)
 }
 
-pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(RatingRow) -> DbResult<()>) -> DbResult<()> {
+pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(RatingRow) -> DbResult<()>) -> DbResult<()> {
     super::changes::scan(
         conn,
         &format!("SELECT {COLS} FROM ratings WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
@@ -123,20 +120,19 @@ pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(Ratin
 }
 
 /// The id of the rating with this natural key, if it was received before.
-pub fn find(conn: &Connection, source: &str, record_no: &str, count: i64) -> DbResult<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM ratings WHERE source = ?1 AND service_record_no = ?2 AND rating_count = ?3")?
-        .query_row(params![source, record_no, count], |r| r.get(0))
-        .optional()?)
+pub fn find(conn: &Conn<'_>, source: &str, record_no: &str, count: i64) -> DbResult<Option<i64>> {
+    conn.query_opt(
+        "SELECT id FROM ratings WHERE source = ?1 AND service_record_no = ?2 AND rating_count = ?3",
+        args![source, record_no, count],
+        |r| r.get(0),
+    )
 }
 
 /// The evaluator's identity and the rating's unit path (for the scope check).
-pub fn evaluator(conn: &Connection, id: i64) -> DbResult<Option<(String, Evaluator, bool)>> {
-    Ok(conn
-        .query_row(
-            "SELECT unit_path, evaluator_name, evaluator_phone, evaluator_cert, real_name FROM ratings WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, Evaluator { name: r.get(1)?, phone: r.get(2)?, cert: r.get(3)? }, r.get(4)?)),
-        )
-        .optional()?)
+pub fn evaluator(conn: &Conn<'_>, id: i64) -> DbResult<Option<(String, Evaluator, bool)>> {
+    conn.query_opt(
+        "SELECT unit_path, evaluator_name, evaluator_phone, evaluator_cert, real_name FROM ratings WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, Evaluator { name: r.get(1)?, phone: r.get(2)?, cert: r.get(3)? }, r.get(4)?)),
+    )
 }

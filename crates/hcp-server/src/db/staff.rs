@@ -1,9 +1,7 @@
 //! `staff`: the people who serve at the windows and are rated.
 
+use super::{args, Conn, DbResult, Row};
 use hcp_protocol::StaffRow;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-use super::DbResult;
 
 pub const DDL: &str = "
 CREATE TABLE staff (
@@ -20,7 +18,7 @@ CREATE INDEX staff_path ON staff(unit_path);
 
 const COLS: &str = "id, unit_id, department_id, window_id, name, employee_no, unit_path";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
+fn from_row(r: &Row) -> DbResult<StaffRow> {
     Ok(StaffRow {
         id: r.get(0)?,
         unit_id: r.get(1)?,
@@ -32,20 +30,19 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
     })
 }
 
-pub fn insert(conn: &Connection, s: &StaffRow) -> DbResult<i64> {
-    conn.execute(
+pub fn insert(conn: &Conn<'_>, s: &StaffRow) -> DbResult<i64> {
+    conn.insert(
         "INSERT INTO staff (unit_id, department_id, window_id, name, employee_no, unit_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![s.unit_id, s.department_id, s.window_id, s.name, s.employee_no, s.unit_path],
-    )?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        args![s.unit_id, s.department_id, s.window_id, &s.name, &s.employee_no, &s.unit_path],
+    )
 }
 
-pub fn get(conn: &Connection, id: i64) -> DbResult<Option<StaffRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM staff WHERE id = ?1"), [id], from_row).optional()?)
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<StaffRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM staff WHERE id = ?1"), [id], from_row)
 }
 
-pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(StaffRow) -> DbResult<()>) -> DbResult<()> {
+pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(StaffRow) -> DbResult<()>) -> DbResult<()> {
     super::changes::scan(
         conn,
         &format!("SELECT {COLS} FROM staff WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
@@ -56,6 +53,6 @@ pub fn in_scope(conn: &Connection, scope: &str, upper: &str, f: impl FnMut(Staff
     )
 }
 
-pub fn by_employee_no(conn: &Connection, no: &str) -> DbResult<Option<StaffRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM staff WHERE employee_no = ?1"), [no], from_row).optional()?)
+pub fn by_employee_no(conn: &Conn<'_>, no: &str) -> DbResult<Option<StaffRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM staff WHERE employee_no = ?1"), [no], from_row)
 }

@@ -1,8 +1,6 @@
 //! `tokens`: bearer tokens, stored only as SHA-256 hashes so a database leak reveals no session.
 
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::DbResult;
+use super::{args, Conn, DbResult};
 
 pub const DDL: &str = "
 CREATE TABLE tokens (
@@ -17,7 +15,7 @@ CREATE INDEX tokens_user ON tokens(user_id);
 ";
 
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     hash: &str,
     user_id: i64,
     client_id: Option<&str>,
@@ -26,26 +24,27 @@ pub fn insert(
 ) -> DbResult<()> {
     conn.execute(
         "INSERT INTO tokens (token_hash, user_id, client_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![hash, user_id, client_id, issued_at, expires_at],
+        args![hash, user_id, client_id, issued_at, expires_at],
     )?;
     Ok(())
 }
 
 /// The user id of a live token: not revoked and not expired at `now` (RFC 3339, UTC).
-pub fn live_user(conn: &Connection, hash: &str, now: &str) -> DbResult<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT user_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-            params![hash, now],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn live_user(conn: &Conn<'_>, hash: &str, now: &str) -> DbResult<Option<i64>> {
+    conn.query_opt(
+        "SELECT user_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+        [hash, now],
+        |r| r.get(0),
+    )
 }
 
-pub fn revoke(conn: &Connection, hash: &str, now: &str) -> DbResult<bool> {
-    let n = conn.execute(
-        "UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-        params![hash, now],
-    )?;
+pub fn revoke(conn: &Conn<'_>, hash: &str, now: &str) -> DbResult<bool> {
+    let n =
+        conn.execute("UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL", [hash, now])?;
     Ok(n > 0)
+}
+
+/// Ends every session of a user (role, unit or password changed, or account deactivated).
+pub fn revoke_all(conn: &Conn<'_>, user_id: i64, now: &str) -> DbResult<u64> {
+    conn.execute("UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL", args![user_id, now])
 }

@@ -1,9 +1,7 @@
 //! `users`: accounts with argon2 password hashes, a role and a home unit (their jurisdiction).
 
+use super::{args, parse_col, Conn, DbResult, Row};
 use hcp_domain::Role;
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{parse_col, DbResult};
 
 pub const DDL: &str = "
 CREATE TABLE users (
@@ -40,101 +38,85 @@ pub struct NewUser<'a> {
     pub created_at: &'a str,
 }
 
-pub fn insert(conn: &Connection, u: &NewUser<'_>) -> DbResult<i64> {
-    conn.execute(
+pub fn insert(conn: &Conn<'_>, u: &NewUser<'_>) -> DbResult<i64> {
+    conn.insert(
         "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![u.username, u.display_name, u.password_hash, u.role.as_str(), u.unit_id, u.created_at],
-    )?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        args![u.username, u.display_name, u.password_hash, u.role.as_str(), u.unit_id, u.created_at],
+    )
 }
 
 const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.unit_id,
         o.name, o.path, u.active
    FROM users u JOIN org_units o ON o.id = u.unit_id";
 
-fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, String)> {
-    Ok((
-        User {
-            id: r.get(0)?,
-            username: r.get(1)?,
-            display_name: r.get(2)?,
-            password_hash: r.get(3)?,
-            role: Role::Administrator,
-            unit_id: r.get(5)?,
-            unit_name: r.get(6)?,
-            scope_path: r.get(7)?,
-            active: r.get(8)?,
-        },
-        r.get(4)?,
-    ))
+fn read(r: &Row) -> DbResult<User> {
+    let role: String = r.get(4)?;
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        password_hash: r.get(3)?,
+        role: parse_col(&role, "users.role", Role::parse)?,
+        unit_id: r.get(5)?,
+        unit_name: r.get(6)?,
+        scope_path: r.get(7)?,
+        active: r.get(8)?,
+    })
 }
 
-fn finish(found: Option<(User, String)>) -> DbResult<Option<User>> {
-    found
-        .map(|(mut u, role)| {
-            u.role = parse_col(&role, "users.role", Role::parse)?;
-            Ok(u)
-        })
-        .transpose()
+pub fn by_username(conn: &Conn<'_>, username: &str) -> DbResult<Option<User>> {
+    conn.query_opt(&format!("{SELECT} WHERE u.username = ?1"), [username], read)
 }
 
-pub fn by_username(conn: &Connection, username: &str) -> DbResult<Option<User>> {
-    finish(conn.query_row(&format!("{SELECT} WHERE u.username = ?1"), [username], read).optional()?)
-}
-
-pub fn by_id(conn: &Connection, id: i64) -> DbResult<Option<User>> {
-    finish(conn.query_row(&format!("{SELECT} WHERE u.id = ?1"), [id], read).optional()?)
+pub fn by_id(conn: &Conn<'_>, id: i64) -> DbResult<Option<User>> {
+    conn.query_opt(&format!("{SELECT} WHERE u.id = ?1"), [id], read)
 }
 
 /// Links a staff member's account to their staff record, so bad reviews of their service name them
 /// as the rated staff member (who may appeal).
 pub const STAFF_LINK_DDL: &str = "ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff(id);";
 
-pub fn link_staff(conn: &Connection, user_id: i64, staff_id: i64) -> DbResult<()> {
-    conn.execute("UPDATE users SET staff_id = ?2 WHERE id = ?1", params![user_id, staff_id])?;
+pub fn link_staff(conn: &Conn<'_>, user_id: i64, staff_id: i64) -> DbResult<()> {
+    conn.execute("UPDATE users SET staff_id = ?2 WHERE id = ?1", [user_id, staff_id])?;
     Ok(())
 }
 
 /// The account of a staff member, if they have one.
-pub fn by_staff(conn: &Connection, staff_id: i64) -> DbResult<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM users WHERE staff_id = ?1 AND active = 1")?
-        .query_row([staff_id], |r| r.get(0))
-        .optional()?)
+pub fn by_staff(conn: &Conn<'_>, staff_id: i64) -> DbResult<Option<i64>> {
+    conn.query_opt("SELECT id FROM users WHERE staff_id = ?1 AND active = 1", [staff_id], |r| r.get(0))
 }
 
-pub fn count(conn: &Connection) -> DbResult<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+pub fn count(conn: &Conn<'_>) -> DbResult<i64> {
+    conn.query_row("SELECT count(*) FROM users", (), |r| r.get(0))
 }
 
 /// Users whose unit lies in scope, as other users see them.
 pub fn rows_in_scope(
-    conn: &Connection,
+    conn: &Conn<'_>,
     scope: &str,
     upper: &str,
     mut f: impl FnMut(hcp_protocol::UserRow) -> DbResult<()>,
 ) -> DbResult<()> {
-    let mut stmt = conn.prepare_cached(
+    conn.each(
         "SELECT u.id, u.display_name, u.role, u.unit_id, o.path, u.active FROM users u JOIN org_units o ON o.id = u.unit_id
           WHERE o.path >= ?1 AND o.path < ?2 ORDER BY u.id",
-    )?;
-    let mut rows = stmt.query(rusqlite::params![scope, upper])?;
-    while let Some(r) = rows.next()? {
-        let role: String = r.get(2)?;
-        f(hcp_protocol::UserRow {
-            id: r.get(0)?,
-            display_name: r.get(1)?,
-            role: parse_col(&role, "users.role", Role::parse)?,
-            unit_id: r.get(3)?,
-            unit_path: r.get(4)?,
-            active: r.get(5)?,
-        })?;
-    }
-    Ok(())
+        [scope, upper],
+        |r| {
+            let role: String = r.get(2)?;
+            f(hcp_protocol::UserRow {
+                id: r.get(0)?,
+                display_name: r.get(1)?,
+                role: parse_col(&role, "users.role", Role::parse)?,
+                unit_id: r.get(3)?,
+                unit_path: r.get(4)?,
+                active: r.get(5)?,
+            })
+        },
+    )
 }
 
-pub fn row(conn: &Connection, id: i64) -> DbResult<Option<hcp_protocol::UserRow>> {
+pub fn row(conn: &Conn<'_>, id: i64) -> DbResult<Option<hcp_protocol::UserRow>> {
     Ok(by_id(conn, id)?.map(|u| hcp_protocol::UserRow {
         id: u.id,
         display_name: u.display_name,
@@ -145,10 +127,10 @@ pub fn row(conn: &Connection, id: i64) -> DbResult<Option<hcp_protocol::UserRow>
     }))
 }
 
-pub fn count_in_scope(conn: &Connection, scope: &str, upper: &str) -> DbResult<u64> {
+pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64> {
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM users u JOIN org_units o ON o.id = u.unit_id WHERE o.path >= ?1 AND o.path < ?2",
-        rusqlite::params![scope, upper],
+        [scope, upper],
         |r| r.get(0),
     )?;
     Ok(n as u64)

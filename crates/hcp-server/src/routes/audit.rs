@@ -1,12 +1,14 @@
-//! Tamper evidence for appeal and accountability records.
+//! The audit trail (who did what, when, from which client) and tamper evidence for appeal and
+//! accountability records.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use hcp_domain::Role;
 use hcp_protocol::{codes, ErrorBody};
 
 use crate::auth::AuthUser;
+use crate::db::audit_log::{self, Entry};
 use crate::db::evidence::{self, ChainReport};
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
@@ -18,5 +20,43 @@ pub async fn verify(State(state): State<AppState>, who: AuthUser) -> ApiResult<J
     if !matches!(who.user.role, Role::Supervisor | Role::DisciplineLiaison | Role::Administrator) {
         return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "无权查看证据链校验结果"));
     }
-    Ok(Json(state.db.read(|c| evidence::verify(c)).await?))
+    Ok(Json(state.db.read(evidence::verify).await?))
+}
+
+/// Paging and filtering of the audit trail.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Entries with ids below this (for the next page); the newest when absent.
+    pub before: Option<i64>,
+    /// Only actions starting with this, e.g. `case.` or `admin.user.`.
+    pub action: Option<String>,
+    /// At most this many entries (1–500, default 100).
+    pub limit: Option<usize>,
+}
+
+/// The audit trail of the caller's jurisdiction, newest first: every case command (applied or
+/// refused), administrative change, sign-in and reveal of an evaluator by users of the jurisdiction.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = [Entry]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn trail(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Vec<Entry>>> {
+    if !matches!(who.user.role, Role::Supervisor | Role::DisciplineLiaison | Role::Administrator) {
+        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "无权查看审计日志"));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid("limit 应为 1–500"));
+    }
+    let action = q.action.unwrap_or_default();
+    if action.len() > 64 {
+        return Err(AppError::invalid("action 过长"));
+    }
+    let before = q.before.unwrap_or(i64::MAX);
+    let scope = who.user.scope_path.clone();
+    let rows = state.db.read(move |c| audit_log::page(c, &scope, &format!("{scope}~"), before, &action, limit)).await?;
+    Ok(Json(rows))
 }

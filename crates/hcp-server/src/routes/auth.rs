@@ -4,7 +4,7 @@ use axum::Json;
 use hcp_protocol::{codes, ErrorBody, LoginRequest, LoginResponse, UserInfo};
 
 use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
-use crate::db::{login_attempts, tokens, users};
+use crate::db::{audit_log, login_attempts, tokens, users};
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
 
@@ -54,13 +54,10 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
         state
             .db
             .write(move |c| {
-                let tx = c.transaction()?;
-                if login_attempts::counted(&tx, &u, &since, &pending_since)? >= max {
+                if login_attempts::counted(c, &u, &since, &pending_since)? >= max {
                     return Ok(None);
                 }
-                let id = login_attempts::reserve(&tx, &u, &at)?;
-                tx.commit()?;
-                Ok(Some(id))
+                Ok(Some(login_attempts::reserve(c, &u, &at)?))
             })
             .await?
     };
@@ -92,11 +89,25 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     .map_err(AppError::internal)?;
     let user = match (user, ok) {
         (Some(u), true) => u,
-        _ => {
+        (known, _) => {
             tracing::info!("login failed");
-            if let Some(id) = reservation {
-                state.db.write(move |c| login_attempts::fail(c, id)).await?;
-            }
+            let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let client = req.client_id.clone();
+            state
+                .db
+                .write(move |c| {
+                    if let Some(id) = reservation {
+                        login_attempts::fail(c, id)?;
+                    }
+                    if let Some(u) = known {
+                        let mut e =
+                            audit_log::Entry::by(&u, client.as_deref(), &at, "auth.login", format!("user:{}", u.id));
+                        e.outcome = "failed".into();
+                        audit_log::record(c, &e)?;
+                    }
+                    Ok(())
+                })
+                .await?;
             return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误"));
         }
     };
@@ -109,8 +120,17 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     let issued = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let expires = (now + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let hash = token_hash(&token);
-    let (uid, client, iss, exp) = (user.id, req.client_id.clone(), issued.clone(), expires.clone());
-    state.db.write(move |c| tokens::insert(c, &hash, uid, client.as_deref(), &iss, &exp)).await?;
+    let (who, client, iss, exp) = (user.clone(), req.client_id.clone(), issued.clone(), expires.clone());
+    state
+        .db
+        .write(move |c| {
+            tokens::insert(c, &hash, who.id, client.as_deref(), &iss, &exp)?;
+            audit_log::record(
+                c,
+                &audit_log::Entry::by(&who, client.as_deref(), &iss, "auth.login", format!("user:{}", who.id)),
+            )
+        })
+        .await?;
     tracing::info!(user_id = user.id, "login succeeded");
     Ok(Json(LoginResponse { token, expires_at: expires, user: user_info(&user) }))
 }
@@ -120,7 +140,22 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, who: AuthUser) -> ApiResult<StatusCode> {
     let now = state.clock.now_rfc3339();
-    state.db.write(move |c| tokens::revoke(c, &who.token_hash, &now)).await?;
+    state
+        .db
+        .write(move |c| {
+            if tokens::revoke(c, &who.token_hash, &now)? {
+                let e = audit_log::Entry::by(
+                    &who.user,
+                    who.client_id.as_deref(),
+                    &now,
+                    "auth.logout",
+                    format!("user:{}", who.user.id),
+                );
+                audit_log::record(c, &e)?;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -55,15 +55,7 @@ async fn run(
     }
     let now = state.clock.now();
     let calendar = state.calendar.clone();
-    Ok(state
-        .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let res = workflow::execute(&tx, &who, &env, client_id.as_deref(), None, now, &calendar)?;
-            tx.commit()?;
-            Ok(res)
-        })
-        .await?)
+    Ok(state.db.write(move |c| workflow::execute(c, &who, &env, client_id.as_deref(), None, now, &calendar)).await?)
 }
 
 fn status_of(code: &str) -> StatusCode {

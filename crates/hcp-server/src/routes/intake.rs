@@ -43,17 +43,15 @@ pub async fn ratings(
     let results = state
         .db
         .write(move |c| {
-            let mut tx = c.transaction()?;
             let mut out = Vec::with_capacity(req.ratings.len());
             for (i, r) in req.ratings.iter().enumerate() {
-                let sp = tx.savepoint()?;
-                let outcome = intake::rating(&sp, r, now, &calendar)?;
-                if outcome.is_ok() {
-                    sp.commit()?;
-                }
+                let outcome = c.savepoint(|sp| {
+                    let outcome = intake::rating(sp, r, now, &calendar)?;
+                    let keep = outcome.is_ok();
+                    Ok((outcome, keep))
+                })?;
                 out.push(intake::result_line(i, outcome));
             }
-            tx.commit()?;
             Ok(out)
         })
         .await?;
@@ -71,15 +69,7 @@ pub async fn complaint(
     require_intake_role(&who)?;
     let now = state.clock.now();
     let calendar = state.calendar.clone();
-    let res = state
-        .db
-        .write(move |conn| {
-            let tx = conn.transaction()?;
-            let r = intake::complaint(&tx, &c, now, &calendar)?;
-            tx.commit()?;
-            Ok(r)
-        })
-        .await?;
+    let res = state.db.write(move |conn| intake::complaint(conn, &c, now, &calendar)).await?;
     match res {
         Ok(r) if r.status == hcp_protocol::CommandStatus::Rejected => {
             Err(AppError::invalid(r.message.unwrap_or_else(|| "该投诉未能生成工单".into())))

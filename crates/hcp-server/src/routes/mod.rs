@@ -1,5 +1,6 @@
 //! HTTP routes.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -9,7 +10,7 @@ pub mod kpis;
 pub mod ratings;
 pub mod sync;
 
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 
 use crate::AppState;
@@ -30,4 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit/evidence/verify", get(audit::verify))
         .route("/api/v1/ratings/{id}/reveal", post(ratings::reveal))
         .route("/api/v1/kpis", get(kpis::report))
+        .route("/api/v1/audit", get(audit::trail))
+        .route("/api/v1/admin/org-units", get(admin::list_units).post(admin::create_unit))
+        .route("/api/v1/admin/org-units/{id}", patch(admin::update_unit))
+        .route("/api/v1/admin/staff", get(admin::list_staff).post(admin::create_staff))
+        .route("/api/v1/admin/staff/{id}", patch(admin::update_staff))
+        .route("/api/v1/admin/users", get(admin::list_users).post(admin::create_user))
+        .route("/api/v1/admin/users/{id}", patch(admin::update_user))
+        .route("/api/v1/admin/items", get(admin::list_items).post(admin::create_item))
+        .route("/api/v1/admin/items/{id}", patch(admin::update_item))
+        .route("/api/v1/admin/calendar", get(admin::get_calendar).put(admin::put_calendar))
+        .route("/api/v1/admin/policies/{unit_id}", get(admin::get_policy).put(admin::put_policy))
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use hcp_protocol::{codes, ErrorBody, RevealRequest, RevealedEvaluator};
 
 use crate::auth::AuthUser;
-use crate::db::{ratings, reveals};
+use crate::db::{audit_log, ratings, reveals};
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
 
@@ -34,16 +34,18 @@ pub async fn reveal(
     let scope = who.user.scope_path.clone();
     let user_id = who.user.id;
     let at = state.clock.now_rfc3339();
+    let (actor, client) = (who.user.clone(), who.client_id.clone());
     let found = state
         .db
         .write(move |c| {
-            let tx = c.transaction()?;
-            let Some((path, evaluator, real_name)) = ratings::evaluator(&tx, id)? else { return Ok(None) };
+            let Some((path, evaluator, real_name)) = ratings::evaluator(c, id)? else { return Ok(None) };
             if !path.starts_with(&scope) {
                 return Ok(None);
             }
-            reveals::record(&tx, user_id, id, &reason, &at)?;
-            tx.commit()?;
+            reveals::record(c, user_id, id, &reason, &at)?;
+            let mut e = audit_log::Entry::by(&actor, client.as_deref(), &at, "rating.reveal", format!("rating:{id}"));
+            e.detail = reason.clone();
+            audit_log::record(c, &e)?;
             Ok(Some((evaluator, real_name)))
         })
         .await?;

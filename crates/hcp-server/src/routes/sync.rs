@@ -7,13 +7,14 @@ use axum::response::Response;
 use axum::Json;
 use bytes::Bytes;
 use hcp_protocol::{Counts, EntityRow, ErrorBody, PullResponse, SnapshotLine};
-use rusqlite::Connection;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
-use crate::db::{case_events, cases, changes, org_units, ratings, staff, users, DbError, DbResult};
+use crate::db::{
+    case_events, cases, changes, org_units, ratings, service_items, settings, staff, users, Conn, DbError, DbResult,
+};
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
 
@@ -62,45 +63,53 @@ impl LineSink {
 }
 
 /// Streams every row of one scope, in one read transaction so the rows and the cursor agree.
-fn stream_snapshot(conn: &mut Connection, scope: &str, sink: &mut LineSink) -> DbResult<()> {
+fn stream_snapshot(tx: &Conn<'_>, scope: &str, sink: &mut LineSink) -> DbResult<()> {
     let upper = format!("{scope}~");
-    let tx = conn.transaction()?;
-    let cursor = changes::head(&tx)?;
+    let cursor = changes::head(tx)?;
     let expected = Counts {
-        org_unit: org_units::count_in_scope(&tx, scope, &upper)?,
-        staff: changes::count_in_scope(&tx, "staff", scope, &upper)?,
-        user: users::count_in_scope(&tx, scope, &upper)?,
-        rating: changes::count_in_scope(&tx, "ratings", scope, &upper)?,
-        case: changes::count_in_scope(&tx, "cases", scope, &upper)?,
-        case_event: changes::count_in_scope(&tx, "case_events", scope, &upper)?,
+        org_unit: org_units::count_in_scope(tx, scope, &upper)?,
+        staff: changes::count_in_scope(tx, "staff", scope, &upper)?,
+        user: users::count_in_scope(tx, scope, &upper)?,
+        rating: changes::count_in_scope(tx, "ratings", scope, &upper)?,
+        case: changes::count_in_scope(tx, "cases", scope, &upper)?,
+        case_event: changes::count_in_scope(tx, "case_events", scope, &upper)?,
+        service_item: changes::count_in_scope(tx, "service_items", scope, &upper)?,
+        setting: settings::count_in_scope(tx, scope, &upper)?,
     };
     sink.line(&SnapshotLine::Begin { scope_path: scope.to_owned(), expected })?;
     let mut counts = Counts::default();
-    org_units::in_scope(&tx, scope, &upper, |r| {
+    org_units::in_scope(tx, scope, &upper, |r| {
         counts.org_unit += 1;
         sink.row(EntityRow::OrgUnit(r))
     })?;
-    staff::in_scope(&tx, scope, &upper, |r| {
+    staff::in_scope(tx, scope, &upper, |r| {
         counts.staff += 1;
         sink.row(EntityRow::Staff(r))
     })?;
-    users::rows_in_scope(&tx, scope, &upper, |r| {
+    users::rows_in_scope(tx, scope, &upper, |r| {
         counts.user += 1;
         sink.row(EntityRow::User(r))
     })?;
-    ratings::in_scope(&tx, scope, &upper, |r| {
+    ratings::in_scope(tx, scope, &upper, |r| {
         counts.rating += 1;
         sink.row(EntityRow::Rating(r))
     })?;
-    cases::in_scope(&tx, scope, &upper, |r| {
+    cases::in_scope(tx, scope, &upper, |r| {
         counts.case += 1;
         sink.row(EntityRow::Case(r))
     })?;
-    case_events::in_scope(&tx, scope, &upper, |r| {
+    case_events::in_scope(tx, scope, &upper, |r| {
         counts.case_event += 1;
         sink.row(EntityRow::CaseEvent(r))
     })?;
-    tx.commit()?;
+    service_items::in_scope(tx, scope, &upper, |r| {
+        counts.service_item += 1;
+        sink.row(EntityRow::ServiceItem(r))
+    })?;
+    settings::in_scope(tx, scope, &upper, |r| {
+        counts.setting += 1;
+        sink.row(EntityRow::Setting(r))
+    })?;
     sink.line(&SnapshotLine::End { cursor, counts })?;
     sink.flush()
 }

@@ -1,23 +1,73 @@
-//! The REST API over real HTTP against a freshly seeded SQLite database per test.
+//! The REST API over real HTTP against a freshly seeded database per test: the conformance suite
+//! of the two storage backends. Every test runs once on SQLite and once on PostgreSQL (see
+//! `hcp_server::testing` for how the PostgreSQL server is found).
+
+mod feed;
+
+use feed::{concurrent_writers_never_make_a_pull_skip_a_change, two_server_instances_share_one_database};
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+use hcp_server::testing::{Backend, TestDb};
 use hcp_server::{AppState, Db, RunningServer};
 use serde_json::{json, Value};
+
+/// Declares each listed `async fn name(backend: Backend)` as two tests, `sqlite::name` and
+/// `postgres::name`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(hcp_server::testing::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if hcp_server::testing::postgres_server().is_some() {
+                        super::$name(hcp_server::testing::Backend::Postgres).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused,
+    a_push_applies_in_client_order_and_rejections_do_not_block_the_queue,
+    intake_is_validated_idempotent_and_opens_cases_for_bad_reviews,
+    accountability_decisions_are_chained_and_the_chain_verifies,
+    repeated_wrong_passwords_throttle_sign_in_for_that_user_only,
+    evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every_reveal_is_logged,
+    the_rated_staff_member_appeals_and_an_overturned_review_leaves_the_statistics,
+    concurrent_writers_never_make_a_pull_skip_a_change,
+    two_server_instances_share_one_database,
+);
 
 struct TestApp {
     server: RunningServer,
     db: Db,
+    url: String,
     http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _store: TestDb,
 }
 
-async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(&dir.path().join("server.db")).expect("db");
+async fn spawn_app(backend: Backend) -> TestApp {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-    seed_demo(&db, &SeedOptions { evaluations: 800, seed: 5, today }).expect("seed");
+    let store = tokio::task::spawn_blocking(move || {
+        let store = TestDb::new(backend).expect("a test database");
+        seed_demo(&store.db, &SeedOptions { evaluations: 800, seed: 5, today }).expect("seed");
+        store
+    })
+    .await
+    .expect("seed task");
+    let db = store.db.clone();
     let server = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
-    TestApp { server, db, http: reqwest::Client::new(), _dir: dir }
+    TestApp { server, db, url: store.url.clone(), http: reqwest::Client::new(), _store: store }
 }
 
 impl TestApp {
@@ -47,24 +97,30 @@ impl TestApp {
 
     /// Reports a bad review at 东湖区政务服务中心 and returns the (id, version) of the case it opened.
     async fn new_case(&self, record_no: &str) -> (i64, i64) {
-        let id = hcp_server::seed::demo_bad_review(&self.db, record_no, "社会保障卡补换", "材料没有一次性告知")
-            .expect("a new case");
+        let (db, no) = (self.db.clone(), record_no.to_owned());
+        let id = tokio::task::spawn_blocking(move || {
+            hcp_server::seed::demo_bad_review(&db, &no, "社会保障卡补换", "材料没有一次性告知")
+        })
+        .await
+        .expect("task")
+        .expect("a new case");
         (id, 1)
     }
 
     /// (id, version) of a case in `state` under the named user's jurisdiction.
-    fn case_in(&self, user: &str, state: &str) -> (i64, i64) {
+    async fn case_in(&self, user: &str, state: &str) -> (i64, i64) {
         let (user, state) = (user.to_owned(), state.to_owned());
         self.db
-            .read_blocking(move |c| {
-                Ok(c.query_row(
+            .read(move |c| {
+                c.query_row(
                     "SELECT c.id, c.version FROM cases c, users u JOIN org_units o ON o.id = u.unit_id
                       WHERE u.username = ?1 AND c.state = ?2 AND c.unit_path >= o.path AND c.unit_path < o.path || '~'
                       ORDER BY c.id LIMIT 1",
                     [user, state],
                     |r| Ok((r.get(0)?, r.get(1)?)),
-                )?)
+                )
             })
+            .await
             .expect("a case in that state")
     }
 }
@@ -73,9 +129,8 @@ fn cmd(id: &str, case_id: i64, base: i64, command: Value) -> Value {
     json!({"command_id": id, "case_id": case_id, "base_version": base, "command": command})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused() {
-    let app = spawn_app().await;
+async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let manager = app.token("donghu.manager").await;
     let (id, version) = app.new_case("N-1").await;
 
@@ -143,11 +198,12 @@ async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused(
     // An assignment to another district's handler is refused.
     let (xishan_handler, xishan_dept) = app
         .db
-        .read_blocking(|c| {
-            Ok(c.query_row("SELECT id, unit_id FROM users WHERE username = 'xishan.handler'", [], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })?)
+        .read(|c| {
+            c.query_row("SELECT id, unit_id FROM users WHERE username = 'xishan.handler'", (), |r| {
+                Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))
+            })
         })
+        .await
         .expect("handler");
     let foreign_assign = cmd(
         "cmd-8",
@@ -175,18 +231,18 @@ async fn a_hall_manager_verifies_once_and_a_stale_or_foreign_command_is_refused(
     app.server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_applies_in_client_order_and_rejections_do_not_block_the_queue() {
-    let app = spawn_app().await;
+async fn a_push_applies_in_client_order_and_rejections_do_not_block_the_queue(backend: Backend) {
+    let app = spawn_app(backend).await;
     let manager = app.token("donghu.manager").await;
     let (id, version) = app.new_case("N-3").await;
     let (handler_id, dept_id) = app
         .db
-        .read_blocking(|c| {
-            Ok(c.query_row("SELECT id, unit_id FROM users WHERE username = 'donghu.handler'", [], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })?)
+        .read(|c| {
+            c.query_row("SELECT id, unit_id FROM users WHERE username = 'donghu.handler'", (), |r| {
+                Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))
+            })
         })
+        .await
         .expect("handler");
     // Sent out of order: seq 2 (assign) needs seq 1 (verify) to have been applied first.
     let assign = json!({"command_id": "o-2", "client_seq": 2, "case_id": id, "base_version": version + 1,
@@ -230,25 +286,24 @@ async fn a_push_applies_in_client_order_and_rejections_do_not_block_the_queue() 
     assert_eq!(res["results"][0]["code"], "invalid_input");
     let applied = app
         .db
-        .read_blocking(move |c| {
-            Ok(c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [id], |r| r.get::<_, i64>(0))?)
-        })
+        .read(move |c| c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [id], |r| r.get::<i64>(0)))
+        .await
         .expect("events");
     assert_eq!(applied, version + 2, "exactly two new events");
     app.server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn intake_is_validated_idempotent_and_opens_cases_for_bad_reviews() {
-    let app = spawn_app().await;
+async fn intake_is_validated_idempotent_and_opens_cases_for_bad_reviews(backend: Backend) {
+    let app = spawn_app(backend).await;
     let admin = app.token("admin").await;
     let hall_code = app
         .db
-        .read_blocking(|c| {
-            Ok(c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", [], |r| {
-                r.get::<_, String>(0)
-            })?)
+        .read(|c| {
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", (), |r| {
+                r.get::<String>(0)
+            })
         })
+        .await
         .expect("hall");
     let rating = |no: &str, level: Value, channel: u8| {
         json!({"source": "test", "service_record_no": no, "unit_code": hall_code, "item_code": "X-1",
@@ -278,13 +333,14 @@ async fn intake_is_validated_idempotent_and_opens_cases_for_bad_reviews() {
     let case_id = r[1]["case_id"].as_i64().expect("case");
     let masked = app
         .db
-        .read_blocking(move |c| {
-            Ok(c.query_row(
+        .read(move |c| {
+            c.query_row(
                 "SELECT r.evaluator_masked FROM ratings r JOIN cases k ON k.rating_id = r.id WHERE k.id = ?1",
                 [case_id],
-                |row| row.get::<_, String>(0),
-            )?)
+                |row| row.get::<String>(0),
+            )
         })
+        .await
         .expect("masked");
     assert_eq!(masked, "张*（138****5678）");
 
@@ -310,12 +366,11 @@ async fn intake_is_validated_idempotent_and_opens_cases_for_bad_reviews() {
     app.server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn accountability_decisions_are_chained_and_the_chain_verifies() {
-    let app = spawn_app().await;
+async fn accountability_decisions_are_chained_and_the_chain_verifies(backend: Backend) {
+    let app = spawn_app(backend).await;
     let supervisor = app.token("donghu.supervisor").await;
     let liaison = app.token("donghu.liaison").await;
-    let (id, mut version) = app.case_in("donghu.supervisor", "in_rectification");
+    let (id, mut version) = app.case_in("donghu.supervisor", "in_rectification").await;
     let escalation_level = |v: &Value| v["case"]["escalation_level"].as_u64().unwrap_or(0);
     let mut level = 0;
     let mut n = 0;
@@ -356,9 +411,8 @@ async fn accountability_decisions_are_chained_and_the_chain_verifies() {
     app.server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repeated_wrong_passwords_throttle_sign_in_for_that_user_only() {
-    let app = spawn_app().await;
+async fn repeated_wrong_passwords_throttle_sign_in_for_that_user_only(backend: Backend) {
+    let app = spawn_app(backend).await;
     let login = |user: &str, pw: &str| {
         app.http.post(app.url("/api/v1/auth/login")).json(&json!({"username": user, "password": pw})).send()
     };
@@ -377,19 +431,19 @@ async fn repeated_wrong_passwords_throttle_sign_in_for_that_user_only() {
     app.server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every_reveal_is_logged() {
-    let app = spawn_app().await;
+async fn evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every_reveal_is_logged(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (rating_id, name): (i64, String) = app
         .db
-        .read_blocking(|c| {
-            Ok(c.query_row(
+        .read(|c| {
+            c.query_row(
                 "SELECT r.id, r.evaluator_name FROM ratings r JOIN org_units o ON o.name = '东湖区政务服务中心'
                   WHERE r.real_name = 1 AND r.unit_path >= o.path AND r.unit_path < o.path || '~' LIMIT 1",
-                [],
+                (),
                 |row| Ok((row.get(0)?, row.get(1)?)),
-            )?)
+            )
         })
+        .await
         .expect("a real-name rating");
     let path = format!("/api/v1/ratings/{rating_id}/reveal");
     let manager = app.token("donghu.manager").await;
@@ -404,28 +458,24 @@ async fn evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every
     let other = app.token("xishan.manager").await;
     let (status, _) = app.post(&other, &path, json!({"reason": "回访核实"})).await;
     assert_eq!(status, 404, "another district's rating is not found");
-    let logged = app
-        .db
-        .read_blocking(|c| Ok(c.query_row("SELECT count(*) FROM reveals", [], |r| r.get::<_, i64>(0))?))
-        .expect("log");
+    let logged =
+        app.db.read(|c| c.query_row("SELECT count(*) FROM reveals", (), |r| r.get::<i64>(0))).await.expect("log");
     assert_eq!(logged, 1, "exactly the one successful reveal is logged");
     app.server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_rated_staff_member_appeals_and_an_overturned_review_leaves_the_statistics() {
-    let app = spawn_app().await;
+async fn the_rated_staff_member_appeals_and_an_overturned_review_leaves_the_statistics(backend: Backend) {
+    let app = spawn_app(backend).await;
     let admin = app.token("admin").await;
     let (hall, employee_no): (String, String) = app
         .db
-        .read_blocking(|c| {
-            Ok(c.query_row(
+        .read(|c| {
+            c.query_row(
                 "SELECT o.code, s.employee_no FROM users u JOIN staff s ON s.id = u.staff_id JOIN org_units o ON o.id = s.unit_id
-                  WHERE u.username = 'donghu.staff'",
-                [],
+                  WHERE u.username = 'donghu.staff'", (),
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
-        })
+            )
+        }).await
         .expect("the demo staff member is linked to a staff record");
     let (status, body) = app
         .post(

@@ -1,0 +1,110 @@
+//! `settings`: the working-day calendar and the jurisdictions' deadline and escalation policies,
+//! one row per (unit, key). A setting applies to its unit and everything below; the nearest wins.
+//! Clients receive the settings of their jurisdiction and of its ancestors through the feed.
+
+use hcp_domain::Calendar;
+use hcp_protocol::{setting_keys, JurisdictionPolicy, SettingRow};
+
+use super::{args, Conn, DbError, DbResult, Row};
+
+pub const DDL: &str = "
+CREATE TABLE settings (
+    id         INTEGER PRIMARY KEY,
+    unit_id    INTEGER NOT NULL REFERENCES org_units(id),
+    unit_path  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (unit_id, key)
+);
+CREATE INDEX settings_path ON settings(unit_path);
+";
+
+const COLS: &str = "id, unit_id, unit_path, key, value, updated_at";
+
+fn from_row(r: &Row) -> DbResult<SettingRow> {
+    let value: String = r.get(4)?;
+    Ok(SettingRow {
+        id: r.get(0)?,
+        unit_id: r.get(1)?,
+        unit_path: r.get(2)?,
+        key: r.get(3)?,
+        value: serde_json::from_str(&value).map_err(|e| DbError::Corrupt(format!("settings.value: {e}")))?,
+        updated_at: r.get(5)?,
+    })
+}
+
+/// Sets (inserts or replaces) the `key` setting of a unit; returns its id.
+pub fn put(conn: &Conn<'_>, unit_id: i64, unit_path: &str, key: &str, value: &str, at: &str) -> DbResult<i64> {
+    conn.insert(
+        "INSERT INTO settings (unit_id, unit_path, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (unit_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+         RETURNING id",
+        args![unit_id, unit_path, key, value, at],
+    )
+}
+
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<SettingRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM settings WHERE id = ?1"), [id], from_row)
+}
+
+/// The nearest `key` setting at or above the unit at `path`.
+pub fn nearest(conn: &Conn<'_>, key: &str, path: &str) -> DbResult<Option<SettingRow>> {
+    conn.query_opt(
+        &format!(
+            "SELECT {COLS} FROM settings WHERE key = ?1 AND substr(?2, 1, length(unit_path)) = unit_path
+              ORDER BY length(unit_path) DESC LIMIT 1"
+        ),
+        [key, path],
+        from_row,
+    )
+}
+
+/// The calendar deadlines are counted on: the distributed one, or `bundled` when none was set.
+pub fn calendar(conn: &Conn<'_>, bundled: &Calendar) -> DbResult<Calendar> {
+    let Some(row) = conn.query_opt(
+        &format!("SELECT {COLS} FROM settings WHERE key = ?1 ORDER BY length(unit_path) LIMIT 1"),
+        [setting_keys::CALENDAR],
+        from_row,
+    )?
+    else {
+        return Ok(bundled.clone());
+    };
+    Calendar::from_json(&row.value.to_string()).map_err(|e| DbError::Corrupt(format!("calendar setting: {e}")))
+}
+
+/// The policy of the jurisdiction at `path` (the defaults when none was set above it).
+pub fn policy(conn: &Conn<'_>, path: &str) -> DbResult<JurisdictionPolicy> {
+    match nearest(conn, setting_keys::POLICY, path)? {
+        Some(row) => serde_json::from_value(row.value).map_err(|e| DbError::Corrupt(format!("policy setting: {e}"))),
+        None => Ok(JurisdictionPolicy::default()),
+    }
+}
+
+/// Settings at or below the scope, plus those of the scope's ancestors (which apply to it).
+pub fn in_scope(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    mut f: impl FnMut(SettingRow) -> DbResult<()>,
+) -> DbResult<()> {
+    conn.each(
+        &format!(
+            "SELECT {COLS} FROM settings
+              WHERE (unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)
+              ORDER BY id"
+        ),
+        [scope, upper],
+        |r| f(from_row(&r)?),
+    )
+}
+
+pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM settings
+          WHERE (unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)",
+        [scope, upper],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}

@@ -1,0 +1,894 @@
+//! Reference data, for administrators of a jurisdiction: the organisation tree, staff, users and
+//! their roles, service items, the working-day calendar and each jurisdiction's policy.
+//!
+//! Every write stays inside the administrator's jurisdiction (anything outside answers 404, as if
+//! it did not exist), goes into the change feed so desktop clients receive it, and is audited.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use hcp_domain::{Calendar, OrgKind, Role};
+use hcp_protocol::{
+    codes, setting_keys, ChangeOp, Entity, ErrorBody, JurisdictionPolicy, OrgUnitRow, ServiceItemRow, SettingRow,
+    StaffRow,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{hash_password, AuthUser};
+use crate::db::{audit_log, changes, org_units, service_items, settings, staff, tokens, users, Conn, DbResult};
+use crate::error::{ApiResult, AppError};
+use crate::AppState;
+
+fn require_admin(who: &AuthUser) -> ApiResult<()> {
+    if who.user.role == Role::Administrator {
+        Ok(())
+    } else {
+        Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员可以维护基础数据"))
+    }
+}
+
+fn not_found(what: &str) -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("{what}不存在或不在您的辖区内"))
+}
+
+fn conflict(message: impl Into<String>) -> AppError {
+    AppError::new(StatusCode::CONFLICT, codes::CONFLICT, message)
+}
+
+/// Checks a free-text field: trimmed, 1..=max characters, no control characters.
+fn text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n == 0 || n > max {
+        return Err(AppError::invalid(format!("{field} 应为 1–{max} 个字符")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(AppError::invalid(format!("{field} 不能包含控制字符")));
+    }
+    Ok(v.to_owned())
+}
+
+/// The outcome of an administrative write, mapped to a response after the transaction.
+enum Outcome<T> {
+    Done(T),
+    NotFound(&'static str),
+    Conflict(String),
+    Invalid(String),
+}
+
+impl<T> Outcome<T> {
+    fn into_result(self) -> ApiResult<T> {
+        match self {
+            Outcome::Done(v) => Ok(v),
+            Outcome::NotFound(what) => Err(not_found(what)),
+            Outcome::Conflict(m) => Err(conflict(m)),
+            Outcome::Invalid(m) => Err(AppError::invalid(m)),
+        }
+    }
+}
+
+/// What an administrator is, as the audit log records them.
+#[derive(Clone)]
+struct Admin {
+    id: i64,
+    name: String,
+    scope: String,
+    client_id: Option<String>,
+}
+
+impl Admin {
+    fn of(who: &AuthUser) -> Admin {
+        Admin {
+            id: who.user.id,
+            name: who.user.display_name.clone(),
+            scope: who.user.scope_path.clone(),
+            client_id: who.client_id.clone(),
+        }
+    }
+
+    fn owns(&self, path: &str) -> bool {
+        path.starts_with(&self.scope)
+    }
+
+    fn audit(&self, c: &Conn<'_>, at: &str, action: &str, target: String, detail: String) -> DbResult<()> {
+        audit_log::record(
+            c,
+            &audit_log::Entry {
+                id: 0,
+                at: at.to_owned(),
+                user_id: Some(self.id),
+                user_name: self.name.clone(),
+                unit_path: self.scope.clone(),
+                client_id: self.client_id.clone(),
+                action: action.to_owned(),
+                target,
+                outcome: "ok".into(),
+                detail,
+            },
+        )?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- organisation tree
+
+/// A new unit below `parent_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgUnitIn {
+    pub parent_id: i64,
+    /// `district`, `park`, `town`, `community`, `hall`, `department` or `window`.
+    pub kind: String,
+    pub name: String,
+    /// 行政区划代码 or an internal code.
+    pub code: String,
+}
+
+/// Changes to a unit; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgUnitPatch {
+    pub name: Option<String>,
+    pub code: Option<String>,
+}
+
+/// The units of the administrator's jurisdiction (the jurisdiction's own unit first), ordered by path.
+#[utoipa::path(get, path = "/api/v1/admin/org-units", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [OrgUnitRow]), (status = 403, body = ErrorBody)))]
+pub async fn list_units(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<OrgUnitRow>>> {
+    require_admin(&who)?;
+    let scope = who.user.scope_path.clone();
+    let rows = state
+        .db
+        .read(move |c| {
+            c.query_map(
+                "SELECT id FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path",
+                [scope.clone(), format!("{scope}~")],
+                |r| r.get::<i64>(0),
+            )?
+            .into_iter()
+            .filter_map(|id| org_units::get(c, id).transpose())
+            .collect::<DbResult<Vec<_>>>()
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+/// Adds a unit below one of the jurisdiction's units (the kind must fit below the parent's).
+#[utoipa::path(post, path = "/api/v1/admin/org-units", tag = "admin", security(("bearer" = [])), request_body = OrgUnitIn,
+    responses((status = 200, body = OrgUnitRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_unit(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<OrgUnitIn>,
+) -> ApiResult<Json<OrgUnitRow>> {
+    require_admin(&who)?;
+    let kind = OrgKind::parse(&req.kind).ok_or_else(|| AppError::invalid(format!("单位类型“{}”无效", req.kind)))?;
+    let name = text("name", &req.name, 100)?;
+    let code = text("code", &req.code, 64)?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(parent) = org_units::get(c, req.parent_id)?.filter(|p| admin.owns(&p.path)) else {
+                return Ok(Outcome::NotFound("上级单位"));
+            };
+            if !parent.kind.may_contain(kind) {
+                return Ok(Outcome::Invalid(format!(
+                    "“{}”（{}）下不能设立{}",
+                    parent.name,
+                    parent.kind.as_str(),
+                    kind.as_str()
+                )));
+            }
+            if org_units::by_code(c, &code)?.is_some() {
+                return Ok(Outcome::Conflict(format!("单位代码 {code} 已被使用")));
+            }
+            let unit = org_units::insert(c, Some(&parent), kind, &name, &code)?;
+            changes::record(c, Entity::OrgUnit, unit.id, &unit.path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.org_unit.create", format!("org_unit:{}", unit.id), unit.name.clone())?;
+            Ok(Outcome::Done(unit))
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+/// Renames a unit or changes its code.
+#[utoipa::path(patch, path = "/api/v1/admin/org-units/{id}", tag = "admin", security(("bearer" = [])), request_body = OrgUnitPatch,
+    responses((status = 200, body = OrgUnitRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_unit(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<OrgUnitPatch>,
+) -> ApiResult<Json<OrgUnitRow>> {
+    require_admin(&who)?;
+    let name = req.name.as_deref().map(|n| text("name", n, 100)).transpose()?;
+    let code = req.code.as_deref().map(|n| text("code", n, 64)).transpose()?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(mut unit) = org_units::get(c, id)?.filter(|u| admin.owns(&u.path)) else {
+                return Ok(Outcome::NotFound("单位"));
+            };
+            if let Some(code) = &code {
+                if org_units::by_code(c, code)?.is_some_and(|u| u.id != id) {
+                    return Ok(Outcome::Conflict(format!("单位代码 {code} 已被使用")));
+                }
+                unit.code = code.clone();
+            }
+            if let Some(name) = name {
+                unit.name = name;
+            }
+            c.execute(
+                "UPDATE org_units SET name = ?2, code = ?3 WHERE id = ?1",
+                crate::args![id, &unit.name, &unit.code],
+            )?;
+            changes::record(c, Entity::OrgUnit, id, &unit.path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.org_unit.update", format!("org_unit:{id}"), unit.name.clone())?;
+            Ok(Outcome::Done(unit))
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+// ---------------------------------------------------------------- staff
+
+/// A staff member of a hall.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffIn {
+    /// The hall.
+    pub unit_id: i64,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub name: String,
+    pub employee_no: String,
+}
+
+/// Changes to a staff member; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPatch {
+    pub name: Option<String>,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+}
+
+/// The staff of the jurisdiction's halls.
+#[utoipa::path(get, path = "/api/v1/admin/staff", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [StaffRow]), (status = 403, body = ErrorBody)))]
+pub async fn list_staff(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<StaffRow>>> {
+    require_admin(&who)?;
+    let scope = who.user.scope_path.clone();
+    let rows = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            staff::in_scope(c, &scope, &format!("{scope}~"), |r| {
+                out.push(r);
+                Ok(())
+            })?;
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+/// Checks that a department or window lies inside the hall (or is absent).
+fn inside(c: &Conn<'_>, hall: &OrgUnitRow, id: Option<i64>, kind: OrgKind) -> DbResult<bool> {
+    Ok(match id {
+        None => true,
+        Some(id) => org_units::get(c, id)?.is_some_and(|u| u.kind == kind && u.path.starts_with(&hall.path)),
+    })
+}
+
+/// Adds a staff member to a hall of the jurisdiction.
+#[utoipa::path(post, path = "/api/v1/admin/staff", tag = "admin", security(("bearer" = [])), request_body = StaffIn,
+    responses((status = 200, body = StaffRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_staff(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<StaffIn>,
+) -> ApiResult<Json<StaffRow>> {
+    require_admin(&who)?;
+    let name = text("name", &req.name, 50)?;
+    let employee_no = text("employee_no", &req.employee_no, 32)?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(hall) = org_units::get(c, req.unit_id)?.filter(|u| admin.owns(&u.path)) else {
+                return Ok(Outcome::NotFound("大厅"));
+            };
+            if hall.kind != OrgKind::Hall {
+                return Ok(Outcome::Invalid(format!("“{}”不是政务服务大厅", hall.name)));
+            }
+            if !inside(c, &hall, req.department_id, OrgKind::Department)?
+                || !inside(c, &hall, req.window_id, OrgKind::Window)?
+            {
+                return Ok(Outcome::Invalid("部门或窗口不属于该大厅".into()));
+            }
+            if staff::by_employee_no(c, &employee_no)?.is_some() {
+                return Ok(Outcome::Conflict(format!("工号 {employee_no} 已被使用")));
+            }
+            let mut row = StaffRow {
+                id: 0,
+                unit_id: hall.id,
+                department_id: req.department_id,
+                window_id: req.window_id,
+                name,
+                employee_no,
+                unit_path: hall.path.clone(),
+            };
+            row.id = staff::insert(c, &row)?;
+            changes::record(c, Entity::Staff, row.id, &row.unit_path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.staff.create", format!("staff:{}", row.id), row.employee_no.clone())?;
+            Ok(Outcome::Done(row))
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+/// Renames a staff member or moves them to another department or window of their hall.
+#[utoipa::path(patch, path = "/api/v1/admin/staff/{id}", tag = "admin", security(("bearer" = [])), request_body = StaffPatch,
+    responses((status = 200, body = StaffRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn update_staff(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<StaffPatch>,
+) -> ApiResult<Json<StaffRow>> {
+    require_admin(&who)?;
+    let name = req.name.as_deref().map(|n| text("name", n, 50)).transpose()?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(mut row) = staff::get(c, id)?.filter(|s| admin.owns(&s.unit_path)) else {
+                return Ok(Outcome::NotFound("工作人员"));
+            };
+            let Some(hall) = org_units::get(c, row.unit_id)? else { return Ok(Outcome::NotFound("大厅")) };
+            if !inside(c, &hall, req.department_id, OrgKind::Department)?
+                || !inside(c, &hall, req.window_id, OrgKind::Window)?
+            {
+                return Ok(Outcome::Invalid("部门或窗口不属于该大厅".into()));
+            }
+            if let Some(name) = name {
+                row.name = name;
+            }
+            row.department_id = req.department_id.or(row.department_id);
+            row.window_id = req.window_id.or(row.window_id);
+            c.execute(
+                "UPDATE staff SET name = ?2, department_id = ?3, window_id = ?4 WHERE id = ?1",
+                crate::args![id, &row.name, row.department_id, row.window_id],
+            )?;
+            changes::record(c, Entity::Staff, id, &row.unit_path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.staff.update", format!("staff:{id}"), row.employee_no.clone())?;
+            Ok(Outcome::Done(row))
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+// ---------------------------------------------------------------- users
+
+/// An account as administrators see it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AdminUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub active: bool,
+}
+
+impl From<users::User> for AdminUser {
+    fn from(u: users::User) -> AdminUser {
+        AdminUser {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role.as_str().to_owned(),
+            unit_id: u.unit_id,
+            unit_name: u.unit_name,
+            active: u.active,
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    pub username: String,
+    pub display_name: String,
+    /// At least 8 characters; stored only as an argon2 hash.
+    pub password: String,
+    /// `hall_manager`, `supervisor`, `discipline_liaison`, `department_handler`, `staff_member`
+    /// or `administrator`.
+    pub role: String,
+    pub unit_id: i64,
+    /// For `staff_member` accounts: their staff record, so bad reviews of their service name them.
+    pub staff_id: Option<i64>,
+}
+
+/// Changes to an account; absent fields stay as they are. A change of role, unit, password or a
+/// deactivation ends the user's sessions.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub unit_id: Option<i64>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+fn check_username(u: &str) -> ApiResult<String> {
+    let u = u.trim();
+    let ok = (3..=64).contains(&u.len())
+        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(u.to_owned())
+    } else {
+        Err(AppError::invalid("用户名应为 3–64 位小写字母、数字或 . _ -"))
+    }
+}
+
+fn check_password(p: &str) -> ApiResult<String> {
+    let n = p.chars().count();
+    if (8..=128).contains(&n) {
+        hash_password(p).map_err(AppError::internal)
+    } else {
+        Err(AppError::invalid("密码应为 8–128 个字符"))
+    }
+}
+
+fn parse_role(r: &str) -> ApiResult<Role> {
+    Role::parse(r).ok_or_else(|| AppError::invalid(format!("角色“{r}”无效")))
+}
+
+/// The accounts whose unit lies in the jurisdiction.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [AdminUser]), (status = 403, body = ErrorBody)))]
+pub async fn list_users(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<AdminUser>>> {
+    require_admin(&who)?;
+    let scope = who.user.scope_path.clone();
+    let rows = state
+        .db
+        .read(move |c| {
+            let ids = c.query_map(
+                "SELECT u.id FROM users u JOIN org_units o ON o.id = u.unit_id
+                  WHERE o.path >= ?1 AND o.path < ?2 ORDER BY u.id",
+                [scope.clone(), format!("{scope}~")],
+                |r| r.get::<i64>(0),
+            )?;
+            ids.into_iter().filter_map(|id| users::by_id(c, id).transpose()).map(|u| u.map(AdminUser::from)).collect()
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+/// Creates an account in a unit of the jurisdiction.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), request_body = UserIn,
+    responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<UserIn>,
+) -> ApiResult<Json<AdminUser>> {
+    require_admin(&who)?;
+    let username = check_username(&req.username)?;
+    let display_name = text("display_name", &req.display_name, 50)?;
+    let role = parse_role(&req.role)?;
+    let hash =
+        tokio::task::spawn_blocking(move || check_password(&req.password)).await.map_err(AppError::internal)??;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let (unit_id, staff_id) = (req.unit_id, req.staff_id);
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(unit) = org_units::get(c, unit_id)?.filter(|u| admin.owns(&u.path)) else {
+                return Ok(Outcome::NotFound("单位"));
+            };
+            if users::by_username(c, &username)?.is_some() {
+                return Ok(Outcome::Conflict(format!("用户名 {username} 已被使用")));
+            }
+            let staff = match staff_id {
+                None => None,
+                Some(sid) => match staff::get(c, sid)?.filter(|s| s.unit_path.starts_with(&unit.path)) {
+                    Some(s) => Some(s),
+                    None => return Ok(Outcome::Invalid("工作人员记录不存在或不属于该单位".into())),
+                },
+            };
+            let id = users::insert(
+                c,
+                &users::NewUser {
+                    username: &username,
+                    display_name: &display_name,
+                    password_hash: &hash,
+                    role,
+                    unit_id: unit.id,
+                    created_at: &at,
+                },
+            )?;
+            if let Some(s) = staff {
+                users::link_staff(c, id, s.id)?;
+            }
+            changes::record(c, Entity::User, id, &unit.path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.user.create", format!("user:{id}"), format!("{username} {}", role.as_str()))?;
+            match users::by_id(c, id)? {
+                Some(u) => Ok(Outcome::Done(AdminUser::from(u))),
+                None => Ok(Outcome::NotFound("用户")),
+            }
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+/// Changes an account: name, role, unit, password, or deactivation.
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])), request_body = UserPatch,
+    responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<UserPatch>,
+) -> ApiResult<Json<AdminUser>> {
+    require_admin(&who)?;
+    if id == who.user.id && (req.active == Some(false) || req.role.is_some()) {
+        return Err(AppError::invalid("不能停用自己的账号或修改自己的角色"));
+    }
+    let display_name = req.display_name.as_deref().map(|n| text("display_name", n, 50)).transpose()?;
+    let role = req.role.as_deref().map(parse_role).transpose()?;
+    let hash = match req.password {
+        Some(p) => Some(tokio::task::spawn_blocking(move || check_password(&p)).await.map_err(AppError::internal)??),
+        None => None,
+    };
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let (unit_id, active) = (req.unit_id, req.active);
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(before) = users::by_id(c, id)?.filter(|u| admin.owns(&u.scope_path)) else {
+                return Ok(Outcome::NotFound("用户"));
+            };
+            let unit = match unit_id {
+                None => None,
+                Some(uid) => match org_units::get(c, uid)?.filter(|u| admin.owns(&u.path)) {
+                    Some(u) => Some(u),
+                    None => return Ok(Outcome::NotFound("单位")),
+                },
+            };
+            c.execute(
+                "UPDATE users SET display_name = coalesce(?2, display_name), role = coalesce(?3, role),
+                        unit_id = coalesce(?4, unit_id), active = coalesce(?5, active),
+                        password_hash = coalesce(?6, password_hash)
+                  WHERE id = ?1",
+                crate::args![id, &display_name, role.map(|r| r.as_str()), unit.as_ref().map(|u| u.id), active, &hash],
+            )?;
+            let ends_sessions = role.is_some_and(|r| r != before.role)
+                || unit.as_ref().is_some_and(|u| u.id != before.unit_id)
+                || active == Some(false)
+                || hash.is_some();
+            if ends_sessions {
+                tokens::revoke_all(c, id, &at)?;
+            }
+            if let Some(u) = unit.as_ref().filter(|u| u.id != before.unit_id) {
+                // The old jurisdiction drops the account; the new one receives it.
+                changes::record(c, Entity::User, id, &before.scope_path, ChangeOp::Delete, &at)?;
+                changes::record(c, Entity::User, id, &u.path, ChangeOp::Upsert, &at)?;
+            } else {
+                changes::record(c, Entity::User, id, &before.scope_path, ChangeOp::Upsert, &at)?;
+            }
+            let mut what = Vec::new();
+            for (changed, label) in [
+                (role.is_some(), "role"),
+                (unit.is_some(), "unit"),
+                (active.is_some(), "active"),
+                (hash.is_some(), "password"),
+                (display_name.is_some(), "name"),
+            ] {
+                if changed {
+                    what.push(label);
+                }
+            }
+            admin.audit(c, &at, "admin.user.update", format!("user:{id}"), what.join(","))?;
+            match users::by_id(c, id)? {
+                Some(u) => Ok(Outcome::Done(AdminUser::from(u))),
+                None => Ok(Outcome::NotFound("用户")),
+            }
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+// ---------------------------------------------------------------- service items
+
+/// A service item of a hall or department.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemIn {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    pub promised_working_days: Option<i64>,
+}
+
+/// Changes to a service item; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPatch {
+    pub name: Option<String>,
+    pub promised_working_days: Option<i64>,
+    pub active: Option<bool>,
+}
+
+fn check_days(d: Option<i64>) -> ApiResult<Option<i64>> {
+    match d {
+        Some(n) if !(0..=365).contains(&n) => Err(AppError::invalid("承诺时限应为 0–365 个工作日")),
+        other => Ok(other),
+    }
+}
+
+/// The service items of the jurisdiction.
+#[utoipa::path(get, path = "/api/v1/admin/items", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [ServiceItemRow]), (status = 403, body = ErrorBody)))]
+pub async fn list_items(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<ServiceItemRow>>> {
+    require_admin(&who)?;
+    let scope = who.user.scope_path.clone();
+    let rows = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            service_items::in_scope(c, &scope, &format!("{scope}~"), |r| {
+                out.push(r);
+                Ok(())
+            })?;
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+/// Adds a service item to a hall or department of the jurisdiction.
+#[utoipa::path(post, path = "/api/v1/admin/items", tag = "admin", security(("bearer" = [])), request_body = ItemIn,
+    responses((status = 200, body = ServiceItemRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_item(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<ItemIn>,
+) -> ApiResult<Json<ServiceItemRow>> {
+    require_admin(&who)?;
+    let code = text("code", &req.code, 64)?;
+    let name = text("name", &req.name, 200)?;
+    let days = check_days(req.promised_working_days)?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(unit) = org_units::get(c, req.unit_id)?.filter(|u| admin.owns(&u.path)) else {
+                return Ok(Outcome::NotFound("单位"));
+            };
+            if !matches!(unit.kind, OrgKind::Hall | OrgKind::Department) {
+                return Ok(Outcome::Invalid("服务事项应属于大厅或部门".into()));
+            }
+            let mut row = ServiceItemRow {
+                id: 0,
+                unit_id: unit.id,
+                unit_path: unit.path.clone(),
+                code,
+                name,
+                promised_working_days: days,
+                active: true,
+            };
+            let Some(id) = service_items::insert(c, &row)? else {
+                return Ok(Outcome::Conflict(format!("“{}”已有编码为 {} 的事项", unit.name, row.code)));
+            };
+            row.id = id;
+            changes::record(c, Entity::ServiceItem, id, &row.unit_path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.item.create", format!("service_item:{id}"), row.code.clone())?;
+            Ok(Outcome::Done(row))
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+/// Renames, re-times or retires a service item.
+#[utoipa::path(patch, path = "/api/v1/admin/items/{id}", tag = "admin", security(("bearer" = [])), request_body = ItemPatch,
+    responses((status = 200, body = ServiceItemRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn update_item(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<ItemPatch>,
+) -> ApiResult<Json<ServiceItemRow>> {
+    require_admin(&who)?;
+    let name = req.name.as_deref().map(|n| text("name", n, 200)).transpose()?;
+    let days = check_days(req.promised_working_days)?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(mut row) = service_items::get(c, id)?.filter(|r| admin.owns(&r.unit_path)) else {
+                return Ok(Outcome::NotFound("服务事项"));
+            };
+            if let Some(name) = name {
+                row.name = name;
+            }
+            row.promised_working_days = days.or(row.promised_working_days);
+            row.active = req.active.unwrap_or(row.active);
+            service_items::update(c, &row)?;
+            changes::record(c, Entity::ServiceItem, id, &row.unit_path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.item.update", format!("service_item:{id}"), row.code.clone())?;
+            Ok(Outcome::Done(row))
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}
+
+// ---------------------------------------------------------------- calendar and policies
+
+/// The working-day calendar in force.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CalendarOut {
+    /// `distributed` (set through this API) or `bundled` (the statutory calendar built in).
+    pub source: String,
+    /// The calendar data (`hcp_domain::Calendar` JSON: years, holidays, make-up working days).
+    #[schema(value_type = Object)]
+    pub calendar: serde_json::Value,
+}
+
+fn calendar_json(cal: &Calendar) -> ApiResult<serde_json::Value> {
+    serde_json::from_str(&cal.to_json()).map_err(AppError::internal)
+}
+
+/// The calendar deadlines are counted on.
+#[utoipa::path(get, path = "/api/v1/admin/calendar", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = CalendarOut), (status = 403, body = ErrorBody)))]
+pub async fn get_calendar(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<CalendarOut>> {
+    require_admin(&who)?;
+    let bundled = state.calendar.clone();
+    let (distributed, cal) = state
+        .db
+        .read(move |c| {
+            let distributed =
+                c.query_opt("SELECT id FROM settings WHERE key = ?1 LIMIT 1", [setting_keys::CALENDAR], |r| {
+                    r.get::<i64>(0)
+                })?;
+            Ok((distributed.is_some(), settings::calendar(c, &bundled)?))
+        })
+        .await?;
+    Ok(Json(CalendarOut {
+        source: if distributed { "distributed" } else { "bundled" }.into(),
+        calendar: calendar_json(&cal)?,
+    }))
+}
+
+/// Replaces the working-day calendar for every jurisdiction (administrators of the root unit
+/// only). The calendar is validated first; clients receive it through the change feed.
+#[utoipa::path(put, path = "/api/v1/admin/calendar", tag = "admin", security(("bearer" = [])),
+    request_body(content = Object, description = "hcp_domain::Calendar JSON"),
+    responses((status = 200, body = SettingRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_calendar(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(body): Json<serde_json::Value>,
+) -> ApiResult<Json<SettingRow>> {
+    require_admin(&who)?;
+    if who.user.scope_path.matches('/').count() != 2 {
+        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有市级系统管理员可以发布工作日历"));
+    }
+    let text = body.to_string();
+    let cal = Calendar::from_json(&text).map_err(|e| AppError::invalid(format!("工作日历无效：{e}")))?;
+    let normalised = cal.to_json();
+    let admin = Admin::of(&who);
+    let (unit_id, at) = (who.user.unit_id, state.clock.now_rfc3339());
+    let row = state
+        .db
+        .write(move |c| {
+            let id = settings::put(c, unit_id, &admin.scope, setting_keys::CALENDAR, &normalised, &at)?;
+            changes::record(c, Entity::Setting, id, &admin.scope, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.calendar.put", format!("setting:{id}"), String::new())?;
+            settings::get(c, id)
+        })
+        .await?
+        .ok_or_else(|| AppError::internal("the calendar setting vanished"))?;
+    Ok(Json(row))
+}
+
+/// A jurisdiction's policy and the unit it comes from.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PolicyOut {
+    pub policy: JurisdictionPolicy,
+    /// The unit whose setting applies (none: the defaults).
+    pub set_at_unit_id: Option<i64>,
+}
+
+/// The deadline and escalation policy in force for a unit (its own, the nearest above, or the defaults).
+#[utoipa::path(get, path = "/api/v1/admin/policies/{unit_id}", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = PolicyOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_policy(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(unit_id): Path<i64>,
+) -> ApiResult<Json<PolicyOut>> {
+    require_admin(&who)?;
+    let scope = who.user.scope_path.clone();
+    let out = state
+        .db
+        .read(move |c| {
+            let Some(unit) = org_units::get(c, unit_id)?.filter(|u| u.path.starts_with(&scope)) else {
+                return Ok(None);
+            };
+            let row = settings::nearest(c, setting_keys::POLICY, &unit.path)?;
+            Ok(Some((settings::policy(c, &unit.path)?, row.map(|r| r.unit_id))))
+        })
+        .await?
+        .ok_or_else(|| not_found("单位"))?;
+    Ok(Json(PolicyOut { policy: out.0, set_at_unit_id: out.1 }))
+}
+
+/// Sets a unit's deadline and escalation policy; it applies to the unit and everything below
+/// that has no policy of its own. Cases opened afterwards get deadlines by it.
+#[utoipa::path(put, path = "/api/v1/admin/policies/{unit_id}", tag = "admin", security(("bearer" = [])), request_body = JurisdictionPolicy,
+    responses((status = 200, body = SettingRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn put_policy(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(unit_id): Path<i64>,
+    Json(policy): Json<JurisdictionPolicy>,
+) -> ApiResult<Json<SettingRow>> {
+    require_admin(&who)?;
+    let d = &policy.deadlines;
+    if d.utc_offset_minutes.abs() >= 24 * 60 || d.max_extension_working_days > 60 {
+        return Err(AppError::invalid("时区偏移应小于 24 小时，单次延期不超过 60 个工作日"));
+    }
+    let e = &policy.escalation;
+    if !(e.coordination_office_after <= e.government_inspection_after
+        && e.government_inspection_after <= e.accountability_after)
+    {
+        return Err(AppError::invalid("升级阈值应依次不减：协调办 ≤ 政府督查 ≤ 问责"));
+    }
+    let value = serde_json::to_string(&policy).map_err(AppError::internal)?;
+    let admin = Admin::of(&who);
+    let at = state.clock.now_rfc3339();
+    let out = state
+        .db
+        .write(move |c| {
+            let Some(unit) = org_units::get(c, unit_id)?.filter(|u| admin.owns(&u.path)) else {
+                return Ok(Outcome::NotFound("单位"));
+            };
+            let id = settings::put(c, unit.id, &unit.path, setting_keys::POLICY, &value, &at)?;
+            changes::record(c, Entity::Setting, id, &unit.path, ChangeOp::Upsert, &at)?;
+            admin.audit(c, &at, "admin.policy.put", format!("setting:{id}"), format!("org_unit:{}", unit.id))?;
+            match settings::get(c, id)? {
+                Some(row) => Ok(Outcome::Done(row)),
+                None => Ok(Outcome::NotFound("设置")),
+            }
+        })
+        .await?;
+    Ok(Json(out.into_result()?))
+}

@@ -1,0 +1,221 @@
+//! The change feed under concurrency, and two server processes on one database.
+
+use std::collections::BTreeSet;
+
+use hcp_server::testing::Backend;
+use serde_json::{json, Value};
+
+use super::{spawn_app, TestApp};
+
+async fn hall_code(app: &TestApp) -> String {
+    app.db
+        .read(|c| {
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", (), |r| r.get(0))
+        })
+        .await
+        .expect("hall")
+}
+
+fn rating(hall: &str, no: &str, level: &str) -> Value {
+    json!({"source": "feed-test", "service_record_no": no, "unit_code": hall, "item_code": "X-1",
+           "item_name": "居民身份证换领", "channel": 4, "level": level, "comment": "并发测试",
+           "content_codes": [], "real_name": false, "rated_at": "2026-11-20T09:30:00+08:00"})
+}
+
+/// Pulls from `after` until the feed has nothing more right now; returns the sequence numbers seen
+/// and the new cursor.
+async fn drain(app: &TestApp, token: &str, mut after: i64, limit: usize) -> (Vec<i64>, i64) {
+    let mut seen = Vec::new();
+    loop {
+        let r = app
+            .http
+            .get(app.url(&format!("/api/v1/sync/pull?after={after}&limit={limit}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("pull");
+        assert_eq!(r.status().as_u16(), 200);
+        let page: Value = r.json().await.expect("json");
+        for c in page["changes"].as_array().expect("changes") {
+            seen.push(c["seq"].as_i64().expect("seq"));
+        }
+        after = page["cursor"].as_i64().expect("cursor");
+        if !page["has_more"].as_bool().expect("has_more") {
+            return (seen, after);
+        }
+    }
+}
+
+/// Writers commit intake batches (each several changes: ratings, and cases with their events for
+/// the bad ones) from parallel requests while pullers page through the feed with small pages.
+/// Every puller must end with exactly the changes a quiet, complete read of the feed returns:
+/// nothing skipped, nothing twice, in order.
+pub async fn concurrent_writers_never_make_a_pull_skip_a_change(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let admin = app.token("admin").await;
+    let reader = app.token("city.supervisor").await;
+    let hall = hall_code(&app).await;
+    let (_, start) = drain(&app, &reader, 0, 5_000).await;
+
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (app, admin, hall) = (app.clone(), admin.clone(), hall.clone());
+        writers.push(tokio::spawn(async move {
+            for b in 0..12 {
+                let levels = ["satisfied", "very_dissatisfied", "basically_satisfied", "dissatisfied"];
+                let batch: Vec<Value> =
+                    levels.iter().enumerate().map(|(i, l)| rating(&hall, &format!("W{w}-B{b}-{i}"), l)).collect();
+                let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!({ "ratings": batch })).await;
+                assert_eq!(status, 200, "{body}");
+            }
+        }));
+    }
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut pullers = Vec::new();
+    for _ in 0..3 {
+        let (app, reader, done) = (app.clone(), reader.clone(), done.clone());
+        pullers.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut cursor = start;
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let (page, next) = drain(&app, &reader, cursor, 7).await;
+                seen.extend(page);
+                cursor = next;
+                if finished {
+                    return seen;
+                }
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut lists = Vec::new();
+    for p in pullers {
+        lists.push(p.await.expect("puller"));
+    }
+    let (expected, _) = drain(&app, &reader, start, 5_000).await;
+    // 192 ratings, 96 of them bad reviews that each opened a case (a case row and its event).
+    assert!(expected.len() >= 192 + 96 * 2, "the writers' changes are in the feed: {}", expected.len());
+    assert!(expected.windows(2).all(|w| w[0] < w[1]), "the feed is in order");
+    for seen in &lists {
+        let missed: Vec<&i64> = expected.iter().filter(|s| !seen.contains(s)).collect();
+        assert!(missed.is_empty(), "a concurrent puller skipped {} changes: {missed:?}", missed.len());
+        assert_eq!(seen, &expected, "a concurrent puller saw exactly the feed, once each, in order");
+    }
+    let ratings: i64 = app
+        .db
+        .read(|c| c.query_row("SELECT count(*) FROM ratings WHERE source = 'feed-test'", (), |r| r.get(0)))
+        .await
+        .expect("count");
+    assert_eq!(ratings, 192);
+}
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A second `hcp-server` process on the same database: sessions, commands, the change feed and
+/// sign-in throttling are shared, because nothing lives only in one process's memory.
+pub async fn two_server_instances_share_one_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hcp-server"))
+            .args(["serve", "--database", &app.url, "--listen", &format!("127.0.0.1:{port}")])
+            .env("HCP_LOG", "warn")
+            .spawn()
+            .expect("second instance"),
+    );
+    let other = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if app.http.get(format!("{other}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the second instance answers");
+
+    // A session opened on one instance works on the other.
+    let manager = app.token("donghu.manager").await;
+    let me = app.http.get(format!("{other}/api/v1/me")).bearer_auth(&manager).send().await.expect("me");
+    assert_eq!(me.status().as_u16(), 200);
+
+    // A command applied through the first instance: the second sees it in its feed and refuses a
+    // command based on the old version.
+    let (_, cursor) = drain(&app, &manager, 0, 5_000).await;
+    let (id, version) = app.new_case("TWO-1").await;
+    let verify = super::cmd("two-1", id, version, json!({"type": "verify", "outcome": "genuine"}));
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", verify).await;
+    assert_eq!(status, 200, "{body}");
+    let page: Value = app
+        .http
+        .get(format!("{other}/api/v1/sync/pull?after={cursor}"))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .expect("pull")
+        .json()
+        .await
+        .expect("json");
+    let case_seen: BTreeSet<i64> = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["entity"] == "case")
+        .filter_map(|c| c["entity_id"].as_i64())
+        .collect();
+    assert!(case_seen.contains(&id), "the other instance serves the new change: {page}");
+    let stale = super::cmd("two-2", id, version, json!({"type": "verify", "outcome": "genuine"}));
+    let r = app
+        .http
+        .post(format!("{other}/api/v1/cases/commands"))
+        .bearer_auth(&manager)
+        .json(&stale)
+        .send()
+        .await
+        .expect("stale");
+    assert_eq!(r.status().as_u16(), 409, "the second instance sees the new version");
+    // The same command id sent to the other instance is a duplicate, not a second application.
+    let again = super::cmd("two-1", id, version, json!({"type": "verify", "outcome": "genuine"}));
+    let res: Value = app
+        .http
+        .post(format!("{other}/api/v1/sync/push"))
+        .bearer_auth(&manager)
+        .json(&json!({"client_id": "laptop-1", "commands": [again]}))
+        .send()
+        .await
+        .expect("push")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(res["results"][0]["status"], "duplicate", "{res}");
+
+    // Wrong passwords spread over both instances add up to one limit.
+    for i in 0..6 {
+        let base = if i % 2 == 0 { app.url("") } else { other.clone() };
+        let r = app
+            .http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "xishan.manager", "password": "wrong"}))
+            .send()
+            .await
+            .expect("login");
+        if i < 5 {
+            assert_eq!(r.status().as_u16(), 401, "attempt {i}");
+        } else {
+            assert_eq!(r.status().as_u16(), 429, "the sixth attempt is throttled on either instance");
+        }
+    }
+    drop(child);
+    app.server.stop().await;
+}
