@@ -1,0 +1,347 @@
+//! Ratings, one day at a time.
+//!
+//! A day is first drawn as compact skeletons (channel, time, hall, window, staff, item, level),
+//! sorted by time so that ids rise with `rated_at` as they would at the server, and only then
+//! turned into rows with their strings. The cases stream redraws the same skeletons to find the
+//! day's bad reviews without building every row.
+
+use chrono::{DateTime, Duration, Utc};
+use hcp_domain::Level;
+use hcp_protocol::RatingRow;
+
+use crate::data::{BAD_COMMENTS, GOOD_COMMENTS};
+use crate::identity::{self, Identity};
+use crate::org::Jurisdiction;
+use crate::plan::{instant, rfc3339, Clock, DayPlan};
+use crate::rng::{stream, Rng, Weighted};
+use crate::Synth;
+
+/// A rating with what the server keeps beside the public row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthRating {
+    pub row: RatingRow,
+    /// The evaluator's identity (empty for anonymous ratings).
+    pub evaluator: Identity,
+    /// When the server received it (RFC 3339, UTC), a few seconds to minutes after `rated_at`.
+    pub received_at: String,
+}
+
+/// The compact draw of one rating.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Skeleton {
+    /// Local second of the day of `rated_at`.
+    pub secs: u32,
+    /// Seconds from rating to receipt.
+    pub delay: u32,
+    pub channel: u8,
+    pub hall: u32,
+    pub window: Option<u32>,
+    pub dept: u32,
+    pub staff: Option<u32>,
+    pub item: u16,
+    pub level: Level,
+    pub real_name: bool,
+    /// 1-based index into the comment table of the level's kind; 0 for none.
+    pub comment: u16,
+}
+
+/// Channels given at a hall with their shares: QR code, window evaluator, kiosk, phone callback.
+const OFFICE_CHANNELS: [(u8, f64); 4] = [(3, 18.0), (4, 42.0), (5, 4.0), (6, 3.0)];
+/// Channels given online: portal, app, SMS.
+const ONLINE_CHANNELS: [(u8, f64); 3] = [(1, 8.0), (2, 16.0), (7, 6.0)];
+
+/// How much more often a channel carries a bad review than the window evaluator does.
+fn channel_badness(channel: u8) -> f64 {
+    match channel {
+        1 => 1.2,
+        2 => 1.3,
+        3 => 1.0,
+        4 => 0.8,
+        5 => 1.0,
+        6 => 1.5,
+        7 => 1.8,
+        _ => 0.0,
+    }
+}
+
+/// Share of real-name ratings per channel: signed-in portal and app users, callbacks and SMS
+/// know who rated; at the window many rate anonymously.
+fn real_name_share(channel: u8) -> f64 {
+    match channel {
+        1 | 2 => 0.95,
+        3 => 0.6,
+        4 => 0.4,
+        5 => 0.5,
+        _ => 1.0,
+    }
+}
+
+/// Seconds from rating to receipt, per channel.
+fn receipt_delay(rng: &mut Rng, channel: u8) -> u32 {
+    match channel {
+        4 | 5 => rng.between(1, 20),
+        1..=3 => rng.between(1, 60),
+        6 => rng.between(5, 120),
+        7 => rng.between(10, 600),
+        _ => 0,
+    }
+}
+
+pub(crate) struct DayTables {
+    office_channels: Weighted,
+    online_channels: Weighted,
+    clock: Clock,
+}
+
+impl DayTables {
+    pub fn new() -> DayTables {
+        DayTables {
+            office_channels: Weighted::new(OFFICE_CHANNELS.map(|c| c.1)),
+            online_channels: Weighted::new(ONLINE_CHANNELS.map(|c| c.1)),
+            clock: Clock::new(),
+        }
+    }
+}
+
+fn at_window(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32, hall_table: &Weighted) -> Option<Skeleton> {
+    let hi = hall_table.draw(rng)?;
+    let hall = j.halls.get(hi)?;
+    let wi = hall.window_weights.draw(rng)?;
+    let window = hall.windows.get(wi)?;
+    let dept = hall.depts.get(window.dept)?;
+    let staff = rng.pick(&window.staff).copied();
+    let item = rng.index(dept.items.len());
+    Some(Skeleton {
+        secs,
+        delay: receipt_delay(rng, channel),
+        channel,
+        hall: hi as u32,
+        window: Some(wi as u32),
+        dept: window.dept as u32,
+        staff: staff.map(|s| s as u32),
+        item: item as u16,
+        level: Level::VerySatisfied,
+        real_name: rng.chance(real_name_share(channel)),
+        comment: 0,
+    })
+}
+
+fn online(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32) -> Option<Skeleton> {
+    let hi = j.online_halls.draw(rng)?;
+    let hall = j.halls.get(hi)?;
+    let di = hall.dept_weights.draw(rng)?;
+    let dept = hall.depts.get(di)?;
+    // Half of the online services name the staff member who processed them.
+    let staff = if rng.chance(0.5) { rng.pick(&dept.staff).copied() } else { None };
+    let item = rng.index(dept.items.len());
+    Some(Skeleton {
+        secs,
+        delay: receipt_delay(rng, channel),
+        channel,
+        hall: hi as u32,
+        window: None,
+        dept: di as u32,
+        staff: staff.map(|s| s as u32),
+        item: item as u16,
+        level: Level::VerySatisfied,
+        real_name: rng.chance(real_name_share(channel)),
+        comment: 0,
+    })
+}
+
+/// Draws a day's ratings, sorted by time; exactly `plan.bad` of them are bad reviews.
+pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan: &DayPlan) -> Vec<Skeleton> {
+    let j = &synth.jurisdiction;
+    let mut rng = Rng::new(synth.profile.seed, &[stream::RATING_DAY, day as u64]);
+    let mut out = Vec::with_capacity(plan.ratings() as usize);
+    for _ in 0..plan.office {
+        let channel = tables.office_channels.draw(&mut rng).and_then(|i| OFFICE_CHANNELS.get(i)).map_or(4, |c| c.0);
+        let secs = tables.clock.office(&mut rng);
+        out.extend(at_window(j, &mut rng, channel, secs, &j.office_halls));
+    }
+    for _ in 0..plan.online {
+        let channel = tables.online_channels.draw(&mut rng).and_then(|i| ONLINE_CHANNELS.get(i)).map_or(2, |c| c.0);
+        let secs = if channel == 7 { tables.clock.sms(&mut rng) } else { tables.clock.online(&mut rng) };
+        out.extend(online(j, &mut rng, channel, secs));
+    }
+    for _ in 0..plan.default {
+        let secs = tables.clock.nightly(&mut rng);
+        out.extend(at_window(j, &mut rng, 8, secs, &j.office_halls));
+    }
+    out.sort_by_key(|s| s.secs);
+    // Received the same local day, so nothing spills past the period's end.
+    for s in &mut out {
+        s.delay = s.delay.min(86_399u32.saturating_sub(s.secs));
+    }
+
+    // Bad reviews: exactly as planned, more likely for some staff and channels.
+    let weight = |s: &Skeleton| {
+        channel_badness(s.channel) * s.staff.and_then(|i| j.staff_info.get(i as usize)).map_or(1.0, |x| x.badness)
+    };
+    let max_w = out.iter().map(weight).fold(0.0, f64::max);
+    let mut bad = vec![false; out.len()];
+    let mut picked = 0u64;
+    let mut attempts = 0u64;
+    let limit = plan.bad * 200 + 1_000;
+    while picked < plan.bad && attempts < limit && max_w > 0.0 {
+        attempts += 1;
+        let i = rng.index(out.len());
+        if !bad[i] && rng.unit() * max_w < weight(&out[i]) {
+            bad[i] = true;
+            picked += 1;
+        }
+    }
+    // Should rejection sampling run long on a tiny day, take the remaining ones in order.
+    for (i, s) in out.iter().enumerate() {
+        if picked >= plan.bad {
+            break;
+        }
+        if !bad[i] && weight(s) > 0.0 {
+            bad[i] = true;
+            picked += 1;
+        }
+    }
+
+    for (s, is_bad) in out.iter_mut().zip(bad) {
+        if is_bad {
+            s.level = if rng.chance(0.4) { Level::VeryDissatisfied } else { Level::Dissatisfied };
+            s.comment = rng.index(BAD_COMMENTS.len()) as u16 + 1;
+            // People who complain more often leave their name (to be called back).
+            s.real_name = s.real_name || rng.chance(0.4);
+        } else if s.channel == 8 {
+            // Guangdong's rule: unrated after 7 days counts as 基本满意.
+            s.level = Level::BasicallySatisfied;
+        } else {
+            let u = rng.unit();
+            s.level = if u < 0.86 {
+                Level::VerySatisfied
+            } else if u < 0.98 {
+                Level::Satisfied
+            } else {
+                Level::BasicallySatisfied
+            };
+            if rng.chance(0.25) {
+                s.comment = rng.index(GOOD_COMMENTS.len()) as u16 + 1;
+            }
+        }
+    }
+    out
+}
+
+/// The content-code level digit in the national direction (1 = 非常不满意 … 5 = 非常满意).
+fn level_digit(level: Level) -> u16 {
+    match level {
+        Level::VeryDissatisfied => 1,
+        Level::Dissatisfied => 2,
+        Level::BasicallySatisfied => 3,
+        Level::Satisfied => 4,
+        Level::VerySatisfied => 5,
+    }
+}
+
+/// The comment and content codes of a skeleton.
+fn comment_of(s: &Skeleton) -> (&'static str, Vec<u16>) {
+    let i = usize::from(s.comment);
+    if i == 0 {
+        return ("", Vec::new());
+    }
+    let table = if s.level.is_bad() { BAD_COMMENTS } else { GOOD_COMMENTS };
+    match table.get(i - 1) {
+        Some((text, sub)) => (text, vec![level_digit(s.level) * 100 + sub]),
+        None => ("", Vec::new()),
+    }
+}
+
+/// Turns a skeleton into the row the server would store, with the evaluator's identity.
+pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) -> Option<SynthRating> {
+    let j = &synth.jurisdiction;
+    let hall = j.halls.get(s.hall as usize)?;
+    let dept = hall.depts.get(s.dept as usize)?;
+    let window = s.window.and_then(|w| hall.windows.get(w as usize));
+    let (item_code, item_name) = dept.items.get(usize::from(s.item)).copied()?;
+    let rated = instant(&synth.rules, plan.date, s.secs);
+    let received = rated + Duration::seconds(i64::from(s.delay));
+    let (comment, content_codes) = comment_of(s);
+    let evaluator =
+        if s.real_name { identity_for(synth, hall.division, id, s.channel, rated) } else { Identity::default() };
+    let row = RatingRow {
+        id,
+        source: if s.channel == 4 { "hall-device".to_owned() } else { "jc-zwfw".to_owned() },
+        service_record_no: format!("JC{}{id:07}", plan.date.format("%Y%m%d")),
+        rating_count: 1,
+        unit_id: hall.id,
+        unit_path: window.map_or_else(|| hall.path.clone(), |w| w.path.clone()),
+        department_id: window.and(dept.id),
+        window_id: window.map(|w| w.id),
+        staff_id: s.staff.map(|i| i64::from(i) + 1),
+        item_code: item_code.to_owned(),
+        item_name: item_name.to_owned(),
+        channel: s.channel,
+        level: s.level,
+        content_codes,
+        comment: comment.to_owned(),
+        evaluator_masked: identity::mask_evaluator(s.real_name, evaluator.name.as_deref(), evaluator.phone.as_deref()),
+        real_name: s.real_name,
+        rated_at: rfc3339(rated),
+    };
+    Some(SynthRating { row, evaluator, received_at: rfc3339(received) })
+}
+
+/// The evaluator of a real-name rating: a name always, a phone nearly always (always for
+/// callbacks and SMS), an identity number when the channel signs people in.
+fn identity_for(synth: &Synth, division: u32, id: i64, channel: u8, at: DateTime<Utc>) -> Identity {
+    let mut rng = Rng::new(synth.profile.seed, &[stream::IDENTITY, id as u64]);
+    let name = identity::person_name(&mut rng);
+    let phone = (matches!(channel, 2 | 6 | 7) || rng.chance(0.9)).then(|| identity::mobile(&mut rng));
+    let cert = (matches!(channel, 1 | 2) || rng.chance(0.6))
+        .then(|| identity::cert(&mut rng, division, synth.rules.local_date(at)));
+    Identity { name: Some(name), phone, cert }
+}
+
+/// The ratings of the whole period, in id order, one day in memory at a time.
+pub struct Ratings<'a> {
+    synth: &'a Synth,
+    tables: DayTables,
+    day: usize,
+    buffer: std::vec::IntoIter<Skeleton>,
+    next_id: i64,
+    left: u64,
+}
+
+impl<'a> Ratings<'a> {
+    pub(crate) fn new(synth: &'a Synth) -> Ratings<'a> {
+        Ratings {
+            synth,
+            tables: DayTables::new(),
+            day: 0,
+            buffer: Vec::new().into_iter(),
+            next_id: 1,
+            left: synth.rating_count(),
+        }
+    }
+}
+
+impl Iterator for Ratings<'_> {
+    type Item = SynthRating;
+
+    fn next(&mut self) -> Option<SynthRating> {
+        loop {
+            if let Some(s) = self.buffer.next() {
+                let plan = self.synth.plan.days.get(self.day.checked_sub(1)?)?;
+                let id = self.next_id;
+                self.next_id += 1;
+                self.left = self.left.saturating_sub(1);
+                return materialize(self.synth, plan, id, &s);
+            }
+            let plan = self.synth.plan.days.get(self.day)?;
+            self.buffer = day_skeletons(self.synth, &self.tables, self.day, plan).into_iter();
+            self.next_id = plan.first_rating_id;
+            self.day += 1;
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::try_from(self.left).unwrap_or(usize::MAX);
+        (n, Some(n))
+    }
+}
