@@ -505,7 +505,7 @@ impl Life<'_> {
     }
 
     fn later(&mut self, t: DateTime<Utc>, lo: f64, hi: f64) -> DateTime<Utc> {
-        let minutes = self.rng.log_uniform(lo, hi);
+        let minutes = self.rng.skewed(lo, hi);
         self.office_after(t, minutes)
     }
 
@@ -732,7 +732,7 @@ impl Life<'_> {
         let days_left = self.synth.calendar.working_days_between(today, due).max(0) as f64;
         let available = (days_left * OFFICE_MINUTES_PER_DAY).max(60.0);
         let report = if self.flags.late {
-            let overdue = self.rng.log_uniform(60.0, 8.0 * OFFICE_MINUTES_PER_DAY);
+            let overdue = self.rng.skewed(60.0, 8.0 * OFFICE_MINUTES_PER_DAY);
             self.office_after(rules.due_instant(due), overdue)
         } else {
             let share = 0.05 + 0.9 * self.rng.unit();

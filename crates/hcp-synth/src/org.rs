@@ -161,8 +161,7 @@ impl Builder {
             u.staff_id = Some(id);
         }
         // Most people are fine; a few draw far more bad reviews than the rest.
-        let badness =
-            if self.rng.chance(0.05) { self.rng.log_uniform(3.0, 8.0) } else { self.rng.log_uniform(0.3, 2.0) };
+        let badness = if self.rng.chance(0.05) { self.rng.skewed(3.0, 8.0) } else { self.rng.skewed(0.3, 2.0) };
         self.staff_info.push(StaffInfo { user, badness });
         self.staff.len() - 1
     }

@@ -1,7 +1,8 @@
 //! A small, self-contained random number generator (xoshiro256** seeded through SplitMix64).
 //!
-//! Owning the algorithm keeps the output identical across dependency upgrades: the same seed
-//! must give the same jurisdiction in every release. Every stream is derived from the profile's
+//! Owning the algorithm keeps the output identical across dependency upgrades and platforms: the
+//! same seed must give the same jurisdiction in every release. Draws use only integer and exactly
+//! rounded floating-point arithmetic (no `ln`, `exp` or `powf`, whose results differ by platform). Every stream is derived from the profile's
 //! seed and a few labels (what is drawn, which day, which row), so any part of the data can be
 //! regenerated on its own.
 
@@ -87,10 +88,12 @@ impl Rng {
         self.unit() < p
     }
 
-    /// A value between `lo` and `hi` whose logarithm is uniform: many short, few long.
-    pub fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        let (a, b) = (lo.max(1e-9).ln(), hi.max(lo).max(1e-9).ln());
-        (a + (b - a) * self.unit()).exp()
+    /// A value between `lo` and `hi`, many near `lo` and few near `hi` (the cube of a uniform
+    /// draw: the median lies an eighth of the way up). Only exactly rounded arithmetic, so the
+    /// result is the same on every platform, unlike `ln`/`exp`.
+    pub fn skewed(&mut self, lo: f64, hi: f64) -> f64 {
+        let u = self.unit();
+        lo + (hi - lo).max(0.0) * u * u * u
     }
 
     /// One element of a non-empty slice; `None` for an empty one.
@@ -191,7 +194,7 @@ mod tests {
             assert!((3..=5).contains(&x));
             let u = r.unit();
             assert!((0.0..1.0).contains(&u));
-            let l = r.log_uniform(2.0, 50.0);
+            let l = r.skewed(2.0, 50.0);
             assert!((2.0..=50.0 + 1e-9).contains(&l));
         }
         assert_eq!(r.below(0), 0);
