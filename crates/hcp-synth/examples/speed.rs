@@ -1,4 +1,5 @@
-//! Measures generation speed: `cargo run --release -p hcp-synth --example speed [-- EVALUATIONS [CASES]]`.
+//! Measures generation speed:
+//! `cargo run --release -p hcp-synth --example speed [-- EVALUATIONS [CASES [SEED]]]`.
 //!
 //! Builds the benchmark profile (1 M ratings and 100 k cases by default), drains both streams
 //! and prints the time each took, the rate and the distributions. Pure generation: nothing is
@@ -15,6 +16,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut profile = Profile::bench(2025).scaled(evaluations);
     if let Some(cases) = args.next() {
         profile.cases = cases.parse()?;
+    }
+    if let Some(seed) = args.next() {
+        profile.seed = seed.parse()?;
     }
 
     let t = Instant::now();
@@ -51,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sources: BTreeMap<String, u64> = BTreeMap::new();
     let mut escalations = [0u64; 4];
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    let mut appeals: BTreeMap<String, u64> = BTreeMap::new();
     for c in synth.cases() {
         let c = c?;
         cases += 1;
@@ -59,6 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         *sources.entry(c.row.source.as_str().to_owned()).or_default() += 1;
         if let Some(e) = escalations.get_mut(usize::from(c.row.escalation_level)) {
             *e += 1;
+        }
+        if let Some(a) = &c.row.aggregate {
+            *appeals.entry(format!("{:?}", a.appeal)).or_default() += 1;
         }
         for e in &c.events {
             *kinds.entry(e.kind.clone()).or_default() += 1;
@@ -69,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  sources: {sources:?}");
     println!("  states: {states:?}");
     println!("  escalation levels 0-3: {escalations:?}");
+    println!("  appeals: {appeals:?}");
     println!("  events: {kinds:?}");
     Ok(())
 }

@@ -548,7 +548,7 @@ impl Life<'_> {
             extension: r.chance(0.10),
             late: serious || r.chance(0.12),
             serious,
-            appeal: self.rated_staff_user.is_some() && r.chance(0.08),
+            appeal: self.rated_staff_user.is_some() && r.chance(0.15),
         };
         let verify = self.later(created, 10.0, 900.0);
         self.schedule(verify, Step::Verify);
@@ -757,7 +757,7 @@ impl Life<'_> {
         };
         let cmd = CaseCommand::RequestExtension { reason: reason.to_owned(), extra_working_days };
         if self.act(Who::User(handler), &cmd, at) {
-            let next = self.later(at, 30.0, 1_440.0);
+            let next = self.later(at, 120.0, 2_400.0);
             self.schedule(next, Step::DecideExtension);
         }
     }
@@ -884,7 +884,8 @@ impl Life<'_> {
             "该事项因系统故障无法办理，非本人服务问题"
         };
         if self.act(Who::User(staff), &CaseCommand::Appeal { reason: reason.to_owned() }, at) {
-            let next = self.later(at, 240.0, 4_000.0);
+            // The review (复核) may take up to about four weeks.
+            let next = self.later(at, 450.0, 9_000.0);
             self.schedule(next, Step::DecideAppeal);
         }
     }

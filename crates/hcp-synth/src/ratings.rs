@@ -43,6 +43,9 @@ pub(crate) struct Skeleton {
     pub real_name: bool,
     /// 1-based index into the comment table of the level's kind; 0 for none.
     pub comment: u16,
+    /// A second rating (追评): the index within the day and the channel of the rating it
+    /// follows up (same service record, place, staff and evaluator).
+    pub follows: Option<(u32, u8)>,
 }
 
 /// Channels given at a hall with their shares: QR code, window evaluator, kiosk, phone callback.
@@ -123,6 +126,7 @@ fn at_window(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32, hall_table
         level: Level::VerySatisfied,
         real_name: rng.chance(real_name_share(channel)),
         comment: 0,
+        follows: None,
     })
 }
 
@@ -146,6 +150,7 @@ fn online(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32) -> Option<Ske
         level: Level::VerySatisfied,
         real_name: rng.chance(real_name_share(channel)),
         comment: 0,
+        follows: None,
     })
 }
 
@@ -175,8 +180,35 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
     }
 
     // Bad reviews: exactly as planned, more likely for some staff and channels.
+    // Second ratings (追评): now and then someone rates the same service again online, later
+    // the same day.
+    let mut followed = vec![false; out.len()];
+    for i in 1..out.len() {
+        if !matches!(out[i].channel, 1 | 2 | 7) || !rng.chance(0.004) {
+            continue;
+        }
+        let k = rng.index(i);
+        let first = out[k];
+        if followed[k] || first.channel == 8 || first.follows.is_some() {
+            continue;
+        }
+        followed[k] = true;
+        let s = &mut out[i];
+        s.follows = Some((k as u32, first.channel));
+        s.hall = first.hall;
+        s.window = first.window;
+        s.dept = first.dept;
+        s.staff = first.staff;
+        s.item = first.item;
+        s.real_name = first.real_name;
+    }
+
     let weight = |s: &Skeleton| {
-        channel_badness(s.channel) * s.staff.and_then(|i| j.staff_info.get(i as usize)).map_or(1.0, |x| x.badness)
+        // A second rating is usually a complaint that the first did not settle.
+        let again = if s.follows.is_some() { 2.0 } else { 1.0 };
+        again
+            * channel_badness(s.channel)
+            * s.staff.and_then(|i| j.staff_info.get(i as usize)).map_or(1.0, |x| x.badness)
     };
     let max_w = out.iter().map(weight).fold(0.0, f64::max);
     let mut bad = vec![false; out.len()];
@@ -206,8 +238,9 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
         if is_bad {
             s.level = if rng.chance(0.4) { Level::VeryDissatisfied } else { Level::Dissatisfied };
             s.comment = rng.index(BAD_COMMENTS.len()) as u16 + 1;
-            // People who complain more often leave their name (to be called back).
-            s.real_name = s.real_name || rng.chance(0.4);
+            // People who complain more often leave their name (to be called back); a second
+            // rating keeps the first one's evaluator.
+            s.real_name = s.real_name || (s.follows.is_none() && rng.chance(0.4));
         } else if s.channel == 8 {
             // Guangdong's rule: unrated after 7 days counts as 基本满意.
             s.level = Level::BasicallySatisfied;
@@ -262,13 +295,21 @@ pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) 
     let rated = instant(&synth.rules, plan.date, s.secs);
     let received = rated + Duration::seconds(i64::from(s.delay));
     let (comment, content_codes) = comment_of(s);
-    let evaluator =
-        if s.real_name { identity_for(synth, hall.division, id, s.channel, rated) } else { Identity::default() };
+    // A second rating's evaluator and record are the first rating's.
+    let (record_id, record_channel) = match s.follows {
+        Some((k, channel)) => (plan.first_rating_id + i64::from(k), channel),
+        None => (id, s.channel),
+    };
+    let evaluator = if s.real_name {
+        identity_for(synth, hall.division, record_id, record_channel, rated)
+    } else {
+        Identity::default()
+    };
     let row = RatingRow {
         id,
-        source: if s.channel == 4 { "hall-device".to_owned() } else { "jc-zwfw".to_owned() },
-        service_record_no: format!("JC{}{id:07}", plan.date.format("%Y%m%d")),
-        rating_count: 1,
+        source: if record_channel == 4 { "hall-device".to_owned() } else { "jc-zwfw".to_owned() },
+        service_record_no: format!("JC{}{record_id:07}", plan.date.format("%Y%m%d")),
+        rating_count: if s.follows.is_some() { 2 } else { 1 },
         unit_id: hall.id,
         unit_path: window.map_or_else(|| hall.path.clone(), |w| w.path.clone()),
         department_id: window.and(dept.id),

@@ -11,7 +11,7 @@ use hcp_domain::{replay, CaseEvent, CaseSource, CaseState, EscalationLevel, Leve
 use super::*;
 
 fn small(seed: u64) -> Profile {
-    Profile { seed, ..Profile::bench(2025).scaled(60_000) }
+    Profile { seed, ..Profile::bench(2025).scaled(100_000) }
 }
 
 fn generate(profile: Profile) -> (Synth, Vec<SynthRating>, Vec<SynthCase>) {
@@ -76,6 +76,30 @@ fn counts_match_the_profile() {
             event_id += 1;
             assert_eq!(e.id, event_id, "event ids are dense");
         }
+    }
+}
+
+#[test]
+fn second_ratings_follow_an_earlier_rating_of_the_same_service() {
+    let (_, ratings, _) = shared();
+    let by_key: HashMap<(&str, &str), &SynthRating> = ratings
+        .iter()
+        .filter(|r| r.row.rating_count == 1)
+        .map(|r| ((r.row.source.as_str(), r.row.service_record_no.as_str()), r))
+        .collect();
+    let seconds: Vec<&SynthRating> = ratings.iter().filter(|r| r.row.rating_count == 2).collect();
+    assert!(!seconds.is_empty(), "no second rating");
+    assert!(seconds.len() < ratings.len() / 100);
+    for r in seconds {
+        let first = by_key[&(r.row.source.as_str(), r.row.service_record_no.as_str())];
+        assert!(first.row.id < r.row.id);
+        assert_eq!(
+            (first.row.unit_path.as_str(), first.row.staff_id, first.row.item_code.as_str()),
+            (r.row.unit_path.as_str(), r.row.staff_id, r.row.item_code.as_str())
+        );
+        assert_eq!(first.evaluator, r.evaluator);
+        assert_eq!(first.row.real_name, r.row.real_name);
+        assert!(matches!(r.row.channel, 1 | 2 | 7));
     }
 }
 
