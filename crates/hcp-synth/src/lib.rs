@@ -16,6 +16,24 @@
 //! table, `ScopePath` unit paths, RFC 3339 UTC timestamps with whole seconds, masked
 //! evaluators), so a writer inserts them as they come, in large batches with bounded memory.
 //!
+//! # Writing the data
+//!
+//! - [`Jurisdiction::units`], [`Jurisdiction::staff`]: insert with their ids.
+//! - [`Jurisdiction::users`]: every user with a password hash of the writer's choice (hash one
+//!   password once and reuse it); [`SynthUser::staff_id`] links a staff member's account to their
+//!   staff record (the server's `users.staff_id`), so the rated staff member may appeal. The demo
+//!   profile's user names exist here too (`city.supervisor`, `donghu.manager`, `donghu.handler`…).
+//! - [`Synth::ratings`]: the row, the evaluator's [`Identity`] in the server-only identity columns,
+//!   and `received_at`.
+//! - [`Synth::cases`]: the row (with its aggregate) and its events; an event's `data` is the
+//!   serialized [`hcp_domain::CaseEvent`], exactly as the server stores it. Events of kinds
+//!   `appealed`, `appeal_decided` and `accountability_recorded` belong in the evidence chain.
+//!   Actors are real users of the jurisdiction (`actor_user_id`), or the server itself
+//!   (`None`, named 系统) for cases opened by intake.
+//!
+//! The data of `year` leads up to [`Profile::as_of`] (default: the end of the year); for a server
+//! whose today lies inside the year, pass that day so that nothing lies in the future.
+//!
 //! ```
 //! use hcp_synth::{Profile, Synth};
 //!
