@@ -258,12 +258,32 @@ pub(crate) const TOWN_ITEMS: &[(&str, &str)] = &[
     ("JD-0708", "就业失业登记"),
 ];
 
-/// Texts of good ratings with the content code they carry (0 for none; the first digit is the
-/// level in the national direction: 5 = 非常满意, 4 = 满意, 3 = 基本满意).
-pub(crate) const GOOD_COMMENTS: &[(&str, u16)] = &[
+/// Short texts of good ratings (most people write a word or two) with the content sub-code they
+/// carry; the code's first digit is the level in the national direction (5 = 非常满意,
+/// 4 = 满意, 3 = 基本满意). Sub-codes: 1 efficiency, 2 attitude, 3 done at once, 4 clear
+/// guidance, 5 environment.
+pub(crate) const SHORT_GOOD_COMMENTS: &[(&str, u16)] = &[
+    ("满意", 2),
+    ("很好", 2),
+    ("点赞", 2),
+    ("非常满意", 2),
+    ("办事效率高", 1),
+    ("服务态度好", 2),
+    ("一次办成", 3),
+    ("方便快捷", 1),
+    ("热情周到", 2),
+    ("很耐心", 2),
+    ("不用跑腿", 3),
+    ("指引清楚", 4),
+    ("环境不错", 5),
+    ("好评", 2),
+    ("速度快", 1),
+];
+
+/// Longer texts of good ratings, written less often.
+pub(crate) const LONG_GOOD_COMMENTS: &[(&str, u16)] = &[
     ("办事效率高，工作人员很耐心", 1),
-    ("一次就办好了，点赞", 3),
-    ("窗口服务热情周到", 2),
+    ("一次就办好了，不用来回跑", 3),
     ("材料一次告知清楚，不用来回跑", 4),
     ("环境整洁，引导清晰", 5),
     ("网上提交后很快就审批了", 1),
@@ -271,10 +291,12 @@ pub(crate) const GOOD_COMMENTS: &[(&str, u16)] = &[
     ("不用排队，预约很方便", 5),
     ("工作人员主动帮忙填表", 2),
     ("跨省通办，不用回老家跑了", 3),
+    ("周末也能在自助机上办理", 1),
 ];
 
 /// Bad-review texts with their content sub-code: the code is the level digit (1 = 非常不满意,
-/// 2 = 不满意) times 100 plus the sub-code, so 110 = exceeded the legal processing time.
+/// 2 = 不满意) times 100 plus the sub-code, so 110 = exceeded the legal processing time. Some
+/// citizens name the item first (`办理…时，…`), see `ratings`.
 pub(crate) const BAD_COMMENTS: &[(&str, u16)] = &[
     ("窗口工作人员态度冷淡，问了两遍才回答", 4),
     ("材料清单没有一次性告知，前后跑了三趟", 2),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use hcp_domain::Level;
 use hcp_protocol::RatingRow;
 
-use crate::data::{BAD_COMMENTS, GOOD_COMMENTS};
+use crate::data::{BAD_COMMENTS, LONG_GOOD_COMMENTS, SHORT_GOOD_COMMENTS};
 use crate::identity::{self, Identity};
 use crate::org::Jurisdiction;
 use crate::plan::{instant, rfc3339, Clock, DayPlan};
@@ -41,8 +41,11 @@ pub(crate) struct Skeleton {
     pub item: u16,
     pub level: Level,
     pub real_name: bool,
-    /// 1-based index into the comment table of the level's kind; 0 for none.
+    /// The comment: 0 for none, else a 1-based index into the bad comments for a bad review,
+    /// into the short then the long good comments otherwise.
     pub comment: u16,
+    /// A bad review that names the item (`办理…时，…`).
+    pub names_item: bool,
     /// A second rating (追评): the index within the day and the channel of the rating it
     /// follows up (same service record, place, staff and evaluator).
     pub follows: Option<(u32, u8)>,
@@ -126,6 +129,7 @@ fn at_window(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32, hall_table
         level: Level::VerySatisfied,
         real_name: rng.chance(real_name_share(channel)),
         comment: 0,
+        names_item: false,
         follows: None,
     })
 }
@@ -150,6 +154,7 @@ fn online(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32) -> Option<Ske
         level: Level::VerySatisfied,
         real_name: rng.chance(real_name_share(channel)),
         comment: 0,
+        names_item: false,
         follows: None,
     })
 }
@@ -238,6 +243,7 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
         if is_bad {
             s.level = if rng.chance(0.4) { Level::VeryDissatisfied } else { Level::Dissatisfied };
             s.comment = rng.index(BAD_COMMENTS.len()) as u16 + 1;
+            s.names_item = rng.chance(0.6);
             // People who complain more often leave their name (to be called back); a second
             // rating keeps the first one's evaluator.
             s.real_name = s.real_name || (s.follows.is_none() && rng.chance(0.4));
@@ -254,7 +260,11 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
                 Level::BasicallySatisfied
             };
             if rng.chance(0.25) {
-                s.comment = rng.index(GOOD_COMMENTS.len()) as u16 + 1;
+                s.comment = if rng.chance(0.85) {
+                    rng.index(SHORT_GOOD_COMMENTS.len()) + 1
+                } else {
+                    SHORT_GOOD_COMMENTS.len() + rng.index(LONG_GOOD_COMMENTS.len()) + 1
+                } as u16;
             }
         }
     }
@@ -273,15 +283,25 @@ fn level_digit(level: Level) -> u16 {
 }
 
 /// The comment and content codes of a skeleton.
-fn comment_of(s: &Skeleton) -> (&'static str, Vec<u16>) {
-    let i = usize::from(s.comment);
-    if i == 0 {
-        return ("", Vec::new());
-    }
-    let table = if s.level.is_bad() { BAD_COMMENTS } else { GOOD_COMMENTS };
-    match table.get(i - 1) {
-        Some((text, sub)) => (text, vec![level_digit(s.level) * 100 + sub]),
-        None => ("", Vec::new()),
+fn comment_of(s: &Skeleton, item_name: &str) -> (String, Vec<u16>) {
+    let Some(i) = usize::from(s.comment).checked_sub(1) else {
+        return (String::new(), Vec::new());
+    };
+    let entry = if s.level.is_bad() {
+        BAD_COMMENTS.get(i)
+    } else {
+        SHORT_GOOD_COMMENTS
+            .get(i)
+            .or_else(|| i.checked_sub(SHORT_GOOD_COMMENTS.len()).and_then(|k| LONG_GOOD_COMMENTS.get(k)))
+    };
+    let Some((text, sub)) = entry else {
+        return (String::new(), Vec::new());
+    };
+    let codes = vec![level_digit(s.level) * 100 + sub];
+    if s.names_item && !text.is_empty() {
+        (format!("办理{item_name}时，{text}"), codes)
+    } else {
+        ((*text).to_owned(), codes)
     }
 }
 
@@ -294,7 +314,7 @@ pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) 
     let (item_code, item_name) = dept.items.get(usize::from(s.item)).copied()?;
     let rated = instant(&synth.rules, plan.date, s.secs);
     let received = rated + Duration::seconds(i64::from(s.delay));
-    let (comment, content_codes) = comment_of(s);
+    let (comment, content_codes) = comment_of(s, item_name);
     // A second rating's evaluator and record are the first rating's.
     let (record_id, record_channel) = match s.follows {
         Some((k, channel)) => (plan.first_rating_id + i64::from(k), channel),
@@ -320,7 +340,7 @@ pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) 
         channel: s.channel,
         level: s.level,
         content_codes,
-        comment: comment.to_owned(),
+        comment,
         evaluator_masked: identity::mask_evaluator(s.real_name, evaluator.name.as_deref(), evaluator.phone.as_deref()),
         real_name: s.real_name,
         rated_at: rfc3339(rated),
