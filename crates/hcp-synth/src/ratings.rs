@@ -5,7 +5,7 @@
 //! turned into rows with their strings. The cases stream redraws the same skeletons to find the
 //! day's bad reviews without building every row.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use hcp_domain::Level;
 use hcp_protocol::RatingRow;
 
@@ -46,6 +46,9 @@ pub(crate) struct Skeleton {
     pub comment: u16,
     /// A bad review that names the item (`办理…时，…`).
     pub names_item: bool,
+    /// One of the day's planted bursts of fake good reviews (刷好评): one person rating the
+    /// same staff member many times within minutes, with the same text.
+    pub burst: Option<u8>,
     /// A second rating (追评): the index within the day and the channel of the rating it
     /// follows up (same service record, place, staff and evaluator).
     pub follows: Option<(u32, u8)>,
@@ -130,6 +133,7 @@ fn at_window(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32, hall_table
         real_name: rng.chance(real_name_share(channel)),
         comment: 0,
         names_item: false,
+        burst: None,
         follows: None,
     })
 }
@@ -155,6 +159,7 @@ fn online(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32) -> Option<Ske
         real_name: rng.chance(real_name_share(channel)),
         comment: 0,
         names_item: false,
+        burst: None,
         follows: None,
     })
 }
@@ -178,6 +183,7 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
         let secs = tables.clock.nightly(&mut rng);
         out.extend(at_window(j, &mut rng, 8, secs, &j.office_halls));
     }
+    plant_bursts(synth, &mut rng, &mut out, plan.office as usize);
     out.sort_by_key(|s| s.secs);
     // Received the same local day, so nothing spills past the period's end.
     for s in &mut out {
@@ -194,7 +200,7 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
         }
         let k = rng.index(i);
         let first = out[k];
-        if followed[k] || first.channel == 8 || first.follows.is_some() {
+        if followed[k] || first.channel == 8 || first.follows.is_some() || first.burst.is_some() {
             continue;
         }
         followed[k] = true;
@@ -209,6 +215,9 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
     }
 
     let weight = |s: &Skeleton| {
+        if s.burst.is_some() {
+            return 0.0;
+        }
         // A second rating is usually a complaint that the first did not settle.
         let again = if s.follows.is_some() { 2.0 } else { 1.0 };
         again
@@ -240,7 +249,10 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
     }
 
     for (s, is_bad) in out.iter_mut().zip(bad) {
-        if is_bad {
+        if s.burst.is_some() {
+            s.level = Level::VerySatisfied;
+            s.comment = BURST_COMMENT;
+        } else if is_bad {
             s.level = if rng.chance(0.4) { Level::VeryDissatisfied } else { Level::Dissatisfied };
             s.comment = rng.index(BAD_COMMENTS.len()) as u16 + 1;
             s.names_item = rng.chance(0.6);
@@ -269,6 +281,52 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
         }
     }
     out
+}
+
+/// Bursts of fake good reviews (刷好评) a day may hold, and how often a working day has one.
+const MAX_BURSTS_PER_DAY: u32 = 2;
+const BURST_CHANCE: f64 = 0.2;
+/// Bursts only hide in days busy enough to leave room for the planned bad reviews.
+const BURST_MIN_OFFICE: usize = 40;
+/// The index (1-based) of the copy-pasted text of a burst among the long good comments.
+const BURST_COMMENT: u16 = (SHORT_GOOD_COMMENTS.len() + 1) as u16;
+
+/// Turns a few of the day's window ratings (the first `office` skeletons) into bursts: 4–8
+/// ratings of one staff member at one window, a minute or two apart, by one person.
+fn plant_bursts(synth: &Synth, rng: &mut Rng, out: &mut [Skeleton], office: usize) {
+    let j = &synth.jurisdiction;
+    if office < BURST_MIN_OFFICE {
+        return;
+    }
+    let mut next = 0usize;
+    for b in 0..MAX_BURSTS_PER_DAY {
+        if !rng.chance(BURST_CHANCE) {
+            continue;
+        }
+        let Some(hi) = j.office_halls.draw(rng) else { continue };
+        let Some(hall) = j.halls.get(hi) else { continue };
+        let Some(wi) = hall.window_weights.draw(rng) else { continue };
+        let Some(window) = hall.windows.get(wi) else { continue };
+        let Some(&staff) = rng.pick(&window.staff) else { continue };
+        let Some(dept) = hall.depts.get(window.dept) else { continue };
+        let size = rng.between(4, 8) as usize;
+        let channel = if rng.chance(0.5) { 3 } else { 4 };
+        let mut secs = 9 * 3600 + rng.below(7 * 3600) as u32;
+        // The day's window ratings are in random order: take the next ones.
+        for s in out.iter_mut().skip(next).take(size.min(office.saturating_sub(next))) {
+            s.hall = hi as u32;
+            s.window = Some(wi as u32);
+            s.dept = window.dept as u32;
+            s.staff = Some(staff as u32);
+            s.item = rng.index(dept.items.len()) as u16;
+            s.channel = channel;
+            s.secs = secs;
+            s.real_name = true;
+            s.burst = Some(b as u8);
+            secs += rng.between(20, 150);
+        }
+        next += size;
+    }
 }
 
 /// The content-code level digit in the national direction (1 = 非常不满意 … 5 = 非常满意).
@@ -320,10 +378,10 @@ pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) 
         Some((k, channel)) => (plan.first_rating_id + i64::from(k), channel),
         None => (id, s.channel),
     };
-    let evaluator = if s.real_name {
-        identity_for(synth, hall.division, record_id, record_channel, rated)
-    } else {
-        Identity::default()
+    let evaluator = match (s.real_name, s.burst) {
+        (true, Some(b)) => burst_identity(synth, hall.division, plan, b, rated),
+        (true, None) => identity_for(synth, hall.division, record_id, record_channel, rated),
+        (false, _) => Identity::default(),
     };
     let row = RatingRow {
         id,
@@ -357,6 +415,16 @@ fn identity_for(synth: &Synth, division: u32, id: i64, channel: u8, at: DateTime
     let cert = (matches!(channel, 1 | 2) || rng.chance(0.6))
         .then(|| identity::cert(&mut rng, division, synth.rules.local_date(at)));
     Identity { name: Some(name), phone, cert }
+}
+
+/// The one person behind a burst: name, phone and identity number, the same on every rating.
+fn burst_identity(synth: &Synth, division: u32, plan: &DayPlan, burst: u8, at: DateTime<Utc>) -> Identity {
+    let day = i64::from(plan.date.num_days_from_ce()) as u64;
+    let mut rng = Rng::new(synth.profile.seed, &[stream::BURST, day, u64::from(burst)]);
+    let name = identity::person_name(&mut rng);
+    let phone = identity::mobile(&mut rng);
+    let cert = identity::cert(&mut rng, division, synth.rules.local_date(at));
+    Identity { name: Some(name), phone: Some(phone), cert: Some(cert) }
 }
 
 /// The ratings of the whole period, in id order, one day in memory at a time.

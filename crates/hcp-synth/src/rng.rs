@@ -33,6 +33,7 @@ pub(crate) mod stream {
     pub const IDENTITY: u64 = 3;
     pub const CASE_DAY: u64 = 4;
     pub const CASE_LIFE: u64 = 5;
+    pub const BURST: u64 = 6;
 }
 
 #[derive(Debug, Clone)]

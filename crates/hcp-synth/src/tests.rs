@@ -104,6 +104,40 @@ fn second_ratings_follow_an_earlier_rating_of_the_same_service() {
 }
 
 #[test]
+fn planted_bursts_of_fake_good_reviews_are_found_by_the_integrity_rules() {
+    use hcp_domain::{detect, FlagKind, IntegrityParams, RatingEvidence};
+    let (_, ratings, _) = shared();
+    // Phone and certificate only: the text rule is quadratic and meant for one unit at a time.
+    let evidence: Vec<RatingEvidence> = ratings
+        .iter()
+        .map(|r| RatingEvidence {
+            rating_id: r.row.id,
+            rated_at: parse(&r.row.rated_at),
+            level: r.row.level,
+            staff_id: r.row.staff_id,
+            rater_staff_id: None,
+            device_id: None,
+            phone_hash: r.evaluator.phone.clone(),
+            certificate_hash: r.evaluator.cert.clone(),
+            service_record_no: Some(r.row.service_record_no.clone()),
+            text: None,
+        })
+        .collect();
+    let flags = detect(&evidence, &[], &IntegrityParams::default());
+    let bursts: Vec<_> = flags.iter().filter(|f| f.kind == FlagKind::BurstSamePhone).collect();
+    assert!(bursts.len() >= 10, "{} phone bursts", bursts.len());
+    for f in &bursts {
+        let group: Vec<&SynthRating> = f.rating_ids.iter().map(|id| &ratings[(*id - 1) as usize]).collect();
+        assert!(group
+            .iter()
+            .all(|r| r.row.window_id == group[0].row.window_id && r.row.staff_id == group[0].row.staff_id));
+        assert!(group.iter().all(|r| r.row.level == Level::VerySatisfied && r.row.comment == group[0].row.comment));
+    }
+    // Nothing else looks like a burst, and a follow-up (追评) is within what the rules allow.
+    assert!(!flags.iter().any(|f| f.kind == FlagKind::ManyRatingsOneRecord));
+}
+
+#[test]
 fn the_iterators_know_their_length() {
     let synth = Synth::new(Profile { evaluations: 3_000, cases: 300, ..small(3) }).expect("valid");
     let mut r = synth.ratings();
