@@ -42,6 +42,8 @@ pub struct SynthCase {
 /// A case that could not be generated (a defect of the generator, never of the input).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SynthError {
+    #[error("{date} 的工单无法生成：辖区中缺少{what}")]
+    Jurisdiction { date: chrono::NaiveDate, what: String },
     #[error("工单 {case_id} 无法创建：{message}")]
     Create { case_id: i64, message: String },
     #[error("工单 {case_id} 的事件无法序列化：{message}")]
@@ -94,9 +96,11 @@ impl<'a> Cases<'a> {
         }
     }
 
-    fn day_seeds(&self, day: usize, plan: &DayPlan) -> VecDeque<CaseSeed> {
+    /// The day's case creations in time order: its bad reviews and its other cases.
+    fn day_seeds(&self, day: usize, plan: &DayPlan) -> Result<VecDeque<CaseSeed>, SynthError> {
         let synth = self.synth;
         let j = &synth.jurisdiction;
+        let missing = |what: &str| SynthError::Jurisdiction { date: plan.date, what: what.to_owned() };
         let mut seeds = Vec::with_capacity(plan.cases() as usize);
         if plan.bad > 0 {
             let skeletons = day_skeletons(synth, &self.tables, day, plan);
@@ -105,7 +109,7 @@ impl<'a> Cases<'a> {
                     continue;
                 }
                 let id = plan.first_rating_id + i as i64;
-                let Some(rating) = materialize(synth, plan, id, s) else { continue };
+                let rating = materialize(synth, plan, id, s).ok_or_else(|| missing("a bad review's hall or item"))?;
                 let at = instant(&synth.rules, plan.date, s.secs) + Duration::seconds(i64::from(s.delay));
                 let rated_staff_user = s.staff.and_then(|x| j.staff_info.get(x as usize)).map(|x| x.user);
                 seeds.push(CaseSeed {
@@ -119,23 +123,18 @@ impl<'a> Cases<'a> {
         let mut rng = Rng::new(synth.profile.seed, &[stream::CASE_DAY, day as u64]);
         let working = synth.calendar.is_working_day(plan.date);
         for k in 0..plan.other_cases {
-            let Some(hall_index) = j.office_halls.draw(&mut rng) else { continue };
-            let Some(hall) = j.halls.get(hall_index) else { continue };
+            let hall_index = j.office_halls.draw(&mut rng).ok_or_else(|| missing("a hall"))?;
+            let hall = j.halls.get(hall_index).ok_or_else(|| missing("a hall"))?;
             let supervision = working && rng.chance(0.1);
             let secs = if working { self.clock.office(&mut rng) } else { self.clock.online(&mut rng) };
             let at = instant(&synth.rules, plan.date, secs);
             let di = hall.dept_weights.draw(&mut rng).unwrap_or(0);
-            let Some(dept) = hall.depts.get(di) else { continue };
+            let dept = hall.depts.get(di).ok_or_else(|| missing("a department"))?;
             let origin = if supervision {
-                let office = j.offices.get(hall.office);
-                let pool = match office {
-                    Some(o) if rng.chance(0.8) => &o.supervisors,
-                    _ => match j.offices.first() {
-                        Some(city) => &city.supervisors,
-                        None => continue,
-                    },
-                };
-                let Some(&supervisor) = rng.pick(pool) else { continue };
+                // The district's supervisors mostly; the city's (office 0) sometimes.
+                let office = if rng.chance(0.8) { hall.office } else { 0 };
+                let pool = &j.offices.get(office).ok_or_else(|| missing("an office"))?.supervisors;
+                let supervisor = *rng.pick(pool).ok_or_else(|| missing("a supervisor"))?;
                 let u = rng.unit();
                 let (unit_path, department_id) = if u < 0.5 && dept.id.is_some() {
                     (dept.path.clone(), dept.id)
@@ -168,7 +167,7 @@ impl<'a> Cases<'a> {
             seeds.push(CaseSeed { at, order: plan.bad + k, hall: hall_index, origin });
         }
         seeds.sort_by(|a, b| a.at.cmp(&b.at).then(a.order.cmp(&b.order)));
-        seeds.into()
+        Ok(seeds.into())
     }
 
     fn build(&mut self, case_id: i64, seed: CaseSeed) -> Result<SynthCase, SynthError> {
@@ -338,9 +337,17 @@ impl Iterator for Cases<'_> {
                 return Some(self.build(id, seed));
             }
             let plan = self.synth.plan.days.get(self.day)?;
-            self.buffer = self.day_seeds(self.day, plan);
+            let seeds = self.day_seeds(self.day, plan);
             self.next_case_id = plan.first_case_id;
             self.day += 1;
+            match seeds {
+                Ok(seeds) => self.buffer = seeds,
+                Err(e) => {
+                    // Nothing sensible follows a broken day: end the stream after the error.
+                    self.day = self.synth.plan.days.len();
+                    return Some(Err(e));
+                }
+            }
         }
     }
 
