@@ -411,3 +411,39 @@ fn a_year_so_far_stops_at_its_as_of_day() {
     assert!(cases.iter().flat_map(|c| &c.events).all(|e| parse(&e.at) < end));
     assert!(cases.iter().any(|c| c.row.case_no.starts_with("CP-2026-")));
 }
+
+#[test]
+fn a_generator_can_feed_writer_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Synth>();
+    send_sync::<SynthRating>();
+    send_sync::<SynthCase>();
+    fn send<T: Send>() {}
+    send::<Ratings<'static>>();
+    send::<Cases<'static>>();
+}
+
+#[test]
+fn big_centres_are_busier_than_town_centres_and_stations() {
+    let (synth, ratings, _) = shared();
+    let j = synth.jurisdiction();
+    let mut per_hall: HashMap<i64, usize> = HashMap::new();
+    for r in ratings {
+        *per_hall.entry(r.row.unit_id).or_default() += 1;
+    }
+    let mean = |kind: OrgKind| {
+        // A hall's kind is told by its parent: the city or a district/park for the big centres.
+        let halls: Vec<i64> = j
+            .units
+            .iter()
+            .filter(|u| u.kind == OrgKind::Hall)
+            .filter(|u| u.parent_id.and_then(|p| j.unit(p)).is_some_and(|p| p.kind == kind))
+            .map(|u| u.id)
+            .collect();
+        halls.iter().map(|h| per_hall.get(h).copied().unwrap_or(0)).sum::<usize>() as f64 / halls.len() as f64
+    };
+    let (district, town, community) = (mean(OrgKind::District), mean(OrgKind::Town), mean(OrgKind::Community));
+    assert!(district > 10.0 * town, "{district} vs {town}");
+    assert!(town > community, "{town} vs {community}");
+    assert!(community > 0.0);
+}
