@@ -818,11 +818,17 @@ impl Life<'_> {
 
     fn visit(&mut self, at: DateTime<Utc>) {
         let Some(who) = self.manager_or_supervisor() else { return };
-        let real_name = self.case.as_ref().is_some_and(|c| c.real_name);
-        if !real_name && self.rng.chance(0.55) {
-            let cmd =
-                CaseCommand::Close { note: "匿名评价无法回访，整改情况已在窗口公示".to_owned() };
-            if self.act(Who::User(who), &cmd, at) {
+        let Some((real_name, source)) = self.case.as_ref().map(|c| (c.real_name, c.source)) else { return };
+        // A supervisor's finding is closed after a re-check; an anonymous citizen often cannot
+        // be called back.
+        let close_note = match source {
+            CaseSource::Supervision => Some("经复查，问题已整改到位"),
+            _ if real_name || !self.rng.chance(0.55) => None,
+            CaseSource::Hotline12345 => Some("来电人未留联系方式，无法回访，整改情况已反馈12345热线"),
+            CaseSource::BadReview => Some("匿名评价无法回访，整改情况已在窗口公示"),
+        };
+        if let Some(note) = close_note {
+            if self.act(Who::User(who), &CaseCommand::Close { note: note.to_owned() }, at) {
                 self.maybe_reopen(at);
             }
             return;
@@ -861,7 +867,13 @@ impl Life<'_> {
     fn reopen(&mut self, at: DateTime<Utc>) {
         self.reopened = true;
         let Some(who) = self.manager_or_supervisor() else { return };
-        let cmd = CaseCommand::Reopen { reason: "群众再次反映问题未解决".to_owned() };
+        let supervision = self.case.as_ref().is_some_and(|c| c.source == CaseSource::Supervision);
+        let reason = if supervision {
+            "复查发现问题反弹，重新督促整改"
+        } else {
+            "群众再次反映问题未解决"
+        };
+        let cmd = CaseCommand::Reopen { reason: reason.to_owned() };
         if self.act(Who::User(who), &cmd, at) {
             self.back_to_work(at);
         }
