@@ -22,7 +22,9 @@
 //! - [`Jurisdiction::users`]: every user with a password hash of the writer's choice (hash one
 //!   password once and reuse it); [`SynthUser::staff_id`] links a staff member's account to their
 //!   staff record (the server's `users.staff_id`), so the rated staff member may appeal. The demo
-//!   profile's user names exist here too (`city.supervisor`, `donghu.manager`, `donghu.handler`…).
+//!   profile's user names exist here too (`admin`, `city.supervisor`, `donghu.manager`,
+//!   `donghu.supervisor`, `donghu.liaison`, `donghu.handler`, `donghu.staff`…); other staff sign
+//!   in with their employee number in lower case (`gh00042`).
 //! - [`Synth::ratings`]: the row, the evaluator's [`Identity`] in the server-only identity columns,
 //!   and `received_at`.
 //! - [`Synth::cases`]: the row (with its aggregate) and its events; an event's `data` is the

@@ -266,6 +266,15 @@ fn handler_targets(b: &mut Builder, slug: &str, depts: &[HallDept]) -> Vec<Assig
     targets
 }
 
+/// The first staff member of a centre signs in as `{slug}.staff` (the demo profile's
+/// `donghu.staff`); the others by their employee number.
+fn name_first_staff_account(b: &mut Builder, slug: &str, depts: &[HallDept]) {
+    let first = depts.first().and_then(|d| d.staff.first()).and_then(|s| b.staff_info.get(*s)).map(|s| s.user);
+    if let Some(user) = first.and_then(|u| b.users.get_mut(u)) {
+        user.username = format!("{slug}.staff");
+    }
+}
+
 impl Jurisdiction {
     /// Builds the city for `seed`: the city's own centre, nine districts, counties and parks
     /// with a centre of 40–100 windows and 100–300 staff each, towns with service centres and
@@ -312,6 +321,7 @@ impl Jurisdiction {
             })
             .collect();
         let targets = handler_targets(&mut b, "city", &depts);
+        name_first_staff_account(&mut b, "cityhall", &depts);
         offices.push(Office { supervisors: city_supervisors.clone(), liaisons: vec![city_liaison], targets });
         let (hall_id, hall_path) = b.row(hall);
         halls.push(Hall {
@@ -355,6 +365,7 @@ impl Jurisdiction {
                 b.user(format!("{}.liaison", spec.slug), n, Role::DisciplineLiaison, district)
             };
             let targets = handler_targets(&mut b, spec.slug, &depts);
+            name_first_staff_account(&mut b, spec.slug, &depts);
             let office = offices.len();
             offices.push(Office { supervisors, liaisons: vec![liaison], targets });
             let (hall_id, hall_path) = b.row(hall);
@@ -526,6 +537,7 @@ mod tests {
             ("donghu.handler", Role::DepartmentHandler, "东湖区市场监督管理局窗口"),
             ("xishan.manager", Role::HallManager, "西山区政务服务中心"),
             ("gaoxin.manager", Role::HallManager, "高新区政务服务中心"),
+            ("donghu.staff", Role::StaffMember, "1号窗口"),
         ] {
             let u = j.user_by_name(name).unwrap_or_else(|| panic!("{name} missing"));
             assert_eq!(u.row.role, role, "{name}");
