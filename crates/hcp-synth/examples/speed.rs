@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut levels: BTreeMap<String, u64> = BTreeMap::new();
     let mut channels = [0u64; 9];
     for r in synth.ratings() {
+        let r = r?;
         ratings += 1;
         *levels.entry(r.row.level.as_str().to_owned()).or_default() += 1;
         if let Some(c) = channels.get_mut(usize::from(r.row.channel)) {

@@ -26,7 +26,7 @@ use crate::org::{Hall, Office};
 use crate::plan::{instant, rfc3339, Clock, DayPlan, OFFICE_PERIODS};
 use crate::ratings::{day_skeletons, materialize, DayTables};
 use crate::rng::{stream, Rng};
-use crate::Synth;
+use crate::{Synth, SynthError};
 
 /// A case with its events, as the server stores them.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,17 +37,6 @@ pub struct SynthCase {
     pub events: Vec<CaseEventRow>,
     /// The 12345 ticket number of a hotline case (the server derives its command id from it).
     pub ticket_no: Option<String>,
-}
-
-/// A case that could not be generated (a defect of the generator, never of the input).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SynthError {
-    #[error("{date} 的工单无法生成：辖区中缺少{what}")]
-    Jurisdiction { date: chrono::NaiveDate, what: String },
-    #[error("工单 {case_id} 无法创建：{message}")]
-    Create { case_id: i64, message: String },
-    #[error("工单 {case_id} 的事件无法序列化：{message}")]
-    Serialize { case_id: i64, message: String },
 }
 
 /// The user id the server records for its own commands (cases opened by intake).
@@ -103,13 +92,13 @@ impl<'a> Cases<'a> {
         let missing = |what: &str| SynthError::Jurisdiction { date: plan.date, what: what.to_owned() };
         let mut seeds = Vec::with_capacity(plan.cases() as usize);
         if plan.bad > 0 {
-            let skeletons = day_skeletons(synth, &self.tables, day, plan);
+            let skeletons = day_skeletons(synth, &self.tables, day, plan)?;
             for (i, s) in skeletons.iter().enumerate() {
                 if !s.level.is_bad() {
                     continue;
                 }
                 let id = plan.first_rating_id + i as i64;
-                let rating = materialize(synth, plan, id, s).ok_or_else(|| missing("a bad review's hall or item"))?;
+                let rating = materialize(synth, plan, id, s)?;
                 let at = instant(&synth.rules, plan.date, s.secs) + Duration::seconds(i64::from(s.delay));
                 let rated_staff_user = s.staff.and_then(|x| j.staff_info.get(x as usize)).map(|x| x.user);
                 seeds.push(CaseSeed {

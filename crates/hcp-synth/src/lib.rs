@@ -42,7 +42,8 @@
 //! let profile = Profile { evaluations: 2_000, cases: 200, ..Profile::bench(2025) };
 //! let synth = Synth::new(profile).expect("valid profile");
 //! assert!(synth.jurisdiction().units.len() > 1_000);
-//! assert_eq!(synth.ratings().count(), 2_000);
+//! let ratings: Vec<_> = synth.ratings().collect::<Result<_, _>>().expect("ratings");
+//! assert_eq!(ratings.len(), 2_000);
 //! let cases: Vec<_> = synth.cases().collect::<Result<_, _>>().expect("cases");
 //! assert_eq!(cases.len(), 200);
 //! ```
@@ -58,7 +59,7 @@ mod rng;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hcp_domain::{Calendar, DeadlineRules};
 
-pub use cases::{Cases, SynthCase, SynthError};
+pub use cases::{Cases, SynthCase};
 pub use identity::{cert_check_char, is_valid_cert, is_valid_mobile, mask_evaluator, Identity};
 pub use org::{Jurisdiction, SynthUser};
 pub use ratings::{Ratings, SynthRating};
@@ -170,6 +171,18 @@ pub enum ProfileError {
     TooMany(u64),
 }
 
+/// A row that could not be generated: a defect of the generator, never of the profile. The
+/// stream that meets one yields it and ends.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SynthError {
+    #[error("{date} 的工单无法生成：辖区中缺少{what}")]
+    Jurisdiction { date: chrono::NaiveDate, what: String },
+    #[error("工单 {case_id} 无法创建：{message}")]
+    Create { case_id: i64, message: String },
+    #[error("工单 {case_id} 的事件无法序列化：{message}")]
+    Serialize { case_id: i64, message: String },
+}
+
 /// A generator for one profile: the jurisdiction in memory, ratings and cases on demand.
 #[derive(Debug, Clone)]
 pub struct Synth {
@@ -238,12 +251,14 @@ impl Synth {
         self.plan.days.iter().map(|d| d.cases()).sum()
     }
 
-    /// Every rating, ids 1..=n in time order, one day in memory at a time.
+    /// Every rating, ids 1..=n in time order, one day in memory at a time. An error (a defect,
+    /// never expected) ends the stream.
     pub fn ratings(&self) -> Ratings<'_> {
         Ratings::new(self)
     }
 
-    /// Every case with its events, case ids 1..=n in order of creation, event ids 1..=m.
+    /// Every case with its events, case ids 1..=n in order of creation, event ids 1..=m. An
+    /// error (a defect, never expected) ends the stream.
     pub fn cases(&self) -> Cases<'_> {
         Cases::new(self)
     }

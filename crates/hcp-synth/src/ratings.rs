@@ -14,7 +14,7 @@ use crate::identity::{self, Identity};
 use crate::org::Jurisdiction;
 use crate::plan::{instant, rfc3339, Clock, DayPlan};
 use crate::rng::{stream, Rng, Weighted};
-use crate::Synth;
+use crate::{Synth, SynthError};
 
 /// A rating with what the server keeps beside the public row.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,24 +164,33 @@ fn online(j: &Jurisdiction, rng: &mut Rng, channel: u8, secs: u32) -> Option<Ske
     })
 }
 
+fn missing(plan: &DayPlan, what: &str) -> SynthError {
+    SynthError::Jurisdiction { date: plan.date, what: what.to_owned() }
+}
+
 /// Draws a day's ratings, sorted by time; exactly `plan.bad` of them are bad reviews.
-pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan: &DayPlan) -> Vec<Skeleton> {
+pub(crate) fn day_skeletons(
+    synth: &Synth,
+    tables: &DayTables,
+    day: usize,
+    plan: &DayPlan,
+) -> Result<Vec<Skeleton>, SynthError> {
     let j = &synth.jurisdiction;
     let mut rng = Rng::new(synth.profile.seed, &[stream::RATING_DAY, day as u64]);
     let mut out = Vec::with_capacity(plan.ratings() as usize);
     for _ in 0..plan.office {
         let channel = tables.office_channels.draw(&mut rng).and_then(|i| OFFICE_CHANNELS.get(i)).map_or(4, |c| c.0);
         let secs = tables.clock.office(&mut rng);
-        out.extend(at_window(j, &mut rng, channel, secs, &j.office_halls));
+        out.push(at_window(j, &mut rng, channel, secs, &j.office_halls).ok_or_else(|| missing(plan, "a window"))?);
     }
     for _ in 0..plan.online {
         let channel = tables.online_channels.draw(&mut rng).and_then(|i| ONLINE_CHANNELS.get(i)).map_or(2, |c| c.0);
         let secs = if channel == 7 { tables.clock.sms(&mut rng) } else { tables.clock.online(&mut rng) };
-        out.extend(online(j, &mut rng, channel, secs));
+        out.push(online(j, &mut rng, channel, secs).ok_or_else(|| missing(plan, "a department"))?);
     }
     for _ in 0..plan.default {
         let secs = tables.clock.nightly(&mut rng);
-        out.extend(at_window(j, &mut rng, 8, secs, &j.office_halls));
+        out.push(at_window(j, &mut rng, 8, secs, &j.office_halls).ok_or_else(|| missing(plan, "a window"))?);
     }
     plant_bursts(synth, &mut rng, &mut out, plan.office as usize);
     out.sort_by_key(|s| s.secs);
@@ -280,7 +289,7 @@ pub(crate) fn day_skeletons(synth: &Synth, tables: &DayTables, day: usize, plan:
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Bursts of fake good reviews (刷好评) a day may hold, and how often a working day has one.
@@ -364,12 +373,13 @@ fn comment_of(s: &Skeleton, item_name: &str) -> (String, Vec<u16>) {
 }
 
 /// Turns a skeleton into the row the server would store, with the evaluator's identity.
-pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) -> Option<SynthRating> {
+pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) -> Result<SynthRating, SynthError> {
     let j = &synth.jurisdiction;
-    let hall = j.halls.get(s.hall as usize)?;
-    let dept = hall.depts.get(s.dept as usize)?;
+    let hall = j.halls.get(s.hall as usize).ok_or_else(|| missing(plan, "a hall"))?;
+    let dept = hall.depts.get(s.dept as usize).ok_or_else(|| missing(plan, "a department"))?;
     let window = s.window.and_then(|w| hall.windows.get(w as usize));
-    let (item_code, item_name) = dept.items.get(usize::from(s.item)).copied()?;
+    let (item_code, item_name) =
+        dept.items.get(usize::from(s.item)).copied().ok_or_else(|| missing(plan, "a service item"))?;
     let rated = instant(&synth.rules, plan.date, s.secs);
     let received = rated + Duration::seconds(i64::from(s.delay));
     let (comment, content_codes) = comment_of(s, item_name);
@@ -403,7 +413,7 @@ pub(crate) fn materialize(synth: &Synth, plan: &DayPlan, id: i64, s: &Skeleton) 
         real_name: s.real_name,
         rated_at: rfc3339(rated),
     };
-    Some(SynthRating { row, evaluator, received_at: rfc3339(received) })
+    Ok(SynthRating { row, evaluator, received_at: rfc3339(received) })
 }
 
 /// The evaluator of a real-name rating: a name always, a phone nearly always (always for
@@ -451,21 +461,29 @@ impl<'a> Ratings<'a> {
 }
 
 impl Iterator for Ratings<'_> {
-    type Item = SynthRating;
+    type Item = Result<SynthRating, SynthError>;
 
-    fn next(&mut self) -> Option<SynthRating> {
+    fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(s) = self.buffer.next() {
                 let plan = self.synth.plan.days.get(self.day.checked_sub(1)?)?;
                 let id = self.next_id;
                 self.next_id += 1;
                 self.left = self.left.saturating_sub(1);
-                return materialize(self.synth, plan, id, &s);
+                return Some(materialize(self.synth, plan, id, &s));
             }
             let plan = self.synth.plan.days.get(self.day)?;
-            self.buffer = day_skeletons(self.synth, &self.tables, self.day, plan).into_iter();
+            let skeletons = day_skeletons(self.synth, &self.tables, self.day, plan);
             self.next_id = plan.first_rating_id;
             self.day += 1;
+            match skeletons {
+                Ok(skeletons) => self.buffer = skeletons.into_iter(),
+                Err(e) => {
+                    // Nothing sensible follows a broken day: end the stream after the error.
+                    self.day = self.synth.plan.days.len() + 1;
+                    return Some(Err(e));
+                }
+            }
         }
     }
 

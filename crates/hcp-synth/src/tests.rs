@@ -16,7 +16,7 @@ fn small(seed: u64) -> Profile {
 
 fn generate(profile: Profile) -> (Synth, Vec<SynthRating>, Vec<SynthCase>) {
     let synth = Synth::new(profile).expect("valid profile");
-    let ratings: Vec<SynthRating> = synth.ratings().collect();
+    let ratings: Vec<SynthRating> = synth.ratings().collect::<Result<_, _>>().expect("every rating generates");
     let cases: Vec<SynthCase> = synth.cases().collect::<Result<_, _>>().expect("every case generates");
     (synth, ratings, cases)
 }
