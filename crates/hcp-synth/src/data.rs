@@ -281,10 +281,8 @@ pub(crate) const SHORT_GOOD_COMMENTS: &[(&str, u16)] = &[
     ("速度快", 1),
 ];
 
-/// Longer texts of good ratings, written less often. The first is the copy-pasted text of fake
-/// good reviews (刷好评).
+/// Longer texts of good ratings, written less often.
 pub(crate) const LONG_GOOD_COMMENTS: &[(&str, u16)] = &[
-    ("服务非常好，非常满意，点赞！", 2),
     ("办事效率高，工作人员很耐心", 1),
     ("一次就办好了，不用来回跑", 3),
     ("材料一次告知清楚，不用来回跑", 4),

@@ -199,7 +199,6 @@ pub(crate) fn day_skeletons(
         s.delay = s.delay.min(86_399u32.saturating_sub(s.secs));
     }
 
-    // Bad reviews: exactly as planned, more likely for some staff and channels.
     // Second ratings (追评): now and then someone rates the same service again online, later
     // the same day.
     let mut followed = vec![false; out.len()];
@@ -223,6 +222,7 @@ pub(crate) fn day_skeletons(
         s.real_name = first.real_name;
     }
 
+    // Bad reviews: exactly as planned, more likely for some staff and channels.
     let weight = |s: &Skeleton| {
         if s.burst.is_some() {
             return 0.0;
@@ -260,7 +260,6 @@ pub(crate) fn day_skeletons(
     for (s, is_bad) in out.iter_mut().zip(bad) {
         if s.burst.is_some() {
             s.level = Level::VerySatisfied;
-            s.comment = BURST_COMMENT;
         } else if is_bad {
             s.level = if rng.chance(0.4) { Level::VeryDissatisfied } else { Level::Dissatisfied };
             s.comment = rng.index(BAD_COMMENTS.len()) as u16 + 1;
@@ -297,8 +296,8 @@ const MAX_BURSTS_PER_DAY: u32 = 2;
 const BURST_CHANCE: f64 = 0.2;
 /// Bursts only hide in days busy enough to leave room for the planned bad reviews.
 const BURST_MIN_OFFICE: usize = 40;
-/// The index (1-based) of the copy-pasted text of a burst among the long good comments.
-const BURST_COMMENT: u16 = (SHORT_GOOD_COMMENTS.len() + 1) as u16;
+/// The copy-pasted text of every rating in a burst, with its content sub-code (attitude).
+const BURST_TEXT: (&str, u16) = ("服务非常好，非常满意，点赞！", 2);
 
 /// Turns a few of the day's window ratings (the first `office` skeletons) into bursts: 4–8
 /// ratings of one staff member at one window, a minute or two apart, by one person.
@@ -351,6 +350,9 @@ fn level_digit(level: Level) -> u16 {
 
 /// The comment and content codes of a skeleton.
 fn comment_of(s: &Skeleton, item_name: &str) -> (String, Vec<u16>) {
+    if s.burst.is_some() {
+        return (BURST_TEXT.0.to_owned(), vec![level_digit(s.level) * 100 + BURST_TEXT.1]);
+    }
     let Some(i) = usize::from(s.comment).checked_sub(1) else {
         return (String::new(), Vec::new());
     };

@@ -133,6 +133,10 @@ fn planted_bursts_of_fake_good_reviews_are_found_by_the_integrity_rules() {
             .all(|r| r.row.window_id == group[0].row.window_id && r.row.staff_id == group[0].row.staff_id));
         assert!(group.iter().all(|r| r.row.level == Level::VerySatisfied && r.row.comment == group[0].row.comment));
     }
+    // Every copy-pasted text belongs to a burst the rules found.
+    let flagged: usize = bursts.iter().map(|f| f.rating_ids.len()).sum();
+    let pasted = ratings.iter().filter(|r| r.row.comment == "服务非常好，非常满意，点赞！").count();
+    assert_eq!(pasted, flagged);
     // Nothing else looks like a burst, and a follow-up (追评) is within what the rules allow.
     assert!(!flags.iter().any(|f| f.kind == FlagKind::ManyRatingsOneRecord));
 }
