@@ -105,6 +105,16 @@ pub(crate) struct AssignTarget {
     pub handlers: Vec<usize>,
 }
 
+/// A hall as built, before its people and office are attached.
+struct HallParts {
+    /// The hall's index among the units.
+    unit: usize,
+    depts: Vec<HallDept>,
+    windows: Vec<Window>,
+    window_weights: Vec<f64>,
+    dept_weights: Vec<f64>,
+}
+
 struct Builder {
     rng: Rng,
     units: Vec<OrgUnitRow>,
@@ -138,6 +148,34 @@ impl Builder {
             staff_id: None,
         });
         self.users.len() - 1
+    }
+
+    /// A user with a generated name.
+    fn person(&mut self, username: String, role: Role, unit: usize) -> usize {
+        let name = person_name(&mut self.rng);
+        self.user(username, name, role, unit)
+    }
+
+    /// Two users of one role: `base` and `base2`.
+    fn two(&mut self, base: &str, role: Role, unit: usize) -> Vec<usize> {
+        vec![self.person(base.to_owned(), role, unit), self.person(format!("{base}2"), role, unit)]
+    }
+
+    fn hall(&self, parts: HallParts, kind: HallKind, division: u32, managers: Vec<usize>, office: usize) -> Hall {
+        let (id, path) = self.row(parts.unit);
+        Hall {
+            id,
+            path,
+            name: self.units.get(parts.unit).map(|u| u.name.clone()).unwrap_or_default(),
+            kind,
+            division,
+            depts: parts.depts,
+            windows: parts.windows,
+            window_weights: Weighted::new(parts.window_weights),
+            dept_weights: Weighted::new(parts.dept_weights),
+            managers,
+            office,
+        }
     }
 
     fn staff_member(&mut self, hall: usize, dept: Option<usize>, window: usize) -> usize {
@@ -174,7 +212,7 @@ impl Builder {
         code: &str,
         depts: &[&'static DeptSpec],
         windows: usize,
-    ) -> (usize, Vec<HallDept>, Vec<Window>, Vec<f64>, Vec<f64>) {
+    ) -> HallParts {
         let hall = self.unit(Some(parent), OrgKind::Hall, &format!("{name}政务服务中心"), &format!("{code}-H"));
         // Every department has a window; the rest go by load.
         let loads: Vec<f64> = depts.iter().map(|d| d.load).collect();
@@ -208,7 +246,7 @@ impl Builder {
             }
             hall_depts.push(HallDept { id: Some(dept_id), path: dept_path, items: d.items, staff: dept_staff });
         }
-        (hall, hall_depts, hall_windows, window_weights, loads)
+        HallParts { unit: hall, depts: hall_depts, windows: hall_windows, window_weights, dept_weights: loads }
     }
 
     /// A town's service centre or a community station: a few windows, no departments.
@@ -219,7 +257,7 @@ impl Builder {
         code: &str,
         windows: usize,
         staff_per_window: (u32, u32),
-    ) -> (usize, Vec<HallDept>, Vec<Window>, Vec<f64>, Vec<f64>) {
+    ) -> HallParts {
         let hall = self.unit(Some(parent), OrgKind::Hall, &name, &format!("{code}-H"));
         let (_, hall_path) = self.row(hall);
         let mut all_staff = Vec::new();
@@ -235,7 +273,13 @@ impl Builder {
             weights.push(0.6 + 0.8 * self.rng.unit());
         }
         let dept = HallDept { id: None, path: hall_path, items: data::TOWN_ITEMS, staff: all_staff };
-        (hall, vec![dept], hall_windows, weights, vec![1.0])
+        HallParts {
+            unit: hall,
+            depts: vec![dept],
+            windows: hall_windows,
+            window_weights: weights,
+            dept_weights: vec![1.0],
+        }
     }
 }
 
@@ -258,8 +302,7 @@ fn handler_targets(b: &mut Builder, slug: &str, depts: &[HallDept]) -> Vec<Assig
                 (_, 0) => format!("{slug}.handler{:02}", i + 1),
                 _ => format!("{slug}.handler{:02}b", i + 1),
             };
-            let name = person_name(&mut b.rng);
-            handlers.push(b.user(username, name, Role::DepartmentHandler, unit));
+            handlers.push(b.person(username, Role::DepartmentHandler, unit));
         }
         targets.push(AssignTarget { dept_id, handlers });
     }
@@ -294,120 +337,40 @@ impl Jurisdiction {
 
         let city = b.unit(None, OrgKind::City, data::CITY_NAME, data::CITY_CODE);
         b.user("admin".into(), "系统管理员".into(), Role::Administrator, city);
-        let city_supervisors = vec![
-            {
-                let n = person_name(&mut b.rng);
-                b.user("city.supervisor".into(), n, Role::Supervisor, city)
-            },
-            {
-                let n = person_name(&mut b.rng);
-                b.user("city.supervisor2".into(), n, Role::Supervisor, city)
-            },
-        ];
-        let city_liaison = {
-            let n = person_name(&mut b.rng);
-            b.user("city.liaison".into(), n, Role::DisciplineLiaison, city)
-        };
+        let city_supervisors = b.two("city.supervisor", Role::Supervisor, city);
+        let city_liaison = b.person("city.liaison".into(), Role::DisciplineLiaison, city);
 
         // The city's own centre, the biggest of all.
         let windows = b.rng.between(85, 100) as usize;
-        let (hall, depts, wins, ww, dw) =
-            b.big_hall(city, data::CITY_NAME, data::CITY_CODE, &dept_specs(OrgKind::City), windows);
-        let managers = (0..2)
-            .map(|k| {
-                let n = person_name(&mut b.rng);
-                let username = if k == 0 { "cityhall.manager".to_owned() } else { "cityhall.manager2".to_owned() };
-                b.user(username, n, Role::HallManager, hall)
-            })
-            .collect();
-        let targets = handler_targets(&mut b, "city", &depts);
-        name_first_staff_account(&mut b, "cityhall", &depts);
-        offices.push(Office { supervisors: city_supervisors.clone(), liaisons: vec![city_liaison], targets });
-        let (hall_id, hall_path) = b.row(hall);
-        halls.push(Hall {
-            id: hall_id,
-            path: hall_path,
-            name: b.units.get(hall).map(|u| u.name.clone()).unwrap_or_default(),
-            kind: HallKind::City,
-            division: city_division,
-            depts,
-            windows: wins,
-            window_weights: Weighted::new(ww),
-            dept_weights: Weighted::new(dw),
-            managers,
-            office: 0,
-        });
+        let parts = b.big_hall(city, data::CITY_NAME, data::CITY_CODE, &dept_specs(OrgKind::City), windows);
+        let managers = b.two("cityhall.manager", Role::HallManager, parts.unit);
+        let targets = handler_targets(&mut b, "city", &parts.depts);
+        name_first_staff_account(&mut b, "cityhall", &parts.depts);
+        offices.push(Office { supervisors: city_supervisors, liaisons: vec![city_liaison], targets });
+        halls.push(b.hall(parts, HallKind::City, city_division, managers, 0));
 
         for spec in data::DISTRICTS {
             let district = b.unit(Some(city), spec.kind, spec.name, spec.code);
             let division: u32 = spec.code.parse().unwrap_or(city_division);
             let windows = b.rng.between(40, 100) as usize;
-            let (hall, depts, wins, ww, dw) =
-                b.big_hall(district, spec.name, spec.code, &dept_specs(spec.kind), windows);
-            let managers: Vec<usize> = (0..2)
-                .map(|k| {
-                    let n = person_name(&mut b.rng);
-                    let username =
-                        if k == 0 { format!("{}.manager", spec.slug) } else { format!("{}.manager2", spec.slug) };
-                    b.user(username, n, Role::HallManager, hall)
-                })
-                .collect();
-            let supervisors: Vec<usize> = (0..2)
-                .map(|k| {
-                    let n = person_name(&mut b.rng);
-                    let username =
-                        if k == 0 { format!("{}.supervisor", spec.slug) } else { format!("{}.supervisor2", spec.slug) };
-                    b.user(username, n, Role::Supervisor, district)
-                })
-                .collect();
-            let liaison = {
-                let n = person_name(&mut b.rng);
-                b.user(format!("{}.liaison", spec.slug), n, Role::DisciplineLiaison, district)
-            };
-            let targets = handler_targets(&mut b, spec.slug, &depts);
-            name_first_staff_account(&mut b, spec.slug, &depts);
+            let parts = b.big_hall(district, spec.name, spec.code, &dept_specs(spec.kind), windows);
+            let managers = b.two(&format!("{}.manager", spec.slug), Role::HallManager, parts.unit);
+            let supervisors = b.two(&format!("{}.supervisor", spec.slug), Role::Supervisor, district);
+            let liaison = b.person(format!("{}.liaison", spec.slug), Role::DisciplineLiaison, district);
+            let targets = handler_targets(&mut b, spec.slug, &parts.depts);
+            name_first_staff_account(&mut b, spec.slug, &parts.depts);
             let office = offices.len();
             offices.push(Office { supervisors, liaisons: vec![liaison], targets });
-            let (hall_id, hall_path) = b.row(hall);
-            halls.push(Hall {
-                id: hall_id,
-                path: hall_path,
-                name: b.units.get(hall).map(|u| u.name.clone()).unwrap_or_default(),
-                kind: HallKind::District,
-                division,
-                depts,
-                windows: wins,
-                window_weights: Weighted::new(ww),
-                dept_weights: Weighted::new(dw),
-                managers,
-                office,
-            });
+            halls.push(b.hall(parts, HallKind::District, division, managers, office));
 
             for (t, town_name) in spec.towns.iter().enumerate() {
                 let tcode = format!("{}{:03}", spec.code, t + 1);
                 let town = b.unit(Some(district), OrgKind::Town, town_name, &tcode);
                 // The town's centre director oversees the centre and the community stations.
-                let manager = {
-                    let n = person_name(&mut b.rng);
-                    b.user(format!("{}.town{}.manager", spec.slug, t + 1), n, Role::HallManager, town)
-                };
+                let manager = b.person(format!("{}.town{}.manager", spec.slug, t + 1), Role::HallManager, town);
                 let windows = b.rng.between(3, 8) as usize;
-                let (hall, depts, wins, ww, dw) =
-                    b.small_hall(town, format!("{town_name}便民服务中心"), &tcode, windows, (1, 2));
-                let (hall_id, hall_path) = b.row(hall);
-                halls.push(Hall {
-                    id: hall_id,
-                    path: hall_path,
-                    name: b.units.get(hall).map(|u| u.name.clone()).unwrap_or_default(),
-                    kind: HallKind::Town,
-                    division,
-                    depts,
-                    windows: wins,
-                    window_weights: Weighted::new(ww),
-                    dept_weights: Weighted::new(dw),
-                    managers: vec![manager],
-                    office,
-                });
+                let parts = b.small_hall(town, format!("{town_name}便民服务中心"), &tcode, windows, (1, 2));
+                halls.push(b.hall(parts, HallKind::Town, division, vec![manager], office));
                 let communities = b.rng.between(2, 3) as usize;
                 let first = b.rng.index(data::COMMUNITIES.len());
                 for c in 0..communities {
@@ -415,22 +378,8 @@ impl Jurisdiction {
                     let ccode = format!("{tcode}{:03}", c + 1);
                     let community = b.unit(Some(town), OrgKind::Community, cname, &ccode);
                     let windows = b.rng.between(1, 2) as usize;
-                    let (hall, depts, wins, ww, dw) =
-                        b.small_hall(community, format!("{cname}便民服务站"), &ccode, windows, (1, 1));
-                    let (hall_id, hall_path) = b.row(hall);
-                    halls.push(Hall {
-                        id: hall_id,
-                        path: hall_path,
-                        name: b.units.get(hall).map(|u| u.name.clone()).unwrap_or_default(),
-                        kind: HallKind::Community,
-                        division,
-                        depts,
-                        windows: wins,
-                        window_weights: Weighted::new(ww),
-                        dept_weights: Weighted::new(dw),
-                        managers: vec![manager],
-                        office,
-                    });
+                    let parts = b.small_hall(community, format!("{cname}便民服务站"), &ccode, windows, (1, 1));
+                    halls.push(b.hall(parts, HallKind::Community, division, vec![manager], office));
                 }
             }
         }
