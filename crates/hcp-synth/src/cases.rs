@@ -165,28 +165,7 @@ impl<'a> Cases<'a> {
         let create_failed = |message: &str| SynthError::Create { case_id, message: message.to_owned() };
         let hall = j.halls.get(seed.hall).ok_or_else(|| create_failed("no hall"))?;
         let office = j.offices.get(hall.office).ok_or_else(|| create_failed("no office"))?;
-        let mut life = Life {
-            synth,
-            ctx: PolicyContext::new(&synth.calendar),
-            rng: Rng::new(synth.profile.seed, &[stream::CASE_LIFE, case_id as u64]),
-            end: synth.as_of(),
-            hall,
-            office,
-            case: None,
-            events: Vec::new(),
-            pending: Vec::new(),
-            seq: 0,
-            round: 0,
-            visits: 0,
-            flags: Flags::default(),
-            preferred_dept: None,
-            rated_staff_user: None,
-            accountability_scheduled: false,
-            on_spot_done: false,
-            reassigned: false,
-            extension_done: false,
-            reopened: false,
-        };
+        let mut life = Life::new(synth, hall, office, case_id);
         let (source, unit_path, department_id, ticket_no) = match &seed.origin {
             Origin::BadReview { rating, .. } => {
                 (CaseSource::BadReview, rating.unit_path.clone(), rating.department_id, None)
@@ -200,48 +179,11 @@ impl<'a> Cases<'a> {
         };
         let unit = ScopePath::try_from(unit_path.clone()).map_err(|e| create_failed(&e))?;
         life.preferred_dept = department_id;
-        let created = match &seed.origin {
-            Origin::BadReview { rating, rated_staff_user } => {
-                life.rated_staff_user = *rated_staff_user;
-                let summary = if rating.comment.trim().is_empty() {
-                    rating.item_name.clone()
-                } else {
-                    format!("{}：{}", rating.item_name, rating.comment.trim())
-                };
-                let content_codes = rating.content_codes.iter().filter_map(|c| ContentCode::new(*c).ok()).collect();
-                let cmd = CaseCommand::Create {
-                    source,
-                    unit: unit.clone(),
-                    rated_staff_id: rated_staff_user.map(user_id),
-                    real_name: rating.real_name,
-                    summary,
-                    content_codes,
-                };
-                life.act(Who::System(unit.clone()), &cmd, seed.at)
-            }
-            Origin::Hotline { summary, real_name, .. } => {
-                let cmd = CaseCommand::Create {
-                    source,
-                    unit: unit.clone(),
-                    rated_staff_id: None,
-                    real_name: *real_name,
-                    summary: summary.clone(),
-                    content_codes: Vec::new(),
-                };
-                life.act(Who::System(unit.clone()), &cmd, seed.at)
-            }
-            Origin::Supervision { summary, supervisor, .. } => {
-                let cmd = CaseCommand::Create {
-                    source,
-                    unit: unit.clone(),
-                    rated_staff_id: None,
-                    real_name: false,
-                    summary: summary.clone(),
-                    content_codes: Vec::new(),
-                };
-                life.act(Who::User(*supervisor), &cmd, seed.at)
-            }
-        };
+        if let Origin::BadReview { rated_staff_user, .. } = &seed.origin {
+            life.rated_staff_user = *rated_staff_user;
+        }
+        let (who, cmd) = creation(&seed.origin, source, unit).map_err(|e| create_failed(&e))?;
+        let created = life.act(who, &cmd, seed.at);
         if !created {
             return Err(create_failed("the domain refused the creation"));
         }
@@ -346,6 +288,36 @@ impl Iterator for Cases<'_> {
     }
 }
 
+/// Who opens the case and the command: intake (the server itself) for bad reviews and hotline
+/// tickets, the supervisor for a finding.
+fn creation(origin: &Origin, source: CaseSource, unit: ScopePath) -> Result<(Who, CaseCommand), String> {
+    let (who, rated_staff_id, real_name, summary, content_codes) = match origin {
+        Origin::BadReview { rating, rated_staff_user } => {
+            // As intake writes it: the item, and what the citizen said.
+            let summary = if rating.comment.trim().is_empty() {
+                rating.item_name.clone()
+            } else {
+                format!("{}：{}", rating.item_name, rating.comment.trim())
+            };
+            let codes = rating
+                .content_codes
+                .iter()
+                .map(|c| ContentCode::new(*c))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            (Who::System(unit.clone()), rated_staff_user.map(user_id), rating.real_name, summary, codes)
+        }
+        Origin::Hotline { summary, real_name, .. } => {
+            (Who::System(unit.clone()), None, *real_name, summary.clone(), Vec::new())
+        }
+        Origin::Supervision { summary, supervisor, .. } => {
+            (Who::User(*supervisor), None, false, summary.clone(), Vec::new())
+        }
+    };
+    let cmd = CaseCommand::Create { source, unit, rated_staff_id, real_name, summary, content_codes };
+    Ok((who, cmd))
+}
+
 fn user_id(index: usize) -> i64 {
     index as i64 + 1
 }
@@ -438,7 +410,32 @@ struct Life<'a> {
     reopened: bool,
 }
 
-impl Life<'_> {
+impl<'a> Life<'a> {
+    fn new(synth: &'a Synth, hall: &'a Hall, office: &'a Office, case_id: i64) -> Life<'a> {
+        Life {
+            synth,
+            ctx: PolicyContext::new(&synth.calendar),
+            rng: Rng::new(synth.profile.seed, &[stream::CASE_LIFE, case_id as u64]),
+            end: synth.as_of(),
+            hall,
+            office,
+            case: None,
+            events: Vec::new(),
+            pending: Vec::new(),
+            seq: 0,
+            round: 0,
+            visits: 0,
+            flags: Flags::default(),
+            preferred_dept: None,
+            rated_staff_user: None,
+            accountability_scheduled: false,
+            on_spot_done: false,
+            reassigned: false,
+            extension_done: false,
+            reopened: false,
+        }
+    }
+
     fn state(&self) -> Option<CaseState> {
         self.case.as_ref().map(|c| c.state)
     }
