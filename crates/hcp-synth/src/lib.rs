@@ -107,6 +107,16 @@ impl Profile {
         }
     }
 
+    /// The benchmark profile for the year of `today` up to (not including) `today`, for a server
+    /// whose clock reads `today`: nothing lies in the future. On 1 January, the whole previous year.
+    pub fn leading_up_to(today: NaiveDate) -> Profile {
+        if today.ordinal() == 1 {
+            Profile { as_of: Some(today), ..Profile::bench(today.year() - 1) }
+        } else {
+            Profile { as_of: Some(today), ..Profile::bench(today.year()) }
+        }
+    }
+
     /// This profile with `evaluations` ratings and the benchmark's ratio of cases (one per ten
     /// ratings), as `hcp-server seed --profile bench --evaluations N` wants.
     pub fn scaled(self, evaluations: u64) -> Profile {

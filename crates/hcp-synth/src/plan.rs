@@ -153,7 +153,10 @@ impl YearPlan {
             .map(|(w, d)| if *w > 0.0 { *w } else { 0.2 * MONTH_LOAD[d.month0() as usize] })
             .collect();
 
-        let classes = apportion(input.ratings, &[OFFICE_SHARE, ONLINE_SHARE, DEFAULT_SHARE]);
+        // A period of days off only (1 January alone) has no hall ratings: everything goes online.
+        let office_share = if office_w.iter().any(|w| *w > 0.0) { OFFICE_SHARE } else { 0.0 };
+        let online_share = ONLINE_SHARE + OFFICE_SHARE - office_share;
+        let classes = apportion(input.ratings, &[office_share, online_share, DEFAULT_SHARE]);
         let office = apportion(classes[0], &office_w);
         let online = apportion(classes[1], &online_w);
         let default = apportion(classes[2], &default_w);

@@ -403,6 +403,26 @@ fn profiles_are_validated() {
 }
 
 #[test]
+fn a_profile_can_lead_up_to_today() {
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+    let p = Profile::leading_up_to(d(2026, 11, 22));
+    assert_eq!((p.year, p.as_of), (2026, Some(d(2026, 11, 22))));
+    assert!(p.validate().is_ok());
+    let p = Profile::leading_up_to(d(2026, 1, 1));
+    assert_eq!((p.year, p.as_of), (2025, Some(d(2026, 1, 1))));
+    assert!(p.validate().is_ok());
+    // A year's first days hold few working days, but every count still adds up.
+    let (_, ratings, cases) =
+        generate(Profile { evaluations: 2_000, cases: 200, ..Profile::leading_up_to(d(2026, 1, 6)) });
+    assert_eq!((ratings.len(), cases.len()), (2_000, 200));
+    // 1 January alone: a holiday, halls closed, ratings online only.
+    let (_, ratings, cases) =
+        generate(Profile { evaluations: 500, cases: 50, ..Profile::leading_up_to(d(2026, 1, 2)) });
+    assert_eq!((ratings.len(), cases.len()), (500, 50));
+    assert!(ratings.iter().all(|r| matches!(r.row.channel, 1 | 2 | 7 | 8)));
+}
+
+#[test]
 fn a_year_so_far_stops_at_its_as_of_day() {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
     let profile = Profile { as_of: Some(as_of), evaluations: 5_000, cases: 500, ..small(5) };
