@@ -142,6 +142,17 @@ fn planted_bursts_of_fake_good_reviews_are_found_by_the_integrity_rules() {
 }
 
 #[test]
+fn the_highest_bad_share_still_adds_up() {
+    let profile = Profile { evaluations: 20_000, cases: 4_000, bad_share: 0.2, ..small(13) };
+    let (synth, ratings, cases) = generate(profile);
+    let bad = ratings.iter().filter(|r| r.row.level.is_bad()).count() as u64;
+    assert_eq!(bad, 4_000);
+    assert_eq!(bad, synth.bad_review_count());
+    assert_eq!(cases.len(), 4_000);
+    assert!(cases.iter().all(|c| c.row.source == CaseSource::BadReview));
+}
+
+#[test]
 fn the_iterators_know_their_length() {
     let synth = Synth::new(Profile { evaluations: 3_000, cases: 300, ..small(3) }).expect("valid");
     let mut r = synth.ratings();
