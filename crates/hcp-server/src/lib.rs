@@ -119,7 +119,11 @@ impl AppState {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
-    routes::router().with_state(state).layer(CompressionLayer::new().gzip(true)).layer(TraceLayer::new_for_http())
+    routes::router()
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(TraceLayer::new_for_http())
 }
 
 /// Opens the storage a `--database` URL names (`sqlite://PATH` or `postgres://…`).

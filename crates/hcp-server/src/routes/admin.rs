@@ -4,9 +4,8 @@
 //! Every write stays inside the administrator's jurisdiction (anything outside answers 404, as if
 //! it did not exist), goes into the change feed so desktop clients receive it, and is audited.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use hcp_domain::{Calendar, OrgKind, Role};
 use hcp_protocol::{
     codes, setting_keys, ChangeOp, Entity, ErrorBody, JurisdictionPolicy, OrgUnitRow, ServiceItemRow, SettingRow,
@@ -17,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{hash_password, AuthUser};
 use crate::db::{audit_log, changes, org_units, service_items, settings, staff, tokens, users, Conn, DbResult};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json, Path};
 use crate::AppState;
 
 fn require_admin(who: &AuthUser) -> ApiResult<()> {

@@ -1,16 +1,15 @@
 //! The audit trail (who did what, when, from which client) and tamper evidence for appeal and
 //! accountability records.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use hcp_domain::Role;
 use hcp_protocol::{codes, ErrorBody};
 
 use crate::auth::AuthUser;
 use crate::db::audit_log::{self, Entry};
 use crate::db::evidence::{self, ChainReport};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
 /// Walks the hash chain of appeal and accountability records and reports whether it is intact.

@@ -1,11 +1,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use hcp_protocol::{codes, ErrorBody, LoginRequest, LoginResponse, UserInfo};
 
 use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
 use crate::db::{audit_log, login_attempts, tokens, users};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json};
 use crate::AppState;
 
 pub(crate) fn user_info(u: &users::User) -> UserInfo {

@@ -2,12 +2,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use hcp_domain::ScopePath;
 use hcp_protocol::{codes, CommandEnvelope, CommandResult, CommandStatus, ErrorBody, PushRequest, PushResponse};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json};
 use crate::workflow::{self, Principal};
 use crate::AppState;
 

@@ -3,12 +3,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use hcp_domain::Role;
 use hcp_protocol::{codes, CommandResult, ComplaintIn, ErrorBody, IntakeRequest, IntakeResponse};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json};
 use crate::intake;
 use crate::AppState;
 

@@ -1,14 +1,13 @@
 //! Published statistics: the KPIs of the caller's jurisdiction, computed with the same facts
 //! (`hcp-stats`) and the same maths (`hcp_domain::kpi`) as the desktop dashboard.
 
-use axum::extract::{Query, State};
-use axum::Json;
+use axum::extract::State;
 use hcp_domain::kpi::{kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Subject};
 use hcp_protocol::ErrorBody;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

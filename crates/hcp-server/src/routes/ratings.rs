@@ -1,14 +1,13 @@
 //! Evaluator identities: masked everywhere, revealed one rating at a time to roles that need
 //! them, with a reason, and every reveal recorded.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use hcp_protocol::{codes, ErrorBody, RevealRequest, RevealedEvaluator};
 
 use crate::auth::AuthUser;
 use crate::db::{audit_log, ratings, reveals};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json, Path};
 use crate::AppState;
 
 /// Reveals the evaluator of one rating in the caller's jurisdiction. Hall managers, supervisors

@@ -1,10 +1,9 @@
 //! The sync endpoints: a streamed snapshot of the caller's jurisdiction and a paged change feed.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
-use axum::Json;
 use bytes::Bytes;
 use hcp_protocol::{Counts, EntityRow, ErrorBody, PullResponse, SnapshotLine};
 use serde::Deserialize;
@@ -15,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::{
     case_events, cases, changes, org_units, ratings, service_items, settings, staff, users, Conn, DbError, DbResult,
 };
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
 /// Bytes gathered before a chunk goes onto the wire.

@@ -64,14 +64,24 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
 
     // Every admin endpoint refuses the other roles.
     for token in [&manager, &supervisor, &liaison] {
-        for path in ["/api/v1/admin/org-units", "/api/v1/admin/staff", "/api/v1/admin/users", "/api/v1/admin/items",
-            "/api/v1/admin/calendar", "/api/v1/admin/policies/1"]
-        {
+        for path in [
+            "/api/v1/admin/org-units",
+            "/api/v1/admin/staff",
+            "/api/v1/admin/users",
+            "/api/v1/admin/items",
+            "/api/v1/admin/calendar",
+            "/api/v1/admin/policies/1",
+        ] {
             let (status, body) = app.get(token, path).await;
             assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{path}");
         }
         let (status, _) = app
-            .send(reqwest::Method::POST, token, "/api/v1/admin/org-units", json!({"parent_id": 1, "kind": "hall", "name": "x", "code": "x"}))
+            .send(
+                reqwest::Method::POST,
+                token,
+                "/api/v1/admin/org-units",
+                json!({"parent_id": 1, "kind": "hall", "name": "x", "code": "x"}),
+            )
             .await;
         assert_eq!(status, 403);
     }
@@ -82,23 +92,39 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     let district = app.unit_id("东湖区").await;
     let west = app.unit_id("西山区").await;
     let (status, dept) = app
-        .send(reqwest::Method::POST, &admin, "/api/v1/admin/org-units",
-            json!({"parent_id": hall, "kind": "department", "name": "退役军人事务局", "code": "DH-VA"}))
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/org-units",
+            json!({"parent_id": hall, "kind": "department", "name": "退役军人事务局", "code": "DH-VA"}),
+        )
         .await;
     assert_eq!(status, 200, "{dept}");
     let (status, window) = app
-        .send(reqwest::Method::POST, &admin, "/api/v1/admin/org-units",
-            json!({"parent_id": dept["id"], "kind": "window", "name": "优抚窗口", "code": "DH-VA-1"}))
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/org-units",
+            json!({"parent_id": dept["id"], "kind": "window", "name": "优抚窗口", "code": "DH-VA-1"}),
+        )
         .await;
     assert_eq!(status, 200, "{window}");
     let (status, body) = app
-        .send(reqwest::Method::POST, &admin, "/api/v1/admin/org-units",
-            json!({"parent_id": hall, "kind": "district", "name": "不该在这", "code": "BAD-1"}))
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/org-units",
+            json!({"parent_id": hall, "kind": "district", "name": "不该在这", "code": "BAD-1"}),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "a district cannot sit in a hall");
     let (status, body) = app
-        .send(reqwest::Method::POST, &admin, "/api/v1/admin/org-units",
-            json!({"parent_id": hall, "kind": "department", "name": "重复", "code": "DH-VA"}))
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/org-units",
+            json!({"parent_id": hall, "kind": "department", "name": "重复", "code": "DH-VA"}),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "codes are unique");
     let (status, staff) = app
@@ -107,13 +133,21 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
         .await;
     assert_eq!(status, 200, "{staff}");
     let (status, item) = app
-        .send(reqwest::Method::POST, &admin, "/api/v1/admin/items",
-            json!({"unit_id": dept["id"], "code": "VA-001", "name": "优待证申领", "promised_working_days": 5}))
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/items",
+            json!({"unit_id": dept["id"], "code": "VA-001", "name": "优待证申领", "promised_working_days": 5}),
+        )
         .await;
     assert_eq!(status, 200, "{item}");
     let (status, _) = app
-        .send(reqwest::Method::POST, &admin, "/api/v1/admin/items",
-            json!({"unit_id": dept["id"], "code": "VA-001", "name": "重复", "promised_working_days": 5}))
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/items",
+            json!({"unit_id": dept["id"], "code": "VA-001", "name": "重复", "promised_working_days": 5}),
+        )
         .await;
     assert_eq!(status, 409);
     let (status, body) = app
@@ -152,13 +186,18 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     assert_eq!(effective["set_at_unit_id"].as_i64(), Some(district), "{effective}");
     assert_eq!(effective["policy"]["deadlines"]["policy"], json!({"kind": "working_days", "days": 10}), "{effective}");
     let (status, bad) = app
-        .send(reqwest::Method::PUT, &admin, &format!("/api/v1/admin/policies/{district}"),
-            json!({"escalation": {"coordination_office_after": 9, "government_inspection_after": 3}}))
+        .send(
+            reqwest::Method::PUT,
+            &admin,
+            &format!("/api/v1/admin/policies/{district}"),
+            json!({"escalation": {"coordination_office_after": 9, "government_inspection_after": 3}}),
+        )
         .await;
     assert_eq!(status, 422, "{bad}");
     let (status, cal) = app.get(&admin, "/api/v1/admin/calendar").await;
     assert_eq!((status, cal["source"].as_str()), (200, Some("bundled")));
-    let (status, bad) = app.send(reqwest::Method::PUT, &admin, "/api/v1/admin/calendar", json!({"years": "none"})).await;
+    let (status, bad) =
+        app.send(reqwest::Method::PUT, &admin, "/api/v1/admin/calendar", json!({"years": "none"})).await;
     assert_eq!((status, bad["code"].as_str()), (422, Some("invalid_input")), "{bad}");
     let (status, _) = app.send(reqwest::Method::PUT, &admin, "/api/v1/admin/calendar", cal["calendar"].clone()).await;
     assert_eq!(status, 200);
@@ -190,11 +229,17 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     let ids: Vec<i64> = list.as_array().expect("units").iter().filter_map(|u| u["id"].as_i64()).collect();
     assert!(ids.contains(&hall) && !ids.contains(&west), "only 东湖区's units");
     let (status, body) = app
-        .send(reqwest::Method::POST, &dadmin, "/api/v1/admin/org-units",
-            json!({"parent_id": west, "kind": "town", "name": "越权镇", "code": "X-TOWN"}))
+        .send(
+            reqwest::Method::POST,
+            &dadmin,
+            "/api/v1/admin/org-units",
+            json!({"parent_id": west, "kind": "town", "name": "越权镇", "code": "X-TOWN"}),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "another district looks absent");
-    let (status, _) = app.send(reqwest::Method::PATCH, &dadmin, &format!("/api/v1/admin/org-units/{west}"), json!({"name": "改名"})).await;
+    let (status, _) = app
+        .send(reqwest::Method::PATCH, &dadmin, &format!("/api/v1/admin/org-units/{west}"), json!({"name": "改名"}))
+        .await;
     assert_eq!(status, 404);
     let (status, _) = app.get(&dadmin, &format!("/api/v1/admin/policies/{west}")).await;
     assert_eq!(status, 404);
@@ -209,7 +254,12 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
         .and_then(|u| u["id"].as_i64())
         .expect("xishan.manager");
     let (status, _) = app
-        .send(reqwest::Method::PATCH, &dadmin, &format!("/api/v1/admin/users/{xishan_manager_id}"), json!({"active": false}))
+        .send(
+            reqwest::Method::PATCH,
+            &dadmin,
+            &format!("/api/v1/admin/users/{xishan_manager_id}"),
+            json!({"active": false}),
+        )
         .await;
     assert_eq!(status, 404, "a district administrator cannot touch another district's accounts");
 
@@ -225,7 +275,12 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     assert_eq!(status, 200);
     let newbie_id = newbie["id"].as_i64().expect("id");
     let (status, _) = app
-        .send(reqwest::Method::PATCH, &dadmin, &format!("/api/v1/admin/users/{newbie_id}"), json!({"role": "supervisor"}))
+        .send(
+            reqwest::Method::PATCH,
+            &dadmin,
+            &format!("/api/v1/admin/users/{newbie_id}"),
+            json!({"role": "supervisor"}),
+        )
         .await;
     assert_eq!(status, 200);
     let (status, _) = app.get(&newbie_token, "/api/v1/me").await;
@@ -241,14 +296,23 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     let (status, trail) = app.get(&admin, "/api/v1/audit?action=admin.&limit=500").await;
     assert_eq!(status, 200);
     let actions: Vec<&str> = trail.as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
-    for a in ["admin.org_unit.create", "admin.staff.create", "admin.item.create", "admin.item.update", "admin.user.create",
-        "admin.user.update", "admin.policy.put", "admin.calendar.put"]
-    {
+    for a in [
+        "admin.org_unit.create",
+        "admin.staff.create",
+        "admin.item.create",
+        "admin.item.update",
+        "admin.user.create",
+        "admin.user.update",
+        "admin.policy.put",
+        "admin.calendar.put",
+    ] {
         assert!(actions.contains(&a), "{a} is audited: {actions:?}");
     }
     let (_, district_trail) = app.get(&dadmin, "/api/v1/audit?limit=500").await;
     let district_trail = district_trail.as_array().expect("entries");
-    assert!(district_trail.iter().all(|e| e["unit_path"].as_str().is_some_and(|p| p.contains(&format!("/{district}/")))));
+    assert!(district_trail
+        .iter()
+        .all(|e| e["unit_path"].as_str().is_some_and(|p| p.contains(&format!("/{district}/")))));
     assert!(district_trail.iter().any(|e| e["action"] == "admin.user.update"));
     assert!(!district_trail.iter().any(|e| e["action"] == "admin.calendar.put"), "the city's actions stay the city's");
     let (status, _) = app.get(&manager, "/api/v1/audit").await;
@@ -279,12 +343,12 @@ pub async fn bad_input_gets_a_clear_error_and_never_a_server_error(backend: Back
             br#"{"command_id": 5, "case_id": "seven", "base_version": [], "command": {"type": "verify"}}"#.to_vec(), "application/json"), 422),
         ("unknown command", raw(reqwest::Method::POST, "/api/v1/cases/commands", &manager,
             br#"{"command_id": "x1", "case_id": 1, "base_version": 1, "command": {"type": "launch_missiles"}}"#.to_vec(), "application/json"), 422),
-        ("unknown enum value", raw(reqwest::Method::POST, "/api/v1/intake/ratings", &admin,
-            br#"{"ratings": [{"source": "t", "service_record_no": "1", "unit_code": "x", "item_code": "x", "item_name": "x", "channel": 4, "level": {"code": 1, "system": "martian"}, "comment": "", "content_codes": [], "real_name": false, "rated_at": "2026-11-20T09:00:00+08:00"}]}"#.to_vec(), "application/json"), 422),
+        ("unknown enum value", raw(reqwest::Method::POST, "/api/v1/cases/commands", &manager,
+            br#"{"command_id": "x2", "case_id": 1, "base_version": 1, "command": {"type": "verify", "outcome": "maybe"}}"#.to_vec(), "application/json"), 422),
         ("unknown field", raw(reqwest::Method::POST, "/api/v1/admin/org-units", &admin,
             br#"{"parent_id": 1, "kind": "district", "name": "x", "code": "y", "is_admin": true}"#.to_vec(), "application/json"), 422),
         ("oversize body", raw(reqwest::Method::POST, "/api/v1/intake/ratings", &admin, vec![b' '; 6 * 1024 * 1024], "application/json"), 413),
-        ("path id not a number", raw(reqwest::Method::POST, "/api/v1/ratings/abc/reveal", &manager, b"{\"reason\": \"核实情况需要\"}".to_vec(), "application/json"), 400),
+        ("path id not a number", raw(reqwest::Method::POST, "/api/v1/ratings/abc/reveal", &manager, "{\"reason\": \"核实情况需要\"}".as_bytes().to_vec(), "application/json"), 400),
         ("negative cursor", raw(reqwest::Method::GET, "/api/v1/sync/pull?after=-5", &manager, Vec::new(), "application/json"), 422),
         ("cursor not a number", raw(reqwest::Method::GET, "/api/v1/sync/pull?after=abc", &manager, Vec::new(), "application/json"), 400),
         ("bad month", raw(reqwest::Method::GET, "/api/v1/kpis?month=2026-13", &manager, Vec::new(), "application/json"), 422),
@@ -296,8 +360,23 @@ pub async fn bad_input_gets_a_clear_error_and_never_a_server_error(backend: Back
         assert_eq!(status, expect, "{what}: {body}");
         let message = body["message"].as_str().unwrap_or("");
         assert!(body["code"].is_string() && !message.is_empty(), "{what}: a typed error body: {body}");
-        assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{what}: a Chinese message: {message}");
+        assert!(
+            message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{what}: a Chinese message: {message}"
+        );
     }
+    // In an intake batch, each refused rating is reported on its own line; the others go in.
+    let (status, body) = app
+        .post(
+            &admin,
+            "/api/v1/intake/ratings",
+            json!({"ratings": [{"source": "t", "service_record_no": "1", "unit_code": "x",
+            "item_code": "x", "item_name": "x", "channel": 4, "level": {"code": 1, "system": "martian"}, "comment": "",
+            "content_codes": [], "real_name": false, "rated_at": "2026-11-20T09:00:00+08:00"}]}),
+        )
+        .await;
+    assert_eq!((status, body["results"][0]["status"].as_str()), (200, Some("rejected")), "{body}");
+    assert!(body["results"][0]["message"].as_str().is_some_and(|m| m.contains("martian")), "{body}");
     // A batch over the limit is refused as a whole.
     let many: Vec<Value> = (0..1001).map(|i| json!({"source": "t", "service_record_no": format!("B{i}")})).collect();
     let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!({ "ratings": many })).await;
@@ -305,5 +384,86 @@ pub async fn bad_input_gets_a_clear_error_and_never_a_server_error(backend: Back
     // The server is still healthy.
     let r = app.http.get(app.url("/healthz")).send().await.expect("health");
     assert!(r.status().is_success());
+    app.server.stop().await;
+}
+
+/// Every endpoint, for every role: allowed roles get their answer, the others 403, and a user of
+/// another jurisdiction finds another district's rating, case or unit absent (404).
+pub async fn every_endpoint_answers_each_role_and_hides_other_jurisdictions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let users = ["donghu.manager", "donghu.supervisor", "donghu.liaison", "donghu.handler", "donghu.staff", "admin"];
+    let mut tokens = Vec::new();
+    for u in users {
+        tokens.push(app.token(u).await);
+    }
+    // A rating of 东湖区 with a bad review, for the reveal endpoint.
+    let (case_id, _) = app.new_case("MATRIX-1").await;
+    let rating_id: i64 = app
+        .db
+        .read(move |c| c.query_row("SELECT rating_id FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))
+        .await
+        .expect("rating");
+    let reveal = format!("/api/v1/ratings/{rating_id}/reveal");
+    // (method, path, body, the users (by index) allowed).
+    let all = [0, 1, 2, 3, 4, 5];
+    let matrix: Vec<(reqwest::Method, String, Option<Value>, Vec<usize>)> = vec![
+        (reqwest::Method::GET, "/api/v1/me".into(), None, all.to_vec()),
+        (reqwest::Method::GET, "/api/v1/sync/pull?after=0&limit=1".into(), None, all.to_vec()),
+        (reqwest::Method::GET, "/api/v1/sync/snapshot".into(), None, all.to_vec()),
+        (reqwest::Method::GET, "/api/v1/kpis?month=2026-11".into(), None, all.to_vec()),
+        (reqwest::Method::GET, "/api/v1/audit/evidence/verify".into(), None, vec![1, 2, 5]),
+        (reqwest::Method::GET, "/api/v1/audit".into(), None, vec![1, 2, 5]),
+        (reqwest::Method::GET, "/api/v1/admin/users".into(), None, vec![5]),
+        (reqwest::Method::POST, reveal.clone(), Some(json!({"reason": "核实投诉情况需要联系本人"})), vec![0, 1, 2]),
+        (reqwest::Method::POST, "/api/v1/intake/ratings".into(), Some(json!({"ratings": []})), vec![5]),
+        (
+            reqwest::Method::POST,
+            "/api/v1/intake/complaints".into(),
+            Some(
+                json!({"ticket_no": "M-1", "unit_code": "none", "summary": "窗口推诿", "received_at": "2026-11-20T09:00:00+08:00"}),
+            ),
+            vec![5],
+        ),
+    ];
+    for (method, path, body, allowed) in &matrix {
+        for (i, token) in tokens.iter().enumerate() {
+            let mut req = app.http.request(method.clone(), app.url(path)).bearer_auth(token);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let status = req.send().await.expect("request").status().as_u16();
+            if allowed.contains(&i) {
+                assert_ne!(status, 403, "{} may use {method} {path}", users[i]);
+                assert!(status < 500, "{} {method} {path}: {status}", users[i]);
+            } else {
+                assert_eq!(status, 403, "{} may not use {method} {path}", users[i]);
+            }
+        }
+    }
+    // Without a token, nothing but the health check and the API description answers.
+    for (method, path, _, _) in &matrix {
+        let status = app.http.request(method.clone(), app.url(path)).send().await.expect("request").status().as_u16();
+        assert_eq!(status, 401, "{method} {path} without a token");
+    }
+    // Another district's manager, supervisor and administrator find 东湖区's data absent.
+    let west = app.token("xishan.manager").await;
+    let (status, _) = app.post(&west, &reveal, json!({"reason": "核实投诉情况需要联系本人"})).await;
+    assert_eq!(status, 404, "another district's rating");
+    let verify = super::cmd("matrix-w", case_id, 1, json!({"type": "verify", "outcome": "genuine"}));
+    let (status, _) = app.post(&west, "/api/v1/cases/commands", verify).await;
+    assert_eq!(status, 404, "another district's case");
+    let west_supervisor = app.token("xishan.supervisor").await;
+    let (_, page) = app.get(&west_supervisor, "/api/v1/sync/pull?after=0&limit=50000").await;
+    assert!(
+        !page["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["entity"] == "case" && c["entity_id"] == case_id),
+        "another district's case is not in the feed"
+    );
+    let (_, kpis) = app.get(&west_supervisor, "/api/v1/kpis?month=2026-11").await;
+    let (_, own) = app.get(&tokens[1], "/api/v1/kpis?month=2026-11").await;
+    assert_ne!(kpis["units"], own["units"], "each district's statistics cover its own halls");
     app.server.stop().await;
 }

@@ -2,8 +2,14 @@
 //! of the two storage backends. Every test runs once on SQLite and once on PostgreSQL (see
 //! `hcp_server::testing` for how the PostgreSQL server is found).
 
+mod admin;
 mod feed;
 
+use admin::{
+    administrators_maintain_reference_data_within_their_jurisdiction,
+    bad_input_gets_a_clear_error_and_never_a_server_error,
+    every_endpoint_answers_each_role_and_hides_other_jurisdictions,
+};
 use feed::{concurrent_writers_never_make_a_pull_skip_a_change, two_server_instances_share_one_database};
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
@@ -46,6 +52,9 @@ conformance!(
     the_rated_staff_member_appeals_and_an_overturned_review_leaves_the_statistics,
     concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database,
+    administrators_maintain_reference_data_within_their_jurisdiction,
+    bad_input_gets_a_clear_error_and_never_a_server_error,
+    every_endpoint_answers_each_role_and_hides_other_jurisdictions,
 );
 
 struct TestApp {
