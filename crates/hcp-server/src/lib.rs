@@ -4,6 +4,7 @@
 //! jurisdiction through a streamed snapshot and a paged change feed.
 
 pub mod auth;
+pub mod bench_seed;
 pub mod db;
 pub mod error;
 pub mod intake;
@@ -50,6 +51,8 @@ pub struct Config {
     pub pull_max: usize,
     /// Failed sign-ins allowed per user name within `login_window` before sign-in is refused.
     pub login_max_failures: i64,
+    /// Failed sign-ins allowed from one client address (over all user names) within `login_window`.
+    pub login_max_failures_per_ip: i64,
     pub login_window: Duration,
 }
 
@@ -59,6 +62,7 @@ impl Default for Config {
             token_ttl: Duration::from_secs(12 * 3600),
             pull_max: 5_000,
             login_max_failures: 5,
+            login_max_failures_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),
         }
     }
@@ -73,6 +77,7 @@ pub struct FileConfig {
     pub token_ttl_hours: Option<u64>,
     pub pull_max: Option<usize>,
     pub login_max_failures: Option<i64>,
+    pub login_max_failures_per_ip: Option<i64>,
     pub login_window_minutes: Option<u64>,
 }
 
@@ -89,6 +94,9 @@ impl FileConfig {
             token_ttl: self.token_ttl_hours.map_or(base.token_ttl, |h| Duration::from_secs(h.clamp(1, 24 * 30) * 3600)),
             pull_max: self.pull_max.map_or(base.pull_max, |n| n.clamp(100, 50_000)),
             login_max_failures: self.login_max_failures.map_or(base.login_max_failures, |n| n.clamp(1, 100)),
+            login_max_failures_per_ip: self
+                .login_max_failures_per_ip
+                .map_or(base.login_max_failures_per_ip, |n| n.clamp(1, 10_000)),
             login_window: self
                 .login_window_minutes
                 .map_or(base.login_window, |m| Duration::from_secs(m.clamp(1, 24 * 60) * 60)),
@@ -159,7 +167,7 @@ pub async fn spawn(state: AppState, listen: &str) -> anyhow::Result<RunningServe
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state);
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })

@@ -49,8 +49,12 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Profile {
-    /// A demo city: 3 districts, 9 halls, users of every role, a few thousand ratings.
+    /// A demo city: 3 districts, 9 halls, users of every role, a few thousand ratings, made
+    /// through the real intake and case commands.
     Demo,
+    /// A synthetic year of a whole city (default 1,000,000 ratings and 100,000 cases with their
+    /// events), deterministic for a seed, bulk-loaded.
+    Bench,
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.
@@ -93,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("shutting down");
             server.stop().await;
         }
-        Command::Seed { database, profile: Profile::Demo, evaluations, seed, today, if_empty } => {
+        Command::Seed { database, profile, evaluations, seed, today, if_empty } => {
             let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;
             let has_data = db.read(hcp_server::db::users::count).await? > 0;
             if has_data && if_empty {
@@ -101,9 +105,22 @@ async fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             let today = today.unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
-            let opts = hcp_server::seed::SeedOptions { evaluations: evaluations.unwrap_or(4_000), seed, today };
-            let report = tokio::task::spawn_blocking(move || hcp_server::seed::seed_demo(&db, &opts)).await??;
-            tracing::info!(?report, "demo data seeded");
+            let started = std::time::Instant::now();
+            let report = match profile {
+                Profile::Demo => {
+                    let opts = hcp_server::seed::SeedOptions { evaluations: evaluations.unwrap_or(4_000), seed, today };
+                    tokio::task::spawn_blocking(move || hcp_server::seed::seed_demo(&db, &opts)).await??
+                }
+                Profile::Bench => {
+                    let opts = hcp_server::bench_seed::BenchOptions {
+                        evaluations: evaluations.map_or(1_000_000, |n| n as u64),
+                        seed,
+                        today,
+                    };
+                    tokio::task::spawn_blocking(move || hcp_server::bench_seed::seed_bench(&db, &opts)).await??
+                }
+            };
+            tracing::info!(?report, seconds = started.elapsed().as_secs_f64(), "data seeded");
         }
     }
     Ok(())

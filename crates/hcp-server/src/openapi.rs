@@ -75,3 +75,27 @@ struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every route the router serves is in the OpenAPI document with each of its methods (read
+    /// from the router's own source, so a new route without annotations fails here).
+    #[test]
+    fn the_document_covers_every_route() {
+        let doc = serde_json::to_value(super::document()).expect("json");
+        let paths = doc["paths"].as_object().expect("paths");
+        let source = include_str!("routes/mod.rs");
+        let mut checked = 0;
+        for line in source.lines().filter(|l| l.trim_start().starts_with(".route(\"")) {
+            let path = line.split('"').nth(1).expect("a path");
+            let item = paths.get(path).unwrap_or_else(|| panic!("{path} is missing from the OpenAPI document"));
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if line.contains(&format!("{method}(")) {
+                    assert!(item.get(method).is_some(), "{method} {path} is missing from the OpenAPI document");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 30, "only {checked} routes found: has the router's layout changed?");
+    }
+}

@@ -65,8 +65,11 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
     // Sign-ins cut off by a kill leave pending throttle reservations; this test is not about
     // throttling, so allow plenty.
     let mut state = AppState::new(db.clone());
-    state.config =
-        std::sync::Arc::new(hcp_server::Config { login_max_failures: 100_000, ..hcp_server::Config::default() });
+    state.config = std::sync::Arc::new(hcp_server::Config {
+        login_max_failures: 100_000,
+        login_max_failures_per_ip: 100_000,
+        ..hcp_server::Config::default()
+    });
     let server = rt.block_on(hcp_server::spawn(state, "127.0.0.1:0")).expect("server");
     let url = server.url();
     let replica = dir.path().join("replica.db");

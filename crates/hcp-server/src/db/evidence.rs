@@ -68,6 +68,11 @@ pub struct Entry<'a> {
     pub payload: &'a str,
 }
 
+/// The hash of `e` chained after `prev` (for bulk loads that build the chain themselves).
+pub fn chain_hash(prev: &str, e: &Entry<'_>) -> String {
+    digest(prev, e.case_id, e.event_id, e.kind, e.actor_id, e.at, e.payload)
+}
+
 /// Appends an entry after the current head. Call inside the writing transaction.
 pub fn append(conn: &Conn<'_>, e: &Entry<'_>) -> DbResult<String> {
     let prev: String = conn

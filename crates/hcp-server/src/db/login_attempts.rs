@@ -31,6 +31,10 @@ CREATE INDEX login_attempts_user ON login_attempts(username, at);
 pub const PG_OUTCOME_DDL: &str =
     "ALTER TABLE login_attempts ADD COLUMN outcome TEXT COLLATE \"C\" NOT NULL DEFAULT 'failed';";
 
+/// Adds the client's address, so one address guessing across many user names is throttled too.
+pub const IP_DDL: &str = "ALTER TABLE login_attempts ADD COLUMN ip TEXT;
+CREATE INDEX login_attempts_ip ON login_attempts(ip, at);";
+
 /// The column that identifies an attempt.
 fn id_column(conn: &Conn<'_>) -> &'static str {
     match conn.dialect() {
@@ -53,14 +57,25 @@ pub fn counted(conn: &Conn<'_>, username: &str, since: &str, pending_since: &str
     )
 }
 
+/// Attempts that count against a client address: its failures (for any user name) since `since`
+/// and its reservations since `pending_since`.
+pub fn counted_ip(conn: &Conn<'_>, ip: &str, since: &str, pending_since: &str) -> DbResult<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM login_attempts WHERE ip = ?1
+            AND ((outcome = 'failed' AND at >= ?2) OR (outcome = 'pending' AND at >= ?3))",
+        [ip, since, pending_since],
+        |r| r.get(0),
+    )
+}
+
 /// Reserves an attempt; returns its row id.
-pub fn reserve(conn: &Conn<'_>, username: &str, at: &str) -> DbResult<i64> {
+pub fn reserve(conn: &Conn<'_>, username: &str, ip: Option<&str>, at: &str) -> DbResult<i64> {
     conn.insert(
         &format!(
-            "INSERT INTO login_attempts (username, at, outcome) VALUES (?1, ?2, 'pending') RETURNING {}",
+            "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?1, ?2, ?3, 'pending') RETURNING {}",
             id_column(conn)
         ),
-        [username, at],
+        crate::args![username, ip, at],
     )
 }
 
@@ -70,7 +85,8 @@ pub fn fail(conn: &Conn<'_>, rowid: i64) -> DbResult<()> {
     Ok(())
 }
 
-/// A successful sign-in clears the user's attempts; old rows of everyone are pruned.
+/// A successful sign-in clears the user's attempts (an address's failures for other user names
+/// stay); old rows of everyone are pruned.
 pub fn clear(conn: &Conn<'_>, username: &str, older_than: &str) -> DbResult<()> {
     conn.execute("DELETE FROM login_attempts WHERE username = ?1 OR at < ?2", [username, older_than])?;
     Ok(())

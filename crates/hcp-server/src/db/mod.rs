@@ -126,6 +126,7 @@ const MIGRATIONS: &[Migration] = &[
     both(service_items::DDL),
     both(settings::DDL),
     Migration { sqlite: audit_log::DDL, postgres: Some(audit_log::PG_DDL) },
+    both(login_attempts::IP_DDL),
 ];
 
 /// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation

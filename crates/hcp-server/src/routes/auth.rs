@@ -19,6 +19,19 @@ pub(crate) fn user_info(u: &users::User) -> UserInfo {
     }
 }
 
+/// The client's address, when the server knows it (it does when served by [`crate::spawn`]).
+pub struct Peer(pub Option<String>);
+
+impl axum::extract::FromRequestParts<AppState> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &AppState) -> Result<Peer, Self::Rejection> {
+        Ok(Peer(
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
 /// A fixed hash to verify against when the user does not exist, so timing does not reveal
 /// which user names are valid.
 fn dummy_hash() -> &'static str {
@@ -31,7 +44,11 @@ fn dummy_hash() -> &'static str {
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
-pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Peer,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
     let username = req.username.trim().to_owned();
     if username.is_empty() || req.password.is_empty() {
         return Err(AppError::invalid("请输入用户名和密码"));
@@ -49,14 +66,20 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let pending_since = (now - chrono::Duration::seconds(login_attempts::PENDING_TTL_SECS))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let (u, since) = (username.clone(), since.clone());
+        let (u, since, ip) = (username.clone(), since.clone(), peer.0.clone());
+        let max_ip = state.config.login_max_failures_per_ip;
         state
             .db
             .write(move |c| {
                 if login_attempts::counted(c, &u, &since, &pending_since)? >= max {
                     return Ok(None);
                 }
-                Ok(Some(login_attempts::reserve(c, &u, &at)?))
+                if let Some(ip) = &ip {
+                    if login_attempts::counted_ip(c, ip, &since, &pending_since)? >= max_ip {
+                        return Ok(None);
+                    }
+                }
+                Ok(Some(login_attempts::reserve(c, &u, ip.as_deref(), &at)?))
             })
             .await?
     };

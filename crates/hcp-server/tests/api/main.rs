@@ -438,6 +438,24 @@ async fn repeated_wrong_passwords_throttle_sign_in_for_that_user_only(backend: B
     let r = app.http.post(app.url("/api/v1/auth/login")).json(&json!({"username": 5})).send().await.expect("post");
     assert!(r.status().is_client_error());
     app.server.stop().await;
+
+    // One address guessing across many user names is throttled too: here after 12 failures, of
+    // which the 5 above for donghu.manager came from this address already.
+    let config = hcp_server::Config { login_max_failures_per_ip: 12, ..hcp_server::Config::default() };
+    let state = AppState { config: std::sync::Arc::new(config), ..AppState::new(app.db.clone()) };
+    let server = hcp_server::spawn(state, "127.0.0.1:0").await.expect("spawn");
+    let login = |user: String| {
+        app.http
+            .post(format!("{}/api/v1/auth/login", server.url()))
+            .json(&json!({"username": user, "password": "wrong"}))
+            .send()
+    };
+    for i in 0..7 {
+        assert_eq!(login(format!("nobody{i}")).await.expect("login").status().as_u16(), 401, "attempt {i}");
+    }
+    let r = login("gaoxin.manager".into()).await.expect("login");
+    assert_eq!(r.status().as_u16(), 429, "a thirteenth guess from the same address, for a fresh name");
+    server.stop().await;
 }
 
 async fn evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every_reveal_is_logged(backend: Backend) {
