@@ -175,3 +175,129 @@ async fn the_replica_and_the_server_compute_the_same_kpis() {
     }
     srv.stop().await;
 }
+
+/// One laptop: a replica of the user's jurisdiction, bootstrapped, and its sync session.
+struct Laptop {
+    client: Client,
+    token: String,
+    id: String,
+    scope: String,
+    replica: Arc<Mutex<Replica>>,
+}
+
+impl Laptop {
+    async fn new(url: &str, dir: &std::path::Path, user: &str, id: &str) -> Laptop {
+        let client = Client::new(url).expect("client");
+        let login = client.login(user, DEMO_PASSWORD, Some(id)).await.expect("login");
+        let replica = Arc::new(Mutex::new(
+            Replica::open(&dir.join(format!("{id}.db")), &ReplicaKey::from_bytes([7; 32])).expect("replica"),
+        ));
+        hcp_sync::bootstrap(&client, &login.token, replica.clone(), "2026-11-20T00:00:00Z".into(), |_| {})
+            .await
+            .expect("bootstrap");
+        Laptop { client, token: login.token, id: id.to_owned(), scope: login.user.scope_path, replica }
+    }
+
+    /// Queues a command made offline against the version this laptop holds.
+    fn queue(&self, case_id: i64, command: serde_json::Value) -> String {
+        let r = self.replica.lock().expect("lock");
+        let base = r.case(case_id).expect("read").expect("the case is in the replica").version;
+        let command_id = format!("{}-{case_id}-{}", self.id, command["type"].as_str().unwrap_or("cmd"));
+        r.enqueue(&hcp_replica::NewCommand {
+            command_id: &command_id,
+            case_id: Some(case_id),
+            base_version: Some(base),
+            kind: command["type"].as_str().unwrap_or("verify"),
+            command: &command.to_string(),
+            created_at: "2026-11-20T10:00:00Z",
+        })
+        .expect("enqueue");
+        command_id
+    }
+
+    async fn sync(&self) {
+        hcp_sync::push(&self.client, &self.token, &self.id, self.replica.clone()).await.expect("push");
+        hcp_sync::pull(&self.client, &self.token, self.replica.clone(), 500).await.expect("pull");
+    }
+
+    fn outbox_status(&self, command_id: &str) -> Option<(String, Option<String>)> {
+        let r = self.replica.lock().expect("lock");
+        r.outbox_item(command_id).expect("outbox").map(|i| (i.status, i.code))
+    }
+}
+
+/// Three laptops change the same cases while offline: two of one hall manager and one of the city
+/// supervisor. When they reconnect, the first to reach the server wins each case; the others' commands
+/// are refused with `version_conflict` and stay visible in their outboxes; and every replica ends
+/// with exactly the server's rows for its jurisdiction (equal scope digests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_clients_with_conflicting_offline_changes_converge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = seeded_server(dir.path(), 600).await.expect("server");
+    let new_case = |no: &'static str| {
+        let db = db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                hcp_server::seed::demo_bad_review(&db, no, "社会保障卡补换", "窗口让我跑了三趟")
+            })
+            .await
+            .expect("task")
+            .expect("a new case")
+        }
+    };
+    let x = new_case("CONV-X").await;
+    let y = new_case("CONV-Y").await;
+    let a = Laptop::new(&srv.url(), dir.path(), "donghu.manager", "laptop-a").await;
+    let b = Laptop::new(&srv.url(), dir.path(), "donghu.manager", "laptop-b").await;
+    let c = Laptop::new(&srv.url(), dir.path(), "city.supervisor", "laptop-c").await;
+
+    // Offline, each decides on the same new cases from the same version.
+    let genuine = serde_json::json!({"type": "verify", "outcome": "genuine"});
+    let malicious = serde_json::json!({"type": "verify", "outcome": "malicious", "reason": "同一人反复恶意差评"});
+    let a_x = a.queue(x, genuine.clone());
+    let b_x = b.queue(x, malicious.clone());
+    let b_y = b.queue(y, genuine.clone());
+    let c_x = c.queue(x, malicious);
+    let c_y = c.queue(y, genuine);
+
+    // Back online in the order c, a, b: c wins both cases, a and b lose theirs.
+    c.sync().await;
+    a.sync().await;
+    b.sync().await;
+    for laptop in [&a, &b, &c] {
+        laptop.sync().await;
+    }
+    assert_eq!(c.outbox_status(&c_x), None, "applied commands leave the outbox");
+    assert_eq!(c.outbox_status(&c_y), None);
+    for (laptop, id) in [(&a, &a_x), (&b, &b_x), (&b, &b_y)] {
+        assert_eq!(
+            laptop.outbox_status(id),
+            Some(("rejected".to_owned(), Some("version_conflict".to_owned()))),
+            "{id} lost and stays visible"
+        );
+    }
+    // The server applied exactly the winners.
+    let states: Vec<(String, i64)> = db
+        .read_blocking(move |conn| {
+            conn.query_map("SELECT state, version FROM cases WHERE id IN (?1, ?2) ORDER BY id", [x, y], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+        .expect("states");
+    // A malicious verdict asks for exclusion (a supervisor approves it separately).
+    assert_eq!(states, vec![("exclusion_requested".to_owned(), 2), ("verified".to_owned(), 2)], "c's decisions stand");
+    // Every replica equals the server over its jurisdiction.
+    for laptop in [&a, &b, &c] {
+        let scope = laptop.scope.clone();
+        let server = db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)).expect("digest");
+        let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
+        assert_eq!(local, server, "{} converged on the server's {}", laptop.id, laptop.scope);
+    }
+    // A manager's and the city supervisor's jurisdictions differ, and so do their digests.
+    let (ad, cd) = (
+        a.replica.lock().expect("lock").scope_digest().expect("a"),
+        c.replica.lock().expect("lock").scope_digest().expect("c"),
+    );
+    assert_ne!(ad, cd);
+    srv.stop().await;
+}

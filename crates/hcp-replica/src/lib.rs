@@ -5,6 +5,7 @@
 //! the caller keeps in the OS keyring; a wrong or lost key surfaces as [`ReplicaError::BadKey`] so
 //! the caller can discard the file and bootstrap afresh.
 
+mod digest;
 pub mod query;
 pub mod tables;
 
@@ -164,6 +165,12 @@ impl Replica {
         meta::set(&tx, meta::CURSOR, &cursor.to_string())?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The digest of every row held (see `hcp_protocol::digest`); equal to the server's digest of
+    /// the same jurisdiction once the replica has caught up.
+    pub fn scope_digest(&self) -> Result<String> {
+        digest::scope_digest(&self.conn)
     }
 
     /// Rows held per entity.
