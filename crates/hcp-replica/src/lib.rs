@@ -173,6 +173,11 @@ impl Replica {
         digest::scope_digest(&self.conn)
     }
 
+    /// The JSON of the nearest `key` setting (`calendar`, `policy`) at or above the unit at `path`.
+    pub fn setting(&self, key: &str, path: &str) -> Result<Option<String>> {
+        settings::nearest(&self.conn, key, path)
+    }
+
     /// Rows held per entity.
     pub fn counts(&self) -> Result<Counts> {
         let mut c = Counts::default();
