@@ -1,0 +1,380 @@
+//! Incremental aggregates for the dashboards (统计分析) and the monthly report.
+//!
+//! # Design
+//!
+//! Two views define, once, what one rating and one case contribute to the statistics, with the
+//! same rules `hcp-stats` reads the facts with (so the replica's figures equal the server's
+//! published ones):
+//!
+//! - `stat_ratings`: a rating's local day (Beijing time), unit, staff member, level, channel, real
+//!   name, and whether its case left the statistics (恶意/误评 confirmed, appeal overturned);
+//! - `stat_cases`: a case's local day of creation and its KPI flags (counted/excluded, handled on
+//!   time or late, still open with a due date, closed, rectified, visited, satisfied, real-name bad
+//!   review with or without a return visit), from the case row and its events.
+//!
+//! Four tables sum those views per key ([`crate::tables::agg_rating_units`] unit × day × level,
+//! [`crate::tables::agg_rating_staff`] staff × unit × day × level,
+//! [`crate::tables::agg_rating_channels`] unit × day × channel, [`crate::tables::agg_cases`]
+//! unit × staff × day × open due date). They are built with set-based SQL at the end of a bootstrap
+//! ([`rebuild`]) and kept current in the transaction of every change ([`Touched`]): before a batch
+//! of changes the contributions of every rating and case it can affect are taken out, after it they
+//! are put back as the views now compute them. A case change touches its rating (old and new
+//! `rating_id`) because the case decides the rating's exclusion, in both directions; a case event
+//! touches its case. Because contributions are functions of the stored rows only, the tables equal
+//! a fresh [`rebuild`] after any sequence of changes.
+//!
+//! The KPIs are finished by `hcp_domain::kpi` ([`hcp_domain::kpi::Cell::kpis`]) from the sums, so
+//! the maths is the domain's; timeliness of open cases is resolved against `as_of` at read time.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hcp_domain::calendar::BEIJING_UTC_OFFSET_MINUTES;
+use hcp_domain::kpi::{Cell, GroupBy, Kpis, Period, Subject};
+use hcp_domain::{DeadlineRules, Level};
+use hcp_protocol::{Entity, EntityRow};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::tables::{agg_cases, agg_rating_channels, agg_rating_staff, agg_rating_units};
+use crate::{ReplicaError, Result};
+
+/// The time zone the aggregates' days are local to (the jurisdiction's; Beijing).
+pub const UTC_OFFSET_MINUTES: i16 = BEIJING_UTC_OFFSET_MINUTES;
+
+/// The views every aggregate is computed from. `+480 minutes` is [`UTC_OFFSET_MINUTES`]; SQLite's
+/// `date()` reads RFC 3339 instants (with `Z` or `±HH:MM`) and shifts them to the local day.
+pub const VIEWS_DDL: &str = "
+CREATE VIEW stat_ratings AS
+SELECT r.id, r.unit_id, r.unit_path, r.staff_id, date(r.rated_at, '+480 minutes') AS day, r.level, r.channel,
+       r.real_name <> 0 AS real_name,
+       EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
+                  AND json_extract(c.aggregate, '$.excluded_from_stats') = 1) AS excluded
+  FROM ratings r;
+CREATE VIEW stat_cases AS
+SELECT id, unit_id, unit_path, staff_id, rating_id, day,
+       CASE WHEN NOT excl AND due IS NOT NULL AND handled_day IS NULL THEN due ELSE '' END AS open_due,
+       NOT excl AS counted,
+       excl AS excluded,
+       (NOT excl AND due IS NOT NULL AND handled_day IS NOT NULL AND handled_day <= due) AS on_time,
+       (NOT excl AND due IS NOT NULL AND handled_day IS NOT NULL AND handled_day > due) AS late,
+       (NOT excl AND closed) AS closed,
+       (NOT excl AND closed AND handled_day IS NOT NULL) AS rectified,
+       (NOT excl AND visit IS NOT NULL) AS visited,
+       (NOT excl AND visit IS NOT NULL AND visit <> 0) AS satisfied,
+       (NOT excl AND real_name AND rating_id IS NOT NULL) AS rn_bad,
+       (NOT excl AND real_name AND rating_id IS NOT NULL AND visit IS NOT NULL) AS rn_bad_visited
+  FROM (SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
+               date(c.created_at, '+480 minutes') AS day,
+               CASE WHEN date(c.deadline) = c.deadline THEN c.deadline END AS due,
+               c.state = 'closed' AS closed,
+               coalesce(json_extract(c.aggregate, '$.real_name'), 0) <> 0 AS real_name,
+               coalesce(json_extract(c.aggregate, '$.excluded_from_stats'), 0) <> 0 AS excl,
+               (SELECT date(max(e.at), '+480 minutes') FROM case_events e
+                 WHERE e.case_id = c.id AND e.kind IN ('rectification_reported', 'resolved_on_spot')) AS handled_day,
+               (SELECT json_extract(e.data, '$.payload.satisfied') FROM case_events e
+                 WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1) AS visit
+          FROM cases c);
+";
+
+/// The aggregate tables, for purges and comparisons.
+pub const TABLES: [&str; 4] = ["agg_rating_units", "agg_rating_staff", "agg_rating_channels", "agg_cases"];
+
+const ALL: &str = "true";
+const IDS: &str = "id IN (SELECT value FROM json_each(?2))";
+
+/// Rebuilds every aggregate table from the rows, set-based (the end of a bootstrap, a migration).
+pub fn rebuild(conn: &Connection) -> Result<()> {
+    for t in TABLES {
+        conn.execute(&format!("DELETE FROM {t}"), [])?;
+    }
+    agg_rating_units::fold(conn, 1, ALL, "")?;
+    agg_rating_staff::fold(conn, 1, ALL, "")?;
+    agg_rating_channels::fold(conn, 1, ALL, "")?;
+    agg_cases::fold(conn, 1, ALL, "")?;
+    Ok(())
+}
+
+/// The ratings and cases a batch of changes can affect, noted before the batch is applied.
+///
+/// Use: [`Touched::note`] every change (before any is applied), [`Touched::retract`], apply the
+/// changes, [`Touched::restore`], all in one transaction.
+#[derive(Debug, Default)]
+pub struct Touched {
+    ratings: BTreeSet<i64>,
+    cases: BTreeSet<i64>,
+}
+
+impl Touched {
+    /// Notes what a change to `entity` `id` (with its new `row`, if any) can affect.
+    pub fn note(&mut self, conn: &Connection, entity: Entity, id: i64, row: Option<&EntityRow>) -> Result<()> {
+        match entity {
+            Entity::Rating => {
+                self.ratings.insert(id);
+            }
+            Entity::Case => {
+                self.cases.insert(id);
+                // The case decides whether its rating counts: the rating it named and the one it names.
+                let old: Option<i64> = conn
+                    .prepare_cached("SELECT rating_id FROM cases WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                self.ratings.extend(old);
+                if let Some(EntityRow::Case(c)) = row {
+                    self.ratings.extend(c.rating_id);
+                }
+            }
+            Entity::CaseEvent => {
+                let old: Option<i64> = conn
+                    .prepare_cached("SELECT case_id FROM case_events WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?;
+                self.cases.extend(old);
+                if let Some(EntityRow::CaseEvent(e)) = row {
+                    self.cases.insert(e.case_id);
+                }
+            }
+            Entity::OrgUnit | Entity::Staff | Entity::User => {}
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ratings.is_empty() && self.cases.is_empty()
+    }
+
+    /// Takes the noted rows' current contributions out of the aggregates.
+    pub fn retract(&self, conn: &Connection) -> Result<()> {
+        self.fold(conn, -1)
+    }
+
+    /// Puts the noted rows' contributions, as they are now, back into the aggregates.
+    pub fn restore(&self, conn: &Connection) -> Result<()> {
+        self.fold(conn, 1)
+    }
+
+    fn fold(&self, conn: &Connection, sign: i64) -> Result<()> {
+        let json = |ids: &BTreeSet<i64>| serde_json::Value::from(ids.iter().copied().collect::<Vec<_>>()).to_string();
+        if !self.ratings.is_empty() {
+            let ids = json(&self.ratings);
+            agg_rating_units::fold(conn, sign, IDS, &ids)?;
+            agg_rating_staff::fold(conn, sign, IDS, &ids)?;
+            agg_rating_channels::fold(conn, sign, IDS, &ids)?;
+        }
+        if !self.cases.is_empty() {
+            agg_cases::fold(conn, sign, IDS, &json(&self.cases))?;
+        }
+        Ok(())
+    }
+}
+
+/// The local date of an instant, as the aggregates' days are counted.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    DeadlineRules { utc_offset_minutes: UTC_OFFSET_MINUTES, ..DeadlineRules::default() }.local_date(at)
+}
+
+/// The unit paths under `scope`: `[scope, scope~)`.
+fn bounds(scope: &str) -> (String, String) {
+    (scope.to_owned(), format!("{scope}~"))
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn count(v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| ReplicaError::Corrupt(format!("统计汇总出现负数 {v}")))
+}
+
+fn level_index(level: &str) -> Result<usize> {
+    let l = Level::parse(level).map_err(|_| ReplicaError::Corrupt(format!("统计汇总的评价等级 {level}")))?;
+    Level::ALL.iter().position(|x| *x == l).ok_or_else(|| ReplicaError::Corrupt(format!("统计汇总的评价等级 {level}")))
+}
+
+/// Which rows of the aggregate tables one KPI query reads.
+struct Filter {
+    sql: &'static str,
+    key: Option<i64>,
+}
+
+impl Filter {
+    fn subject(subject: Subject) -> (Filter, &'static str) {
+        match subject {
+            Subject::All => (Filter { sql: "", key: None }, "agg_rating_units"),
+            Subject::Unit(u) => (Filter { sql: " AND unit_id = ?5", key: Some(u) }, "agg_rating_units"),
+            Subject::Staff(s) => (Filter { sql: " AND staff_id = ?5", key: Some(s) }, "agg_rating_staff"),
+        }
+    }
+}
+
+/// Adds one rating-aggregate row (level, rated, real name, excluded) to `cell`.
+fn add_rating_row(cell: &mut Cell, level: &str, rated: i64, real_name: i64, excluded: i64) -> Result<()> {
+    let i = level_index(level)?;
+    cell.level_counts[i] += count(rated)?;
+    if Level::ALL[i].is_bad() {
+        cell.real_name_bad += count(real_name)?;
+    }
+    cell.excluded_ratings += count(excluded)?;
+    Ok(())
+}
+
+/// Adds one case-aggregate row (see `CASE_SUMS`, from column `at`) to `cell`.
+fn add_case_row(cell: &mut Cell, r: &rusqlite::Row<'_>, at: usize) -> Result<()> {
+    let v = |i: usize| -> Result<u64> { count(r.get::<_, i64>(at + i)?) };
+    let open_due: String = r.get(at)?;
+    cell.cases += v(1)?;
+    cell.excluded_cases += v(2)?;
+    cell.handled_on_time += v(3)?;
+    cell.handled_late += v(4)?;
+    let open = v(5)?;
+    if open > 0 {
+        let due = NaiveDate::parse_from_str(&open_due, "%Y-%m-%d")
+            .map_err(|e| ReplicaError::Corrupt(format!("统计汇总的办理期限 {open_due}：{e}")))?;
+        *cell.open_by_due_date.entry(due).or_insert(0) += open;
+    }
+    cell.closed += v(6)?;
+    cell.closed_rectified += v(7)?;
+    cell.visited += v(8)?;
+    cell.visit_satisfied += v(9)?;
+    cell.real_name_bad_cases += v(10)?;
+    cell.real_name_bad_cases_visited += v(11)?;
+    Ok(())
+}
+
+const CASE_SUMS: &str = "open_due, sum(n_cases), sum(n_excluded), sum(n_on_time), sum(n_late), sum(n_open),
+        sum(n_closed), sum(n_rectified), sum(n_visited), sum(n_satisfied), sum(n_rn_bad), sum(n_rn_bad_visited)";
+
+/// The KPIs of `subject` under `scope` (a unit path) over `period` as of `as_of`, from the
+/// aggregates; equal to `hcp_domain::kpi::kpis` over `hcp-stats`' facts of the same scope.
+pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, as_of: DateTime<Utc>) -> Result<Kpis> {
+    let (lo, hi) = bounds(scope);
+    let (first, last) = (day(period.first), day(period.last));
+    let (f, rating_table) = Filter::subject(subject);
+    let key = f.key.unwrap_or(0);
+    let mut cell = Cell::default();
+    let sql = format!(
+        "SELECT level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {rating_table}
+          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{}
+          GROUP BY level",
+        f.sql
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi, key])?;
+    while let Some(r) = rows.next()? {
+        let level: String = r.get(0)?;
+        add_rating_row(&mut cell, &level, r.get(1)?, r.get(2)?, r.get(3)?)?;
+    }
+    let sql = format!(
+        "SELECT {CASE_SUMS} FROM agg_cases
+          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{}
+          GROUP BY open_due",
+        f.sql
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi, key])?;
+    while let Some(r) = rows.next()? {
+        add_case_row(&mut cell, r, 0)?;
+    }
+    Ok(cell.kpis(local_date(as_of)))
+}
+
+/// The KPIs of every unit (or staff member) under `scope` with a fact in `period`; equal to
+/// `hcp_domain::kpi::kpis_by` over `hcp-stats`' facts of the same scope.
+pub fn kpis_by(
+    conn: &Connection,
+    scope: &str,
+    group: GroupBy,
+    period: &Period,
+    as_of: DateTime<Utc>,
+) -> Result<BTreeMap<i64, Kpis>> {
+    let (lo, hi) = bounds(scope);
+    let (first, last) = (day(period.first), day(period.last));
+    let (rating_sql, case_sql) = match group {
+        GroupBy::Unit => (
+            "SELECT unit_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_units
+              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, level",
+            format!(
+                "SELECT unit_id, {CASE_SUMS} FROM agg_cases
+                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, open_due"
+            ),
+        ),
+        GroupBy::Staff => (
+            "SELECT staff_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_staff
+              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY staff_id, level",
+            format!(
+                "SELECT staff_id, {CASE_SUMS} FROM agg_cases
+                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND staff_id <> 0
+                  GROUP BY staff_id, open_due"
+            ),
+        ),
+    };
+    let mut cells: BTreeMap<i64, Cell> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(rating_sql)?;
+    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi])?;
+    while let Some(r) = rows.next()? {
+        let level: String = r.get(1)?;
+        add_rating_row(cells.entry(r.get(0)?).or_default(), &level, r.get(2)?, r.get(3)?, r.get(4)?)?;
+    }
+    let mut stmt = conn.prepare_cached(&case_sql)?;
+    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi])?;
+    while let Some(r) = rows.next()? {
+        add_case_row(cells.entry(r.get(0)?).or_default(), r, 1)?;
+    }
+    let today = local_date(as_of);
+    Ok(cells.into_iter().map(|(k, c)| (k, c.kpis(today))).collect())
+}
+
+/// Non-excluded ratings and bad reviews per month (`YYYY-MM`) under `scope` over `period`, for the
+/// trend chart; months without a rating are left out.
+pub fn monthly_volume(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(String, u64, u64)>> {
+    let (lo, hi) = bounds(scope);
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(day, 1, 7) AS month, sum(n_rated),
+                sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
+           FROM agg_rating_units
+          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
+          GROUP BY month ORDER BY month",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|(m, rated, bad)| Ok((m, count(rated)?, count(bad)?))).collect()
+}
+
+/// The months (`YYYY-MM`, newest first) with at least one rating under `scope`, excluded or not.
+pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
+    let (lo, hi) = bounds(scope);
+    // One probe per month: the primary key starts with the day, so each step seeks to the next month.
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT max(day) FROM agg_rating_units WHERE day < ?1 AND unit_path >= ?2 AND unit_path < ?3",
+    )?;
+    let mut before = "9999".to_owned();
+    while let Some(d) = stmt.query_row(rusqlite::params![before, lo, hi], |r| r.get::<_, Option<String>>(0))? {
+        let month = d.get(..7).unwrap_or(&d).to_owned();
+        before = format!("{month}-00");
+        out.push(month);
+    }
+    Ok(out)
+}
+
+/// Ratings per channel code under `scope` whose local day falls in `period`, excluded or not.
+pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u8, u64)>> {
+    let (lo, hi) = bounds(scope);
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel, sum(n) FROM agg_rating_channels
+          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
+          GROUP BY channel ORDER BY channel",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
+            Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|(c, n)| Ok((c, count(n)?))).collect()
+}
+
+#[cfg(test)]
+mod tests;

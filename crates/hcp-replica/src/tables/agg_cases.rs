@@ -1,0 +1,74 @@
+//! `agg_cases`: the case-side KPI counts per unit × staff member × local day of creation × open due
+//! date (及时率, 整改率, 回访满意率, 实名差评回访率).
+//!
+//! Timeliness of an unhandled case depends on the day the KPIs are read for, so non-excluded
+//! unhandled cases with a due date are kept apart by that due date (`open_due`; `''` for every
+//! other case) and counted as overdue at read time. `staff_id` 0 stands for "no staff member"
+//! (ids start at 1). Each count is the number of `stat_cases` rows with that flag; zero rows are
+//! deleted by a trigger.
+
+use rusqlite::Connection;
+
+use crate::Result;
+
+pub const DDL: &str = "
+CREATE TABLE agg_cases (
+    day              TEXT NOT NULL,
+    unit_id          INTEGER NOT NULL,
+    unit_path        TEXT NOT NULL,
+    staff_id         INTEGER NOT NULL,
+    open_due         TEXT NOT NULL,
+    n_cases          INTEGER NOT NULL,
+    n_excluded       INTEGER NOT NULL,
+    n_on_time        INTEGER NOT NULL,
+    n_late           INTEGER NOT NULL,
+    n_open           INTEGER NOT NULL,
+    n_closed         INTEGER NOT NULL,
+    n_rectified      INTEGER NOT NULL,
+    n_visited        INTEGER NOT NULL,
+    n_satisfied      INTEGER NOT NULL,
+    n_rn_bad         INTEGER NOT NULL,
+    n_rn_bad_visited INTEGER NOT NULL,
+    PRIMARY KEY (day, unit_id, unit_path, staff_id, open_due)
+) WITHOUT ROWID;
+CREATE INDEX agg_cases_staff ON agg_cases(staff_id, day);
+CREATE TRIGGER agg_cases_zero AFTER UPDATE ON agg_cases
+WHEN NEW.n_cases = 0 AND NEW.n_excluded = 0 AND NEW.n_on_time = 0 AND NEW.n_late = 0 AND NEW.n_open = 0
+ AND NEW.n_closed = 0 AND NEW.n_rectified = 0 AND NEW.n_visited = 0 AND NEW.n_satisfied = 0
+ AND NEW.n_rn_bad = 0 AND NEW.n_rn_bad_visited = 0
+BEGIN
+    DELETE FROM agg_cases
+     WHERE day = NEW.day AND unit_id = NEW.unit_id AND unit_path = NEW.unit_path AND staff_id = NEW.staff_id
+       AND open_due = NEW.open_due;
+END;
+";
+
+/// Adds `sign` × the cases of `stat_cases` that pass `filter`.
+pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
+    let sql = format!(
+        "WITH f AS MATERIALIZED (SELECT * FROM stat_cases WHERE day IS NOT NULL AND ({filter}) AND ?2 IS NOT NULL)
+         INSERT INTO agg_cases (day, unit_id, unit_path, staff_id, open_due, n_cases, n_excluded, n_on_time, n_late,
+                                n_open, n_closed, n_rectified, n_visited, n_satisfied, n_rn_bad, n_rn_bad_visited)
+         SELECT day, unit_id, unit_path, coalesce(staff_id, 0), open_due,
+                ?1 * sum(counted), ?1 * sum(excluded), ?1 * sum(on_time), ?1 * sum(late), ?1 * sum(open_due <> ''),
+                ?1 * sum(closed), ?1 * sum(rectified), ?1 * sum(visited), ?1 * sum(satisfied), ?1 * sum(rn_bad),
+                ?1 * sum(rn_bad_visited)
+           FROM f
+          WHERE true
+          GROUP BY day, unit_id, unit_path, coalesce(staff_id, 0), open_due
+         ON CONFLICT (day, unit_id, unit_path, staff_id, open_due) DO UPDATE SET
+             n_cases = n_cases + excluded.n_cases,
+             n_excluded = n_excluded + excluded.n_excluded,
+             n_on_time = n_on_time + excluded.n_on_time,
+             n_late = n_late + excluded.n_late,
+             n_open = n_open + excluded.n_open,
+             n_closed = n_closed + excluded.n_closed,
+             n_rectified = n_rectified + excluded.n_rectified,
+             n_visited = n_visited + excluded.n_visited,
+             n_satisfied = n_satisfied + excluded.n_satisfied,
+             n_rn_bad = n_rn_bad + excluded.n_rn_bad,
+             n_rn_bad_visited = n_rn_bad_visited + excluded.n_rn_bad_visited"
+    );
+    conn.prepare_cached(&sql)?.execute(rusqlite::params![sign, arg])?;
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! `agg_rating_channels`: ratings per unit × local day × channel (评价渠道分布). Like the channel
+//! mix the server reports, it counts every rating, excluded or not, so exclusions never move it.
+//! Zero rows are deleted by a trigger.
+
+use rusqlite::Connection;
+
+use crate::Result;
+
+pub const DDL: &str = "
+CREATE TABLE agg_rating_channels (
+    day       TEXT NOT NULL,
+    unit_id   INTEGER NOT NULL,
+    unit_path TEXT NOT NULL,
+    channel   INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (day, unit_id, unit_path, channel)
+) WITHOUT ROWID;
+CREATE TRIGGER agg_rating_channels_zero AFTER UPDATE ON agg_rating_channels
+WHEN NEW.n = 0
+BEGIN
+    DELETE FROM agg_rating_channels
+     WHERE day = NEW.day AND unit_id = NEW.unit_id AND unit_path = NEW.unit_path AND channel = NEW.channel;
+END;
+";
+
+/// Adds `sign` × the ratings of `stat_ratings` that pass `filter`.
+pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO agg_rating_channels (day, unit_id, unit_path, channel, n)
+         SELECT day, unit_id, unit_path, channel, ?1 * count(*)
+           FROM stat_ratings
+          WHERE day IS NOT NULL AND ({filter}) AND ?2 IS NOT NULL
+          GROUP BY day, unit_id, unit_path, channel
+         ON CONFLICT (day, unit_id, unit_path, channel) DO UPDATE SET n = n + excluded.n"
+    );
+    conn.prepare_cached(&sql)?.execute(rusqlite::params![sign, arg])?;
+    Ok(())
+}
