@@ -8,9 +8,11 @@
 //!
 //! - `stat_ratings`: a rating's local day (Beijing time), unit, staff member, level, channel, real
 //!   name, and whether its case left the statistics (恶意/误评 confirmed, appeal overturned);
-//! - `stat_cases`: a case's local day of creation and its KPI flags (counted/excluded, handled on
-//!   time or late, still open with a due date, closed, rectified, visited, satisfied, real-name bad
-//!   review with or without a return visit), from the case row and its events.
+//! - `stat_cases`: a case's local day of creation, due date, state, real name, exclusion, the local
+//!   day it was handled (rectification reported or resolved on the spot) and its last return visit,
+//!   from the case row and its events; [`crate::tables::agg_cases`] derives the KPI flags from these
+//!   (counted/excluded, handled on time or late, still open with a due date, closed, rectified,
+//!   visited, satisfied, real-name bad review with or without a return visit).
 //!
 //! Four tables sum those views per key ([`crate::tables::agg_rating_units`] unit × day × level,
 //! [`crate::tables::agg_rating_staff`] staff × unit × day × level,
@@ -41,9 +43,12 @@ use crate::{ReplicaError, Result};
 /// The time zone the aggregates' days are local to (the jurisdiction's; Beijing).
 pub const UTC_OFFSET_MINUTES: i16 = BEIJING_UTC_OFFSET_MINUTES;
 
-/// The views every aggregate is computed from. `+480 minutes` is [`UTC_OFFSET_MINUTES`]; SQLite's
+/// The views every aggregate is computed from (their subqueries are evaluated once per row only
+/// when a query reads each column once: `agg_cases` materializes `stat_cases` before deriving its
+/// flags). A partial index holds the excluded cases, so the exclusion probe per rating is cheap. `+480 minutes` is [`UTC_OFFSET_MINUTES`]; SQLite's
 /// `date()` reads RFC 3339 instants (with `Z` or `±HH:MM`) and shifts them to the local day.
 pub const VIEWS_DDL: &str = "
+CREATE INDEX cases_excluded_rating ON cases(rating_id) WHERE json_extract(aggregate, '$.excluded_from_stats') = 1;
 CREATE VIEW stat_ratings AS
 SELECT r.id, r.unit_id, r.unit_path, r.staff_id, date(r.rated_at, '+480 minutes') AS day, r.level, r.channel,
        r.real_name <> 0 AS real_name,
@@ -51,29 +56,17 @@ SELECT r.id, r.unit_id, r.unit_path, r.staff_id, date(r.rated_at, '+480 minutes'
                   AND json_extract(c.aggregate, '$.excluded_from_stats') = 1) AS excluded
   FROM ratings r;
 CREATE VIEW stat_cases AS
-SELECT id, unit_id, unit_path, staff_id, rating_id, day,
-       CASE WHEN NOT excl AND due IS NOT NULL AND handled_day IS NULL THEN due ELSE '' END AS open_due,
-       NOT excl AS counted,
-       excl AS excluded,
-       (NOT excl AND due IS NOT NULL AND handled_day IS NOT NULL AND handled_day <= due) AS on_time,
-       (NOT excl AND due IS NOT NULL AND handled_day IS NOT NULL AND handled_day > due) AS late,
-       (NOT excl AND closed) AS closed,
-       (NOT excl AND closed AND handled_day IS NOT NULL) AS rectified,
-       (NOT excl AND visit IS NOT NULL) AS visited,
-       (NOT excl AND visit IS NOT NULL AND visit <> 0) AS satisfied,
-       (NOT excl AND real_name AND rating_id IS NOT NULL) AS rn_bad,
-       (NOT excl AND real_name AND rating_id IS NOT NULL AND visit IS NOT NULL) AS rn_bad_visited
-  FROM (SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
-               date(c.created_at, '+480 minutes') AS day,
-               CASE WHEN date(c.deadline) = c.deadline THEN c.deadline END AS due,
-               c.state = 'closed' AS closed,
-               coalesce(json_extract(c.aggregate, '$.real_name'), 0) <> 0 AS real_name,
-               coalesce(json_extract(c.aggregate, '$.excluded_from_stats'), 0) <> 0 AS excl,
-               (SELECT date(max(e.at), '+480 minutes') FROM case_events e
-                 WHERE e.case_id = c.id AND e.kind IN ('rectification_reported', 'resolved_on_spot')) AS handled_day,
-               (SELECT json_extract(e.data, '$.payload.satisfied') FROM case_events e
-                 WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1) AS visit
-          FROM cases c);
+SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
+       date(c.created_at, '+480 minutes') AS day,
+       CASE WHEN date(c.deadline) = c.deadline THEN c.deadline END AS due,
+       c.state = 'closed' AS closed,
+       coalesce(json_extract(c.aggregate, '$.real_name'), 0) <> 0 AS real_name,
+       coalesce(json_extract(c.aggregate, '$.excluded_from_stats'), 0) <> 0 AS excl,
+       (SELECT date(max(e.at), '+480 minutes') FROM case_events e
+         WHERE e.case_id = c.id AND e.kind IN ('rectification_reported', 'resolved_on_spot')) AS handled_day,
+       (SELECT json_extract(e.data, '$.payload.satisfied') FROM case_events e
+         WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1) AS visit
+  FROM cases c;
 ";
 
 /// The aggregate tables, for purges and comparisons.
@@ -244,6 +237,72 @@ fn add_case_row(cell: &mut Cell, r: &rusqlite::Row<'_>, at: usize) -> Result<()>
 const CASE_SUMS: &str = "open_due, sum(n_cases), sum(n_excluded), sum(n_on_time), sum(n_late), sum(n_open),
         sum(n_closed), sum(n_rectified), sum(n_visited), sum(n_satisfied), sum(n_rn_bad), sum(n_rn_bad_visited)";
 
+fn rating_kpi_sql(table: &str, filter: &str) -> String {
+    format!(
+        "SELECT level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {table}
+          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{filter}
+          GROUP BY level"
+    )
+}
+
+fn case_kpi_sql(filter: &str) -> String {
+    format!(
+        "SELECT {CASE_SUMS} FROM agg_cases
+          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{filter}
+          GROUP BY open_due"
+    )
+}
+
+fn by_sql(group: GroupBy) -> (&'static str, String) {
+    match group {
+        GroupBy::Unit => (
+            "SELECT unit_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_units
+              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, level",
+            format!(
+                "SELECT unit_id, {CASE_SUMS} FROM agg_cases
+                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, open_due"
+            ),
+        ),
+        GroupBy::Staff => (
+            "SELECT staff_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_staff
+              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY staff_id, level",
+            format!(
+                "SELECT staff_id, {CASE_SUMS} FROM agg_cases
+                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND staff_id <> 0
+                  GROUP BY staff_id, open_due"
+            ),
+        ),
+    }
+}
+
+const MONTHLY_SQL: &str = "SELECT substr(day, 1, 7) AS month, sum(n_rated),
+        sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
+   FROM agg_rating_units
+  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
+  GROUP BY month ORDER BY month";
+
+const MONTHS_SQL: &str = "SELECT max(day) FROM agg_rating_units WHERE day < ?1 AND unit_path >= ?2 AND unit_path < ?3";
+
+const CHANNELS_SQL: &str = "SELECT channel, sum(n) FROM agg_rating_channels
+  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
+  GROUP BY channel ORDER BY channel";
+
+/// Every statement the dashboard reads with, for query-plan checks.
+#[cfg(test)]
+pub(crate) fn dashboard_statements() -> Vec<String> {
+    let mut out = vec![MONTHLY_SQL.to_owned(), MONTHS_SQL.to_owned(), CHANNELS_SQL.to_owned()];
+    for subject in [Subject::All, Subject::Unit(1), Subject::Staff(1)] {
+        let (f, table) = Filter::subject(subject);
+        out.push(rating_kpi_sql(table, f.sql));
+        out.push(case_kpi_sql(f.sql));
+    }
+    for group in [GroupBy::Unit, GroupBy::Staff] {
+        let (r, c) = by_sql(group);
+        out.extend([r.to_owned(), c]);
+    }
+    out
+}
+
 /// The KPIs of `subject` under `scope` (a unit path) over `period` as of `as_of`, from the
 /// aggregates; equal to `hcp_domain::kpi::kpis` over `hcp-stats`' facts of the same scope.
 pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, as_of: DateTime<Utc>) -> Result<Kpis> {
@@ -252,25 +311,13 @@ pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, a
     let (f, rating_table) = Filter::subject(subject);
     let key = f.key.unwrap_or(0);
     let mut cell = Cell::default();
-    let sql = format!(
-        "SELECT level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {rating_table}
-          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{}
-          GROUP BY level",
-        f.sql
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&rating_kpi_sql(rating_table, f.sql))?;
     let mut rows = stmt.query(rusqlite::params![first, last, lo, hi, key])?;
     while let Some(r) = rows.next()? {
         let level: String = r.get(0)?;
         add_rating_row(&mut cell, &level, r.get(1)?, r.get(2)?, r.get(3)?)?;
     }
-    let sql = format!(
-        "SELECT {CASE_SUMS} FROM agg_cases
-          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{}
-          GROUP BY open_due",
-        f.sql
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&case_kpi_sql(f.sql))?;
     let mut rows = stmt.query(rusqlite::params![first, last, lo, hi, key])?;
     while let Some(r) = rows.next()? {
         add_case_row(&mut cell, r, 0)?;
@@ -289,25 +336,7 @@ pub fn kpis_by(
 ) -> Result<BTreeMap<i64, Kpis>> {
     let (lo, hi) = bounds(scope);
     let (first, last) = (day(period.first), day(period.last));
-    let (rating_sql, case_sql) = match group {
-        GroupBy::Unit => (
-            "SELECT unit_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_units
-              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, level",
-            format!(
-                "SELECT unit_id, {CASE_SUMS} FROM agg_cases
-                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, open_due"
-            ),
-        ),
-        GroupBy::Staff => (
-            "SELECT staff_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_staff
-              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY staff_id, level",
-            format!(
-                "SELECT staff_id, {CASE_SUMS} FROM agg_cases
-                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND staff_id <> 0
-                  GROUP BY staff_id, open_due"
-            ),
-        ),
-    };
+    let (rating_sql, case_sql) = by_sql(group);
     let mut cells: BTreeMap<i64, Cell> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(rating_sql)?;
     let mut rows = stmt.query(rusqlite::params![first, last, lo, hi])?;
@@ -328,13 +357,7 @@ pub fn kpis_by(
 /// trend chart; months without a rating are left out.
 pub fn monthly_volume(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(String, u64, u64)>> {
     let (lo, hi) = bounds(scope);
-    let mut stmt = conn.prepare_cached(
-        "SELECT substr(day, 1, 7) AS month, sum(n_rated),
-                sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
-           FROM agg_rating_units
-          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
-          GROUP BY month ORDER BY month",
-    )?;
+    let mut stmt = conn.prepare_cached(MONTHLY_SQL)?;
     let rows = stmt
         .query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -348,9 +371,7 @@ pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
     let (lo, hi) = bounds(scope);
     // One probe per month: the primary key starts with the day, so each step seeks to the next month.
     let mut out = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT max(day) FROM agg_rating_units WHERE day < ?1 AND unit_path >= ?2 AND unit_path < ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(MONTHS_SQL)?;
     let mut before = "9999".to_owned();
     while let Some(d) = stmt.query_row(rusqlite::params![before, lo, hi], |r| r.get::<_, Option<String>>(0))? {
         let month = d.get(..7).unwrap_or(&d).to_owned();
@@ -363,11 +384,7 @@ pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
 /// Ratings per channel code under `scope` whose local day falls in `period`, excluded or not.
 pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u8, u64)>> {
     let (lo, hi) = bounds(scope);
-    let mut stmt = conn.prepare_cached(
-        "SELECT channel, sum(n) FROM agg_rating_channels
-          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
-          GROUP BY channel ORDER BY channel",
-    )?;
+    let mut stmt = conn.prepare_cached(CHANNELS_SQL)?;
     let rows = stmt
         .query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
             Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)?))

@@ -43,10 +43,23 @@ BEGIN
 END;
 ";
 
-/// Adds `sign` × the cases of `stat_cases` that pass `filter`.
-pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
-    let sql = format!(
-        "WITH f AS MATERIALIZED (SELECT * FROM stat_cases WHERE day IS NOT NULL AND ({filter}) AND ?2 IS NOT NULL)
+/// The statement [`fold`] runs.
+pub(crate) fn fold_sql(filter: &str) -> String {
+    format!(
+        "WITH b AS MATERIALIZED (SELECT * FROM stat_cases WHERE day IS NOT NULL AND ({filter}) AND ?2 IS NOT NULL),
+         f AS (SELECT day, unit_id, unit_path, staff_id,
+                      CASE WHEN NOT excl AND due IS NOT NULL AND handled_day IS NULL THEN due ELSE '' END AS open_due,
+                      NOT excl AS counted,
+                      excl AS excluded,
+                      (NOT excl AND due IS NOT NULL AND handled_day IS NOT NULL AND handled_day <= due) AS on_time,
+                      (NOT excl AND due IS NOT NULL AND handled_day IS NOT NULL AND handled_day > due) AS late,
+                      (NOT excl AND closed) AS closed,
+                      (NOT excl AND closed AND handled_day IS NOT NULL) AS rectified,
+                      (NOT excl AND visit IS NOT NULL) AS visited,
+                      (NOT excl AND visit IS NOT NULL AND visit <> 0) AS satisfied,
+                      (NOT excl AND real_name AND rating_id IS NOT NULL) AS rn_bad,
+                      (NOT excl AND real_name AND rating_id IS NOT NULL AND visit IS NOT NULL) AS rn_bad_visited
+                 FROM b)
          INSERT INTO agg_cases (day, unit_id, unit_path, staff_id, open_due, n_cases, n_excluded, n_on_time, n_late,
                                 n_open, n_closed, n_rectified, n_visited, n_satisfied, n_rn_bad, n_rn_bad_visited)
          SELECT day, unit_id, unit_path, coalesce(staff_id, 0), open_due,
@@ -68,7 +81,16 @@ pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()>
              n_satisfied = n_satisfied + excluded.n_satisfied,
              n_rn_bad = n_rn_bad + excluded.n_rn_bad,
              n_rn_bad_visited = n_rn_bad_visited + excluded.n_rn_bad_visited"
-    );
-    conn.prepare_cached(&sql)?.execute(rusqlite::params![sign, arg])?;
+    )
+}
+
+/// Adds `sign` × the cases of `stat_cases` that pass `filter`. The KPI flags of one case, as
+/// `hcp-stats` and `hcp_domain::kpi` define them: a case counts unless excluded; with a due date it
+/// was handled on time (local handling day on or before the due date), late, or is still open (and
+/// overdue once the reading day is after the due date); closed and rectified (closed with a
+/// handling event); visited and satisfied (its last return visit); a real-name bad review (it has
+/// a rating) visited or not.
+pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
+    conn.prepare_cached(&fold_sql(filter))?.execute(rusqlite::params![sign, arg])?;
     Ok(())
 }

@@ -23,16 +23,20 @@ BEGIN
 END;
 ";
 
-/// Adds `sign` × the ratings of `stat_ratings` that pass `filter`.
-pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
-    let sql = format!(
+/// The statement [`fold`] runs.
+pub(crate) fn fold_sql(filter: &str) -> String {
+    format!(
         "INSERT INTO agg_rating_channels (day, unit_id, unit_path, channel, n)
          SELECT day, unit_id, unit_path, channel, ?1 * count(*)
            FROM stat_ratings
           WHERE day IS NOT NULL AND ({filter}) AND ?2 IS NOT NULL
           GROUP BY day, unit_id, unit_path, channel
          ON CONFLICT (day, unit_id, unit_path, channel) DO UPDATE SET n = n + excluded.n"
-    );
-    conn.prepare_cached(&sql)?.execute(rusqlite::params![sign, arg])?;
+    )
+}
+
+/// Adds `sign` × the ratings of `stat_ratings` that pass `filter`.
+pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
+    conn.prepare_cached(&fold_sql(filter))?.execute(rusqlite::params![sign, arg])?;
     Ok(())
 }

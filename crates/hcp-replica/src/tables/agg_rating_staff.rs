@@ -28,9 +28,9 @@ BEGIN
 END;
 ";
 
-/// Adds `sign` × the ratings with a staff member of `stat_ratings` that pass `filter`.
-pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
-    let sql = format!(
+/// The statement [`fold`] runs.
+pub(crate) fn fold_sql(filter: &str) -> String {
+    format!(
         "INSERT INTO agg_rating_staff (day, staff_id, unit_id, unit_path, level, n_rated, n_real_name, n_excluded)
          SELECT day, staff_id, unit_id, unit_path, level,
                 ?1 * sum(NOT excluded), ?1 * sum(real_name AND NOT excluded), ?1 * sum(excluded)
@@ -41,7 +41,11 @@ pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()>
              n_rated = n_rated + excluded.n_rated,
              n_real_name = n_real_name + excluded.n_real_name,
              n_excluded = n_excluded + excluded.n_excluded"
-    );
-    conn.prepare_cached(&sql)?.execute(rusqlite::params![sign, arg])?;
+    )
+}
+
+/// Adds `sign` × the ratings with a staff member of `stat_ratings` that pass `filter`.
+pub fn fold(conn: &Connection, sign: i64, filter: &str, arg: &str) -> Result<()> {
+    conn.prepare_cached(&fold_sql(filter))?.execute(rusqlite::params![sign, arg])?;
     Ok(())
 }
