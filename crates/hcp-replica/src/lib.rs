@@ -431,7 +431,15 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if v > have {
             match step {
                 Migration::Sql(ddl) => tx.execute_batch(ddl)?,
-                Migration::Rust(run) => run(&tx)?,
+                Migration::Rust(run) => {
+                    let started = std::time::Instant::now();
+                    run(&tx)?;
+                    tracing::info!(
+                        version = v,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "replica data migrated"
+                    );
+                }
             }
             tx.pragma_update(None, "user_version", v)?;
         }

@@ -394,3 +394,56 @@ fn the_migration_builds_the_aggregates_of_an_existing_replica() {
     let r = Replica::open(&dir.path().join("r.db"), &ReplicaKey::from_bytes([3; 32])).expect("reopen");
     assert_eq!(tables(&r), expected);
 }
+
+/// A re-bootstrap (a new jurisdiction, or a fresh start) replaces the aggregates with the new
+/// snapshot's, built in bulk; a snapshot that fails leaves the old ones untouched.
+#[test]
+fn a_rebootstrap_replaces_the_aggregates_and_a_failed_one_keeps_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = open(dir.path());
+    let mut rng = StdRng::seed_from_u64(3);
+    let page: Vec<Change> = (1..=60).map(|s| change(&mut rng, s)).collect();
+    r.apply_changes(&page, 60).expect("apply");
+    let old = tables(&r);
+
+    // A snapshot cut short rolls back: the aggregates are as they were.
+    let mut b = r.begin_bootstrap("/1/3/").expect("begin");
+    b.insert(&EntityRow::Rating(rating(&mut rng, 1))).expect("row");
+    assert!(b.finish(9, &Counts { rating: 2, ..Counts::default() }, "2026-11-21T00:00:00Z").is_err());
+    assert_eq!(tables(&r), old);
+
+    // The jurisdiction moves to /1/3/: only its rows, and their aggregates, remain.
+    let mut b = r.begin_bootstrap("/1/3/").expect("begin");
+    let mut counts = Counts::default();
+    for id in 1..=30 {
+        let mut row = rating(&mut rng, id);
+        (row.unit_id, row.unit_path) = (3, "/1/3/".into());
+        b.insert(&EntityRow::Rating(row)).expect("rating");
+        counts.rating += 1;
+    }
+    for id in 1..=10 {
+        let mut row = case(&mut rng, id);
+        (row.unit_id, row.unit_path) = (3, "/1/3/".into());
+        b.insert(&EntityRow::Case(row)).expect("case");
+        counts.case += 1;
+    }
+    for id in 1..=20 {
+        let mut row = event(&mut rng, id);
+        row.case_id = rng.gen_range(1..=10);
+        b.insert(&EntityRow::CaseEvent(row)).expect("event");
+        counts.case_event += 1;
+    }
+    b.finish(70, &counts, "2026-11-21T00:00:00Z").expect("finish");
+    let now = tables(&r);
+    assert_ne!(now, old);
+    assert_eq!(now, rebuilt(&mut r));
+    for t in super::TABLES {
+        let outside: i64 = r
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {t} WHERE unit_path <> '/1/3/'"), [], |x| x.get(0))
+            .expect("count");
+        assert_eq!(outside, 0, "{t} holds nothing of the old jurisdiction");
+    }
+    let as_of = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).single().expect("as_of");
+    assert_same_kpis(&r, as_of, "after the re-bootstrap");
+}
