@@ -10,14 +10,16 @@
 //!   name, and whether its case left the statistics (恶意/误评 confirmed, appeal overturned);
 //! - `stat_cases`: a case's local day of creation, due date, state, real name, exclusion, the local
 //!   day it was handled (rectification reported or resolved on the spot) and its last return visit,
-//!   from the case row and its events; [`crate::tables::agg_cases`] derives the KPI flags from these
+//!   from the case row and its events; [`crate::tables::agg_case_units`] derives the KPI flags from these
 //!   (counted/excluded, handled on time or late, still open with a due date, closed, rectified,
 //!   visited, satisfied, real-name bad review with or without a return visit).
 //!
-//! Four tables sum those views per key ([`crate::tables::agg_rating_units`] unit × day × level,
-//! [`crate::tables::agg_rating_staff`] staff × unit × day × level,
-//! [`crate::tables::agg_rating_channels`] unit × day × channel, [`crate::tables::agg_cases`]
-//! unit × staff × day × open due date). They are built with set-based SQL at the end of a bootstrap
+//! Five tables sum those views per key, each at two grains (`d`: a local day, `m`: a month, so a
+//! period reads its whole months from month rows and only its ragged ends from day rows):
+//! [`crate::tables::agg_rating_units`] unit × level, [`crate::tables::agg_rating_staff`] staff ×
+//! unit × level, [`crate::tables::agg_rating_channels`] unit × channel,
+//! [`crate::tables::agg_case_units`] unit × open due date and [`crate::tables::agg_case_staff`]
+//! staff × unit × open due date. They are built with set-based SQL at the end of a bootstrap
 //! ([`rebuild`]) and kept current in the transaction of every change ([`Touched`]): before a batch
 //! of changes the contributions of every rating and case it can affect are taken out, after it they
 //! are put back as the views now compute them. A case change touches its rating (old and new
@@ -37,16 +39,16 @@ use hcp_domain::{DeadlineRules, Level};
 use hcp_protocol::{Entity, EntityRow};
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::tables::{agg_cases, agg_rating_channels, agg_rating_staff, agg_rating_units};
+use crate::tables::{agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units};
 use crate::{ReplicaError, Result};
 
 /// The time zone the aggregates' days are local to (the jurisdiction's; Beijing).
 pub const UTC_OFFSET_MINUTES: i16 = BEIJING_UTC_OFFSET_MINUTES;
 
-/// The views every aggregate is computed from (their subqueries are evaluated once per row only
-/// when a query reads each column once: `agg_cases` materializes `stat_cases` before deriving its
-/// flags). A partial index holds the excluded cases, so the exclusion probe per rating is cheap. `+480 minutes` is [`UTC_OFFSET_MINUTES`]; SQLite's
-/// `date()` reads RFC 3339 instants (with `Z` or `±HH:MM`) and shifts them to the local day.
+/// The views every aggregate is computed from. `+480 minutes` is [`UTC_OFFSET_MINUTES`]; SQLite's
+/// `date()` reads RFC 3339 instants (with `Z` or `±HH:MM`) and shifts them to the local day. The
+/// folds materialize a view's rows before using them, so its subqueries run once per row; a
+/// partial index holds the excluded cases, so the exclusion probe per rating is cheap.
 pub const VIEWS_DDL: &str = "
 CREATE INDEX cases_excluded_rating ON cases(rating_id) WHERE json_extract(aggregate, '$.excluded_from_stats') = 1;
 CREATE VIEW stat_ratings AS
@@ -70,7 +72,8 @@ SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
 ";
 
 /// The aggregate tables, for purges and comparisons.
-pub const TABLES: [&str; 4] = ["agg_rating_units", "agg_rating_staff", "agg_rating_channels", "agg_cases"];
+pub const TABLES: [&str; 5] =
+    ["agg_rating_units", "agg_rating_staff", "agg_rating_channels", "agg_case_units", "agg_case_staff"];
 
 const ALL: &str = "true";
 const IDS: &str = "id IN (SELECT value FROM json_each(?2))";
@@ -83,7 +86,8 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
     agg_rating_units::fold(conn, 1, ALL, "")?;
     agg_rating_staff::fold(conn, 1, ALL, "")?;
     agg_rating_channels::fold(conn, 1, ALL, "")?;
-    agg_cases::fold(conn, 1, ALL, "")?;
+    agg_case_units::fold(conn, 1, ALL, "")?;
+    agg_case_staff::fold(conn, 1, ALL, "")?;
     Ok(())
 }
 
@@ -155,7 +159,9 @@ impl Touched {
             agg_rating_channels::fold(conn, sign, IDS, &ids)?;
         }
         if !self.cases.is_empty() {
-            agg_cases::fold(conn, sign, IDS, &json(&self.cases))?;
+            let ids = json(&self.cases);
+            agg_case_units::fold(conn, sign, IDS, &ids)?;
+            agg_case_staff::fold(conn, sign, IDS, &ids)?;
         }
         Ok(())
     }
@@ -171,8 +177,39 @@ fn bounds(scope: &str) -> (String, String) {
     (scope.to_owned(), format!("{scope}~"))
 }
 
-fn day(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+/// The rows a period reads: `(grain, first bucket, last bucket)`, whole months from month rows and
+/// the ragged ends from day rows.
+fn spans(period: &Period) -> Vec<(&'static str, String, String)> {
+    use chrono::Datelike;
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let next_month = |d: NaiveDate| month_start(d).checked_add_months(chrono::Months::new(1));
+    let mut out = Vec::new();
+    if period.first > period.last {
+        return out;
+    }
+    // The first whole month starts on or after `first`; the last ends on or before `last`.
+    let whole_from = if period.first.day() == 1 { Some(period.first) } else { next_month(period.first) };
+    let whole_to = next_month(period.last).and_then(|n| n.pred_opt()).and_then(|end_of_last| {
+        if end_of_last == period.last {
+            Some(month_start(period.last))
+        } else {
+            month_start(period.last).checked_sub_months(chrono::Months::new(1))
+        }
+    });
+    match (whole_from, whole_to) {
+        (Some(from), Some(to)) if from <= to => {
+            if period.first < from {
+                out.push(("d", day(period.first), day(from.pred_opt().unwrap_or(from))));
+            }
+            out.push(("m", from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string()));
+            if let Some(after) = next_month(to).filter(|a| *a <= period.last) {
+                out.push(("d", day(after), day(period.last)));
+            }
+        }
+        _ => out.push(("d", day(period.first), day(period.last))),
+    }
+    out
 }
 
 fn count(v: i64) -> Result<u64> {
@@ -191,11 +228,19 @@ struct Filter {
 }
 
 impl Filter {
-    fn subject(subject: Subject) -> (Filter, &'static str) {
+    /// The filter and the rating and case tables that hold `subject`'s grain.
+    fn subject(subject: Subject) -> (Filter, &'static str, &'static str) {
         match subject {
-            Subject::All => (Filter { sql: "", key: None }, "agg_rating_units"),
-            Subject::Unit(u) => (Filter { sql: " AND unit_id = ?5", key: Some(u) }, "agg_rating_units"),
-            Subject::Staff(s) => (Filter { sql: " AND staff_id = ?5", key: Some(s) }, "agg_rating_staff"),
+            Subject::All => (Filter { sql: "", key: None }, "agg_rating_units", "agg_case_units"),
+            Subject::Unit(u) => {
+                (Filter { sql: " AND unit_id = ?6", key: Some(u) }, "agg_rating_units", "agg_case_units")
+            }
+            // One member's rows are few among all members' of a month: read them through the index.
+            Subject::Staff(s) => (
+                Filter { sql: " AND staff_id = ?6", key: Some(s) },
+                "agg_rating_staff INDEXED BY agg_rating_staff_staff",
+                "agg_case_staff INDEXED BY agg_case_staff_staff",
+            ),
         }
     }
 }
@@ -237,68 +282,64 @@ fn add_case_row(cell: &mut Cell, r: &rusqlite::Row<'_>, at: usize) -> Result<()>
 const CASE_SUMS: &str = "open_due, sum(n_cases), sum(n_excluded), sum(n_on_time), sum(n_late), sum(n_open),
         sum(n_closed), sum(n_rectified), sum(n_visited), sum(n_satisfied), sum(n_rn_bad), sum(n_rn_bad_visited)";
 
+/// Rows of one span (`?1` grain, `?2`..`?3` buckets) under a scope (`?4`..`?5`).
+const SPAN: &str = "grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5";
+
 fn rating_kpi_sql(table: &str, filter: &str) -> String {
     format!(
         "SELECT level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {table}
-          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{filter}
+          WHERE {SPAN} AND ?6 IS NOT NULL{filter}
           GROUP BY level"
     )
 }
 
-fn case_kpi_sql(filter: &str) -> String {
+fn case_kpi_sql(table: &str, filter: &str) -> String {
     format!(
-        "SELECT {CASE_SUMS} FROM agg_cases
-          WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND ?5 IS NOT NULL{filter}
+        "SELECT {CASE_SUMS} FROM {table}
+          WHERE {SPAN} AND ?6 IS NOT NULL{filter}
           GROUP BY open_due"
     )
 }
 
-fn by_sql(group: GroupBy) -> (&'static str, String) {
-    match group {
-        GroupBy::Unit => (
-            "SELECT unit_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_units
-              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, level",
-            format!(
-                "SELECT unit_id, {CASE_SUMS} FROM agg_cases
-                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY unit_id, open_due"
-            ),
+fn by_sql(group: GroupBy) -> (String, String) {
+    let (key, ratings, cases) = match group {
+        GroupBy::Unit => ("unit_id", "agg_rating_units", "agg_case_units"),
+        GroupBy::Staff => ("staff_id", "agg_rating_staff", "agg_case_staff"),
+    };
+    (
+        format!(
+            "SELECT {key}, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {ratings}
+              WHERE {SPAN} GROUP BY {key}, level"
         ),
-        GroupBy::Staff => (
-            "SELECT staff_id, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM agg_rating_staff
-              WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 GROUP BY staff_id, level",
-            format!(
-                "SELECT staff_id, {CASE_SUMS} FROM agg_cases
-                  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4 AND staff_id <> 0
-                  GROUP BY staff_id, open_due"
-            ),
-        ),
-    }
+        format!("SELECT {key}, {CASE_SUMS} FROM {cases} WHERE {SPAN} GROUP BY {key}, open_due"),
+    )
 }
 
-const MONTHLY_SQL: &str = "SELECT substr(day, 1, 7) AS month, sum(n_rated),
+const MONTHLY_SQL: &str = "SELECT substr(bucket, 1, 7) AS month, sum(n_rated),
         sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
    FROM agg_rating_units
-  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
-  GROUP BY month ORDER BY month";
+  WHERE grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5
+  GROUP BY month";
 
-const MONTHS_SQL: &str = "SELECT max(day) FROM agg_rating_units WHERE day < ?1 AND unit_path >= ?2 AND unit_path < ?3";
+const MONTHS_SQL: &str =
+    "SELECT max(bucket) FROM agg_rating_units WHERE grain = 'm' AND bucket < ?1 AND unit_path >= ?2 AND unit_path < ?3";
 
 const CHANNELS_SQL: &str = "SELECT channel, sum(n) FROM agg_rating_channels
-  WHERE day >= ?1 AND day <= ?2 AND unit_path >= ?3 AND unit_path < ?4
-  GROUP BY channel ORDER BY channel";
+  WHERE grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5
+  GROUP BY channel";
 
 /// Every statement the dashboard reads with, for query-plan checks.
 #[cfg(test)]
 pub(crate) fn dashboard_statements() -> Vec<String> {
     let mut out = vec![MONTHLY_SQL.to_owned(), MONTHS_SQL.to_owned(), CHANNELS_SQL.to_owned()];
     for subject in [Subject::All, Subject::Unit(1), Subject::Staff(1)] {
-        let (f, table) = Filter::subject(subject);
-        out.push(rating_kpi_sql(table, f.sql));
-        out.push(case_kpi_sql(f.sql));
+        let (f, ratings, cases) = Filter::subject(subject);
+        out.push(rating_kpi_sql(ratings, f.sql));
+        out.push(case_kpi_sql(cases, f.sql));
     }
     for group in [GroupBy::Unit, GroupBy::Staff] {
         let (r, c) = by_sql(group);
-        out.extend([r.to_owned(), c]);
+        out.extend([r, c]);
     }
     out
 }
@@ -307,20 +348,22 @@ pub(crate) fn dashboard_statements() -> Vec<String> {
 /// aggregates; equal to `hcp_domain::kpi::kpis` over `hcp-stats`' facts of the same scope.
 pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, as_of: DateTime<Utc>) -> Result<Kpis> {
     let (lo, hi) = bounds(scope);
-    let (first, last) = (day(period.first), day(period.last));
-    let (f, rating_table) = Filter::subject(subject);
+    let (f, ratings, cases) = Filter::subject(subject);
     let key = f.key.unwrap_or(0);
     let mut cell = Cell::default();
-    let mut stmt = conn.prepare_cached(&rating_kpi_sql(rating_table, f.sql))?;
-    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi, key])?;
-    while let Some(r) = rows.next()? {
-        let level: String = r.get(0)?;
-        add_rating_row(&mut cell, &level, r.get(1)?, r.get(2)?, r.get(3)?)?;
-    }
-    let mut stmt = conn.prepare_cached(&case_kpi_sql(f.sql))?;
-    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi, key])?;
-    while let Some(r) = rows.next()? {
-        add_case_row(&mut cell, r, 0)?;
+    for (grain, first, last) in spans(period) {
+        let args = rusqlite::params![grain, first, last, lo, hi, key];
+        let mut stmt = conn.prepare_cached(&rating_kpi_sql(ratings, f.sql))?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let level: String = r.get(0)?;
+            add_rating_row(&mut cell, &level, r.get(1)?, r.get(2)?, r.get(3)?)?;
+        }
+        let mut stmt = conn.prepare_cached(&case_kpi_sql(cases, f.sql))?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            add_case_row(&mut cell, r, 0)?;
+        }
     }
     Ok(cell.kpis(local_date(as_of)))
 }
@@ -335,19 +378,21 @@ pub fn kpis_by(
     as_of: DateTime<Utc>,
 ) -> Result<BTreeMap<i64, Kpis>> {
     let (lo, hi) = bounds(scope);
-    let (first, last) = (day(period.first), day(period.last));
     let (rating_sql, case_sql) = by_sql(group);
     let mut cells: BTreeMap<i64, Cell> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(rating_sql)?;
-    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi])?;
-    while let Some(r) = rows.next()? {
-        let level: String = r.get(1)?;
-        add_rating_row(cells.entry(r.get(0)?).or_default(), &level, r.get(2)?, r.get(3)?, r.get(4)?)?;
-    }
-    let mut stmt = conn.prepare_cached(&case_sql)?;
-    let mut rows = stmt.query(rusqlite::params![first, last, lo, hi])?;
-    while let Some(r) = rows.next()? {
-        add_case_row(cells.entry(r.get(0)?).or_default(), r, 1)?;
+    for (grain, first, last) in spans(period) {
+        let args = rusqlite::params![grain, first, last, lo, hi];
+        let mut stmt = conn.prepare_cached(&rating_sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let level: String = r.get(1)?;
+            add_rating_row(cells.entry(r.get(0)?).or_default(), &level, r.get(2)?, r.get(3)?, r.get(4)?)?;
+        }
+        let mut stmt = conn.prepare_cached(&case_sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            add_case_row(cells.entry(r.get(0)?).or_default(), r, 1)?;
+        }
     }
     let today = local_date(as_of);
     Ok(cells.into_iter().map(|(k, c)| (k, c.kpis(today))).collect())
@@ -357,26 +402,29 @@ pub fn kpis_by(
 /// trend chart; months without a rating are left out.
 pub fn monthly_volume(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(String, u64, u64)>> {
     let (lo, hi) = bounds(scope);
+    let mut months: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(MONTHLY_SQL)?;
-    let rows = stmt
-        .query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(|(m, rated, bad)| Ok((m, count(rated)?, count(bad)?))).collect()
+    for (grain, first, last) in spans(period) {
+        let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            let e = months.entry(r.get(0)?).or_default();
+            e.0 += count(r.get(1)?)?;
+            e.1 += count(r.get(2)?)?;
+        }
+    }
+    Ok(months.into_iter().map(|(m, (rated, bad))| (m, rated, bad)).collect())
 }
 
 /// The months (`YYYY-MM`, newest first) with at least one rating under `scope`, excluded or not.
 pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
     let (lo, hi) = bounds(scope);
-    // One probe per month: the primary key starts with the day, so each step seeks to the next month.
+    // One probe per month: the primary key orders month rows by month.
     let mut out = Vec::new();
     let mut stmt = conn.prepare_cached(MONTHS_SQL)?;
     let mut before = "9999".to_owned();
-    while let Some(d) = stmt.query_row(rusqlite::params![before, lo, hi], |r| r.get::<_, Option<String>>(0))? {
-        let month = d.get(..7).unwrap_or(&d).to_owned();
-        before = format!("{month}-00");
-        out.push(month);
+    while let Some(m) = stmt.query_row(rusqlite::params![before, lo, hi], |r| r.get::<_, Option<String>>(0))? {
+        before = m.clone();
+        out.push(m);
     }
     Ok(out)
 }
@@ -384,13 +432,15 @@ pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
 /// Ratings per channel code under `scope` whose local day falls in `period`, excluded or not.
 pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u8, u64)>> {
     let (lo, hi) = bounds(scope);
+    let mut channels: BTreeMap<u8, u64> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(CHANNELS_SQL)?;
-    let rows = stmt
-        .query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
-            Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(|(c, n)| Ok((c, count(n)?))).collect()
+    for (grain, first, last) in spans(period) {
+        let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            *channels.entry(r.get(0)?).or_insert(0) += count(r.get(1)?)?;
+        }
+    }
+    Ok(channels.into_iter().collect())
 }
 
 #[cfg(test)]

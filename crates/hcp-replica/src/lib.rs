@@ -17,8 +17,8 @@ use rusqlite::{Connection, ErrorCode, Transaction};
 pub use query::{CaseListItem, CasePage, CaseQuery};
 pub use tables::outbox::{NewCommand, OutboxItem};
 use tables::{
-    agg_cases, agg_rating_channels, agg_rating_staff, agg_rating_units, case_events, cases, meta, org_units, outbox,
-    ratings, staff, users,
+    agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units, case_events, cases, meta,
+    org_units, outbox, ratings, staff, users,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +85,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(agg_rating_units::DDL),
     Migration::Sql(agg_rating_staff::DDL),
     Migration::Sql(agg_rating_channels::DDL),
-    Migration::Sql(agg_cases::DDL),
+    Migration::Sql(agg_case_units::DDL),
+    Migration::Sql(agg_case_staff::DDL),
     Migration::Rust(aggregates::rebuild),
 ];
 

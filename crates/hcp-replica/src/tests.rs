@@ -246,7 +246,8 @@ fn every_inbox_and_dashboard_query_uses_an_index() {
         tables::agg_rating_units::fold_sql(ids),
         tables::agg_rating_staff::fold_sql(ids),
         tables::agg_rating_channels::fold_sql(ids),
-        tables::agg_cases::fold_sql(ids),
+        tables::agg_case_units::fold_sql(ids),
+        tables::agg_case_staff::fold_sql(ids),
     ]);
     for sql in &statements {
         let steps = plan(r.conn(), sql);

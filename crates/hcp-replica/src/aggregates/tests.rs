@@ -190,6 +190,8 @@ fn periods() -> Vec<Period> {
         Period::new(d(10, 25), d(11, 15)),
         Period::day(d(11, 1)),
         Period::new(d(10, 1), d(12, 31)),
+        Period::new(d(10, 15), d(12, 10)),
+        Period::new(d(9, 30), d(11, 30)),
     ]
 }
 
@@ -285,7 +287,7 @@ fn random_changes_keep_the_aggregates_equal_to_a_rebuild_and_the_kpis_equal_to_t
                 assert_same_kpis(&r, as_of(&mut rng), &format!("seed {seed}, step {step}"));
             }
         }
-        let n: i64 = r.conn().query_row("SELECT count(*) FROM agg_cases", [], |x| x.get(0)).expect("count");
+        let n: i64 = r.conn().query_row("SELECT count(*) FROM agg_case_units", [], |x| x.get(0)).expect("count");
         assert!(n > 0, "seed {seed}: the sequence left cases to compare");
         let wide = Period::new(
             NaiveDate::from_ymd_opt(2026, 1, 1).expect("d"),
@@ -446,4 +448,24 @@ fn a_rebootstrap_replaces_the_aggregates_and_a_failed_one_keeps_them() {
     }
     let as_of = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).single().expect("as_of");
     assert_same_kpis(&r, as_of, "after the re-bootstrap");
+}
+
+#[test]
+fn a_period_reads_whole_months_from_month_rows_and_its_ends_from_day_rows() {
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
+    let s = |g: &str, a: &str, b: &str| (g.to_owned(), a.to_owned(), b.to_owned());
+    let spans = |p: Period| super::spans(&p).into_iter().map(|(g, a, b)| (g.to_owned(), a, b)).collect::<Vec<_>>();
+    assert_eq!(spans(Period::month(2026, 11).expect("month")), vec![s("m", "2026-11", "2026-11")]);
+    assert_eq!(
+        spans(Period::new(d(10, 15), d(12, 10))),
+        vec![s("d", "2026-10-15", "2026-10-31"), s("m", "2026-11", "2026-11"), s("d", "2026-12-01", "2026-12-10")]
+    );
+    assert_eq!(spans(Period::new(d(10, 25), d(11, 15))), vec![s("d", "2026-10-25", "2026-11-15")]);
+    assert_eq!(
+        spans(Period::new(d(1, 1), d(12, 31))),
+        vec![s("m", "2026-01", "2026-12")],
+        "a whole year is twelve month rows per key"
+    );
+    assert_eq!(spans(Period::new(d(2, 1), d(2, 27))), vec![s("d", "2026-02-01", "2026-02-27")]);
+    assert!(spans(Period::new(d(3, 2), d(3, 1))).is_empty());
 }
