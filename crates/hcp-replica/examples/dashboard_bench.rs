@@ -75,7 +75,14 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .without_time()
+        .init();
     let ratings: i64 = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
     let dir = tempfile::tempdir()?;
     let mut replica = Replica::open(&dir.path().join("bench.db"), &ReplicaKey::from_bytes([5; 32]))?;
