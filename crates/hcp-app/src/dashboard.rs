@@ -437,7 +437,8 @@ mod tests {
             assert_matches_the_facts(&r, month, now);
         }
 
-        // A pulled change excludes a counted bad review (appeal overturned), then another lifts it.
+        // A pulled change excludes a counted bad review (its appeal overturned), then another (a
+        // correction) counts it again.
         let id: i64 = r
             .conn()
             .query_row(
@@ -452,6 +453,7 @@ mod tests {
         let before = compute(&r, Some("2026-11"), now).expect("dashboard").totals;
         let mut excluded = counted.clone();
         if let Some(a) = excluded.aggregate.as_mut() {
+            a.appeal = hcp_domain::case::machine::AppealState::Overturned;
             a.excluded_from_stats = true;
         }
         excluded.version += 1;
