@@ -248,6 +248,11 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
     let token = token_of(&http, &url, "city.supervisor").await;
     let before = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "bootstrapped").await;
     assert!(before.rated > 0 && before.bad > 0);
+    // A hall manager's replica holds a smaller jurisdiction; it follows the same changes.
+    let (hall, hall_scope) = bootstrap_as(&url, dir.path(), "donghu.manager").await;
+    let hall_token = token_of(&http, &url, "donghu.manager").await;
+    let hall_before =
+        assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall bootstrapped").await;
 
     // A counted November bad review at 东湖区政务服务中心, still waiting to be verified.
     let (donghu, _) = account_scope(&db, "donghu.manager").expect("scope");
@@ -301,7 +306,11 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
         .error_for_status()
         .expect("approved");
     hcp_sync::pull(&client, &token, replica.clone(), 100).await.expect("pull the exclusion");
+    hcp_sync::pull(&client, &hall_token, hall.clone(), 100).await.expect("the hall pulls the exclusion");
     let excluded = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "excluded").await;
+    let hall_excluded =
+        assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall excluded").await;
+    assert_eq!(hall_excluded.excluded_ratings, hall_before.excluded_ratings + 1);
     assert_eq!(excluded.excluded_ratings, before.excluded_ratings + 1, "the malicious review left the statistics");
     assert_eq!(excluded.rated + 1, before.rated);
     assert_eq!(excluded.bad + 1, before.bad);
@@ -322,7 +331,11 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
     })
     .expect("correction");
     hcp_sync::pull(&client, &token, replica.clone(), 100).await.expect("pull the correction");
+    hcp_sync::pull(&client, &hall_token, hall.clone(), 100).await.expect("the hall pulls the correction");
     let restored = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "re-included").await;
     assert_eq!(restored, before, "the review counts again exactly as before");
+    let hall_restored =
+        assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall re-included").await;
+    assert_eq!(hall_restored, hall_before);
     srv.stop().await;
 }
