@@ -83,6 +83,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(users::DDL),
     Migration::Sql(service_items::DDL),
     Migration::Sql(settings::DDL),
+    Migration::Sql(tables::case_text::DDL),
     Migration::Sql(cases::INDEXES),
     Migration::Sql(aggregates::VIEWS_DDL),
     Migration::Sql(agg_rating_units::DDL),
@@ -161,9 +162,10 @@ impl Replica {
     /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
     pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
         let tx = self.conn.transaction()?;
-        for t in ["case_events", "cases", "ratings", "users", "staff", "service_items", "settings", "org_units"]
-            .into_iter()
-            .chain(aggregates::TABLES)
+        for t in
+            ["case_events", "cases", "case_text", "ratings", "users", "staff", "service_items", "settings", "org_units"]
+                .into_iter()
+                .chain(aggregates::TABLES)
         {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
@@ -440,6 +442,9 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
 
 fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
     tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table(e)))?.execute([id])?;
+    if e == Entity::Case {
+        tables::case_text::remove(tx, id)?;
+    }
     Ok(())
 }
 

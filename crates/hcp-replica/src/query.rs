@@ -85,11 +85,20 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
         bind("c.source = #", s.as_str().to_owned(), &mut clauses);
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        bind(
-            "(c.case_no LIKE # ESCAPE '\\' OR c.item_name LIKE # ESCAPE '\\' OR c.summary LIKE # ESCAPE '\\')",
-            format!("%{}%", escape_like(text)),
-            &mut clauses,
-        );
+        if text.chars().count() >= crate::tables::case_text::MIN_CHARS {
+            // The trigram index answers any substring of three characters or more.
+            bind(
+                "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH #)",
+                crate::tables::case_text::phrase(text),
+                &mut clauses,
+            );
+        } else {
+            bind(
+                "(c.case_no LIKE # ESCAPE '\\' OR c.item_name LIKE # ESCAPE '\\' OR c.summary LIKE # ESCAPE '\\')",
+                format!("%{}%", escape_like(text)),
+                &mut clauses,
+            );
+        }
     }
     let sql_where = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
     let limit = q.limit.clamp(1, MAX_PAGE);

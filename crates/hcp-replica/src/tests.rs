@@ -261,3 +261,56 @@ fn every_inbox_and_dashboard_query_uses_an_index() {
     // The checker itself sees a full scan when there is one.
     assert!(plan(r.conn(), "SELECT count(*) FROM ratings WHERE comment = ?1").iter().any(|s| full_scan(s)));
 }
+
+#[test]
+fn full_text_search_finds_chinese_substrings_through_the_index_and_follows_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = seeded(dir.path());
+    let search = |r: &Replica, text: &str| -> Vec<String> {
+        r.list_cases(&CaseQuery { search: Some(text.into()), limit: 50, ..CaseQuery::default() })
+            .expect("search")
+            .items
+            .into_iter()
+            .map(|c| c.case_no)
+            .collect()
+    };
+    // Three characters or more go through the trigram index, anywhere in the number, item or summary.
+    assert_eq!(search(&r, "排队太"), vec!["CP-2026-000010"]);
+    assert_eq!(search(&r, "身份证换"), vec!["CP-2026-000011", "CP-2026-000010"]);
+    assert_eq!(search(&r, "2026-000011"), vec!["CP-2026-000011"]);
+    assert_eq!(search(&r, "onerror=alert"), vec!["CP-2026-000011"], "markup is searched as plain text");
+    assert_eq!(search(&r, "\"引号\" OR x"), Vec::<String>::new(), "query syntax is taken literally");
+    // Shorter queries (two Chinese characters are common) still work.
+    assert_eq!(search(&r, "太久"), vec!["CP-2026-000010"]);
+    // A pulled change re-indexes the case; a deletion removes it.
+    let mut changed =
+        case(10, "CP-2026-000010", CaseState::New, Level::Dissatisfied, "窗口推诿扯皮", "2026-11-20T09:00:00+08:00");
+    changed.version = 2;
+    r.apply_changes(
+        &[Change {
+            seq: 42,
+            op: ChangeOp::Upsert,
+            entity: Entity::Case,
+            entity_id: 10,
+            row: Some(EntityRow::Case(changed)),
+        }],
+        42,
+    )
+    .expect("update");
+    assert!(search(&r, "排队太").is_empty(), "the old text is gone from the index");
+    assert_eq!(search(&r, "推诿扯"), vec!["CP-2026-000010"]);
+    r.apply_changes(&[Change { seq: 43, op: ChangeOp::Delete, entity: Entity::Case, entity_id: 10, row: None }], 43)
+        .expect("delete");
+    assert!(search(&r, "推诿扯").is_empty());
+    // The index answers: the plan searches cases by id from the full-text table, no scan of cases.
+    let plan: Vec<String> = r
+        .conn()
+        .prepare("EXPLAIN QUERY PLAN SELECT count(*) FROM cases c WHERE c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH '\"排队太\"')")
+        .expect("plan")
+        .query_map([], |row| row.get::<_, String>(3))
+        .expect("rows")
+        .collect::<std::result::Result<_, _>>()
+        .expect("plan rows");
+    assert!(plan.iter().any(|p| p.contains("VIRTUAL TABLE")), "{plan:?}");
+    assert!(!plan.iter().any(|p| p == "SCAN c" || p.starts_with("SCAN c ")), "{plan:?}");
+}

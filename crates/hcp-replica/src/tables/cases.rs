@@ -69,7 +69,7 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
         c.updated_at,
         c.aggregate.as_ref().and_then(|a| serde_json::to_string(a).ok()),
     ])?;
-    Ok(())
+    super::case_text::index(conn, c.id, &c.case_no, c.item_name.as_deref(), &c.summary)
 }
 
 /// A case with its aggregate, as last received from the server.

@@ -6,6 +6,7 @@ pub mod agg_rating_channels;
 pub mod agg_rating_staff;
 pub mod agg_rating_units;
 pub mod case_events;
+pub mod case_text;
 pub mod cases;
 pub mod meta;
 pub mod org_units;
