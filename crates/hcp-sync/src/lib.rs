@@ -52,7 +52,8 @@ pub type Result<T> = std::result::Result<T, SyncError>;
 /// Progress of a long sync, for progress bars.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Progress {
-    /// `snapshot` while bootstrapping, `pull` while catching up.
+    /// `snapshot` while bootstrapping, `statistics` once the snapshot is in and the local
+    /// statistics are being built, `pull` while catching up.
     pub phase: &'static str,
     pub rows: u64,
     pub bytes: u64,
@@ -108,6 +109,7 @@ pub async fn bootstrap(
         let mut buf: Vec<u8> = Vec::new();
         let mut batch = Vec::with_capacity(BATCH);
         let mut p = Progress { phase: "snapshot", ..Progress::default() };
+        let mut complete = false;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| SyncError::Network(format!("快照下载中断：{e}")))?;
             p.bytes += chunk.len() as u64;
@@ -124,7 +126,7 @@ pub async fn bootstrap(
                 match &parsed {
                     SnapshotLine::Begin { expected, .. } => p.total_rows = Some(expected.total()),
                     SnapshotLine::Row { .. } => p.rows += 1,
-                    SnapshotLine::End { .. } => {}
+                    SnapshotLine::End { .. } => complete = true,
                 }
                 batch.push(parsed);
                 if batch.len() >= BATCH {
@@ -138,6 +140,10 @@ pub async fn bootstrap(
         }
         if !batch.is_empty() {
             let _ = tx.send(batch).await;
+        }
+        if complete {
+            // Everything is downloaded; the writer now builds the statistics aggregates and commits.
+            p.phase = "statistics";
         }
         progress(p);
         Ok::<(), SyncError>(())

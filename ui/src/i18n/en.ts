@@ -123,6 +123,7 @@ const en: MessageSchema = {
     bootstrapping: "First sync: downloading your jurisdiction's data…",
     rowsOf: "{rows} / {total} rows",
     rowsSoFar: "{rows} rows downloaded",
+    buildingStatistics: "{rows} rows in; building the statistics…",
     phase: {
       idle: "Up to date",
       bootstrapping: "First sync",

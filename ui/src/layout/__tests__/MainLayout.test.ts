@@ -100,6 +100,21 @@ describe("MainLayout", () => {
     expect(bar.find(".el-progress").exists()).toBe(true);
   });
 
+  it("says when the download is done and the statistics are being built", async () => {
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(
+      syncStatus({
+        phase: "bootstrapping",
+        bootstrapped: false,
+        lastSyncAt: null,
+        progress: { phase: "statistics", rows: 50000, bytes: 1, totalRows: 50000 },
+      }),
+    );
+    const w = await mountLayout();
+    const bar = byId(w, "status-bar");
+    expect(bar.text()).toContain("已下载 50,000 条，正在生成统计汇总…");
+    expect(bar.find(".el-progress").exists()).toBe(true);
+  });
+
   it("runs a sync on 立即同步", async () => {
     const syncNow = vi.spyOn(backend, "syncNow").mockResolvedValue(syncStatus());
     const w = await mountLayout();
