@@ -1,0 +1,54 @@
+//! Regenerates docs/samples/: `cargo run --example samples`.
+//!
+//! Writes the notice (two notices batch-printed into one PDF), the monthly
+//! report, PNGs of their first pages (through pdftoppm, when installed), every
+//! chart as SVG and PNG, and the CSV/XLSX exports.
+use std::path::Path;
+use std::process::Command;
+
+use hcp_report::{export, monthly, notice, sample, Fonts, Format};
+
+fn page_png(pdf: &Path, page: u32, out_prefix: &Path) {
+    let status = Command::new("pdftoppm")
+        .args(["-r", "100", "-png", "-singlefile"])
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(pdf)
+        .arg(out_prefix)
+        .status();
+    match status {
+        Ok(s) if s.success() => println!("{}.png", out_prefix.display()),
+        _ => eprintln!("pdftoppm (poppler-utils) unavailable: skipped {}.png", out_prefix.display()),
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/samples");
+    std::fs::create_dir_all(&out)?;
+    let fonts = Fonts::locate()?;
+
+    let path = out.join("notice.pdf");
+    std::fs::write(&path, notice::render(&fonts, &[sample::notice(), sample::notice_2()])?)?;
+    page_png(&path, 1, &out.join("notice-page1"));
+    page_png(&path, 2, &out.join("notice-page2"));
+
+    let path = out.join("monthly-report.pdf");
+    std::fs::write(&path, monthly::render(&fonts, &sample::monthly_report())?)?;
+    page_png(&path, 1, &out.join("monthly-report-page1"));
+    page_png(&path, 2, &out.join("monthly-report-page2"));
+    page_png(&path, 5, &out.join("monthly-report-page5"));
+
+    for (name, chart) in sample::all_charts() {
+        std::fs::write(out.join(format!("{name}.svg")), chart.render(&fonts, Format::Svg)?)?;
+        std::fs::write(out.join(format!("{name}.png")), chart.render(&fonts, Format::Png)?)?;
+    }
+
+    let units = sample::unit_kpis();
+    let cases = sample::cases();
+    std::fs::write(out.join("kpis.csv"), export::kpis_csv(&units)?)?;
+    std::fs::write(out.join("kpis.xlsx"), export::kpis_xlsx(&units)?)?;
+    std::fs::write(out.join("cases.csv"), export::cases_csv(&cases)?)?;
+    std::fs::write(out.join("cases.xlsx"), export::cases_xlsx(&cases)?)?;
+    std::fs::write(out.join("public-disclosure.csv"), export::public_disclosure_csv(&cases, 5)?)?;
+    println!("samples written to {}", out.display());
+    Ok(())
+}
