@@ -435,23 +435,31 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
 
     // The notice: a preview of its pages as they print, then 保存PDF and 打印.
     click(&c, "[data-testid=action-print-notice]").await;
-    let width = wait_for(90, "the notice preview", || async {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let width = loop {
         if let Ok(e) = c.find(Locator::Css("[data-testid=notice-preview-error]")).await {
             screenshot(&c, "failure-preview.png").await;
             panic!("the preview failed: {}", e.text().await.unwrap_or_default());
         }
-        let w = c
+        let probe = c
             .execute(
                 "const i = document.querySelector('img[data-testid=notice-preview-page]');
-                 return i && i.complete && i.src.startsWith('data:image/png;base64,') ? i.naturalWidth : 0",
+                 const d = document.querySelector('[data-testid=notice-preview]');
+                 return { width: i && i.complete && i.src.startsWith('data:image/png;base64,') ? i.naturalWidth : 0,
+                          dialog: d ? d.outerHTML.slice(0, 600) : null, img: i ? i.src.slice(0, 40) : null }",
                 vec![],
             )
             .await
-            .ok()?
-            .as_u64()?;
-        (w > 0).then_some(w)
-    })
-    .await;
+            .expect("probe the preview");
+        if let Some(w) = probe["width"].as_u64().filter(|w| *w > 0) {
+            break w;
+        }
+        if Instant::now() > deadline {
+            screenshot(&c, "failure-preview.png").await;
+            panic!("timed out waiting for the notice preview: {probe}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
     assert!(width > 1000, "an A4 page at print-preview resolution: {width} px wide");
     let pages: u32 =
         attr(&c, "[data-testid=notice-preview]", "data-pages").await.and_then(|p| p.parse().ok()).unwrap_or(0);
