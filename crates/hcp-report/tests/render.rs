@@ -361,23 +361,32 @@ fn decode_preview(png_bytes: &[u8]) -> (Page, Vec<u8>) {
     (Page { w: info.width as usize, h: info.height as usize, px }, buf)
 }
 
-/// Share of 4×4-pixel blocks inked in either image that are inked in both (1.0: same ink).
-fn ink_overlap(a: &Page, b: &Page) -> f32 {
-    const BLOCK: usize = 4;
+/// How much two renderings of a page differ: the darkness of 16×16-pixel (4 mm) blocks compared, as the
+/// share of the ink (0.0: the same). Blocks absorb sub-pixel offsets between two rasterisers;
+/// comparing darkness rather than a thresholded ink mask keeps pale chart fills from counting
+/// resampling noise.
+fn ink_difference(a: &Page, b: &Page) -> f32 {
+    const BLOCK: usize = 16;
     let (w, h) = (a.w.min(b.w), a.h.min(b.h));
-    let inked = |p: &Page, bx: usize, by: usize| {
-        (by * BLOCK..((by + 1) * BLOCK).min(h)).any(|y| (bx * BLOCK..((bx + 1) * BLOCK).min(w)).any(|x| p.dark(x, y)))
+    let darkness = |p: &Page, bx: usize, by: usize| {
+        let mut sum = 0u32;
+        for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+            for x in bx * BLOCK..((bx + 1) * BLOCK).min(w) {
+                sum += 255 - u32::from(p.px[y * p.w + x]);
+            }
+        }
+        sum as f32
     };
-    let (mut both, mut either) = (0usize, 0usize);
+    let (mut diff, mut ink) = (0.0f32, 0.0f32);
     for by in 0..h.div_ceil(BLOCK) {
         for bx in 0..w.div_ceil(BLOCK) {
-            let (ia, ib) = (inked(a, bx, by), inked(b, bx, by));
-            both += usize::from(ia && ib);
-            either += usize::from(ia || ib);
+            let (da, db) = (darkness(a, bx, by), darkness(b, bx, by));
+            diff += (da - db).abs();
+            ink += da.max(db);
         }
     }
-    assert!(either > 0, "both pages are blank");
-    both as f32 / either as f32
+    assert!(ink > 0.0, "both pages are blank");
+    diff / ink
 }
 
 /// Every page of the preview against pdftoppm's rendering of the PDF made from the same layout.
@@ -396,9 +405,22 @@ fn assert_preview_matches_pdf(fonts: &Fonts, pages: &hcp_report::Pages, what: &s
                 n + 1
             );
         }
-        let overlap = ink_overlap(&ours, &theirs);
-        println!("{what} page {}: ink overlap {overlap:.3}", n + 1);
-        assert!(overlap >= 0.85, "{what} page {}: the preview and the PDF differ (overlap {overlap:.3})", n + 1);
+        let difference = ink_difference(&ours, &theirs);
+        println!("{what} page {}: ink difference {difference:.3}", n + 1);
+        // Text and rules differ by about 0.1 (anti-aliasing); pages of chart images by up to 0.3,
+        // as the two rasterisers resample the images differently. Another page differs by > 0.8.
+        assert!(
+            difference <= 0.35,
+            "{what} page {}: the preview and the PDF differ ({difference:.3} of the ink)",
+            n + 1
+        );
+    }
+    // The measure tells pages apart: the first preview against the PDF's second page.
+    if pages.len() > 1 {
+        let (first, _) = decode_preview(&pages.png(fonts, 0, DPI).expect("preview"));
+        let other = ink_difference(&first, &render_page(&pdf, 2));
+        println!("{what}: page 1 against page 2, ink difference {other:.3}");
+        assert!(other >= 0.6, "{what}: different pages must differ, got {other:.3}");
     }
 }
 
