@@ -523,9 +523,20 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     c.execute("window.location.hash = '#/cases'", vec![]).await.expect("navigate back");
 
     // Sign out; the discipline-inspection liaison signs in and records the decision.
-    click(&c, "[data-testid=logout]").await;
-    click(&c, ".el-message-box__btns .el-button--primary").await;
-    c.wait().for_element(Locator::Css("input[data-testid=login-username]")).await.expect("the login screen");
+    // Sign out and confirm; the confirmation box animates in, so click until the login screen shows.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.find(Locator::Css("input[data-testid=login-username]")).await.is_err() {
+        if Instant::now() > deadline {
+            screenshot(&c, "failure-logout.png").await;
+            panic!("timed out waiting for the login screen");
+        }
+        let confirm = ".el-message-box__btns .el-button--primary";
+        let target = if visible(&c, confirm).await { confirm } else { "[data-testid=logout]" };
+        if let Ok(el) = c.find(Locator::Css(target)).await {
+            let _ = el.click().await;
+        }
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
     sign_in(&c, &server.url(), "donghu.liaison").await;
     open_case(&c, &case_no).await;
     act(&c, "record_accountability", || async {

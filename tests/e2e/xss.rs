@@ -364,23 +364,54 @@ async fn citizens_text_shows_as_text_an_evaluator_is_revealed_with_a_reason_and_
     .await;
     let states = texts(&c, "[data-testid=inbox-table] .el-table__body .el-tag[data-state]").await;
     assert_eq!(states.len(), 3, "three rows: {states:?}");
-    let rows = c.find_all(Locator::Css("[data-testid=inbox-table] .el-table__body tbody tr")).await.expect("rows");
-    let mut chosen = Vec::new();
-    for row in rows.iter().take(3) {
-        let no = row.find(Locator::Css("[data-testid=case-no]")).await.expect("case no").text().await.expect("text");
-        row.find(Locator::Css(".el-checkbox")).await.expect("checkbox").click().await.expect("tick");
-        chosen.push(no);
-    }
+    // Tick the three rows; a sync landing meanwhile reloads the table, so tick until all three hold.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let chosen = loop {
+        let rows = c.find_all(Locator::Css("[data-testid=inbox-table] .el-table__body tbody tr")).await.expect("rows");
+        for row in rows.iter().take(3) {
+            let checkbox = row.find(Locator::Css(".el-checkbox")).await.expect("checkbox");
+            let ticked = checkbox.attr("class").await.ok().flatten().unwrap_or_default().contains("is-checked");
+            if !ticked {
+                let _ = checkbox.click().await;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let ticked =
+            texts(&c, "[data-testid=inbox-table] .el-table__body tbody tr .el-checkbox.is-checked").await.len();
+        let button = text_of(&c, "[data-testid=inbox-bulk-assign]").await;
+        if ticked == 3 && button.contains("3") {
+            break texts(&c, "[data-testid=inbox-table] .el-table__body tbody tr [data-testid=case-no]").await;
+        }
+        assert!(Instant::now() < deadline, "could not tick three rows: {ticked} ticked, button {button:?}");
+    };
+    assert_eq!(chosen.len(), 3, "{chosen:?}");
     click(&c, "[data-testid=inbox-bulk-assign]").await;
     c.wait().for_element(Locator::Css("input[data-testid=bulk-handler]")).await.expect("the bulk dialog");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    click(&c, "input[data-testid=bulk-handler]").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    click(&c, "[data-testid=bulk-handler-option]").await;
-    click(&c, "[data-testid=bulk-submit]").await;
-    let queued =
-        wait_for(15, "the bulk result", || async { attr(&c, "[data-testid=bulk-result]", "data-queued").await }).await;
-    assert_eq!(queued, "3", "all three assignments queued");
+    // The dialog loads the handlers when it opens: choose one (again, if the list came late) and submit.
+    let deadline = Instant::now() + Duration::from_secs(45);
+    let queued = loop {
+        if let Some(q) = attr(&c, "[data-testid=bulk-result]", "data-queued").await {
+            break q;
+        }
+        if Instant::now() > deadline {
+            screenshot(&c, "failure-bulk.png").await;
+            panic!("timed out waiting for the bulk result: {:?}", texts(&c, "[data-testid=bulk-error]").await);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        click(&c, "input[data-testid=bulk-handler]").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let options = c.find_all(Locator::Css("[data-testid=bulk-handler-option]")).await.unwrap_or_default();
+        for o in options {
+            if o.is_displayed().await.unwrap_or(false) {
+                let _ = o.click().await;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        click(&c, "[data-testid=bulk-submit]").await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    };
+    assert_eq!(queued, "3", "all three assignments queued: {:?}", texts(&c, "[data-testid=bulk-result]").await);
     assert_eq!(attr(&c, "[data-testid=bulk-result]", "data-refused").await.as_deref(), Some("0"));
     screenshot(&c, "bulk-assigned.png").await;
     for no in &chosen {
