@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use hcp_app::{
     ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, Issued, LoginRequest,
-    OutboxItem, PrintedFile, Session, SyncStatus,
+    NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -89,6 +89,20 @@ pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Re
 #[specta::specta]
 pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<PrintedFile> {
     app.print_notices(case_ids.into_iter().map(i64::from).collect()).await
+}
+
+/// One page of the rectification notices for the given cases, as an image of the printed page.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>, page: u32) -> Result<NoticePreview> {
+    app.preview_notices(case_ids.into_iter().map(i64::from).collect(), page).await
+}
+
+/// Saves the rectification notices as one PDF and hands it to the system for printing.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_notices_to_printer(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<PrintedFile> {
+    app.send_notices_to_printer(case_ids.into_iter().map(i64::from).collect()).await
 }
 
 /// Reveals a rating's evaluator to a role that may see it; the reason is logged on the server.

@@ -32,6 +32,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::discard_command,
         commands::reissue_command,
         commands::print_notices,
+        commands::preview_notices,
+        commands::send_notices_to_printer,
         commands::reveal_evaluator,
         commands::dashboard,
         commands::monthly_report,

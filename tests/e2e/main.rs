@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hcp_server::seed::DEMO_PASSWORD;
+mod xss;
+
 use hcp_tests::{account_scope, case_outside, cases_in_scope, new_bad_review, repo_root, seeded_server, target_dir};
 
 /// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it.
@@ -41,11 +43,25 @@ fn app_binary() -> PathBuf {
     bin
 }
 
+/// The print command the app is given: records each PDF it is asked to print in `printed.txt`
+/// beside itself, instead of opening a PDF viewer.
+fn print_spy(dir: &Path) -> PathBuf {
+    let script = dir.join("print-spy.sh");
+    std::fs::write(&script, "#!/bin/sh\nprintf '%s\\n' \"$1\" >> \"$(dirname \"$0\")/printed.txt\"\n")
+        .expect("print spy");
+    let mut perm = std::fs::metadata(&script).expect("print spy").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&script, perm).expect("print spy mode");
+    script
+}
+
 fn start_driver(data_dir: &Path, port: u16) -> Driver {
     assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end suite through `make e2e` (Xvfb)");
+    let spy = print_spy(data_dir.parent().expect("a data dir inside the test's folder"));
     let child = Command::new("tauri-driver")
         .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
         .env("HCP_DATA_DIR", data_dir)
+        .env("HCP_PRINT_COMMAND", &spy)
         .env("HCP_SYNC_INTERVAL", "2")
         .env_remove("HCP_SERVER_URL")
         .stdout(Stdio::null())
@@ -415,14 +431,73 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
         .await;
         tokio::time::sleep(Duration::from_millis(800)).await;
     }
+    screenshot(&c, "supervisor-escalated.png").await;
+
+    // The notice: a preview of its pages as they print, then 保存PDF and 打印.
     click(&c, "[data-testid=action-print-notice]").await;
-    let path =
-        wait_for(30, "the notice PDF", || async { attr(&c, "[data-testid=print-result]", "data-path").await }).await;
-    let text = Command::new("pdftotext").args([path.as_str(), "-"]).output().expect("pdftotext");
-    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let width = loop {
+        if let Ok(e) = c.find(Locator::Css("[data-testid=notice-preview-error]")).await {
+            screenshot(&c, "failure-preview.png").await;
+            panic!("the preview failed: {}", e.text().await.unwrap_or_default());
+        }
+        let probe = c
+            .execute(
+                "const i = document.querySelector('img[data-testid=notice-preview-page]');
+                 const d = document.querySelector('[data-testid=notice-preview]');
+                 return { width: i && i.complete && i.src.startsWith('data:image/png;base64,') ? i.naturalWidth : 0,
+                          dialog: d ? d.outerHTML.slice(0, 600) : null, img: i ? i.src.slice(0, 40) : null }",
+                vec![],
+            )
+            .await
+            .expect("probe the preview");
+        if let Some(w) = probe["width"].as_u64().filter(|w| *w > 0) {
+            break w;
+        }
+        if Instant::now() > deadline {
+            screenshot(&c, "failure-preview.png").await;
+            panic!("timed out waiting for the notice preview: {probe}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(width > 1000, "an A4 page at print-preview resolution: {width} px wide");
+    let pages: u32 =
+        attr(&c, "[data-testid=notice-preview]", "data-pages").await.and_then(|p| p.parse().ok()).unwrap_or(0);
+    assert!(pages >= 1, "the preview has pages");
+    screenshot(&c, "notice-preview.png").await;
+    if pages > 1 {
+        click(&c, "[data-testid=notice-preview-pager] .btn-next").await;
+        wait_for(60, "the second page", || async {
+            (attr(&c, "img[data-testid=notice-preview-page]", "data-page").await.as_deref() == Some("2")).then_some(())
+        })
+        .await;
+    }
+    let pdf_text = |path: &str| {
+        let out = Command::new("pdftotext").args([path, "-"]).output().expect("pdftotext");
+        String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
+    };
+    click(&c, "[data-testid=notice-save]").await;
+    let path = wait_for(60, "the notice PDF", || async {
+        (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("save")).then_some(())?;
+        attr(&c, "[data-testid=print-result]", "data-path").await
+    })
+    .await;
+    let text = pdf_text(&path);
     assert!(text.contains(&case_no), "the notice {path} names {case_no}");
     assert!(text.contains("整改通知书"));
-    screenshot(&c, "supervisor-escalated.png").await;
+    click(&c, "[data-testid=notice-print]").await;
+    let printed = dir.path().join("printed.txt");
+    let sent = wait_for(60, "the notice to be sent to the printer", || async {
+        std::fs::read_to_string(&printed).ok().and_then(|t| t.lines().last().map(str::to_owned))
+    })
+    .await;
+    assert!(sent.ends_with(".pdf") && pdf_text(&sent).contains(&case_no), "the printed PDF {sent} names {case_no}");
+    wait_for(10, "the print confirmation", || async {
+        (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("print")).then_some(())
+    })
+    .await;
+    click(&c, "[data-testid=notice-preview] .el-dialog__headerbtn").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
     close_drawer(&c).await;
 
     // The statistics of the district, from the replica: KPI cards, a ranking and four charts.
@@ -448,9 +523,20 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     c.execute("window.location.hash = '#/cases'", vec![]).await.expect("navigate back");
 
     // Sign out; the discipline-inspection liaison signs in and records the decision.
-    click(&c, "[data-testid=logout]").await;
-    click(&c, ".el-message-box__btns .el-button--primary").await;
-    c.wait().for_element(Locator::Css("input[data-testid=login-username]")).await.expect("the login screen");
+    // Sign out and confirm; the confirmation box animates in, so click until the login screen shows.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.find(Locator::Css("input[data-testid=login-username]")).await.is_err() {
+        if Instant::now() > deadline {
+            screenshot(&c, "failure-logout.png").await;
+            panic!("timed out waiting for the login screen");
+        }
+        let confirm = ".el-message-box__btns .el-button--primary";
+        let target = if visible(&c, confirm).await { confirm } else { "[data-testid=logout]" };
+        if let Ok(el) = c.find(Locator::Css(target)).await {
+            let _ = el.click().await;
+        }
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
     sign_in(&c, &server.url(), "donghu.liaison").await;
     open_case(&c, &case_no).await;
     act(&c, "record_accountability", || async {

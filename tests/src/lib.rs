@@ -58,3 +58,43 @@ pub fn new_bad_review(db: &Db, record_no: &str) -> anyhow::Result<String> {
     let case_id = hcp_server::seed::demo_bad_review(db, record_no, "社会保障卡补换", "材料没有一次性告知，跑了三趟")?;
     Ok(db.read_blocking(move |c| c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))?)
 }
+
+/// Signs in over HTTP with the demo password and returns the bearer token.
+pub async fn api_token(base_url: &str, username: &str) -> anyhow::Result<String> {
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base_url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": hcp_server::seed::DEMO_PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    v["token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token in {v}"))
+}
+
+/// POSTs JSON with a bearer token; returns the status and the JSON body.
+pub async fn api_post(
+    base_url: &str,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<(u16, serde_json::Value)> {
+    let r = reqwest::Client::new().post(format!("{base_url}{path}")).bearer_auth(token).json(body).send().await?;
+    let status = r.status().as_u16();
+    Ok((status, r.json().await.unwrap_or(serde_json::Value::Null)))
+}
+
+/// The code of a unit, by name.
+pub fn unit_code(db: &Db, name: &str) -> anyhow::Result<String> {
+    let n = name.to_owned();
+    Ok(db.read_blocking(move |c| {
+        Ok(c.query_row("SELECT code FROM org_units WHERE name = ?1", [n], |r| r.get::<_, String>(0))?)
+    })?)
+}
+
+/// The number of a case, by id.
+pub fn case_no(db: &Db, case_id: i64) -> anyhow::Result<String> {
+    Ok(db.read_blocking(move |c| {
+        Ok(c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<_, String>(0))?)
+    })?)
+}

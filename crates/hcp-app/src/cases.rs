@@ -27,6 +27,13 @@ pub struct TimelineEvent {
     pub pending: bool,
 }
 
+/// The payload of a replicated event as JSON text. The server records the whole domain event
+/// (`{version, at, actor, payload}`); the timeline shows its payload, the same shape as a pending
+/// command's event.
+fn event_details(data: &serde_json::Value) -> String {
+    data.get("payload").filter(|p| p.is_object()).unwrap_or(data).to_string()
+}
+
 /// Everything the case page shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -237,7 +244,7 @@ pub fn detail(
             kind: e.kind,
             actor_name: e.actor_name,
             at: e.at,
-            details: e.data.to_string(),
+            details: event_details(&e.data),
             pending: false,
         })
         .collect();
@@ -354,4 +361,20 @@ pub fn bulk_assign(
         }
     }
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_details;
+    use serde_json::json;
+
+    #[test]
+    fn replicated_events_show_their_payload_like_pending_ones() {
+        let server = json!({"version": 2, "at": "2026-11-20T01:00:00Z", "actor": {"user_id": 5},
+                            "payload": {"kind": "verified", "outcome": "genuine", "reason": "属实"}});
+        let details: serde_json::Value = serde_json::from_str(&event_details(&server)).expect("json");
+        assert_eq!(details, json!({"kind": "verified", "outcome": "genuine", "reason": "属实"}));
+        let bare = json!({"kind": "created", "source": "bad_review"});
+        assert_eq!(event_details(&bare), bare.to_string());
+    }
 }

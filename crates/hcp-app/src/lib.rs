@@ -27,7 +27,7 @@ pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
-pub use print::PrintedFile;
+pub use print::{NoticePreview, PrintedFile};
 pub use secrets::{KeyringStore, SecretStore};
 
 /// The keyring service name under which every secret is stored.
@@ -567,6 +567,21 @@ impl App {
     pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
         let out = self.data_dir.join("notices");
         self.with_replica(move |r, a, cal| print::notices(r, &a.user, &case_ids, cal, chrono::Utc::now(), &out)).await
+    }
+
+    /// Page `page` (from 0) of the rectification notices for the given cases, as they will print
+    /// (an image drawn from the PDF's layout); nothing is saved. Works offline.
+    pub async fn preview_notices(&self, case_ids: Vec<i64>, page: u32) -> ApiResult<NoticePreview> {
+        self.with_replica(move |r, a, cal| print::preview(r, &a.user, &case_ids, page, cal, chrono::Utc::now())).await
+    }
+
+    /// Saves the notices for the given cases as one PDF (like [`App::print_notices`]) and hands it
+    /// to the system for printing (`HCP_PRINT_COMMAND`, else the system's PDF viewer).
+    pub async fn send_notices_to_printer(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
+        let file = self.print_notices(case_ids).await?;
+        let path = PathBuf::from(&file.path);
+        tokio::task::spawn_blocking(move || print::send_to_printer(&path)).await.map_err(internal)??;
+        Ok(file)
     }
 
     /// The statistics of the user's jurisdiction for one month (`YYYY-MM`; the newest with data when

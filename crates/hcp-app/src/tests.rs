@@ -241,6 +241,17 @@ async fn a_supervisor_prints_rectification_notices_offline() {
         .expect("cases");
     assert!(!page.items.is_empty());
     let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+    // The preview: every page as a PNG of an A4 sheet; nothing saved, no number used up.
+    let first = app.preview_notices(ids.clone(), 0).await.expect("preview");
+    assert_eq!(first.count as usize, page.items.len());
+    assert!(first.page_count >= first.count, "each notice starts on its own page");
+    assert!(first.image.starts_with("data:image/png;base64,iVBORw0KGgo"), "a PNG data URL");
+    assert_eq!((first.width, first.height), (1191, 1684), "A4 at 144 dpi");
+    let last = app.preview_notices(ids.clone(), first.page_count - 1).await.expect("last page");
+    assert_ne!(last.image, first.image);
+    let beyond = app.preview_notices(ids.clone(), first.page_count).await.expect_err("no such page");
+    assert_eq!(beyond.code, codes::INVALID_INPUT);
+    assert!(std::fs::read_dir(dir.path().join("client").join("notices")).is_err(), "a preview saves nothing");
     let printed = app.print_notices(ids).await.expect("print");
     assert_eq!(printed.count as usize, page.items.len());
     let out = std::process::Command::new("pdftotext")
@@ -252,7 +263,8 @@ async fn a_supervisor_prints_rectification_notices_offline() {
         assert!(text.contains(&c.case_no), "the notice names {}", c.case_no);
     }
     assert!(text.contains("整改通知书"));
-    assert!(text.contains("东政管督〔2026〕1号") || text.contains("东政管督"), "{text}");
+    let year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
+    assert!(text.contains(&format!("东政管督〔{year}〕1号")), "the previews used up no document number: {text}");
     assert_eq!(app.print_notices(vec![]).await.expect_err("nothing selected").code, codes::INVALID_INPUT);
 }
 

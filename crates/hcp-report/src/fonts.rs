@@ -78,6 +78,11 @@ impl FontFace {
         self.index
     }
 
+    /// The parsed face (metrics and outlines).
+    pub(crate) fn font(&self) -> &FontVec {
+        &self.metrics
+    }
+
     /// Raw bytes of the whole font file.
     pub fn bytes(&self) -> &[u8] {
         self.metrics.as_slice()

@@ -8,7 +8,7 @@ use crate::error::{ReportError, Result};
 use crate::fonts::Fonts;
 use crate::notice::{chinese_numeral, colophon, fmt_date, redact_personal_numbers, signature, title};
 use crate::pdf::{
-    break_lines, pt_to_mm, Align, Doc, Face, Style, BLACK, CHAR_PITCH, LINE_PITCH, MARGIN_LEFT, MARGIN_TOP, RED,
+    break_lines, pt_to_mm, Align, Doc, Face, Pages, Style, BLACK, CHAR_PITCH, LINE_PITCH, MARGIN_LEFT, MARGIN_TOP, RED,
     SIZE_3HAO, SIZE_XIAO4, TYPE_RIGHT, TYPE_W,
 };
 
@@ -399,6 +399,11 @@ fn bulletin_header(doc: &mut Doc<'_>, r: &MonthlyReportInput) -> Result<()> {
 
 /// Renders the monthly dispatch report (PDF with the charts appended as 附件).
 pub fn render(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Vec<u8>> {
+    pages(fonts, input)?.pdf(fonts)
+}
+
+/// Lays the monthly dispatch report out (see [`render`]); the result also draws preview images.
+pub fn pages(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Pages> {
     input.validate()?;
     let mut doc = Doc::new(fonts, "月调度通报");
     doc.new_page()?;
@@ -475,7 +480,7 @@ pub fn render(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Vec<u8>> {
         }
     }
     colophon(&mut doc, &input.cc, input.issuing_unit.trim(), input.issue_date)?;
-    doc.save()
+    doc.finish()
 }
 
 /// Raster scale of charts embedded in the monthly report (1.6 × 1000 px on 156 mm ≈ 260 dpi).

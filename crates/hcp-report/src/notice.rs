@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ReportError, Result};
 use crate::fonts::Fonts;
 use crate::pdf::{
-    pt_to_mm, Align, Doc, Face, Style, CHAR_PITCH, LINE_PITCH, MARGIN_LEFT, MARGIN_TOP, RED, SIZE_2HAO, SIZE_4HAO,
-    TYPE_BOTTOM, TYPE_RIGHT, TYPE_W,
+    pt_to_mm, Align, Doc, Face, Pages, Style, CHAR_PITCH, LINE_PITCH, MARGIN_LEFT, MARGIN_TOP, RED, SIZE_2HAO,
+    SIZE_4HAO, TYPE_BOTTOM, TYPE_RIGHT, TYPE_W,
 };
 
 /// Everything a rectification notice shows.
@@ -278,9 +278,9 @@ fn layout(doc: &mut Doc<'_>, n: &NoticeInput) -> Result<()> {
     Ok(())
 }
 
-/// Renders one or many notices into a single PDF; each notice starts on a new
-/// page and has its own page numbers.
-pub fn render(fonts: &Fonts, notices: &[NoticeInput]) -> Result<Vec<u8>> {
+/// Lays one or many notices out; each notice starts on a new page and has its
+/// own page numbers. The result draws the PDF and the preview images.
+pub fn pages(fonts: &Fonts, notices: &[NoticeInput]) -> Result<Pages> {
     if notices.is_empty() {
         return Err(ReportError::InvalidInput("no notice to render".into()));
     }
@@ -290,7 +290,12 @@ pub fn render(fonts: &Fonts, notices: &[NoticeInput]) -> Result<Vec<u8>> {
         doc.start_document();
         layout(&mut doc, n)?;
     }
-    doc.save()
+    doc.finish()
+}
+
+/// Renders one or many notices into a single PDF (see [`pages`]).
+pub fn render(fonts: &Fonts, notices: &[NoticeInput]) -> Result<Vec<u8>> {
+    pages(fonts, notices)?.pdf(fonts)
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! lines of 28 characters in 3号 (16 pt), page numbers "— N —" in 4号 7 mm
 //! below the type area (odd pages right, even pages left, one character in).
 
+use std::sync::Arc;
+
 use printpdf::{
     Color, FontId, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, XObjectTransform,
@@ -45,7 +47,7 @@ pub const LINE_PITCH: f32 = TYPE_H / GRID_LINES as f32;
 /// Horizontal pitch of the body grid in mm (156 / 28).
 pub const CHAR_PITCH: f32 = TYPE_W / GRID_CHARS as f32;
 
-const MM_PER_PT: f32 = 25.4 / 72.0;
+pub(crate) const MM_PER_PT: f32 = 25.4 / 72.0;
 /// Height of the ideographic em box above the baseline (Noto CJK, Fandol).
 const ASCENT_EM: f32 = 0.88;
 
@@ -74,7 +76,7 @@ pub(crate) enum Face {
 }
 
 impl Face {
-    fn idx(self) -> usize {
+    pub(crate) fn idx(self) -> usize {
         match self {
             Face::Body => 0,
             Face::Title => 1,
@@ -114,7 +116,7 @@ impl Style {
         Self { face, size, color: BLACK, cell: None }
     }
     /// Extra character spacing in pt that puts full-width glyphs on the grid.
-    fn base_spacing_pt(&self) -> f32 {
+    pub(crate) fn base_spacing_pt(&self) -> f32 {
         match self.cell {
             Some(cell) => cell / MM_PER_PT - self.size,
             None => 0.0,
@@ -215,13 +217,189 @@ pub(crate) fn break_lines(text: &str, width_of: &dyn Fn(&str) -> f32, first: f32
     lines.into_iter().map(|l| l.concat()).collect()
 }
 
-/// Document builder: pages of drawing operations plus a text flow cursor.
+/// An RGB colour, each channel 0–1.
+pub(crate) type Rgb3 = (f32, f32, f32);
+
+/// An RGB8 image placed on a page.
+#[derive(Debug)]
+pub(crate) struct Pixels {
+    pub data: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One drawing operation of a laid-out page, in mm from the page's top-left corner. The PDF and
+/// the preview images are both drawn from these, so they cannot disagree.
+#[derive(Clone, Debug)]
+pub(crate) enum Mark {
+    /// A run of text with its baseline at `baseline`; `spacing_pt` after every glyph and a
+    /// horizontal scaling in percent, as PDF's Tc and Tz.
+    Text { face: Face, size: f32, color: Rgb3, x: f32, baseline: f32, text: String, spacing_pt: f32, hscale: f32 },
+    /// A straight stroke of `thickness` mm (butt caps).
+    Line { x0: f32, y0: f32, x1: f32, y1: f32, thickness: f32, color: Rgb3 },
+    /// A filled rectangle given by its top-left corner and size.
+    Rect { x: f32, y: f32, w: f32, h: f32, color: Rgb3 },
+    /// An image stretched over the rectangle (x, y, w, h).
+    Image { pixels: Arc<Pixels>, x: f32, y: f32, w: f32, h: f32 },
+}
+
+/// A laid-out document: pages of marks, drawn as one PDF or page by page as PNG previews.
+#[derive(Clone, Debug)]
+pub struct Pages {
+    title: String,
+    pages: Vec<Vec<Mark>>,
+}
+
+impl Pages {
+    /// Number of pages.
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Whether there is no page (never true for a finished document).
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    pub(crate) fn marks(&self, page: usize) -> Option<&[Mark]> {
+        self.pages.get(page).map(Vec::as_slice)
+    }
+
+    /// The whole document as a PDF (fonts subset).
+    pub fn pdf(&self, fonts: &Fonts) -> Result<Vec<u8>> {
+        let mut pdf = PdfDocument::new(&self.title);
+        let mut font_ids: [Option<FontId>; 3] = [None, None, None];
+        let mut out = Vec::with_capacity(self.pages.len());
+        for marks in &self.pages {
+            let mut ops = Vec::with_capacity(marks.len() * 8);
+            for m in marks {
+                pdf_ops(&mut pdf, &mut font_ids, fonts, m, &mut ops)?;
+            }
+            out.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops));
+        }
+        let mut warnings = Vec::new();
+        let opts = PdfSaveOptions { subset_fonts: true, ..Default::default() };
+        let bytes = pdf.with_pages(out).save(&opts, &mut warnings);
+        if bytes.is_empty() {
+            return Err(ReportError::Pdf("printpdf produced no output".into()));
+        }
+        Ok(bytes)
+    }
+
+    /// Page `page` (from 0) as a PNG image at `dpi` dots per inch, drawn from the same marks as
+    /// the PDF with the same fonts.
+    pub fn png(&self, fonts: &Fonts, page: usize, dpi: f32) -> Result<Vec<u8>> {
+        let marks = self
+            .marks(page)
+            .ok_or_else(|| ReportError::InvalidInput(format!("page {} of {} does not exist", page + 1, self.len())))?;
+        crate::raster::page_png(fonts, marks, dpi)
+    }
+}
+
+pub(crate) fn face_of(fonts: &Fonts, face: Face) -> &FontFace {
+    match face {
+        Face::Body => &fonts.body,
+        Face::Title => &fonts.title,
+        Face::Hei => &fonts.hei,
+    }
+}
+
+fn font_id(pdf: &mut PdfDocument, ids: &mut [Option<FontId>; 3], fonts: &Fonts, face: Face) -> Result<FontId> {
+    if let Some(id) = &ids[face.idx()] {
+        return Ok(id.clone());
+    }
+    let ff = face_of(fonts, face);
+    let mut warnings = Vec::new();
+    let parsed = ParsedFont::from_bytes(ff.bytes(), ff.index() as usize, &mut warnings).ok_or_else(|| {
+        ReportError::FontInvalid {
+            path: ff.path().to_path_buf(),
+            index: ff.index(),
+            reason: "printpdf could not parse the font".into(),
+        }
+    })?;
+    let id = pdf.add_font(&parsed);
+    ids[face.idx()] = Some(id.clone());
+    Ok(id)
+}
+
+/// The PDF operations of one mark.
+fn pdf_ops(
+    pdf: &mut PdfDocument,
+    ids: &mut [Option<FontId>; 3],
+    fonts: &Fonts,
+    mark: &Mark,
+    ops: &mut Vec<Op>,
+) -> Result<()> {
+    match mark {
+        Mark::Text { face, size, color: rgb, x, baseline, text, spacing_pt, hscale } => {
+            let id = font_id(pdf, ids, fonts, *face)?;
+            ops.push(Op::StartTextSection);
+            ops.push(Op::SetFillColor { col: color(*rgb) });
+            ops.push(Op::SetFont { font: PdfFontHandle::External(id), size: Pt(*size) });
+            // Tc and Tz belong to the graphics state and survive BT/ET: always set both.
+            ops.push(Op::SetCharacterSpacing { multiplier: *spacing_pt });
+            ops.push(Op::SetHorizontalScaling { percent: *hscale });
+            ops.push(Op::SetTextCursor { pos: Point::new(Mm(*x), Mm(PAGE_H - baseline)) });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+            ops.push(Op::EndTextSection);
+        }
+        Mark::Line { x0, y0, x1, y1, thickness, color: rgb } => {
+            ops.push(Op::SetOutlineColor { col: color(*rgb) });
+            ops.push(Op::SetOutlineThickness { pt: Pt(thickness / MM_PER_PT) });
+            ops.push(Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        LinePoint { p: Point::new(Mm(*x0), Mm(PAGE_H - y0)), bezier: false },
+                        LinePoint { p: Point::new(Mm(*x1), Mm(PAGE_H - y1)), bezier: false },
+                    ],
+                    is_closed: false,
+                },
+            });
+        }
+        Mark::Rect { x, y, w, h, color: rgb } => {
+            ops.push(Op::SetFillColor { col: color(*rgb) });
+            ops.push(Op::DrawRectangle {
+                rectangle: Rect {
+                    x: Mm(*x).into(),
+                    y: Mm(PAGE_H - y - h).into(),
+                    width: Mm(*w).into(),
+                    height: Mm(*h).into(),
+                    mode: Some(PaintMode::Fill),
+                    winding_order: None,
+                },
+            });
+        }
+        Mark::Image { pixels, x, y, w, h } => {
+            let raw = RawImage {
+                pixels: RawImageData::U8(pixels.data.clone()),
+                width: pixels.width as usize,
+                height: pixels.height as usize,
+                data_format: RawImageFormat::RGB8,
+                tag: Vec::new(),
+            };
+            let id = pdf.add_image(&raw);
+            let dpi = pixels.width as f32 / (w / 25.4);
+            ops.push(Op::UseXobject {
+                id,
+                transform: XObjectTransform {
+                    translate_x: Some(Mm(*x).into()),
+                    translate_y: Some(Mm(PAGE_H - y - h).into()),
+                    dpi: Some(dpi),
+                    ..Default::default()
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Document builder: lays text out on the GB/T 9704 grid into pages of marks, with a text flow
+/// cursor.
 pub(crate) struct Doc<'f> {
     fonts: &'f Fonts,
-    pdf: PdfDocument,
-    font_ids: [Option<FontId>; 3],
-    pages: Vec<PdfPage>,
-    ops: Vec<Op>,
+    title: String,
+    pages: Vec<Vec<Mark>>,
+    marks: Vec<Mark>,
     /// Top of the next line, from the top of the page, in mm.
     pub y: f32,
     /// Page number within the current document (restarts for each notice).
@@ -233,10 +411,9 @@ impl<'f> Doc<'f> {
     pub fn new(fonts: &'f Fonts, title: &str) -> Self {
         Self {
             fonts,
-            pdf: PdfDocument::new(title),
-            font_ids: [None, None, None],
+            title: title.to_owned(),
             pages: Vec::new(),
-            ops: Vec::new(),
+            marks: Vec::new(),
             y: MARGIN_TOP,
             page_no: 0,
             page_open: false,
@@ -244,29 +421,7 @@ impl<'f> Doc<'f> {
     }
 
     fn face(&self, face: Face) -> &'f FontFace {
-        match face {
-            Face::Body => &self.fonts.body,
-            Face::Title => &self.fonts.title,
-            Face::Hei => &self.fonts.hei,
-        }
-    }
-
-    fn font_id(&mut self, face: Face) -> Result<FontId> {
-        if let Some(id) = &self.font_ids[face.idx()] {
-            return Ok(id.clone());
-        }
-        let ff = self.face(face);
-        let mut warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(ff.bytes(), ff.index() as usize, &mut warnings).ok_or_else(|| {
-            ReportError::FontInvalid {
-                path: ff.path().to_path_buf(),
-                index: ff.index(),
-                reason: "printpdf could not parse the font".into(),
-            }
-        })?;
-        let id = self.pdf.add_font(&parsed);
-        self.font_ids[face.idx()] = Some(id.clone());
-        Ok(id)
+        face_of(self.fonts, face)
     }
 
     /// Width of `text` in mm with the given style and extra spacing (pt),
@@ -306,17 +461,14 @@ impl<'f> Doc<'f> {
         if !self.page_open {
             return;
         }
-        if let Err(e) = self.page_number() {
-            // Keep the error for save(); page numbers never fail in practice.
-            self.ops.push(Op::Marker { id: format!("page-number-error:{e}") });
-        }
-        let ops = std::mem::take(&mut self.ops);
-        self.pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops));
+        self.page_number();
+        let marks = std::mem::take(&mut self.marks);
+        self.pages.push(marks);
         self.page_open = false;
     }
 
     /// "— N —" in 4号, 7 mm below the type area; odd pages right, even pages left.
-    fn page_number(&mut self) -> Result<()> {
+    fn page_number(&mut self) {
         let style = Style::plain(Face::Body, SIZE_4HAO);
         let text = format!("— {} —", self.page_no);
         let w = self.ink_width(&style, &text);
@@ -324,7 +476,7 @@ impl<'f> Doc<'f> {
         let x = if self.page_no % 2 == 1 { TYPE_RIGHT - one_char - w } else { MARGIN_LEFT + one_char };
         // The dash sits at the middle of the em box (0.38 em above the baseline).
         let baseline = TYPE_BOTTOM + 7.0 + 0.38 * style.em_mm();
-        self.text_at(&style, x, baseline, &text, 0.0)
+        self.push_text(&style, x, baseline, &text, 0.0, 100.0);
     }
 
     /// Ensures `h` mm fit below the cursor, else opens a new page.
@@ -351,21 +503,24 @@ impl<'f> Doc<'f> {
         extra_pt: f32,
         hscale: f32,
     ) -> Result<()> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        let id = self.font_id(style.face)?;
-        self.ops.push(Op::StartTextSection);
-        self.ops.push(Op::SetFillColor { col: color(style.color) });
-        self.ops.push(Op::SetFont { font: PdfFontHandle::External(id), size: Pt(style.size) });
-        // Tc and Tz belong to the graphics state and survive BT/ET: always set both.
-        let spacing = style.base_spacing_pt() + extra_pt;
-        self.ops.push(Op::SetCharacterSpacing { multiplier: spacing });
-        self.ops.push(Op::SetHorizontalScaling { percent: hscale });
-        self.ops.push(Op::SetTextCursor { pos: Point::new(Mm(x), Mm(PAGE_H - baseline)) });
-        self.ops.push(Op::ShowText { items: vec![TextItem::Text(text.to_string())] });
-        self.ops.push(Op::EndTextSection);
+        self.push_text(style, x, baseline, text, extra_pt, hscale);
         Ok(())
+    }
+
+    fn push_text(&mut self, style: &Style, x: f32, baseline: f32, text: &str, extra_pt: f32, hscale: f32) {
+        if text.is_empty() {
+            return;
+        }
+        self.marks.push(Mark::Text {
+            face: style.face,
+            size: style.size,
+            color: style.color,
+            x,
+            baseline,
+            text: text.to_owned(),
+            spacing_pt: style.base_spacing_pt() + extra_pt,
+            hscale,
+        });
     }
 
     /// Baseline of a line whose em box top is at `top`.
@@ -415,72 +570,29 @@ impl<'f> Doc<'f> {
 
     /// Draws a straight line between two points (mm, from the top-left corner).
     pub fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, thickness_mm: f32, rgb: (f32, f32, f32)) {
-        self.ops.push(Op::SetOutlineColor { col: color(rgb) });
-        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness_mm / MM_PER_PT) });
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![
-                    LinePoint { p: Point::new(Mm(x0), Mm(PAGE_H - y0)), bezier: false },
-                    LinePoint { p: Point::new(Mm(x1), Mm(PAGE_H - y1)), bezier: false },
-                ],
-                is_closed: false,
-            },
-        });
+        self.marks.push(Mark::Line { x0, y0, x1, y1, thickness: thickness_mm, color: rgb });
     }
 
     /// Fills a rectangle given by its top-left corner and size in mm.
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, rgb: (f32, f32, f32)) {
-        self.ops.push(Op::SetFillColor { col: color(rgb) });
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Mm(x).into(),
-                y: Mm(PAGE_H - y - h).into(),
-                width: Mm(w).into(),
-                height: Mm(h).into(),
-                mode: Some(PaintMode::Fill),
-                winding_order: None,
-            },
-        });
+        self.marks.push(Mark::Rect { x, y, w, h, color: rgb });
     }
 
-    /// Places an RGB8 image with its top-left corner at (x, y) mm, `w` mm wide.
+    /// Places an RGB8 image with its top-left corner at (x, y) mm, `w` mm wide; returns its height.
     pub fn image(&mut self, pixels: Vec<u8>, px_w: u32, px_h: u32, x: f32, y: f32, w: f32) -> f32 {
-        let raw = RawImage {
-            pixels: RawImageData::U8(pixels),
-            width: px_w as usize,
-            height: px_h as usize,
-            data_format: RawImageFormat::RGB8,
-            tag: Vec::new(),
-        };
-        let id = self.pdf.add_image(&raw);
-        let dpi = px_w as f32 / (w / 25.4);
-        let h = px_h as f32 / dpi * 25.4;
-        self.ops.push(Op::UseXobject {
-            id,
-            transform: XObjectTransform {
-                translate_x: Some(Mm(x).into()),
-                translate_y: Some(Mm(PAGE_H - y - h).into()),
-                dpi: Some(dpi),
-                ..Default::default()
-            },
-        });
+        let h = w * px_h as f32 / px_w.max(1) as f32;
+        let pixels = Arc::new(Pixels { data: pixels, width: px_w, height: px_h });
+        self.marks.push(Mark::Image { pixels, x, y, w, h });
         h
     }
 
-    /// Finishes the last page and serialises the PDF (fonts subset).
-    pub fn save(mut self) -> Result<Vec<u8>> {
+    /// Finishes the last page: the laid-out document.
+    pub fn finish(mut self) -> Result<Pages> {
         self.finish_page();
         if self.pages.is_empty() {
             return Err(ReportError::InvalidInput("nothing to render".into()));
         }
-        let pages = std::mem::take(&mut self.pages);
-        let mut warnings = Vec::new();
-        let opts = PdfSaveOptions { subset_fonts: true, ..Default::default() };
-        let bytes = self.pdf.with_pages(pages).save(&opts, &mut warnings);
-        if bytes.is_empty() {
-            return Err(ReportError::Pdf("printpdf produced no output".into()));
-        }
-        Ok(bytes)
+        Ok(Pages { title: self.title, pages: self.pages })
     }
 }
 

@@ -346,3 +346,112 @@ fn missing_fonts_give_a_typed_error_naming_the_package() {
         other => panic!("expected FontMissing, got {other:?}"),
     }
 }
+
+// ------------------------------------------------------------------ previews
+
+/// Decodes a PNG of ours to greyscale (darkest channel) plus the RGB pixels.
+fn decode_preview(png_bytes: &[u8]) -> (Page, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    buf.truncate(info.buffer_size());
+    assert_eq!(info.color_type, png::ColorType::Rgb, "previews are RGB");
+    let px = buf.chunks_exact(3).map(|p| p.iter().copied().min().unwrap_or(255)).collect();
+    (Page { w: info.width as usize, h: info.height as usize, px }, buf)
+}
+
+/// How much two renderings of a page differ: the darkness of 16×16-pixel (4 mm) blocks compared, as the
+/// share of the ink (0.0: the same). Blocks absorb sub-pixel offsets between two rasterisers;
+/// comparing darkness rather than a thresholded ink mask keeps pale chart fills from counting
+/// resampling noise.
+fn ink_difference(a: &Page, b: &Page) -> f32 {
+    const BLOCK: usize = 16;
+    let (w, h) = (a.w.min(b.w), a.h.min(b.h));
+    let darkness = |p: &Page, bx: usize, by: usize| {
+        let mut sum = 0u32;
+        for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+            for x in bx * BLOCK..((bx + 1) * BLOCK).min(w) {
+                sum += 255 - u32::from(p.px[y * p.w + x]);
+            }
+        }
+        sum as f32
+    };
+    let (mut diff, mut ink) = (0.0f32, 0.0f32);
+    for by in 0..h.div_ceil(BLOCK) {
+        for bx in 0..w.div_ceil(BLOCK) {
+            let (da, db) = (darkness(a, bx, by), darkness(b, bx, by));
+            diff += (da - db).abs();
+            ink += da.max(db);
+        }
+    }
+    assert!(ink > 0.0, "both pages are blank");
+    diff / ink
+}
+
+/// Every page of the preview against pdftoppm's rendering of the PDF made from the same layout.
+fn assert_preview_matches_pdf(fonts: &Fonts, pages: &hcp_report::Pages, what: &str) {
+    let pdf = pages.pdf(fonts).expect("pdf");
+    assert_eq!(pages.len(), page_count(&pdf), "{what}: one preview per PDF page");
+    for n in 0..pages.len() {
+        let (ours, _) = decode_preview(&pages.png(fonts, n, DPI).expect("preview"));
+        let theirs = render_page(&pdf, n as u32 + 1);
+        assert!(ours.w.abs_diff(theirs.w) <= 1 && ours.h.abs_diff(theirs.h) <= 1, "{what} p{n}: A4 at {DPI} dpi");
+        let (a, b) = (ours.ink_box(), theirs.ink_box());
+        for (name, x, y) in [("left", a.0, b.0), ("top", a.1, b.1), ("right", a.2, b.2), ("bottom", a.3, b.3)] {
+            assert!(
+                (x - y).abs() <= 0.8,
+                "{what} page {}: ink {name} edge {x:.1} mm in the preview, {y:.1} mm in the PDF",
+                n + 1
+            );
+        }
+        let difference = ink_difference(&ours, &theirs);
+        println!("{what} page {}: ink difference {difference:.3}", n + 1);
+        // Text and rules differ by about 0.1 (anti-aliasing); pages of chart images by up to 0.3,
+        // as the two rasterisers resample the images differently. Another page differs by > 0.8.
+        assert!(
+            difference <= 0.35,
+            "{what} page {}: the preview and the PDF differ ({difference:.3} of the ink)",
+            n + 1
+        );
+    }
+    // The measure tells pages apart: the first preview against the PDF's second page.
+    if pages.len() > 1 {
+        let (first, _) = decode_preview(&pages.png(fonts, 0, DPI).expect("preview"));
+        let other = ink_difference(&first, &render_page(&pdf, 2));
+        println!("{what}: page 1 against page 2, ink difference {other:.3}");
+        assert!(other >= 0.6, "{what}: different pages must differ, got {other:.3}");
+    }
+}
+
+#[test]
+fn notice_previews_draw_the_pdfs_pages() {
+    let fonts = fonts();
+    let pages = notice::pages(&fonts, &[sample::notice(), sample::notice_2()]).expect("lay out");
+    assert_preview_matches_pdf(&fonts, &pages, "notice");
+    // The red header is red in the preview.
+    let (first, rgb) = decode_preview(&pages.png(&fonts, 0, DPI).expect("preview"));
+    let red = rgb.chunks_exact(3).filter(|p| p[0] > 180 && p[1] < 80 && p[2] < 80).count();
+    assert!(red > 2_000, "the red header and rule: {red} red pixels");
+    assert_eq!(first.w, (210.0 / 25.4 * DPI).round() as usize);
+}
+
+#[test]
+fn report_previews_draw_tables_rules_and_charts_like_the_pdf() {
+    let fonts = fonts();
+    let pages = monthly::pages(&fonts, &sample::monthly_report()).expect("lay out");
+    assert_preview_matches_pdf(&fonts, &pages, "monthly report");
+}
+
+#[test]
+fn previews_refuse_missing_pages_and_absurd_resolutions() {
+    let fonts = fonts();
+    let pages = notice::pages(&fonts, &[sample::notice()]).expect("lay out");
+    assert_eq!(pages.len(), 2);
+    assert!(matches!(pages.png(&fonts, 2, DPI), Err(ReportError::InvalidInput(_))));
+    assert!(matches!(pages.png(&fonts, 0, 2_000.0), Err(ReportError::InvalidInput(_))));
+    assert!(matches!(pages.png(&fonts, 0, 0.0), Err(ReportError::InvalidInput(_))));
+    let (small, _) = decode_preview(&pages.png(&fonts, 1, 72.0).expect("72 dpi"));
+    assert_eq!((small.w, small.h), (595, 842), "A4 at 72 dpi");
+    assert!(notice::pages(&fonts, &[]).is_err());
+}

@@ -19,6 +19,7 @@ import {
   type CaseQuery_Deserialize,
   type Issued,
   type PrintedFile,
+  type NoticePreview,
   type BulkResult,
   type Assignee as AssigneeRow,
   type RatioView_Serialize,
@@ -45,6 +46,7 @@ export type {
   EscalationBasis,
   EscalationLevel,
   Issued,
+  NoticePreview,
   PrintedFile,
   Level,
   LoginRequest,
@@ -208,6 +210,14 @@ export const backend = {
   /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
   printNotices(caseIds: number[]): Promise<PrintedFile> {
     return call(() => commands.printNotices(caseIds));
+  },
+  /** Page `page` (from 0) of the cases' notices as a PNG image of the printed page; nothing saved. */
+  previewNotices(caseIds: number[], page: number): Promise<NoticePreview> {
+    return call(() => commands.previewNotices(caseIds, page));
+  },
+  /** Saves the cases' notices as one PDF and hands it to the system for printing. */
+  sendNoticesToPrinter(caseIds: number[]): Promise<PrintedFile> {
+    return call(() => commands.sendNoticesToPrinter(caseIds));
   },
   /** The department handlers this user may assign cases to. */
   assignees(): Promise<AssigneeRow[]> {

@@ -21,6 +21,10 @@ export const commands = {
 	reissueCommand: (commandId: string) => typedError<Issued, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
 	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
+	/**  One page of the rectification notices for the given cases, as an image of the printed page. */
+	previewNotices: (caseIds: number[], page: number) => typedError<NoticePreview, ApiError>(__TAURI_INVOKE("preview_notices", { caseIds, page })),
+	/**  Saves the rectification notices as one PDF and hands it to the system for printing. */
+	sendNoticesToPrinter: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
 	/**  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest). */
@@ -427,6 +431,21 @@ export type LoginRequest = {
 	password: string,
 	/**  Keep the session (token in the keyring) so the app reopens signed in, even offline. */
 	remember: boolean,
+};
+
+/**  One page of the notices' preview, drawn from the same layout as the PDF. */
+export type NoticePreview = {
+	/**  The page shown, from 0. */
+	page: number,
+	/**  How many pages the PDF will have. */
+	pageCount: number,
+	/**  How many notices it holds. */
+	count: number,
+	/**  The page as a PNG `data:` URL (an image: the citizens' text in it is pixels, never markup). */
+	image: string,
+	/**  The image's width and height in pixels. */
+	width: number,
+	height: number,
 };
 
 /**  One queued command. */

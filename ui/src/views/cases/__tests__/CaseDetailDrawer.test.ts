@@ -133,15 +133,25 @@ describe("CaseDetailDrawer", () => {
     for (const k of CASE_COMMANDS.filter((k) => !available.includes(k))) expect($(`action-${k}`), k).toBeNull();
   });
 
-  it("prints the case's rectification notice and says where the PDF went", async () => {
-    const print = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/tmp/notices/整改通知书-CP-0007.pdf", count: 1 });
+  it("opens the notice preview for the case and says where the saved PDF went", async () => {
+    const preview = vi.spyOn(backend, "previewNotices").mockResolvedValue({
+      page: 0,
+      pageCount: 2,
+      count: 1,
+      image: "data:image/png;base64,iVBORw0KGgo=",
+      width: 1191,
+      height: 1684,
+    });
+    const save = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/tmp/notices/整改通知书-CP-0007.pdf", count: 1 });
     await mountDrawer(caseDetail(7, { available: [] }, { caseNo: "CP-0007" }));
     await click($("action-print-notice"));
-    expect(print).toHaveBeenCalledWith([7]);
+    expect(preview).toHaveBeenCalledWith([7], 0);
+    expect($("notice-preview-page")!.getAttribute("src")).toBe("data:image/png;base64,iVBORw0KGgo=");
+    expect(save).not.toHaveBeenCalled();
+    await click($("notice-save"));
+    expect(save).toHaveBeenCalledWith([7]);
     expect($("print-result")!.getAttribute("data-path")).toBe("/tmp/notices/整改通知书-CP-0007.pdf");
-    print.mockRejectedValue(new BackendError("fonts_missing", "缺少字体"));
-    await click($("action-print-notice"));
-    expect($("print-error")!.textContent).toContain("缺少字体");
+    expect($("notice-saved")!.getAttribute("data-path")).toBe("/tmp/notices/整改通知书-CP-0007.pdf");
   });
 
   it("masks the evaluator and reveals them only with a reason", async () => {
