@@ -160,21 +160,19 @@ async fn text_of(c: &Client, css: &str) -> String {
 
 fn server_reveals(db: &hcp_server::Db) -> Vec<(String, i64, String)> {
     db.read_blocking(|c| {
-        let mut st = c.prepare(
+        c.query_map(
             "SELECT u.username, r.rating_id, r.reason FROM reveals r JOIN users u ON u.id = r.user_id ORDER BY r.id",
-        )?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     })
     .expect("reveals")
 }
 
 fn rating_of(db: &hcp_server::Db, case_no: &str) -> i64 {
     let no = case_no.to_owned();
-    db.read_blocking(move |c| {
-        Ok(c.query_row("SELECT rating_id FROM cases WHERE case_no = ?1", [no], |r| r.get::<_, i64>(0))?)
-    })
-    .expect("rating id")
+    db.read_blocking(move |c| c.query_row("SELECT rating_id FROM cases WHERE case_no = ?1", [no], |r| r.get::<i64>(0)))
+        .expect("rating id")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -88,13 +88,13 @@ pub async fn api_post(
 pub fn unit_code(db: &Db, name: &str) -> anyhow::Result<String> {
     let n = name.to_owned();
     Ok(db.read_blocking(move |c| {
-        Ok(c.query_row("SELECT code FROM org_units WHERE name = ?1", [n], |r| r.get::<_, String>(0))?)
+        c.query_row("SELECT code FROM org_units WHERE name = ?1", [n], |r| r.get::<String>(0))
     })?)
 }
 
 /// The number of a case, by id.
 pub fn case_no(db: &Db, case_id: i64) -> anyhow::Result<String> {
     Ok(db.read_blocking(move |c| {
-        Ok(c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<_, String>(0))?)
+        c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<String>(0))
     })?)
 }
