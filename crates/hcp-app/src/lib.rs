@@ -533,7 +533,9 @@ impl App {
     }
 
     /// The inbox, read from the replica with the user's pending commands applied (works offline).
-    pub async fn list_cases(&self, query: CaseQuery) -> ApiResult<CasePage> {
+    pub async fn list_cases(&self, mut query: CaseQuery) -> ApiResult<CasePage> {
+        // Deadline windows count from today in Beijing, whatever the laptop's time zone.
+        query.today = Some((chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string());
         self.with_replica(move |r, a, cal| {
             let mut page = r.list_cases(&query)?;
             cases::overlay(r, &mut page.items, &cases::actor(&a.user)?, cal, chrono::Utc::now())?;

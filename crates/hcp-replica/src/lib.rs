@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, EntityRow};
 use rusqlite::{Connection, ErrorCode, Transaction};
 
-pub use query::{CaseListItem, CasePage, CaseQuery};
+pub use query::{CaseListItem, CasePage, CaseQuery, CaseSort, DueWindow};
 pub use tables::outbox::{NewCommand, OutboxItem};
 use tables::{
     agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units, case_events, cases, meta,
@@ -84,6 +84,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(service_items::DDL),
     Migration::Sql(settings::DDL),
     Migration::Sql(tables::case_text::DDL),
+    Migration::Sql(cases::FILTER_INDEXES),
     Migration::Sql(cases::INDEXES),
     Migration::Sql(aggregates::VIEWS_DDL),
     Migration::Sql(agg_rating_units::DDL),

@@ -15,11 +15,60 @@ pub struct CaseQuery {
     pub state: Option<CaseState>,
     pub level: Option<Level>,
     pub source: Option<CaseSource>,
+    /// Cases of this unit and everything below it.
+    #[cfg_attr(feature = "specta", specta(type = Option<specta_typescript::Number>))]
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    /// The channel the rating came through (1–8).
+    #[serde(default)]
+    pub channel: Option<u8>,
+    /// Cases assigned to this handler.
+    #[cfg_attr(feature = "specta", specta(type = Option<specta_typescript::Number>))]
+    #[serde(default)]
+    pub handler_user_id: Option<i64>,
+    /// Open cases by their deadline relative to `today`.
+    #[serde(default)]
+    pub due: Option<DueWindow>,
+    /// Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in.
+    #[serde(default)]
+    pub today: Option<String>,
+    #[serde(default)]
+    pub sort: Option<CaseSort>,
     /// Matches the case number, the service item and the summary.
     pub search: Option<String>,
     pub offset: u32,
     pub limit: u32,
 }
+
+/// Open cases (not yet rectified, closed or excluded) by deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum DueWindow {
+    /// The deadline has passed.
+    Overdue,
+    /// Due today.
+    Today,
+    /// Due today or within the next three days.
+    ThreeDays,
+}
+
+/// The inbox's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Earliest deadline first (cases without one last).
+    Deadline,
+    /// Most recently changed first.
+    Updated,
+}
+
+/// The states in which a case no longer runs against its deadline.
+const DONE_STATES: &str = "('rectified', 'closed', 'excluded')";
 
 /// One inbox row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +133,37 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
     if let Some(s) = q.source {
         bind("c.source = #", s.as_str().to_owned(), &mut clauses);
     }
+    if let Some(id) = q.unit_id {
+        bind(
+            "c.unit_path >= (SELECT path FROM org_units WHERE id = #)
+             AND c.unit_path < (SELECT path FROM org_units WHERE id = #) || '~'",
+            id.to_string(),
+            &mut clauses,
+        );
+    }
+    if let Some(ch) = q.channel {
+        bind("c.channel = CAST(# AS INTEGER)", ch.to_string(), &mut clauses);
+    }
+    if let Some(h) = q.handler_user_id {
+        bind("c.handler_user_id = CAST(# AS INTEGER)", h.to_string(), &mut clauses);
+    }
+    if let Some(due) = q.due {
+        // Today in Beijing: the app passes it; without it SQLite's clock decides.
+        let today = q.today.as_deref().and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
+        let open = format!("c.deadline IS NOT NULL AND c.state NOT IN {DONE_STATES}");
+        let (now, in_three) = match today {
+            Some(d) => (
+                format!("'{}'", d.format("%Y-%m-%d")),
+                format!("'{}'", (d + chrono::Duration::days(3)).format("%Y-%m-%d")),
+            ),
+            None => ("date('now', '+8 hours')".to_owned(), "date('now', '+8 hours', '+3 days')".to_owned()),
+        };
+        clauses.push(match due {
+            DueWindow::Overdue => format!("{open} AND c.deadline < {now}"),
+            DueWindow::Today => format!("{open} AND c.deadline = {now}"),
+            DueWindow::ThreeDays => format!("{open} AND c.deadline >= {now} AND c.deadline <= {in_three}"),
+        });
+    }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() >= crate::tables::case_text::MIN_CHARS {
             // The trigram index answers any substring of three characters or more.
@@ -105,9 +185,14 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
     let page = format!(
         "{ITEM_SELECT}
            {sql_where}
-          ORDER BY c.created_at DESC, c.id DESC
+          ORDER BY {order}
           LIMIT {limit} OFFSET {offset}",
-        offset = q.offset
+        offset = q.offset,
+        order = match q.sort.unwrap_or_default() {
+            CaseSort::Newest => "c.created_at DESC, c.id DESC",
+            CaseSort::Deadline => "c.deadline IS NULL, c.deadline, c.id",
+            CaseSort::Updated => "c.updated_at DESC, c.id DESC",
+        }
     );
     (format!("SELECT count(*) FROM cases c{sql_where}"), page, args)
 }

@@ -314,3 +314,60 @@ fn full_text_search_finds_chinese_substrings_through_the_index_and_follows_chang
     assert!(plan.iter().any(|p| p.contains("VIRTUAL TABLE")), "{plan:?}");
     assert!(!plan.iter().any(|p| p == "SCAN c" || p.starts_with("SCAN c ")), "{plan:?}");
 }
+
+#[test]
+fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
+    use crate::{CaseSort, DueWindow};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(5)).expect("open");
+    let mut b = r.begin_bootstrap("/1/").expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    b.insert(&unit(2, "东湖区政务服务中心", "/1/2/")).expect("unit");
+    b.insert(&unit(3, "西山区政务服务中心", "/1/3/")).expect("unit");
+    // (id, unit, channel, handler, deadline, state, created, updated)
+    let rows = [
+        (1, 2, 4, Some(7), Some("2026-11-18"), CaseState::InRectification, "2026-11-10T01:00:00Z", "2026-11-19T01:00:00Z"),
+        (2, 2, 3, Some(8), Some("2026-11-20"), CaseState::Assigned, "2026-11-11T01:00:00Z", "2026-11-12T01:00:00Z"),
+        (3, 3, 4, Some(7), Some("2026-11-22"), CaseState::InRectification, "2026-11-12T01:00:00Z", "2026-11-13T01:00:00Z"),
+        (4, 3, 4, None, Some("2026-11-15"), CaseState::Closed, "2026-11-13T01:00:00Z", "2026-11-14T01:00:00Z"),
+        (5, 2, 6, None, None, CaseState::New, "2026-11-14T01:00:00Z", "2026-11-15T01:00:00Z"),
+    ];
+    for (id, u, ch, h, due, state, created, updated) in rows {
+        let mut c = case(id, &format!("CP-2026-{id:06}"), state, Level::Dissatisfied, "测试", created);
+        c.unit_id = u;
+        c.unit_path = format!("/1/{u}/");
+        c.channel = Some(ch);
+        c.handler_user_id = h;
+        c.deadline = due.map(str::to_owned);
+        c.updated_at = updated.into();
+        b.insert(&EntityRow::Case(c)).expect("case");
+    }
+    let expected = Counts { org_unit: 3, case: 5, ..Counts::default() };
+    b.finish(1, &expected, "2026-11-20T00:00:00Z").expect("finish");
+    let ids = |q: CaseQuery| -> Vec<i64> {
+        r.list_cases(&CaseQuery { limit: 50, today: Some("2026-11-20".into()), ..q })
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    assert_eq!(ids(CaseQuery { unit_id: Some(3), ..CaseQuery::default() }), vec![4, 3], "a unit and below");
+    assert_eq!(ids(CaseQuery { unit_id: Some(1), ..CaseQuery::default() }).len(), 5, "the city holds all");
+    assert_eq!(ids(CaseQuery { channel: Some(4), ..CaseQuery::default() }), vec![4, 3, 1]);
+    assert_eq!(ids(CaseQuery { handler_user_id: Some(7), ..CaseQuery::default() }), vec![3, 1]);
+    assert_eq!(ids(CaseQuery { due: Some(DueWindow::Overdue), ..CaseQuery::default() }), vec![1], "closed 4 is not overdue");
+    assert_eq!(ids(CaseQuery { due: Some(DueWindow::Today), ..CaseQuery::default() }), vec![2]);
+    assert_eq!(ids(CaseQuery { due: Some(DueWindow::ThreeDays), ..CaseQuery::default() }), vec![3, 2]);
+    assert_eq!(
+        ids(CaseQuery { sort: Some(CaseSort::Deadline), ..CaseQuery::default() }),
+        vec![4, 1, 2, 3, 5],
+        "earliest deadline first, none last"
+    );
+    assert_eq!(ids(CaseQuery { sort: Some(CaseSort::Updated), ..CaseQuery::default() }), vec![1, 5, 4, 3, 2]);
+    assert_eq!(
+        ids(CaseQuery { unit_id: Some(2), channel: Some(4), handler_user_id: Some(7), ..CaseQuery::default() }),
+        vec![1],
+        "filters combine"
+    );
+}

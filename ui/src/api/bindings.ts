@@ -253,6 +253,17 @@ export type CaseQuery_Deserialize = {
 	state?: CaseState | null,
 	level?: Level | null,
 	source?: CaseSource | null,
+	/**  Cases of this unit and everything below it. */
+	unitId?: number | null,
+	/**  The channel the rating came through (1–8). */
+	channel?: number | null,
+	/**  Cases assigned to this handler. */
+	handlerUserId?: number | null,
+	/**  Open cases by their deadline relative to `today`. */
+	due?: DueWindow | null,
+	/**  Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in. */
+	today?: string | null,
+	sort?: CaseSort | null,
 	/**  Matches the case number, the service item and the summary. */
 	search?: string | null,
 	offset: number,
@@ -264,11 +275,31 @@ export type CaseQuery_Serialize = {
 	state: CaseState | null,
 	level: Level | null,
 	source: CaseSource | null,
+	/**  Cases of this unit and everything below it. */
+	unitId: number | null,
+	/**  The channel the rating came through (1–8). */
+	channel: number | null,
+	/**  Cases assigned to this handler. */
+	handlerUserId: number | null,
+	/**  Open cases by their deadline relative to `today`. */
+	due: DueWindow | null,
+	/**  Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in. */
+	today: string | null,
+	sort: CaseSort | null,
 	/**  Matches the case number, the service item and the summary. */
 	search: string | null,
 	offset: number,
 	limit: number,
 };
+
+/**  The inbox's order. */
+export type CaseSort = 
+/**  Newest first. */
+"newest" | 
+/**  Earliest deadline first (cases without one last). */
+"deadline" | 
+/**  Most recently changed first. */
+"updated";
 
 /**  Where a case came from. */
 export type CaseSource = 
@@ -343,6 +374,15 @@ export type Dashboard_Serialize = {
 	/**  Months with ratings, newest first. */
 	months: string[],
 };
+
+/**  Open cases (not yet rectified, closed or excluded) by deadline. */
+export type DueWindow = 
+/**  The deadline has passed. */
+"overdue" | 
+/**  Due today. */
+"today" | 
+/**  Due today or within the next three days. */
+"three_days";
 
 /**  Why a case is escalated. */
 export type EscalationBasis = 

@@ -5,8 +5,10 @@ import {
   BackendError,
   type CaseListItem,
   type CaseQuery,
+  type CaseSort,
   type CaseSource,
   type CaseState,
+  type DueWindow,
   type Level,
 } from "@/api/backend";
 
@@ -16,10 +18,21 @@ export interface CaseFilters {
   state: CaseState | null;
   level: Level | null;
   source: CaseSource | null;
+  channel: number | null;
+  due: DueWindow | null;
+  sort: CaseSort;
   search: string;
 }
 
-const emptyFilters = (): CaseFilters => ({ state: null, level: null, source: null, search: "" });
+const emptyFilters = (): CaseFilters => ({
+  state: null,
+  level: null,
+  source: null,
+  channel: null,
+  due: null,
+  sort: "newest",
+  search: "",
+});
 
 /** The case inbox: filters (kept while the user moves between pages), paging, the loaded page. */
 export const useCasesStore = defineStore("cases", () => {
@@ -38,7 +51,14 @@ export const useCasesStore = defineStore("cases", () => {
 
   const hasFilters = computed(() => {
     const f = applied.value;
-    return f.state !== null || f.level !== null || f.source !== null || f.search.trim() !== "";
+    return (
+      f.state !== null ||
+      f.level !== null ||
+      f.source !== null ||
+      f.channel !== null ||
+      f.due !== null ||
+      f.search.trim() !== ""
+    );
   });
   const pageCount = computed(() => Math.max(1, Math.ceil(total.value / pageSize.value)));
 
@@ -49,6 +69,9 @@ export const useCasesStore = defineStore("cases", () => {
       state: f.state,
       level: f.level,
       source: f.source,
+      channel: f.channel,
+      due: f.due,
+      sort: f.sort,
       search: search === "" ? null : search,
       offset: (page.value - 1) * pageSize.value,
       limit: pageSize.value,

@@ -40,6 +40,15 @@ CREATE INDEX cases_level_created ON cases(level, created_at DESC);
 CREATE INDEX cases_source_created ON cases(source, created_at DESC);
 ";
 
+/// Indexes for the inbox's unit, channel, handler and deadline filters and its orders.
+pub const FILTER_INDEXES: &str = "
+CREATE INDEX cases_path_created ON cases(unit_path, created_at DESC);
+CREATE INDEX cases_channel_created ON cases(channel, created_at DESC);
+CREATE INDEX cases_handler_created ON cases(handler_user_id, created_at DESC);
+CREATE INDEX cases_deadline ON cases(deadline);
+CREATE INDEX cases_updated ON cases(updated_at DESC);
+";
+
 pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO cases (id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level,

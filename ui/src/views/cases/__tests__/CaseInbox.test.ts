@@ -1,3 +1,4 @@
+import { useCasesStore } from "@/stores/cases";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { mount, type VueWrapper } from "@vue/test-utils";
 import CaseInbox from "../CaseInbox.vue";
@@ -55,7 +56,17 @@ describe("CaseInbox", () => {
       ],
     });
     const w = await mountInbox();
-    expect(listCases).toHaveBeenCalledWith({ state: null, level: null, source: null, search: null, offset: 0, limit: 20 });
+    expect(listCases).toHaveBeenCalledWith({
+      state: null,
+      level: null,
+      source: null,
+      channel: null,
+      due: null,
+      sort: "newest",
+      search: null,
+      offset: 0,
+      limit: 20,
+    });
 
     const caseNos = w.findAll('[data-testid="case-no"]');
     expect(caseNos.map((c) => c.text())).toEqual(["CP-0001", "CP-0002", "CP-0003"]);
@@ -135,7 +146,17 @@ describe("CaseInbox", () => {
     await byId(w, "inbox-search").setValue("  食品许可 ");
     await byId(w, "inbox-query").trigger("click");
     await settle();
-    expect(lastQuery()).toEqual({ state: null, level: null, source: null, search: "食品许可", offset: 0, limit: 20 });
+    expect(lastQuery()).toEqual({
+      state: null,
+      level: null,
+      source: null,
+      channel: null,
+      due: null,
+      sort: "newest",
+      search: "食品许可",
+      offset: 0,
+      limit: 20,
+    });
 
     await byId(w, "inbox-search").setValue("CP2026");
     await byId(w, "inbox-search").trigger("keyup", { key: "Enter" });
@@ -144,8 +165,35 @@ describe("CaseInbox", () => {
 
     await byId(w, "inbox-reset").trigger("click");
     await settle();
-    expect(lastQuery()).toEqual({ state: null, level: null, source: null, search: null, offset: 0, limit: 20 });
+    expect(lastQuery()).toEqual({
+      state: null,
+      level: null,
+      source: null,
+      channel: null,
+      due: null,
+      sort: "newest",
+      search: null,
+      offset: 0,
+      limit: 20,
+    });
     expect((byId(w, "inbox-search").element as HTMLInputElement).value).toBe("");
+  });
+
+  it("filters by channel and deadline window and sorts by deadline", async () => {
+    listCases.mockResolvedValue(page(0, 0));
+    const w = await mountInbox();
+    const cases = useCasesStore();
+    cases.form.channel = 4;
+    cases.form.due = "overdue";
+    cases.form.sort = "deadline";
+    await byId(w, "inbox-query").trigger("click");
+    await settle();
+    expect(lastQuery()).toMatchObject({ channel: 4, due: "overdue", sort: "deadline" });
+    expect(byId(w, "inbox-filter-channel").exists() && byId(w, "inbox-filter-due").exists()).toBe(true);
+    expect(byId(w, "inbox-sort").exists()).toBe(true);
+    await byId(w, "inbox-reset").trigger("click");
+    await settle();
+    expect(lastQuery()).toMatchObject({ channel: null, due: null, sort: "newest" });
   });
 
   it("pages with ArrowLeft/ArrowRight outside inputs, and '/' focuses the search box", async () => {
@@ -232,7 +280,17 @@ describe("CaseInbox", () => {
     useSyncStore().status = syncStatus();
     wrapper = mount(CaseInbox, { global: env.global as never, attachTo: document.body });
     await settle();
-    expect(lastQuery()).toEqual({ state: "verified", level: null, source: null, search: null, offset: 0, limit: 20 });
+    expect(lastQuery()).toEqual({
+      state: "verified",
+      level: null,
+      source: null,
+      channel: null,
+      due: null,
+      sort: "newest",
+      search: null,
+      offset: 0,
+      limit: 20,
+    });
     expect(listCases).toHaveBeenCalledTimes(1);
     await env.router.push("/cases?state=bogus");
     await settle();
