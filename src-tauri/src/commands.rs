@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use hcp_app::{
     ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, Issued, LoginRequest,
-    NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus,
+    NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -131,6 +131,13 @@ pub async fn monthly_report(app: State<'_, Arc<App>>, month: String) -> Result<P
 #[specta::specta]
 pub async fn assignees(app: State<'_, Arc<App>>) -> Result<Vec<Assignee>> {
     app.assignees().await
+}
+
+/// The units of the user's jurisdiction, for the inbox's unit filter.
+#[tauri::command]
+#[specta::specta]
+pub async fn units(app: State<'_, Arc<App>>) -> Result<Vec<UnitOption>> {
+    app.units().await
 }
 
 /// Queues the assignment of several cases to one handler (批量交办).

@@ -74,6 +74,20 @@ pub struct Assignee {
     pub department_name: String,
 }
 
+/// A unit the inbox can be filtered by.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct UnitOption {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub id: i64,
+    pub name: String,
+    /// `district`, `park`, `town`, `hall` or `department`.
+    pub kind: String,
+    /// Levels below the user's own unit (0 = the user's unit), for indenting.
+    pub depth: u32,
+}
+
 /// The answer to an issued command.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

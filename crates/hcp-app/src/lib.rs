@@ -21,7 +21,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use cases::{Assignee, BulkResult, CaseDetail, Evaluator, Issued, Refusal, TimelineEvent};
+pub use cases::{Assignee, BulkResult, CaseDetail, Evaluator, Issued, Refusal, TimelineEvent, UnitOption};
 pub use dashboard::Dashboard;
 pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
@@ -622,6 +622,17 @@ impl App {
         self.with_replica(|r, a, _| {
             let scope = hcp_domain::ScopePath::try_from(a.user.scope_path.clone()).map_err(internal)?;
             cases::assignees(r, &scope)
+        })
+        .await
+    }
+
+    /// The units of the user's jurisdiction, for the inbox's unit filter (works offline).
+    pub async fn units(&self) -> ApiResult<Vec<cases::UnitOption>> {
+        self.with_replica(|r, a, _| {
+            Ok(r.units_under(&a.user.scope_path)?
+                .into_iter()
+                .map(|(id, name, kind, depth)| cases::UnitOption { id, name, kind, depth })
+                .collect())
         })
         .await
     }

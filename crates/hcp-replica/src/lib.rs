@@ -246,6 +246,22 @@ impl Replica {
     }
 
     /// The name of an org unit.
+    /// The units at or below `under` that cases can belong to (districts, parks, towns, halls and
+    /// their departments), in tree order: (id, name, kind, depth below `under`).
+    pub fn units_under(&self, under: &str) -> Result<Vec<(i64, String, String, u32)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, kind, path FROM org_units
+              WHERE path >= ?1 AND path < ?1 || '~' AND kind NOT IN ('window', 'community')
+              ORDER BY path",
+        )?;
+        let base = under.matches('/').count();
+        let rows = stmt.query_map([under], |r| {
+            let path: String = r.get(3)?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, path.matches('/').count().saturating_sub(base) as u32))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     pub fn unit_name(&self, id: i64) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         Ok(self

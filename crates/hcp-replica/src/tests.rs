@@ -326,9 +326,27 @@ fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
     b.insert(&unit(3, "西山区政务服务中心", "/1/3/")).expect("unit");
     // (id, unit, channel, handler, deadline, state, created, updated)
     let rows = [
-        (1, 2, 4, Some(7), Some("2026-11-18"), CaseState::InRectification, "2026-11-10T01:00:00Z", "2026-11-19T01:00:00Z"),
+        (
+            1,
+            2,
+            4,
+            Some(7),
+            Some("2026-11-18"),
+            CaseState::InRectification,
+            "2026-11-10T01:00:00Z",
+            "2026-11-19T01:00:00Z",
+        ),
         (2, 2, 3, Some(8), Some("2026-11-20"), CaseState::Assigned, "2026-11-11T01:00:00Z", "2026-11-12T01:00:00Z"),
-        (3, 3, 4, Some(7), Some("2026-11-22"), CaseState::InRectification, "2026-11-12T01:00:00Z", "2026-11-13T01:00:00Z"),
+        (
+            3,
+            3,
+            4,
+            Some(7),
+            Some("2026-11-22"),
+            CaseState::InRectification,
+            "2026-11-12T01:00:00Z",
+            "2026-11-13T01:00:00Z",
+        ),
         (4, 3, 4, None, Some("2026-11-15"), CaseState::Closed, "2026-11-13T01:00:00Z", "2026-11-14T01:00:00Z"),
         (5, 2, 6, None, None, CaseState::New, "2026-11-14T01:00:00Z", "2026-11-15T01:00:00Z"),
     ];
@@ -352,11 +370,18 @@ fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
             .map(|c| c.id)
             .collect()
     };
+    let units: Vec<(i64, u32)> =
+        r.units_under("/1/").expect("units").into_iter().map(|(id, _, _, d)| (id, d)).collect();
+    assert_eq!(units, vec![(1, 0), (2, 1), (3, 1)], "the unit filter's options, in tree order with depths");
     assert_eq!(ids(CaseQuery { unit_id: Some(3), ..CaseQuery::default() }), vec![4, 3], "a unit and below");
     assert_eq!(ids(CaseQuery { unit_id: Some(1), ..CaseQuery::default() }).len(), 5, "the city holds all");
     assert_eq!(ids(CaseQuery { channel: Some(4), ..CaseQuery::default() }), vec![4, 3, 1]);
     assert_eq!(ids(CaseQuery { handler_user_id: Some(7), ..CaseQuery::default() }), vec![3, 1]);
-    assert_eq!(ids(CaseQuery { due: Some(DueWindow::Overdue), ..CaseQuery::default() }), vec![1], "closed 4 is not overdue");
+    assert_eq!(
+        ids(CaseQuery { due: Some(DueWindow::Overdue), ..CaseQuery::default() }),
+        vec![1],
+        "closed 4 is not overdue"
+    );
     assert_eq!(ids(CaseQuery { due: Some(DueWindow::Today), ..CaseQuery::default() }), vec![2]);
     assert_eq!(ids(CaseQuery { due: Some(DueWindow::ThreeDays), ..CaseQuery::default() }), vec![3, 2]);
     assert_eq!(

@@ -33,6 +33,7 @@ import {
   type Session,
   type SyncProgress_Serialize,
   type SyncStatus_Serialize,
+  type UnitOption,
 } from "./bindings";
 
 export type {
@@ -65,7 +66,7 @@ export type {
 // accepts) for each type; the UI works with the exact direction of each value.
 export type AppInfo = AppInfo_Serialize;
 export type Evaluator = Evaluator_Serialize;
-export type { BulkResult };
+export type { BulkResult, UnitOption };
 export type CaseListItem = CaseListItem_Serialize;
 export type CasePage = CasePage_Serialize;
 export type CaseQuery = CaseQuery_Deserialize;
@@ -224,6 +225,10 @@ export const backend = {
   /** The department handlers this user may assign cases to. */
   assignees(): Promise<AssigneeRow[]> {
     return call(() => commands.assignees());
+  },
+  /** The units of the user's jurisdiction, for the inbox's unit filter (works offline). */
+  units(): Promise<UnitOption[]> {
+    return call(() => commands.units());
   },
   /** 批量交办: queues the assignment of several cases to one handler; refused cases are listed. */
   bulkAssign(caseIds: number[], handlerId: number, departmentId: number): Promise<BulkResult> {

@@ -33,6 +33,8 @@ export const commands = {
 	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
 	/**  The department handlers this user may assign cases to. */
 	assignees: () => typedError<Assignee[], ApiError>(__TAURI_INVOKE("assignees")),
+	/**  The units of the user's jurisdiction, for the inbox's unit filter. */
+	units: () => typedError<UnitOption[], ApiError>(__TAURI_INVOKE("units")),
 	/**  Queues the assignment of several cases to one handler (批量交办). */
 	bulkAssign: (caseIds: number[], handlerId: number, departmentId: number) => typedError<BulkResult, ApiError>(__TAURI_INVOKE("bulk_assign", { caseIds, handlerId, departmentId })),
 };
@@ -694,6 +696,16 @@ export type UnitKpiRow_Serialize = {
 	score: number | null,
 	sampleSize: number,
 	kpis: KpiView_Serialize,
+};
+
+/**  A unit the inbox can be filtered by. */
+export type UnitOption = {
+	id: number,
+	name: string,
+	/**  `district`, `park`, `town`, `hall` or `department`. */
+	kind: string,
+	/**  Levels below the user's own unit (0 = the user's unit), for indenting. */
+	depth: number,
 };
 
 export type UserInfo = {

@@ -152,6 +152,8 @@ const en: MessageSchema = {
       source: "Source",
       keyword: "Keyword",
       keywordPlaceholder: "Case no., item or summary",
+      unit: "Unit",
+      handler: "Handler",
       channel: "Channel",
       due: "Deadline",
       sort: "Sort",

@@ -152,6 +152,8 @@ const zhCN = {
       source: "来源",
       keyword: "关键字",
       keywordPlaceholder: "工单编号、事项或摘要",
+      unit: "单位",
+      handler: "承办人",
       channel: "渠道",
       due: "办理时限",
       sort: "排序",

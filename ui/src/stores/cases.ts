@@ -18,6 +18,8 @@ export interface CaseFilters {
   state: CaseState | null;
   level: Level | null;
   source: CaseSource | null;
+  unitId: number | null;
+  handlerUserId: number | null;
   channel: number | null;
   due: DueWindow | null;
   sort: CaseSort;
@@ -28,6 +30,8 @@ const emptyFilters = (): CaseFilters => ({
   state: null,
   level: null,
   source: null,
+  unitId: null,
+  handlerUserId: null,
   channel: null,
   due: null,
   sort: "newest",
@@ -55,6 +59,8 @@ export const useCasesStore = defineStore("cases", () => {
       f.state !== null ||
       f.level !== null ||
       f.source !== null ||
+      f.unitId !== null ||
+      f.handlerUserId !== null ||
       f.channel !== null ||
       f.due !== null ||
       f.search.trim() !== ""
@@ -69,6 +75,8 @@ export const useCasesStore = defineStore("cases", () => {
       state: f.state,
       level: f.level,
       source: f.source,
+      unitId: f.unitId,
+      handlerUserId: f.handlerUserId,
       channel: f.channel,
       due: f.due,
       sort: f.sort,

@@ -32,6 +32,13 @@ describe("CaseInbox", () => {
   beforeEach(() => {
     env = testEnv();
     listCases = vi.spyOn(backend, "listCases");
+    vi.spyOn(backend, "units").mockResolvedValue([
+      { id: 2, name: "东湖区", kind: "district", depth: 0 },
+      { id: 5, name: "东湖区政务服务中心", kind: "hall", depth: 1 },
+    ]);
+    vi.spyOn(backend, "assignees").mockResolvedValue([
+      { userId: 31, name: "陈承办", departmentId: 7, departmentName: "区人社局" },
+    ]);
   });
   afterEach(() => {
     wrapper?.unmount();
@@ -60,6 +67,8 @@ describe("CaseInbox", () => {
       state: null,
       level: null,
       source: null,
+      unitId: null,
+      handlerUserId: null,
       channel: null,
       due: null,
       sort: "newest",
@@ -150,6 +159,8 @@ describe("CaseInbox", () => {
       state: null,
       level: null,
       source: null,
+      unitId: null,
+      handlerUserId: null,
       channel: null,
       due: null,
       sort: "newest",
@@ -169,6 +180,8 @@ describe("CaseInbox", () => {
       state: null,
       level: null,
       source: null,
+      unitId: null,
+      handlerUserId: null,
       channel: null,
       due: null,
       sort: "newest",
@@ -186,14 +199,18 @@ describe("CaseInbox", () => {
     cases.form.channel = 4;
     cases.form.due = "overdue";
     cases.form.sort = "deadline";
+    cases.form.unitId = 5;
+    cases.form.handlerUserId = 31;
     await byId(w, "inbox-query").trigger("click");
     await settle();
-    expect(lastQuery()).toMatchObject({ channel: 4, due: "overdue", sort: "deadline" });
+    expect(lastQuery()).toMatchObject({ channel: 4, due: "overdue", sort: "deadline", unitId: 5, handlerUserId: 31 });
+    expect(backend.units).toHaveBeenCalled();
+    expect(byId(w, "inbox-filter-unit").exists() && byId(w, "inbox-filter-handler").exists()).toBe(true);
     expect(byId(w, "inbox-filter-channel").exists() && byId(w, "inbox-filter-due").exists()).toBe(true);
     expect(byId(w, "inbox-sort").exists()).toBe(true);
     await byId(w, "inbox-reset").trigger("click");
     await settle();
-    expect(lastQuery()).toMatchObject({ channel: null, due: null, sort: "newest" });
+    expect(lastQuery()).toMatchObject({ channel: null, due: null, sort: "newest", unitId: null, handlerUserId: null });
   });
 
   it("pages with ArrowLeft/ArrowRight outside inputs, and '/' focuses the search box", async () => {
@@ -284,6 +301,8 @@ describe("CaseInbox", () => {
       state: "verified",
       level: null,
       source: null,
+      unitId: null,
+      handlerUserId: null,
       channel: null,
       due: null,
       sort: "newest",
