@@ -175,3 +175,291 @@ async fn the_replica_and_the_server_compute_the_same_kpis() {
     }
     srv.stop().await;
 }
+
+/// One laptop: a replica of the user's jurisdiction, bootstrapped, and its sync session.
+struct Laptop {
+    client: Client,
+    token: String,
+    id: String,
+    scope: String,
+    replica: Arc<Mutex<Replica>>,
+}
+
+impl Laptop {
+    async fn new(url: &str, dir: &std::path::Path, user: &str, id: &str) -> Laptop {
+        let client = Client::new(url).expect("client");
+        let login = client.login(user, DEMO_PASSWORD, Some(id)).await.expect("login");
+        let replica = Arc::new(Mutex::new(
+            Replica::open(&dir.join(format!("{id}.db")), &ReplicaKey::from_bytes([7; 32])).expect("replica"),
+        ));
+        hcp_sync::bootstrap(&client, &login.token, replica.clone(), "2026-11-20T00:00:00Z".into(), |_| {})
+            .await
+            .expect("bootstrap");
+        Laptop { client, token: login.token, id: id.to_owned(), scope: login.user.scope_path, replica }
+    }
+
+    /// Queues a command made offline against the version this laptop holds.
+    fn queue(&self, case_id: i64, command: serde_json::Value) -> String {
+        let r = self.replica.lock().expect("lock");
+        let base = r.case(case_id).expect("read").expect("the case is in the replica").version;
+        let command_id = format!("{}-{case_id}-{}", self.id, command["type"].as_str().unwrap_or("cmd"));
+        r.enqueue(&hcp_replica::NewCommand {
+            command_id: &command_id,
+            case_id: Some(case_id),
+            base_version: Some(base),
+            kind: command["type"].as_str().unwrap_or("verify"),
+            command: &command.to_string(),
+            created_at: "2026-11-20T10:00:00Z",
+        })
+        .expect("enqueue");
+        command_id
+    }
+
+    async fn sync(&self) {
+        hcp_sync::push(&self.client, &self.token, &self.id, self.replica.clone()).await.expect("push");
+        hcp_sync::pull(&self.client, &self.token, self.replica.clone(), 500).await.expect("pull");
+    }
+
+    fn outbox_status(&self, command_id: &str) -> Option<(String, Option<String>)> {
+        let r = self.replica.lock().expect("lock");
+        r.outbox_item(command_id).expect("outbox").map(|i| (i.status, i.code))
+    }
+}
+
+/// Three laptops change the same cases while offline: two of one hall manager and one of the city
+/// supervisor. When they reconnect, the first to reach the server wins each case; the others' commands
+/// are refused with `version_conflict` and stay visible in their outboxes; and every replica ends
+/// with exactly the server's rows for its jurisdiction (equal scope digests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_clients_with_conflicting_offline_changes_converge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = seeded_server(dir.path(), 600).await.expect("server");
+    let new_case = |no: &'static str| {
+        let db = db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                hcp_server::seed::demo_bad_review(&db, no, "社会保障卡补换", "窗口让我跑了三趟")
+            })
+            .await
+            .expect("task")
+            .expect("a new case")
+        }
+    };
+    let x = new_case("CONV-X").await;
+    let y = new_case("CONV-Y").await;
+    let a = Laptop::new(&srv.url(), dir.path(), "donghu.manager", "laptop-a").await;
+    let b = Laptop::new(&srv.url(), dir.path(), "donghu.manager", "laptop-b").await;
+    let c = Laptop::new(&srv.url(), dir.path(), "city.supervisor", "laptop-c").await;
+
+    // Offline, each decides on the same new cases from the same version.
+    let genuine = serde_json::json!({"type": "verify", "outcome": "genuine"});
+    let malicious = serde_json::json!({"type": "verify", "outcome": "malicious", "reason": "同一人反复恶意差评"});
+    let a_x = a.queue(x, genuine.clone());
+    let b_x = b.queue(x, malicious.clone());
+    let b_y = b.queue(y, genuine.clone());
+    let c_x = c.queue(x, malicious);
+    let c_y = c.queue(y, genuine);
+
+    // Back online in the order c, a, b: c wins both cases, a and b lose theirs.
+    c.sync().await;
+    a.sync().await;
+    b.sync().await;
+    for laptop in [&a, &b, &c] {
+        laptop.sync().await;
+    }
+    assert_eq!(c.outbox_status(&c_x), None, "applied commands leave the outbox");
+    assert_eq!(c.outbox_status(&c_y), None);
+    for (laptop, id) in [(&a, &a_x), (&b, &b_x), (&b, &b_y)] {
+        assert_eq!(
+            laptop.outbox_status(id),
+            Some(("rejected".to_owned(), Some("version_conflict".to_owned()))),
+            "{id} lost and stays visible"
+        );
+    }
+    // The server applied exactly the winners.
+    let states: Vec<(String, i64)> = db
+        .read_blocking(move |conn| {
+            conn.query_map("SELECT state, version FROM cases WHERE id IN (?1, ?2) ORDER BY id", [x, y], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+        .expect("states");
+    // A malicious verdict asks for exclusion (a supervisor approves it separately).
+    assert_eq!(states, vec![("exclusion_requested".to_owned(), 2), ("verified".to_owned(), 2)], "c's decisions stand");
+    // Every replica equals the server over its jurisdiction.
+    for laptop in [&a, &b, &c] {
+        let scope = laptop.scope.clone();
+        let server = db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)).expect("digest");
+        let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
+        assert_eq!(local, server, "{} converged on the server's {}", laptop.id, laptop.scope);
+    }
+    // A manager's and the city supervisor's jurisdictions differ, and so do their digests.
+    let (ad, cd) = (
+        a.replica.lock().expect("lock").scope_digest().expect("a"),
+        c.replica.lock().expect("lock").scope_digest().expect("c"),
+    );
+    assert_ne!(ad, cd);
+    srv.stop().await;
+}
+
+/// Signs `user` in over plain HTTP and returns the bearer token.
+async fn token_of(http: &reqwest::Client, url: &str, user: &str) -> String {
+    let v: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    v["token"].as_str().expect("token").to_owned()
+}
+
+/// The replica's KPIs read from its incremental aggregates equal the server's published ones
+/// (GET /api/v1/kpis), in total and per hall, for each month.
+async fn assert_aggregates_equal_the_server(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    replica: &Mutex<Replica>,
+    scope: &str,
+    context: &str,
+) -> hcp_domain::kpi::Kpis {
+    use hcp_domain::kpi::{GroupBy, Kpis, Period, Subject};
+    let mut november = Kpis::default();
+    for (y, m) in [(2026, 11), (2026, 10), (2026, 8)] {
+        let month = format!("{y}-{m:02}");
+        let report: serde_json::Value = http
+            .get(format!("{url}/api/v1/kpis?month={month}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("kpis")
+            .json()
+            .await
+            .expect("json");
+        let period = Period::month(y, m).expect("period");
+        let now = chrono::Utc::now();
+        let r = replica.lock().expect("lock");
+        let totals = r.kpis(scope, Subject::All, &period, now).expect("aggregate totals");
+        let server_totals: Kpis = serde_json::from_value(report["totals"].clone()).expect("totals");
+        assert_eq!(totals, server_totals, "{context} {month}: totals");
+        let by_unit = r.kpis_by(scope, GroupBy::Unit, &period, now).expect("aggregate units");
+        let server_units = report["units"].as_array().expect("units");
+        assert_eq!(server_units.len(), by_unit.len(), "{context} {month}: units");
+        for u in server_units {
+            let id = u["unit_id"].as_i64().expect("id");
+            let k: Kpis = serde_json::from_value(u["kpis"].clone()).expect("kpis");
+            assert_eq!(by_unit.get(&id), Some(&k), "{context} {month}: unit {id}");
+        }
+        if month == "2026-11" {
+            november = totals;
+        }
+    }
+    november
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
+    use hcp_domain::case::machine::VerifyOutcome;
+    use hcp_domain::CaseCommand;
+    use hcp_protocol::{CaseRow, ChangeOp, CommandEnvelope, Entity};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = seeded_server(dir.path(), 2_500).await.expect("server");
+    let url = srv.url();
+    let http = reqwest::Client::new();
+    let client = Client::new(&url).expect("client");
+    let (replica, scope) = bootstrap_as(&url, dir.path(), "city.supervisor").await;
+    let token = token_of(&http, &url, "city.supervisor").await;
+    let before = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "bootstrapped").await;
+    assert!(before.rated > 0 && before.bad > 0);
+    // A hall manager's replica holds a smaller jurisdiction; it follows the same changes.
+    let (hall, hall_scope) = bootstrap_as(&url, dir.path(), "donghu.manager").await;
+    let hall_token = token_of(&http, &url, "donghu.manager").await;
+    let hall_before =
+        assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall bootstrapped").await;
+
+    // A counted November bad review at 东湖区政务服务中心, still waiting to be verified.
+    let (donghu, _) = account_scope(&db, "donghu.manager").expect("scope");
+    let case: CaseRow = {
+        let r = replica.lock().expect("lock");
+        let id: i64 = r
+            .conn()
+            .query_row(
+                "SELECT c.id FROM cases c JOIN ratings t ON t.id = c.rating_id
+                  WHERE c.state = 'new' AND c.unit_path >= ?1 AND c.unit_path < ?2
+                    AND t.rated_at >= '2026-11-01' AND t.rated_at < '2026-11-30'
+                  ORDER BY c.id LIMIT 1",
+                [donghu.clone(), format!("{donghu}~")],
+                |row| row.get(0),
+            )
+            .expect("a new November bad review at 东湖");
+        r.case(id).expect("case").expect("stored")
+    };
+    let command = |user_token: &str, base_version: i64, command: CaseCommand, n: u32| {
+        let env = CommandEnvelope {
+            command_id: format!("scenario-exclusion-{}-{n}", case.id),
+            client_seq: None,
+            case_id: Some(case.id),
+            base_version: Some(base_version),
+            command,
+        };
+        http.post(format!("{url}/api/v1/cases/commands")).bearer_auth(user_token.to_owned()).json(&env).send()
+    };
+    // 恶意差评: the hall manager verifies it as malicious, a supervisor approves the exclusion.
+    let manager = token_of(&http, &url, "donghu.manager").await;
+    let verified: serde_json::Value = command(
+        &manager,
+        case.version,
+        CaseCommand::Verify {
+            outcome: VerifyOutcome::Malicious, reason: "同一设备一分钟内连续差评".into()
+        },
+        1,
+    )
+    .await
+    .expect("verify")
+    .error_for_status()
+    .expect("verified")
+    .json()
+    .await
+    .expect("json");
+    let version = verified["case"]["version"].as_i64().expect("version");
+    let supervisor = token_of(&http, &url, "donghu.supervisor").await;
+    command(&supervisor, version, CaseCommand::ApproveExclusion { comment: "同意剔除".into() }, 2)
+        .await
+        .expect("approve")
+        .error_for_status()
+        .expect("approved");
+    hcp_sync::pull(&client, &token, replica.clone(), 100).await.expect("pull the exclusion");
+    hcp_sync::pull(&client, &hall_token, hall.clone(), 100).await.expect("the hall pulls the exclusion");
+    let excluded = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "excluded").await;
+    let hall_excluded =
+        assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall excluded").await;
+    assert_eq!(hall_excluded.excluded_ratings, hall_before.excluded_ratings + 1);
+    assert_eq!(excluded.excluded_ratings, before.excluded_ratings + 1, "the malicious review left the statistics");
+    assert_eq!(excluded.rated + 1, before.rated);
+    assert_eq!(excluded.bad + 1, before.bad);
+
+    // The domain has no command that lifts an exclusion; an administrator's correction on the
+    // server does, and reaches the replica as an ordinary case change.
+    db.write_blocking(|c| {
+        let mut row = hcp_server::db::cases::get(c, case.id)?.expect("case on the server");
+        if let Some(a) = row.aggregate.as_mut() {
+            a.excluded_from_stats = false;
+        }
+        row.version += 1;
+        hcp_server::db::cases::update(c, &row)?;
+        hcp_server::db::changes::record(c, Entity::Case, row.id, &row.unit_path, ChangeOp::Upsert, &row.updated_at)?;
+        Ok(())
+    })
+    .expect("correction");
+    hcp_sync::pull(&client, &token, replica.clone(), 100).await.expect("pull the correction");
+    hcp_sync::pull(&client, &hall_token, hall.clone(), 100).await.expect("the hall pulls the correction");
+    let restored = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "re-included").await;
+    assert_eq!(restored, before, "the review counts again exactly as before");
+    let hall_restored =
+        assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall re-included").await;
+    assert_eq!(hall_restored, hall_before);
+    srv.stop().await;
+}

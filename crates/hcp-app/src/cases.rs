@@ -121,6 +121,32 @@ fn project_with_events(
     Ok(Some((case, events)))
 }
 
+/// The calendar and the deadline/escalation policy in force at the unit at `path`, as the server
+/// distributed them through the feed (the bundled calendar and the defaults when it sent none), so
+/// local projections count deadlines exactly as the server will.
+pub fn jurisdiction(
+    r: &Replica,
+    bundled: &Calendar,
+    path: &str,
+) -> ApiResult<(Calendar, hcp_protocol::JurisdictionPolicy)> {
+    use hcp_protocol::setting_keys;
+    let calendar = match r.setting(setting_keys::CALENDAR, path)? {
+        Some(json) => Calendar::from_json(&json)
+            .map_err(|e| ApiError::new(codes::INTERNAL, format!("服务器下发的工作日历无法读取：{e}")))?,
+        None => bundled.clone(),
+    };
+    let policy = match r.setting(setting_keys::POLICY, path)? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| ApiError::new(codes::INTERNAL, format!("服务器下发的时限规则无法读取：{e}")))?,
+        None => hcp_protocol::JurisdictionPolicy::default(),
+    };
+    Ok((calendar, policy))
+}
+
+fn context<'a>(calendar: &'a Calendar, policy: &hcp_protocol::JurisdictionPolicy) -> PolicyContext<'a> {
+    PolicyContext { calendar, deadlines: policy.deadlines, escalation: policy.escalation }
+}
+
 /// Overlays pending commands on an inbox page.
 pub fn overlay(
     r: &Replica,
@@ -129,10 +155,11 @@ pub fn overlay(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let ctx = PolicyContext::new(calendar);
     let pending: std::collections::HashSet<i64> = r.pending(10_000)?.into_iter().filter_map(|c| c.case_id).collect();
     for item in items.iter_mut().filter(|i| pending.contains(&i.id)) {
-        if let Some(case) = project(r, item.id, actor, &ctx, now)? {
+        let Some(path) = r.case(item.id)?.map(|c| c.unit_path) else { continue };
+        let (cal, policy) = jurisdiction(r, calendar, &path)?;
+        if let Some(case) = project(r, item.id, actor, &context(&cal, &policy), now)? {
             apply_projection(item, &case);
         }
     }
@@ -154,7 +181,13 @@ pub fn issue(
     now: DateTime<Utc>,
 ) -> ApiResult<Issued> {
     let actor = actor(user)?;
-    let ctx = PolicyContext::new(calendar);
+    let path = match (case_id, command) {
+        (Some(id), _) => r.case(id)?.map_or_else(|| user.scope_path.clone(), |c| c.unit_path),
+        (None, CaseCommand::Create { unit, .. }) => unit.to_string(),
+        (None, _) => user.scope_path.clone(),
+    };
+    let (cal, policy) = jurisdiction(r, calendar, &path)?;
+    let ctx = context(&cal, &policy);
     let projected = match case_id {
         Some(id) => Some(
             project(r, id, &actor, &ctx, now)?
@@ -190,8 +223,10 @@ pub fn detail(
     now: DateTime<Utc>,
 ) -> ApiResult<CaseDetail> {
     let actor = actor(user)?;
-    let ctx = PolicyContext::new(calendar);
     let not_found = || ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试");
+    let path = r.case(case_id)?.ok_or_else(not_found)?.unit_path;
+    let (cal, policy) = jurisdiction(r, calendar, &path)?;
+    let ctx = context(&cal, &policy);
     let (case, pending_events) = project_with_events(r, case_id, &actor, &ctx, now)?.ok_or_else(not_found)?;
     let mut item = r.case_item(case_id)?.ok_or_else(not_found)?;
     apply_projection(&mut item, &case);

@@ -1,11 +1,10 @@
 //! The statistics dashboard (统计分析): KPIs of the user's jurisdiction for one month, units ranked
-//! fairly, and the charts, all computed from the replica (works offline) with the same domain
-//! maths the server publishes with.
+//! fairly, and the charts, all read from the replica's incremental aggregates (works offline, and
+//! stays fast on a million ratings) and finished with the same domain maths the server publishes
+//! with (`hcp_replica::aggregates`).
 
-use std::collections::BTreeSet;
-
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use hcp_domain::kpi::{kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Ratio, Subject};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use hcp_domain::kpi::{GroupBy, Kpis, Period, Ratio, Subject};
 use hcp_domain::ranking::{rank, UnitScore};
 use hcp_domain::Channel;
 use hcp_replica::Replica;
@@ -127,13 +126,6 @@ fn parse_month(s: &str) -> Option<(i32, u32)> {
     Some((y.parse().ok()?, m.parse().ok()?))
 }
 
-/// The UTC instant a local (Beijing) date starts.
-fn start_utc(d: NaiveDate) -> String {
-    let local = chrono::FixedOffset::east_opt(8 * 3600)
-        .and_then(|o| o.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single());
-    local.map_or_else(String::new, |t| t.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-}
-
 fn svg(result: hcp_report::Result<Vec<u8>>) -> String {
     match result {
         Ok(bytes) => String::from_utf8(bytes).unwrap_or_default(),
@@ -161,15 +153,7 @@ struct Month {
 
 fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Month> {
     let scope = r.scope()?.unwrap_or_else(|| "/".to_owned());
-    let ratings = stats::rating_facts(r.conn(), &scope).map_err(stats_error)?;
-    let cases = stats::case_facts(r.conn(), &scope).map_err(stats_error)?;
-    let months: Vec<String> = ratings
-        .iter()
-        .map(|f| beijing(f.rated_at).format("%Y-%m").to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let months = r.rating_months(&scope)?;
     let chosen = match month {
         Some(m) => m.to_owned(),
         None => months.first().cloned().unwrap_or_else(|| beijing(now).format("%Y-%m").to_string()),
@@ -177,15 +161,19 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Mo
     let period = parse_month(&chosen)
         .and_then(|(y, m)| Period::month(y, m))
         .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("月份“{chosen}”无效，应形如 2026-11")))?;
-    let params = KpiParams::beijing(now);
     let month_back = |back: i32| {
         let total = period.first.year() * 12 + period.first.month0() as i32 - back;
         Period::month(total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
     };
-    let totals = kpis(&ratings, &cases, Subject::All, &period, &params);
-    let previous = month_back(1).map(|p| kpis(&ratings, &cases, Subject::All, &p, &params)).unwrap_or_default();
+    // Every figure comes from the replica's aggregates (kept current as changes apply), finished
+    // with the same domain maths the server publishes with.
+    let totals = r.kpis(&scope, Subject::All, &period, now)?;
+    let previous = match month_back(1) {
+        Some(p) => r.kpis(&scope, Subject::All, &p, now)?,
+        None => Kpis::default(),
+    };
     let names = stats::unit_names(r.conn()).map_err(stats_error)?;
-    let by_unit = kpis_by(&ratings, &cases, GroupBy::Unit, &period, &params);
+    let by_unit = r.kpis_by(&scope, GroupBy::Unit, &period, now)?;
     let scores: Vec<UnitScore> = by_unit.iter().map(|(id, k)| UnitScore::satisfaction(*id, k)).collect();
     let ranked = rank(&scores);
     let name_of =
@@ -206,21 +194,19 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Mo
     units.sort_by_key(|u| (u.rank.is_none(), u.rank));
 
     // Twelve months up to the chosen one.
+    let first = month_back(11).map_or(period.first, |p| p.first);
+    let volume = r.monthly_volume(&scope, &Period::new(first, period.last))?;
     let mut points = Vec::new();
     for back in (0..12).rev() {
         let Some(p) = month_back(back) else { continue };
-        let k = kpis(&ratings, &cases, Subject::All, &p, &params);
-        if k.rated > 0 || back == 0 {
-            points.push(MonthPoint {
-                month: p.first.format("%Y-%m").to_string(),
-                ratings: k.rated,
-                bad_reviews: k.bad,
-            });
+        let label = p.first.format("%Y-%m").to_string();
+        let (rated, bad) = volume.iter().find(|(m, _, _)| *m == label).map_or((0, 0), |(_, r, b)| (*r, *b));
+        if rated > 0 || back == 0 {
+            points.push(MonthPoint { month: label, ratings: rated, bad_reviews: bad });
         }
     }
-    let next = period.last + Duration::days(1);
-    let channels = stats::channel_counts(r.conn(), &scope, &start_utc(period.first), &start_utc(next))
-        .map_err(stats_error)?
+    let channels = r
+        .channel_counts(&scope, &period)?
         .into_iter()
         .map(|(code, count)| ChannelShare {
             channel: Channel::try_from(code).map_or_else(|_| format!("渠道{code}"), |c| c.label_zh().to_owned()),
@@ -376,4 +362,117 @@ pub fn monthly_report(
     std::fs::write(&path, pdf)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
     Ok(crate::PrintedFile { path: path.display().to_string(), count: 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    use hcp_domain::kpi::{kpis, kpis_by, KpiParams};
+    use hcp_protocol::{Change, ChangeOp, Entity, EntityRow};
+    use hcp_replica::ReplicaKey;
+    use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+    use hcp_server::{AppState, Db};
+
+    use super::*;
+
+    /// The dashboard's figures as the facts give them (what the dashboard computed before the
+    /// aggregates, and what the server publishes).
+    fn assert_matches_the_facts(r: &Replica, month: &str, now: DateTime<Utc>) {
+        let m = compute(r, Some(month), now).expect("dashboard");
+        let scope = r.scope().expect("scope").expect("bootstrapped");
+        let ratings = stats::rating_facts(r.conn(), &scope).expect("ratings");
+        let cases = stats::case_facts(r.conn(), &scope).expect("cases");
+        let params = KpiParams::beijing(now);
+        assert_eq!(m.totals, kpis(&ratings, &cases, Subject::All, &m.period, &params), "{month}: totals");
+        let by_unit = kpis_by(&ratings, &cases, GroupBy::Unit, &m.period, &params);
+        assert_eq!(m.by_unit.len(), by_unit.len(), "{month}: units");
+        for u in &m.units {
+            assert_eq!(Some(&u.kpis), by_unit.get(&u.unit_id).map(view).as_ref(), "{month}: unit {}", u.unit_id);
+        }
+        let months: BTreeSet<String> =
+            ratings.iter().map(|f| beijing(f.rated_at).format("%Y-%m").to_string()).collect();
+        assert_eq!(m.months, months.into_iter().rev().collect::<Vec<_>>());
+        for p in &m.trend.points {
+            let (y, mo) = parse_month(&p.month).expect("month");
+            let k = kpis(&ratings, &cases, Subject::All, &Period::month(y, mo).expect("period"), &params);
+            assert_eq!((p.ratings, p.bad_reviews), (k.rated, k.bad), "{month}: trend {}", p.month);
+        }
+        // The seeded ratings are stamped in UTC, so the old UTC-range channel count applies.
+        let start = |d: NaiveDate| {
+            (d.and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(8)).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        };
+        let expected: Vec<(String, u64)> =
+            stats::channel_counts(r.conn(), &scope, &start(m.period.first), &start(m.period.last + Duration::days(1)))
+                .expect("channels")
+                .into_iter()
+                .map(|(c, n)| {
+                    (Channel::try_from(c).map_or_else(|_| format!("渠道{c}"), |c| c.label_zh().to_owned()), n)
+                })
+                .collect();
+        let got: Vec<(String, u64)> = m.channels.channels.iter().map(|c| (c.channel.clone(), c.count)).collect();
+        assert_eq!(got, expected, "{month}: channels");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_dashboard_from_the_aggregates_equals_the_facts_through_exclusions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(&dir.path().join("server.db")).expect("db");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        seed_demo(&db, &SeedOptions { evaluations: 1_200, seed: 5, today }).expect("seed");
+        let srv = hcp_server::spawn(AppState::new(db), "127.0.0.1:0").await.expect("spawn");
+        let client = hcp_sync::Client::new(&srv.url()).expect("client");
+        let login = client.login("city.supervisor", DEMO_PASSWORD, None).await.expect("login");
+        let replica = Arc::new(Mutex::new(
+            Replica::open(&dir.path().join("r.db"), &ReplicaKey::from_bytes([4; 32])).expect("replica"),
+        ));
+        hcp_sync::bootstrap(&client, &login.token, replica.clone(), "2026-11-20T00:00:00Z".into(), |_| {})
+            .await
+            .expect("bootstrap");
+        srv.stop().await;
+        let mut r = replica.lock().expect("lock");
+        let now = Utc::now();
+        for month in ["2026-11", "2026-10", "2026-09"] {
+            assert_matches_the_facts(&r, month, now);
+        }
+
+        // A pulled change excludes a counted bad review (its appeal overturned), then another (a
+        // correction) counts it again.
+        let id: i64 = r
+            .conn()
+            .query_row(
+                "SELECT c.id FROM cases c JOIN ratings t ON t.id = c.rating_id
+                  WHERE json_extract(c.aggregate, '$.excluded_from_stats') = 0
+                    AND substr(t.rated_at, 1, 7) = '2026-11' ORDER BY c.id LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .expect("a counted bad review");
+        let counted = r.case(id).expect("case").expect("exists");
+        let before = compute(&r, Some("2026-11"), now).expect("dashboard").totals;
+        let mut excluded = counted.clone();
+        if let Some(a) = excluded.aggregate.as_mut() {
+            a.appeal = hcp_domain::case::machine::AppealState::Overturned;
+            a.excluded_from_stats = true;
+        }
+        excluded.version += 1;
+        let cursor = r.cursor().expect("cursor").expect("bootstrapped");
+        let change = |seq: i64, row: &hcp_protocol::CaseRow| Change {
+            seq,
+            op: ChangeOp::Upsert,
+            entity: Entity::Case,
+            entity_id: id,
+            row: Some(EntityRow::Case(row.clone())),
+        };
+        r.apply_changes(&[change(cursor + 1, &excluded)], cursor + 1).expect("exclude");
+        let after = compute(&r, Some("2026-11"), now).expect("dashboard").totals;
+        assert_eq!(after.excluded_ratings, before.excluded_ratings + 1);
+        assert_eq!(after.rated + 1, before.rated);
+        assert_eq!(after.bad + 1, before.bad);
+        assert_matches_the_facts(&r, "2026-11", now);
+        r.apply_changes(&[change(cursor + 2, &counted)], cursor + 2).expect("re-include");
+        assert_eq!(compute(&r, Some("2026-11"), now).expect("dashboard").totals, before);
+        assert_matches_the_facts(&r, "2026-11", now);
+    }
 }

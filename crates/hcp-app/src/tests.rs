@@ -402,3 +402,67 @@ async fn the_background_loop_sends_queued_work_soon_after_the_server_returns() {
     background.abort();
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_deadlines_follow_the_policy_the_server_distributed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 300, seed: 5, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    // 东湖区 allows 15 working days instead of the default 5; the setting reaches the client by the feed.
+    db.write_blocking(|c| {
+        let (id, path): (i64, String) =
+            c.query_row("SELECT id, path FROM org_units WHERE name = '东湖区'", (), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let policy = hcp_protocol::JurisdictionPolicy {
+            deadlines: hcp_domain::DeadlineRules {
+                policy: hcp_domain::DeadlinePolicy::WorkingDays(15),
+                ..hcp_domain::DeadlineRules::default()
+            },
+            ..hcp_protocol::JurisdictionPolicy::default()
+        };
+        let json = serde_json::to_string(&policy).map_err(|e| hcp_server::db::DbError::Corrupt(e.to_string()))?;
+        let sid = hcp_server::db::settings::put(c, id, &path, "policy", &json, "2026-11-20T00:00:00Z")?;
+        hcp_server::db::changes::record(
+            c,
+            hcp_protocol::Entity::Setting,
+            sid,
+            &path,
+            hcp_protocol::ChangeOp::Upsert,
+            "2026-11-20T00:00:00Z",
+        )?;
+        Ok(())
+    })
+    .expect("policy");
+    let case_id =
+        hcp_server::seed::demo_bad_review(&db, "POLICY-1", "社会保障卡补换", "材料没有一次性告知").expect("case");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    let detail = app.case_detail(case_id).await.expect("detail");
+    let handler = detail.handlers.iter().find(|h| h.name == "陈承办").expect("the district's handler").clone();
+    // Offline, the manager verifies and assigns: the projected deadline counts 15 working days.
+    let addr = srv.addr;
+    srv.stop().await;
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    app.issue(Some(case_id), verify).await.expect("verify");
+    let assign =
+        CaseCommand::Assign { department_id: handler.department_id, handler_id: handler.user_id, due_date: None };
+    app.issue(Some(case_id), assign).await.expect("assign");
+    let projected = app.case_detail(case_id).await.expect("detail").item.deadline.expect("a projected deadline");
+    // Online again: the server's deadline is the same day, and it is later than the default's.
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    let server_deadline: String = db
+        .read_blocking(move |c| c.query_row("SELECT deadline FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))
+        .expect("deadline");
+    assert_eq!(projected, server_deadline, "the laptop counted the deadline as the server did");
+    let calendar = hcp_domain::Calendar::bundled();
+    let today = chrono::Utc::now() + chrono::Duration::hours(8);
+    let five = calendar.add_working_days(today.date_naive(), 5);
+    assert!(server_deadline.as_str() > five.format("%Y-%m-%d").to_string().as_str(), "15, not 5, working days");
+    srv.stop().await;
+}

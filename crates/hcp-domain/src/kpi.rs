@@ -556,6 +556,15 @@ impl Cell {
         Some(out)
     }
 
+    /// The KPIs of these counts, unhandled cases counting as overdue when their due date is before
+    /// `today` (the local date of `as_of`). Lets a store that keeps [`Cell`]-shaped sums elsewhere
+    /// (the replica's aggregate tables) finish them with exactly the maths of [`kpis`].
+    pub fn kpis(&self, today: NaiveDate) -> Kpis {
+        let mut t = Tally::default();
+        self.tally_into(&mut t, today);
+        t.finish()
+    }
+
     fn tally_into(&self, t: &mut Tally, today: NaiveDate) {
         for (a, b) in t.level_counts.iter_mut().zip(self.level_counts) {
             *a += b;

@@ -5,6 +5,8 @@
 //! the caller keeps in the OS keyring; a wrong or lost key surfaces as [`ReplicaError::BadKey`] so
 //! the caller can discard the file and bootstrap afresh.
 
+pub mod aggregates;
+mod digest;
 pub mod query;
 pub mod tables;
 
@@ -15,7 +17,10 @@ use rusqlite::{Connection, ErrorCode, Transaction};
 
 pub use query::{CaseListItem, CasePage, CaseQuery};
 pub use tables::outbox::{NewCommand, OutboxItem};
-use tables::{case_events, cases, meta, org_units, outbox, ratings, service_items, settings, staff, users};
+use tables::{
+    agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units, case_events, cases, meta,
+    org_units, outbox, ratings, service_items, settings, staff, users,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -59,18 +64,34 @@ impl std::fmt::Debug for ReplicaKey {
     }
 }
 
+/// One schema step.
+enum Migration {
+    Sql(&'static str),
+    /// Data derived from the rows already there (e.g. aggregates for a replica that predates them).
+    Rust(fn(&Connection) -> Result<()>),
+}
+
 /// Migrations in order; `PRAGMA user_version` records how many ran. One entry per table module.
-const MIGRATIONS: &[&str] = &[
-    meta::DDL,
-    org_units::DDL,
-    staff::DDL,
-    ratings::DDL,
-    cases::DDL,
-    case_events::DDL,
-    outbox::DDL,
-    users::DDL,
-    service_items::DDL,
-    settings::DDL,
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(meta::DDL),
+    Migration::Sql(org_units::DDL),
+    Migration::Sql(staff::DDL),
+    Migration::Sql(ratings::DDL),
+    Migration::Sql(cases::DDL),
+    Migration::Sql(case_events::DDL),
+    Migration::Sql(outbox::DDL),
+    Migration::Sql(users::DDL),
+    Migration::Sql(service_items::DDL),
+    Migration::Sql(settings::DDL),
+    Migration::Sql(tables::case_text::DDL),
+    Migration::Sql(cases::INDEXES),
+    Migration::Sql(aggregates::VIEWS_DDL),
+    Migration::Sql(agg_rating_units::DDL),
+    Migration::Sql(agg_rating_staff::DDL),
+    Migration::Sql(agg_rating_channels::DDL),
+    Migration::Sql(agg_case_units::DDL),
+    Migration::Sql(agg_case_staff::DDL),
+    Migration::Rust(aggregates::rebuild),
 ];
 
 pub struct Replica {
@@ -141,7 +162,11 @@ impl Replica {
     /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
     pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
         let tx = self.conn.transaction()?;
-        for t in ["case_events", "cases", "ratings", "users", "staff", "service_items", "settings", "org_units"] {
+        for t in
+            ["case_events", "cases", "case_text", "ratings", "users", "staff", "service_items", "settings", "org_units"]
+                .into_iter()
+                .chain(aggregates::TABLES)
+        {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         meta::delete(&tx, meta::CURSOR)?;
@@ -149,9 +174,15 @@ impl Replica {
         Ok(Bootstrap { tx, counts: Counts::default() })
     }
 
-    /// Applies one page of the change feed and advances the cursor in the same transaction.
+    /// Applies one page of the change feed and advances the cursor in the same transaction, with
+    /// the aggregates adjusted for every rating and case the page affects.
     pub fn apply_changes(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let mut touched = aggregates::Touched::default();
+        for c in changes {
+            touched.note(&tx, c.entity, c.entity_id, c.row.as_ref())?;
+        }
+        touched.retract(&tx)?;
         for c in changes {
             match (c.op, &c.row) {
                 (ChangeOp::Upsert, Some(row)) => upsert(&tx, row)?,
@@ -161,9 +192,21 @@ impl Replica {
                 (ChangeOp::Delete, _) => delete(&tx, c.entity, c.entity_id)?,
             }
         }
+        touched.restore(&tx)?;
         meta::set(&tx, meta::CURSOR, &cursor.to_string())?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The digest of every row held (see `hcp_protocol::digest`); equal to the server's digest of
+    /// the same jurisdiction once the replica has caught up.
+    pub fn scope_digest(&self) -> Result<String> {
+        digest::scope_digest(&self.conn)
+    }
+
+    /// The JSON of the nearest `key` setting (`calendar`, `policy`) at or above the unit at `path`.
+    pub fn setting(&self, key: &str, path: &str) -> Result<Option<String>> {
+        settings::nearest(&self.conn, key, path)
     }
 
     /// Rows held per entity.
@@ -261,6 +304,13 @@ impl Replica {
     /// leave the outbox and the case the server returned is stored; rejected ones stay, marked.
     pub fn settle(&mut self, results: &[Settlement]) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let mut touched = aggregates::Touched::default();
+        for s in results {
+            if let Settlement::Applied { case: Some(case), .. } = s {
+                touched.note(&tx, Entity::Case, case.id, Some(&EntityRow::Case((**case).clone())))?;
+            }
+        }
+        touched.retract(&tx)?;
         for s in results {
             match s {
                 Settlement::Applied { command_id, case } => {
@@ -283,6 +333,7 @@ impl Replica {
                 }
             }
         }
+        touched.restore(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -300,6 +351,43 @@ impl Replica {
     /// The inbox query.
     pub fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         query::list_cases(&self.conn, q)
+    }
+
+    /// The KPIs of `subject` under `scope` over `period` as of `as_of`, from the aggregates.
+    pub fn kpis(
+        &self,
+        scope: &str,
+        subject: hcp_domain::kpi::Subject,
+        period: &hcp_domain::kpi::Period,
+        as_of: chrono::DateTime<chrono::Utc>,
+    ) -> Result<hcp_domain::kpi::Kpis> {
+        aggregates::kpis(&self.conn, scope, subject, period, as_of)
+    }
+
+    /// The KPIs of every unit or staff member under `scope` with a fact in `period`, from the aggregates.
+    pub fn kpis_by(
+        &self,
+        scope: &str,
+        group: hcp_domain::kpi::GroupBy,
+        period: &hcp_domain::kpi::Period,
+        as_of: chrono::DateTime<chrono::Utc>,
+    ) -> Result<std::collections::BTreeMap<i64, hcp_domain::kpi::Kpis>> {
+        aggregates::kpis_by(&self.conn, scope, group, period, as_of)
+    }
+
+    /// Non-excluded ratings and bad reviews per month (`YYYY-MM`) under `scope` over `period`.
+    pub fn monthly_volume(&self, scope: &str, period: &hcp_domain::kpi::Period) -> Result<Vec<(String, u64, u64)>> {
+        aggregates::monthly_volume(&self.conn, scope, period)
+    }
+
+    /// The months with ratings under `scope`, newest first.
+    pub fn rating_months(&self, scope: &str) -> Result<Vec<String>> {
+        aggregates::rating_months(&self.conn, scope)
+    }
+
+    /// Ratings per channel under `scope` over `period` (excluded ones too).
+    pub fn channel_counts(&self, scope: &str, period: &hcp_domain::kpi::Period) -> Result<Vec<(u8, u64)>> {
+        aggregates::channel_counts(&self.conn, scope, period)
     }
 }
 
@@ -354,16 +442,30 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
 
 fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
     tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table(e)))?.execute([id])?;
+    if e == Entity::Case {
+        tables::case_text::remove(tx, id)?;
+    }
     Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tx = conn.transaction()?;
-    for (i, ddl) in MIGRATIONS.iter().enumerate() {
+    for (i, step) in MIGRATIONS.iter().enumerate() {
         let v = i as i64 + 1;
         if v > have {
-            tx.execute_batch(ddl)?;
+            match step {
+                Migration::Sql(ddl) => tx.execute_batch(ddl)?,
+                Migration::Rust(run) => {
+                    let started = std::time::Instant::now();
+                    run(&tx)?;
+                    tracing::info!(
+                        version = v,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "replica data migrated"
+                    );
+                }
+            }
             tx.pragma_update(None, "user_version", v)?;
         }
     }
@@ -394,6 +496,9 @@ impl Bootstrap<'_> {
         if &self.counts != expected {
             return Err(ReplicaError::CountMismatch(format!("收到 {:?}，应为 {:?}", self.counts, expected)));
         }
+        let started = std::time::Instant::now();
+        aggregates::rebuild(&self.tx)?;
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "statistics aggregates built");
         meta::set(&self.tx, meta::CURSOR, &cursor.to_string())?;
         meta::set(&self.tx, meta::BOOTSTRAPPED_AT, now)?;
         self.tx.commit()?;

@@ -67,7 +67,8 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
+/// The inbox's two statements for `q` (the count and the page) and their arguments.
+pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let mut bind = |sql: &str, v: String, clauses: &mut Vec<String>| {
@@ -84,27 +85,37 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
         bind("c.source = #", s.as_str().to_owned(), &mut clauses);
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        bind(
-            "(c.case_no LIKE # ESCAPE '\\' OR c.item_name LIKE # ESCAPE '\\' OR c.summary LIKE # ESCAPE '\\')",
-            format!("%{}%", escape_like(text)),
-            &mut clauses,
-        );
+        if text.chars().count() >= crate::tables::case_text::MIN_CHARS {
+            // The trigram index answers any substring of three characters or more.
+            bind(
+                "c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH #)",
+                crate::tables::case_text::phrase(text),
+                &mut clauses,
+            );
+        } else {
+            bind(
+                "(c.case_no LIKE # ESCAPE '\\' OR c.item_name LIKE # ESCAPE '\\' OR c.summary LIKE # ESCAPE '\\')",
+                format!("%{}%", escape_like(text)),
+                &mut clauses,
+            );
+        }
     }
     let sql_where = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM cases c{sql_where}"),
-        rusqlite::params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
     let limit = q.limit.clamp(1, MAX_PAGE);
-    let sql = format!(
+    let page = format!(
         "{ITEM_SELECT}
            {sql_where}
           ORDER BY c.created_at DESC, c.id DESC
           LIMIT {limit} OFFSET {offset}",
         offset = q.offset
     );
-    let mut stmt = conn.prepare(&sql)?;
+    (format!("SELECT count(*) FROM cases c{sql_where}"), page, args)
+}
+
+pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
+    let (count_sql, page_sql, args) = list_sql(q);
+    let total: i64 = conn.query_row(&count_sql, rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let mut stmt = conn.prepare(&page_sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
     let mut items = Vec::new();
     while let Some(r) = rows.next()? {
@@ -115,13 +126,17 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage> {
 
 /// One inbox row by id.
 pub fn case_item(conn: &Connection, id: i64) -> Result<Option<CaseListItem>> {
-    let sql = format!("{ITEM_SELECT} WHERE c.id = ?1");
+    let sql = case_item_sql();
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query([id])?;
     match rows.next()? {
         Some(r) => Ok(Some(item_from_row(r)?)),
         None => Ok(None),
     }
+}
+
+pub(crate) fn case_item_sql() -> String {
+    format!("{ITEM_SELECT} WHERE c.id = ?1")
 }
 
 const ITEM_SELECT: &str =

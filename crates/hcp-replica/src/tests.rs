@@ -194,3 +194,123 @@ fn users_are_replicated_for_assignee_pickers() {
     );
     assert!(r.users_with_role(hcp_domain::Role::DepartmentHandler, "/1/3/").expect("q").is_empty());
 }
+
+/// The query plan of `sql`, one detail line per step.
+fn plan(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect(sql);
+    let nulls = vec![rusqlite::types::Value::Null; stmt.parameter_count()];
+    stmt.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+        .expect("plan")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("plan rows")
+}
+
+/// A step that reads a whole table of facts or aggregates without an index, e.g. `SCAN c`.
+fn full_scan(step: &str) -> bool {
+    let Some(rest) = step.strip_prefix("SCAN ") else { return false };
+    let name = rest.split_whitespace().next().unwrap_or_default();
+    let facts = ["ratings", "cases", "case_events", "r", "c", "e", "t"];
+    (facts.contains(&name) || name.starts_with("agg_")) && !rest.contains("USING")
+}
+
+#[test]
+fn every_inbox_and_dashboard_query_uses_an_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = seeded(dir.path());
+    let mut statements: Vec<String> = Vec::new();
+    // The inbox, for every combination of its filters (the free-text search is a substring match
+    // that no b-tree index serves; it narrows a list the other filters or the date order already bound).
+    for state in [None, Some(CaseState::New)] {
+        for level in [None, Some(Level::Dissatisfied)] {
+            for source in [None, Some(CaseSource::BadReview)] {
+                let (count, page, _) = query::list_sql(&query::CaseQuery {
+                    state,
+                    level,
+                    source,
+                    limit: 50,
+                    ..query::CaseQuery::default()
+                });
+                statements.extend([count, page]);
+            }
+        }
+    }
+    statements.push(query::case_item_sql());
+    statements.push(
+        "SELECT id, case_id, unit_path, kind, actor_user_id, actor_name, at, data FROM case_events WHERE case_id = ?1 ORDER BY at, id"
+            .into(),
+    );
+    // The dashboard's reads, and the incremental maintenance of the aggregates (per change).
+    statements.extend(aggregates::dashboard_statements());
+    let ids = "id IN (SELECT value FROM json_each(?2))";
+    statements.extend([
+        tables::agg_rating_units::fold_sql(ids),
+        tables::agg_rating_staff::fold_sql(ids),
+        tables::agg_rating_channels::fold_sql(ids),
+        tables::agg_case_units::fold_sql(ids),
+        tables::agg_case_staff::fold_sql(ids),
+    ]);
+    for sql in &statements {
+        let steps = plan(r.conn(), sql);
+        tracing::debug!(?steps, sql, "query plan");
+        assert!(!steps.iter().any(|s| full_scan(s)), "a full scan in\n{sql}\n{steps:#?}");
+        assert!(
+            steps.iter().any(|s| s.contains("USING") && (s.contains("INDEX") || s.contains("PRIMARY KEY"))),
+            "no index used in\n{sql}\n{steps:#?}"
+        );
+    }
+    // The checker itself sees a full scan when there is one.
+    assert!(plan(r.conn(), "SELECT count(*) FROM ratings WHERE comment = ?1").iter().any(|s| full_scan(s)));
+}
+
+#[test]
+fn full_text_search_finds_chinese_substrings_through_the_index_and_follows_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = seeded(dir.path());
+    let search = |r: &Replica, text: &str| -> Vec<String> {
+        r.list_cases(&CaseQuery { search: Some(text.into()), limit: 50, ..CaseQuery::default() })
+            .expect("search")
+            .items
+            .into_iter()
+            .map(|c| c.case_no)
+            .collect()
+    };
+    // Three characters or more go through the trigram index, anywhere in the number, item or summary.
+    assert_eq!(search(&r, "排队太"), vec!["CP-2026-000010"]);
+    assert_eq!(search(&r, "身份证换"), vec!["CP-2026-000011", "CP-2026-000010"]);
+    assert_eq!(search(&r, "2026-000011"), vec!["CP-2026-000011"]);
+    assert_eq!(search(&r, "onerror=alert"), vec!["CP-2026-000011"], "markup is searched as plain text");
+    assert_eq!(search(&r, "\"引号\" OR x"), Vec::<String>::new(), "query syntax is taken literally");
+    // Shorter queries (two Chinese characters are common) still work.
+    assert_eq!(search(&r, "太久"), vec!["CP-2026-000010"]);
+    // A pulled change re-indexes the case; a deletion removes it.
+    let mut changed =
+        case(10, "CP-2026-000010", CaseState::New, Level::Dissatisfied, "窗口推诿扯皮", "2026-11-20T09:00:00+08:00");
+    changed.version = 2;
+    r.apply_changes(
+        &[Change {
+            seq: 42,
+            op: ChangeOp::Upsert,
+            entity: Entity::Case,
+            entity_id: 10,
+            row: Some(EntityRow::Case(changed)),
+        }],
+        42,
+    )
+    .expect("update");
+    assert!(search(&r, "排队太").is_empty(), "the old text is gone from the index");
+    assert_eq!(search(&r, "推诿扯"), vec!["CP-2026-000010"]);
+    r.apply_changes(&[Change { seq: 43, op: ChangeOp::Delete, entity: Entity::Case, entity_id: 10, row: None }], 43)
+        .expect("delete");
+    assert!(search(&r, "推诿扯").is_empty());
+    // The index answers: the plan searches cases by id from the full-text table, no scan of cases.
+    let plan: Vec<String> = r
+        .conn()
+        .prepare("EXPLAIN QUERY PLAN SELECT count(*) FROM cases c WHERE c.id IN (SELECT rowid FROM case_text WHERE case_text MATCH '\"排队太\"')")
+        .expect("plan")
+        .query_map([], |row| row.get::<_, String>(3))
+        .expect("rows")
+        .collect::<std::result::Result<_, _>>()
+        .expect("plan rows");
+    assert!(plan.iter().any(|p| p.contains("VIRTUAL TABLE")), "{plan:?}");
+    assert!(!plan.iter().any(|p| p == "SCAN c" || p.starts_with("SCAN c ")), "{plan:?}");
+}

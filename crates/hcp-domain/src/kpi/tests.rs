@@ -268,6 +268,17 @@ proptest! {
         for g in [GroupBy::Unit, GroupBy::Staff] {
             prop_assert_eq!(a.kpis_by(g, &period, as_of), kpis_by(&ratings, &cases, g, &period, &params));
         }
+        // Cells summed elsewhere (the replica's tables) and finished by `Cell::kpis` give the same.
+        let mut sum = Cell::default();
+        for (key, cell) in a.cells() {
+            if period.contains(key.day) {
+                sum.add(cell);
+            }
+        }
+        prop_assert_eq!(
+            sum.kpis(local_date(as_of, offset)),
+            kpis(&ratings, &cases, Subject::All, &period, &params)
+        );
     }
 
     #[test]

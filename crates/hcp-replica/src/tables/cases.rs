@@ -32,6 +32,14 @@ CREATE INDEX cases_created ON cases(created_at DESC);
 CREATE INDEX cases_state_created ON cases(state, created_at DESC);
 ";
 
+/// Indexes added later (migration 9): the statistics find a rating's cases by `rating_id`; the inbox
+/// filters by level or source, newest first.
+pub const INDEXES: &str = "
+CREATE INDEX cases_rating ON cases(rating_id);
+CREATE INDEX cases_level_created ON cases(level, created_at DESC);
+CREATE INDEX cases_source_created ON cases(source, created_at DESC);
+";
+
 pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO cases (id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level,
@@ -61,7 +69,7 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
         c.updated_at,
         c.aggregate.as_ref().and_then(|a| serde_json::to_string(a).ok()),
     ])?;
-    Ok(())
+    super::case_text::index(conn, c.id, &c.case_no, c.item_name.as_deref(), &c.summary)
 }
 
 /// A case with its aggregate, as last received from the server.

@@ -1,6 +1,12 @@
 //! One module per replica table: its DDL beside its writes.
 
+pub mod agg_case_staff;
+pub mod agg_case_units;
+pub mod agg_rating_channels;
+pub mod agg_rating_staff;
+pub mod agg_rating_units;
 pub mod case_events;
+pub mod case_text;
 pub mod cases;
 pub mod meta;
 pub mod org_units;

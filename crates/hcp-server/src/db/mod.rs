@@ -17,6 +17,7 @@ pub mod case_events;
 pub mod cases;
 pub mod changes;
 pub mod commands;
+pub mod digest;
 pub mod evidence;
 pub mod login_attempts;
 pub mod org_units;

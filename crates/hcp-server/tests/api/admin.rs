@@ -347,12 +347,20 @@ pub async fn bad_input_gets_a_clear_error_and_never_a_server_error(backend: Back
             br#"{"command_id": "x2", "case_id": 1, "base_version": 1, "command": {"type": "verify", "outcome": "maybe"}}"#.to_vec(), "application/json"), 422),
         ("unknown field", raw(reqwest::Method::POST, "/api/v1/admin/org-units", &admin,
             br#"{"parent_id": 1, "kind": "district", "name": "x", "code": "y", "is_admin": true}"#.to_vec(), "application/json"), 422),
-        ("oversize body", raw(reqwest::Method::POST, "/api/v1/intake/ratings", &admin, vec![b' '; 6 * 1024 * 1024], "application/json"), 413),
         ("path id not a number", raw(reqwest::Method::POST, "/api/v1/ratings/abc/reveal", &manager, "{\"reason\": \"核实情况需要\"}".as_bytes().to_vec(), "application/json"), 400),
         ("negative cursor", raw(reqwest::Method::GET, "/api/v1/sync/pull?after=-5", &manager, Vec::new(), "application/json"), 422),
         ("cursor not a number", raw(reqwest::Method::GET, "/api/v1/sync/pull?after=abc", &manager, Vec::new(), "application/json"), 400),
         ("bad month", raw(reqwest::Method::GET, "/api/v1/kpis?month=2026-13", &manager, Vec::new(), "application/json"), 422),
     ];
+    // The server answers an oversize body early and closes that connection: send it on its own
+    // client so no other request is queued behind it on the same connection.
+    let oversize = reqwest::Client::new()
+        .post(app.url("/api/v1/intake/ratings"))
+        .bearer_auth(&admin)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(vec![b' '; 4 * 1024 * 1024 + 1024]);
+    let mut cases = cases;
+    cases.push(("oversize body", oversize, 413));
     for (what, req, expect) in cases {
         let r = req.send().await.expect(what);
         let status = r.status().as_u16();

@@ -1,0 +1,472 @@
+//! Incremental aggregates for the dashboards (统计分析) and the monthly report.
+//!
+//! # Design
+//!
+//! Two views define, once, what one rating and one case contribute to the statistics, with the
+//! same rules `hcp-stats` reads the facts with (so the replica's figures equal the server's
+//! published ones):
+//!
+//! - `stat_ratings`: a rating's local day (Beijing time), unit, staff member, level, channel, real
+//!   name, and whether its case left the statistics (恶意/误评 confirmed, appeal overturned);
+//! - `stat_cases`: a case's local day of creation, due date, state, real name, exclusion, the local
+//!   day it was handled (rectification reported or resolved on the spot) and its last return visit,
+//!   from the case row and its events; [`crate::tables::agg_case_units`] derives the KPI flags from these
+//!   (counted/excluded, handled on time or late, still open with a due date, closed, rectified,
+//!   visited, satisfied, real-name bad review with or without a return visit).
+//!
+//! Five tables sum those views per key, each at two grains (`d`: a local day, `m`: a month, so a
+//! period reads its whole months from month rows and only its ragged ends from day rows):
+//! [`crate::tables::agg_rating_units`] unit × level, [`crate::tables::agg_rating_staff`] staff ×
+//! unit × level, [`crate::tables::agg_rating_channels`] unit × channel,
+//! [`crate::tables::agg_case_units`] unit × open due date and [`crate::tables::agg_case_staff`]
+//! staff × unit × open due date. They are built with set-based SQL at the end of a bootstrap
+//! ([`rebuild`]) and kept current in the transaction of every change ([`Touched`]): before a batch
+//! of changes the contributions of every rating and case it can affect are taken out, after it they
+//! are put back as the views now compute them. A case change touches its rating (old and new
+//! `rating_id`) because the case decides the rating's exclusion, in both directions; a case event
+//! touches its case. Because contributions are functions of the stored rows only, the tables equal
+//! a fresh [`rebuild`] after any sequence of changes.
+//!
+//! The KPIs are finished by `hcp_domain::kpi` ([`hcp_domain::kpi::Cell::kpis`]) from the sums, so
+//! the maths is the domain's; timeliness of open cases is resolved against `as_of` at read time.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hcp_domain::calendar::BEIJING_UTC_OFFSET_MINUTES;
+use hcp_domain::kpi::{Cell, GroupBy, Kpis, Period, Subject};
+use hcp_domain::{DeadlineRules, Level};
+use hcp_protocol::{Entity, EntityRow};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::tables::{agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units};
+use crate::{ReplicaError, Result};
+
+/// The time zone the aggregates' days are local to (the jurisdiction's; Beijing).
+pub const UTC_OFFSET_MINUTES: i16 = BEIJING_UTC_OFFSET_MINUTES;
+
+/// The views every aggregate is computed from. `+480 minutes` is [`UTC_OFFSET_MINUTES`]; SQLite's
+/// `date()` reads RFC 3339 instants (with `Z` or `±HH:MM`) and shifts them to the local day. The
+/// folds materialize a view's rows before using them, so its subqueries run once per row; a
+/// partial index holds the excluded cases, so the exclusion probe per rating is cheap.
+pub const VIEWS_DDL: &str = "
+CREATE INDEX cases_excluded_rating ON cases(rating_id) WHERE json_extract(aggregate, '$.excluded_from_stats') = 1;
+CREATE VIEW stat_ratings AS
+SELECT r.id, r.unit_id, r.unit_path, r.staff_id, date(r.rated_at, '+480 minutes') AS day, r.level, r.channel,
+       r.real_name <> 0 AS real_name,
+       EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
+                  AND json_extract(c.aggregate, '$.excluded_from_stats') = 1) AS excluded
+  FROM ratings r;
+CREATE VIEW stat_cases AS
+SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
+       date(c.created_at, '+480 minutes') AS day,
+       CASE WHEN date(c.deadline) = c.deadline THEN c.deadline END AS due,
+       c.state = 'closed' AS closed,
+       coalesce(json_extract(c.aggregate, '$.real_name'), 0) <> 0 AS real_name,
+       coalesce(json_extract(c.aggregate, '$.excluded_from_stats'), 0) <> 0 AS excl,
+       (SELECT date(max(e.at), '+480 minutes') FROM case_events e
+         WHERE e.case_id = c.id AND e.kind IN ('rectification_reported', 'resolved_on_spot')) AS handled_day,
+       (SELECT json_extract(e.data, '$.payload.satisfied') FROM case_events e
+         WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1) AS visit
+  FROM cases c;
+";
+
+/// The aggregate tables, for purges and comparisons.
+pub const TABLES: [&str; 5] =
+    ["agg_rating_units", "agg_rating_staff", "agg_rating_channels", "agg_case_units", "agg_case_staff"];
+
+const ALL: &str = "true";
+const IDS: &str = "id IN (SELECT value FROM json_each(?2))";
+
+/// One table's fold (see e.g. [`agg_rating_units::fold`]).
+type Fold = fn(&Connection, i64, &str, &str) -> Result<()>;
+
+/// Rebuilds every aggregate table from the rows, set-based (the end of a bootstrap, a migration).
+pub fn rebuild(conn: &Connection) -> Result<()> {
+    for t in TABLES {
+        conn.execute(&format!("DELETE FROM {t}"), [])?;
+    }
+    let folds: [(&str, Fold); 5] = [
+        ("agg_rating_units", agg_rating_units::fold),
+        ("agg_rating_staff", agg_rating_staff::fold),
+        ("agg_rating_channels", agg_rating_channels::fold),
+        ("agg_case_units", agg_case_units::fold),
+        ("agg_case_staff", agg_case_staff::fold),
+    ];
+    // Secondary indexes are dropped and built again after the bulk insert: one sort instead of a
+    // random insert per row.
+    let indexes: Vec<(String, String)> = conn
+        .prepare(&format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('{}')",
+            TABLES.join("', '")
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &indexes {
+        conn.execute(&format!("DROP INDEX {name}"), [])?;
+    }
+    for (table, fold) in folds {
+        let started = std::time::Instant::now();
+        fold(conn, 1, ALL, "")?;
+        tracing::debug!(table, elapsed_ms = started.elapsed().as_millis() as u64, "aggregate built");
+    }
+    for (_, sql) in &indexes {
+        conn.execute(sql, [])?;
+    }
+    Ok(())
+}
+
+/// The ratings and cases a batch of changes can affect, noted before the batch is applied.
+///
+/// Use: [`Touched::note`] every change (before any is applied), [`Touched::retract`], apply the
+/// changes, [`Touched::restore`], all in one transaction.
+#[derive(Debug, Default)]
+pub struct Touched {
+    ratings: BTreeSet<i64>,
+    cases: BTreeSet<i64>,
+}
+
+impl Touched {
+    /// Notes what a change to `entity` `id` (with its new `row`, if any) can affect.
+    pub fn note(&mut self, conn: &Connection, entity: Entity, id: i64, row: Option<&EntityRow>) -> Result<()> {
+        match entity {
+            Entity::Rating => {
+                self.ratings.insert(id);
+            }
+            Entity::Case => {
+                self.cases.insert(id);
+                // The case decides whether its rating counts: the rating it named and the one it names.
+                let old: Option<i64> = conn
+                    .prepare_cached("SELECT rating_id FROM cases WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                self.ratings.extend(old);
+                if let Some(EntityRow::Case(c)) = row {
+                    self.ratings.extend(c.rating_id);
+                }
+            }
+            Entity::CaseEvent => {
+                let old: Option<i64> = conn
+                    .prepare_cached("SELECT case_id FROM case_events WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?;
+                self.cases.extend(old);
+                if let Some(EntityRow::CaseEvent(e)) = row {
+                    self.cases.insert(e.case_id);
+                }
+            }
+            Entity::OrgUnit | Entity::Staff | Entity::User | Entity::ServiceItem | Entity::Setting => {}
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ratings.is_empty() && self.cases.is_empty()
+    }
+
+    /// Takes the noted rows' current contributions out of the aggregates.
+    pub fn retract(&self, conn: &Connection) -> Result<()> {
+        self.fold(conn, -1)
+    }
+
+    /// Puts the noted rows' contributions, as they are now, back into the aggregates.
+    pub fn restore(&self, conn: &Connection) -> Result<()> {
+        self.fold(conn, 1)
+    }
+
+    fn fold(&self, conn: &Connection, sign: i64) -> Result<()> {
+        let json = |ids: &BTreeSet<i64>| serde_json::Value::from(ids.iter().copied().collect::<Vec<_>>()).to_string();
+        if !self.ratings.is_empty() {
+            let ids = json(&self.ratings);
+            agg_rating_units::fold(conn, sign, IDS, &ids)?;
+            agg_rating_staff::fold(conn, sign, IDS, &ids)?;
+            agg_rating_channels::fold(conn, sign, IDS, &ids)?;
+        }
+        if !self.cases.is_empty() {
+            let ids = json(&self.cases);
+            agg_case_units::fold(conn, sign, IDS, &ids)?;
+            agg_case_staff::fold(conn, sign, IDS, &ids)?;
+        }
+        Ok(())
+    }
+}
+
+/// The local date of an instant, as the aggregates' days are counted.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    DeadlineRules { utc_offset_minutes: UTC_OFFSET_MINUTES, ..DeadlineRules::default() }.local_date(at)
+}
+
+/// The unit paths under `scope`: `[scope, scope~)`.
+fn bounds(scope: &str) -> (String, String) {
+    (scope.to_owned(), format!("{scope}~"))
+}
+
+/// The rows a period reads: `(grain, first bucket, last bucket)`, whole months from month rows and
+/// the ragged ends from day rows.
+fn spans(period: &Period) -> Vec<(&'static str, String, String)> {
+    use chrono::Datelike;
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let next_month = |d: NaiveDate| month_start(d).checked_add_months(chrono::Months::new(1));
+    let mut out = Vec::new();
+    if period.first > period.last {
+        return out;
+    }
+    // The first whole month starts on or after `first`; the last ends on or before `last`.
+    let whole_from = if period.first.day() == 1 { Some(period.first) } else { next_month(period.first) };
+    let whole_to = next_month(period.last).and_then(|n| n.pred_opt()).and_then(|end_of_last| {
+        if end_of_last == period.last {
+            Some(month_start(period.last))
+        } else {
+            month_start(period.last).checked_sub_months(chrono::Months::new(1))
+        }
+    });
+    match (whole_from, whole_to) {
+        (Some(from), Some(to)) if from <= to => {
+            if period.first < from {
+                out.push(("d", day(period.first), day(from.pred_opt().unwrap_or(from))));
+            }
+            out.push(("m", from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string()));
+            if let Some(after) = next_month(to).filter(|a| *a <= period.last) {
+                out.push(("d", day(after), day(period.last)));
+            }
+        }
+        _ => out.push(("d", day(period.first), day(period.last))),
+    }
+    out
+}
+
+fn count(v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| ReplicaError::Corrupt(format!("统计汇总出现负数 {v}")))
+}
+
+fn level_index(level: &str) -> Result<usize> {
+    let l = Level::parse(level).map_err(|_| ReplicaError::Corrupt(format!("统计汇总的评价等级 {level}")))?;
+    Level::ALL.iter().position(|x| *x == l).ok_or_else(|| ReplicaError::Corrupt(format!("统计汇总的评价等级 {level}")))
+}
+
+/// Which rows of the aggregate tables one KPI query reads.
+struct Filter {
+    sql: &'static str,
+    key: Option<i64>,
+}
+
+impl Filter {
+    /// The filter and the rating and case tables that hold `subject`'s grain.
+    fn subject(subject: Subject) -> (Filter, &'static str, &'static str) {
+        match subject {
+            Subject::All => (Filter { sql: "", key: None }, "agg_rating_units", "agg_case_units"),
+            Subject::Unit(u) => {
+                (Filter { sql: " AND unit_id = ?6", key: Some(u) }, "agg_rating_units", "agg_case_units")
+            }
+            // One member's rows are few among all members' of a month: read them through the index.
+            Subject::Staff(s) => (
+                Filter { sql: " AND staff_id = ?6", key: Some(s) },
+                "agg_rating_staff INDEXED BY agg_rating_staff_staff",
+                "agg_case_staff INDEXED BY agg_case_staff_staff",
+            ),
+        }
+    }
+}
+
+/// Adds one rating-aggregate row (level, rated, real name, excluded) to `cell`.
+fn add_rating_row(cell: &mut Cell, level: &str, rated: i64, real_name: i64, excluded: i64) -> Result<()> {
+    let i = level_index(level)?;
+    cell.level_counts[i] += count(rated)?;
+    if Level::ALL[i].is_bad() {
+        cell.real_name_bad += count(real_name)?;
+    }
+    cell.excluded_ratings += count(excluded)?;
+    Ok(())
+}
+
+/// Adds one case-aggregate row (see `CASE_SUMS`, from column `at`) to `cell`.
+fn add_case_row(cell: &mut Cell, r: &rusqlite::Row<'_>, at: usize) -> Result<()> {
+    let v = |i: usize| -> Result<u64> { count(r.get::<_, i64>(at + i)?) };
+    let open_due: String = r.get(at)?;
+    cell.cases += v(1)?;
+    cell.excluded_cases += v(2)?;
+    cell.handled_on_time += v(3)?;
+    cell.handled_late += v(4)?;
+    let open = v(5)?;
+    if open > 0 {
+        let due = NaiveDate::parse_from_str(&open_due, "%Y-%m-%d")
+            .map_err(|e| ReplicaError::Corrupt(format!("统计汇总的办理期限 {open_due}：{e}")))?;
+        *cell.open_by_due_date.entry(due).or_insert(0) += open;
+    }
+    cell.closed += v(6)?;
+    cell.closed_rectified += v(7)?;
+    cell.visited += v(8)?;
+    cell.visit_satisfied += v(9)?;
+    cell.real_name_bad_cases += v(10)?;
+    cell.real_name_bad_cases_visited += v(11)?;
+    Ok(())
+}
+
+const CASE_SUMS: &str = "open_due, sum(n_cases), sum(n_excluded), sum(n_on_time), sum(n_late), sum(n_open),
+        sum(n_closed), sum(n_rectified), sum(n_visited), sum(n_satisfied), sum(n_rn_bad), sum(n_rn_bad_visited)";
+
+/// Rows of one span (`?1` grain, `?2`..`?3` buckets) under a scope (`?4`..`?5`).
+const SPAN: &str = "grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5";
+
+fn rating_kpi_sql(table: &str, filter: &str) -> String {
+    format!(
+        "SELECT level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {table}
+          WHERE {SPAN} AND ?6 IS NOT NULL{filter}
+          GROUP BY level"
+    )
+}
+
+fn case_kpi_sql(table: &str, filter: &str) -> String {
+    format!(
+        "SELECT {CASE_SUMS} FROM {table}
+          WHERE {SPAN} AND ?6 IS NOT NULL{filter}
+          GROUP BY open_due"
+    )
+}
+
+fn by_sql(group: GroupBy) -> (String, String) {
+    let (key, ratings, cases) = match group {
+        GroupBy::Unit => ("unit_id", "agg_rating_units", "agg_case_units"),
+        GroupBy::Staff => ("staff_id", "agg_rating_staff", "agg_case_staff"),
+    };
+    (
+        format!(
+            "SELECT {key}, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {ratings}
+              WHERE {SPAN} GROUP BY {key}, level"
+        ),
+        format!("SELECT {key}, {CASE_SUMS} FROM {cases} WHERE {SPAN} GROUP BY {key}, open_due"),
+    )
+}
+
+const MONTHLY_SQL: &str = "SELECT substr(bucket, 1, 7) AS month, sum(n_rated),
+        sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
+   FROM agg_rating_units
+  WHERE grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5
+  GROUP BY month";
+
+const MONTHS_SQL: &str =
+    "SELECT max(bucket) FROM agg_rating_units WHERE grain = 'm' AND bucket < ?1 AND unit_path >= ?2 AND unit_path < ?3";
+
+const CHANNELS_SQL: &str = "SELECT channel, sum(n) FROM agg_rating_channels
+  WHERE grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5
+  GROUP BY channel";
+
+/// Every statement the dashboard reads with, for query-plan checks.
+#[cfg(test)]
+pub(crate) fn dashboard_statements() -> Vec<String> {
+    let mut out = vec![MONTHLY_SQL.to_owned(), MONTHS_SQL.to_owned(), CHANNELS_SQL.to_owned()];
+    for subject in [Subject::All, Subject::Unit(1), Subject::Staff(1)] {
+        let (f, ratings, cases) = Filter::subject(subject);
+        out.push(rating_kpi_sql(ratings, f.sql));
+        out.push(case_kpi_sql(cases, f.sql));
+    }
+    for group in [GroupBy::Unit, GroupBy::Staff] {
+        let (r, c) = by_sql(group);
+        out.extend([r, c]);
+    }
+    out
+}
+
+/// The KPIs of `subject` under `scope` (a unit path) over `period` as of `as_of`, from the
+/// aggregates; equal to `hcp_domain::kpi::kpis` over `hcp-stats`' facts of the same scope.
+pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, as_of: DateTime<Utc>) -> Result<Kpis> {
+    let (lo, hi) = bounds(scope);
+    let (f, ratings, cases) = Filter::subject(subject);
+    let key = f.key.unwrap_or(0);
+    let mut cell = Cell::default();
+    for (grain, first, last) in spans(period) {
+        let args = rusqlite::params![grain, first, last, lo, hi, key];
+        let mut stmt = conn.prepare_cached(&rating_kpi_sql(ratings, f.sql))?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let level: String = r.get(0)?;
+            add_rating_row(&mut cell, &level, r.get(1)?, r.get(2)?, r.get(3)?)?;
+        }
+        let mut stmt = conn.prepare_cached(&case_kpi_sql(cases, f.sql))?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            add_case_row(&mut cell, r, 0)?;
+        }
+    }
+    Ok(cell.kpis(local_date(as_of)))
+}
+
+/// The KPIs of every unit (or staff member) under `scope` with a fact in `period`; equal to
+/// `hcp_domain::kpi::kpis_by` over `hcp-stats`' facts of the same scope.
+pub fn kpis_by(
+    conn: &Connection,
+    scope: &str,
+    group: GroupBy,
+    period: &Period,
+    as_of: DateTime<Utc>,
+) -> Result<BTreeMap<i64, Kpis>> {
+    let (lo, hi) = bounds(scope);
+    let (rating_sql, case_sql) = by_sql(group);
+    let mut cells: BTreeMap<i64, Cell> = BTreeMap::new();
+    for (grain, first, last) in spans(period) {
+        let args = rusqlite::params![grain, first, last, lo, hi];
+        let mut stmt = conn.prepare_cached(&rating_sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let level: String = r.get(1)?;
+            add_rating_row(cells.entry(r.get(0)?).or_default(), &level, r.get(2)?, r.get(3)?, r.get(4)?)?;
+        }
+        let mut stmt = conn.prepare_cached(&case_sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            add_case_row(cells.entry(r.get(0)?).or_default(), r, 1)?;
+        }
+    }
+    let today = local_date(as_of);
+    Ok(cells.into_iter().map(|(k, c)| (k, c.kpis(today))).collect())
+}
+
+/// Non-excluded ratings and bad reviews per month (`YYYY-MM`) under `scope` over `period`, for the
+/// trend chart; months without a rating are left out.
+pub fn monthly_volume(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(String, u64, u64)>> {
+    let (lo, hi) = bounds(scope);
+    let mut months: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(MONTHLY_SQL)?;
+    for (grain, first, last) in spans(period) {
+        let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            let e = months.entry(r.get(0)?).or_default();
+            e.0 += count(r.get(1)?)?;
+            e.1 += count(r.get(2)?)?;
+        }
+    }
+    Ok(months.into_iter().map(|(m, (rated, bad))| (m, rated, bad)).collect())
+}
+
+/// The months (`YYYY-MM`, newest first) with at least one rating under `scope`, excluded or not.
+pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
+    let (lo, hi) = bounds(scope);
+    // One probe per month: the primary key orders month rows by month.
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(MONTHS_SQL)?;
+    let mut before = "9999".to_owned();
+    while let Some(m) = stmt.query_row(rusqlite::params![before, lo, hi], |r| r.get::<_, Option<String>>(0))? {
+        before = m.clone();
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// Ratings per channel code under `scope` whose local day falls in `period`, excluded or not.
+pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u8, u64)>> {
+    let (lo, hi) = bounds(scope);
+    let mut channels: BTreeMap<u8, u64> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(CHANNELS_SQL)?;
+    for (grain, first, last) in spans(period) {
+        let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            *channels.entry(r.get(0)?).or_insert(0) += count(r.get(1)?)?;
+        }
+    }
+    Ok(channels.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests;
