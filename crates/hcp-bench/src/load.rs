@@ -77,7 +77,7 @@ pub async fn intake(
                 let ratings: Vec<_> = (0..batch)
                     .map(|_| {
                         seq += 1;
-                        let bad = seq % 100 == 0;
+                        let bad = seq.is_multiple_of(100);
                         json!({
                             "source": "bench-load",
                             "service_record_no": format!("{tag}-{w}-{seq}"),

@@ -56,9 +56,9 @@ impl Proc {
     pub fn stop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
+            tracing::info!(name = %self.name, "stopped");
         }
         let _ = self.child.wait();
-        tracing::info!(name = %self.name, "stopped");
     }
 }
 
