@@ -66,7 +66,7 @@ bench: bench-deps
 	$(CARGO) build --release -p hcp-server -p hcp-bench
 	HCP_TEST_POSTGRES_URL= scripts/with-postgres.sh $(BENCH_BIN)/hcp-bench run \
 	  --server-bin $(BENCH_BIN)/hcp-server --pouchdb-dir bench/pouchdb \
-	  --out-md BENCHMARKS.md --out-json bench/results.json --command-line "make bench $(BENCH_ARGS)" $(BENCH_ARGS)
+	  --out-md BENCHMARKS.md --out-json bench/results.json --command-line 'make bench$(if $(BENCH_ARGS), BENCH_ARGS="$(BENCH_ARGS)")' $(BENCH_ARGS)
 
 bench-deps: bench/pouchdb/node_modules/.package-lock.json
 	@command -v psql >/dev/null || scripts/install-system-deps.sh

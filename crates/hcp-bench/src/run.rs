@@ -72,6 +72,9 @@ pub struct Options {
     /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app, load, postgres.
     #[arg(long, default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,load,postgres")]
     pub phases: String,
+    /// Hand-written analysis appended to BENCHMARKS.md when present.
+    #[arg(long, default_value = "bench/analysis.md")]
+    pub analysis: PathBuf,
     /// Time per replica query after which its trials stop (at least 3 samples are always taken).
     #[arg(long, default_value_t = 60)]
     pub query_budget_secs: u64,
@@ -1171,6 +1174,17 @@ fn write_outputs(b: &Bench) -> anyhow::Result<()> {
         for n in &b.notes {
             let _ = writeln!(md, "- {n}");
         }
+    }
+    // The people's reading of the figures (profiles, causes, what to fix) is kept beside the harness
+    // and carried into every regenerated report.
+    if let Ok(analysis) = std::fs::read_to_string(&b.opts.analysis) {
+        let _ = writeln!(
+            md,
+            "\n## Analysis (written by hand from this run's profile; kept in {})\n",
+            b.opts.analysis.display()
+        );
+        md.push_str(analysis.trim_end());
+        md.push('\n');
     }
     std::fs::write(&b.opts.out_md, md)?;
     Ok(())
