@@ -8,7 +8,7 @@ KEYRING := scripts/with-keyring.sh
 # The server's conformance suite runs on SQLite and on a private PostgreSQL server.
 POSTGRES := HCP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh
 
-.PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server soak clean
+.PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server soak bench bench-deps clean
 
 ## Installs system packages, tauri-driver and the UI's npm packages (idempotent).
 deps:
@@ -55,6 +55,24 @@ e2e: ui
 ## Long forms of the slow suites: 1,000 crash-injected sync runs.
 soak:
 	HCP_CRASH_RUNS=1000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
+
+## The benchmarks of issue 9 (15–25 minutes on 2 cores): seeds the 1 M-rating city, measures
+## bootstrap, sync, replica queries, server load on SQLite and PostgreSQL and the app's render
+## times, each beside its reference, and writes BENCHMARKS.md and bench/results.json.
+## BENCH_ARGS passes options to `hcp-bench run` (e.g. BENCH_ARGS="--pouchdb-cap-secs 120").
+BENCH_BIN := $(or $(CARGO_TARGET_DIR),target)/release
+BENCH_ARGS ?=
+bench: bench-deps
+	$(CARGO) build --release -p hcp-server -p hcp-bench
+	HCP_TEST_POSTGRES_URL= scripts/with-postgres.sh $(BENCH_BIN)/hcp-bench run \
+	  --server-bin $(BENCH_BIN)/hcp-server --pouchdb-dir bench/pouchdb \
+	  --out-md BENCHMARKS.md --out-json bench/results.json --command-line 'make bench$(if $(BENCH_ARGS), BENCH_ARGS="$(BENCH_ARGS)")' $(BENCH_ARGS)
+
+bench-deps: bench/pouchdb/node_modules/.package-lock.json
+	@command -v psql >/dev/null || scripts/install-system-deps.sh
+
+bench/pouchdb/node_modules/.package-lock.json: bench/pouchdb/package.json bench/pouchdb/package-lock.json
+	cd bench/pouchdb && npm ci --no-audit --no-fund
 
 ## Regenerates ui/src/api/bindings.ts from the Rust commands.
 bindings:
