@@ -280,6 +280,10 @@ fn main() -> anyhow::Result<()> {
         Ok(r.channel_counts("/1/", &month)?)
     })?;
     time("inbox, first page", runs, || Ok(r.list_cases(&CaseQuery { limit: 50, ..CaseQuery::default() })?))?;
+    time("inbox, last page", runs, || {
+        let total = r.list_cases(&CaseQuery { limit: 1, ..CaseQuery::default() })?.total;
+        Ok(r.list_cases(&CaseQuery { limit: 20, offset: total.saturating_sub(20), ..CaseQuery::default() })?)
+    })?;
     time("inbox, state filter", runs, || {
         Ok(r.list_cases(&CaseQuery { state: Some(CaseState::Assigned), limit: 50, ..CaseQuery::default() })?)
     })?;

@@ -182,17 +182,18 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
     }
     let sql_where = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
     let limit = q.limit.clamp(1, MAX_PAGE);
+    let order = match q.sort.unwrap_or_default() {
+        CaseSort::Newest => "c.created_at DESC, c.id DESC",
+        CaseSort::Deadline => "c.deadline IS NULL, c.deadline, c.id",
+        CaseSort::Updated => "c.updated_at DESC, c.id DESC",
+    };
+    // A deferred join: the page's ids are found through the indexes alone (skipping `offset` rows
+    // costs index steps, not joins), then only those rows are joined and read.
     let page = format!(
         "{ITEM_SELECT}
-           {sql_where}
-          ORDER BY {order}
-          LIMIT {limit} OFFSET {offset}",
-        offset = q.offset,
-        order = match q.sort.unwrap_or_default() {
-            CaseSort::Newest => "c.created_at DESC, c.id DESC",
-            CaseSort::Deadline => "c.deadline IS NULL, c.deadline, c.id",
-            CaseSort::Updated => "c.updated_at DESC, c.id DESC",
-        }
+          WHERE c.id IN (SELECT c.id FROM cases c{sql_where} ORDER BY {order} LIMIT {limit} OFFSET {offset})
+          ORDER BY {order}",
+        offset = q.offset
     );
     (format!("SELECT count(*) FROM cases c{sql_where}"), page, args)
 }
