@@ -57,34 +57,7 @@ fn ticket_hash(ticket: &str) -> String {
     hex::encode(&sha2::Sha256::digest(ticket.as_bytes())[..12])
 }
 
-/// Masks an evaluator for everyone without the right to see them: `张*（138****5678）`. Mobile
-/// numbers (11 digits starting with 1) keep their first 3 and last 4 digits; any other number only
-/// its last 2, so a landline is never readable from the mask.
-pub fn mask_evaluator(real_name: bool, name: Option<&str>, phone: Option<&str>) -> String {
-    if !real_name {
-        return "匿名用户".to_owned();
-    }
-    let name = name.and_then(|n| n.chars().next()).map(|c| format!("{c}*"));
-    let phone = phone
-        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<Vec<char>>())
-        .filter(|d| d.len() >= 4)
-        .map(|d| {
-            let tail2: String = d[d.len() - 2..].iter().collect();
-            if d.len() == 11 && d[0] == '1' {
-                let head: String = d[..3].iter().collect();
-                let tail: String = d[d.len() - 4..].iter().collect();
-                format!("{head}****{tail}")
-            } else {
-                format!("****{tail2}")
-            }
-        });
-    match (name, phone) {
-        (Some(n), Some(p)) => format!("{n}（{p}）"),
-        (Some(n), None) => n,
-        (None, Some(p)) => p,
-        (None, None) => "实名用户".to_owned(),
-    }
-}
+pub use hcp_protocol::mask_evaluator;
 
 /// Validates and stores one rating; opens a case for a bad review. Runs inside the caller's
 /// transaction. `Err` means the rating was refused (nothing stored).

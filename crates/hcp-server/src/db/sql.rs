@@ -4,7 +4,8 @@
 //! (rewritten to `$1, $2, …` for PostgreSQL), `INSERT … RETURNING id`, `ON CONFLICT … DO …`,
 //! `coalesce`, `substr`, `length`. Integers are 64-bit on both sides and booleans are stored as
 //! 0/1 integers, so rows read back the same. The few real differences (JSON access, the append-only
-//! triggers, the DDL types) are handled by [`Dialect`] and the migration translator in `schema`.
+//! triggers, the DDL types) are handled where they occur (`hcp-stats`' JSON access, the modules'
+//! PostgreSQL DDL) and by the migration translator in `super`.
 //!
 //! A [`Conn`] is always inside a transaction that [`super::Db`] opened; it never commits itself.
 
@@ -21,19 +22,6 @@ use super::{DbError, DbResult};
 pub enum Dialect {
     Sqlite,
     Postgres,
-}
-
-impl Dialect {
-    /// An expression reading a boolean at `path` (e.g. `["payload", "satisfied"]`) from a JSON text
-    /// column, as 0/1 or NULL.
-    pub fn json_bool(self, column: &str, path: &[&str]) -> String {
-        match self {
-            Dialect::Sqlite => format!("json_extract({column}, '$.{}')", path.join(".")),
-            Dialect::Postgres => {
-                format!("(({column})::jsonb #>> '{{{}}}')::boolean::int", path.join(","))
-            }
-        }
-    }
 }
 
 /// A parameter or a column value.
