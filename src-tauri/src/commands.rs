@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use hcp_app::{
-    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, Issued, LoginRequest,
-    NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
+    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, FlagItem, Issued,
+    LoginRequest, NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -131,6 +131,21 @@ pub async fn monthly_report(app: State<'_, Arc<App>>, month: String) -> Result<P
 #[specta::specta]
 pub async fn assignees(app: State<'_, Arc<App>>) -> Result<Vec<Assignee>> {
     app.assignees().await
+}
+
+/// The integrity-flag queue (异常评价线索); `status` filters (`open`, …), all when absent.
+#[tauri::command]
+#[specta::specta]
+pub async fn integrity_flags(app: State<'_, Arc<App>>, status: Option<String>) -> Result<Vec<FlagItem>> {
+    app.integrity_flags(status).await
+}
+
+/// Queues the verdict on an integrity flag: `confirmed_fake`, `confirmed_malicious` or `dismissed`.
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_flag(app: State<'_, Arc<App>>, flag_id: i32, verdict: String, note: String) -> Result<FlagItem> {
+    let verdict = hcp_app::integrity::parse_verdict(&verdict)?;
+    app.decide_flag(i64::from(flag_id), verdict, note).await
 }
 
 /// The units of the user's jurisdiction, for the inbox's unit filter.

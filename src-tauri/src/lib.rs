@@ -40,6 +40,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::assignees,
         commands::units,
         commands::bulk_assign,
+        commands::integrity_flags,
+        commands::decide_flag,
     ])
 }
 

@@ -463,3 +463,99 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
     assert_eq!(hall_restored, hall_before);
     srv.stop().await;
 }
+
+/// The integrity queue across client and server: the server's detection raises the demo's leads,
+/// the hall manager's verdict is queued offline in the replica, pushed, applied once, and both
+/// the replica's aggregates and the server's KPIs drop the confirmed ratings; a late, conflicting
+/// verdict from another laptop is refused and stays visible in that outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verdict_on_an_integrity_flag_queued_offline_leaves_both_statistics() {
+    use hcp_domain::integrity::FlagVerdict;
+    use hcp_protocol::FlagStatus;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = seeded_server(dir.path(), 1_500).await.expect("server");
+    let url = srv.url();
+    let http = reqwest::Client::new();
+    let client = Client::new(&url).expect("client");
+    let supervisor = token_of(&http, &url, "city.supervisor").await;
+    let scan: serde_json::Value = http
+        .post(format!("{url}/api/v1/integrity/scan"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .expect("scan")
+        .json()
+        .await
+        .expect("json");
+    assert!(scan["created"].as_u64().unwrap_or(0) >= 5, "{scan}");
+
+    let (city, city_scope) = bootstrap_as(&url, dir.path(), "city.supervisor").await;
+    let (hall, hall_scope) = bootstrap_as(&url, dir.path(), "donghu.manager").await;
+    let manager = client.login("donghu.manager", DEMO_PASSWORD, None).await.expect("login");
+    let city_login = client.login("city.supervisor", DEMO_PASSWORD, None).await.expect("login");
+    let before = assert_aggregates_equal_the_server(&http, &url, &supervisor, &city, &city_scope, "scanned").await;
+
+    // The phone burst: four copy-pasted praises, confirmed fake on the hall manager's laptop.
+    let flag = {
+        let r = hall.lock().expect("lock");
+        let flags = r.integrity_flags(&hall_scope, Some(FlagStatus::Open)).expect("flags");
+        assert!(flags.len() >= 5, "the replica holds the queue: {flags:?}");
+        flags.into_iter().find(|f| f.kind.as_str() == "burst_same_phone").expect("phone burst")
+    };
+    assert_eq!(flag.rating_ids.len(), 4);
+    {
+        let r = hall.lock().expect("lock");
+        let (item, _) = hcp_app::integrity::decide(
+            &r,
+            &manager.user,
+            flag.id,
+            FlagVerdict::ConfirmedFake,
+            "回访核实：同一人代他人评价",
+            chrono::Utc::now(),
+        )
+        .expect("queued");
+        assert_eq!(item.pending_verdict.as_deref(), Some("confirmed_fake"));
+        assert!(!item.may_decide, "one verdict per flag");
+        assert_eq!(item.ratings.len(), 4, "the queue shows the ratings");
+        assert!(item.ratings.iter().all(|r| !r.evaluator_masked.contains("13912345678")));
+    }
+    // The city supervisor's laptop, also offline, dismisses the same flag.
+    {
+        let r = city.lock().expect("lock");
+        hcp_app::integrity::decide(
+            &r,
+            &city_login.user,
+            flag.id,
+            FlagVerdict::Dismissed,
+            "抽查认为正常",
+            chrono::Utc::now(),
+        )
+        .expect("queued on the second laptop");
+    }
+    // Back online: the hall manager's verdict arrives first and is applied; the other is refused.
+    let (applied, rejected) = hcp_sync::push(&client, &manager.token, "hall-laptop", hall.clone()).await.expect("push");
+    assert_eq!((applied, rejected), (1, 0));
+    let (applied, rejected) =
+        hcp_sync::push(&client, &city_login.token, "city-laptop", city.clone()).await.expect("push");
+    assert_eq!((applied, rejected), (0, 1));
+    {
+        let r = city.lock().expect("lock");
+        let refused: Vec<_> = r.outbox().expect("outbox").into_iter().filter(|i| i.status == "rejected").collect();
+        assert_eq!(refused.len(), 1, "the refused verdict stays for the user");
+        assert_eq!(refused[0].code.as_deref(), Some("already_decided"));
+        assert!(refused[0].message.as_deref().unwrap_or_default().contains("王主任"), "{refused:?}");
+    }
+    hcp_sync::pull(&client, &supervisor, city.clone(), 500).await.expect("pull");
+    hcp_sync::pull(&client, &manager.token, hall.clone(), 500).await.expect("pull");
+    let decided = hall.lock().expect("lock").integrity_flag(flag.id).expect("flag").expect("present");
+    assert_eq!(decided.status, FlagStatus::ConfirmedFake);
+    assert_eq!(decided.decided_by_name.as_deref(), Some("王主任"));
+
+    let after = assert_aggregates_equal_the_server(&http, &url, &supervisor, &city, &city_scope, "decided").await;
+    let hall_token = token_of(&http, &url, "donghu.manager").await;
+    assert_aggregates_equal_the_server(&http, &url, &hall_token, &hall, &hall_scope, "hall decided").await;
+    assert_eq!(after.rated + 4, before.rated, "the four fake praises left the statistics");
+    assert_eq!(after.excluded_ratings, before.excluded_ratings + 4);
+    assert_eq!(after.level_counts[0] + 4, before.level_counts[0]);
+    srv.stop().await;
+}

@@ -94,8 +94,9 @@ pub struct UnitOption {
 #[serde(rename_all = "camelCase")]
 pub struct Issued {
     pub command_id: String,
-    /// The state the case will be in once the server applies the command.
-    pub projected_state: CaseState,
+    /// The state the case will be in once the server applies the command (none for a verdict on
+    /// an integrity flag).
+    pub projected_state: Option<CaseState>,
 }
 
 /// The signed-in user as the domain sees them.
@@ -232,7 +233,7 @@ pub fn issue(
         command: &json,
         created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })?;
-    Ok(Issued { command_id, projected_state: next.state })
+    Ok(Issued { command_id, projected_state: Some(next.state) })
 }
 
 /// The case page.

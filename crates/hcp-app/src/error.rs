@@ -31,6 +31,10 @@ pub mod codes {
     pub const NOT_FOUND: &str = "not_found";
     /// The server refused or failed a request.
     pub const SERVER: &str = "server";
+    /// The user's role may not do this.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The action clashes with what was already done (a flag already decided, a verdict queued).
+    pub const CONFLICT: &str = "conflict";
     /// Anything else.
     pub const INTERNAL: &str = "internal";
 }

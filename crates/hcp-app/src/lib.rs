@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod dashboard;
 pub mod error;
+pub mod integrity;
 pub mod print;
 pub mod secrets;
 pub mod settings;
@@ -27,6 +28,7 @@ pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
+pub use integrity::FlagItem;
 pub use print::{NoticePreview, PrintedFile};
 pub use secrets::{KeyringStore, SecretStore};
 
@@ -670,6 +672,32 @@ impl App {
         Ok(())
     }
 
+    /// The integrity-flag queue of the user's jurisdiction (`status`: `open`, …; all when empty),
+    /// from the replica with the user's queued verdicts. Works offline.
+    pub async fn integrity_flags(&self, status: Option<String>) -> ApiResult<Vec<FlagItem>> {
+        self.with_replica(move |r, a, _| integrity::list(r, &a.user, status.as_deref())).await
+    }
+
+    /// Queues the verdict on an integrity flag; it reaches the server with the next sync (at
+    /// once when online). Works offline.
+    #[tracing::instrument(skip_all, fields(flag_id))]
+    pub async fn decide_flag(
+        &self,
+        flag_id: i64,
+        verdict: hcp_domain::integrity::FlagVerdict,
+        note: String,
+    ) -> ApiResult<FlagItem> {
+        let (item, counts) = self
+            .with_replica(move |r, a, _| {
+                let (item, _) = integrity::decide(r, &a.user, flag_id, verdict, &note, chrono::Utc::now())?;
+                Ok((item, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(item)
+    }
+
     /// Issues a refused command again, against the case as it stands now.
     pub async fn reissue(&self, command_id: String) -> ApiResult<Issued> {
         let (issued, counts) = self
@@ -678,6 +706,12 @@ impl App {
                     .outbox_item(&command_id)?
                     .filter(|i| i.status == "rejected")
                     .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "只能重新提交被服务器拒绝的操作"))?;
+                if item.kind == integrity::DECIDE_FLAG {
+                    // The verdict goes in again as a new command; then the refused one is given up.
+                    let command_id_new = integrity::reissue(r, &a.user, &item.command, chrono::Utc::now())?;
+                    r.discard(&command_id)?;
+                    return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                }
                 let command: CaseCommand = serde_json::from_str(&item.command)
                     .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
                 let issued = cases::issue(r, &a.user, item.case_id, &command, cal, chrono::Utc::now())?;

@@ -133,12 +133,12 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     let verify =
         CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
     let issued = app.issue(Some(case_id), verify).await.expect("verify offline");
-    assert_eq!(issued.projected_state, hcp_domain::CaseState::Verified);
+    assert_eq!(issued.projected_state, Some(hcp_domain::CaseState::Verified));
     let assign =
         CaseCommand::Assign { department_id: handler.department_id, handler_id: handler.user_id, due_date: None };
     assert_eq!(
         app.issue(Some(case_id), assign).await.expect("assign").projected_state,
-        hcp_domain::CaseState::Assigned
+        Some(hcp_domain::CaseState::Assigned)
     );
     let refused = app.issue(Some(case_id), CaseCommand::Accept).await.expect_err("hall managers do not accept");
     assert_eq!(refused.code, "role_not_allowed");

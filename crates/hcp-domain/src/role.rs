@@ -60,6 +60,16 @@ impl Role {
     pub fn may_reveal_evaluator(self) -> bool {
         matches!(self, Role::HallManager | Role::Supervisor | Role::DisciplineLiaison)
     }
+
+    /// Whether the role sees the integrity-flag queue (异常评价线索).
+    pub fn may_view_integrity_flags(self) -> bool {
+        matches!(self, Role::HallManager | Role::Supervisor | Role::DisciplineLiaison)
+    }
+
+    /// Whether the role decides integrity flags: the hall manager first-line, supervisors above.
+    pub fn may_decide_integrity_flags(self) -> bool {
+        matches!(self, Role::HallManager | Role::Supervisor)
+    }
 }
 
 #[cfg(test)]

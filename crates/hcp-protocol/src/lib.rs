@@ -4,6 +4,7 @@
 //! states and roles are named explicitly (`very_dissatisfied`, `in_rectification`, …); business
 //! rules live in `hcp-domain`.
 
+use hcp_domain::integrity::{FlagKind, FlagVerdict, Severity};
 use hcp_domain::{CaseSource, CaseState, Level, OrgKind, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -42,6 +43,8 @@ pub mod codes {
     pub const CONFLICT: &str = "conflict";
     /// The request body is larger than the endpoint accepts.
     pub const TOO_LARGE: &str = "too_large";
+    /// The integrity flag was already decided (by someone else, or by an earlier command).
+    pub const ALREADY_DECIDED: &str = "already_decided";
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -130,6 +133,93 @@ pub struct SettingRow {
     /// The setting as JSON (`hcp_domain::Calendar` data, or [`JurisdictionPolicy`]).
     pub value: serde_json::Value,
     pub updated_at: String,
+}
+
+/// Where an integrity flag stands in the verification queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagStatus {
+    /// 待核实: waiting for the hall manager.
+    Open,
+    /// 核实为虚假评价（刷好评）: the ratings left the statistics.
+    ConfirmedFake,
+    /// 核实为恶意差评: the ratings left the statistics.
+    ConfirmedMalicious,
+    /// 核实为正常评价: the ratings count.
+    Dismissed,
+}
+
+impl FlagStatus {
+    pub const ALL: [FlagStatus; 4] =
+        [FlagStatus::Open, FlagStatus::ConfirmedFake, FlagStatus::ConfirmedMalicious, FlagStatus::Dismissed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagStatus::Open => "open",
+            FlagStatus::ConfirmedFake => "confirmed_fake",
+            FlagStatus::ConfirmedMalicious => "confirmed_malicious",
+            FlagStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlagStatus> {
+        FlagStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn of(verdict: FlagVerdict) -> FlagStatus {
+        match verdict {
+            FlagVerdict::ConfirmedFake => FlagStatus::ConfirmedFake,
+            FlagVerdict::ConfirmedMalicious => FlagStatus::ConfirmedMalicious,
+            FlagVerdict::Dismissed => FlagStatus::Dismissed,
+        }
+    }
+
+    /// Whether the flag's ratings (and their cases) are out of the statistics.
+    pub fn excludes_from_stats(self) -> bool {
+        matches!(self, FlagStatus::ConfirmedFake | FlagStatus::ConfirmedMalicious)
+    }
+}
+
+/// An integrity flag (异常评价线索): ratings the server's detection found suspicious, with the
+/// explanation, waiting in the hall's verification queue; confirmed fake or malicious ratings
+/// leave the statistics. Evaluator identities never appear in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IntegrityFlagRow {
+    pub id: i64,
+    /// The hall (or unit) the ratings were given at.
+    pub unit_id: i64,
+    pub unit_path: String,
+    #[schema(value_type = String, example = "burst_same_device")]
+    pub kind: FlagKind,
+    #[schema(value_type = String, example = "high")]
+    pub severity: Severity,
+    /// Why the ratings were flagged, with the numbers (Chinese).
+    pub explanation: String,
+    /// Ascending.
+    pub rating_ids: Vec<i64>,
+    #[schema(value_type = String, example = "open")]
+    pub status: FlagStatus,
+    pub decided_by: Option<i64>,
+    pub decided_by_name: Option<String>,
+    /// RFC 3339
+    pub decided_at: Option<String>,
+    pub decision_note: Option<String>,
+    /// RFC 3339
+    pub detected_at: String,
+    /// Grows with every change (new ratings merged in, a decision).
+    pub version: i64,
+}
+
+/// `POST /api/v1/integrity/flags/{id}/decision`: the hall manager's verdict on a flag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagDecisionRequest {
+    /// A UUID chosen by the client (the outbox's command id); a repeated id is answered once.
+    pub command_id: String,
+    #[schema(value_type = String, example = "confirmed_fake")]
+    pub verdict: FlagVerdict,
+    /// The verification notes (核实情况), required.
+    pub note: String,
 }
 
 /// The setting keys.
@@ -256,6 +346,7 @@ pub enum EntityRow {
     CaseEvent(CaseEventRow),
     ServiceItem(ServiceItemRow),
     Setting(SettingRow),
+    IntegrityFlag(IntegrityFlagRow),
 }
 
 impl EntityRow {
@@ -269,6 +360,7 @@ impl EntityRow {
             EntityRow::CaseEvent(_) => Entity::CaseEvent,
             EntityRow::ServiceItem(_) => Entity::ServiceItem,
             EntityRow::Setting(_) => Entity::Setting,
+            EntityRow::IntegrityFlag(_) => Entity::IntegrityFlag,
         }
     }
 }
@@ -285,10 +377,11 @@ pub enum Entity {
     CaseEvent,
     ServiceItem,
     Setting,
+    IntegrityFlag,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 8] = [
+    pub const ALL: [Entity; 9] = [
         Entity::OrgUnit,
         Entity::Staff,
         Entity::User,
@@ -297,6 +390,7 @@ impl Entity {
         Entity::CaseEvent,
         Entity::ServiceItem,
         Entity::Setting,
+        Entity::IntegrityFlag,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -308,6 +402,7 @@ impl Entity {
             Entity::CaseEvent => "case_event",
             Entity::ServiceItem => "service_item",
             Entity::Setting => "setting",
+            Entity::IntegrityFlag => "integrity_flag",
         }
     }
     pub fn parse(s: &str) -> Option<Entity> {
@@ -329,6 +424,8 @@ pub struct Counts {
     pub service_item: u64,
     #[serde(default)]
     pub setting: u64,
+    #[serde(default)]
+    pub integrity_flag: u64,
 }
 
 impl Counts {
@@ -342,6 +439,7 @@ impl Counts {
             Entity::CaseEvent => self.case_event += n,
             Entity::ServiceItem => self.service_item += n,
             Entity::Setting => self.setting += n,
+            Entity::IntegrityFlag => self.integrity_flag += n,
         }
     }
     pub fn total(&self) -> u64 {
@@ -353,6 +451,7 @@ impl Counts {
             + self.case_event
             + self.service_item
             + self.setting
+            + self.integrity_flag
     }
 }
 
@@ -518,6 +617,9 @@ pub struct RatingIn {
     pub real_name: bool,
     /// RFC 3339
     pub rated_at: String,
+    /// The rating device (评价器, pad or kiosk) the rating was given on, when the channel has one.
+    #[serde(default)]
+    pub device_id: Option<String>,
 }
 
 fn one() -> i64 {
@@ -673,6 +775,16 @@ pub mod digest {
             EntityRow::Setting(r) => {
                 (Entity::Setting, r.id, vec![r.unit_path.clone(), r.key.clone(), r.updated_at.clone()])
             }
+            EntityRow::IntegrityFlag(r) => (
+                Entity::IntegrityFlag,
+                r.id,
+                vec![
+                    r.unit_path.clone(),
+                    r.kind.as_str().to_owned(),
+                    r.status.as_str().to_owned(),
+                    r.version.to_string(),
+                ],
+            ),
         }
     }
 
@@ -735,10 +847,11 @@ mod tests {
                 | Entity::Case
                 | Entity::CaseEvent
                 | Entity::ServiceItem
-                | Entity::Setting => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
+                | Entity::Setting
+                | Entity::IntegrityFlag => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
             }
         }
-        assert_eq!(Entity::ALL.len(), 8, "a new entity must be added to ALL and handled above");
+        assert_eq!(Entity::ALL.len(), 9, "a new entity must be added to ALL and handled above");
     }
 
     #[test]

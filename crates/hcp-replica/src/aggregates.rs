@@ -156,6 +156,21 @@ impl Touched {
                     self.cases.insert(e.case_id);
                 }
             }
+            Entity::IntegrityFlag => {
+                // A verdict decides whether the flag's ratings, and the cases they opened, count.
+                let mut ratings = crate::tables::integrity_flags::rating_ids(conn, id)?;
+                if let Some(EntityRow::IntegrityFlag(f)) = row {
+                    ratings.extend(f.rating_ids.iter().copied());
+                }
+                let mut case_of = conn.prepare_cached("SELECT id FROM cases WHERE rating_id = ?1")?;
+                for r in ratings {
+                    self.ratings.insert(r);
+                    let cases = case_of.query_map([r], |row| row.get::<_, i64>(0))?;
+                    for c in cases {
+                        self.cases.insert(c?);
+                    }
+                }
+            }
             Entity::OrgUnit | Entity::Staff | Entity::User | Entity::ServiceItem | Entity::Setting => {}
         }
         Ok(())

@@ -93,6 +93,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(agg_case_units::DDL),
     Migration::Sql(agg_case_staff::DDL),
     Migration::Rust(aggregates::rebuild),
+    Migration::Sql(tables::integrity_flags::DDL),
+    Migration::Sql(tables::integrity_flags::STATS_DDL),
+    // Must stay last (the aggregates' migration test steps back one version).
+    Migration::Rust(aggregates::rebuild),
 ];
 
 pub struct Replica {
@@ -218,6 +222,29 @@ impl Replica {
             c.add(e, n as u64);
         }
         Ok(c)
+    }
+
+    /// The integrity flags under `scope`, open ones first, then newest first.
+    pub fn integrity_flags(
+        &self,
+        scope: &str,
+        status: Option<hcp_protocol::FlagStatus>,
+    ) -> Result<Vec<hcp_protocol::IntegrityFlagRow>> {
+        tables::integrity_flags::list(&self.conn, scope, status)
+    }
+
+    pub fn integrity_flag(&self, id: i64) -> Result<Option<hcp_protocol::IntegrityFlagRow>> {
+        tables::integrity_flags::get(&self.conn, id)
+    }
+
+    /// The ratings of a flag the replica holds.
+    pub fn flagged_ratings(&self, ids: &[i64]) -> Result<Vec<tables::integrity_flags::FlaggedRating>> {
+        tables::integrity_flags::ratings(&self.conn, ids)
+    }
+
+    /// Open integrity flags under `scope`.
+    pub fn open_flag_count(&self, scope: &str) -> Result<u64> {
+        tables::integrity_flags::open_count(&self.conn, scope)
     }
 
     /// Active users with `role` under a unit path: (id, name, unit id).
@@ -441,6 +468,7 @@ fn table(e: Entity) -> &'static str {
         Entity::CaseEvent => "case_events",
         Entity::ServiceItem => "service_items",
         Entity::Setting => "settings",
+        Entity::IntegrityFlag => "integrity_flags",
     }
 }
 
@@ -454,6 +482,7 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
         EntityRow::CaseEvent(r) => case_events::upsert(tx, r),
         EntityRow::ServiceItem(r) => service_items::upsert(tx, r),
         EntityRow::Setting(r) => settings::upsert(tx, r),
+        EntityRow::IntegrityFlag(r) => tables::integrity_flags::upsert(tx, r),
     }
 }
 
@@ -461,6 +490,9 @@ fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
     tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table(e)))?.execute([id])?;
     if e == Entity::Case {
         tables::case_text::remove(tx, id)?;
+    }
+    if e == Entity::IntegrityFlag {
+        tables::integrity_flags::remove(tx, id)?;
     }
     Ok(())
 }

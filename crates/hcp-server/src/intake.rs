@@ -73,6 +73,7 @@ pub fn rating(
         check_text("item_code", &r.item_code, 64, true)?;
         check_text("item_name", &r.item_name, 200, true)?;
         check_text("comment", &r.comment, 2000, false)?;
+        check_text("device_id", r.device_id.as_deref().unwrap_or_default(), 64, false)?;
         if !(1..=2).contains(&r.rating_count) {
             return Err(invalid("rating_count 应为 1（首次评价）或 2（追评）"));
         }
@@ -147,6 +148,7 @@ pub fn rating(
         name: r.evaluator.name.clone(),
         phone: r.evaluator.phone.clone(),
         cert: r.evaluator.cert.clone(),
+        device_id: r.device_id.clone(),
     };
     let received = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let rating_id = ratings::insert(conn, &row, &who, &received)?;

@@ -8,6 +8,7 @@ pub mod bench_seed;
 pub mod db;
 pub mod error;
 pub mod intake;
+pub mod integrity;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
@@ -54,6 +55,8 @@ pub struct Config {
     /// Failed sign-ins allowed from one client address (over all user names) within `login_window`.
     pub login_max_failures_per_ip: i64,
     pub login_window: Duration,
+    /// How often the integrity detection looks at new ratings (`None`: never in the background).
+    pub integrity_scan_every: Option<Duration>,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             login_max_failures: 5,
             login_max_failures_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),
+            integrity_scan_every: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct FileConfig {
     pub login_max_failures: Option<i64>,
     pub login_max_failures_per_ip: Option<i64>,
     pub login_window_minutes: Option<u64>,
+    /// Seconds between background integrity scans; 0 turns them off.
+    pub integrity_scan_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -100,6 +106,11 @@ impl FileConfig {
             login_window: self
                 .login_window_minutes
                 .map_or(base.login_window, |m| Duration::from_secs(m.clamp(1, 24 * 60) * 60)),
+            integrity_scan_every: match self.integrity_scan_seconds {
+                None => base.integrity_scan_every,
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s.clamp(5, 24 * 3600))),
+            },
         }
     }
 }

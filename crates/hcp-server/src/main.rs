@@ -90,6 +90,9 @@ async fn main() -> anyhow::Result<()> {
             let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;
             let mut state = hcp_server::AppState::new(db);
             state.config = std::sync::Arc::new(file.apply(hcp_server::Config::default()));
+            if let Some(every) = state.config.integrity_scan_every {
+                hcp_server::integrity::spawn_scanner(state.clone(), every);
+            }
             let server =
                 hcp_server::spawn(state, &listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(url = %server.url(), "hcp-server listening");

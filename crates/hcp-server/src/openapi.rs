@@ -52,6 +52,9 @@ impl Modify for BearerAuth {
         routes::admin::put_calendar,
         routes::admin::get_policy,
         routes::admin::put_policy,
+        routes::integrity::list,
+        routes::integrity::decide,
+        routes::integrity::scan,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -67,6 +70,8 @@ impl Modify for BearerAuth {
         crate::db::audit_log::Entry, routes::admin::OrgUnitIn, routes::admin::OrgUnitPatch, routes::admin::StaffIn,
         routes::admin::StaffPatch, routes::admin::UserIn, routes::admin::UserPatch, routes::admin::AdminUser,
         routes::admin::ItemIn, routes::admin::ItemPatch, routes::admin::CalendarOut, routes::admin::PolicyOut,
+        hcp_protocol::IntegrityFlagRow, hcp_protocol::FlagStatus, hcp_protocol::FlagDecisionRequest,
+        crate::integrity::ScanReport,
     )),
     modifiers(&BearerAuth),
 )]

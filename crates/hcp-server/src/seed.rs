@@ -455,6 +455,7 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
             evaluator: EvaluatorIn { name: real_name.then_some(name), phone: real_name.then_some(phone), cert: None },
             real_name,
             rated_at: rfc3339(at),
+            device_id: None,
         };
         match intake::rating(conn, &rating, utc(at), calendar())? {
             Ok((_, _, case)) => {
@@ -466,6 +467,8 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
             Err((_, message)) => return Err(DbError::Config(format!("seed rating refused: {message}"))),
         }
     }
+
+    integrity_leads(&mut s, &halls, opts.today)?;
 
     // Complaints from the 12345 hotline and supervisors' own findings, in the district halls.
     let district_halls: Vec<usize> = (0..halls.len()).filter(|i| halls[*i].weight >= 10).collect();
@@ -524,6 +527,104 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
     }
     s.report.case_events = conn.query_row("SELECT count(*) FROM case_events", (), |r| r.get::<i64>(0))? as usize;
     Ok(s.report)
+}
+
+/// Ratings that show what the integrity detection finds, in the busiest hall: a burst from one
+/// rating device, copy-pasted praise from one phone, a staff member rating their own service, and
+/// one evaluator's bad reviews clustered on one staff member.
+fn integrity_leads(s: &mut Seeder<'_, '_>, halls: &[Hall], today: NaiveDate) -> DbResult<()> {
+    let Some(hall) =
+        halls.iter().find(|h| h.unit.name == "东湖区政务服务中心").or_else(|| halls.iter().max_by_key(|h| h.weight))
+    else {
+        return Ok(());
+    };
+    let Some((_, items, windows)) = hall.depts.first() else { return Ok(()) };
+    let (Some((window, people)), Some((item_code, item_name))) = (windows.first(), items.first()) else {
+        return Ok(());
+    };
+    let (Some(a), Some(b)) = (people.first(), people.get(1)) else { return Ok(()) };
+    // The self-rating staff member's certificate is on the roster (only its hash is kept).
+    let cert_b = "110101199001011234";
+    if let Some(h) = crate::integrity::cert_hash(cert_b) {
+        s.conn.execute("UPDATE staff SET cert_hash = ?2 WHERE id = ?1", crate::args![b.id, h])?;
+    }
+    let mut day = today - Duration::days(2);
+    while !calendar().is_working_day(day) {
+        day -= Duration::days(1);
+    }
+    let at = |d: NaiveDate, h: u32, m: u32| NaiveDateTime::new(d, NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default());
+    let mut n = 0;
+    let mut rate = |s: &mut Seeder<'_, '_>,
+                    when: NaiveDateTime,
+                    staff: &StaffRow,
+                    level: Level,
+                    comment: &str,
+                    evaluator: EvaluatorIn,
+                    device: Option<&str>|
+     -> DbResult<()> {
+        n += 1;
+        let r = RatingIn {
+            source: "hall-device".into(),
+            service_record_no: format!("JC{}L{n:03}", when.format("%Y%m%d")),
+            rating_count: 1,
+            unit_code: hall.unit.code.clone(),
+            window_code: Some(window.code.clone()),
+            staff_employee_no: Some(staff.employee_no.clone()),
+            item_code: (*item_code).to_owned(),
+            item_name: (*item_name).to_owned(),
+            channel: 4,
+            level: LevelIn::Name(level.as_str().to_owned()),
+            content_codes: if level.is_bad() {
+                vec![if level == Level::VeryDissatisfied { 101 } else { 201 }]
+            } else {
+                vec![]
+            },
+            comment: comment.to_owned(),
+            real_name: evaluator.name.is_some(),
+            evaluator,
+            rated_at: rfc3339(when),
+            device_id: device.map(str::to_owned),
+        };
+        match intake::rating(s.conn, &r, utc(when), calendar())? {
+            Ok(_) => {
+                s.report.ratings += 1;
+                Ok(())
+            }
+            Err((_, message)) => Err(DbError::Config(format!("seed rating refused: {message}"))),
+        }
+    };
+    let anonymous = EvaluatorIn::default;
+    // Six "very satisfied" from one tablet in ten minutes.
+    for i in 0..6 {
+        rate(s, at(day, 15, 2 + 2 * i), a, Level::VerySatisfied, "", anonymous(), Some("PAD-0101"))?;
+    }
+    // Four copy-pasted praises of one staff member from one phone within twenty minutes.
+    let phone = EvaluatorIn { name: Some("刘明".into()), phone: Some("13912345678".into()), cert: None };
+    for i in 0..4 {
+        rate(
+            s,
+            at(day, 10, 5 + 6 * i),
+            b,
+            Level::VerySatisfied,
+            "窗口工作人员服务热情，办事效率很高！",
+            phone.clone(),
+            None,
+        )?;
+    }
+    // Staff member b rates the service they gave.
+    let own = EvaluatorIn { name: Some(b.name.clone()), phone: None, cert: Some(cert_b.into()) };
+    rate(s, at(day, 16, 40), b, Level::VerySatisfied, "", own, None)?;
+    // One evaluator's three bad reviews of staff member a within three weeks.
+    let angry = EvaluatorIn {
+        name: Some("王强".into()),
+        phone: Some("13800001111".into()),
+        cert: Some("110101198505052222".into()),
+    };
+    for (i, text) in ["态度不好", "又让我跑了一趟", "还是不给办"].iter().enumerate() {
+        let d = day - Duration::days(7 * i as i64);
+        rate(s, at(d, 11, 0), a, Level::VeryDissatisfied, text, angry.clone(), None)?;
+    }
+    Ok(())
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -730,6 +831,7 @@ pub fn demo_bad_review(db: &Db, record_no: &str, item_name: &str, comment: &str)
             evaluator: EvaluatorIn::default(),
             real_name: false,
             rated_at: "2026-11-20T09:00:00+08:00".into(),
+            device_id: None,
         };
         match intake::rating(c, &r, Utc::now(), calendar())? {
             Ok((_, _, Some(case_id))) => Ok(case_id),

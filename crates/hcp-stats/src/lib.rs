@@ -115,14 +115,21 @@ fn time(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|e| StatsError::Corrupt(format!("time '{s}': {e}")))
 }
 
-/// Every rating under `scope`, with `excluded` set when its case left the statistics.
+/// The condition that rating `{rating}` was confirmed fake or malicious (an integrity flag's verdict).
+fn flag_excluded(rating: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM flag_ratings fr WHERE fr.rating_id = {rating} AND fr.excluded = 1)")
+}
+
+/// Every rating under `scope`, with `excluded` set when its case left the statistics or an
+/// integrity flag's verdict took it out.
 pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<RatingFact>> {
     let sql = format!(
         "SELECT r.id, r.unit_id, r.staff_id, r.rated_at, r.level, r.real_name,
                 CASE WHEN EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
-                                   AND {} = 1) THEN 1 ELSE 0 END
+                                   AND {} = 1) OR {} THEN 1 ELSE 0 END
            FROM ratings r WHERE r.unit_path >= ?1 AND r.unit_path < ?2",
-        json_bool(src, "c.aggregate", &["excluded_from_stats"])
+        json_bool(src, "c.aggregate", &["excluded_from_stats"]),
+        flag_excluded("r.id")
     );
     let mut out = Vec::new();
     src.each_row(&sql, &[scope, &upper(scope)], &mut |r| {
@@ -140,12 +147,13 @@ pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec
     Ok(out)
 }
 
-/// Every case under `scope`, with when it was handled and how the return visit went.
+/// Every case under `scope`, with when it was handled and how the return visit went; a case is
+/// excluded when it left the statistics or its rating was confirmed fake or malicious.
 pub fn case_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<CaseFact>> {
     let sql = format!(
         "SELECT c.id, c.unit_id, c.staff_id, c.rating_id, c.created_at, c.deadline, c.state,
                 coalesce({real_name}, 0),
-                coalesce({excluded}, 0),
+                CASE WHEN coalesce({excluded}, 0) = 1 OR {flagged} THEN 1 ELSE 0 END,
                 (SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id
                    AND e.kind IN ('rectification_reported', 'resolved_on_spot')),
                 (SELECT {satisfied} FROM case_events e
@@ -153,6 +161,7 @@ pub fn case_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<C
            FROM cases c WHERE c.unit_path >= ?1 AND c.unit_path < ?2",
         real_name = json_bool(src, "c.aggregate", &["real_name"]),
         excluded = json_bool(src, "c.aggregate", &["excluded_from_stats"]),
+        flagged = flag_excluded("c.rating_id"),
         satisfied = json_bool(src, "e.data", &["payload", "satisfied"]),
     );
     let mut out = Vec::new();

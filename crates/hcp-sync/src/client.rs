@@ -112,6 +112,18 @@ impl Client {
         Self::parse(resp).await
     }
 
+    /// Sends the verdict on an integrity flag.
+    pub async fn decide_flag(
+        &self,
+        token: &str,
+        flag_id: i64,
+        req: &hcp_protocol::FlagDecisionRequest,
+    ) -> Result<hcp_protocol::IntegrityFlagRow> {
+        let url = self.url(&format!("/api/v1/integrity/flags/{flag_id}/decision"));
+        let resp = Self::check(self.http.post(url).bearer_auth(token).json(req).send().await).await?;
+        Self::parse(resp).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http

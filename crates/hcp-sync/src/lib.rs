@@ -190,6 +190,43 @@ pub async fn pull(client: &Client, token: &str, replica: Arc<Mutex<Replica>>, pa
 /// Commands per push request.
 pub const PUSH_BATCH: usize = 200;
 
+/// The outbox kind of a verdict on an integrity flag: sent on its own to
+/// `POST /api/v1/integrity/flags/{id}/decision`, in its place in `client_seq` order.
+pub const DECIDE_FLAG: &str = "decide_flag";
+
+/// A verdict on an integrity flag as the outbox holds it.
+#[derive(Debug, serde::Deserialize)]
+struct QueuedVerdict {
+    flag_id: i64,
+    verdict: hcp_domain::integrity::FlagVerdict,
+    note: String,
+}
+
+/// Sends one queued verdict. The server's refusals (already decided, out of scope, …) settle it
+/// as rejected; transport failures and server errors leave it pending.
+async fn push_verdict(client: &Client, token: &str, item: &hcp_replica::OutboxItem) -> Result<hcp_replica::Settlement> {
+    use hcp_replica::Settlement;
+    let v: QueuedVerdict = match serde_json::from_str(&item.command) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(Settlement::Rejected {
+                command_id: item.command_id.clone(),
+                code: "invalid_input".into(),
+                message: format!("本地操作记录无法读取：{e}"),
+            })
+        }
+    };
+    let req =
+        hcp_protocol::FlagDecisionRequest { command_id: item.command_id.clone(), verdict: v.verdict, note: v.note };
+    match client.decide_flag(token, v.flag_id, &req).await {
+        Ok(_) => Ok(Settlement::Applied { command_id: item.command_id.clone(), case: None }),
+        Err(SyncError::Server { status, code, message }) if (400..500).contains(&status) => {
+            Ok(Settlement::Rejected { command_id: item.command_id.clone(), code, message })
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Sends the outbox in `client_seq` order and settles each answer locally. Business rejections are
 /// kept in the outbox for the user; a transport failure leaves everything pending for the next try.
 /// Returns (applied or duplicate, rejected).
@@ -207,6 +244,25 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
         if batch.is_empty() {
             return Ok((applied, rejected));
         }
+        // Verdicts on integrity flags go one by one, in their place in the order.
+        if let Some(first) = batch.first().filter(|i| i.kind == DECIDE_FLAG) {
+            let ids = vec![first.command_id.clone()];
+            let r = replica.clone();
+            tokio::task::spawn_blocking(move || lock(&r)?.note_attempt(&ids).map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))??;
+            let settled = push_verdict(client, token, first).await?;
+            match &settled {
+                hcp_replica::Settlement::Applied { .. } => applied += 1,
+                hcp_replica::Settlement::Rejected { .. } => rejected += 1,
+            }
+            let r = replica.clone();
+            tokio::task::spawn_blocking(move || lock(&r)?.settle(&[settled]).map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))??;
+            continue;
+        }
+        let batch: Vec<_> = batch.into_iter().take_while(|i| i.kind != DECIDE_FLAG).collect();
         let mut commands = Vec::with_capacity(batch.len());
         let mut settlements = Vec::new();
         for item in &batch {

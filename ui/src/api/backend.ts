@@ -26,6 +26,8 @@ import {
   type KpiView_Serialize,
   type UnitKpiRow_Serialize,
   type DashboardCharts as GeneratedCharts,
+  type FlagItem_Serialize,
+  type FlaggedRating_Serialize,
   type Dashboard_Serialize,
   type Evaluator_Serialize,
   type LoginRequest,
@@ -74,6 +76,14 @@ export type SyncProgress = SyncProgress_Serialize;
 export type SyncStatus = SyncStatus_Serialize;
 export type CaseDetail = CaseDetail_Serialize;
 export type OutboxItem = OutboxItem_Serialize;
+/** One integrity flag (异常评价线索) as the verification queue shows it. */
+export type FlagItem = FlagItem_Serialize;
+/** One rating of a flag (the evaluator masked). */
+export type FlaggedRating = FlaggedRating_Serialize;
+/** A flag's status; `open` is 待核实, the others are the recorded verdicts. */
+export type FlagStatus = "open" | FlagVerdict;
+/** The verdict on a flag: 核实为虚假评价, 核实为恶意差评 or 核实为正常评价. */
+export type FlagVerdict = "confirmed_fake" | "confirmed_malicious" | "dismissed";
 /** A command as the UI sends it (`issueCommand`). */
 export type CaseCommand = CaseCommand_Deserialize;
 
@@ -244,6 +254,17 @@ export const backend = {
    */
   dashboard(month: string | null): Promise<Dashboard> {
     return call(() => commands.dashboard(month));
+  },
+  /**
+   * The integrity-flag queue (异常评价线索) of the user's jurisdiction from the offline replica, with
+   * this user's queued verdicts; `status` filters by one status, null lists all (works offline).
+   */
+  integrityFlags(status: FlagStatus | null): Promise<FlagItem[]> {
+    return call(() => commands.integrityFlags(status));
+  },
+  /** Queues the verdict on a flag with the notes (核实情况, 2–500 chars); returns the flag as the queue now shows it. */
+  decideFlag(flagId: number, verdict: FlagVerdict, note: string): Promise<FlagItem> {
+    return call(() => commands.decideFlag(flagId, verdict, note));
   },
 };
 

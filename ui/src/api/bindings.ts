@@ -15,10 +15,10 @@ export const commands = {
 	listCases: (query: CaseQuery_Deserialize) => typedError<CasePage_Serialize, ApiError>(__TAURI_INVOKE("list_cases", { query })),
 	caseDetail: (caseId: number) => typedError<CaseDetail_Serialize, ApiError>(__TAURI_INVOKE("case_detail", { caseId })),
 	/**  Queues a command on a case (`caseId` null only for `create`). */
-	issueCommand: (caseId: number | null, command: CaseCommand_Deserialize) => typedError<Issued, ApiError>(__TAURI_INVOKE("issue_command", { caseId, command })),
+	issueCommand: (caseId: number | null, command: CaseCommand_Deserialize) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("issue_command", { caseId, command })),
 	outbox: () => typedError<OutboxItem_Serialize[], ApiError>(__TAURI_INVOKE("outbox")),
 	discardCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("discard_command", { commandId })),
-	reissueCommand: (commandId: string) => typedError<Issued, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
+	reissueCommand: (commandId: string) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
 	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
 	/**  One page of the rectification notices for the given cases, as an image of the printed page. */
@@ -37,6 +37,10 @@ export const commands = {
 	units: () => typedError<UnitOption[], ApiError>(__TAURI_INVOKE("units")),
 	/**  Queues the assignment of several cases to one handler (批量交办). */
 	bulkAssign: (caseIds: number[], handlerId: number, departmentId: number) => typedError<BulkResult, ApiError>(__TAURI_INVOKE("bulk_assign", { caseIds, handlerId, departmentId })),
+	/**  The integrity-flag queue (异常评价线索); `status` filters (`open`, …), all when absent. */
+	integrityFlags: (status: string | null) => typedError<FlagItem_Serialize[], ApiError>(__TAURI_INVOKE("integrity_flags", { status })),
+	/**  Queues the verdict on an integrity flag: `confirmed_fake`, `confirmed_malicious` or `dismissed`. */
+	decideFlag: (flagId: number, verdict: string, note: string) => typedError<FlagItem_Serialize, ApiError>(__TAURI_INVOKE("decide_flag", { flagId, verdict, note })),
 };
 
 /* Types */
@@ -424,11 +428,113 @@ export type Evaluator_Serialize = {
 	phone: string | null,
 };
 
+/**  One flag as the queue shows it. */
+export type FlagItem = FlagItem_Serialize | FlagItem_Deserialize;
+
+/**  One flag as the queue shows it. */
+export type FlagItem_Deserialize = {
+	id: number,
+	unitName: string,
+	/**  e.g. `burst_same_device`. */
+	kind: string,
+	/**  e.g. 同一设备集中评价. */
+	kindLabel: string,
+	/**  `low`, `medium` or `high`. */
+	severity: string,
+	explanation: string,
+	ratings: FlaggedRating_Deserialize[],
+	/**  Ratings of the flag not (yet) in the replica. */
+	missingRatings: number,
+	/**  `open`, `confirmed_fake`, `confirmed_malicious` or `dismissed`. */
+	status: string,
+	decidedByName?: string | null,
+	decidedAt?: string | null,
+	decisionNote?: string | null,
+	detectedAt: string,
+	/**  The verdict this user queued and the server has not confirmed yet. */
+	pendingVerdict?: string | null,
+	/**  Whether this user may record a verdict now. */
+	mayDecide: boolean,
+};
+
+/**  One flag as the queue shows it. */
+export type FlagItem_Serialize = {
+	id: number,
+	unitName: string,
+	/**  e.g. `burst_same_device`. */
+	kind: string,
+	/**  e.g. 同一设备集中评价. */
+	kindLabel: string,
+	/**  `low`, `medium` or `high`. */
+	severity: string,
+	explanation: string,
+	ratings: FlaggedRating_Serialize[],
+	/**  Ratings of the flag not (yet) in the replica. */
+	missingRatings: number,
+	/**  `open`, `confirmed_fake`, `confirmed_malicious` or `dismissed`. */
+	status: string,
+	decidedByName: string | null,
+	decidedAt: string | null,
+	decisionNote: string | null,
+	detectedAt: string,
+	/**  The verdict this user queued and the server has not confirmed yet. */
+	pendingVerdict: string | null,
+	/**  Whether this user may record a verdict now. */
+	mayDecide: boolean,
+};
+
+/**  One rating of a flag, as the verification queue shows it (the evaluator masked). */
+export type FlaggedRating = FlaggedRating_Serialize | FlaggedRating_Deserialize;
+
+/**  One rating of a flag, as the verification queue shows it (the evaluator masked). */
+export type FlaggedRating_Deserialize = {
+	ratingId: number,
+	/**  e.g. `very_satisfied`. */
+	level: string,
+	ratedAt: string,
+	channel: number,
+	serviceRecordNo: string,
+	itemName: string,
+	staffName?: string | null,
+	comment: string,
+	evaluatorMasked: string,
+};
+
+/**  One rating of a flag, as the verification queue shows it (the evaluator masked). */
+export type FlaggedRating_Serialize = {
+	ratingId: number,
+	/**  e.g. `very_satisfied`. */
+	level: string,
+	ratedAt: string,
+	channel: number,
+	serviceRecordNo: string,
+	itemName: string,
+	staffName: string | null,
+	comment: string,
+	evaluatorMasked: string,
+};
+
 /**  The answer to an issued command. */
-export type Issued = {
+export type Issued = Issued_Serialize | Issued_Deserialize;
+
+/**  The answer to an issued command. */
+export type Issued_Deserialize = {
 	commandId: string,
-	/**  The state the case will be in once the server applies the command. */
-	projectedState: CaseState,
+	/**
+	 *  The state the case will be in once the server applies the command (none for a verdict on
+	 *  an integrity flag).
+	 */
+	projectedState?: CaseState | null,
+};
+
+/**  The answer to an issued command. */
+export type Issued_Serialize = {
+	commandId: string,
+	/**
+	 *  The state the case will be in once the server applies the command (none for a verdict on
+	 *  an integrity flag).
+	 */
+	projectedState: CaseState | null,
 };
 
 export type KpiView = KpiView_Serialize | KpiView_Deserialize;

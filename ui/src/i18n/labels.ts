@@ -6,6 +6,8 @@ import type {
   CaseState,
   CommandKind,
   EscalationLevel,
+  FlagStatus,
+  FlagVerdict,
   Level,
   Role,
   VerifyOutcome,
@@ -93,17 +95,31 @@ export const APPEAL_DECISIONS: AppealDecision[] = ["upheld", "overturned"];
 export const ACCOUNTABILITY_KINDS = ["deducted_points", "loss_of_annual_award", "admonition", "referral_to_discipline_inspection"] as const;
 export type AccountabilityType = (typeof ACCOUNTABILITY_KINDS)[number];
 
+/** The verdicts on an integrity flag (异常评价线索), in the order the dialog offers them. */
+export const FLAG_VERDICTS: FlagVerdict[] = ["confirmed_fake", "confirmed_malicious", "dismissed"];
+export const FLAG_STATUSES: FlagStatus[] = ["open", ...FLAG_VERDICTS];
+/** Highest first. */
+export const FLAG_SEVERITIES = ["high", "medium", "low"] as const;
+export type FlagSeverity = (typeof FLAG_SEVERITIES)[number];
+/** The outbox kind of a verdict on an integrity flag (not a case command). */
+export const DECIDE_FLAG = "decide_flag";
+
 const has = <V extends string>(list: readonly V[], v: string): v is V => (list as readonly string[]).includes(v);
 export const isCaseState = (v: unknown): v is CaseState => typeof v === "string" && has(CASE_STATES, v);
 export const isEventKind = (v: string): v is EventKind => has(EVENT_KINDS, v);
 export const isCaseCommand = (v: string): v is Exclude<CommandKind, "create"> => has(CASE_COMMANDS, v);
+export const isLevel = (v: unknown): v is Level => typeof v === "string" && has(LEVELS, v);
+export const isFlagVerdict = (v: unknown): v is FlagVerdict => typeof v === "string" && has(FLAG_VERDICTS, v);
+export const isFlagStatus = (v: unknown): v is FlagStatus => typeof v === "string" && has(FLAG_STATUSES, v);
+export const isFlagSeverity = (v: unknown): v is FlagSeverity => typeof v === "string" && has(FLAG_SEVERITIES, v);
 
 export const stateLabel = (t: T, s: CaseState) => t(`state.${s}`);
 export const levelLabel = (t: T, l: Level) => t(`level.${l}`);
 export const sourceLabel = (t: T, s: CaseSource) => t(`source.${s}`);
 export const roleLabel = (t: T, r: Role) => t(`role.${r}`);
-/** 核实, 交办…; an unknown kind (newer backend) is shown as is. */
-export const commandLabel = (t: T, k: string) => (isCaseCommand(k) || k === "create" ? t(`command.kind.${k}`) : k);
+/** 核实, 交办, 核实异常评价线索…; an unknown kind (newer backend) is shown as is. */
+export const commandLabel = (t: T, k: string) =>
+  isCaseCommand(k) || k === "create" || k === DECIDE_FLAG ? t(`command.kind.${k}`) : k;
 /** 创建工单, 核实…; an unknown kind is shown as is. */
 export const eventLabel = (t: T, k: string) => (isEventKind(k) ? t(`event.kind.${k}`) : k);
 export const escalationLabel = (t: T, e: EscalationLevel) => t(`escalation.${e}`);
@@ -112,6 +128,12 @@ export const outcomeLabel = (t: T, o: VerifyOutcome) => t(`outcome.${o}`);
 export const visitMethodLabel = (t: T, m: VisitMethod) => t(`visitMethod.${m}`);
 export const appealDecisionLabel = (t: T, d: AppealDecision) => t(`appealDecision.${d}`);
 export const accountabilityLabel = (t: T, k: AccountabilityType) => t(`accountabilityKind.${k}`);
+/** 核实为虚假评价, 核实为恶意差评, 核实为正常评价. */
+export const flagVerdictLabel = (t: T, v: FlagVerdict) => t(`integrity.verdict.${v}`);
+/** 待核实 or the verdict; an unknown status (newer backend) is shown as is. */
+export const flagStatusLabel = (t: T, s: string) => (isFlagStatus(s) ? t(`integrity.status.${s}`) : s);
+/** 高 / 中 / 低; an unknown severity is shown as is. */
+export const severityLabel = (t: T, s: string) => (isFlagSeverity(s) ? t(`integrity.severity.${s}`) : s);
 export function channelLabel(t: T, code: number): string {
   return code >= 1 && code <= 8 ? t(`channel.c${code}`) : t("channel.unknown", { code });
 }
@@ -149,6 +171,30 @@ export function stateTagType(state: CaseState): TagType {
     case "closed":
       return "success";
     case "excluded":
+      return "info";
+  }
+}
+
+/** Severity colours: 高 red, 中 orange, 低 grey. */
+export function severityTagType(severity: string): TagType {
+  switch (severity) {
+    case "high":
+      return "danger";
+    case "medium":
+      return "warning";
+    default:
+      return "info";
+  }
+}
+
+/** Flag status colours: 待核实 red (needs a look), confirmed ones grey (out of the statistics), 正常 green. */
+export function flagStatusTagType(status: string): TagType {
+  switch (status) {
+    case "open":
+      return "danger";
+    case "dismissed":
+      return "success";
+    default:
       return "info";
   }
 }

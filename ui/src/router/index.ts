@@ -1,6 +1,7 @@
 import { createRouter, createWebHashHistory, type Router, type RouteRecordRaw } from "vue-router";
 import type { Component } from "vue";
-import { MENU, type MenuKey, type ModuleKey } from "./menu";
+import { MENU, menuAllows, type MenuKey, type ModuleKey } from "./menu";
+import type { Role } from "@/api/backend";
 import { useSessionStore } from "@/stores/session";
 
 declare module "vue-router" {
@@ -9,6 +10,8 @@ declare module "vue-router" {
     public?: boolean;
     /** Menu key: title, breadcrumb and highlighted menu entry. */
     module?: ModuleKey;
+    /** The roles that may open the page; every role when absent. */
+    roles?: readonly Role[];
   }
 }
 
@@ -21,6 +24,7 @@ const SCREENS: Partial<Record<MenuKey, Lazy>> = {
   workbench: () => import("@/views/workbench/WorkbenchView.vue"),
   cases: () => import("@/views/cases/CaseInbox.vue"),
   statistics: () => import("@/views/stats/StatsView.vue"),
+  integrity: () => import("@/views/integrity/IntegrityQueuePage.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [
@@ -38,12 +42,12 @@ export const routes: RouteRecordRaw[] = [
       ...MENU.map((m): RouteRecordRaw => {
         const screen = m.ready ? SCREENS[m.key] : undefined;
         return screen
-          ? { path: m.path.slice(1), name: m.key, component: screen, meta: { module: m.key } }
+          ? { path: m.path.slice(1), name: m.key, component: screen, meta: { module: m.key, roles: m.roles } }
           : {
               path: m.path.slice(1),
               name: m.key,
               component: () => import("@/views/placeholder/ComingSoon.vue"),
-              meta: { module: m.key },
+              meta: { module: m.key, roles: m.roles },
               props: { module: m.key },
             };
       }),
@@ -70,6 +74,8 @@ export function createAppRouter(): Router {
         ? { name: "login" }
         : { name: "login", query: { redirect: to.fullPath } };
     }
+    // A page the user's role may not open (a stale link, another user's redirect): go home.
+    if (!menuAllows({ roles: to.meta.roles }, session.user?.role)) return HOME;
     return true;
   });
 

@@ -1,6 +1,7 @@
-// The left navigation, by task. 工作台, 差评工单 and 统计分析 are built in this version.
+// The left navigation, by task. 工作台, 差评工单, 异常评价线索 and 统计分析 are built in this version.
 import type { Component } from "vue";
-import { AlarmClock, DataAnalysis, Monitor, Printer, Setting, Stamp, Tickets } from "@element-plus/icons-vue";
+import { AlarmClock, DataAnalysis, Monitor, Printer, Setting, Stamp, Tickets, WarningFilled } from "@element-plus/icons-vue";
+import type { Role } from "@/api/backend";
 
 export type ModuleKey =
   | "workbench"
@@ -8,6 +9,7 @@ export type ModuleKey =
   | "supervision"
   | "accountability"
   | "statistics"
+  | "integrity"
   | "notices"
   | "settings"
   /** Not in the menu: reached from the status bar's 待同步 / 被拒绝 counts. */
@@ -20,14 +22,32 @@ export interface MenuEntry {
   path: string;
   icon: Component;
   ready: boolean;
+  /** The roles that see the entry (and may open its page); every role when absent. */
+  roles?: readonly Role[];
 }
+
+/** Who may view the integrity-flag queue (异常评价线索); the backend refuses the others. */
+export const INTEGRITY_VIEW_ROLES: readonly Role[] = ["hall_manager", "supervisor", "discipline_liaison"];
+/** Who may record a verdict on a flag (the backend also sends `mayDecide` per flag). */
+export const INTEGRITY_DECIDE_ROLES: readonly Role[] = ["hall_manager", "supervisor"];
 
 export const MENU: MenuEntry[] = [
   { key: "workbench", path: "/workbench", icon: Monitor, ready: true },
   { key: "cases", path: "/cases", icon: Tickets, ready: true },
+  { key: "integrity", path: "/integrity", icon: WarningFilled, ready: true, roles: INTEGRITY_VIEW_ROLES },
   { key: "supervision", path: "/supervision", icon: AlarmClock, ready: false },
   { key: "accountability", path: "/accountability", icon: Stamp, ready: false },
   { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
   { key: "notices", path: "/notices", icon: Printer, ready: false },
   { key: "settings", path: "/settings", icon: Setting, ready: false },
 ];
+
+/** Whether a user with `role` sees the entry (nobody signed in: only the entries open to every role). */
+export function menuAllows(entry: Pick<MenuEntry, "roles">, role: Role | null | undefined): boolean {
+  return !entry.roles || (!!role && entry.roles.includes(role));
+}
+
+/** The menu as a user with `role` sees it. */
+export function menuFor(role: Role | null | undefined): MenuEntry[] {
+  return MENU.filter((m) => menuAllows(m, role));
+}

@@ -3,7 +3,17 @@ import ElementPlus from "element-plus";
 import { createMemoryHistory, createRouter, type Router, type RouteRecordRaw } from "vue-router";
 import { defineComponent, h } from "vue";
 import { i18n } from "@/i18n";
-import type { Assignee, CaseDetail, CaseListItem, OutboxItem, Session, SyncStatus, TimelineEvent } from "@/api/backend";
+import type {
+  Assignee,
+  CaseDetail,
+  CaseListItem,
+  FlaggedRating,
+  FlagItem,
+  OutboxItem,
+  Session,
+  SyncStatus,
+  TimelineEvent,
+} from "@/api/backend";
 
 const Blank = defineComponent({ name: "Blank", render: () => h("div", { "data-testid": "blank" }) });
 
@@ -142,6 +152,43 @@ export function caseDetail(id: number, overrides: Partial<CaseDetail> = {}, item
     events: [timelineEvent("created", { source: "bad_review", real_name: true, summary: "x" })],
     outbox: [],
     handlers: handlers(),
+    ...overrides,
+  };
+}
+
+export function flaggedRating(ratingId: number, overrides: Partial<FlaggedRating> = {}): FlaggedRating {
+  return {
+    ratingId,
+    level: "very_satisfied",
+    ratedAt: "2026-11-20T10:0" + (ratingId % 10) + ":00+08:00",
+    channel: 3,
+    serviceRecordNo: `BJ2026112000${ratingId}`,
+    itemName: "食品经营许可",
+    staffName: "李明",
+    comment: "服务很好",
+    evaluatorMasked: "张*（138****5678）",
+    ...overrides,
+  };
+}
+
+/** An open integrity flag (异常评价线索) the user may decide, with two ratings in the replica. */
+export function flagItem(id: number, overrides: Partial<FlagItem> = {}): FlagItem {
+  return {
+    id,
+    unitName: "玄武区政务服务中心",
+    kind: "burst_same_device",
+    kindLabel: "同一设备集中评价",
+    severity: "high",
+    explanation: "同一设备在 10 分钟内提交了 2 条非常满意评价",
+    ratings: [flaggedRating(id * 10 + 1), flaggedRating(id * 10 + 2)],
+    missingRatings: 0,
+    status: "open",
+    decidedByName: null,
+    decidedAt: null,
+    decisionNote: null,
+    detectedAt: "2026-11-20T11:00:00+08:00",
+    pendingVerdict: null,
+    mayDecide: true,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ pub mod agg_rating_units;
 pub mod case_events;
 pub mod case_text;
 pub mod cases;
+pub mod integrity_flags;
 pub mod meta;
 pub mod org_units;
 pub mod outbox;

@@ -21,5 +21,6 @@ pub fn scope_digest(conn: &Conn<'_>, scope: &str) -> DbResult<String> {
     case_events::in_scope(conn, scope, &upper, |r| add(EntityRow::CaseEvent(r)))?;
     service_items::in_scope(conn, scope, &upper, |r| add(EntityRow::ServiceItem(r)))?;
     settings::in_scope(conn, scope, &upper, |r| add(EntityRow::Setting(r)))?;
+    super::integrity_flags::in_scope(conn, scope, &upper, |r| add(EntityRow::IntegrityFlag(r)))?;
     Ok(digest::of(lines))
 }

@@ -19,6 +19,7 @@ pub mod changes;
 pub mod commands;
 pub mod digest;
 pub mod evidence;
+pub mod integrity_flags;
 pub mod login_attempts;
 pub mod org_units;
 pub mod ratings;
@@ -128,6 +129,7 @@ const MIGRATIONS: &[Migration] = &[
     both(settings::DDL),
     Migration { sqlite: audit_log::DDL, postgres: Some(audit_log::PG_DDL) },
     both(login_attempts::IP_DDL),
+    both(integrity_flags::DDL),
 ];
 
 /// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation

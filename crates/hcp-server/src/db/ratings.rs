@@ -40,6 +40,8 @@ pub struct Evaluator {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub cert: Option<String>,
+    /// The rating device (评价器) the rating was given on: evidence for the integrity checks.
+    pub device_id: Option<String>,
 }
 
 const COLS: &str = "id, source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
@@ -75,8 +77,8 @@ pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str
     conn.insert(
         "INSERT INTO ratings (source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
             staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
-            evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+            evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
          RETURNING id",
         args![
             &r.source,
@@ -100,6 +102,7 @@ pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str
             r.real_name,
             &r.rated_at,
             received_at,
+            &who.device_id,
         ],
     )
 }
@@ -133,6 +136,12 @@ pub fn evaluator(conn: &Conn<'_>, id: i64) -> DbResult<Option<(String, Evaluator
     conn.query_opt(
         "SELECT unit_path, evaluator_name, evaluator_phone, evaluator_cert, real_name FROM ratings WHERE id = ?1",
         [id],
-        |r| Ok((r.get(0)?, Evaluator { name: r.get(1)?, phone: r.get(2)?, cert: r.get(3)? }, r.get(4)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                Evaluator { name: r.get(1)?, phone: r.get(2)?, cert: r.get(3)?, device_id: None },
+                r.get(4)?,
+            ))
+        },
     )
 }

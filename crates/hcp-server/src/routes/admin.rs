@@ -249,6 +249,10 @@ pub struct StaffIn {
     pub window_id: Option<i64>,
     pub name: String,
     pub employee_no: String,
+    /// The staff member's certificate number (证件号码), to recognise staff rating their own
+    /// service; only its hash is kept.
+    #[serde(default)]
+    pub cert: Option<String>,
 }
 
 /// Changes to a staff member; absent fields stay as they are.
@@ -258,6 +262,8 @@ pub struct StaffPatch {
     pub name: Option<String>,
     pub department_id: Option<i64>,
     pub window_id: Option<i64>,
+    /// A new certificate number (only its hash is kept).
+    pub cert: Option<String>,
 }
 
 /// The staff of the jurisdiction's halls.
@@ -300,6 +306,9 @@ pub async fn create_staff(
     require_admin(&who)?;
     let name = text("name", &req.name, 50)?;
     let employee_no = text("employee_no", &req.employee_no, 32)?;
+    if let Some(cert) = &req.cert {
+        text("cert", cert, 32)?;
+    }
     let admin = Admin::of(&who);
     let at = state.clock.now_rfc3339();
     let out = state
@@ -329,6 +338,9 @@ pub async fn create_staff(
                 unit_path: hall.path.clone(),
             };
             row.id = staff::insert(c, &row)?;
+            if let Some(hash) = req.cert.as_deref().and_then(crate::integrity::cert_hash) {
+                c.execute("UPDATE staff SET cert_hash = ?2 WHERE id = ?1", crate::args![row.id, hash])?;
+            }
             changes::record(c, Entity::Staff, row.id, &row.unit_path, ChangeOp::Upsert, &at)?;
             admin.audit(c, &at, "admin.staff.create", format!("staff:{}", row.id), row.employee_no.clone())?;
             Ok(Outcome::Done(row))
@@ -349,6 +361,9 @@ pub async fn update_staff(
 ) -> ApiResult<Json<StaffRow>> {
     require_admin(&who)?;
     let name = req.name.as_deref().map(|n| text("name", n, 50)).transpose()?;
+    if let Some(cert) = &req.cert {
+        text("cert", cert, 32)?;
+    }
     let admin = Admin::of(&who);
     let at = state.clock.now_rfc3339();
     let out = state
@@ -372,6 +387,9 @@ pub async fn update_staff(
                 "UPDATE staff SET name = ?2, department_id = ?3, window_id = ?4 WHERE id = ?1",
                 crate::args![id, &row.name, row.department_id, row.window_id],
             )?;
+            if let Some(hash) = req.cert.as_deref().and_then(crate::integrity::cert_hash) {
+                c.execute("UPDATE staff SET cert_hash = ?2 WHERE id = ?1", crate::args![id, hash])?;
+            }
             changes::record(c, Entity::Staff, id, &row.unit_path, ChangeOp::Upsert, &at)?;
             admin.audit(c, &at, "admin.staff.update", format!("staff:{id}"), row.employee_no.clone())?;
             Ok(Outcome::Done(row))

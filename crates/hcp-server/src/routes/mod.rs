@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod health;
 pub mod intake;
+pub mod integrity;
 pub mod kpis;
 pub mod ratings;
 pub mod sync;
@@ -31,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit/evidence/verify", get(audit::verify))
         .route("/api/v1/ratings/{id}/reveal", post(ratings::reveal))
         .route("/api/v1/kpis", get(kpis::report))
+        .route("/api/v1/integrity/flags", get(integrity::list))
+        .route("/api/v1/integrity/flags/{id}/decision", post(integrity::decide))
+        .route("/api/v1/integrity/scan", post(integrity::scan))
         .route("/api/v1/audit", get(audit::trail))
         .route("/api/v1/admin/org-units", get(admin::list_units).post(admin::create_unit))
         .route("/api/v1/admin/org-units/{id}", patch(admin::update_unit))

@@ -12,7 +12,8 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
 use crate::db::{
-    case_events, cases, changes, org_units, ratings, service_items, settings, staff, users, Conn, DbError, DbResult,
+    case_events, cases, changes, integrity_flags, org_units, ratings, service_items, settings, staff, users, Conn,
+    DbError, DbResult,
 };
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
@@ -74,6 +75,7 @@ fn stream_snapshot(tx: &Conn<'_>, scope: &str, sink: &mut LineSink) -> DbResult<
         case_event: changes::count_in_scope(tx, "case_events", scope, &upper)?,
         service_item: changes::count_in_scope(tx, "service_items", scope, &upper)?,
         setting: settings::count_in_scope(tx, scope, &upper)?,
+        integrity_flag: changes::count_in_scope(tx, "integrity_flags", scope, &upper)?,
     };
     sink.line(&SnapshotLine::Begin { scope_path: scope.to_owned(), expected })?;
     let mut counts = Counts::default();
@@ -108,6 +110,10 @@ fn stream_snapshot(tx: &Conn<'_>, scope: &str, sink: &mut LineSink) -> DbResult<
     settings::in_scope(tx, scope, &upper, |r| {
         counts.setting += 1;
         sink.row(EntityRow::Setting(r))
+    })?;
+    integrity_flags::in_scope(tx, scope, &upper, |r| {
+        counts.integrity_flag += 1;
+        sink.row(EntityRow::IntegrityFlag(r))
     })?;
     sink.line(&SnapshotLine::End { cursor, counts })?;
     sink.flush()

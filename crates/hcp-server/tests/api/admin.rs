@@ -8,7 +8,7 @@ use super::{spawn_app, TestApp};
 const PASSWORD: &str = "Another@2026";
 
 impl TestApp {
-    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, token: &str, path: &str) -> (u16, Value) {
         let r = self.http.get(self.url(path)).bearer_auth(token).send().await.expect("get");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
@@ -424,6 +424,14 @@ pub async fn every_endpoint_answers_each_role_and_hides_other_jurisdictions(back
         (reqwest::Method::GET, "/api/v1/admin/users".into(), None, vec![5]),
         (reqwest::Method::POST, reveal.clone(), Some(json!({"reason": "核实投诉情况需要联系本人"})), vec![0, 1, 2]),
         (reqwest::Method::POST, "/api/v1/intake/ratings".into(), Some(json!({"ratings": []})), vec![5]),
+        (reqwest::Method::GET, "/api/v1/integrity/flags".into(), None, vec![0, 1, 2]),
+        (reqwest::Method::POST, "/api/v1/integrity/scan".into(), None, vec![1, 5]),
+        (
+            reqwest::Method::POST,
+            "/api/v1/integrity/flags/999999/decision".into(),
+            Some(json!({"command_id": "m-1", "verdict": "dismissed", "note": "核实正常"})),
+            vec![0, 1],
+        ),
         (
             reqwest::Method::POST,
             "/api/v1/intake/complaints".into(),

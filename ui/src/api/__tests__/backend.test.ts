@@ -56,6 +56,25 @@ describe("backend adapter", () => {
     ]);
   });
 
+  it("maps the integrity-flag queue and verdicts", async () => {
+    invoke.mockResolvedValue([]);
+    await backend.integrityFlags("open");
+    await backend.integrityFlags(null);
+    invoke.mockResolvedValue({ id: 5 });
+    await expect(backend.decideFlag(5, "confirmed_fake", "调取监控确认")).resolves.toEqual({ id: 5 });
+    expect(invoke.mock.calls.map((c) => [c[0], c[1]])).toEqual([
+      ["integrity_flags", { status: "open" }],
+      ["integrity_flags", { status: null }],
+      ["decide_flag", { flagId: 5, verdict: "confirmed_fake", note: "调取监控确认" }],
+    ]);
+    invoke.mockRejectedValueOnce({ code: "forbidden", message: "只有大厅负责人和督查人员可以核实异常评价线索" });
+    await expect(backend.decideFlag(5, "dismissed", "ok")).rejects.toMatchObject({
+      name: "BackendError",
+      code: "forbidden",
+      message: "只有大厅负责人和督查人员可以核实异常评价线索",
+    });
+  });
+
   it("passes a domain rule's code and Chinese message through", async () => {
     invoke.mockRejectedValueOnce({ code: "reason_required", message: "剔除理由不能为空" });
     const err = await backend.issueCommand(1, { type: "verify", outcome: "malicious", reason: "" }).catch((e) => e);

@@ -27,6 +27,14 @@ import {
   sourceLabel,
   stateLabel,
   stateTagType,
+  FLAG_VERDICTS,
+  FLAG_SEVERITIES,
+  FLAG_STATUSES,
+  flagStatusLabel,
+  flagStatusTagType,
+  flagVerdictLabel,
+  severityLabel,
+  severityTagType,
 } from "@/i18n/labels";
 
 const zh = createAppI18n("zh-CN").global;
@@ -121,6 +129,20 @@ describe("Chinese labels", () => {
     ]);
   });
 
+  it("names the integrity-flag verdicts, statuses and severities", () => {
+    expect(FLAG_VERDICTS.map((v) => flagVerdictLabel(tz, v))).toEqual(["核实为虚假评价", "核实为恶意差评", "核实为正常评价"]);
+    expect(FLAG_STATUSES.map((s) => flagStatusLabel(tz, s))).toEqual(["待核实", "核实为虚假评价", "核实为恶意差评", "核实为正常评价"]);
+    expect(FLAG_SEVERITIES.map((s) => severityLabel(tz, s))).toEqual(["高", "中", "低"]);
+    expect(flagStatusLabel(tz, "future")).toBe("future");
+    expect(severityLabel(tz, "extreme")).toBe("extreme");
+    expect(commandLabel(tz, "decide_flag")).toBe("核实异常评价线索");
+    expect(commandLabel(te, "decide_flag")).not.toBe("command.kind.decide_flag");
+    expect(FLAG_SEVERITIES.map(severityTagType)).toEqual(["danger", "warning", "info"]);
+    expect(flagStatusTagType("open")).toBe("danger");
+    expect(flagStatusTagType("dismissed")).toBe("success");
+    expect(flagStatusTagType("confirmed_fake")).toBe("info");
+  });
+
   it("renders the product name and subtitle", () => {
     expect(tz("app.name")).toBe("好差评督办");
     expect(tz("app.subtitle")).toBe("政务服务“好差评”差评工单督办系统");
@@ -166,6 +188,11 @@ describe("English labels", () => {
       date: "2026-11-21",
       pending: 1,
       rejected: 0,
+      verdict: "v",
+      time: "2026-11-21 09:00",
+      kind: "k",
+      unit: "u",
+      level: "l",
     };
     for (const k of keys(zhCN)) expect(typeof tz(k, named)).toBe("string");
     for (const k of keys(en)) expect(typeof te(k, named)).toBe("string");

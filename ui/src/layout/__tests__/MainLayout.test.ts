@@ -3,7 +3,7 @@ import { mount, type VueWrapper } from "@vue/test-utils";
 import { ElMessageBox } from "element-plus";
 import MainLayout from "../MainLayout.vue";
 import ComingSoon from "@/views/placeholder/ComingSoon.vue";
-import { backend, BackendError } from "@/api/backend";
+import { backend, BackendError, type Role } from "@/api/backend";
 import { useSessionStore } from "@/stores/session";
 import { useSyncStore } from "@/stores/sync";
 import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
@@ -11,12 +11,12 @@ import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpe
 let env: TestEnv;
 let wrapper: VueWrapper | null = null;
 
-async function mountLayout(path = "/cases") {
+async function mountLayout(path = "/cases", role: Role = "discipline_liaison") {
   env = testEnv([
     { path: "/supervision", component: ComingSoon, props: { module: "supervision" }, meta: { module: "supervision" } },
   ]);
   localStorage.setItem("hcp.asideCollapsed", "0");
-  useSessionStore().session = session({ role: "discipline_liaison", displayName: "赵敏" });
+  useSessionStore().session = session({ role, displayName: "赵敏" });
   await env.router.push(path);
   wrapper = mount(MainLayout, { global: env.global as never, attachTo: document.body });
   await settle();
@@ -53,6 +53,13 @@ describe("MainLayout", () => {
     for (const m of ["工作台", "差评工单", "督办", "问责", "统计分析", "通知书打印", "设置"]) expect(menu).toContain(m);
     const items = w.findAll('[data-testid^="menu-"]').map((m) => m.attributes("data-testid"));
     expect(items[0]).toBe("menu-workbench");
+    expect(byId(w, "menu-integrity").text()).toBe("异常评价线索");
+  });
+
+  it("shows 异常评价线索 only to the roles that may view the queue", async () => {
+    const w = await mountLayout("/cases", "department_handler");
+    expect(byId(w, "menu-cases").exists()).toBe(true);
+    expect(byId(w, "menu-integrity").exists()).toBe(false);
   });
 
   it("opens the queued actions from the status bar's 待同步 / 被拒绝 counts", async () => {

@@ -6,12 +6,15 @@ import {
   ACCOUNTABILITY_KINDS,
   APPEAL_DECISIONS,
   CASE_SOURCES,
+  DECIDE_FLAG,
   ESCALATION_LEVELS,
+  FLAG_VERDICTS,
   VERIFY_OUTCOMES,
   VISIT_METHODS,
   accountabilityLabel,
   appealDecisionLabel,
   escalationLabel,
+  flagVerdictLabel,
   outcomeLabel,
   sourceLabel,
   visitMethodLabel,
@@ -191,8 +194,25 @@ const COMMAND_EVENT: Record<string, string> = {
   record_accountability: "accountability_recorded",
 };
 
+/** A verdict on an integrity flag (`{"flag_id":…,"verdict":…,"note":…}`): its label and the notes. */
+function decideFlagParts(t: T, command: string): string[] {
+  const d = parseDetails(command);
+  const parts: string[] = [];
+  const verdict = oneOf(FLAG_VERDICTS, d.verdict);
+  if (verdict) parts.push(t("event.detail.verdict", { verdict: flagVerdictLabel(t, verdict) }));
+  const note = str(d, "note");
+  if (note) parts.push(t("event.detail.flagNote", { text: note }));
+  return parts;
+}
+
+/** The flag a queued verdict is about (`flag_id` of a `decide_flag` command), or null. */
+export function commandFlagId(kind: string, command: string): number | null {
+  return kind === DECIDE_FLAG ? num(parseDetails(command), "flag_id") : null;
+}
+
 /** A short summary of a queued command (`OutboxItem.command`, JSON text). */
 export function commandSummary(t: T, kind: string, command: string, ctx: SummaryContext = {}): string {
+  if (kind === DECIDE_FLAG) return decideFlagParts(t, command).join(t("event.sep"));
   const event = COMMAND_EVENT[kind];
   return event ? eventSummary(t, event, command, ctx) : "";
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createAppI18n } from "@/i18n";
 import { EVENT_KINDS, eventLabel } from "@/i18n/labels";
-import { commandSummary, eventSummary } from "../eventSummary";
+import { commandFlagId, commandSummary, eventSummary } from "../eventSummary";
 import { handlers } from "@/test/helpers";
 
 const zh = createAppI18n("zh-CN").global;
@@ -97,5 +97,18 @@ describe("event summaries", () => {
     );
     expect(commandSummary(te, "verify", j({ type: "verify", outcome: "mistaken", reason: "r" }))).toBe("Outcome: Mistaken; Reason: r");
     expect(commandSummary(tz, "unknown", "{}")).toBe("");
+  });
+
+  it("summarises a verdict on an integrity flag by its verdict and notes", () => {
+    const cmd = j({ flag_id: 5, verdict: "confirmed_fake", note: " 调取监控确认刷好评 " });
+    expect(commandSummary(tz, "decide_flag", cmd)).toBe("核实结论：核实为虚假评价；核实情况：调取监控确认刷好评");
+    expect(commandSummary(te, "decide_flag", j({ flag_id: 5, verdict: "dismissed", note: "ok" }))).toBe(
+      "Verdict: Confirmed genuine; Findings: ok",
+    );
+    expect(commandSummary(tz, "decide_flag", j({ flag_id: 5, verdict: "bogus", note: "" }))).toBe("");
+    expect(commandSummary(tz, "decide_flag", "not json")).toBe("");
+    expect(commandFlagId("decide_flag", cmd)).toBe(5);
+    expect(commandFlagId("decide_flag", "{}")).toBeNull();
+    expect(commandFlagId("verify", cmd)).toBeNull();
   });
 });

@@ -74,6 +74,28 @@ describe("OutboxPage", () => {
     expect(byId(w, "outbox-summary").text()).toBe("待同步 1 项 · 被拒绝 1 项");
   });
 
+  it("shows a verdict on an integrity flag with its label, verdict and notes, not raw JSON", async () => {
+    const caseDetailSpy = vi.spyOn(backend, "caseDetail");
+    const w = await mountPage([
+      outboxItem(4, {
+        caseId: null,
+        baseVersion: 2,
+        kind: "decide_flag",
+        command: JSON.stringify({ flag_id: 5, verdict: "confirmed_malicious", note: "同一人一天内差评同一窗口 6 次<script>" }),
+      }),
+    ]);
+    const row = w.find('[data-testid="outbox-row"]');
+    expect(row.find('[data-testid="outbox-case"]').text()).toBe("异常评价线索 #5");
+    expect(row.find('[data-testid="outbox-kind"]').text()).toBe("核实异常评价线索");
+    expect(row.find('[data-testid="outbox-summary-text"]').text()).toBe(
+      "核实结论：核实为恶意差评；核实情况：同一人一天内差评同一窗口 6 次<script>",
+    );
+    expect(row.text()).not.toContain("flag_id");
+    expect(row.find("script").exists()).toBe(false);
+    expect(row.text()).toContain("待同步");
+    expect(caseDetailSpy).not.toHaveBeenCalled();
+  });
+
   it("shows the case id when the case number cannot be found", async () => {
     vi.spyOn(backend, "caseDetail").mockRejectedValue(new BackendError("not_found", "x"));
     const w = await mountPage([outboxItem(1, { caseId: 99 })]);

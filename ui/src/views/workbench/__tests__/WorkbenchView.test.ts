@@ -4,11 +4,12 @@ import WorkbenchView from "../WorkbenchView.vue";
 import { backend, type CaseQuery, type Role } from "@/api/backend";
 import { useSessionStore } from "@/stores/session";
 import { useSyncStore } from "@/stores/sync";
-import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
+import { flagItem, session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
 
 let env: TestEnv;
 let wrapper: VueWrapper | null = null;
 let listCases: MockInstance<typeof backend.listCases>;
+let integrityFlags: MockInstance<typeof backend.integrityFlags>;
 
 const COUNTS: Record<string, number> = { new: 12, verified: 3, assigned: 1234, in_rectification: 7, extension_requested: 2, exclusion_requested: 0, rectified: 5 };
 
@@ -25,6 +26,9 @@ describe("WorkbenchView", () => {
   beforeEach(() => {
     env = testEnv();
     listCases = vi.spyOn(backend, "listCases").mockImplementation(async (q: CaseQuery) => ({ total: COUNTS[q.state ?? ""] ?? 0, items: [] }));
+    integrityFlags = vi
+      .spyOn(backend, "integrityFlags")
+      .mockResolvedValue([flagItem(1), flagItem(2), flagItem(3, { pendingVerdict: "dismissed", mayDecide: false })]);
   });
   afterEach(() => {
     wrapper?.unmount();
@@ -63,5 +67,28 @@ describe("WorkbenchView", () => {
     await settle();
     expect(env.router.currentRoute.value.path).toBe("/cases");
     expect(env.router.currentRoute.value.query).toEqual({ state: "verified" });
+  });
+
+  it("counts the open integrity flags awaiting a verdict and opens the queue", async () => {
+    const w = await mountAs("hall_manager");
+    expect(integrityFlags).toHaveBeenCalledWith("open");
+    const card = w.find('[data-testid="workbench-integrity"]');
+    expect(card.find(".card-title").text()).toBe("待核实异常评价线索");
+    // The flag whose verdict already waits in the outbox is not counted.
+    expect(card.find(".card-count").text()).toBe("2");
+    await card.trigger("click");
+    await settle();
+    expect(env.router.currentRoute.value.path).toBe("/integrity");
+    expect(env.router.currentRoute.value.query).toEqual({ status: "open" });
+  });
+
+  it("shows the integrity card to the roles that see the queue only", async () => {
+    let w = await mountAs("discipline_liaison");
+    expect(w.find('[data-testid="workbench-integrity"]').exists()).toBe(true);
+    w.unmount();
+    integrityFlags.mockClear();
+    w = wrapper = await mountAs("staff_member");
+    expect(w.find('[data-testid="workbench-integrity"]').exists()).toBe(false);
+    expect(integrityFlags).not.toHaveBeenCalled();
   });
 });

@@ -1,0 +1,282 @@
+//! Integrity detection (异常评价线索): finds fake good reviews (刷好评) and malicious bad reviews
+//! (恶意差评) among the ratings received, with `hcp_domain::integrity::detect`, and queues each
+//! lead as an [`IntegrityFlagRow`] for the hall's verification queue.
+//!
+//! [`scan`] looks at the ratings received since its last run (`integrity_scan`), a batch at a
+//! time. For each hall and Beijing day with new ratings it reads that day's ratings (an hour more
+//! on each side, so a burst across midnight is seen whole) and applies the burst, self-rating,
+//! one-record and near-duplicate rules; for each hall it reads the bad reviews of the 30 days
+//! around the new ones for the evaluator-cluster rule. Phone numbers and certificates are compared
+//! as keyed hashes computed in memory; they never leave the server, and explanations never name
+//! them. A lead found again is recognised by its fingerprint; one that grew (a burst that went
+//! on) widens the open flag; ratings already decided on are not raised again.
+//!
+//! The server runs [`scan`] in the background every minute (see [`spawn_scanner`]); supervisors
+//! and administrators can run it at once through `POST /api/v1/integrity/scan`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use hcp_domain::integrity::{detect, Flag, FlagKind, IntegrityParams, RatingEvidence, ServiceRecord, Severity};
+use hcp_domain::Level;
+use hcp_protocol::{ChangeOp, Entity, FlagStatus};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::db::integrity_flags::{self, Evidence, NewFlag};
+use crate::db::{changes, org_units, Conn, DbError, DbResult};
+
+/// Ratings looked at per scan transaction.
+pub const SCAN_BATCH: usize = 5_000;
+
+/// What one scan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScanReport {
+    /// New ratings looked at.
+    pub ratings: u64,
+    /// Flags raised.
+    pub created: u64,
+    /// Open flags that took in more ratings.
+    pub widened: u64,
+}
+
+/// The hash a staff member's certificate is registered under, and an evaluator's certificate is
+/// compared with. `None` for an empty value.
+pub fn cert_hash(cert: &str) -> Option<String> {
+    let norm: String = cert.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
+    if norm.is_empty() {
+        return None;
+    }
+    Some(hex::encode(Sha256::digest(format!("hcp-cert|{norm}").as_bytes())))
+}
+
+fn phone_hash(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    Some(hex::encode(Sha256::digest(format!("hcp-phone|{digits}").as_bytes())))
+}
+
+fn parse_time(s: &str) -> DbResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| DbError::Corrupt(format!("ratings.rated_at '{s}': {e}")))
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The local (Beijing) day of an instant.
+fn local_day(t: DateTime<Utc>, params: &IntegrityParams) -> NaiveDate {
+    (t + Duration::minutes(i64::from(params.utc_offset_minutes))).date_naive()
+}
+
+/// The UTC instant a local day starts.
+fn day_start(d: NaiveDate, params: &IntegrityParams) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::minutes(i64::from(params.utc_offset_minutes))
+}
+
+/// Evidence as the domain reads it; staff certificates looked up once per scan.
+struct Converter<'c, 'a> {
+    conn: &'c Conn<'a>,
+    staff_by_cert: BTreeMap<String, Option<i64>>,
+}
+
+impl Converter<'_, '_> {
+    fn convert(&mut self, e: Evidence) -> DbResult<RatingEvidence> {
+        let cert = e.cert.as_deref().and_then(cert_hash);
+        let rater_staff_id = match &cert {
+            None => None,
+            Some(h) => match self.staff_by_cert.get(h) {
+                Some(v) => *v,
+                None => {
+                    let v = integrity_flags::staff_by_cert_hash(self.conn, h)?;
+                    self.staff_by_cert.insert(h.clone(), v);
+                    v
+                }
+            },
+        };
+        let level = Level::parse(&e.level).map_err(|err| DbError::Corrupt(format!("ratings.level: {err}")))?;
+        let text = e.comment.trim();
+        Ok(RatingEvidence {
+            rating_id: e.id,
+            rated_at: parse_time(&e.rated_at)?,
+            level,
+            staff_id: e.staff_id,
+            rater_staff_id,
+            device_id: e.device_id.filter(|d| !d.trim().is_empty()),
+            phone_hash: e.phone.as_deref().and_then(phone_hash),
+            certificate_hash: cert,
+            service_record_no: Some(e.service_record_no),
+            text: (!text.is_empty()).then(|| text.to_owned()),
+        })
+    }
+
+    fn load(
+        &mut self,
+        unit: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bad_only: bool,
+    ) -> DbResult<Vec<RatingEvidence>> {
+        integrity_flags::evidence(self.conn, unit, &rfc3339(from), &rfc3339(to), bad_only)?
+            .into_iter()
+            .map(|e| self.convert(e))
+            .collect()
+    }
+}
+
+/// The service records among the evidence and the staff who handled them (as rated).
+fn records(ratings: &[RatingEvidence]) -> Vec<ServiceRecord> {
+    let mut by_no: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    for r in ratings {
+        if let (Some(no), Some(staff)) = (r.service_record_no.as_deref(), r.staff_id) {
+            by_no.entry(no).or_default().insert(staff);
+        }
+    }
+    by_no
+        .into_iter()
+        .map(|(no, staff)| ServiceRecord { record_no: no.to_owned(), staff_ids: staff.into_iter().collect() })
+        .collect()
+}
+
+/// Looks at every rating received since the last scan, a batch per transaction, and queues what
+/// it finds. Call repeatedly (each call one batch) until `ratings` is 0.
+pub fn scan(conn: &Conn<'_>, now: DateTime<Utc>, params: &IntegrityParams) -> DbResult<ScanReport> {
+    let after = integrity_flags::scanned_up_to(conn)?;
+    let fresh = integrity_flags::new_ratings(conn, after, SCAN_BATCH)?;
+    let Some(last) = fresh.last().map(|r| r.0) else { return Ok(ScanReport::default()) };
+    let mut report = ScanReport { ratings: fresh.len() as u64, ..ScanReport::default() };
+    let new_ids: BTreeSet<i64> = fresh.iter().map(|r| r.0).collect();
+    let mut days: BTreeMap<i64, BTreeSet<NaiveDate>> = BTreeMap::new();
+    for (_, unit, at) in &fresh {
+        days.entry(*unit).or_default().insert(local_day(parse_time(at)?, params));
+    }
+    let detected_at = rfc3339(now);
+    let mut conv = Converter { conn, staff_by_cert: BTreeMap::new() };
+    for (unit, unit_days) in &days {
+        let Some(hall) = org_units::get(conn, *unit)? else { continue };
+        let mut found: Vec<Flag> = Vec::new();
+        for day in unit_days {
+            let from = day_start(*day, params) - Duration::hours(1);
+            let to = day_start(*day, params) + Duration::hours(25);
+            let evidence = conv.load(*unit, from, to, false)?;
+            found.extend(
+                detect(&evidence, &records(&evidence), params)
+                    .into_iter()
+                    .filter(|f| f.kind != FlagKind::EvaluatorClusterOnStaff)
+                    // Two people choosing the same stock phrase is common; the queue takes groups
+                    // of three or more near-identical texts (the domain rates pairs as low).
+                    .filter(|f| !(f.kind == FlagKind::NearDuplicateText && f.severity == Severity::Low)),
+            );
+        }
+        let (Some(first), Some(last_day)) = (unit_days.first(), unit_days.last()) else { continue };
+        let span = Duration::days(i64::from(params.evaluator_window_days));
+        let bad = conv.load(*unit, day_start(*first, params) - span, day_start(*last_day, params) + span, true)?;
+        found.extend(detect(&bad, &[], params).into_iter().filter(|f| f.kind == FlagKind::EvaluatorClusterOnStaff));
+        for flag in found {
+            // Leads made only of ratings scanned before were raised (or refused) then.
+            if !flag.rating_ids.iter().any(|id| new_ids.contains(id)) {
+                continue;
+            }
+            match raise(conn, hall.id, &hall.path, &flag, &detected_at)? {
+                Raised::Created => report.created += 1,
+                Raised::Widened => report.widened += 1,
+                Raised::Known => {}
+            }
+        }
+    }
+    integrity_flags::set_scanned_up_to(conn, last)?;
+    if report.created + report.widened > 0 {
+        tracing::info!(ratings = report.ratings, created = report.created, widened = report.widened, "integrity scan");
+    }
+    Ok(report)
+}
+
+enum Raised {
+    Created,
+    Widened,
+    Known,
+}
+
+fn fingerprint(kind: FlagKind, ids: &[i64]) -> String {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("{}:{}", kind.as_str(), ids.join(","))
+}
+
+/// Queues one lead: new, widening an open flag of the same kind that shares ratings with it, or
+/// nothing when it is known or all its ratings were already decided on.
+fn raise(conn: &Conn<'_>, unit_id: i64, unit_path: &str, flag: &Flag, at: &str) -> DbResult<Raised> {
+    if integrity_flags::exists(conn, &flag.fingerprint())? {
+        return Ok(Raised::Known);
+    }
+    let overlapping = integrity_flags::overlapping(conn, flag.kind, &flag.rating_ids)?;
+    let decided: BTreeSet<i64> = overlapping
+        .iter()
+        .filter(|f| f.status != FlagStatus::Open)
+        .flat_map(|f| f.rating_ids.iter().copied())
+        .collect();
+    let ids: Vec<i64> = flag.rating_ids.iter().copied().filter(|id| !decided.contains(id)).collect();
+    if ids.is_empty() {
+        return Ok(Raised::Known);
+    }
+    if let Some(open) = overlapping.iter().find(|f| f.status == FlagStatus::Open) {
+        let merged: Vec<i64> =
+            open.rating_ids.iter().chain(ids.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect();
+        if merged == open.rating_ids {
+            return Ok(Raised::Known);
+        }
+        let fp = fingerprint(flag.kind, &merged);
+        integrity_flags::widen(conn, open, &merged, &flag.explanation_zh, open.severity.max(flag.severity), &fp)?;
+        changes::record(conn, Entity::IntegrityFlag, open.id, &open.unit_path, ChangeOp::Upsert, at)?;
+        return Ok(Raised::Widened);
+    }
+    let fp = fingerprint(flag.kind, &ids);
+    let id = integrity_flags::insert(
+        conn,
+        &NewFlag {
+            unit_id,
+            unit_path,
+            kind: flag.kind,
+            severity: flag.severity,
+            explanation: &flag.explanation_zh,
+            rating_ids: &ids,
+            fingerprint: &fp,
+            detected_at: at,
+        },
+    )?;
+    changes::record(conn, Entity::IntegrityFlag, id, unit_path, ChangeOp::Upsert, at)?;
+    Ok(Raised::Created)
+}
+
+/// Scans until every rating received so far was looked at (one transaction per batch).
+pub async fn scan_all(state: &crate::AppState) -> DbResult<ScanReport> {
+    let mut total = ScanReport::default();
+    loop {
+        let now = state.clock.now();
+        let r = state.db.write(move |c| scan(c, now, &IntegrityParams::default())).await?;
+        if r.ratings == 0 {
+            return Ok(total);
+        }
+        total.ratings += r.ratings;
+        total.created += r.created;
+        total.widened += r.widened;
+    }
+}
+
+/// Runs [`scan_all`] every `every` in the background, for as long as the runtime lives.
+pub fn spawn_scanner(state: crate::AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = scan_all(&state).await {
+                tracing::warn!(error = %e, "integrity scan failed; retrying at the next tick");
+            }
+        }
+    })
+}

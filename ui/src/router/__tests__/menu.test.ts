@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createPinia, setActivePinia } from "pinia";
+import { INTEGRITY_DECIDE_ROLES, INTEGRITY_VIEW_ROLES, MENU, menuFor } from "@/router/menu";
+import { createAppRouter } from "@/router";
+import { useSessionStore } from "@/stores/session";
+import { session } from "@/test/helpers";
+import type { Role } from "@/api/backend";
+
+describe("menu", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("has a ready 异常评价线索 entry at /integrity for the roles that may view the queue", () => {
+    expect(MENU.find((m) => m.key === "integrity")).toMatchObject({ path: "/integrity", ready: true });
+    expect(INTEGRITY_VIEW_ROLES).toEqual(["hall_manager", "supervisor", "discipline_liaison"]);
+    expect(INTEGRITY_DECIDE_ROLES).toEqual(["hall_manager", "supervisor"]);
+    const sees = (role: Role) => menuFor(role).some((m) => m.key === "integrity");
+    expect((["hall_manager", "supervisor", "discipline_liaison"] as Role[]).every(sees)).toBe(true);
+    expect((["department_handler", "staff_member", "administrator"] as Role[]).some(sees)).toBe(false);
+    expect(menuFor(null).some((m) => m.key === "integrity")).toBe(false);
+    // The entries for everybody stay for everybody.
+    expect(menuFor("staff_member").map((m) => m.key)).toEqual(MENU.filter((m) => m.key !== "integrity").map((m) => m.key));
+  });
+
+  it("keeps the roles that may not view the queue out of its page", async () => {
+    setActivePinia(createPinia());
+    const store = useSessionStore();
+    store.session = session({ role: "department_handler" });
+    const router = createAppRouter();
+    await router.push("/integrity");
+    expect(router.currentRoute.value.path).toBe("/cases");
+
+    store.session = session({ role: "supervisor" });
+    await router.push("/integrity");
+    expect(router.currentRoute.value.path).toBe("/integrity");
+    expect(router.currentRoute.value.meta.module).toBe("integrity");
+  });
+});
