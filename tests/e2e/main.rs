@@ -570,3 +570,67 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     c.close().await.expect("close session");
     server.stop().await;
 }
+
+/// The verification queue in the real window: the detection's leads of the hall, a verdict from
+/// the dialog, the server applying it, and the queue showing the decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_manager_confirms_an_integrity_lead_from_the_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, db) = seeded_server(dir.path(), 1_500).await.expect("server");
+    // The server's background detection runs every minute; here it runs once, at once.
+    let report = hcp_server::integrity::scan_all(&hcp_server::AppState::new(db.clone())).await.expect("scan");
+    assert!(report.created >= 5, "{report:?}");
+
+    let port = free_port();
+    let _driver = start_driver(&dir.path().join("client"), port);
+    let c = connect(port, &app_binary()).await;
+    sign_in(&c, &server.url(), "donghu.manager").await;
+    click(&c, "[data-testid=menu-integrity]").await;
+    let shown = wait_for(30, "the integrity queue", || async {
+        let n = c.find_all(Locator::Css("[data-testid=flag-item]")).await.map_or(0, |v| v.len());
+        (n >= 5).then_some(n)
+    })
+    .await;
+    assert_eq!(shown as u64, report.created, "the hall's whole queue");
+    click(&c, "[data-testid=flag-item][data-kind=burst_same_device] [data-testid=flag-toggle]").await;
+    c.wait()
+        .for_element(Locator::Css("[data-testid=flag-item][data-kind=burst_same_device] [data-testid=flag-rating]"))
+        .await
+        .expect("the flagged ratings");
+    screenshot(&c, "integrity-queue.png").await;
+
+    click(&c, "[data-testid=flag-item][data-kind=burst_same_device] [data-testid=flag-decide]").await;
+    // Notes are required.
+    click(&c, "[data-testid=flag-verdict-confirmed_fake]").await;
+    click(&c, "[data-testid=flag-submit]").await;
+    assert!(visible(&c, "[data-testid=flag-dialog]").await, "the dialog stays open without notes");
+    type_into(&c, "textarea[data-testid=flag-note]", "调取监控核实：工作人员连续点击评价器").await;
+    click(&c, "[data-testid=flag-submit]").await;
+
+    let status = || {
+        let db = db.clone();
+        async move {
+            db.read(|c| {
+                c.query_row("SELECT status FROM integrity_flags WHERE kind = 'burst_same_device'", (), |r| {
+                    r.get::<String>(0)
+                })
+            })
+            .await
+            .ok()
+        }
+    };
+    wait_for(30, "the server to apply the verdict", || async {
+        (status().await.as_deref() == Some("confirmed_fake")).then_some(())
+    })
+    .await;
+    click(&c, "[data-testid=integrity-filter-decided]").await;
+    wait_for(30, "the queue to show the decision", || async {
+        (attr(&c, "[data-testid=flag-item][data-kind=burst_same_device]", "data-status").await.as_deref()
+            == Some("confirmed_fake"))
+        .then_some(())
+    })
+    .await;
+    screenshot(&c, "integrity-decided.png").await;
+    server.stop().await;
+    c.close().await.expect("close session");
+}

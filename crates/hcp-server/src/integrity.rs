@@ -5,7 +5,8 @@
 //! [`scan`] looks at the ratings received since its last run (`integrity_scan`), a batch at a
 //! time. For each hall and Beijing day with new ratings it reads that day's ratings (an hour more
 //! on each side, so a burst across midnight is seen whole) and applies the burst, self-rating,
-//! one-record and near-duplicate rules; for each hall it reads the bad reviews of the 30 days
+//! one-record and near-duplicate rules (near-duplicates only as three or more texts about one staff
+//! member: a stock phrase chosen by different citizens for different people is ordinary); for each hall it reads the bad reviews of the 30 days
 //! around the new ones for the evaluator-cluster rule. Phone numbers and certificates are compared
 //! as keyed hashes computed in memory; they never leave the server, and explanations never name
 //! them. A lead found again is recognised by its fingerprint; one that grew (a burst that went
@@ -164,24 +165,24 @@ pub fn scan(conn: &Conn<'_>, now: DateTime<Utc>, params: &IntegrityParams) -> Db
             let from = day_start(*day, params) - Duration::hours(1);
             let to = day_start(*day, params) + Duration::hours(25);
             let evidence = conv.load(*unit, from, to, false)?;
+            let staff_of: BTreeMap<i64, Option<i64>> = evidence.iter().map(|e| (e.rating_id, e.staff_id)).collect();
             found.extend(
                 detect(&evidence, &records(&evidence), params)
                     .into_iter()
                     .filter(|f| f.kind != FlagKind::EvaluatorClusterOnStaff)
-                    // Two people choosing the same stock phrase is common; the queue takes groups
-                    // of three or more near-identical texts (the domain rates pairs as low).
-                    .filter(|f| !(f.kind == FlagKind::NearDuplicateText && f.severity == Severity::Low)),
+                    .filter(|f| f.kind != FlagKind::NearDuplicateText || copy_pasted_praise(f, &staff_of)),
             );
         }
         let (Some(first), Some(last_day)) = (unit_days.first(), unit_days.last()) else { continue };
         let span = Duration::days(i64::from(params.evaluator_window_days));
         let bad = conv.load(*unit, day_start(*first, params) - span, day_start(*last_day, params) + span, true)?;
         found.extend(detect(&bad, &[], params).into_iter().filter(|f| f.kind == FlagKind::EvaluatorClusterOnStaff));
-        for flag in found {
+        for mut flag in found {
             // Leads made only of ratings scanned before were raised (or refused) then.
             if !flag.rating_ids.iter().any(|id| new_ids.contains(id)) {
                 continue;
             }
+            flag.explanation_zh = name_staff(conn, &flag.explanation_zh)?;
             match raise(conn, hall.id, &hall.path, &flag, &detected_at)? {
                 Raised::Created => report.created += 1,
                 Raised::Widened => report.widened += 1,
@@ -194,6 +195,43 @@ pub fn scan(conn: &Conn<'_>, now: DateTime<Utc>, params: &IntegrityParams) -> Db
         tracing::info!(ratings = report.ratings, created = report.created, widened = report.widened, "integrity scan");
     }
     Ok(report)
+}
+
+/// Whether near-identical texts look copy-pasted rather than a common phrase: three or more of
+/// them (the domain rates pairs as low), all about one staff member. Citizens choosing the same
+/// stock phrase ("窗口服务热情周到") for different people is ordinary.
+fn copy_pasted_praise(flag: &Flag, staff_of: &BTreeMap<i64, Option<i64>>) -> bool {
+    let staff: BTreeSet<Option<i64>> = flag.rating_ids.iter().map(|id| staff_of.get(id).copied().flatten()).collect();
+    flag.severity != Severity::Low && staff.len() == 1 && staff.first().is_some_and(Option::is_some)
+}
+
+/// The domain names staff members by id (`（工号 17）`); the queue shows their name and real
+/// employee number (`刘敏（工号 GH00017）`).
+fn name_staff(conn: &Conn<'_>, text: &str) -> DbResult<String> {
+    const OPEN: &str = "（工号 ";
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(at) = rest.find(OPEN) {
+        let after = &rest[at + OPEN.len()..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let staff = match (digits.parse::<i64>(), after[digits.len()..].starts_with('）')) {
+            (Ok(id), true) => crate::db::staff::get(conn, id)?,
+            _ => None,
+        };
+        out.push_str(&rest[..at]);
+        match staff {
+            Some(s) => {
+                out.push_str(&format!("{}（工号 {}）", s.name, s.employee_no));
+                rest = &after[digits.len() + '）'.len_utf8()..];
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 enum Raised {

@@ -494,6 +494,15 @@ const en: MessageSchema = {
     total: "{n} in total",
     detectedAt: "Detected: {time}",
     ratingCount: "{n} rating(s)",
+    kind: {
+      burst_same_device: "Burst from one device",
+      burst_same_phone: "Burst from one phone",
+      burst_same_certificate: "Burst from one certificate",
+      self_rating: "Staff rating themselves",
+      many_ratings_one_record: "One record rated too often",
+      near_duplicate_text: "Near-identical texts",
+      evaluator_cluster_on_staff: "One evaluator's bad reviews of one staff member",
+    },
     severity: {
       high: "High",
       medium: "Medium",

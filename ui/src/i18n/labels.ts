@@ -101,6 +101,17 @@ export const FLAG_STATUSES: FlagStatus[] = ["open", ...FLAG_VERDICTS];
 /** Highest first. */
 export const FLAG_SEVERITIES = ["high", "medium", "low"] as const;
 export type FlagSeverity = (typeof FLAG_SEVERITIES)[number];
+/** The kinds of integrity flag the server's detection raises. */
+export const FLAG_KINDS = [
+  "burst_same_device",
+  "burst_same_phone",
+  "burst_same_certificate",
+  "self_rating",
+  "many_ratings_one_record",
+  "near_duplicate_text",
+  "evaluator_cluster_on_staff",
+] as const;
+export type FlagKind = (typeof FLAG_KINDS)[number];
 /** The outbox kind of a verdict on an integrity flag (not a case command). */
 export const DECIDE_FLAG = "decide_flag";
 
@@ -111,6 +122,7 @@ export const isCaseCommand = (v: string): v is Exclude<CommandKind, "create"> =>
 export const isLevel = (v: unknown): v is Level => typeof v === "string" && has(LEVELS, v);
 export const isFlagVerdict = (v: unknown): v is FlagVerdict => typeof v === "string" && has(FLAG_VERDICTS, v);
 export const isFlagStatus = (v: unknown): v is FlagStatus => typeof v === "string" && has(FLAG_STATUSES, v);
+export const isFlagKind = (v: unknown): v is FlagKind => typeof v === "string" && has(FLAG_KINDS, v);
 export const isFlagSeverity = (v: unknown): v is FlagSeverity => typeof v === "string" && has(FLAG_SEVERITIES, v);
 
 export const stateLabel = (t: T, s: CaseState) => t(`state.${s}`);
@@ -132,6 +144,8 @@ export const accountabilityLabel = (t: T, k: AccountabilityType) => t(`accountab
 export const flagVerdictLabel = (t: T, v: FlagVerdict) => t(`integrity.verdict.${v}`);
 /** 待核实 or the verdict; an unknown status (newer backend) is shown as is. */
 export const flagStatusLabel = (t: T, s: string) => (isFlagStatus(s) ? t(`integrity.status.${s}`) : s);
+/** 同一设备集中评价…; an unknown kind (newer backend) falls back to the server's label. */
+export const flagKindLabel = (t: T, kind: string, fallback: string) => (isFlagKind(kind) ? t(`integrity.kind.${kind}`) : fallback);
 /** 高 / 中 / 低; an unknown severity is shown as is. */
 export const severityLabel = (t: T, s: string) => (isFlagSeverity(s) ? t(`integrity.severity.${s}`) : s);
 export function channelLabel(t: T, code: number): string {

@@ -494,6 +494,15 @@ const zhCN = {
     total: "共 {n} 条",
     detectedAt: "发现时间：{time}",
     ratingCount: "涉及评价 {n} 条",
+    kind: {
+      burst_same_device: "同一设备集中评价",
+      burst_same_phone: "同一手机号集中评价",
+      burst_same_certificate: "同一证件集中评价",
+      self_rating: "工作人员自评",
+      many_ratings_one_record: "同一办件多次评价",
+      near_duplicate_text: "评价内容高度雷同",
+      evaluator_cluster_on_staff: "同一评价人集中差评同一工作人员",
+    },
     severity: {
       high: "高",
       medium: "中",

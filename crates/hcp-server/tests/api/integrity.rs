@@ -43,6 +43,9 @@ pub async fn integrity_leads_are_detected_decided_once_audited_and_leave_the_sta
         }
         assert!(f["unit_path"].as_str().unwrap_or_default().starts_with("/"), "{f}");
     }
+    // Staff members are named by name and employee number, not by database id.
+    let own = flags.iter().find(|f| f["kind"] == "self_rating").expect("self rating");
+    assert!(own["explanation"].as_str().unwrap_or_default().contains("（工号 GH"), "{own}");
     // Another district sees none of them; a staff member may not look.
     let (_, other) = app.get(&app.token("xishan.manager").await, "/api/v1/integrity/flags").await;
     let ours: Vec<&Value> = flags.iter().map(|f| &f["id"]).collect();
