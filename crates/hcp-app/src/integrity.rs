@@ -96,7 +96,7 @@ fn item(
         unit_name,
         kind: f.kind.as_str().to_owned(),
         kind_label: f.kind.label_zh().to_owned(),
-        severity: serde_json::to_value(f.severity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        severity: f.severity.as_str().to_owned(),
         explanation: f.explanation,
         missing_ratings: f.rating_ids.len().saturating_sub(ratings.len()) as u32,
         ratings,

@@ -64,14 +64,6 @@ SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
   FROM cases c;
 ";
 
-fn severity_str(s: Severity) -> &'static str {
-    match s {
-        Severity::Low => "low",
-        Severity::Medium => "medium",
-        Severity::High => "high",
-    }
-}
-
 pub fn upsert(conn: &Connection, r: &IntegrityFlagRow) -> Result<()> {
     let ids = serde_json::to_string(&r.rating_ids).map_err(|e| ReplicaError::Corrupt(e.to_string()))?;
     conn.prepare_cached(
@@ -84,7 +76,7 @@ pub fn upsert(conn: &Connection, r: &IntegrityFlagRow) -> Result<()> {
         r.unit_id,
         r.unit_path,
         r.kind.as_str(),
-        severity_str(r.severity),
+        r.severity.as_str(),
         r.explanation,
         ids,
         r.status.as_str(),
@@ -138,10 +130,7 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<IntegrityFlagRow> {
         unit_id: r.get(1)?,
         unit_path: r.get(2)?,
         kind: FlagKind::parse(&kind).ok_or_else(|| bad(3, "kind"))?,
-        severity: [Severity::Low, Severity::Medium, Severity::High]
-            .into_iter()
-            .find(|s| severity_str(*s) == severity)
-            .ok_or_else(|| bad(4, "severity"))?,
+        severity: Severity::parse(&severity).ok_or_else(|| bad(4, "severity"))?,
         explanation: r.get(5)?,
         rating_ids: serde_json::from_str(&ids).map_err(|_| bad(6, "rating_ids"))?,
         status: FlagStatus::parse(&status).ok_or_else(|| bad(7, "status"))?,

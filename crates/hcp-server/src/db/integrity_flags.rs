@@ -53,18 +53,6 @@ CREATE TABLE integrity_scan (
 const COLS: &str = "id, unit_id, unit_path, kind, severity, explanation, rating_ids, status, decided_by,
     decided_by_name, decided_at, decision_note, detected_at, version";
 
-fn severity_str(s: Severity) -> &'static str {
-    match s {
-        Severity::Low => "low",
-        Severity::Medium => "medium",
-        Severity::High => "high",
-    }
-}
-
-fn parse_severity(s: &str) -> Option<Severity> {
-    [Severity::Low, Severity::Medium, Severity::High].into_iter().find(|v| severity_str(*v) == s)
-}
-
 fn ids_text(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
@@ -86,7 +74,7 @@ fn from_row(r: &Row) -> DbResult<IntegrityFlagRow> {
         unit_id: r.get(1)?,
         unit_path: r.get(2)?,
         kind: parse_col(&kind, "integrity_flags.kind", FlagKind::parse)?,
-        severity: parse_col(&severity, "integrity_flags.severity", parse_severity)?,
+        severity: parse_col(&severity, "integrity_flags.severity", Severity::parse)?,
         explanation: r.get(5)?,
         rating_ids: parse_ids(&ids)?,
         status: parse_col(&status, "integrity_flags.status", FlagStatus::parse)?,
@@ -164,7 +152,7 @@ pub fn insert(conn: &Conn<'_>, f: &NewFlag<'_>) -> DbResult<i64> {
             f.unit_id,
             f.unit_path,
             f.kind.as_str(),
-            severity_str(f.severity),
+            f.severity.as_str(),
             f.explanation,
             ids_text(f.rating_ids),
             f.fingerprint,
@@ -199,7 +187,7 @@ pub fn widen(
         "UPDATE integrity_flags SET rating_ids = ?2, explanation = ?3, severity = ?4, fingerprint = ?5,
                 version = version + 1
           WHERE id = ?1",
-        args![flag.id, ids_text(rating_ids), explanation, severity_str(severity), fingerprint],
+        args![flag.id, ids_text(rating_ids), explanation, severity.as_str(), fingerprint],
     )?;
     link(conn, flag.id, flag.kind, rating_ids)
 }
