@@ -4,6 +4,7 @@
 
 mod admin;
 mod feed;
+mod snapshot;
 
 use admin::{
     administrators_maintain_reference_data_within_their_jurisdiction,
@@ -11,6 +12,7 @@ use admin::{
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
 };
 use feed::{concurrent_writers_never_make_a_pull_skip_a_change, two_server_instances_share_one_database};
+use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
 use hcp_server::testing::{Backend, TestDb};
@@ -55,6 +57,7 @@ conformance!(
     administrators_maintain_reference_data_within_their_jurisdiction,
     bad_input_gets_a_clear_error_and_never_a_server_error,
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
+    a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept,
 );
 
 struct TestApp {
