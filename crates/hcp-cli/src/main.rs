@@ -183,7 +183,9 @@ async fn main() -> anyhow::Result<()> {
             let login = client.login(&user, &password, Some(&client_id)).await?;
             println!("signed in as {} ({}) at {}", login.user.display_name, login.user.unit_name, client.base_url());
             loop {
-                if let Err(e) = sync_once(&client, &login.token, &client_id, r.clone(), &login.user.scope_path, &opts).await {
+                if let Err(e) =
+                    sync_once(&client, &login.token, &client_id, r.clone(), &login.user.scope_path, &opts).await
+                {
                     if watch.is_none() {
                         return Err(e);
                     }
