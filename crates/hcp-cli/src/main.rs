@@ -152,6 +152,13 @@ async fn main() -> anyhow::Result<()> {
             let (pending, rejected) = r.outbox_counts()?;
             println!("scope: {}", r.scope()?.unwrap_or_else(|| "(not bootstrapped)".into()));
             println!("cursor: {}", r.cursor()?.map_or("-".into(), |c| c.to_string()));
+            if let Some(p) = r.resume_point()? {
+                println!(
+                    "bootstrap: interrupted after {} rows; the next sync resumes (续传自第 {} 行)",
+                    p.rows(),
+                    p.rows()
+                );
+            }
             println!(
                 "rows: {} org units, {} staff, {} users, {} ratings, {} cases, {} events",
                 c.org_unit, c.staff, c.user, c.rating, c.case, c.case_event

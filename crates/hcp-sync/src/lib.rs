@@ -132,7 +132,7 @@ pub async fn bootstrap_with(
     if let Some(p) = &point {
         tracing::info!(rows = p.rows(), entity = p.entity.as_str(), "resuming an interrupted bootstrap");
     }
-    let response = client.snapshot(token, &query).await?;
+    let response = client.snapshot_from(token, &query).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SnapshotLine>>(4);
     let (building_tx, mut building_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     // The snapshot is written through its own connection, so the app keeps reading (and the user

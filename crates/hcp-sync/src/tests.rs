@@ -324,11 +324,12 @@ async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_th
         let scope = scope.clone();
         db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope)).expect("digest")
     };
-    let r = rep.lock().expect("lock");
-    assert_eq!(r.scope_digest().expect("digest"), server_digest, "the replica holds exactly the server's rows");
-    assert!(r.case(new_case).expect("case").is_some(), "the case made between the attempts is there");
-    assert_eq!(r.unit_name(unit_id).expect("unit").as_deref(), Some("东湖区政务大厅"));
-    drop(r);
+    {
+        let r = rep.lock().expect("lock");
+        assert_eq!(r.scope_digest().expect("digest"), server_digest, "the replica holds exactly the server's rows");
+        assert!(r.case(new_case).expect("case").is_some(), "the case made between the attempts is there");
+        assert_eq!(r.unit_name(unit_id).expect("unit").as_deref(), Some("东湖区政务大厅"));
+    }
     relay.task.abort();
     srv.stop().await;
 }
