@@ -121,6 +121,34 @@ async fn the_replica_and_the_server_compute_the_same_kpis() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (srv, _db) = seeded_server(dir.path(), 2_500).await.expect("server");
     let http = reqwest::Client::new();
+    // One evaluator's clustered bad reviews confirmed malicious: their ratings and cases leave
+    // the statistics through an integrity verdict, beside the seed's own exclusions.
+    let url = srv.url();
+    let supervisor = token_of(&http, &url, "city.supervisor").await;
+    http.post(format!("{url}/api/v1/integrity/scan")).bearer_auth(&supervisor).send().await.expect("scan");
+    let manager = token_of(&http, &url, "donghu.manager").await;
+    let flags: serde_json::Value = http
+        .get(format!("{url}/api/v1/integrity/flags?status=open"))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .expect("flags")
+        .json()
+        .await
+        .expect("json");
+    let cluster = flags
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["kind"] == "evaluator_cluster_on_staff"))
+        .expect("the demo's evaluator cluster")["id"]
+        .clone();
+    http.post(format!("{url}/api/v1/integrity/flags/{cluster}/decision"))
+        .bearer_auth(&manager)
+        .json(&serde_json::json!({"command_id": "kpi-verdict", "verdict": "confirmed_malicious", "note": "回访核实为恶意差评"}))
+        .send()
+        .await
+        .expect("decide")
+        .error_for_status()
+        .expect("decided");
     for user in ["city.supervisor", "donghu.manager"] {
         let (replica, scope) = bootstrap_as(&srv.url(), dir.path(), user).await;
         let token: String = {

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod error;
 pub mod integrity;
+pub mod netwatch;
 pub mod print;
 pub mod secrets;
 pub mod settings;
@@ -143,8 +144,23 @@ impl Default for SyncStatus {
     }
 }
 
-/// How often an offline client tries the server again.
+/// How often an offline client tries the server again (sooner when the network comes back: see
+/// [`netwatch`]).
 pub const OFFLINE_RETRY: Duration = Duration::from_secs(3);
+
+/// The first retry after a server failure (5xx); it doubles up to the sync interval.
+const SERVER_RETRY: Duration = Duration::from_secs(2);
+
+/// The wait before the next background sync, after one that ended with `outcome` (`None`: it
+/// succeeded; else the error code) and the wait before it.
+fn next_delay(outcome: Option<&str>, previous: Duration, interval: Duration, offline_retry: Duration) -> Duration {
+    match outcome {
+        None => interval,
+        Some(codes::NETWORK) => offline_retry.min(interval),
+        Some(codes::SERVER) => (if previous >= interval { SERVER_RETRY } else { previous * 2 }).min(interval),
+        Some(_) => interval,
+    }
+}
 
 /// The most changes requested per pull page.
 const PULL_PAGE: usize = 2_000;
@@ -485,7 +501,20 @@ impl App {
     /// every [`OFFLINE_RETRY`] (a refused connection costs the server nothing), so queued work goes
     /// out within seconds of the network returning; a failing server (5xx) is retried with a
     /// backoff from 2 s up to `interval`.
+    ///
+    /// A new network address (connectivity returning, see [`netwatch`]) wakes it at once while
+    /// the server is unreachable; the retries stay as the fallback.
     pub async fn run_sync_loop(self: Arc<Self>, interval: Duration) {
+        let app = Arc::downgrade(&self);
+        let _watch = netwatch::watch(move || {
+            if let Some(app) = app.upgrade() {
+                app.network_changed();
+            }
+        });
+        self.sync_loop(interval, OFFLINE_RETRY).await
+    }
+
+    async fn sync_loop(self: Arc<Self>, interval: Duration, offline_retry: Duration) {
         let mut delay = interval;
         loop {
             tokio::select! {
@@ -496,14 +525,18 @@ impl App {
                 delay = interval;
                 continue;
             }
-            delay = match self.sync_once().await {
-                Ok(_) => interval,
-                Err(e) if e.code == codes::NETWORK => OFFLINE_RETRY.min(interval),
-                Err(e) if e.code == codes::SERVER => {
-                    (if delay >= interval { Duration::from_secs(2) } else { delay * 2 }).min(interval)
-                }
-                Err(_) => interval,
-            };
+            let outcome = self.sync_once().await;
+            delay = next_delay(outcome.as_ref().err().map(|e| e.code.as_str()), delay, interval, offline_retry);
+        }
+    }
+
+    /// The OS reported a new network address: if the server was unreachable, sync now rather
+    /// than at the next retry.
+    pub fn network_changed(&self) {
+        let offline = self.status.lock().is_ok_and(|s| s.phase == SyncPhase::Offline);
+        if offline {
+            tracing::info!("the network changed while offline: syncing now");
+            self.wake_sync();
         }
     }
 

@@ -478,3 +478,81 @@ async fn offline_deadlines_follow_the_policy_the_server_distributed() {
     assert!(server_deadline.as_str() > five.format("%Y-%m-%d").to_string().as_str(), "15, not 5, working days");
     srv.stop().await;
 }
+
+#[test]
+fn sync_retries_back_off_within_bounds() {
+    let interval = Duration::from_secs(15);
+    // Success: the regular interval.
+    assert_eq!(next_delay(None, Duration::from_secs(2), interval, OFFLINE_RETRY), interval);
+    // Unreachable: the short offline retry, never longer than the interval.
+    assert_eq!(next_delay(Some(codes::NETWORK), interval, interval, OFFLINE_RETRY), OFFLINE_RETRY);
+    assert_eq!(
+        next_delay(Some(codes::NETWORK), interval, Duration::from_secs(1), OFFLINE_RETRY),
+        Duration::from_secs(1)
+    );
+    // A failing server: 2 s, doubling, capped at the interval, and again from 2 s after a success.
+    let mut delay = interval;
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        delay = next_delay(Some(codes::SERVER), delay, interval, OFFLINE_RETRY);
+        seen.push(delay.as_secs());
+    }
+    assert_eq!(seen, vec![2, 4, 8, 15, 2, 4], "doubling up to the interval, then starting over");
+    assert!(seen.iter().all(|s| (2..=15).contains(s)));
+    let long = Duration::from_secs(600);
+    let mut delay = long;
+    for _ in 0..20 {
+        delay = next_delay(Some(codes::SERVER), delay, long, OFFLINE_RETRY);
+        assert!(delay >= Duration::from_secs(2) && delay <= long, "{delay:?}");
+    }
+    // Anything else (a session to renew, a replica problem) waits for the interval or the user.
+    assert_eq!(next_delay(Some(codes::SESSION_EXPIRED), Duration::from_secs(2), interval, OFFLINE_RETRY), interval);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectivity_returning_wakes_the_sync_loop_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 200, seed: 9, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let case_id = hcp_server::seed::demo_bad_review(&db, "NET-1", "户口迁移登记", "窗口无人").expect("case");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let addr = srv.addr;
+    let app = Arc::new(App::new(&dir.path().join("client"), store(), None));
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    srv.stop().await;
+    // Interval and offline retry of ten minutes: only a wake-up can bring the command across in time.
+    let background = tokio::spawn(app.clone().sync_loop(Duration::from_secs(600), Duration::from_secs(600)));
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    app.issue(Some(case_id), verify).await.expect("verify offline");
+    let started = std::time::Instant::now();
+    while app.sync_status().expect("status").phase != SyncPhase::Offline {
+        assert!(started.elapsed() < Duration::from_secs(10), "the failed attempt marks the app offline");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.sync_status().expect("status").pending, 1, "nothing syncs before the network event");
+    // What the network watch calls when an address appears.
+    app.network_changed();
+    let started = std::time::Instant::now();
+    loop {
+        let state: String = db
+            .read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))
+            .expect("state");
+        if state == "verified" {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the queued command went out at once");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = app.sync_status().expect("status");
+    assert!(status.online);
+    // Online, a network change does not trigger extra syncs.
+    app.network_changed();
+    background.abort();
+    srv.stop().await;
+}

@@ -143,7 +143,7 @@ async fn download_snapshot(s: &Session) -> anyhow::Result<Snapshot> {
     let (mut scope, mut rows, mut end) = (None, Vec::new(), None);
     for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         match serde_json::from_slice::<SnapshotLine>(line)? {
-            SnapshotLine::Begin { scope_path, expected } => {
+            SnapshotLine::Begin { scope_path, expected, .. } => {
                 rows.reserve(expected.total() as usize);
                 scope = Some(scope_path);
             }

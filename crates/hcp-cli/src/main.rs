@@ -2,7 +2,8 @@
 //!
 //! `hcp sync --server URL --replica PATH --user NAME` signs in (password from `HCP_PASSWORD`, or
 //! the keyring entry a previous `--save-password` run stored), bootstraps the replica when it is
-//! empty, pushes its outbox and pulls the change feed, printing progress as it goes. The replica's
+//! empty (resuming an interrupted bootstrap where it stopped), pushes its outbox and pulls the
+//! change feed, printing progress as it goes. The replica's
 //! key comes from `HCP_REPLICA_KEY` (64 hex digits) or the OS keyring, created on first use.
 
 use std::io::Write;
@@ -47,6 +48,9 @@ enum Command {
         /// A stable id of this client for the server's command log (default: derived from the replica path).
         #[arg(long)]
         client_id: Option<String>,
+        /// Rows per committed chunk of a bootstrap: an interrupted one resumes after the last chunk.
+        #[arg(long, default_value_t = hcp_sync::BootstrapOptions::default().chunk_rows)]
+        bootstrap_chunk: u64,
     },
     /// Print what the replica holds.
     Status {
@@ -86,8 +90,9 @@ fn open_replica(path: &Path, key: &ReplicaKey) -> anyhow::Result<Replica> {
 
 fn print_progress(p: &Progress) {
     let total = p.total_rows.map(|t| format!("/{t}")).unwrap_or_default();
+    let resumed = p.resumed_from.map(|n| format!(" (续传自第 {n} 行)")).unwrap_or_default();
     let mut out = std::io::stderr();
-    let _ = write!(out, "\r{}: {}{} rows, {:.1} MB", p.phase, p.rows, total, p.bytes as f64 / 1e6);
+    let _ = write!(out, "\r{}: {}{} rows, {:.1} MB{resumed}", p.phase, p.rows, total, p.bytes as f64 / 1e6);
     let _ = out.flush();
 }
 
@@ -97,6 +102,7 @@ async fn sync_once(
     client_id: &str,
     replica: Arc<Mutex<Replica>>,
     scope: &str,
+    opts: &hcp_sync::BootstrapOptions,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let needs_bootstrap = {
@@ -109,7 +115,11 @@ async fn sync_once(
     }
     if needs_bootstrap {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let counts = hcp_sync::bootstrap(client, token, replica.clone(), now, |p| print_progress(&p)).await?;
+        if let Some(point) = replica.lock().map_err(|_| anyhow::anyhow!("replica lock poisoned"))?.resume_point()? {
+            println!("bootstrap: 续传自第 {} 行 (resuming an interrupted bootstrap)", point.rows());
+        }
+        let counts =
+            hcp_sync::bootstrap_with(client, token, replica.clone(), now, opts, |p| print_progress(&p)).await?;
         eprintln!();
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -142,6 +152,13 @@ async fn main() -> anyhow::Result<()> {
             let (pending, rejected) = r.outbox_counts()?;
             println!("scope: {}", r.scope()?.unwrap_or_else(|| "(not bootstrapped)".into()));
             println!("cursor: {}", r.cursor()?.map_or("-".into(), |c| c.to_string()));
+            if let Some(p) = r.resume_point()? {
+                println!(
+                    "bootstrap: interrupted after {} rows; the next sync resumes (续传自第 {} 行)",
+                    p.rows(),
+                    p.rows()
+                );
+            }
             println!(
                 "rows: {} org units, {} staff, {} users, {} ratings, {} cases, {} events",
                 c.org_unit, c.staff, c.user, c.rating, c.case, c.case_event
@@ -150,7 +167,8 @@ async fn main() -> anyhow::Result<()> {
             let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
             println!("integrity: {ok}");
         }
-        Command::Sync { server, replica, user, watch, save_password, client_id } => {
+        Command::Sync { server, replica, user, watch, save_password, client_id, bootstrap_chunk } => {
+            let opts = hcp_sync::BootstrapOptions { chunk_rows: bootstrap_chunk.max(1) };
             let secrets = KeyringStore::new(KEYRING_SERVICE);
             let client = Client::new(&server).map_err(anyhow::Error::msg)?;
             let pw_account = account("password", &format!("{user}@{}", client.base_url()));
@@ -172,7 +190,9 @@ async fn main() -> anyhow::Result<()> {
             let login = client.login(&user, &password, Some(&client_id)).await?;
             println!("signed in as {} ({}) at {}", login.user.display_name, login.user.unit_name, client.base_url());
             loop {
-                if let Err(e) = sync_once(&client, &login.token, &client_id, r.clone(), &login.user.scope_path).await {
+                if let Err(e) =
+                    sync_once(&client, &login.token, &client_id, r.clone(), &login.user.scope_path, &opts).await
+                {
                     if watch.is_none() {
                         return Err(e);
                     }

@@ -350,6 +350,21 @@ pub enum EntityRow {
 }
 
 impl EntityRow {
+    /// The row's id.
+    pub fn id(&self) -> i64 {
+        match self {
+            EntityRow::OrgUnit(r) => r.id,
+            EntityRow::Staff(r) => r.id,
+            EntityRow::User(r) => r.id,
+            EntityRow::Rating(r) => r.id,
+            EntityRow::Case(r) => r.id,
+            EntityRow::CaseEvent(r) => r.id,
+            EntityRow::ServiceItem(r) => r.id,
+            EntityRow::Setting(r) => r.id,
+            EntityRow::IntegrityFlag(r) => r.id,
+        }
+    }
+
     pub fn entity(&self) -> Entity {
         match self {
             EntityRow::OrgUnit(_) => Entity::OrgUnit,
@@ -442,6 +457,19 @@ impl Counts {
             Entity::IntegrityFlag => self.integrity_flag += n,
         }
     }
+    pub fn get(&self, e: Entity) -> u64 {
+        match e {
+            Entity::OrgUnit => self.org_unit,
+            Entity::Staff => self.staff,
+            Entity::User => self.user,
+            Entity::Rating => self.rating,
+            Entity::Case => self.case,
+            Entity::CaseEvent => self.case_event,
+            Entity::ServiceItem => self.service_item,
+            Entity::Setting => self.setting,
+            Entity::IntegrityFlag => self.integrity_flag,
+        }
+    }
     pub fn total(&self) -> u64 {
         self.org_unit
             + self.staff
@@ -467,8 +495,15 @@ impl Counts {
 pub enum SnapshotLine {
     Begin {
         scope_path: String,
-        /// Expected rows per entity, for progress bars.
+        /// Expected rows per entity, for progress bars. A resumed stream counts only what it sends.
         expected: Counts,
+        /// The cursor the `end` line will carry (absent from older servers): a client that saves
+        /// part of the rows can resume with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<i64>,
+        /// Present when the server resumes an interrupted snapshot as asked: where it starts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumed: Option<SnapshotResume>,
     },
     Row {
         #[serde(flatten)]
@@ -478,6 +513,51 @@ pub enum SnapshotLine {
         cursor: i64,
         counts: Counts,
     },
+}
+
+/// Where a resumed snapshot starts: entities stream in the order of [`Entity::ALL`], each by id,
+/// so `(entity, after_id)` names the last row the client kept. The stream sends the rows of
+/// `entity` with an id above `after_id`, then every later entity in full, and ends with the
+/// interrupted attempt's `cursor`: pulling from it re-applies whatever changed in between.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SnapshotResume {
+    /// The cursor of the interrupted attempt's `begin` line.
+    pub cursor: i64,
+    pub entity: Entity,
+    pub after_id: i64,
+}
+
+/// The query of `GET /api/v1/sync/snapshot`: empty for a whole snapshot; to resume an
+/// interrupted one, its cursor and scope and the last row kept (`resume_after` defaults to 0,
+/// the whole entity). A server ignores a resume for another scope than the caller's and sends
+/// the whole snapshot (its `begin` line then has no `resumed`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SnapshotQuery {
+    /// The `cursor` of the interrupted attempt's `begin` line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_cursor: Option<i64>,
+    /// The unit path the interrupted attempt was for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_scope: Option<String>,
+    /// The entity of the last row kept (`org_unit`, `staff`, `user`, `rating`, `case`, `case_event`,
+    /// `service_item`, `setting`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_entity: Option<String>,
+    /// The id of the last row kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after: Option<i64>,
+}
+
+impl SnapshotQuery {
+    pub fn resume(scope: &str, from: &SnapshotResume) -> SnapshotQuery {
+        SnapshotQuery {
+            resume_cursor: Some(from.cursor),
+            resume_scope: Some(scope.to_owned()),
+            resume_entity: Some(from.entity.as_str().to_owned()),
+            resume_after: Some(from.after_id),
+        }
+    }
 }
 
 /// What happened to a row.

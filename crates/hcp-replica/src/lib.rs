@@ -13,7 +13,7 @@ pub mod tables;
 use std::path::{Path, PathBuf};
 
 use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, EntityRow};
-use rusqlite::{Connection, ErrorCode, Transaction};
+use rusqlite::{Connection, ErrorCode};
 
 pub use query::{CaseListItem, CasePage, CaseQuery, CaseSort, DueWindow};
 pub use tables::outbox::{NewCommand, OutboxItem};
@@ -163,20 +163,45 @@ impl Replica {
         meta::set(&self.conn, key, value)
     }
 
-    /// Starts replacing the whole replica with a snapshot. Nothing is visible until
-    /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
+    /// Starts replacing the whole replica with a snapshot, in one transaction: nothing is
+    /// visible until [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
     pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
-        let tx = self.conn.transaction()?;
-        for t in
-            ["case_events", "cases", "case_text", "ratings", "users", "staff", "service_items", "settings", "org_units"]
-                .into_iter()
-                .chain(aggregates::TABLES)
-        {
-            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        Bootstrap::fresh(&mut self.conn, scope, None)
+    }
+
+    /// Starts replacing the whole replica with a snapshot whose rows are consistent with
+    /// `cursor`, committing every `chunk_rows` rows with a [`ResumePoint`] so that an interrupted
+    /// download can go on where it stopped ([`Replica::resume_bootstrap`]). The old rows are
+    /// cleared in the first chunk's transaction and the cursor only comes back with
+    /// [`Bootstrap::finish`]: until then the replica does not count as bootstrapped.
+    pub fn begin_resumable_bootstrap(&mut self, scope: &str, cursor: i64, chunk_rows: u64) -> Result<Bootstrap<'_>> {
+        Bootstrap::fresh(&mut self.conn, scope, Some((cursor, chunk_rows.max(1))))
+    }
+
+    /// Continues the interrupted bootstrap recorded at `point` (which must be the replica's
+    /// current [`Replica::resume_point`]) with the rest of the snapshot.
+    pub fn resume_bootstrap(&mut self, point: &ResumePoint, chunk_rows: u64) -> Result<Bootstrap<'_>> {
+        Bootstrap::resumed(&mut self.conn, point, chunk_rows.max(1))
+    }
+
+    /// Where an interrupted bootstrap stopped, if one did (and the replica has no cursor).
+    pub fn resume_point(&self) -> Result<Option<ResumePoint>> {
+        if self.cursor()?.is_some() {
+            return Ok(None);
         }
-        meta::delete(&tx, meta::CURSOR)?;
-        meta::set(&tx, meta::SCOPE, scope)?;
-        Ok(Bootstrap { tx, counts: Counts::default() })
+        Ok(meta::get(&self.conn, meta::BOOTSTRAP_RESUME)?.and_then(|json| match serde_json::from_str(&json) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(error = %e, "an unreadable bootstrap resume point: starting afresh");
+                None
+            }
+        }))
+    }
+
+    /// Forgets an interrupted bootstrap: the next one starts from the beginning (and clears
+    /// what the interrupted one kept).
+    pub fn discard_resume_point(&self) -> Result<()> {
+        meta::delete(&self.conn, meta::BOOTSTRAP_RESUME)
     }
 
     /// Applies one page of the change feed and advances the cursor in the same transaction, with
@@ -522,36 +547,234 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// A snapshot being written: rows go in through prepared statements inside one transaction.
-pub struct Bootstrap<'a> {
-    tx: Transaction<'a>,
-    counts: Counts,
+/// Where an interrupted bootstrap stopped: the snapshot's scope and cursor, the last row kept
+/// (entities arrive in the order of [`Entity::ALL`], each by id) and the rows kept so far.
+/// Stored in `meta` in the same transaction as those rows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResumePoint {
+    pub scope: String,
+    /// The cursor of the first attempt: the replica pulls from it once the bootstrap finishes.
+    pub cursor: i64,
+    pub entity: Entity,
+    pub after_id: i64,
+    /// Rows kept per entity over every attempt so far.
+    pub kept: Counts,
 }
 
-impl Bootstrap<'_> {
+impl ResumePoint {
+    /// Rows kept so far.
+    pub fn rows(&self) -> u64 {
+        self.kept.total()
+    }
+}
+
+/// Chunked commits of a resumable bootstrap.
+struct Chunks {
+    scope: String,
+    cursor: i64,
+    every: u64,
+    /// Rows inserted since the last commit.
+    pending: u64,
+    /// The rows arrived in snapshot order so far: a place to resume from is well defined.
+    ordered: bool,
+}
+
+/// A snapshot being written: rows go in through prepared statements inside large transactions
+/// (one, or one per chunk for a resumable bootstrap).
+pub struct Bootstrap<'a> {
+    conn: &'a mut Connection,
+    /// A transaction is open (rolled back on drop).
+    open: bool,
+    /// Rows inserted by this attempt.
+    counts: Counts,
+    /// Rows kept by earlier attempts.
+    kept: Counts,
+    /// The last row inserted (or kept by an earlier attempt).
+    last: Option<(Entity, i64)>,
+    /// What this attempt's stream announced (its `begin` line).
+    expected: Option<Counts>,
+    chunks: Option<Chunks>,
+}
+
+fn entity_rank(e: Entity) -> usize {
+    Entity::ALL.iter().position(|x| *x == e).unwrap_or(usize::MAX)
+}
+
+const MIRRORED: [&str; 9] =
+    ["case_events", "cases", "case_text", "ratings", "users", "staff", "service_items", "settings", "org_units"];
+
+impl<'a> Bootstrap<'a> {
+    fn begin(conn: &'a mut Connection) -> Result<Bootstrap<'a>> {
+        // Write at once (waiting for the app's own short writes) rather than upgrading later.
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Bootstrap {
+            conn,
+            open: true,
+            counts: Counts::default(),
+            kept: Counts::default(),
+            last: None,
+            expected: None,
+            chunks: None,
+        })
+    }
+
+    fn fresh(conn: &'a mut Connection, scope: &str, chunks: Option<(i64, u64)>) -> Result<Bootstrap<'a>> {
+        let mut b = Bootstrap::begin(conn)?;
+        for t in MIRRORED.into_iter().chain(aggregates::TABLES) {
+            b.conn.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        meta::delete(b.conn, meta::CURSOR)?;
+        meta::delete(b.conn, meta::BOOTSTRAP_RESUME)?;
+        meta::set(b.conn, meta::SCOPE, scope)?;
+        b.chunks =
+            chunks.map(|(cursor, every)| Chunks { scope: scope.to_owned(), cursor, every, pending: 0, ordered: true });
+        Ok(b)
+    }
+
+    fn resumed(conn: &'a mut Connection, point: &ResumePoint, every: u64) -> Result<Bootstrap<'a>> {
+        let mut b = Bootstrap::begin(conn)?;
+        let stored: Option<ResumePoint> =
+            meta::get(b.conn, meta::BOOTSTRAP_RESUME)?.and_then(|json| serde_json::from_str(&json).ok());
+        let cursor = meta::get(b.conn, meta::CURSOR)?;
+        if stored.as_ref() != Some(point) || cursor.is_some() {
+            return Err(ReplicaError::Corrupt("续传位置与本地记录不一致".into()));
+        }
+        b.kept = point.kept.clone();
+        b.last = Some((point.entity, point.after_id));
+        b.chunks = Some(Chunks { scope: point.scope.clone(), cursor: point.cursor, every, pending: 0, ordered: true });
+        Ok(b)
+    }
+
+    /// What this attempt's stream announced in its `begin` line: [`Bootstrap::finish`] checks
+    /// the rows received against it.
+    pub fn expect(&mut self, expected: &Counts) {
+        self.expected = Some(expected.clone());
+    }
+
     pub fn insert(&mut self, row: &EntityRow) -> Result<()> {
-        upsert(&self.tx, row)?;
-        self.counts.add(row.entity(), 1);
+        upsert(self.conn, row)?;
+        let (entity, id) = (row.entity(), row.id());
+        self.counts.add(entity, 1);
+        if let Some(c) = &mut self.chunks {
+            let in_order = self.last.is_none_or(|(e, last)| {
+                let (r, lr) = (entity_rank(entity), entity_rank(e));
+                r > lr || (r == lr && id > last)
+            });
+            if c.ordered && !in_order {
+                // Without the snapshot order no place to resume from is well defined: the rest of
+                // this attempt goes into one transaction.
+                tracing::warn!(
+                    entity = entity.as_str(),
+                    "snapshot rows out of order: no resume points for this attempt"
+                );
+                c.ordered = false;
+            }
+            c.pending += 1;
+        }
+        self.last = Some((entity, id));
+        if self.chunks.as_ref().is_some_and(|c| c.ordered && c.pending >= c.every) {
+            self.checkpoint()?;
+        }
         Ok(())
     }
 
-    /// Rows inserted so far.
+    /// Rows inserted by this attempt so far.
     pub fn counts(&self) -> &Counts {
         &self.counts
     }
 
+    /// Rows kept by earlier attempts plus this one's.
+    pub fn total(&self) -> Counts {
+        let mut t = self.kept.clone();
+        for e in Entity::ALL {
+            t.add(e, self.counts.get(e));
+        }
+        t
+    }
+
+    /// Commits the rows so far with the place to resume from, and goes on in a new transaction.
+    fn checkpoint(&mut self) -> Result<()> {
+        let (Some(c), Some((entity, after_id))) = (&mut self.chunks, self.last) else { return Ok(()) };
+        if !c.ordered || c.pending == 0 || !self.open {
+            return Ok(());
+        }
+        let mut kept = self.kept.clone();
+        for e in Entity::ALL {
+            kept.add(e, self.counts.get(e));
+        }
+        let point = ResumePoint { scope: c.scope.clone(), cursor: c.cursor, entity, after_id, kept };
+        let json = serde_json::to_string(&point).map_err(|e| ReplicaError::Corrupt(e.to_string()))?;
+        meta::set(self.conn, meta::BOOTSTRAP_RESUME, &json)?;
+        self.open = false;
+        self.conn.execute_batch("COMMIT")?;
+        c.pending = 0;
+        tracing::debug!(rows = point.rows(), entity = entity.as_str(), after_id, "bootstrap chunk committed");
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.open = true;
+        Ok(())
+    }
+
+    /// The stream broke: keeps what arrived (when a place to resume from is well defined) so the
+    /// next attempt goes on from there. Without chunks this rolls back, as dropping does.
+    pub fn keep_partial(mut self) -> Result<Option<ResumePoint>> {
+        if self.chunks.as_ref().is_none_or(|c| !c.ordered) {
+            return Ok(None);
+        }
+        self.checkpoint()?;
+        Ok(meta::get(self.conn, meta::BOOTSTRAP_RESUME)?.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
     /// Checks the rows received against the snapshot's trailer, then commits with the cursor.
     pub fn finish(self, cursor: i64, expected: &Counts, now: &str) -> Result<()> {
+        self.finish_with(cursor, expected, now, || {})
+    }
+
+    /// [`Bootstrap::finish`], calling `building` when the rows are checked and the statistics
+    /// aggregates are about to be built (a progress phase of its own on a large replica).
+    ///
+    /// Checks: this attempt's rows equal the trailer's counts and the `begin` line's expectation;
+    /// every row kept over all attempts is in the tables (the ranges of the attempts never
+    /// overlap, so the totals are well defined even when the server changed in between).
+    /// The cursor committed is the first attempt's when resumed (the older one is always safe).
+    pub fn finish_with(mut self, cursor: i64, expected: &Counts, now: &str, building: impl FnOnce()) -> Result<()> {
         if &self.counts != expected {
             return Err(ReplicaError::CountMismatch(format!("收到 {:?}，应为 {:?}", self.counts, expected)));
         }
+        if let Some(begin) = &self.expected {
+            if &self.counts != begin {
+                return Err(ReplicaError::CountMismatch(format!("收到 {:?}，开始时预告 {:?}", self.counts, begin)));
+            }
+        }
+        let total = self.total();
+        let mut held = Counts::default();
+        for e in Entity::ALL {
+            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {}", table(e)), [], |r| r.get(0))?;
+            held.add(e, n as u64);
+        }
+        if held != total {
+            return Err(ReplicaError::CountMismatch(format!("本地共有 {held:?}，各次下载合计 {total:?}")));
+        }
+        let cursor = self.chunks.as_ref().map_or(cursor, |c| c.cursor.min(cursor));
+        building();
         let started = std::time::Instant::now();
-        aggregates::rebuild(&self.tx)?;
+        aggregates::rebuild(self.conn)?;
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "statistics aggregates built");
-        meta::set(&self.tx, meta::CURSOR, &cursor.to_string())?;
-        meta::set(&self.tx, meta::BOOTSTRAPPED_AT, now)?;
-        self.tx.commit()?;
+        meta::set(self.conn, meta::CURSOR, &cursor.to_string())?;
+        meta::set(self.conn, meta::BOOTSTRAPPED_AT, now)?;
+        meta::delete(self.conn, meta::BOOTSTRAP_RESUME)?;
+        self.open = false;
+        self.conn.execute_batch("COMMIT")?;
         Ok(())
+    }
+}
+
+impl Drop for Bootstrap<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::warn!(error = %e, "bootstrap rollback failed");
+            }
+        }
     }
 }
 

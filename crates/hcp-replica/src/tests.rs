@@ -86,6 +86,103 @@ fn the_file_is_encrypted_and_a_wrong_key_is_reported_not_panicked() {
     assert_eq!(r.cursor().expect("cursor"), Some(41));
 }
 
+fn cases(ids: std::ops::RangeInclusive<i64>) -> Vec<EntityRow> {
+    ids.map(|i| {
+        EntityRow::Case(case(
+            i,
+            &format!("CP-2026-{i:06}"),
+            CaseState::New,
+            Level::Dissatisfied,
+            "排队太久",
+            "2026-11-20T09:00:00+08:00",
+        ))
+    })
+    .collect()
+}
+
+#[test]
+fn a_chunked_bootstrap_keeps_committed_chunks_and_resumes_after_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(1)).expect("open");
+    // An old replica of another scope: cleared by the first chunk.
+    let mut b = r.begin_bootstrap("/9/").expect("begin");
+    b.insert(&unit(9, "旧辖区", "/9/")).expect("unit");
+    b.finish(3, &Counts { org_unit: 1, ..Counts::default() }, "then").expect("finish");
+
+    let mut b = r.begin_resumable_bootstrap("/1/", 40, 4).expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    b.insert(&unit(2, "东湖区政务服务中心", "/1/2/")).expect("unit");
+    for row in cases(1..=7) {
+        b.insert(&row).expect("case");
+    }
+    drop(b); // the connection broke: the last 1 row (not a whole chunk) is rolled back
+    let point = r.resume_point().expect("meta").expect("a place to resume from");
+    assert_eq!((point.scope.as_str(), point.cursor, point.entity, point.after_id), ("/1/", 40, Entity::Case, 6));
+    assert_eq!(point.kept, Counts { org_unit: 2, case: 6, ..Counts::default() });
+    assert_eq!(r.counts().expect("counts"), point.kept, "the chunks committed, the old scope's rows gone");
+    assert_eq!(r.cursor().expect("cursor"), None, "not bootstrapped");
+
+    // The second attempt: a stream cut again, this time keeping what arrived.
+    let mut b = r.resume_bootstrap(&point, 4).expect("resume");
+    for row in cases(7..=9) {
+        b.insert(&row).expect("case");
+    }
+    let kept = b.keep_partial().expect("keep").expect("kept");
+    assert_eq!((kept.entity, kept.after_id, kept.rows()), (Entity::Case, 9, 11));
+    assert_eq!(kept.cursor, 40, "the first attempt's cursor stays");
+
+    // The third attempt finishes; its counts cover its own part.
+    let mut b = r.resume_bootstrap(&kept, 4).expect("resume");
+    b.expect(&Counts { case: 3, ..Counts::default() });
+    for row in cases(10..=12) {
+        b.insert(&row).expect("case");
+    }
+    assert_eq!(b.total(), Counts { org_unit: 2, case: 12, ..Counts::default() });
+    let mut building = false;
+    // The server's head moved on (45); the first attempt's cursor (40) is what the replica pulls from.
+    b.finish_with(45, &Counts { case: 3, ..Counts::default() }, "now", || building = true).expect("finish");
+    assert!(building);
+    assert_eq!(r.cursor().expect("cursor"), Some(40));
+    assert_eq!(r.resume_point().expect("meta"), None);
+    assert_eq!(r.counts().expect("counts"), Counts { org_unit: 2, case: 12, ..Counts::default() });
+    let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("check");
+    assert_eq!(ok, "ok");
+}
+
+#[test]
+fn a_resumed_attempt_is_checked_against_its_begin_line_and_the_totals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(1)).expect("open");
+    let mut b = r.begin_resumable_bootstrap("/1/", 7, 2).expect("begin");
+    for row in cases(1..=4) {
+        b.insert(&row).expect("case");
+    }
+    drop(b);
+    let point = r.resume_point().expect("meta").expect("point");
+    // The begin line promised 2 rows; the trailer agrees with what came, but not with the promise.
+    let mut b = r.resume_bootstrap(&point, 2).expect("resume");
+    b.expect(&Counts { case: 2, ..Counts::default() });
+    b.insert(&cases(5..=5)[0]).expect("case");
+    let got = b.finish(7, &Counts { case: 1, ..Counts::default() }, "now");
+    assert!(matches!(got, Err(ReplicaError::CountMismatch(_))), "{got:?}");
+    // A row sent again (overlapping ranges) makes the totals disagree with the tables.
+    let mut b = r.resume_bootstrap(&point, 100).expect("resume");
+    for row in cases(4..=5) {
+        b.insert(&row).expect("case");
+    }
+    let got = b.finish(7, &Counts { case: 2, ..Counts::default() }, "now");
+    assert!(matches!(got, Err(ReplicaError::CountMismatch(_))), "{got:?}");
+    assert_eq!(r.cursor().expect("cursor"), None);
+    // Rows out of snapshot order give no place to resume from.
+    let mut b = r.begin_resumable_bootstrap("/1/", 7, 1).expect("begin");
+    for row in cases(3..=4).into_iter().chain(cases(1..=2)) {
+        b.insert(&row).expect("case");
+    }
+    assert_eq!(b.keep_partial().expect("keep"), None);
+    let point = r.resume_point().expect("meta").expect("the in-order part was kept");
+    assert_eq!((point.after_id, point.rows()), (4, 2));
+}
+
 #[test]
 fn a_snapshot_with_missing_rows_is_rolled_back() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -58,7 +58,7 @@ impl Modify for BearerAuth {
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
-        hcp_protocol::SnapshotLine, hcp_protocol::EntityRow, hcp_protocol::Counts, hcp_protocol::PullResponse,
+        hcp_protocol::SnapshotLine, hcp_protocol::SnapshotResume, hcp_protocol::EntityRow, hcp_protocol::Counts, hcp_protocol::PullResponse,
         hcp_protocol::Change, hcp_protocol::ChangeOp, hcp_protocol::Entity, hcp_protocol::OrgUnitRow,
         hcp_protocol::StaffRow, hcp_protocol::UserRow, hcp_protocol::RatingRow, hcp_protocol::CaseRow, hcp_protocol::CaseEventRow,
         hcp_protocol::Health, hcp_protocol::CommandEnvelope, hcp_protocol::CommandResult, hcp_protocol::CommandStatus,

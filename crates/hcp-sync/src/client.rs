@@ -93,9 +93,14 @@ impl Client {
         Self::parse(resp).await
     }
 
-    /// Opens the snapshot stream; read it with `bytes_stream()`.
+    /// Opens the whole snapshot stream; read it with `bytes_stream()`.
     pub async fn snapshot(&self, token: &str) -> Result<Response> {
-        Self::check(self.http.get(self.url("/api/v1/sync/snapshot")).bearer_auth(token).send().await).await
+        self.snapshot_from(token, &hcp_protocol::SnapshotQuery::default()).await
+    }
+
+    /// Opens the snapshot stream, resumed when `query` says where; read it with `bytes_stream()`.
+    pub async fn snapshot_from(&self, token: &str, query: &hcp_protocol::SnapshotQuery) -> Result<Response> {
+        Self::check(self.http.get(self.url("/api/v1/sync/snapshot")).query(query).bearer_auth(token).send().await).await
     }
 
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {

@@ -2,8 +2,9 @@
 //!
 //! * [`Client`]: typed calls to the REST API; transport failures are [`SyncError::Network`]
 //!   (retry later, automatically), everything else is typed.
-//! * [`bootstrap`]: streams the jurisdiction snapshot into a fresh replica inside one transaction,
-//!   checks it against the trailer's counts, reports progress as it goes.
+//! * [`bootstrap`]: streams the jurisdiction snapshot into the replica in large committed chunks,
+//!   resumes an interrupted download where it stopped, checks every attempt against its counts,
+//!   and reports progress as it goes.
 //! * [`pull`]: applies the change feed page by page, each page with its cursor in one transaction.
 
 pub mod client;
@@ -11,8 +12,8 @@ pub mod client;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use hcp_protocol::{Counts, SnapshotLine};
-use hcp_replica::{Replica, ReplicaError};
+use hcp_protocol::{Counts, SnapshotLine, SnapshotQuery, SnapshotResume};
+use hcp_replica::{Replica, ReplicaError, ResumePoint};
 use serde::Serialize;
 
 pub use client::Client;
@@ -55,9 +56,26 @@ pub struct Progress {
     /// `snapshot` while bootstrapping, `statistics` once the snapshot is in and the local
     /// statistics are being built, `pull` while catching up.
     pub phase: &'static str,
+    /// Rows of the snapshot held so far, counting those an interrupted attempt kept.
     pub rows: u64,
+    /// Bytes downloaded by this attempt.
     pub bytes: u64,
     pub total_rows: Option<u64>,
+    /// When this attempt resumes an interrupted one: the rows it had kept.
+    pub resumed_from: Option<u64>,
+}
+
+/// How a bootstrap writes the snapshot.
+#[derive(Debug, Clone)]
+pub struct BootstrapOptions {
+    /// Rows per committed chunk: an interrupted download resumes after the last chunk.
+    pub chunk_rows: u64,
+}
+
+impl Default for BootstrapOptions {
+    fn default() -> BootstrapOptions {
+        BootstrapOptions { chunk_rows: 50_000 }
+    }
 }
 
 /// Rows per batch handed from the network reader to the database writer.
@@ -67,8 +85,17 @@ fn lock(replica: &Mutex<Replica>) -> Result<std::sync::MutexGuard<'_, Replica>> 
     replica.lock().map_err(|_| SyncError::Task("replica lock poisoned".into()))
 }
 
-/// Replaces the replica's content with the caller's jurisdiction. `now` (RFC 3339) is recorded as
-/// the bootstrap time. Nothing changes locally unless the whole snapshot arrives and its counts match.
+/// Whether a stream's `begin` line continues the interrupted bootstrap at `point`.
+fn continues(point: Option<&ResumePoint>, scope: &str, resumed: Option<&SnapshotResume>) -> bool {
+    match (point, resumed) {
+        (Some(p), Some(r)) => {
+            p.scope == scope && r.cursor == p.cursor && r.entity == p.entity && r.after_id == p.after_id
+        }
+        _ => false,
+    }
+}
+
+/// Replaces the replica's content with the caller's jurisdiction (see [`bootstrap_with`]).
 pub async fn bootstrap(
     client: &Client,
     token: &str,
@@ -76,31 +103,92 @@ pub async fn bootstrap(
     now: String,
     progress: impl Fn(Progress) + Send,
 ) -> Result<Counts> {
-    let response = client.snapshot(token).await?;
+    bootstrap_with(client, token, replica, now, &BootstrapOptions::default(), progress).await
+}
+
+/// Replaces the replica's content with the caller's jurisdiction. `now` (RFC 3339) is recorded as
+/// the bootstrap time. The snapshot is committed in chunks with a place to resume from; the
+/// replica counts as bootstrapped (it has a cursor) only once the whole snapshot is in and its
+/// counts match. A bootstrap after an interrupted one asks the server for the rest only, and the
+/// replica then pulls from the first attempt's cursor, so changes made in between are applied.
+/// Returns the rows the replica holds.
+pub async fn bootstrap_with(
+    client: &Client,
+    token: &str,
+    replica: Arc<Mutex<Replica>>,
+    now: String,
+    opts: &BootstrapOptions,
+    progress: impl Fn(Progress) + Send,
+) -> Result<Counts> {
+    let point = {
+        let r = replica.clone();
+        tokio::task::spawn_blocking(move || lock(&r)?.resume_point().map_err(SyncError::from))
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))??
+    };
+    let query = point.as_ref().map_or_else(SnapshotQuery::default, |p| {
+        SnapshotQuery::resume(&p.scope, &SnapshotResume { cursor: p.cursor, entity: p.entity, after_id: p.after_id })
+    });
+    if let Some(p) = &point {
+        tracing::info!(rows = p.rows(), entity = p.entity.as_str(), "resuming an interrupted bootstrap");
+    }
+    let response = client.snapshot_from(token, &query).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SnapshotLine>>(4);
+    let (building_tx, mut building_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     // The snapshot is written through its own connection, so the app keeps reading (and the user
-    // keeps working) on the shared one until the new state commits.
+    // keeps working) on the shared one between chunks and until the new state commits.
     let mut own = lock(&replica)?.reopen()?;
+    let chunk_rows = opts.chunk_rows;
+    let writer_point = point.clone();
     let writer = tokio::task::spawn_blocking(move || -> Result<Option<Counts>> {
         let guard = &mut own;
         let mut lines = std::iter::from_fn(|| rx.blocking_recv()).flatten();
-        let scope = match lines.next() {
+        let mut boot = match lines.next() {
             None => return Ok(None),
-            Some(SnapshotLine::Begin { scope_path, .. }) => scope_path,
+            Some(SnapshotLine::Begin { scope_path, expected, cursor, resumed }) => {
+                let mut boot = if continues(writer_point.as_ref(), &scope_path, resumed.as_ref()) {
+                    let p = writer_point.as_ref().ok_or_else(|| SyncError::Task("resume point vanished".into()))?;
+                    guard.resume_bootstrap(p, chunk_rows)?
+                } else {
+                    match cursor {
+                        Some(c) => guard.begin_resumable_bootstrap(&scope_path, c, chunk_rows)?,
+                        // An older server: one transaction, as before.
+                        None => guard.begin_bootstrap(&scope_path)?,
+                    }
+                };
+                boot.expect(&expected);
+                boot
+            }
             Some(_) => return Err(SyncError::Protocol("快照缺少开始标记".into())),
         };
-        let mut boot = guard.begin_bootstrap(&scope)?;
         for line in lines {
             match line {
                 SnapshotLine::Row { row } => boot.insert(&row)?,
                 SnapshotLine::End { cursor, counts } => {
-                    boot.finish(cursor, &counts, &now)?;
-                    return Ok(Some(counts));
+                    let total = boot.total();
+                    let finished = boot.finish_with(cursor, &counts, &now, || {
+                        let _ = building_tx.send(());
+                    });
+                    return match finished {
+                        Ok(()) => Ok(Some(total)),
+                        Err(e) => {
+                            if matches!(e, hcp_replica::ReplicaError::CountMismatch(_)) {
+                                // Do not go on from a place that led to a mismatch: start afresh next time.
+                                tracing::warn!(error = %e, "bootstrap counts do not match");
+                                guard.discard_resume_point()?;
+                            }
+                            Err(e.into())
+                        }
+                    };
                 }
                 SnapshotLine::Begin { .. } => return Err(SyncError::Protocol("快照包含重复的开始标记".into())),
             }
         }
-        // The stream ended without its trailer: dropping `boot` rolls everything back.
+        // The stream ended without its trailer: keep what arrived for the next attempt (in chunks
+        // mode; otherwise everything rolls back).
+        if let Some(kept) = boot.keep_partial()? {
+            tracing::info!(rows = kept.rows(), "an interrupted bootstrap kept its rows for the next attempt");
+        }
         Ok(None)
     });
 
@@ -109,9 +197,15 @@ pub async fn bootstrap(
         let mut buf: Vec<u8> = Vec::new();
         let mut batch = Vec::with_capacity(BATCH);
         let mut p = Progress { phase: "snapshot", ..Progress::default() };
-        let mut complete = false;
+        let mut failure = None;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| SyncError::Network(format!("快照下载中断：{e}")))?;
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    failure = Some(SyncError::Network(format!("快照下载中断：{e}")));
+                    break;
+                }
+            };
             p.bytes += chunk.len() as u64;
             buf.extend_from_slice(&chunk);
             let mut start = 0;
@@ -121,36 +215,66 @@ pub async fn bootstrap(
                 if line.is_empty() {
                     continue;
                 }
-                let parsed: SnapshotLine =
-                    serde_json::from_slice(line).map_err(|e| SyncError::Protocol(format!("快照行无法解析：{e}")))?;
+                let parsed: SnapshotLine = match serde_json::from_slice(line) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        failure = Some(SyncError::Protocol(format!("快照行无法解析：{e}")));
+                        break;
+                    }
+                };
                 match &parsed {
-                    SnapshotLine::Begin { expected, .. } => p.total_rows = Some(expected.total()),
+                    SnapshotLine::Begin { scope_path, expected, resumed, .. } => {
+                        let base = if continues(point.as_ref(), scope_path, resumed.as_ref()) {
+                            point.as_ref().map_or(0, ResumePoint::rows)
+                        } else {
+                            0
+                        };
+                        p.rows = base;
+                        p.resumed_from = (base > 0).then_some(base);
+                        p.total_rows = Some(base + expected.total());
+                        progress(p.clone());
+                    }
                     SnapshotLine::Row { .. } => p.rows += 1,
-                    SnapshotLine::End { .. } => complete = true,
+                    SnapshotLine::End { .. } => {}
                 }
                 batch.push(parsed);
                 if batch.len() >= BATCH {
                     if tx.send(std::mem::take(&mut batch)).await.is_err() {
-                        return Ok(());
+                        return Ok(p);
                     }
                     progress(p.clone());
                 }
             }
             buf.drain(..start);
+            if failure.is_some() {
+                break;
+            }
         }
+        // What arrived before a break still goes to the writer, which keeps it for the next attempt.
         if !batch.is_empty() {
             let _ = tx.send(batch).await;
         }
-        if complete {
-            // Everything is downloaded; the writer now builds the statistics aggregates and commits.
-            p.phase = "statistics";
+        if let Some(e) = failure {
+            return Err(e);
         }
-        progress(p);
-        Ok::<(), SyncError>(())
+        progress(p.clone());
+        Ok::<Progress, SyncError>(p)
     };
     let read_result = read.await;
     drop(tx);
-    let written = writer.await.map_err(|e| SyncError::Task(e.to_string()))?;
+    // The writer tells when the rows are checked and the statistics are being built.
+    let mut writer = writer;
+    let written = loop {
+        tokio::select! {
+            Some(()) = building_rx.recv() => {
+                if let Ok(p) = &read_result {
+                    progress(Progress { phase: "statistics", ..p.clone() });
+                }
+            }
+            w = &mut writer => break w,
+        }
+    };
+    let written = written.map_err(|e| SyncError::Task(e.to_string()))?;
     // A writer error explains more than the reader's view of the broken stream.
     let counts = written?;
     read_result?;

@@ -149,3 +149,230 @@ async fn errors_are_typed() {
     let err = client.login("donghu.manager", DEMO_PASSWORD, None).await.expect_err("server is down");
     assert!(matches!(err, SyncError::Network(_)) && err.is_transient(), "{err}");
 }
+
+/// A TCP relay in front of the real server that cuts each connection after `limit` bytes towards
+/// the client: a download broken mid-stream, as on a flaky hall network.
+struct Relay {
+    url: String,
+    limit: Arc<std::sync::atomic::AtomicU64>,
+    /// Bytes sent towards clients, over all connections.
+    sent: Arc<std::sync::atomic::AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn relay(upstream: std::net::SocketAddr) -> Relay {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let limit = Arc::new(AtomicU64::new(u64::MAX));
+    let sent = Arc::new(AtomicU64::new(0));
+    let (l, s) = (limit.clone(), sent.clone());
+    let task = tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { continue };
+            let cap = l.load(Ordering::SeqCst);
+            let sent = s.clone();
+            tokio::spawn(async move {
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                });
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut passed = 0u64;
+                loop {
+                    let n = match sr.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let allowed = (cap - passed).min(n as u64) as usize;
+                    if cw.write_all(&buf[..allowed]).await.is_err() {
+                        break;
+                    }
+                    passed += allowed as u64;
+                    sent.fetch_add(allowed as u64, Ordering::SeqCst);
+                    if allowed < n {
+                        break;
+                    }
+                }
+                // Dropping both halves resets the connection mid-response.
+                up.abort();
+            });
+        }
+    });
+    Relay { url, limit, sent, task }
+}
+
+fn integrity(rep: &Arc<Mutex<Replica>>) {
+    let ok: String =
+        rep.lock().expect("lock").conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
+    assert_eq!(ok, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_the_server() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = server(dir.path()).await;
+    let direct = Client::new(&srv.url()).expect("client");
+    let login = direct.login("city.supervisor", DEMO_PASSWORD, Some("test")).await.expect("login");
+    let scope = login.user.scope_path.clone();
+    let relay = relay(srv.addr).await;
+    // A new client (connection pool) per attempt: the relay sets each connection's limit when it opens.
+    let via_relay = || Client::new(&relay.url).expect("client");
+    let opts = BootstrapOptions { chunk_rows: 50 };
+
+    // A reference download, uninterrupted: how many bytes and rows the whole snapshot takes.
+    let reference = Arc::new(Mutex::new(
+        Replica::open(&dir.path().join("reference.db"), &ReplicaKey::from_bytes([4; 32])).expect("replica"),
+    ));
+    let full = bootstrap_with(&via_relay(), &login.token, reference, "2026-11-20T10:00:00Z".into(), &opts, |_| {})
+        .await
+        .expect("a whole bootstrap");
+    let full_bytes = relay.sent.swap(0, Ordering::SeqCst);
+    assert!(full.total() > 500, "enough rows for several chunks: {full:?}");
+
+    // The first attempt breaks after half of the bytes.
+    relay.limit.store(full_bytes / 2, Ordering::SeqCst);
+    let rep = replica(dir.path());
+    let first = bootstrap_with(&via_relay(), &login.token, rep.clone(), "2026-11-20T10:00:00Z".into(), &opts, |_| {})
+        .await
+        .expect_err("the download breaks");
+    assert!(first.is_transient(), "a broken download is retried: {first}");
+    integrity(&rep);
+    let point = rep.lock().expect("lock").resume_point().expect("meta").expect("a place to resume from");
+    {
+        let r = rep.lock().expect("lock");
+        assert_eq!(r.cursor().expect("cursor"), None, "not bootstrapped yet");
+        assert_eq!(point.scope, scope);
+        assert_eq!(r.counts().expect("counts"), point.kept, "the rows kept are committed with their place");
+        assert!(point.rows() > 50 && point.rows() < full.total(), "{} of {} rows kept", point.rows(), full.total());
+    }
+
+    // Meanwhile the server changes: a new case in scope, and a rename of a unit the first attempt
+    // already kept (org units stream first).
+    let unit_id = db
+        .read_blocking(|c| c.query_row("SELECT id FROM org_units WHERE name = '东湖区政务服务中心'", (), |r| r.get(0)))
+        .expect("hall");
+    let new_case = db
+        .write_blocking(move |c| {
+            let path: String = c.query_row("SELECT path FROM org_units WHERE id = ?1", [unit_id], |r| r.get(0))?;
+            let row = CaseRow {
+                id: 0,
+                case_no: "CP-2026-910001".into(),
+                source: hcp_domain::CaseSource::Supervision,
+                rating_id: None,
+                unit_id,
+                unit_path: path.clone(),
+                department_id: None,
+                staff_id: None,
+                level: None,
+                channel: None,
+                item_name: None,
+                summary: "督查发现：续传期间新增".into(),
+                state: hcp_domain::CaseState::New,
+                escalation_level: 0,
+                handler_user_id: None,
+                created_at: "2026-11-20T11:00:00+08:00".into(),
+                deadline: None,
+                version: 1,
+                updated_at: "2026-11-20T11:00:00+08:00".into(),
+                aggregate: None,
+            };
+            let id = cases::insert(c, &row)?;
+            changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
+            c.execute("UPDATE org_units SET name = '东湖区政务大厅' WHERE id = ?1", [unit_id])?;
+            changes::record(c, Entity::OrgUnit, unit_id, &path, ChangeOp::Upsert, "2026-11-20T03:00:01Z")?;
+            Ok(id)
+        })
+        .expect("server changes");
+
+    // The second attempt downloads only the rest and starts counting from the rows kept.
+    relay.limit.store(u64::MAX, Ordering::SeqCst);
+    relay.sent.store(0, Ordering::SeqCst);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let counts =
+        bootstrap_with(&via_relay(), &login.token, rep.clone(), "2026-11-20T10:05:00Z".into(), &opts, move |p| {
+            s2.lock().expect("lock").push(p)
+        })
+        .await
+        .expect("the resumed bootstrap");
+    let second_bytes = relay.sent.load(Ordering::SeqCst);
+    assert!(second_bytes < full_bytes * 3 / 4, "resumed: {second_bytes} of {full_bytes} bytes downloaded again");
+    let seen = seen.lock().expect("lock").clone();
+    let first_progress = seen.first().expect("progress");
+    assert_eq!(first_progress.resumed_from, Some(point.rows()));
+    assert_eq!(first_progress.rows, point.rows(), "rows count from the resume point");
+    let last = seen.last().expect("progress");
+    assert_eq!(last.phase, "statistics", "the statistics phase comes last: {seen:?}");
+    assert_eq!(Some(last.rows), last.total_rows);
+    assert!(seen.iter().all(|p| p.rows >= point.rows()));
+    {
+        let r = rep.lock().expect("lock");
+        assert_eq!(r.counts().expect("counts"), counts);
+        assert_eq!(r.cursor().expect("cursor"), Some(point.cursor), "the first attempt's cursor, to pull from");
+        assert_eq!(r.resume_point().expect("meta"), None);
+    }
+    integrity(&rep);
+
+    // Pulling from the first attempt's cursor brings what changed in between.
+    pull(&direct, &login.token, rep.clone(), 500).await.expect("pull");
+    integrity(&rep);
+    let server_digest = {
+        let scope = scope.clone();
+        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope)).expect("digest")
+    };
+    {
+        let r = rep.lock().expect("lock");
+        assert_eq!(r.scope_digest().expect("digest"), server_digest, "the replica holds exactly the server's rows");
+        assert!(r.case(new_case).expect("case").is_some(), "the case made between the attempts is there");
+        assert_eq!(r.unit_name(unit_id).expect("unit").as_deref(), Some("东湖区政务大厅"));
+    }
+    relay.task.abort();
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_point_of_another_jurisdiction_is_dropped_for_a_fresh_bootstrap() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = server(dir.path()).await;
+    let direct = Client::new(&srv.url()).expect("client");
+    let relay = relay(srv.addr).await;
+    let via_relay = || Client::new(&relay.url).expect("client");
+    let opts = BootstrapOptions { chunk_rows: 50 };
+    let city = direct.login("city.supervisor", DEMO_PASSWORD, Some("test")).await.expect("login");
+    let reference = Arc::new(Mutex::new(
+        Replica::open(&dir.path().join("reference.db"), &ReplicaKey::from_bytes([4; 32])).expect("replica"),
+    ));
+    bootstrap_with(&via_relay(), &city.token, reference, "2026-11-20T10:00:00Z".into(), &opts, |_| {})
+        .await
+        .expect("a whole bootstrap");
+    relay.limit.store(relay.sent.load(Ordering::SeqCst) / 2, Ordering::SeqCst);
+    let rep = replica(dir.path());
+    bootstrap_with(&via_relay(), &city.token, rep.clone(), "2026-11-20T10:00:00Z".into(), &opts, |_| {})
+        .await
+        .expect_err("the download breaks");
+    assert!(rep.lock().expect("lock").resume_point().expect("meta").is_some());
+
+    // Another user of the same replica file (a narrower jurisdiction): the server sends the whole
+    // snapshot, and the replica holds only that jurisdiction afterwards.
+    let hall = direct.login("donghu.manager", DEMO_PASSWORD, Some("test")).await.expect("login");
+    relay.limit.store(u64::MAX, Ordering::SeqCst);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    bootstrap_with(&via_relay(), &hall.token, rep.clone(), "2026-11-20T10:00:00Z".into(), &opts, move |p| {
+        s2.lock().expect("lock").push(p)
+    })
+    .await
+    .expect("bootstrap");
+    assert!(seen.lock().expect("lock").iter().all(|p| p.resumed_from.is_none()));
+    let scope = hall.user.scope_path.clone();
+    let server_digest = db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope)).expect("digest");
+    assert_eq!(rep.lock().expect("lock").scope_digest().expect("digest"), server_digest);
+    integrity(&rep);
+    relay.task.abort();
+    srv.stop().await;
+}

@@ -22,7 +22,7 @@ fn hcp(url: &str, replica: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hcp"));
     c.args(["sync", "--server", url, "--replica"])
         .arg(replica)
-        .args(["--user", "donghu.manager", "--client-id", "crash-laptop"])
+        .args(["--user", "donghu.manager", "--client-id", "crash-laptop", "--bootstrap-chunk", "40"])
         .env("HCP_PASSWORD", DEMO_PASSWORD)
         .env("HCP_REPLICA_KEY", KEY)
         .stdout(Stdio::null())
@@ -39,11 +39,20 @@ fn integrity(replica: &Path) {
     let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("integrity_check");
     assert_eq!(ok, "ok");
     if r.cursor().expect("cursor").is_some() {
-        // A replica is either fully bootstrapped (its counts consistent) or empty: never half.
+        // A replica is either fully bootstrapped (its counts consistent) or not bootstrapped.
         assert!(r.counts().expect("counts").case > 0);
+        assert_eq!(r.resume_point().expect("resume point"), None);
     } else {
-        assert_eq!(r.counts().expect("counts").case, 0, "no rows without a committed cursor");
+        // Not bootstrapped: empty, or holding exactly the chunks an interrupted bootstrap committed
+        // with its place to resume from.
+        let kept = r.resume_point().expect("resume point").map(|p| p.kept).unwrap_or_default();
+        assert_eq!(r.counts().expect("counts"), kept, "no rows without a committed cursor or resume point");
     }
+}
+
+/// Rows an interrupted bootstrap kept for the next attempt (0 when none).
+fn kept_rows(replica: &Path) -> u64 {
+    open(replica).resume_point().expect("resume point").map_or(0, |p| p.rows())
 }
 
 /// Opens `n` new bad-review cases at 东湖区政务服务中心 on the server.
@@ -77,13 +86,27 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
 
     // Phase 1: bootstraps killed at random points; a later run completes it.
     let mut completed = false;
+    let (mut resumable, mut progressed) = (0, 0);
     for _ in 0..runs / 3 {
+        let before = kept_rows(&replica);
         let mut child = hcp(&url, &replica).spawn().expect("spawn hcp");
         std::thread::sleep(Duration::from_millis(rng.gen_range(5..250)));
         let _ = child.kill();
         let status = child.wait().expect("wait");
         completed |= status.success();
         integrity(&replica);
+        let after = kept_rows(&replica);
+        resumable += usize::from(after > 0);
+        // A killed attempt never loses what the one before had kept (unless it finished).
+        progressed += usize::from(after > before);
+        let finished = open(&replica).cursor().expect("cursor").is_some();
+        assert!(after >= before || finished, "{after} < {before}");
+        if finished {
+            // Start over, so that the next kills land in a bootstrap again.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", replica.display()));
+            }
+        }
     }
     assert!(hcp(&url, &replica).status().expect("run").success(), "an uninterrupted run bootstraps");
     integrity(&replica);
@@ -145,7 +168,8 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
         assert!(out.status.success(), "an uninterrupted run succeeds: {}", String::from_utf8_lossy(&out.stderr));
     }
     eprintln!(
-        "{} killed runs plus {} bootstrap kills in {:.1} s (completed early: {completed})",
+        "{} killed runs plus {} bootstrap kills in {:.1} s (completed early: {completed}; {resumable} kills left a \
+         resumable bootstrap, {progressed} moved it on)",
         runs,
         runs / 3,
         started.elapsed().as_secs_f64()

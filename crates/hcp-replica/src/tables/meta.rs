@@ -12,6 +12,9 @@ pub const CURSOR: &str = "cursor";
 pub const SCOPE: &str = "scope";
 /// When the last bootstrap committed (RFC 3339).
 pub const BOOTSTRAPPED_AT: &str = "bootstrapped_at";
+/// Where an interrupted bootstrap stopped (JSON of `crate::ResumePoint`), committed with the
+/// rows it covers; removed when the bootstrap finishes.
+pub const BOOTSTRAP_RESUME: &str = "bootstrap_resume";
 /// When the last successful sync with the server ended (RFC 3339).
 pub const LAST_SYNC_AT: &str = "last_sync_at";
 

@@ -140,3 +140,22 @@ pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(CaseRow
         f,
     )
 }
+
+/// The rows of [`in_scope`] with an id above `after`, by id (a resumed snapshot).
+pub fn in_scope_after(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    f: impl FnMut(CaseRow) -> DbResult<()>,
+) -> DbResult<()> {
+    super::changes::scan_after(
+        conn,
+        &format!("SELECT {COLS} FROM cases WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
+        scope,
+        upper,
+        after,
+        from_row,
+        f,
+    )
+}

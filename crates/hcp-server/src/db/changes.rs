@@ -112,6 +112,29 @@ pub fn scan<T>(
     conn.each(sql, [scope, upper], |r| f(from_row(&r)?))
 }
 
+/// Like [`scan`] for a query whose third parameter is the id to resume after (`id > ?3`).
+pub fn scan_after<T>(
+    conn: &Conn<'_>,
+    sql: &str,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    from_row: impl Fn(&Row) -> DbResult<T>,
+    mut f: impl FnMut(T) -> DbResult<()>,
+) -> DbResult<()> {
+    conn.each(sql, args![scope, upper, after], |r| f(from_row(&r)?))
+}
+
+/// Rows in scope with an id above `after` (a resumed snapshot's expected counts).
+pub fn count_in_scope_after(conn: &Conn<'_>, table: &str, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM {table} WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3"),
+        args![scope, upper, after],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
 /// Rows in scope per entity (the snapshot's expected counts).
 pub fn count_in_scope(conn: &Conn<'_>, table: &str, scope: &str, upper: &str) -> DbResult<u64> {
     let n: i64 = conn.query_row(

@@ -107,6 +107,25 @@ pub fn in_scope(
     )
 }
 
+/// The flags in scope with an id above `after` (a resumed snapshot).
+pub fn in_scope_after(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    f: impl FnMut(IntegrityFlagRow) -> DbResult<()>,
+) -> DbResult<()> {
+    super::changes::scan_after(
+        conn,
+        &format!("SELECT {COLS} FROM integrity_flags WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
+        scope,
+        upper,
+        after,
+        from_row,
+        f,
+    )
+}
+
 /// Whether a flag with exactly these ratings and kind was raised before.
 pub fn exists(conn: &Conn<'_>, fingerprint: &str) -> DbResult<bool> {
     Ok(conn.query_opt("SELECT 1 FROM integrity_flags WHERE fingerprint = ?1", [fingerprint], |_| Ok(()))?.is_some())

@@ -122,6 +122,25 @@ pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(RatingR
     )
 }
 
+/// The rows of [`in_scope`] with an id above `after`, by id (a resumed snapshot).
+pub fn in_scope_after(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    f: impl FnMut(RatingRow) -> DbResult<()>,
+) -> DbResult<()> {
+    super::changes::scan_after(
+        conn,
+        &format!("SELECT {COLS} FROM ratings WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
+        scope,
+        upper,
+        after,
+        from_row,
+        f,
+    )
+}
+
 /// The id of the rating with this natural key, if it was received before.
 pub fn find(conn: &Conn<'_>, source: &str, record_no: &str, count: i64) -> DbResult<Option<i64>> {
     conn.query_opt(

@@ -53,6 +53,25 @@ pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(StaffRo
     )
 }
 
+/// The rows of [`in_scope`] with an id above `after`, by id (a resumed snapshot).
+pub fn in_scope_after(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    f: impl FnMut(StaffRow) -> DbResult<()>,
+) -> DbResult<()> {
+    super::changes::scan_after(
+        conn,
+        &format!("SELECT {COLS} FROM staff WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
+        scope,
+        upper,
+        after,
+        from_row,
+        f,
+    )
+}
+
 pub fn by_employee_no(conn: &Conn<'_>, no: &str) -> DbResult<Option<StaffRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM staff WHERE employee_no = ?1"), [no], from_row)
 }

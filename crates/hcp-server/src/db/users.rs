@@ -116,6 +116,41 @@ pub fn rows_in_scope(
     )
 }
 
+/// The rows of [`rows_in_scope`] with an id above `after`, by id (a resumed snapshot).
+pub fn rows_in_scope_after(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    mut f: impl FnMut(hcp_protocol::UserRow) -> DbResult<()>,
+) -> DbResult<()> {
+    conn.each(
+        "SELECT u.id, u.display_name, u.role, u.unit_id, o.path, u.active FROM users u JOIN org_units o ON o.id = u.unit_id
+          WHERE o.path >= ?1 AND o.path < ?2 AND u.id > ?3 ORDER BY u.id",
+        args![scope, upper, after],
+        |r| {
+            let role: String = r.get(2)?;
+            f(hcp_protocol::UserRow {
+                id: r.get(0)?,
+                display_name: r.get(1)?,
+                role: parse_col(&role, "users.role", Role::parse)?,
+                unit_id: r.get(3)?,
+                unit_path: r.get(4)?,
+                active: r.get(5)?,
+            })
+        },
+    )
+}
+
+pub fn count_in_scope_after(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM users u JOIN org_units o ON o.id = u.unit_id WHERE o.path >= ?1 AND o.path < ?2 AND u.id > ?3",
+        args![scope, upper, after],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
 pub fn row(conn: &Conn<'_>, id: i64) -> DbResult<Option<hcp_protocol::UserRow>> {
     Ok(by_id(conn, id)?.map(|u| hcp_protocol::UserRow {
         id: u.id,

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
 use bytes::Bytes;
-use hcp_protocol::{Counts, EntityRow, ErrorBody, PullResponse, SnapshotLine};
+use hcp_protocol::{Counts, Entity, EntityRow, ErrorBody, PullResponse, SnapshotLine, SnapshotQuery, SnapshotResume};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -62,77 +62,158 @@ impl LineSink {
     }
 }
 
+/// Where a resumed snapshot starts (validated query parameters).
+#[derive(Debug, Clone, Copy)]
+struct ResumeAt {
+    cursor: i64,
+    entity: Entity,
+    after: i64,
+}
+
+/// Rows of `e` in scope with an id above `after` (0: all of them).
+fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+    // The whole-snapshot counts keep their original queries; a resumed one counts past its id.
+    Ok(match (e, after) {
+        (Entity::OrgUnit, _) => org_units::count_in_scope_by_id(tx, scope, upper, after)?,
+        (Entity::Staff, 0) => changes::count_in_scope(tx, "staff", scope, upper)?,
+        (Entity::User, 0) => users::count_in_scope(tx, scope, upper)?,
+        (Entity::Rating, 0) => changes::count_in_scope(tx, "ratings", scope, upper)?,
+        (Entity::Case, 0) => changes::count_in_scope(tx, "cases", scope, upper)?,
+        (Entity::CaseEvent, 0) => changes::count_in_scope(tx, "case_events", scope, upper)?,
+        (Entity::ServiceItem, 0) => changes::count_in_scope(tx, "service_items", scope, upper)?,
+        (Entity::Setting, 0) => settings::count_in_scope(tx, scope, upper)?,
+        (Entity::Staff, _) => changes::count_in_scope_after(tx, "staff", scope, upper, after)?,
+        (Entity::User, _) => users::count_in_scope_after(tx, scope, upper, after)?,
+        (Entity::Rating, _) => changes::count_in_scope_after(tx, "ratings", scope, upper, after)?,
+        (Entity::Case, _) => changes::count_in_scope_after(tx, "cases", scope, upper, after)?,
+        (Entity::CaseEvent, _) => changes::count_in_scope_after(tx, "case_events", scope, upper, after)?,
+        (Entity::ServiceItem, _) => changes::count_in_scope_after(tx, "service_items", scope, upper, after)?,
+        (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
+        (Entity::IntegrityFlag, 0) => changes::count_in_scope(tx, "integrity_flags", scope, upper)?,
+        (Entity::IntegrityFlag, _) => changes::count_in_scope_after(tx, "integrity_flags", scope, upper, after)?,
+    })
+}
+
+/// Streams the rows of `e` in scope with an id above `after`, by id.
+fn stream_entity(
+    tx: &Conn<'_>,
+    e: Entity,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    mut row: impl FnMut(EntityRow) -> DbResult<()>,
+) -> DbResult<()> {
+    match (e, after) {
+        (Entity::OrgUnit, _) => org_units::in_scope_by_id(tx, scope, upper, after, |r| row(EntityRow::OrgUnit(r))),
+        (Entity::Staff, 0) => staff::in_scope(tx, scope, upper, |r| row(EntityRow::Staff(r))),
+        (Entity::User, 0) => users::rows_in_scope(tx, scope, upper, |r| row(EntityRow::User(r))),
+        (Entity::Rating, 0) => ratings::in_scope(tx, scope, upper, |r| row(EntityRow::Rating(r))),
+        (Entity::Case, 0) => cases::in_scope(tx, scope, upper, |r| row(EntityRow::Case(r))),
+        (Entity::CaseEvent, 0) => case_events::in_scope(tx, scope, upper, |r| row(EntityRow::CaseEvent(r))),
+        (Entity::ServiceItem, 0) => service_items::in_scope(tx, scope, upper, |r| row(EntityRow::ServiceItem(r))),
+        (Entity::Setting, 0) => settings::in_scope(tx, scope, upper, |r| row(EntityRow::Setting(r))),
+        (Entity::Staff, _) => staff::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Staff(r))),
+        (Entity::User, _) => users::rows_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::User(r))),
+        (Entity::Rating, _) => ratings::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Rating(r))),
+        (Entity::Case, _) => cases::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Case(r))),
+        (Entity::CaseEvent, _) => {
+            case_events::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::CaseEvent(r)))
+        }
+        (Entity::ServiceItem, _) => {
+            service_items::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::ServiceItem(r)))
+        }
+        (Entity::Setting, _) => settings::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Setting(r))),
+        (Entity::IntegrityFlag, 0) => integrity_flags::in_scope(tx, scope, upper, |r| row(EntityRow::IntegrityFlag(r))),
+        (Entity::IntegrityFlag, _) => {
+            integrity_flags::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::IntegrityFlag(r)))
+        }
+    }
+}
+
 /// Streams every row of one scope, in one read transaction so the rows and the cursor agree.
-fn stream_snapshot(tx: &Conn<'_>, scope: &str, sink: &mut LineSink) -> DbResult<()> {
+/// Entities go in the order of [`Entity::ALL`], each by id, so that `(entity, last id)` marks a
+/// place to resume from. A resumed stream starts after that place and echoes the interrupted
+/// attempt's cursor: the client pulls from there, re-applying whatever changed in between.
+fn stream_snapshot(tx: &Conn<'_>, scope: &str, resume: Option<ResumeAt>, sink: &mut LineSink) -> DbResult<()> {
     let upper = format!("{scope}~");
-    let cursor = changes::head(tx)?;
-    let expected = Counts {
-        org_unit: org_units::count_in_scope(tx, scope, &upper)?,
-        staff: changes::count_in_scope(tx, "staff", scope, &upper)?,
-        user: users::count_in_scope(tx, scope, &upper)?,
-        rating: changes::count_in_scope(tx, "ratings", scope, &upper)?,
-        case: changes::count_in_scope(tx, "cases", scope, &upper)?,
-        case_event: changes::count_in_scope(tx, "case_events", scope, &upper)?,
-        service_item: changes::count_in_scope(tx, "service_items", scope, &upper)?,
-        setting: settings::count_in_scope(tx, scope, &upper)?,
-        integrity_flag: changes::count_in_scope(tx, "integrity_flags", scope, &upper)?,
+    let cursor = match resume {
+        Some(r) => r.cursor,
+        None => changes::head(tx)?,
     };
-    sink.line(&SnapshotLine::Begin { scope_path: scope.to_owned(), expected })?;
+    let start = resume.and_then(|r| Entity::ALL.iter().position(|e| *e == r.entity)).unwrap_or(0);
+    let after_of = |i: usize| if i == start { resume.map_or(0, |r| r.after) } else { 0 };
+    let mut expected = Counts::default();
+    for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
+        expected.add(e, count_entity(tx, e, scope, &upper, after_of(i))?);
+    }
+    sink.line(&SnapshotLine::Begin {
+        scope_path: scope.to_owned(),
+        expected,
+        cursor: Some(cursor),
+        resumed: resume.map(|r| SnapshotResume { cursor: r.cursor, entity: r.entity, after_id: r.after }),
+    })?;
     let mut counts = Counts::default();
-    org_units::in_scope(tx, scope, &upper, |r| {
-        counts.org_unit += 1;
-        sink.row(EntityRow::OrgUnit(r))
-    })?;
-    staff::in_scope(tx, scope, &upper, |r| {
-        counts.staff += 1;
-        sink.row(EntityRow::Staff(r))
-    })?;
-    users::rows_in_scope(tx, scope, &upper, |r| {
-        counts.user += 1;
-        sink.row(EntityRow::User(r))
-    })?;
-    ratings::in_scope(tx, scope, &upper, |r| {
-        counts.rating += 1;
-        sink.row(EntityRow::Rating(r))
-    })?;
-    cases::in_scope(tx, scope, &upper, |r| {
-        counts.case += 1;
-        sink.row(EntityRow::Case(r))
-    })?;
-    case_events::in_scope(tx, scope, &upper, |r| {
-        counts.case_event += 1;
-        sink.row(EntityRow::CaseEvent(r))
-    })?;
-    service_items::in_scope(tx, scope, &upper, |r| {
-        counts.service_item += 1;
-        sink.row(EntityRow::ServiceItem(r))
-    })?;
-    settings::in_scope(tx, scope, &upper, |r| {
-        counts.setting += 1;
-        sink.row(EntityRow::Setting(r))
-    })?;
-    integrity_flags::in_scope(tx, scope, &upper, |r| {
-        counts.integrity_flag += 1;
-        sink.row(EntityRow::IntegrityFlag(r))
-    })?;
+    for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
+        stream_entity(tx, e, scope, &upper, after_of(i), |row| {
+            counts.add(e, 1);
+            sink.row(row)
+        })?;
+    }
     sink.line(&SnapshotLine::End { cursor, counts })?;
     sink.flush()
 }
 
+/// Checks the resume parameters: none, or a cursor, scope and entity (`resume_after` defaults
+/// to 0). A resume for another scope than the caller's is ignored: the whole snapshot follows.
+fn resume_at(q: &SnapshotQuery, scope: &str) -> ApiResult<Option<ResumeAt>> {
+    let any =
+        q.resume_cursor.is_some() || q.resume_scope.is_some() || q.resume_entity.is_some() || q.resume_after.is_some();
+    if !any {
+        return Ok(None);
+    }
+    let (Some(cursor), Some(resume_scope), Some(entity)) = (q.resume_cursor, &q.resume_scope, &q.resume_entity) else {
+        return Err(AppError::invalid("续传参数不完整：须同时给出 resume_cursor、resume_scope 和 resume_entity"));
+    };
+    let entity = Entity::parse(entity)
+        .ok_or_else(|| AppError::invalid(format!("resume_entity 不是已知的数据类型：{entity}")))?;
+    let after = q.resume_after.unwrap_or(0);
+    if cursor < 0 || after < 0 {
+        return Err(AppError::invalid("resume_cursor 和 resume_after 不能为负数"));
+    }
+    if resume_scope != scope {
+        tracing::info!("a snapshot resume for another jurisdiction: sending the whole snapshot");
+        return Ok(None);
+    }
+    Ok(Some(ResumeAt { cursor, entity, after }))
+}
+
 /// The caller's whole jurisdiction as NDJSON (`application/x-ndjson`, gzip when accepted):
-/// a `begin` line, one `row` line per row, and an `end` line with the cursor and counts.
-#[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])),
+/// a `begin` line, one `row` line per row, and an `end` line with the cursor and counts. With the
+/// `resume_*` parameters, only what an interrupted attempt had not kept (see `SnapshotResume`).
+#[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])), params(SnapshotQuery),
     responses((status = 200, description = "NDJSON stream of SnapshotLine", content_type = "application/x-ndjson", body = SnapshotLine),
-              (status = 401, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = who.user.id))]
-pub async fn snapshot(State(state): State<AppState>, who: AuthUser) -> ApiResult<Response> {
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+pub async fn snapshot(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Query(q): Query<SnapshotQuery>,
+) -> ApiResult<Response> {
     let scope = who.user.scope_path.clone();
+    let resume = resume_at(&q, &scope)?;
+    if let Some(r) = resume {
+        let head = state.db.read(changes::head).await?;
+        if r.cursor > head {
+            return Err(AppError::invalid("resume_cursor 超出了服务器的变更位置，请重新完整同步"));
+        }
+        tracing::info!(entity = r.entity.as_str(), after = r.after, cursor = r.cursor, "resuming a snapshot");
+    }
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let db = state.db.clone();
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut sink = LineSink { buf: Vec::with_capacity(CHUNK + 4096), tx: tx.clone(), runtime };
-        let res = db.read_blocking(|c| stream_snapshot(c, &scope, &mut sink));
+        let res = db.read_blocking(|c| stream_snapshot(c, &scope, resume, &mut sink));
         if let Err(e) = res {
             tracing::warn!(error = %e, "snapshot stream ended early");
             // Breaking the body tells the client the stream is incomplete (no `end` line either).

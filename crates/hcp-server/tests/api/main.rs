@@ -5,6 +5,7 @@
 mod admin;
 mod feed;
 mod integrity;
+mod snapshot;
 
 use admin::{
     administrators_maintain_reference_data_within_their_jurisdiction,
@@ -13,6 +14,7 @@ use admin::{
 };
 use feed::{concurrent_writers_never_make_a_pull_skip_a_change, two_server_instances_share_one_database};
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
+use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
 use hcp_server::testing::{Backend, TestDb};
@@ -58,6 +60,7 @@ conformance!(
     bad_input_gets_a_clear_error_and_never_a_server_error,
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
     integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics,
+    a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept,
 );
 
 struct TestApp {
