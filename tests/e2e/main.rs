@@ -603,7 +603,10 @@ async fn a_hall_manager_confirms_an_integrity_lead_from_the_queue() {
     // Notes are required.
     click(&c, "[data-testid=flag-verdict-confirmed_fake]").await;
     click(&c, "[data-testid=flag-submit]").await;
-    assert!(visible(&c, "[data-testid=flag-dialog]").await, "the dialog stays open without notes");
+    wait_for(10, "the notes to be asked for", || async {
+        (visible(&c, ".el-form-item__error").await && visible(&c, "[data-testid=flag-submit]").await).then_some(())
+    })
+    .await;
     type_into(&c, "textarea[data-testid=flag-note]", "调取监控核实：工作人员连续点击评价器").await;
     click(&c, "[data-testid=flag-submit]").await;
 
