@@ -162,6 +162,7 @@ impl Replica {
     /// Starts replacing the whole replica with a snapshot. Nothing is visible until
     /// [`Bootstrap::finish`] commits; dropping the bootstrap rolls everything back.
     pub fn begin_bootstrap(&mut self, scope: &str) -> Result<Bootstrap<'_>> {
+        bulk_load_cache(&self.conn, true)?;
         let tx = self.conn.transaction()?;
         for t in
             ["case_events", "cases", "case_text", "ratings", "users", "staff", "service_items", "settings", "org_units"]
@@ -465,6 +466,21 @@ fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Page cache of a connection loading a snapshot, in KiB: enough to hold the secondary indexes
+/// (ratings by unit and time, the cases' filter indexes, the events by case, the full-text index)
+/// of a city's million ratings while they are filled, so that index pages are not spilled to the
+/// WAL and read back (and decrypted) again and again during the one big transaction.
+const BULK_LOAD_CACHE_KIB: i64 = 256 * 1024;
+/// SQLite's default page cache (2,000 KiB), restored once the load is done.
+const DEFAULT_CACHE_KIB: i64 = 2_000;
+
+/// Raises (or restores) the page cache for a bulk load.
+fn bulk_load_cache(conn: &Connection, on: bool) -> Result<()> {
+    let kib = if on { BULK_LOAD_CACHE_KIB } else { DEFAULT_CACHE_KIB };
+    conn.pragma_update(None, "cache_size", -kib)?;
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tx = conn.transaction()?;
@@ -518,6 +534,7 @@ impl Bootstrap<'_> {
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "statistics aggregates built");
         meta::set(&self.tx, meta::CURSOR, &cursor.to_string())?;
         meta::set(&self.tx, meta::BOOTSTRAPPED_AT, now)?;
+        bulk_load_cache(&self.tx, false)?;
         self.tx.commit()?;
         Ok(())
     }
