@@ -1311,4 +1311,12 @@ settings (WAL).
 chart = each of hcp-report's chart kinds rendered as PNG from its sample data; resident memory = peak RSS \
 (VmHWM) of a separate process that opens the 1 M replica and computes the dashboard, the inbox and a case's \
 detail (the replica engine without the webview).
+- **Cold start**: `hcp-bench cold-start`, a second process under `xvfb-run` and `scripts/with-keyring.sh` (a private \
+D-Bus session with an unlocked gnome-keyring): `hcp_app::App` signs city.supervisor in with \
+\"remember me\" and bootstraps the jurisdiction into a fresh data folder (what a first sign-in in the window leaves), \
+then the release desktop app (`make bench` builds it with the UI) is launched through tauri-driver + WebKitWebDriver \
+once unrecorded and then `--cold-start-runs` times; each launch is timed from the WebDriver session request (which \
+starts the process) until the inbox table holds a case row (polled every 20 ms): window and webview, the UI bundle, \
+the session restored from the keyring, the encrypted replica opened and the first page read and rendered. The file \
+cache is warm (a cold start of the process, not of the disk). `--skip-app` leaves it out.
 ";
