@@ -58,14 +58,15 @@ soak:
 
 ## The benchmarks of issue 9 (15–25 minutes on 2 cores): seeds the 1 M-rating city, measures
 ## bootstrap, sync, replica queries, server load on SQLite and PostgreSQL and the app's render
-## times, each beside its reference, and writes BENCHMARKS.md and bench/results.json.
+## times and the release desktop app's cold start under Xvfb, each beside its reference, and writes
+## BENCHMARKS.md and bench/results.json (BENCH_ARGS="--skip-app" leaves the cold start out).
 ## BENCH_ARGS passes options to `hcp-bench run` (e.g. BENCH_ARGS="--pouchdb-cap-secs 120").
 BENCH_BIN := $(or $(CARGO_TARGET_DIR),target)/release
 BENCH_ARGS ?=
-bench: bench-deps
-	$(CARGO) build --release -p hcp-server -p hcp-bench
+bench: bench-deps ui
+	$(CARGO) build --release -p hcp-server -p hcp-bench -p haochaping
 	HCP_TEST_POSTGRES_URL= scripts/with-postgres.sh $(BENCH_BIN)/hcp-bench run \
-	  --server-bin $(BENCH_BIN)/hcp-server --pouchdb-dir bench/pouchdb \
+	  --server-bin $(BENCH_BIN)/hcp-server --app-bin $(BENCH_BIN)/haochaping --pouchdb-dir bench/pouchdb \
 	  --out-md BENCHMARKS.md --out-json bench/results.json --command-line 'make bench$(if $(BENCH_ARGS), BENCH_ARGS="$(BENCH_ARGS)")' $(BENCH_ARGS)
 
 bench-deps: bench/pouchdb/node_modules/.package-lock.json

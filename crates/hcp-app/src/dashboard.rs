@@ -250,10 +250,22 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Mo
     })
 }
 
+/// The CJK fonts, located and parsed once per process. Loading them reads and parses the Noto
+/// and Fandol collections (tens of megabytes), which took longer than the rest of a dashboard; a
+/// failure is not kept, so fonts installed later are found.
+fn fonts() -> hcp_report::Result<hcp_report::Fonts> {
+    static FONTS: std::sync::OnceLock<hcp_report::Fonts> = std::sync::OnceLock::new();
+    if let Some(f) = FONTS.get() {
+        return Ok(f.clone());
+    }
+    let f = hcp_report::Fonts::locate()?;
+    Ok(FONTS.get_or_init(|| f).clone())
+}
+
 /// The dashboard for `month` (`YYYY-MM`; the newest month with data when none).
 pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Dashboard> {
     let m = compute(r, month, now)?;
-    let charts = match hcp_report::Fonts::locate() {
+    let charts = match fonts() {
         Err(e) => {
             tracing::warn!(error = %e, "no CJK fonts: the dashboard shows numbers only");
             DashboardCharts {
@@ -298,8 +310,7 @@ pub fn monthly_report(
             format!("{}没有评价数据，无法生成月调度通报", m.period.label_zh()),
         ));
     }
-    let fonts =
-        hcp_report::Fonts::locate().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
+    let fonts = fonts().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
     let units = m
         .by_unit
         .iter()

@@ -4,8 +4,10 @@
 //! `hcp-server`, and measures every figure of issue 9 through the real code paths (the sync engine
 //! of `hcp-sync`, the replica of `hcp-replica`, the screens' functions in `hcp-app`, the renderers
 //! of `hcp-report`), each beside a reference measured in the same run. It writes BENCHMARKS.md and
-//! bench/results.json. `intake-load`, `pull-load` and `rss` are the second processes it starts.
+//! bench/results.json. `intake-load`, `pull-load`, `rss` and `cold-start` are the second processes it
+//! starts.
 
+mod coldstart;
 mod load;
 mod pouch;
 mod procs;
@@ -28,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the whole suite and writes BENCHMARKS.md and bench/results.json.
-    Run(run::Options),
+    Run(Box<run::Options>),
     /// Posts batches of new ratings for a while and prints a JSON report (a second process).
     IntakeLoad {
         #[arg(long)]
@@ -72,6 +74,22 @@ enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Signs `user` in through the app's engine (remembered, bootstrapped), then launches the
+    /// release desktop app `runs` times through tauri-driver and times each launch until the inbox
+    /// shows rows; prints a JSON report. Needs a display (Xvfb) and a keyring session.
+    ColdStart {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        app_bin: PathBuf,
+        #[arg(long, default_value = "city.supervisor")]
+        user: String,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// The app's data folder (emptied first).
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -82,7 +100,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Command::Run(opts) => rt.block_on(run::run(opts)),
+        Command::Run(opts) => rt.block_on(run::run(*opts)),
         Command::IntakeLoad { server, token, halls, clients, batch, secs, tag } => {
             let halls: Vec<String> = halls.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
             let r = rt.block_on(load::intake(&server, &token, &halls, clients, batch, secs, &tag))?;
@@ -97,6 +115,11 @@ fn main() -> anyhow::Result<()> {
         Command::Rss { replica, user } => {
             let user: hcp_protocol::UserInfo = serde_json::from_str(&user)?;
             let r = run::rss_probe(&replica, &user)?;
+            println!("{}", serde_json::to_string(&r)?);
+            Ok(())
+        }
+        Command::ColdStart { server, app_bin, user, runs, data_dir } => {
+            let r = rt.block_on(coldstart::cold_start(&server, &app_bin, &user, run::PASSWORD, runs, &data_dir))?;
             println!("{}", serde_json::to_string(&r)?);
             Ok(())
         }

@@ -19,7 +19,7 @@ use crate::procs::{self, Proc};
 use crate::results::{self, num, opt, Figures, Row, Target};
 use crate::stats::{self, Summary};
 
-const PASSWORD: &str = "Hcp@2026";
+pub const PASSWORD: &str = "Hcp@2026";
 /// The page size the app pulls with (`hcp_app`'s `PULL_PAGE`).
 const PULL_PAGE: usize = 2_000;
 
@@ -69,9 +69,23 @@ pub struct Options {
     /// PostgreSQL server for the PostgreSQL figures (a database `hcp_bench_<pid>` is created in it).
     #[arg(long, env = "HCP_TEST_POSTGRES_URL")]
     pub postgres_url: Option<String>,
-    /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app, load, postgres.
-    #[arg(long, default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,load,postgres")]
+    /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app,
+    /// coldstart, load, postgres.
+    #[arg(long, default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,postgres")]
     pub phases: String,
+    /// The release desktop app (src-tauri) for the cold-start figure; without it (or with
+    /// --skip-app) cold_start_s stays null.
+    #[arg(long)]
+    pub app_bin: Option<PathBuf>,
+    /// Leaves out the desktop app's cold start (the slowest set-up: one more bootstrap through the app).
+    #[arg(long)]
+    pub skip_app: bool,
+    /// Launches of the desktop app timed for cold_start_s (after one unrecorded launch).
+    #[arg(long, default_value_t = 5)]
+    pub cold_start_runs: usize,
+    /// Wraps the cold-start process in a private D-Bus session with an unlocked keyring.
+    #[arg(long, default_value = "scripts/with-keyring.sh")]
+    pub keyring_script: PathBuf,
     /// Hand-written analysis appended to BENCHMARKS.md when present.
     #[arg(long, default_value = "bench/analysis.md")]
     pub analysis: PathBuf,
@@ -426,9 +440,10 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             b.note(format!("app figures incomplete: {e:#}"));
         }
     } else {
-        b.note("cold_start_s, rss_mb, notice_pdf_ms, chart_ms: the app phase did not run");
+        b.note("rss_mb, notice_pdf_ms, chart_ms: the app phase did not run");
     }
     remove_db(&replica_a);
+    cold_start(b, &url);
 
     // 4. Server intake and pull under load, SQLite.
     if b.phase("load") {
@@ -939,20 +954,92 @@ fn app(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
         reference: String::new(),
         target: Some(Target::AtMost(250.0)),
     });
-    b.note(
-        "cold_start_s is null: the desktop app (src-tauri) is not built by `make bench` in this run, so its cold start \
-         under Xvfb was not measured; rss_mb is the replica engine's process, not the app with its webview",
-    );
-    b.rows.push(Row {
+    b.note("rss_mb is the replica engine's process, not the app with its webview");
+    Ok(())
+}
+
+/// 5. The desktop app's cold start, measured by `hcp-bench cold-start` under Xvfb and a keyring.
+fn cold_start(b: &mut Bench, url: &str) {
+    let mut row = Row {
         key: "cold_start_s",
-        what: "cold start to an interactive inbox under Xvfb".into(),
+        what: "cold start of the release desktop app to an inbox with rows under Xvfb".into(),
         value: None,
         unit: "s",
         spread: "not measured (see notes)".into(),
         reference: String::new(),
         target: Some(Target::AtMost(1.5)),
-    });
-    Ok(())
+    };
+    let app_bin = b.opts.app_bin.clone().filter(|p| p.exists());
+    match (b.phase("coldstart") && !b.opts.skip_app, app_bin) {
+        (false, _) => b.note("cold_start_s is null: the coldstart phase did not run (--skip-app or --phases)"),
+        (true, None) => b.note("cold_start_s is null: no release desktop app (--app-bin; `make bench` builds it)"),
+        (true, Some(app_bin)) => {
+            let data_dir = b.opts.work.join("app-data");
+            let started = Instant::now();
+            let report = cold_start_process(b, url, &app_bin, &data_dir);
+            let _ = std::fs::remove_dir_all(&data_dir);
+            match report {
+                Ok(r) => {
+                    b.figures.cold_start_s = r["cold_start_s"].as_f64();
+                    if let Ok(s) = serde_json::from_value::<SummaryIn>(r["summary"].clone()) {
+                        row.spread = format!("{}–{} s (n={})", num(s.min), num(s.max), s.n);
+                    }
+                    row.value = b.figures.cold_start_s;
+                    row.what = format!(
+                        "cold start of the release desktop app to an inbox with rows under Xvfb ({}'s replica, remembered session; launch through tauri-driver until the first case row is in the DOM)",
+                        r["user"].as_str().unwrap_or("?")
+                    );
+                    row.reference = format!(
+                        "WebDriver session up (window + webview): {} s",
+                        r["session_s"]
+                            .as_array()
+                            .map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>())
+                            .and_then(|v| stats::summarize(&v))
+                            .map_or("?".into(), |s| num(s.median))
+                    );
+                    b.detail("cold_start", r);
+                    b.detail("cold_start_phase_s", started.elapsed().as_secs_f64());
+                }
+                Err(e) => b.note(format!("cold_start_s not measured: {e:#}")),
+            }
+        }
+    }
+    b.rows.push(row);
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryIn {
+    n: usize,
+    min: f64,
+    max: f64,
+}
+
+fn cold_start_process(b: &Bench, url: &str, app_bin: &Path, data_dir: &Path) -> anyhow::Result<Value> {
+    let exe = std::env::current_exe()?;
+    let log = b.opts.work.join("cold-start.log");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1366x800x24"])
+        .arg(&b.opts.keyring_script)
+        .arg(exe)
+        .args(["cold-start", "--server", url, "--runs", &b.opts.cold_start_runs.to_string()])
+        .arg("--app-bin")
+        .arg(app_bin)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("HCP_LOG", "info")
+        .stderr(std::fs::File::create(&log)?)
+        .output()
+        .context("xvfb-run (package xvfb)")?;
+    if !out.status.success() {
+        let tail = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: String =
+            tail.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        bail!("hcp-bench cold-start failed ({}): {tail}", out.status);
+    }
+    // Other programs started under Xvfb (the accessibility bus) may print to the same stdout.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().rev().find(|l| l.starts_with('{')).context("no report from hcp-bench cold-start")?;
+    Ok(serde_json::from_str(line)?)
 }
 
 /// The change feed's head as the session sees it: the smallest `after` whose one-change page says
@@ -1224,4 +1311,12 @@ settings (WAL).
 chart = each of hcp-report's chart kinds rendered as PNG from its sample data; resident memory = peak RSS \
 (VmHWM) of a separate process that opens the 1 M replica and computes the dashboard, the inbox and a case's \
 detail (the replica engine without the webview).
+- **Cold start**: `hcp-bench cold-start`, a second process under `xvfb-run` and `scripts/with-keyring.sh` (a private \
+D-Bus session with an unlocked gnome-keyring): `hcp_app::App` signs city.supervisor in with \
+\"remember me\" and bootstraps the jurisdiction into a fresh data folder (what a first sign-in in the window leaves), \
+then the release desktop app (`make bench` builds it with the UI) is launched through tauri-driver + WebKitWebDriver \
+once unrecorded and then `--cold-start-runs` times; each launch is timed from the WebDriver session request (which \
+starts the process) until the inbox table holds a case row (polled every 20 ms): window and webview, the UI bundle, \
+the session restored from the keyring, the encrypted replica opened and the first page read and rendered. The file \
+cache is warm (a cold start of the process, not of the disk). `--skip-app` leaves it out.
 ";

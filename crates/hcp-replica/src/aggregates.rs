@@ -78,21 +78,18 @@ pub const TABLES: [&str; 5] =
 const ALL: &str = "true";
 const IDS: &str = "id IN (SELECT value FROM json_each(?2))";
 
-/// One table's fold (see e.g. [`agg_rating_units::fold`]).
-type Fold = fn(&Connection, i64, &str, &str) -> Result<()>;
-
-/// Rebuilds every aggregate table from the rows, set-based (the end of a bootstrap, a migration).
+/// Rebuilds every aggregate table from the rows (the end of a bootstrap, a migration).
+///
+/// The incremental path ([`Touched`]) folds a few rows at a time with `INSERT … SELECT … GROUP BY`;
+/// over a whole jurisdiction that means one sort per table and grain (five tables, a million
+/// ratings twice each). Here each view is scanned once instead, summed in memory per day (months
+/// are summed from the days), and every table is written in its key order, so each B-tree is filled
+/// by appends. The views' columns and the KPI flags are still computed by the SQL the folds use, so
+/// the sums are the folds' sums: the tables equal what the folds build.
 pub fn rebuild(conn: &Connection) -> Result<()> {
     for t in TABLES {
         conn.execute(&format!("DELETE FROM {t}"), [])?;
     }
-    let folds: [(&str, Fold); 5] = [
-        ("agg_rating_units", agg_rating_units::fold),
-        ("agg_rating_staff", agg_rating_staff::fold),
-        ("agg_rating_channels", agg_rating_channels::fold),
-        ("agg_case_units", agg_case_units::fold),
-        ("agg_case_staff", agg_case_staff::fold),
-    ];
     // Secondary indexes are dropped and built again after the bulk insert: one sort instead of a
     // random insert per row.
     let indexes: Vec<(String, String)> = conn
@@ -105,15 +102,296 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
     for (name, _) in &indexes {
         conn.execute(&format!("DROP INDEX {name}"), [])?;
     }
-    for (table, fold) in folds {
-        let started = std::time::Instant::now();
-        fold(conn, 1, ALL, "")?;
-        tracing::debug!(table, elapsed_ms = started.elapsed().as_millis() as u64, "aggregate built");
-    }
+    let started = std::time::Instant::now();
+    rebuild::ratings(conn)?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "rating aggregates built");
+    let started = std::time::Instant::now();
+    rebuild::cases(conn)?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "case aggregates built");
     for (_, sql) in &indexes {
         conn.execute(sql, [])?;
     }
     Ok(())
+}
+
+/// The in-memory sums behind [`rebuild`].
+mod rebuild {
+    use std::collections::HashMap;
+    use std::hash::Hash;
+
+    use rusqlite::types::ValueRef;
+    use rusqlite::{params, Connection};
+
+    use crate::tables::agg_case_units::cases_by_grain;
+    use crate::{ReplicaError, Result};
+
+    /// A unit's key: (unit id, unit path, level or open due date), strings numbered.
+    type UnitKey = (i64, u32, u32);
+    /// A staff member's key: (staff id, unit id, unit path, level or open due date).
+    type StaffKey = (i64, i64, u32, u32);
+    /// A channel's key: (unit id, unit path, channel).
+    type ChannelKey = (i64, u32, i64);
+    /// Sums per (day or month, key).
+    type Sums<K, const N: usize> = HashMap<(u32, K), [i64; N]>;
+    /// Rows to write: (grain, bucket, key, counts).
+    type Rows<K, V> = Vec<(&'static str, u32, K, V)>;
+
+    /// Strings seen in a scan, numbered (days, months, unit paths, levels, due dates).
+    #[derive(Default)]
+    struct Strings {
+        ids: HashMap<Box<str>, u32>,
+        names: Vec<Box<str>>,
+    }
+
+    impl Strings {
+        fn id(&mut self, s: &str) -> u32 {
+            if let Some(&i) = self.ids.get(s) {
+                return i;
+            }
+            let i = self.names.len() as u32;
+            self.names.push(s.into());
+            self.ids.insert(s.into(), i);
+            i
+        }
+        fn name(&self, i: u32) -> &str {
+            &self.names[i as usize]
+        }
+    }
+
+    fn text<'a>(v: ValueRef<'a>, what: &str) -> Result<&'a str> {
+        match v {
+            ValueRef::Text(t) => std::str::from_utf8(t).map_err(|e| ReplicaError::Corrupt(format!("{what}: {e}"))),
+            other => Err(ReplicaError::Corrupt(format!("{what} is {:?}, not text", other.data_type()))),
+        }
+    }
+
+    /// 0 for NULL, like `sum` skipping it.
+    fn int(v: ValueRef<'_>) -> i64 {
+        match v {
+            ValueRef::Integer(i) => i,
+            ValueRef::Real(f) => f as i64,
+            _ => 0,
+        }
+    }
+
+    /// The month (`substr(day, 1, 7)`) of every day id.
+    fn months(strings: &mut Strings, days: impl IntoIterator<Item = u32>) -> HashMap<u32, u32> {
+        let mut out = HashMap::new();
+        for d in days {
+            out.entry(d).or_insert_with(|| {
+                let day = strings.name(d).to_owned();
+                let month: String = day.chars().take(7).collect();
+                strings.id(&month)
+            });
+        }
+        out
+    }
+
+    /// Adds the day rows' sums into month rows: `(day, rest) → counts` gives `(month, rest) → counts`.
+    fn by_month<K: Copy + Eq + Hash, const N: usize>(days: &Sums<K, N>, month_of: &HashMap<u32, u32>) -> Sums<K, N> {
+        let mut out: Sums<K, N> = HashMap::with_capacity(days.len() / 8);
+        for ((day, rest), v) in days {
+            let e = out.entry((month_of[day], *rest)).or_insert([0; N]);
+            for (a, b) in e.iter_mut().zip(v) {
+                *a += b;
+            }
+        }
+        out
+    }
+
+    /// One scan of `stat_ratings` into `agg_rating_units`, `agg_rating_staff` and `agg_rating_channels`.
+    pub(super) fn ratings(conn: &Connection) -> Result<()> {
+        let mut s = Strings::default();
+        // (day, (unit, path, level)) → (rated, real name, excluded); the same with the staff member
+        // first; (day, (unit, path, channel)) → ratings.
+        let mut units: Sums<UnitKey, 3> = HashMap::new();
+        let mut staff: Sums<StaffKey, 3> = HashMap::new();
+        let mut channels: Sums<ChannelKey, 1> = HashMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT day, unit_id, unit_path, staff_id, level, channel, real_name, excluded
+               FROM stat_ratings WHERE day IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let day = s.id(text(r.get_ref(0)?, "stat_ratings.day")?);
+            let unit: i64 = r.get(1)?;
+            let path = s.id(text(r.get_ref(2)?, "stat_ratings.unit_path")?);
+            let member: Option<i64> = r.get(3)?;
+            let level = s.id(text(r.get_ref(4)?, "stat_ratings.level")?);
+            let channel: i64 = r.get(5)?;
+            let real_name = int(r.get_ref(6)?);
+            let excluded = int(r.get_ref(7)?);
+            let counted = i64::from(excluded == 0);
+            // sum(NOT excluded), sum(real_name AND NOT excluded), sum(excluded)
+            let add = [counted, i64::from(real_name != 0 && excluded == 0), excluded];
+            let plus = |e: &mut [i64; 3]| {
+                for (a, b) in e.iter_mut().zip(add) {
+                    *a += b;
+                }
+            };
+            plus(units.entry((day, (unit, path, level))).or_insert([0; 3]));
+            if let Some(m) = member {
+                plus(staff.entry((day, (m, unit, path, level))).or_insert([0; 3]));
+            }
+            channels.entry((day, (unit, path, channel))).or_insert([0])[0] += 1;
+        }
+        drop(rows);
+        drop(stmt);
+        let month_of = months(&mut s, units.keys().map(|k| k.0));
+
+        // Key order: grain, bucket, then the key columns as the primary key orders them.
+        let mut out: Rows<UnitKey, [i64; 3]> = Vec::new();
+        for (grain, map) in [("d", &units), ("m", &by_month(&units, &month_of))] {
+            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
+        }
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), s.name(a.2 .2)).cmp(&(
+                b.0,
+                s.name(b.1),
+                b.2 .0,
+                s.name(b.2 .1),
+                s.name(b.2 .2),
+            ))
+        });
+        let mut ins = conn.prepare(
+            "INSERT INTO agg_rating_units (grain, bucket, unit_id, unit_path, level, n_rated, n_real_name, n_excluded)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for (grain, b, (unit, path, level), v) in out {
+            ins.execute(params![grain, s.name(b), unit, s.name(path), s.name(level), v[0], v[1], v[2]])?;
+        }
+
+        let mut out: Rows<StaffKey, [i64; 3]> = Vec::new();
+        for (grain, map) in [("d", &staff), ("m", &by_month(&staff, &month_of))] {
+            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
+        }
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, a.2 .1, s.name(a.2 .2), s.name(a.2 .3)).cmp(&(
+                b.0,
+                s.name(b.1),
+                b.2 .0,
+                b.2 .1,
+                s.name(b.2 .2),
+                s.name(b.2 .3),
+            ))
+        });
+        let mut ins = conn.prepare(
+            "INSERT INTO agg_rating_staff (grain, bucket, staff_id, unit_id, unit_path, level, n_rated, n_real_name,
+                                           n_excluded)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for (grain, b, (member, unit, path, level), v) in out {
+            ins.execute(params![grain, s.name(b), member, unit, s.name(path), s.name(level), v[0], v[1], v[2]])?;
+        }
+
+        let mut out: Rows<ChannelKey, i64> = Vec::new();
+        for (grain, map) in [("d", &channels), ("m", &by_month(&channels, &month_of))] {
+            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, v[0])));
+        }
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), a.2 .2).cmp(&(b.0, s.name(b.1), b.2 .0, s.name(b.2 .1), b.2 .2))
+        });
+        let mut ins = conn.prepare(
+            "INSERT INTO agg_rating_channels (grain, bucket, unit_id, unit_path, channel, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (grain, b, (unit, path, channel), n) in out {
+            ins.execute(params![grain, s.name(b), unit, s.name(path), channel, n])?;
+        }
+        Ok(())
+    }
+
+    /// The case flags in the order of the tables' counts (see `agg_case_units::COUNTS`).
+    const FLAGS: usize = 11;
+
+    /// One scan of `stat_cases` (with the folds' flags) into `agg_case_units` and `agg_case_staff`.
+    pub(super) fn cases(conn: &Connection) -> Result<()> {
+        let mut s = Strings::default();
+        // (day, (unit, path, open due)) → flags; the same with the staff member first.
+        let mut units: Sums<UnitKey, FLAGS> = HashMap::new();
+        let mut staff: Sums<StaffKey, FLAGS> = HashMap::new();
+        let sql = format!(
+            "WITH {} SELECT day, unit_id, unit_path, staff_id, open_due, counted, excluded, on_time, late,
+                    open_due <> '', closed, rectified, visited, satisfied, rn_bad, rn_bad_visited FROM f",
+            cases_by_grain(super::ALL)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(params![1, ""])?;
+        while let Some(r) = rows.next()? {
+            let day = s.id(text(r.get_ref(0)?, "stat_cases.day")?);
+            let unit: i64 = r.get(1)?;
+            let path = s.id(text(r.get_ref(2)?, "stat_cases.unit_path")?);
+            let member: Option<i64> = r.get(3)?;
+            let due = s.id(text(r.get_ref(4)?, "stat_cases.open_due")?);
+            let mut add = [0i64; FLAGS];
+            for (i, a) in add.iter_mut().enumerate() {
+                *a = int(r.get_ref(5 + i)?);
+            }
+            let plus = |e: &mut [i64; FLAGS]| {
+                for (a, b) in e.iter_mut().zip(add) {
+                    *a += b;
+                }
+            };
+            plus(units.entry((day, (unit, path, due))).or_insert([0; FLAGS]));
+            if let Some(m) = member {
+                plus(staff.entry((day, (m, unit, path, due))).or_insert([0; FLAGS]));
+            }
+        }
+        drop(rows);
+        drop(stmt);
+        let month_of = months(&mut s, units.keys().map(|k| k.0));
+        let cols = super::agg_case_units::COUNTS;
+
+        let mut out: Rows<UnitKey, [i64; FLAGS]> = Vec::new();
+        for (grain, map) in [("d", &units), ("m", &by_month(&units, &month_of))] {
+            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
+        }
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), s.name(a.2 .2)).cmp(&(
+                b.0,
+                s.name(b.1),
+                b.2 .0,
+                s.name(b.2 .1),
+                s.name(b.2 .2),
+            ))
+        });
+        let mut ins = conn.prepare(&format!(
+            "INSERT INTO agg_case_units (grain, bucket, unit_id, unit_path, open_due, {cols})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        ))?;
+        for (grain, b, (unit, path, due), v) in out {
+            let head: [&dyn rusqlite::ToSql; 5] = [&grain, &s.name(b), &unit, &s.name(path), &s.name(due)];
+            let args: Vec<&dyn rusqlite::ToSql> =
+                head.into_iter().chain(v.iter().map(|x| x as &dyn rusqlite::ToSql)).collect();
+            ins.execute(args.as_slice())?;
+        }
+
+        let mut out: Rows<StaffKey, [i64; FLAGS]> = Vec::new();
+        for (grain, map) in [("d", &staff), ("m", &by_month(&staff, &month_of))] {
+            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
+        }
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, a.2 .1, s.name(a.2 .2), s.name(a.2 .3)).cmp(&(
+                b.0,
+                s.name(b.1),
+                b.2 .0,
+                b.2 .1,
+                s.name(b.2 .2),
+                s.name(b.2 .3),
+            ))
+        });
+        let mut ins = conn.prepare(&format!(
+            "INSERT INTO agg_case_staff (grain, bucket, staff_id, unit_id, unit_path, open_due, {cols})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        ))?;
+        for (grain, b, (member, unit, path, due), v) in out {
+            let head: [&dyn rusqlite::ToSql; 6] = [&grain, &s.name(b), &member, &unit, &s.name(path), &s.name(due)];
+            let args: Vec<&dyn rusqlite::ToSql> =
+                head.into_iter().chain(v.iter().map(|x| x as &dyn rusqlite::ToSql)).collect();
+            ins.execute(args.as_slice())?;
+        }
+        Ok(())
+    }
 }
 
 /// The ratings and cases a batch of changes can affect, noted before the batch is applied.

@@ -522,6 +522,21 @@ fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Page cache of a connection loading a snapshot, in KiB: enough to hold the secondary indexes
+/// (ratings by unit and time, the cases' filter indexes, the events by case, the full-text index)
+/// of a city's million ratings while they are filled, so that index pages are not spilled to the
+/// WAL and read back (and decrypted) again and again during the one big transaction.
+const BULK_LOAD_CACHE_KIB: i64 = 256 * 1024;
+/// SQLite's default page cache (2,000 KiB), restored once the load is done.
+const DEFAULT_CACHE_KIB: i64 = 2_000;
+
+/// Raises (or restores) the page cache for a bulk load.
+fn bulk_load_cache(conn: &Connection, on: bool) -> Result<()> {
+    let kib = if on { BULK_LOAD_CACHE_KIB } else { DEFAULT_CACHE_KIB };
+    conn.pragma_update(None, "cache_size", -kib)?;
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tx = conn.transaction()?;
@@ -600,11 +615,24 @@ fn entity_rank(e: Entity) -> usize {
     Entity::ALL.iter().position(|x| *x == e).unwrap_or(usize::MAX)
 }
 
-const MIRRORED: [&str; 9] =
-    ["case_events", "cases", "case_text", "ratings", "users", "staff", "service_items", "settings", "org_units"];
+const MIRRORED: [&str; 11] = [
+    "case_events",
+    "cases",
+    "case_text",
+    "ratings",
+    "users",
+    "staff",
+    "service_items",
+    "settings",
+    "org_units",
+    "flag_ratings",
+    "integrity_flags",
+];
 
 impl<'a> Bootstrap<'a> {
     fn begin(conn: &'a mut Connection) -> Result<Bootstrap<'a>> {
+        // A large page cache while the rows go in (restored by `finish` or on drop).
+        bulk_load_cache(conn, true)?;
         // Write at once (waiting for the app's own short writes) rather than upgrading later.
         conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(Bootstrap {
@@ -762,6 +790,7 @@ impl<'a> Bootstrap<'a> {
         meta::set(self.conn, meta::CURSOR, &cursor.to_string())?;
         meta::set(self.conn, meta::BOOTSTRAPPED_AT, now)?;
         meta::delete(self.conn, meta::BOOTSTRAP_RESUME)?;
+        bulk_load_cache(self.conn, false)?;
         self.open = false;
         self.conn.execute_batch("COMMIT")?;
         Ok(())
@@ -774,6 +803,9 @@ impl Drop for Bootstrap<'_> {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::warn!(error = %e, "bootstrap rollback failed");
             }
+        }
+        if let Err(e) = bulk_load_cache(self.conn, false) {
+            tracing::warn!(error = %e, "could not restore the page cache after a bootstrap");
         }
     }
 }

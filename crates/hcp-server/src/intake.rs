@@ -1,11 +1,13 @@
 //! Intake of ratings from every channel and of 12345 complaints. Idempotent on the rating's natural
 //! key (source, service record number, rating count); a bad review opens a case automatically.
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::{DateTime, Utc};
 use hcp_domain::{Calendar, CaseCommand, CaseSource, Channel, ContentCode, Level, OrgKind, ScopePath};
 use hcp_protocol::{
     codes, ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, IntakeResult, IntakeStatus, LevelIn,
-    RatingIn, RatingRow,
+    OrgUnitRow, RatingIn, RatingRow, StaffRow,
 };
 
 use crate::db::{changes, org_units, ratings, staff, Conn, DbResult};
@@ -59,14 +61,101 @@ fn ticket_hash(ticket: &str) -> String {
 
 pub use hcp_protocol::mask_evaluator;
 
-/// Validates and stores one rating; opens a case for a bad review. Runs inside the caller's
-/// transaction. `Err` means the rating was refused (nothing stored).
-pub fn rating(
-    conn: &Conn<'_>,
-    r: &RatingIn,
-    now: DateTime<Utc>,
-    calendar: &Calendar,
-) -> DbResult<Result<Accepted, Invalid>> {
+/// Reference data the ratings of one request name (halls, windows, staff, the windows' parent
+/// units), read with a few multi-row queries up front instead of several queries per rating.
+/// Names not preloaded are looked up one by one (and kept).
+#[derive(Default)]
+pub struct Lookups {
+    units: HashMap<String, Option<OrgUnitRow>>,
+    staff: HashMap<String, Option<StaffRow>>,
+    parents: HashMap<i64, Option<OrgUnitRow>>,
+}
+
+impl Lookups {
+    /// Reads everything `batch` names.
+    pub fn preload(conn: &Conn<'_>, batch: &[RatingIn]) -> DbResult<Lookups> {
+        let mut l = Lookups::default();
+        let codes: BTreeSet<&str> =
+            batch.iter().flat_map(|r| std::iter::once(r.unit_code.as_str()).chain(r.window_code.as_deref())).collect();
+        let codes: Vec<&str> = codes.into_iter().collect();
+        for u in org_units::by_codes(conn, &codes)? {
+            l.units.entry(u.code.clone()).or_insert(Some(u));
+        }
+        for c in codes {
+            l.units.entry(c.to_owned()).or_insert(None);
+        }
+        let nos: BTreeSet<&str> = batch.iter().filter_map(|r| r.staff_employee_no.as_deref()).collect();
+        let nos: Vec<&str> = nos.into_iter().collect();
+        for s in staff::by_employee_nos(conn, &nos)? {
+            l.staff.insert(s.employee_no.clone(), Some(s));
+        }
+        for n in nos {
+            l.staff.entry(n.to_owned()).or_insert(None);
+        }
+        let parents: BTreeSet<i64> =
+            l.units.values().flatten().filter(|u| u.kind == OrgKind::Window).filter_map(|u| u.parent_id).collect();
+        let parents: Vec<i64> = parents.into_iter().collect();
+        for u in org_units::by_ids(conn, &parents)? {
+            l.parents.insert(u.id, Some(u));
+        }
+        for p in parents {
+            l.parents.entry(p).or_insert(None);
+        }
+        Ok(l)
+    }
+
+    fn unit(&mut self, conn: &Conn<'_>, code: &str) -> DbResult<Option<OrgUnitRow>> {
+        if let Some(u) = self.units.get(code) {
+            return Ok(u.clone());
+        }
+        let u = org_units::by_code(conn, code)?;
+        self.units.insert(code.to_owned(), u.clone());
+        Ok(u)
+    }
+
+    fn staff(&mut self, conn: &Conn<'_>, no: &str) -> DbResult<Option<StaffRow>> {
+        if let Some(s) = self.staff.get(no) {
+            return Ok(s.clone());
+        }
+        let s = staff::by_employee_no(conn, no)?;
+        self.staff.insert(no.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    fn parent(&mut self, conn: &Conn<'_>, id: i64) -> DbResult<Option<OrgUnitRow>> {
+        if let Some(u) = self.parents.get(&id) {
+            return Ok(u.clone());
+        }
+        let u = org_units::get(conn, id)?;
+        self.parents.insert(id, u.clone());
+        Ok(u)
+    }
+}
+
+/// A rating that passed the field checks: its natural key and either everything needed to store
+/// it or why its hall, window or staff member was refused (reported only when it is not a
+/// duplicate, as the duplicate check comes first).
+pub struct Plan {
+    key: ratings::Key,
+    resolved: Result<Resolved, Invalid>,
+}
+
+/// A rating ready to be stored.
+pub struct Resolved {
+    row: RatingRow,
+    who: ratings::Evaluator,
+    level: Level,
+    channel: Channel,
+    codes: Vec<ContentCode>,
+    staff: Option<StaffRow>,
+    department_id: Option<i64>,
+    item_name: String,
+    comment: String,
+    real_name: bool,
+}
+
+/// Checks one rating's fields and resolves its hall, window and staff member; reads only.
+pub fn check(conn: &Conn<'_>, r: &RatingIn, lookups: &mut Lookups) -> DbResult<Result<Plan, Invalid>> {
     let checked = (|| -> Result<_, Invalid> {
         check_text("source", &r.source, 64, true)?;
         check_text("service_record_no", &r.service_record_no, 64, true)?;
@@ -94,31 +183,30 @@ pub fn rating(
         Ok(x) => x,
         Err(e) => return Ok(Err(e)),
     };
-    if let Some(id) = ratings::find(conn, &r.source, &r.service_record_no, r.rating_count)? {
-        return Ok(Ok((IntakeStatus::Duplicate, id, None)));
-    }
-    let Some(hall) = org_units::by_code(conn, &r.unit_code)?.filter(|u| u.kind == OrgKind::Hall) else {
-        return Ok(Err(invalid(format!("unit_code“{}”不是已登记的服务大厅", r.unit_code))));
+    let key = (r.source.clone(), r.service_record_no.clone(), r.rating_count);
+    let refused = |e: Invalid| Ok(Ok(Plan { key: key.clone(), resolved: Err(e) }));
+    let Some(hall) = lookups.unit(conn, &r.unit_code)?.filter(|u| u.kind == OrgKind::Hall) else {
+        return refused(invalid(format!("unit_code“{}”不是已登记的服务大厅", r.unit_code)));
     };
     let window = match &r.window_code {
         None => None,
-        Some(code) => match org_units::by_code(conn, code)?
-            .filter(|w| w.kind == OrgKind::Window && w.path.starts_with(&hall.path))
-        {
-            Some(w) => Some(w),
-            None => return Ok(Err(invalid(format!("window_code“{code}”不是该大厅的窗口")))),
-        },
+        Some(code) => {
+            match lookups.unit(conn, code)?.filter(|w| w.kind == OrgKind::Window && w.path.starts_with(&hall.path)) {
+                Some(w) => Some(w),
+                None => return refused(invalid(format!("window_code“{code}”不是该大厅的窗口"))),
+            }
+        }
     };
     let staff = match &r.staff_employee_no {
         None => None,
-        Some(no) => match staff::by_employee_no(conn, no)?.filter(|s| s.unit_id == hall.id) {
+        Some(no) => match lookups.staff(conn, no)?.filter(|s| s.unit_id == hall.id) {
             Some(s) => Some(s),
-            None => return Ok(Err(invalid(format!("staff_employee_no“{no}”不是该大厅的工作人员")))),
+            None => return refused(invalid(format!("staff_employee_no“{no}”不是该大厅的工作人员"))),
         },
     };
     let unit_path = window.as_ref().map_or(hall.path.clone(), |w| w.path.clone());
     let department_id = match &window {
-        Some(w) => match w.parent_id.map(|p| org_units::get(conn, p)).transpose()?.flatten() {
+        Some(w) => match w.parent_id.map(|p| lookups.parent(conn, p)).transpose()?.flatten() {
             Some(p) if p.kind == OrgKind::Department => Some(p.id),
             _ => None,
         },
@@ -130,7 +218,7 @@ pub fn rating(
         service_record_no: r.service_record_no.clone(),
         rating_count: r.rating_count,
         unit_id: hall.id,
-        unit_path: unit_path.clone(),
+        unit_path,
         department_id,
         window_id: window.as_ref().map(|w| w.id),
         staff_id: staff.as_ref().map(|s| s.id),
@@ -150,47 +238,195 @@ pub fn rating(
         cert: r.evaluator.cert.clone(),
         device_id: r.device_id.clone(),
     };
-    let received = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let rating_id = ratings::insert(conn, &row, &who, &received)?;
-    changes::record(conn, Entity::Rating, rating_id, &row.unit_path, ChangeOp::Upsert, &received)?;
-    let mut case_id = None;
-    if level.is_bad() {
-        let unit = ScopePath::try_from(row.unit_path.clone()).map_err(crate::db::DbError::Corrupt)?;
-        let summary = if r.comment.trim().is_empty() {
-            r.item_name.clone()
-        } else {
-            format!("{}：{}", r.item_name, r.comment.trim())
-        };
-        let env = CommandEnvelope {
-            command_id: format!("{}intake-rating-{rating_id}", workflow::SYSTEM_ID_PREFIX),
-            client_seq: None,
-            case_id: None,
-            base_version: None,
-            command: CaseCommand::Create {
-                source: CaseSource::BadReview,
-                unit: unit.clone(),
-                rated_staff_id: staff.as_ref().map(|s| crate::db::users::by_staff(conn, s.id)).transpose()?.flatten(),
-                real_name: r.real_name,
-                summary,
-                content_codes: codes,
-            },
-        };
-        let origin = Origin {
-            rating_id: Some(rating_id),
-            level: Some(level),
-            channel: Some(channel.code()),
-            item_name: Some(r.item_name.clone()),
-            staff_id: staff.map(|s| s.id),
+    Ok(Ok(Plan {
+        key,
+        resolved: Ok(Resolved {
+            row,
+            who,
+            level,
+            channel,
+            codes,
+            staff,
             department_id,
+            item_name: r.item_name.clone(),
+            comment: r.comment.clone(),
+            real_name: r.real_name,
+        }),
+    }))
+}
+
+fn received_at(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Stores one new rating with its change, and opens its case when it is a bad review.
+fn store(conn: &Conn<'_>, res: Resolved, now: DateTime<Utc>, calendar: &Calendar) -> DbResult<Accepted> {
+    let received = received_at(now);
+    let rating_id = ratings::insert(conn, &res.row, &res.who, &received)?;
+    changes::record(conn, Entity::Rating, rating_id, &res.row.unit_path, ChangeOp::Upsert, &received)?;
+    let case_id = if res.level.is_bad() { open_case(conn, rating_id, res, now, calendar)? } else { None };
+    Ok((IntakeStatus::Created, rating_id, case_id))
+}
+
+/// Opens the case of a stored bad review.
+fn open_case(
+    conn: &Conn<'_>,
+    rating_id: i64,
+    res: Resolved,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> DbResult<Option<i64>> {
+    let unit = ScopePath::try_from(res.row.unit_path.clone()).map_err(crate::db::DbError::Corrupt)?;
+    let summary = if res.comment.trim().is_empty() {
+        res.item_name.clone()
+    } else {
+        format!("{}：{}", res.item_name, res.comment.trim())
+    };
+    let env = CommandEnvelope {
+        command_id: format!("{}intake-rating-{rating_id}", workflow::SYSTEM_ID_PREFIX),
+        client_seq: None,
+        case_id: None,
+        base_version: None,
+        command: CaseCommand::Create {
+            source: CaseSource::BadReview,
+            unit: unit.clone(),
+            rated_staff_id: res.staff.as_ref().map(|s| crate::db::users::by_staff(conn, s.id)).transpose()?.flatten(),
+            real_name: res.real_name,
+            summary,
+            content_codes: res.codes,
+        },
+    };
+    let origin = Origin {
+        rating_id: Some(rating_id),
+        level: Some(res.level),
+        channel: Some(res.channel.code()),
+        item_name: Some(res.item_name),
+        staff_id: res.staff.map(|s| s.id),
+        department_id: res.department_id,
+    };
+    let out = workflow::execute(conn, &Principal::system(unit), &env, None, Some(&origin), now, calendar)?;
+    if out.status == CommandStatus::Applied {
+        Ok(out.case.map(|c| c.id))
+    } else {
+        tracing::warn!(code = ?out.code, "a bad review could not open a case");
+        Ok(None)
+    }
+}
+
+/// Validates and stores one rating; opens a case for a bad review. Runs inside the caller's
+/// transaction. `Err` means the rating was refused (nothing stored).
+pub fn rating(
+    conn: &Conn<'_>,
+    r: &RatingIn,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> DbResult<Result<Accepted, Invalid>> {
+    let plan = match check(conn, r, &mut Lookups::default())? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Some(id) = ratings::find(conn, &plan.key.0, &plan.key.1, plan.key.2)? {
+        return Ok(Ok((IntakeStatus::Duplicate, id, None)));
+    }
+    match plan.resolved {
+        Err(e) => Ok(Err(e)),
+        Ok(res) => store(conn, res, now, calendar).map(Ok),
+    }
+}
+
+/// Validates and stores a batch of ratings inside the caller's transaction, with the outcome of
+/// each as [`rating`] would give it one by one in order (a rating repeated within the batch is a
+/// duplicate of its first copy). Nothing is written before every rating is checked; the reference
+/// data is read once for the batch, the duplicates are found with one query per chunk, and runs of
+/// ratings that open no case are inserted, with their changes, by multi-row statements. On
+/// PostgreSQL every write transaction holds the global write lock: this keeps the statements
+/// under it to a handful per batch instead of several per rating.
+pub fn ratings_batch(
+    conn: &Conn<'_>,
+    batch: &[RatingIn],
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> DbResult<Vec<IntakeResult>> {
+    let mut lookups = Lookups::preload(conn, batch)?;
+    let plans: Vec<Result<Plan, Invalid>> =
+        batch.iter().map(|r| check(conn, r, &mut lookups)).collect::<DbResult<_>>()?;
+    let keys: Vec<ratings::Key> = plans.iter().filter_map(|p| p.as_ref().ok().map(|p| p.key.clone())).collect();
+    let stored = ratings::find_many(conn, &keys)?;
+    let received = received_at(now);
+
+    let mut results: Vec<Option<IntakeResult>> = vec![None; batch.len()];
+    // Ratings of this batch already accepted: their id, or None while waiting in `pending`.
+    let mut accepted: HashMap<ratings::Key, Option<i64>> = HashMap::new();
+    let mut pending: Vec<(usize, ratings::Key, Resolved)> = Vec::new();
+    let flush = |pending: &mut Vec<(usize, ratings::Key, Resolved)>,
+                 results: &mut Vec<Option<IntakeResult>>,
+                 accepted: &mut HashMap<ratings::Key, Option<i64>>|
+     -> DbResult<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(&RatingRow, &ratings::Evaluator)> = pending.iter().map(|(_, _, r)| (&r.row, &r.who)).collect();
+        let ids = ratings::insert_many(conn, &rows, &received)?;
+        let mut changed = Vec::with_capacity(pending.len());
+        for (i, key, res) in pending.iter() {
+            let id =
+                *ids.get(key).ok_or_else(|| crate::db::DbError::Corrupt("a rating's id was not returned".into()))?;
+            changed.push((id, res.row.unit_path.as_str()));
+            results[*i] = Some(result_line(*i, Ok((IntakeStatus::Created, id, None))));
+            accepted.insert(key.clone(), Some(id));
+        }
+        changes::record_many(conn, Entity::Rating, &changed, ChangeOp::Upsert, &received)?;
+        pending.clear();
+        Ok(())
+    };
+    for (i, plan) in plans.into_iter().enumerate() {
+        let plan = match plan {
+            Ok(p) => p,
+            Err(e) => {
+                results[i] = Some(result_line(i, Err(e)));
+                continue;
+            }
         };
-        let res = workflow::execute(conn, &Principal::system(unit), &env, None, Some(&origin), now, calendar)?;
-        if res.status == CommandStatus::Applied {
-            case_id = res.case.map(|c| c.id);
+        if let Some(id) = stored.get(&plan.key) {
+            results[i] = Some(result_line(i, Ok((IntakeStatus::Duplicate, *id, None))));
+            continue;
+        }
+        if let Some(prev) = accepted.get(&plan.key).copied() {
+            let id = match prev {
+                Some(id) => id,
+                None => {
+                    flush(&mut pending, &mut results, &mut accepted)?;
+                    accepted.get(&plan.key).copied().flatten().ok_or_else(|| {
+                        crate::db::DbError::Corrupt("a rating of this batch has no id after its insert".into())
+                    })?
+                }
+            };
+            results[i] = Some(result_line(i, Ok((IntakeStatus::Duplicate, id, None))));
+            continue;
+        }
+        let res = match plan.resolved {
+            Ok(r) => r,
+            Err(e) => {
+                results[i] = Some(result_line(i, Err(e)));
+                continue;
+            }
+        };
+        if res.level.is_bad() {
+            // Stored in order: the ratings before it first, then it and its case.
+            flush(&mut pending, &mut results, &mut accepted)?;
+            let (status, id, case) = store(conn, res, now, calendar)?;
+            accepted.insert(plan.key, Some(id));
+            results[i] = Some(result_line(i, Ok((status, id, case))));
         } else {
-            tracing::warn!(code = ?res.code, "a bad review could not open a case");
+            accepted.insert(plan.key.clone(), None);
+            pending.push((i, plan.key, res));
         }
     }
-    Ok(Ok((IntakeStatus::Created, rating_id, case_id)))
+    flush(&mut pending, &mut results, &mut accepted)?;
+    results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| crate::db::DbError::Corrupt("a rating of the batch has no outcome".into())))
+        .collect()
 }
 
 /// Turns one rating's outcome into its result line.

@@ -37,6 +37,25 @@ pub fn record(
     )
 }
 
+/// Records that many rows of one entity changed (one multi-row statement per chunk), in the order
+/// given: `(entity id, unit path)`. Call inside the transaction that changed them.
+pub fn record_many(conn: &Conn<'_>, entity: Entity, rows: &[(i64, &str)], op: ChangeOp, at: &str) -> DbResult<()> {
+    let op = match op {
+        ChangeOp::Upsert => "upsert",
+        ChangeOp::Delete => "delete",
+    };
+    for chunk in super::sql::chunks(rows) {
+        let sql = format!(
+            "INSERT INTO changes (entity, entity_id, unit_path, op, at) VALUES {}",
+            super::sql::marks(chunk.len(), 5)
+        );
+        let values: Vec<super::Value> =
+            chunk.iter().flat_map(|(id, path)| args![entity.as_str(), *id, *path, op, at]).collect();
+        conn.execute(&sql, values)?;
+    }
+    Ok(())
+}
+
 /// The highest committed sequence number (0 when the feed is empty).
 pub fn head(conn: &Conn<'_>) -> DbResult<i64> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", (), |r| r.get(0))

@@ -114,6 +114,36 @@ pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64
     Ok(below as u64 + ancestors as u64)
 }
 
+/// The units with these codes, the first (lowest id) of each code, as [`by_code`] picks it.
+pub fn by_codes(conn: &Conn<'_>, codes: &[&str]) -> DbResult<Vec<OrgUnitRow>> {
+    let mut out: Vec<OrgUnitRow> = Vec::new();
+    for chunk in super::sql::chunks(codes) {
+        let sql =
+            format!("SELECT {COLS} FROM org_units WHERE code IN ({}) ORDER BY id", super::sql::marks(chunk.len(), 1));
+        out.extend(conn.query_map(
+            &sql,
+            chunk.iter().map(|c| super::sql::Value::from(*c)).collect::<Vec<_>>(),
+            from_row,
+        )?);
+    }
+    out.sort_by_key(|u| u.id);
+    Ok(out)
+}
+
+/// The units with these ids.
+pub fn by_ids(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
+    let mut out = Vec::new();
+    for chunk in super::sql::chunks(ids) {
+        let sql = format!("SELECT {COLS} FROM org_units WHERE id IN ({})", super::sql::marks(chunk.len(), 1));
+        out.extend(conn.query_map(
+            &sql,
+            chunk.iter().map(|i| super::sql::Value::from(*i)).collect::<Vec<_>>(),
+            from_row,
+        )?);
+    }
+    Ok(out)
+}
+
 /// The unit with this code (行政区划代码 or internal code).
 pub fn by_code(conn: &Conn<'_>, code: &str) -> DbResult<Option<OrgUnitRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"), [code], from_row)

@@ -107,6 +107,92 @@ pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str
     )
 }
 
+/// A rating's natural key: (source, service record number, rating count).
+pub type Key = (String, String, i64);
+
+/// Inserts many new ratings with multi-row statements; returns each one's id by its natural key.
+/// The keys must be new and distinct (see [`find_many`]).
+pub fn insert_many(
+    conn: &Conn<'_>,
+    rows: &[(&RatingRow, &Evaluator)],
+    received_at: &str,
+) -> DbResult<std::collections::HashMap<Key, i64>> {
+    const WIDTH: usize = 22;
+    let mut ids = std::collections::HashMap::with_capacity(rows.len());
+    for chunk in super::sql::chunks(rows) {
+        let sql = format!(
+            "INSERT INTO ratings (source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
+                staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
+                evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at, device_id)
+             VALUES {}
+             RETURNING id, source, service_record_no, rating_count",
+            super::sql::marks(chunk.len(), WIDTH)
+        );
+        let mut values = Vec::with_capacity(chunk.len() * WIDTH);
+        for (r, who) in chunk {
+            let codes: Vec<String> = r.content_codes.iter().map(|c| c.to_string()).collect();
+            values.extend(args![
+                &r.source,
+                &r.service_record_no,
+                r.rating_count,
+                r.unit_id,
+                &r.unit_path,
+                r.department_id,
+                r.window_id,
+                r.staff_id,
+                &r.item_code,
+                &r.item_name,
+                r.channel,
+                r.level.as_str(),
+                codes.join(","),
+                &r.comment,
+                &r.evaluator_masked,
+                &who.name,
+                &who.phone,
+                &who.cert,
+                r.real_name,
+                &r.rated_at,
+                received_at,
+                &who.device_id,
+            ]);
+        }
+        conn.each(&sql, values, |row| {
+            ids.insert((row.get(1)?, row.get(2)?, row.get(3)?), row.get(0)?);
+            Ok(())
+        })?;
+    }
+    if ids.len() != rows.len() {
+        return Err(super::DbError::Corrupt(format!("{} ratings inserted, {} ids returned", rows.len(), ids.len())));
+    }
+    Ok(ids)
+}
+
+/// The ids of the ratings already received among these natural keys.
+pub fn find_many(conn: &Conn<'_>, keys: &[Key]) -> DbResult<std::collections::HashMap<Key, i64>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in super::sql::chunks(keys) {
+        // One equality per key (the unique index answers each), typed by the columns on both engines.
+        let terms: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(source = ?{} AND service_record_no = ?{} AND rating_count = ?{})",
+                    3 * i + 1,
+                    3 * i + 2,
+                    3 * i + 3
+                )
+            })
+            .collect();
+        let sql =
+            format!("SELECT id, source, service_record_no, rating_count FROM ratings WHERE {}", terms.join(" OR "));
+        let values: Vec<super::Value> = chunk.iter().flat_map(|(s, n, c)| args![s, n, *c]).collect();
+        conn.each(&sql, values, |row| {
+            found.insert((row.get(1)?, row.get(2)?, row.get(3)?), row.get(0)?);
+            Ok(())
+        })?;
+    }
+    Ok(found)
+}
+
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<RatingRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM ratings WHERE id = ?1"), [id], from_row)
 }

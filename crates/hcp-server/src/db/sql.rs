@@ -133,6 +133,34 @@ macro_rules! args {
     ($($v:expr),* $(,)?) => { vec![$($crate::db::sql::Value::from($v)),*] };
 }
 
+/// Cuts `items` into slices for multi-row statements: 64 rows at most, the rest in halving sizes
+/// (32, 16, …, 1), so that a connection prepares (and caches) few distinct statements whatever the
+/// batch size.
+pub fn chunks<T>(items: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = items;
+    let mut size = 64;
+    while !rest.is_empty() {
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (head, tail) = rest.split_at(size);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
+/// `n` rows of `width` numbered parameters from `?1`: `(?1, ?2), (?3, ?4)` (width 1: `?1, ?2`).
+pub fn marks(n: usize, width: usize) -> String {
+    let row = |i: usize| (1..=width).map(|j| format!("?{}", i * width + j)).collect::<Vec<_>>().join(", ");
+    if width == 1 {
+        (0..n).map(row).collect::<Vec<_>>().join(", ")
+    } else {
+        (0..n).map(|i| format!("({})", row(i))).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// A type a column converts into.
 pub trait FromValue: Sized {
     fn from_value(v: &Value) -> Result<Self, String>;

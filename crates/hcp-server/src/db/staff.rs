@@ -75,3 +75,17 @@ pub fn in_scope_after(
 pub fn by_employee_no(conn: &Conn<'_>, no: &str) -> DbResult<Option<StaffRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM staff WHERE employee_no = ?1"), [no], from_row)
 }
+
+/// The staff members with these employee numbers.
+pub fn by_employee_nos(conn: &Conn<'_>, nos: &[&str]) -> DbResult<Vec<StaffRow>> {
+    let mut out = Vec::new();
+    for chunk in super::sql::chunks(nos) {
+        let sql = format!("SELECT {COLS} FROM staff WHERE employee_no IN ({})", super::sql::marks(chunk.len(), 1));
+        out.extend(conn.query_map(
+            &sql,
+            chunk.iter().map(|n| super::sql::Value::from(*n)).collect::<Vec<_>>(),
+            from_row,
+        )?);
+    }
+    Ok(out)
+}

@@ -39,21 +39,7 @@ pub async fn ratings(
     }
     let now = state.clock.now();
     let calendar = state.calendar.clone();
-    let results = state
-        .db
-        .write(move |c| {
-            let mut out = Vec::with_capacity(req.ratings.len());
-            for (i, r) in req.ratings.iter().enumerate() {
-                let outcome = c.savepoint(|sp| {
-                    let outcome = intake::rating(sp, r, now, &calendar)?;
-                    let keep = outcome.is_ok();
-                    Ok((outcome, keep))
-                })?;
-                out.push(intake::result_line(i, outcome));
-            }
-            Ok(out)
-        })
-        .await?;
+    let results = state.db.write(move |c| intake::ratings_batch(c, &req.ratings, now, &calendar)).await?;
     Ok(Json(IntakeResponse { results }))
 }
 

@@ -55,6 +55,36 @@ pub async fn integrity_leads_are_detected_decided_once_audited_and_leave_the_sta
     let (status, body) = app.get(&manager, "/api/v1/integrity/flags?status=maybe").await;
     assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "{body}");
 
+    // Ratings from a channel batch carry their device: five in four minutes from one tablet are
+    // a new lead at the next scan.
+    let hall: String = app
+        .db
+        .read(|c| {
+            c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", (), |r| r.get(0))
+        })
+        .await
+        .expect("hall code");
+    let batch: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({"source": "hall-device", "service_record_no": format!("DEV-{i}"), "unit_code": hall,
+                   "item_code": "X1", "item_name": "社保卡补换", "channel": 4, "level": "very_satisfied",
+                   "rated_at": format!("2026-11-19T09:0{i}:00+08:00"), "device_id": "PAD-TEST-9"})
+        })
+        .collect();
+    let admin = app.token("admin").await;
+    let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!({"ratings": batch})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, report) = app.post(&supervisor, "/api/v1/integrity/scan", json!({})).await;
+    assert_eq!((report["ratings"].as_u64(), report["created"].as_u64()), (Some(5), Some(1)), "{report}");
+    let (_, open) = app.get(&manager, "/api/v1/integrity/flags?status=open").await;
+    assert!(
+        open.as_array()
+            .expect("list")
+            .iter()
+            .any(|f| f["explanation"].as_str().unwrap_or_default().contains("PAD-TEST-9")),
+        "{open}"
+    );
+
     // The evaluator cluster: three bad reviews of one staff member, confirmed malicious.
     let cluster = flags.iter().find(|f| f["kind"] == "evaluator_cluster_on_staff").expect("cluster").clone();
     let id = cluster["id"].as_i64().expect("id");
