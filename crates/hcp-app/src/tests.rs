@@ -533,6 +533,11 @@ async fn connectivity_returning_wakes_the_sync_loop_at_once() {
         assert!(started.elapsed() < Duration::from_secs(10), "the failed attempt marks the app offline");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Whatever the first failure was taken for (unreachable: the ten-minute retry; a broken
+    // connection: the 2 s backoff, then 4 s), the next attempt falls while the server is still
+    // down, so from here on only a wake-up brings the command across within the next seconds.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(app.sync_status().expect("status").phase, SyncPhase::Offline);
     let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.sync_status().expect("status").pending, 1, "nothing syncs before the network event");
