@@ -72,38 +72,45 @@ fn from_row(r: &Row) -> DbResult<RatingRow> {
     })
 }
 
-pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str) -> DbResult<i64> {
+/// The columns a new rating is written with, in the order of [`INSERT_COLS`].
+const INSERT_COLS: &str = "source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
+    staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
+    evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at, device_id";
+const INSERT_WIDTH: usize = 22;
+
+/// One new rating's values for [`INSERT_COLS`].
+fn insert_values(r: &RatingRow, who: &Evaluator, received_at: &str) -> Vec<super::Value> {
     let codes: Vec<String> = r.content_codes.iter().map(|c| c.to_string()).collect();
+    args![
+        &r.source,
+        &r.service_record_no,
+        r.rating_count,
+        r.unit_id,
+        &r.unit_path,
+        r.department_id,
+        r.window_id,
+        r.staff_id,
+        &r.item_code,
+        &r.item_name,
+        r.channel,
+        r.level.as_str(),
+        codes.join(","),
+        &r.comment,
+        &r.evaluator_masked,
+        &who.name,
+        &who.phone,
+        &who.cert,
+        r.real_name,
+        &r.rated_at,
+        received_at,
+        &who.device_id,
+    ]
+}
+
+pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str) -> DbResult<i64> {
     conn.insert(
-        "INSERT INTO ratings (source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
-            staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
-            evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at, device_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
-         RETURNING id",
-        args![
-            &r.source,
-            &r.service_record_no,
-            r.rating_count,
-            r.unit_id,
-            &r.unit_path,
-            r.department_id,
-            r.window_id,
-            r.staff_id,
-            &r.item_code,
-            &r.item_name,
-            r.channel,
-            r.level.as_str(),
-            codes.join(","),
-            &r.comment,
-            &r.evaluator_masked,
-            &who.name,
-            &who.phone,
-            &who.cert,
-            r.real_name,
-            &r.rated_at,
-            received_at,
-            &who.device_id,
-        ],
+        &format!("INSERT INTO ratings ({INSERT_COLS}) VALUES {} RETURNING id", super::sql::marks(1, INSERT_WIDTH)),
+        insert_values(r, who, received_at),
     )
 }
 
@@ -117,44 +124,15 @@ pub fn insert_many(
     rows: &[(&RatingRow, &Evaluator)],
     received_at: &str,
 ) -> DbResult<std::collections::HashMap<Key, i64>> {
-    const WIDTH: usize = 22;
     let mut ids = std::collections::HashMap::with_capacity(rows.len());
     for chunk in super::sql::chunks(rows) {
         let sql = format!(
-            "INSERT INTO ratings (source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
-                staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked,
-                evaluator_name, evaluator_phone, evaluator_cert, real_name, rated_at, received_at, device_id)
-             VALUES {}
-             RETURNING id, source, service_record_no, rating_count",
-            super::sql::marks(chunk.len(), WIDTH)
+            "INSERT INTO ratings ({INSERT_COLS}) VALUES {} RETURNING id, source, service_record_no, rating_count",
+            super::sql::marks(chunk.len(), INSERT_WIDTH)
         );
-        let mut values = Vec::with_capacity(chunk.len() * WIDTH);
+        let mut values = Vec::with_capacity(chunk.len() * INSERT_WIDTH);
         for (r, who) in chunk {
-            let codes: Vec<String> = r.content_codes.iter().map(|c| c.to_string()).collect();
-            values.extend(args![
-                &r.source,
-                &r.service_record_no,
-                r.rating_count,
-                r.unit_id,
-                &r.unit_path,
-                r.department_id,
-                r.window_id,
-                r.staff_id,
-                &r.item_code,
-                &r.item_name,
-                r.channel,
-                r.level.as_str(),
-                codes.join(","),
-                &r.comment,
-                &r.evaluator_masked,
-                &who.name,
-                &who.phone,
-                &who.cert,
-                r.real_name,
-                &r.rated_at,
-                received_at,
-                &who.device_id,
-            ]);
+            values.extend(insert_values(r, who, received_at));
         }
         conn.each(&sql, values, |row| {
             ids.insert((row.get(1)?, row.get(2)?, row.get(3)?), row.get(0)?);
