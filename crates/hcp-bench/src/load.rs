@@ -117,14 +117,25 @@ pub async fn intake(
             lat
         }));
     }
+    let (seconds, lat) = run_for(secs, &stop, started, tasks).await?;
+    Ok(report(clients, seconds, &lat, errors.load(Ordering::Relaxed), created.load(Ordering::Relaxed)))
+}
+
+/// Lets the clients run for `secs`, stops them, and gathers their latencies; returns the seconds
+/// since `started` with them.
+async fn run_for(
+    secs: f64,
+    stop: &AtomicBool,
+    started: Instant,
+    tasks: Vec<tokio::task::JoinHandle<Vec<f64>>>,
+) -> anyhow::Result<(f64, Vec<f64>)> {
     tokio::time::sleep(Duration::from_secs_f64(secs)).await;
     stop.store(true, Ordering::Relaxed);
     let mut lat = Vec::new();
     for t in tasks {
         lat.extend(t.await?);
     }
-    let seconds = started.elapsed().as_secs_f64();
-    Ok(report(clients, seconds, &lat, errors.load(Ordering::Relaxed), created.load(Ordering::Relaxed)))
+    Ok((started.elapsed().as_secs_f64(), lat))
 }
 
 /// `clients` desktop clients each pulling a page of `limit` changes after `after`, back to back,
@@ -175,12 +186,6 @@ pub async fn pull(
             lat
         }));
     }
-    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut lat = Vec::new();
-    for t in tasks {
-        lat.extend(t.await?);
-    }
-    let seconds = started.elapsed().as_secs_f64();
+    let (seconds, lat) = run_for(secs, &stop, started, tasks).await?;
     Ok(report(clients, seconds, &lat, errors.load(Ordering::Relaxed), items.load(Ordering::Relaxed)))
 }
