@@ -156,7 +156,7 @@ async fn download_snapshot(s: &Session) -> anyhow::Result<Snapshot> {
     let body = s.client.snapshot(&s.token).await?.bytes().await?;
     let (mut scope, mut rows, mut end) = (None, Vec::new(), None);
     for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-        match serde_json::from_slice::<SnapshotLine>(line)? {
+        match SnapshotLine::from_json(line)? {
             SnapshotLine::Begin { scope_path, expected, .. } => {
                 rows.reserve(expected.total() as usize);
                 scope = Some(scope_path);

@@ -515,6 +515,22 @@ pub enum SnapshotLine {
     },
 }
 
+impl SnapshotLine {
+    /// Decodes one line of the stream. Nearly every line is a row, written
+    /// `{"t":"row","entity":…,"row":{…}}`: such a line is read directly as the [`EntityRow`] it
+    /// carries (serde's generic path for the flattened, tagged line first buffers every field of
+    /// the row, which took half the decoding time of a city's snapshot). Any other line, or a row
+    /// written another way, goes through the generic path.
+    pub fn from_json(line: &[u8]) -> serde_json::Result<SnapshotLine> {
+        if line.starts_with(br#"{"t":"row","entity":"#) {
+            if let Ok(row) = serde_json::from_slice::<EntityRow>(line) {
+                return Ok(SnapshotLine::Row { row });
+            }
+        }
+        serde_json::from_slice(line)
+    }
+}
+
 /// Where a resumed snapshot starts: entities stream in the order of [`Entity::ALL`], each by id,
 /// so `(entity, after_id)` names the last row the client kept. The stream sends the rows of
 /// `entity` with an id above `after_id`, then every later entity in full, and ends with the
@@ -913,6 +929,38 @@ mod tests {
         let end = SnapshotLine::End { cursor: 42, counts: Counts::default() };
         let json = serde_json::to_string(&end).expect("serialize");
         assert!(json.starts_with(r#"{"t":"end","cursor":42"#), "{json}");
+    }
+
+    #[test]
+    fn a_row_line_decodes_the_same_on_the_direct_path_and_the_generic_one() {
+        let row = EntityRow::OrgUnit(OrgUnitRow {
+            id: 3,
+            parent_id: Some(1),
+            kind: OrgKind::Hall,
+            name: "岳塘区\"政务\"服务中心".into(),
+            code: "430304".into(),
+            path: "/1/3/".into(),
+        });
+        let line = SnapshotLine::Row { row: row.clone() };
+        let json = serde_json::to_vec(&line).expect("serialize");
+        assert_eq!(SnapshotLine::from_json(&json).expect("direct"), line);
+        // Other key orders and the other lines take the generic path and mean the same.
+        let reordered = r#"{"t":"row","entity":"org_unit","row":{"path":"/1/3/","code":"430304","name":"岳塘区\"政务\"服务中心","kind":"hall","parent_id":1,"id":3}}"#;
+        assert_eq!(SnapshotLine::from_json(reordered.as_bytes()).expect("reordered"), line);
+        let row_first = r#"{"row":{"id":3,"parent_id":1,"kind":"hall","name":"岳塘区\"政务\"服务中心","code":"430304","path":"/1/3/"},"entity":"org_unit","t":"row"}"#;
+        assert_eq!(SnapshotLine::from_json(row_first.as_bytes()).expect("row first"), line);
+        let end = SnapshotLine::End { cursor: 42, counts: Counts::default() };
+        assert_eq!(SnapshotLine::from_json(&serde_json::to_vec(&end).expect("end")).expect("end"), end);
+        // Broken lines are errors on both paths, never a panic or a wrong row.
+        let bad: [&[u8]; 4] = [
+            br#"{"t":"row","entity":"org_unit","row":{"id":"x"}}"#,
+            br#"{"t":"row","entity":"nope","row":{}}"#,
+            b"{",
+            b"",
+        ];
+        for bad in bad {
+            assert!(SnapshotLine::from_json(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

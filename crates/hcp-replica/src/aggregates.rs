@@ -87,6 +87,103 @@ const IDS: &str = "id IN (SELECT value FROM json_each(?2))";
 /// by appends. The views' columns and the KPI flags are still computed by the SQL the folds use, so
 /// the sums are the folds' sums: the tables equal what the folds build.
 pub fn rebuild(conn: &Connection) -> Result<()> {
+    rebuild_with(conn, None)
+}
+
+/// The ratings of a fresh snapshot summed as they are loaded, so that [`rebuild_with`] need not
+/// scan them again. Each rating is counted as `stat_ratings` would describe it, but as included:
+/// exclusions depend on cases and flags that arrive later, and are settled at the end through
+/// their partial indexes. A rating whose instant is not in the strict RFC 3339 form (where
+/// SQLite's `date()` and this fold are known to agree), or a row that is not new (ids not
+/// ascending), makes the fold give up, and the rebuild scans the view instead.
+#[derive(Default)]
+pub struct RatingFold {
+    sums: rebuild::RatingSums,
+    given_up: bool,
+    last_id: Option<i64>,
+}
+
+impl RatingFold {
+    pub fn add(&mut self, r: &hcp_protocol::RatingRow) {
+        if self.given_up {
+            return;
+        }
+        let day = match local_day(&r.rated_at) {
+            Some(day) if self.last_id.is_none_or(|last| r.id > last) => day,
+            _ => {
+                tracing::debug!(rating = r.id, "bootstrap aggregates: falling back to a scan");
+                self.given_up = true;
+                self.sums = rebuild::RatingSums::default();
+                return;
+            }
+        };
+        self.last_id = Some(r.id);
+        let day = std::str::from_utf8(&day).unwrap_or_default();
+        self.sums.add(
+            day,
+            r.unit_id,
+            &r.unit_path,
+            r.staff_id,
+            r.level.as_str(),
+            i64::from(r.channel),
+            r.real_name,
+            false,
+        );
+    }
+
+    fn into_sums(self) -> Option<rebuild::RatingSums> {
+        (!self.given_up).then_some(self.sums)
+    }
+}
+
+/// The local day (`YYYY-MM-DD`, Beijing) of an instant written `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)`,
+/// as `date(instant, '+480 minutes')` gives it; `None` for any other form, or a fraction SQLite
+/// would round (more than three significant digits).
+fn local_day(instant: &str) -> Option<[u8; 10]> {
+    let b = instant.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b'T')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+        && b[17] < b'6';
+    if !shape {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start || b[start..i].iter().skip(3).any(|d| *d != b'0') {
+            return None;
+        }
+    }
+    let zone_ok = match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => i + 6 == b.len() && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6),
+        _ => false,
+    };
+    if !zone_ok {
+        return None;
+    }
+    let at = DateTime::parse_from_rfc3339(instant).ok()?.with_timezone(&Utc);
+    let local = at + chrono::Duration::minutes(i64::from(UTC_OFFSET_MINUTES));
+    local.format("%Y-%m-%d").to_string().as_bytes().try_into().ok()
+}
+
+/// [`rebuild`], with the ratings' sums already folded while a snapshot loaded (when `folded` is
+/// given and did not give up).
+pub fn rebuild_with(conn: &Connection, folded: Option<RatingFold>) -> Result<()> {
     for t in TABLES {
         conn.execute(&format!("DELETE FROM {t}"), [])?;
     }
@@ -103,7 +200,14 @@ pub fn rebuild(conn: &Connection) -> Result<()> {
         conn.execute(&format!("DROP INDEX {name}"), [])?;
     }
     let started = std::time::Instant::now();
-    rebuild::ratings(conn)?;
+    let sums = match folded.and_then(RatingFold::into_sums) {
+        Some(mut sums) => {
+            rebuild::settle_exclusions(conn, &mut sums)?;
+            sums
+        }
+        None => rebuild::scan_ratings(conn)?,
+    };
+    rebuild::write_ratings(conn, sums)?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "rating aggregates built");
     let started = std::time::Instant::now();
     rebuild::cases(conn)?;
@@ -199,44 +303,108 @@ mod rebuild {
         out
     }
 
-    /// One scan of `stat_ratings` into `agg_rating_units`, `agg_rating_staff` and `agg_rating_channels`.
-    pub(super) fn ratings(conn: &Connection) -> Result<()> {
-        let mut s = Strings::default();
-        // (day, (unit, path, level)) → (rated, real name, excluded); the same with the staff member
-        // first; (day, (unit, path, channel)) → ratings.
-        let mut units: Sums<UnitKey, 3> = HashMap::new();
-        let mut staff: Sums<StaffKey, 3> = HashMap::new();
-        let mut channels: Sums<ChannelKey, 1> = HashMap::new();
-        let mut stmt = conn.prepare(
+    /// The rating aggregates' sums per day: (day, (unit, path, level)) → (rated, real name,
+    /// excluded); the same with the staff member first; (day, (unit, path, channel)) → ratings.
+    #[derive(Default)]
+    pub struct RatingSums {
+        s: Strings,
+        units: Sums<UnitKey, 3>,
+        staff: Sums<StaffKey, 3>,
+        channels: Sums<ChannelKey, 1>,
+    }
+
+    impl RatingSums {
+        /// Adds one rating as `stat_ratings` describes it.
+        #[allow(clippy::too_many_arguments)]
+        pub(super) fn add(
+            &mut self,
+            day: &str,
+            unit: i64,
+            path: &str,
+            member: Option<i64>,
+            level: &str,
+            channel: i64,
+            real_name: bool,
+            excluded: bool,
+        ) {
+            let (day, path, level) = (self.s.id(day), self.s.id(path), self.s.id(level));
+            // sum(NOT excluded), sum(real_name AND NOT excluded), sum(excluded)
+            let add = [i64::from(!excluded), i64::from(real_name && !excluded), i64::from(excluded)];
+            plus(self.units.entry((day, (unit, path, level))).or_insert([0; 3]), add);
+            if let Some(m) = member {
+                plus(self.staff.entry((day, (m, unit, path, level))).or_insert([0; 3]), add);
+            }
+            self.channels.entry((day, (unit, path, channel))).or_insert([0])[0] += 1;
+        }
+
+        /// Moves a rating counted as included to excluded (its exclusion became known later).
+        fn exclude(&mut self, day: &str, unit: i64, path: &str, member: Option<i64>, level: &str, real_name: bool) {
+            let (day, path, level) = (self.s.id(day), self.s.id(path), self.s.id(level));
+            let delta = [-1, -i64::from(real_name), 1];
+            plus(self.units.entry((day, (unit, path, level))).or_insert([0; 3]), delta);
+            if let Some(m) = member {
+                plus(self.staff.entry((day, (m, unit, path, level))).or_insert([0; 3]), delta);
+            }
+        }
+    }
+
+    fn plus<const N: usize>(e: &mut [i64; N], add: [i64; N]) {
+        for (a, b) in e.iter_mut().zip(add) {
+            *a += b;
+        }
+    }
+
+    /// Calls `f` with every row of `stat_ratings` (a day known) matching `filter`: day, unit, unit
+    /// path, staff member, level, channel, real name, excluded.
+    fn each_stat_rating(
+        conn: &Connection,
+        filter: &str,
+        mut f: impl FnMut(&str, i64, &str, Option<i64>, &str, i64, bool, bool),
+    ) -> Result<()> {
+        let mut stmt = conn.prepare(&format!(
             "SELECT day, unit_id, unit_path, staff_id, level, channel, real_name, excluded
-               FROM stat_ratings WHERE day IS NOT NULL",
-        )?;
+               FROM stat_ratings WHERE day IS NOT NULL AND {filter}"
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let day = s.id(text(r.get_ref(0)?, "stat_ratings.day")?);
-            let unit: i64 = r.get(1)?;
-            let path = s.id(text(r.get_ref(2)?, "stat_ratings.unit_path")?);
-            let member: Option<i64> = r.get(3)?;
-            let level = s.id(text(r.get_ref(4)?, "stat_ratings.level")?);
-            let channel: i64 = r.get(5)?;
-            let real_name = int(r.get_ref(6)?);
-            let excluded = int(r.get_ref(7)?);
-            let counted = i64::from(excluded == 0);
-            // sum(NOT excluded), sum(real_name AND NOT excluded), sum(excluded)
-            let add = [counted, i64::from(real_name != 0 && excluded == 0), excluded];
-            let plus = |e: &mut [i64; 3]| {
-                for (a, b) in e.iter_mut().zip(add) {
-                    *a += b;
-                }
-            };
-            plus(units.entry((day, (unit, path, level))).or_insert([0; 3]));
-            if let Some(m) = member {
-                plus(staff.entry((day, (m, unit, path, level))).or_insert([0; 3]));
-            }
-            channels.entry((day, (unit, path, channel))).or_insert([0])[0] += 1;
+            f(
+                text(r.get_ref(0)?, "stat_ratings.day")?,
+                r.get(1)?,
+                text(r.get_ref(2)?, "stat_ratings.unit_path")?,
+                r.get(3)?,
+                text(r.get_ref(4)?, "stat_ratings.level")?,
+                r.get(5)?,
+                int(r.get_ref(6)?) != 0,
+                int(r.get_ref(7)?) != 0,
+            );
         }
-        drop(rows);
-        drop(stmt);
+        Ok(())
+    }
+
+    /// Sums `stat_ratings` in one scan.
+    pub(super) fn scan_ratings(conn: &Connection) -> Result<RatingSums> {
+        let mut sums = RatingSums::default();
+        each_stat_rating(conn, "true", |day, unit, path, member, level, channel, real_name, excluded| {
+            sums.add(day, unit, path, member, level, channel, real_name, excluded)
+        })?;
+        Ok(sums)
+    }
+
+    /// Completes sums folded from the rows as they were loaded (every one counted as included):
+    /// the ratings `stat_ratings` now says are excluded, found through the partial indexes of the
+    /// exclusions rather than a scan, move to the excluded column.
+    pub(super) fn settle_exclusions(conn: &Connection, sums: &mut RatingSums) -> Result<()> {
+        each_stat_rating(
+            conn,
+            "excluded AND id IN (SELECT rating_id FROM cases WHERE json_extract(aggregate, '$.excluded_from_stats') = 1
+                                 UNION SELECT rating_id FROM flag_ratings WHERE excluded = 1)",
+            |day, unit, path, member, level, _, real_name, _| sums.exclude(day, unit, path, member, level, real_name),
+        )
+    }
+
+    /// Writes the sums into `agg_rating_units`, `agg_rating_staff` and `agg_rating_channels`.
+    pub(super) fn write_ratings(conn: &Connection, sums: RatingSums) -> Result<()> {
+        let RatingSums { mut s, units, staff, channels } = sums;
         let month_of = months(&mut s, units.keys().map(|k| k.0));
 
         // Key order: grain, bucket, then the key columns as the primary key orders them.

@@ -7,6 +7,7 @@
 
 pub mod aggregates;
 mod digest;
+mod indexes;
 pub mod query;
 pub mod tables;
 
@@ -126,6 +127,7 @@ impl Replica {
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        restore_parked_indexes(&conn)?;
         migrate(&mut conn)?;
         Ok(Replica { conn, path: path.to_owned(), key: key.clone() })
     }
@@ -201,7 +203,8 @@ impl Replica {
     /// Forgets an interrupted bootstrap: the next one starts from the beginning (and clears
     /// what the interrupted one kept).
     pub fn discard_resume_point(&self) -> Result<()> {
-        meta::delete(&self.conn, meta::BOOTSTRAP_RESUME)
+        meta::delete(&self.conn, meta::BOOTSTRAP_RESUME)?;
+        restore_parked_indexes(&self.conn)
     }
 
     /// Applies one page of the change feed and advances the cursor in the same transaction, with
@@ -537,6 +540,27 @@ fn bulk_load_cache(conn: &Connection, on: bool) -> Result<()> {
     Ok(())
 }
 
+/// Builds the indexes an unfinished bootstrap set aside (see [`indexes`]), before any migration
+/// sees the schema. A resumed bootstrap sets them aside again.
+fn restore_parked_indexes(conn: &Connection) -> Result<()> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta || !indexes::any_parked(conn)? {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let built = indexes::restore(conn)?;
+    tracing::info!(
+        built,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "indexes of an unfinished bootstrap rebuilt"
+    );
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tx = conn.transaction()?;
@@ -609,6 +633,8 @@ pub struct Bootstrap<'a> {
     /// What this attempt's stream announced (its `begin` line).
     expected: Option<Counts>,
     chunks: Option<Chunks>,
+    /// The ratings' statistics summed as they arrive (a fresh bootstrap only).
+    fold: Option<aggregates::RatingFold>,
 }
 
 fn entity_rank(e: Entity) -> usize {
@@ -643,6 +669,7 @@ impl<'a> Bootstrap<'a> {
             last: None,
             expected: None,
             chunks: None,
+            fold: None,
         })
     }
 
@@ -654,6 +681,8 @@ impl<'a> Bootstrap<'a> {
         meta::delete(b.conn, meta::CURSOR)?;
         meta::delete(b.conn, meta::BOOTSTRAP_RESUME)?;
         meta::set(b.conn, meta::SCOPE, scope)?;
+        indexes::park(b.conn, &MIRRORED)?;
+        b.fold = Some(aggregates::RatingFold::default());
         b.chunks =
             chunks.map(|(cursor, every)| Chunks { scope: scope.to_owned(), cursor, every, pending: 0, ordered: true });
         Ok(b)
@@ -667,6 +696,7 @@ impl<'a> Bootstrap<'a> {
         if stored.as_ref() != Some(point) || cursor.is_some() {
             return Err(ReplicaError::Corrupt("续传位置与本地记录不一致".into()));
         }
+        indexes::park(b.conn, &MIRRORED)?;
         b.kept = point.kept.clone();
         b.last = Some((point.entity, point.after_id));
         b.chunks = Some(Chunks { scope: point.scope.clone(), cursor: point.cursor, every, pending: 0, ordered: true });
@@ -681,6 +711,9 @@ impl<'a> Bootstrap<'a> {
 
     pub fn insert(&mut self, row: &EntityRow) -> Result<()> {
         upsert(self.conn, row)?;
+        if let (Some(fold), EntityRow::Rating(r)) = (&mut self.fold, row) {
+            fold.add(r);
+        }
         let (entity, id) = (row.entity(), row.id());
         self.counts.add(entity, 1);
         if let Some(c) = &mut self.chunks {
@@ -773,6 +806,12 @@ impl<'a> Bootstrap<'a> {
                 return Err(ReplicaError::CountMismatch(format!("收到 {:?}，开始时预告 {:?}", self.counts, begin)));
             }
         }
+        let cursor = self.chunks.as_ref().map_or(cursor, |c| c.cursor.min(cursor));
+        building();
+        // The indexes first: the counts below then read them instead of whole tables.
+        let started = std::time::Instant::now();
+        let built = indexes::restore(self.conn)?;
+        tracing::debug!(built, elapsed_ms = started.elapsed().as_millis() as u64, "indexes built");
         let total = self.total();
         let mut held = Counts::default();
         for e in Entity::ALL {
@@ -782,10 +821,8 @@ impl<'a> Bootstrap<'a> {
         if held != total {
             return Err(ReplicaError::CountMismatch(format!("本地共有 {held:?}，各次下载合计 {total:?}")));
         }
-        let cursor = self.chunks.as_ref().map_or(cursor, |c| c.cursor.min(cursor));
-        building();
         let started = std::time::Instant::now();
-        aggregates::rebuild(self.conn)?;
+        aggregates::rebuild_with(self.conn, self.fold.take())?;
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "statistics aggregates built");
         meta::set(self.conn, meta::CURSOR, &cursor.to_string())?;
         meta::set(self.conn, meta::BOOTSTRAPPED_AT, now)?;

@@ -149,6 +149,59 @@ fn a_chunked_bootstrap_keeps_committed_chunks_and_resumes_after_them() {
     assert_eq!(ok, "ok");
 }
 
+fn index_names(conn: &Connection) -> Vec<String> {
+    conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("names")
+}
+
+#[test]
+fn a_bootstrap_sets_the_indexes_aside_and_builds_them_again_even_after_an_interruption() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("r.db");
+    let mut r = Replica::open(&path, &key(1)).expect("open");
+    let all = index_names(r.conn());
+    assert!(all.iter().any(|n| n == "ratings_unit_time") && all.iter().any(|n| n == "cases_deadline"), "{all:?}");
+
+    // While rows go in, the mirrored tables' secondary indexes are gone (the outbox keeps its own).
+    let mut b = r.begin_resumable_bootstrap("/1/", 40, 4).expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    for row in cases(1..=9) {
+        b.insert(&row).expect("case");
+    }
+    drop(b); // interrupted after two committed chunks
+    let during = index_names(r.conn());
+    assert!(!during.iter().any(|n| n.starts_with("cases_") || n.starts_with("ratings_")), "{during:?}");
+    assert!(during.iter().any(|n| n == "outbox_case"), "{during:?}");
+
+    // Opening the replica (the next start of the app) builds them again from the parked list.
+    let mut r = Replica::open(&path, &key(1)).expect("reopen");
+    assert_eq!(index_names(r.conn()), all);
+    let point = r.resume_point().expect("meta").expect("resumable");
+
+    // The resumed attempt sets them aside again, and its finish builds every one over all the rows.
+    let mut b = r.resume_bootstrap(&point, 4).expect("resume");
+    for row in cases(9..=12) {
+        b.insert(&row).expect("case");
+    }
+    b.finish(41, &Counts { case: 4, ..Counts::default() }, "now").expect("finish");
+    assert_eq!(index_names(r.conn()), all);
+    assert_eq!(r.meta("bootstrap_parked_indexes").expect("meta"), None);
+    let plan = plan(r.conn(), "SELECT id FROM cases WHERE deadline < '2026-12-01'");
+    assert!(plan.iter().any(|p| p.contains("cases_deadline")), "{plan:?}");
+    let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("check");
+    assert_eq!(ok, "ok");
+
+    // A bootstrap that fails rolls back its drop with everything else.
+    let mut b = r.begin_bootstrap("/1/").expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    assert!(b.finish(42, &Counts { org_unit: 2, ..Counts::default() }, "now").is_err());
+    assert_eq!(index_names(r.conn()), all);
+}
+
 #[test]
 fn a_resumed_attempt_is_checked_against_its_begin_line_and_the_totals() {
     let dir = tempfile::tempdir().expect("tempdir");

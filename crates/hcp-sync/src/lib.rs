@@ -142,7 +142,16 @@ pub async fn bootstrap_with(
     let writer_point = point.clone();
     let writer = tokio::task::spawn_blocking(move || -> Result<Option<Counts>> {
         let guard = &mut own;
-        let mut lines = std::iter::from_fn(|| rx.blocking_recv()).flatten();
+        // Time spent waiting for rows: where a bootstrap's time goes (writer or download).
+        let waited = std::cell::Cell::new(std::time::Duration::ZERO);
+        let started = std::time::Instant::now();
+        let mut lines = std::iter::from_fn(|| {
+            let t = std::time::Instant::now();
+            let batch = rx.blocking_recv();
+            waited.set(waited.get() + t.elapsed());
+            batch
+        })
+        .flatten();
         let mut boot = match lines.next() {
             None => return Ok(None),
             Some(SnapshotLine::Begin { scope_path, expected, cursor, resumed }) => {
@@ -165,6 +174,11 @@ pub async fn bootstrap_with(
             match line {
                 SnapshotLine::Row { row } => boot.insert(&row)?,
                 SnapshotLine::End { cursor, counts } => {
+                    tracing::debug!(
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        waited_ms = waited.get().as_millis() as u64,
+                        "snapshot rows written"
+                    );
                     let total = boot.total();
                     let finished = boot.finish_with(cursor, &counts, &now, || {
                         let _ = building_tx.send(());
@@ -215,7 +229,7 @@ pub async fn bootstrap_with(
                 if line.is_empty() {
                     continue;
                 }
-                let parsed: SnapshotLine = match serde_json::from_slice(line) {
+                let parsed = match SnapshotLine::from_json(line) {
                     Ok(l) => l,
                     Err(e) => {
                         failure = Some(SyncError::Protocol(format!("快照行无法解析：{e}")));

@@ -11,6 +11,8 @@ use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, Enti
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use rusqlite::Connection;
+
 use crate::{Replica, ReplicaKey, Settlement};
 
 /// (unit id, unit path): 4 lies under 2.
@@ -435,7 +437,29 @@ fn a_rebootstrap_replaces_the_aggregates_and_a_failed_one_keeps_them() {
         b.insert(&EntityRow::CaseEvent(row)).expect("event");
         counts.case_event += 1;
     }
+    // A confirmed integrity flag takes three ratings out (the fold counted them in as they came).
+    b.insert(&EntityRow::IntegrityFlag(hcp_protocol::IntegrityFlagRow {
+        id: 1,
+        unit_id: 3,
+        unit_path: "/1/3/".into(),
+        kind: hcp_domain::integrity::FlagKind::BurstSameDevice,
+        severity: hcp_domain::integrity::Severity::High,
+        explanation: "同一评价器短时间内集中评价".into(),
+        rating_ids: vec![4, 5, 6],
+        status: hcp_protocol::FlagStatus::ConfirmedFake,
+        decided_by: Some(1),
+        decided_by_name: Some("王科长".into()),
+        decided_at: Some("2026-11-20T02:00:00Z".into()),
+        decision_note: Some("核实为刷评".into()),
+        detected_at: "2026-11-19T02:00:00Z".into(),
+        version: 2,
+    }))
+    .expect("flag");
+    counts.integrity_flag += 1;
     b.finish(70, &counts, "2026-11-21T00:00:00Z").expect("finish");
+    let excluded: i64 =
+        r.conn().query_row("SELECT sum(n_excluded) FROM agg_rating_units", [], |x| x.get(0)).expect("excluded");
+    assert!(excluded >= 3, "the flag's ratings are excluded ({excluded})");
     let now = tables(&r);
     assert_ne!(now, old);
     assert_eq!(now, rebuilt(&mut r));
@@ -468,4 +492,52 @@ fn a_period_reads_whole_months_from_month_rows_and_its_ends_from_day_rows() {
     );
     assert_eq!(spans(Period::new(d(2, 1), d(2, 27))), vec![s("d", "2026-02-01", "2026-02-27")]);
     assert!(spans(Period::new(d(3, 2), d(3, 1))).is_empty());
+}
+
+/// The bootstrap's fold computes the local day in Rust: wherever it does, it agrees with the
+/// view's `date(instant, '+480 minutes')`, and it declines every form it is not sure of.
+#[test]
+fn the_folded_local_day_agrees_with_sqlite_or_declines() {
+    let conn = Connection::open_in_memory().expect("memory");
+    let sqlite = |s: &str| -> Option<String> {
+        conn.query_row("SELECT date(?1, '+480 minutes')", [s], |r| r.get(0)).expect("date")
+    };
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut agreed = 0;
+    let mut forms: Vec<String> = (0..2_000).map(|_| instant(&mut rng)).collect();
+    forms.extend(
+        [
+            "2026-11-20T15:59:59Z",
+            "2026-11-20T16:00:00Z",
+            "2026-11-20T23:59:59.999-08:00",
+            "2026-11-20T00:00:00.000000+14:00",
+            "2026-12-31T16:00:00.5Z",
+            "2026-02-28T16:00:00Z",
+            "2028-02-28T16:00:00Z",
+        ]
+        .map(str::to_owned),
+    );
+    for s in &forms {
+        let ours = super::local_day(s).map(|d| String::from_utf8(d.to_vec()).expect("ascii"));
+        assert_eq!(ours.as_deref(), sqlite(s).as_deref(), "{s}");
+        agreed += 1;
+    }
+    assert_eq!(agreed, forms.len());
+    for s in [
+        "2026-11-20 16:00:00",
+        "2026-11-20T16:00:00",
+        "2026-11-20t16:00:00z",
+        "2026-11-20T15:59:59.9999Z",
+        "2026-02-30T08:00:00Z",
+        "2026-11-20T24:00:00Z",
+        "2026-11-20T16:00:60Z",
+        "9999-12-31T20:00:00Z",
+        "2026-11-20T16:00:00+0800",
+        "2026-11-20T16:00:00.Z",
+        "",
+        "2026",
+        "２０２６-11-20T16:00:00Z",
+    ] {
+        assert_eq!(super::local_day(s), None, "{s} is declined (the rebuild scans the view instead)");
+    }
 }

@@ -144,6 +144,24 @@ pub fn scan_after<T>(
     conn.each(sql, args![scope, upper, after], |r| f(from_row(&r)?))
 }
 
+/// The condition "in scope" (`?1` the scope, `?2` its upper bound) for a scan by id. When most of
+/// the table is in scope (`dense`), reading the table in id order and skipping the rest beats
+/// reading the path index and then sorting every row by id (which on SQLite also fetches each row
+/// at random); the concatenation keeps either engine from using the path index then.
+pub fn path_range(dense: bool) -> &'static str {
+    if dense {
+        "unit_path || '' >= ?1 AND unit_path || '' < ?2"
+    } else {
+        "unit_path >= ?1 AND unit_path < ?2"
+    }
+}
+
+/// Whether `rows` rows in scope above id `after` are at least half of the table's ids above it.
+pub fn dense_in_scope(conn: &Conn<'_>, table: &str, rows: u64, after: i64) -> DbResult<bool> {
+    let max: Option<i64> = conn.query_row(&format!("SELECT max(id) FROM {table}"), (), |r| r.get(0))?;
+    Ok(max.is_some_and(|m| rows.saturating_mul(2) >= u64::try_from(m.saturating_sub(after)).unwrap_or(0)))
+}
+
 /// Rows in scope with an id above `after` (a resumed snapshot's expected counts).
 pub fn count_in_scope_after(conn: &Conn<'_>, table: &str, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
     let n: i64 = conn.query_row(

@@ -16,9 +16,9 @@ pub fn scope_digest(conn: &Conn<'_>, scope: &str) -> DbResult<String> {
     org_units::in_scope(conn, scope, &upper, |r| add(EntityRow::OrgUnit(r)))?;
     staff::in_scope(conn, scope, &upper, |r| add(EntityRow::Staff(r)))?;
     users::rows_in_scope(conn, scope, &upper, |r| add(EntityRow::User(r)))?;
-    ratings::in_scope(conn, scope, &upper, |r| add(EntityRow::Rating(r)))?;
-    cases::in_scope(conn, scope, &upper, |r| add(EntityRow::Case(r)))?;
-    case_events::in_scope(conn, scope, &upper, |r| add(EntityRow::CaseEvent(r)))?;
+    ratings::in_scope(conn, scope, &upper, 0, false, |r| add(EntityRow::Rating(r)))?;
+    cases::in_scope(conn, scope, &upper, 0, false, |r| add(EntityRow::Case(r)))?;
+    case_events::in_scope(conn, scope, &upper, 0, false, |r| add(EntityRow::CaseEvent(r)))?;
     service_items::in_scope(conn, scope, &upper, |r| add(EntityRow::ServiceItem(r)))?;
     settings::in_scope(conn, scope, &upper, |r| add(EntityRow::Setting(r)))?;
     super::integrity_flags::in_scope(conn, scope, &upper, |r| add(EntityRow::IntegrityFlag(r)))?;

@@ -175,28 +175,20 @@ pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<RatingRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM ratings WHERE id = ?1"), [id], from_row)
 }
 
-pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(RatingRow) -> DbResult<()>) -> DbResult<()> {
-    super::changes::scan(
-        conn,
-        &format!("SELECT {COLS} FROM ratings WHERE unit_path >= ?1 AND unit_path < ?2 ORDER BY id"),
-        scope,
-        upper,
-        from_row,
-        f,
-    )
-}
-
-/// The rows of [`in_scope`] with an id above `after`, by id (a resumed snapshot).
-pub fn in_scope_after(
+/// The rows in scope with an id above `after` (0: all of them), by id: a snapshot, or the rest of
+/// an interrupted one. `dense` (most of the table is in scope, see
+/// [`super::changes::dense_in_scope`]) reads the table in id order instead of the path index.
+pub fn in_scope(
     conn: &Conn<'_>,
     scope: &str,
     upper: &str,
     after: i64,
+    dense: bool,
     f: impl FnMut(RatingRow) -> DbResult<()>,
 ) -> DbResult<()> {
     super::changes::scan_after(
         conn,
-        &format!("SELECT {COLS} FROM ratings WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
+        &format!("SELECT {COLS} FROM ratings WHERE {} AND id > ?3 ORDER BY id", super::changes::path_range(dense)),
         scope,
         upper,
         after,

@@ -94,30 +94,41 @@ fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, after: i64) 
     })
 }
 
-/// Streams the rows of `e` in scope with an id above `after`, by id.
+/// The server table of the large entities a snapshot may read densely.
+fn table_of(e: Entity) -> &'static str {
+    match e {
+        Entity::Case => "cases",
+        Entity::CaseEvent => "case_events",
+        _ => "ratings",
+    }
+}
+
+/// Streams the rows of `e` in scope with an id above `after`, by id; `expected` of them.
 fn stream_entity(
     tx: &Conn<'_>,
     e: Entity,
     scope: &str,
     upper: &str,
     after: i64,
+    expected: u64,
     mut row: impl FnMut(EntityRow) -> DbResult<()>,
 ) -> DbResult<()> {
+    let dense = match e {
+        Entity::Rating | Entity::Case | Entity::CaseEvent => changes::dense_in_scope(tx, table_of(e), expected, after)?,
+        _ => false,
+    };
     match (e, after) {
         (Entity::OrgUnit, _) => org_units::in_scope_by_id(tx, scope, upper, after, |r| row(EntityRow::OrgUnit(r))),
         (Entity::Staff, 0) => staff::in_scope(tx, scope, upper, |r| row(EntityRow::Staff(r))),
         (Entity::User, 0) => users::rows_in_scope(tx, scope, upper, |r| row(EntityRow::User(r))),
-        (Entity::Rating, 0) => ratings::in_scope(tx, scope, upper, |r| row(EntityRow::Rating(r))),
-        (Entity::Case, 0) => cases::in_scope(tx, scope, upper, |r| row(EntityRow::Case(r))),
-        (Entity::CaseEvent, 0) => case_events::in_scope(tx, scope, upper, |r| row(EntityRow::CaseEvent(r))),
         (Entity::ServiceItem, 0) => service_items::in_scope(tx, scope, upper, |r| row(EntityRow::ServiceItem(r))),
         (Entity::Setting, 0) => settings::in_scope(tx, scope, upper, |r| row(EntityRow::Setting(r))),
         (Entity::Staff, _) => staff::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Staff(r))),
         (Entity::User, _) => users::rows_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::User(r))),
-        (Entity::Rating, _) => ratings::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Rating(r))),
-        (Entity::Case, _) => cases::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Case(r))),
+        (Entity::Rating, _) => ratings::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::Rating(r))),
+        (Entity::Case, _) => cases::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::Case(r))),
         (Entity::CaseEvent, _) => {
-            case_events::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::CaseEvent(r)))
+            case_events::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::CaseEvent(r)))
         }
         (Entity::ServiceItem, _) => {
             service_items::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::ServiceItem(r)))
@@ -148,13 +159,13 @@ fn stream_snapshot(tx: &Conn<'_>, scope: &str, resume: Option<ResumeAt>, sink: &
     }
     sink.line(&SnapshotLine::Begin {
         scope_path: scope.to_owned(),
-        expected,
+        expected: expected.clone(),
         cursor: Some(cursor),
         resumed: resume.map(|r| SnapshotResume { cursor: r.cursor, entity: r.entity, after_id: r.after }),
     })?;
     let mut counts = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        stream_entity(tx, e, scope, &upper, after_of(i), |row| {
+        stream_entity(tx, e, scope, &upper, after_of(i), expected.get(e), |row| {
             counts.add(e, 1);
             sink.row(row)
         })?;

@@ -107,6 +107,30 @@ pub async fn a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_
     assert_eq!(begin(&other).2, None);
     assert_eq!(rows(&other), all);
 
+    // The whole city: most of every table is in scope, so the server reads the large tables in id
+    // order instead of through the path index. Same order, the district's rows among them, and a
+    // resume in the middle of the ratings gives exactly the rest.
+    let city = app.token("city.supervisor").await;
+    let (status, whole, _) = snapshot(&app, &city, &[]).await;
+    assert_eq!(status, 200);
+    let every = rows(&whole);
+    let (city_expected, city_cursor, _) = begin(&whole);
+    assert_eq!(city_expected.total(), every.len() as u64);
+    assert!(every.windows(2).all(|w| (rank(w[0].0), w[0].1) < (rank(w[1].0), w[1].1)), "the same order");
+    let held: std::collections::HashSet<_> = every.iter().copied().collect();
+    assert!(all.iter().all(|r| held.contains(r)), "the district's rows are in the city's");
+    assert!(every.len() > all.len());
+    let k = every.iter().position(|(e, _)| *e == Entity::Rating).expect("ratings") + city_expected.rating as usize / 2;
+    let (entity, id) = every[k];
+    let city_scope = whole.iter().find_map(|l| match l {
+        SnapshotLine::Begin { scope_path, .. } => Some(scope_path.clone()),
+        _ => None,
+    });
+    let (status, part, body) =
+        snapshot(&app, &city, &resume(city_cursor.expect("cursor"), &city_scope.expect("scope"), entity, id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(rows(&part), every[k + 1..].to_vec());
+
     // Bad parameters: a 4xx with a Chinese message, never a 500.
     let bad: Vec<(Vec<(&str, String)>, u16)> = vec![
         (
