@@ -113,6 +113,78 @@ pub async fn concurrent_writers_never_make_a_pull_skip_a_change(backend: Backend
     assert_eq!(ratings, 192);
 }
 
+/// Parallel intake batches that share ratings (a channel resending, two gateways relaying the same
+/// device): each rating is stored once and reported `created` to exactly one request and
+/// `duplicate`, with the same id, to every other; a bad review opens one case.
+pub async fn concurrent_batches_with_shared_ratings_store_each_once(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let admin = app.token("admin").await;
+    let hall = hall_code(&app).await;
+    // 24 ratings; writer w sends ratings [6w, 6w + 12) (wrapping), so each rating is in two
+    // batches, in a different place in each; every fourth is a bad review.
+    let level = |i: usize| if i.is_multiple_of(4) { "dissatisfied" } else { "satisfied" };
+    let mut writers = Vec::new();
+    for w in 0..4usize {
+        let (app, admin, hall) = (app.clone(), admin.clone(), hall.clone());
+        writers.push(tokio::spawn(async move {
+            let mut order: Vec<usize> = (0..12).map(|k| (6 * w + k) % 24).collect();
+            if w % 2 == 1 {
+                order.reverse();
+            }
+            let batch: Vec<Value> = order.iter().map(|i| rating(&hall, &format!("SHARED-{i}"), level(*i))).collect();
+            let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!({ "ratings": batch })).await;
+            assert_eq!(status, 200, "{body}");
+            let results = body["results"].as_array().expect("results").clone();
+            order
+                .into_iter()
+                .zip(results)
+                .map(|(i, r)| {
+                    (
+                        i,
+                        r["status"].as_str().unwrap_or_default().to_owned(),
+                        r["rating_id"].as_i64(),
+                        r["case_id"].as_i64(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    // Per rating: (status, rating id, case id) in each batch that carried it.
+    type Outcome = (String, Option<i64>, Option<i64>);
+    let mut outcomes: std::collections::BTreeMap<usize, Vec<Outcome>> = Default::default();
+    for w in writers {
+        for (i, status, id, case) in w.await.expect("writer") {
+            outcomes.entry(i).or_default().push((status, id, case));
+        }
+    }
+    assert_eq!(outcomes.len(), 24);
+    for (i, seen) in &outcomes {
+        assert_eq!(seen.len(), 2, "rating {i} was in two batches");
+        let created: Vec<_> = seen.iter().filter(|s| s.0 == "created").collect();
+        let duplicate: Vec<_> = seen.iter().filter(|s| s.0 == "duplicate").collect();
+        assert_eq!((created.len(), duplicate.len()), (1, 1), "rating {i}: {seen:?}");
+        assert!(created[0].1.is_some() && created[0].1 == duplicate[0].1, "rating {i}: one id: {seen:?}");
+        assert_eq!(created[0].2.is_some(), i.is_multiple_of(4), "rating {i}: a case for a bad review only: {seen:?}");
+        assert!(duplicate[0].2.is_none(), "rating {i}: a duplicate opens no case: {seen:?}");
+    }
+    let (ratings, cases): (i64, i64) = app
+        .db
+        .read(|c| {
+            Ok((
+                c.query_row("SELECT count(*) FROM ratings WHERE service_record_no LIKE 'SHARED-%'", (), |r| r.get(0))?,
+                c.query_row(
+                    "SELECT count(*) FROM cases WHERE rating_id IN
+                       (SELECT id FROM ratings WHERE service_record_no LIKE 'SHARED-%')",
+                    (),
+                    |r| r.get(0),
+                )?,
+            ))
+        })
+        .await
+        .expect("counts");
+    assert_eq!((ratings, cases), (24, 6));
+}
+
 struct Child(std::process::Child);
 
 impl Drop for Child {

@@ -12,7 +12,10 @@ use admin::{
     bad_input_gets_a_clear_error_and_never_a_server_error,
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
 };
-use feed::{concurrent_writers_never_make_a_pull_skip_a_change, two_server_instances_share_one_database};
+use feed::{
+    concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
+    two_server_instances_share_one_database,
+};
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 
@@ -55,6 +58,7 @@ conformance!(
     evaluators_are_revealed_only_with_a_reason_to_the_right_roles_and_every_reveal_is_logged,
     the_rated_staff_member_appeals_and_an_overturned_review_leaves_the_statistics,
     concurrent_writers_never_make_a_pull_skip_a_change,
+    concurrent_batches_with_shared_ratings_store_each_once,
     two_server_instances_share_one_database,
     administrators_maintain_reference_data_within_their_jurisdiction,
     bad_input_gets_a_clear_error_and_never_a_server_error,
