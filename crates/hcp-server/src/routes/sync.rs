@@ -198,7 +198,7 @@ fn resume_at(q: &SnapshotQuery, scope: &str) -> ApiResult<Option<ResumeAt>> {
     Ok(Some(ResumeAt { cursor, entity, after }))
 }
 
-/// The caller's whole jurisdiction as NDJSON (`application/x-ndjson`, gzip when accepted):
+/// The caller's whole jurisdiction as NDJSON (`application/x-ndjson`, zstd or gzip as the client accepts):
 /// a `begin` line, one `row` line per row, and an `end` line with the cursor and counts. With the
 /// `resume_*` parameters, only what an interrupted attempt had not kept (see `SnapshotResume`).
 #[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])), params(SnapshotQuery),
