@@ -56,7 +56,7 @@ e2e: ui
 soak:
 	HCP_CRASH_RUNS=1000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
 
-## The benchmarks of issue 9 (15–25 minutes on 2 cores): seeds the 1 M-rating city, measures
+## The benchmarks of issue 9 (20–35 minutes on 2 cores, most of it PouchDB replicating the whole city): seeds the 1 M-rating city, measures
 ## bootstrap, sync, replica queries, server load on SQLite and PostgreSQL and the app's render
 ## times and the release desktop app's cold start under Xvfb, each beside its reference, and writes
 ## BENCHMARKS.md and bench/results.json (BENCH_ARGS="--skip-app" leaves the cold start out).

@@ -127,7 +127,11 @@ impl Replica {
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        restore_parked_indexes(&conn)?;
+        // Only performance depends on it, so a replica that cannot take the write lock now (a
+        // bootstrap of another connection holds it) still opens.
+        if let Err(e) = restore_parked_indexes(&conn) {
+            tracing::warn!(error = %e, "the indexes an unfinished bootstrap set aside could not be rebuilt yet");
+        }
         migrate(&mut conn)?;
         Ok(Replica { conn, path: path.to_owned(), key: key.clone() })
     }
@@ -540,15 +544,17 @@ fn bulk_load_cache(conn: &Connection, on: bool) -> Result<()> {
     Ok(())
 }
 
-/// Builds the indexes an unfinished bootstrap set aside (see [`indexes`]), before any migration
-/// sees the schema. A resumed bootstrap sets them aside again.
+/// Builds the indexes a bootstrap set aside (see [`indexes`]) when it was abandoned: no place to
+/// resume from is left (a resumable one keeps them aside until it finishes, or until
+/// [`Replica::discard_resume_point`]). Migrations of mirrored tables' indexes must therefore not
+/// assume they exist (`IF EXISTS`).
 fn restore_parked_indexes(conn: &Connection) -> Result<()> {
     let has_meta: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
         [],
         |r| r.get(0),
     )?;
-    if !has_meta || !indexes::any_parked(conn)? {
+    if !has_meta || !indexes::any_parked(conn)? || meta::get(conn, meta::BOOTSTRAP_RESUME)?.is_some() {
         return Ok(());
     }
     let started = std::time::Instant::now();

@@ -177,9 +177,9 @@ fn a_bootstrap_sets_the_indexes_aside_and_builds_them_again_even_after_an_interr
     assert!(!during.iter().any(|n| n.starts_with("cases_") || n.starts_with("ratings_")), "{during:?}");
     assert!(during.iter().any(|n| n == "outbox_case"), "{during:?}");
 
-    // Opening the replica (the next start of the app) builds them again from the parked list.
+    // The next start of the app finds a place to resume from: the indexes stay aside for it.
     let mut r = Replica::open(&path, &key(1)).expect("reopen");
-    assert_eq!(index_names(r.conn()), all);
+    assert_eq!(index_names(r.conn()), during);
     let point = r.resume_point().expect("meta").expect("resumable");
 
     // The resumed attempt sets them aside again, and its finish builds every one over all the rows.
@@ -194,6 +194,21 @@ fn a_bootstrap_sets_the_indexes_aside_and_builds_them_again_even_after_an_interr
     assert!(plan.iter().any(|p| p.contains("cases_deadline")), "{plan:?}");
     let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("check");
     assert_eq!(ok, "ok");
+
+    // A bootstrap given up (its place to resume from discarded) gets its indexes back at once,
+    // and so does one whose place was lost some other way, at the next opening.
+    let mut b = r.begin_resumable_bootstrap("/1/", 50, 1).expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    drop(b);
+    assert_eq!(index_names(r.conn()), during);
+    r.discard_resume_point().expect("discard");
+    assert_eq!(index_names(r.conn()), all);
+    let mut b = r.begin_resumable_bootstrap("/1/", 51, 1).expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    drop(b);
+    r.conn().execute("DELETE FROM meta WHERE key = 'bootstrap_resume'", []).expect("lose the place");
+    let mut r = Replica::open(&path, &key(1)).expect("reopen");
+    assert_eq!(index_names(r.conn()), all);
 
     // A bootstrap that fails rolls back its drop with everything else.
     let mut b = r.begin_bootstrap("/1/").expect("begin");
