@@ -101,6 +101,8 @@ pub struct SyncProgress {
     pub rows: u32,
     pub bytes: u32,
     pub total_rows: Option<u32>,
+    /// The rows an interrupted first sync had already kept, when this one goes on from there.
+    pub resumed_from: Option<u32>,
 }
 
 /// What the status bar shows.
@@ -430,7 +432,13 @@ impl App {
         } else if needs_bootstrap {
             self.set_status(|s| {
                 s.phase = SyncPhase::Bootstrapping;
-                s.progress = Some(SyncProgress { phase: "snapshot".into(), rows: 0, bytes: 0, total_rows: None });
+                s.progress = Some(SyncProgress {
+                    phase: "snapshot".into(),
+                    rows: 0,
+                    bytes: 0,
+                    total_rows: None,
+                    resumed_from: None,
+                });
             });
             hcp_sync::bootstrap(&active.client, &active.token, active.replica.clone(), now_rfc3339(), |p| {
                 self.set_status(|s| {
@@ -440,6 +448,7 @@ impl App {
                         rows: u32::try_from(p.rows).unwrap_or(u32::MAX),
                         bytes: u32::try_from(p.bytes).unwrap_or(u32::MAX),
                         total_rows: p.total_rows.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
+                        resumed_from: p.resumed_from.map(|r| u32::try_from(r).unwrap_or(u32::MAX)),
                     });
                 })
             })

@@ -557,7 +557,7 @@ async fn pouchdb(b: &mut Bench, snapshot: &Snapshot) -> anyhow::Result<()> {
         what: "PouchDB time for the same rows / our bootstrap time".into(),
         value: b.figures.bootstrap_speedup_vs_pouchdb,
         unit: "×",
-        spread: "one capped run".into(),
+        spread: if completed { "one run, finished within the cap" } else { "one run, stopped at the cap" }.into(),
         reference: format!(
             "B: {} docs in {} s = {} docs/s → {} s for {} rows{}",
             num(docs),

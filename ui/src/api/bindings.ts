@@ -715,6 +715,8 @@ export type SyncProgress_Deserialize = {
 	rows: number,
 	bytes: number,
 	totalRows?: number | null,
+	/**  The rows an interrupted first sync had already kept, when this one goes on from there. */
+	resumedFrom?: number | null,
 };
 
 export type SyncProgress_Serialize = {
@@ -722,6 +724,8 @@ export type SyncProgress_Serialize = {
 	rows: number,
 	bytes: number,
 	totalRows: number | null,
+	/**  The rows an interrupted first sync had already kept, when this one goes on from there. */
+	resumedFrom: number | null,
 };
 
 /**  What the status bar shows. */

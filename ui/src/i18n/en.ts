@@ -124,6 +124,7 @@ const en: MessageSchema = {
     bootstrapping: "First sync: downloading your jurisdiction's data…",
     rowsOf: "{rows} / {total} rows",
     rowsSoFar: "{rows} rows downloaded",
+    resumedFrom: " (resumed: the first {rows} rows were kept)",
     buildingStatistics: "{rows} rows in; building the statistics…",
     phase: {
       idle: "Up to date",

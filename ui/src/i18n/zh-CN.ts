@@ -124,6 +124,7 @@ const zhCN = {
     bootstrapping: "首次同步：正在下载辖区数据…",
     rowsOf: "{rows} / {total} 条",
     rowsSoFar: "已下载 {rows} 条",
+    resumedFrom: "（续传：前 {rows} 条已保存）",
     buildingStatistics: "已下载 {rows} 条，正在生成统计汇总…",
     phase: {
       idle: "数据已是最新",

@@ -94,7 +94,7 @@ describe("MainLayout", () => {
         phase: "bootstrapping",
         bootstrapped: false,
         lastSyncAt: null,
-        progress: { phase: "cases", rows: 12345, bytes: 1, totalRows: 50000 },
+        progress: { phase: "cases", rows: 12345, bytes: 1, totalRows: 50000, resumedFrom: null },
       }),
     );
     const w = await mountLayout();
@@ -107,13 +107,27 @@ describe("MainLayout", () => {
     expect(bar.find(".el-progress").exists()).toBe(true);
   });
 
+  it("says when a first sync goes on from where an interrupted one stopped", async () => {
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(
+      syncStatus({
+        phase: "bootstrapping",
+        bootstrapped: false,
+        lastSyncAt: null,
+        progress: { phase: "snapshot", rows: 30000, bytes: 1, totalRows: 50000, resumedFrom: 25000 },
+      }),
+    );
+    const w = await mountLayout();
+    const bar = byId(w, "status-bar");
+    expect(bar.text()).toContain("30,000 / 50,000 条（续传：前 25,000 条已保存）");
+  });
+
   it("says when the download is done and the statistics are being built", async () => {
     vi.spyOn(backend, "syncStatus").mockResolvedValue(
       syncStatus({
         phase: "bootstrapping",
         bootstrapped: false,
         lastSyncAt: null,
-        progress: { phase: "statistics", rows: 50000, bytes: 1, totalRows: 50000 },
+        progress: { phase: "statistics", rows: 50000, bytes: 1, totalRows: 50000, resumedFrom: null },
       }),
     );
     const w = await mountLayout();

@@ -17,7 +17,7 @@ describe("sync store", () => {
 
   it("polls every 2 s, every 500 ms while bootstrapping, and bumps dataVersion when bootstrap ends", async () => {
     const statuses = [
-      syncStatus({ phase: "bootstrapping", bootstrapped: false, cursor: 0, progress: { phase: "cases", rows: 10, bytes: 1, totalRows: 100 } }),
+      syncStatus({ phase: "bootstrapping", bootstrapped: false, cursor: 0, progress: { phase: "cases", rows: 10, bytes: 1, totalRows: 100, resumedFrom: null } }),
       syncStatus({ phase: "bootstrapping", bootstrapped: false, cursor: 0 }),
       syncStatus({ phase: "idle", bootstrapped: true, cursor: 50 }),
       syncStatus({ phase: "idle", bootstrapped: true, cursor: 50 }),
