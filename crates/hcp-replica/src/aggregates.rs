@@ -354,6 +354,58 @@ mod rebuild {
         }
     }
 
+    /// The day rows of `days` and the month rows summed from them.
+    fn day_and_month_rows<K: Copy + Eq + Hash, const N: usize>(
+        days: &Sums<K, N>,
+        month_of: &HashMap<u32, u32>,
+    ) -> Rows<K, [i64; N]> {
+        let mut out: Rows<K, [i64; N]> = Vec::new();
+        for (grain, map) in [("d", days), ("m", &by_month(days, month_of))] {
+            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
+        }
+        out
+    }
+
+    /// A unit table's rows in its key order: grain, bucket, unit, path, level or open due date.
+    fn unit_rows<const N: usize>(
+        s: &Strings,
+        days: &Sums<UnitKey, N>,
+        month_of: &HashMap<u32, u32>,
+    ) -> Rows<UnitKey, [i64; N]> {
+        let mut out = day_and_month_rows(days, month_of);
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), s.name(a.2 .2)).cmp(&(
+                b.0,
+                s.name(b.1),
+                b.2 .0,
+                s.name(b.2 .1),
+                s.name(b.2 .2),
+            ))
+        });
+        out
+    }
+
+    /// A staff table's rows in its key order: grain, bucket, staff member, unit, path, level or
+    /// open due date.
+    fn staff_rows<const N: usize>(
+        s: &Strings,
+        days: &Sums<StaffKey, N>,
+        month_of: &HashMap<u32, u32>,
+    ) -> Rows<StaffKey, [i64; N]> {
+        let mut out = day_and_month_rows(days, month_of);
+        out.sort_unstable_by(|a, b| {
+            (a.0, s.name(a.1), a.2 .0, a.2 .1, s.name(a.2 .2), s.name(a.2 .3)).cmp(&(
+                b.0,
+                s.name(b.1),
+                b.2 .0,
+                b.2 .1,
+                s.name(b.2 .2),
+                s.name(b.2 .3),
+            ))
+        });
+        out
+    }
+
     /// Calls `f` with every row of `stat_ratings` (a day known) matching `filter`: day, unit, unit
     /// path, staff member, level, channel, real name, excluded.
     fn each_stat_rating(
@@ -408,19 +460,7 @@ mod rebuild {
         let month_of = months(&mut s, units.keys().map(|k| k.0));
 
         // Key order: grain, bucket, then the key columns as the primary key orders them.
-        let mut out: Rows<UnitKey, [i64; 3]> = Vec::new();
-        for (grain, map) in [("d", &units), ("m", &by_month(&units, &month_of))] {
-            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
-        }
-        out.sort_unstable_by(|a, b| {
-            (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), s.name(a.2 .2)).cmp(&(
-                b.0,
-                s.name(b.1),
-                b.2 .0,
-                s.name(b.2 .1),
-                s.name(b.2 .2),
-            ))
-        });
+        let out = unit_rows(&s, &units, &month_of);
         let mut ins = conn.prepare(
             "INSERT INTO agg_rating_units (grain, bucket, unit_id, unit_path, level, n_rated, n_real_name, n_excluded)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -429,20 +469,7 @@ mod rebuild {
             ins.execute(params![grain, s.name(b), unit, s.name(path), s.name(level), v[0], v[1], v[2]])?;
         }
 
-        let mut out: Rows<StaffKey, [i64; 3]> = Vec::new();
-        for (grain, map) in [("d", &staff), ("m", &by_month(&staff, &month_of))] {
-            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
-        }
-        out.sort_unstable_by(|a, b| {
-            (a.0, s.name(a.1), a.2 .0, a.2 .1, s.name(a.2 .2), s.name(a.2 .3)).cmp(&(
-                b.0,
-                s.name(b.1),
-                b.2 .0,
-                b.2 .1,
-                s.name(b.2 .2),
-                s.name(b.2 .3),
-            ))
-        });
+        let out = staff_rows(&s, &staff, &month_of);
         let mut ins = conn.prepare(
             "INSERT INTO agg_rating_staff (grain, bucket, staff_id, unit_id, unit_path, level, n_rated, n_real_name,
                                            n_excluded)
@@ -510,19 +537,7 @@ mod rebuild {
         let month_of = months(&mut s, units.keys().map(|k| k.0));
         let cols = super::agg_case_units::COUNTS;
 
-        let mut out: Rows<UnitKey, [i64; FLAGS]> = Vec::new();
-        for (grain, map) in [("d", &units), ("m", &by_month(&units, &month_of))] {
-            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
-        }
-        out.sort_unstable_by(|a, b| {
-            (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), s.name(a.2 .2)).cmp(&(
-                b.0,
-                s.name(b.1),
-                b.2 .0,
-                s.name(b.2 .1),
-                s.name(b.2 .2),
-            ))
-        });
+        let out = unit_rows(&s, &units, &month_of);
         let mut ins = conn.prepare(&format!(
             "INSERT INTO agg_case_units (grain, bucket, unit_id, unit_path, open_due, {cols})
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
@@ -534,20 +549,7 @@ mod rebuild {
             ins.execute(args.as_slice())?;
         }
 
-        let mut out: Rows<StaffKey, [i64; FLAGS]> = Vec::new();
-        for (grain, map) in [("d", &staff), ("m", &by_month(&staff, &month_of))] {
-            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, *v)));
-        }
-        out.sort_unstable_by(|a, b| {
-            (a.0, s.name(a.1), a.2 .0, a.2 .1, s.name(a.2 .2), s.name(a.2 .3)).cmp(&(
-                b.0,
-                s.name(b.1),
-                b.2 .0,
-                b.2 .1,
-                s.name(b.2 .2),
-                s.name(b.2 .3),
-            ))
-        });
+        let out = staff_rows(&s, &staff, &month_of);
         let mut ins = conn.prepare(&format!(
             "INSERT INTO agg_case_staff (grain, bucket, staff_id, unit_id, unit_path, open_due, {cols})
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
