@@ -25,9 +25,14 @@ ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 ui: ui-deps
 	cd ui && npm run build
 
+# Every build of the binaries (make run, make e2e, make screenshots) uses this one package
+# selection, so that cargo resolves one feature set and `make run` after `make test` (or the other
+# way round) reuses what was built instead of compiling ~80 crates again.
+APP_BUILD := $(CARGO) build -p hcp-server -p haochaping
+
 ## Builds the server and the desktop app.
 build: ui
-	$(CARGO) build -p hcp-server -p haochaping
+	$(APP_BUILD)
 
 ## Runs the demo: seeded central server on 127.0.0.1:8787 plus the desktop app pointed at it.
 run: deps build
@@ -49,12 +54,13 @@ ui-test: ui-deps
 	cd ui && npm run typecheck && npm test
 
 e2e: ui
-	$(CARGO) build -p haochaping
+	$(APP_BUILD)
 	$(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --nocapture --test-threads=1
 
-## Long forms of the slow suites: 1,000 crash-injected sync runs.
+## Long forms of the slow suites: 10,000 crash-injected sync runs (about 25 minutes), with kills
+## asserted in the middle of bootstraps and between a push being applied and its answer recorded.
 soak:
-	HCP_CRASH_RUNS=1000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
+	HCP_CRASH_RUNS=10000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
 
 ## The benchmarks of issue 9 (20–35 minutes on 2 cores, most of it PouchDB replicating the whole city): seeds the 1 M-rating city, measures
 ## bootstrap, sync, replica queries, server load on SQLite and PostgreSQL and the app's render
@@ -81,7 +87,7 @@ bindings:
 
 ## Refreshes the committed screenshots from an end-to-end run.
 screenshots: ui
-	$(CARGO) build -p haochaping
+	$(APP_BUILD)
 	HCP_SCREENSHOT_DIR=docs/screenshots $(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --test-threads=1
 
 server: build

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hcp_server::seed::DEMO_PASSWORD;
+mod logs;
+mod walk;
 mod xss;
 
 use hcp_tests::{account_scope, case_outside, cases_in_scope, new_bad_review, repo_root, seeded_server, target_dir};
@@ -58,6 +60,13 @@ fn print_spy(dir: &Path) -> PathBuf {
 fn start_driver(data_dir: &Path, port: u16) -> Driver {
     assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end suite through `make e2e` (Xvfb)");
     let spy = print_spy(data_dir.parent().expect("a data dir inside the test's folder"));
+    // The app's output goes to a file that the test scans for secrets at its end.
+    logs::capture_server_logs();
+    let app_log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs::app_log(data_dir))
+        .expect("the app's log file");
     let child = Command::new("tauri-driver")
         .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
         .env("HCP_DATA_DIR", data_dir)
@@ -65,7 +74,7 @@ fn start_driver(data_dir: &Path, port: u16) -> Driver {
         .env("HCP_SYNC_INTERVAL", "2")
         .env_remove("HCP_SERVER_URL")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(app_log)
         .spawn()
         .expect("tauri-driver must be installed (scripts/install-tools.sh)");
     Driver { child }
@@ -363,6 +372,7 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     server.stop().await;
 
     c.close().await.expect("close session");
+    logs::assert_clean(&dir.path().join("client"), &db);
 }
 
 async fn sign_in(c: &Client, url: &str, user: &str) {
@@ -569,6 +579,7 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     screenshot(&c, "liaison-accountability.png").await;
     c.close().await.expect("close session");
     server.stop().await;
+    logs::assert_clean(&dir.path().join("client"), &db);
 }
 
 /// The verification queue in the real window: the detection's leads of the hall, a verdict from
@@ -636,4 +647,5 @@ async fn a_hall_manager_confirms_an_integrity_lead_from_the_queue() {
     screenshot(&c, "integrity-decided.png").await;
     server.stop().await;
     c.close().await.expect("close session");
+    logs::assert_clean(&dir.path().join("client"), &db);
 }

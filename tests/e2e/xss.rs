@@ -421,4 +421,5 @@ async fn citizens_text_shows_as_text_an_evaluator_is_revealed_with_a_reason_and_
     assert_no_script_ran(&c, "the end", &title).await;
     c.close().await.expect("close session");
     server.stop().await;
+    logs::assert_clean(&dir.path().join("client"), &db);
 }

@@ -98,3 +98,51 @@ pub fn case_no(db: &Db, case_id: i64) -> anyhow::Result<String> {
         c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<String>(0))
     })?)
 }
+
+/// Personal data and secrets found in a log: the demo password, any bearer token the server issued
+/// (recognised by its hash in `tokens`), and any evaluator's name, phone or certificate number
+/// the server holds. Each finding names what leaked and the line number, never the value itself.
+pub fn secrets_in_log(db: &Db, log: &str) -> anyhow::Result<Vec<String>> {
+    use sha2::Digest;
+    let token_hashes: std::collections::HashSet<String> = db
+        .read_blocking(|c| c.query_map("SELECT token_hash FROM tokens", (), |r| r.get::<String>(0)))?
+        .into_iter()
+        .collect();
+    let evaluators: Vec<(&'static str, String)> = db
+        .read_blocking(|c| {
+            c.query_map(
+                "SELECT DISTINCT evaluator_name, evaluator_phone, evaluator_cert FROM ratings
+                  WHERE evaluator_name IS NOT NULL OR evaluator_phone IS NOT NULL OR evaluator_cert IS NOT NULL",
+                (),
+                |r| Ok((r.get::<Option<String>>(0)?, r.get::<Option<String>>(1)?, r.get::<Option<String>>(2)?)),
+            )
+        })?
+        .into_iter()
+        .flat_map(|(n, p, c)| [("evaluator name", n), ("evaluator phone", p), ("evaluator certificate", c)])
+        .filter_map(|(what, v)| v.filter(|v| v.chars().count() >= 2).map(|v| (what, v)))
+        .collect();
+    let mut found = Vec::new();
+    for (i, line) in log.lines().enumerate() {
+        let n = i + 1;
+        if line.contains(hcp_server::seed::DEMO_PASSWORD) {
+            found.push(format!("line {n}: a password"));
+        }
+        // Tokens are 43 characters of URL-safe base64: hash every such word and look it up.
+        let words = line.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'));
+        for w in words.filter(|w| w.len() == 43) {
+            if token_hashes.contains(&hex_lower(&sha2::Sha256::digest(w.as_bytes()))) {
+                found.push(format!("line {n}: a bearer token"));
+            }
+        }
+        for (what, v) in &evaluators {
+            if line.contains(v.as_str()) {
+                found.push(format!("line {n}: an {what}"));
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -3,7 +3,13 @@
 //! `PRAGMA integrity_check`; at the end every queued command must have been applied exactly once,
 //! in the client's order, and the replica must hold exactly what the server holds.
 //!
-//! `HCP_CRASH_RUNS` sets the number of killed runs (default 60; `make soak` runs 1,000).
+//! Two kinds of kill are asserted to have happened, not only counted: kills in the middle of a
+//! bootstrap that left a resumable one, and kills between the server applying a push and the
+//! client recording the answer (a relay holds the answer back until the client is killed).
+//!
+//! `HCP_CRASH_RUNS` sets the number of killed runs (default 60; `make soak` runs 10,000).
+
+mod relay;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -150,6 +156,7 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
         }
     }
     let mut extra = 0;
+    let mut window_kills = 0;
     let started = Instant::now();
     for run in 0..runs {
         if run % 10 == 0 {
@@ -167,9 +174,61 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
         let out = hcp(&url, &replica).stderr(Stdio::piped()).output().expect("run");
         assert!(out.status.success(), "an uninterrupted run succeeds: {}", String::from_utf8_lossy(&out.stderr));
     }
+
+    // Phase 3: kills between the server applying a push and the client recording its answer.
+    let hold = relay::start(url.trim_start_matches("http://").to_owned());
+    let window_runs = (runs / 100).max(3);
+    for i in 0..window_runs {
+        demo_bad_review(&db, &format!("W-{i}"), "社会保障卡补换", &format!("第 {i} 号窗口期测试差评")).expect("a case");
+        assert!(hcp(&url, &replica).status().expect("run").success(), "a run pulls the new case");
+        let marker = format!("第 {i} 号窗口期测试差评");
+        let case_id: i64 = open(&replica)
+            .conn()
+            .query_row("SELECT id FROM cases WHERE summary LIKE ?1", [format!("%{marker}%")], |row| row.get(0))
+            .expect("the new case is in the replica");
+        let command_id = uuid_like(&mut rng);
+        let cmd = CaseCommand::Verify { outcome: VerifyOutcome::Genuine, reason: String::new() };
+        open(&replica)
+            .enqueue(&NewCommand {
+                command_id: &command_id,
+                case_id: Some(case_id),
+                base_version: Some(1),
+                kind: cmd.kind().as_str(),
+                command: &serde_json::to_string(&cmd).expect("json"),
+                created_at: "2026-11-20T10:00:00Z",
+            })
+            .expect("enqueue");
+        queued.push(command_id.clone());
+        while hold.held.try_recv().is_ok() {}
+        let mut child = hcp(&hold.url, &replica).spawn().expect("spawn hcp");
+        hold.held.recv_timeout(Duration::from_secs(60)).expect("the push reaches the server and is answered");
+        let _ = child.kill();
+        let _ = child.wait();
+        integrity(&replica);
+        let id = command_id.clone();
+        let on_server: i64 = db
+            .read_blocking(move |c| {
+                c.query_row("SELECT count(*) FROM commands WHERE command_id = ?1 AND status = 'applied'", [id], |r| {
+                    r.get(0)
+                })
+            })
+            .expect("server commands");
+        let still_queued = open(&replica).pending(1_000).expect("pending").iter().any(|p| p.command_id == command_id);
+        assert!(
+            on_server == 1 && still_queued,
+            "the kill fell between the server applying the push ({on_server}) and the client recording it ({still_queued})"
+        );
+        window_kills += 1;
+    }
+    for _ in 0..2 {
+        let out = hcp(&url, &replica).stderr(Stdio::piped()).output().expect("run");
+        assert!(out.status.success(), "an uninterrupted run succeeds: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(resumable > 0, "some kills landed in the middle of a bootstrap and left it resumable");
     eprintln!(
         "{} killed runs plus {} bootstrap kills in {:.1} s (completed early: {completed}; {resumable} kills left a \
-         resumable bootstrap, {progressed} moved it on)",
+         resumable bootstrap, {progressed} moved it on; {window_kills} kills between the server applying a push \
+         and the client recording it)",
         runs,
         runs / 3,
         started.elapsed().as_secs_f64()
