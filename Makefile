@@ -58,9 +58,11 @@ e2e: ui
 	$(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --nocapture --test-threads=1
 
 ## Long forms of the slow suites: 10,000 crash-injected sync runs (about 25 minutes), with kills
-## asserted in the middle of bootstraps and between a push being applied and its answer recorded.
+## asserted in the middle of bootstraps and between a push being applied and its answer recorded;
+## 200 sync cycles through the fault proxy (drop, delay, reset, truncate).
 soak:
 	HCP_CRASH_RUNS=10000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
+	HCP_FAULT_CYCLES=200 $(CARGO) test -p hcp-tests --test scenarios faults -- --nocapture
 
 ## The benchmarks of issue 9 (20–35 minutes on 2 cores, most of it PouchDB replicating the whole city): seeds the 1 M-rating city, measures
 ## bootstrap, sync, replica queries, server load on SQLite and PostgreSQL and the app's render

@@ -1,5 +1,7 @@
 //! Cross-crate scenarios: the real server and the real sync engine over HTTP.
 
+mod faults;
+
 use std::sync::{Arc, Mutex};
 
 use hcp_replica::{CaseQuery, Replica, ReplicaKey};

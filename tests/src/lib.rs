@@ -1,5 +1,7 @@
 //! Shared helpers of the cross-crate and end-to-end tests.
 
+pub mod fault;
+
 use std::path::{Path, PathBuf};
 
 use hcp_server::db::changes;
