@@ -49,6 +49,7 @@ lint:
 unit:
 	$(POSTGRES) $(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
 	$(CARGO) test -p hcp-tests --test scenarios
+	HCP_SCENARIO_BACKEND=postgres $(POSTGRES) $(KEYRING) $(CARGO) test -p hcp-tests --test scenarios
 
 ui-test: ui-deps
 	cd ui && npm run typecheck && npm test
@@ -59,10 +60,12 @@ e2e: ui
 
 ## Long forms of the slow suites: 10,000 crash-injected sync runs (about 25 minutes), with kills
 ## asserted in the middle of bootstraps and between a push being applied and its answer recorded;
-## 200 sync cycles through the fault proxy (drop, delay, reset, truncate).
+## 200 sync cycles through the fault proxy (drop, delay, reset, truncate); 20,000 cases per
+## property of the wire decoders' fuzzing.
 soak:
 	HCP_CRASH_RUNS=10000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
 	HCP_FAULT_CYCLES=200 $(CARGO) test -p hcp-tests --test scenarios faults -- --nocapture
+	HCP_FUZZ_CASES=20000 $(CARGO) test -p hcp-protocol --test fuzz
 
 ## The benchmarks of issue 9 (20–35 minutes on 2 cores, most of it PouchDB replicating the whole city): seeds the 1 M-rating city, measures
 ## bootstrap, sync, replica queries, server load on SQLite and PostgreSQL and the app's render

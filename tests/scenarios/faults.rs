@@ -73,26 +73,29 @@ async fn sync_through_a_faulty_network_loses_repeats_and_reorders_nothing() {
 
     // Nothing lost or repeated: every decision applied once, in the order queued.
     assert_eq!(laptop.replica.lock().expect("lock").outbox_counts().expect("outbox"), (0, 0));
-    let applied: Vec<String> = db
+    let applied: Vec<String> = hcp_tests::blocking(|| db
         .read_blocking(|c| {
             c.query_map(
                 "SELECT command_id FROM commands WHERE client_id = 'faulty-laptop' AND status = 'applied' ORDER BY client_seq",
                 (),
                 |r| r.get(0),
             )
-        })
+        }))
         .expect("applied");
     assert_eq!(applied, queued, "each decision applied exactly once, in order");
     for case in &cases {
         let id = *case;
-        let state: String = db
-            .read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0)))
-            .expect("state");
+        let state: String = hcp_tests::blocking(|| {
+            db.read_blocking(move |c| c.query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0)))
+        })
+        .expect("state");
         assert_eq!(state, "verified", "case {id}");
     }
     // And the replica holds exactly the server's jurisdiction.
     let scope = laptop.scope.clone();
-    let server = db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)).expect("digest");
+    let server =
+        hcp_tests::blocking(|| db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)))
+            .expect("digest");
     let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
     assert_eq!(local, server, "the replica converged on the server's {}", laptop.scope);
     srv.stop().await;

@@ -307,19 +307,22 @@ async fn three_clients_with_conflicting_offline_changes_converge() {
         );
     }
     // The server applied exactly the winners.
-    let states: Vec<(String, i64)> = db
-        .read_blocking(move |conn| {
+    let states: Vec<(String, i64)> = hcp_tests::blocking(|| {
+        db.read_blocking(move |conn| {
             conn.query_map("SELECT state, version FROM cases WHERE id IN (?1, ?2) ORDER BY id", [x, y], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
         })
-        .expect("states");
+    })
+    .expect("states");
     // A malicious verdict asks for exclusion (a supervisor approves it separately).
     assert_eq!(states, vec![("exclusion_requested".to_owned(), 2), ("verified".to_owned(), 2)], "c's decisions stand");
     // Every replica equals the server over its jurisdiction.
     for laptop in [&a, &b, &c] {
         let scope = laptop.scope.clone();
-        let server = db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)).expect("digest");
+        let server =
+            hcp_tests::blocking(|| db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)))
+                .expect("digest");
         let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
         assert_eq!(local, server, "{} converged on the server's {}", laptop.id, laptop.scope);
     }
@@ -473,15 +476,24 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
 
     // The domain has no command that lifts an exclusion; an administrator's correction on the
     // server does, and reaches the replica as an ordinary case change.
-    db.write_blocking(|c| {
-        let mut row = hcp_server::db::cases::get(c, case.id)?.expect("case on the server");
-        if let Some(a) = row.aggregate.as_mut() {
-            a.excluded_from_stats = false;
-        }
-        row.version += 1;
-        hcp_server::db::cases::update(c, &row)?;
-        hcp_server::db::changes::record(c, Entity::Case, row.id, &row.unit_path, ChangeOp::Upsert, &row.updated_at)?;
-        Ok(())
+    hcp_tests::blocking(|| {
+        db.write_blocking(|c| {
+            let mut row = hcp_server::db::cases::get(c, case.id)?.expect("case on the server");
+            if let Some(a) = row.aggregate.as_mut() {
+                a.excluded_from_stats = false;
+            }
+            row.version += 1;
+            hcp_server::db::cases::update(c, &row)?;
+            hcp_server::db::changes::record(
+                c,
+                Entity::Case,
+                row.id,
+                &row.unit_path,
+                ChangeOp::Upsert,
+                &row.updated_at,
+            )?;
+            Ok(())
+        })
     })
     .expect("correction");
     hcp_sync::pull(&client, &token, replica.clone(), 100).await.expect("pull the correction");

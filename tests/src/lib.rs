@@ -8,9 +8,20 @@ use hcp_server::db::changes;
 use hcp_server::seed::{seed_demo, SeedOptions};
 use hcp_server::{AppState, Db, RunningServer};
 
-/// A seeded demo server on a free loopback port, with its database.
+/// A seeded demo server on a free loopback port, with its database: SQLite in `dir`, or a fresh
+/// PostgreSQL database when `HCP_SCENARIO_BACKEND=postgres` (as `make test` runs the scenarios a
+/// second time, under scripts/with-postgres.sh).
 pub async fn seeded_server(dir: &Path, evaluations: usize) -> anyhow::Result<(RunningServer, Db)> {
-    let db = Db::open(&dir.join("server.db"))?;
+    let db = if std::env::var("HCP_SCENARIO_BACKEND").is_ok_and(|b| b == "postgres") {
+        let server = hcp_server::testing::postgres_server().ok_or_else(|| {
+            anyhow::anyhow!(
+                "HCP_SCENARIO_BACKEND=postgres needs HCP_TEST_POSTGRES_URL: run under scripts/with-postgres.sh"
+            )
+        })?;
+        blocking(|| Db::open_postgres(&hcp_server::testing::create_postgres_database(&server)?))?
+    } else {
+        Db::open(&dir.join("server.db"))?
+    };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).ok_or_else(|| anyhow::anyhow!("date"))?;
     let seed_db = db.clone();
     tokio::task::spawn_blocking(move || seed_demo(&seed_db, &SeedOptions { evaluations, seed: 42, today })).await??;
@@ -21,8 +32,7 @@ pub async fn seeded_server(dir: &Path, evaluations: usize) -> anyhow::Result<(Ru
 /// The unit path, id and name of a demo account's unit.
 pub fn account_scope(db: &Db, username: &str) -> anyhow::Result<(String, String)> {
     let u = username.to_owned();
-    let user = db
-        .read_blocking(move |c| hcp_server::db::users::by_username(c, &u))?
+    let user = blocking(|| db.read_blocking(move |c| hcp_server::db::users::by_username(c, &u)))?
         .ok_or_else(|| anyhow::anyhow!("no demo user {username}"))?;
     Ok((user.scope_path, user.unit_name))
 }
@@ -30,18 +40,20 @@ pub fn account_scope(db: &Db, username: &str) -> anyhow::Result<(String, String)
 /// Cases the server holds within a scope.
 pub fn cases_in_scope(db: &Db, scope: &str) -> anyhow::Result<u64> {
     let s = scope.to_owned();
-    Ok(db.read_blocking(move |c| changes::count_in_scope(c, "cases", &s, &format!("{s}~")))?)
+    Ok(blocking(|| db.read_blocking(move |c| changes::count_in_scope(c, "cases", &s, &format!("{s}~"))))?)
 }
 
 /// One case number from outside a scope.
 pub fn case_outside(db: &Db, scope: &str) -> anyhow::Result<String> {
     let s = scope.to_owned();
-    Ok(db.read_blocking(move |c| {
-        c.query_row(
-            "SELECT case_no FROM cases WHERE NOT (unit_path >= ?1 AND unit_path < ?2) ORDER BY id LIMIT 1",
-            [s.clone(), format!("{s}~")],
-            |r| r.get::<String>(0),
-        )
+    Ok(blocking(|| {
+        db.read_blocking(move |c| {
+            c.query_row(
+                "SELECT case_no FROM cases WHERE NOT (unit_path >= ?1 AND unit_path < ?2) ORDER BY id LIMIT 1",
+                [s.clone(), format!("{s}~")],
+                |r| r.get::<String>(0),
+            )
+        })
     })?)
 }
 
@@ -58,7 +70,9 @@ pub fn target_dir() -> PathBuf {
 /// Reports a bad review at 东湖区政务服务中心 and returns the number of the case it opened.
 pub fn new_bad_review(db: &Db, record_no: &str) -> anyhow::Result<String> {
     let case_id = hcp_server::seed::demo_bad_review(db, record_no, "社会保障卡补换", "材料没有一次性告知，跑了三趟")?;
-    Ok(db.read_blocking(move |c| c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))?)
+    Ok(blocking(|| {
+        db.read_blocking(move |c| c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get(0)))
+    })?)
 }
 
 /// Signs in over HTTP with the demo password and returns the bearer token.
@@ -89,15 +103,19 @@ pub async fn api_post(
 /// The code of a unit, by name.
 pub fn unit_code(db: &Db, name: &str) -> anyhow::Result<String> {
     let n = name.to_owned();
-    Ok(db.read_blocking(move |c| {
-        c.query_row("SELECT code FROM org_units WHERE name = ?1", [n], |r| r.get::<String>(0))
+    Ok(blocking(|| {
+        db.read_blocking(move |c| {
+            c.query_row("SELECT code FROM org_units WHERE name = ?1", [n], |r| r.get::<String>(0))
+        })
     })?)
 }
 
 /// The number of a case, by id.
 pub fn case_no(db: &Db, case_id: i64) -> anyhow::Result<String> {
-    Ok(db.read_blocking(move |c| {
-        c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<String>(0))
+    Ok(blocking(|| {
+        db.read_blocking(move |c| {
+            c.query_row("SELECT case_no FROM cases WHERE id = ?1", [case_id], |r| r.get::<String>(0))
+        })
     })?)
 }
 
@@ -106,23 +124,24 @@ pub fn case_no(db: &Db, case_id: i64) -> anyhow::Result<String> {
 /// the server holds. Each finding names what leaked and the line number, never the value itself.
 pub fn secrets_in_log(db: &Db, log: &str) -> anyhow::Result<Vec<String>> {
     use sha2::Digest;
-    let token_hashes: std::collections::HashSet<String> = db
-        .read_blocking(|c| c.query_map("SELECT token_hash FROM tokens", (), |r| r.get::<String>(0)))?
-        .into_iter()
-        .collect();
-    let evaluators: Vec<(&'static str, String)> = db
-        .read_blocking(|c| {
+    let token_hashes: std::collections::HashSet<String> =
+        blocking(|| db.read_blocking(|c| c.query_map("SELECT token_hash FROM tokens", (), |r| r.get::<String>(0))))?
+            .into_iter()
+            .collect();
+    let evaluators: Vec<(&'static str, String)> = blocking(|| {
+        db.read_blocking(|c| {
             c.query_map(
                 "SELECT DISTINCT evaluator_name, evaluator_phone, evaluator_cert FROM ratings
                   WHERE evaluator_name IS NOT NULL OR evaluator_phone IS NOT NULL OR evaluator_cert IS NOT NULL",
                 (),
                 |r| Ok((r.get::<Option<String>>(0)?, r.get::<Option<String>>(1)?, r.get::<Option<String>>(2)?)),
             )
-        })?
-        .into_iter()
-        .flat_map(|(n, p, c)| [("evaluator name", n), ("evaluator phone", p), ("evaluator certificate", c)])
-        .filter_map(|(what, v)| v.filter(|v| v.chars().count() >= 2).map(|v| (what, v)))
-        .collect();
+        })
+    })?
+    .into_iter()
+    .flat_map(|(n, p, c)| [("evaluator name", n), ("evaluator phone", p), ("evaluator certificate", c)])
+    .filter_map(|(what, v)| v.filter(|v| v.chars().count() >= 2).map(|v| (what, v)))
+    .collect();
     let mut found = Vec::new();
     for (i, line) in log.lines().enumerate() {
         let n = i + 1;
@@ -147,4 +166,14 @@ pub fn secrets_in_log(db: &Db, log: &str) -> anyhow::Result<Vec<String>> {
 
 fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs blocking database work from an async test. PostgreSQL's synchronous client drives its own
+/// runtime, which tokio refuses on a runtime's worker thread unless the thread is handed over first
+/// (as the server's handlers do with `spawn_blocking`).
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
