@@ -10,6 +10,7 @@ pub mod error;
 pub mod intake;
 pub mod integrity;
 pub mod openapi;
+pub mod rate;
 pub mod routes;
 pub mod seed;
 pub mod serve;
@@ -65,6 +66,8 @@ pub struct Config {
     pub integrity_scan_every: Option<Duration>,
     /// Connection caps and read deadlines.
     pub limits: serve::Limits,
+    /// Requests per bearer token.
+    pub rate_limit: rate::RateLimit,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             login_max_delay: Duration::from_secs(10),
             integrity_scan_every: Some(Duration::from_secs(60)),
             limits: serve::Limits::default(),
+            rate_limit: rate::RateLimit::default(),
         }
     }
 }
@@ -105,6 +109,10 @@ pub struct FileConfig {
     pub header_read_timeout_seconds: Option<u64>,
     /// Seconds a client has to send a request's body once its head arrived.
     pub body_read_timeout_seconds: Option<u64>,
+    /// Requests per second one bearer token may make on average.
+    pub requests_per_second_per_token: Option<f64>,
+    /// Requests one bearer token may make at once above that rate.
+    pub request_burst_per_token: Option<u32>,
 }
 
 impl FileConfig {
@@ -146,6 +154,13 @@ impl FileConfig {
                     .body_read_timeout_seconds
                     .map_or(base.limits.body_read_timeout, |s| Duration::from_secs(s.clamp(1, 3600))),
             },
+            rate_limit: rate::RateLimit {
+                per_second: self
+                    .requests_per_second_per_token
+                    .filter(|r| r.is_finite())
+                    .map_or(base.rate_limit.per_second, |r| r.clamp(0.1, 100_000.0)),
+                burst: self.request_burst_per_token.map_or(base.rate_limit.burst, |b| f64::from(b.clamp(1, 1_000_000))),
+            },
         }
     }
 }
@@ -173,9 +188,11 @@ impl AppState {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
+    let buckets = rate::Buckets::new(state.config.rate_limit);
     routes::router()
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(move |req, next| rate::limit(buckets.clone(), req, next)))
         .layer(axum::middleware::from_fn(error::json_errors))
         // zstd where the client takes it (ours do): the snapshot of a city is about 860 MB of JSON,
         // which zstd compresses several times faster than gzip and a little smaller; gzip otherwise.

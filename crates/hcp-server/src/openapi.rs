@@ -47,6 +47,9 @@ impl Modify for CommonAnswers {
                     answers
                         .entry("401".into())
                         .or_insert_with(|| error("not signed in, or the token expired or was revoked"));
+                    answers.entry("429".into()).or_insert_with(|| {
+                        error("this token's request rate is exceeded; Retry-After says when to retry")
+                    });
                 }
                 if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
                     answers

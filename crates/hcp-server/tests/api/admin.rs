@@ -28,7 +28,7 @@ impl TestApp {
             .expect("unit")
     }
 
-    async fn login(&self, user: &str, password: &str) -> (u16, Value) {
+    pub(crate) async fn login(&self, user: &str, password: &str) -> (u16, Value) {
         let r = self
             .http
             .post(self.url("/api/v1/auth/login"))

@@ -93,16 +93,7 @@ pub async fn intake_is_bounded_by_the_reporters_jurisdiction_and_audited_as_them
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let v: Value = app
-        .http
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": "xishan.channel", "password": "Channel@2026"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
+    let (_, v) = app.login("xishan.channel", "Channel@2026").await;
     let channel = v["token"].as_str().expect("token").to_owned();
     let rating = |no: &str, hall: &str| {
         json!({"source": "h16", "service_record_no": no, "unit_code": hall, "item_code": "X-1",
@@ -551,5 +542,42 @@ pub async fn every_role_reads_only_its_jurisdiction_in_snapshot_and_pull(backend
     for user in USERS {
         check(user).await;
     }
+    app.server.stop().await;
+}
+
+/// Per-token request limits: a token over its rate gets 429 with `Retry-After`; another token,
+/// and requests without one, are unaffected.
+pub async fn a_token_over_its_request_rate_is_slowed_down_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let config = hcp_server::Config {
+        rate_limit: hcp_server::rate::RateLimit { per_second: 1.0, burst: 5.0 },
+        ..hcp_server::Config::default()
+    };
+    let state =
+        hcp_server::AppState { config: std::sync::Arc::new(config), ..hcp_server::AppState::new(app.db.clone()) };
+    let server = hcp_server::spawn(state, "127.0.0.1:0").await.expect("spawn");
+    let login = |user: &str| {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/auth/login", server.url()))
+            .json(&json!({"username": user, "password": hcp_server::seed::DEMO_PASSWORD}))
+            .send();
+        async move {
+            r.await.expect("login").json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+        }
+    };
+    let (busy, other) = (login("donghu.manager").await, login("xishan.manager").await);
+    let me = |token: &str| app.http.get(format!("{}/api/v1/me", server.url())).bearer_auth(token).send();
+    for i in 0..5 {
+        assert_eq!(me(&busy).await.expect("me").status().as_u16(), 200, "request {i} is within the burst");
+    }
+    let r = me(&busy).await.expect("me");
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().get("retry-after").and_then(|v| v.to_str().ok()).is_some_and(|v| v.parse::<u64>().is_ok()));
+    assert_eq!(r.json::<Value>().await.expect("json")["code"], "throttled");
+    assert_eq!(me(&other).await.expect("me").status().as_u16(), 200, "another token is not slowed");
+    let health = app.http.get(format!("{}/healthz", server.url())).send().await.expect("health");
+    assert_eq!(health.status().as_u16(), 200);
+    server.stop().await;
     app.server.stop().await;
 }

@@ -18,8 +18,8 @@ use feed::{
     two_server_instances_share_one_database,
 };
 use hardening::{
-    derived_reads_recheck_the_scope_after_a_move, every_role_reads_only_its_jurisdiction_in_snapshot_and_pull,
-    half_open_connections_do_not_starve_the_server,
+    a_token_over_its_request_rate_is_slowed_down_alone, derived_reads_recheck_the_scope_after_a_move,
+    every_role_reads_only_its_jurisdiction_in_snapshot_and_pull, half_open_connections_do_not_starve_the_server,
     intake_is_bounded_by_the_reporters_jurisdiction_and_audited_as_them,
     integrity_leads_reach_only_the_roles_that_may_read_them,
     the_contract_refuses_unknown_fields_and_every_error_has_a_body,
@@ -79,6 +79,7 @@ conformance!(
     half_open_connections_do_not_starve_the_server,
     the_contract_refuses_unknown_fields_and_every_error_has_a_body,
     every_role_reads_only_its_jurisdiction_in_snapshot_and_pull,
+    a_token_over_its_request_rate_is_slowed_down_alone,
 );
 
 struct TestApp {
