@@ -212,6 +212,7 @@ struct Laptop {
     token: String,
     id: String,
     scope: String,
+    role: hcp_domain::Role,
     replica: Arc<Mutex<Replica>>,
 }
 
@@ -225,7 +226,14 @@ impl Laptop {
         hcp_sync::bootstrap(&client, &login.token, replica.clone(), "2026-11-20T00:00:00Z".into(), |_| {})
             .await
             .expect("bootstrap");
-        Laptop { client, token: login.token, id: id.to_owned(), scope: login.user.scope_path, replica }
+        Laptop {
+            client,
+            token: login.token,
+            id: id.to_owned(),
+            scope: login.user.scope_path,
+            role: login.user.role,
+            replica,
+        }
     }
 
     /// Queues a command made offline against the version this laptop holds.
@@ -319,10 +327,11 @@ async fn three_clients_with_conflicting_offline_changes_converge() {
     assert_eq!(states, vec![("exclusion_requested".to_owned(), 2), ("verified".to_owned(), 2)], "c's decisions stand");
     // Every replica equals the server over its jurisdiction.
     for laptop in [&a, &b, &c] {
-        let scope = laptop.scope.clone();
-        let server =
-            hcp_tests::blocking(|| db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)))
-                .expect("digest");
+        let (scope, role) = (laptop.scope.clone(), laptop.role);
+        let server = hcp_tests::blocking(|| {
+            db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role))
+        })
+        .expect("digest");
         let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
         assert_eq!(local, server, "{} converged on the server's {}", laptop.id, laptop.scope);
     }

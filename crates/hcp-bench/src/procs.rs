@@ -71,8 +71,19 @@ impl Drop for Proc {
 /// `hcp-server serve` on a free loopback port.
 pub async fn start_server(bin: &Path, database: &str, work: &Path, tag: &str) -> anyhow::Result<Proc> {
     let port = free_port()?;
+    // The load generators are many clients on one address sharing one token: the per-address
+    // connection cap and the per-token request rate (defences against one client starving the
+    // others) would measure themselves instead of the server.
+    let config = work.join(format!("server-{tag}.toml"));
+    std::fs::write(
+        &config,
+        "max_connections_per_ip = 100000\nrequests_per_second_per_token = 100000.0\nrequest_burst_per_token = 1000000\n",
+    )?;
     let mut cmd = Command::new(bin);
-    cmd.args(["serve", "--database", database, "--listen", &format!("127.0.0.1:{port}")]).env("HCP_LOG", "warn");
+    cmd.args(["serve", "--database", database, "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--config")
+        .arg(&config)
+        .env("HCP_LOG", "warn");
     Proc::start(
         &format!("hcp-server ({tag})"),
         cmd,

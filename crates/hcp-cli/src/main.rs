@@ -78,6 +78,30 @@ fn replica_key(secrets: &dyn SecretStore, path: &Path) -> anyhow::Result<Replica
     Ok(k)
 }
 
+/// The most characters the server takes in a client id.
+const MAX_CLIENT_ID: usize = 64;
+
+/// The client id of a replica when `--client-id` is not given: stable for one replica file (its
+/// absolute path, hashed) and short enough for the server however long the path is: `cli-`, up to
+/// 24 characters of the file name for people reading the audit trail, and 16 hex digits of the
+/// path's SHA-256.
+fn default_client_id(replica: &Path) -> String {
+    use sha2::Digest;
+    let absolute = std::path::absolute(replica).unwrap_or_else(|_| replica.to_path_buf());
+    let digest = sha2::Sha256::digest(absolute.as_os_str().as_encoded_bytes());
+    let name: String = replica
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(24)
+        .collect();
+    let id = format!("cli-{name}-{}", &hex::encode(digest)[..16]);
+    debug_assert!(id.len() <= MAX_CLIENT_ID);
+    id
+}
+
 fn open_replica(path: &Path, key: &ReplicaKey) -> anyhow::Result<Replica> {
     match Replica::open(path, key) {
         Err(ReplicaError::BadKey) => bail!(
@@ -186,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let key = replica_key(&secrets, &replica)?;
             let r = Arc::new(Mutex::new(open_replica(&replica, &key)?));
-            let client_id = client_id.unwrap_or_else(|| format!("cli-{}", replica.display()));
+            let client_id = client_id.unwrap_or_else(|| default_client_id(&replica));
             let login = client.login(&user, &password, Some(&client_id)).await?;
             println!("signed in as {} ({}) at {}", login.user.display_name, login.user.unit_name, client.base_url());
             loop {
@@ -206,4 +230,21 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_client_id_fits_the_server_however_long_the_replica_path() {
+        let long = PathBuf::from(format!("/{}/{}", "很长的目录名".repeat(20), "a".repeat(200) + ".db"));
+        let id = default_client_id(&long);
+        assert!(id.len() <= MAX_CLIENT_ID && id.starts_with("cli-a"), "{id}");
+        assert_eq!(id, default_client_id(&long), "stable for one replica");
+        assert_ne!(id, default_client_id(&long.with_file_name("b.db")));
+        let short = default_client_id(Path::new("/tmp/r.db"));
+        assert!(short.starts_with("cli-r.db-") && short.len() == "cli-r.db-".len() + 16, "{short}");
+        assert_ne!(default_client_id(Path::new("/x/r.db")), short, "two folders, two clients");
+    }
 }

@@ -372,7 +372,39 @@ impl Default for DeadlineRules {
     }
 }
 
+/// The longest deadline a policy may set, in working or calendar days.
+pub const MAX_DEADLINE_DAYS: u32 = 365;
+
+/// The most working days one extension may be allowed to ask for.
+pub const MAX_EXTENSION_WORKING_DAYS: u32 = 60;
+
+/// The widest offset from UTC a jurisdiction may have (UTC−12:00 to UTC+14:00), in minutes.
+pub const UTC_OFFSET_RANGE: std::ops::RangeInclusive<i16> = -12 * 60..=14 * 60;
+
 impl DeadlineRules {
+    /// Checks the rules an administrator sets: a deadline of 1 to [`MAX_DEADLINE_DAYS`] days, a
+    /// real time zone, and extensions of at most [`MAX_EXTENSION_WORKING_DAYS`]. The message names
+    /// the field (Chinese).
+    pub fn validate(&self) -> Result<(), String> {
+        let days = match self.policy {
+            DeadlinePolicy::WorkingDays(n) | DeadlinePolicy::CalendarDays(n) => n,
+        };
+        if !(1..=MAX_DEADLINE_DAYS).contains(&days) {
+            return Err(format!("deadlines.policy.days 应为 1–{MAX_DEADLINE_DAYS} 天"));
+        }
+        if !UTC_OFFSET_RANGE.contains(&self.utc_offset_minutes) {
+            return Err(format!(
+                "deadlines.utc_offset_minutes 应在 {} 到 {} 分钟之间（UTC−12:00 至 UTC+14:00）",
+                UTC_OFFSET_RANGE.start(),
+                UTC_OFFSET_RANGE.end()
+            ));
+        }
+        if self.max_extension_working_days > MAX_EXTENSION_WORKING_DAYS {
+            return Err(format!("deadlines.max_extension_working_days 不能超过 {MAX_EXTENSION_WORKING_DAYS} 个工作日"));
+        }
+        Ok(())
+    }
+
     /// The jurisdiction's time zone.
     pub fn offset(&self) -> FixedOffset {
         FixedOffset::east_opt(i32::from(self.utc_offset_minutes) * 60)

@@ -113,6 +113,20 @@ impl Default for EscalationPolicy {
 }
 
 impl EscalationPolicy {
+    /// Checks the thresholds an administrator sets: in order (协调办 ≤ 政府督查 ≤ 问责) and each
+    /// within [`crate::calendar::MAX_DEADLINE_DAYS`] working days. The message is Chinese.
+    pub fn validate(&self) -> Result<(), String> {
+        let max = crate::calendar::MAX_DEADLINE_DAYS;
+        let all = [self.coordination_office_after, self.government_inspection_after, self.accountability_after];
+        if all.iter().chain([&self.at_risk_within]).any(|n| *n > max) {
+            return Err(format!("升级阈值和预警天数不能超过 {max} 个工作日"));
+        }
+        if !(all[0] <= all[1] && all[1] <= all[2]) {
+            return Err("升级阈值应依次不减：协调办 ≤ 政府督查 ≤ 问责".into());
+        }
+        Ok(())
+    }
+
     /// The level an overdue case must have reached.
     pub fn required_level(&self, working_days_overdue: u32, repeat: bool) -> EscalationLevel {
         let n = working_days_overdue;

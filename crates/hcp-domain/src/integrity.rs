@@ -292,11 +292,16 @@ pub fn detect(ratings: &[RatingEvidence], staff_records: &[ServiceRecord], param
         let rated_self = r.staff_id == Some(rater);
         let handled = handlers.get(record).is_some_and(|s| s.contains(&rater));
         if rated_self || handled {
-            let what =
-                if rated_self { "评价的是本人提供的服务" } else { "评价的是本人经办的办件" };
+            // The evaluator is personal data even when a staff member: the lead says that the
+            // certificates match, never whose (a reveal, which is logged, names the evaluator).
+            let what = if rated_self {
+                "评价的是该工作人员本人提供的服务"
+            } else {
+                "评价的是该工作人员经办的办件"
+            };
             let record_note = if record.is_empty() { String::new() } else { format!("（办件编号 {record}）") };
             let explanation_zh = format!(
-                "评价人为本单位工作人员（工号 {rater}），{what}{record_note}，评价等级“{}”，属于自评，不应计入统计。",
+                "评价人证件与本单位一名在册工作人员的登记证件一致（身份已脱敏），{what}{record_note}，评价等级“{}”，属于自评，不应计入统计。",
                 r.level.label_zh()
             );
             flags.push(flag(FlagKind::SelfRating, &[r], explanation_zh, Severity::High));

@@ -223,7 +223,7 @@ fn expected_flags_with_their_explanations() {
             FlagKind::SelfRating,
             vec![50],
             Severity::High,
-            "评价人为本单位工作人员（工号 122），评价的是本人提供的服务（办件编号 R050），评价等级“非常满意”，属于自评，不应计入统计。",
+            "评价人证件与本单位一名在册工作人员的登记证件一致（身份已脱敏），评价的是该工作人员本人提供的服务（办件编号 R050），评价等级“非常满意”，属于自评，不应计入统计。",
         ),
         // R-12-0300: 3 ratings > 2 (first + follow-up).
         (

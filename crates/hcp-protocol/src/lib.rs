@@ -48,6 +48,7 @@ pub mod codes {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -365,6 +366,21 @@ impl EntityRow {
         }
     }
 
+    /// The unit path the row belongs to, which decides whose jurisdiction receives it.
+    pub fn unit_path(&self) -> &str {
+        match self {
+            EntityRow::OrgUnit(r) => &r.path,
+            EntityRow::Staff(r) => &r.unit_path,
+            EntityRow::User(r) => &r.unit_path,
+            EntityRow::Rating(r) => &r.unit_path,
+            EntityRow::Case(r) => &r.unit_path,
+            EntityRow::CaseEvent(r) => &r.unit_path,
+            EntityRow::ServiceItem(r) => &r.unit_path,
+            EntityRow::Setting(r) => &r.unit_path,
+            EntityRow::IntegrityFlag(r) => &r.unit_path,
+        }
+    }
+
     pub fn entity(&self) -> Entity {
         match self {
             EntityRow::OrgUnit(_) => Entity::OrgUnit,
@@ -549,6 +565,7 @@ pub struct SnapshotResume {
 /// the whole snapshot (its `begin` line then has no `resumed`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotQuery {
     /// The `cursor` of the interrupted attempt's `begin` line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -608,6 +625,7 @@ pub struct PullResponse {
 
 /// A command on a case (`POST /api/v1/cases/commands`) or one entry of a push.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommandEnvelope {
     /// A UUID chosen by the client (UUIDv7 from the outbox); the server applies each id once.
     pub command_id: String,
@@ -620,9 +638,40 @@ pub struct CommandEnvelope {
     /// The case version the client saw; the command is rejected if the case has moved on.
     #[serde(default)]
     pub base_version: Option<i64>,
-    /// The domain command, tagged by `type` (`verify`, `assign`, `escalate`, …).
+    /// The domain command, tagged by `type` (`verify`, `assign`, `escalate`, …); a field the
+    /// command does not have is refused.
     #[schema(value_type = Object)]
+    #[serde(deserialize_with = "strict_command")]
     pub command: hcp_domain::CaseCommand,
+}
+
+/// The first field of `got` (a path such as `basis.level`) that `known` does not have, comparing
+/// objects key by key and arrays item by item.
+fn unknown_field(got: &serde_json::Value, known: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (got, known) {
+        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(name, v)| match k.get(name) {
+            None => Some(name.clone()),
+            Some(kv) => unknown_field(v, kv).map(|inner| format!("{name}.{inner}")),
+        }),
+        (Value::Array(g), Value::Array(k)) => g.iter().zip(k).find_map(|(v, kv)| unknown_field(v, kv)),
+        _ => None,
+    }
+}
+
+/// Reads a case command refusing any field it does not have. The domain's command enum denies
+/// unknown fields itself, but serde lets them through on commands without fields
+/// (`{"type": "accept", "as_user": 1}`): what was read is written back (every field, defaults
+/// included) and must cover every field that came in.
+fn strict_command<'de, D: serde::Deserializer<'de>>(d: D) -> Result<hcp_domain::CaseCommand, D::Error> {
+    use serde::de::Error;
+    let value = serde_json::Value::deserialize(d)?;
+    let command = hcp_domain::CaseCommand::deserialize(&value).map_err(D::Error::custom)?;
+    let known = serde_json::to_value(&command).map_err(D::Error::custom)?;
+    match unknown_field(&value, &known) {
+        Some(field) => Err(D::Error::custom(format!("unknown field `{field}` in command"))),
+        None => Ok(command),
+    }
 }
 
 /// What became of one command.
@@ -652,6 +701,7 @@ pub struct CommandResult {
 
 /// `POST /api/v1/sync/push`: an outbox's commands in `client_seq` order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub client_id: String,
     pub commands: Vec<CommandEnvelope>,
@@ -666,6 +716,7 @@ pub struct PushResponse {
 /// A level as an importer sends it: by name, or by code in a named code system.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[serde(deny_unknown_fields)]
 pub enum LevelIn {
     /// `very_satisfied` … `very_dissatisfied`
     Name(String),
@@ -675,6 +726,7 @@ pub enum LevelIn {
 
 /// The evaluator's identity: personal data, stored on the server only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EvaluatorIn {
     #[serde(default)]
     pub name: Option<String>,
@@ -687,6 +739,7 @@ pub struct EvaluatorIn {
 
 /// One rating from a channel (`POST /api/v1/intake/ratings`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RatingIn {
     pub source: String,
     pub service_record_no: String,
@@ -724,6 +777,7 @@ fn one() -> i64 {
 
 /// `POST /api/v1/intake/ratings`: one or many ratings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IntakeRequest {
     pub ratings: Vec<RatingIn>,
 }
@@ -759,6 +813,7 @@ pub struct IntakeResponse {
 
 /// A complaint from the 12345 hotline (`POST /api/v1/intake/complaints`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ComplaintIn {
     /// The hotline's ticket number; a ticket opens one case.
     pub ticket_no: String,
@@ -775,6 +830,7 @@ pub struct ComplaintIn {
 
 /// `POST /api/v1/ratings/{id}/reveal`: why the caller needs the evaluator's identity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevealRequest {
     /// At least 4 characters; recorded with the caller and the time.
     pub reason: String,
@@ -990,5 +1046,40 @@ mod tests {
             assert_eq!(Entity::parse(e.as_str()), Some(e));
         }
         assert_eq!(c.total(), 2 * Entity::ALL.len() as u64);
+    }
+}
+
+#[cfg(test)]
+mod strict_tests {
+    use super::*;
+
+    fn envelope(command: &str) -> String {
+        format!(r#"{{"command_id":"c-1","case_id":1,"base_version":1,"command":{command}}}"#)
+    }
+
+    /// Every request body refuses fields it does not have, the command inside an envelope too,
+    /// also where serde's tagged enums would let them through.
+    #[test]
+    fn request_bodies_refuse_unknown_fields() {
+        let ok = serde_json::from_str::<CommandEnvelope>(&envelope(r#"{"type":"accept"}"#)).expect("accept");
+        assert_eq!(ok.command, hcp_domain::CaseCommand::Accept);
+        for bad in [
+            envelope(r#"{"type":"accept","as_user":1}"#),
+            envelope(r#"{"type":"verify","outcome":"genuine","as_user":1}"#),
+            envelope(r#"{"type":"escalate","basis":{"type":"overdue","level":3}}"#),
+            envelope(r#"{"type":"verify","outcome":"genuine"},"user_id":1"#),
+            envelope(
+                r#"{"type":"record_accountability","decision":{"type":"admonition","points":1},"subject_user_id":1,"reason":"r","evidence":[]}"#,
+            ),
+        ] {
+            assert!(serde_json::from_str::<CommandEnvelope>(&bad).is_err(), "{bad} was accepted");
+        }
+        assert!(serde_json::from_str::<LoginRequest>(r#"{"username":"a","password":"b","x":1}"#).is_err());
+        assert!(serde_json::from_str::<PushRequest>(r#"{"client_id":"a","commands":[],"x":1}"#).is_err());
+        let rating = r#"{"source":"s","service_record_no":"1","unit_code":"u","item_code":"i","item_name":"n",
+            "channel":4,"level":{"code":1,"system":"zhejiang","x":1},"rated_at":"2026-11-20T09:00:00+08:00"}"#;
+        assert!(serde_json::from_str::<RatingIn>(rating).is_err(), "a level code with an unknown field");
+        assert!(serde_json::from_str::<RatingIn>(&rating.replace(r#","x":1"#, "")).is_ok());
+        assert!(serde_json::from_str::<RevealRequest>(r#"{"reason":"回访核实","x":1}"#).is_err());
     }
 }

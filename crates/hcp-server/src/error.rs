@@ -108,3 +108,57 @@ impl From<QueryRejection> for AppError {
 }
 
 pub type ApiResult<T> = Result<T, AppError>;
+
+/// The most bytes of request headers (names and values) the API reads; larger heads get a 431.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// The most request headers the API reads; more get a 431.
+pub const MAX_HEADERS: usize = 100;
+
+/// The API's own code and Chinese message for an error answer the framework made without a body.
+fn framework_error(status: StatusCode, method: &axum::http::Method, path: &str) -> (&'static str, String) {
+    match status {
+        StatusCode::NOT_FOUND => (codes::NOT_FOUND, format!("接口 {path} 不存在")),
+        StatusCode::METHOD_NOT_ALLOWED => (codes::INVALID_INPUT, format!("接口 {path} 不支持 {method} 请求")),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (codes::TOO_LARGE, format!("请求内容过大，上限为 {} MB", MAX_BODY_BYTES / (1024 * 1024)))
+        }
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            (codes::TOO_LARGE, format!("请求头过大：最多 {MAX_HEADERS} 个、合计 {} KB", MAX_HEADER_BYTES / 1024))
+        }
+        StatusCode::REQUEST_TIMEOUT => (codes::INVALID_INPUT, "请求内容未在限定时间内发送完毕".to_owned()),
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+            (codes::THROTTLED, "服务器繁忙，请稍后重试".to_owned())
+        }
+        s if s.is_server_error() => (codes::INTERNAL, "服务器内部错误，请稍后重试或联系管理员".to_owned()),
+        s => (codes::INVALID_INPUT, format!("请求无效（HTTP {}）", s.as_u16())),
+    }
+}
+
+/// Middleware: every error answer carries the API's `{code, message}`. The framework answers some
+/// requests itself (an unknown path or method, a body over the limit…) with an empty body; those
+/// are rewritten here, keeping their status and headers (`Allow`, `Retry-After`). Oversized
+/// request heads are refused here too, with a 431 in the same form.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let head_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    let res = if req.headers().len() > MAX_HEADERS || head_bytes > MAX_HEADER_BYTES {
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()
+    } else {
+        next.run(req).await
+    };
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let (code, message) = framework_error(status, &method, &path);
+    let mut out = AppError::new(status, code, message).into_response();
+    for (name, value) in res.headers() {
+        if name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().entry(name).or_insert_with(|| value.clone());
+        }
+    }
+    out
+}

@@ -54,6 +54,45 @@ fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, Invalid> {
         .map_err(|_| invalid(format!("{field}“{s}”不是 RFC 3339 时间，例如 2026-11-20T10:15:00+08:00")))
 }
 
+/// Who reports ratings and complaints.
+#[derive(Debug, Clone)]
+pub enum Reporter {
+    /// The server itself (the seeder): any unit.
+    System,
+    /// A channel system signed in with an administrator account: only the halls and units of its
+    /// jurisdiction, and it is recorded (with the client it came from) as the actor of the cases
+    /// its bad reviews and complaints open.
+    Account { user_id: i64, name: String, scope: ScopePath, client_id: Option<String> },
+}
+
+impl Reporter {
+    /// Whether the reporter may report for the unit at `path`.
+    fn covers(&self, path: &str) -> bool {
+        match self {
+            Reporter::System => true,
+            Reporter::Account { scope, .. } => path.starts_with(scope.as_str()),
+        }
+    }
+
+    /// The principal that opens a case at `unit`: the server's own authority to open cases (a
+    /// channel account may not issue case commands itself), recorded as the reporting account.
+    fn principal(&self, unit: ScopePath) -> Principal {
+        match self {
+            Reporter::System => Principal::system(unit),
+            Reporter::Account { user_id, name, scope, .. } => {
+                Principal { user_id: *user_id, name: name.clone(), ..Principal::system(scope.clone()) }
+            }
+        }
+    }
+
+    fn client_id(&self) -> Option<&str> {
+        match self {
+            Reporter::System => None,
+            Reporter::Account { client_id, .. } => client_id.as_deref(),
+        }
+    }
+}
+
 fn ticket_hash(ticket: &str) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(ticket.as_bytes())[..12])
@@ -155,7 +194,7 @@ pub struct Resolved {
 }
 
 /// Checks one rating's fields and resolves its hall, window and staff member; reads only.
-pub fn check(conn: &Conn<'_>, r: &RatingIn, lookups: &mut Lookups) -> DbResult<Result<Plan, Invalid>> {
+pub fn check(conn: &Conn<'_>, r: &RatingIn, by: &Reporter, lookups: &mut Lookups) -> DbResult<Result<Plan, Invalid>> {
     let checked = (|| -> Result<_, Invalid> {
         check_text("source", &r.source, 64, true)?;
         check_text("service_record_no", &r.service_record_no, 64, true)?;
@@ -185,9 +224,15 @@ pub fn check(conn: &Conn<'_>, r: &RatingIn, lookups: &mut Lookups) -> DbResult<R
     };
     let key = (r.source.clone(), r.service_record_no.clone(), r.rating_count);
     let refused = |e: Invalid| Ok(Ok(Plan { key: key.clone(), resolved: Err(e) }));
+    let unknown_hall = || invalid(format!("unit_code“{}”不是您辖区内已登记的服务大厅", r.unit_code));
     let Some(hall) = lookups.unit(conn, &r.unit_code)?.filter(|u| u.kind == OrgKind::Hall) else {
-        return refused(invalid(format!("unit_code“{}”不是已登记的服务大厅", r.unit_code)));
+        return refused(unknown_hall());
     };
+    // Another jurisdiction's hall is refused as if unknown, before the duplicate check (which
+    // would tell whether, and under which id, that hall holds the rating).
+    if !by.covers(&hall.path) {
+        return Ok(Err(unknown_hall()));
+    }
     let window = match &r.window_code {
         None => None,
         Some(code) => {
@@ -260,11 +305,11 @@ fn received_at(now: DateTime<Utc>) -> String {
 }
 
 /// Stores one new rating with its change, and opens its case when it is a bad review.
-fn store(conn: &Conn<'_>, res: Resolved, now: DateTime<Utc>, calendar: &Calendar) -> DbResult<Accepted> {
+fn store(conn: &Conn<'_>, res: Resolved, by: &Reporter, now: DateTime<Utc>, calendar: &Calendar) -> DbResult<Accepted> {
     let received = received_at(now);
     let rating_id = ratings::insert(conn, &res.row, &res.who, &received)?;
     changes::record(conn, Entity::Rating, rating_id, &res.row.unit_path, ChangeOp::Upsert, &received)?;
-    let case_id = if res.level.is_bad() { open_case(conn, rating_id, res, now, calendar)? } else { None };
+    let case_id = if res.level.is_bad() { open_case(conn, rating_id, res, by, now, calendar)? } else { None };
     Ok((IntakeStatus::Created, rating_id, case_id))
 }
 
@@ -273,6 +318,7 @@ fn open_case(
     conn: &Conn<'_>,
     rating_id: i64,
     res: Resolved,
+    by: &Reporter,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> DbResult<Option<i64>> {
@@ -304,7 +350,7 @@ fn open_case(
         staff_id: res.staff.map(|s| s.id),
         department_id: res.department_id,
     };
-    let out = workflow::execute(conn, &Principal::system(unit), &env, None, Some(&origin), now, calendar)?;
+    let out = workflow::execute(conn, &by.principal(unit), &env, by.client_id(), Some(&origin), now, calendar)?;
     if out.status == CommandStatus::Applied {
         Ok(out.case.map(|c| c.id))
     } else {
@@ -321,7 +367,7 @@ pub fn rating(
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> DbResult<Result<Accepted, Invalid>> {
-    let plan = match check(conn, r, &mut Lookups::default())? {
+    let plan = match check(conn, r, &Reporter::System, &mut Lookups::default())? {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
@@ -330,7 +376,7 @@ pub fn rating(
     }
     match plan.resolved {
         Err(e) => Ok(Err(e)),
-        Ok(res) => store(conn, res, now, calendar).map(Ok),
+        Ok(res) => store(conn, res, &Reporter::System, now, calendar).map(Ok),
     }
 }
 
@@ -344,12 +390,13 @@ pub fn rating(
 pub fn ratings_batch(
     conn: &Conn<'_>,
     batch: &[RatingIn],
+    by: &Reporter,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> DbResult<Vec<IntakeResult>> {
     let mut lookups = Lookups::preload(conn, batch)?;
     let plans: Vec<Result<Plan, Invalid>> =
-        batch.iter().map(|r| check(conn, r, &mut lookups)).collect::<DbResult<_>>()?;
+        batch.iter().map(|r| check(conn, r, by, &mut lookups)).collect::<DbResult<_>>()?;
     let keys: Vec<ratings::Key> = plans.iter().filter_map(|p| p.as_ref().ok().map(|p| p.key.clone())).collect();
     let stored = ratings::find_many(conn, &keys)?;
     let received = received_at(now);
@@ -414,7 +461,7 @@ pub fn ratings_batch(
         if res.level.is_bad() {
             // Stored in order: the ratings before it first, then it and its case.
             flush(&mut pending, &mut results, &mut accepted)?;
-            let (status, id, case) = store(conn, res, now, calendar)?;
+            let (status, id, case) = store(conn, res, by, now, calendar)?;
             accepted.insert(plan.key, Some(id));
             results[i] = Some(result_line(i, Ok((status, id, case))));
         } else {
@@ -446,10 +493,21 @@ pub fn result_line(index: usize, outcome: Result<Accepted, Invalid>) -> IntakeRe
     }
 }
 
-/// Opens a case for a 12345 complaint; the ticket number makes it idempotent.
+/// Opens a case for a 12345 complaint as the server itself (see [`complaint_by`]).
 pub fn complaint(
     conn: &Conn<'_>,
     c: &ComplaintIn,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> DbResult<Result<hcp_protocol::CommandResult, Invalid>> {
+    complaint_by(conn, c, &Reporter::System, now, calendar)
+}
+
+/// Opens a case for a 12345 complaint reported by `by`; the ticket number makes it idempotent.
+pub fn complaint_by(
+    conn: &Conn<'_>,
+    c: &ComplaintIn,
+    by: &Reporter,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> DbResult<Result<hcp_protocol::CommandResult, Invalid>> {
@@ -462,8 +520,8 @@ pub fn complaint(
         Ok(t) => t,
         Err(e) => return Ok(Err(e)),
     };
-    let Some(unit) = org_units::by_code(conn, &c.unit_code)? else {
-        return Ok(Err(invalid(format!("unit_code“{}”不是已登记的单位", c.unit_code))));
+    let Some(unit) = org_units::by_code(conn, &c.unit_code)?.filter(|u| by.covers(&u.path)) else {
+        return Ok(Err(invalid(format!("unit_code“{}”不是您辖区内已登记的单位", c.unit_code))));
     };
     let path = ScopePath::try_from(unit.path.clone()).map_err(crate::db::DbError::Corrupt)?;
     let env = CommandEnvelope {
@@ -481,7 +539,7 @@ pub fn complaint(
             content_codes: vec![],
         },
     };
-    let res = workflow::execute(conn, &Principal::system(path), &env, None, None, received_at.min(now), calendar)?;
+    let res = workflow::execute(conn, &by.principal(path), &env, by.client_id(), None, received_at.min(now), calendar)?;
     Ok(Ok(res))
 }
 

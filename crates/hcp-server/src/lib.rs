@@ -10,8 +10,10 @@ pub mod error;
 pub mod intake;
 pub mod integrity;
 pub mod openapi;
+pub mod rate;
 pub mod routes;
 pub mod seed;
+pub mod serve;
 pub mod testing;
 pub mod workflow;
 
@@ -50,13 +52,22 @@ pub struct Config {
     pub token_ttl: Duration,
     /// The most changes one pull returns.
     pub pull_max: usize,
-    /// Failed sign-ins allowed per user name within `login_window` before sign-in is refused.
+    /// Failed sign-ins for one user name from one client address within `login_window` before
+    /// that pair is refused (429 with `Retry-After`). The same user from another address is not,
+    /// but each further failure for the user name (from any address) delays its sign-ins.
     pub login_max_failures: i64,
-    /// Failed sign-ins allowed from one client address (over all user names) within `login_window`.
+    /// Failed sign-ins from one client address (over all user names) within `login_window` before
+    /// its sign-ins are delayed (never refused: many users may share one NAT address).
     pub login_max_failures_per_ip: i64,
     pub login_window: Duration,
+    /// The longest a sign-in is delayed (each failure over a limit adds a second).
+    pub login_max_delay: Duration,
     /// How often the integrity detection looks at new ratings (`None`: never in the background).
     pub integrity_scan_every: Option<Duration>,
+    /// Connection caps and read deadlines.
+    pub limits: serve::Limits,
+    /// Requests per bearer token.
+    pub rate_limit: rate::RateLimit,
 }
 
 impl Default for Config {
@@ -65,9 +76,12 @@ impl Default for Config {
             token_ttl: Duration::from_secs(12 * 3600),
             pull_max: 5_000,
             login_max_failures: 5,
-            login_max_failures_per_ip: 30,
+            login_max_failures_per_ip: 100,
             login_window: Duration::from_secs(15 * 60),
+            login_max_delay: Duration::from_secs(10),
             integrity_scan_every: Some(Duration::from_secs(60)),
+            limits: serve::Limits::default(),
+            rate_limit: rate::RateLimit::default(),
         }
     }
 }
@@ -83,8 +97,22 @@ pub struct FileConfig {
     pub login_max_failures: Option<i64>,
     pub login_max_failures_per_ip: Option<i64>,
     pub login_window_minutes: Option<u64>,
+    /// The longest sign-in delay in seconds (0: no delays, only the per-pair lockout).
+    pub login_max_delay_seconds: Option<u64>,
     /// Seconds between background integrity scans; 0 turns them off.
     pub integrity_scan_seconds: Option<u64>,
+    /// Open connections at most (lowered to what the open-file limit allows).
+    pub max_connections: Option<usize>,
+    /// Open connections from one client address at most.
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds a client has to send a request's head (also how long an idle connection stays).
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Seconds a client has to send a request's body once its head arrived.
+    pub body_read_timeout_seconds: Option<u64>,
+    /// Requests per second one bearer token may make on average.
+    pub requests_per_second_per_token: Option<f64>,
+    /// Requests one bearer token may make at once above that rate.
+    pub request_burst_per_token: Option<u32>,
 }
 
 impl FileConfig {
@@ -106,10 +134,32 @@ impl FileConfig {
             login_window: self
                 .login_window_minutes
                 .map_or(base.login_window, |m| Duration::from_secs(m.clamp(1, 24 * 60) * 60)),
+            login_max_delay: self
+                .login_max_delay_seconds
+                .map_or(base.login_max_delay, |s| Duration::from_secs(s.min(60))),
             integrity_scan_every: match self.integrity_scan_seconds {
                 None => base.integrity_scan_every,
                 Some(0) => None,
                 Some(s) => Some(Duration::from_secs(s.clamp(5, 24 * 3600))),
+            },
+            limits: serve::Limits {
+                max_connections: self.max_connections.map_or(base.limits.max_connections, |n| n.clamp(16, 1_000_000)),
+                max_connections_per_ip: self
+                    .max_connections_per_ip
+                    .map_or(base.limits.max_connections_per_ip, |n| n.clamp(1, 1_000_000)),
+                header_read_timeout: self
+                    .header_read_timeout_seconds
+                    .map_or(base.limits.header_read_timeout, |s| Duration::from_secs(s.clamp(1, 600))),
+                body_read_timeout: self
+                    .body_read_timeout_seconds
+                    .map_or(base.limits.body_read_timeout, |s| Duration::from_secs(s.clamp(1, 3600))),
+            },
+            rate_limit: rate::RateLimit {
+                per_second: self
+                    .requests_per_second_per_token
+                    .filter(|r| r.is_finite())
+                    .map_or(base.rate_limit.per_second, |r| r.clamp(0.1, 100_000.0)),
+                burst: self.request_burst_per_token.map_or(base.rate_limit.burst, |b| f64::from(b.clamp(1, 1_000_000))),
             },
         }
     }
@@ -138,9 +188,12 @@ impl AppState {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
+    let buckets = rate::Buckets::new(state.config.rate_limit);
     routes::router()
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(move |req, next| rate::limit(buckets.clone(), req, next)))
+        .layer(axum::middleware::from_fn(error::json_errors))
         // zstd where the client takes it (ours do): the snapshot of a city is about 860 MB of JSON,
         // which zstd compresses several times faster than gzip and a little smaller; gzip otherwise.
         .layer(CompressionLayer::new().gzip(true).zstd(true))
@@ -155,7 +208,7 @@ pub fn open_database(url: &str) -> anyhow::Result<Db> {
 /// A server bound to a port and running on the current tokio runtime.
 pub struct RunningServer {
     pub addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -167,28 +220,21 @@ impl RunningServer {
     /// Stops accepting connections and waits for the server task to end.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         let _ = self.task.await;
     }
 }
 
-/// Binds `listen` (port 0 for any free port) and serves in the background.
+/// Binds `listen` (port 0 for any free port) and serves in the background, with the connection
+/// and timing limits of the state's configuration (see [`serve`]).
 pub async fn spawn(state: AppState, listen: &str) -> anyhow::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let limits = state.config.limits;
     let app = router(state);
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
-    });
+    let task = tokio::spawn(serve::serve(listener, app, limits, rx));
     Ok(RunningServer { addr, shutdown: Some(tx), task })
 }
 

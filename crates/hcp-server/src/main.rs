@@ -22,7 +22,10 @@ enum Command {
         #[arg(long, env = "HCP_LISTEN")]
         listen: Option<String>,
         /// A TOML file with any of: database, listen, token_ttl_hours, pull_max,
-        /// login_max_failures, login_window_minutes. Flags and HCP_* variables take precedence.
+        /// login_max_failures, login_max_failures_per_ip, login_window_minutes,
+        /// login_max_delay_seconds, integrity_scan_seconds, max_connections,
+        /// max_connections_per_ip, header_read_timeout_seconds, body_read_timeout_seconds (see the
+        /// README's configuration table). Flags and HCP_* variables take precedence.
         #[arg(long, env = "HCP_CONFIG")]
         config: Option<std::path::PathBuf>,
     },

@@ -97,7 +97,9 @@ pub fn execute(
         return Ok(rejected(&env.command_id, codes::INVALID_INPUT, "command_id 应为 1–64 个字符"));
     }
     if let Some(prev) = commands::find(conn, id)? {
-        if prev.user_id != who.user_id {
+        // The server's own ids (intake's) are answered to whoever reports the same rating or
+        // ticket again; clients cannot send them (see `routes::cases`).
+        if prev.user_id != who.user_id && !id.starts_with(SYSTEM_ID_PREFIX) {
             return Ok(rejected(id, codes::INVALID_INPUT, "command_id 已被其他用户使用"));
         }
         return Ok(match prev.status {
@@ -108,13 +110,23 @@ pub fn execute(
                 message: prev.message,
                 case: None,
             },
-            _ => CommandResult {
-                command_id: id.to_owned(),
-                status: CommandStatus::Duplicate,
-                code: None,
-                message: None,
-                case: prev.case_id.map(|c| cases::get(conn, c)).transpose()?.flatten(),
-            },
+            _ => {
+                // The case as it is now, only while the caller may still see it: a replay after
+                // the caller lost the case's jurisdiction answers like any foreign case.
+                let case = prev.case_id.map(|c| cases::get(conn, c)).transpose()?.flatten();
+                match case {
+                    Some(row) if !visible_to(&row, who) => {
+                        rejected(id, codes::NOT_FOUND, format!("工单 {} 不存在", row.id))
+                    }
+                    case => CommandResult {
+                        command_id: id.to_owned(),
+                        status: CommandStatus::Duplicate,
+                        code: None,
+                        message: None,
+                        case,
+                    },
+                }
+            }
         });
     }
     let at = rfc3339(now);
@@ -163,6 +175,16 @@ pub fn execute(
     Ok(CommandResult { command_id: id.to_owned(), status, code, message, case: result })
 }
 
+/// Whether `who` may see (and act on) a case: it lies in their jurisdiction, or they are
+/// personally linked to it (its assignee, or the rated staff member).
+fn visible_to(row: &CaseRow, who: &Principal) -> bool {
+    let linked = row
+        .aggregate
+        .as_ref()
+        .is_some_and(|a| a.assignee_id == Some(who.user_id) || a.rated_staff_id == Some(who.user_id));
+    row.unit_path.starts_with(who.scope.as_str()) || linked
+}
+
 type Decision = Result<(CaseRow, i64), (String, String)>;
 
 fn decide(
@@ -184,11 +206,7 @@ fn decide(
     if let Some(row) = &current {
         // Outside the caller's jurisdiction (and not personally linked) looks like not found, before
         // anything about the case is revealed.
-        let linked = row
-            .aggregate
-            .as_ref()
-            .is_some_and(|a| a.assignee_id == Some(who.user_id) || a.rated_staff_id == Some(who.user_id));
-        if !row.unit_path.starts_with(who.scope.as_str()) && !linked {
+        if !visible_to(row, who) {
             return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {} 不存在", row.id))));
         }
     }

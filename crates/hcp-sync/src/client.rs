@@ -36,6 +36,10 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(60))
+            // The server closes a connection that sends no request for its header deadline (15 s
+            // by default): idle connections are dropped well before, so a request never races
+            // the server's close of the connection it was about to use.
+            .pool_idle_timeout(Duration::from_secs(5))
             .user_agent(concat!("haochaping/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("无法创建网络客户端：{e}"))?;

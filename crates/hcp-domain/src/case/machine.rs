@@ -127,7 +127,7 @@ pub enum AppealDecision {
 /// An accountability measure (追责问责).
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AccountabilityKind {
     /// 扣减绩效分
     DeductedPoints { points: u32 },
@@ -153,7 +153,7 @@ impl AccountabilityKind {
 /// Why a case is escalated.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EscalationBasis {
     /// A supervisor's decision, one rung up, with a reason (multi-department, systemic…).
     Manual { reason: String },
@@ -165,7 +165,7 @@ pub enum EscalationBasis {
 /// A command on a case, as the client's outbox and the server's API carry it.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseCommand {
     /// Open a case about `unit` (the hall, department or window concerned).
     Create {

@@ -113,8 +113,10 @@ fn self_rating_by_the_rated_staff_or_a_handler_of_the_record() {
     assert_eq!(flags[0].severity, Severity::High);
     assert_eq!(
         flags[1].explanation_zh,
-        "评价人为本单位工作人员（工号 8），评价的是本人经办的办件（办件编号 R-X），评价等级“非常满意”，属于自评，不应计入统计。"
+        "评价人证件与本单位一名在册工作人员的登记证件一致（身份已脱敏），评价的是该工作人员经办的办件（办件编号 R-X），评价等级“非常满意”，属于自评，不应计入统计。"
     );
+    // The evaluator (staff member 8) is not named: the rated staff member is another person.
+    assert!(flags.iter().all(|f| !f.explanation_zh.contains("工号")), "{flags:?}");
 }
 
 #[test]

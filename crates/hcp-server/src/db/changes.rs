@@ -76,11 +76,29 @@ pub fn load(conn: &Conn<'_>, entity: Entity, id: i64) -> DbResult<Option<EntityR
     })
 }
 
+/// Whether a row of `entity` at `path` belongs to the jurisdiction `scope` (upper bound `upper`):
+/// its units and everything below, plus, for org units and settings, the scope's ancestors (which
+/// the snapshot also sends). The rule of [`page`]'s query, for a row's current path.
+pub fn reaches(scope: &str, upper: &str, entity: Entity, path: &str) -> bool {
+    (path >= scope && path < upper)
+        || (matches!(entity, Entity::OrgUnit | Entity::Setting) && scope.as_bytes().starts_with(path.as_bytes()))
+}
+
 /// A page of the change feed for one scope (its units and everything below, plus the scope's
 /// ancestor units and their settings, which the snapshot also sends), after `after`, up to the
-/// head as of this call.
+/// head as of this call, as `role` may read it (see [`super::integrity_flags::for_role`]).
+/// A change is found by the path it was recorded at, but sends the row as it is now: a row that
+/// has since left the scope (an account moved to another jurisdiction) is not sent, as the move
+/// recorded its delete at the old path.
 /// Returns the changes, the cursor to continue from, and whether more remain.
-pub fn page(conn: &Conn<'_>, scope: &str, upper: &str, after: i64, limit: usize) -> DbResult<(Vec<Change>, i64, bool)> {
+pub fn page(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    role: hcp_domain::Role,
+    after: i64,
+    limit: usize,
+) -> DbResult<(Vec<Change>, i64, bool)> {
     let head = head(conn)?;
     let found: Vec<(i64, Entity, i64, ChangeOp)> = conn.query_map(
         "SELECT seq, entity, entity_id, op FROM changes
@@ -111,7 +129,14 @@ pub fn page(conn: &Conn<'_>, scope: &str, upper: &str, after: i64, limit: usize)
     let mut changes = Vec::with_capacity(found.len());
     for (seq, entity, entity_id, op) in found {
         let row = match op {
-            ChangeOp::Upsert => load(conn, entity, entity_id)?,
+            ChangeOp::Upsert => match load(conn, entity, entity_id)? {
+                Some(row) if !reaches(scope, upper, entity, row.unit_path()) => continue,
+                Some(EntityRow::IntegrityFlag(f)) => match super::integrity_flags::for_role(f, role) {
+                    Some(f) => Some(EntityRow::IntegrityFlag(f)),
+                    None => continue,
+                },
+                row => row,
+            },
             ChangeOp::Delete => None,
         };
         changes.push(Change { seq, op, entity, entity_id, row });

@@ -1,11 +1,11 @@
 //! The scope digest of the server's side (see `hcp_protocol::digest`): every row a client of the
-//! jurisdiction holds — exactly the rows the snapshot sends.
+//! jurisdiction holds — exactly the rows the snapshot sends to a user of that role.
 
 use hcp_protocol::{digest, EntityRow};
 
 use super::{case_events, cases, org_units, ratings, service_items, settings, staff, users, Conn, DbResult};
 
-pub fn scope_digest(conn: &Conn<'_>, scope: &str) -> DbResult<String> {
+pub fn scope_digest(conn: &Conn<'_>, scope: &str, role: hcp_domain::Role) -> DbResult<String> {
     let upper = format!("{scope}~");
     let mut lines = Vec::new();
     let mut add = |row: EntityRow| {
@@ -21,6 +21,6 @@ pub fn scope_digest(conn: &Conn<'_>, scope: &str) -> DbResult<String> {
     case_events::in_scope(conn, scope, &upper, 0, false, |r| add(EntityRow::CaseEvent(r)))?;
     service_items::in_scope(conn, scope, &upper, |r| add(EntityRow::ServiceItem(r)))?;
     settings::in_scope(conn, scope, &upper, |r| add(EntityRow::Setting(r)))?;
-    super::integrity_flags::in_scope(conn, scope, &upper, |r| add(EntityRow::IntegrityFlag(r)))?;
+    super::integrity_flags::for_role_in_scope(conn, scope, &upper, 0, role, |r| add(EntityRow::IntegrityFlag(r)))?;
     Ok(digest::of(lines))
 }

@@ -7,6 +7,7 @@
 //! queue is [`crate::integrity`]; it also keeps, in `integrity_scan`, the last rating it looked at.
 
 use hcp_domain::integrity::{FlagKind, Severity};
+use hcp_domain::Role;
 use hcp_protocol::{FlagStatus, IntegrityFlagRow};
 
 use super::{args, parse_col, Conn, DbError, DbResult, Row};
@@ -124,6 +125,56 @@ pub fn in_scope_after(
         from_row,
         f,
     )
+}
+
+/// The explanation roles outside the verification queue receive instead of the lead's own.
+pub const REDACTED_EXPLANATION: &str = "经核实，所涉评价已不计入统计。";
+
+/// What of an integrity flag `role` receives through the snapshot, the change feed and the scope
+/// digest (every derived read). Roles that see the verification queue
+/// ([`Role::may_view_integrity_flags`]) get the whole lead. The others (handlers, staff members,
+/// administrators) learn only which ratings a verdict took out of the statistics, so that their
+/// figures agree with the server's: without the explanation, the notes or who decided. Open and
+/// dismissed leads never reach them.
+pub fn for_role(f: IntegrityFlagRow, role: Role) -> Option<IntegrityFlagRow> {
+    if role.may_view_integrity_flags() {
+        return Some(f);
+    }
+    if !f.status.excludes_from_stats() {
+        return None;
+    }
+    Some(IntegrityFlagRow {
+        explanation: REDACTED_EXPLANATION.to_owned(),
+        decided_by: None,
+        decided_by_name: None,
+        decision_note: None,
+        ..f
+    })
+}
+
+/// The flags in scope with an id above `after` (0: all), by id, as `role` may receive them.
+pub fn for_role_in_scope(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    role: Role,
+    mut f: impl FnMut(IntegrityFlagRow) -> DbResult<()>,
+) -> DbResult<()> {
+    in_scope_after(conn, scope, upper, after, |r| match for_role(r, role) {
+        Some(r) => f(r),
+        None => Ok(()),
+    })
+}
+
+/// How many rows [`for_role_in_scope`] gives.
+pub fn count_for_role_in_scope(conn: &Conn<'_>, scope: &str, upper: &str, after: i64, role: Role) -> DbResult<u64> {
+    let mut n = 0;
+    for_role_in_scope(conn, scope, upper, after, role, |_| {
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 /// Whether a flag with exactly these ratings and kind was raised before.

@@ -1,5 +1,7 @@
-//! `login_attempts`: sign-in attempts per user name, for throttling. Kept in the database (not in
-//! memory) so every server instance sharing the database enforces the same limit.
+//! `login_attempts`: sign-in attempts per user name and client address, for throttling. Kept in
+//! the database (not in memory) so every server instance sharing the database enforces the same
+//! limits: a lockout per (user name, address) pair, and delays that grow with the failures per
+//! user name and per address (see `routes::auth::login`).
 //!
 //! An attempt is reserved (`pending`) before the password is checked, in the same transaction as
 //! the count, so parallel guesses cannot all pass the check; it becomes `failed` on a wrong
@@ -64,6 +66,28 @@ pub fn counted_ip(conn: &Conn<'_>, ip: &str, since: &str, pending_since: &str) -
         "SELECT count(*) FROM login_attempts WHERE ip = ?1
             AND ((outcome = 'failed' AND at >= ?2) OR (outcome = 'pending' AND at >= ?3))",
         [ip, since, pending_since],
+        |r| r.get(0),
+    )
+}
+
+/// Attempts that count against one user name from one client address (`""` when the address is
+/// unknown): the pair a lockout applies to.
+pub fn counted_pair(conn: &Conn<'_>, username: &str, ip: &str, since: &str, pending_since: &str) -> DbResult<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM login_attempts WHERE username = ?1 AND coalesce(ip, '') = ?2
+            AND ((outcome = 'failed' AND at >= ?3) OR (outcome = 'pending' AND at >= ?4))",
+        [username, ip, since, pending_since],
+        |r| r.get(0),
+    )
+}
+
+/// The oldest failure of the pair since `since` (RFC 3339): when it leaves the window, the pair
+/// may try again.
+pub fn oldest_pair_failure(conn: &Conn<'_>, username: &str, ip: &str, since: &str) -> DbResult<Option<String>> {
+    conn.query_row(
+        "SELECT min(at) FROM login_attempts WHERE username = ?1 AND coalesce(ip, '') = ?2
+            AND outcome = 'failed' AND at >= ?3",
+        [username, ip, since],
         |r| r.get(0),
     )
 }

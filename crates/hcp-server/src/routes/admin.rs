@@ -196,7 +196,7 @@ pub async fn create_unit(
 }
 
 /// Renames a unit or changes its code.
-#[utoipa::path(patch, path = "/api/v1/admin/org-units/{id}", tag = "admin", security(("bearer" = [])), request_body = OrgUnitPatch,
+#[utoipa::path(patch, path = "/api/v1/admin/org-units/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "org unit id")), request_body = OrgUnitPatch,
     responses((status = 200, body = OrgUnitRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_unit(
@@ -350,7 +350,7 @@ pub async fn create_staff(
 }
 
 /// Renames a staff member or moves them to another department or window of their hall.
-#[utoipa::path(patch, path = "/api/v1/admin/staff/{id}", tag = "admin", security(("bearer" = [])), request_body = StaffPatch,
+#[utoipa::path(patch, path = "/api/v1/admin/staff/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "staff id")), request_body = StaffPatch,
     responses((status = 200, body = StaffRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn update_staff(
@@ -559,7 +559,7 @@ pub async fn create_user(
 }
 
 /// Changes an account: name, role, unit, password, or deactivation.
-#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])), request_body = UserPatch,
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "user id")), request_body = UserPatch,
     responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn update_user(
@@ -731,7 +731,7 @@ pub async fn create_item(
 }
 
 /// Renames, re-times or retires a service item.
-#[utoipa::path(patch, path = "/api/v1/admin/items/{id}", tag = "admin", security(("bearer" = [])), request_body = ItemPatch,
+#[utoipa::path(patch, path = "/api/v1/admin/items/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "service item id")), request_body = ItemPatch,
     responses((status = 200, body = ServiceItemRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn update_item(
@@ -845,6 +845,7 @@ pub struct PolicyOut {
 
 /// The deadline and escalation policy in force for a unit (its own, the nearest above, or the defaults).
 #[utoipa::path(get, path = "/api/v1/admin/policies/{unit_id}", tag = "admin", security(("bearer" = [])),
+    params(("unit_id" = i64, Path, description = "org unit id")),
     responses((status = 200, body = PolicyOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_policy(
     State(state): State<AppState>,
@@ -867,28 +868,49 @@ pub async fn get_policy(
     Ok(Json(PolicyOut { policy: out.0, set_at_unit_id: out.1 }))
 }
 
+/// Where `value` differs in shape from `reference`: an object key missing or unknown (objects are
+/// compared key by key, recursively; other values only by being there).
+fn shape_error(value: &serde_json::Value, reference: &serde_json::Value, at: &str) -> Option<String> {
+    let (Some(got), Some(want)) = (value.as_object(), reference.as_object()) else { return None };
+    let name = |k: &str| if at.is_empty() { k.to_owned() } else { format!("{at}.{k}") };
+    if let Some(k) = want.keys().find(|k| !got.contains_key(*k)) {
+        return Some(format!("缺少字段 {}", name(k)));
+    }
+    if let Some(k) = got.keys().find(|k| !want.contains_key(*k)) {
+        return Some(format!("未知字段 {}", name(k)));
+    }
+    want.iter().find_map(|(k, w)| shape_error(&got[k], w, &name(k)))
+}
+
+/// A policy body: every field given (a typo or an empty body must not silently reset a
+/// jurisdiction to the defaults), none unknown, each value within the domain's bounds. Stored
+/// policies are read leniently (see `settings::policy`); this is the wire's strictness.
+fn policy_from(body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
+    let reference = serde_json::to_value(JurisdictionPolicy::default()).map_err(AppError::internal)?;
+    if let Some(e) = shape_error(&body, &reference, "") {
+        return Err(AppError::invalid(format!("策略内容不完整或有误：{e}（须给出完整的 deadlines 和 escalation）")));
+    }
+    let policy: JurisdictionPolicy =
+        serde_json::from_value(body).map_err(|e| AppError::invalid(format!("请求数据不符合接口要求：{e}")))?;
+    policy.deadlines.validate().map_err(AppError::invalid)?;
+    policy.escalation.validate().map_err(AppError::invalid)?;
+    Ok(policy)
+}
+
 /// Sets a unit's deadline and escalation policy; it applies to the unit and everything below
 /// that has no policy of its own. Cases opened afterwards get deadlines by it.
-#[utoipa::path(put, path = "/api/v1/admin/policies/{unit_id}", tag = "admin", security(("bearer" = [])), request_body = JurisdictionPolicy,
+#[utoipa::path(put, path = "/api/v1/admin/policies/{unit_id}", tag = "admin", security(("bearer" = [])),
+    params(("unit_id" = i64, Path, description = "org unit id")), request_body = JurisdictionPolicy,
     responses((status = 200, body = SettingRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn put_policy(
     State(state): State<AppState>,
     who: AuthUser,
     Path(unit_id): Path<i64>,
-    Json(policy): Json<JurisdictionPolicy>,
+    Json(body): Json<serde_json::Value>,
 ) -> ApiResult<Json<SettingRow>> {
     require_admin(&who)?;
-    let d = &policy.deadlines;
-    if d.utc_offset_minutes.abs() >= 24 * 60 || d.max_extension_working_days > 60 {
-        return Err(AppError::invalid("时区偏移应小于 24 小时，单次延期不超过 60 个工作日"));
-    }
-    let e = &policy.escalation;
-    if !(e.coordination_office_after <= e.government_inspection_after
-        && e.government_inspection_after <= e.accountability_after)
-    {
-        return Err(AppError::invalid("升级阈值应依次不减：协调办 ≤ 政府督查 ≤ 问责"));
-    }
+    let policy = policy_from(body)?;
     let value = serde_json::to_string(&policy).map_err(AppError::internal)?;
     let admin = Admin::of(&who);
     let at = state.clock.now_rfc3339();

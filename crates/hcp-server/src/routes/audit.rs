@@ -25,6 +25,7 @@ pub async fn verify(State(state): State<AppState>, who: AuthUser) -> ApiResult<J
 /// Paging and filtering of the audit trail.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries with ids below this (for the next page); the newest when absent.
     pub before: Option<i64>,

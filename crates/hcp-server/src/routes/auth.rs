@@ -39,59 +39,145 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
 }
 
+/// The sign-in limits of [`crate::Config`].
+struct Limits {
+    pair: i64,
+    ip: i64,
+    max_delay: std::time::Duration,
+    window: chrono::Duration,
+}
+
+/// Whether a sign-in attempt may go ahead.
+enum Gate {
+    /// This user name from this address failed too often: refused until the oldest failure
+    /// leaves the window.
+    Locked { retry_after: u64 },
+    /// Reserved (the attempt's row), after waiting `delay`.
+    Go { reservation: i64, delay: std::time::Duration },
+}
+
+/// Decides an attempt and reserves it (inside the write transaction). Guessing one account from one
+/// address locks out only that pair; the real user elsewhere signs in, slowed by a second per
+/// failure over the limit for the user name (all addresses), as is an address that failed too
+/// often over all user names (a NAT of many users is slowed, never locked out).
+#[allow(clippy::too_many_arguments)]
+fn gate(
+    c: &crate::db::Conn<'_>,
+    limits: &Limits,
+    username: &str,
+    ip: Option<&str>,
+    at: &str,
+    since: &str,
+    pending_since: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::db::DbResult<Gate> {
+    let pair_ip = ip.unwrap_or("");
+    if login_attempts::counted_pair(c, username, pair_ip, since, pending_since)? >= limits.pair {
+        let oldest = login_attempts::oldest_pair_failure(c, username, pair_ip, since)?
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok());
+        let retry_after = oldest.map_or(limits.window.num_seconds(), |t| {
+            (t.with_timezone(&chrono::Utc) + limits.window - now).num_seconds()
+        });
+        return Ok(Gate::Locked { retry_after: retry_after.max(1) as u64 });
+    }
+    let over_user = login_attempts::counted(c, username, since, pending_since)? - limits.pair;
+    let over_ip = match ip {
+        Some(ip) => login_attempts::counted_ip(c, ip, since, pending_since)? - limits.ip,
+        None => 0,
+    };
+    let over = over_user.max(over_ip).max(-1) + 1;
+    let delay = std::time::Duration::from_secs(u64::try_from(over).unwrap_or(0)).min(limits.max_delay);
+    Ok(Gate::Go { reservation: login_attempts::reserve(c, username, ip, at)?, delay })
+}
+
+/// A sign-in's error: the API's, or the 429 of a locked (user name, address) pair with the
+/// seconds to wait in `Retry-After`.
+#[derive(Debug)]
+pub enum LoginError {
+    Api(AppError),
+    Throttled { retry_after: u64 },
+}
+
+impl From<AppError> for LoginError {
+    fn from(e: AppError) -> LoginError {
+        LoginError::Api(e)
+    }
+}
+
+impl From<crate::db::DbError> for LoginError {
+    fn from(e: crate::db::DbError) -> LoginError {
+        LoginError::Api(e.into())
+    }
+}
+
+impl axum::response::IntoResponse for LoginError {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            LoginError::Api(e) => e.into_response(),
+            LoginError::Throttled { retry_after } => {
+                let minutes = retry_after.div_ceil(60);
+                let mut r = AppError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    codes::THROTTLED,
+                    format!("该账号在本机登录失败次数过多，请 {minutes} 分钟后再试（在其他电脑上登录不受影响）"),
+                )
+                .into_response();
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());
+                r
+            }
+        }
+    }
+}
+
 /// Signs in with a user name and password and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
-              (status = 429, body = ErrorBody)))]
+              (status = 429, body = ErrorBody, description = "this user name failed too often from this address; `Retry-After` says how many seconds to wait",
+               headers(("Retry-After" = u64, description = "seconds until the pair may try again")))))]
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
     peer: Peer,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
+) -> Result<Json<LoginResponse>, LoginError> {
     let username = req.username.trim().to_owned();
     if username.is_empty() || req.password.is_empty() {
-        return Err(AppError::invalid("请输入用户名和密码"));
+        return Err(AppError::invalid("请输入用户名和密码").into());
     }
     if username.len() > 64 || req.password.len() > 256 {
-        return Err(AppError::invalid("用户名或密码过长"));
+        return Err(AppError::invalid("用户名或密码过长").into());
     }
     let now = state.clock.now();
     let window = chrono::Duration::from_std(state.config.login_window).map_err(AppError::internal)?;
     let since = (now - window).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // Count and reserve this attempt in one write transaction, so parallel guesses cannot all pass
     // the check; a wrong password turns the reservation into a failure, success clears them.
-    let max = state.config.login_max_failures;
-    let reservation = {
+    let gate = {
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let pending_since = (now - chrono::Duration::seconds(login_attempts::PENDING_TTL_SECS))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let (u, since, ip) = (username.clone(), since.clone(), peer.0.clone());
-        let max_ip = state.config.login_max_failures_per_ip;
-        state
-            .db
-            .write(move |c| {
-                if login_attempts::counted(c, &u, &since, &pending_since)? >= max {
-                    return Ok(None);
-                }
-                if let Some(ip) = &ip {
-                    if login_attempts::counted_ip(c, ip, &since, &pending_since)? >= max_ip {
-                        return Ok(None);
-                    }
-                }
-                Ok(Some(login_attempts::reserve(c, &u, ip.as_deref(), &at)?))
-            })
-            .await?
+        let limits = Limits {
+            pair: state.config.login_max_failures,
+            ip: state.config.login_max_failures_per_ip,
+            max_delay: state.config.login_max_delay,
+            window,
+        };
+        state.db.write(move |c| gate(c, &limits, &u, ip.as_deref(), &at, &since, &pending_since, now)).await?
     };
-    let allowed = reservation.is_some();
-    if !allowed {
-        tracing::warn!("sign-in throttled");
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::THROTTLED,
-            format!("登录失败次数过多，请 {} 分钟后再试", window.num_minutes()),
-        ));
-    }
+    let reservation = match gate {
+        Gate::Locked { retry_after } => {
+            tracing::warn!("sign-in throttled");
+            return Err(LoginError::Throttled { retry_after });
+        }
+        Gate::Go { reservation, delay } => {
+            if !delay.is_zero() {
+                tracing::info!(delay_ms = delay.as_millis() as u64, "sign-in delayed");
+                tokio::time::sleep(delay).await;
+            }
+            Some(reservation)
+        }
+    };
     let found = {
         let u = username.clone();
         state.db.read(move |c| users::by_username(c, &u)).await?
@@ -130,7 +216,7 @@ pub async fn login(
                     Ok(())
                 })
                 .await?;
-            return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误"));
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误").into());
         }
     };
     {

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use hcp_domain::Role;
+use hcp_domain::{Role, ScopePath};
 use hcp_protocol::{codes, CommandResult, ComplaintIn, ErrorBody, IntakeRequest, IntakeResponse};
 
 use crate::auth::AuthUser;
@@ -11,12 +11,17 @@ use crate::error::{ApiResult, AppError, Json};
 use crate::intake;
 use crate::AppState;
 
-fn require_intake_role(who: &AuthUser) -> ApiResult<()> {
-    if who.user.role == Role::Administrator {
-        Ok(())
-    } else {
-        Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员账号可以报送评价数据"))
+/// The reporter behind an intake request: an administrator account, bounded by its jurisdiction.
+fn reporter(who: &AuthUser) -> ApiResult<intake::Reporter> {
+    if who.user.role != Role::Administrator {
+        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员账号可以报送评价数据"));
     }
+    Ok(intake::Reporter::Account {
+        user_id: who.user.id,
+        name: who.user.display_name.clone(),
+        scope: ScopePath::try_from(who.user.scope_path.clone()).map_err(AppError::internal)?,
+        client_id: who.client_id.clone(),
+    })
 }
 
 /// Receives ratings; idempotent on (source, service_record_no, rating_count). Each rating gets
@@ -30,7 +35,7 @@ pub async fn ratings(
     who: AuthUser,
     Json(req): Json<IntakeRequest>,
 ) -> ApiResult<Json<IntakeResponse>> {
-    require_intake_role(&who)?;
+    let by = reporter(&who)?;
     if req.ratings.is_empty() {
         return Err(AppError::invalid("ratings 不能为空"));
     }
@@ -39,7 +44,7 @@ pub async fn ratings(
     }
     let now = state.clock.now();
     let calendar = state.calendar.clone();
-    let results = state.db.write(move |c| intake::ratings_batch(c, &req.ratings, now, &calendar)).await?;
+    let results = state.db.write(move |c| intake::ratings_batch(c, &req.ratings, &by, now, &calendar)).await?;
     Ok(Json(IntakeResponse { results }))
 }
 
@@ -51,10 +56,10 @@ pub async fn complaint(
     who: AuthUser,
     Json(c): Json<ComplaintIn>,
 ) -> ApiResult<Json<CommandResult>> {
-    require_intake_role(&who)?;
+    let by = reporter(&who)?;
     let now = state.clock.now();
     let calendar = state.calendar.clone();
-    let res = state.db.write(move |conn| intake::complaint(conn, &c, now, &calendar)).await?;
+    let res = state.db.write(move |conn| intake::complaint_by(conn, &c, &by, now, &calendar)).await?;
     match res {
         Ok(r) if r.status == hcp_protocol::CommandStatus::Rejected => {
             Err(AppError::invalid(r.message.unwrap_or_else(|| "该投诉未能生成工单".into())))

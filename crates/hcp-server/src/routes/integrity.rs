@@ -25,6 +25,7 @@ fn not_found() -> AppError {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct FlagListParams {
     /// `open`, `confirmed_fake`, `confirmed_malicious` or `dismissed`; all when absent.
     pub status: Option<String>,

@@ -11,6 +11,8 @@ use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct KpiParamsIn {
     /// `YYYY-MM` (Beijing time).
     pub month: String,

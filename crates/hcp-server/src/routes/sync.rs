@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
 use bytes::Bytes;
+use hcp_domain::Role;
 use hcp_protocol::{Counts, Entity, EntityRow, ErrorBody, PullResponse, SnapshotLine, SnapshotQuery, SnapshotResume};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -71,7 +72,7 @@ struct ResumeAt {
 }
 
 /// Rows of `e` in scope with an id above `after` (0: all of them).
-fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, after: i64) -> DbResult<u64> {
     // The whole-snapshot counts keep their original queries; a resumed one counts past its id.
     Ok(match (e, after) {
         (Entity::OrgUnit, _) => org_units::count_in_scope_by_id(tx, scope, upper, after)?,
@@ -89,8 +90,7 @@ fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, after: i64) 
         (Entity::CaseEvent, _) => changes::count_in_scope_after(tx, "case_events", scope, upper, after)?,
         (Entity::ServiceItem, _) => changes::count_in_scope_after(tx, "service_items", scope, upper, after)?,
         (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
-        (Entity::IntegrityFlag, 0) => changes::count_in_scope(tx, "integrity_flags", scope, upper)?,
-        (Entity::IntegrityFlag, _) => changes::count_in_scope_after(tx, "integrity_flags", scope, upper, after)?,
+        (Entity::IntegrityFlag, _) => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role)?,
     })
 }
 
@@ -103,12 +103,15 @@ fn table_of(e: Entity) -> &'static str {
     }
 }
 
-/// Streams the rows of `e` in scope with an id above `after`, by id; `expected` of them.
+/// Streams the rows of `e` in scope with an id above `after`, by id, as `role` may read them;
+/// `expected` of them.
+#[allow(clippy::too_many_arguments)]
 fn stream_entity(
     tx: &Conn<'_>,
     e: Entity,
     scope: &str,
     upper: &str,
+    role: Role,
     after: i64,
     expected: u64,
     mut row: impl FnMut(EntityRow) -> DbResult<()>,
@@ -134,9 +137,8 @@ fn stream_entity(
             service_items::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::ServiceItem(r)))
         }
         (Entity::Setting, _) => settings::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Setting(r))),
-        (Entity::IntegrityFlag, 0) => integrity_flags::in_scope(tx, scope, upper, |r| row(EntityRow::IntegrityFlag(r))),
         (Entity::IntegrityFlag, _) => {
-            integrity_flags::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::IntegrityFlag(r)))
+            integrity_flags::for_role_in_scope(tx, scope, upper, after, role, |r| row(EntityRow::IntegrityFlag(r)))
         }
     }
 }
@@ -145,7 +147,13 @@ fn stream_entity(
 /// Entities go in the order of [`Entity::ALL`], each by id, so that `(entity, last id)` marks a
 /// place to resume from. A resumed stream starts after that place and echoes the interrupted
 /// attempt's cursor: the client pulls from there, re-applying whatever changed in between.
-fn stream_snapshot(tx: &Conn<'_>, scope: &str, resume: Option<ResumeAt>, sink: &mut LineSink) -> DbResult<()> {
+fn stream_snapshot(
+    tx: &Conn<'_>,
+    scope: &str,
+    role: Role,
+    resume: Option<ResumeAt>,
+    sink: &mut LineSink,
+) -> DbResult<()> {
     let upper = format!("{scope}~");
     let cursor = match resume {
         Some(r) => r.cursor,
@@ -155,7 +163,7 @@ fn stream_snapshot(tx: &Conn<'_>, scope: &str, resume: Option<ResumeAt>, sink: &
     let after_of = |i: usize| if i == start { resume.map_or(0, |r| r.after) } else { 0 };
     let mut expected = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        expected.add(e, count_entity(tx, e, scope, &upper, after_of(i))?);
+        expected.add(e, count_entity(tx, e, scope, &upper, role, after_of(i))?);
     }
     sink.line(&SnapshotLine::Begin {
         scope_path: scope.to_owned(),
@@ -165,7 +173,7 @@ fn stream_snapshot(tx: &Conn<'_>, scope: &str, resume: Option<ResumeAt>, sink: &
     })?;
     let mut counts = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        stream_entity(tx, e, scope, &upper, after_of(i), expected.get(e), |row| {
+        stream_entity(tx, e, scope, &upper, role, after_of(i), expected.get(e), |row| {
             counts.add(e, 1);
             sink.row(row)
         })?;
@@ -211,6 +219,7 @@ pub async fn snapshot(
     Query(q): Query<SnapshotQuery>,
 ) -> ApiResult<Response> {
     let scope = who.user.scope_path.clone();
+    let role = who.user.role;
     let resume = resume_at(&q, &scope)?;
     if let Some(r) = resume {
         let head = state.db.read(changes::head).await?;
@@ -224,7 +233,7 @@ pub async fn snapshot(
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut sink = LineSink { buf: Vec::with_capacity(CHUNK + 4096), tx: tx.clone(), runtime };
-        let res = db.read_blocking(|c| stream_snapshot(c, &scope, resume, &mut sink));
+        let res = db.read_blocking(|c| stream_snapshot(c, &scope, role, resume, &mut sink));
         if let Err(e) = res {
             tracing::warn!(error = %e, "snapshot stream ended early");
             // Breaking the body tells the client the stream is incomplete (no `end` line either).
@@ -239,6 +248,8 @@ pub async fn snapshot(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
     /// The cursor from the snapshot's `end` line or the previous pull.
     pub after: i64,
@@ -258,9 +269,9 @@ pub async fn pull(
         return Err(AppError::invalid("after 不能为负数"));
     }
     let limit = p.limit.unwrap_or(state.config.pull_max).clamp(1, state.config.pull_max);
-    let scope = who.user.scope_path.clone();
+    let (scope, role) = (who.user.scope_path.clone(), who.user.role);
     let after = p.after;
     let (changes, cursor, has_more) =
-        state.db.read(move |c| changes::page(c, &scope, &format!("{scope}~"), after, limit)).await?;
+        state.db.read(move |c| changes::page(c, &scope, &format!("{scope}~"), role, after, limit)).await?;
     Ok(Json(PullResponse { changes, cursor, has_more }))
 }

@@ -28,7 +28,7 @@ impl TestApp {
             .expect("unit")
     }
 
-    async fn login(&self, user: &str, password: &str) -> (u16, Value) {
+    pub(crate) async fn login(&self, user: &str, password: &str) -> (u16, Value) {
         let r = self
             .http
             .post(self.url("/api/v1/auth/login"))
@@ -177,7 +177,12 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     assert_eq!(status, 422, "unknown roles are refused");
 
     // A jurisdiction policy set on the district applies to its hall; the calendar is set city-wide.
-    let policy = json!({"deadlines": {"policy": {"kind": "working_days", "days": 10}}, "escalation": {"accountability_after": 20}});
+    let policy = json!({"deadlines": {"policy": {"kind": "working_days", "days": 10}, "cutoff": "17:00:00",
+        "utc_offset_minutes": 480, "max_extension_working_days": 10},
+        "escalation": {"coordination_office_after": 1, "government_inspection_after": 3, "accountability_after": 20,
+        "accountability_requires_repeat": true, "at_risk_within": 1}});
+    let mut unordered = policy.clone();
+    unordered["escalation"]["coordination_office_after"] = json!(9);
     let (status, body) =
         app.send(reqwest::Method::PUT, &admin, &format!("/api/v1/admin/policies/{district}"), policy).await;
     assert_eq!(status, 200, "{body}");
@@ -185,15 +190,10 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     assert_eq!(status, 200);
     assert_eq!(effective["set_at_unit_id"].as_i64(), Some(district), "{effective}");
     assert_eq!(effective["policy"]["deadlines"]["policy"], json!({"kind": "working_days", "days": 10}), "{effective}");
-    let (status, bad) = app
-        .send(
-            reqwest::Method::PUT,
-            &admin,
-            &format!("/api/v1/admin/policies/{district}"),
-            json!({"escalation": {"coordination_office_after": 9, "government_inspection_after": 3}}),
-        )
-        .await;
+    let (status, bad) =
+        app.send(reqwest::Method::PUT, &admin, &format!("/api/v1/admin/policies/{district}"), unordered).await;
     assert_eq!(status, 422, "{bad}");
+    assert!(bad["message"].as_str().unwrap_or_default().contains("依次不减"), "{bad}");
     let (status, cal) = app.get(&admin, "/api/v1/admin/calendar").await;
     assert_eq!((status, cal["source"].as_str()), (200, Some("bundled")));
     let (status, bad) =

@@ -185,7 +185,7 @@ pub async fn concurrent_batches_with_shared_ratings_store_each_once(backend: Bac
     assert_eq!((ratings, cases), (24, 6));
 }
 
-struct Child(std::process::Child);
+pub(crate) struct Child(pub(crate) std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {

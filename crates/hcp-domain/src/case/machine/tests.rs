@@ -840,3 +840,20 @@ proptest! {
         prop_assert_eq!(replay(&back), Ok(case));
     }
 }
+
+/// Commands come from the wire: a field the command does not have is refused, never ignored
+/// (a `verify` carrying `as_user` must not be applied as if it were a plain one). Serde lets
+/// fields through on commands without any (`accept`): `hcp_protocol::CommandEnvelope` refuses those.
+#[test]
+fn commands_with_unknown_fields_do_not_parse() {
+    let parse = |j: &str| serde_json::from_str::<CaseCommand>(j);
+    assert_eq!(parse(r#"{"type":"verify","outcome":"genuine"}"#).ok(), Some(verify_genuine()));
+    for bad in [
+        r#"{"type":"verify","outcome":"genuine","as_user":1}"#,
+        r#"{"type":"escalate","basis":{"type":"manual","reason":"跨部门","level":3}}"#,
+        r#"{"type":"record_accountability","decision":{"type":"deducted_points","points":1,"x":1},"subject_user_id":1,"reason":"r","evidence":[]}"#,
+    ] {
+        assert!(parse(bad).is_err(), "{bad} parsed");
+    }
+    assert!(parse(r#"{"type":"accept"}"#).is_ok());
+}
