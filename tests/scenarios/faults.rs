@@ -92,9 +92,9 @@ async fn sync_through_a_faulty_network_loses_repeats_and_reorders_nothing() {
         assert_eq!(state, "verified", "case {id}");
     }
     // And the replica holds exactly the server's jurisdiction.
-    let scope = laptop.scope.clone();
+    let (scope, role) = (laptop.scope.clone(), laptop.role);
     let server =
-        hcp_tests::blocking(|| db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)))
+        hcp_tests::blocking(|| db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role)))
             .expect("digest");
     let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
     assert_eq!(local, server, "the replica converged on the server's {}", laptop.scope);
