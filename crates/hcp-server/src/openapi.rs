@@ -55,6 +55,7 @@ impl Modify for BearerAuth {
         routes::integrity::list,
         routes::integrity::decide,
         routes::integrity::scan,
+        routes::doc_numbers::reserve,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -72,6 +73,7 @@ impl Modify for BearerAuth {
         routes::admin::ItemIn, routes::admin::ItemPatch, routes::admin::CalendarOut, routes::admin::PolicyOut,
         hcp_protocol::IntegrityFlagRow, hcp_protocol::FlagStatus, hcp_protocol::FlagDecisionRequest,
         crate::integrity::ScanReport,
+        hcp_protocol::DocNumberReserveRequest, hcp_protocol::DocNumberBlock,
     )),
     modifiers(&BearerAuth),
 )]

@@ -3,6 +3,7 @@
 //! `hcp_server::testing` for how the PostgreSQL server is found).
 
 mod admin;
+mod doc_numbers;
 mod feed;
 mod integrity;
 mod snapshot;
@@ -12,6 +13,7 @@ use admin::{
     bad_input_gets_a_clear_error_and_never_a_server_error,
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
 };
+use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database,
@@ -65,6 +67,7 @@ conformance!(
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
     integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics,
     a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept,
+    document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks,
 );
 
 struct TestApp {
