@@ -330,6 +330,14 @@ pub const DOC_NUMBER_BLOCK: u32 = 10;
 /// A sync tops the block up when fewer numbers than this are left.
 pub const DOC_NUMBER_LOW_WATER: u32 = 5;
 
+/// One step of a reservation on the replica (on the blocking pool): the reservation to send, if any.
+type ReservationStep = Box<
+    dyn FnOnce(
+            &mut Replica,
+        ) -> std::result::Result<Option<hcp_replica::tables::notices::PendingReservation>, ReplicaError>
+        + Send,
+>;
+
 /// Makes sure the laptop holds at least `at_least` unused document numbers (文号) of the office
 /// `unit_id` for each of `years`, reserving a block from the server where it holds fewer (at
 /// least [`DOC_NUMBER_BLOCK`], at most 50). A reservation whose answer was lost is sent again
@@ -345,15 +353,14 @@ pub async fn top_up_doc_numbers(
 ) -> Result<u32> {
     use hcp_replica::tables::notices::PendingReservation;
     let mut reserved = 0;
-    let run =
-        |f: Box<dyn FnOnce(&mut Replica) -> std::result::Result<Option<PendingReservation>, ReplicaError> + Send>| {
-            let r = replica.clone();
-            async move {
-                tokio::task::spawn_blocking(move || f(&mut *lock(&r)?).map_err(SyncError::from))
-                    .await
-                    .map_err(|e| SyncError::Task(e.to_string()))?
-            }
-        };
+    let run = |f: ReservationStep| {
+        let r = replica.clone();
+        async move {
+            tokio::task::spawn_blocking(move || f(&mut *lock(&r)?).map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))?
+        }
+    };
     let mut queue: Vec<Option<i32>> = vec![None];
     queue.extend(years.iter().copied().map(Some));
     for year in queue {

@@ -131,6 +131,14 @@ fn notice_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IssuedNotice> {
     })
 }
 
+/// Makes a new notice's content once it has its number: (the content as JSON, the document
+/// number as printed).
+pub type NumberedContent<'a> = Box<dyn FnOnce(&DocNumber) -> (String, String) + 'a>;
+
+/// What a successful [`Replica::issue_notices`] gives back: the registered notices, the file and
+/// what the save returned.
+pub type Issued<T> = (Vec<IssuedNotice>, String, T);
+
 /// A new notice to be numbered and registered.
 pub struct NewNotice<'a> {
     pub case_id: i64,
@@ -138,7 +146,7 @@ pub struct NewNotice<'a> {
     pub issued_at: &'a str,
     /// Called with the number the notice takes; returns the content to keep (JSON) and the
     /// document number as printed.
-    pub content: Box<dyn FnOnce(&DocNumber) -> (String, String) + 'a>,
+    pub content: NumberedContent<'a>,
 }
 
 impl Replica {
@@ -229,7 +237,7 @@ impl Replica {
         year: i32,
         new: Vec<NewNotice<'_>>,
         save: impl FnOnce(&[IssuedNotice]) -> std::result::Result<(String, T), E>,
-    ) -> Result<std::result::Result<(Vec<IssuedNotice>, String, T), E>> {
+    ) -> Result<std::result::Result<Issued<T>, E>> {
         let tx = self.conn.transaction()?;
         let left = remaining(&tx, unit_id, year)?;
         if (left as usize) < new.len() {

@@ -88,12 +88,7 @@ pub async fn reserve(
                 "doc_numbers.reserve",
                 format!("unit:{}", unit.id),
             );
-            e.detail = format!(
-                "{} {}–{}",
-                office.abbreviation,
-                hcp_domain::docno::format_doc_number("", block.year, block.first),
-                block.last
-            );
+            e.detail = format!("{}〔{}〕{}–{}号", office.abbreviation, block.year, block.first, block.last);
             audit_log::record(c, &e)?;
             Ok(Ok(block))
         })
