@@ -10,6 +10,8 @@ PACKAGES=(
   # run and test in a window
   xvfb xauth webkit2gtk-driver dbus-x11 gnome-keyring libsecret-tools keyutils
   fonts-noto-cjk poppler-utils imagemagick librsvg2-bin
+  # 打印 / 打开 hand saved PDFs (and their folder) to the desktop's programs through xdg-open
+  xdg-utils
   # the server's PostgreSQL backend tests
   postgresql
   # UI toolchain

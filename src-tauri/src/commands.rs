@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use hcp_app::{
     ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, FlagItem, Issued,
-    LoginRequest, NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
+    LoginRequest, NoticeFile, NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -87,7 +87,7 @@ pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Re
 /// Rectification notices for the given cases, as one PDF saved on disk.
 #[tauri::command]
 #[specta::specta]
-pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<PrintedFile> {
+pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<NoticeFile> {
     app.print_notices(case_ids.into_iter().map(i64::from).collect()).await
 }
 
@@ -101,8 +101,15 @@ pub async fn preview_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>, page:
 /// Saves the rectification notices as one PDF and hands it to the system for printing.
 #[tauri::command]
 #[specta::specta]
-pub async fn send_notices_to_printer(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<PrintedFile> {
+pub async fn send_notices_to_printer(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<NoticeFile> {
     app.send_notices_to_printer(case_ids.into_iter().map(i64::from).collect()).await
+}
+
+/// Opens a saved notice or report (`folder`: the folder holding it) with the system's programs.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_document(app: State<'_, Arc<App>>, path: String, folder: bool) -> Result<()> {
+    app.open_document(path, folder).await
 }
 
 /// Reveals a rating's evaluator to a role that may see it; the reason is logged on the server.

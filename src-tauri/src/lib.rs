@@ -34,6 +34,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::print_notices,
         commands::preview_notices,
         commands::send_notices_to_printer,
+        commands::open_document,
         commands::reveal_evaluator,
         commands::dashboard,
         commands::monthly_report,

@@ -486,6 +486,25 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
         let out = Command::new("pdftotext").args([path, "-"]).output().expect("pdftotext");
         String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
     };
+    // The smallest supported window: the dialog fits, its footer buttons stay on screen, also with
+    // a result message in it (the page scrolls inside the dialog).
+    let (full_w, full_h) = c.get_window_size().await.expect("window size");
+    c.set_window_size(1024, 640).await.expect("resize to 1024×640");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let buttons_in_view = || async {
+        let v = c
+            .execute(
+                "const ids = ['notice-close', 'notice-save', 'notice-print'];
+                 return ids.every(id => { const r = document.querySelector(`[data-testid=${id}]`).getBoundingClientRect();
+                   return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth; });",
+                vec![],
+            )
+            .await
+            .expect("measure the buttons");
+        v.as_bool() == Some(true)
+    };
+    assert!(buttons_in_view().await, "关闭/保存PDF/打印 are on screen at 1024×640");
+    screenshot(&c, "notice-preview-1024x640.png").await;
     click(&c, "[data-testid=notice-save]").await;
     let path = wait_for(60, "the notice PDF", || async {
         (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("save")).then_some(())?;
@@ -495,6 +514,12 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     let text = pdf_text(&path);
     assert!(text.contains(&case_no), "the notice {path} names {case_no}");
     assert!(text.contains("整改通知书"));
+    // The case is overdue and escalated: a 督办 notice with its real deadline, no fresh one.
+    assert!(text.contains("已逾期") || text.contains("已超过整改期限"), "{text}");
+    assert!(!text.contains("个工作日内（"), "{text}");
+    assert!(buttons_in_view().await, "the result message leaves the buttons on screen");
+    assert!(c.find(Locator::Css("[data-testid=print-open]")).await.is_ok(), "打开 is offered after saving");
+    screenshot(&c, "notice-preview-saved-1024x640.png").await;
     click(&c, "[data-testid=notice-print]").await;
     let printed = dir.path().join("printed.txt");
     let sent = wait_for(60, "the notice to be sent to the printer", || async {
@@ -506,6 +531,11 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
         (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("print")).then_some(())
     })
     .await;
+    assert!(buttons_in_view().await, "the print message leaves the buttons on screen");
+    c.set_window_size(u32::try_from(full_w).unwrap_or(1280), u32::try_from(full_h).unwrap_or(800))
+        .await
+        .expect("restore the window size");
+    tokio::time::sleep(Duration::from_millis(800)).await;
     click(&c, "[data-testid=notice-preview] .el-dialog__headerbtn").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     close_drawer(&c).await;

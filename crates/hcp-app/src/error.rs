@@ -35,6 +35,10 @@ pub mod codes {
     pub const FORBIDDEN: &str = "forbidden";
     /// The action clashes with what was already done (a flag already decided, a verdict queued).
     pub const CONFLICT: &str = "conflict";
+    /// This laptop holds too few reserved document numbers (文号) and cannot reach the server.
+    pub const NO_DOC_NUMBERS: &str = "no_doc_numbers";
+    /// No program to print or open a document with (xdg-utils or a PDF viewer missing).
+    pub const NO_VIEWER: &str = "no_viewer";
     /// Anything else.
     pub const INTERNAL: &str = "internal";
 }

@@ -30,7 +30,7 @@ pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
 pub use integrity::FlagItem;
-pub use print::{NoticePreview, PrintedFile};
+pub use print::{NoticeFile, NoticePreview, PrintedFile};
 pub use secrets::{KeyringStore, SecretStore};
 
 /// The keyring service name under which every secret is stored.
@@ -458,6 +458,9 @@ impl App {
             self.set_status(|s| s.phase = SyncPhase::Pulling);
             hcp_sync::pull(&active.client, &active.token, active.replica.clone(), PULL_PAGE).await.map(|_| ())
         };
+        if result.is_ok() {
+            self.top_up_doc_numbers(&active).await;
+        }
         let result = match (result, push_error) {
             (Ok(()), Some(e)) => Err(e),
             (r, _) => r,
@@ -609,9 +612,37 @@ impl App {
     }
 
     /// Rectification notices for the given cases as one PDF, saved in the app's documents folder
-    /// (`<data dir>/notices/`); works offline.
-    pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
+    /// (`<data dir>/notices/`). A case's first notice takes the next document number (文号) of the
+    /// office's block reserved on this laptop (reserving more first when online), so it works
+    /// offline; saving or printing it again keeps its number.
+    pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<NoticeFile> {
         let out = self.data_dir.join("notices");
+        let ids = case_ids.clone();
+        let need = self
+            .with_replica(move |r, a, cal| print::numbers_needed(r, &a.user, &ids, cal, chrono::Utc::now()))
+            .await?;
+        if need.needed > need.left {
+            let active = self.active()?;
+            let topped = hcp_sync::top_up_doc_numbers(
+                &active.client,
+                &active.token,
+                active.replica.clone(),
+                need.unit_id,
+                &[need.year],
+                need.needed,
+            )
+            .await;
+            match topped {
+                Ok(_) => {}
+                Err(hcp_sync::SyncError::Network(_)) => {
+                    return Err(ApiError::new(codes::NO_DOC_NUMBERS, print::no_numbers_message(need.needed, need.left)))
+                }
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    return Err(ApiError::new(&e.code, format!("无法为本单位取得文号：{}", e.message)));
+                }
+            }
+        }
         self.with_replica(move |r, a, cal| print::notices(r, &a.user, &case_ids, cal, chrono::Utc::now(), &out)).await
     }
 
@@ -623,11 +654,53 @@ impl App {
 
     /// Saves the notices for the given cases as one PDF (like [`App::print_notices`]) and hands it
     /// to the system for printing (`HCP_PRINT_COMMAND`, else the system's PDF viewer).
-    pub async fn send_notices_to_printer(&self, case_ids: Vec<i64>) -> ApiResult<PrintedFile> {
+    pub async fn send_notices_to_printer(&self, case_ids: Vec<i64>) -> ApiResult<NoticeFile> {
         let file = self.print_notices(case_ids).await?;
         let path = PathBuf::from(&file.path);
         tokio::task::spawn_blocking(move || print::send_to_printer(&path)).await.map_err(internal)??;
         Ok(file)
+    }
+
+    /// Opens a document this app saved (a notice or a report), or the folder holding it, with the
+    /// system's programs. Only files under the app's own `notices/` and `reports/` folders.
+    pub async fn open_document(&self, path: String, folder: bool) -> ApiResult<()> {
+        let refused = || ApiError::new(codes::NOT_FOUND, "找不到该文件：它可能已被移动或删除");
+        let file = std::fs::canonicalize(&path).map_err(|_| refused())?;
+        let ours = ["notices", "reports"]
+            .iter()
+            .filter_map(|d| std::fs::canonicalize(self.data_dir.join(d)).ok())
+            .any(|d| file.starts_with(d));
+        if !ours || !file.is_file() {
+            return Err(refused());
+        }
+        tokio::task::spawn_blocking(move || print::open_document(&file, folder)).await.map_err(internal)?
+    }
+
+    /// Keeps this laptop's reserved document numbers topped up for the user's office (this year,
+    /// and next year from December on), so notices can be numbered offline. A failure is logged:
+    /// it never fails the sync, and printing says what to do when the numbers run out.
+    async fn top_up_doc_numbers(&self, active: &Active) {
+        if !active.user.role.may_issue_notices() {
+            return;
+        }
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let mut years = vec![chrono::Datelike::year(&today)];
+        if chrono::Datelike::month(&today) == 12 {
+            years.push(years[0] + 1);
+        }
+        let low = hcp_sync::DOC_NUMBER_LOW_WATER;
+        let done = hcp_sync::top_up_doc_numbers(
+            &active.client,
+            &active.token,
+            active.replica.clone(),
+            active.user.unit_id,
+            &years,
+            low,
+        )
+        .await;
+        if let Err(e) = done {
+            tracing::info!(error = %e, "document numbers could not be topped up");
+        }
     }
 
     /// The statistics of the user's jurisdiction for one month (`YYYY-MM`; the newest with data when
@@ -639,6 +712,13 @@ impl App {
     /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF in
     /// `<data dir>/reports/`; works offline.
     pub async fn monthly_report(&self, month: String) -> ApiResult<PrintedFile> {
+        let role = self.active()?.user.role;
+        if !role.may_publish_monthly_report() {
+            return Err(ApiError::new(
+                codes::FORBIDDEN,
+                format!("月调度通报由督查人员出具，{}不能生成；统计数据可在本页查看", role.label_zh()),
+            ));
+        }
         let out = self.data_dir.join("reports");
         self.with_replica(move |r, a, _| dashboard::monthly_report(r, &a.user, &month, chrono::Utc::now(), &out)).await
     }

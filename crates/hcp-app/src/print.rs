@@ -8,10 +8,13 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use chrono::{DateTime, Datelike, Utc};
-use hcp_domain::Calendar;
+use hcp_domain::{Calendar, CaseState, EscalationLevel};
+use hcp_replica::tables::notices::{DocNumber, IssuedNotice, NewNotice};
 use hcp_replica::Replica;
+use hcp_report::notice::{NoticeInput, NoticeStatus};
 use serde::Serialize;
 
+use crate::cases;
 use crate::error::{codes, ApiError, ApiResult};
 
 /// A generated document.
@@ -23,6 +26,19 @@ pub struct PrintedFile {
     pub path: String,
     /// How many notices it holds.
     pub count: u32,
+}
+
+/// Saved notices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeFile {
+    /// Where the PDF was saved.
+    pub path: String,
+    /// How many notices it holds.
+    pub count: u32,
+    /// The document numbers (文号) of the notices in it, in order.
+    pub doc_numbers: Vec<String>,
 }
 
 /// One page of the notices' preview, drawn from the same layout as the PDF.
@@ -43,9 +59,6 @@ pub struct NoticePreview {
     pub height: u32,
 }
 
-/// Working days a notice gives for rectification (the default jurisdiction policy).
-const NOTICE_WORKING_DAYS: u32 = 5;
-
 /// Resolution of the preview images: sharp on a HiDPI screen at the dialog's size.
 const PREVIEW_DPI: f32 = 144.0;
 
@@ -60,13 +73,6 @@ fn fonts() -> ApiResult<&'static hcp_report::Fonts> {
     Ok(FONTS.get_or_init(|| fonts))
 }
 
-/// The notices for `case_ids` and the document number the last one takes (nothing stored).
-struct Notices {
-    inputs: Vec<hcp_report::notice::NoticeInput>,
-    seq_key: String,
-    last_seq: u32,
-}
-
 fn rectification_items() -> Vec<String> {
     vec![
         "立即核查该办件的受理和办理情况，对符合条件的申请当即办结，并向办事群众当面说明情况；".into(),
@@ -75,67 +81,210 @@ fn rectification_items() -> Vec<String> {
     ]
 }
 
-/// The notices for `case_ids` (in that order), numbered after the last one printed.
-fn prepare(
+/// The register's kind of a notice: a 整改通知书 while the deadline runs, a 督办整改通知书 once it
+/// has passed. A case gets at most one of each from an office; printing it again reprints it.
+pub const KIND_RECTIFICATION: &str = "rectification";
+pub const KIND_URGING: &str = "urging";
+
+/// Whether a case in this state may get a notice, and what it says when not.
+fn refusal(case_no: &str, state: CaseState) -> Option<String> {
+    let why = match state {
+        CaseState::New | CaseState::ExclusionRequested => {
+            "尚未核实，不能出具整改通知书：请先核实，核实属实并交办后再出具"
+        }
+        CaseState::Verified => "已核实但尚未交办，整改期限未定：请先交办给责任部门，再出具整改通知书",
+        CaseState::Rectified => "已报送整改、等待回访，无需再出具整改通知书",
+        CaseState::Closed => "已办结，无需出具整改通知书",
+        CaseState::Excluded => "已剔除（恶意差评或误评），无需整改",
+        CaseState::Assigned | CaseState::InRectification | CaseState::ExtensionRequested => return None,
+    };
+    Some(format!("工单 {case_no} {why}"))
+}
+
+/// The register kind and the deadline statement a case in a notice-able state gets now.
+fn standing(
+    case: &hcp_domain::Case,
+    calendar: &Calendar,
+    policy: &hcp_protocol::JurisdictionPolicy,
+    now: DateTime<Utc>,
+) -> Option<(&'static str, NoticeStatus)> {
+    use hcp_domain::escalation::{deadline_status, DeadlineStatus};
+    match deadline_status(case, calendar, &policy.deadlines, &policy.escalation, now) {
+        DeadlineStatus::NotRunning => None,
+        DeadlineStatus::Paused { due } => Some((KIND_RECTIFICATION, NoticeStatus::Paused { deadline: due })),
+        DeadlineStatus::OnTrack { due, working_days_left } | DeadlineStatus::AtRisk { due, working_days_left } => {
+            Some((KIND_RECTIFICATION, NoticeStatus::Running { deadline: due, working_days_left }))
+        }
+        DeadlineStatus::Overdue { due, working_days_overdue } => {
+            Some((KIND_URGING, NoticeStatus::Overdue { deadline: due, working_days_overdue }))
+        }
+    }
+}
+
+/// What one case of the selection gets.
+enum Planned {
+    /// A notice the office already issued: printed again unchanged, with its number.
+    Issued(IssuedNotice, Box<NoticeInput>),
+    /// A new notice, numbered when first saved or printed.
+    New { case_id: i64, kind: &'static str, input: Box<NoticeInput> },
+}
+
+/// The notices for a selection, in its order.
+struct Plan {
+    /// The issuing office (the user's unit) and the year of issue.
+    unit_id: i64,
+    year: i32,
+    items: Vec<Planned>,
+}
+
+impl Plan {
+    fn new_count(&self) -> usize {
+        self.items.iter().filter(|p| matches!(p, Planned::New { .. })).count()
+    }
+}
+
+fn stored_input(n: &IssuedNotice) -> ApiResult<NoticeInput> {
+    serde_json::from_str(&n.content)
+        .map_err(|e| ApiError::new(codes::REPLICA, format!("本机登记的通知书 {} 无法读取：{e}", n.doc_number)))
+}
+
+/// The notices for `case_ids` (in that order): each case's notice as already issued, or a new one
+/// stating the case's real state, history and deadline. Nothing is stored.
+fn plan(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
     case_ids: &[i64],
     calendar: &Calendar,
     now: DateTime<Utc>,
-) -> ApiResult<Notices> {
+) -> ApiResult<Plan> {
+    if !user.role.may_issue_notices() {
+        return Err(ApiError::new(codes::FORBIDDEN, "您的角色不出具整改通知书：整改通知书由督查人员或大厅负责人出具"));
+    }
     if case_ids.is_empty() {
         return Err(ApiError::new(codes::INVALID_INPUT, "请先选择要打印整改通知书的工单"));
     }
     if case_ids.len() > 200 {
         return Err(ApiError::new(codes::INVALID_INPUT, "一次最多打印 200 份整改通知书"));
     }
+    let actor = cases::actor(user)?;
     let today = (now + chrono::Duration::hours(8)).date_naive();
-    let deadline = calendar.add_working_days(today, NOTICE_WORKING_DAYS);
+    let year = today.year();
     let (unit_name, unit_kind) = r.unit(user.unit_id)?.unwrap_or_else(|| (user.unit_name.clone(), "hall".into()));
-    let issuing_unit = match unit_kind.as_str() {
-        "city" | "district" | "park" | "town" => format!("{unit_name}政务服务管理办公室"),
-        _ => unit_name.clone(),
-    };
-    let prefix = format!("{}政管督", unit_name.chars().next().unwrap_or('政'));
-    let seq_key = format!("notice_seq:{}", today.year());
-    let mut seq: u32 = r.meta(&seq_key)?.and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut inputs = Vec::with_capacity(case_ids.len());
+    let kind = hcp_domain::OrgKind::parse(&unit_kind).unwrap_or(hcp_domain::OrgKind::Hall);
+    let mut items = Vec::with_capacity(case_ids.len());
     for id in case_ids {
-        let item = r.case_item(*id)?.ok_or_else(|| ApiError::new(codes::NOT_FOUND, format!("本地没有工单 {id}")))?;
-        seq += 1;
-        let service_date = DateTime::parse_from_rfc3339(&item.created_at)
+        let not_found = || ApiError::new(codes::NOT_FOUND, format!("本地没有工单 {id}，请同步后再试"));
+        let row = r.case(*id)?.ok_or_else(not_found)?;
+        let item = r.case_item(*id)?.ok_or_else(not_found)?;
+        let (cal, policy) = cases::jurisdiction(r, calendar, &row.unit_path)?;
+        let ctx =
+            hcp_domain::PolicyContext { calendar: &cal, deadlines: policy.deadlines, escalation: policy.escalation };
+        let case = cases::project(r, *id, &actor, &ctx, now)?.ok_or_else(not_found)?;
+        let wanted = match refusal(&item.case_no, case.state) {
+            Some(why) => Err(why),
+            None => standing(&case, &cal, &policy, now)
+                .ok_or_else(|| format!("工单 {} 没有正在计算的整改期限，不能出具整改通知书", item.case_no)),
+        };
+        let issued = match &wanted {
+            Ok((kind, _)) => r.issued_notice(user.unit_id, *id, kind)?,
+            // A notice issued earlier can always be printed again, whatever happened since.
+            Err(_) => match r.issued_notice(user.unit_id, *id, KIND_URGING)? {
+                Some(n) => Some(n),
+                None => r.issued_notice(user.unit_id, *id, KIND_RECTIFICATION)?,
+            },
+        };
+        if let Some(n) = issued {
+            let input = stored_input(&n)?;
+            items.push(Planned::Issued(n, Box::new(input)));
+            continue;
+        }
+        let (notice_kind, status) = wanted.map_err(|why| ApiError::new("illegal_state", why))?;
+        let service_record_no = match row.rating_id {
+            Some(rid) => r.service_record_no(rid)?,
+            None => None,
+        };
+        let rated_at = match row.rating_id {
+            Some(rid) => r.rating_summary(rid)?.map(|s| s.rated_at),
+            None => None,
+        };
+        let service_date = DateTime::parse_from_rfc3339(rated_at.as_deref().unwrap_or(&item.created_at))
             .map(|d| (d.with_timezone(&Utc) + chrono::Duration::hours(8)).date_naive())
             .unwrap_or(today);
-        inputs.push(hcp_report::notice::NoticeInput {
-            issuing_unit: issuing_unit.clone(),
-            header_title: None,
-            doc_prefix: prefix.clone(),
-            doc_year: today.year(),
-            doc_no: seq,
-            title: None,
-            recipient_unit: item.department_name.clone().unwrap_or_else(|| item.unit_name.clone()),
-            case_no: item.case_no.clone(),
-            item_name: item.item_name.clone().unwrap_or_else(|| "政务服务".into()),
-            service_date,
-            level_label: item.level.map_or("投诉".into(), |l| l.label_zh().to_owned()),
-            content: item.summary.clone(),
-            rectification_required: rectification_items(),
-            working_days: NOTICE_WORKING_DAYS,
-            deadline,
-            issue_date: today,
-            contact: None,
-            cc: vec![],
+        let escalation = (case.escalation != EscalationLevel::FirstLine).then(|| case.escalation.label_zh().to_owned());
+        items.push(Planned::New {
+            case_id: *id,
+            kind: notice_kind,
+            input: Box::new(NoticeInput {
+                issuing_unit: hcp_domain::docno::issuing_office_name(kind, &unit_name),
+                header_title: None,
+                doc_prefix: hcp_domain::docno::abbreviation_candidates(kind, &unit_name, "")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
+                doc_year: year,
+                doc_no: None,
+                title: None,
+                recipient_unit: item.department_name.clone().unwrap_or_else(|| item.unit_name.clone()),
+                case_no: item.case_no.clone(),
+                service_record_no,
+                item_name: item.item_name.clone().unwrap_or_else(|| "政务服务".into()),
+                service_date,
+                level_label: item.level.map_or("投诉".into(), |l| l.label_zh().to_owned()),
+                content: item.summary.clone(),
+                rectification_required: rectification_items(),
+                status,
+                escalation,
+                reopened: case.reopen_count,
+                issue_date: today,
+                contact: None,
+                cc: vec![],
+            }),
         });
     }
-    Ok(Notices { inputs, seq_key, last_seq: seq })
+    Ok(Plan { unit_id: user.unit_id, year, items })
+}
+
+/// Gives a new notice the number `n` of its office.
+fn numbered(mut input: NoticeInput, n: &DocNumber) -> NoticeInput {
+    input.issuing_unit = n.office_name.clone();
+    input.doc_prefix = n.abbreviation.clone();
+    input.doc_year = n.year;
+    input.doc_no = Some(n.number);
+    input
 }
 
 fn layout_failed(e: hcp_report::ReportError) -> ApiError {
     ApiError::new(codes::INTERNAL, format!("通知书生成失败：{e}"))
 }
 
-/// Page `page` (from 0) of the notices for `case_ids`, as they will print. Nothing is saved and
-/// no document number is used up.
+/// How many new document numbers the notices for `case_ids` need, for the office `unit_id` and
+/// `year`, and how many this laptop holds.
+pub struct NumbersNeeded {
+    pub unit_id: i64,
+    pub year: i32,
+    pub needed: u32,
+    pub left: u32,
+}
+
+pub fn numbers_needed(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_ids: &[i64],
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<NumbersNeeded> {
+    let p = plan(r, user, case_ids, calendar, now)?;
+    Ok(NumbersNeeded {
+        unit_id: p.unit_id,
+        year: p.year,
+        needed: p.new_count() as u32,
+        left: r.doc_numbers_left(p.unit_id, p.year)?,
+    })
+}
+
+/// Page `page` (from 0) of the notices for `case_ids`, as they will print: notices already issued
+/// with their numbers, new ones with the numbers they would take next (left blank when this laptop
+/// holds none). Nothing is saved and no document number is used up.
 pub fn preview(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
@@ -145,8 +294,20 @@ pub fn preview(
     now: DateTime<Utc>,
 ) -> ApiResult<NoticePreview> {
     let fonts = fonts()?;
-    let n = prepare(r, user, case_ids, calendar, now)?;
-    let pages = hcp_report::notice::pages(fonts, &n.inputs).map_err(layout_failed)?;
+    let p = plan(r, user, case_ids, calendar, now)?;
+    let mut next = r.peek_doc_numbers(p.unit_id, p.year, p.new_count())?.into_iter();
+    let inputs: Vec<NoticeInput> = p
+        .items
+        .into_iter()
+        .map(|i| match i {
+            Planned::Issued(_, input) => *input,
+            Planned::New { input, .. } => match next.next() {
+                Some(n) => numbered(*input, &n),
+                None => *input,
+            },
+        })
+        .collect();
+    let pages = hcp_report::notice::pages(fonts, &inputs).map_err(layout_failed)?;
     let page_count = pages.len() as u32;
     if page >= page_count {
         return Err(ApiError::new(codes::INVALID_INPUT, format!("预览只有 {page_count} 页，没有第 {} 页", page + 1)));
@@ -156,7 +317,7 @@ pub fn preview(
     Ok(NoticePreview {
         page,
         page_count,
-        count: n.inputs.len() as u32,
+        count: inputs.len() as u32,
         image: format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&png)),
         width,
         height,
@@ -169,21 +330,19 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     (be(16), be(20))
 }
 
-/// Renders notices for `case_ids` (in that order) into one PDF under `out_dir`; the document
-/// numbers they take are used up.
-pub fn notices(
-    r: &Replica,
-    user: &hcp_protocol::UserInfo,
-    case_ids: &[i64],
-    calendar: &Calendar,
-    now: DateTime<Utc>,
-    out_dir: &Path,
-) -> ApiResult<PrintedFile> {
+/// What the user is told when the laptop's document numbers do not cover the new notices.
+pub fn no_numbers_message(needed: u32, left: u32) -> String {
+    format!(
+        "本机预留的文号不足（需要 {needed} 个，剩余 {left} 个），且现在连不上服务器，无法取得新文号。请联网后再保存或打印：\
+         联网同步时系统会自动为本机预留文号，之后离线也能出具通知书。"
+    )
+}
+
+fn write_pdf(out_dir: &Path, inputs: &[NoticeInput], now: DateTime<Utc>) -> ApiResult<PathBuf> {
     let fonts = fonts()?;
-    let Notices { inputs, seq_key, last_seq: seq } = prepare(r, user, case_ids, calendar, now)?;
-    let pdf = hcp_report::notice::render(fonts, &inputs).map_err(layout_failed)?;
+    let pdf = hcp_report::notice::render(fonts, inputs).map_err(layout_failed)?;
     std::fs::create_dir_all(out_dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建 {}：{e}", out_dir.display())))?;
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
     let first = inputs.first().map(|i| i.case_no.clone()).unwrap_or_default();
     let name = if inputs.len() == 1 {
         format!("整改通知书-{first}-{}.pdf", now.format("%Y%m%d%H%M%S"))
@@ -193,17 +352,73 @@ pub fn notices(
     let path: PathBuf = out_dir.join(name);
     std::fs::write(&path, pdf)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
-    r.set_meta(&seq_key, &seq.to_string())?;
-    Ok(PrintedFile { path: path.display().to_string(), count: inputs.len() as u32 })
+    Ok(path)
 }
 
-/// The program that prints a PDF: `HCP_PRINT_COMMAND` (a program and its arguments, separated by
-/// spaces; the PDF's path is appended), else the system's handler for PDF files, whose viewer
-/// prints with the system print dialog.
-fn print_command() -> Vec<String> {
-    if let Some(cmd) = std::env::var("HCP_PRINT_COMMAND").ok().filter(|c| !c.trim().is_empty()) {
-        return cmd.split_whitespace().map(str::to_owned).collect();
+/// Renders the notices for `case_ids` (in that order) into one PDF under `out_dir`. A case's first
+/// notice takes the next number of the office's reserved block, once; later saves and prints of
+/// it (reprints) keep its number and its text. A failed save uses up no number.
+pub fn notices(
+    r: &mut Replica,
+    user: &hcp_protocol::UserInfo,
+    case_ids: &[i64],
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    out_dir: &Path,
+) -> ApiResult<NoticeFile> {
+    let p = plan(r, user, case_ids, calendar, now)?;
+    let issued_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut new = Vec::new();
+    let mut slots: Vec<Result<NoticeInput, usize>> = Vec::with_capacity(p.items.len());
+    let mut reprinted = Vec::new();
+    for item in p.items {
+        match item {
+            Planned::Issued(n, input) => {
+                reprinted.push((n.case_id, n.kind.clone()));
+                slots.push(Ok(*input));
+            }
+            Planned::New { case_id, kind, input } => {
+                slots.push(Err(new.len()));
+                new.push(NewNotice {
+                    case_id,
+                    kind,
+                    issued_at: &issued_at,
+                    content: Box::new(move |n: &DocNumber| {
+                        let input = numbered(*input, n);
+                        (serde_json::to_string(&input).unwrap_or_default(), input.doc_number())
+                    }),
+                });
+            }
+        }
     }
+    let save = |fresh: &[IssuedNotice]| -> ApiResult<(String, Vec<NoticeInput>)> {
+        let fresh: Vec<NoticeInput> = fresh.iter().map(stored_input).collect::<ApiResult<_>>()?;
+        let inputs: Vec<NoticeInput> = slots.into_iter().map(|s| s.unwrap_or_else(|i| fresh[i].clone())).collect();
+        let path = write_pdf(out_dir, &inputs, now)?;
+        Ok((path.display().to_string(), inputs))
+    };
+    let (path, inputs) = match r.issue_notices(p.unit_id, p.year, new, save) {
+        Ok(Ok((_, path, inputs))) => (path, inputs),
+        Ok(Err(e)) => return Err(e),
+        Err(hcp_replica::ReplicaError::NoDocNumbers { needed, left }) => {
+            return Err(ApiError::new(codes::NO_DOC_NUMBERS, no_numbers_message(needed, left)))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (case_id, kind) in reprinted {
+        r.note_notice_file(p.unit_id, case_id, &kind, &path)?;
+    }
+    tracing::info!(count = inputs.len(), "notices saved");
+    Ok(NoticeFile {
+        path,
+        count: inputs.len() as u32,
+        doc_numbers: inputs.iter().map(NoticeInput::doc_number).collect(),
+    })
+}
+
+/// The program that opens a file with the system's handler for its type (whose PDF viewer
+/// prints with the system print dialog).
+fn open_command() -> Vec<String> {
     if cfg!(target_os = "windows") {
         // `start "" file` opens the file with its associated program.
         vec!["cmd".into(), "/C".into(), "start".into(), String::new()]
@@ -214,47 +429,117 @@ fn print_command() -> Vec<String> {
     }
 }
 
+/// The program that prints a PDF: `HCP_PRINT_COMMAND` (a program and its arguments, separated by
+/// spaces; the PDF's path is appended), else the system's handler for PDF files.
+fn print_command() -> Vec<String> {
+    if let Some(cmd) = std::env::var("HCP_PRINT_COMMAND").ok().filter(|c| !c.trim().is_empty()) {
+        return cmd.split_whitespace().map(str::to_owned).collect();
+    }
+    open_command()
+}
+
 /// Hands a saved PDF to the system for printing. Waits a few seconds for the program to fail
 /// (no PDF viewer, no printer); one still running by then is taken to have opened it.
 pub fn send_to_printer(pdf: &Path) -> ApiResult<()> {
-    run_print_command(&print_command(), pdf)
+    run_print_command(&print_command(), pdf, Purpose::Print)
 }
 
-fn run_print_command(cmd: &[String], pdf: &Path) -> ApiResult<()> {
+/// Opens a saved document, or the folder that holds it, with the system's programs.
+pub fn open_document(path: &Path, folder: bool) -> ApiResult<()> {
+    if folder {
+        let dir = path.parent().unwrap_or(path);
+        run_print_command(&open_command(), dir, Purpose::OpenFolder)
+    } else {
+        run_print_command(&open_command(), path, Purpose::Open)
+    }
+}
+
+/// What a program is started for: the words of its errors.
+#[derive(Clone, Copy)]
+enum Purpose {
+    Print,
+    Open,
+    OpenFolder,
+}
+
+impl Purpose {
+    fn verb(self) -> &'static str {
+        match self {
+            Purpose::Print => "打印",
+            Purpose::Open => "打开文件",
+            Purpose::OpenFolder => "打开所在文件夹",
+        }
+    }
+
+    /// Where the file is, for doing it by hand.
+    fn by_hand(self, target: &Path) -> String {
+        match self {
+            Purpose::OpenFolder => format!("文件夹位置：{}", target.display()),
+            _ => format!(
+                "文件已保存在 {}，可手动打开{}",
+                target.display(),
+                if matches!(self, Purpose::Print) { "打印" } else { "" }
+            ),
+        }
+    }
+}
+
+fn run_print_command(cmd: &[String], target: &Path, purpose: Purpose) -> ApiResult<()> {
     let (program, args) = cmd.split_first().ok_or_else(|| ApiError::new(codes::INTERNAL, "没有可用的打印程序"))?;
-    let mut child = std::process::Command::new(program)
+    let spawned = std::process::Command::new(program)
         .args(args)
-        .arg(pdf)
+        .arg(target)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            ApiError::new(
-                codes::INTERNAL,
-                format!("无法启动打印程序 {program}：{e}。通知书已保存在 {}，可手动打开打印", pdf.display()),
-            )
-        })?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            // The details go to the log; the user gets what to do.
+            tracing::warn!(error = %e, program, "the print/open program could not be started");
+            let missing = e.kind() == std::io::ErrorKind::NotFound;
+            return Err(ApiError::new(
+                codes::NO_VIEWER,
+                if missing {
+                    format!(
+                        "未找到可用的打印/查看程序，无法{}。请安装 xdg-utils 和 PDF 阅读器（可请管理员运行 scripts/install-system-deps.sh）。{}",
+                        purpose.verb(),
+                        purpose.by_hand(target)
+                    )
+                } else {
+                    format!("无法启动打印/查看程序，未能{}。{}", purpose.verb(), purpose.by_hand(target))
+                },
+            ));
+        }
+    };
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => break,
             Ok(Some(status)) => {
-                tracing::warn!(%status, program, "the print program failed");
+                tracing::warn!(%status, program, "the print/open program failed");
                 return Err(ApiError::new(
-                    codes::INTERNAL,
+                    codes::NO_VIEWER,
                     format!(
-                        "系统未能打开打印（{program} 退出码 {status}）。通知书已保存在 {}，可手动打开打印",
-                        pdf.display()
+                        "系统未能{}：没有找到可以打开该文件的程序，请安装 PDF 阅读器后重试。{}",
+                        purpose.verb(),
+                        purpose.by_hand(target)
                     ),
                 ));
             }
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
             Ok(None) => break,
-            Err(e) => return Err(ApiError::new(codes::INTERNAL, format!("打印程序状态未知：{e}"))),
+            Err(e) => {
+                tracing::warn!(error = %e, program, "the print/open program's state is unknown");
+                return Err(ApiError::new(
+                    codes::NO_VIEWER,
+                    format!("无法确认是否已{}。{}", purpose.verb(), purpose.by_hand(target)),
+                ));
+            }
         }
     }
-    tracing::info!(program, "notices handed to the system for printing");
+    tracing::info!(program, "a document was handed to the system");
     Ok(())
 }
 
@@ -273,14 +558,28 @@ mod tests {
         std::fs::write(&pdf, b"%PDF-1.7").expect("pdf");
         let log = dir.path().join("printed.txt");
         let script = format!("printf '%s' \"$0\" > {}", log.display());
-        run_print_command(&cmd(&["sh", "-c", &script]), &pdf).expect("printed");
+        run_print_command(&cmd(&["sh", "-c", &script]), &pdf, Purpose::Print).expect("printed");
         assert_eq!(std::fs::read_to_string(&log).expect("log"), pdf.display().to_string());
 
-        let failed = run_print_command(&cmd(&["false"]), &pdf).expect_err("a failing viewer");
-        assert!(failed.message.contains("系统未能打开打印") && failed.message.contains("整改通知书.pdf"), "{failed:?}");
-        let missing = run_print_command(&cmd(&["/nonexistent/lp"]), &pdf).expect_err("no such program");
-        assert!(missing.message.contains("无法启动打印程序 /nonexistent/lp"), "{missing:?}");
-        assert!(run_print_command(&[], &pdf).is_err());
+        let failed = run_print_command(&cmd(&["false"]), &pdf, Purpose::Print).expect_err("a failing viewer");
+        assert!(failed.message.starts_with("系统未能打印") && failed.message.contains("整改通知书.pdf"), "{failed:?}");
+        assert!(
+            !failed.message.contains("exit") && !failed.message.contains("退出码"),
+            "no technical noise: {failed:?}"
+        );
+        // xdg-utils missing on a minimal Debian: a clear Chinese message, not an OS error.
+        let missing =
+            run_print_command(&cmd(&["/nonexistent/xdg-open"]), &pdf, Purpose::Print).expect_err("no program");
+        assert_eq!(missing.code, codes::NO_VIEWER);
+        assert!(
+            missing.message.starts_with("未找到可用的打印/查看程序，无法打印") && missing.message.contains("xdg-utils"),
+            "{missing:?}"
+        );
+        assert!(!missing.message.contains("os error") && !missing.message.contains("No such file"), "{missing:?}");
+        let folder = run_print_command(&cmd(&["/nonexistent/xdg-open"]), dir.path(), Purpose::OpenFolder)
+            .expect_err("no file manager");
+        assert!(folder.message.contains("无法打开所在文件夹") && folder.message.contains("文件夹位置"), "{folder:?}");
+        assert!(run_print_command(&[], &pdf, Purpose::Open).is_err());
     }
 
     #[test]

@@ -265,7 +265,139 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     assert!(text.contains("整改通知书"));
     let year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
     assert!(text.contains(&format!("东政管督〔{year}〕1号")), "the previews used up no document number: {text}");
+    assert_eq!(printed.doc_numbers.len(), page.items.len());
     assert_eq!(app.print_notices(vec![]).await.expect_err("nothing selected").code, codes::INVALID_INPUT);
+}
+
+fn pdf_text(path: &str) -> String {
+    let out = std::process::Command::new("pdftotext").args([path, "-"]).output().expect("pdftotext");
+    String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
+}
+
+/// Uses up every document number this laptop holds (as if notices had taken them).
+fn use_up_numbers(app: &App) {
+    let active = app.active().expect("signed in");
+    let r = active.replica.lock().expect("replica");
+    r.conn().execute("UPDATE doc_number_blocks SET next_no = last_no + 1", []).expect("use up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_takes_one_document_number_once_online_or_offline_and_keeps_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server(dir.path()).await;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.supervisor", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("sync");
+    let year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
+    let no = |n: u32| format!("东政管督〔{year}〕{n}号");
+    let left = |app: &App| {
+        let a = app.active().expect("signed in");
+        let r = a.replica.lock().expect("replica");
+        r.doc_numbers_left(a.user.unit_id, year).expect("left")
+    };
+    assert_eq!(left(&app), hcp_sync::DOC_NUMBER_BLOCK, "the sync reserved a block for the office");
+    let open = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::InRectification), limit: 3, ..CaseQuery::default() })
+        .await
+        .expect("cases");
+    assert!(open.items.len() >= 3, "three cases in rectification");
+    let (a, b, c) = (open.items[0].id, open.items[1].id, open.items[2].id);
+
+    // The block is used up: online, the next notice reserves more first (1–10 are gone: 11).
+    use_up_numbers(&app);
+    let saved = app.print_notices(vec![a]).await.expect("save online");
+    assert_eq!(saved.doc_numbers, vec![no(11)]);
+    assert!(pdf_text(&saved.path).contains(&no(11)));
+
+    // Offline: saving or printing the same notice again keeps its number; a new one takes the next
+    // number of the block, once.
+    srv.stop().await;
+    let again = app.print_notices(vec![a]).await.expect("save again offline");
+    assert_eq!(again.doc_numbers, vec![no(11)], "a reprint keeps its number");
+    assert_ne!(again.path, saved.path);
+    assert!(pdf_text(&again.path).contains(&no(11)));
+    let batch = app.print_notices(vec![b, a]).await.expect("batch offline");
+    assert_eq!(batch.doc_numbers, vec![no(12), no(11)]);
+    let batch_again = app.print_notices(vec![a, b]).await.expect("the batch again");
+    assert_eq!(batch_again.doc_numbers, vec![no(11), no(12)], "no number used twice, none consumed by a reprint");
+    assert_eq!(left(&app), hcp_sync::DOC_NUMBER_BLOCK - 2);
+    let text = pdf_text(&batch.path);
+    assert!(text.contains(&no(12)) && text.contains(&no(11)), "{text}");
+
+    // The block runs dry offline: a new notice is refused with what to do; reprints still work
+    // and the preview leaves the number blank.
+    use_up_numbers(&app);
+    let dry = app.print_notices(vec![c]).await.expect_err("no numbers left offline");
+    assert_eq!(dry.code, codes::NO_DOC_NUMBERS);
+    assert!(dry.message.contains("文号不足") && dry.message.contains("联网"), "{dry:?}");
+    assert_eq!(app.print_notices(vec![a]).await.expect("reprint offline").doc_numbers, vec![no(11)]);
+    assert!(app.preview_notices(vec![c], 0).await.is_ok(), "a preview needs no number");
+    let register = {
+        let active = app.active().expect("signed in");
+        let r = active.replica.lock().expect("replica");
+        r.issued_notices(active.user.unit_id).expect("register")
+    };
+    assert_eq!(register.len(), 2, "one register entry per notice: {register:?}");
+    assert!(register.iter().all(|n| n.file.as_deref().is_some_and(|f| std::path::Path::new(f).exists())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_follows_the_cases_state_and_only_issuing_offices_publish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server(dir.path()).await;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.supervisor", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("sync");
+    // A case still 待核实 gets no 整改通知书 (it would say 经核实…属实), nor does a closed one.
+    for (state, why) in [
+        (hcp_domain::CaseState::New, "尚未核实"),
+        (hcp_domain::CaseState::Closed, "已办结"),
+        (hcp_domain::CaseState::Verified, "尚未交办"),
+    ] {
+        let page =
+            app.list_cases(CaseQuery { state: Some(state), limit: 1, ..CaseQuery::default() }).await.expect("cases");
+        let Some(case) = page.items.first() else {
+            assert_ne!(state, hcp_domain::CaseState::New, "the demo has cases waiting to be verified");
+            continue;
+        };
+        let e = app.print_notices(vec![case.id]).await.expect_err("refused");
+        assert_eq!(e.code, "illegal_state", "{e:?}");
+        assert!(e.message.contains(&case.case_no) && e.message.contains(why), "{e:?}");
+        assert!(app.preview_notices(vec![case.id], 0).await.is_err(), "no preview either");
+    }
+    // An assigned case: its notice names the case number as 工单编号 and the service record's as
+    // 办件编号, and states the case's own deadline.
+    let open = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::InRectification), limit: 1, ..CaseQuery::default() })
+        .await
+        .expect("cases");
+    let case = open.items.first().expect("a case in rectification");
+    let saved = app.print_notices(vec![case.id]).await.expect("notice");
+    let text = pdf_text(&saved.path);
+    assert!(text.contains(&format!("工单编号：{}", case.case_no)), "{text}");
+    assert!(!text.contains(&format!("办件编号：{}", case.case_no)), "{text}");
+    let due =
+        chrono::NaiveDate::parse_from_str(case.deadline.as_deref().expect("a deadline"), "%Y-%m-%d").expect("date");
+    assert!(text.contains(&hcp_report::notice::fmt_date(due)), "the case's own deadline {due}: {text}");
+
+    // Only supervisors publish the 月调度通报; a handler is refused with a typed error, and prints
+    // no notices either.
+    let handler = App::new(&dir.path().join("handler"), store(), None);
+    handler.login(login_req(&srv.url(), "donghu.handler", DEMO_PASSWORD)).await.expect("login");
+    handler.sync_once().await.expect("sync");
+    let month = app.dashboard(None).await.expect("dashboard").month;
+    let e = handler.monthly_report(month.clone()).await.expect_err("a handler may not publish it");
+    assert_eq!(e.code, codes::FORBIDDEN);
+    assert!(e.message.contains("督查人员"), "{e:?}");
+    let mine = handler.list_cases(CaseQuery { limit: 1, ..CaseQuery::default() }).await.expect("cases");
+    if let Some(c) = mine.items.first() {
+        assert_eq!(handler.print_notices(vec![c.id]).await.expect_err("no notices").code, codes::FORBIDDEN);
+    }
+    let manager = App::new(&dir.path().join("manager"), store(), None);
+    manager.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    manager.sync_once().await.expect("sync");
+    assert_eq!(manager.monthly_report(month).await.expect_err("a hall does not publish it").code, codes::FORBIDDEN);
+    srv.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -70,6 +70,18 @@ impl Role {
     pub fn may_decide_integrity_flags(self) -> bool {
         matches!(self, Role::HallManager | Role::Supervisor)
     }
+
+    /// Whether the role issues rectification notices (整改通知书) under its own office's document
+    /// numbers: the supervision office, and the hall for its own cases.
+    pub fn may_issue_notices(self) -> bool {
+        matches!(self, Role::HallManager | Role::Supervisor)
+    }
+
+    /// Whether the role publishes the official 月调度通报 (monthly dispatch report): the
+    /// supervision office only (a hall reads its statistics but does not publish the report).
+    pub fn may_publish_monthly_report(self) -> bool {
+        matches!(self, Role::Supervisor)
+    }
 }
 
 #[cfg(test)]
@@ -89,5 +101,13 @@ mod tests {
         assert!(!Role::StaffMember.may_reveal_evaluator());
         assert!(!Role::DepartmentHandler.may_reveal_evaluator());
         assert!(Role::Supervisor.may_reveal_evaluator());
+    }
+
+    #[test]
+    fn notices_and_the_monthly_report_come_from_the_offices_that_issue_them() {
+        let issuers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.may_issue_notices()).collect();
+        assert_eq!(issuers, vec![Role::HallManager, Role::Supervisor]);
+        let publishers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.may_publish_monthly_report()).collect();
+        assert_eq!(publishers, vec![Role::Supervisor]);
     }
 }

@@ -34,6 +34,9 @@ pub enum ReplicaError {
     CountMismatch(String),
     #[error("本地数据损坏：{0}")]
     Corrupt(String),
+    /// The laptop's reserved document numbers (文号) do not cover the notices to issue.
+    #[error("本机预留的文号不足（需要 {needed} 个，剩余 {left} 个）")]
+    NoDocNumbers { needed: u32, left: u32 },
     #[error("无法访问本地数据文件 {path}：{source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -96,6 +99,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(aggregates::rebuild),
     Migration::Sql(tables::integrity_flags::DDL),
     Migration::Sql(tables::integrity_flags::STATS_DDL),
+    Migration::Sql(tables::notices::DDL),
     // Must stay last (the aggregates' migration test steps back one version).
     Migration::Rust(aggregates::rebuild),
 ];

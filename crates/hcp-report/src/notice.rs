@@ -25,14 +25,18 @@ pub struct NoticeInput {
     pub doc_prefix: String,
     /// Year of the document number.
     pub doc_year: i32,
-    /// Sequence of the document number.
-    pub doc_no: u32,
-    /// Title; defaults to "政务服务“好差评”差评整改通知书".
+    /// Sequence of the document number; `None` while the notice is not numbered yet (a preview
+    /// of a notice to be issued: the number is left blank).
+    pub doc_no: Option<u32>,
+    /// Title; defaults to "政务服务“好差评”差评整改通知书", or "…督办整改通知书" when overdue.
     pub title: Option<String>,
     /// Recipient unit (主送机关).
     pub recipient_unit: String,
-    /// Case (or service record) number.
+    /// The case number (工单编号).
     pub case_no: String,
+    /// The service record number (办件编号) the rating concerns, when there is one.
+    #[serde(default)]
+    pub service_record_no: Option<String>,
     /// Service item name.
     pub item_name: String,
     /// Date of the service / rating.
@@ -43,10 +47,14 @@ pub struct NoticeInput {
     pub content: String,
     /// Rectification required, one item per entry.
     pub rectification_required: Vec<String>,
-    /// Deadline in working days (already computed by the caller's calendar).
-    pub working_days: u32,
-    /// The deadline date matching `working_days`.
-    pub deadline: NaiveDate,
+    /// Where the case stands against its deadline on the date of issue.
+    pub status: NoticeStatus,
+    /// The rung of the escalation ladder the case is at, when above the first line (e.g. 追责问责).
+    #[serde(default)]
+    pub escalation: Option<String>,
+    /// How often the citizen was not satisfied and the case went round again.
+    #[serde(default)]
+    pub reopened: u32,
     /// Date of issue (成文日期).
     pub issue_date: NaiveDate,
     /// Optional note (附注), e.g. contact person and phone of the issuing office.
@@ -54,6 +62,35 @@ pub struct NoticeInput {
     /// Copy-to units (抄送机关) shown in the 版记.
     pub cc: Vec<String>,
 }
+
+/// Where a case stands against its rectification deadline when the notice is issued: the notice
+/// states the case's real deadline and never grants a fresh one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NoticeStatus {
+    /// Rectification runs: due by the end of `deadline`, `working_days_left` working days after
+    /// the date of issue (0: due that day).
+    Running { deadline: NaiveDate, working_days_left: u32 },
+    /// An extension request waits for approval: the clock stands at `deadline`.
+    Paused { deadline: NaiveDate },
+    /// The deadline passed `working_days_overdue` working days before the date of issue.
+    Overdue { deadline: NaiveDate, working_days_overdue: u32 },
+}
+
+impl NoticeStatus {
+    /// The deadline the case has.
+    pub fn deadline(&self) -> NaiveDate {
+        match self {
+            NoticeStatus::Running { deadline, .. }
+            | NoticeStatus::Paused { deadline }
+            | NoticeStatus::Overdue { deadline, .. } => *deadline,
+        }
+    }
+}
+
+/// The default title of a notice: an overdue case gets a 督办 notice.
+pub const TITLE_RECTIFICATION: &str = "政务服务“好差评”差评整改通知书";
+pub const TITLE_URGING: &str = "政务服务“好差评”差评督办整改通知书";
 
 /// Formats a date the way official documents do: 2026年3月20日.
 pub fn fmt_date(d: NaiveDate) -> String {
@@ -105,9 +142,21 @@ pub fn redact_personal_numbers(text: &str) -> String {
 }
 
 impl NoticeInput {
-    /// The document number, e.g. "示政管督〔2026〕12号".
+    /// The document number, e.g. "示政管督〔2026〕12号"; the sequence is left blank ("示政管督〔2026〕　号")
+    /// until the notice is numbered.
     pub fn doc_number(&self) -> String {
-        format!("{}〔{}〕{}号", self.doc_prefix, self.doc_year, self.doc_no)
+        match self.doc_no {
+            Some(n) => format!("{}〔{}〕{}号", self.doc_prefix, self.doc_year, n),
+            None => format!("{}〔{}〕\u{3000}\u{3000}号", self.doc_prefix, self.doc_year),
+        }
+    }
+
+    /// The title printed: the given one, else a 整改通知书, or a 整改督办通知书 for an overdue case.
+    pub fn title_text(&self) -> String {
+        self.title.clone().unwrap_or_else(|| match self.status {
+            NoticeStatus::Overdue { .. } => TITLE_URGING.to_owned(),
+            _ => TITLE_RECTIFICATION.to_owned(),
+        })
     }
 
     fn validate(&self) -> Result<()> {
@@ -121,39 +170,89 @@ impl NoticeInput {
         if self.rectification_required.iter().all(|r| r.trim().is_empty()) {
             return bad("no rectification required");
         }
-        if self.working_days == 0 {
-            return bad("deadline of zero working days");
+        match self.status {
+            NoticeStatus::Running { deadline, .. } if deadline < self.issue_date => {
+                bad("a running deadline before the date of issue")
+            }
+            NoticeStatus::Overdue { deadline, .. } if deadline >= self.issue_date => {
+                bad("an overdue case whose deadline has not passed")
+            }
+            _ => Ok(()),
         }
-        if self.deadline < self.issue_date {
-            return bad("deadline before the date of issue");
-        }
-        Ok(())
     }
 
     /// The body paragraphs (after the recipient line), as plain text.
     pub fn body_paragraphs(&self) -> Vec<String> {
         let content = redact_personal_numbers(self.content.trim());
         let content = content.trim_end_matches(['。', '.', '；', ';', '，', ',']);
-        let mut paras = vec![
-            format!(
-                "{}，办事群众在你单位办理“{}”事项（办件编号：{}）后作出“{}”评价，评价内容为：“{}”。经核实，该差评反映的问题属实。",
-                fmt_date(self.service_date),
-                self.item_name.trim(),
-                self.case_no.trim(),
-                self.level_label.trim(),
-                content
+        let record = match self.service_record_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(no) => format!("（办件编号：{no}）"),
+            None => String::new(),
+        };
+        let mut facts = format!(
+            "{}，办事群众在你单位办理“{}”事项{}后作出“{}”评价，评价内容为：“{}”。该差评已立为工单（工单编号：{}），经核实，反映的问题属实。",
+            fmt_date(self.service_date),
+            self.item_name.trim(),
+            record,
+            self.level_label.trim(),
+            content,
+            self.case_no.trim(),
+        );
+        if self.reopened > 0 {
+            facts.push_str(&format!("经回访，办事群众对整改结果不满意，该工单已重新办理{}次。", self.reopened));
+        }
+        let rung = self.escalation.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let escalated = rung.map_or(String::new(), |r| format!("该工单已升级至“{r}”。"));
+        let issuer = self.issuing_unit.trim();
+        let (charge, closing) = match self.status {
+            NoticeStatus::Running { deadline, working_days_left } => (
+                format!("{escalated}根据政务服务“好差评”工作有关规定，现将该差评问题交你单位限期整改。具体要求如下："),
+                if working_days_left == 0 {
+                    format!(
+                        "该工单整改期限为{}，请你单位于当日完成整改，并将整改落实情况和群众回访结果书面报送{issuer}。逾期未完成整改或整改不到位的，将按有关规定予以督办通报。",
+                        fmt_date(deadline)
+                    )
+                } else {
+                    format!(
+                        "请你单位于{}个工作日内（{}前）完成整改，并将整改落实情况和群众回访结果书面报送{issuer}。逾期未完成整改或整改不到位的，将按有关规定予以督办通报。",
+                        working_days_left,
+                        fmt_date(deadline)
+                    )
+                },
             ),
-            "根据政务服务“好差评”工作有关规定，现将该差评问题交你单位限期整改。具体要求如下：".to_string(),
-        ];
+            NoticeStatus::Paused { deadline } => (
+                format!("{escalated}根据政务服务“好差评”工作有关规定，现将该差评问题交你单位限期整改。具体要求如下："),
+                format!(
+                    "你单位的延期申请正在审批中，整改期限（原定{}）以审批结果为准。审批期间请继续推进整改，并将整改落实情况和群众回访结果书面报送{issuer}。",
+                    fmt_date(deadline)
+                ),
+            ),
+            NoticeStatus::Overdue { deadline, working_days_overdue } => (
+                format!(
+                    "该工单整改期限为{}，截至{}{}，你单位仍未完成整改。{escalated}根据政务服务“好差评”工作有关规定，现予督办。具体要求如下：",
+                    fmt_date(deadline),
+                    fmt_date(self.issue_date),
+                    if working_days_overdue == 0 {
+                        "已超过整改期限".to_owned()
+                    } else {
+                        format!("已逾期{working_days_overdue}个工作日")
+                    }
+                ),
+                format!(
+                    "请你单位立即完成整改，并将整改落实情况、逾期原因和群众回访结果书面报送{issuer}。{}",
+                    if rung == Some("追责问责") {
+                        "该工单已进入追责问责程序，将依规依纪追究相关单位和人员的责任。"
+                    } else {
+                        "仍未完成整改的，将按督办规则逐级升级，直至追责问责。"
+                    }
+                ),
+            ),
+        };
+        let mut paras = vec![facts, charge];
         for (i, r) in self.rectification_required.iter().filter(|r| !r.trim().is_empty()).enumerate() {
             paras.push(format!("（{}）{}", chinese_numeral(i + 1), r.trim()));
         }
-        paras.push(format!(
-            "请你单位于{}个工作日内（{}前）完成整改，并将整改落实情况和群众回访结果书面报送{}。逾期未完成整改或整改不到位的，将按有关规定予以督办通报。",
-            self.working_days,
-            fmt_date(self.deadline),
-            self.issuing_unit.trim()
-        ));
+        paras.push(closing);
         paras
     }
 }
@@ -261,8 +360,7 @@ fn layout(doc: &mut Doc<'_>, n: &NoticeInput) -> Result<()> {
     let line_y = red_header(doc, &header, &n.doc_number())?;
     // Title two lines below the separator.
     doc.y = snap_to_grid(line_y + LINE_PITCH);
-    let title_text = n.title.clone().unwrap_or_else(|| "政务服务“好差评”差评整改通知书".to_string());
-    title(doc, &title_text)?;
+    title(doc, &n.title_text())?;
     doc.y = snap_to_grid(doc.y + LINE_PITCH * 0.5);
     let body = Style::body();
     doc.paragraph(&format!("{}：", n.recipient_unit.trim()), &body, 0.0, Align::Justify, LINE_PITCH)?;
@@ -322,15 +420,23 @@ mod tests {
 
     #[test]
     fn document_number_uses_hexagonal_brackets() {
-        let n = crate::sample::notice();
+        let mut n = crate::sample::notice();
         assert_eq!(n.doc_number(), "示政管督〔2026〕12号");
+        n.doc_no = None;
+        assert_eq!(n.doc_number(), "示政管督〔2026〕\u{3000}\u{3000}号", "the number is left blank until issued");
     }
 
     #[test]
     fn rejects_inconsistent_input() {
         let mut n = crate::sample::notice();
-        n.deadline = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        n.status = NoticeStatus::Running {
+            deadline: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+            working_days_left: 3,
+        };
         assert!(matches!(n.validate(), Err(ReportError::InvalidInput(_))));
+        let mut n = crate::sample::notice();
+        n.status = NoticeStatus::Overdue { deadline: n.issue_date, working_days_overdue: 2 };
+        assert!(n.validate().is_err(), "overdue only after the deadline");
         let mut n = crate::sample::notice();
         n.rectification_required.clear();
         assert!(n.validate().is_err());

@@ -10,7 +10,7 @@ use crate::charts::{
 };
 use crate::export::CaseRow;
 use crate::monthly::{MonthlyReportInput, ProblemItem, UnitKpi};
-use crate::notice::NoticeInput;
+use crate::notice::{NoticeInput, NoticeStatus};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
@@ -171,10 +171,11 @@ pub fn notice() -> NoticeInput {
         header_title: None,
         doc_prefix: "示政管督".into(),
         doc_year: 2026,
-        doc_no: 12,
+        doc_no: Some(12),
         title: None,
         recipient_unit: "示例市不动产登记中心".into(),
         case_no: "HCP-2026-000318".into(),
+        service_record_no: Some("SL-5001-20260309-0042".into()),
         item_name: "国有建设用地使用权及房屋所有权转移登记".into(),
         service_date: date(2026, 3, 9),
         level_label: "非常不满意".into(),
@@ -186,8 +187,9 @@ pub fn notice() -> NoticeInput {
             "落实一次性告知和首问负责制度，对相关窗口人员开展业务培训和作风教育；".into(),
             "完成整改后及时组织回访，回访结果录入好差评系统。".into(),
         ],
-        working_days: 5,
-        deadline: date(2026, 3, 27),
+        status: NoticeStatus::Running { deadline: date(2026, 3, 27), working_days_left: 5 },
+        escalation: None,
+        reopened: 0,
         issue_date: date(2026, 3, 20),
         contact: Some("联系人：王晓明，电话：023-12345678".into()),
         cc: vec!["市纪委监委驻市政务服务管理办公室纪检监察组".into()],
@@ -197,9 +199,10 @@ pub fn notice() -> NoticeInput {
 /// A second, shorter notice for batch printing.
 pub fn notice_2() -> NoticeInput {
     NoticeInput {
-        doc_no: 13,
+        doc_no: Some(13),
         recipient_unit: "示例市住房城乡建设委".into(),
         case_no: "HCP-2026-000327".into(),
+        service_record_no: None,
         item_name: "建筑工程施工许可证核发".into(),
         service_date: date(2026, 3, 11),
         level_label: "不满意".into(),

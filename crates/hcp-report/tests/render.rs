@@ -161,7 +161,8 @@ fn notice_text_follows_the_case_and_hides_the_evaluator() {
         "示例市不动产登记中心：",
         "2026年3月9日",
         "国有建设用地使用权及房屋所有权转移登记",
-        "HCP-2026-000318",
+        "（办件编号：SL-5001-20260309-0042）",
+        "（工单编号：HCP-2026-000318），经核实，反映的问题属实。",
         "“非常不满意”评价",
         "请你单位于5个工作日内（2026年3月27日前）完成整改",
         "（一）立即核查该办件",
@@ -177,6 +178,90 @@ fn notice_text_follows_the_case_and_hides_the_evaluator() {
     assert!(!flat.contains("19900101"), "ID number leaked");
     assert!(flat.contains("—1—"), "page number 1 missing:\n{text}");
     assert!(flat.contains("—2—"), "page number 2 missing:\n{text}");
+}
+
+/// The text of one notice as pdftotext reads it, without white space and page numbers (which
+/// fall into the middle of a sentence at a page break).
+fn notice_text(n: notice::NoticeInput) -> String {
+    let flat = squash(&pdftotext(&notice::render(&fonts(), &[n]).expect("render notice"), 1, 9999));
+    let mut out = String::new();
+    let mut rest = flat.as_str();
+    while let Some(at) = rest.find('—') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + '—'.len_utf8()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        match after[digits..].strip_prefix('—') {
+            Some(tail) if digits > 0 => rest = tail,
+            _ => {
+                out.push('—');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+#[test]
+fn a_notice_states_the_cases_real_deadline_and_never_a_fresh_one() {
+    use notice::NoticeStatus;
+    // On track: the case's own deadline, counted from the date of issue; the case number is a
+    // 工单编号, never passed off as the service record's 办件编号.
+    let flat = notice_text(sample::notice());
+    assert!(flat.contains("政务服务“好差评”差评整改通知书"), "{flat}");
+    assert!(!flat.contains("办件编号：HCP"), "the case number is not a service record number: {flat}");
+
+    // Due on the day of issue: no "0个工作日内".
+    let mut due_today = sample::notice();
+    due_today.status = NoticeStatus::Running { deadline: due_today.issue_date, working_days_left: 0 };
+    let flat = notice_text(due_today);
+    assert!(flat.contains("该工单整改期限为2026年3月20日，请你单位于当日完成整改"), "{flat}");
+    assert!(!flat.contains("0个工作日内"), "{flat}");
+
+    // 51 working days overdue and at 追责问责: a 督办 notice that says so and grants no new days.
+    let mut overdue = sample::notice();
+    overdue.issue_date = day(2026, 11, 20);
+    overdue.status = NoticeStatus::Overdue { deadline: day(2026, 9, 1), working_days_overdue: 51 };
+    overdue.escalation = Some("追责问责".into());
+    overdue.reopened = 1;
+    let flat = notice_text(overdue);
+    for needle in [
+        "政务服务“好差评”差评督办整改通知书",
+        "该工单整改期限为2026年9月1日，截至2026年11月20日已逾期51个工作日，你单位仍未完成整改。",
+        "该工单已升级至“追责问责”。",
+        "经回访，办事群众对整改结果不满意，该工单已重新办理1次。",
+        "请你单位立即完成整改，并将整改落实情况、逾期原因和群众回访结果书面报送",
+        "该工单已进入追责问责程序，将依规依纪追究相关单位和人员的责任。",
+    ] {
+        assert!(flat.contains(needle), "the overdue notice lacks {needle:?}: {flat}");
+    }
+    assert!(!flat.contains("个工作日内（"), "an overdue notice grants no fresh deadline: {flat}");
+    assert!(!flat.contains("限期整改"), "{flat}");
+
+    // Overdue at a lower rung: the ladder goes on.
+    let mut late = sample::notice();
+    late.status = NoticeStatus::Overdue { deadline: day(2026, 3, 16), working_days_overdue: 4 };
+    late.escalation = Some("政府督查".into());
+    let flat = notice_text(late);
+    assert!(flat.contains("已逾期4个工作日") && flat.contains("该工单已升级至“政府督查”。"), "{flat}");
+    assert!(flat.contains("仍未完成整改的，将按督办规则逐级升级，直至追责问责。"), "{flat}");
+
+    // An extension waits: the clock stands, the approval decides.
+    let mut paused = sample::notice();
+    paused.status = NoticeStatus::Paused { deadline: day(2026, 3, 27) };
+    let flat = notice_text(paused);
+    assert!(flat.contains("你单位的延期申请正在审批中，整改期限（原定2026年3月27日）以审批结果为准。"), "{flat}");
+    assert!(!flat.contains("个工作日内（"), "{flat}");
+
+    // Not numbered yet (a preview): the number is left blank, never invented.
+    let mut unnumbered = sample::notice();
+    unnumbered.doc_no = None;
+    let flat = notice_text(unnumbered);
+    assert!(flat.contains("示政管督〔2026〕号"), "{flat}");
 }
 
 #[test]

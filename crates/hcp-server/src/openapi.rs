@@ -113,6 +113,7 @@ impl Modify for CommonAnswers {
         routes::integrity::list,
         routes::integrity::decide,
         routes::integrity::scan,
+        routes::doc_numbers::reserve,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -130,6 +131,7 @@ impl Modify for CommonAnswers {
         routes::admin::ItemIn, routes::admin::ItemPatch, routes::admin::CalendarOut, routes::admin::PolicyOut,
         hcp_protocol::IntegrityFlagRow, hcp_protocol::FlagStatus, hcp_protocol::FlagDecisionRequest,
         crate::integrity::ScanReport,
+        hcp_protocol::DocNumberReserveRequest, hcp_protocol::DocNumberBlock,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]

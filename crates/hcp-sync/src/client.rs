@@ -133,6 +133,17 @@ impl Client {
         Self::parse(resp).await
     }
 
+    /// Reserves a block of the caller's office's document numbers (idempotent on the request id).
+    pub async fn reserve_doc_numbers(
+        &self,
+        token: &str,
+        req: &hcp_protocol::DocNumberReserveRequest,
+    ) -> Result<hcp_protocol::DocNumberBlock> {
+        let url = self.url("/api/v1/doc-numbers/reserve");
+        let resp = Self::check(self.http.post(url).bearer_auth(token).json(req).send().await).await?;
+        Self::parse(resp).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http

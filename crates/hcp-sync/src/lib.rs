@@ -325,6 +325,90 @@ pub async fn pull(client: &Client, token: &str, replica: Arc<Mutex<Replica>>, pa
     }
 }
 
+/// Document numbers reserved at a time when a laptop tops up its office's block.
+pub const DOC_NUMBER_BLOCK: u32 = 10;
+/// A sync tops the block up when fewer numbers than this are left.
+pub const DOC_NUMBER_LOW_WATER: u32 = 5;
+
+/// One step of a reservation on the replica (on the blocking pool): the reservation to send, if any.
+type ReservationStep = Box<
+    dyn FnOnce(
+            &mut Replica,
+        ) -> std::result::Result<Option<hcp_replica::tables::notices::PendingReservation>, ReplicaError>
+        + Send,
+>;
+
+/// Makes sure the laptop holds at least `at_least` unused document numbers (文号) of the office
+/// `unit_id` for each of `years`, reserving a block from the server where it holds fewer (at
+/// least [`DOC_NUMBER_BLOCK`], at most 50). A reservation whose answer was lost is sent again
+/// with the same request id first, so it never costs a second block. Returns the numbers
+/// reserved. A refusal (4xx) forgets the reservation and is returned as [`SyncError::Server`].
+pub async fn top_up_doc_numbers(
+    client: &Client,
+    token: &str,
+    replica: Arc<Mutex<Replica>>,
+    unit_id: i64,
+    years: &[i32],
+    at_least: u32,
+) -> Result<u32> {
+    use hcp_replica::tables::notices::PendingReservation;
+    let mut reserved = 0;
+    let run = |f: ReservationStep| {
+        let r = replica.clone();
+        async move {
+            tokio::task::spawn_blocking(move || f(&mut *lock(&r)?).map_err(SyncError::from))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))?
+        }
+    };
+    let mut queue: Vec<Option<i32>> = vec![None];
+    queue.extend(years.iter().copied().map(Some));
+    for year in queue {
+        // `None`: a reservation sent earlier whose answer never came; else the year to check.
+        let pending = match year {
+            None => run(Box::new(|r| r.pending_reservation())).await?,
+            Some(year) => {
+                run(Box::new(move |r| {
+                    let left = r.doc_numbers_left(unit_id, year)?;
+                    if left >= at_least {
+                        return Ok(None);
+                    }
+                    let count = (at_least - left).clamp(DOC_NUMBER_BLOCK, 50);
+                    let p = PendingReservation { request_id: uuid::Uuid::now_v7().to_string(), unit_id, year, count };
+                    r.begin_reservation(&p)?;
+                    Ok(Some(p))
+                }))
+                .await?
+            }
+        };
+        let Some(p) = pending else { continue };
+        let req = hcp_protocol::DocNumberReserveRequest {
+            request_id: p.request_id.clone(),
+            unit_id: p.unit_id,
+            year: p.year,
+            count: p.count,
+        };
+        match client.reserve_doc_numbers(token, &req).await {
+            Ok(block) => {
+                reserved += block.last + 1 - block.first;
+                tracing::info!(first = block.first, last = block.last, "document numbers reserved");
+                run(Box::new(move |r| r.store_number_block(&block).map(|()| None))).await?;
+            }
+            Err(e @ SyncError::Server { status, .. }) if (400..500).contains(&status) => {
+                run(Box::new(|r| r.drop_reservation().map(|()| None))).await?;
+                // An old reservation the server no longer accepts (the user moved office) is
+                // forgotten; a refusal of the one asked for now is the caller's to explain.
+                if year.is_some() {
+                    return Err(e);
+                }
+                tracing::info!(error = %e, "an earlier reservation of document numbers was refused and dropped");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(reserved)
+}
+
 /// Commands per push request.
 pub const PUSH_BATCH: usize = 200;
 

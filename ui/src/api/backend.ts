@@ -19,6 +19,7 @@ import {
   type CaseQuery_Deserialize,
   type Issued,
   type PrintedFile,
+  type NoticeFile,
   type NoticePreview,
   type BulkResult,
   type Assignee as AssigneeRow,
@@ -51,6 +52,7 @@ export type {
   EscalationBasis,
   EscalationLevel,
   Issued,
+  NoticeFile,
   NoticePreview,
   PrintedFile,
   Level,
@@ -221,7 +223,7 @@ export const backend = {
     return call(() => commands.revealEvaluator(ratingId, reason));
   },
   /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
-  printNotices(caseIds: number[]): Promise<PrintedFile> {
+  printNotices(caseIds: number[]): Promise<NoticeFile> {
     return call(() => commands.printNotices(caseIds));
   },
   /** Page `page` (from 0) of the cases' notices as a PNG image of the printed page; nothing saved. */
@@ -229,8 +231,12 @@ export const backend = {
     return call(() => commands.previewNotices(caseIds, page));
   },
   /** Saves the cases' notices as one PDF and hands it to the system for printing. */
-  sendNoticesToPrinter(caseIds: number[]): Promise<PrintedFile> {
+  sendNoticesToPrinter(caseIds: number[]): Promise<NoticeFile> {
     return call(() => commands.sendNoticesToPrinter(caseIds));
+  },
+  /** Opens a saved notice or report (`folder`: the folder holding it) with the system's programs. */
+  async openDocument(path: string, folder: boolean): Promise<void> {
+    await call(() => commands.openDocument(path, folder));
   },
   /** The department handlers this user may assign cases to. */
   assignees(): Promise<AssigneeRow[]> {

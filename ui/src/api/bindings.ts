@@ -20,11 +20,13 @@ export const commands = {
 	discardCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("discard_command", { commandId })),
 	reissueCommand: (commandId: string) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
-	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
+	printNotices: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
 	/**  One page of the rectification notices for the given cases, as an image of the printed page. */
 	previewNotices: (caseIds: number[], page: number) => typedError<NoticePreview, ApiError>(__TAURI_INVOKE("preview_notices", { caseIds, page })),
 	/**  Saves the rectification notices as one PDF and hands it to the system for printing. */
-	sendNoticesToPrinter: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
+	sendNoticesToPrinter: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
+	/**  Opens a saved notice or report (`folder`: the folder holding it) with the system's programs. */
+	openDocument: (path: string, folder: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("open_document", { path, folder })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
 	/**  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest). */
@@ -579,6 +581,16 @@ export type LoginRequest = {
 	password: string,
 	/**  Keep the session (token in the keyring) so the app reopens signed in, even offline. */
 	remember: boolean,
+};
+
+/**  Saved notices. */
+export type NoticeFile = {
+	/**  Where the PDF was saved. */
+	path: string,
+	/**  How many notices it holds. */
+	count: number,
+	/**  The document numbers (文号) of the notices in it, in order. */
+	docNumbers: string[],
 };
 
 /**  One page of the notices' preview, drawn from the same layout as the PDF. */

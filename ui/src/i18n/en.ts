@@ -589,7 +589,11 @@ const en: MessageSchema = {
     close: "Close",
     sent: "Saved and sent to the system for printing ({path}). Choose a printer in the PDF viewer that opened.",
     printFailed: "Printing failed: {message}",
-    hint: "The preview is exactly what prints; saving or printing uses up the document numbers.",
+    hint: "The preview is exactly what prints. A notice gets its document number when first saved or printed and keeps it when saved or printed again.",
+    numbers: " (document numbers: {numbers})",
+    open: "Open",
+    openFolder: "Open folder",
+    openFailed: "Could not open: {message}",
   },
   reveal: {
     open: "Reveal evaluator",

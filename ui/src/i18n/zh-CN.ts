@@ -589,7 +589,11 @@ const zhCN = {
     close: "关闭",
     sent: "已保存并交给系统打印（{path}）。请在打开的 PDF 阅读器中选择打印机打印。",
     printFailed: "打印失败：{message}",
-    hint: "预览与打印件完全一致；保存或打印后占用文号。",
+    hint: "预览与打印件完全一致。每份通知书首次保存或打印时编定文号，之后再次保存、打印沿用原文号。",
+    numbers: "（文号：{numbers}）",
+    open: "打开",
+    openFolder: "打开所在文件夹",
+    openFailed: "无法打开：{message}",
   },
   reveal: {
     open: "查看评价人",

@@ -30,6 +30,8 @@ export interface MenuEntry {
 export const INTEGRITY_VIEW_ROLES: readonly Role[] = ["hall_manager", "supervisor", "discipline_liaison"];
 /** Who may record a verdict on a flag (the backend also sends `mayDecide` per flag). */
 export const INTEGRITY_DECIDE_ROLES: readonly Role[] = ["hall_manager", "supervisor"];
+/** Who publishes the official 月调度通报 (the Rust side refuses everyone else: Role::may_publish_monthly_report). */
+export const MONTHLY_REPORT_ROLES: readonly Role[] = ["supervisor"];
 
 export const MENU: MenuEntry[] = [
   { key: "workbench", path: "/workbench", icon: Monitor, ready: true },

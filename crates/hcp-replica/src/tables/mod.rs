@@ -10,6 +10,7 @@ pub mod case_text;
 pub mod cases;
 pub mod integrity_flags;
 pub mod meta;
+pub mod notices;
 pub mod org_units;
 pub mod outbox;
 pub mod ratings;

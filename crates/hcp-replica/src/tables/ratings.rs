@@ -82,3 +82,12 @@ pub fn summary(conn: &Connection, id: i64) -> Result<Option<crate::RatingSummary
         })
         .optional()?)
 }
+
+/// The service record number (办件编号) a rating is about.
+pub fn service_record_no(conn: &Connection, id: i64) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT service_record_no FROM ratings WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}

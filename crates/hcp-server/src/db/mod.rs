@@ -18,6 +18,7 @@ pub mod cases;
 pub mod changes;
 pub mod commands;
 pub mod digest;
+pub mod doc_numbers;
 pub mod evidence;
 pub mod integrity_flags;
 pub mod login_attempts;
@@ -130,6 +131,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { sqlite: audit_log::DDL, postgres: Some(audit_log::PG_DDL) },
     both(login_attempts::IP_DDL),
     both(integrity_flags::DDL),
+    both(doc_numbers::DDL),
 ];
 
 /// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation

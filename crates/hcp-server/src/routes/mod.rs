@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod doc_numbers;
 pub mod health;
 pub mod intake;
 pub mod integrity;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit/evidence/verify", get(audit::verify))
         .route("/api/v1/ratings/{id}/reveal", post(ratings::reveal))
         .route("/api/v1/kpis", get(kpis::report))
+        .route("/api/v1/doc-numbers/reserve", post(doc_numbers::reserve))
         .route("/api/v1/integrity/flags", get(integrity::list))
         .route("/api/v1/integrity/flags/{id}/decision", post(integrity::decide))
         .route("/api/v1/integrity/scan", post(integrity::scan))

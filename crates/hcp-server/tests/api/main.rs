@@ -4,6 +4,7 @@
 
 mod admin;
 mod append_only;
+mod doc_numbers;
 mod feed;
 mod hardening;
 mod integrity;
@@ -15,6 +16,7 @@ use admin::{
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
 };
 use append_only::evidence_reveals_and_the_audit_trail_are_append_only;
+use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database,
@@ -83,6 +85,7 @@ conformance!(
     the_contract_refuses_unknown_fields_and_every_error_has_a_body,
     every_role_reads_only_its_jurisdiction_in_snapshot_and_pull,
     a_token_over_its_request_rate_is_slowed_down_alone,
+    document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks,
 );
 
 struct TestApp {

@@ -142,7 +142,7 @@ describe("CaseDetailDrawer", () => {
       width: 1191,
       height: 1684,
     });
-    const save = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/tmp/notices/整改通知书-CP-0007.pdf", count: 1 });
+    const save = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/tmp/notices/整改通知书-CP-0007.pdf", count: 1, docNumbers: ["东政管督〔2026〕1号"] });
     await mountDrawer(caseDetail(7, { available: [] }, { caseNo: "CP-0007" }));
     await click($("action-print-notice"));
     expect(preview).toHaveBeenCalledWith([7], 0);

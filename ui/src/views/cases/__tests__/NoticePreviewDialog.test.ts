@@ -69,27 +69,65 @@ describe("NoticePreviewDialog", () => {
     expect($("notice-preview-page")!.getAttribute("src")).toBe("data:image/png;base64,PAGE2");
   });
 
-  it("saves the PDF or sends it to the printer, and says what happened", async () => {
-    vi.spyOn(backend, "previewNotices").mockResolvedValue(page(0, 1));
-    const save = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/n/整改通知书-CP-3等2件.pdf", count: 2 });
-    const print = vi.spyOn(backend, "sendNoticesToPrinter").mockResolvedValue({ path: "/n/整改通知书-CP-3等2件-2.pdf", count: 2 });
+  it("saves the PDF or sends it to the printer, says what happened in the footer and opens the file", async () => {
+    const preview = vi.spyOn(backend, "previewNotices").mockResolvedValue(page(0, 1));
+    const numbers = ["东政管督〔2026〕3号", "东政管督〔2026〕4号"];
+    const saved = { path: "/n/整改通知书-CP-3等2件.pdf", count: 2, docNumbers: numbers };
+    const save = vi.spyOn(backend, "printNotices").mockResolvedValue(saved);
+    const print = vi.spyOn(backend, "sendNoticesToPrinter").mockResolvedValue({ ...saved, path: "/n/整改通知书-CP-3等2件-2.pdf" });
+    const openDoc = vi.spyOn(backend, "openDocument").mockResolvedValue();
     await open();
     expect($("notice-preview-pager")).toBeNull();
+    expect($("print-open")).toBeNull();
     $("notice-save")!.click();
     await settle(6);
     expect(save).toHaveBeenCalledWith([3, 4]);
     expect($("print-result")!.getAttribute("data-kind")).toBe("save");
-    expect($("print-result")!.textContent).toContain("已生成 2 份整改通知书（PDF），保存在：/n/整改通知书-CP-3等2件.pdf");
-    expect(wrapper!.emitted("saved")![0]).toEqual([{ path: "/n/整改通知书-CP-3等2件.pdf", count: 2 }]);
+    expect($("print-result")!.textContent).toContain(
+      "已生成 2 份整改通知书（PDF），保存在：/n/整改通知书-CP-3等2件.pdf（文号：东政管督〔2026〕3号、东政管督〔2026〕4号）",
+    );
+    expect(wrapper!.emitted("saved")![0]).toEqual([saved]);
+    expect(preview).toHaveBeenCalledTimes(2); // the preview shows the numbers taken
+    // The message sits in the footer beside the buttons, so it can never push them away.
+    const footer = $("print-result")!.closest(".el-dialog__footer");
+    expect(footer).not.toBeNull();
+    expect(footer!.contains($("notice-save")) && footer!.contains($("notice-print")) && footer!.contains($("notice-close"))).toBe(true);
+    $("print-open")!.click();
+    await settle(4);
+    expect(openDoc).toHaveBeenLastCalledWith("/n/整改通知书-CP-3等2件.pdf", false);
+    $("print-open-folder")!.click();
+    await settle(4);
+    expect(openDoc).toHaveBeenLastCalledWith("/n/整改通知书-CP-3等2件.pdf", true);
+    openDoc.mockRejectedValue(new BackendError("no_viewer", "未找到可用的打印/查看程序，无法打开文件。"));
+    $("print-open")!.click();
+    await settle(4);
+    expect($("print-error")!.textContent!.trim()).toBe("无法打开：未找到可用的打印/查看程序，无法打开文件。");
+
     $("notice-print")!.click();
     await settle(6);
     expect(print).toHaveBeenCalledWith([3, 4]);
     expect($("print-result")!.getAttribute("data-kind")).toBe("print");
     expect($("print-result")!.textContent).toContain("请在打开的 PDF 阅读器中选择打印机打印");
-    print.mockRejectedValue(new BackendError("internal", "系统未能打开打印（xdg-open 退出码 3）"));
+    print.mockRejectedValue(new BackendError("no_viewer", "未找到可用的打印/查看程序，无法打印。请安装 xdg-utils 和 PDF 阅读器"));
     $("notice-print")!.click();
     await settle(6);
-    expect($("print-error")!.textContent).toBe("打印失败：系统未能打开打印（xdg-open 退出码 3）");
+    expect($("print-error")!.textContent!.trim()).toBe("打印失败：未找到可用的打印/查看程序，无法打印。请安装 xdg-utils 和 PDF 阅读器");
+    expect($("print-error")!.classList.contains("np-error")).toBe(true);
+  });
+
+  it("says plainly when this laptop has no document numbers left offline", async () => {
+    vi.spyOn(backend, "previewNotices").mockResolvedValue(page(0, 1));
+    vi.spyOn(backend, "printNotices").mockRejectedValue(
+      new BackendError("no_doc_numbers", "本机预留的文号不足（需要 2 个，剩余 0 个），且现在连不上服务器，无法取得新文号。请联网后再保存或打印"),
+    );
+    await open();
+    $("notice-save")!.click();
+    await settle(6);
+    const err = $("print-error")!;
+    expect(err.textContent).toContain("本机预留的文号不足");
+    expect(err.classList.contains("np-warning")).toBe(true);
+    expect($("print-open")).toBeNull();
+    expect(($("notice-save") as HTMLButtonElement).disabled).toBe(false);
   });
 
   it("says why a preview failed and offers no save or print without one", async () => {

@@ -3,7 +3,8 @@ import { mount, type VueWrapper } from "@vue/test-utils";
 import StatsView from "../StatsView.vue";
 import { backend, BackendError, type Dashboard, type KpiView, type Ratio, type UnitKpiRow } from "@/api/backend";
 import { useSyncStore } from "@/stores/sync";
-import { settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
+import { useSessionStore } from "@/stores/session";
+import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
 
 let env: TestEnv;
 let wrapper: VueWrapper | null = null;
@@ -227,11 +228,23 @@ describe("StatsView", () => {
 
   it("generates the month's dispatch report and says where the PDF went", async () => {
     const make = vi.spyOn(backend, "monthlyReport").mockResolvedValue({ path: "/tmp/reports/月调度通报-2026-11.pdf", count: 1 });
+    useSessionStore().session = session({ role: "supervisor" });
     await mountStats();
     ($("stats-report") as HTMLElement).click();
     await settle(6);
     expect(make).toHaveBeenCalledWith("2026-11");
     expect($("stats-report-result")!.getAttribute("data-path")).toBe("/tmp/reports/月调度通报-2026-11.pdf");
+  });
+
+  it("offers the official dispatch report only to supervisors", async () => {
+    for (const role of ["hall_manager", "department_handler", "discipline_liaison"] as const) {
+      useSessionStore().session = session({ role });
+      await mountStats();
+      expect($("stats-page")).not.toBeNull();
+      expect($("stats-report"), role).toBeNull();
+      wrapper?.unmount();
+      wrapper = null;
+    }
   });
 
   it("shows the empty state when the month has no ratings", async () => {
