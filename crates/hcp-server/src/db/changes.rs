@@ -162,10 +162,21 @@ pub fn dense_in_scope(conn: &Conn<'_>, table: &str, rows: u64, after: i64) -> Db
     Ok(max.is_some_and(|m| rows.saturating_mul(2) >= u64::try_from(m.saturating_sub(after)).unwrap_or(0)))
 }
 
+/// The column a table's rows are replicated by: a case's visibility path (see
+/// [`cases::SCOPE_DDL`]), every other row's unit path.
+fn path_column(table: &str) -> &'static str {
+    if table == "cases" {
+        "scope_path"
+    } else {
+        "unit_path"
+    }
+}
+
 /// Rows in scope with an id above `after` (a resumed snapshot's expected counts).
 pub fn count_in_scope_after(conn: &Conn<'_>, table: &str, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+    let col = path_column(table);
     let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {table} WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3"),
+        &format!("SELECT count(*) FROM {table} WHERE {col} >= ?1 AND {col} < ?2 AND id > ?3"),
         args![scope, upper, after],
         |r| r.get(0),
     )?;
@@ -174,8 +185,9 @@ pub fn count_in_scope_after(conn: &Conn<'_>, table: &str, scope: &str, upper: &s
 
 /// Rows in scope per entity (the snapshot's expected counts).
 pub fn count_in_scope(conn: &Conn<'_>, table: &str, scope: &str, upper: &str) -> DbResult<u64> {
+    let col = path_column(table);
     let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {table} WHERE unit_path >= ?1 AND unit_path < ?2"),
+        &format!("SELECT count(*) FROM {table} WHERE {col} >= ?1 AND {col} < ?2"),
         [scope, upper],
         |r| r.get(0),
     )?;

@@ -130,6 +130,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { sqlite: audit_log::DDL, postgres: Some(audit_log::PG_DDL) },
     both(login_attempts::IP_DDL),
     both(integrity_flags::DDL),
+    both(cases::SCOPE_DDL),
 ];
 
 /// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation

@@ -3,6 +3,7 @@
 //! `hcp_server::testing` for how the PostgreSQL server is found).
 
 mod admin;
+mod assign;
 mod feed;
 mod integrity;
 mod snapshot;
@@ -11,6 +12,10 @@ use admin::{
     administrators_maintain_reference_data_within_their_jurisdiction,
     bad_input_gets_a_clear_error_and_never_a_server_error,
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
+};
+use assign::{
+    a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
+    ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 };
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
@@ -65,6 +70,8 @@ conformance!(
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
     integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics,
     a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept,
+    a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
+    ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 );
 
 struct TestApp {
@@ -411,11 +418,27 @@ async fn accountability_decisions_are_chained_and_the_chain_verifies(backend: Ba
         version = body["case"]["version"].as_i64().expect("version");
         level = escalation_level(&body);
     }
+    // The person held accountable: a staff member of the case's district.
+    let staff: i64 = app
+        .db
+        .read(move |c| {
+            c.query_row(
+                "SELECT s.id FROM staff s, cases k, org_units d
+                  WHERE k.id = ?1 AND d.kind IN ('district', 'park')
+                    AND k.unit_path >= d.path AND k.unit_path < d.path || '~'
+                    AND s.unit_path >= d.path AND s.unit_path < d.path || '~'
+                  ORDER BY s.id LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .expect("a staff member");
     let decision = cmd(
         "acc-1",
         id,
         version,
-        json!({"type": "record_accountability", "decision": {"type": "admonition"}, "subject_user_id": 1,
+        json!({"type": "record_accountability", "decision": {"type": "admonition"}, "subject_staff_id": staff,
                "reason": "整改期限内未落实", "evidence": ["谈话记录.pdf"]}),
     );
     let (status, body) = app.post(&liaison, "/api/v1/cases/commands", decision).await;
