@@ -366,7 +366,7 @@ fn check_references(
 ) -> DbResult<Option<String>> {
     let scope = who.scope.as_str();
     let district = case_path.and_then(district_of);
-    let in_case_district = |path: &str| district.as_deref().map_or(true, |d| path.starts_with(d));
+    let in_case_district = |path: &str| district.as_deref().is_none_or(|d| path.starts_with(d));
     match cmd {
         CaseCommand::Assign { department_id, handler_id, .. } => {
             let dept = crate::db::org_units::get(conn, *department_id)?

@@ -450,9 +450,9 @@ describe("CaseDetailDrawer", () => {
     // The staff picker: name, staff number and unit; searching by the staff number finds them.
     await click(inDialog("accountability-subject"));
     const people = $$("accountability-subject-option");
-    expect(people.map((o) => o.textContent!.replace(/\s+/g, " ").trim())).toEqual([
-      "李明 GH00029 市场监管局 1号窗口",
-      "王芳 GH00030 人社局 3号窗口",
+    expect(people.map((o) => [...o.querySelectorAll("span")].map((s) => s.textContent!.trim()))).toEqual([
+      ["李明", "GH00029", "市场监管局 1号窗口"],
+      ["王芳", "GH00030", "人社局 3号窗口"],
     ]);
     await click(people.find((o) => o.getAttribute("data-staff-id") === "50")!);
     await type(inDialog("command-reason"), "同一窗口一月内三次差评");
