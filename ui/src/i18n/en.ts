@@ -418,6 +418,7 @@ const en: MessageSchema = {
       real: "Real name",
       anonymous: "Anonymous",
       excludedFromStats: "Excluded from statistics",
+      unitElsewhere: "A unit of another jurisdiction (assigned to this department)",
     },
     actions: "Actions",
     noActions: "There is nothing you can do on this case now",

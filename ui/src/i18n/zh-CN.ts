@@ -418,6 +418,7 @@ const zhCN = {
       real: "实名",
       anonymous: "匿名",
       excludedFromStats: "已剔除出统计",
+      unitElsewhere: "其他辖区单位（交办至本部门）",
     },
     actions: "可执行的操作",
     noActions: "当前没有您可执行的操作",

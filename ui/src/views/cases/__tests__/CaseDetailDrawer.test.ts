@@ -390,6 +390,11 @@ describe("CaseDetailDrawer", () => {
     expect(inDialog("escalate-target")!.textContent).toContain("升级至：政府督查（第2级）");
   });
 
+  it("names the unit of a case assigned here from a unit this replica does not hold", async () => {
+    await mountDrawer(caseDetail(1, {}, { unitName: "" }));
+    expect($("case-unit")!.textContent).toBe("其他辖区单位（交办至本部门）");
+  });
+
   it("at the top rung the drawer says what comes next", async () => {
     await mountDrawer(caseDetail(1, { available: [], escalation: "accountability", escalationNext: null }, { state: "in_rectification" }));
     expect($("case-top-rung")!.textContent).toContain("纪检监察联络员作出问责决定");
