@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use hcp_app::{
-    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, Evaluator, FlagItem, Issued,
-    LoginRequest, NoticeFile, NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
+    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, DepartmentChoice, Evaluator,
+    FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus,
+    UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -138,6 +139,13 @@ pub async fn monthly_report(app: State<'_, Arc<App>>, month: String) -> Result<P
 #[specta::specta]
 pub async fn assignees(app: State<'_, Arc<App>>) -> Result<Vec<Assignee>> {
     app.assignees().await
+}
+
+/// The departments this user may assign cases to, each with its handlers (批量交办).
+#[tauri::command]
+#[specta::specta]
+pub async fn assign_departments(app: State<'_, Arc<App>>) -> Result<Vec<DepartmentChoice>> {
+    app.assign_departments().await
 }
 
 /// The integrity-flag queue (异常评价线索); `status` filters (`open`, …), all when absent.

@@ -39,6 +39,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::dashboard,
         commands::monthly_report,
         commands::assignees,
+        commands::assign_departments,
         commands::units,
         commands::bulk_assign,
         commands::integrity_flags,

@@ -226,6 +226,11 @@ async fn verify_and_assign(c: &Client) {
     })
     .await;
     act(c, "assign", || async {
+        // The department first (the first one offered has a handler), then one of its handlers.
+        click(c, "input[data-testid=assign-department]").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        click(c, "[data-testid=assign-department-option][data-handlers]:not([data-handlers='0'])").await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         click(c, "input[data-testid=assign-handler]").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         click(c, "[data-testid=assign-handler-option]").await;
@@ -581,7 +586,11 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
     open_case(&c, &case_no).await;
     act(&c, "record_accountability", || async {
         click(&c, "[data-testid=accountability-decision] [data-value=admonition]").await;
-        type_into(&c, "input[data-testid=accountability-subject]", "5").await;
+        // The staff picker: search by staff number, pick the first match.
+        click(&c, "input[data-testid=accountability-subject]").await;
+        type_into(&c, "input[data-testid=accountability-subject]", "GH000").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        click(&c, "[data-testid=accountability-subject-option]").await;
         type_into(&c, "textarea[data-testid=command-reason]", "整改期限内未落实整改措施").await;
         type_into(&c, "textarea[data-testid=command-evidence]", "谈话记录.pdf").await;
     })

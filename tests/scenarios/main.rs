@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use hcp_replica::{CaseQuery, Replica, ReplicaKey};
 use hcp_server::seed::DEMO_PASSWORD;
 use hcp_sync::Client;
-use hcp_tests::{account_scope, cases_in_scope, seeded_server};
+use hcp_tests::{account_scope, case_ids_in_scope, cases_in_scope, seeded_server};
 
 async fn bootstrap_as(url: &str, dir: &std::path::Path, user: &str) -> (Arc<Mutex<Replica>>, String) {
     let client = Client::new(url).expect("client");
@@ -33,13 +33,17 @@ async fn every_role_sees_exactly_its_jurisdiction() {
         assert_eq!(u64::from(page.total), cases_in_scope(&db, &scope).expect("count"), "{user}");
         let paths: Vec<String> = r
             .conn()
-            .prepare("SELECT unit_path FROM cases UNION ALL SELECT unit_path FROM ratings")
+            .prepare("SELECT unit_path FROM ratings")
             .expect("prepare")
             .query_map([], |row| row.get(0))
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");
-        assert!(paths.iter().all(|p| p.starts_with(&scope)), "{user} holds only rows in {scope}");
+        assert!(paths.iter().all(|p| p.starts_with(&scope)), "{user} holds only ratings in {scope}");
+        // Cases travel by their visibility path: exactly those the server replicates to the scope.
+        let mut ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, case_ids_in_scope(&db, &scope).expect("ids"), "{user} holds exactly the cases of {scope}");
         seen.push((user, page.total));
     }
     let total = |u: &str| seen.iter().find(|(n, _)| *n == u).map(|(_, t)| *t).unwrap_or(0);
@@ -608,5 +612,96 @@ async fn a_verdict_on_an_integrity_flag_queued_offline_leaves_both_statistics() 
     assert_eq!(after.rated + 4, before.rated, "the four fake praises left the statistics");
     assert_eq!(after.excluded_ratings, before.excluded_ratings + 4);
     assert_eq!(after.level_counts[0] + 4, before.level_counts[0]);
+    srv.stop().await;
+}
+
+/// Issue 15 item 1: a hall manager assigns a case about department A to department B's handler
+/// from a laptop. After the next sync B's handler holds the case with its whole timeline and can
+/// work it, A's handler no longer holds it, the hall manager keeps it, and every replica's scope
+/// digest equals the server's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_assigned_across_departments_moves_to_its_handlers_replica() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = seeded_server(dir.path(), 300).await.expect("server");
+    let url = srv.url();
+    let http = reqwest::Client::new();
+    let unit = |name: &'static str| {
+        db.read_blocking(move |c| {
+            c.query_row("SELECT id, path FROM org_units WHERE name = ?1", [name], |r| {
+                Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+            })
+        })
+        .expect("unit")
+    };
+    let (_, dept_a) = unit("东湖区市场监督管理局窗口");
+    let (dept_b, _) = unit("东湖区人力资源和社会保障局窗口");
+    let handler_b_id = db
+        .read_blocking(|c| hcp_server::db::users::by_username(c, "donghu.handler.rs"))
+        .expect("read")
+        .expect("B's handler")
+        .id;
+    // A supervisor's finding about department A, online.
+    let supervisor = token_of(&http, &url, "donghu.supervisor").await;
+    let (status, body) = hcp_tests::api_post(
+        &url,
+        &supervisor,
+        "/api/v1/cases/commands",
+        &serde_json::json!({"command_id": "scn-create", "case_id": null, "base_version": null,
+            "command": {"type": "create", "source": "supervision", "unit": dept_a,
+                        "summary": "督查发现：窗口未执行一次性告知制度"}}),
+    )
+    .await
+    .expect("create");
+    assert_eq!(status, 200, "{body}");
+    let id = body["case"]["id"].as_i64().expect("id");
+
+    let hall = Laptop::new(&url, dir.path(), "donghu.manager", "hall").await;
+    let a = Laptop::new(&url, dir.path(), "donghu.handler", "dept-a").await;
+    let b = Laptop::new(&url, dir.path(), "donghu.handler.rs", "dept-b").await;
+    let holds = |l: &Laptop| l.replica.lock().expect("lock").case(id).expect("read").is_some();
+    assert!(holds(&hall) && holds(&a) && !holds(&b));
+
+    // The hall manager verifies and assigns from the laptop, through the outbox.
+    hall.queue(id, serde_json::json!({"type": "verify", "outcome": "genuine"}));
+    hall.sync().await;
+    hall.queue(id, serde_json::json!({"type": "assign", "department_id": dept_b, "handler_id": handler_b_id}));
+    hall.sync().await;
+    for laptop in [&a, &b, &hall] {
+        laptop.sync().await;
+    }
+    let server_events: Vec<i64> =
+        db.read_blocking(move |c| hcp_server::db::case_events::ids_of_case(c, id)).expect("events");
+    assert_eq!(server_events.len(), 3, "created, verified, assigned");
+    let timeline = |l: &Laptop| {
+        l.replica.lock().expect("lock").case_events(id).expect("events").into_iter().map(|e| e.id).collect::<Vec<_>>()
+    };
+    assert!(holds(&b), "B's handler holds the case assigned to them");
+    assert_eq!(timeline(&b), server_events, "with its whole timeline");
+    assert!(!holds(&a) && timeline(&a).is_empty(), "department A gave it up");
+    assert!(holds(&hall) && timeline(&hall) == server_events, "the hall keeps it");
+    let converged = |laptop: &Laptop| {
+        let scope = laptop.scope.clone();
+        let server = db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)).expect("digest");
+        let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
+        assert_eq!(local, server, "{} converged on the server's {}", laptop.id, laptop.scope);
+    };
+    for laptop in [&a, &b, &hall] {
+        converged(laptop);
+    }
+
+    // B's handler works it from their laptop; the new event reaches B and the hall, not A.
+    let accept = b.queue(id, serde_json::json!({"type": "accept"}));
+    b.sync().await;
+    assert_eq!(b.outbox_status(&accept), None, "applied");
+    for laptop in [&a, &hall, &b] {
+        laptop.sync().await;
+        converged(laptop);
+    }
+    assert_eq!(timeline(&b).len(), 4);
+    assert_eq!(timeline(&hall).len(), 4);
+    assert!(!holds(&a));
+    // A fresh laptop of B's handler bootstraps the case too.
+    let fresh = Laptop::new(&url, dir.path(), "donghu.handler.rs", "dept-b-2").await;
+    assert!(holds(&fresh) && timeline(&fresh).len() == 4);
     srv.stop().await;
 }

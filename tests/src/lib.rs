@@ -43,13 +43,25 @@ pub fn cases_in_scope(db: &Db, scope: &str) -> anyhow::Result<u64> {
     Ok(blocking(|| db.read_blocking(move |c| changes::count_in_scope(c, "cases", &s, &format!("{s}~"))))?)
 }
 
-/// One case number from outside a scope.
+/// The ids of the cases the server replicates to a scope (by their visibility path), in order.
+pub fn case_ids_in_scope(db: &Db, scope: &str) -> anyhow::Result<Vec<i64>> {
+    let s = scope.to_owned();
+    Ok(db.read_blocking(move |c| {
+        c.query_map(
+            "SELECT id FROM cases WHERE scope_path >= ?1 AND scope_path < ?2 ORDER BY id",
+            [s.clone(), format!("{s}~")],
+            |r| r.get::<i64>(0),
+        )
+    })?)
+}
+
+/// One case number from outside a scope (not replicated to it).
 pub fn case_outside(db: &Db, scope: &str) -> anyhow::Result<String> {
     let s = scope.to_owned();
     Ok(blocking(|| {
         db.read_blocking(move |c| {
             c.query_row(
-                "SELECT case_no FROM cases WHERE NOT (unit_path >= ?1 AND unit_path < ?2) ORDER BY id LIMIT 1",
+                "SELECT case_no FROM cases WHERE NOT (scope_path >= ?1 AND scope_path < ?2) ORDER BY id LIMIT 1",
                 [s.clone(), format!("{s}~")],
                 |r| r.get::<String>(0),
             )

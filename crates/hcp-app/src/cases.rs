@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use hcp_domain::case::machine::AppealState;
 use hcp_domain::{
-    Actor, Calendar, Case, CaseCommand, CaseState, CommandKind, EscalationLevel, PolicyContext, Role, ScopePath,
+    Actor, Calendar, Case, CaseCommand, CaseState, CommandKind, EscalationLevel, PolicyContext, ScopePath,
 };
 use hcp_replica::{CaseListItem, OutboxItem, Replica};
 use serde::Serialize;
@@ -54,8 +54,23 @@ pub struct CaseDetail {
     pub events: Vec<TimelineEvent>,
     /// This case's commands still in the outbox (pending or rejected).
     pub outbox: Vec<OutboxItem>,
-    /// Who may be assigned: department handlers in the case's district.
+    /// Who may be assigned: department handlers in the case's district (within this user's
+    /// jurisdiction), every department's together.
     pub handlers: Vec<Assignee>,
+    /// The departments the case may be assigned to, each with its handlers (possibly none): the
+    /// assign dialog picks the department first, then one of its handlers.
+    pub departments: Vec<DepartmentChoice>,
+    /// The rung a supervisor's escalation (with a reason) moves the case to; none at the top.
+    pub escalation_next: Option<EscalationLevel>,
+    /// The rung the escalation policy requires now that the case is overdue, when above its
+    /// current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
+    pub escalation_due: Option<EscalationLevel>,
+    /// The staff roster of the case's district this user may name in an accountability decision
+    /// (empty unless they may record one), and the staff named in the timeline.
+    pub staff: Vec<StaffOption>,
+    /// Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
+    /// it should know the rating itself is under suspicion.
+    pub integrity_leads: Vec<CaseLead>,
     /// The rating behind the case (evaluator masked), for bad reviews.
     pub rating: Option<hcp_replica::RatingSummary>,
     /// Whether this user's role may reveal the evaluator (with a reason, logged on the server).
@@ -72,6 +87,55 @@ pub struct Assignee {
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub department_id: i64,
     pub department_name: String,
+}
+
+/// A department a case can be assigned to, with its active handlers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentChoice {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub id: i64,
+    pub name: String,
+    /// By name; empty when the department has no handler yet.
+    pub handlers: Vec<Assignee>,
+}
+
+/// A person of the staff roster, as the accountability picker and the timeline show them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct StaffOption {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub id: i64,
+    pub name: String,
+    /// The staff number, e.g. `GH00029`.
+    pub employee_no: String,
+    /// Department (or hall) and window.
+    pub unit: String,
+}
+
+impl From<hcp_replica::tables::staff::StaffEntry> for StaffOption {
+    fn from(e: hcp_replica::tables::staff::StaffEntry) -> Self {
+        StaffOption { id: e.id, name: e.name, employee_no: e.employee_no, unit: e.unit }
+    }
+}
+
+/// An open integrity lead on the rating behind a case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CaseLead {
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub id: i64,
+    /// e.g. `burst_same_device`
+    pub kind: String,
+    /// e.g. 同一设备集中评价
+    pub kind_label: String,
+    /// `low`, `medium` or `high`.
+    pub severity: String,
+    /// RFC 3339
+    pub detected_at: String,
 }
 
 /// A unit the inbox can be filtered by.
@@ -219,6 +283,7 @@ pub fn issue(
     };
     let (next, _) = hcp_domain::apply(projected.as_ref(), &actor, command, now, &ctx)
         .map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+    check_references(r, user, &path, command)?;
     let command_id = uuid::Uuid::now_v7().to_string();
     let json = serde_json::to_string(command).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
     // The server refuses anything larger; say so now rather than after the sync.
@@ -278,11 +343,38 @@ pub fn detail(
         let today = (now + chrono::Duration::hours(8)).date_naive();
         i32::try_from(calendar.working_days_between(today, due)).unwrap_or(i32::MAX)
     });
-    let handlers = assignees(r, &case.unit)?;
-    let rating = match r.case(case_id)?.and_then(|c| c.rating_id) {
+    let departments = assign_choices(r, &user.scope_path, Some(&case.unit))?;
+    let handlers = departments.iter().flat_map(|d| d.handlers.iter().cloned()).collect();
+    let rating_id = r.case(case_id)?.and_then(|c| c.rating_id);
+    let rating = match rating_id {
         Some(id) => r.rating_summary(id)?,
         None => None,
     };
+    let integrity_leads = match rating_id {
+        Some(id) => r
+            .open_flags_for_rating(id)?
+            .into_iter()
+            .map(|f| CaseLead {
+                id: f.id,
+                kind: f.kind.as_str().to_owned(),
+                kind_label: f.kind.label_zh().to_owned(),
+                severity: f.severity.as_str().to_owned(),
+                detected_at: f.detected_at,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let available = hcp_domain::available_commands(Some(&case), &actor);
+    let mut staff: Vec<StaffOption> = Vec::new();
+    if available.contains(&CommandKind::RecordAccountability) {
+        if let Some(base) = within(&user.scope_path, &district_of(&case.unit)) {
+            staff.extend(r.staff_under(&base)?.into_iter().map(StaffOption::from));
+        }
+    }
+    let named: Vec<i64> = events.iter().filter_map(|e| accountability_subject(&e.details)).collect();
+    let missing: Vec<i64> = named.into_iter().filter(|id| !staff.iter().any(|s| s.id == *id)).collect();
+    staff.extend(r.staff_by_ids(&missing)?.into_iter().map(StaffOption::from));
+    let assessment = hcp_domain::escalation::assess(&case, &cal, &policy.deadlines, &policy.escalation, now);
     Ok(CaseDetail {
         rating,
         may_reveal_evaluator: user.role.may_reveal_evaluator(),
@@ -293,10 +385,15 @@ pub fn detail(
         real_name: case.real_name,
         excluded_from_stats: case.excluded_from_stats,
         working_days_left,
-        available: hcp_domain::available_commands(Some(&case), &actor),
+        escalation_next: case.escalation.next(),
+        escalation_due: assessment.escalation_due,
+        available,
         events,
         outbox,
         handlers,
+        departments,
+        staff,
+        integrity_leads,
     })
 }
 
@@ -310,22 +407,96 @@ pub struct Evaluator {
     pub phone: Option<String>,
 }
 
-/// Who may be assigned cases of a unit: the department handlers of its district (the second level
-/// of the unit path), by name.
-pub fn assignees(r: &Replica, unit: &ScopePath) -> ApiResult<Vec<Assignee>> {
-    let district = unit.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
+/// The district of a unit path: its first two levels (city, district), e.g. `/1/4/`.
+fn district_of(unit: &ScopePath) -> String {
+    unit.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
         p.push_str(&format!("{id}/"));
         p
-    });
-    Ok(r.users_with_role(Role::DepartmentHandler, &district)?
+    })
+}
+
+/// The deeper of two nested unit paths (where both reach), none when neither contains the other.
+fn within(a: &str, b: &str) -> Option<String> {
+    if a.starts_with(b) {
+        Some(a.to_owned())
+    } else if b.starts_with(a) {
+        Some(b.to_owned())
+    } else {
+        None
+    }
+}
+
+/// Where this user may assign cases of `unit` (or, with none, any case of their jurisdiction):
+/// the departments inside both their jurisdiction and the case's district, each with its
+/// active handlers (the server checks the same).
+pub fn assign_choices(r: &Replica, scope: &str, unit: Option<&ScopePath>) -> ApiResult<Vec<DepartmentChoice>> {
+    let base = match unit {
+        Some(u) => within(scope, &district_of(u)),
+        None => Some(scope.to_owned()),
+    };
+    let Some(base) = base else { return Ok(Vec::new()) };
+    Ok(r.departments_under(&base)?
         .into_iter()
-        .map(|(user_id, name, department_id)| Assignee {
-            user_id,
-            name,
-            department_id,
-            department_name: r.unit_name(department_id).ok().flatten().unwrap_or_default(),
+        .map(|d| DepartmentChoice {
+            handlers: d
+                .handlers
+                .into_iter()
+                .map(|(user_id, name)| Assignee { user_id, name, department_id: d.id, department_name: d.name.clone() })
+                .collect(),
+            id: d.id,
+            name: d.name,
         })
         .collect())
+}
+
+/// Who may be assigned cases in a jurisdiction: the department handlers of its departments.
+pub fn assignees(r: &Replica, scope: &str) -> ApiResult<Vec<Assignee>> {
+    Ok(assign_choices(r, scope, None)?.into_iter().flat_map(|d| d.handlers).collect())
+}
+
+/// The staff id an `accountability_recorded` event's details name.
+fn accountability_subject(details: &str) -> Option<i64> {
+    let v: serde_json::Value = serde_json::from_str(details).ok()?;
+    (v.get("kind")?.as_str()? == "accountability_recorded").then(|| v.get("subject_staff_id")?.as_i64()).flatten()
+}
+
+/// The ids a command names, checked against the replica as the server will check them (so a
+/// bad choice is refused at once, not after the sync): an assignment's department lies in the
+/// case's district inside the user's jurisdiction and the handler is one of its active handlers;
+/// an accountability decision names a staff member of the case's district.
+fn check_references(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_path: &str,
+    command: &CaseCommand,
+) -> ApiResult<()> {
+    let unit = ScopePath::try_from(case_path.to_owned()).map_err(|e| ApiError::new(codes::INTERNAL, e))?;
+    let refuse = |m: String| Err(ApiError::new(codes::INVALID_INPUT, m));
+    match command {
+        CaseCommand::Assign { department_id, handler_id, .. } => {
+            let choices = assign_choices(r, &user.scope_path, Some(&unit))?;
+            let Some(dept) = choices.iter().find(|d| d.id == *department_id) else {
+                return refuse(format!("承办部门 {department_id} 不存在，或不在您的辖区与本工单所在辖区内"));
+            };
+            if dept.handlers.is_empty() {
+                return refuse(format!("承办部门“{}”暂无承办人，请选择其他部门或联系管理员添加承办人", dept.name));
+            }
+            if !dept.handlers.iter().any(|h| h.user_id == *handler_id) {
+                return refuse(format!("承办人 {handler_id} 不是承办部门“{}”的在岗承办人", dept.name));
+            }
+        }
+        CaseCommand::RecordAccountability { subject_staff_id, .. } => {
+            let known = within(&user.scope_path, &district_of(&unit))
+                .map(|base| r.staff_under(&base))
+                .transpose()?
+                .is_some_and(|staff| staff.iter().any(|s| s.id == *subject_staff_id));
+            if !known {
+                return refuse(format!("被问责人员 {subject_staff_id} 不存在，或不是本工单所在辖区的工作人员"));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// One case a bulk action could not queue, and why.

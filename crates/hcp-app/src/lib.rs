@@ -23,7 +23,10 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use cases::{Assignee, BulkResult, CaseDetail, Evaluator, Issued, Refusal, TimelineEvent, UnitOption};
+pub use cases::{
+    Assignee, BulkResult, CaseDetail, CaseLead, DepartmentChoice, Evaluator, Issued, Refusal, StaffOption,
+    TimelineEvent, UnitOption,
+};
 pub use dashboard::Dashboard;
 pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
@@ -743,11 +746,13 @@ impl App {
 
     /// The department handlers this user may assign cases to.
     pub async fn assignees(&self) -> ApiResult<Vec<Assignee>> {
-        self.with_replica(|r, a, _| {
-            let scope = hcp_domain::ScopePath::try_from(a.user.scope_path.clone()).map_err(internal)?;
-            cases::assignees(r, &scope)
-        })
-        .await
+        self.with_replica(|r, a, _| cases::assignees(r, &a.user.scope_path)).await
+    }
+
+    /// The departments of this user's jurisdiction that cases may be assigned to, each with its
+    /// handlers (批量交办 picks the department first).
+    pub async fn assign_departments(&self) -> ApiResult<Vec<cases::DepartmentChoice>> {
+        self.with_replica(|r, a, _| cases::assign_choices(r, &a.user.scope_path, None)).await
     }
 
     /// The units of the user's jurisdiction, for the inbox's unit filter (works offline).

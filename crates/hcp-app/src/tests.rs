@@ -47,7 +47,8 @@ async fn sign_in_sync_then_keep_working_offline_after_a_restart() {
     assert!(status.bootstrapped && status.online);
     let page = app.list_cases(CaseQuery { limit: 500, ..CaseQuery::default() }).await.expect("cases");
     assert!(page.total > 0);
-    assert!(page.items.iter().all(|c| c.unit_name == "东湖区政务服务中心"));
+    let foreign: Vec<_> = page.items.iter().filter(|c| !worked_in_hall(c, DONGHU)).collect();
+    assert!(foreign.is_empty(), "{foreign:?}");
 
     // The server goes away; a fresh start of the app restores the session from the keyring.
     srv.stop().await;
@@ -412,13 +413,7 @@ async fn a_changed_jurisdiction_rebootstraps_and_purges_the_old_one() {
     app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
     app.sync_once().await.expect("bootstrap");
     let all = CaseQuery { limit: 500, ..CaseQuery::default() };
-    assert!(app
-        .list_cases(all.clone())
-        .await
-        .expect("cases")
-        .items
-        .iter()
-        .all(|c| c.unit_name == "东湖区政务服务中心"));
+    assert!(app.list_cases(all.clone()).await.expect("cases").items.iter().all(|c| worked_in_hall(c, DONGHU)));
 
     // The administrator moves the user to 西山区政务服务中心.
     db.write_blocking(|c| {
@@ -434,7 +429,7 @@ async fn a_changed_jurisdiction_rebootstraps_and_purges_the_old_one() {
     assert_eq!(session.user.unit_name, "西山区政务服务中心");
     let page = app.list_cases(all).await.expect("cases");
     assert!(page.total > 0);
-    assert!(page.items.iter().all(|c| c.unit_name == "西山区政务服务中心"), "the old jurisdiction is gone");
+    assert!(page.items.iter().all(|c| worked_in_hall(c, XISHAN)), "the old jurisdiction is gone");
     srv.stop().await;
 }
 
@@ -692,4 +687,63 @@ async fn connectivity_returning_wakes_the_sync_loop_at_once() {
     app.network_changed();
     background.abort();
     srv.stop().await;
+}
+
+/// Issue 15 item 1: the assign dialog offers the departments of the case's district inside the
+/// user's jurisdiction, each with its own handlers, and the local check refuses a handler of
+/// another department or a department outside the jurisdiction at once, as the server would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignments_pick_a_department_then_its_handler_and_bad_ids_are_refused_locally() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 200, seed: 6, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let case_id = hcp_server::seed::demo_bad_review(&db, "DEPT-1", "社会保障卡补换", "跑了三趟").expect("case");
+    let foreign: i64 =
+        db.read_blocking(|c| c.query_row("SELECT id FROM org_units WHERE name = '西山区税务局窗口'", (), |r| r.get(0)))
+            .expect("a foreign department");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    app.issue(Some(case_id), verify).await.expect("verify");
+    let detail = app.case_detail(case_id).await.expect("detail");
+    // Six departments of the hall, each with its own handler.
+    assert_eq!(detail.departments.len(), 6, "{:?}", detail.departments);
+    assert!(detail.departments.iter().all(|d| d.handlers.len() == 1 && d.name.starts_with("东湖区")));
+    assert!(detail.departments.iter().all(|d| d.handlers.iter().all(|h| h.department_id == d.id)));
+    assert_eq!(detail.handlers.len(), 6);
+    assert_eq!(app.assign_departments().await.expect("departments"), detail.departments);
+    let (ms, rs) = (&detail.departments[0], &detail.departments[1]);
+    let assign =
+        |department_id: i64, handler_id: i64| CaseCommand::Assign { department_id, handler_id, due_date: None };
+    let refused = app.issue(Some(case_id), assign(rs.id, ms.handlers[0].user_id)).await.expect_err("wrong handler");
+    assert_eq!(refused.code, codes::INVALID_INPUT);
+    assert!(refused.message.contains("不是承办部门"), "{}", refused.message);
+    let refused = app.issue(Some(case_id), assign(foreign, ms.handlers[0].user_id)).await.expect_err("foreign");
+    assert_eq!(refused.code, codes::INVALID_INPUT);
+    assert!(!refused.message.contains("西山"), "{}", refused.message);
+    // The right pair is queued and applied.
+    app.issue(Some(case_id), assign(rs.id, rs.handlers[0].user_id)).await.expect("assign");
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    // The hall keeps the case now that the 人社局 handler works it.
+    assert!(app.case_detail(case_id).await.is_ok());
+    srv.stop().await;
+}
+
+/// A district hall and the prefix of its departments' names.
+type Hall = (&'static str, &'static str);
+const DONGHU: Hall = ("东湖区政务服务中心", "东湖区");
+const XISHAN: Hall = ("西山区政务服务中心", "西山区");
+
+/// A case a hall manager holds: one of the hall's, or a town centre's case that a department of
+/// the hall works (assigned to its handler, the case travels to the department; the town centre
+/// itself is outside the hall's jurisdiction, so the replica has no name for it).
+fn worked_in_hall(c: &hcp_replica::CaseListItem, (hall, departments): Hall) -> bool {
+    c.unit_name == hall
+        || (c.unit_name.is_empty() && c.department_name.as_deref().is_some_and(|d| d.starts_with(departments)))
 }

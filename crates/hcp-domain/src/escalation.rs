@@ -12,6 +12,10 @@
 //! | 1 or more | coordination office |
 //! | 3 or more | government inspection |
 //! | 5 or more, and the case is a repeat (reopened at least once after an unsatisfied return visit or a reopening) | accountability |
+//! | 10 or more, repeat or not (two whole rectification periods late) | accountability |
+//!
+//! Without the last row a first-time case stayed at government inspection however late it was:
+//! 51 working days overdue, the overdue escalation was refused as "not required".
 //!
 //! A case is **at risk** when its due date is today or within the next `at_risk_within` working
 //! days (1 by default). "Overdue by N working days" counts the working days after the due date up
@@ -96,6 +100,9 @@ pub struct EscalationPolicy {
     pub accountability_after: u32,
     /// Whether accountability also requires a repeat case (reopened at least once).
     pub accountability_requires_repeat: bool,
+    /// Working days overdue from which accountability is required even for a first-time case
+    /// (when [`Self::accountability_requires_repeat`] holds; 0 = never).
+    pub accountability_regardless_after: u32,
     /// A case is at risk when due within this many working days (0 = due today only).
     pub at_risk_within: u32,
 }
@@ -107,6 +114,7 @@ impl Default for EscalationPolicy {
             government_inspection_after: 3,
             accountability_after: 5,
             accountability_requires_repeat: true,
+            accountability_regardless_after: 10,
             at_risk_within: 1,
         }
     }
@@ -131,7 +139,9 @@ impl EscalationPolicy {
     pub fn required_level(&self, working_days_overdue: u32, repeat: bool) -> EscalationLevel {
         let n = working_days_overdue;
         let at_least = |threshold: u32| threshold > 0 && n >= threshold;
-        if at_least(self.accountability_after) && (repeat || !self.accountability_requires_repeat) {
+        let accountable = at_least(self.accountability_after)
+            && (repeat || !self.accountability_requires_repeat || at_least(self.accountability_regardless_after));
+        if accountable {
             EscalationLevel::Accountability
         } else if at_least(self.government_inspection_after) {
             EscalationLevel::GovernmentInspection
@@ -251,6 +261,14 @@ mod tests {
         assert_eq!(p.required_level(2, false), EscalationLevel::CoordinationOffice);
         assert_eq!(p.required_level(3, false), EscalationLevel::GovernmentInspection);
         assert_eq!(p.required_level(9, false), EscalationLevel::GovernmentInspection);
+        // However late a first-time case is, it reaches accountability at last.
+        assert_eq!(p.required_level(10, false), EscalationLevel::Accountability);
+        assert_eq!(p.required_level(51, false), EscalationLevel::Accountability);
+        let never = EscalationPolicy { accountability_regardless_after: 0, ..p };
+        assert_eq!(never.required_level(51, false), EscalationLevel::GovernmentInspection);
+        // The regardless threshold never comes before the accountability threshold itself.
+        let early = EscalationPolicy { accountability_regardless_after: 2, ..p };
+        assert_eq!(early.required_level(3, false), EscalationLevel::GovernmentInspection);
         assert_eq!(p.required_level(5, true), EscalationLevel::Accountability);
         let lenient = EscalationPolicy { accountability_requires_repeat: false, ..p };
         assert_eq!(lenient.required_level(5, false), EscalationLevel::Accountability);

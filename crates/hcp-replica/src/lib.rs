@@ -288,6 +288,26 @@ impl Replica {
         users::with_role_under(&self.conn, role.as_str(), under)
     }
 
+    /// The departments at or below a unit path, each with its active handlers.
+    pub fn departments_under(&self, under: &str) -> Result<Vec<tables::users::DepartmentHandlers>> {
+        users::departments_under(&self.conn, under)
+    }
+
+    /// The staff roster at or below a unit path (for pickers), by staff number.
+    pub fn staff_under(&self, under: &str) -> Result<Vec<tables::staff::StaffEntry>> {
+        tables::staff::under(&self.conn, under)
+    }
+
+    /// Staff members by id, those the replica holds.
+    pub fn staff_by_ids(&self, ids: &[i64]) -> Result<Vec<tables::staff::StaffEntry>> {
+        tables::staff::by_ids(&self.conn, ids)
+    }
+
+    /// The open integrity leads that hold a rating.
+    pub fn open_flags_for_rating(&self, rating_id: i64) -> Result<Vec<hcp_protocol::IntegrityFlagRow>> {
+        tables::integrity_flags::open_for_rating(&self.conn, rating_id)
+    }
+
     /// One inbox row by id.
     pub fn case_item(&self, id: i64) -> Result<Option<CaseListItem>> {
         query::case_item(&self.conn, id)

@@ -228,6 +228,7 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
                 "version",
                 "updated_at",
                 "aggregate",
+                "scope_path",
             ],
             case_rows,
         )? as usize;
@@ -289,6 +290,8 @@ fn case_values(r: &CaseRow) -> DbResult<Vec<Value>> {
         r.version.into(),
         (&r.updated_at).into(),
         aggregate.into(),
+        // Synthetic cases are visible at their own unit (no cross-department assignment).
+        (&r.unit_path).into(),
     ])
 }
 

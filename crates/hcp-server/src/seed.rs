@@ -99,31 +99,45 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 
 struct Dept {
     name: &'static str,
+    /// The department handler's user name suffix (`donghu.handler.rs`); the first department's
+    /// handler is the documented `donghu.handler`.
+    key: &'static str,
     items: &'static [(&'static str, &'static str)],
 }
 
 const DEPTS: &[Dept] = &[
     Dept {
         name: "市场监督管理局窗口",
+        key: "ms",
         items: &[("MS-0101", "个体工商户设立登记"), ("MS-0102", "企业开办一件事"), ("MS-0103", "食品经营许可")],
     },
     Dept {
         name: "人力资源和社会保障局窗口",
+        key: "rs",
         items: &[("RS-0201", "社会保障卡补换"), ("RS-0202", "失业保险金申领"), ("RS-0203", "就业创业证申领")],
     },
     Dept {
-        name: "公安分局户政窗口", items: &[("GA-0301", "居民身份证换领"), ("GA-0302", "户口迁移登记")]
+        name: "公安分局户政窗口", key: "ga", items: &[("GA-0301", "居民身份证换领"), ("GA-0302", "户口迁移登记")]
     },
     Dept {
-        name: "不动产登记中心窗口", items: &[("BD-0401", "不动产转移登记"), ("BD-0402", "不动产抵押登记")]
+        name: "不动产登记中心窗口",
+        key: "bd",
+        items: &[("BD-0401", "不动产转移登记"), ("BD-0402", "不动产抵押登记")],
     },
     Dept {
-        name: "税务局窗口", items: &[("SW-0501", "增值税发票领用"), ("SW-0502", "个人所得税汇算咨询")]
+        name: "税务局窗口", key: "sw", items: &[("SW-0501", "增值税发票领用"), ("SW-0502", "个人所得税汇算咨询")]
     },
     Dept {
-        name: "医疗保障局窗口", items: &[("YB-0601", "城乡居民医保参保登记"), ("YB-0602", "异地就医备案")]
+        name: "医疗保障局窗口",
+        key: "yb",
+        items: &[("YB-0601", "城乡居民医保参保登记"), ("YB-0602", "异地就医备案")],
     },
 ];
+
+/// The surnames of the generated department handlers (`何承办`, …), none shared with a documented
+/// account.
+const HANDLER_SURNAMES: &[&str] =
+    &["何", "罗", "马", "郭", "胡", "朱", "高", "徐", "杨", "邓", "冯", "曹", "彭", "曾", "萧"];
 
 const TOWN_ITEMS: &[(&str, &str)] =
     &[("JD-0701", "居住证办理"), ("JD-0702", "老年人优待证办理"), ("JD-0703", "城乡居民医保参保登记")];
@@ -361,6 +375,7 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
 
     // Users of every role.
     let mut users_by_name: UsersByName = std::collections::HashMap::new();
+    let mut dept_handlers: DeptHandlers = std::collections::HashMap::new();
     for a in DEMO_ACCOUNTS {
         let unit = s
             .units
@@ -391,6 +406,43 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
         changes::record(conn, Entity::User, uid, &unit.path, ChangeOp::Upsert, &s.at)?;
         users_by_name.insert(a.username, (uid, a.display_name, a.role, unit.clone()));
         s.report.users += 1;
+    }
+
+    // Every department of a district hall has a handler, so a case can go to the department it
+    // concerns: the documented `<district>.handler` for the first, `<district>.handler.<key>` for
+    // the others.
+    let mut generated = 0;
+    for hall in halls.iter().filter(|h| h.weight >= 10) {
+        let prefix = district_prefix(&hall.district);
+        for (dept, _, _) in &hall.depts {
+            let Some(dept) = dept else { continue };
+            if users_by_name.values().any(|(_, _, role, unit)| *role == Role::DepartmentHandler && unit.id == dept.id) {
+                continue;
+            }
+            let Some(d) = DEPTS.iter().find(|d| dept.name.ends_with(d.name)) else { continue };
+            let username = format!("{prefix}.handler.{}", d.key);
+            let display_name = format!("{}承办", HANDLER_SURNAMES[generated % HANDLER_SURNAMES.len()]);
+            generated += 1;
+            let uid = users::insert(
+                conn,
+                &users::NewUser {
+                    username: &username,
+                    display_name: &display_name,
+                    password_hash,
+                    role: Role::DepartmentHandler,
+                    unit_id: dept.id,
+                    created_at: &s.at,
+                },
+            )?;
+            changes::record(conn, Entity::User, uid, &dept.path, ChangeOp::Upsert, &s.at)?;
+            dept_handlers.insert(dept.id, (uid, display_name, dept.path.clone()));
+            s.report.users += 1;
+        }
+    }
+    for (uid, name, role, unit) in users_by_name.values() {
+        if *role == Role::DepartmentHandler {
+            dept_handlers.insert(unit.id, (*uid, (*name).to_owned(), unit.path.clone()));
+        }
     }
 
     // Ratings over the last 120 days, weighted towards the district halls, through the same
@@ -497,7 +549,7 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
         let created = NaiveDateTime::new(day, NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default());
         let result = if i % 3 == 2 {
             let Some(dept) = hall.depts.get(i % hall.depts.len().max(1)).and_then(|d| d.0.clone()) else { continue };
-            let supervisor = actors(&users_by_name, &hall.district)?.supervisor;
+            let supervisor = actors(&users_by_name, &dept_handlers, &hall.district)?.supervisor;
             let env = CommandEnvelope {
                 command_id: format!("{}seed-supervision-{i}", workflow::SYSTEM_ID_PREFIX),
                 client_seq: None,
@@ -536,7 +588,7 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
     // Move every case along its lifecycle as far as its age suggests, through the real commands.
     s.report.cases = opened.len();
     for (case_id, hi, created) in opened {
-        let who = actors(&users_by_name, &halls[hi].district)?;
+        let who = actors(&users_by_name, &dept_handlers, &halls[hi].district)?;
         advance(&mut s, &who, case_id, created, opts.today)?;
     }
     s.report.case_events = conn.query_row("SELECT count(*) FROM case_events", (), |r| r.get::<i64>(0))? as usize;
@@ -653,18 +705,28 @@ fn scope(path: &str) -> DbResult<ScopePath> {
 struct Actors {
     manager: Principal,
     supervisor: Principal,
+    /// The district's handler for cases of no department (the town centres'): the first
+    /// department's.
     handler: Principal,
     handler_department: i64,
+    /// The handler of each department of the district hall, by department id.
+    departments: std::collections::HashMap<i64, Principal>,
 }
 
 type UsersByName = std::collections::HashMap<&'static str, (i64, &'static str, Role, OrgUnitRow)>;
+/// Department id → (user id, display name, unit path) of its handler.
+type DeptHandlers = std::collections::HashMap<i64, (i64, String, String)>;
 
-fn actors(users: &UsersByName, district: &OrgUnitRow) -> DbResult<Actors> {
-    let prefix = match district.name.as_str() {
+fn district_prefix(district: &OrgUnitRow) -> &'static str {
+    match district.name.as_str() {
         "东湖区" => "donghu",
         "西山区" => "xishan",
         _ => "gaoxin",
-    };
+    }
+}
+
+fn actors(users: &UsersByName, dept_handlers: &DeptHandlers, district: &OrgUnitRow) -> DbResult<Actors> {
+    let prefix = district_prefix(district);
     let get = |name: String| {
         users
             .iter()
@@ -675,6 +737,13 @@ fn actors(users: &UsersByName, district: &OrgUnitRow) -> DbResult<Actors> {
     let manager = get(format!("{prefix}.manager"))?;
     let supervisor = get(format!("{prefix}.supervisor")).or_else(|_| get("city.supervisor".into()))?;
     let handler = get(format!("{prefix}.handler"))?;
+    let mut departments = std::collections::HashMap::new();
+    for (dept_id, (uid, name, path)) in dept_handlers.iter().filter(|(_, h)| h.2.starts_with(&district.path)) {
+        departments.insert(
+            *dept_id,
+            Principal { user_id: *uid, name: name.clone(), role: Role::DepartmentHandler, scope: scope(path)? },
+        );
+    }
     Ok(Actors {
         // The hall manager also works the cases of the district's town centres.
         manager: Principal {
@@ -696,6 +765,7 @@ fn actors(users: &UsersByName, district: &OrgUnitRow) -> DbResult<Actors> {
             scope: scope(&handler.3.path)?,
         },
         handler_department: handler.3.id,
+        departments,
     })
 }
 
@@ -737,8 +807,15 @@ fn advance(
     };
     let on_spot = s.rng.gen_range(0..100) < 20;
     let verify = |outcome: VerifyOutcome, reason: &str| CaseCommand::Verify { outcome, reason: reason.into() };
-    let assign =
-        CaseCommand::Assign { department_id: who.handler_department, handler_id: who.handler.user_id, due_date: None };
+    // The case goes to the handler of the department it concerns; a town centre's case (no
+    // department) to the district's first department, which then holds it (see `cases::SCOPE_DDL`).
+    let department: Option<i64> =
+        s.conn.query_opt("SELECT department_id FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?.flatten();
+    let (handler, handler_department) = match department.and_then(|d| who.departments.get(&d).map(|p| (p, d))) {
+        Some((p, d)) => (p, d),
+        None => (&who.handler, who.handler_department),
+    };
+    let assign = CaseCommand::Assign { department_id: handler_department, handler_id: handler.user_id, due_date: None };
     let rectify = CaseCommand::ReportRectification {
         measures: "已与群众当面沟通并完成整改，完善一次性告知清单".into(),
         evidence: vec!["整改照片.jpg".into()],
@@ -764,11 +841,11 @@ fn advance(
             } else {
                 steps.push((&who.manager, assign));
                 if target != CaseState::Assigned {
-                    steps.push((&who.handler, CaseCommand::Accept));
+                    steps.push((handler, CaseCommand::Accept));
                 }
                 if target == CaseState::ExtensionRequested {
                     steps.push((
-                        &who.handler,
+                        handler,
                         CaseCommand::RequestExtension {
                             reason: "需协调上级部门系统整改".into(),
                             extra_working_days: 5,
@@ -776,7 +853,7 @@ fn advance(
                     ));
                 }
                 if matches!(target, CaseState::Rectified | CaseState::Closed) {
-                    steps.push((&who.handler, rectify));
+                    steps.push((handler, rectify));
                 }
             }
             if target == CaseState::Closed {

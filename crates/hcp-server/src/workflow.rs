@@ -229,7 +229,12 @@ fn decide(
         None => None,
     };
     let case_path = current.as_ref().map(|r| r.unit_path.clone());
-    if let Some(refusal) = check_references(conn, &env.command, case_path.as_deref())? {
+    // Where the case is replicated now (its own unit's path for a new one).
+    let old_scope = match &current {
+        Some(row) => Some(cases::scope_path(conn, row.id)?.unwrap_or_else(|| row.unit_path.clone())),
+        None => None,
+    };
+    if let Some(refusal) = check_references(conn, who, &env.command, case_path.as_deref())? {
         return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
     }
     // The distributed calendar and the case's jurisdiction's policy (defaults when none is set).
@@ -243,6 +248,13 @@ fn decide(
     let ctx = PolicyContext { calendar: &calendar, deadlines: policy.deadlines, escalation: policy.escalation };
     let (next, event) = match hcp_domain::apply(aggregate.as_ref(), &actor, &env.command, now, &ctx) {
         Ok(x) => x,
+        // A case the caller may not act on (outside their jurisdiction, linked to them in a way
+        // their role does not count) is "not found", as above: the domain's message would name
+        // the case's unit.
+        Err(hcp_domain::TransitionError::OutOfScope { .. }) if current.is_some() => {
+            let id = current.as_ref().map_or(0, |r| r.id);
+            return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {id} 不存在"))));
+        }
         Err(e) => return Ok(Err((e.code().to_owned(), e.to_string()))),
     };
     let at = rfc3339(now);
@@ -295,15 +307,23 @@ fn decide(
     row.version = next.version as i64;
     row.updated_at = at.clone();
     row.summary = next.summary.clone();
+    let handler_path = match next.assignee_id {
+        Some(h) => crate::db::users::by_id(conn, h)?.map(|u| u.scope_path),
+        None => None,
+    };
+    let visible_at = cases::visibility_path(&row.unit_path, handler_path.as_deref());
     row.aggregate = Some(Box::new(next));
     cases::update(conn, &row)?;
-    changes::record(conn, Entity::Case, row.id, &row.unit_path, ChangeOp::Upsert, &at)?;
+    if let Some(old) = old_scope.filter(|old| *old != visible_at) {
+        move_visibility(conn, row.id, &old, &visible_at, &at)?;
+    }
+    changes::record(conn, Entity::Case, row.id, &visible_at, ChangeOp::Upsert, &at)?;
 
     let data = serde_json::to_value(&event).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let ev = CaseEventRow {
         id: 0,
         case_id: row.id,
-        unit_path: row.unit_path.clone(),
+        unit_path: visible_at,
         kind: event.kind().to_owned(),
         actor_user_id: (who.user_id != SYSTEM_USER_ID).then_some(who.user_id),
         actor_name: who.name.clone(),
@@ -315,32 +335,93 @@ fn decide(
     Ok(Ok((row, event_id)))
 }
 
-/// Ids a command names must exist and fit the case: an assignment goes to a department of the
-/// case's district and to a handler of that department.
-fn check_references(conn: &Conn<'_>, cmd: &CaseCommand, case_path: Option<&str>) -> DbResult<Option<String>> {
-    if let CaseCommand::Assign { department_id, handler_id, .. } = cmd {
-        let Some(dept) =
-            crate::db::org_units::get(conn, *department_id)?.filter(|d| d.kind == hcp_domain::OrgKind::Department)
-        else {
-            return Ok(Some(format!("承办部门 {department_id} 不存在")));
-        };
-        // The district: the first two levels of the case's unit path (city, district).
-        let district = case_path
-            .and_then(|p| ScopePath::try_from(p.to_owned()).ok())
-            .map(|p| p.ids().into_iter().take(2).fold(String::from("/"), |acc, id| format!("{acc}{id}/")));
-        if let Some(d) = district {
-            if !dept.path.starts_with(&d) {
+/// Moves a case and its timeline from the visibility path `old` to `new`, in the feed as a
+/// deletion at the old path followed by an upsert at the new one (the caller records the case's
+/// own upsert at `new` next), so every replica converges: a jurisdiction that covers both paths
+/// deletes and then receives the case again, one that covers only the old path loses it, and one
+/// that covers only the new path (the handler's) receives the case and its whole timeline.
+fn move_visibility(conn: &Conn<'_>, case_id: i64, old: &str, new: &str, at: &str) -> DbResult<()> {
+    let events = case_events::ids_of_case(conn, case_id)?;
+    changes::record(conn, Entity::Case, case_id, old, ChangeOp::Delete, at)?;
+    changes::record_many(
+        conn,
+        Entity::CaseEvent,
+        &events.iter().map(|id| (*id, old)).collect::<Vec<_>>(),
+        ChangeOp::Delete,
+        at,
+    )?;
+    cases::set_scope_path(conn, case_id, new)?;
+    case_events::move_case(conn, case_id, new)?;
+    changes::record_many(
+        conn,
+        Entity::CaseEvent,
+        &events.iter().map(|id| (*id, new)).collect::<Vec<_>>(),
+        ChangeOp::Upsert,
+        at,
+    )?;
+    Ok(())
+}
+
+/// The district of a unit path: its first two levels (city, district), e.g. `/1/4/`.
+fn district_of(path: &str) -> Option<String> {
+    ScopePath::try_from(path.to_owned())
+        .ok()
+        .map(|p| p.ids().into_iter().take(2).fold(String::from("/"), |acc, id| format!("{acc}{id}/")))
+}
+
+/// Ids a command names must exist and fit the case and the caller (a refusal names nothing of
+/// another jurisdiction):
+/// - an assignment goes to a department of the case's district inside the caller's jurisdiction
+///   and to an active handler of that department (at it or below it);
+/// - a new case's rated staff member is an active staff account inside the caller's jurisdiction;
+/// - an accountability decision names a staff member on the roster of the case's district inside
+///   the caller's jurisdiction.
+fn check_references(
+    conn: &Conn<'_>,
+    who: &Principal,
+    cmd: &CaseCommand,
+    case_path: Option<&str>,
+) -> DbResult<Option<String>> {
+    let scope = who.scope.as_str();
+    let district = case_path.and_then(district_of);
+    let in_case_district = |path: &str| district.as_deref().is_none_or(|d| path.starts_with(d));
+    match cmd {
+        CaseCommand::Assign { department_id, handler_id, .. } => {
+            let dept = crate::db::org_units::get(conn, *department_id)?
+                .filter(|d| d.kind == hcp_domain::OrgKind::Department && d.path.starts_with(scope));
+            let Some(dept) = dept else {
+                return Ok(Some(format!("承办部门 {department_id} 不存在或不在您的辖区内")));
+            };
+            if !in_case_district(&dept.path) {
                 return Ok(Some(format!("承办部门“{}”不属于本工单所在辖区", dept.name)));
             }
-        }
-        let handler = crate::db::users::by_id(conn, *handler_id)?;
-        match handler {
-            Some(u) if u.active && u.role == Role::DepartmentHandler && u.scope_path.starts_with(&dept.path) => {}
-            Some(u) if u.active && u.role == Role::DepartmentHandler => {
-                return Ok(Some(format!("承办人“{}”不属于承办部门“{}”", u.display_name, dept.name)));
+            match crate::db::users::by_id(conn, *handler_id)? {
+                Some(u) if u.active && u.role == Role::DepartmentHandler && u.scope_path.starts_with(&dept.path) => {}
+                _ => {
+                    return Ok(Some(format!("承办人 {handler_id} 不存在、已停用或不是承办部门“{}”的承办人", dept.name)))
+                }
             }
-            _ => return Ok(Some(format!("承办人 {handler_id} 不存在或不是部门承办人"))),
         }
+        CaseCommand::Create { rated_staff_id: Some(id), .. } => {
+            let ok = match crate::db::users::by_id(conn, *id)? {
+                Some(u) if u.active && u.role == Role::StaffMember => {
+                    u.scope_path.starts_with(scope)
+                        || crate::db::users::staff_path(conn, u.id)?.is_some_and(|p| p.starts_with(scope))
+                }
+                _ => false,
+            };
+            if !ok {
+                return Ok(Some(format!("被评价工作人员账号 {id} 不存在或不在您的辖区内")));
+            }
+        }
+        CaseCommand::RecordAccountability { subject_staff_id, .. } => {
+            let ok = crate::db::staff::get(conn, *subject_staff_id)?
+                .is_some_and(|s| s.unit_path.starts_with(scope) && in_case_district(&s.unit_path));
+            if !ok {
+                return Ok(Some(format!("被问责人员 {subject_staff_id} 不存在，或不是本工单所在辖区的工作人员")));
+            }
+        }
+        _ => {}
     }
     Ok(None)
 }

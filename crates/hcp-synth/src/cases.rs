@@ -179,8 +179,9 @@ impl<'a> Cases<'a> {
         };
         let unit = ScopePath::try_from(unit_path.clone()).map_err(|e| create_failed(&e))?;
         life.preferred_dept = department_id;
-        if let Origin::BadReview { rated_staff_user, .. } = &seed.origin {
+        if let Origin::BadReview { rated_staff_user, rating } = &seed.origin {
             life.rated_staff_user = *rated_staff_user;
+            life.rated_staff = rating.staff_id;
         }
         let (who, cmd) = creation(&seed.origin, source, unit).map_err(|e| create_failed(&e))?;
         let created = life.act(who, &cmd, seed.at);
@@ -403,6 +404,8 @@ struct Life<'a> {
     flags: Flags,
     preferred_dept: Option<i64>,
     rated_staff_user: Option<usize>,
+    /// The staff record rated (bad reviews), whom an accountability decision names first.
+    rated_staff: Option<i64>,
     accountability_scheduled: bool,
     on_spot_done: bool,
     reassigned: bool,
@@ -428,6 +431,7 @@ impl<'a> Life<'a> {
             flags: Flags::default(),
             preferred_dept: None,
             rated_staff_user: None,
+            rated_staff: None,
             accountability_scheduled: false,
             on_spot_done: false,
             reassigned: false,
@@ -959,12 +963,11 @@ impl<'a> Life<'a> {
             }
             return;
         }
-        let subject = self
-            .rated_staff_user
-            .map(user_id)
-            .or(case.assignee_id)
-            .or_else(|| self.hall.managers.first().copied().map(user_id));
-        let Some(subject_user_id) = subject else { return };
+        // The staff member rated, else someone at the hall's first window (staff ids are indices + 1).
+        let subject = self.rated_staff.or_else(|| {
+            self.hall.windows.first().and_then(|w| w.staff.first()).map(|i| i64::try_from(*i).unwrap_or(0) + 1)
+        });
+        let Some(subject_staff_id) = subject else { return };
         let Some(&liaison) = self.rng.pick(&self.office.liaisons) else { return };
         let decision = match self.rng.below(20) {
             0..=9 => AccountabilityKind::DeductedPoints { points: self.rng.between(2, 10) },
@@ -974,7 +977,7 @@ impl<'a> Life<'a> {
         };
         let cmd = CaseCommand::RecordAccountability {
             decision,
-            subject_user_id,
+            subject_staff_id,
             reason: "经调查核实，相关人员存在服务不规范、整改不到位问题".to_owned(),
             evidence: vec!["调查报告.pdf".to_owned(), "谈话笔录.pdf".to_owned()],
         };

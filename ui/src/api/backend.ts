@@ -23,6 +23,7 @@ import {
   type NoticePreview,
   type BulkResult,
   type Assignee as AssigneeRow,
+  type DepartmentChoice,
   type RatioView_Serialize,
   type KpiView_Serialize,
   type UnitKpiRow_Serialize,
@@ -44,10 +45,12 @@ export type {
   AppealDecision,
   AppealState,
   Assignee,
+  CaseLead,
   CaseSort,
   CaseSource,
   CaseState,
   CommandKind,
+  DepartmentChoice,
   DueWindow,
   EscalationBasis,
   EscalationLevel,
@@ -59,6 +62,7 @@ export type {
   LoginRequest,
   Role,
   Session,
+  StaffOption,
   SyncPhase,
   TimelineEvent,
   UserInfo,
@@ -241,6 +245,10 @@ export const backend = {
   /** The department handlers this user may assign cases to. */
   assignees(): Promise<AssigneeRow[]> {
     return call(() => commands.assignees());
+  },
+  /** The departments this user may assign cases to, each with its handlers (批量交办). */
+  assignDepartments(): Promise<DepartmentChoice[]> {
+    return call(() => commands.assignDepartments());
   },
   /** The units of the user's jurisdiction, for the inbox's unit filter (works offline). */
   units(): Promise<UnitOption[]> {

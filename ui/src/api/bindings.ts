@@ -35,6 +35,8 @@ export const commands = {
 	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
 	/**  The department handlers this user may assign cases to. */
 	assignees: () => typedError<Assignee[], ApiError>(__TAURI_INVOKE("assignees")),
+	/**  The departments this user may assign cases to, each with its handlers (批量交办). */
+	assignDepartments: () => typedError<DepartmentChoice[], ApiError>(__TAURI_INVOKE("assign_departments")),
 	/**  The units of the user's jurisdiction, for the inbox's unit filter. */
 	units: () => typedError<UnitOption[], ApiError>(__TAURI_INVOKE("units")),
 	/**  Queues the assignment of several cases to one handler (批量交办). */
@@ -128,7 +130,12 @@ export type CaseCommand_Deserialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date?: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment?: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence?: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note?: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
+/**
+ *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
+ *  number and unit the liaison picks; the server checks they exist in the case's district).
+ */
+{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Serialize = 
@@ -144,7 +151,12 @@ export type CaseCommand_Serialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
+/**
+ *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
+ *  number and unit the liaison picks; the server checks they exist in the case's district).
+ */
+{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
 
 /**  Everything the case page shows. */
 export type CaseDetail = CaseDetail_Serialize | CaseDetail_Deserialize;
@@ -166,8 +178,33 @@ export type CaseDetail_Deserialize = {
 	events: TimelineEvent[],
 	/**  This case's commands still in the outbox (pending or rejected). */
 	outbox: OutboxItem_Deserialize[],
-	/**  Who may be assigned: department handlers in the case's district. */
+	/**
+	 *  Who may be assigned: department handlers in the case's district (within this user's
+	 *  jurisdiction), every department's together.
+	 */
 	handlers: Assignee[],
+	/**
+	 *  The departments the case may be assigned to, each with its handlers (possibly none): the
+	 *  assign dialog picks the department first, then one of its handlers.
+	 */
+	departments: DepartmentChoice[],
+	/**  The rung a supervisor's escalation (with a reason) moves the case to; none at the top. */
+	escalationNext?: EscalationLevel | null,
+	/**
+	 *  The rung the escalation policy requires now that the case is overdue, when above its
+	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
+	 */
+	escalationDue?: EscalationLevel | null,
+	/**
+	 *  The staff roster of the case's district this user may name in an accountability decision
+	 *  (empty unless they may record one), and the staff named in the timeline.
+	 */
+	staff: StaffOption[],
+	/**
+	 *  Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
+	 *  it should know the rating itself is under suspicion.
+	 */
+	integrityLeads: CaseLead[],
 	/**  The rating behind the case (evaluator masked), for bad reviews. */
 	rating?: RatingSummary | null,
 	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
@@ -191,12 +228,50 @@ export type CaseDetail_Serialize = {
 	events: TimelineEvent[],
 	/**  This case's commands still in the outbox (pending or rejected). */
 	outbox: OutboxItem_Serialize[],
-	/**  Who may be assigned: department handlers in the case's district. */
+	/**
+	 *  Who may be assigned: department handlers in the case's district (within this user's
+	 *  jurisdiction), every department's together.
+	 */
 	handlers: Assignee[],
+	/**
+	 *  The departments the case may be assigned to, each with its handlers (possibly none): the
+	 *  assign dialog picks the department first, then one of its handlers.
+	 */
+	departments: DepartmentChoice[],
+	/**  The rung a supervisor's escalation (with a reason) moves the case to; none at the top. */
+	escalationNext: EscalationLevel | null,
+	/**
+	 *  The rung the escalation policy requires now that the case is overdue, when above its
+	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
+	 */
+	escalationDue: EscalationLevel | null,
+	/**
+	 *  The staff roster of the case's district this user may name in an accountability decision
+	 *  (empty unless they may record one), and the staff named in the timeline.
+	 */
+	staff: StaffOption[],
+	/**
+	 *  Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
+	 *  it should know the rating itself is under suspicion.
+	 */
+	integrityLeads: CaseLead[],
 	/**  The rating behind the case (evaluator masked), for bad reviews. */
 	rating: RatingSummary | null,
 	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
 	mayRevealEvaluator: boolean,
+};
+
+/**  An open integrity lead on the rating behind a case. */
+export type CaseLead = {
+	id: number,
+	/**  e.g. `burst_same_device` */
+	kind: string,
+	/**  e.g. 同一设备集中评价 */
+	kindLabel: string,
+	/**  `low`, `medium` or `high`. */
+	severity: string,
+	/**  RFC 3339 */
+	detectedAt: string,
 };
 
 /**  One inbox row. */
@@ -381,6 +456,14 @@ export type Dashboard_Serialize = {
 	charts: DashboardCharts,
 	/**  Months with ratings, newest first. */
 	months: string[],
+};
+
+/**  A department a case can be assigned to, with its active handlers. */
+export type DepartmentChoice = {
+	id: number,
+	name: string,
+	/**  By name; empty when the department has no handler yet. */
+	handlers: Assignee[],
 };
 
 /**  Open cases (not yet rectified, closed or excluded) by deadline. */
@@ -716,6 +799,16 @@ export type ScopePath = string;
 export type Session = {
 	user: UserInfo,
 	serverUrl: string,
+};
+
+/**  A person of the staff roster, as the accountability picker and the timeline show them. */
+export type StaffOption = {
+	id: number,
+	name: string,
+	/**  The staff number, e.g. `GH00029`. */
+	employeeNo: string,
+	/**  Department (or hall) and window. */
+	unit: string,
 };
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";

@@ -7,10 +7,12 @@ import type {
   Assignee,
   CaseDetail,
   CaseListItem,
+  DepartmentChoice,
   FlaggedRating,
   FlagItem,
   OutboxItem,
   Session,
+  StaffOption,
   SyncStatus,
   TimelineEvent,
 } from "@/api/backend";
@@ -109,6 +111,24 @@ export function handlers(): Assignee[] {
   ];
 }
 
+/** The departments of `handlers()`, plus one without a handler. */
+export function departments(): DepartmentChoice[] {
+  const hs = handlers();
+  return [
+    { id: 300, name: "市场监管局", handlers: hs.filter((h) => h.departmentId === 300) },
+    { id: 301, name: "人社局", handlers: hs.filter((h) => h.departmentId === 301) },
+    { id: 302, name: "税务局", handlers: [] },
+  ];
+}
+
+/** Staff of the roster, as the accountability picker lists them. */
+export function staffOptions(): StaffOption[] {
+  return [
+    { id: 50, name: "李明", employeeNo: "GH00029", unit: "市场监管局 1号窗口" },
+    { id: 51, name: "王芳", employeeNo: "GH00030", unit: "人社局 3号窗口" },
+  ];
+}
+
 export function timelineEvent(kind: string, details: Record<string, unknown> = {}, overrides: Partial<TimelineEvent> = {}): TimelineEvent {
   return {
     kind,
@@ -152,6 +172,11 @@ export function caseDetail(id: number, overrides: Partial<CaseDetail> = {}, item
     events: [timelineEvent("created", { source: "bad_review", real_name: true, summary: "x" })],
     outbox: [],
     handlers: handlers(),
+    departments: departments(),
+    escalationNext: "coordination_office",
+    escalationDue: null,
+    staff: [],
+    integrityLeads: [],
     ...overrides,
   };
 }

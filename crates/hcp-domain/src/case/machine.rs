@@ -248,10 +248,12 @@ pub enum CaseCommand {
         decision: AppealDecision,
         reason: String,
     },
+    /// 问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
+    /// number and unit the liaison picks; the server checks they exist in the case's district).
     RecordAccountability {
         decision: AccountabilityKind,
         #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
-        subject_user_id: i64,
+        subject_staff_id: i64,
         reason: String,
         evidence: Vec<String>,
     },
@@ -572,7 +574,7 @@ pub enum EventPayload {
     },
     AccountabilityRecorded {
         decision: AccountabilityKind,
-        subject_user_id: i64,
+        subject_staff_id: i64,
         reason: String,
         evidence: Vec<String>,
     },
@@ -968,7 +970,7 @@ fn decide(
         CaseCommand::DecideAppeal { decision, reason } => {
             EventPayload::AppealDecided { decision: *decision, reason: required("复核意见", reason)? }
         }
-        CaseCommand::RecordAccountability { decision, subject_user_id, reason, evidence } => {
+        CaseCommand::RecordAccountability { decision, subject_staff_id, reason, evidence } => {
             if matches!(decision, AccountabilityKind::DeductedPoints { points: 0 }) {
                 return Err(TransitionError::InvalidPoints);
             }
@@ -979,7 +981,7 @@ fn decide(
             }
             EventPayload::AccountabilityRecorded {
                 decision: *decision,
-                subject_user_id: *subject_user_id,
+                subject_staff_id: *subject_staff_id,
                 reason,
                 evidence,
             }

@@ -164,6 +164,19 @@ pub fn list(conn: &Connection, scope: &str, status: Option<FlagStatus>) -> Resul
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// The open flags (integrity leads awaiting a verdict) that hold the rating `rating_id`, newest
+/// first: a case opened by that rating is under suspicion until they are decided.
+pub fn open_for_rating(conn: &Connection, rating_id: i64) -> Result<Vec<IntegrityFlagRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLS} FROM integrity_flags
+              WHERE status = 'open' AND id IN (SELECT flag_id FROM flag_ratings WHERE rating_id = ?1)
+              ORDER BY id DESC"
+        ))?
+        .query_map([rating_id], from_row)?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// Open flags under `scope` (the queue's badge).
 pub fn open_count(conn: &Connection, scope: &str) -> Result<u64> {
     let n: i64 = conn

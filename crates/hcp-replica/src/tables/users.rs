@@ -36,3 +36,41 @@ pub fn with_role_under(conn: &Connection, role: &str, path: &str) -> Result<Vec<
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
+
+/// A department with the active department handlers at it or below it (by name; none when the
+/// department has no handler yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentHandlers {
+    pub id: i64,
+    pub name: String,
+    pub path: String,
+    /// (user id, display name)
+    pub handlers: Vec<(i64, String)>,
+}
+
+/// The departments at or below `path`, by path (a hall's departments together), each with its
+/// handlers.
+pub fn departments_under(conn: &Connection, path: &str) -> Result<Vec<DepartmentHandlers>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.id, d.name, d.path, u.id, u.display_name
+           FROM org_units d
+           LEFT JOIN users u ON u.role = 'department_handler' AND u.active = 1
+                            AND u.unit_path >= d.path AND u.unit_path < d.path || '~'
+          WHERE d.kind = 'department' AND d.path >= ?1 AND d.path < ?1 || '~'
+          ORDER BY d.path, u.display_name, u.id",
+    )?;
+    let mut out: Vec<DepartmentHandlers> = Vec::new();
+    let mut rows = stmt.query(params![path])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if out.last().map(|d| d.id) != Some(id) {
+            out.push(DepartmentHandlers { id, name: r.get(1)?, path: r.get(2)?, handlers: Vec::new() });
+        }
+        if let (Some(uid), Some(name), Some(d)) =
+            (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?, out.last_mut())
+        {
+            d.handlers.push((uid, name));
+        }
+    }
+    Ok(out)
+}

@@ -1,4 +1,5 @@
-//! `case_events`: the append-only timeline of every case.
+//! `case_events`: the append-only timeline of every case. An event's `unit_path` is where it is
+//! replicated: its case's visibility path (`cases::SCOPE_DDL`), not the unit the case concerns.
 
 use super::{args, Conn, DbError, DbResult, Row};
 use hcp_protocol::CaseEventRow;
@@ -40,6 +41,18 @@ pub fn insert(conn: &Conn<'_>, e: &CaseEventRow) -> DbResult<i64> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         args![e.case_id, &e.unit_path, &e.kind, e.actor_user_id, &e.actor_name, &e.at, e.data.to_string()],
     )
+}
+
+/// The ids of a case's events, in order.
+pub fn ids_of_case(conn: &Conn<'_>, case_id: i64) -> DbResult<Vec<i64>> {
+    conn.query_map("SELECT id FROM case_events WHERE case_id = ?1 ORDER BY id", [case_id], |r| r.get(0))
+}
+
+/// Moves a case's events to the case's new visibility path (their `unit_path` is where they
+/// are replicated, the same as their case's; see `cases::SCOPE_DDL`).
+pub fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<()> {
+    conn.execute("UPDATE case_events SET unit_path = ?2 WHERE case_id = ?1", args![case_id, path])?;
+    Ok(())
 }
 
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseEventRow>> {

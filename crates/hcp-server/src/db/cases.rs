@@ -30,6 +30,40 @@ CREATE TABLE cases (
 CREATE INDEX cases_path ON cases(unit_path);
 ";
 
+/// The visibility path (`scope_path`), apart from the attribution path (`unit_path`, which the
+/// statistics count the case under and which never changes). A case is replicated to the
+/// jurisdictions whose path is a prefix of its visibility path: its own unit's, until it is
+/// assigned to a handler whose unit does not contain it; then the handler's unit (see
+/// [`visibility_path`]), so the handler holds every case assigned to them.
+pub const SCOPE_DDL: &str = "
+ALTER TABLE cases ADD COLUMN scope_path TEXT NOT NULL DEFAULT '';
+UPDATE cases SET scope_path = unit_path;
+CREATE INDEX cases_scope ON cases(scope_path);
+";
+
+/// Where a case attributed to `unit_path` is visible while `handler_path` (the assigned
+/// handler's unit, if any) works it: its own unit when the handler's unit contains it (a handler
+/// of the department concerned), else the handler's unit, the lowest path the handler sees. The
+/// jurisdictions above both keep the case; those that contain only the case's unit (say the
+/// department it was attributed to) give it up while another department works it.
+pub fn visibility_path(unit_path: &str, handler_path: Option<&str>) -> String {
+    match handler_path {
+        Some(h) if !unit_path.starts_with(h) => h.to_owned(),
+        _ => unit_path.to_owned(),
+    }
+}
+
+/// The visibility path of a case.
+pub fn scope_path(conn: &Conn<'_>, id: i64) -> DbResult<Option<String>> {
+    conn.query_opt("SELECT scope_path FROM cases WHERE id = ?1", [id], |r| r.get(0))
+}
+
+/// Moves a case's visibility path (the caller records the feed's deletions and upserts).
+pub fn set_scope_path(conn: &Conn<'_>, id: i64, path: &str) -> DbResult<()> {
+    conn.execute("UPDATE cases SET scope_path = ?2 WHERE id = ?1", args![id, path])?;
+    Ok(())
+}
+
 const COLS: &str = "id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
     item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at, aggregate";
 
@@ -69,8 +103,8 @@ pub fn insert(conn: &Conn<'_>, c: &CaseRow) -> DbResult<i64> {
     conn.insert(
         "INSERT INTO cases (case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel,
             item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at,
-            aggregate)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id",
+            aggregate, scope_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?5) RETURNING id",
         args![
             &c.case_no,
             c.source.as_str(),
@@ -130,8 +164,8 @@ pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row)
 }
 
-/// The rows in scope with an id above `after` (0: all of them), by id: a snapshot, or the rest of
-/// an interrupted one. `dense` (most of the table is in scope, see
+/// The rows visible in scope (by their visibility path) with an id above `after` (0: all of
+/// them), by id: a snapshot, or the rest of an interrupted one. `dense` (most of the table is in scope, see
 /// [`super::changes::dense_in_scope`]) reads the table in id order instead of the path index.
 pub fn in_scope(
     conn: &Conn<'_>,
@@ -143,7 +177,10 @@ pub fn in_scope(
 ) -> DbResult<()> {
     super::changes::scan_after(
         conn,
-        &format!("SELECT {COLS} FROM cases WHERE {} AND id > ?3 ORDER BY id", super::changes::path_range(dense)),
+        &format!(
+            "SELECT {COLS} FROM cases WHERE {} AND id > ?3 ORDER BY id",
+            super::changes::path_range(dense).replace("unit_path", "scope_path")
+        ),
         scope,
         upper,
         after,

@@ -130,6 +130,13 @@ pub fn page(
     for (seq, entity, entity_id, op) in found {
         let row = match op {
             ChangeOp::Upsert => match load(conn, entity, entity_id)? {
+                // A case is seen where its visibility path is (it follows its handler's department),
+                // not where it was rated; its events carry that path already.
+                Some(EntityRow::Case(_)) if !cases::scope_path(conn, entity_id)?
+                    .is_some_and(|p| reaches(scope, upper, entity, &p)) =>
+                {
+                    continue
+                }
                 Some(row) if !reaches(scope, upper, entity, row.unit_path()) => continue,
                 Some(EntityRow::IntegrityFlag(f)) => match super::integrity_flags::for_role(f, role) {
                     Some(f) => Some(EntityRow::IntegrityFlag(f)),
@@ -187,10 +194,21 @@ pub fn dense_in_scope(conn: &Conn<'_>, table: &str, rows: u64, after: i64) -> Db
     Ok(max.is_some_and(|m| rows.saturating_mul(2) >= u64::try_from(m.saturating_sub(after)).unwrap_or(0)))
 }
 
+/// The column a table's rows are replicated by: a case's visibility path (see
+/// [`cases::SCOPE_DDL`]), every other row's unit path.
+fn path_column(table: &str) -> &'static str {
+    if table == "cases" {
+        "scope_path"
+    } else {
+        "unit_path"
+    }
+}
+
 /// Rows in scope with an id above `after` (a resumed snapshot's expected counts).
 pub fn count_in_scope_after(conn: &Conn<'_>, table: &str, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+    let col = path_column(table);
     let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {table} WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3"),
+        &format!("SELECT count(*) FROM {table} WHERE {col} >= ?1 AND {col} < ?2 AND id > ?3"),
         args![scope, upper, after],
         |r| r.get(0),
     )?;
@@ -199,8 +217,9 @@ pub fn count_in_scope_after(conn: &Conn<'_>, table: &str, scope: &str, upper: &s
 
 /// Rows in scope per entity (the snapshot's expected counts).
 pub fn count_in_scope(conn: &Conn<'_>, table: &str, scope: &str, upper: &str) -> DbResult<u64> {
+    let col = path_column(table);
     let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {table} WHERE unit_path >= ?1 AND unit_path < ?2"),
+        &format!("SELECT count(*) FROM {table} WHERE {col} >= ?1 AND {col} < ?2"),
         [scope, upper],
         |r| r.get(0),
     )?;

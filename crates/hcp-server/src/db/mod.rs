@@ -132,6 +132,7 @@ const MIGRATIONS: &[Migration] = &[
     both(login_attempts::IP_DDL),
     both(integrity_flags::DDL),
     both(doc_numbers::DDL),
+    both(cases::SCOPE_DDL),
 ];
 
 /// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation

@@ -82,6 +82,15 @@ pub fn link_staff(conn: &Conn<'_>, user_id: i64, staff_id: i64) -> DbResult<()> 
     Ok(())
 }
 
+/// The unit path of the staff record an account is linked to, if any.
+pub fn staff_path(conn: &Conn<'_>, user_id: i64) -> DbResult<Option<String>> {
+    conn.query_opt(
+        "SELECT s.unit_path FROM users u JOIN staff s ON s.id = u.staff_id WHERE u.id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )
+}
+
 /// The account of a staff member, if they have one.
 pub fn by_staff(conn: &Conn<'_>, staff_id: i64) -> DbResult<Option<i64>> {
     conn.query_opt("SELECT id FROM users WHERE staff_id = ?1 AND active = 1", [staff_id], |r| r.get(0))

@@ -5,6 +5,7 @@
 mod admin;
 mod append_only;
 mod doc_numbers;
+mod assign;
 mod feed;
 mod hardening;
 mod integrity;
@@ -17,6 +18,10 @@ use admin::{
 };
 use append_only::evidence_reveals_and_the_audit_trail_are_append_only;
 use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
+use assign::{
+    a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
+    ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
+};
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database,
@@ -86,6 +91,8 @@ conformance!(
     every_role_reads_only_its_jurisdiction_in_snapshot_and_pull,
     a_token_over_its_request_rate_is_slowed_down_alone,
     document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks,
+    a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
+    ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 );
 
 struct TestApp {
@@ -432,11 +439,27 @@ async fn accountability_decisions_are_chained_and_the_chain_verifies(backend: Ba
         version = body["case"]["version"].as_i64().expect("version");
         level = escalation_level(&body);
     }
+    // The person held accountable: a staff member of the case's district.
+    let staff: i64 = app
+        .db
+        .read(move |c| {
+            c.query_row(
+                "SELECT s.id FROM staff s, cases k, org_units d
+                  WHERE k.id = ?1 AND d.kind IN ('district', 'park')
+                    AND k.unit_path >= d.path AND k.unit_path < d.path || '~'
+                    AND s.unit_path >= d.path AND s.unit_path < d.path || '~'
+                  ORDER BY s.id LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .expect("a staff member");
     let decision = cmd(
         "acc-1",
         id,
         version,
-        json!({"type": "record_accountability", "decision": {"type": "admonition"}, "subject_user_id": 1,
+        json!({"type": "record_accountability", "decision": {"type": "admonition"}, "subject_staff_id": staff,
                "reason": "整改期限内未落实", "evidence": ["谈话记录.pdf"]}),
     );
     let (status, body) = app.post(&liaison, "/api/v1/cases/commands", decision).await;

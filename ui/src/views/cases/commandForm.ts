@@ -1,7 +1,16 @@
 // The command dialogs' data: one form model for every command, which fields each command shows,
 // the client-side checks (the same content rules the domain applies, plus length limits) and the
 // translation into the `CaseCommand` the backend takes. Pure functions, so they are tested alone.
-import type { AppealDecision, Assignee, CaseCommand, CommandKind, VerifyOutcome, VisitMethod } from "@/api/backend";
+import type {
+  AppealDecision,
+  Assignee,
+  CaseCommand,
+  CommandKind,
+  DepartmentChoice,
+  StaffOption,
+  VerifyOutcome,
+  VisitMethod,
+} from "@/api/backend";
 import type { AccountabilityType } from "@/i18n/labels";
 
 export type IssuableKind = Exclude<CommandKind, "create">;
@@ -21,6 +30,8 @@ export interface CommandForm {
   outcome: VerifyOutcome | null;
   /** The free text of the command: reason, comment, explanation or note. */
   reason: string;
+  /** 交办: the department first, then one of its handlers. */
+  departmentId: number | null;
   handlerId: number | null;
   extraDays: string;
   measures: string;
@@ -32,7 +43,8 @@ export interface CommandForm {
   decision: AppealDecision | null;
   accountability: AccountabilityType | null;
   points: string;
-  subject: string;
+  /** 问责决定: the staff member (`staff.id`) held accountable, picked from the roster. */
+  subject: number | null;
 }
 
 export type FieldName = keyof CommandForm;
@@ -41,6 +53,7 @@ export function emptyForm(): CommandForm {
   return {
     outcome: null,
     reason: "",
+    departmentId: null,
     handlerId: null,
     extraDays: "",
     measures: "",
@@ -51,7 +64,7 @@ export function emptyForm(): CommandForm {
     decision: null,
     accountability: null,
     points: "",
-    subject: "",
+    subject: null,
   };
 }
 
@@ -152,7 +165,10 @@ export function validateField(kind: IssuableKind, field: FieldName, f: CommandFo
       const max = reasonMax(kind);
       return length(f.reason) > max ? { key: "form.tooLong", fieldKey, params: { max } } : null;
     }
+    case "departmentId":
+      return f.departmentId !== null ? null : { key: "form.choose", fieldKey: "command.field.department" };
     case "handlerId":
+      if (f.departmentId === null) return { key: "form.choose", fieldKey: "command.field.department" };
       return f.handlerId !== null ? null : { key: "form.choose", fieldKey: "command.field.handler" };
     case "extraDays":
       return intInRange(f.extraDays, 1, LIMITS.extraDays) !== null ? null : { key: "form.days", params: { max: LIMITS.extraDays } };
@@ -181,7 +197,7 @@ export function validateField(kind: IssuableKind, field: FieldName, f: CommandFo
     case "points":
       return intInRange(f.points, 1, LIMITS.points) !== null ? null : { key: "form.points", params: { max: LIMITS.points } };
     case "subject":
-      return intInRange(f.subject, 1, Number.MAX_SAFE_INTEGER) !== null ? null : { key: "form.subject" };
+      return f.subject !== null ? null : { key: "form.choose", fieldKey: "command.field.subject" };
   }
 }
 
@@ -195,8 +211,8 @@ export function validateForm(kind: IssuableKind, f: CommandForm): Partial<Record
   return errors;
 }
 
-/** The command for a valid form. `handlers` gives the department of the chosen handler. */
-export function buildCommand(kind: IssuableKind, f: CommandForm, handlers: Assignee[] = []): CaseCommand {
+/** The command for a valid form. */
+export function buildCommand(kind: IssuableKind, f: CommandForm): CaseCommand {
   const reason = f.reason.trim();
   switch (kind) {
     case "verify":
@@ -207,11 +223,8 @@ export function buildCommand(kind: IssuableKind, f: CommandForm, handlers: Assig
       return { type: "reject_exclusion", reason };
     case "resolve_on_spot":
       return { type: "resolve_on_spot", explanation: reason };
-    case "assign": {
-      const h = handlers.find((x) => x.userId === f.handlerId);
-      if (!h) throw new Error(`unknown handler ${f.handlerId}`);
-      return { type: "assign", department_id: h.departmentId, handler_id: h.userId, due_date: null };
-    }
+    case "assign":
+      return { type: "assign", department_id: f.departmentId!, handler_id: f.handlerId!, due_date: null };
     case "accept":
       return { type: "accept" };
     case "request_extension":
@@ -241,26 +254,25 @@ export function buildCommand(kind: IssuableKind, f: CommandForm, handlers: Assig
           f.accountability === "deducted_points"
             ? { type: "deducted_points", points: Number(f.points.trim()) }
             : { type: f.accountability! },
-        subject_user_id: Number(f.subject.trim()),
+        subject_staff_id: f.subject!,
         reason,
         evidence: evidenceLines(f.evidence),
       };
   }
 }
 
-/** Handlers grouped by department (departments and people in name order) for the assign select. */
-export function groupHandlers(handlers: Assignee[]): { departmentId: number; departmentName: string; handlers: Assignee[] }[] {
-  const groups = new Map<number, { departmentId: number; departmentName: string; handlers: Assignee[] }>();
-  for (const h of handlers) {
-    let g = groups.get(h.departmentId);
-    if (!g) {
-      g = { departmentId: h.departmentId, departmentName: h.departmentName, handlers: [] };
-      groups.set(h.departmentId, g);
-    }
-    g.handlers.push(h);
-  }
-  const cmp = (a: string, b: string) => a.localeCompare(b, "zh-CN");
-  const list = [...groups.values()].sort((a, b) => cmp(a.departmentName, b.departmentName));
-  for (const g of list) g.handlers.sort((a, b) => cmp(a.name, b.name));
-  return list;
+/** The handlers of one department (none when no department is chosen or it has none). */
+export function handlersOf(departments: DepartmentChoice[], departmentId: number | null): Assignee[] {
+  return departments.find((d) => d.id === departmentId)?.handlers ?? [];
+}
+
+/** A staff member as the picker and the timeline show them: name, staff number and unit. */
+export function staffLabel(s: StaffOption): string {
+  return s.unit ? `${s.name}（${s.employeeNo}，${s.unit}）` : `${s.name}（${s.employeeNo}）`;
+}
+
+/** Whether a staff member matches a picker search (name, staff number or unit, any case). */
+export function staffMatches(s: StaffOption, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  return q === "" || [s.name, s.employeeNo, s.unit].some((x) => x.toLowerCase().includes(q));
 }

@@ -1,7 +1,7 @@
 // A short, human summary of a timeline event's `details` (the event payload as JSON text).
 // Only known fields are read and every value ends up as plain text; unknown or malformed
 // details give an empty summary rather than raw JSON.
-import type { AppealDecision, Assignee, CaseSource, EscalationLevel, VerifyOutcome, VisitMethod } from "@/api/backend";
+import type { AppealDecision, Assignee, CaseSource, EscalationLevel, StaffOption, VerifyOutcome, VisitMethod } from "@/api/backend";
 import {
   ACCOUNTABILITY_KINDS,
   APPEAL_DECISIONS,
@@ -20,6 +20,7 @@ import {
   visitMethodLabel,
 } from "@/i18n/labels";
 import { formatDate } from "@/utils/format";
+import { staffLabel } from "./commandForm";
 
 type T = (key: string, named?: Record<string, unknown>) => string;
 type Obj = Record<string, unknown>;
@@ -43,6 +44,8 @@ const list = (o: Obj, k: string): string[] =>
 
 export interface SummaryContext {
   handlers?: Assignee[];
+  /** The staff members the timeline names (accountability decisions), to show them by name. */
+  staff?: StaffOption[];
 }
 
 /** The parts of the summary, each already translated. */
@@ -157,8 +160,11 @@ export function eventSummaryParts(t: T, kind: string, details: string, ctx: Summ
       } else if (type) {
         parts.push(t("event.detail.accountability", { kind: accountabilityLabel(t, type) }));
       }
-      const subject = num(d, "subject_user_id");
-      if (subject !== null) parts.push(t("event.detail.subject", { id: subject }));
+      const subject = num(d, "subject_staff_id");
+      if (subject !== null) {
+        const p = ctx.staff?.find((x) => x.id === subject);
+        parts.push(t("event.detail.subject", { name: p ? staffLabel(p) : t("event.detail.personId", { id: subject }) }));
+      }
       text("event.detail.reason", "reason");
       evidence();
       break;

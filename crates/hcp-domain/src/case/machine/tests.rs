@@ -98,7 +98,7 @@ fn fixture(kind: CommandKind) -> (Vec<(Role, CaseCommand)>, CaseCommand) {
             vec![create, verify, assign, escalate.clone(), escalate.clone(), escalate],
             CaseCommand::RecordAccountability {
                 decision: AccountabilityKind::DeductedPoints { points: 2 },
-                subject_user_id: STAFF,
+                subject_staff_id: STAFF,
                 reason: text("多次无故超时"),
                 evidence: vec![text("doc:17")],
             },
@@ -211,7 +211,7 @@ fn commands_and_events_have_a_plain_json_shape() {
     .is_err());
     let acc = CaseCommand::RecordAccountability {
         decision: AccountabilityKind::DeductedPoints { points: 2 },
-        subject_user_id: 50,
+        subject_staff_id: 50,
         reason: text("r"),
         evidence: vec![text("e")],
     };
@@ -543,6 +543,40 @@ fn escalation_by_hand_and_by_policy() {
 }
 
 #[test]
+fn a_first_time_case_long_overdue_reaches_accountability_by_the_overdue_rule() {
+    // Issue 15 item 4: a case at government inspection, 51 working days overdue, was refused the
+    // overdue escalation ("未达到督办规则要求的逾期程度") because accountability needed a repeat.
+    use chrono::Datelike;
+    let cal = Calendar::bundled();
+    let ctx = PolicyContext::new(&cal);
+    let (case, _) = run(&fixture(CommandKind::Escalate).0, t0(), &ctx);
+    assert_eq!(case.reopen_count, 0);
+    let due = case.due_date.expect("a deadline runs");
+    let sup = actor(Role::Supervisor);
+    let overdue = CaseCommand::Escalate { basis: EscalationBasis::Overdue };
+    let (inspected, _) = apply(Some(&case), &sup, &overdue, bj(2026, 3, 19, 9, 0), &ctx).expect("3 days overdue");
+    assert_eq!(inspected.escalation, EscalationLevel::GovernmentInspection);
+    // 9 working days overdue: still government inspection for a first-time case.
+    let nine = cal.add_working_days(due, 9);
+    let at = |day: chrono::NaiveDate| bj(2026, day.month(), day.day(), 9, 0);
+    let err = apply(Some(&inspected), &sup, &overdue, at(nine), &ctx).expect_err("not yet");
+    assert_eq!(err.code(), "escalation_not_required");
+    // 51 working days overdue: accountability, straight from government inspection.
+    let late = cal.add_working_days(due, 51);
+    let (top, event) = apply(Some(&inspected), &sup, &overdue, at(late), &ctx).expect("51 days overdue");
+    assert_eq!(top.escalation, EscalationLevel::Accountability);
+    assert_eq!(
+        event.payload,
+        EventPayload::Escalated {
+            from: EscalationLevel::GovernmentInspection,
+            to: EscalationLevel::Accountability,
+            basis: EscalationBasis::Overdue
+        }
+    );
+    assert_eq!(top.check_invariants(), Ok(()));
+}
+
+#[test]
 fn appeals_by_the_rated_staff_member() {
     let cal = Calendar::bundled();
     let ctx = PolicyContext::new(&cal);
@@ -589,7 +623,7 @@ fn accountability_decisions_need_the_top_rung_a_reason_and_evidence() {
     let liaison = actor(Role::DisciplineLiaison);
     let record = |decision, evidence: Vec<String>| CaseCommand::RecordAccountability {
         decision,
-        subject_user_id: STAFF,
+        subject_staff_id: STAFF,
         reason: text("多次无故超时"),
         evidence,
     };
@@ -620,7 +654,7 @@ fn accountability_decisions_need_the_top_rung_a_reason_and_evidence() {
         let (next, event) =
             apply(Some(&current), &liaison, &record(kind, vec![text("doc:1")]), t0(), &ctx).expect("record");
         assert_eq!(next.state, current.state);
-        assert!(matches!(event.payload, EventPayload::AccountabilityRecorded { subject_user_id: STAFF, .. }));
+        assert!(matches!(event.payload, EventPayload::AccountabilityRecorded { subject_staff_id: STAFF, .. }));
         assert!(!kind.label_zh().is_empty());
         current = next;
     }
@@ -775,7 +809,7 @@ fn command() -> impl Strategy<Value = CaseCommand> {
         (accountability, reason(), any::<bool>()).prop_map(|(decision, reason, with_evidence)| {
             CaseCommand::RecordAccountability {
                 decision,
-                subject_user_id: STAFF,
+                subject_staff_id: STAFF,
                 reason,
                 evidence: if with_evidence { vec![text("doc:1")] } else { vec![] },
             }

@@ -5,7 +5,17 @@ import CaseDetailDrawer from "../CaseDetailDrawer.vue";
 import { backend, BackendError, type CaseDetail, type CommandKind } from "@/api/backend";
 import { useSyncStore } from "@/stores/sync";
 import { CASE_COMMANDS } from "@/i18n/labels";
-import { caseDetail, caseItem, outboxItem, settle, syncStatus, testEnv, timelineEvent, type TestEnv } from "@/test/helpers";
+import {
+  caseDetail,
+  caseItem,
+  outboxItem,
+  settle,
+  staffOptions,
+  syncStatus,
+  testEnv,
+  timelineEvent,
+  type TestEnv,
+} from "@/test/helpers";
 
 let env: TestEnv;
 let wrapper: VueWrapper | null = null;
@@ -277,26 +287,48 @@ describe("CaseDetailDrawer", () => {
     expect(wrapper!.emitted("changed")).toBeUndefined();
   });
 
-  it("assign: picks a handler by clicking the input, then the option; the department follows", async () => {
-    await mountDrawer(caseDetail(1, { available: ["assign"] }));
+  it("assign: the department first, then one of its handlers; a department without one says so", async () => {
+    await mountDrawer(caseDetail(1, { available: ["assign"] }, { departmentName: null }));
     await openAction("assign");
-    const input = inDialog("assign-handler")!;
-    expect(input.tagName).toBe("INPUT");
+    const department = inDialog("assign-department")!;
+    const handler = inDialog("assign-handler")!;
+    expect([department.tagName, handler.tagName]).toEqual(["INPUT", "INPUT"]);
     await click(inDialog("command-submit"));
-    expect(await errorsText()).toContain("请选择承办人");
+    expect(await errorsText()).toContain("请选择承办部门");
 
-    await click(input);
-    const options = $$("assign-handler-option");
-    expect(options.map((o) => o.tagName)).toEqual(["LI", "LI", "LI"]);
-    // Grouped by department (人社局 first), then by name.
-    expect(options.map((o) => o.getAttribute("data-user-id"))).toEqual(["42", "43", "41"]);
-    const groups = [...document.querySelectorAll(".el-select-group__title")].map((g) => g.textContent);
-    expect(groups).toEqual(["人社局", "市场监管局"]);
+    await click(department);
+    const options = $$("assign-department-option");
+    expect(options.map((o) => [o.getAttribute("data-department-id"), o.getAttribute("data-handlers")])).toEqual([
+      ["300", "2"],
+      ["301", "1"],
+      ["302", "0"],
+    ]);
+    expect(options[2]!.textContent).toContain("暂无承办人");
+    // A department without a handler: said plainly, and nobody to pick.
+    await click(options[2]!);
+    expect(inDialog("assign-no-handler")!.textContent).toContain("“税务局”暂无承办人账号");
+    await click(handler);
+    expect($$("assign-handler-option").filter((o) => o.offsetParent !== null || o.style.display !== "none")).toEqual([]);
+    await click(inDialog("command-submit"));
+    expect(issueSpy).not.toHaveBeenCalled();
 
-    await click(options.find((o) => o.getAttribute("data-user-id") === "43")!);
-    expect(inDialog("assign-department")!.textContent).toBe("市场监管局");
+    // 市场监管局: only its own handlers are offered.
+    await click(department);
+    await click($$("assign-department-option").find((o) => o.getAttribute("data-department-id") === "300")!);
+    expect(inDialog("assign-no-handler")).toBeNull();
+    await click(handler);
+    const people = $$("assign-handler-option").map((o) => o.getAttribute("data-user-id"));
+    expect(people).toEqual(["41", "43"]);
+    await click($$("assign-handler-option").find((o) => o.getAttribute("data-user-id") === "43")!);
     await click(inDialog("command-submit"));
     expect(issueSpy).toHaveBeenCalledWith(1, { type: "assign", department_id: 300, handler_id: 43, due_date: null });
+  });
+
+  it("assign: starts from the department the case concerns and its only handler", async () => {
+    await mountDrawer(caseDetail(1, { available: ["assign"] }, { departmentName: "人社局" }));
+    await openAction("assign");
+    await click(inDialog("command-submit"));
+    expect(issueSpy).toHaveBeenCalledWith(1, { type: "assign", department_id: 301, handler_id: 42, due_date: null });
   });
 
   it("request_extension: days 1–10 and a reason", async () => {
@@ -339,8 +371,47 @@ describe("CaseDetailDrawer", () => {
     expect(issueSpy).toHaveBeenCalledWith(1, { type: "return_visit", method: "sms", satisfied: true, note: "" });
   });
 
+  it("escalate: says the rung it moves to, by hand and by the overdue rule", async () => {
+    await mountDrawer(
+      caseDetail(1, { available: ["escalate"], escalation: "government_inspection", escalationNext: "accountability", escalationDue: null }),
+    );
+    await openAction("escalate");
+    expect(inDialog("escalate-target")!.textContent).toContain("升级至：追责问责（第3级）");
+    await click(radio("escalate-basis", "overdue"));
+    expect(inDialog("escalate-target")!.getAttribute("data-level")).toBe("");
+    expect(inDialog("escalate-target")!.textContent).toContain("不能按逾期升级");
+    wrapper!.unmount();
+    wrapper = null;
+    document.body.innerHTML = "";
+    await mountDrawer(caseDetail(2, { available: ["escalate"], escalationNext: "coordination_office", escalationDue: "government_inspection" }));
+    await openAction("escalate");
+    expect(inDialog("escalate-target")!.textContent).toContain("升级至：协调督办（第1级）");
+    await click(radio("escalate-basis", "overdue"));
+    expect(inDialog("escalate-target")!.textContent).toContain("升级至：政府督查（第2级）");
+  });
+
+  it("names the unit of a case assigned here from a unit this replica does not hold", async () => {
+    await mountDrawer(caseDetail(1, {}, { unitName: "" }));
+    expect($("case-unit")!.textContent).toBe("其他辖区单位（交办至本部门）");
+  });
+
+  it("at the top rung the drawer says what comes next", async () => {
+    await mountDrawer(caseDetail(1, { available: [], escalation: "accountability", escalationNext: null }, { state: "in_rectification" }));
+    expect($("case-top-rung")!.textContent).toContain("纪检监察联络员作出问责决定");
+    expect($("action-escalate")).toBeNull();
+  });
+
+  it("an open integrity lead on the rating shows in the drawer and the verify dialog", async () => {
+    const lead = { id: 7, kind: "burst_same_device", kindLabel: "同一设备集中评价", severity: "high", detectedAt: "2026-11-20T08:00:00Z" };
+    await mountDrawer(caseDetail(1, { available: ["verify"], integrityLeads: [lead] }));
+    expect($("case-integrity-leads")!.textContent).toContain("该评价涉及 1 条待核实的异常评价线索");
+    expect($("case-integrity-leads")!.textContent).toContain("同一设备集中评价");
+    await openAction("verify");
+    expect(inDialog("verify-integrity-leads")!.textContent).toContain("同一设备集中评价");
+  });
+
   it("escalate: manual needs a reason, overdue does not", async () => {
-    await mountDrawer(caseDetail(1, { available: ["escalate"] }));
+    await mountDrawer(caseDetail(1, { available: ["escalate"], escalationDue: "coordination_office" }));
     await openAction("escalate");
     expect([...inDialog("escalate-basis")!.querySelectorAll("[data-value]")].map((r) => r.getAttribute("data-value"))).toEqual([
       "manual",
@@ -366,22 +437,29 @@ describe("CaseDetailDrawer", () => {
   });
 
   it("record_accountability: measure, points, subject, reason, evidence", async () => {
-    await mountDrawer(caseDetail(1, { available: ["record_accountability"], escalation: "accountability" }));
+    await mountDrawer(caseDetail(1, { available: ["record_accountability"], escalation: "accountability", staff: staffOptions() }));
     await openAction("record_accountability");
     const values = [...inDialog("accountability-decision")!.querySelectorAll("[data-value]")].map((r) => r.getAttribute("data-value"));
     expect(values).toEqual(["deducted_points", "loss_of_annual_award", "admonition", "referral_to_discipline_inspection"]);
     expect(inDialog("accountability-subject")!.tagName).toBe("INPUT");
-    expect(dialog()!.textContent).toContain("被问责人员编号");
+    expect(dialog()!.textContent).toContain("被问责人员");
 
     await click(inDialog("command-submit"));
     expect(await errorsText()).toEqual(
-      expect.arrayContaining(["请选择问责方式", "被问责人员编号应为正整数", "请填写问责理由", "请至少填写一项佐证材料"]),
+      expect.arrayContaining(["请选择问责方式", "请选择被问责人员", "请填写问责理由", "请至少填写一项佐证材料"]),
     );
     expect(inDialog("accountability-points")).toBeNull();
     await click(radio("accountability-decision", "deducted_points"));
     expect(inDialog("accountability-points")!.tagName).toBe("INPUT");
     await type(inDialog("accountability-points"), "0");
-    await type(inDialog("accountability-subject"), "50");
+    // The staff picker: name, staff number and unit; searching by the staff number finds them.
+    await click(inDialog("accountability-subject"));
+    const people = $$("accountability-subject-option");
+    expect(people.map((o) => [...o.querySelectorAll("span")].map((s) => s.textContent!.trim()))).toEqual([
+      ["李明", "GH00029", "市场监管局 1号窗口"],
+      ["王芳", "GH00030", "人社局 3号窗口"],
+    ]);
+    await click(people.find((o) => o.getAttribute("data-staff-id") === "50")!);
     await type(inDialog("command-reason"), "同一窗口一月内三次差评");
     await type(inDialog("command-evidence"), "督查通报〔2026〕3号");
     await click(inDialog("command-submit"));
@@ -392,7 +470,7 @@ describe("CaseDetailDrawer", () => {
     expect(issueSpy).toHaveBeenCalledWith(1, {
       type: "record_accountability",
       decision: { type: "deducted_points", points: 5 },
-      subject_user_id: 50,
+      subject_staff_id: 50,
       reason: "同一窗口一月内三次差评",
       evidence: ["督查通报〔2026〕3号"],
     });

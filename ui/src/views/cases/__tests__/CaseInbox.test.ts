@@ -335,6 +335,11 @@ describe("CaseInbox", () => {
       events: [],
       outbox: [],
       handlers: [],
+      departments: [],
+      escalationNext: "coordination_office",
+      escalationDue: null,
+      staff: [],
+      integrityLeads: [],
     });
     vi.spyOn(backend, "syncStatus").mockResolvedValue(syncStatus());
     const issue = vi.spyOn(backend, "issueCommand").mockResolvedValue({ commandId: "c", projectedState: "verified" });

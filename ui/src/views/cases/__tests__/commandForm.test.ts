@@ -5,13 +5,15 @@ import {
   emptyForm,
   evidenceLines,
   fieldsFor,
-  groupHandlers,
+  handlersOf,
+  staffLabel,
+  staffMatches,
   validateForm,
   type CommandForm,
   type IssuableKind,
 } from "../commandForm";
 import { CASE_COMMANDS } from "@/i18n/labels";
-import { handlers } from "@/test/helpers";
+import { departments, staffOptions } from "@/test/helpers";
 
 const form = (over: Partial<CommandForm> = {}): CommandForm => ({ ...emptyForm(), ...over });
 const errorKeys = (kind: IssuableKind, f: CommandForm) =>
@@ -59,9 +61,11 @@ describe("command forms: validation", () => {
     expect(errorKeys("accept", form())).toEqual({});
   });
 
-  it("assign: a handler is required", () => {
-    expect(errorKeys("assign", form())).toEqual({ handlerId: "form.choose" });
-    expect(errorKeys("assign", form({ handlerId: 42 }))).toEqual({});
+  it("assign: the department first, then a handler", () => {
+    const keys = (f: CommandForm) => Object.values(validateForm("assign", f)).map((e) => [e!.key, e!.fieldKey]);
+    expect(keys(form())).toEqual([["form.choose", "command.field.department"]]);
+    expect(keys(form({ departmentId: 301 }))).toEqual([["form.choose", "command.field.handler"]]);
+    expect(errorKeys("assign", form({ departmentId: 301, handlerId: 42 }))).toEqual({});
   });
 
   it("request_extension: 1–10 whole working days and a reason", () => {
@@ -102,16 +106,15 @@ describe("command forms: validation", () => {
   it("record_accountability: measure, points, subject, reason and at least one evidence item", () => {
     expect(errorKeys("record_accountability", form())).toEqual({
       accountability: "form.choose",
-      subject: "form.subject",
+      subject: "form.choose",
       reason: "form.required",
       evidence: "form.evidenceRequired",
     });
-    const ok = form({ accountability: "deducted_points", points: "5", subject: "50", reason: "多次差评", evidence: "通报 2026-3\n" });
+    const ok = form({ accountability: "deducted_points", points: "5", subject: 50, reason: "多次差评", evidence: "通报 2026-3\n" });
     expect(errorKeys("record_accountability", ok)).toEqual({});
     expect(errorKeys("record_accountability", { ...ok, points: "0" })).toEqual({ points: "form.points" });
     expect(errorKeys("record_accountability", { ...ok, points: String(LIMITS.points + 1) })).toEqual({ points: "form.points" });
-    expect(errorKeys("record_accountability", { ...ok, subject: "0" })).toEqual({ subject: "form.subject" });
-    expect(errorKeys("record_accountability", { ...ok, subject: "李明" })).toEqual({ subject: "form.subject" });
+    expect(errorKeys("record_accountability", { ...ok, subject: null })).toEqual({ subject: "form.choose" });
     expect(errorKeys("record_accountability", { ...ok, evidence: " \n  \n" })).toEqual({ evidence: "form.evidenceRequired" });
     expect(errorKeys("record_accountability", { ...ok, accountability: "admonition", points: "" })).toEqual({});
   });
@@ -119,7 +122,6 @@ describe("command forms: validation", () => {
 
 describe("command forms: the command sent", () => {
   it("builds every command with snake_case fields and trimmed text", () => {
-    const hs = handlers();
     expect(buildCommand("verify", form({ outcome: "malicious", reason: " 重复刷评 " }))).toEqual({
       type: "verify",
       outcome: "malicious",
@@ -128,7 +130,12 @@ describe("command forms: the command sent", () => {
     expect(buildCommand("approve_exclusion", form({ reason: "同意" }))).toEqual({ type: "approve_exclusion", comment: "同意" });
     expect(buildCommand("reject_exclusion", form({ reason: "证据不足" }))).toEqual({ type: "reject_exclusion", reason: "证据不足" });
     expect(buildCommand("resolve_on_spot", form({ reason: "已解释" }))).toEqual({ type: "resolve_on_spot", explanation: "已解释" });
-    expect(buildCommand("assign", form({ handlerId: 42 }), hs)).toEqual({ type: "assign", department_id: 301, handler_id: 42, due_date: null });
+    expect(buildCommand("assign", form({ departmentId: 301, handlerId: 42 }))).toEqual({
+      type: "assign",
+      department_id: 301,
+      handler_id: 42,
+      due_date: null,
+    });
     expect(buildCommand("accept", form())).toEqual({ type: "accept" });
     expect(buildCommand("request_extension", form({ extraDays: " 3", reason: "待补材料" }))).toEqual({
       type: "request_extension",
@@ -162,29 +169,34 @@ describe("command forms: the command sent", () => {
       reason: "维持",
     });
     expect(
-      buildCommand("record_accountability", form({ accountability: "deducted_points", points: "5", subject: "50", reason: "r", evidence: "e1\ne2" })),
+      buildCommand("record_accountability", form({ accountability: "deducted_points", points: "5", subject: 50, reason: "r", evidence: "e1\ne2" })),
     ).toEqual({
       type: "record_accountability",
       decision: { type: "deducted_points", points: 5 },
-      subject_user_id: 50,
+      subject_staff_id: 50,
       reason: "r",
       evidence: ["e1", "e2"],
     });
     expect(
-      buildCommand("record_accountability", form({ accountability: "referral_to_discipline_inspection", subject: "7", reason: "r", evidence: "e" })),
+      buildCommand("record_accountability", form({ accountability: "referral_to_discipline_inspection", subject: 7, reason: "r", evidence: "e" })),
     ).toEqual({
       type: "record_accountability",
       decision: { type: "referral_to_discipline_inspection" },
-      subject_user_id: 7,
+      subject_staff_id: 7,
       reason: "r",
       evidence: ["e"],
     });
   });
 
-  it("splits evidence per line and groups handlers by department", () => {
+  it("splits evidence per line; offers a department's own handlers; labels and finds staff", () => {
     expect(evidenceLines(" a \r\n\r\nb\n  ")).toEqual(["a", "b"]);
-    const groups = groupHandlers(handlers());
-    expect(groups.map((g) => g.departmentName)).toEqual(["人社局", "市场监管局"]);
-    expect(groups[1]!.handlers.map((h) => h.name)).toEqual(["吴磊", "周强"]);
+    expect(handlersOf(departments(), 300).map((h) => h.userId)).toEqual([41, 43]);
+    expect(handlersOf(departments(), 302)).toEqual([]);
+    expect(handlersOf(departments(), null)).toEqual([]);
+    const [li] = staffOptions();
+    expect(staffLabel(li!)).toBe("李明（GH00029，市场监管局 1号窗口）");
+    expect(staffLabel({ ...li!, unit: "" })).toBe("李明（GH00029）");
+    for (const q of ["", "李", "gh00029", "1号窗口"]) expect(staffMatches(li!, q), q).toBe(true);
+    expect(staffMatches(li!, "GH00030")).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createAppI18n } from "@/i18n";
 import { EVENT_KINDS, eventLabel } from "@/i18n/labels";
 import { commandFlagId, commandSummary, eventSummary } from "../eventSummary";
-import { handlers } from "@/test/helpers";
+import { handlers, staffOptions } from "@/test/helpers";
 
 const zh = createAppI18n("zh-CN").global;
 const en = createAppI18n("en").global;
@@ -43,7 +43,7 @@ describe("timeline labels", () => {
 describe("event summaries", () => {
   it("summarises each kind from its payload", () => {
     const hs = handlers();
-    const s = (kind: string, d: object) => eventSummary(tz, kind, j({ kind, ...d }), { handlers: hs });
+    const s = (kind: string, d: object) => eventSummary(tz, kind, j({ kind, ...d }), { handlers: hs, staff: staffOptions() });
     expect(s("created", { source: "hotline_12345", real_name: false })).toBe("来源：12345热线；匿名");
     expect(s("verified", { outcome: "malicious", reason: "同一设备连续差评" })).toBe("核实结果：恶意差评；理由：同一设备连续差评");
     expect(s("verified", { outcome: "genuine", reason: "" })).toBe("核实结果：属实");
@@ -77,10 +77,14 @@ describe("event summaries", () => {
     expect(s("appealed", { reason: "误评" })).toBe("理由：误评");
     expect(s("appeal_decided", { decision: "overturned", reason: "录像为证" })).toBe("复核结论：撤销差评；理由：录像为证");
     expect(
-      s("accountability_recorded", { decision: { type: "deducted_points", points: 5 }, subject_user_id: 50, reason: "多次", evidence: ["e"] }),
-    ).toBe("扣减绩效分 5 分；被问责人员编号：50；理由：多次；佐证材料 1 项");
-    expect(s("accountability_recorded", { decision: { type: "admonition" }, subject_user_id: 50, reason: "r", evidence: ["e"] })).toBe(
-      "问责方式：诫勉谈话 / 提醒谈话；被问责人员编号：50；理由：r；佐证材料 1 项",
+      s("accountability_recorded", { decision: { type: "deducted_points", points: 5 }, subject_staff_id: 50, reason: "多次", evidence: ["e"] }),
+    ).toBe("扣减绩效分 5 分；被问责人员：李明（GH00029，市场监管局 1号窗口）；理由：多次；佐证材料 1 项");
+    expect(s("accountability_recorded", { decision: { type: "admonition" }, subject_staff_id: 51, reason: "r", evidence: ["e"] })).toBe(
+      "问责方式：诫勉谈话 / 提醒谈话；被问责人员：王芳（GH00030，人社局 3号窗口）；理由：r；佐证材料 1 项",
+    );
+    // Someone the replica does not hold (yet) is named by number, never left out.
+    expect(s("accountability_recorded", { decision: { type: "admonition" }, subject_staff_id: 99, reason: "r", evidence: ["e"] })).toBe(
+      "问责方式：诫勉谈话 / 提醒谈话；被问责人员：人员编号 99；理由：r；佐证材料 1 项",
     );
   });
 
