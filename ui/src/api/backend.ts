@@ -210,6 +210,10 @@ export const backend = {
   outbox(): Promise<OutboxItem[]> {
     return call(() => commands.outbox());
   },
+  /** 撤销: takes back a queued command no sync has started sending (the last one of its case). */
+  async cancelCommand(commandId: string): Promise<void> {
+    await call(() => commands.cancelCommand(commandId));
+  },
   async discardCommand(commandId: string): Promise<void> {
     await call(() => commands.discardCommand(commandId));
   },

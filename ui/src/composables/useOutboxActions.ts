@@ -4,7 +4,10 @@ import { backend, BackendError, type OutboxItem } from "@/api/backend";
 import { commandLabel } from "@/i18n/labels";
 import { useSyncStore } from "@/stores/sync";
 
-/** 放弃 (after confirmation) and 重新提交 for a queued or rejected command; both refresh the status bar counts. */
+/**
+ * 撤销 (a queued command not yet sent), 放弃 (a refused one), both after confirmation, and 重新提交;
+ * each refreshes the status bar counts.
+ */
 export function useOutboxActions() {
   const { t } = useI18n();
   const sync = useSyncStore();
@@ -36,6 +39,28 @@ export function useOutboxActions() {
     }
   }
 
+  /** True when the queued command was taken back before it was sent. */
+  async function cancel(item: OutboxItem): Promise<boolean> {
+    try {
+      await ElMessageBox.confirm(t("outbox.cancelConfirm", { action: commandLabel(t, item.kind) }), t("outbox.cancelTitle"), {
+        confirmButtonText: t("outbox.cancel"),
+        cancelButtonText: t("outbox.keep"),
+        type: "warning",
+      });
+    } catch {
+      return false; // kept
+    }
+    try {
+      await backend.cancelCommand(item.commandId);
+      ElMessage.success(t("outbox.cancelled"));
+      void sync.refresh();
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    }
+  }
+
   /** True when the command was queued again. */
   async function reissue(item: OutboxItem): Promise<boolean> {
     try {
@@ -49,5 +74,5 @@ export function useOutboxActions() {
     }
   }
 
-  return { discard, reissue };
+  return { cancel, discard, reissue };
 }

@@ -5,6 +5,7 @@
 mod admin;
 mod feed;
 mod integrity;
+mod password;
 mod snapshot;
 
 use admin::{
@@ -17,6 +18,7 @@ use feed::{
     two_server_instances_share_one_database,
 };
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
+use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
@@ -65,6 +67,7 @@ conformance!(
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
     integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics,
     a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept,
+    a_user_changes_their_password_under_the_policy_and_their_other_sessions_end,
 );
 
 struct TestApp {
