@@ -648,3 +648,50 @@ fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
         "filters combine"
     );
 }
+
+#[test]
+fn only_an_unsent_command_the_last_of_its_case_can_be_cancelled_and_a_push_claims_atomically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(9)).expect("open");
+    let enqueue = |r: &Replica, id: &str, case_id: Option<i64>, kind: &str| {
+        r.enqueue(&NewCommand {
+            command_id: id,
+            case_id,
+            base_version: Some(1),
+            kind,
+            command: "{}",
+            created_at: "2026-11-20T01:00:00Z",
+        })
+        .expect("enqueue");
+    };
+    enqueue(&r, "a", Some(1), "verify");
+    enqueue(&r, "b", Some(1), "assign");
+    enqueue(&r, "c", Some(2), "verify");
+    enqueue(&r, "d", None, "decide_flag");
+    enqueue(&r, "e", Some(3), "verify");
+    let cancellable: Vec<(String, bool)> =
+        r.outbox().expect("outbox").into_iter().map(|i| (i.command_id, i.cancellable)).collect();
+    assert_eq!(
+        cancellable,
+        [("a", false), ("b", true), ("c", true), ("d", true), ("e", true)].map(|(i, c)| (i.to_owned(), c)).to_vec()
+    );
+    assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::LaterCommands));
+    assert_eq!(r.cancel("b").expect("cancel").map(|i| i.command_id), Ok("b".to_owned()));
+    assert_eq!(r.cancel("b").expect("cancel"), Err(CancelRefusal::NotFound));
+    assert_eq!(r.pending_for_case(1).expect("pending").len(), 1, "the projection reads what is left");
+
+    // A push claims the commands it sends in the transaction that reads them: from then on they
+    // cannot be cancelled, and one cancelled before is never claimed.
+    assert_eq!(r.cancel("c").expect("cancel").map(|i| i.command_id), Ok("c".to_owned()));
+    let claimed = r.claim_pending(10, |batch| batch.iter().take_while(|i| i.kind != "decide_flag").count()).expect("claim");
+    assert_eq!(claimed.iter().map(|i| i.command_id.as_str()).collect::<Vec<_>>(), vec!["a"]);
+    assert!(claimed.iter().all(|i| i.attempts == 1 && !i.cancellable));
+    assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Sent));
+    assert_eq!(r.outbox_item("a").expect("item").map(|i| i.attempts), Some(1));
+    // Not yet claimed: still cancellable.
+    assert_eq!(r.cancel("e").expect("cancel").map(|i| i.command_id), Ok("e".to_owned()));
+    r.settle(&[Settlement::Rejected { command_id: "a".into(), code: "x".into(), message: "拒绝".into() }])
+        .expect("settle");
+    assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Rejected), "a refused command is discarded instead");
+    assert_eq!(r.outbox_counts().expect("counts"), (1, 1));
+}

@@ -189,6 +189,10 @@ export const backend = {
   async logout(): Promise<void> {
     await call(() => commands.logout(), { reportAuthLost: false });
   },
+  /** 修改密码 (online only): the server checks the current password and the policy. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await call(() => commands.changePassword(oldPassword, newPassword));
+  },
   syncNow(): Promise<SyncStatus> {
     return call(() => commands.syncNow());
   },
