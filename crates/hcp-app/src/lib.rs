@@ -843,14 +843,11 @@ impl App {
         if reason.trim().chars().count() < 4 {
             return Err(ApiError::new(codes::INVALID_INPUT, "请说明查看评价人信息的理由（至少 4 个字）"));
         }
-        let e = active.client.reveal(&active.token, rating_id, reason.trim()).await.map_err(|e| {
-            let err = ApiError::from(e);
-            if err.code == codes::NETWORK {
-                ApiError::new(codes::NETWORK, "查看评价人信息需要连接服务器，请联网后再试")
-            } else {
-                err
-            }
-        })?;
+        let e = active
+            .client
+            .reveal(&active.token, rating_id, reason.trim())
+            .await
+            .map_err(|e| online_only(e, "查看评价人信息"))?;
         Ok(Evaluator { real_name: e.real_name, name: e.name, phone: e.phone })
     }
 
@@ -866,14 +863,11 @@ impl App {
         }
         let (old_password, new_password) =
             (zeroize::Zeroizing::new(old_password), zeroize::Zeroizing::new(new_password));
-        active.client.change_password(&active.token, &old_password, &new_password).await.map_err(|e| {
-            let err = ApiError::from(e);
-            if err.code == codes::NETWORK {
-                ApiError::new(codes::NETWORK, "修改密码需要连接服务器，请联网后再试")
-            } else {
-                err
-            }
-        })?;
+        active
+            .client
+            .change_password(&active.token, &old_password, &new_password)
+            .await
+            .map_err(|e| online_only(e, "修改密码"))?;
         let verifier =
             tokio::task::spawn_blocking(move || secrets::offline_verifier(&new_password)).await.map_err(internal)??;
         self.secrets.set(&account("offline-verifier", &active.server_url, &active.user.username), &verifier)?;
@@ -1022,6 +1016,16 @@ impl App {
         self.refresh_counts(counts);
         self.wake.notify_one();
         Ok(issued)
+    }
+}
+
+/// A failed call of an online-only action: an unreachable server says what needs the network.
+fn online_only(e: hcp_sync::SyncError, what: &str) -> ApiError {
+    let err = ApiError::from(e);
+    if err.code == codes::NETWORK {
+        ApiError::new(codes::NETWORK, format!("{what}需要连接服务器，请联网后再试"))
+    } else {
+        err
     }
 }
 

@@ -17,6 +17,17 @@ async fn server(dir: &Path) -> hcp_server::RunningServer {
     hcp_server::spawn(AppState::new(db), "127.0.0.1:0").await.expect("spawn")
 }
 
+/// A seeded server (300 ratings) with one more bad review (材料没有一次性告知) opening a new case.
+async fn server_with_new_case(dir: &Path, seed: u64, record_no: &str) -> (hcp_server::RunningServer, Db) {
+    let db = Db::open(&dir.join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 300, seed, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    hcp_server::seed::demo_bad_review(&db, record_no, "社会保障卡补换", "材料没有一次性告知").expect("a new case");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    (srv, db)
+}
+
 fn store() -> Arc<dyn SecretStore> {
     Arc::new(KeyringStore::new(&format!("haochaping-test-{}", uuid::Uuid::new_v4())))
 }
@@ -108,12 +119,7 @@ async fn bad_server_addresses_are_explained() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(&dir.path().join("server.db")).expect("db");
-    let opts =
-        SeedOptions { evaluations: 300, seed: 3, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
-    seed_demo(&db, &opts).expect("seed");
-    hcp_server::seed::demo_bad_review(&db, "OFF-1", "社会保障卡补换", "材料没有一次性告知").expect("a new case");
-    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let (srv, db) = server_with_new_case(dir.path(), 3, "OFF-1").await;
     let addr = srv.addr;
     let app = App::new(&dir.path().join("client"), store(), None);
     app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
@@ -579,12 +585,7 @@ async fn connectivity_returning_wakes_the_sync_loop_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_when_it_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(&dir.path().join("server.db")).expect("db");
-    let opts =
-        SeedOptions { evaluations: 300, seed: 4, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
-    seed_demo(&db, &opts).expect("seed");
-    hcp_server::seed::demo_bad_review(&db, "OFFLINE-1", "社会保障卡补换", "材料没有一次性告知").expect("a new case");
-    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let (srv, db) = server_with_new_case(dir.path(), 4, "OFFLINE-1").await;
     let (addr, url) = (srv.addr, srv.url());
     let secrets = store();
     let data = dir.path().join("client");
@@ -603,7 +604,10 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
     assert!(!online.offline);
     app.sync_once().await.expect("bootstrap");
     let verifier = secrets.get(&verifier_account).expect("keyring").expect("an offline verifier");
-    assert!(verifier.starts_with("$argon2id$") && !verifier.contains(DEMO_PASSWORD), "a salted hash, never the password");
+    assert!(
+        verifier.starts_with("$argon2id$") && !verifier.contains(DEMO_PASSWORD),
+        "a salted hash, never the password"
+    );
     let total = app.list_cases(CaseQuery { limit: 1, ..CaseQuery::default() }).await.expect("cases").total;
     app.logout().await.expect("logout");
     assert!(secrets.get(&account("token", &url, user)).expect("keyring").is_none());

@@ -683,7 +683,8 @@ fn only_an_unsent_command_the_last_of_its_case_can_be_cancelled_and_a_push_claim
     // A push claims the commands it sends in the transaction that reads them: from then on they
     // cannot be cancelled, and one cancelled before is never claimed.
     assert_eq!(r.cancel("c").expect("cancel").map(|i| i.command_id), Ok("c".to_owned()));
-    let claimed = r.claim_pending(10, |batch| batch.iter().take_while(|i| i.kind != "decide_flag").count()).expect("claim");
+    let claimed =
+        r.claim_pending(10, |batch| batch.iter().take_while(|i| i.kind != "decide_flag").count()).expect("claim");
     assert_eq!(claimed.iter().map(|i| i.command_id.as_str()).collect::<Vec<_>>(), vec!["a"]);
     assert!(claimed.iter().all(|i| i.attempts == 1 && !i.cancellable));
     assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Sent));

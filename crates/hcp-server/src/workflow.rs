@@ -49,7 +49,6 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-
 fn rejected(command_id: &str, code: &str, message: impl Into<String>) -> CommandResult {
     CommandResult {
         command_id: command_id.to_owned(),

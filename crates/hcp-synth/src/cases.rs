@@ -322,7 +322,6 @@ fn user_id(index: usize) -> i64 {
     index as i64 + 1
 }
 
-
 /// Who acts: the server itself within a scope, or a user (by index).
 #[derive(Debug, Clone)]
 enum Who {

@@ -17,61 +17,50 @@ export function useOutboxActions() {
     if (!err.isAuthLost) ElMessage.error(t("detail.actionFailed", { message: err.message }));
   }
 
-  /** True when the command was discarded. */
-  async function discard(item: OutboxItem): Promise<boolean> {
+  /** Runs `call` and says `done`; true when it succeeded. */
+  async function run(call: () => Promise<unknown>, done: string): Promise<boolean> {
     try {
-      await ElMessageBox.confirm(t("detail.discardConfirm", { action: commandLabel(t, item.kind) }), t("detail.discardTitle"), {
-        confirmButtonText: t("detail.discard"),
-        cancelButtonText: t("common.cancel"),
-        type: "warning",
-      });
-    } catch {
-      return false; // cancelled
-    }
-    try {
-      await backend.discardCommand(item.commandId);
-      ElMessage.success(t("detail.discarded"));
+      await call();
+      ElMessage.success(done);
       void sync.refresh();
       return true;
     } catch (e) {
       fail(e);
       return false;
     }
+  }
+
+  /** Asks first; true when the user confirmed. */
+  async function confirmed(message: string, title: string, confirmButtonText: string, cancelButtonText: string): Promise<boolean> {
+    try {
+      await ElMessageBox.confirm(message, title, { confirmButtonText, cancelButtonText, type: "warning" });
+      return true;
+    } catch {
+      return false; // cancelled
+    }
+  }
+
+  /** True when the refused command was discarded. */
+  async function discard(item: OutboxItem): Promise<boolean> {
+    const action = commandLabel(t, item.kind);
+    if (!(await confirmed(t("detail.discardConfirm", { action }), t("detail.discardTitle"), t("detail.discard"), t("common.cancel")))) {
+      return false;
+    }
+    return run(() => backend.discardCommand(item.commandId), t("detail.discarded"));
   }
 
   /** True when the queued command was taken back before it was sent. */
   async function cancel(item: OutboxItem): Promise<boolean> {
-    try {
-      await ElMessageBox.confirm(t("outbox.cancelConfirm", { action: commandLabel(t, item.kind) }), t("outbox.cancelTitle"), {
-        confirmButtonText: t("outbox.cancel"),
-        cancelButtonText: t("outbox.keep"),
-        type: "warning",
-      });
-    } catch {
-      return false; // kept
-    }
-    try {
-      await backend.cancelCommand(item.commandId);
-      ElMessage.success(t("outbox.cancelled"));
-      void sync.refresh();
-      return true;
-    } catch (e) {
-      fail(e);
+    const action = commandLabel(t, item.kind);
+    if (!(await confirmed(t("outbox.cancelConfirm", { action }), t("outbox.cancelTitle"), t("outbox.cancel"), t("outbox.keep")))) {
       return false;
     }
+    return run(() => backend.cancelCommand(item.commandId), t("outbox.cancelled"));
   }
 
   /** True when the command was queued again. */
-  async function reissue(item: OutboxItem): Promise<boolean> {
-    try {
-      await backend.reissueCommand(item.commandId);
-      ElMessage.success(sync.online ? t("detail.reissued") : t("command.submittedOffline"));
-      void sync.refresh();
-      return true;
-    } catch (e) {
-      fail(e);
-      return false;
-    }
+  function reissue(item: OutboxItem): Promise<boolean> {
+    return run(() => backend.reissueCommand(item.commandId), sync.online ? t("detail.reissued") : t("command.submittedOffline"));
   }
 
   return { cancel, discard, reissue };
