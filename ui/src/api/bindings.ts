@@ -18,6 +18,8 @@ export const commands = {
 	issueCommand: (caseId: number | null, command: CaseCommand_Deserialize) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("issue_command", { caseId, command })),
 	outbox: () => typedError<OutboxItem_Serialize[], ApiError>(__TAURI_INVOKE("outbox")),
 	discardCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("discard_command", { commandId })),
+	cancelCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_command", { commandId })),
+	changePassword: (oldPassword: string, newPassword: string) => typedError<null, ApiError>(__TAURI_INVOKE("change_password", { oldPassword, newPassword })),
 	reissueCommand: (commandId: string) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
 	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
@@ -216,6 +218,8 @@ export type CaseListItem_Deserialize = {
 	createdAt: string,
 	deadline?: string | null,
 	staffName?: string | null,
+	/**  The rung of the escalation ladder the case stands on. */
+	escalation: EscalationLevel,
 };
 
 /**  One inbox row. */
@@ -234,6 +238,8 @@ export type CaseListItem_Serialize = {
 	createdAt: string,
 	deadline: string | null,
 	staffName: string | null,
+	/**  The rung of the escalation ladder the case stands on. */
+	escalation: EscalationLevel,
 };
 
 /**  A page of the inbox and the total count of the query. */
@@ -265,10 +271,19 @@ export type CaseQuery_Deserialize = {
 	channel?: number | null,
 	/**  Cases assigned to this handler. */
 	handlerUserId?: number | null,
+	/**  Cases at this rung of the escalation ladder. */
+	escalation?: EscalationLevel | null,
+	/**  Only cases at the accountability rung still waiting for an accountability decision (问责决定). */
+	accountabilityPending?: boolean,
 	/**  Open cases by their deadline relative to `today`. */
 	due?: DueWindow | null,
 	/**  Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in. */
 	today?: string | null,
+	/**
+	 *  The last due date the jurisdiction's policy counts as at risk today (`YYYY-MM-DD`), for
+	 *  [`DueWindow::AtRisk`]; the app fills it in from the working-day calendar.
+	 */
+	atRiskUntil?: string | null,
 	sort?: CaseSort | null,
 	/**  Matches the case number, the service item and the summary. */
 	search?: string | null,
@@ -287,10 +302,19 @@ export type CaseQuery_Serialize = {
 	channel: number | null,
 	/**  Cases assigned to this handler. */
 	handlerUserId: number | null,
+	/**  Cases at this rung of the escalation ladder. */
+	escalation: EscalationLevel | null,
+	/**  Only cases at the accountability rung still waiting for an accountability decision (问责决定). */
+	accountabilityPending: boolean,
 	/**  Open cases by their deadline relative to `today`. */
 	due: DueWindow | null,
 	/**  Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in. */
 	today: string | null,
+	/**
+	 *  The last due date the jurisdiction's policy counts as at risk today (`YYYY-MM-DD`), for
+	 *  [`DueWindow::AtRisk`]; the app fills it in from the working-day calendar.
+	 */
+	atRiskUntil: string | null,
 	sort: CaseSort | null,
 	/**  Matches the case number, the service item and the summary. */
 	search: string | null,
@@ -302,7 +326,10 @@ export type CaseQuery_Serialize = {
 export type CaseSort = 
 /**  Newest first. */
 "newest" | 
-/**  Earliest deadline first (cases without one last). */
+/**
+ *  Earliest running deadline first; then cases whose deadline no longer runs (rectified,
+ *  closed…) by their last deadline; cases that never had one last.
+ */
 "deadline" | 
 /**  Most recently changed first. */
 "updated";
@@ -381,14 +408,16 @@ export type Dashboard_Serialize = {
 	months: string[],
 };
 
-/**  Open cases (not yet rectified, closed or excluded) by deadline. */
+/**  Cases whose deadline runs ([`CaseState::has_running_deadline`]) by their due date. */
 export type DueWindow = 
 /**  The deadline has passed. */
 "overdue" | 
 /**  Due today. */
 "today" | 
 /**  Due today or within the next three days. */
-"three_days";
+"three_days" | 
+/**  Due today or within the policy's at-risk window of working days (即将到期). */
+"at_risk";
 
 /**  Why a case is escalated. */
 export type EscalationBasis = 
@@ -615,6 +644,11 @@ export type OutboxItem_Deserialize = {
 	code?: string | null,
 	message?: string | null,
 	attempts: number,
+	/**
+	 *  Whether the user may still take it back ([`cancel`]): pending, never sent, the last one of
+	 *  its case.
+	 */
+	cancellable: boolean,
 };
 
 /**  One queued command. */
@@ -633,6 +667,11 @@ export type OutboxItem_Serialize = {
 	code: string | null,
 	message: string | null,
 	attempts: number,
+	/**
+	 *  Whether the user may still take it back ([`cancel`]): pending, never sent, the last one of
+	 *  its case.
+	 */
+	cancellable: boolean,
 };
 
 /**  A generated document. */
@@ -704,6 +743,11 @@ export type ScopePath = string;
 export type Session = {
 	user: UserInfo,
 	serverUrl: string,
+	/**
+	 *  Signed in without the network (checked against this computer's offline verifier): the
+	 *  replica reads and queues; nothing syncs until the server answers a real sign-in.
+	 */
+	offline: boolean,
 };
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";

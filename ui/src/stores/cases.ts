@@ -56,7 +56,7 @@ export function toQuery(f: CaseFilters, offset: number, limit: number): CaseQuer
     handlerUserId: f.handlerUserId,
     channel: f.channel,
     due: f.due,
-    escalation: pending ? null : f.escalation,
+    escalation: f.escalation === "accountability_pending" ? null : f.escalation,
     accountabilityPending: pending,
     sort: f.sort,
     search: search === "" ? null : search,
