@@ -184,6 +184,18 @@ async fn inbox_fits(c: &Client) {
             tokio::time::sleep(Duration::from_millis(800)).await;
             let problems = c.execute(CHECK, vec![]).await.expect("measure the inbox");
             assert_eq!(problems, serde_json::json!([]), "the inbox at {width}×{height} ({lang})");
+            if (width, lang) == (1366, "zh") {
+                // The whole table fits: no column hides behind the fixed ones.
+                let hidden = c
+                    .execute(
+                        "const w = document.querySelector('[data-testid=inbox-table] .el-table__body-wrapper .el-scrollbar__wrap');
+                         return w.scrollWidth - w.clientWidth;",
+                        vec![],
+                    )
+                    .await
+                    .expect("measure the scroll width");
+                assert!(hidden.as_f64().is_some_and(|px| px <= 1.0), "the inbox scrolls sideways at 1366×768: {hidden}");
+            }
             screenshot(c, &format!("inbox-{width}x{height}-{lang}.png")).await;
             if lang == "en" {
                 click(c, "[data-testid=toggle-language]").await;
