@@ -169,6 +169,10 @@ async fn inbox_fits(c: &Client) {
             const cell = el.closest('.cell');
             if (cell.scrollWidth > cell.clientWidth + 1) problems.push('cut: ' + el.textContent);
         }
+        for (const tag of table.querySelectorAll('.el-table__body .el-tag')) {
+            const cell = tag.closest('.cell').getBoundingClientRect();
+            if (tag.getBoundingClientRect().right > cell.right + 1) problems.push('tag cut: ' + tag.textContent);
+        }
         for (const el of table.querySelectorAll('.el-table-fixed-column--right, .el-table-fixed-column--left')) {
             const r = el.getBoundingClientRect();
             if (r.right > right + 1 || r.left < 0) problems.push('outside the window: ' + el.textContent);
@@ -194,7 +198,10 @@ async fn inbox_fits(c: &Client) {
                     )
                     .await
                     .expect("measure the scroll width");
-                assert!(hidden.as_f64().is_some_and(|px| px <= 1.0), "the inbox scrolls sideways at 1366×768: {hidden}");
+                assert!(
+                    hidden.as_f64().is_some_and(|px| px <= 1.0),
+                    "the inbox scrolls sideways at 1366×768: {hidden}"
+                );
             }
             screenshot(c, &format!("inbox-{width}x{height}-{lang}.png")).await;
             if lang == "en" {
