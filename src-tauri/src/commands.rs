@@ -81,6 +81,18 @@ pub async fn discard_command(app: State<'_, Arc<App>>, command_id: String) -> Re
 
 #[tauri::command]
 #[specta::specta]
+pub async fn change_password(app: State<'_, Arc<App>>, old_password: String, new_password: String) -> Result<()> {
+    app.change_password(old_password, new_password).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_command(app: State<'_, Arc<App>>, command_id: String) -> Result<()> {
+    app.cancel(command_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Result<Issued> {
     app.reissue(command_id).await
 }

@@ -30,6 +30,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::issue_command,
         commands::outbox,
         commands::discard_command,
+        commands::cancel_command,
+        commands::change_password,
         commands::reissue_command,
         commands::print_notices,
         commands::preview_notices,

@@ -162,6 +162,65 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
+/// The inbox at 1366×768 and 1024×640, in Chinese and in English: the fixed columns (工单编号 on
+/// the left, 督办层级 and 办理期限 on the right) stay inside the window and no header, date or rung is
+/// cut (each cell's content fits its width). Leaves the window as it found it, in Chinese.
+async fn inbox_fits(c: &Client) {
+    let (w0, h0) = c.get_window_size().await.expect("the window size");
+    const CHECK: &str = r#"
+        const problems = [];
+        const table = document.querySelector('[data-testid=inbox-table]');
+        const right = Math.min(window.innerWidth, document.documentElement.clientWidth);
+        for (const th of table.querySelectorAll('th .cell')) {
+            if (th.scrollWidth > th.clientWidth + 1) problems.push('header cut: ' + th.textContent);
+        }
+        for (const el of table.querySelectorAll('[data-testid=case-deadline], [data-testid=case-created], [data-testid=case-escalation], [data-testid=case-no]')) {
+            const cell = el.closest('.cell');
+            if (cell.scrollWidth > cell.clientWidth + 1) problems.push('cut: ' + el.textContent);
+        }
+        for (const tag of table.querySelectorAll('.el-table__body .el-tag')) {
+            const cell = tag.closest('.cell').getBoundingClientRect();
+            if (tag.getBoundingClientRect().right > cell.right + 1) problems.push('tag cut: ' + tag.textContent);
+        }
+        for (const el of table.querySelectorAll('.el-table-fixed-column--right, .el-table-fixed-column--left')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > right + 1 || r.left < 0) problems.push('outside the window: ' + el.textContent);
+        }
+        return problems;
+    "#;
+    for (width, height) in [(1366, 768), (1024, 640)] {
+        c.set_window_size(width, height).await.expect("resize the window");
+        for lang in ["zh", "en"] {
+            if lang == "en" {
+                click(c, "[data-testid=toggle-language]").await;
+            }
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let problems = c.execute(CHECK, vec![]).await.expect("measure the inbox");
+            assert_eq!(problems, serde_json::json!([]), "the inbox at {width}×{height} ({lang})");
+            if (width, lang) == (1366, "zh") {
+                // The whole table fits: no column hides behind the fixed ones.
+                let hidden = c
+                    .execute(
+                        "const w = document.querySelector('[data-testid=inbox-table] .el-table__body-wrapper .el-scrollbar__wrap');
+                         return w.scrollWidth - w.clientWidth;",
+                        vec![],
+                    )
+                    .await
+                    .expect("measure the scroll width");
+                assert!(
+                    hidden.as_f64().is_some_and(|px| px <= 1.0),
+                    "the inbox scrolls sideways at 1366×768: {hidden}"
+                );
+            }
+            screenshot(c, &format!("inbox-{width}x{height}-{lang}.png")).await;
+            if lang == "en" {
+                click(c, "[data-testid=toggle-language]").await;
+            }
+        }
+    }
+    c.set_window_size(w0 as u32, h0 as u32).await.expect("restore the window size");
+}
+
 /// Opens a case's drawer from the inbox by searching for its number.
 async fn open_case(c: &Client, case_no: &str) {
     type_into(c, "input[data-testid=inbox-search]", case_no).await;
@@ -297,6 +356,7 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
     let units = unit_names(&c).await;
     assert!(!units.is_empty() && units.iter().all(|u| *u == hall), "only {hall}: {units:?}");
     screenshot(&c, "inbox.png").await;
+    inbox_fits(&c).await;
 
     // A case of another district is not in this replica.
     type_into(&c, "input[data-testid=inbox-search]", &foreign).await;

@@ -255,6 +255,7 @@ pub fn overlay(
 fn apply_projection(item: &mut CaseListItem, case: &Case) {
     item.state = case.state;
     item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
+    item.escalation = case.escalation;
 }
 
 /// Validates a command against the projected case and queues it.

@@ -3,6 +3,13 @@
 //! UI-agnostic: the Tauri shell, the command-line client and the tests call these functions. The
 //! app owns the session (token in the OS keyring), the encrypted replica (key in the keyring) and
 //! the background sync loop; every screen reads the replica, so the app keeps working offline.
+//!
+//! Signing in needs the server, except for a user who signed in on this computer before: their
+//! password is then checked against the offline verifier in the keyring ([`secrets`]) and their
+//! remembered replica opens read/queue-only (screens and queued actions, nothing sent). The sync
+//! loop signs in against the server as soon as it answers, with the password held in memory
+//! (zeroed when dropped) until then; a refusal (password changed, account disabled) ends the
+//! session.
 
 pub mod cases;
 pub mod dashboard;
@@ -72,6 +79,9 @@ pub struct UserInfo {
 pub struct Session {
     pub user: UserInfo,
     pub server_url: String,
+    /// Signed in without the network (checked against this computer's offline verifier): the
+    /// replica reads and queues; nothing syncs until the server answers a real sign-in.
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,9 +187,32 @@ struct Active {
     client_id: String,
     server_url: String,
     user: hcp_protocol::UserInfo,
+    /// Empty while signed in offline.
     token: String,
     client: Client,
     replica: Arc<Mutex<Replica>>,
+    /// Signed in offline: the password, in memory only, for the real sign-in once the server
+    /// answers (then the token replaces it).
+    offline: Option<zeroize::Zeroizing<String>>,
+    /// Whether the token goes to the keyring ("记住登录").
+    remember: bool,
+}
+
+impl Active {
+    fn session(&self) -> Session {
+        Session { user: to_ui_user(&self.user), server_url: self.server_url.clone(), offline: self.offline.is_some() }
+    }
+
+    /// Refuses what needs the server while signed in offline, with `what` in the message.
+    fn require_online(&self, what: &str) -> ApiResult<()> {
+        if self.offline.is_some() {
+            return Err(ApiError::new(
+                codes::NETWORK,
+                format!("当前为离线登录，{what}需要连接服务器；网络恢复后系统会自动连接，请稍后再试"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 pub struct App {
@@ -291,7 +324,7 @@ impl App {
     }
 
     fn activate(&self, active: Active) -> ApiResult<Session> {
-        let session = Session { user: to_ui_user(&active.user), server_url: active.server_url.clone() };
+        let session = active.session();
         let (cursor, bootstrapped, last_sync_at) = {
             let r = active.replica.lock().map_err(internal)?;
             let in_scope = r.scope()?.as_deref() == Some(active.user.scope_path.as_str());
@@ -318,15 +351,18 @@ impl App {
         let client = Client::new(&req.server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
         let server_url = client.base_url().to_owned();
         let mut settings = settings::load(&self.data_dir);
-        let login = client.login(&username, &req.password, Some(&settings.client_id)).await?;
+        let login = match client.login(&username, &req.password, Some(&settings.client_id)).await {
+            Ok(login) => login,
+            Err(hcp_sync::SyncError::Network(detail)) => {
+                return self
+                    .login_offline(client, &username, req.password, req.remember, settings.client_id, &detail)
+                    .await
+            }
+            Err(e) => return Err(e.into()),
+        };
         let replica = self.open_replica(&server_url, &username)?;
         replica.set_meta(USER, &serde_json::to_string(&login.user).map_err(internal)?)?;
-        let token_account = account("token", &server_url, &username);
-        if req.remember {
-            self.secrets.set(&token_account, &login.token)?;
-        } else {
-            self.secrets.delete(&token_account)?;
-        }
+        self.keep_login(&server_url, &username, &req.password, &login.token, req.remember).await?;
         settings.last_server_url = Some(server_url.clone());
         settings.last_username = Some(username.clone());
         settings.remember = req.remember;
@@ -341,14 +377,133 @@ impl App {
             token: login.token,
             client,
             replica: Arc::new(Mutex::new(replica)),
+            offline: None,
+            remember: req.remember,
         })
+    }
+
+    /// What an online sign-in keeps in the keyring: the token when remembered (removed
+    /// otherwise), and a fresh offline verifier of the password.
+    async fn keep_login(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        token: &str,
+        remember: bool,
+    ) -> ApiResult<()> {
+        let token_account = account("token", server_url, username);
+        if remember {
+            self.secrets.set(&token_account, token)?;
+        } else {
+            self.secrets.delete(&token_account)?;
+        }
+        let password = zeroize::Zeroizing::new(password.to_owned());
+        let verifier =
+            tokio::task::spawn_blocking(move || secrets::offline_verifier(&password)).await.map_err(internal)??;
+        self.secrets.set(&account("offline-verifier", server_url, username), &verifier)
+    }
+
+    /// The server is unreachable: signs in against this computer's offline verifier and opens the
+    /// remembered replica (read and queue only) when both exist.
+    async fn login_offline(
+        &self,
+        client: Client,
+        username: &str,
+        password: String,
+        remember: bool,
+        client_id: String,
+        network: &str,
+    ) -> ApiResult<Session> {
+        let password = zeroize::Zeroizing::new(password);
+        let server_url = client.base_url().to_owned();
+        let unavailable = || {
+            ApiError::new(
+                codes::NETWORK,
+                format!(
+                    "无法连接服务器（{network}）。本机没有该账号可离线打开的数据（需先在本机联网登录并完成同步），请联网后再登录"
+                ),
+            )
+        };
+        let Some(verifier) = self.secrets.get(&account("offline-verifier", &server_url, username))? else {
+            return Err(unavailable());
+        };
+        // Never create a key here: without the stored one the replica cannot be opened anyway.
+        if self.secrets.get(&account("replica-key", &server_url, username))?.is_none()
+            || !self.replica_path(&server_url, username).exists()
+        {
+            return Err(unavailable());
+        }
+        let typed = password.clone();
+        let matches =
+            tokio::task::spawn_blocking(move || secrets::verify_offline(&typed, &verifier)).await.map_err(internal)?;
+        if !matches {
+            tracing::info!("offline sign-in refused");
+            return Err(ApiError::new(
+                codes::AUTH_FAILED,
+                "用户名或密码错误（服务器无法连接，按本机保存的离线登录凭据核对）",
+            ));
+        }
+        let replica = self.open_replica(&server_url, username)?;
+        let Some(user) = replica.meta(USER)?.and_then(|u| serde_json::from_str::<hcp_protocol::UserInfo>(&u).ok())
+        else {
+            return Err(unavailable());
+        };
+        tracing::info!("signed in offline against the keyring's verifier");
+        self.activate(Active {
+            client_id,
+            server_url,
+            user,
+            token: String::new(),
+            client,
+            replica: Arc::new(Mutex::new(replica)),
+            offline: Some(password),
+            remember,
+        })
+    }
+
+    /// Signed in offline and the server may answer now: the real sign-in. Ok(true) when it
+    /// succeeded (the session now has a token); Ok(false) while the server is still unreachable.
+    /// A refusal (password changed, account disabled) ends the session.
+    async fn complete_offline_login(&self, active: &Active) -> ApiResult<bool> {
+        let Some(password) = active.offline.as_ref() else { return Ok(true) };
+        match active.client.login(&active.user.username, password, Some(&active.client_id)).await {
+            Ok(login) => {
+                let user = serde_json::to_string(&login.user).map_err(internal)?;
+                active.replica.lock().map_err(internal)?.set_meta(USER, &user)?;
+                self.keep_login(&active.server_url, &active.user.username, password, &login.token, active.remember)
+                    .await?;
+                let mut settings = settings::load(&self.data_dir);
+                settings.remember = active.remember;
+                if let Err(e) = settings::save(&self.data_dir, &settings) {
+                    tracing::warn!(error = %e, "could not save settings");
+                }
+                let mut online = active.clone();
+                online.token = login.token;
+                online.user = login.user;
+                online.offline = None;
+                *self.session.lock().map_err(internal)? = Some(Arc::new(online));
+                tracing::info!("the offline session signed in against the server");
+                Ok(true)
+            }
+            Err(hcp_sync::SyncError::Network(_)) => Ok(false),
+            Err(hcp_sync::SyncError::AuthFailed(_)) => {
+                tracing::info!("the server refused the offline session's password: the session ends");
+                *self.session.lock().map_err(internal)? = None;
+                Err(ApiError::new(
+                    codes::SESSION_EXPIRED,
+                    "服务器拒绝了离线登录使用的密码（密码可能已修改，或账号已停用），请重新登录",
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Reopens the remembered session without the network: the token comes from the keyring and
     /// the user from the replica. `None` when there is nothing to restore.
     pub async fn session_restore(&self) -> ApiResult<Option<Session>> {
         if let Ok(Some(a)) = self.session.lock().map(|s| s.clone()) {
-            return Ok(Some(Session { user: to_ui_user(&a.user), server_url: a.server_url.clone() }));
+            return Ok(Some(a.session()));
         }
         let s = settings::load(&self.data_dir);
         let (Some(server_url), Some(username), true) = (s.last_server_url, s.last_username, s.remember) else {
@@ -371,17 +526,21 @@ impl App {
             token,
             client,
             replica: Arc::new(Mutex::new(replica)),
+            offline: None,
+            remember: true,
         })
         .map(Some)
     }
 
     /// Signs out: revokes the token on the server when reachable and removes it from the keyring.
-    /// The encrypted replica stays for the next sign-in.
+    /// The encrypted replica and the offline verifier stay for the next sign-in (online or not).
     pub async fn logout(&self) -> ApiResult<()> {
         let active = self.session.lock().map_err(internal)?.take();
         let Some(active) = active else { return Ok(()) };
-        if let Err(e) = active.client.logout(&active.token).await {
-            tracing::info!(error = %e, "server logout failed; the token is removed locally anyway");
+        if active.offline.is_none() {
+            if let Err(e) = active.client.logout(&active.token).await {
+                tracing::info!(error = %e, "server logout failed; the token is removed locally anyway");
+            }
         }
         self.secrets.delete(&account("token", &active.server_url, &active.user.username))?;
         let mut s = settings::load(&self.data_dir);
@@ -401,6 +560,32 @@ impl App {
     pub async fn sync_once(&self) -> ApiResult<SyncStatus> {
         let _gate = self.sync_gate.lock().await;
         let mut active = self.active()?;
+        if active.offline.is_some() {
+            match self.complete_offline_login(&active).await {
+                Ok(true) => active = self.active()?,
+                Ok(false) => {
+                    let err = ApiError::new(
+                        codes::NETWORK,
+                        "离线登录：无法连接服务器，操作暂存在本机，网络恢复后自动登录并同步",
+                    );
+                    self.set_status(|s| {
+                        s.online = false;
+                        s.phase = SyncPhase::Offline;
+                        s.message = Some(err.message.clone());
+                        s.code = Some(err.code.clone());
+                    });
+                    return Err(err);
+                }
+                Err(err) => {
+                    self.set_status(|s| {
+                        s.phase = SyncPhase::Error;
+                        s.message = Some(err.message.clone());
+                        s.code = Some(err.code.clone());
+                    });
+                    return Err(err);
+                }
+            }
+        }
         // The outbox goes first: the user's actions reach the server before anything else. Then
         // the user's current role and jurisdiction: a change re-bootstraps (purging what is no
         // longer in scope) rather than leaving stale data on the laptop.
@@ -584,9 +769,16 @@ impl App {
 
     /// The inbox, read from the replica with the user's pending commands applied (works offline).
     pub async fn list_cases(&self, mut query: CaseQuery) -> ApiResult<CasePage> {
-        // Deadline windows count from today in Beijing, whatever the laptop's time zone.
-        query.today = Some((chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string());
+        // Deadline windows count from today in Beijing, whatever the laptop's time zone; the
+        // at-risk window in working days of the jurisdiction's calendar and policy.
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        query.today = Some(today.format("%Y-%m-%d").to_string());
         self.with_replica(move |r, a, cal| {
+            if query.due == Some(hcp_replica::DueWindow::AtRisk) {
+                let (calendar, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+                query.at_risk_until =
+                    Some(policy.escalation.at_risk_until(&calendar, today).format("%Y-%m-%d").to_string());
+            }
             let mut page = r.list_cases(&query)?;
             cases::overlay(r, &mut page.items, &cases::actor(&a.user)?, cal, chrono::Utc::now())?;
             Ok(page)
@@ -730,18 +922,40 @@ impl App {
     /// Needs the network; nothing is stored locally.
     pub async fn reveal_evaluator(&self, rating_id: i64, reason: String) -> ApiResult<Evaluator> {
         let active = self.active()?;
+        active.require_online("查看评价人信息")?;
         if reason.trim().chars().count() < 4 {
             return Err(ApiError::new(codes::INVALID_INPUT, "请说明查看评价人信息的理由（至少 4 个字）"));
         }
-        let e = active.client.reveal(&active.token, rating_id, reason.trim()).await.map_err(|e| {
-            let err = ApiError::from(e);
-            if err.code == codes::NETWORK {
-                ApiError::new(codes::NETWORK, "查看评价人信息需要连接服务器，请联网后再试")
-            } else {
-                err
-            }
-        })?;
+        let e = active
+            .client
+            .reveal(&active.token, rating_id, reason.trim())
+            .await
+            .map_err(|e| online_only(e, "查看评价人信息"))?;
         Ok(Evaluator { real_name: e.real_name, name: e.name, phone: e.phone })
+    }
+
+    /// Changes the signed-in user's password on the server (online only). The server checks the
+    /// current password and the policy, and ends the user's other sessions; this one goes on, and
+    /// the offline verifier follows the new password.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_password(&self, old_password: String, new_password: String) -> ApiResult<()> {
+        let active = self.active()?;
+        active.require_online("修改密码")?;
+        if old_password.is_empty() || new_password.is_empty() {
+            return Err(ApiError::new(codes::INVALID_INPUT, "请输入原密码和新密码"));
+        }
+        let (old_password, new_password) =
+            (zeroize::Zeroizing::new(old_password), zeroize::Zeroizing::new(new_password));
+        active
+            .client
+            .change_password(&active.token, &old_password, &new_password)
+            .await
+            .map_err(|e| online_only(e, "修改密码"))?;
+        let verifier =
+            tokio::task::spawn_blocking(move || secrets::offline_verifier(&new_password)).await.map_err(internal)??;
+        self.secrets.set(&account("offline-verifier", &active.server_url, &active.user.username), &verifier)?;
+        tracing::info!("password changed");
+        Ok(())
     }
 
     /// The department handlers this user may assign cases to.
@@ -790,7 +1004,45 @@ impl App {
         let counts = self
             .with_replica(move |r, _, _| {
                 if !r.discard(&command_id)? {
-                    return Err(ApiError::new(codes::NOT_FOUND, "只能放弃被服务器拒绝的操作；待同步的操作无法撤回"));
+                    return Err(ApiError::new(
+                        codes::NOT_FOUND,
+                        "只能放弃被服务器拒绝的操作；尚未发送的待同步操作请使用“撤销”",
+                    ));
+                }
+                Ok(r.outbox_counts()?)
+            })
+            .await?;
+        self.refresh_counts(counts);
+        Ok(())
+    }
+
+    /// Takes back a queued command before it is sent (撤销): only a pending command no sync has
+    /// started sending, the last one queued for its case. Its projection disappears with it.
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel(&self, command_id: String) -> ApiResult<()> {
+        use hcp_replica::CancelRefusal;
+        let counts = self
+            .with_replica(move |r, _, _| {
+                match r.cancel(&command_id)? {
+                    Ok(item) => tracing::info!(kind = %item.kind, "queued command cancelled before it was sent"),
+                    Err(CancelRefusal::NotFound) => {
+                        return Err(ApiError::new(codes::NOT_FOUND, "该操作已不在待同步列表中（可能已同步完成）"))
+                    }
+                    Err(CancelRefusal::Rejected) => {
+                        return Err(ApiError::new(
+                            codes::CONFLICT,
+                            "该操作已被服务器拒绝，无需撤销；如不再需要请点击“放弃”",
+                        ))
+                    }
+                    Err(CancelRefusal::Sent) => {
+                        return Err(ApiError::new(
+                            codes::CONFLICT,
+                            "该操作已开始发送到服务器，可能已被处理，不能撤销；同步完成后如需更正，请再提交新的操作",
+                        ))
+                    }
+                    Err(CancelRefusal::LaterCommands) => {
+                        return Err(ApiError::new(codes::CONFLICT, "该工单之后还有排队的操作，请先撤销后面的操作"))
+                    }
                 }
                 Ok(r.outbox_counts()?)
             })
@@ -849,6 +1101,16 @@ impl App {
         self.refresh_counts(counts);
         self.wake.notify_one();
         Ok(issued)
+    }
+}
+
+/// A failed call of an online-only action: an unreachable server says what needs the network.
+fn online_only(e: hcp_sync::SyncError, what: &str) -> ApiError {
+    let err = ApiError::from(e);
+    if err.code == codes::NETWORK {
+        ApiError::new(codes::NETWORK, format!("{what}需要连接服务器，请联网后再试"))
+    } else {
+        err
     }
 }
 

@@ -1,6 +1,29 @@
-//! Secrets (API tokens, replica keys) live in the OS keyring, never in plain files.
+//! Secrets (API tokens, replica keys, offline sign-in verifiers) live in the OS keyring, never in
+//! plain files.
+//!
+//! The offline verifier lets a user sign in again without the network after signing out: at each
+//! online sign-in the app keeps a salted argon2id hash of the password (a PHC string, per user and
+//! server: never the password itself); an offline sign-in checks the typed password against it.
 
 use crate::error::{codes, ApiError, ApiResult};
+
+/// The offline sign-in verifier of `password`: an argon2id PHC string with a fresh random salt.
+pub fn offline_verifier(password: &str) -> ApiResult<String> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存离线登录凭据：{e}")))
+}
+
+/// Whether `password` matches an offline verifier; a malformed verifier never matches.
+pub fn verify_offline(password: &str, verifier: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(verifier)
+        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
 
 /// Where secrets are kept. The desktop uses [`KeyringStore`]; nothing else is shipped.
 pub trait SecretStore: Send + Sync + 'static {

@@ -17,6 +17,17 @@ async fn server(dir: &Path) -> hcp_server::RunningServer {
     hcp_server::spawn(AppState::new(db), "127.0.0.1:0").await.expect("spawn")
 }
 
+/// A seeded server (300 ratings) with one more bad review (材料没有一次性告知) opening a new case.
+async fn server_with_new_case(dir: &Path, seed: u64, record_no: &str) -> (hcp_server::RunningServer, Db) {
+    let db = Db::open(&dir.join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 300, seed, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    hcp_server::seed::demo_bad_review(&db, record_no, "社会保障卡补换", "材料没有一次性告知").expect("a new case");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    (srv, db)
+}
+
 fn store() -> Arc<dyn SecretStore> {
     Arc::new(KeyringStore::new(&format!("haochaping-test-{}", uuid::Uuid::new_v4())))
 }
@@ -109,12 +120,7 @@ async fn bad_server_addresses_are_explained() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(&dir.path().join("server.db")).expect("db");
-    let opts =
-        SeedOptions { evaluations: 300, seed: 3, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
-    seed_demo(&db, &opts).expect("seed");
-    hcp_server::seed::demo_bad_review(&db, "OFF-1", "社会保障卡补换", "材料没有一次性告知").expect("a new case");
-    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let (srv, db) = server_with_new_case(dir.path(), 3, "OFF-1").await;
     let addr = srv.addr;
     let app = App::new(&dir.path().join("client"), store(), None);
     app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
@@ -149,6 +155,20 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     assert_eq!(app.discard(queued[0].command_id.clone()).await.expect_err("pending").code, codes::NOT_FOUND);
     assert_eq!(app.reissue(queued[0].command_id.clone()).await.expect_err("pending").code, codes::NOT_FOUND);
     assert_eq!(app.sync_status().expect("status").pending, 2);
+    // 撤销: the last queued command of the case, never sent, is taken back with its projection;
+    // the earlier one is not (the assignment was checked against the case as verified).
+    assert_eq!((queued[0].cancellable, queued[1].cancellable), (false, true));
+    let behind = app.cancel(queued[0].command_id.clone()).await.expect_err("a later command waits");
+    assert_eq!(behind.code, codes::CONFLICT);
+    app.cancel(queued[1].command_id.clone()).await.expect("cancel the assignment");
+    assert_eq!(app.sync_status().expect("status").pending, 1);
+    let shown = app.case_detail(case_id).await.expect("detail");
+    assert_eq!(shown.item.state, hcp_domain::CaseState::Verified, "the projection drops the cancelled command");
+    assert_eq!(app.cancel(queued[1].command_id.clone()).await.expect_err("gone").code, codes::NOT_FOUND);
+    let assign =
+        CaseCommand::Assign { department_id: handler.department_id, handler_id: handler.user_id, due_date: None };
+    app.issue(Some(case_id), assign).await.expect("assign again");
+    assert_eq!(app.sync_status().expect("status").pending, 2);
     let shown = app.case_detail(case_id).await.expect("detail");
     assert_eq!(shown.item.state, hcp_domain::CaseState::Assigned);
     assert!(shown.item.deadline.is_some(), "the projected deadline is shown");
@@ -169,7 +189,7 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
             c.query_row("SELECT count(*) FROM case_events WHERE case_id = ?1", [case_id], |r| r.get(0))
         })
         .expect("events");
-    assert_eq!(events, 3, "created, verified, assigned: nothing applied twice");
+    assert_eq!(events, 3, "created, verified, assigned: nothing applied twice, the cancelled assignment never sent");
 
     // Someone else moves the case on the server; our command based on the old version is refused,
     // stays visible with the reason, and can be re-issued against the new version.
@@ -746,4 +766,98 @@ const XISHAN: Hall = ("西山区政务服务中心", "西山区");
 fn worked_in_hall(c: &hcp_replica::CaseListItem, (hall, departments): Hall) -> bool {
     c.unit_name == hall
         || (c.unit_name.is_empty() && c.department_name.as_deref().is_some_and(|d| d.starts_with(departments)))
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_when_it_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = server_with_new_case(dir.path(), 4, "OFFLINE-1").await;
+    let (addr, url) = (srv.addr, srv.url());
+    let secrets = store();
+    let data = dir.path().join("client");
+    let app = App::new(&data, secrets.clone(), None);
+    let user = "donghu.manager";
+    let verifier_account = account("offline-verifier", &url, user);
+
+    // Without an earlier online sign-in on this computer there is nothing to open offline.
+    srv.stop().await;
+    let never = app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect_err("first sign-in needs the server");
+    assert_eq!(never.code, codes::NETWORK);
+    assert!(never.message.contains("需先在本机联网登录"), "{}", never.message);
+
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    let online = app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect("login");
+    assert!(!online.offline);
+    app.sync_once().await.expect("bootstrap");
+    let verifier = secrets.get(&verifier_account).expect("keyring").expect("an offline verifier");
+    assert!(
+        verifier.starts_with("$argon2id$") && !verifier.contains(DEMO_PASSWORD),
+        "a salted hash, never the password"
+    );
+    let total = app.list_cases(CaseQuery { limit: 1, ..CaseQuery::default() }).await.expect("cases").total;
+    app.logout().await.expect("logout");
+    assert!(secrets.get(&account("token", &url, user)).expect("keyring").is_none());
+    assert!(secrets.get(&verifier_account).expect("keyring").is_some(), "the verifier stays for an offline sign-in");
+
+    // The server is gone: the right password opens the remembered replica, read and queue only.
+    srv.stop().await;
+    let wrong = app.login(login_req(&url, user, "not-the-password1")).await.expect_err("wrong password");
+    assert_eq!(wrong.code, codes::AUTH_FAILED);
+    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("not signed in").code, codes::NOT_LOGGED_IN);
+    let offline = app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect("offline sign-in");
+    assert!(offline.offline);
+    assert_eq!(offline.user.username, user);
+    assert_eq!(app.list_cases(CaseQuery { limit: 1, ..CaseQuery::default() }).await.expect("cases").total, total);
+    let new_case = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::New), limit: 50, ..CaseQuery::default() })
+        .await
+        .expect("new")
+        .items
+        .into_iter()
+        .find(|c| c.summary.contains("材料没有一次性告知"))
+        .expect("the new case")
+        .id;
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    app.issue(Some(new_case), verify).await.expect("queued offline");
+    assert_eq!(app.sync_once().await.expect_err("no server").code, codes::NETWORK);
+    assert_eq!(app.sync_status().expect("status").phase, SyncPhase::Offline);
+    assert_eq!(app.sync_status().expect("status").pending, 1);
+    let online_only = app.change_password(DEMO_PASSWORD.into(), "Newpass2026".into()).await.expect_err("offline");
+    assert_eq!(online_only.code, codes::NETWORK);
+    assert!(online_only.message.contains("离线登录"), "{}", online_only.message);
+
+    // The server returns: the sync signs in for real, then sends the queued work.
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    let st = app.sync_once().await.expect("signed in and synced");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    assert!(!app.session_restore().await.expect("session").expect("signed in").offline);
+
+    // 修改密码: the server checks the current password and the policy; the verifier follows.
+    let bad = app.change_password("wrong-pass1".into(), "Newpass2026".into()).await.expect_err("wrong old");
+    assert_eq!((bad.code.as_str(), bad.message.as_str()), (codes::INVALID_INPUT, "原密码不正确"));
+    let weak = app.change_password(DEMO_PASSWORD.into(), "onlyletters".into()).await.expect_err("weak");
+    assert!(weak.message.contains("字母和数字"), "{}", weak.message);
+    app.change_password(DEMO_PASSWORD.into(), "Newpass2026".into()).await.expect("changed");
+    let verifier = secrets.get(&verifier_account).expect("keyring").expect("verifier");
+    assert!(secrets::verify_offline("Newpass2026", &verifier) && !secrets::verify_offline(DEMO_PASSWORD, &verifier));
+    app.sync_once().await.expect("this session goes on");
+    app.logout().await.expect("logout");
+    srv.stop().await;
+
+    // Offline again with the new password; meanwhile the password is changed elsewhere, so when
+    // the server returns it refuses the offline session, which ends.
+    assert_eq!(app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect_err("old").code, codes::AUTH_FAILED);
+    assert!(app.login(login_req(&url, user, "Newpass2026")).await.expect("offline").offline);
+    let hash = hcp_server::auth::hash_password("Elsewhere2026").expect("hash");
+    db.write_blocking(move |c| {
+        c.execute("UPDATE users SET password_hash = ?1 WHERE username = 'donghu.manager'", [hash])?;
+        Ok(())
+    })
+    .expect("changed elsewhere");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
+    let ended = app.sync_once().await.expect_err("refused");
+    assert_eq!(ended.code, codes::SESSION_EXPIRED);
+    assert_eq!(app.sync_status().expect("status").code.as_deref(), Some(codes::SESSION_EXPIRED));
+    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("ended").code, codes::NOT_LOGGED_IN);
+    srv.stop().await;
 }

@@ -78,6 +78,21 @@ impl EscalationLevel {
         EscalationLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
+    /// The rung's number on the wire and in the stores: 0 first line … 3 accountability.
+    pub fn index(self) -> u8 {
+        match self {
+            EscalationLevel::FirstLine => 0,
+            EscalationLevel::CoordinationOffice => 1,
+            EscalationLevel::GovernmentInspection => 2,
+            EscalationLevel::Accountability => 3,
+        }
+    }
+
+    /// The rung with this number ([`EscalationLevel::index`]).
+    pub fn from_index(i: u8) -> Option<EscalationLevel> {
+        EscalationLevel::ALL.into_iter().find(|l| l.index() == i)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             EscalationLevel::FirstLine => "一线处置",
@@ -150,6 +165,14 @@ impl EscalationPolicy {
         } else {
             EscalationLevel::FirstLine
         }
+    }
+
+    /// The last due date that is at risk on `today`: a case whose deadline runs is at risk when
+    /// it is due between `today` and this date, both included (the rule [`deadline_status`]
+    /// applies to one case, for lists that filter by date).
+    pub fn at_risk_until(&self, calendar: &Calendar, today: NaiveDate) -> NaiveDate {
+        let first_on_track = calendar.add_working_days(today, self.at_risk_within.saturating_add(1));
+        first_on_track.pred_opt().unwrap_or(first_on_track)
     }
 }
 
@@ -237,6 +260,7 @@ pub fn assess(
 mod tests {
     use super::*;
     use crate::case::machine::test_support::{assigned_case, bj, d};
+    use chrono::Datelike;
 
     #[test]
     fn the_ladder_goes_up_one_rung_at_a_time() {
@@ -250,6 +274,39 @@ mod tests {
         assert_eq!(seen, EscalationLevel::ALL.to_vec());
         for l in EscalationLevel::ALL {
             assert_eq!(EscalationLevel::parse(l.as_str()), Some(l));
+        }
+    }
+
+    #[test]
+    fn rungs_round_trip_through_their_numbers() {
+        for (i, l) in EscalationLevel::ALL.into_iter().enumerate() {
+            assert_eq!(usize::from(l.index()), i, "the wire number is the rung's place on the ladder");
+            assert_eq!(EscalationLevel::from_index(l.index()), Some(l));
+        }
+        assert_eq!(EscalationLevel::from_index(4), None);
+    }
+
+    #[test]
+    fn at_risk_until_agrees_with_the_deadline_status_of_every_due_date() {
+        let cal = Calendar::bundled();
+        let rules = DeadlineRules::default();
+        // Assigned Monday 9 March 2026: due Monday 16 March; and a case over the National Day
+        // holiday (due dates are looked at from 28 September, before 国庆 and its makeup day).
+        let case = assigned_case(bj(2026, 3, 9, 10, 0));
+        for within in [0, 1, 2, 5] {
+            let policy = EscalationPolicy { at_risk_within: within, ..EscalationPolicy::default() };
+            for today in [d(2026, 3, 9), d(2026, 3, 13), d(2026, 9, 28), d(2026, 9, 30), d(2026, 10, 9)] {
+                let until = policy.at_risk_until(&cal, today);
+                assert!(until >= today);
+                for offset in 0..30 {
+                    let due = today + chrono::Duration::days(offset);
+                    let c = Case { due_date: Some(due), ..case.clone() };
+                    let now = bj(today.year(), today.month(), today.day(), 12, 0);
+                    let at_risk =
+                        matches!(deadline_status(&c, &cal, &rules, &policy, now), DeadlineStatus::AtRisk { .. });
+                    assert_eq!(at_risk, due <= until, "within {within}, today {today}, due {due}");
+                }
+            }
         }
     }
 

@@ -57,6 +57,15 @@ pub struct LoginRequest {
     pub client_id: Option<String>,
 }
 
+/// `POST /api/v1/auth/password`: the signed-in user changes their own password.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    /// 8–128 characters with at least one letter and one digit.
+    pub new_password: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginResponse {
     /// Bearer token for the `Authorization` header.

@@ -17,7 +17,7 @@ use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, Enti
 use rusqlite::{Connection, ErrorCode};
 
 pub use query::{CaseListItem, CasePage, CaseQuery, CaseSort, DueWindow};
-pub use tables::outbox::{NewCommand, OutboxItem};
+pub use tables::outbox::{CancelRefusal, NewCommand, OutboxItem};
 use tables::{
     agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units, case_events, cases, meta,
     org_units, outbox, ratings, service_items, settings, staff, users,
@@ -100,6 +100,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(tables::integrity_flags::DDL),
     Migration::Sql(tables::integrity_flags::STATS_DDL),
     Migration::Sql(tables::notices::DDL),
+    Migration::Sql(cases::ESCALATION_INDEX),
+    Migration::Rust(cases::create_deadline_order_index),
     // Must stay last (the aggregates' migration test steps back one version).
     Migration::Rust(aggregates::rebuild),
 ];
@@ -391,6 +393,36 @@ impl Replica {
     /// (pending, rejected)
     pub fn outbox_counts(&self) -> Result<(u32, u32)> {
         outbox::counts(&self.conn)
+    }
+
+    /// What the next push sends: reads up to `limit` pending commands in `client_seq` order, keeps
+    /// the first `prefix(batch)` of them and counts an attempt on each in the same transaction.
+    /// From then on they are in flight: [`Replica::cancel`] refuses them.
+    pub fn claim_pending(
+        &mut self,
+        limit: usize,
+        prefix: impl FnOnce(&[OutboxItem]) -> usize,
+    ) -> Result<Vec<OutboxItem>> {
+        let tx = self.conn.transaction()?;
+        let mut batch = outbox::pending(&tx, limit)?;
+        batch.truncate(prefix(&batch));
+        let ids: Vec<String> = batch.iter().map(|i| i.command_id.clone()).collect();
+        outbox::note_attempt(&tx, &ids)?;
+        tx.commit()?;
+        for item in &mut batch {
+            item.attempts += 1;
+            item.cancellable = false;
+        }
+        Ok(batch)
+    }
+
+    /// Takes back a queued command before any push claimed it (see [`outbox::cancel`]); its
+    /// projection goes with it, as projections read the pending commands.
+    pub fn cancel(&mut self, command_id: &str) -> Result<std::result::Result<OutboxItem, CancelRefusal>> {
+        let tx = self.conn.transaction()?;
+        let out = outbox::cancel(&tx, command_id)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     pub fn note_attempt(&mut self, command_ids: &[String]) -> Result<()> {

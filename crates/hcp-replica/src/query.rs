@@ -1,6 +1,6 @@
 //! Screen queries over the replica.
 
-use hcp_domain::{CaseSource, CaseState, Level};
+use hcp_domain::{CaseSource, CaseState, CommandKind, EscalationLevel, Level};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -26,12 +26,22 @@ pub struct CaseQuery {
     #[cfg_attr(feature = "specta", specta(type = Option<specta_typescript::Number>))]
     #[serde(default)]
     pub handler_user_id: Option<i64>,
+    /// Cases at this rung of the escalation ladder.
+    #[serde(default)]
+    pub escalation: Option<EscalationLevel>,
+    /// Only cases at the accountability rung still waiting for an accountability decision (问责决定).
+    #[serde(default)]
+    pub accountability_pending: bool,
     /// Open cases by their deadline relative to `today`.
     #[serde(default)]
     pub due: Option<DueWindow>,
     /// Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in.
     #[serde(default)]
     pub today: Option<String>,
+    /// The last due date the jurisdiction's policy counts as at risk today (`YYYY-MM-DD`), for
+    /// [`DueWindow::AtRisk`]; the app fills it in from the working-day calendar.
+    #[serde(default)]
+    pub at_risk_until: Option<String>,
     #[serde(default)]
     pub sort: Option<CaseSort>,
     /// Matches the case number, the service item and the summary.
@@ -40,7 +50,7 @@ pub struct CaseQuery {
     pub limit: u32,
 }
 
-/// Open cases (not yet rectified, closed or excluded) by deadline.
+/// Cases whose deadline runs ([`CaseState::has_running_deadline`]) by their due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +61,8 @@ pub enum DueWindow {
     Today,
     /// Due today or within the next three days.
     ThreeDays,
+    /// Due today or within the policy's at-risk window of working days (即将到期).
+    AtRisk,
 }
 
 /// The inbox's order.
@@ -61,14 +73,31 @@ pub enum CaseSort {
     /// Newest first.
     #[default]
     Newest,
-    /// Earliest deadline first (cases without one last).
+    /// Earliest running deadline first; then cases whose deadline no longer runs (rectified,
+    /// closed…) by their last deadline; cases that never had one last.
     Deadline,
     /// Most recently changed first.
     Updated,
 }
 
-/// The states in which a case no longer runs against its deadline.
-const DONE_STATES: &str = "('rectified', 'closed', 'excluded')";
+/// The states whose names satisfy `keep`, as an SQL list: `('assigned', 'in_rectification')`.
+fn state_list(keep: impl Fn(CaseState) -> bool) -> String {
+    let names: Vec<String> =
+        CaseState::ALL.into_iter().filter(|s| keep(*s)).map(|s| format!("'{}'", s.as_str())).collect();
+    format!("({})", names.join(", "))
+}
+
+/// SQL true when the case's deadline runs: the domain's [`CaseState::has_running_deadline`],
+/// over the column `state` of `alias`.
+pub(crate) fn running_deadline(alias: &str) -> String {
+    format!("{alias}state IN {}", state_list(CaseState::has_running_deadline))
+}
+
+/// The deadline order's key (running deadlines first, then the others, missing ones last); the
+/// index `cases_deadline_order` holds the same expressions.
+pub(crate) fn deadline_order(alias: &str) -> String {
+    format!("({}) DESC, {alias}deadline IS NULL, {alias}deadline", running_deadline(alias))
+}
 
 /// One inbox row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +120,8 @@ pub struct CaseListItem {
     pub created_at: String,
     pub deadline: Option<String>,
     pub staff_name: Option<String>,
+    /// The rung of the escalation ladder the case stands on.
+    pub escalation: EscalationLevel,
 }
 
 /// A page of the inbox and the total count of the query.
@@ -147,10 +178,23 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
     if let Some(h) = q.handler_user_id {
         bind("c.handler_user_id = CAST(# AS INTEGER)", h.to_string(), &mut clauses);
     }
+    if let Some(e) = q.escalation {
+        bind("c.escalation_level = CAST(# AS INTEGER)", e.index().to_string(), &mut clauses);
+    }
+    if q.accountability_pending {
+        // At the top rung, no decision recorded yet, in a state that still takes one.
+        clauses.push(format!(
+            "c.escalation_level = {} AND coalesce(json_extract(c.aggregate, '$.accountability_decisions'), 0) = 0
+             AND c.state IN {}",
+            EscalationLevel::Accountability.index(),
+            state_list(|s| CommandKind::RecordAccountability.allowed_from(s))
+        ));
+    }
     if let Some(due) = q.due {
         // Today in Beijing: the app passes it; without it SQLite's clock decides.
-        let today = q.today.as_deref().and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
-        let open = format!("c.deadline IS NOT NULL AND c.state NOT IN {DONE_STATES}");
+        let date = |t: Option<&str>| t.and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
+        let today = date(q.today.as_deref());
+        let open = format!("c.deadline IS NOT NULL AND {}", running_deadline("c."));
         let (now, in_three) = match today {
             Some(d) => (
                 format!("'{}'", d.format("%Y-%m-%d")),
@@ -158,10 +202,14 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
             ),
             None => ("date('now', '+8 hours')".to_owned(), "date('now', '+8 hours', '+3 days')".to_owned()),
         };
+        // Without the app's bound, the domain's default window on a plain week (1 working day).
+        let at_risk_until = date(q.at_risk_until.as_deref())
+            .map_or_else(|| format!("date({now}, '+1 day')"), |d| format!("'{}'", d.format("%Y-%m-%d")));
         clauses.push(match due {
             DueWindow::Overdue => format!("{open} AND c.deadline < {now}"),
             DueWindow::Today => format!("{open} AND c.deadline = {now}"),
             DueWindow::ThreeDays => format!("{open} AND c.deadline >= {now} AND c.deadline <= {in_three}"),
+            DueWindow::AtRisk => format!("{open} AND c.deadline >= {now} AND c.deadline <= {at_risk_until}"),
         });
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -183,9 +231,9 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
     let sql_where = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
     let limit = q.limit.clamp(1, MAX_PAGE);
     let order = match q.sort.unwrap_or_default() {
-        CaseSort::Newest => "c.created_at DESC, c.id DESC",
-        CaseSort::Deadline => "c.deadline IS NULL, c.deadline, c.id",
-        CaseSort::Updated => "c.updated_at DESC, c.id DESC",
+        CaseSort::Newest => "c.created_at DESC, c.id DESC".to_owned(),
+        CaseSort::Deadline => format!("{}, c.id", deadline_order("c.")),
+        CaseSort::Updated => "c.updated_at DESC, c.id DESC".to_owned(),
     };
     // A deferred join: the page's ids are found through the indexes alone (skipping `offset` rows
     // costs index steps, not joins), then only those rows are joined and read.
@@ -227,7 +275,7 @@ pub(crate) fn case_item_sql() -> String {
 
 const ITEM_SELECT: &str =
     "SELECT c.id, c.case_no, c.source, c.state, c.level, c.channel, c.unit_id, coalesce(u.name, ''), d.name,
-                c.item_name, c.summary, c.created_at, c.deadline, s.name
+                c.item_name, c.summary, c.created_at, c.deadline, s.name, c.escalation_level
            FROM cases c
            LEFT JOIN org_units u ON u.id = c.unit_id
            LEFT JOIN org_units d ON d.id = c.department_id
@@ -238,6 +286,7 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
         let source: String = r.get(2)?;
         let state: String = r.get(3)?;
         let level: Option<String> = r.get(4)?;
+        let escalation: u8 = r.get(14)?;
         Ok(CaseListItem {
             id: r.get(0)?,
             case_no: r.get(1)?,
@@ -256,6 +305,8 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
             created_at: r.get(11)?,
             deadline: r.get(12)?,
             staff_name: r.get(13)?,
+            escalation: EscalationLevel::from_index(escalation)
+                .ok_or_else(|| ReplicaError::Corrupt(format!("cases.escalation_level = {escalation}")))?,
         })
     }
 }

@@ -399,6 +399,20 @@ fn every_inbox_and_dashboard_query_uses_an_index() {
             }
         }
     }
+    for q in [
+        query::CaseQuery { sort: Some(query::CaseSort::Deadline), limit: 50, ..query::CaseQuery::default() },
+        query::CaseQuery {
+            escalation: Some(hcp_domain::EscalationLevel::Accountability),
+            limit: 50,
+            ..query::CaseQuery::default()
+        },
+        query::CaseQuery { accountability_pending: true, limit: 50, ..query::CaseQuery::default() },
+        query::CaseQuery { due: Some(query::DueWindow::Overdue), limit: 50, ..query::CaseQuery::default() },
+        query::CaseQuery { due: Some(query::DueWindow::AtRisk), limit: 50, ..query::CaseQuery::default() },
+    ] {
+        let (count, page, _) = query::list_sql(&q);
+        statements.extend([count, page]);
+    }
     statements.push(query::case_item_sql());
     statements.push(
         "SELECT id, case_id, unit_path, kind, actor_user_id, actor_name, at, data FROM case_events WHERE case_id = ?1 ORDER BY at, id"
@@ -425,6 +439,79 @@ fn every_inbox_and_dashboard_query_uses_an_index() {
     }
     // The checker itself sees a full scan when there is one.
     assert!(plan(r.conn(), "SELECT count(*) FROM ratings WHERE comment = ?1").iter().any(|s| full_scan(s)));
+}
+
+#[test]
+fn the_inbox_filters_by_escalation_rung_and_at_risk_and_only_running_deadlines_count() {
+    use crate::{CaseSort, DueWindow};
+    use hcp_domain::EscalationLevel;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(6)).expect("open");
+    let mut b = r.begin_bootstrap("/1/").expect("begin");
+    b.insert(&unit(1, "江城市", "/1/")).expect("unit");
+    b.insert(&unit(2, "东湖区政务服务中心", "/1/2/")).expect("unit");
+    // (id, state, rung, deadline)
+    let rows = [
+        (1, CaseState::InRectification, 3, Some("2026-11-10")),
+        (2, CaseState::Closed, 3, Some("2026-11-01")),
+        (3, CaseState::Assigned, 1, Some("2026-11-20")),
+        (4, CaseState::ExtensionRequested, 2, Some("2026-11-12")),
+        (5, CaseState::Rectified, 3, Some("2026-11-23")),
+        (6, CaseState::InRectification, 0, Some("2026-11-23")),
+        (7, CaseState::InRectification, 0, Some("2026-11-24")),
+        (8, CaseState::New, 3, None),
+        (9, CaseState::Excluded, 3, Some("2026-11-02")),
+    ];
+    for (id, state, rung, due) in rows {
+        let mut c = case(id, &format!("CP-2026-{id:06}"), state, Level::Dissatisfied, "测试", "2026-11-01T01:00:00Z");
+        c.escalation_level = rung;
+        c.deadline = due.map(str::to_owned);
+        b.insert(&EntityRow::Case(c)).expect("case");
+    }
+    b.finish(1, &Counts { org_unit: 2, case: 9, ..Counts::default() }, "2026-11-20T00:00:00Z").expect("finish");
+    // Case 5 already has its accountability decision.
+    r.conn()
+        .execute("UPDATE cases SET aggregate = json_object('accountability_decisions', 1) WHERE id = 5", [])
+        .expect("decided");
+    let ids = |q: CaseQuery| -> Vec<i64> {
+        let unsorted = q.sort.is_none();
+        let mut v: Vec<i64> = r
+            .list_cases(&CaseQuery { limit: 50, today: Some("2026-11-20".into()), ..q })
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        if unsorted {
+            v.sort_unstable();
+        }
+        v
+    };
+    let page = r.list_cases(&CaseQuery { limit: 50, ..CaseQuery::default() }).expect("list");
+    let rung_of = |id: i64| page.items.iter().find(|c| c.id == id).map(|c| c.escalation);
+    assert_eq!(rung_of(1), Some(EscalationLevel::Accountability), "the list shows each case's rung");
+    assert_eq!(rung_of(3), Some(EscalationLevel::CoordinationOffice));
+    let at = |e: EscalationLevel| ids(CaseQuery { escalation: Some(e), ..CaseQuery::default() });
+    assert_eq!(at(EscalationLevel::Accountability), vec![1, 2, 5, 8, 9]);
+    assert_eq!(at(EscalationLevel::GovernmentInspection), vec![4]);
+    assert_eq!(at(EscalationLevel::FirstLine), vec![6, 7]);
+    assert_eq!(
+        ids(CaseQuery { accountability_pending: true, ..CaseQuery::default() }),
+        vec![1, 2],
+        "at the top rung without a decision, in a state that takes one (not 5: decided; not 8: unverified; not 9: excluded)"
+    );
+    // Overdue counts only running deadlines: the paused extension (4) and the rectified case are out.
+    assert_eq!(ids(CaseQuery { due: Some(DueWindow::Overdue), ..CaseQuery::default() }), vec![1]);
+    // At risk up to the bound the app computes from the calendar (Friday 20 Nov → Monday 23 Nov).
+    let at_risk =
+        CaseQuery { due: Some(DueWindow::AtRisk), at_risk_until: Some("2026-11-23".into()), ..CaseQuery::default() };
+    assert_eq!(ids(at_risk.clone()), vec![3, 6]);
+    assert_eq!(ids(CaseQuery { accountability_pending: true, ..at_risk }), Vec::<i64>::new(), "filters combine");
+    assert_eq!(
+        ids(CaseQuery { sort: Some(CaseSort::Deadline), ..CaseQuery::default() }),
+        vec![1, 3, 6, 7, 2, 9, 4, 5, 8],
+        "running deadlines first by date, then the others by date, none last"
+    );
 }
 
 #[test]
@@ -551,8 +638,8 @@ fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
     assert_eq!(ids(CaseQuery { due: Some(DueWindow::ThreeDays), ..CaseQuery::default() }), vec![3, 2]);
     assert_eq!(
         ids(CaseQuery { sort: Some(CaseSort::Deadline), ..CaseQuery::default() }),
-        vec![4, 1, 2, 3, 5],
-        "earliest deadline first, none last"
+        vec![1, 2, 3, 4, 5],
+        "running deadlines first (earliest first), then the closed case's, none last"
     );
     assert_eq!(ids(CaseQuery { sort: Some(CaseSort::Updated), ..CaseQuery::default() }), vec![1, 5, 4, 3, 2]);
     assert_eq!(
@@ -560,4 +647,52 @@ fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
         vec![1],
         "filters combine"
     );
+}
+
+#[test]
+fn only_an_unsent_command_the_last_of_its_case_can_be_cancelled_and_a_push_claims_atomically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(9)).expect("open");
+    let enqueue = |r: &Replica, id: &str, case_id: Option<i64>, kind: &str| {
+        r.enqueue(&NewCommand {
+            command_id: id,
+            case_id,
+            base_version: Some(1),
+            kind,
+            command: "{}",
+            created_at: "2026-11-20T01:00:00Z",
+        })
+        .expect("enqueue");
+    };
+    enqueue(&r, "a", Some(1), "verify");
+    enqueue(&r, "b", Some(1), "assign");
+    enqueue(&r, "c", Some(2), "verify");
+    enqueue(&r, "d", None, "decide_flag");
+    enqueue(&r, "e", Some(3), "verify");
+    let cancellable: Vec<(String, bool)> =
+        r.outbox().expect("outbox").into_iter().map(|i| (i.command_id, i.cancellable)).collect();
+    assert_eq!(
+        cancellable,
+        [("a", false), ("b", true), ("c", true), ("d", true), ("e", true)].map(|(i, c)| (i.to_owned(), c)).to_vec()
+    );
+    assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::LaterCommands));
+    assert_eq!(r.cancel("b").expect("cancel").map(|i| i.command_id), Ok("b".to_owned()));
+    assert_eq!(r.cancel("b").expect("cancel"), Err(CancelRefusal::NotFound));
+    assert_eq!(r.pending_for_case(1).expect("pending").len(), 1, "the projection reads what is left");
+
+    // A push claims the commands it sends in the transaction that reads them: from then on they
+    // cannot be cancelled, and one cancelled before is never claimed.
+    assert_eq!(r.cancel("c").expect("cancel").map(|i| i.command_id), Ok("c".to_owned()));
+    let claimed =
+        r.claim_pending(10, |batch| batch.iter().take_while(|i| i.kind != "decide_flag").count()).expect("claim");
+    assert_eq!(claimed.iter().map(|i| i.command_id.as_str()).collect::<Vec<_>>(), vec!["a"]);
+    assert!(claimed.iter().all(|i| i.attempts == 1 && !i.cancellable));
+    assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Sent));
+    assert_eq!(r.outbox_item("a").expect("item").map(|i| i.attempts), Some(1));
+    // Not yet claimed: still cancellable.
+    assert_eq!(r.cancel("e").expect("cancel").map(|i| i.command_id), Ok("e".to_owned()));
+    r.settle(&[Settlement::Rejected { command_id: "a".into(), code: "x".into(), message: "拒绝".into() }])
+        .expect("settle");
+    assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Rejected), "a refused command is discarded instead");
+    assert_eq!(r.outbox_counts().expect("counts"), (1, 1));
 }

@@ -84,6 +84,7 @@ impl Modify for CommonAnswers {
         routes::auth::login,
         routes::auth::logout,
         routes::auth::me,
+        routes::auth::change_password,
         routes::sync::snapshot,
         routes::sync::pull,
         routes::cases::push,
@@ -116,7 +117,7 @@ impl Modify for CommonAnswers {
         routes::doc_numbers::reserve,
     ),
     components(schemas(
-        hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
+        hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
         hcp_protocol::SnapshotLine, hcp_protocol::SnapshotResume, hcp_protocol::EntityRow, hcp_protocol::Counts, hcp_protocol::PullResponse,
         hcp_protocol::Change, hcp_protocol::ChangeOp, hcp_protocol::Entity, hcp_protocol::OrgUnitRow,
         hcp_protocol::StaffRow, hcp_protocol::UserRow, hcp_protocol::RatingRow, hcp_protocol::CaseRow, hcp_protocol::CaseEventRow,

@@ -8,7 +8,7 @@
 
 use crate::db::{audit_log, case_events, cases, changes, commands, evidence, settings, Conn, DbError, DbResult};
 use chrono::{DateTime, SecondsFormat, Utc};
-use hcp_domain::{Actor, Calendar, CaseCommand, CaseSource, EscalationLevel, Level, PolicyContext, Role, ScopePath};
+use hcp_domain::{Actor, Calendar, CaseCommand, CaseSource, Level, PolicyContext, Role, ScopePath};
 use hcp_protocol::{codes, CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity};
 
 /// Who issues a command.
@@ -47,10 +47,6 @@ pub struct Origin {
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn escalation_index(l: EscalationLevel) -> u8 {
-    EscalationLevel::ALL.iter().position(|x| *x == l).map_or(0, |i| i as u8)
 }
 
 fn rejected(command_id: &str, code: &str, message: impl Into<String>) -> CommandResult {
@@ -298,7 +294,7 @@ fn decide(
         }
     };
     row.state = next.state;
-    row.escalation_level = escalation_index(next.escalation);
+    row.escalation_level = next.escalation.index();
     row.handler_user_id = next.assignee_id;
     if next.department_id.is_some() {
         row.department_id = next.department_id;

@@ -92,6 +92,18 @@ impl Client {
         Ok(())
     }
 
+    /// Changes the signed-in user's password (`POST /api/v1/auth/password`); the server ends the
+    /// user's other sessions.
+    pub async fn change_password(&self, token: &str, old_password: &str, new_password: &str) -> Result<()> {
+        let req = hcp_protocol::ChangePasswordRequest {
+            old_password: old_password.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        Self::check(self.http.post(self.url("/api/v1/auth/password")).bearer_auth(token).json(&req).send().await)
+            .await?;
+        Ok(())
+    }
+
     pub async fn me(&self, token: &str) -> Result<UserInfo> {
         let resp = Self::check(self.http.get(self.url("/api/v1/me")).bearer_auth(token).send().await).await?;
         Self::parse(resp).await

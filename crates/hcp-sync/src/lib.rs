@@ -457,22 +457,26 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
     use hcp_replica::Settlement;
     let (mut applied, mut rejected) = (0, 0);
     loop {
+        // What this round sends is claimed (an attempt counted) in the transaction that reads it:
+        // a command the user cancels before that is never sent, and one claimed can no longer be
+        // cancelled. Verdicts on integrity flags go one by one, in their place in the order.
         let batch = {
             let r = replica.clone();
-            tokio::task::spawn_blocking(move || lock(&r)?.pending(PUSH_BATCH).map_err(SyncError::from))
-                .await
-                .map_err(|e| SyncError::Task(e.to_string()))??
+            tokio::task::spawn_blocking(move || {
+                lock(&r)?
+                    .claim_pending(PUSH_BATCH, |batch| match batch.first() {
+                        Some(first) if first.kind == DECIDE_FLAG => 1,
+                        _ => batch.iter().take_while(|i| i.kind != DECIDE_FLAG).count(),
+                    })
+                    .map_err(SyncError::from)
+            })
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))??
         };
         if batch.is_empty() {
             return Ok((applied, rejected));
         }
-        // Verdicts on integrity flags go one by one, in their place in the order.
         if let Some(first) = batch.first().filter(|i| i.kind == DECIDE_FLAG) {
-            let ids = vec![first.command_id.clone()];
-            let r = replica.clone();
-            tokio::task::spawn_blocking(move || lock(&r)?.note_attempt(&ids).map_err(SyncError::from))
-                .await
-                .map_err(|e| SyncError::Task(e.to_string()))??;
             let settled = push_verdict(client, token, first).await?;
             match &settled {
                 hcp_replica::Settlement::Applied { .. } => applied += 1,
@@ -484,7 +488,6 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
                 .map_err(|e| SyncError::Task(e.to_string()))??;
             continue;
         }
-        let batch: Vec<_> = batch.into_iter().take_while(|i| i.kind != DECIDE_FLAG).collect();
         let mut commands = Vec::with_capacity(batch.len());
         let mut settlements = Vec::new();
         for item in &batch {
@@ -503,14 +506,6 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
                     message: format!("本地操作记录无法读取：{e}"),
                 }),
             }
-        }
-        let ids: Vec<String> = commands.iter().map(|c| c.command_id.clone()).collect();
-        {
-            let r = replica.clone();
-            let ids = ids.clone();
-            tokio::task::spawn_blocking(move || lock(&r)?.note_attempt(&ids).map_err(SyncError::from))
-                .await
-                .map_err(|e| SyncError::Task(e.to_string()))??;
         }
         let resp = client.push(token, &PushRequest { client_id: client_id.to_owned(), commands }).await?;
         for res in resp.results {

@@ -245,7 +245,7 @@ impl<'a> Cases<'a> {
             item_name,
             summary: aggregate.summary.clone(),
             state: aggregate.state,
-            escalation_level: escalation_index(aggregate.escalation),
+            escalation_level: aggregate.escalation.index(),
             handler_user_id: aggregate.assignee_id,
             created_at: rfc3339(created_at),
             deadline: aggregate.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
@@ -321,10 +321,6 @@ fn creation(origin: &Origin, source: CaseSource, unit: ScopePath) -> Result<(Who
 
 fn user_id(index: usize) -> i64 {
     index as i64 + 1
-}
-
-fn escalation_index(level: EscalationLevel) -> u8 {
-    EscalationLevel::ALL.iter().position(|l| *l == level).map_or(0, |i| i as u8)
 }
 
 /// Who acts: the server itself within a scope, or a user (by index).

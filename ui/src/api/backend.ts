@@ -195,6 +195,10 @@ export const backend = {
   async logout(): Promise<void> {
     await call(() => commands.logout(), { reportAuthLost: false });
   },
+  /** 修改密码 (online only): the server checks the current password and the policy. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await call(() => commands.changePassword(oldPassword, newPassword));
+  },
   syncNow(): Promise<SyncStatus> {
     return call(() => commands.syncNow());
   },
@@ -215,6 +219,10 @@ export const backend = {
   /** Every queued (pending) or refused (rejected) command of this user. */
   outbox(): Promise<OutboxItem[]> {
     return call(() => commands.outbox());
+  },
+  /** 撤销: takes back a queued command no sync has started sending (the last one of its case). */
+  async cancelCommand(commandId: string): Promise<void> {
+    await call(() => commands.cancelCommand(commandId));
   },
   async discardCommand(commandId: string): Promise<void> {
     await call(() => commands.discardCommand(commandId));

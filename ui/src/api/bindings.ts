@@ -18,15 +18,15 @@ export const commands = {
 	issueCommand: (caseId: number | null, command: CaseCommand_Deserialize) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("issue_command", { caseId, command })),
 	outbox: () => typedError<OutboxItem_Serialize[], ApiError>(__TAURI_INVOKE("outbox")),
 	discardCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("discard_command", { commandId })),
+	cancelCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_command", { commandId })),
+	changePassword: (oldPassword: string, newPassword: string) => typedError<null, ApiError>(__TAURI_INVOKE("change_password", { oldPassword, newPassword })),
 	reissueCommand: (commandId: string) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
-	printNotices: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
+	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
 	/**  One page of the rectification notices for the given cases, as an image of the printed page. */
 	previewNotices: (caseIds: number[], page: number) => typedError<NoticePreview, ApiError>(__TAURI_INVOKE("preview_notices", { caseIds, page })),
 	/**  Saves the rectification notices as one PDF and hands it to the system for printing. */
-	sendNoticesToPrinter: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
-	/**  Opens a saved notice or report (`folder`: the folder holding it) with the system's programs. */
-	openDocument: (path: string, folder: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("open_document", { path, folder })),
+	sendNoticesToPrinter: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
 	/**  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest). */
@@ -35,8 +35,6 @@ export const commands = {
 	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
 	/**  The department handlers this user may assign cases to. */
 	assignees: () => typedError<Assignee[], ApiError>(__TAURI_INVOKE("assignees")),
-	/**  The departments this user may assign cases to, each with its handlers (批量交办). */
-	assignDepartments: () => typedError<DepartmentChoice[], ApiError>(__TAURI_INVOKE("assign_departments")),
 	/**  The units of the user's jurisdiction, for the inbox's unit filter. */
 	units: () => typedError<UnitOption[], ApiError>(__TAURI_INVOKE("units")),
 	/**  Queues the assignment of several cases to one handler (批量交办). */
@@ -130,12 +128,7 @@ export type CaseCommand_Deserialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date?: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment?: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence?: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note?: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
-/**
- *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
- *  number and unit the liaison picks; the server checks they exist in the case's district).
- */
-{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Serialize = 
@@ -151,12 +144,7 @@ export type CaseCommand_Serialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
-/**
- *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
- *  number and unit the liaison picks; the server checks they exist in the case's district).
- */
-{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
 
 /**  Everything the case page shows. */
 export type CaseDetail = CaseDetail_Serialize | CaseDetail_Deserialize;
@@ -178,33 +166,8 @@ export type CaseDetail_Deserialize = {
 	events: TimelineEvent[],
 	/**  This case's commands still in the outbox (pending or rejected). */
 	outbox: OutboxItem_Deserialize[],
-	/**
-	 *  Who may be assigned: department handlers in the case's district (within this user's
-	 *  jurisdiction), every department's together.
-	 */
+	/**  Who may be assigned: department handlers in the case's district. */
 	handlers: Assignee[],
-	/**
-	 *  The departments the case may be assigned to, each with its handlers (possibly none): the
-	 *  assign dialog picks the department first, then one of its handlers.
-	 */
-	departments: DepartmentChoice[],
-	/**  The rung a supervisor's escalation (with a reason) moves the case to; none at the top. */
-	escalationNext?: EscalationLevel | null,
-	/**
-	 *  The rung the escalation policy requires now that the case is overdue, when above its
-	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
-	 */
-	escalationDue?: EscalationLevel | null,
-	/**
-	 *  The staff roster of the case's district this user may name in an accountability decision
-	 *  (empty unless they may record one), and the staff named in the timeline.
-	 */
-	staff: StaffOption[],
-	/**
-	 *  Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
-	 *  it should know the rating itself is under suspicion.
-	 */
-	integrityLeads: CaseLead[],
 	/**  The rating behind the case (evaluator masked), for bad reviews. */
 	rating?: RatingSummary | null,
 	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
@@ -228,50 +191,12 @@ export type CaseDetail_Serialize = {
 	events: TimelineEvent[],
 	/**  This case's commands still in the outbox (pending or rejected). */
 	outbox: OutboxItem_Serialize[],
-	/**
-	 *  Who may be assigned: department handlers in the case's district (within this user's
-	 *  jurisdiction), every department's together.
-	 */
+	/**  Who may be assigned: department handlers in the case's district. */
 	handlers: Assignee[],
-	/**
-	 *  The departments the case may be assigned to, each with its handlers (possibly none): the
-	 *  assign dialog picks the department first, then one of its handlers.
-	 */
-	departments: DepartmentChoice[],
-	/**  The rung a supervisor's escalation (with a reason) moves the case to; none at the top. */
-	escalationNext: EscalationLevel | null,
-	/**
-	 *  The rung the escalation policy requires now that the case is overdue, when above its
-	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
-	 */
-	escalationDue: EscalationLevel | null,
-	/**
-	 *  The staff roster of the case's district this user may name in an accountability decision
-	 *  (empty unless they may record one), and the staff named in the timeline.
-	 */
-	staff: StaffOption[],
-	/**
-	 *  Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
-	 *  it should know the rating itself is under suspicion.
-	 */
-	integrityLeads: CaseLead[],
 	/**  The rating behind the case (evaluator masked), for bad reviews. */
 	rating: RatingSummary | null,
 	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
 	mayRevealEvaluator: boolean,
-};
-
-/**  An open integrity lead on the rating behind a case. */
-export type CaseLead = {
-	id: number,
-	/**  e.g. `burst_same_device` */
-	kind: string,
-	/**  e.g. 同一设备集中评价 */
-	kindLabel: string,
-	/**  `low`, `medium` or `high`. */
-	severity: string,
-	/**  RFC 3339 */
-	detectedAt: string,
 };
 
 /**  One inbox row. */
@@ -293,6 +218,8 @@ export type CaseListItem_Deserialize = {
 	createdAt: string,
 	deadline?: string | null,
 	staffName?: string | null,
+	/**  The rung of the escalation ladder the case stands on. */
+	escalation: EscalationLevel,
 };
 
 /**  One inbox row. */
@@ -311,6 +238,8 @@ export type CaseListItem_Serialize = {
 	createdAt: string,
 	deadline: string | null,
 	staffName: string | null,
+	/**  The rung of the escalation ladder the case stands on. */
+	escalation: EscalationLevel,
 };
 
 /**  A page of the inbox and the total count of the query. */
@@ -342,10 +271,19 @@ export type CaseQuery_Deserialize = {
 	channel?: number | null,
 	/**  Cases assigned to this handler. */
 	handlerUserId?: number | null,
+	/**  Cases at this rung of the escalation ladder. */
+	escalation?: EscalationLevel | null,
+	/**  Only cases at the accountability rung still waiting for an accountability decision (问责决定). */
+	accountabilityPending?: boolean,
 	/**  Open cases by their deadline relative to `today`. */
 	due?: DueWindow | null,
 	/**  Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in. */
 	today?: string | null,
+	/**
+	 *  The last due date the jurisdiction's policy counts as at risk today (`YYYY-MM-DD`), for
+	 *  [`DueWindow::AtRisk`]; the app fills it in from the working-day calendar.
+	 */
+	atRiskUntil?: string | null,
 	sort?: CaseSort | null,
 	/**  Matches the case number, the service item and the summary. */
 	search?: string | null,
@@ -364,10 +302,19 @@ export type CaseQuery_Serialize = {
 	channel: number | null,
 	/**  Cases assigned to this handler. */
 	handlerUserId: number | null,
+	/**  Cases at this rung of the escalation ladder. */
+	escalation: EscalationLevel | null,
+	/**  Only cases at the accountability rung still waiting for an accountability decision (问责决定). */
+	accountabilityPending: boolean,
 	/**  Open cases by their deadline relative to `today`. */
 	due: DueWindow | null,
 	/**  Today's date (`YYYY-MM-DD`, Beijing) for `due`; the app fills it in. */
 	today: string | null,
+	/**
+	 *  The last due date the jurisdiction's policy counts as at risk today (`YYYY-MM-DD`), for
+	 *  [`DueWindow::AtRisk`]; the app fills it in from the working-day calendar.
+	 */
+	atRiskUntil: string | null,
 	sort: CaseSort | null,
 	/**  Matches the case number, the service item and the summary. */
 	search: string | null,
@@ -379,7 +326,10 @@ export type CaseQuery_Serialize = {
 export type CaseSort = 
 /**  Newest first. */
 "newest" | 
-/**  Earliest deadline first (cases without one last). */
+/**
+ *  Earliest running deadline first; then cases whose deadline no longer runs (rectified,
+ *  closed…) by their last deadline; cases that never had one last.
+ */
 "deadline" | 
 /**  Most recently changed first. */
 "updated";
@@ -458,22 +408,16 @@ export type Dashboard_Serialize = {
 	months: string[],
 };
 
-/**  A department a case can be assigned to, with its active handlers. */
-export type DepartmentChoice = {
-	id: number,
-	name: string,
-	/**  By name; empty when the department has no handler yet. */
-	handlers: Assignee[],
-};
-
-/**  Open cases (not yet rectified, closed or excluded) by deadline. */
+/**  Cases whose deadline runs ([`CaseState::has_running_deadline`]) by their due date. */
 export type DueWindow = 
 /**  The deadline has passed. */
 "overdue" | 
 /**  Due today. */
 "today" | 
 /**  Due today or within the next three days. */
-"three_days";
+"three_days" | 
+/**  Due today or within the policy's at-risk window of working days (即将到期). */
+"at_risk";
 
 /**  Why a case is escalated. */
 export type EscalationBasis = 
@@ -666,16 +610,6 @@ export type LoginRequest = {
 	remember: boolean,
 };
 
-/**  Saved notices. */
-export type NoticeFile = {
-	/**  Where the PDF was saved. */
-	path: string,
-	/**  How many notices it holds. */
-	count: number,
-	/**  The document numbers (文号) of the notices in it, in order. */
-	docNumbers: string[],
-};
-
 /**  One page of the notices' preview, drawn from the same layout as the PDF. */
 export type NoticePreview = {
 	/**  The page shown, from 0. */
@@ -710,6 +644,11 @@ export type OutboxItem_Deserialize = {
 	code?: string | null,
 	message?: string | null,
 	attempts: number,
+	/**
+	 *  Whether the user may still take it back ([`cancel`]): pending, never sent, the last one of
+	 *  its case.
+	 */
+	cancellable: boolean,
 };
 
 /**  One queued command. */
@@ -728,6 +667,11 @@ export type OutboxItem_Serialize = {
 	code: string | null,
 	message: string | null,
 	attempts: number,
+	/**
+	 *  Whether the user may still take it back ([`cancel`]): pending, never sent, the last one of
+	 *  its case.
+	 */
+	cancellable: boolean,
 };
 
 /**  A generated document. */
@@ -799,16 +743,11 @@ export type ScopePath = string;
 export type Session = {
 	user: UserInfo,
 	serverUrl: string,
-};
-
-/**  A person of the staff roster, as the accountability picker and the timeline show them. */
-export type StaffOption = {
-	id: number,
-	name: string,
-	/**  The staff number, e.g. `GH00029`. */
-	employeeNo: string,
-	/**  Department (or hall) and window. */
-	unit: string,
+	/**
+	 *  Signed in without the network (checked against this computer's offline verifier): the
+	 *  replica reads and queues; nothing syncs until the server answers a real sign-in.
+	 */
+	offline: boolean,
 };
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";

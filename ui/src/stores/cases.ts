@@ -9,10 +9,14 @@ import {
   type CaseSource,
   type CaseState,
   type DueWindow,
+  type EscalationLevel,
   type Level,
 } from "@/api/backend";
 
 export const PAGE_SIZES = [20, 50, 100] as const;
+
+/** The escalation filter: one rung, or the top rung's cases still waiting for a decision. */
+export type EscalationFilter = EscalationLevel | "accountability_pending";
 
 export interface CaseFilters {
   state: CaseState | null;
@@ -22,11 +26,12 @@ export interface CaseFilters {
   handlerUserId: number | null;
   channel: number | null;
   due: DueWindow | null;
+  escalation: EscalationFilter | null;
   sort: CaseSort;
   search: string;
 }
 
-const emptyFilters = (): CaseFilters => ({
+export const emptyFilters = (): CaseFilters => ({
   state: null,
   level: null,
   source: null,
@@ -34,9 +39,31 @@ const emptyFilters = (): CaseFilters => ({
   handlerUserId: null,
   channel: null,
   due: null,
+  escalation: null,
   sort: "newest",
   search: "",
 });
+
+/** The backend query for `f` (the inbox's page and the workbench's counts use the same). */
+export function toQuery(f: CaseFilters, offset: number, limit: number): CaseQuery {
+  const search = f.search.trim();
+  const pending = f.escalation === "accountability_pending";
+  return {
+    state: f.state,
+    level: f.level,
+    source: f.source,
+    unitId: f.unitId,
+    handlerUserId: f.handlerUserId,
+    channel: f.channel,
+    due: f.due,
+    escalation: f.escalation === "accountability_pending" ? null : f.escalation,
+    accountabilityPending: pending,
+    sort: f.sort,
+    search: search === "" ? null : search,
+    offset,
+    limit,
+  };
+}
 
 /** The case inbox: filters (kept while the user moves between pages), paging, the loaded page. */
 export const useCasesStore = defineStore("cases", () => {
@@ -63,27 +90,14 @@ export const useCasesStore = defineStore("cases", () => {
       f.handlerUserId !== null ||
       f.channel !== null ||
       f.due !== null ||
+      f.escalation !== null ||
       f.search.trim() !== ""
     );
   });
   const pageCount = computed(() => Math.max(1, Math.ceil(total.value / pageSize.value)));
 
   function buildQuery(): CaseQuery {
-    const f = applied.value;
-    const search = f.search.trim();
-    return {
-      state: f.state,
-      level: f.level,
-      source: f.source,
-      unitId: f.unitId,
-      handlerUserId: f.handlerUserId,
-      channel: f.channel,
-      due: f.due,
-      sort: f.sort,
-      search: search === "" ? null : search,
-      offset: (page.value - 1) * pageSize.value,
-      limit: pageSize.value,
-    };
+    return toQuery(applied.value, (page.value - 1) * pageSize.value, pageSize.value);
   }
 
   /** Loads the current page. `silent` keeps the table on screen (background refresh). */
@@ -127,9 +141,15 @@ export const useCasesStore = defineStore("cases", () => {
     return query();
   }
 
-  /** Shows only the cases in `state` (the workbench cards and `/cases?state=…` link here). */
+  /** Shows only the cases in `state`. */
   function filterByState(state: CaseState): Promise<void> {
-    Object.assign(form, emptyFilters(), { state });
+    return filterBy({ state });
+  }
+
+  /** Shows only the cases matching `preset`, other filters cleared (the workbench cards and
+   * `/cases?state=…&due=…&escalation=…` link here). */
+  function filterBy(preset: Partial<CaseFilters>): Promise<void> {
+    Object.assign(form, emptyFilters(), preset);
     return query();
   }
 
@@ -173,6 +193,7 @@ export const useCasesStore = defineStore("cases", () => {
     query,
     reset,
     filterByState,
+    filterBy,
     setPage,
     setPageSize,
     clear,

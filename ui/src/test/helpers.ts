@@ -64,6 +64,7 @@ export function session(overrides: Partial<Session["user"]> = {}): Session {
       unitName: "玄武区政务服务中心",
       ...overrides,
     },
+    offline: false,
   };
 }
 
@@ -99,6 +100,7 @@ export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): Cas
     createdAt: "2026-11-21T08:30:00+08:00",
     deadline: "2026-11-28",
     staffName: "李明",
+    escalation: "first_line",
     ...overrides,
   };
 }
@@ -153,6 +155,7 @@ export function outboxItem(seq: number, overrides: Partial<OutboxItem> = {}): Ou
     code: null,
     message: null,
     attempts: 0,
+    cancellable: true,
     ...overrides,
   };
 }

@@ -49,6 +49,18 @@ CREATE INDEX cases_deadline ON cases(deadline);
 CREATE INDEX cases_updated ON cases(updated_at DESC);
 ";
 
+/// The inbox's escalation-rung filter (migration 23).
+pub const ESCALATION_INDEX: &str = "
+CREATE INDEX cases_escalation_created ON cases(escalation_level, created_at DESC);
+";
+
+/// The inbox's deadline order (migration 24): running deadlines first, by the domain's rule of which
+/// states run one, so the order reads the index instead of sorting every case.
+pub fn create_deadline_order_index(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!("CREATE INDEX cases_deadline_order ON cases({});", crate::query::deadline_order("")))?;
+    Ok(())
+}
+
 pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO cases (id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level,

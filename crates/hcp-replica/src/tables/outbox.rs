@@ -4,6 +4,11 @@
 //! applies it (or reports it applied before), then leaves the outbox in the same transaction that
 //! stores the server's version of the case. A refused command stays as `rejected`, with the
 //! server's code and message, until the user discards or re-issues it: nothing disappears unseen.
+//!
+//! A push first claims the commands it sends ([`claim`]: one more `attempts`, in the same
+//! transaction that reads them). From then on a command may have reached the server, so only a
+//! pending command never claimed can be cancelled ([`cancel`]), and only the last one queued for
+//! its case (the ones after it were checked against the case as it would stand with it).
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -49,9 +54,21 @@ pub struct OutboxItem {
     pub code: Option<String>,
     pub message: Option<String>,
     pub attempts: u32,
+    /// Whether the user may still take it back ([`cancel`]): pending, never sent, the last one of
+    /// its case.
+    pub cancellable: bool,
 }
 
-const COLS: &str = "seq, command_id, case_id, base_version, kind, command, created_at, status, code, message, attempts";
+/// The rule of [`cancel`] over the row `o`.
+const CANCELLABLE: &str = "o.status = 'pending' AND o.attempts = 0
+     AND NOT EXISTS (SELECT 1 FROM outbox l WHERE l.case_id = o.case_id AND l.seq > o.seq AND l.status = 'pending')";
+
+fn cols() -> String {
+    format!(
+        "o.seq, o.command_id, o.case_id, o.base_version, o.kind, o.command, o.created_at, o.status, o.code, o.message,
+         o.attempts, {CANCELLABLE}"
+    )
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     Ok(OutboxItem {
@@ -66,6 +83,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         code: r.get(8)?,
         message: r.get(9)?,
         attempts: r.get(10)?,
+        cancellable: r.get(11)?,
     })
 }
 
@@ -89,30 +107,34 @@ pub fn enqueue(conn: &Connection, c: &NewCommand<'_>) -> Result<i64> {
 
 /// Pending commands in `client_seq` order, at most `limit`.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxItem>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLS} FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM outbox o WHERE o.status = 'pending' ORDER BY o.seq LIMIT ?1",
+        cols()
+    ))?;
     let rows = stmt.query_map([limit as i64], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// Every command still in the outbox (pending and rejected), oldest first.
 pub fn all(conn: &Connection) -> Result<Vec<OutboxItem>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM outbox ORDER BY seq"))?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {} FROM outbox o ORDER BY o.seq", cols()))?;
     let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// Pending commands of one case, oldest first (for projection).
 pub fn pending_for_case(conn: &Connection, case_id: i64) -> Result<Vec<OutboxItem>> {
-    let mut stmt = conn
-        .prepare_cached(&format!("SELECT {COLS} FROM outbox WHERE status = 'pending' AND case_id = ?1 ORDER BY seq"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM outbox o WHERE o.status = 'pending' AND o.case_id = ?1 ORDER BY o.seq",
+        cols()
+    ))?;
     let rows = stmt.query_map([case_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 pub fn get(conn: &Connection, command_id: &str) -> Result<Option<OutboxItem>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLS} FROM outbox WHERE command_id = ?1"))?
+        .prepare_cached(&format!("SELECT {} FROM outbox o WHERE o.command_id = ?1", cols()))?
         .query_row([command_id], from_row)
         .optional()?)
 }
@@ -129,6 +151,41 @@ pub fn reject(conn: &Connection, command_id: &str, code: &str, message: &str) ->
         .prepare_cached("UPDATE outbox SET status = 'rejected', code = ?2, message = ?3 WHERE command_id = ?1")?
         .execute(params![command_id, code, message])?;
     Ok(n > 0)
+}
+
+/// Why a command could not be cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelRefusal {
+    /// No such command (already answered by the server, or discarded).
+    NotFound,
+    /// The server refused it: it is given up with discard, not cancelled.
+    Rejected,
+    /// A push has already sent (or is sending) it: the server may have applied it.
+    Sent,
+    /// A later command of the same case waits behind it.
+    LaterCommands,
+}
+
+/// Takes back a pending command that no push has claimed, the last one of its case. Runs in the
+/// caller's transaction; a concurrent push either claimed it first (then it is `Sent`) or will
+/// never see it.
+pub fn cancel(conn: &Connection, command_id: &str) -> Result<std::result::Result<OutboxItem, CancelRefusal>> {
+    let Some(item) = get(conn, command_id)? else { return Ok(Err(CancelRefusal::NotFound)) };
+    if item.status != "pending" {
+        return Ok(Err(CancelRefusal::Rejected));
+    }
+    if item.attempts > 0 {
+        return Ok(Err(CancelRefusal::Sent));
+    }
+    if !item.cancellable {
+        return Ok(Err(CancelRefusal::LaterCommands));
+    }
+    let n = conn
+        .prepare_cached(&format!(
+            "DELETE FROM outbox WHERE command_id = ?1 AND seq IN (SELECT o.seq FROM outbox o WHERE {CANCELLABLE})"
+        ))?
+        .execute([command_id])?;
+    Ok(if n > 0 { Ok(item) } else { Err(CancelRefusal::Sent) })
 }
 
 /// Counts one more delivery attempt of the pending commands sent in a push.

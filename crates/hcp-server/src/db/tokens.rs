@@ -44,6 +44,14 @@ pub fn revoke(conn: &Conn<'_>, hash: &str, now: &str) -> DbResult<bool> {
     Ok(n > 0)
 }
 
+/// Ends every session of a user but the one with `keep` (its own password changed by the user).
+pub fn revoke_others(conn: &Conn<'_>, user_id: i64, keep: &str, now: &str) -> DbResult<u64> {
+    conn.execute(
+        "UPDATE tokens SET revoked_at = ?3 WHERE user_id = ?1 AND token_hash <> ?2 AND revoked_at IS NULL",
+        args![user_id, keep, now],
+    )
+}
+
 /// Ends every session of a user (role, unit or password changed, or account deactivated).
 pub fn revoke_all(conn: &Conn<'_>, user_id: i64, now: &str) -> DbResult<u64> {
     conn.execute("UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL", args![user_id, now])

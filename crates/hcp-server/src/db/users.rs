@@ -77,6 +77,11 @@ pub fn by_id(conn: &Conn<'_>, id: i64) -> DbResult<Option<User>> {
 /// as the rated staff member (who may appeal).
 pub const STAFF_LINK_DDL: &str = "ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff(id);";
 
+/// Stores a new password hash (argon2 PHC string).
+pub fn set_password_hash(conn: &Conn<'_>, id: i64, hash: &str) -> DbResult<bool> {
+    Ok(conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", args![id, hash])? > 0)
+}
+
 pub fn link_staff(conn: &Conn<'_>, user_id: i64, staff_id: i64) -> DbResult<()> {
     conn.execute("UPDATE users SET staff_id = ?2 WHERE id = ?1", [user_id, staff_id])?;
     Ok(())

@@ -273,3 +273,106 @@ pub async fn logout(State(state): State<AppState>, who: AuthUser) -> ApiResult<S
 pub async fn me(who: AuthUser) -> Json<UserInfo> {
     Json(user_info(&who.user))
 }
+
+/// The password policy for a password a user chooses: 8–128 characters, at least one letter and
+/// one digit. The Chinese message says what is missing.
+pub fn check_new_password(p: &str) -> Result<(), &'static str> {
+    let n = p.chars().count();
+    if n < 8 {
+        return Err("新密码至少需要 8 个字符");
+    }
+    if n > 128 {
+        return Err("新密码不能超过 128 个字符");
+    }
+    if p.chars().any(char::is_whitespace) {
+        return Err("新密码不能包含空格");
+    }
+    if !p.chars().any(|c| c.is_ascii_alphabetic()) || !p.chars().any(|c| c.is_ascii_digit()) {
+        return Err("新密码须同时包含字母和数字");
+    }
+    Ok(())
+}
+
+/// Changes the caller's own password: the current one must be given; the new one must follow the
+/// policy ([`check_new_password`]). The caller's other sessions end (other computers sign in
+/// again); this one stays. Audited, successful or not; the passwords are never logged.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])),
+    request_body = hcp_protocol::ChangePasswordRequest,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = who.user.id))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(req): Json<hcp_protocol::ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    if req.old_password.is_empty() {
+        return Err(AppError::invalid("请输入原密码"));
+    }
+    if req.old_password.len() > 256 {
+        return Err(AppError::invalid("原密码不正确"));
+    }
+    check_new_password(&req.new_password).map_err(AppError::invalid)?;
+    if req.new_password == req.old_password {
+        return Err(AppError::invalid("新密码不能与原密码相同"));
+    }
+    // Guessing the current password with a session left open counts against the same budget as
+    // guessing it at sign-in.
+    let now = state.clock.now();
+    let window = chrono::Duration::from_std(state.config.login_window).map_err(AppError::internal)?;
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (since, pending_since) =
+        (fmt(now - window), fmt(now - chrono::Duration::seconds(login_attempts::PENDING_TTL_SECS)));
+    let (username, max) = (who.user.username.clone(), state.config.login_max_failures);
+    let failures = state.db.read(move |c| login_attempts::counted(c, &username, &since, &pending_since)).await?;
+    if failures >= max {
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::THROTTLED,
+            format!("密码错误次数过多，请 {} 分钟后再试", window.num_minutes()),
+        ));
+    }
+    let stored = who.user.password_hash.clone();
+    let (old, new) = (req.old_password, req.new_password);
+    let checked = tokio::task::spawn_blocking(move || {
+        if verify_password(&old, &stored) {
+            hash_password(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    let at = state.clock.now_rfc3339();
+    let target = format!("user:{}", who.user.id);
+    let Some(hash) = checked else {
+        tracing::info!("password change refused: wrong current password");
+        let (u, client) = (who.user.clone(), who.client_id.clone());
+        state
+            .db
+            .write(move |c| {
+                let attempt = login_attempts::reserve(c, &u.username, None, &at)?;
+                login_attempts::fail(c, attempt)?;
+                let mut e = audit_log::Entry::by(&u, client.as_deref(), &at, "auth.password", target);
+                e.outcome = "failed".into();
+                audit_log::record(c, &e)
+            })
+            .await?;
+        return Err(AppError::invalid("原密码不正确"));
+    };
+    let ended = state
+        .db
+        .write(move |c| {
+            users::set_password_hash(c, who.user.id, &hash)?;
+            let ended = tokens::revoke_others(c, who.user.id, &who.token_hash, &at)?;
+            audit_log::record(
+                c,
+                &audit_log::Entry::by(&who.user, who.client_id.as_deref(), &at, "auth.password", target),
+            )?;
+            Ok(ended)
+        })
+        .await?;
+    tracing::info!(other_sessions_ended = ended, "password changed");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(health::openapi))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/password", post(auth::change_password))
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
         .route("/api/v1/sync/pull", get(sync::pull))

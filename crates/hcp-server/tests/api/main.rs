@@ -9,6 +9,7 @@ mod assign;
 mod feed;
 mod hardening;
 mod integrity;
+mod password;
 mod snapshot;
 
 use admin::{
@@ -34,6 +35,7 @@ use hardening::{
     the_contract_refuses_unknown_fields_and_every_error_has_a_body,
 };
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
+use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
@@ -93,6 +95,7 @@ conformance!(
     document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks,
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
+    a_user_changes_their_password_under_the_policy_and_their_other_sessions_end,
 );
 
 struct TestApp {

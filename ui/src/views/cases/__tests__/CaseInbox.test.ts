@@ -71,6 +71,8 @@ describe("CaseInbox", () => {
       handlerUserId: null,
       channel: null,
       due: null,
+      escalation: null,
+      accountabilityPending: false,
       sort: "newest",
       search: null,
       offset: 0,
@@ -163,6 +165,8 @@ describe("CaseInbox", () => {
       handlerUserId: null,
       channel: null,
       due: null,
+      escalation: null,
+      accountabilityPending: false,
       sort: "newest",
       search: "食品许可",
       offset: 0,
@@ -184,6 +188,8 @@ describe("CaseInbox", () => {
       handlerUserId: null,
       channel: null,
       due: null,
+      escalation: null,
+      accountabilityPending: false,
       sort: "newest",
       search: null,
       offset: 0,
@@ -305,6 +311,8 @@ describe("CaseInbox", () => {
       handlerUserId: null,
       channel: null,
       due: null,
+      escalation: null,
+      accountabilityPending: false,
       sort: "newest",
       search: null,
       offset: 0,
@@ -317,6 +325,49 @@ describe("CaseInbox", () => {
     await env.router.push("/cases?state=assigned");
     await settle();
     expect(lastQuery().state).toBe("assigned");
+  });
+
+  it("filters by escalation rung or the top rung awaiting a decision, also from the route", async () => {
+    listCases.mockResolvedValue({
+      total: 2,
+      items: [
+        caseItem(1, { caseNo: "CP-0001", escalation: "accountability", state: "in_rectification", deadline: "2026-11-02" }),
+        caseItem(2, { caseNo: "CP-0002", escalation: "first_line" }),
+      ],
+    });
+    await env.router.push("/cases?escalation=accountability_pending");
+    useSyncStore().status = syncStatus();
+    const w = (wrapper = mount(CaseInbox, { global: env.global as never, attachTo: document.body }));
+    await settle();
+    expect(lastQuery()).toMatchObject({ escalation: null, accountabilityPending: true, state: null, due: null });
+    // The column shows each case's rung.
+    const rungs = w.findAll('[data-testid="case-escalation"]');
+    expect(rungs.map((r) => r.text())).toEqual(["追责问责", "一线处置"]);
+    expect(rungs[0]!.classes()).toContain("escalated");
+    const cases = useCasesStore();
+    cases.form.escalation = "government_inspection";
+    await byId(w, "inbox-query").trigger("click");
+    await settle();
+    expect(lastQuery()).toMatchObject({ escalation: "government_inspection", accountabilityPending: false });
+    await env.router.push("/cases?due=at_risk");
+    await settle();
+    expect(lastQuery()).toMatchObject({ due: "at_risk", escalation: null, accountabilityPending: false });
+    await env.router.push("/cases?escalation=nonsense");
+    await settle();
+    expect(lastQuery()).toMatchObject({ due: "at_risk" }); // unknown values are ignored
+  });
+
+  it("marks a date overdue only while its deadline runs", async () => {
+    listCases.mockResolvedValue({
+      total: 3,
+      items: [
+        caseItem(1, { state: "in_rectification", deadline: "2020-01-02" }),
+        caseItem(2, { state: "rectified", deadline: "2020-01-02" }),
+        caseItem(3, { state: "extension_requested", deadline: "2020-01-02" }),
+      ],
+    });
+    const w = await mountInbox();
+    expect(w.findAll('[data-testid="case-deadline"]').map((d) => d.classes().includes("overdue"))).toEqual([true, false, false]);
   });
 
   it("reloads the inbox in place after a command from the detail drawer", async () => {

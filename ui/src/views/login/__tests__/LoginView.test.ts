@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mount, type VueWrapper } from "@vue/test-utils";
+import { ElMessage } from "element-plus";
 import LoginView from "../LoginView.vue";
 import { backend, BackendError } from "@/api/backend";
 import { session, settle, testEnv, type TestEnv } from "@/test/helpers";
@@ -88,9 +89,20 @@ describe("LoginView", () => {
     expect(env.router.currentRoute.value.path).toBe("/cases");
   });
 
+  it("says so when the server could not be reached and the sign-in was offline", async () => {
+    const warning = vi.spyOn(ElMessage, "warning");
+    vi.spyOn(backend, "login").mockResolvedValue({ ...session(), offline: true });
+    const w = await mountLogin();
+    await byId(w, "login-password").setValue("secret");
+    await w.find("form").trigger("submit");
+    await settle(6);
+    expect(env.router.currentRoute.value.path).toBe("/cases");
+    expect(JSON.stringify(warning.mock.calls[0]?.[0])).toContain("已离线登录");
+  });
+
   it.each([
     ["auth_failed", "用户名或密码错误"],
-    ["network", "无法连接服务器，请检查服务器地址和网络"],
+    ["network", "无法连接服务器，请检查服务器地址和网络（在本机联网登录并同步过的账号，断网时也可登录）"],
     ["server_error", "登录失败：数据库不可用"],
   ])("explains %s in Chinese", async (code, text) => {
     vi.spyOn(backend, "login").mockRejectedValue(new BackendError(code, "数据库不可用"));

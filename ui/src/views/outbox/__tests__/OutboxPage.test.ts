@@ -130,6 +130,31 @@ describe("OutboxPage", () => {
     expect(byId(w, "outbox-empty").exists()).toBe(true);
   });
 
+  it("cancels (撤销) a queued command not yet sent after confirmation; sent or earlier ones say why not", async () => {
+    const confirm = vi.spyOn(ElMessageBox, "confirm").mockRejectedValueOnce("cancel");
+    const cancel = vi.spyOn(backend, "cancelCommand").mockResolvedValue();
+    const w = await mountPage([
+      outboxItem(1, { kind: "verify", cancellable: false }),
+      outboxItem(2, { kind: "assign", command: JSON.stringify({ type: "assign", department_id: 300, handler_id: 41 }) }),
+      outboxItem(3, { caseId: 9, kind: "verify", attempts: 1, cancellable: false }),
+    ]);
+    const rows = w.findAll('[data-testid="outbox-row"]');
+    expect(rows.map((r) => r.find('[data-testid="outbox-cancel"]').exists())).toEqual([false, true, false]);
+    expect(rows[0]!.find('[data-testid="outbox-not-cancellable"]').exists()).toBe(true);
+    await rows[1]!.find('[data-testid="outbox-cancel"]').trigger("click");
+    await settle(6);
+    expect(String(confirm.mock.calls[0]![0])).toContain("交办");
+    expect(cancel).not.toHaveBeenCalled();
+
+    confirm.mockResolvedValue("confirm" as never);
+    outbox.mockResolvedValue([outboxItem(1, { kind: "verify" }), outboxItem(3, { caseId: 9, kind: "verify", attempts: 1, cancellable: false })]);
+    await rows[1]!.find('[data-testid="outbox-cancel"]').trigger("click");
+    await settle(6);
+    expect(cancel).toHaveBeenCalledWith("cmd-2");
+    expect(w.findAll('[data-testid="outbox-row"]')).toHaveLength(2);
+    expect(w.findAll('[data-testid="outbox-cancel"]')).toHaveLength(1);
+  });
+
   it("shows a load error with a retry", async () => {
     outbox.mockRejectedValueOnce(new BackendError("replica", "本机数据库已锁定"));
     useSyncStore().status = syncStatus();

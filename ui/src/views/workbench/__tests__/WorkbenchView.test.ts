@@ -11,7 +11,18 @@ let wrapper: VueWrapper | null = null;
 let listCases: MockInstance<typeof backend.listCases>;
 let integrityFlags: MockInstance<typeof backend.integrityFlags>;
 
-const COUNTS: Record<string, number> = { new: 12, verified: 3, assigned: 1234, in_rectification: 7, extension_requested: 2, exclusion_requested: 0, rectified: 5 };
+const COUNTS: Record<string, number> = {
+  new: 12,
+  verified: 3,
+  assigned: 1234,
+  in_rectification: 7,
+  extension_requested: 2,
+  exclusion_requested: 0,
+  rectified: 5,
+  overdue: 4,
+  at_risk: 6,
+  accountability_pending: 9,
+};
 
 async function mountAs(role: Role) {
   useSessionStore().session = session({ role });
@@ -25,7 +36,10 @@ const cards = (w: VueWrapper) => w.findAll('[data-testid="workbench-card"]');
 describe("WorkbenchView", () => {
   beforeEach(() => {
     env = testEnv();
-    listCases = vi.spyOn(backend, "listCases").mockImplementation(async (q: CaseQuery) => ({ total: COUNTS[q.state ?? ""] ?? 0, items: [] }));
+    listCases = vi.spyOn(backend, "listCases").mockImplementation(async (q: CaseQuery) => {
+      const key = q.state ?? q.due ?? (q.accountabilityPending ? "accountability_pending" : "");
+      return { total: COUNTS[key] ?? 0, items: [] };
+    });
     integrityFlags = vi
       .spyOn(backend, "integrityFlags")
       .mockResolvedValue([flagItem(1), flagItem(2), flagItem(3, { pendingVerdict: "dismissed", mayDecide: false })]);
@@ -42,23 +56,32 @@ describe("WorkbenchView", () => {
     expect(cards(w).map((c) => c.find(".card-title").text())).toEqual(["待核实", "待处置", "已交办未签收"]);
     expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["12", "3", "1,234"]);
     expect(listCases.mock.calls.map((c) => c[0].state)).toEqual(["new", "verified", "assigned"]);
-    expect(listCases.mock.calls[0]![0]).toMatchObject({ level: null, source: null, search: null, offset: 0 });
+    expect(listCases.mock.calls[0]![0]).toMatchObject({ level: null, source: null, search: null, offset: 0, limit: 1 });
   });
 
-  it("shows a supervisor 整改中 / 延期审批中 / 剔除待审批", async () => {
+  it("shows a supervisor 已超期 / 即将到期 first, counted with the inbox's deadline windows", async () => {
     const w = await mountAs("supervisor");
-    expect(cards(w).map((c) => c.find(".card-title").text())).toEqual(["整改中", "延期审批中", "剔除待审批"]);
-    expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["7", "2", "0"]);
+    expect(cards(w).map((c) => c.find(".card-title").text())).toEqual(["已超期", "即将到期", "整改中", "延期审批中", "剔除待审批"]);
+    expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["4", "6", "7", "2", "0"]);
+    expect(listCases.mock.calls.map((c) => c[0].due)).toEqual(["overdue", "at_risk", null, null, null]);
+    expect(cards(w)[0]!.find(".card-count").classes()).toContain("alert");
+    await cards(w)[1]!.trigger("click");
+    await settle();
+    expect(env.router.currentRoute.value.query).toEqual({ due: "at_risk" });
   });
 
-  it("shows a discipline liaison the escalated cases card (not countable yet) first", async () => {
+  it("counts for a discipline liaison the cases at 追责问责 awaiting a decision, and opens them", async () => {
     const w = await mountAs("discipline_liaison");
     const first = cards(w)[0]!;
-    expect(first.attributes("data-key")).toBe("escalated");
-    expect(first.text()).toContain("已升级工单");
-    expect(first.text()).toContain("暂不能统计");
-    expect(first.element.tagName).toBe("DIV");
-    expect(listCases.mock.calls.map((c) => c[0].state)).not.toContain("escalated");
+    expect(first.attributes("data-key")).toBe("accountability_pending");
+    expect(first.find(".card-title").text()).toBe("待问责决定");
+    expect(first.find(".card-count").text()).toBe("9");
+    expect(first.text()).not.toContain("暂不能统计");
+    expect(listCases.mock.calls[0]![0]).toMatchObject({ accountabilityPending: true, escalation: null, state: null, due: null });
+    await first.trigger("click");
+    await settle();
+    expect(env.router.currentRoute.value.path).toBe("/cases");
+    expect(env.router.currentRoute.value.query).toEqual({ escalation: "accountability_pending" });
   });
 
   it("opens the inbox filtered by the card's state", async () => {
