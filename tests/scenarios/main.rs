@@ -703,7 +703,7 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
             for needle in [
                 format!("{scope_name}{}个单位共收到评价{}条", server_units.len(), thousands(server.rated)),
                 format!("其中差评{}条，差评率{}", thousands(server.bad), rate(&server.bad_rate)),
-                format!("本月受理差评工单（含投诉）{}件", thousands(server.cases)),
+                format!("本月受理差评、投诉工单{}件", thousands(server.cases)),
                 format!(
                     "已到办理期限{}件：按期办结{}件、超期办结{}件、逾期未办结{}件，整改及时率{}",
                     thousands(server.timeliness.denominator),
@@ -743,6 +743,12 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
                 let pdf_text = squash(&String::from_utf8_lossy(&pdf.stdout));
                 assert!(pdf_text.contains(&squash(&text)), "{what}: the PDF's overview is the model's:\n{pdf_text}");
                 assert!(pdf_text.contains("关于2026年10月政务服务“好差评”工作情况的通报"), "{what}");
+                // To look at the document: HCP_TEST_ARTIFACTS=<dir> keeps a copy.
+                if let Some(keep) = std::env::var_os("HCP_TEST_ARTIFACTS") {
+                    let keep = std::path::PathBuf::from(keep);
+                    std::fs::create_dir_all(&keep).expect("artifacts dir");
+                    std::fs::copy(&file.path, keep.join(format!("monthly-report-{user}-{month}.pdf"))).expect("copy");
+                }
                 pdf_checked = true;
             }
         }
