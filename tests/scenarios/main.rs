@@ -673,7 +673,8 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
                 let row = screen.units.iter().find(|x| x.unit_id == u["unit_id"].as_i64().expect("id")).expect("row");
                 assert_eq!((u64::from(row.kpis.rated), u64::from(row.kpis.bad)), (k.rated, k.bad), "{what}");
             }
-            // The channel chart on screen shows the server's channel mix, which adds up to 评价总数.
+            // The channel chart on screen shows the server's channel mix, which adds up to 评价总数
+            // (an SVG text element holds its text between line breaks).
             let channels = report["channels"].as_array().expect("channels");
             let channel_sum: u64 = channels.iter().map(|c| c["count"].as_u64().expect("count")).sum();
             assert_eq!(channel_sum, server.rated, "{what}: the channels add up to the ratings counted");
@@ -681,12 +682,12 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
                 for c in channels {
                     let code = u8::try_from(c["channel"].as_u64().expect("code")).expect("u8");
                     let label = Channel::try_from(code).expect("channel").label_zh();
-                    assert!(screen.charts.channels.contains(&format!(">{label}<")), "{what}: channel {label}");
+                    assert!(screen.charts.channels.contains(&format!("\n{label}\n</text>")), "{what}: channel {label}");
                     let count = thousands(c["count"].as_u64().expect("count"));
-                    assert!(screen.charts.channels.contains(&format!(">{count}<")), "{what}: {label} {count}");
+                    assert!(screen.charts.channels.contains(&format!("\n{count}\n</text>")), "{what}: {label} {count}");
                 }
                 assert!(
-                    screen.charts.channels.contains(&format!(">{}<", thousands(server.rated))),
+                    screen.charts.channels.contains(&format!("\n{}\n</text>", thousands(server.rated))),
                     "{what}: the chart's 合计 is 评价总数"
                 );
             }

@@ -91,7 +91,7 @@ fn case_cells(c: &CaseRow) -> [String; 12] {
 }
 
 fn kpi_cells(rank: usize, k: &UnitKpi) -> [String; 8] {
-    let [bad_rate, timeliness, rectification, visits] = k.rate_texts();
+    let [bad_rate, timeliness, rectification, visits] = k.rate_cells();
     [
         if rank == 0 { String::new() } else { rank.to_string() },
         k.unit.clone(),

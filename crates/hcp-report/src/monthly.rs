@@ -78,7 +78,7 @@ impl UnitKpi {
     pub fn return_visit_satisfaction(&self) -> Option<f64> {
         ratio(self.return_visits_satisfied, self.return_visits)
     }
-    /// The four rates as written in the table: bad-review rate, timeliness, rectification,
+    /// The four rates as the text writes them: bad-review rate, timeliness, rectification,
     /// return-visit satisfaction.
     pub fn rate_texts(&self) -> [String; 4] {
         [
@@ -87,6 +87,11 @@ impl UnitKpi {
             fmt_rate(self.rectified, self.closed),
             fmt_rate(self.return_visits_satisfied, self.return_visits),
         ]
+    }
+
+    /// The four rates as a table cell holds them: `—` without a denominator (the note says so).
+    pub fn rate_cells(&self) -> [String; 4] {
+        self.rate_texts().map(|t| if t.starts_with('—') { "—".to_owned() } else { t })
     }
 }
 
@@ -188,7 +193,7 @@ pub const KPI_HEADERS: [&str; 8] = ["排名", "单位", "评价数", "差评数"
 pub fn kpi_table(units: &[UnitKpi]) -> Vec<Vec<String>> {
     let row = |rank: String, k: &UnitKpi| {
         let mut cells = vec![rank, k.unit.clone(), fmt_count(k.ratings), fmt_count(k.bad_reviews)];
-        cells.extend(k.rate_texts());
+        cells.extend(k.rate_cells());
         cells
     };
     let mut rows: Vec<Vec<String>> =
@@ -317,7 +322,8 @@ impl MonthlyReportInput {
     }
 }
 
-const TABLE_WIDTHS: [f32; 8] = [11.0, 41.0, 19.0, 15.0, 17.0, 18.0, 16.0, 19.0];
+/// Column widths (mm, 156 in all): every rate column holds `100.00%` on one line.
+const TABLE_WIDTHS: [f32; 8] = [10.0, 36.0, 17.0, 13.0, 20.0, 20.0, 20.0, 20.0];
 
 fn draw_table(doc: &mut Doc<'_>, rows: &[Vec<String>]) -> Result<()> {
     let cell = Style::plain(Face::Body, SIZE_XIAO4 - 1.5);
@@ -453,7 +459,7 @@ pub fn pages(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Pages> {
     doc.y += 2.0;
     let note = Style::plain(Face::Body, SIZE_XIAO4 - 1.5);
     doc.paragraph(
-        "注：差评率＝差评数÷评价数；整改及时率＝按期办结数÷已到办理期限的工单数；整改率＝已整改数÷已办结工单数；回访满意率＝回访满意数÷回访数。工单指标按本月受理的差评、投诉工单统计，已剔除的恶意差评、误评不计；分母为0的指标记为“—（0/0）”。",
+        "注：差评率＝差评数÷评价数；整改及时率＝按期办结数÷已到办理期限的工单数；整改率＝已整改数÷已办结工单数；回访满意率＝回访满意数÷回访数。工单指标按本月受理的差评、投诉工单统计，已剔除的恶意差评、误评不计；分母为0的指标在正文中记为“—（0/0）”，在表中记为“—”。",
         &note,
         0.0,
         Align::Justify,
