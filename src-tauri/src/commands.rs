@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use hcp_app::{
-    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, Dashboard, DepartmentChoice, Evaluator,
-    FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OutboxItem, PrintedFile, Session, SyncStatus,
-    UnitOption,
+    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, ChartStyle, Dashboard, DepartmentChoice,
+    Evaluator, FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OpenTarget, OutboxItem, PrintedFile, Session,
+    SyncStatus, UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -132,11 +132,12 @@ pub async fn reveal_evaluator(app: State<'_, Arc<App>>, rating_id: i32, reason: 
     app.reveal_evaluator(i64::from(rating_id), reason).await
 }
 
-/// The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest).
+/// The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest), the charts
+/// drawn in the screen's language and theme.
 #[tauri::command]
 #[specta::specta]
-pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>) -> Result<Dashboard> {
-    app.dashboard(month).await
+pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>, style: ChartStyle) -> Result<Dashboard> {
+    app.dashboard(month, style).await
 }
 
 /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk.
@@ -144,6 +145,13 @@ pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>) -> Resul
 #[specta::specta]
 pub async fn monthly_report(app: State<'_, Arc<App>>, month: String) -> Result<PrintedFile> {
     app.monthly_report(month).await
+}
+
+/// Opens a saved 月调度通报 (`target` file) or its folder (`target` folder) with the system's programs.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_report(app: State<'_, Arc<App>>, path: String, target: OpenTarget) -> Result<()> {
+    app.open_report(path, target).await
 }
 
 /// The department handlers this user may assign cases to.

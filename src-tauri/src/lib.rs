@@ -40,6 +40,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::reveal_evaluator,
         commands::dashboard,
         commands::monthly_report,
+        commands::open_report,
         commands::assignees,
         commands::assign_departments,
         commands::units,

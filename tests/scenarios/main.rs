@@ -626,20 +626,22 @@ async fn a_case_assigned_across_departments_moves_to_its_handlers_replica() {
     let url = srv.url();
     let http = reqwest::Client::new();
     let unit = |name: &'static str| {
-        db.read_blocking(move |c| {
-            c.query_row("SELECT id, path FROM org_units WHERE name = ?1", [name], |r| {
-                Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+        hcp_tests::blocking(|| {
+            db.read_blocking(move |c| {
+                c.query_row("SELECT id, path FROM org_units WHERE name = ?1", [name], |r| {
+                    Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+                })
             })
         })
         .expect("unit")
     };
     let (_, dept_a) = unit("东湖区市场监督管理局窗口");
     let (dept_b, _) = unit("东湖区人力资源和社会保障局窗口");
-    let handler_b_id = db
-        .read_blocking(|c| hcp_server::db::users::by_username(c, "donghu.handler.rs"))
-        .expect("read")
-        .expect("B's handler")
-        .id;
+    let handler_b_id =
+        hcp_tests::blocking(|| db.read_blocking(|c| hcp_server::db::users::by_username(c, "donghu.handler.rs")))
+            .expect("read")
+            .expect("B's handler")
+            .id;
     // A supervisor's finding about department A, online.
     let supervisor = token_of(&http, &url, "donghu.supervisor").await;
     let (status, body) = hcp_tests::api_post(
@@ -670,7 +672,8 @@ async fn a_case_assigned_across_departments_moves_to_its_handlers_replica() {
         laptop.sync().await;
     }
     let server_events: Vec<i64> =
-        db.read_blocking(move |c| hcp_server::db::case_events::ids_of_case(c, id)).expect("events");
+        hcp_tests::blocking(|| db.read_blocking(move |c| hcp_server::db::case_events::ids_of_case(c, id)))
+            .expect("events");
     assert_eq!(server_events.len(), 3, "created, verified, assigned");
     let timeline = |l: &Laptop| {
         l.replica.lock().expect("lock").case_events(id).expect("events").into_iter().map(|e| e.id).collect::<Vec<_>>()
@@ -680,8 +683,11 @@ async fn a_case_assigned_across_departments_moves_to_its_handlers_replica() {
     assert!(!holds(&a) && timeline(&a).is_empty(), "department A gave it up");
     assert!(holds(&hall) && timeline(&hall) == server_events, "the hall keeps it");
     let converged = |laptop: &Laptop| {
-        let scope = laptop.scope.clone();
-        let server = db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope)).expect("digest");
+        let (scope, role) = (laptop.scope.clone(), laptop.role);
+        let server = hcp_tests::blocking(|| {
+            db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role))
+        })
+        .expect("digest");
         let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
         assert_eq!(local, server, "{} converged on the server's {}", laptop.id, laptop.scope);
     };
@@ -704,4 +710,195 @@ async fn a_case_assigned_across_departments_moves_to_its_handlers_replica() {
     let fresh = Laptop::new(&url, dir.path(), "donghu.handler.rs", "dept-b-2").await;
     assert!(holds(&fresh) && timeline(&fresh).len() == 4);
     srv.stop().await;
+}
+/// `1234567` → `1,234,567`, as every screen and document writes counts.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate as a reader sees it: `95.65%`, or `—（0/0）` without a denominator (never 100 %).
+fn rate(r: &hcp_domain::kpi::Ratio) -> String {
+    match r.percent() {
+        Some(p) => format!("{p:.2}%"),
+        None => format!("—（{}/{}）", r.numerator, r.denominator),
+    }
+}
+
+/// The statistics screen (the app function the 统计分析 page calls), the 月调度通报 (its report
+/// model, and once the PDF's own text) and the server's `GET /api/v1/kpis` give the same number
+/// for every figure, for several months, for the whole city and for one district.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
+    use hcp_app::dashboard::{dashboard, monthly_report, monthly_report_input, ChartStyle};
+    use hcp_domain::kpi::{Kpis, Ratio};
+    use hcp_domain::Channel;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = seeded_server(dir.path(), 2_500).await.expect("server");
+    let url = srv.url();
+    let http = reqwest::Client::new();
+    let mut pdf_checked = false;
+    for (user, scope_name) in [("city.supervisor", "全市"), ("donghu.supervisor", "东湖区")] {
+        let (replica, _) = bootstrap_as(&url, dir.path(), user).await;
+        let token = token_of(&http, &url, user).await;
+        let me = Client::new(&url).expect("client").login(user, DEMO_PASSWORD, None).await.expect("login").user;
+        for month in ["2026-11", "2026-10", "2026-09", "2026-08"] {
+            let what = format!("{user} {month}");
+            let report: serde_json::Value = http
+                .get(format!("{url}/api/v1/kpis?month={month}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("kpis")
+                .json()
+                .await
+                .expect("json");
+            let server: Kpis = serde_json::from_value(report["totals"].clone()).expect("totals");
+            let now = chrono::Utc::now();
+            let r = replica.lock().expect("lock");
+
+            // The screen: every card and its sample equal the server's figure.
+            let screen = dashboard(&r, Some(month), now, ChartStyle::default().look()).expect("dashboard");
+            let s = &screen.totals;
+            assert_eq!(
+                (u64::from(s.rated), u64::from(s.bad), u64::from(s.excluded_ratings)),
+                (server.rated, server.bad, server.excluded_ratings),
+                "{what}: counts"
+            );
+            assert_eq!((u64::from(s.cases), u64::from(s.overdue_open)), (server.cases, server.overdue_open), "{what}");
+            let pairs: [(&str, &hcp_app::dashboard::RatioView, &Ratio); 6] = [
+                ("差评率", &s.bad_rate, &server.bad_rate),
+                ("满意率", &s.satisfaction, &server.satisfaction_rate),
+                ("及时率", &s.timeliness, &server.timeliness),
+                ("整改率", &s.rectification, &server.rectification_rate),
+                ("回访满意率", &s.visit_satisfaction, &server.return_visit_satisfaction),
+                ("实名差评回访率", &s.real_name_visit_coverage, &server.real_name_visit_coverage),
+            ];
+            for (name, view, kpi) in pairs {
+                assert_eq!(
+                    (u64::from(view.numerator), u64::from(view.denominator)),
+                    (kpi.numerator, kpi.denominator),
+                    "{what}: {name}"
+                );
+                assert_eq!(view.label, kpi.label_zh(), "{what}: {name} label");
+            }
+            let server_units = report["units"].as_array().expect("units");
+            assert_eq!(screen.units.len(), server_units.len(), "{what}: units");
+            for u in server_units {
+                let k: Kpis = serde_json::from_value(u["kpis"].clone()).expect("kpis");
+                let row = screen.units.iter().find(|x| x.unit_id == u["unit_id"].as_i64().expect("id")).expect("row");
+                assert_eq!((u64::from(row.kpis.rated), u64::from(row.kpis.bad)), (k.rated, k.bad), "{what}");
+            }
+            // The channel chart on screen shows the server's channel mix, which adds up to 评价总数
+            // (an SVG text element holds its text between line breaks).
+            let channels = report["channels"].as_array().expect("channels");
+            let channel_sum: u64 = channels.iter().map(|c| c["count"].as_u64().expect("count")).sum();
+            assert_eq!(channel_sum, server.rated, "{what}: the channels add up to the ratings counted");
+            if server.rated > 0 {
+                for c in channels {
+                    let code = u8::try_from(c["channel"].as_u64().expect("code")).expect("u8");
+                    let label = Channel::try_from(code).expect("channel").label_zh();
+                    assert!(screen.charts.channels.contains(&format!("\n{label}\n</text>")), "{what}: channel {label}");
+                    let count = thousands(c["count"].as_u64().expect("count"));
+                    assert!(screen.charts.channels.contains(&format!("\n{count}\n</text>")), "{what}: {label} {count}");
+                }
+                assert!(
+                    screen.charts.channels.contains(&format!("\n{}\n</text>", thousands(server.rated))),
+                    "{what}: the chart's 合计 is 评价总数"
+                );
+            }
+
+            // The report: the same figures, in words, for the same jurisdiction.
+            if server.rated == 0 {
+                continue;
+            }
+            let input = monthly_report_input(&r, &me, month, now).expect("report input");
+            assert_eq!(input.scope_name, scope_name, "{what}: the report names the jurisdiction");
+            assert_eq!(input.units.len(), server_units.len(), "{what}: units in the report");
+            let text = input.overview();
+            let late = server.timeliness.denominator - server.timeliness.numerator - server.overdue_open;
+            for needle in [
+                format!("{scope_name}{}个单位共收到评价{}条", server_units.len(), thousands(server.rated)),
+                format!("其中差评{}条，差评率{}", thousands(server.bad), rate(&server.bad_rate)),
+                format!("本月受理差评、投诉工单{}件", thousands(server.cases)),
+                format!(
+                    "已到办理期限{}件：按期办结{}件、超期办结{}件、逾期未办结{}件，整改及时率{}",
+                    thousands(server.timeliness.denominator),
+                    thousands(server.timeliness.numerator),
+                    thousands(late),
+                    thousands(server.overdue_open),
+                    rate(&server.timeliness)
+                ),
+                format!(
+                    "已办结{}件，其中已整改{}件，整改率{}",
+                    thousands(server.rectification_rate.denominator),
+                    thousands(server.rectification_rate.numerator),
+                    rate(&server.rectification_rate)
+                ),
+                format!(
+                    "回访{}件，回访满意率{}",
+                    thousands(server.return_visit_satisfaction.denominator),
+                    rate(&server.return_visit_satisfaction)
+                ),
+            ] {
+                assert!(text.contains(&needle), "{what}: the report lacks {needle:?}:\n{text}");
+            }
+            assert!(!text.contains("2026-"), "{what}: months are written 2026年11月: {text}");
+            // The rectification rate is over closed cases: the report never claims more rectified
+            // cases than its own denominator, whatever the bad-review count.
+            assert!(server.rectification_rate.numerator <= server.rectification_rate.denominator);
+
+            // Once per scope, the PDF itself says what the model says.
+            if month == "2026-10" {
+                let out = dir.path().join(format!("reports-{user}"));
+                let file = monthly_report(&r, &me, month, now, &out).expect("pdf");
+                let pdf = std::process::Command::new("pdftotext")
+                    .args(["-layout", &file.path, "-"])
+                    .output()
+                    .expect("pdftotext");
+                let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+                let pdf_text = squash(&String::from_utf8_lossy(&pdf.stdout));
+                assert!(pdf_text.contains(&squash(&text)), "{what}: the PDF's overview is the model's:\n{pdf_text}");
+                assert!(pdf_text.contains("关于2026年10月政务服务“好差评”工作情况的通报"), "{what}");
+                // To look at the document: HCP_TEST_ARTIFACTS=<dir> keeps a copy.
+                if let Some(keep) = std::env::var_os("HCP_TEST_ARTIFACTS") {
+                    let keep = std::path::PathBuf::from(keep);
+                    std::fs::create_dir_all(&keep).expect("artifacts dir");
+                    std::fs::copy(&file.path, keep.join(format!("monthly-report-{user}-{month}.pdf"))).expect("copy");
+                }
+                pdf_checked = true;
+            }
+        }
+    }
+    assert!(pdf_checked);
+    srv.stop().await;
+}
+
+/// The report's date is Beijing's: at 01:00 on 1 December in Beijing (17:00 UTC the day before)
+/// the 月调度通报 is dated 2026年12月1日, whatever the machine's zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_report_is_dated_in_beijing_time() {
+    use hcp_app::dashboard::monthly_report_input;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = seeded_server(dir.path(), 600).await.expect("server");
+    let (replica, _) = bootstrap_as(&srv.url(), dir.path(), "city.supervisor").await;
+    let me = Client::new(&srv.url())
+        .expect("client")
+        .login("city.supervisor", DEMO_PASSWORD, None)
+        .await
+        .expect("login")
+        .user;
+    srv.stop().await;
+    let late_evening_utc = chrono::DateTime::parse_from_rfc3339("2026-11-30T17:00:00Z").expect("instant").to_utc();
+    let r = replica.lock().expect("lock");
+    let input = monthly_report_input(&r, &me, "2026-11", late_evening_utc).expect("report");
+    assert_eq!(input.issue_date, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"));
+    assert_eq!(input.period_label, "2026年11月");
 }

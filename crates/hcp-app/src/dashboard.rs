@@ -3,14 +3,15 @@
 //! stays fast on a million ratings) and finished with the same domain maths the server publishes
 //! with (`hcp_replica::aggregates`).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
+use hcp_domain::calendar::{beijing_date, beijing_time};
 use hcp_domain::kpi::{GroupBy, Kpis, Period, Ratio, Subject};
 use hcp_domain::ranking::{rank, UnitScore};
 use hcp_domain::Channel;
 use hcp_replica::Replica;
 use hcp_report::charts::{
-    self, ChannelMix, ChannelShare, MonthPoint, MonthlyTrend, RankedValue, Timeliness, TimelinessRow, UnitRanking,
-    ValueKind,
+    self, ChannelMix, ChannelShare, Lang, Look, MonthPoint, MonthlyTrend, RankedValue, Timeliness, TimelinessRow,
+    UnitRanking, ValueKind,
 };
 use hcp_stats as stats;
 use serde::Serialize;
@@ -117,10 +118,6 @@ fn view(k: &Kpis) -> KpiView {
     }
 }
 
-fn beijing(t: DateTime<Utc>) -> NaiveDate {
-    (t + Duration::hours(8)).date_naive()
-}
-
 fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
     Some((y.parse().ok()?, m.parse().ok()?))
@@ -136,10 +133,58 @@ fn svg(result: hcp_report::Result<Vec<u8>>) -> String {
     }
 }
 
+/// The screen's language, as the UI names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum ScreenLanguage {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// The screen's theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum ScreenTheme {
+    #[default]
+    Light,
+    Dark,
+}
+
+/// How the dashboard's charts are drawn: in the screen's language and theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChartStyle {
+    pub language: ScreenLanguage,
+    pub theme: ScreenTheme,
+}
+
+impl ChartStyle {
+    pub fn look(self) -> Look {
+        Look {
+            lang: match self.language {
+                ScreenLanguage::ZhCn => Lang::Zh,
+                ScreenLanguage::En => Lang::En,
+            },
+            theme: match self.theme {
+                ScreenTheme::Light => charts::Theme::Light,
+                ScreenTheme::Dark => charts::Theme::Dark,
+            },
+        }
+    }
+}
+
 /// Everything one month's statistics need, computed once for the screen and for the report.
 struct Month {
     chosen: String,
+    scope: String,
     period: Period,
+    /// The jurisdiction's root unit: (id, name, kind).
+    scope_unit: Option<(i64, String, String)>,
     previous: Kpis,
     totals: Kpis,
     units: Vec<UnitKpiRow>,
@@ -151,12 +196,12 @@ struct Month {
     timeliness: Timeliness,
 }
 
-fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Month> {
+fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> ApiResult<Month> {
     let scope = r.scope()?.unwrap_or_else(|| "/".to_owned());
     let months = r.rating_months(&scope)?;
     let chosen = match month {
         Some(m) => m.to_owned(),
-        None => months.first().cloned().unwrap_or_else(|| beijing(now).format("%Y-%m").to_string()),
+        None => months.first().cloned().unwrap_or_else(|| beijing_date(now).format("%Y-%m").to_string()),
     };
     let period = parse_month(&chosen)
         .and_then(|(y, m)| Period::month(y, m))
@@ -173,11 +218,16 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Mo
         None => Kpis::default(),
     };
     let names = stats::unit_names(r.conn()).map_err(stats_error)?;
+    let scope_unit = stats::scope_unit(r.conn(), &scope).map_err(stats_error)?;
     let by_unit = r.kpis_by(&scope, GroupBy::Unit, &period, now)?;
     let scores: Vec<UnitScore> = by_unit.iter().map(|(id, k)| UnitScore::satisfaction(*id, k)).collect();
     let ranked = rank(&scores);
-    let name_of =
-        |id: i64| names.iter().find(|(u, _)| *u == id).map_or_else(|| format!("单位 {id}"), |(_, n)| n.clone());
+    let name_of = |id: i64| {
+        names
+            .iter()
+            .find(|(u, _)| *u == id)
+            .map_or_else(|| format!("{} {id}", look.tr("单位", "Unit")), |(_, n)| n.clone())
+    };
     let mut units: Vec<UnitKpiRow> = ranked
         .iter()
         .filter_map(|ru| {
@@ -208,10 +258,7 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Mo
     let channels = r
         .channel_counts(&scope, &period)?
         .into_iter()
-        .map(|(code, count)| ChannelShare {
-            channel: Channel::try_from(code).map_or_else(|_| format!("渠道{code}"), |c| c.label_zh().to_owned()),
-            count,
-        })
+        .map(|(code, count)| ChannelShare { channel: channel_label(code, look.lang), count })
         .collect();
     let ranking_rows: Vec<RankedValue> = units
         .iter()
@@ -231,23 +278,37 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Mo
         .collect();
     Ok(Month {
         chosen,
+        scope,
         period,
+        scope_unit,
         previous,
         totals,
         by_unit: by_unit.iter().map(|(id, k)| (name_of(*id), k.clone())).collect(),
         units,
         months,
-        trend: MonthlyTrend { title: "差评率月度趋势".into(), points },
-        channels: ChannelMix { title: "评价渠道分布".into(), channels },
+        trend: MonthlyTrend { title: look.tr("差评率月度趋势", "Bad-review rate by month").into(), points },
+        channels: ChannelMix { title: look.tr("评价渠道分布", "Ratings by channel").into(), channels },
         ranking: UnitRanking {
-            title: "单位满意度排名（小样本校正）".into(),
-            value_label: "校正满意度".into(),
+            title: look.tr("单位满意度排名（小样本校正）", "Units by satisfaction (small-sample corrected)").into(),
+            value_label: look.tr("校正满意度", "Corrected satisfaction").into(),
             kind: ValueKind::Ratio,
             higher_is_better: true,
             rows: ranking_rows,
         },
-        timeliness: Timeliness { title: "办理及时性".into(), rows: timeliness_rows },
+        timeliness: Timeliness {
+            title: look.tr("办理及时性", "Timeliness of handling").into(), rows: timeliness_rows
+        },
     })
+}
+
+/// A channel's name in the chart's language.
+fn channel_label(code: u8, lang: Lang) -> String {
+    match (Channel::try_from(code), lang) {
+        (Ok(c), Lang::Zh) => c.label_zh().to_owned(),
+        (Ok(c), Lang::En) => c.label_en().to_owned(),
+        (Err(_), Lang::Zh) => format!("渠道{code}"),
+        (Err(_), Lang::En) => format!("Channel {code}"),
+    }
 }
 
 /// The CJK fonts, located and parsed once per process. Loading them reads and parses the Noto
@@ -262,9 +323,10 @@ fn fonts() -> hcp_report::Result<hcp_report::Fonts> {
     Ok(FONTS.get_or_init(|| f).clone())
 }
 
-/// The dashboard for `month` (`YYYY-MM`; the newest month with data when none).
-pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiResult<Dashboard> {
-    let m = compute(r, month, now)?;
+/// The dashboard for `month` (`YYYY-MM`; the newest month with data when none), its charts drawn
+/// in the screen's language and theme.
+pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> ApiResult<Dashboard> {
+    let m = compute(r, month, now, look)?;
     let charts = match fonts() {
         Err(e) => {
             tracing::warn!(error = %e, "no CJK fonts: the dashboard shows numbers only");
@@ -275,16 +337,22 @@ pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiRes
                 timeliness: String::new(),
             }
         }
-        Ok(fonts) => DashboardCharts {
-            trend: svg(charts::bad_review_rate_by_month(&fonts, &m.trend, charts::Format::Svg)),
-            channels: svg(charts::channel_mix(&fonts, &m.channels, charts::Format::Svg)),
-            ranking: svg(charts::unit_ranking(&fonts, &m.ranking, charts::Format::Svg)),
-            timeliness: svg(charts::timeliness_by_unit(&fonts, &m.timeliness, charts::Format::Svg)),
-        },
+        Ok(fonts) => {
+            let draw = |c: charts::AnyChart| svg(c.render_as(&fonts, charts::Format::Svg, look));
+            DashboardCharts {
+                trend: draw(charts::AnyChart::Trend(m.trend)),
+                channels: draw(charts::AnyChart::Channels(m.channels)),
+                ranking: draw(charts::AnyChart::Ranking(m.ranking)),
+                timeliness: draw(charts::AnyChart::Timeliness(m.timeliness)),
+            }
+        }
     };
     Ok(Dashboard {
         month: m.chosen,
-        label: m.period.label_zh(),
+        label: match look.lang {
+            Lang::Zh => m.period.label_zh(),
+            Lang::En => m.period.label_en(),
+        },
         first: m.period.first.format("%Y-%m-%d").to_string(),
         last: m.period.last.format("%Y-%m-%d").to_string(),
         totals: view(&m.totals),
@@ -294,23 +362,22 @@ pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>) -> ApiRes
     })
 }
 
-/// The 月调度通报 (monthly dispatch report) for `month` as a PDF under `out_dir`.
-pub fn monthly_report(
+/// The 月调度通报 (monthly dispatch report) of `month` as the PDF shows it: the same figures as the
+/// screen ([`dashboard`]) and `GET /api/v1/kpis`, for the user's jurisdiction.
+pub fn monthly_report_input(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
     month: &str,
     now: DateTime<Utc>,
-    out_dir: &std::path::Path,
-) -> ApiResult<crate::PrintedFile> {
-    use hcp_report::monthly::{MonthlyReportInput, UnitKpi};
-    let m = compute(r, Some(month), now)?;
+) -> ApiResult<hcp_report::monthly::MonthlyReportInput> {
+    use hcp_report::monthly::{MonthlyReportInput, ProblemItem, UnitKpi};
+    let m = compute(r, Some(month), now, Look::default())?;
     if m.totals.rated == 0 {
         return Err(ApiError::new(
             codes::INVALID_INPUT,
             format!("{}没有评价数据，无法生成月调度通报", m.period.label_zh()),
         ));
     }
-    let fonts = fonts().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
     let units = m
         .by_unit
         .iter()
@@ -318,6 +385,7 @@ pub fn monthly_report(
             unit: name.clone(),
             ratings: k.rated,
             bad_reviews: k.bad,
+            cases: k.cases,
             cases_due: k.timeliness.denominator,
             on_time: k.timeliness.numerator,
             overdue: k.overdue_open,
@@ -340,17 +408,33 @@ pub fn monthly_report(
         .map(|u| format!("{}本月参评 {} 件，无差评。", u.unit_name, u.kpis.rated))
         .take(5)
         .collect();
-    let input = MonthlyReportInput {
+    // 突出问题: the content codes most bad reviews carry, each with its meaning.
+    let problems = r
+        .bad_review_content_codes(&m.scope, &m.period)?
+        .into_iter()
+        .take(5)
+        .map(|(code, count)| {
+            let known = hcp_domain::ContentCode::new(code).ok();
+            ProblemItem {
+                code: known.map_or_else(|| code.to_string(), |c| c.to_string()),
+                label: known.and_then(|c| c.label_zh()).unwrap_or("未定义的内容代码").to_owned(),
+                count,
+                example: None,
+            }
+        })
+        .collect();
+    Ok(MonthlyReportInput {
         issuing_unit,
         bulletin_name: "政务服务“好差评”工作通报".into(),
         year: m.period.first.year(),
         issue_no: m.period.first.month(),
         recipients: "辖区各政务服务大厅、便民服务中心，各有关部门".into(),
         period_label: m.period.label_zh(),
-        issue_date: beijing(now),
+        scope_name: stats::scope_name_zh(m.scope_unit.as_ref()),
+        issue_date: beijing_date(now),
         units,
         previous_bad_review_rate: m.previous.bad_rate.value(),
-        problems: vec![],
+        problems,
         highlights,
         requirements: vec![
             "对本月差评逐件落实整改，实名差评100%回访。".into(),
@@ -364,12 +448,24 @@ pub fn monthly_report(
             charts::AnyChart::Channels(m.channels),
         ],
         cc: vec![],
-    };
+    })
+}
+
+/// The 月调度通报 (monthly dispatch report) for `month` as a PDF under `out_dir`.
+pub fn monthly_report(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    month: &str,
+    now: DateTime<Utc>,
+    out_dir: &std::path::Path,
+) -> ApiResult<crate::PrintedFile> {
+    let input = monthly_report_input(r, user, month, now)?;
+    let fonts = fonts().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
     let pdf = hcp_report::monthly::render(&fonts, &input)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("月调度通报生成失败：{e}")))?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建 {}：{e}", out_dir.display())))?;
-    let path = out_dir.join(format!("月调度通报-{}-{}.pdf", m.chosen, now.format("%Y%m%d%H%M%S")));
+    let path = out_dir.join(format!("月调度通报-{}-{}.pdf", month.trim(), beijing_time(now).format("%Y%m%d%H%M%S")));
     std::fs::write(&path, pdf)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
     Ok(crate::PrintedFile { path: path.display().to_string(), count: 1 })
@@ -391,7 +487,7 @@ mod tests {
     /// The dashboard's figures as the facts give them (what the dashboard computed before the
     /// aggregates, and what the server publishes).
     fn assert_matches_the_facts(r: &Replica, month: &str, now: DateTime<Utc>) {
-        let m = compute(r, Some(month), now).expect("dashboard");
+        let m = compute(r, Some(month), now, Look::default()).expect("dashboard");
         let scope = r.scope().expect("scope").expect("bootstrapped");
         let ratings = stats::rating_facts(r.conn(), &scope).expect("ratings");
         let cases = stats::case_facts(r.conn(), &scope).expect("cases");
@@ -403,26 +499,20 @@ mod tests {
             assert_eq!(Some(&u.kpis), by_unit.get(&u.unit_id).map(view).as_ref(), "{month}: unit {}", u.unit_id);
         }
         let months: BTreeSet<String> =
-            ratings.iter().map(|f| beijing(f.rated_at).format("%Y-%m").to_string()).collect();
+            ratings.iter().map(|f| beijing_date(f.rated_at).format("%Y-%m").to_string()).collect();
         assert_eq!(m.months, months.into_iter().rev().collect::<Vec<_>>());
         for p in &m.trend.points {
             let (y, mo) = parse_month(&p.month).expect("month");
             let k = kpis(&ratings, &cases, Subject::All, &Period::month(y, mo).expect("period"), &params);
             assert_eq!((p.ratings, p.bad_reviews), (k.rated, k.bad), "{month}: trend {}", p.month);
         }
-        // The seeded ratings are stamped in UTC, so the old UTC-range channel count applies.
-        let start = |d: NaiveDate| {
-            (d.and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(8)).format("%Y-%m-%dT%H:%M:%SZ").to_string()
-        };
-        let expected: Vec<(String, u64)> =
-            stats::channel_counts(r.conn(), &scope, &start(m.period.first), &start(m.period.last + Duration::days(1)))
-                .expect("channels")
-                .into_iter()
-                .map(|(c, n)| {
-                    (Channel::try_from(c).map_or_else(|_| format!("渠道{c}"), |c| c.label_zh().to_owned()), n)
-                })
-                .collect();
+        // The channel mix is the domain's, and adds up to the ratings counted.
+        let expected: Vec<(String, u64)> = hcp_domain::kpi::channel_counts(&ratings, Subject::All, &m.period, &params)
+            .into_iter()
+            .map(|(c, n)| (channel_label(c, Lang::Zh), n))
+            .collect();
         let got: Vec<(String, u64)> = m.channels.channels.iter().map(|c| (c.channel.clone(), c.count)).collect();
+        assert_eq!(got.iter().map(|(_, n)| n).sum::<u64>(), m.totals.rated, "{month}: channels add up");
         assert_eq!(got, expected, "{month}: channels");
     }
 
@@ -430,7 +520,7 @@ mod tests {
     async fn the_dashboard_from_the_aggregates_equals_the_facts_through_exclusions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = Db::open(&dir.path().join("server.db")).expect("db");
-        let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
         seed_demo(&db, &SeedOptions { evaluations: 1_200, seed: 5, today }).expect("seed");
         let srv = hcp_server::spawn(AppState::new(db), "127.0.0.1:0").await.expect("spawn");
         let client = hcp_sync::Client::new(&srv.url()).expect("client");
@@ -461,7 +551,7 @@ mod tests {
             )
             .expect("a counted bad review");
         let counted = r.case(id).expect("case").expect("exists");
-        let before = compute(&r, Some("2026-11"), now).expect("dashboard").totals;
+        let before = compute(&r, Some("2026-11"), now, Look::default()).expect("dashboard").totals;
         let mut excluded = counted.clone();
         if let Some(a) = excluded.aggregate.as_mut() {
             a.appeal = hcp_domain::case::machine::AppealState::Overturned;
@@ -477,13 +567,13 @@ mod tests {
             row: Some(EntityRow::Case(row.clone())),
         };
         r.apply_changes(&[change(cursor + 1, &excluded)], cursor + 1).expect("exclude");
-        let after = compute(&r, Some("2026-11"), now).expect("dashboard").totals;
+        let after = compute(&r, Some("2026-11"), now, Look::default()).expect("dashboard").totals;
         assert_eq!(after.excluded_ratings, before.excluded_ratings + 1);
         assert_eq!(after.rated + 1, before.rated);
         assert_eq!(after.bad + 1, before.bad);
         assert_matches_the_facts(&r, "2026-11", now);
         r.apply_changes(&[change(cursor + 2, &counted)], cursor + 2).expect("re-include");
-        assert_eq!(compute(&r, Some("2026-11"), now).expect("dashboard").totals, before);
+        assert_eq!(compute(&r, Some("2026-11"), now, Look::default()).expect("dashboard").totals, before);
         assert_matches_the_facts(&r, "2026-11", now);
     }
 }

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod error;
 pub mod integrity;
 pub mod netwatch;
+pub mod opener;
 pub mod print;
 pub mod secrets;
 pub mod settings;
@@ -34,12 +35,13 @@ pub use cases::{
     Assignee, BulkResult, CaseDetail, CaseLead, DepartmentChoice, Evaluator, Issued, Refusal, StaffOption,
     TimelineEvent, UnitOption,
 };
-pub use dashboard::Dashboard;
+pub use dashboard::{ChartStyle, Dashboard};
 pub use error::{codes, ApiError, ApiResult};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
 pub use integrity::FlagItem;
+pub use opener::OpenTarget;
 pub use print::{NoticeFile, NoticePreview, PrintedFile};
 pub use secrets::{KeyringStore, SecretStore};
 
@@ -899,9 +901,10 @@ impl App {
     }
 
     /// The statistics of the user's jurisdiction for one month (`YYYY-MM`; the newest with data when
-    /// none), from the replica.
-    pub async fn dashboard(&self, month: Option<String>) -> ApiResult<Dashboard> {
-        self.with_replica(move |r, _, _| dashboard::dashboard(r, month.as_deref(), chrono::Utc::now())).await
+    /// none), from the replica, the charts drawn in the screen's language and theme.
+    pub async fn dashboard(&self, month: Option<String>, style: dashboard::ChartStyle) -> ApiResult<Dashboard> {
+        self.with_replica(move |r, _, _| dashboard::dashboard(r, month.as_deref(), chrono::Utc::now(), style.look()))
+            .await
     }
 
     /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF in
@@ -916,6 +919,15 @@ impl App {
         }
         let out = self.data_dir.join("reports");
         self.with_replica(move |r, a, _| dashboard::monthly_report(r, &a.user, &month, chrono::Utc::now(), &out)).await
+    }
+
+    /// Opens a 月调度通报 this app saved (under `<data dir>/reports/`), or its folder, with the
+    /// system's programs; any other path is refused.
+    pub async fn open_report(&self, path: String, target: opener::OpenTarget) -> ApiResult<()> {
+        let reports = self.data_dir.join("reports");
+        tokio::task::spawn_blocking(move || opener::open(&opener::checked_path(&reports, &path)?, target))
+            .await
+            .map_err(internal)?
     }
 
     /// Asks the server for a rating's evaluator, giving a reason (the server logs the reveal).

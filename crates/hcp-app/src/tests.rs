@@ -461,7 +461,7 @@ async fn the_dashboard_counts_the_jurisdiction_and_ranks_its_halls() {
     app.login(login_req(&srv.url(), "city.supervisor", DEMO_PASSWORD)).await.expect("login");
     app.sync_once().await.expect("sync");
     srv.stop().await;
-    let d = app.dashboard(None).await.expect("dashboard");
+    let d = app.dashboard(None, ChartStyle::default()).await.expect("dashboard");
     assert_eq!(d.months.first(), Some(&d.month), "the newest month by default");
     assert!(d.totals.rated > 0);
     assert_eq!(d.totals.bad_rate.denominator, d.totals.rated);
@@ -477,9 +477,12 @@ async fn the_dashboard_counts_the_jurisdiction_and_ranks_its_halls() {
     let text = String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "");
     assert!(text.contains("通报"), "{text}");
     assert!(text.contains(&d.units[0].unit_name), "the report names the units");
-    let older = app.dashboard(d.months.last().cloned()).await.expect("older month");
+    let older = app.dashboard(d.months.last().cloned(), ChartStyle::default()).await.expect("older month");
     assert!(older.totals.rated > 0);
-    assert_eq!(app.dashboard(Some("2026-13".into())).await.expect_err("bad month").code, codes::INVALID_INPUT);
+    assert_eq!(
+        app.dashboard(Some("2026-13".into()), ChartStyle::default()).await.expect_err("bad month").code,
+        codes::INVALID_INPUT
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

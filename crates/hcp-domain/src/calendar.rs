@@ -347,6 +347,17 @@ impl Default for DeadlinePolicy {
 /// Beijing time, UTC+8, in minutes.
 pub const BEIJING_UTC_OFFSET_MINUTES: i16 = 8 * 60;
 
+/// An instant in Beijing time (UTC+8), the time of every official record, deadline and document
+/// in this domain, whatever the zone of the machine that shows it.
+pub fn beijing_time(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&DeadlineRules::default().offset())
+}
+
+/// The date in Beijing (UTC+8) of an instant (see [`beijing_time`]).
+pub fn beijing_date(at: DateTime<Utc>) -> NaiveDate {
+    beijing_time(at).date_naive()
+}
+
 /// The deadline rules of a jurisdiction: policy, cut-off time, time zone and extension limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

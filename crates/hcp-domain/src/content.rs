@@ -70,6 +70,68 @@ impl ContentCode {
     }
 }
 
+/// What the sub-codes of a bad review (first digit 1 非常不满意 or 2 不满意, as this platform stores
+/// codes) mean, in Chinese and English: 110 is "exceeded the legal processing time".
+const BAD_MEANINGS: [(u16, &str, &str); 10] = [
+    (1, "办事指南不准确、政策解释不一致", "Inaccurate guide or inconsistent policy answers"),
+    (2, "材料未一次性告知、重复提交", "Documents not listed at once, submitted twice"),
+    (3, "办事流程繁琐、环节多", "Cumbersome procedure, too many steps"),
+    (4, "工作人员服务态度差", "Poor attitude of staff"),
+    (5, "信息系统故障无法办理", "IT system failure, could not be served"),
+    (6, "排队等候时间长、窗口空岗", "Long queue or unattended window"),
+    (7, "推诿扯皮、索要不必要的证明材料", "Passed around, asked for needless certificates"),
+    (8, "办事不公开、不透明", "Opaque handling"),
+    (9, "设施设备故障未及时修复", "Broken equipment not repaired"),
+    (10, "超过法定（承诺）办理时限", "Exceeded the legal (promised) processing time"),
+];
+
+/// What the sub-codes of a good or neutral rating (first digit 3–5) mean.
+const GOOD_MEANINGS: [(u16, &str, &str); 5] = [
+    (1, "办事效率高", "Efficient service"),
+    (2, "服务态度好", "Friendly staff"),
+    (3, "一次办成、少跑腿", "Done in one visit"),
+    (4, "指引清晰、一次告知", "Clear guidance, told everything at once"),
+    (5, "环境整洁、便利", "Clean, convenient hall"),
+];
+
+impl ContentCode {
+    /// The sub-code after the level digit (110 → 10).
+    pub fn sub_code(self) -> u16 {
+        self.0 % 100
+    }
+
+    fn meaning(self) -> Option<(&'static str, &'static str)> {
+        let table: &[(u16, &str, &str)] = if self.level_digit() <= 2 { &BAD_MEANINGS } else { &GOOD_MEANINGS };
+        table.iter().find(|(sub, _, _)| *sub == self.sub_code()).map(|(_, zh, en)| (*zh, *en))
+    }
+
+    /// What the code means, in Chinese (`None` for a sub-code this platform does not define).
+    pub fn label_zh(self) -> Option<&'static str> {
+        self.meaning().map(|(zh, _)| zh)
+    }
+
+    /// What the code means, in English.
+    pub fn label_en(self) -> Option<&'static str> {
+        self.meaning().map(|(_, en)| en)
+    }
+
+    /// The code with its meaning, e.g. `110 超过法定（承诺）办理时限`, or `103（未定义的代码）`.
+    pub fn describe_zh(self) -> String {
+        match self.label_zh() {
+            Some(l) => format!("{self} {l}"),
+            None => format!("{self}（未定义的代码）"),
+        }
+    }
+
+    /// The code with its meaning in English, e.g. `110 Exceeded the legal (promised) processing time`.
+    pub fn describe_en(self) -> String {
+        match self.label_en() {
+            Some(l) => format!("{self} {l}"),
+            None => format!("{self} (undefined code)"),
+        }
+    }
+}
+
 impl TryFrom<u16> for ContentCode {
     type Error = ContentCodeError;
     fn try_from(code: u16) -> Result<Self, Self::Error> {
@@ -120,6 +182,22 @@ mod tests {
         }
         let msg = ContentCode::new(700).expect_err("bad").to_string();
         assert!(msg.contains("应为 1–5"), "{msg}");
+    }
+
+    #[test]
+    fn codes_carry_their_meaning() {
+        let late = ContentCode::new(110).expect("valid");
+        assert_eq!(late.sub_code(), 10);
+        assert_eq!(late.describe_zh(), "110 超过法定（承诺）办理时限");
+        assert_eq!(late.describe_en(), "110 Exceeded the legal (promised) processing time");
+        assert_eq!(ContentCode::new(204).expect("valid").label_zh(), Some("工作人员服务态度差"));
+        assert_eq!(ContentCode::new(501).expect("valid").label_zh(), Some("办事效率高"));
+        assert_eq!(ContentCode::new(399).expect("valid").describe_zh(), "399（未定义的代码）");
+        for digit in 1..=5u16 {
+            for sub in 1..=5u16 {
+                assert!(ContentCode::new(digit * 100 + sub).expect("valid").label_en().is_some());
+            }
+        }
     }
 
     #[test]

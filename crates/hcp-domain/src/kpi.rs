@@ -38,7 +38,15 @@
 //! cases. `real_name_bad` (counted on ratings) lets a dashboard spot real-name bad reviews that
 //! have no case yet.
 //!
-//! A zero denominator gives a [`Ratio`] whose [`Ratio::value`] is `None`, never NaN.
+//! A zero denominator gives a [`Ratio`] whose [`Ratio::value`] is `None`, never NaN; every screen
+//! and document writes it `—（0/0）`, never 100 %.
+//!
+//! Every figure counts the facts *of the period*: ratings rated in it, and cases opened in it (a
+//! case's handling, closing and return visit count with the case, whenever they happen). So
+//! `overdue_open` is the number of the period's cases still unhandled past their due date, not
+//! every overdue case in the inbox, and the rectification rate is over the period's cases, bad
+//! reviews and complaints alike, that are closed. The channel mix ([`channel_counts`]) counts the
+//! non-excluded ratings, so it adds up to `rated`.
 
 use std::collections::BTreeMap;
 
@@ -57,6 +65,8 @@ pub struct RatingFact {
     pub staff_id: Option<i64>,
     pub rated_at: DateTime<Utc>,
     pub level: Level,
+    /// The channel code (评价渠道, 1–8).
+    pub channel: u8,
     pub real_name: bool,
     /// Confirmed malicious/mistaken/fake, or overturned on appeal: leaves the statistics.
     pub excluded: bool,
@@ -118,14 +128,28 @@ impl Period {
         self.first <= date && date <= self.last
     }
 
-    /// A label such as `2026-10` for a whole month, else `2026-10-01 至 2026-10-15`.
+    fn is_whole_month(&self) -> bool {
+        self.first.day() == 1
+            && Period::month(self.first.year(), self.first.month()).is_some_and(|m| m.last == self.last)
+    }
+
+    /// A label as official documents write it: `2026年10月` for a whole month, else
+    /// `2026年10月1日至2026年10月15日`.
     pub fn label_zh(&self) -> String {
-        let whole_month = self.first.day() == 1
-            && Period::month(self.first.year(), self.first.month()).is_some_and(|m| m.last == self.last);
-        if whole_month {
-            format!("{}-{:02}", self.first.year(), self.first.month())
+        let day = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
+        if self.is_whole_month() {
+            format!("{}年{}月", self.first.year(), self.first.month())
         } else {
-            format!("{} 至 {}", self.first, self.last)
+            format!("{}至{}", day(self.first), day(self.last))
+        }
+    }
+
+    /// The English label: `October 2026`, else `2026-10-01 to 2026-10-15`.
+    pub fn label_en(&self) -> String {
+        if self.is_whole_month() {
+            self.first.format("%B %Y").to_string()
+        } else {
+            format!("{} to {}", self.first, self.last)
         }
     }
 }
@@ -393,6 +417,28 @@ pub fn kpis_by(
             (k, kpis(ratings, cases, subject, period, params))
         })
         .collect()
+}
+
+/// The channel mix (评价渠道分布) of `subject` over `period`: non-excluded ratings per channel code,
+/// so the channels always add up to [`Kpis::rated`] (excluded ratings leave the mix as they leave
+/// every other figure).
+pub fn channel_counts(
+    ratings: &[RatingFact],
+    subject: Subject,
+    period: &Period,
+    params: &KpiParams,
+) -> BTreeMap<u8, u64> {
+    let mut out = BTreeMap::new();
+    for r in ratings {
+        if r.excluded
+            || !subject.matches(r.unit_id, r.staff_id)
+            || !period.contains(local_date(r.rated_at, params.utc_offset_minutes))
+        {
+            continue;
+        }
+        *out.entry(r.channel).or_insert(0) += 1;
+    }
+    out
 }
 
 /// Why an [`Aggregate`] refused a change; the aggregate is left unchanged.

@@ -138,6 +138,19 @@ impl Channel {
             Channel::SystemDefault => "系统默认评价",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Channel::PcPortal => "Web portal",
+            Channel::MobileApp => "Mobile app",
+            Channel::QrCode => "QR code",
+            Channel::HallDevice => "Window device",
+            Channel::SelfServiceTerminal => "Self-service kiosk",
+            Channel::PhoneCallback => "Phone callback",
+            Channel::Sms => "SMS",
+            Channel::SystemDefault => "Default rating",
+        }
+    }
 }
 
 impl TryFrom<u8> for Channel {

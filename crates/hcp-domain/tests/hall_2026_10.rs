@@ -55,6 +55,7 @@ fn raw_ratings() -> Vec<RatingFact> {
             staff_id: Some(staff),
             rated_at: bj(10, day, h, m),
             level: fixture::level(lvl),
+            channel: 4,
             real_name: fixture::REAL_NAME.contains(&id),
             excluded: false,
         })

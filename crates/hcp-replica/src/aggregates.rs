@@ -17,7 +17,7 @@
 //! Five tables sum those views per key, each at two grains (`d`: a local day, `m`: a month, so a
 //! period reads its whole months from month rows and only its ragged ends from day rows):
 //! [`crate::tables::agg_rating_units`] unit × level, [`crate::tables::agg_rating_staff`] staff ×
-//! unit × level, [`crate::tables::agg_rating_channels`] unit × channel,
+//! unit × level, [`crate::tables::agg_rating_channels`] unit × channel (non-excluded ratings),
 //! [`crate::tables::agg_case_units`] unit × open due date and [`crate::tables::agg_case_staff`]
 //! staff × unit × open due date. They are built with set-based SQL at the end of a bootstrap
 //! ([`rebuild`]) and kept current in the transaction of every change ([`Touched`]): before a batch
@@ -334,17 +334,28 @@ mod rebuild {
             if let Some(m) = member {
                 plus(self.staff.entry((day, (m, unit, path, level))).or_insert([0; 3]), add);
             }
-            self.channels.entry((day, (unit, path, channel))).or_insert([0])[0] += 1;
+            self.channels.entry((day, (unit, path, channel))).or_insert([0])[0] += i64::from(!excluded);
         }
 
         /// Moves a rating counted as included to excluded (its exclusion became known later).
-        fn exclude(&mut self, day: &str, unit: i64, path: &str, member: Option<i64>, level: &str, real_name: bool) {
+        #[allow(clippy::too_many_arguments)]
+        fn exclude(
+            &mut self,
+            day: &str,
+            unit: i64,
+            path: &str,
+            member: Option<i64>,
+            level: &str,
+            channel: i64,
+            real_name: bool,
+        ) {
             let (day, path, level) = (self.s.id(day), self.s.id(path), self.s.id(level));
             let delta = [-1, -i64::from(real_name), 1];
             plus(self.units.entry((day, (unit, path, level))).or_insert([0; 3]), delta);
             if let Some(m) = member {
                 plus(self.staff.entry((day, (m, unit, path, level))).or_insert([0; 3]), delta);
             }
+            self.channels.entry((day, (unit, path, channel))).or_insert([0])[0] -= 1;
         }
     }
 
@@ -450,7 +461,9 @@ mod rebuild {
             conn,
             "excluded AND id IN (SELECT rating_id FROM cases WHERE json_extract(aggregate, '$.excluded_from_stats') = 1
                                  UNION SELECT rating_id FROM flag_ratings WHERE excluded = 1)",
-            |day, unit, path, member, level, _, real_name, _| sums.exclude(day, unit, path, member, level, real_name),
+            |day, unit, path, member, level, channel, real_name, _| {
+                sums.exclude(day, unit, path, member, level, channel, real_name)
+            },
         )
     }
 
@@ -481,7 +494,8 @@ mod rebuild {
 
         let mut out: Rows<ChannelKey, i64> = Vec::new();
         for (grain, map) in [("d", &channels), ("m", &by_month(&channels, &month_of))] {
-            out.extend(map.iter().map(|((b, k), v)| (grain, *b, *k, v[0])));
+            // A channel whose every rating is excluded has no row (as the folds leave none).
+            out.extend(map.iter().filter(|(_, v)| v[0] != 0).map(|((b, k), v)| (grain, *b, *k, v[0])));
         }
         out.sort_unstable_by(|a, b| {
             (a.0, s.name(a.1), a.2 .0, s.name(a.2 .1), a.2 .2).cmp(&(b.0, s.name(b.1), b.2 .0, s.name(b.2 .1), b.2 .2))
@@ -917,7 +931,8 @@ pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Ratings per channel code under `scope` whose local day falls in `period`, excluded or not.
+/// Non-excluded ratings per channel code under `scope` whose local day falls in `period`
+/// (`hcp_domain::kpi::channel_counts`): they add up to the period's `rated`.
 pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u8, u64)>> {
     let (lo, hi) = bounds(scope);
     let mut channels: BTreeMap<u8, u64> = BTreeMap::new();
@@ -929,6 +944,34 @@ pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result
         }
     }
     Ok(channels.into_iter().collect())
+}
+
+/// The content codes of the non-excluded bad reviews under `scope` whose local day falls in
+/// `period`, with the number of bad reviews carrying each, most frequent first (ties by code).
+/// Every bad review opens a case, so the (few) cases lead to their ratings: no scan of the ratings.
+pub fn bad_review_content_codes(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u16, u64)>> {
+    let (lo, hi) = bounds(scope);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.content_codes FROM cases c
+           JOIN stat_ratings s ON s.id = c.rating_id
+           JOIN ratings r ON r.id = c.rating_id
+          WHERE c.unit_path >= ?3 AND c.unit_path < ?4 AND s.day >= ?1 AND s.day <= ?2 AND NOT s.excluded
+            AND s.level IN ('dissatisfied', 'very_dissatisfied')
+          GROUP BY r.id",
+    )?;
+    let mut counts: BTreeMap<u16, u64> = BTreeMap::new();
+    let mut rows = stmt.query(rusqlite::params![day(period.first), day(period.last), lo, hi])?;
+    while let Some(r) = rows.next()? {
+        let codes: String = r.get(0)?;
+        let distinct: BTreeSet<u16> = codes.split(',').filter_map(|c| c.trim().parse().ok()).collect();
+        for c in distinct {
+            *counts.entry(c).or_insert(0) += 1;
+        }
+    }
+    let mut out: Vec<(u16, u64)> = counts.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(out)
 }
 
 #[cfg(test)]

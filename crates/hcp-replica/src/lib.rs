@@ -102,6 +102,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(tables::notices::DDL),
     Migration::Sql(cases::ESCALATION_INDEX),
     Migration::Rust(cases::create_deadline_order_index),
+    // The channel mix leaves out excluded ratings since this version: rebuilt from the rows.
+    Migration::Rust(aggregates::rebuild),
     // Must stay last (the aggregates' migration test steps back one version).
     Migration::Rust(aggregates::rebuild),
 ];
@@ -517,9 +519,15 @@ impl Replica {
         aggregates::rating_months(&self.conn, scope)
     }
 
-    /// Ratings per channel under `scope` over `period` (excluded ones too).
+    /// Non-excluded ratings per channel under `scope` over `period` (they add up to `rated`).
     pub fn channel_counts(&self, scope: &str, period: &hcp_domain::kpi::Period) -> Result<Vec<(u8, u64)>> {
         aggregates::channel_counts(&self.conn, scope, period)
+    }
+
+    /// The content codes of the non-excluded bad reviews under `scope` rated in `period`, with how
+    /// many bad reviews carry each, most frequent first (突出问题).
+    pub fn bad_review_content_codes(&self, scope: &str, period: &hcp_domain::kpi::Period) -> Result<Vec<(u16, u64)>> {
+        aggregates::bad_review_content_codes(&self.conn, scope, period)
     }
 }
 
@@ -537,6 +545,33 @@ pub struct RatingSummary {
     pub rated_at: String,
     pub channel: u8,
     pub content_codes: Vec<u16>,
+    /// Each content code with its meaning (`hcp_domain::ContentCode`), in the order of `content_codes`.
+    pub content_code_meanings: Vec<ContentCodeMeaning>,
+}
+
+/// A content code and what it means, in both languages of the UI.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ContentCodeMeaning {
+    pub code: u16,
+    /// e.g. `110 超过法定（承诺）办理时限`
+    pub zh: String,
+    /// e.g. `110 Exceeded the legal (promised) processing time`
+    pub en: String,
+}
+
+impl ContentCodeMeaning {
+    pub fn of(code: u16) -> ContentCodeMeaning {
+        match hcp_domain::ContentCode::new(code) {
+            Ok(c) => ContentCodeMeaning { code, zh: c.describe_zh(), en: c.describe_en() },
+            Err(_) => {
+                ContentCodeMeaning {
+                    code, zh: format!("{code}（无效代码）"), en: format!("{code} (invalid code)")
+                }
+            }
+        }
+    }
 }
 
 /// The server's answer to one pushed command.

@@ -24,6 +24,79 @@ pub enum Format {
     Png,
 }
 
+/// The language of a chart's own words (legends, axes, the empty-chart message); titles and
+/// labels passed in are drawn as given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    /// Simplified Chinese.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+/// The colours of a chart: dark for a screen in dark mode, light for paper and light mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    /// Dark text on white.
+    #[default]
+    Light,
+    /// Light text on the dark panel colour, with readable contrast.
+    Dark,
+}
+
+/// How a chart is drawn: its language and its colours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Look {
+    pub lang: Lang,
+    pub theme: Theme,
+}
+
+impl Look {
+    /// The chart's word in its language.
+    pub fn tr(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn background(self) -> RGBColor {
+        match self.theme {
+            Theme::Light => WHITE,
+            // The dark theme's panel colour.
+            Theme::Dark => RGBColor(0x1D, 0x1E, 0x1F),
+        }
+    }
+
+    fn text(self) -> RGBColor {
+        match self.theme {
+            Theme::Light => TEXT,
+            Theme::Dark => RGBColor(0xE5, 0xEA, 0xF3),
+        }
+    }
+
+    fn grid(self) -> RGBColor {
+        match self.theme {
+            Theme::Light => GRID,
+            Theme::Dark => RGBColor(0x41, 0x44, 0x4A),
+        }
+    }
+
+    /// The colour of empty heat-map cells.
+    fn empty_cell(self) -> RGBColor {
+        match self.theme {
+            Theme::Light => RGBColor(0xF5, 0xF6, 0xF8),
+            Theme::Dark => RGBColor(0x2A, 0x2B, 0x2D),
+        }
+    }
+}
+
+/// The message an empty chart shows instead of empty axes.
+pub fn no_data_message(lang: Lang) -> &'static str {
+    Look { lang, theme: Theme::Light }.tr("本月暂无数据", "No data for this month")
+}
+
 /// Logical chart size in SVG pixels.
 pub const CHART_SIZE: (u32, u32) = (1000, 560);
 
@@ -234,9 +307,19 @@ type DrawResult<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as Drawin
 #[derive(Clone, Copy)]
 struct Sty {
     s: f64,
+    look: Look,
 }
 
 impl Sty {
+    fn tr(self, zh: &'static str, en: &'static str) -> &'static str {
+        self.look.tr(zh, en)
+    }
+    fn bg(self) -> RGBColor {
+        self.look.background()
+    }
+    fn grid(self) -> RGBColor {
+        self.look.grid()
+    }
     fn px(self, v: f64) -> u32 {
         (v * self.s).round().max(0.0) as u32
     }
@@ -244,10 +327,14 @@ impl Sty {
         (v * self.s).round() as i32
     }
     fn font(self, size: f64) -> TextStyle<'static> {
-        FontDesc::new(FontFamily::Name(FAMILY), size * self.s * TEXT_SCALE, FontStyle::Normal).color(&TEXT)
+        FontDesc::new(FontFamily::Name(FAMILY), size * self.s * TEXT_SCALE, FontStyle::Normal).color(&self.look.text())
     }
     fn bold(self, size: f64) -> TextStyle<'static> {
-        FontDesc::new(FontFamily::Name(FAMILY), size * self.s * TEXT_SCALE, FontStyle::Bold).color(&TEXT)
+        FontDesc::new(FontFamily::Name(FAMILY), size * self.s * TEXT_SCALE, FontStyle::Bold).color(&self.look.text())
+    }
+    /// Dark text whatever the theme, for labels on light fills (orange bars, light heat cells).
+    fn ink(self, size: f64) -> TextStyle<'static> {
+        FontDesc::new(FontFamily::Name(FAMILY), size * self.s * TEXT_SCALE, FontStyle::Normal).color(&TEXT)
     }
     fn white(self, size: f64, style: FontStyle) -> TextStyle<'static> {
         FontDesc::new(FontFamily::Name(FAMILY), size * self.s * TEXT_SCALE, style).color(&WHITE)
@@ -256,6 +343,8 @@ impl Sty {
 
 trait Chart {
     fn title(&self) -> &str;
+    /// Nothing to draw: the chart says so instead of drawing empty axes.
+    fn is_empty(&self) -> bool;
     fn validate(&self) -> Result<()>;
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, st: Sty) -> DrawResult<DB>;
 }
@@ -288,41 +377,62 @@ fn chart_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> 
 }
 
 fn frame<DB: DrawingBackend, C: Chart>(root: DrawingArea<DB, Shift>, chart: &C, st: Sty) -> DrawResult<DB> {
-    root.fill(&WHITE)?;
+    root.fill(&st.bg())?;
     let area = root.titled(chart.title(), st.bold(24.0))?;
-    chart.draw(&area, st)?;
+    if chart.is_empty() {
+        let (w, h) = area.dim_in_pixel();
+        area.draw(&Text::new(
+            no_data_message(st.look.lang).to_string(),
+            ((w / 2) as i32, (h / 2) as i32),
+            st.font(20.0).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    } else {
+        chart.draw(&area, st)?;
+    }
     root.present()
 }
 
+fn check<C: Chart>(chart: &C) -> Result<()> {
+    if chart.is_empty() {
+        Ok(())
+    } else {
+        chart.validate()
+    }
+}
+
 fn render<C: Chart>(fonts: &Fonts, chart: &C, format: Format) -> Result<Vec<u8>> {
-    chart.validate()?;
+    render_as(fonts, chart, format, Look::default())
+}
+
+fn render_as<C: Chart>(fonts: &Fonts, chart: &C, format: Format, look: Look) -> Result<Vec<u8>> {
+    check(chart)?;
     register_fonts(fonts)?;
     match format {
         Format::Svg => {
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-                frame(root, chart, Sty { s: 1.0 }).map_err(chart_err)?;
+                frame(root, chart, Sty { s: 1.0, look }).map_err(chart_err)?;
             }
             Ok(svg.into_bytes())
         }
         Format::Png => {
-            let (rgb, w, h) = render_rgb(fonts, chart, PNG_SCALE)?;
+            let (rgb, w, h) = render_rgb(fonts, chart, PNG_SCALE, look)?;
             encode_png(&rgb, w, h)
         }
     }
 }
 
 /// Renders to a raw RGB8 buffer (used for PNG output and PDF embedding).
-fn render_rgb<C: Chart>(fonts: &Fonts, chart: &C, scale: f64) -> Result<(Vec<u8>, u32, u32)> {
-    chart.validate()?;
+fn render_rgb<C: Chart>(fonts: &Fonts, chart: &C, scale: f64, look: Look) -> Result<(Vec<u8>, u32, u32)> {
+    check(chart)?;
     register_fonts(fonts)?;
     let w = (f64::from(CHART_SIZE.0) * scale).round() as u32;
     let h = (f64::from(CHART_SIZE.1) * scale).round() as u32;
     let mut buf = vec![255u8; (w as usize) * (h as usize) * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        frame(root, chart, Sty { s: scale }).map_err(chart_err)?;
+        frame(root, chart, Sty { s: scale, look }).map_err(chart_err)?;
     }
     Ok((buf, w, h))
 }
@@ -399,6 +509,9 @@ impl Chart for MonthlyTrend {
     fn title(&self) -> &str {
         &self.title
     }
+    fn is_empty(&self) -> bool {
+        self.points.iter().all(|p| p.ratings == 0)
+    }
     fn validate(&self) -> Result<()> {
         nonempty(&self.points, "bad-review trend")?;
         if self.points.iter().any(|p| p.bad_reviews > p.ratings) {
@@ -408,7 +521,8 @@ impl Chart for MonthlyTrend {
     }
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, st: Sty) -> DrawResult<DB> {
         let (legend, area) = area.split_vertically(st.px(34.0));
-        draw_legend(&legend, st, &[("差评数（件）", BLUE), ("差评率", RED)])?;
+        let (count_label, rate_label) = (st.tr("差评数（件）", "Bad reviews"), st.tr("差评率", "Bad-review rate"));
+        draw_legend(&legend, st, &[(count_label, BLUE), (rate_label, RED)])?;
         let n = self.points.len() as i32;
         let labels: Vec<String> = self.points.iter().map(|p| p.month.clone()).collect();
         let max_bad = self.points.iter().map(|p| p.bad_reviews).max().unwrap_or(0);
@@ -426,18 +540,20 @@ impl Chart for MonthlyTrend {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
+            .light_line_style(st.bg())
+            .bold_line_style(st.grid())
+            .axis_style(st.grid())
             .x_labels(self.points.len())
             .x_label_formatter(&|v| seg_label(v, &labels))
             .y_label_formatter(&|v| fmt_count(*v))
-            .y_desc("差评数（件）")
+            .y_desc(count_label)
             .label_style(st.font(15.0))
             .axis_desc_style(st.font(15.0))
             .draw()?;
         chart
             .configure_secondary_axes()
-            .y_desc("差评率")
+            .axis_style(st.grid())
+            .y_desc(rate_label)
             .y_label_formatter(&|v| fmt_ratio(*v))
             .label_style(st.font(15.0))
             .axis_desc_style(st.font(15.0))
@@ -492,6 +608,9 @@ impl Chart for UnitRanking {
     fn title(&self) -> &str {
         &self.title
     }
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
     fn validate(&self) -> Result<()> {
         nonempty(&self.rows, "unit ranking")?;
         finite(self.rows.iter().map(|r| r.value), "unit ranking")?;
@@ -522,8 +641,9 @@ impl Chart for UnitRanking {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
+            .light_line_style(st.bg())
+            .bold_line_style(st.grid())
+            .axis_style(st.grid())
             .y_labels(rows.len())
             .y_label_formatter(&|v| seg_label(v, &labels))
             .x_label_formatter(&|v| fmt_value(kind, *v))
@@ -565,6 +685,9 @@ impl Chart for Timeliness {
     fn title(&self) -> &str {
         &self.title
     }
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
     fn validate(&self) -> Result<()> {
         nonempty(&self.rows, "timeliness")?;
         if self.rows.len() > 40 {
@@ -574,7 +697,15 @@ impl Chart for Timeliness {
     }
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, st: Sty) -> DrawResult<DB> {
         let (legend, area) = area.split_vertically(st.px(34.0));
-        draw_legend(&legend, st, &[("按期办结", GREEN), ("超期办结", ORANGE), ("逾期未办结", RED)])?;
+        draw_legend(
+            &legend,
+            st,
+            &[
+                (st.tr("按期办结", "On time"), GREEN),
+                (st.tr("超期办结", "Late"), ORANGE),
+                (st.tr("逾期未办结", "Overdue, open"), RED),
+            ],
+        )?;
         let n = self.rows.len() as i32;
         let labels: Vec<String> =
             (0..self.rows.len()).map(|y| self.rows[self.rows.len() - 1 - y].unit.clone()).collect();
@@ -587,18 +718,19 @@ impl Chart for Timeliness {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
+            .light_line_style(st.bg())
+            .bold_line_style(st.grid())
+            .axis_style(st.grid())
             .y_labels(self.rows.len())
             .y_label_formatter(&|v| seg_label(v, &labels))
             .x_label_formatter(&|v| format!("{v:.0}%"))
-            .x_desc("占已到期工单的比例")
+            .x_desc(st.tr("占已到期工单的比例", "Share of cases due"))
             .label_style(st.font(15.0))
             .axis_desc_style(st.font(15.0))
             .draw()?;
         let (_, plot_h) = chart.plotting_area().dim_in_pixel();
         let pad = ((plot_h as f64 / f64::from(n.max(1))) * 0.18) as u32;
-        let font_dark = st.font(13.0).pos(Pos::new(HPos::Center, VPos::Center));
+        let font_dark = st.ink(13.0).pos(Pos::new(HPos::Center, VPos::Center));
         let font_light = st.white(13.0, FontStyle::Normal).pos(Pos::new(HPos::Center, VPos::Center));
         for (i, row) in self.rows.iter().enumerate() {
             let y = n - 1 - i as i32;
@@ -627,7 +759,7 @@ impl Chart for Timeliness {
             }
             if total == 0 {
                 chart.draw_series(std::iter::once(Text::new(
-                    "无到期工单".to_string(),
+                    st.tr("无到期工单", "No case due").to_string(),
                     (1.0, SegmentValue::CenterOf(y)),
                     st.font(13.0).pos(Pos::new(HPos::Left, VPos::Center)),
                 )))?;
@@ -647,6 +779,9 @@ pub fn timeliness_by_unit(fonts: &Fonts, input: &Timeliness, format: Format) -> 
 impl Chart for ChannelMix {
     fn title(&self) -> &str {
         &self.title
+    }
+    fn is_empty(&self) -> bool {
+        self.channels.iter().all(|c| c.count == 0)
     }
     fn validate(&self) -> Result<()> {
         nonempty(&self.channels, "channel mix")?;
@@ -679,7 +814,7 @@ impl Chart for ChannelMix {
             let color = PALETTE[i % PALETTE.len()];
             left.draw(&Polygon::new(pts.clone(), color.filled()))?;
             pts.push((cx, cy));
-            left.draw(&PathElement::new(pts, WHITE.stroke_width(st.px(2.0))))?;
+            left.draw(&PathElement::new(pts, st.bg().stroke_width(st.px(2.0))))?;
             if share >= 0.04 {
                 let mid = start + sweep / 2.0;
                 left.draw(&Text::new(
@@ -699,17 +834,17 @@ impl Chart for ChannelMix {
         let col_count = rw - st.pxi(160.0);
         let col_pct = rw - st.pxi(50.0);
         right.draw(&Text::new(
-            "渠道".to_string(),
+            st.tr("渠道", "Channel").to_string(),
             (st.pxi(34.0), top),
             st.bold(16.0).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
         right.draw(&Text::new(
-            "评价数".to_string(),
+            st.tr("评价数", "Ratings").to_string(),
             (col_count, top),
             st.bold(16.0).pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
         right.draw(&Text::new(
-            "占比".to_string(),
+            st.tr("占比", "Share").to_string(),
             (col_pct, top),
             st.bold(16.0).pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
@@ -724,7 +859,7 @@ impl Chart for ChannelMix {
         }
         let y = top + row_h * (self.channels.len() as i32 + 1);
         right.draw(&Text::new(
-            "合计".to_string(),
+            st.tr("合计", "Total").to_string(),
             (st.pxi(34.0), y),
             st.bold(16.0).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
@@ -748,13 +883,17 @@ pub fn channel_mix(fonts: &Fonts, input: &ChannelMix, format: Format) -> Result<
 pub const PARETO_MAX_BARS: usize = 10;
 
 impl ContentCodePareto {
-    fn bars(&self) -> Vec<ContentCodeCount> {
+    fn bars_in(&self, lang: Lang) -> Vec<ContentCodeCount> {
         let mut codes = self.codes.clone();
         codes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
         if codes.len() > PARETO_MAX_BARS {
             let rest: u64 = codes[PARETO_MAX_BARS - 1..].iter().map(|c| c.count).sum();
             codes.truncate(PARETO_MAX_BARS - 1);
-            codes.push(ContentCodeCount { code: "其他".into(), label: "其他原因合计".into(), count: rest });
+            let (code, label) = match lang {
+                Lang::Zh => ("其他", "其他原因合计"),
+                Lang::En => ("Other", "All other reasons"),
+            };
+            codes.push(ContentCodeCount { code: code.into(), label: label.into(), count: rest });
         }
         codes
     }
@@ -764,6 +903,9 @@ impl Chart for ContentCodePareto {
     fn title(&self) -> &str {
         &self.title
     }
+    fn is_empty(&self) -> bool {
+        self.codes.iter().all(|c| c.count == 0)
+    }
     fn validate(&self) -> Result<()> {
         nonempty(&self.codes, "content-code Pareto")?;
         if self.codes.iter().all(|c| c.count == 0) {
@@ -772,10 +914,14 @@ impl Chart for ContentCodePareto {
         Ok(())
     }
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, st: Sty) -> DrawResult<DB> {
-        let bars = self.bars();
+        let bars = self.bars_in(st.look.lang);
         let total: u64 = bars.iter().map(|c| c.count).sum();
         let (legend, area) = area.split_vertically(st.px(34.0));
-        draw_legend(&legend, st, &[("差评数（件）", BLUE), ("累计占比", RED)])?;
+        draw_legend(
+            &legend,
+            st,
+            &[(st.tr("差评数（件）", "Bad reviews"), BLUE), (st.tr("累计占比", "Cumulative share"), RED)],
+        )?;
         let (w, _) = area.dim_in_pixel();
         let (left, right) = area.split_horizontally((w as f64 * 0.64) as u32);
         let n = bars.len() as i32;
@@ -792,8 +938,9 @@ impl Chart for ContentCodePareto {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
+            .light_line_style(st.bg())
+            .bold_line_style(st.grid())
+            .axis_style(st.grid())
             .x_labels(bars.len())
             .x_label_formatter(&|v| seg_label(v, &labels))
             .y_label_formatter(&|v| fmt_count(*v))
@@ -841,7 +988,7 @@ impl Chart for ContentCodePareto {
         let (_, rh) = right.dim_in_pixel();
         let row_h = st.pxi(30.0).min(rh as i32 / (bars.len() as i32 + 1));
         right.draw(&Text::new(
-            "代码  问题类型".to_string(),
+            st.tr("代码  问题类型", "Code  Problem").to_string(),
             (st.pxi(8.0), row_h / 2 + st.pxi(10.0)),
             st.bold(15.0).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
@@ -887,20 +1034,30 @@ impl Chart for WeekdayHourHeatmap {
     fn title(&self) -> &str {
         &self.title
     }
+    fn is_empty(&self) -> bool {
+        self.counts.iter().flatten().all(|c| *c == 0)
+    }
     fn validate(&self) -> Result<()> {
         Ok(())
     }
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, st: Sty) -> DrawResult<DB> {
         let max = self.counts.iter().flat_map(|d| d.iter()).copied().max().unwrap_or(0);
         let (legend, area) = area.split_vertically(st.px(34.0));
-        let note = format!("颜色越深，差评越多（单格最多 {max} 件）");
+        let note = match st.look.lang {
+            Lang::Zh => format!("颜色越深，差评越多（单格最多 {max} 件）"),
+            Lang::En => format!("Darker means more bad reviews (at most {max} in one cell)"),
+        };
         legend.draw(&Text::new(
             note,
             ((legend.dim_in_pixel().0 / 2) as i32, (legend.dim_in_pixel().1 / 2) as i32),
             st.font(15.0).pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
         let hours: Vec<String> = (0..24).map(|h| format!("{h}")).collect();
-        let days: Vec<String> = (0..7).map(|y| WEEKDAYS[6 - y].to_string()).collect();
+        let weekdays = match st.look.lang {
+            Lang::Zh => WEEKDAYS,
+            Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        };
+        let days: Vec<String> = (0..7).map(|y| weekdays[6 - y].to_string()).collect();
         let mut chart = ChartBuilder::on(&area)
             .margin(st.px(14.0))
             .margin_right(st.px(24.0))
@@ -914,11 +1071,11 @@ impl Chart for WeekdayHourHeatmap {
             .y_labels(7)
             .x_label_formatter(&|v| seg_label(v, &hours))
             .y_label_formatter(&|v| seg_label(v, &days))
-            .x_desc("时段（时）")
+            .x_desc(st.tr("时段（时）", "Hour of day"))
             .label_style(st.font(15.0))
             .axis_desc_style(st.font(15.0))
             .draw()?;
-        let dark = st.font(13.0).pos(Pos::new(HPos::Center, VPos::Center));
+        let dark = st.ink(13.0).pos(Pos::new(HPos::Center, VPos::Center));
         let light = st.white(13.0, FontStyle::Normal).pos(Pos::new(HPos::Center, VPos::Center));
         let gap = st.px(1.0).max(1);
         for (d, row) in self.counts.iter().enumerate() {
@@ -926,7 +1083,7 @@ impl Chart for WeekdayHourHeatmap {
             for (h, &c) in row.iter().enumerate() {
                 let x = h as i32;
                 let t = if max == 0 { 0.0 } else { f64::from(c) / f64::from(max) };
-                let fill = if c == 0 { RGBColor(0xF5, 0xF6, 0xF8) } else { heat_color(0.12 + 0.88 * t) };
+                let fill = if c == 0 { st.look.empty_cell() } else { heat_color(0.12 + 0.88 * t) };
                 let mut rect = Rectangle::new(
                     [
                         (SegmentValue::Exact(x), SegmentValue::Exact(y)),
@@ -982,26 +1139,32 @@ pub enum AnyChart {
 }
 
 impl AnyChart {
-    /// Renders the chart in the given format.
+    /// Renders the chart in the given format (Chinese, light).
     pub fn render(&self, fonts: &Fonts, format: Format) -> Result<Vec<u8>> {
+        self.render_as(fonts, format, Look::default())
+    }
+
+    /// Renders the chart in the given format, language and colours.
+    pub fn render_as(&self, fonts: &Fonts, format: Format, look: Look) -> Result<Vec<u8>> {
         match self {
-            AnyChart::Trend(c) => render(fonts, c, format),
-            AnyChart::Ranking(c) => render(fonts, c, format),
-            AnyChart::Timeliness(c) => render(fonts, c, format),
-            AnyChart::Channels(c) => render(fonts, c, format),
-            AnyChart::Pareto(c) => render(fonts, c, format),
-            AnyChart::Heatmap(c) => render(fonts, c.as_ref(), format),
+            AnyChart::Trend(c) => render_as(fonts, c, format, look),
+            AnyChart::Ranking(c) => render_as(fonts, c, format, look),
+            AnyChart::Timeliness(c) => render_as(fonts, c, format, look),
+            AnyChart::Channels(c) => render_as(fonts, c, format, look),
+            AnyChart::Pareto(c) => render_as(fonts, c, format, look),
+            AnyChart::Heatmap(c) => render_as(fonts, c.as_ref(), format, look),
         }
     }
 
     pub(crate) fn render_rgb(&self, fonts: &Fonts, scale: f64) -> Result<RgbImage> {
+        let look = Look::default();
         let (pixels, width, height) = match self {
-            AnyChart::Trend(c) => render_rgb(fonts, c, scale)?,
-            AnyChart::Ranking(c) => render_rgb(fonts, c, scale)?,
-            AnyChart::Timeliness(c) => render_rgb(fonts, c, scale)?,
-            AnyChart::Channels(c) => render_rgb(fonts, c, scale)?,
-            AnyChart::Pareto(c) => render_rgb(fonts, c, scale)?,
-            AnyChart::Heatmap(c) => render_rgb(fonts, c.as_ref(), scale)?,
+            AnyChart::Trend(c) => render_rgb(fonts, c, scale, look)?,
+            AnyChart::Ranking(c) => render_rgb(fonts, c, scale, look)?,
+            AnyChart::Timeliness(c) => render_rgb(fonts, c, scale, look)?,
+            AnyChart::Channels(c) => render_rgb(fonts, c, scale, look)?,
+            AnyChart::Pareto(c) => render_rgb(fonts, c, scale, look)?,
+            AnyChart::Heatmap(c) => render_rgb(fonts, c.as_ref(), scale, look)?,
         };
         Ok(RgbImage { pixels, width, height })
     }
@@ -1029,7 +1192,7 @@ mod tests {
                 .map(|i| ContentCodeCount { code: format!("{}", 100 + i), label: String::new(), count: 20 - i })
                 .collect(),
         };
-        let bars = p.bars();
+        let bars = p.bars_in(Lang::Zh);
         assert_eq!(bars.len(), PARETO_MAX_BARS);
         assert_eq!(bars[0].count, 20);
         assert_eq!(bars.last().map(|c| c.code.as_str()), Some("其他"));

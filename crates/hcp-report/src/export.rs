@@ -11,7 +11,6 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{Format as XFormat, FormatAlign, FormatBorder, Workbook};
 use serde::{Deserialize, Serialize};
 
-use crate::charts::fmt_ratio;
 use crate::error::Result;
 use crate::monthly::{ranked, totals, UnitKpi, KPI_HEADERS};
 
@@ -92,15 +91,16 @@ fn case_cells(c: &CaseRow) -> [String; 12] {
 }
 
 fn kpi_cells(rank: usize, k: &UnitKpi) -> [String; 8] {
+    let [bad_rate, timeliness, rectification, visits] = k.rate_cells();
     [
         if rank == 0 { String::new() } else { rank.to_string() },
         k.unit.clone(),
         k.ratings.to_string(),
         k.bad_reviews.to_string(),
-        fmt_ratio(k.bad_review_rate()),
-        fmt_ratio(k.timeliness_rate()),
-        fmt_ratio(k.rectification_rate()),
-        fmt_ratio(k.return_visit_satisfaction()),
+        bad_rate,
+        timeliness,
+        rectification,
+        visits,
     ]
 }
 
@@ -233,7 +233,7 @@ mod tests {
         let s = text(&kpis_csv(&crate::sample::unit_kpis()).expect("csv"));
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines.len(), 12);
-        assert!(lines[1].starts_with("1,市公安局,48210,9,0.019%"), "{}", lines[1]);
+        assert!(lines[1].starts_with("1,市公安局,48210,9,0.02%"), "{}", lines[1]);
         assert!(lines[11].starts_with(",合计,233312,85,"), "{}", lines[11]);
     }
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::charts::{fmt_count, fmt_ratio, AnyChart, CHART_SIZE};
+use crate::charts::{fmt_count, AnyChart, CHART_SIZE};
 use crate::error::{ReportError, Result};
 use crate::fonts::Fonts;
 use crate::notice::{chinese_numeral, colophon, fmt_date, redact_personal_numbers, signature, title};
@@ -12,7 +12,9 @@ use crate::pdf::{
     SIZE_3HAO, SIZE_XIAO4, TYPE_RIGHT, TYPE_W,
 };
 
-/// KPIs of one unit for the period.
+/// KPIs of one unit for the period, as `hcp_domain::kpi::Kpis` counts them: ratings rated in the
+/// period, and cases opened in it (their handling, closing and return visit counted with them,
+/// whenever they happen), excluded ones left out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitKpi {
     /// Unit name.
@@ -21,15 +23,18 @@ pub struct UnitKpi {
     pub ratings: u64,
     /// Bad reviews (verified, not excluded).
     pub bad_reviews: u64,
-    /// Cases whose deadline fell in the period.
+    /// Cases opened in the period (bad reviews and complaints alike).
+    pub cases: u64,
+    /// Of those, cases whose deadline has come: handled, or still open past it (the timeliness
+    /// rate's denominator).
     pub cases_due: u64,
-    /// Of those, closed on time.
+    /// Of those, handled on time.
     pub on_time: u64,
-    /// Of those, closed late.
+    /// Of those, handled late.
     pub late: u64,
     /// Of those, still open past the deadline.
     pub overdue: u64,
-    /// Cases closed in the period (the rectification rate's denominator).
+    /// Cases closed (the rectification rate's denominator).
     pub closed: u64,
     /// Of those, closed with rectification done (not an explanation only).
     pub rectified: u64,
@@ -39,42 +44,54 @@ pub struct UnitKpi {
     pub return_visits_satisfied: u64,
 }
 
-fn ratio(a: u64, b: u64) -> f64 {
+/// `a / b`, or `None` without a denominator (written `—（0/0）`, never 100 %).
+fn ratio(a: u64, b: u64) -> Option<f64> {
     if b == 0 {
-        0.0
+        None
     } else {
-        a as f64 / b as f64
+        Some(a as f64 / b as f64)
+    }
+}
+
+/// A rate as the screen writes it: `95.65%` (two decimals), `—（0/0）` without a denominator.
+pub fn fmt_rate(numerator: u64, denominator: u64) -> String {
+    match ratio(numerator, denominator) {
+        Some(r) => format!("{:.2}%", r * 100.0),
+        None => format!("—（{numerator}/{denominator}）"),
     }
 }
 
 impl UnitKpi {
     /// Bad reviews / ratings.
-    pub fn bad_review_rate(&self) -> f64 {
+    pub fn bad_review_rate(&self) -> Option<f64> {
         ratio(self.bad_reviews, self.ratings)
     }
-    /// On-time cases / due cases (1.0 when nothing was due).
-    pub fn timeliness_rate(&self) -> f64 {
-        if self.cases_due == 0 {
-            1.0
-        } else {
-            ratio(self.on_time, self.cases_due)
-        }
+    /// On-time cases / due cases.
+    pub fn timeliness_rate(&self) -> Option<f64> {
+        ratio(self.on_time, self.cases_due)
     }
-    /// Rectified / closed cases (1.0 without closed cases).
-    pub fn rectification_rate(&self) -> f64 {
-        if self.closed == 0 {
-            1.0
-        } else {
-            ratio(self.rectified, self.closed)
-        }
+    /// Rectified / closed cases.
+    pub fn rectification_rate(&self) -> Option<f64> {
+        ratio(self.rectified, self.closed)
     }
-    /// Satisfied return visits / return visits (1.0 without visits).
-    pub fn return_visit_satisfaction(&self) -> f64 {
-        if self.return_visits == 0 {
-            1.0
-        } else {
-            ratio(self.return_visits_satisfied, self.return_visits)
-        }
+    /// Satisfied return visits / return visits.
+    pub fn return_visit_satisfaction(&self) -> Option<f64> {
+        ratio(self.return_visits_satisfied, self.return_visits)
+    }
+    /// The four rates as the text writes them: bad-review rate, timeliness, rectification,
+    /// return-visit satisfaction.
+    pub fn rate_texts(&self) -> [String; 4] {
+        [
+            fmt_rate(self.bad_reviews, self.ratings),
+            fmt_rate(self.on_time, self.cases_due),
+            fmt_rate(self.rectified, self.closed),
+            fmt_rate(self.return_visits_satisfied, self.return_visits),
+        ]
+    }
+
+    /// The four rates as a table cell holds them: `—` without a denominator (the note says so).
+    pub fn rate_cells(&self) -> [String; 4] {
+        self.rate_texts().map(|t| if t.starts_with('—') { "—".to_owned() } else { t })
     }
 }
 
@@ -106,6 +123,8 @@ pub struct MonthlyReportInput {
     pub recipients: String,
     /// Period label, e.g. "2026年3月".
     pub period_label: String,
+    /// The jurisdiction the figures cover, as the text names it: "全市", "东湖区", "东湖区政务服务中心".
+    pub scope_name: String,
     /// Date of issue.
     pub issue_date: NaiveDate,
     /// KPI rows, one per unit.
@@ -130,6 +149,7 @@ pub fn totals(units: &[UnitKpi]) -> UnitKpi {
         unit: "合计".to_string(),
         ratings: 0,
         bad_reviews: 0,
+        cases: 0,
         cases_due: 0,
         on_time: 0,
         late: 0,
@@ -142,6 +162,7 @@ pub fn totals(units: &[UnitKpi]) -> UnitKpi {
     for u in units {
         t.ratings += u.ratings;
         t.bad_reviews += u.bad_reviews;
+        t.cases += u.cases;
         t.cases_due += u.cases_due;
         t.on_time += u.on_time;
         t.late += u.late;
@@ -154,14 +175,13 @@ pub fn totals(units: &[UnitKpi]) -> UnitKpi {
     t
 }
 
-/// Units ranked by bad-review rate, lowest first (ties: more ratings first, then name).
+/// Units ranked by bad-review rate, lowest first, units without ratings last (ties: more ratings
+/// first, then name).
 pub fn ranked(units: &[UnitKpi]) -> Vec<&UnitKpi> {
     let mut v: Vec<&UnitKpi> = units.iter().collect();
     v.sort_by(|a, b| {
-        a.bad_review_rate()
-            .total_cmp(&b.bad_review_rate())
-            .then_with(|| b.ratings.cmp(&a.ratings))
-            .then_with(|| a.unit.cmp(&b.unit))
+        let key = |u: &UnitKpi| u.bad_review_rate().unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then_with(|| b.ratings.cmp(&a.ratings)).then_with(|| a.unit.cmp(&b.unit))
     });
     v
 }
@@ -172,16 +192,9 @@ pub const KPI_HEADERS: [&str; 8] = ["排名", "单位", "评价数", "差评数"
 /// The KPI table as strings, ranked, with a total row at the end.
 pub fn kpi_table(units: &[UnitKpi]) -> Vec<Vec<String>> {
     let row = |rank: String, k: &UnitKpi| {
-        vec![
-            rank,
-            k.unit.clone(),
-            fmt_count(k.ratings),
-            fmt_count(k.bad_reviews),
-            fmt_ratio(k.bad_review_rate()),
-            fmt_ratio(k.timeliness_rate()),
-            fmt_ratio(k.rectification_rate()),
-            fmt_ratio(k.return_visit_satisfaction()),
-        ]
+        let mut cells = vec![rank, k.unit.clone(), fmt_count(k.ratings), fmt_count(k.bad_reviews)];
+        cells.extend(k.rate_cells());
+        cells
     };
     let mut rows: Vec<Vec<String>> =
         ranked(units).into_iter().enumerate().map(|(i, k)| row((i + 1).to_string(), k)).collect();
@@ -200,7 +213,9 @@ impl MonthlyReportInput {
         }
         for u in &self.units {
             if u.bad_reviews > u.ratings
-                || u.on_time + u.late + u.overdue > u.cases_due
+                || u.on_time + u.late + u.overdue != u.cases_due
+                || u.cases_due > u.cases
+                || u.closed > u.cases
                 || u.rectified > u.closed
                 || u.return_visits_satisfied > u.return_visits
             {
@@ -210,39 +225,44 @@ impl MonthlyReportInput {
         Ok(())
     }
 
-    /// The overview paragraph (一、总体情况).
+    /// The overview paragraph (一、总体情况). Every figure is the one the statistics screen and
+    /// `GET /api/v1/kpis` give for the same month and jurisdiction.
     pub fn overview(&self) -> String {
         let t = totals(&self.units);
-        let trend = match self.previous_bad_review_rate {
-            Some(prev) => {
-                let diff = (t.bad_review_rate() - prev) * 100.0;
-                if diff.abs() < 0.0005 {
+        let trend = match (self.previous_bad_review_rate, t.bad_review_rate()) {
+            (Some(prev), Some(now)) => {
+                let diff = (now - prev) * 100.0;
+                if diff.abs() < 0.005 {
                     "，与上月持平".to_string()
                 } else if diff > 0.0 {
-                    format!("，较上月上升{:.3}个百分点", diff)
+                    format!("，较上月上升{:.2}个百分点", diff)
                 } else {
-                    format!("，较上月下降{:.3}个百分点", -diff)
+                    format!("，较上月下降{:.2}个百分点", -diff)
                 }
             }
-            None => String::new(),
+            _ => String::new(),
         };
+        let [bad_rate, timeliness, rectification, visits] = t.rate_texts();
         format!(
-            "{}，全市{}个单位共收到评价{}条，其中差评{}条，差评率{}{}。到期差评工单{}件，按期整改{}件，整改及时率{}；超期办结{}件，逾期未办结{}件。已整改{}件，整改率{}；回访{}件，回访满意率{}。",
+            "{}，{}{}个单位共收到评价{}条，其中差评{}条，差评率{}{}。本月受理差评、投诉工单{}件，其中已到办理期限{}件：按期办结{}件、超期办结{}件、逾期未办结{}件，整改及时率{}。本月受理的工单中已办结{}件，其中已整改{}件，整改率{}；回访{}件，回访满意率{}。",
             self.period_label,
+            self.scope_name.trim(),
             self.units.len(),
             fmt_count(t.ratings),
             fmt_count(t.bad_reviews),
-            fmt_ratio(t.bad_review_rate()),
+            bad_rate,
             trend,
-            t.cases_due,
-            t.on_time,
-            fmt_ratio(t.timeliness_rate()),
-            t.late,
-            t.overdue,
-            t.rectified,
-            fmt_ratio(t.rectification_rate()),
-            t.return_visits,
-            fmt_ratio(t.return_visit_satisfaction()),
+            fmt_count(t.cases),
+            fmt_count(t.cases_due),
+            fmt_count(t.on_time),
+            fmt_count(t.late),
+            fmt_count(t.overdue),
+            timeliness,
+            fmt_count(t.closed),
+            fmt_count(t.rectified),
+            rectification,
+            fmt_count(t.return_visits),
+            visits,
         )
     }
 
@@ -261,8 +281,10 @@ impl MonthlyReportInput {
             ));
         }
         let late: Vec<&UnitKpi> = self.units.iter().filter(|u| u.cases_due > 0 && u.on_time < u.cases_due).collect();
-        if late.is_empty() {
+        if late.is_empty() && self.units.iter().any(|u| u.cases_due > 0) {
             out.push("各单位到期差评工单均按期完成整改。".to_string());
+        } else if late.is_empty() {
+            out.push("本月受理的差评工单均未到办理期限。".to_string());
         } else {
             let overdue: u64 = late.iter().map(|u| u.overdue).sum();
             out.push(format!(
@@ -283,14 +305,13 @@ impl MonthlyReportInput {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let share = if total == 0 { 0.0 } else { p.count as f64 / total as f64 };
                 let mut s = format!(
                     "（{}）{}（代码{}），{}件，占差评总数的{}。",
                     chinese_numeral(i + 1),
                     p.label,
                     p.code,
                     p.count,
-                    fmt_ratio(share)
+                    fmt_rate(p.count, total)
                 );
                 if let Some(e) = p.example.as_deref().filter(|e| !e.trim().is_empty()) {
                     s.push_str(&format!("如：{}", redact_personal_numbers(e.trim())));
@@ -301,7 +322,8 @@ impl MonthlyReportInput {
     }
 }
 
-const TABLE_WIDTHS: [f32; 8] = [11.0, 41.0, 19.0, 15.0, 17.0, 18.0, 16.0, 19.0];
+/// Column widths (mm, 156 in all): every rate column holds `100.00%` on one line.
+const TABLE_WIDTHS: [f32; 8] = [10.0, 36.0, 17.0, 13.0, 20.0, 20.0, 20.0, 20.0];
 
 fn draw_table(doc: &mut Doc<'_>, rows: &[Vec<String>]) -> Result<()> {
     let cell = Style::plain(Face::Body, SIZE_XIAO4 - 1.5);
@@ -371,6 +393,14 @@ fn para(doc: &mut Doc<'_>, text: &str) -> Result<()> {
     doc.paragraph(text, &Style::body(), 2.0, Align::Justify, LINE_PITCH)
 }
 
+/// How many lines [`para`] breaks `text` into.
+fn para_lines(doc: &Doc<'_>, text: &str) -> usize {
+    let style = Style::body();
+    let indent = 2.0 * style.cell.unwrap_or(pt_to_mm(style.size));
+    let width_of = |t: &str| doc.advance(&style, t);
+    break_lines(text, &width_of, TYPE_W - indent, TYPE_W).len().max(1)
+}
+
 /// Draws the bulletin header: red name, issue number, unit and date, red rule.
 fn bulletin_header(doc: &mut Doc<'_>, r: &MonthlyReportInput) -> Result<()> {
     let mut hs = Style { face: Face::Title, size: 36.0, color: RED, cell: None };
@@ -415,8 +445,9 @@ pub fn pages(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Pages> {
     para(
         &mut doc,
         &format!(
-            "为推动政务服务“好差评”结果运用，以评促改、以改促优，现将{}全市政务服务“好差评”工作情况通报如下。",
-            input.period_label
+            "为推动政务服务“好差评”结果运用，以评促改、以改促优，现将{}{}政务服务“好差评”工作情况通报如下。",
+            input.period_label,
+            input.scope_name.trim()
         ),
     )?;
     heading(&mut doc, "一、总体情况")?;
@@ -428,7 +459,7 @@ pub fn pages(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Pages> {
     doc.y += 2.0;
     let note = Style::plain(Face::Body, SIZE_XIAO4 - 1.5);
     doc.paragraph(
-        "注：差评率＝差评数÷评价数；整改及时率＝按期整改数÷到期工单数；整改率＝已整改数÷差评数；回访满意率＝回访满意数÷回访数。",
+        "注：差评率＝差评数÷评价数；整改及时率＝按期办结数÷已到办理期限的工单数；整改率＝已整改数÷已办结工单数；回访满意率＝回访满意数÷回访数。工单指标按本月受理的差评、投诉工单统计，已剔除的恶意差评、误评不计；分母为0的指标在正文中记为“—（0/0）”，在表中记为“—”。",
         &note,
         0.0,
         Align::Justify,
@@ -446,18 +477,27 @@ pub fn pages(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Pages> {
             para(&mut doc, &p)?;
         }
     }
+    // The signature never stands alone on a page (GB/T 9704 7.3.5): the last paragraph of the
+    // body, the attachment note and the signature are kept together.
+    let note = (!input.charts.is_empty()).then(|| format!("附件：{}政务服务“好差评”统计图表", input.period_label));
+    let tail = note.as_deref().map_or(0.0, |n| LINE_PITCH * (1.0 + para_lines(&doc, n) as f32)) + 3.0 * LINE_PITCH;
     if !input.requirements.is_empty() {
         let n = if input.problems.is_empty() { "四" } else { "五" };
         heading(&mut doc, &format!("{n}、工作要求"))?;
+        let last = input.requirements.len() - 1;
         for (i, r) in input.requirements.iter().enumerate() {
-            para(&mut doc, &format!("（{}）{}", chinese_numeral(i + 1), r.trim()))?;
+            let text = format!("（{}）{}", chinese_numeral(i + 1), r.trim());
+            if i == last {
+                doc.ensure(para_lines(&doc, &text) as f32 * LINE_PITCH + tail)?;
+            }
+            para(&mut doc, &text)?;
         }
+    } else {
+        doc.ensure(tail)?;
     }
-    // Keep the attachment note and the signature together on one page.
-    doc.ensure(4.0 * LINE_PITCH)?;
-    if !input.charts.is_empty() {
+    if let Some(note) = &note {
         doc.y += LINE_PITCH;
-        para(&mut doc, &format!("附件：{}政务服务“好差评”统计图表", input.period_label))?;
+        para(&mut doc, note)?;
     }
     doc.y += LINE_PITCH;
     signature(&mut doc, input.issuing_unit.trim(), input.issue_date)?;

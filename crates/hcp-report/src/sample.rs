@@ -39,6 +39,8 @@ pub fn unit_kpis() -> Vec<UnitKpi> {
             unit: unit.to_string(),
             ratings,
             bad_reviews: bad,
+            // Every bad review opened a case; no complaints in the sample.
+            cases: bad,
             cases_due: due,
             on_time,
             late,
@@ -75,7 +77,10 @@ pub fn ranking() -> UnitRanking {
         value_label: "差评率".into(),
         kind: ValueKind::Ratio,
         higher_is_better: false,
-        rows: unit_kpis().iter().map(|k| RankedValue { unit: k.unit.clone(), value: k.bad_review_rate() }).collect(),
+        rows: unit_kpis()
+            .iter()
+            .map(|k| RankedValue { unit: k.unit.clone(), value: k.bad_review_rate().unwrap_or(0.0) })
+            .collect(),
     }
 }
 
@@ -226,6 +231,7 @@ pub fn monthly_report() -> MonthlyReportInput {
         issue_no: 3,
         recipients: "各区县（园区）政务服务管理机构，市级有关部门".into(),
         period_label: "2026年3月".into(),
+        scope_name: "全市".into(),
         issue_date: date(2026, 4, 3),
         units: unit_kpis(),
         previous_bad_review_rate: Some(61.0 / 170_990.0),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hcp_report::charts::{self, ChannelMix, ChannelShare, RankedValue, UnitRanking, ValueKind};
+use hcp_report::charts::{self, AnyChart, ChannelMix, ChannelShare, RankedValue, UnitRanking, ValueKind};
 use hcp_report::{monthly, notice, sample, Fonts, Format, ReportError};
 
 const DPI: f32 = 100.0;
@@ -336,7 +336,7 @@ fn monthly_report_text_and_geometry() {
         "关于2026年3月政务服务“好差评”工作情况的通报",
         "各区县（园区）政务服务管理机构，市级有关部门：",
         "一、总体情况",
-        "共收到评价233,312条，其中差评85条，差评率0.036%",
+        "全市10个单位共收到评价233,312条，其中差评85条，差评率0.04%",
         "二、各单位指标情况",
         "市公安局",
         "48,210",
@@ -369,6 +369,30 @@ fn monthly_report_text_and_geometry() {
     assert_mm("report page 2 right margin", 210.0 - r, 26.0);
 }
 
+/// GB/T 9704: the signature never stands alone on a page. Whatever the length of the body, the
+/// page that carries the signature (and the attachment note) also carries the last paragraph.
+#[test]
+fn monthly_report_keeps_the_signature_with_the_text() {
+    let fonts = fonts();
+    let base = sample::monthly_report();
+    for extra in 0..10 {
+        let mut input = base.clone();
+        for i in 0..extra {
+            input.highlights.push(format!("示例单位{i}推行帮办代办和延时服务，群众满意度持续提升，本月无差评。"));
+        }
+        let last = input.requirements.last().cloned().expect("requirements");
+        let pdf = monthly::render(&fonts, &input).expect("render");
+        let pages = page_count(&pdf) as u32;
+        let with_note = (1..=pages)
+            .find(|p| squash(&pdftotext(&pdf, *p, *p)).contains("附件：2026年3月"))
+            .expect("the attachment note");
+        let page = squash(&pdftotext(&pdf, with_note, with_note));
+        let tail: String = squash(&last).chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+        assert!(page.contains(&tail), "{extra} highlights: page {with_note} has the signature alone:\n{page}");
+        assert!(page.contains("示例市政务服务管理办公室") && page.contains("2026年4月3日"), "{extra}: signature");
+    }
+}
+
 #[test]
 fn monthly_report_rejects_inconsistent_kpis() {
     let mut input = sample::monthly_report();
@@ -399,7 +423,7 @@ fn every_chart_renders_as_svg_and_png() {
 }
 
 #[test]
-fn charts_handle_a_single_row_and_reject_empty_input() {
+fn charts_handle_a_single_row_say_when_empty_and_reject_bad_input() {
     let fonts = fonts();
     let one = UnitRanking {
         title: "单一单位".into(),
@@ -409,13 +433,69 @@ fn charts_handle_a_single_row_and_reject_empty_input() {
         rows: vec![RankedValue { unit: "市公安局".into(), value: 98.5 }],
     };
     charts::unit_ranking(&fonts, &one, Format::Png).expect("one bar");
+    // No data: the chart says so, in the screen's language, instead of drawing empty axes.
     let empty = UnitRanking { rows: vec![], ..one };
-    assert!(matches!(charts::unit_ranking(&fonts, &empty, Format::Svg), Err(ReportError::InvalidInput(_))));
+    let svg = String::from_utf8(charts::unit_ranking(&fonts, &empty, Format::Svg).expect("empty")).expect("utf-8");
+    assert!(svg.contains("本月暂无数据"), "{svg}");
     let zero =
         ChannelMix { title: "空".into(), channels: vec![ChannelShare { channel: "移动端".into(), count: 0 }] };
-    assert!(charts::channel_mix(&fonts, &zero, Format::Svg).is_err());
+    let english = charts::Look { lang: charts::Lang::En, theme: charts::Theme::Dark };
+    let svg = AnyChart::Channels(zero).render_as(&fonts, Format::Svg, english).expect("empty mix");
+    let svg = String::from_utf8(svg).expect("utf-8");
+    assert!(svg.contains("No data for this month") && !svg.contains("移动端"), "{svg}");
     let nan = UnitRanking { rows: vec![RankedValue { unit: "x".into(), value: f64::NAN }], ..empty };
-    assert!(charts::unit_ranking(&fonts, &nan, Format::Svg).is_err());
+    assert!(matches!(charts::unit_ranking(&fonts, &nan, Format::Svg), Err(ReportError::InvalidInput(_))));
+}
+
+/// In English and dark mode the charts' own words are English and the background is dark, with
+/// light text; in Chinese and light mode, Chinese on white.
+#[test]
+fn charts_follow_the_screens_language_and_theme() {
+    let fonts = fonts();
+    let dark_en = charts::Look { lang: charts::Lang::En, theme: charts::Theme::Dark };
+    for (name, chart) in sample::all_charts() {
+        let svg = String::from_utf8(chart.render_as(&fonts, Format::Svg, dark_en).expect("svg")).expect("utf-8");
+        for zh in ["差评数（件）", "按期办结", "评价数", "累计占比", "周一", "合计"] {
+            assert!(!svg.contains(zh), "{name}: {zh} in English mode");
+        }
+        assert!(svg.contains("#1D1E1F") || svg.contains("#1d1e1f"), "{name}: dark background");
+        let png = chart.render_as(&fonts, Format::Png, dark_en).expect("png");
+        let img = image_rgb(&png);
+        // The corner is the dark panel colour; some text is light on it.
+        assert_eq!(img.pixel(2, 2), [0x1D, 0x1E, 0x1F], "{name}: dark corner");
+        assert!(img.count(|p| p.iter().all(|c| *c > 0xC0)) > 200, "{name}: light text on dark");
+        let light = chart.render_as(&fonts, Format::Png, charts::Look::default()).expect("png");
+        assert_eq!(image_rgb(&light).pixel(2, 2), [0xFF, 0xFF, 0xFF], "{name}: white on paper");
+    }
+    let svg = String::from_utf8(AnyChart::Trend(sample::trend()).render_as(&fonts, Format::Svg, dark_en).expect("svg"))
+        .expect("utf-8");
+    assert!(svg.contains("Bad-review rate") && svg.contains("Bad reviews"), "{svg}");
+}
+
+/// A decoded RGB image.
+struct Rgb {
+    width: usize,
+    pixels: Vec<u8>,
+}
+
+impl Rgb {
+    fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
+        let i = (y * self.width + x) * 3;
+        [self.pixels[i], self.pixels[i + 1], self.pixels[i + 2]]
+    }
+    fn count(&self, f: impl Fn(&[u8]) -> bool) -> usize {
+        self.pixels.chunks(3).filter(|p| f(p)).count()
+    }
+}
+
+fn image_rgb(png_bytes: &[u8]) -> Rgb {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    Rgb { width: info.width as usize, pixels: buf }
 }
 
 // ------------------------------------------------------------------ fonts

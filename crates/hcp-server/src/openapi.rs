@@ -125,7 +125,7 @@ impl Modify for CommonAnswers {
         hcp_protocol::PushRequest, hcp_protocol::PushResponse, hcp_protocol::RatingIn, hcp_protocol::LevelIn,
         hcp_protocol::EvaluatorIn, hcp_protocol::IntakeRequest, hcp_protocol::IntakeResponse, hcp_protocol::IntakeResult,
         hcp_protocol::IntakeStatus, hcp_protocol::ComplaintIn, crate::db::evidence::ChainReport, hcp_protocol::RevealRequest, hcp_protocol::RevealedEvaluator,
-        routes::kpis::KpiReport, routes::kpis::UnitKpis,
+        routes::kpis::KpiReport, routes::kpis::UnitKpis, routes::kpis::ChannelCount,
         hcp_protocol::ServiceItemRow, hcp_protocol::SettingRow, hcp_protocol::JurisdictionPolicy,
         crate::db::audit_log::Entry, routes::admin::OrgUnitIn, routes::admin::OrgUnitPatch, routes::admin::StaffIn,
         routes::admin::StaffPatch, routes::admin::UserIn, routes::admin::UserPatch, routes::admin::AdminUser,

@@ -124,7 +124,7 @@ fn flag_excluded(rating: &str) -> String {
 /// integrity flag's verdict took it out.
 pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<RatingFact>> {
     let sql = format!(
-        "SELECT r.id, r.unit_id, r.staff_id, r.rated_at, r.level, r.real_name,
+        "SELECT r.id, r.unit_id, r.staff_id, r.rated_at, r.level, r.real_name, r.channel,
                 CASE WHEN EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
                                    AND {} = 1) OR {} THEN 1 ELSE 0 END
            FROM ratings r WHERE r.unit_path >= ?1 AND r.unit_path < ?2",
@@ -139,8 +139,9 @@ pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec
             staff_id: int(r, 2)?,
             rated_at: time(req_text(r, 3)?)?,
             level: Level::parse(req_text(r, 4)?).map_err(|e| StatsError::Corrupt(e.to_string()))?,
+            channel: u8::try_from(req_int(r, 6)?).map_err(|e| StatsError::Corrupt(format!("channel: {e}")))?,
             real_name: req_int(r, 5)? != 0,
-            excluded: req_int(r, 6)? != 0,
+            excluded: req_int(r, 7)? != 0,
         });
         Ok(())
     })?;
@@ -187,23 +188,6 @@ pub fn case_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<C
     Ok(out)
 }
 
-/// Ratings per channel under `scope` rated in `[from, to)` (RFC 3339 bounds).
-pub fn channel_counts(src: &(impl FactSource + ?Sized), scope: &str, from: &str, to: &str) -> Result<Vec<(u8, u64)>> {
-    let mut out = Vec::new();
-    src.each_row(
-        "SELECT channel, count(*) FROM ratings
-          WHERE rated_at >= ?1 AND rated_at < ?2 AND unit_path >= ?3 AND unit_path < ?4
-          GROUP BY channel ORDER BY channel",
-        &[from, to, scope, &upper(scope)],
-        &mut |r| {
-            let channel = u8::try_from(req_int(r, 0)?).map_err(|e| StatsError::Corrupt(format!("channel: {e}")))?;
-            out.push((channel, req_int(r, 1)?.max(0) as u64));
-            Ok(())
-        },
-    )?;
-    Ok(out)
-}
-
 /// The halls' names by id.
 pub fn unit_names(src: &(impl FactSource + ?Sized)) -> Result<Vec<(i64, String)>> {
     let mut out = Vec::new();
@@ -212,4 +196,24 @@ pub fn unit_names(src: &(impl FactSource + ?Sized)) -> Result<Vec<(i64, String)>
         Ok(())
     })?;
     Ok(out)
+}
+
+/// The org unit whose path is `scope` (the root of a jurisdiction): (id, name, kind).
+pub fn scope_unit(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Option<(i64, String, String)>> {
+    let mut out = None;
+    src.each_row("SELECT id, name, kind FROM org_units WHERE path = ?1", &[scope], &mut |r| {
+        out = Some((req_int(r, 0)?, req_text(r, 1)?.to_owned(), req_text(r, 2)?.to_owned()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// How a document names the jurisdiction its figures cover: 全市 for a city, else the unit's own
+/// name (东湖区, 东湖区政务服务中心), so a district's report never speaks of the whole city.
+pub fn scope_name_zh(unit: Option<&(i64, String, String)>) -> String {
+    match unit {
+        Some((_, _, kind)) if kind == "city" => "全市".to_owned(),
+        Some((_, name, _)) => name.clone(),
+        None => "本辖区".to_owned(),
+    }
 }

@@ -17,6 +17,8 @@ import {
   type CaseListItem_Serialize,
   type CasePage_Serialize,
   type CaseQuery_Deserialize,
+  type ChartStyle,
+  type OpenTarget,
   type Issued,
   type PrintedFile,
   type NoticeFile,
@@ -101,6 +103,9 @@ export type KpiView = KpiView_Serialize;
 export type UnitKpiRow = UnitKpiRow_Serialize;
 export type DashboardCharts = GeneratedCharts;
 export type Dashboard = Dashboard_Serialize;
+export type { ChartStyle, OpenTarget };
+/** Charts as on paper: Chinese, light. */
+export const DEFAULT_CHART_STYLE: ChartStyle = { language: "zh-CN", theme: "light" };
 
 /** Error codes the UI branches on. Anything else is shown with its message. */
 export const ErrorCode = {
@@ -270,12 +275,16 @@ export const backend = {
   monthlyReport(month: string): Promise<PrintedFile> {
     return call(() => commands.monthlyReport(month));
   },
+  /** Opens a saved 月调度通报 ("file") or the folder holding it ("folder") with the system's programs. */
+  openReport(path: string, target: OpenTarget): Promise<null> {
+    return call(() => commands.openReport(path, target));
+  },
   /**
    * 统计分析 for one month ("YYYY-MM"; null: the newest month with data), computed from the offline
-   * replica for the user's jurisdiction.
+   * replica for the user's jurisdiction, the charts drawn in the screen's language and theme.
    */
-  dashboard(month: string | null): Promise<Dashboard> {
-    return call(() => commands.dashboard(month));
+  dashboard(month: string | null, style: ChartStyle = DEFAULT_CHART_STYLE): Promise<Dashboard> {
+    return call(() => commands.dashboard(month, style));
   },
   /**
    * The integrity-flag queue (异常评价线索) of the user's jurisdiction from the offline replica, with

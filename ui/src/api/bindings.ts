@@ -29,10 +29,15 @@ export const commands = {
 	sendNoticesToPrinter: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
-	/**  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest). */
-	dashboard: (month: string | null) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month })),
+	/**
+	 *  The statistics of the user's jurisdiction for one month (`YYYY-MM`, or the newest), the charts
+	 *  drawn in the screen's language and theme.
+	 */
+	dashboard: (month: string | null, style: ChartStyle) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month, style })),
 	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
 	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
+	/**  Opens a saved 月调度通报 (`target` file) or its folder (`target` folder) with the system's programs. */
+	openReport: (path: string, target: OpenTarget) => typedError<null, ApiError>(__TAURI_INVOKE("open_report", { path, target })),
 	/**  The department handlers this user may assign cases to. */
 	assignees: () => typedError<Assignee[], ApiError>(__TAURI_INVOKE("assignees")),
 	/**  The units of the user's jurisdiction, for the inbox's unit filter. */
@@ -364,11 +369,26 @@ export type CaseState =
 /**  已剔除: excluded from statistics as malicious or mistaken. */
 "excluded";
 
+/**  How the dashboard's charts are drawn: in the screen's language and theme. */
+export type ChartStyle = {
+	language: ScreenLanguage,
+	theme: ScreenTheme,
+};
+
 /**  The kinds of command, without their data. */
 export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "appeal" | "decide_appeal" | "record_accountability";
 
 /**  A validated content code: three digits, the first one 1–5 (so 100–599). */
 export type ContentCode = number;
+
+/**  A content code and what it means, in both languages of the UI. */
+export type ContentCodeMeaning = {
+	code: number,
+	/**  e.g. `110 超过法定（承诺）办理时限` */
+	zh: string,
+	/**  e.g. `110 Exceeded the legal (promised) processing time` */
+	en: string,
+};
 
 export type Dashboard = Dashboard_Serialize | Dashboard_Deserialize;
 
@@ -625,6 +645,13 @@ export type NoticePreview = {
 	height: number,
 };
 
+/**  What to open. */
+export type OpenTarget = 
+/**  The file itself, with the system's viewer (打开). */
+"file" | 
+/**  The folder that holds it, in the file manager (打开所在文件夹). */
+"folder";
+
 /**  One queued command. */
 export type OutboxItem = OutboxItem_Serialize | OutboxItem_Deserialize;
 
@@ -692,6 +719,8 @@ export type RatingSummary = {
 	ratedAt: string,
 	channel: number,
 	contentCodes: number[],
+	/**  Each content code with its meaning (`hcp_domain::ContentCode`), in the order of `content_codes`. */
+	contentCodeMeanings: ContentCodeMeaning[],
 };
 
 export type RatioView = RatioView_Serialize | RatioView_Deserialize;
@@ -738,6 +767,12 @@ export type Role =
 
 /**  A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`. */
 export type ScopePath = string;
+
+/**  The screen's language, as the UI names it. */
+export type ScreenLanguage = "zh-CN" | "en";
+
+/**  The screen's theme. */
+export type ScreenTheme = "light" | "dark";
 
 /**  The signed-in user and the server they work against. */
 export type Session = {

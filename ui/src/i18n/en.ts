@@ -6,6 +6,8 @@ const en: MessageSchema = {
     subtitle: "Government-service “good/bad review” case supervision",
   },
   common: {
+    /** The actor of automatic events (the server's own name for itself). */
+    system: "System",
     confirm: "OK",
     cancel: "Cancel",
     retry: "Retry",
@@ -670,7 +672,10 @@ const en: MessageSchema = {
     monthOption: "{year}-{mm}",
     refresh: "Refresh",
     report: "Monthly dispatch report",
-    reportDone: "Monthly dispatch report (PDF) saved: {path}",
+    reportDone: "Monthly report (PDF) saved",
+    open: "Open",
+    openFolder: "Open folder",
+    overdueHint: "Cases opened this month that are past their deadline and still not handled; see the case list for every overdue case",
     period: "Period: {first} to {last}",
     scope: "Your jurisdiction · computed from the data synced to this computer, also offline",
     loadFailed: "Could not load the statistics: {message}",
@@ -686,7 +691,7 @@ const en: MessageSchema = {
       visitSatisfaction: "Return-visit satisfaction",
       realNameVisitCoverage: "Real-name bad reviews visited",
       excludedRatings: "Excluded ratings",
-      overdueOpen: "Overdue, still open",
+      overdueOpen: "Overdue (this month's cases)",
     },
     ranking: {
       title: "Unit ranking",

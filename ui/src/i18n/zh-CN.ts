@@ -6,6 +6,8 @@ const zhCN = {
     subtitle: "政务服务“好差评”差评工单督办系统",
   },
   common: {
+    /** The actor of automatic events (the server's own name for itself). */
+    system: "系统",
     confirm: "确定",
     cancel: "取消",
     retry: "重试",
@@ -670,7 +672,10 @@ const zhCN = {
     monthOption: "{year}年{month}月",
     refresh: "刷新",
     report: "生成月调度通报",
-    reportDone: "月调度通报（PDF）已保存：{path}",
+    reportDone: "月调度通报（PDF）已保存",
+    open: "打开",
+    openFolder: "打开所在文件夹",
+    overdueHint: "本月受理的工单中，已过办理期限仍未办结的件数；全部逾期工单请在差评工单列表中查看",
     period: "统计周期：{first} 至 {last}",
     scope: "本辖区 · 按本机已同步的数据计算，断网时也可查看",
     loadFailed: "统计数据加载失败：{message}",
@@ -686,7 +691,7 @@ const zhCN = {
       visitSatisfaction: "回访满意率",
       realNameVisitCoverage: "实名差评回访率",
       excludedRatings: "已剔除评价",
-      overdueOpen: "逾期未办",
+      overdueOpen: "本月工单逾期未办",
     },
     ranking: {
       title: "单位排名",

@@ -15,7 +15,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn rating(id: i64, unit_id: i64, staff_id: Option<i64>, at: DateTime<Utc>, level: Level) -> RatingFact {
-    RatingFact { id, unit_id, staff_id, rated_at: at, level, real_name: false, excluded: false }
+    RatingFact { id, unit_id, staff_id, rated_at: at, level, channel: 4, real_name: false, excluded: false }
 }
 
 fn case(id: i64, unit_id: i64, created_at: DateTime<Utc>) -> CaseFact {
@@ -44,8 +44,9 @@ fn months_and_labels() {
     assert_eq!(Period::month(2026, 2), Some(Period::new(date(2026, 2, 1), date(2026, 2, 28))));
     assert_eq!(Period::month(2026, 12), Some(Period::new(date(2026, 12, 1), date(2026, 12, 31))));
     assert_eq!(Period::month(2026, 13), None);
-    assert_eq!(october().label_zh(), "2026-10");
-    assert_eq!(Period::new(date(2026, 10, 1), date(2026, 10, 15)).label_zh(), "2026-10-01 至 2026-10-15");
+    assert_eq!(october().label_zh(), "2026年10月");
+    assert_eq!(october().label_en(), "October 2026");
+    assert_eq!(Period::new(date(2026, 10, 1), date(2026, 10, 15)).label_zh(), "2026年10月1日至2026年10月15日");
 }
 
 #[test]
@@ -214,7 +215,7 @@ prop_compose! {
     fn arb_rating()(id in 0i64..1_000_000, unit_id in 1i64..4, staff in proptest::option::of(1i64..6),
                     rated_at in arb_instant(), level in arb_level(), real_name in any::<bool>(),
                     excluded in proptest::bool::weighted(0.2)) -> RatingFact {
-        RatingFact { id, unit_id, staff_id: staff, rated_at, level, real_name, excluded }
+        RatingFact { id, unit_id, staff_id: staff, rated_at, level, channel: (id % 8) as u8 + 1, real_name, excluded }
     }
 }
 
@@ -279,6 +280,11 @@ proptest! {
             sum.kpis(local_date(as_of, offset)),
             kpis(&ratings, &cases, Subject::All, &period, &params)
         );
+        // The channel mix adds up to the ratings counted, exclusions and all.
+        for s in [Subject::All, Subject::Unit(1), Subject::Staff(2)] {
+            let mix: u64 = channel_counts(&ratings, s, &period, &params).values().sum();
+            prop_assert_eq!(mix, kpis(&ratings, &cases, s, &period, &params).rated);
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! `agg_rating_channels`: ratings per unit × local day (grain `d`) or month (grain `m`) × channel
-//! (评价渠道分布). Like the channel mix the server reports, it counts every rating, excluded or not,
-//! so exclusions never move it. Zero rows are deleted by a trigger.
+//! `agg_rating_channels`: non-excluded ratings per unit × local day (grain `d`) or month (grain `m`)
+//! × channel (评价渠道分布). Like every other figure (`hcp_domain::kpi::channel_counts`), the mix
+//! leaves out the excluded ratings, so it adds up to the ratings counted (参评数); an exclusion
+//! touches the rating, whose contribution is folded out and back in. Zero rows are deleted by a
+//! trigger.
 
 use rusqlite::Connection;
 
@@ -32,7 +34,7 @@ pub(crate) fn fold_sql(filter: &str) -> String {
          INSERT INTO agg_rating_channels (grain, bucket, unit_id, unit_path, channel, n)
          SELECT grain, bucket, unit_id, unit_path, channel, ?1 * count(*)
            FROM g
-          WHERE true
+          WHERE NOT excluded
           GROUP BY grain, bucket, unit_id, unit_path, channel
          ON CONFLICT (grain, bucket, unit_id, unit_path, channel) DO UPDATE SET n = n + excluded.n",
         super::agg_rating_units::ratings_by_grain(filter)

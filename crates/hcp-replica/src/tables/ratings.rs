@@ -70,6 +70,7 @@ pub fn summary(conn: &Connection, id: i64) -> Result<Option<crate::RatingSummary
         )?
         .query_row([id], |r| {
             let codes: String = r.get(5)?;
+            let content_codes: Vec<u16> = codes.split(',').filter_map(|c| c.trim().parse().ok()).collect();
             Ok(crate::RatingSummary {
                 rating_id: id,
                 evaluator_masked: r.get(0)?,
@@ -77,7 +78,8 @@ pub fn summary(conn: &Connection, id: i64) -> Result<Option<crate::RatingSummary
                 comment: r.get(2)?,
                 rated_at: r.get(3)?,
                 channel: r.get(4)?,
-                content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
+                content_code_meanings: content_codes.iter().map(|c| crate::ContentCodeMeaning::of(*c)).collect(),
+                content_codes,
             })
         })
         .optional()?)

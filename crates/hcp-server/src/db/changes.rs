@@ -132,8 +132,8 @@ pub fn page(
             ChangeOp::Upsert => match load(conn, entity, entity_id)? {
                 // A case is seen where its visibility path is (it follows its handler's department),
                 // not where it was rated; its events carry that path already.
-                Some(EntityRow::Case(_)) if !cases::scope_path(conn, entity_id)?
-                    .is_some_and(|p| reaches(scope, upper, entity, &p)) =>
+                Some(EntityRow::Case(_))
+                    if !cases::scope_path(conn, entity_id)?.is_some_and(|p| reaches(scope, upper, entity, &p)) =>
                 {
                     continue
                 }

@@ -2,7 +2,7 @@
 //! (`hcp-stats`) and the same maths (`hcp_domain::kpi`) as the desktop dashboard.
 
 use axum::extract::State;
-use hcp_domain::kpi::{kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Subject};
+use hcp_domain::kpi::{channel_counts, kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Subject};
 use hcp_protocol::ErrorBody;
 use serde::{Deserialize, Serialize};
 
@@ -26,12 +26,21 @@ pub struct UnitKpis {
     pub kpis: Kpis,
 }
 
+/// Non-excluded ratings through one channel (评价渠道分布); the channels add up to `totals.rated`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelCount {
+    /// 1–8
+    pub channel: u8,
+    pub count: u64,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpiReport {
     pub month: String,
     #[schema(value_type = Object)]
     pub totals: Kpis,
     pub units: Vec<UnitKpis>,
+    pub channels: Vec<ChannelCount>,
 }
 
 /// The month's KPIs of the caller's jurisdiction, in total and per hall.
@@ -63,6 +72,10 @@ pub async fn report(
         .await?;
     let params = KpiParams::beijing(now);
     let totals = kpis(&ratings, &cases, Subject::All, &period, &params);
+    let channels = channel_counts(&ratings, Subject::All, &period, &params)
+        .into_iter()
+        .map(|(channel, count)| ChannelCount { channel, count })
+        .collect();
     let units = kpis_by(&ratings, &cases, GroupBy::Unit, &period, &params)
         .into_iter()
         .map(|(unit_id, kpis)| UnitKpis {
@@ -71,5 +84,5 @@ pub async fn report(
             kpis,
         })
         .collect();
-    Ok(Json(KpiReport { month: q.month, totals, units }))
+    Ok(Json(KpiReport { month: q.month, totals, units, channels }))
 }

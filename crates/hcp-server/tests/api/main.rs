@@ -4,8 +4,8 @@
 
 mod admin;
 mod append_only;
-mod doc_numbers;
 mod assign;
+mod doc_numbers;
 mod feed;
 mod hardening;
 mod integrity;
@@ -18,11 +18,11 @@ use admin::{
     every_endpoint_answers_each_role_and_hides_other_jurisdictions,
 };
 use append_only::evidence_reveals_and_the_audit_trail_are_append_only;
-use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use assign::{
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 };
+use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database,

@@ -139,14 +139,14 @@ describe("backend adapter", () => {
     await expect(backend.sessionRestore()).resolves.toBeNull();
   });
 
-  it("sends dashboard as { month }, null meaning the newest month with data", async () => {
+  it("sends dashboard as { month, style }, null meaning the newest month with data", async () => {
     const data = { month: "2026-11", months: ["2026-11"] };
     invoke.mockResolvedValueOnce(data);
     await expect(backend.dashboard("2026-11")).resolves.toEqual(data);
-    expect(invoke).toHaveBeenCalledWith("dashboard", { month: "2026-11" });
+    expect(invoke).toHaveBeenCalledWith("dashboard", { month: "2026-11", style: { language: "zh-CN", theme: "light" } });
     invoke.mockResolvedValueOnce(data);
-    await backend.dashboard(null);
-    expect(invoke).toHaveBeenLastCalledWith("dashboard", { month: null });
+    await backend.dashboard(null, { language: "en", theme: "dark" });
+    expect(invoke).toHaveBeenLastCalledWith("dashboard", { month: null, style: { language: "en", theme: "dark" } });
   });
 
   it("unwraps dashboard and reports a lost session like every call", async () => {
@@ -157,7 +157,7 @@ describe("backend adapter", () => {
     try {
       fake.mockResolvedValueOnce({ status: "ok", data: { month: "2026-10" } });
       await expect(backend.dashboard("2026-10")).resolves.toEqual({ month: "2026-10" });
-      expect(fake).toHaveBeenCalledWith("2026-10");
+      expect(fake).toHaveBeenCalledWith("2026-10", { language: "zh-CN", theme: "light" });
       const handler = vi.fn();
       setAuthLostHandler(handler);
       fake.mockResolvedValueOnce({ status: "error", error: { code: "session_expired", message: "expired" } });

@@ -1,16 +1,35 @@
-import { describe, expect, it } from "vitest";
-import { formatDate, formatDateTime, formatNumber, isEditableTarget, localToday } from "@/utils/format";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beijingMonth, formatDate, formatDateTime, formatNumber, isEditableTarget, localToday } from "@/utils/format";
 
 describe("format", () => {
-  it("formats RFC 3339 times in local time", () => {
-    const iso = "2026-11-21T09:05:07Z";
-    const d = new Date(iso);
-    const p = (n: number) => String(n).padStart(2, "0");
-    const local = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-    expect(formatDateTime(iso)).toBe(local);
-    expect(formatDateTime(iso, true)).toBe(`${local}:${p(d.getSeconds())}`);
+  // A misconfigured laptop: the machine's zone is UTC (then New York), yet every time is Beijing's.
+  const zone = process.env.TZ;
+  beforeAll(() => {
+    process.env.TZ = "UTC";
+  });
+  afterAll(() => {
+    process.env.TZ = zone;
+  });
+
+  it("formats RFC 3339 times in Beijing time whatever the machine's zone", () => {
+    expect(new Date("2026-11-21T09:05:07Z").getHours()).toBe(9); // the machine really is on UTC
+    expect(formatDateTime("2026-11-21T09:05:07Z")).toBe("2026-11-21 17:05");
+    expect(formatDateTime("2026-11-21T09:05:07Z", true)).toBe("2026-11-21 17:05:07");
+    expect(formatDateTime("2026-11-21T17:30:00+08:00")).toBe("2026-11-21 17:30");
+    // Late evening UTC is the next morning in Beijing.
+    expect(formatDateTime("2026-11-30T16:30:00Z")).toBe("2026-12-01 00:30");
+    expect(formatDate("2026-11-30T16:30:00Z")).toBe("2026-12-01");
+    process.env.TZ = "America/New_York";
+    expect(formatDateTime("2026-11-21T09:05:07Z")).toBe("2026-11-21 17:05");
+    process.env.TZ = "UTC";
     expect(formatDateTime(null)).toBe("");
     expect(formatDateTime("not a date")).toBe("not a date");
+  });
+
+  it("gives today and this month in Beijing", () => {
+    expect(localToday(new Date("2026-12-31T16:00:00Z"))).toBe("2027-01-01");
+    expect(localToday(new Date("2026-01-05T15:59:00Z"))).toBe("2026-01-05");
+    expect(beijingMonth(new Date("2026-11-30T16:00:00Z"))).toBe("2026-12");
   });
 
   it("keeps plain dates", () => {
@@ -22,10 +41,6 @@ describe("format", () => {
     expect(formatNumber(0)).toBe("0");
     expect(formatNumber(1234)).toBe("1,234");
     expect(formatNumber(13900000)).toBe("13,900,000");
-  });
-
-  it("gives today's local date", () => {
-    expect(localToday(new Date(2026, 0, 5, 23, 59))).toBe("2026-01-05");
   });
 
   it("knows editable targets", () => {

@@ -1,5 +1,6 @@
 // Pure helpers of the 统计分析 page: which cards, in which order, how values are written.
 import type { DashboardCharts, KpiView, Ratio, UnitKpiRow } from "@/api/backend";
+import { beijingMonth } from "@/utils/format";
 
 /** Count fields of `KpiView` shown as cards. */
 export type CountKpi = "rated" | "bad" | "excludedRatings" | "overdueOpen";
@@ -69,9 +70,9 @@ export function monthParts(month: string): { year: string; month: string; mm: st
   return m ? { year: m[1]!, month: String(Number(m[2])), mm: m[2]! } : { year: month, month: "", mm: "" };
 }
 
-/** This month as "YYYY-MM" in local time. */
+/** This month as "YYYY-MM" in Beijing time. */
 export function currentMonth(now: Date = new Date()): string {
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+  return beijingMonth(now);
 }
 
 /** The value of a count card. */

@@ -166,9 +166,11 @@ describe("CaseDetailDrawer", () => {
 
   it("masks the evaluator and reveals them only with a reason", async () => {
     const reveal = vi.spyOn(backend, "revealEvaluator").mockResolvedValue({ realName: true, name: "张三", phone: "13812345678" });
-    const rating = { ratingId: 42, evaluatorMasked: "张*（138****5678）", realName: true, comment: "<b>排队太久</b>", ratedAt: "2026-11-20T09:00:00+08:00", channel: 4, contentCodes: [106] };
+    const rating = { ratingId: 42, evaluatorMasked: "张*（138****5678）", realName: true, comment: "<b>排队太久</b>", ratedAt: "2026-11-20T09:00:00+08:00", channel: 4, contentCodes: [106], contentCodeMeanings: [{ code: 106, zh: "106 排队等候时间长、窗口空岗", en: "106 Long queue or unattended window" }] };
     await mountDrawer(caseDetail(3, { rating, mayRevealEvaluator: true }));
     expect($("evaluator-masked")!.textContent).toBe("张*（138****5678）");
+    // A content code is shown with its meaning, not as a bare number.
+    expect($("rating-codes")!.textContent).toBe("106 排队等候时间长、窗口空岗");
     expect($("rating-comment")!.textContent).toBe("<b>排队太久</b>");
     expect($("rating-comment")!.querySelector("b")).toBeNull();
     expect(document.body.textContent).not.toContain("13812345678");
@@ -183,7 +185,7 @@ describe("CaseDetailDrawer", () => {
   });
 
   it("offers no reveal to roles that may not see evaluators", async () => {
-    const rating = { ratingId: 42, evaluatorMasked: "张*", realName: true, comment: "", ratedAt: "2026-11-20T09:00:00+08:00", channel: 4, contentCodes: [] };
+    const rating = { ratingId: 42, evaluatorMasked: "张*", realName: true, comment: "", ratedAt: "2026-11-20T09:00:00+08:00", channel: 4, contentCodes: [], contentCodeMeanings: [] };
     await mountDrawer(caseDetail(3, { rating, mayRevealEvaluator: false }));
     expect($("evaluator-masked")).not.toBeNull();
     expect($("reveal-open")).toBeNull();

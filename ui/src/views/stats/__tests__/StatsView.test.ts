@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { mount, type VueWrapper } from "@vue/test-utils";
 import StatsView from "../StatsView.vue";
 import { backend, BackendError, type Dashboard, type KpiView, type Ratio, type UnitKpiRow } from "@/api/backend";
+import { usePreferencesStore } from "@/stores/preferences";
 import { useSyncStore } from "@/stores/sync";
 import { useSessionStore } from "@/stores/session";
 import { session, settle, syncStatus, testEnv, type TestEnv } from "@/test/helpers";
@@ -135,8 +136,12 @@ describe("StatsView", () => {
       "回访满意率",
       "实名差评回访率",
       "已剔除评价",
-      "逾期未办",
+      // Counts the month's cases only, and says so (the inbox lists every overdue case).
+      "本月工单逾期未办",
     ]);
+    expect($$("kpi-card").find((c) => c.dataset.kpi === "overdueOpen")!.querySelector(".card-title")!.getAttribute("title")).toContain(
+      "本月受理的工单中",
+    );
     expect(cardValue("rated")).toBe("1,234");
     expect(cardSample("rated")).toBeUndefined();
     expect(cardValue("bad")).toBe("46");
@@ -234,6 +239,36 @@ describe("StatsView", () => {
     await settle(6);
     expect(make).toHaveBeenCalledWith("2026-11");
     expect($("stats-report-result")!.getAttribute("data-path")).toBe("/tmp/reports/月调度通报-2026-11.pdf");
+    // The result offers 打开 and 打开所在文件夹, not a bare path.
+    const open = vi.spyOn(backend, "openReport").mockResolvedValue(null);
+    expect($("stats-report-open")!.textContent).toContain("打开");
+    expect($("stats-report-folder")!.textContent).toContain("打开所在文件夹");
+    ($("stats-report-open") as HTMLElement).click();
+    await settle(4);
+    expect(open).toHaveBeenLastCalledWith("/tmp/reports/月调度通报-2026-11.pdf", "file");
+    ($("stats-report-folder") as HTMLElement).click();
+    await settle(4);
+    expect(open).toHaveBeenLastCalledWith("/tmp/reports/月调度通报-2026-11.pdf", "folder");
+    // A failure to open says why, in Chinese.
+    open.mockRejectedValueOnce(new BackendError("internal", "本机没有可用于打开文件的程序（xdg-open）"));
+    ($("stats-report-open") as HTMLElement).click();
+    await settle(4);
+    expect($("stats-report-error")!.textContent).toContain("xdg-open");
+  });
+
+  it("asks for charts in the screen's language and theme, and again when they change", async () => {
+    await mountStats();
+    expect(dashboard.mock.calls[0]![1]).toEqual({ language: "zh-CN", theme: "light" });
+    const prefs = usePreferencesStore();
+    prefs.theme = "dark";
+    await settle(6);
+    expect(dashboard.mock.calls.at(-1)![1]).toEqual({ language: "zh-CN", theme: "dark" });
+    prefs.locale = "en";
+    await settle(6);
+    expect(dashboard.mock.calls.at(-1)![1]).toEqual({ language: "en", theme: "dark" });
+    prefs.locale = "zh-CN";
+    prefs.theme = "light";
+    await settle(6);
   });
 
   it("offers the official dispatch report only to supervisors", async () => {

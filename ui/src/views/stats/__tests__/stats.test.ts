@@ -33,7 +33,8 @@ describe("stats helpers", () => {
   it("splits months for the picker and knows this month", () => {
     expect(monthParts("2026-03")).toEqual({ year: "2026", month: "3", mm: "03" });
     expect(monthParts("x")).toEqual({ year: "x", month: "", mm: "" });
-    expect(currentMonth(new Date(2026, 0, 31))).toBe("2026-01");
+    expect(currentMonth(new Date("2026-01-31T03:00:00Z"))).toBe("2026-01");
+    expect(currentMonth(new Date("2026-01-31T16:00:00Z"))).toBe("2026-02");
   });
 
   it("serves 统计分析 at /stats (and the old /statistics redirects there)", () => {
