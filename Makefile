@@ -8,7 +8,7 @@ KEYRING := scripts/with-keyring.sh
 # The server's conformance suite runs on SQLite and on a private PostgreSQL server.
 POSTGRES := HCP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh
 
-.PHONY: run test deps ui ui-deps build lint unit ui-test e2e bindings screenshots server soak bench bench-deps clean
+.PHONY: run test deps ui ui-deps build lint unit api-fuzz ui-test e2e bindings screenshots server soak bench bench-deps clean
 
 ## Installs system packages, tauri-driver and the UI's npm packages (idempotent).
 deps:
@@ -40,7 +40,7 @@ run: deps build
 
 ## Runs every test: formatting, lints, Rust unit and integration tests, UI tests, and the
 ## end-to-end test in a real window under Xvfb.
-test: deps ui lint unit ui-test e2e
+test: deps ui lint unit api-fuzz ui-test e2e
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -50,6 +50,12 @@ unit:
 	$(POSTGRES) $(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
 	$(CARGO) test -p hcp-tests --test scenarios
 	HCP_SCENARIO_BACKEND=postgres $(POSTGRES) $(KEYRING) $(CARGO) test -p hcp-tests --test scenarios
+
+## Schemathesis against the server's OpenAPI document, as a hall manager and as an administrator:
+## no 5xx, every answer as documented, invalid requests refused (short form; `make soak` runs long).
+api-fuzz: ui
+	$(APP_BUILD)
+	scripts/schemathesis.sh short
 
 ui-test: ui-deps
 	cd ui && npm run typecheck && npm test
@@ -62,7 +68,9 @@ e2e: ui
 ## asserted in the middle of bootstraps and between a push being applied and its answer recorded;
 ## 200 sync cycles through the fault proxy (drop, delay, reset, truncate); 20,000 cases per
 ## property of the wire decoders' fuzzing.
-soak:
+soak: ui
+	$(APP_BUILD)
+	scripts/schemathesis.sh long
 	HCP_CRASH_RUNS=10000 $(CARGO) test -p hcp-cli --test crash -- --nocapture
 	HCP_FAULT_CYCLES=200 $(CARGO) test -p hcp-tests --test scenarios faults -- --nocapture
 	HCP_FUZZ_CASES=20000 $(CARGO) test -p hcp-protocol --test fuzz

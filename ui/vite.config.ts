@@ -52,6 +52,8 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.{test,spec}.ts"],
     css: false,
+    // Mounting Element Plus tables takes seconds on a busy 2-core CI machine; 5 s timed out there.
+    testTimeout: 30_000,
     server: {
       deps: {
         inline: ["element-plus"],

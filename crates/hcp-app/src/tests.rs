@@ -406,7 +406,7 @@ async fn a_notice_follows_the_cases_state_and_only_issuing_offices_publish() {
     let handler = App::new(&dir.path().join("handler"), store(), None);
     handler.login(login_req(&srv.url(), "donghu.handler", DEMO_PASSWORD)).await.expect("login");
     handler.sync_once().await.expect("sync");
-    let month = app.dashboard(None).await.expect("dashboard").month;
+    let month = app.dashboard(None, Default::default()).await.expect("dashboard").month;
     let e = handler.monthly_report(month.clone()).await.expect_err("a handler may not publish it");
     assert_eq!(e.code, codes::FORBIDDEN);
     assert!(e.message.contains("督查人员"), "{e:?}");

@@ -238,7 +238,8 @@ pub fn rss_probe(path: &Path, user: &UserInfo) -> anyhow::Result<Value> {
     let r = Replica::open(path, &key)?;
     let calendar = hcp_domain::Calendar::bundled();
     let now = chrono::Utc::now();
-    let dash = hcp_app::dashboard::dashboard(&r, None, now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let dash =
+        hcp_app::dashboard::dashboard(&r, None, now, Default::default()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut page = r.list_cases(&CaseQuery { limit: 50, ..CaseQuery::default() })?;
     let actor = hcp_app::cases::actor(user).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     hcp_app::cases::overlay(&r, &mut page.items, &actor, &calendar, now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -796,7 +797,8 @@ fn queries(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
     let watchdog = Watchdog::start(r.conn().get_interrupt_handle(), budget * 2);
     let guard = watchdog.arm();
     let t = Instant::now();
-    let first = hcp_app::dashboard::dashboard(&r, None, chrono::Utc::now()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let first = hcp_app::dashboard::dashboard(&r, None, chrono::Utc::now(), Default::default())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     drop(guard);
     tracing::info!(ms = ms(t.elapsed()), "first dashboard");
     let months: Vec<Option<String>> =
@@ -804,7 +806,8 @@ fn queries(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
     for m in months {
         let t = time_budget(n, budget, || {
             let _armed = watchdog.arm();
-            hcp_app::dashboard::dashboard(&r, m.as_deref(), chrono::Utc::now()).map_err(|e| anyhow::anyhow!("{e:?}"))
+            hcp_app::dashboard::dashboard(&r, m.as_deref(), chrono::Utc::now(), Default::default())
+                .map_err(|e| anyhow::anyhow!("{e:?}"))
         })?;
         let label = format!("统计分析 dashboard({})", m.as_deref().unwrap_or("newest month"));
         tracing::info!(query = %label, samples = t.len(), "timed");
@@ -889,13 +892,27 @@ fn queries(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
 }
 
 fn app(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
-    let r = Replica::open(replica_a, &b.key)?;
+    let mut r = Replica::open(replica_a, &b.key)?;
     let calendar = hcp_domain::Calendar::bundled();
     let out = b.opts.work.join("notices");
-    let page = r.list_cases(&CaseQuery { limit: 1, ..CaseQuery::default() })?;
+    // A notice goes to a case being rectified; its first print takes a number of the office's block
+    // (reserved here as a sync would), the timed reprints keep it.
+    let query = CaseQuery { state: Some(hcp_domain::CaseState::InRectification), limit: 1, ..CaseQuery::default() };
+    let page = r.list_cases(&query)?;
     let id = page.items.first().map(|c| c.id).context("no case to print")?;
+    let now = chrono::Utc::now();
+    r.store_number_block(&hcp_protocol::DocNumberBlock {
+        request_id: "bench".into(),
+        unit_id: a.user.unit_id,
+        office_name: a.user.unit_name.clone(),
+        abbreviation: "测政督".into(),
+        year: chrono::Datelike::year(&now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).context("offset")?)),
+        first: 1,
+        last: 50,
+        reserved_at: now.to_rfc3339(),
+    })?;
     let t = time_n(b.opts.runs.max(10), || {
-        hcp_app::print::notices(&r, &a.user, &[id], &calendar, chrono::Utc::now(), &out)
+        hcp_app::print::notices(&mut r, &a.user, &[id], &calendar, chrono::Utc::now(), &out)
             .map_err(|e| anyhow::anyhow!("{e:?}"))
     })?;
     let s = stats::summarize(&t).context("no notices")?;

@@ -22,11 +22,13 @@ export const commands = {
 	changePassword: (oldPassword: string, newPassword: string) => typedError<null, ApiError>(__TAURI_INVOKE("change_password", { oldPassword, newPassword })),
 	reissueCommand: (commandId: string) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
 	/**  Rectification notices for the given cases, as one PDF saved on disk. */
-	printNotices: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
+	printNotices: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
 	/**  One page of the rectification notices for the given cases, as an image of the printed page. */
 	previewNotices: (caseIds: number[], page: number) => typedError<NoticePreview, ApiError>(__TAURI_INVOKE("preview_notices", { caseIds, page })),
 	/**  Saves the rectification notices as one PDF and hands it to the system for printing. */
-	sendNoticesToPrinter: (caseIds: number[]) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
+	sendNoticesToPrinter: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
+	/**  Opens a saved notice or report (`folder`: the folder holding it) with the system's programs. */
+	openDocument: (path: string, folder: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("open_document", { path, folder })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
 	revealEvaluator: (ratingId: number, reason: string) => typedError<Evaluator_Serialize, ApiError>(__TAURI_INVOKE("reveal_evaluator", { ratingId, reason })),
 	/**
@@ -40,6 +42,8 @@ export const commands = {
 	openReport: (path: string, target: OpenTarget) => typedError<null, ApiError>(__TAURI_INVOKE("open_report", { path, target })),
 	/**  The department handlers this user may assign cases to. */
 	assignees: () => typedError<Assignee[], ApiError>(__TAURI_INVOKE("assignees")),
+	/**  The departments this user may assign cases to, each with its handlers (批量交办). */
+	assignDepartments: () => typedError<DepartmentChoice[], ApiError>(__TAURI_INVOKE("assign_departments")),
 	/**  The units of the user's jurisdiction, for the inbox's unit filter. */
 	units: () => typedError<UnitOption[], ApiError>(__TAURI_INVOKE("units")),
 	/**  Queues the assignment of several cases to one handler (批量交办). */
@@ -133,7 +137,12 @@ export type CaseCommand_Deserialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date?: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment?: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence?: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note?: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
+/**
+ *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
+ *  number and unit the liaison picks; the server checks they exist in the case's district).
+ */
+{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Serialize = 
@@ -149,7 +158,12 @@ export type CaseCommand_Serialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | { type: "record_accountability"; decision: AccountabilityKind; subject_user_id: number; reason: string; evidence: string[] };
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
+/**
+ *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
+ *  number and unit the liaison picks; the server checks they exist in the case's district).
+ */
+{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
 
 /**  Everything the case page shows. */
 export type CaseDetail = CaseDetail_Serialize | CaseDetail_Deserialize;
@@ -171,8 +185,33 @@ export type CaseDetail_Deserialize = {
 	events: TimelineEvent[],
 	/**  This case's commands still in the outbox (pending or rejected). */
 	outbox: OutboxItem_Deserialize[],
-	/**  Who may be assigned: department handlers in the case's district. */
+	/**
+	 *  Who may be assigned: department handlers in the case's district (within this user's
+	 *  jurisdiction), every department's together.
+	 */
 	handlers: Assignee[],
+	/**
+	 *  The departments the case may be assigned to, each with its handlers (possibly none): the
+	 *  assign dialog picks the department first, then one of its handlers.
+	 */
+	departments: DepartmentChoice[],
+	/**  The rung a supervisor's escalation (with a reason) moves the case to; none at the top. */
+	escalationNext?: EscalationLevel | null,
+	/**
+	 *  The rung the escalation policy requires now that the case is overdue, when above its
+	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
+	 */
+	escalationDue?: EscalationLevel | null,
+	/**
+	 *  The staff roster of the case's district this user may name in an accountability decision
+	 *  (empty unless they may record one), and the staff named in the timeline.
+	 */
+	staff: StaffOption[],
+	/**
+	 *  Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
+	 *  it should know the rating itself is under suspicion.
+	 */
+	integrityLeads: CaseLead[],
 	/**  The rating behind the case (evaluator masked), for bad reviews. */
 	rating?: RatingSummary | null,
 	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
@@ -196,12 +235,50 @@ export type CaseDetail_Serialize = {
 	events: TimelineEvent[],
 	/**  This case's commands still in the outbox (pending or rejected). */
 	outbox: OutboxItem_Serialize[],
-	/**  Who may be assigned: department handlers in the case's district. */
+	/**
+	 *  Who may be assigned: department handlers in the case's district (within this user's
+	 *  jurisdiction), every department's together.
+	 */
 	handlers: Assignee[],
+	/**
+	 *  The departments the case may be assigned to, each with its handlers (possibly none): the
+	 *  assign dialog picks the department first, then one of its handlers.
+	 */
+	departments: DepartmentChoice[],
+	/**  The rung a supervisor's escalation (with a reason) moves the case to; none at the top. */
+	escalationNext: EscalationLevel | null,
+	/**
+	 *  The rung the escalation policy requires now that the case is overdue, when above its
+	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
+	 */
+	escalationDue: EscalationLevel | null,
+	/**
+	 *  The staff roster of the case's district this user may name in an accountability decision
+	 *  (empty unless they may record one), and the staff named in the timeline.
+	 */
+	staff: StaffOption[],
+	/**
+	 *  Open integrity leads (异常评价线索) that hold the rating behind the case: whoever verifies
+	 *  it should know the rating itself is under suspicion.
+	 */
+	integrityLeads: CaseLead[],
 	/**  The rating behind the case (evaluator masked), for bad reviews. */
 	rating: RatingSummary | null,
 	/**  Whether this user's role may reveal the evaluator (with a reason, logged on the server). */
 	mayRevealEvaluator: boolean,
+};
+
+/**  An open integrity lead on the rating behind a case. */
+export type CaseLead = {
+	id: number,
+	/**  e.g. `burst_same_device` */
+	kind: string,
+	/**  e.g. 同一设备集中评价 */
+	kindLabel: string,
+	/**  `low`, `medium` or `high`. */
+	severity: string,
+	/**  RFC 3339 */
+	detectedAt: string,
 };
 
 /**  One inbox row. */
@@ -428,6 +505,14 @@ export type Dashboard_Serialize = {
 	months: string[],
 };
 
+/**  A department a case can be assigned to, with its active handlers. */
+export type DepartmentChoice = {
+	id: number,
+	name: string,
+	/**  By name; empty when the department has no handler yet. */
+	handlers: Assignee[],
+};
+
 /**  Cases whose deadline runs ([`CaseState::has_running_deadline`]) by their due date. */
 export type DueWindow = 
 /**  The deadline has passed. */
@@ -630,6 +715,16 @@ export type LoginRequest = {
 	remember: boolean,
 };
 
+/**  Saved notices. */
+export type NoticeFile = {
+	/**  Where the PDF was saved. */
+	path: string,
+	/**  How many notices it holds. */
+	count: number,
+	/**  The document numbers (文号) of the notices in it, in order. */
+	docNumbers: string[],
+};
+
 /**  One page of the notices' preview, drawn from the same layout as the PDF. */
 export type NoticePreview = {
 	/**  The page shown, from 0. */
@@ -783,6 +878,16 @@ export type Session = {
 	 *  replica reads and queues; nothing syncs until the server answers a real sign-in.
 	 */
 	offline: boolean,
+};
+
+/**  A person of the staff roster, as the accountability picker and the timeline show them. */
+export type StaffOption = {
+	id: number,
+	name: string,
+	/**  The staff number, e.g. `GH00029`. */
+	employeeNo: string,
+	/**  Department (or hall) and window. */
+	unit: string,
 };
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";

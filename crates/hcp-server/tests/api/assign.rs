@@ -93,8 +93,8 @@ async fn server_digest(app: &TestApp, username: &str) -> String {
     let u = username.to_owned();
     app.db
         .read(move |c| {
-            let scope = hcp_server::db::users::by_username(c, &u)?.map(|u| u.scope_path).unwrap_or_default();
-            hcp_server::db::digest::scope_digest(c, &scope)
+            let user = hcp_server::db::users::by_username(c, &u)?.expect("a demo account");
+            hcp_server::db::digest::scope_digest(c, &user.scope_path, user.role)
         })
         .await
         .expect("digest")
