@@ -132,10 +132,11 @@ pub fn page(
             ChangeOp::Upsert => match load(conn, entity, entity_id)? {
                 // A case is seen where its visibility path is (it follows its handler's department),
                 // not where it was rated; its events carry that path already.
-                Some(EntityRow::Case(_))
-                    if !cases::scope_path(conn, entity_id)?.is_some_and(|p| reaches(scope, upper, entity, &p)) =>
-                {
-                    continue
+                Some(EntityRow::Case(c)) => {
+                    if !cases::scope_path(conn, entity_id)?.is_some_and(|p| reaches(scope, upper, entity, &p)) {
+                        continue;
+                    }
+                    Some(EntityRow::Case(c))
                 }
                 Some(row) if !reaches(scope, upper, entity, row.unit_path()) => continue,
                 Some(EntityRow::IntegrityFlag(f)) => match super::integrity_flags::for_role(f, role) {
