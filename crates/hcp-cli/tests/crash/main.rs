@@ -278,7 +278,7 @@ fn killing_the_client_anywhere_never_loses_repeats_or_reorders_a_command() {
     let server_cases = db
         .read_blocking(move |c| {
             c.query_map(
-                "SELECT id, version FROM cases WHERE unit_path >= ?1 AND unit_path < ?1 || '~' ORDER BY id",
+                "SELECT id, version FROM cases WHERE scope_path >= ?1 AND scope_path < ?1 || '~' ORDER BY id",
                 [scope],
                 |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
             )

@@ -180,7 +180,7 @@ pub async fn administrators_maintain_reference_data_within_their_jurisdiction(ba
     let policy = json!({"deadlines": {"policy": {"kind": "working_days", "days": 10}, "cutoff": "17:00:00",
         "utc_offset_minutes": 480, "max_extension_working_days": 10},
         "escalation": {"coordination_office_after": 1, "government_inspection_after": 3, "accountability_after": 20,
-        "accountability_requires_repeat": true, "at_risk_within": 1}});
+        "accountability_requires_repeat": true, "accountability_regardless_after": 10, "at_risk_within": 1}});
     let mut unordered = policy.clone();
     unordered["escalation"]["coordination_office_after"] = json!(9);
     let (status, body) =

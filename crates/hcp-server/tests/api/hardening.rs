@@ -419,7 +419,7 @@ pub async fn the_contract_refuses_unknown_fields_and_every_error_has_a_body(back
     let good = json!({"deadlines": {"policy": {"kind": "working_days", "days": 7}, "cutoff": "17:00:00",
         "utc_offset_minutes": 480, "max_extension_working_days": 10},
         "escalation": {"coordination_office_after": 1, "government_inspection_after": 3, "accountability_after": 5,
-        "accountability_requires_repeat": true, "at_risk_within": 1}});
+        "accountability_requires_repeat": true, "accountability_regardless_after": 10, "at_risk_within": 1}});
     let put = |body: Value| {
         let r = app.http.put(app.url(&path)).bearer_auth(&admin).json(&body).send();
         async move {
@@ -503,9 +503,24 @@ pub async fn every_role_reads_only_its_jurisdiction_in_snapshot_and_pull(backend
             let scope = me["scope_path"].as_str().expect("scope").to_owned();
             let upper = format!("{scope}~");
             let role = hcp_domain::Role::parse(me["role"].as_str().expect("role")).expect("a role");
+            // A case is visible where its visibility path is (it follows the handler it is assigned to).
+            let case_paths: std::collections::HashMap<i64, String> = app
+                .db
+                .read(|c| c.query_map("SELECT id, scope_path FROM cases", (), |r| Ok((r.get(0)?, r.get(1)?))))
+                .await
+                .expect("case paths")
+                .into_iter()
+                .collect();
             let may_read = |entity: &str, row: &Value| {
                 let e = hcp_protocol::Entity::parse(entity).expect("an entity");
-                let path = row["unit_path"].as_str().or(row["path"].as_str()).expect("a path");
+                let case_path = (e == hcp_protocol::Entity::Case)
+                    .then(|| row["id"].as_i64().and_then(|id| case_paths.get(&id)))
+                    .flatten();
+                let path = case_path
+                    .map(String::as_str)
+                    .or(row["unit_path"].as_str())
+                    .or(row["path"].as_str())
+                    .expect("a path");
                 let in_scope = hcp_server::db::changes::reaches(&scope, &upper, e, path);
                 let flag_ok = e != hcp_protocol::Entity::IntegrityFlag
                     || role.may_view_integrity_flags()
