@@ -27,7 +27,13 @@ for (const cell of document.querySelectorAll('.el-table__header th .cell')) {
 }
 for (const t of document.querySelectorAll('.el-table')) {
   const wrap = t.querySelector('.el-table__body-wrapper .el-scrollbar__wrap') || t.querySelector('.el-table__body-wrapper');
-  if (shown(t) && wrap && wrap.scrollWidth > wrap.clientWidth + 1) out.push(`table wider than its box (${wrap.scrollWidth} > ${wrap.clientWidth}px): its last columns are cut`);
+  if (!shown(t) || !wrap || wrap.scrollWidth <= wrap.clientWidth + 1) continue;
+  // A table may scroll sideways when its key columns are pinned and stay in the window.
+  const pinned = [...t.querySelectorAll('.el-table__header .el-table-fixed-column--right')].filter(shown);
+  if (pinned.length === 0) out.push(`table wider than its box (${wrap.scrollWidth} > ${wrap.clientWidth}px): its last columns are cut`);
+  for (const p of pinned) {
+    if (p.getBoundingClientRect().right > W + 1) out.push(`pinned column outside the window: ${label(p)}`);
+  }
 }
 for (const cell of document.querySelectorAll('.el-table__body td .cell, .el-descriptions__content')) {
   // Ellipsis is fine for free text (a tooltip shows it); a date or a time cut short is not.

@@ -384,8 +384,9 @@ async fn citizens_text_shows_as_text_an_evaluator_is_revealed_with_a_reason_and_
     };
     assert_eq!(chosen.len(), 3, "{chosen:?}");
     click(&c, "[data-testid=inbox-bulk-assign]").await;
-    c.wait().for_element(Locator::Css("input[data-testid=bulk-handler]")).await.expect("the bulk dialog");
-    // The dialog loads the handlers when it opens: choose one (again, if the list came late) and submit.
+    c.wait().for_element(Locator::Css("input[data-testid=bulk-department]")).await.expect("the bulk dialog");
+    // The dialog loads the departments when it opens: choose one and one of its handlers (again, if
+    // the list came late) and submit.
     let deadline = Instant::now() + Duration::from_secs(45);
     let queued = loop {
         if let Some(q) = attr(&c, "[data-testid=bulk-result]", "data-queued").await {
@@ -394,6 +395,16 @@ async fn citizens_text_shows_as_text_an_evaluator_is_revealed_with_a_reason_and_
         if Instant::now() > deadline {
             screenshot(&c, "failure-bulk.png").await;
             panic!("timed out waiting for the bulk result: {:?}", texts(&c, "[data-testid=bulk-error]").await);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The department first (its handlers follow), then one of its handlers.
+        click(&c, "input[data-testid=bulk-department]").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for o in c.find_all(Locator::Css("[data-testid=bulk-department-option]")).await.unwrap_or_default() {
+            if o.is_displayed().await.unwrap_or(false) {
+                let _ = o.click().await;
+                break;
+            }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
         click(&c, "input[data-testid=bulk-handler]").await;

@@ -46,12 +46,14 @@ pub fn cases_in_scope(db: &Db, scope: &str) -> anyhow::Result<u64> {
 /// The ids of the cases the server replicates to a scope (by their visibility path), in order.
 pub fn case_ids_in_scope(db: &Db, scope: &str) -> anyhow::Result<Vec<i64>> {
     let s = scope.to_owned();
-    Ok(db.read_blocking(move |c| {
-        c.query_map(
-            "SELECT id FROM cases WHERE scope_path >= ?1 AND scope_path < ?2 ORDER BY id",
-            [s.clone(), format!("{s}~")],
-            |r| r.get::<i64>(0),
-        )
+    Ok(blocking(|| {
+        db.read_blocking(move |c| {
+            c.query_map(
+                "SELECT id FROM cases WHERE scope_path >= ?1 AND scope_path < ?2 ORDER BY id",
+                [s.clone(), format!("{s}~")],
+                |r| r.get::<i64>(0),
+            )
+        })
     })?)
 }
 
