@@ -925,9 +925,12 @@ impl App {
     /// system's programs; any other path is refused.
     pub async fn open_report(&self, path: String, target: opener::OpenTarget) -> ApiResult<()> {
         let reports = self.data_dir.join("reports");
-        tokio::task::spawn_blocking(move || opener::open(&opener::checked_path(&reports, &path)?, target))
-            .await
-            .map_err(internal)?
+        tokio::task::spawn_blocking(move || {
+            let file = opener::checked_path(&reports, &path)?;
+            print::open_document(&file, target == opener::OpenTarget::Folder)
+        })
+        .await
+        .map_err(internal)?
     }
 
     /// Asks the server for a rating's evaluator, giving a reason (the server logs the reveal).

@@ -1,5 +1,6 @@
-//! Opening a document the app made (a 月调度通报) or its folder with the system's programs, so the
-//! user goes straight from "saved" to reading it.
+//! Opening a document the app made (a 月调度通报) or its folder, so the user goes straight from
+//! "saved" to reading it: which one, and the check that the path is the app's own. The system's
+//! programs are started by the one mechanism notices use too ([`crate::print::open_document`]).
 //!
 //! Only files under the app's own output folders can be opened: the path comes from the UI, and
 //! an arbitrary path handed to the system opener could start anything.
@@ -19,21 +20,6 @@ pub enum OpenTarget {
     Folder,
 }
 
-/// The program that opens a file or folder: `HCP_OPEN_COMMAND` (a program and its arguments,
-/// separated by spaces; the path is appended), else the system's handler.
-fn open_command() -> Vec<String> {
-    if let Some(cmd) = std::env::var("HCP_OPEN_COMMAND").ok().filter(|c| !c.trim().is_empty()) {
-        return cmd.split_whitespace().map(str::to_owned).collect();
-    }
-    if cfg!(target_os = "windows") {
-        vec!["explorer".into()]
-    } else if cfg!(target_os = "macos") {
-        vec!["open".into()]
-    } else {
-        vec!["xdg-open".into()]
-    }
-}
-
 /// The file at `path` if it lies in `allowed` (after resolving links and `..`).
 pub fn checked_path(allowed: &Path, path: &str) -> ApiResult<PathBuf> {
     let refuse = || ApiError::new(codes::INVALID_INPUT, "只能打开本机生成的通报文件");
@@ -46,41 +32,6 @@ pub fn checked_path(allowed: &Path, path: &str) -> ApiResult<PathBuf> {
     } else {
         Err(refuse())
     }
-}
-
-/// Opens `file` (already checked) or its folder with the system's programs, without waiting for
-/// the viewer to close.
-pub fn open(file: &Path, target: OpenTarget) -> ApiResult<()> {
-    let what = match target {
-        OpenTarget::File => file.to_path_buf(),
-        OpenTarget::Folder => file.parent().map_or_else(|| file.to_path_buf(), Path::to_path_buf),
-    };
-    let cmd = open_command();
-    let (program, args) = cmd.split_first().ok_or_else(|| ApiError::new(codes::INTERNAL, "没有可用的打开程序"))?;
-    let mut child = std::process::Command::new(program)
-        .args(args)
-        .arg(&what)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|_| {
-            ApiError::new(
-                codes::INTERNAL,
-                format!(
-                    "本机没有可用于打开文件的程序（{program}），请在文件管理器中打开 {}（Debian 可安装 xdg-utils）",
-                    what.display()
-                ),
-            )
-        })?;
-    // Reap the opener when it exits (it hands the file to the viewer and returns).
-    std::thread::spawn(move || {
-        if let Err(e) = child.wait() {
-            tracing::warn!(error = %e, "the system opener could not be waited for");
-        }
-    });
-    tracing::info!(program, ?target, "document handed to the system opener");
-    Ok(())
 }
 
 #[cfg(test)]
