@@ -341,7 +341,7 @@ pub fn detail(
         });
     }
     let working_days_left = case.due_date.filter(|_| case.state.has_running_deadline()).map(|due| {
-        let today = (now + chrono::Duration::hours(8)).date_naive();
+        let today = hcp_domain::calendar::beijing_date(now);
         i32::try_from(calendar.working_days_between(today, due)).unwrap_or(i32::MAX)
     });
     let departments = assign_choices(r, &user.scope_path, Some(&case.unit))?;

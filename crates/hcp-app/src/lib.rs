@@ -773,7 +773,7 @@ impl App {
     pub async fn list_cases(&self, mut query: CaseQuery) -> ApiResult<CasePage> {
         // Deadline windows count from today in Beijing, whatever the laptop's time zone; the
         // at-risk window in working days of the jurisdiction's calendar and policy.
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = hcp_domain::calendar::beijing_date(chrono::Utc::now());
         query.today = Some(today.format("%Y-%m-%d").to_string());
         self.with_replica(move |r, a, cal| {
             if query.due == Some(hcp_replica::DueWindow::AtRisk) {
@@ -880,7 +880,7 @@ impl App {
         if !active.user.role.may_issue_notices() {
             return;
         }
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = hcp_domain::calendar::beijing_date(chrono::Utc::now());
         let mut years = vec![chrono::Datelike::year(&today)];
         if chrono::Datelike::month(&today) == 12 {
             years.push(years[0] + 1);

@@ -167,7 +167,7 @@ fn plan(
         return Err(ApiError::new(codes::INVALID_INPUT, "一次最多打印 200 份整改通知书"));
     }
     let actor = cases::actor(user)?;
-    let today = (now + chrono::Duration::hours(8)).date_naive();
+    let today = hcp_domain::calendar::beijing_date(now);
     let year = today.year();
     let (unit_name, unit_kind) = r.unit(user.unit_id)?.unwrap_or_else(|| (user.unit_name.clone(), "hall".into()));
     let kind = hcp_domain::OrgKind::parse(&unit_kind).unwrap_or(hcp_domain::OrgKind::Hall);
@@ -208,7 +208,7 @@ fn plan(
             None => None,
         };
         let service_date = DateTime::parse_from_rfc3339(rated_at.as_deref().unwrap_or(&item.created_at))
-            .map(|d| (d.with_timezone(&Utc) + chrono::Duration::hours(8)).date_naive())
+            .map(|d| hcp_domain::calendar::beijing_date(d.with_timezone(&Utc)))
             .unwrap_or(today);
         let escalation = (case.escalation != EscalationLevel::FirstLine).then(|| case.escalation.label_zh().to_owned());
         items.push(Planned::New {

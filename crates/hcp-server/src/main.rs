@@ -110,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("database already seeded; nothing to do");
                 return Ok(());
             }
-            let today = today.unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
+            let today = today.unwrap_or_else(|| hcp_domain::calendar::beijing_date(chrono::Utc::now()));
             let started = std::time::Instant::now();
             let report = match profile {
                 Profile::Demo => {

@@ -425,7 +425,7 @@ fn check_references(
 /// `CP-2026-000123`: the year the case was opened and its id.
 fn case_number(row: &CaseRow, now: DateTime<Utc>) -> String {
     use chrono::Datelike;
-    let year = (now + chrono::Duration::hours(8)).year();
+    let year = hcp_domain::calendar::beijing_date(now).year();
     let prefix = match row.source {
         CaseSource::BadReview => "CP",
         CaseSource::Hotline12345 => "RX",

@@ -39,9 +39,9 @@ pub async fn reserve(
         return Err(AppError::invalid(format!("一次可预留 1–{MAX_BLOCK} 个文号")));
     }
     let now = state.clock.now();
-    let this_year = (now + chrono::Duration::hours(8)).year();
+    let this_year = hcp_domain::calendar::beijing_date(now).year();
     // Next year's numbers only from December on, so a laptop offline over new year keeps working.
-    let december = (now + chrono::Duration::hours(8)).month() == 12;
+    let december = hcp_domain::calendar::beijing_date(now).month() == 12;
     if req.year != this_year && !(december && req.year == this_year + 1) {
         return Err(AppError::invalid(format!("只能预留 {this_year} 年的文号（12 月起也可预留下一年的）")));
     }
