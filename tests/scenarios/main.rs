@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use hcp_replica::{CaseQuery, Replica, ReplicaKey};
 use hcp_server::seed::DEMO_PASSWORD;
 use hcp_sync::Client;
-use hcp_tests::{account_scope, case_ids_in_scope, cases_in_scope, seeded_server};
+use hcp_tests::{account_scope, case_ids_in_scope, cases_in_scope, rows_in_scope, seeded_server};
 
 async fn bootstrap_as(url: &str, dir: &std::path::Path, user: &str) -> (Arc<Mutex<Replica>>, String) {
     let client = Client::new(url).expect("client");
@@ -26,7 +26,21 @@ async fn every_role_sees_exactly_its_jurisdiction() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (srv, db) = seeded_server(dir.path(), 1_500).await.expect("server");
     let mut seen = Vec::new();
-    for user in ["city.supervisor", "donghu.supervisor", "donghu.manager", "xishan.manager", "gaoxin.manager"] {
+    // Every role: administrator, supervisors (city and district), hall managers, the discipline
+    // liaison, department handlers (whose replica holds the cases assigned into their unit) and a
+    // rated staff member.
+    for user in [
+        "admin",
+        "city.supervisor",
+        "donghu.supervisor",
+        "donghu.manager",
+        "donghu.liaison",
+        "donghu.handler",
+        "donghu.staff",
+        "xishan.manager",
+        "xishan.handler",
+        "gaoxin.manager",
+    ] {
         let (replica, scope) = bootstrap_as(&srv.url(), dir.path(), user).await;
         let r = replica.lock().expect("lock");
         let page = r.list_cases(&CaseQuery { limit: 500, ..CaseQuery::default() }).expect("cases");
@@ -40,6 +54,11 @@ async fn every_role_sees_exactly_its_jurisdiction() {
             .collect::<Result<_, _>>()
             .expect("rows");
         assert!(paths.iter().all(|p| p.starts_with(&scope)), "{user} holds only ratings in {scope}");
+        assert_eq!(
+            paths.len() as u64,
+            rows_in_scope(&db, "ratings", &scope).expect("ratings"),
+            "{user}: every rating of {scope}"
+        );
         // Cases travel by their visibility path: exactly those the server replicates to the scope.
         let mut ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
         ids.sort_unstable();
@@ -49,6 +68,9 @@ async fn every_role_sees_exactly_its_jurisdiction() {
     let total = |u: &str| seen.iter().find(|(n, _)| *n == u).map(|(_, t)| *t).unwrap_or(0);
     assert!(total("city.supervisor") > total("donghu.supervisor"));
     assert!(total("donghu.supervisor") >= total("donghu.manager"));
+    assert!(total("donghu.handler") > 0 && total("donghu.handler") < total("donghu.manager"), "{seen:?}");
+    assert_eq!(total("admin"), total("city.supervisor"), "the city's administrator holds the city");
+    assert_eq!(total("donghu.liaison"), total("donghu.supervisor"), "the liaison holds the district");
     assert_eq!(
         u64::from(total("city.supervisor")),
         cases_in_scope(&db, &account_scope(&db, "city.supervisor").expect("scope").0).expect("all"),

@@ -39,8 +39,13 @@ pub fn account_scope(db: &Db, username: &str) -> anyhow::Result<(String, String)
 
 /// Cases the server holds within a scope.
 pub fn cases_in_scope(db: &Db, scope: &str) -> anyhow::Result<u64> {
+    rows_in_scope(db, "cases", scope)
+}
+
+/// Rows of a replicated table the server holds within a scope (by the table's jurisdiction path).
+pub fn rows_in_scope(db: &Db, table: &'static str, scope: &str) -> anyhow::Result<u64> {
     let s = scope.to_owned();
-    Ok(blocking(|| db.read_blocking(move |c| changes::count_in_scope(c, "cases", &s, &format!("{s}~"))))?)
+    Ok(blocking(|| db.read_blocking(move |c| changes::count_in_scope(c, table, &s, &format!("{s}~"))))?)
 }
 
 /// The ids of the cases the server replicates to a scope (by their visibility path), in order.

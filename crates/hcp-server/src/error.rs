@@ -48,11 +48,60 @@ impl IntoResponse for AppError {
 /// The most a request body may hold (a full intake batch fits easily).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// A JSON body or response. A body that cannot be read is answered with the API's own
-/// `{code, message}` error, in Chinese, instead of the framework's plain-text one.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// A JSON body or response. A body is read strictly (see [`crate::strict_json`]: an array is never
+/// taken for an object); one that cannot be read is answered with the API's own `{code, message}`
+/// error, in Chinese, instead of the framework's plain-text one.
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        if !is_json(req.headers()) {
+            return Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::INVALID_INPUT,
+                "请求内容须为 JSON（Content-Type: application/json）",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                AppError::new(r.status(), codes::INVALID_INPUT, format!("无法读取请求内容：{}", r.body_text()))
+            }
+        })?;
+        let axum::Json(read) = axum::Json::<T>::from_bytes(&bytes)?;
+        crate::strict_json::check_body(&bytes, &read)
+            .map_err(|e| AppError::invalid(format!("请求数据不符合接口要求：{}", e.0)))?;
+        Ok(Json(read))
+    }
+}
+
+/// `application/json` or `application/…+json`, parameters (`; charset=utf-8`) allowed.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", sub)) => sub == "json" || sub.ends_with("+json"),
+        _ => false,
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        codes::TOO_LARGE,
+        format!("请求内容过大，上限为 {} MB", MAX_BODY_BYTES / (1024 * 1024)),
+    )
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -85,11 +134,7 @@ impl From<JsonRejection> for AppError {
                 codes::INVALID_INPUT,
                 "请求内容须为 JSON（Content-Type: application/json）",
             ),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                codes::TOO_LARGE,
-                format!("请求内容过大，上限为 {} MB", MAX_BODY_BYTES / (1024 * 1024)),
-            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
             other => AppError::new(other.status(), codes::INVALID_INPUT, format!("无法读取请求内容：{detail}")),
         }
     }

@@ -14,6 +14,7 @@ pub mod rate;
 pub mod routes;
 pub mod seed;
 pub mod serve;
+pub mod strict_json;
 pub mod testing;
 pub mod workflow;
 

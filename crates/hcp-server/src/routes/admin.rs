@@ -113,7 +113,7 @@ impl Admin {
 // ---------------------------------------------------------------- organisation tree
 
 /// A new unit below `parent_id`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgUnitIn {
     pub parent_id: i64,
@@ -125,7 +125,7 @@ pub struct OrgUnitIn {
 }
 
 /// Changes to a unit; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgUnitPatch {
     pub name: Option<String>,
@@ -240,7 +240,7 @@ pub async fn update_unit(
 // ---------------------------------------------------------------- staff
 
 /// A staff member of a hall.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffIn {
     /// The hall.
@@ -256,7 +256,7 @@ pub struct StaffIn {
 }
 
 /// Changes to a staff member; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffPatch {
     pub name: Option<String>,
@@ -427,7 +427,7 @@ impl From<users::User> for AdminUser {
 }
 
 /// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserIn {
     pub username: String,
@@ -444,7 +444,7 @@ pub struct UserIn {
 
 /// Changes to an account; absent fields stay as they are. A change of role, unit, password or a
 /// deactivation ends the user's sessions.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     pub display_name: Option<String>,
@@ -640,7 +640,7 @@ pub async fn update_user(
 // ---------------------------------------------------------------- service items
 
 /// A service item of a hall or department.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemIn {
     pub unit_id: i64,
@@ -650,7 +650,7 @@ pub struct ItemIn {
 }
 
 /// Changes to a service item; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemPatch {
     pub name: Option<String>,
@@ -890,8 +890,11 @@ fn policy_from(body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     if let Some(e) = shape_error(&body, &reference, "") {
         return Err(AppError::invalid(format!("策略内容不完整或有误：{e}（须给出完整的 deadlines 和 escalation）")));
     }
-    let policy: JurisdictionPolicy =
-        serde_json::from_value(body).map_err(|e| AppError::invalid(format!("请求数据不符合接口要求：{e}")))?;
+    if !body.is_object() {
+        return Err(AppError::invalid("策略内容须为 JSON 对象（含 deadlines 和 escalation）"));
+    }
+    let policy: JurisdictionPolicy = crate::strict_json::from_value(&body)
+        .map_err(|e| AppError::invalid(format!("请求数据不符合接口要求：{}", e.0)))?;
     policy.deadlines.validate().map_err(AppError::invalid)?;
     policy.escalation.validate().map_err(AppError::invalid)?;
     Ok(policy)

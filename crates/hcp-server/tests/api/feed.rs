@@ -24,12 +24,16 @@ fn rating(hall: &str, no: &str, level: &str) -> Value {
 
 /// Pulls from `after` until the feed has nothing more right now; returns the sequence numbers seen
 /// and the new cursor.
-async fn drain(app: &TestApp, token: &str, mut after: i64, limit: usize) -> (Vec<i64>, i64) {
+async fn drain(app: &TestApp, token: &str, after: i64, limit: usize) -> (Vec<i64>, i64) {
+    drain_at(&app.http, &app.url(""), token, after, limit).await
+}
+
+/// [`drain`] from the server at `base`.
+async fn drain_at(http: &reqwest::Client, base: &str, token: &str, mut after: i64, limit: usize) -> (Vec<i64>, i64) {
     let mut seen = Vec::new();
     loop {
-        let r = app
-            .http
-            .get(app.url(&format!("/api/v1/sync/pull?after={after}&limit={limit}")))
+        let r = http
+            .get(format!("{base}/api/v1/sync/pull?after={after}&limit={limit}"))
             .bearer_auth(token)
             .send()
             .await
@@ -52,6 +56,48 @@ async fn drain(app: &TestApp, token: &str, mut after: i64, limit: usize) -> (Vec
 /// nothing skipped, nothing twice, in order.
 pub async fn concurrent_writers_never_make_a_pull_skip_a_change(backend: Backend) {
     let app = std::sync::Arc::new(spawn_app(backend).await);
+    let base = app.url("");
+    writers_and_pullers(app, vec![base]).await;
+}
+
+/// The same, with the writers and the pullers spread over three server processes on one database
+/// (this one and two `hcp-server serve` children): a change committed by one process is never
+/// skipped by a puller reading from another.
+pub async fn writers_on_three_server_processes_never_make_a_pull_skip_a_change(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let mut bases = vec![app.url("")];
+    let mut children = Vec::new();
+    for _ in 0..2 {
+        let (child, base) = second_instance(&app).await;
+        children.push(child);
+        bases.push(base);
+    }
+    writers_and_pullers(app, bases).await;
+    drop(children);
+}
+
+/// Starts another `hcp-server serve` on the test's database; returns it (killed when dropped) and its base URL.
+async fn second_instance(app: &TestApp) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hcp-server"))
+            .args(["serve", "--database", &app.url, "--listen", &format!("127.0.0.1:{port}")])
+            .env("HCP_LOG", "warn")
+            .spawn()
+            .expect("another instance"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if app.http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return (child, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the instance at {base} does not answer");
+}
+
+/// Four writers and three pullers, writer `w` and puller `p` on `bases[w % n]` and `bases[p % n]`.
+async fn writers_and_pullers(app: std::sync::Arc<TestApp>, bases: Vec<String>) {
     let admin = app.token("admin").await;
     let reader = app.token("city.supervisor").await;
     let hall = hall_code(&app).await;
@@ -59,27 +105,36 @@ pub async fn concurrent_writers_never_make_a_pull_skip_a_change(backend: Backend
 
     let mut writers = Vec::new();
     for w in 0..4 {
-        let (app, admin, hall) = (app.clone(), admin.clone(), hall.clone());
+        let (app, admin, hall, base) = (app.clone(), admin.clone(), hall.clone(), bases[w % bases.len()].clone());
         writers.push(tokio::spawn(async move {
             for b in 0..12 {
                 let levels = ["satisfied", "very_dissatisfied", "basically_satisfied", "dissatisfied"];
                 let batch: Vec<Value> =
                     levels.iter().enumerate().map(|(i, l)| rating(&hall, &format!("W{w}-B{b}-{i}"), l)).collect();
-                let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!({ "ratings": batch })).await;
-                assert_eq!(status, 200, "{body}");
+                let r = app
+                    .http
+                    .post(format!("{base}/api/v1/intake/ratings"))
+                    .bearer_auth(&admin)
+                    .json(&json!({ "ratings": batch }))
+                    .send()
+                    .await
+                    .expect("intake");
+                let status = r.status().as_u16();
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                assert_eq!(status, 200, "writer {w} on {base}: {body}");
             }
         }));
     }
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut pullers = Vec::new();
-    for _ in 0..3 {
-        let (app, reader, done) = (app.clone(), reader.clone(), done.clone());
+    for p in 0..3 {
+        let (app, reader, done, base) = (app.clone(), reader.clone(), done.clone(), bases[p % bases.len()].clone());
         pullers.push(tokio::spawn(async move {
             let mut seen = Vec::new();
             let mut cursor = start;
             loop {
                 let finished = done.load(std::sync::atomic::Ordering::SeqCst);
-                let (page, next) = drain(&app, &reader, cursor, 7).await;
+                let (page, next) = drain_at(&app.http, &base, &reader, cursor, 7).await;
                 seen.extend(page);
                 cursor = next;
                 if finished {
@@ -198,24 +253,7 @@ impl Drop for Child {
 /// sign-in throttling are shared, because nothing lives only in one process's memory.
 pub async fn two_server_instances_share_one_database(backend: Backend) {
     let app = spawn_app(backend).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let child = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_hcp-server"))
-            .args(["serve", "--database", &app.url, "--listen", &format!("127.0.0.1:{port}")])
-            .env("HCP_LOG", "warn")
-            .spawn()
-            .expect("second instance"),
-    );
-    let other = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if app.http.get(format!("{other}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "the second instance answers");
+    let (child, other) = second_instance(&app).await;
 
     // A session opened on one instance works on the other.
     let manager = app.token("donghu.manager").await;

@@ -41,7 +41,7 @@ impl TestApp {
         }
     }
 
-    async fn unit_of(&self, name: &str) -> (i64, String) {
+    pub(crate) async fn unit_of(&self, name: &str) -> (i64, String) {
         let name = name.to_owned();
         self.db
             .read(move |c| {
@@ -363,7 +363,7 @@ pub async fn the_contract_refuses_unknown_fields_and_every_error_has_a_body(back
     let app = spawn_app(backend).await;
     let admin = app.token("admin").await;
     let manager = app.token("donghu.manager").await;
-    let (_, hall) = app.unit_of("东湖区政务服务中心").await;
+    let (hall_id, hall) = app.unit_of("东湖区政务服务中心").await;
     let refused = |status: u16, body: &Value, what: &str| {
         assert!(status == 422 || status == 400, "{what}: {status} {body}");
         assert_eq!(body["code"], "invalid_input", "{what}: {body}");
@@ -390,6 +390,19 @@ pub async fn the_contract_refuses_unknown_fields_and_every_error_has_a_body(back
         .post(&manager, "/api/v1/auth/login", json!({"username": "donghu.manager", "password": "x", "remember": true}))
         .await;
     refused(status, &body, "an unknown sign-in field");
+
+    // An array is never read as an object (serde alone reads a struct from a sequence), at any depth.
+    let mut listed = rating.clone();
+    listed["evaluator"] = json!([null, null]);
+    let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!({"ratings": [listed]})).await;
+    refused(status, &body, "an evaluator given as an array");
+    assert!(body["message"].as_str().unwrap_or_default().contains("$.ratings[0].evaluator"), "{body}");
+    let (status, body) = app.post(&admin, "/api/v1/intake/ratings", json!([[rating]])).await;
+    refused(status, &body, "a batch given as an array");
+    let (status, body) = app.post(&manager, "/api/v1/auth/login", json!(["donghu.manager", "Hcp@2026"])).await;
+    refused(status, &body, "a sign-in given as an array");
+    let (status, body) = app.patch(&admin, &format!("/api/v1/admin/org-units/{hall_id}"), json!([null, null])).await;
+    refused(status, &body, "an org-unit patch given as an array");
 
     let (id, version) = app.new_case("U-2").await;
     let as_user = super::cmd("u-1", id, version, json!({"type": "verify", "outcome": "genuine", "as_user": 1}));
@@ -439,9 +452,17 @@ pub async fn the_contract_refuses_unknown_fields_and_every_error_has_a_body(back
     days["deadlines"]["policy"]["days"] = json!(4_294_967_295u64);
     let mut unknown = good.clone();
     unknown["escalation"]["notify"] = json!(true);
-    for (what, body) in
-        [("{}", json!({})), ("a typo", typo), ("-32768", offset), ("u32::MAX days", days), ("unknown", unknown)]
-    {
+    let mut listed = good.clone();
+    listed["escalation"] = json!([1, 3, 5, true, 10, 1]);
+    for (what, body) in [
+        ("{}", json!({})),
+        ("a typo", typo),
+        ("-32768", offset),
+        ("u32::MAX days", days),
+        ("unknown", unknown),
+        ("an array for the policy", json!([good["deadlines"].clone(), good["escalation"].clone()])),
+        ("an array for escalation", listed),
+    ] {
         let (status, answer) = put(body).await;
         refused(status, &answer, what);
     }

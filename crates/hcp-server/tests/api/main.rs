@@ -5,6 +5,7 @@
 mod admin;
 mod append_only;
 mod assign;
+mod authz;
 mod doc_numbers;
 mod feed;
 mod hardening;
@@ -22,10 +23,11 @@ use assign::{
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 };
+use authz::the_authorization_matrix_holds_for_every_documented_operation;
 use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
-    two_server_instances_share_one_database,
+    two_server_instances_share_one_database, writers_on_three_server_processes_never_make_a_pull_skip_a_change,
 };
 use hardening::{
     a_token_over_its_request_rate_is_slowed_down_alone, derived_reads_recheck_the_scope_after_a_move,
@@ -96,6 +98,8 @@ conformance!(
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
     a_user_changes_their_password_under_the_policy_and_their_other_sessions_end,
+    the_authorization_matrix_holds_for_every_documented_operation,
+    writers_on_three_server_processes_never_make_a_pull_skip_a_change,
 );
 
 struct TestApp {
