@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use hcp_app::maintenance::{AboutInfo, AppSettingsInput, AppSettingsView, DiagnosticsFile, ReplicaInfo};
 use hcp_app::{
     ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, ChartStyle, Dashboard, DepartmentChoice,
     Evaluator, FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OpenTarget, OutboxItem, PrintedFile, Session,
@@ -201,4 +202,54 @@ pub async fn bulk_assign(
 ) -> Result<BulkResult> {
     app.bulk_assign(case_ids.into_iter().map(i64::from).collect(), i64::from(handler_id), i64::from(department_id))
         .await
+}
+
+// The 设置 page.
+
+#[tauri::command]
+#[specta::specta]
+pub fn app_settings(app: State<'_, Arc<App>>) -> Result<AppSettingsView> {
+    app.app_settings()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn save_app_settings(app: State<'_, Arc<App>>, input: AppSettingsInput) -> Result<AppSettingsView> {
+    app.save_app_settings(input)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn check_server(app: State<'_, Arc<App>>, server_url: String) -> Result<String> {
+    app.check_server(server_url).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn replica_info(app: State<'_, Arc<App>>) -> Result<ReplicaInfo> {
+    app.replica_info().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn redownload_replica(app: State<'_, Arc<App>>) -> Result<()> {
+    app.redownload_replica().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn erase_replica(app: State<'_, Arc<App>>, discard_unsent: bool) -> Result<()> {
+    app.erase_replica(discard_unsent).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn export_diagnostics(app: State<'_, Arc<App>>) -> Result<DiagnosticsFile> {
+    app.export_diagnostics().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn about(app: State<'_, Arc<App>>) -> Result<AboutInfo> {
+    Ok(app.about().await)
 }

@@ -4,17 +4,10 @@ mod commands;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use hcp_app::{App, KeyringStore, KEYRING_SERVICE};
 use tauri::{Manager, Runtime};
 use tracing_subscriber::EnvFilter;
-
-/// Seconds between background syncs (`HCP_SYNC_INTERVAL`, default 15).
-fn sync_interval() -> Duration {
-    let secs = std::env::var("HCP_SYNC_INTERVAL").ok().and_then(|s| s.parse().ok()).unwrap_or(15u64);
-    Duration::from_secs(secs.clamp(1, 3600))
-}
 
 /// The command registry; also the source of the generated TypeScript bindings.
 pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
@@ -47,6 +40,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::bulk_assign,
         commands::integrity_flags,
         commands::decide_flag,
+        commands::app_settings,
+        commands::save_app_settings,
+        commands::check_server,
+        commands::replica_info,
+        commands::redownload_replica,
+        commands::erase_replica,
+        commands::export_diagnostics,
+        commands::about,
     ])
 }
 
@@ -66,7 +67,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) 
         };
         let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
         let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
-        tauri::async_runtime::spawn(hcp.clone().run_sync_loop(sync_interval()));
+        tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
         app.manage(hcp);
         tracing::info!("haochaping started");
         Ok(())

@@ -15,6 +15,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod error;
 pub mod integrity;
+pub mod maintenance;
 pub mod netwatch;
 pub mod opener;
 pub mod print;
@@ -55,7 +56,7 @@ pub const KEYRING_SERVICE: &str = "haochaping";
 pub struct AppInfo {
     pub version: String,
     pub data_dir: String,
-    /// The server address to prefill (from `HCP_SERVER_URL` or the last login).
+    /// The server address to prefill (the last sign-in's or the 设置 page's, else `HCP_SERVER_URL`).
     pub default_server_url: Option<String>,
     pub last_username: Option<String>,
 }
@@ -289,7 +290,8 @@ impl App {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             data_dir: self.data_dir.display().to_string(),
-            default_server_url: self.default_server_url.clone().or(s.last_server_url),
+            // The user's own choice (the last sign-in, or the 设置 page) before the installation's default.
+            default_server_url: s.last_server_url.or_else(|| self.default_server_url.clone()),
             last_username: s.last_username,
         }
     }
@@ -723,6 +725,11 @@ impl App {
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.wake.notified() => {}
             }
+            // The 设置 page's choice, when the user made one, else the default.
+            let interval = settings::load(&self.data_dir)
+                .sync_interval_seconds
+                .filter(|s| settings::SYNC_INTERVAL_RANGE.contains(s))
+                .map_or(interval, Duration::from_secs);
             if self.active().is_err() {
                 delay = interval;
                 continue;
@@ -863,7 +870,7 @@ impl App {
     pub async fn open_document(&self, path: String, folder: bool) -> ApiResult<()> {
         let refused = || ApiError::new(codes::NOT_FOUND, "找不到该文件：它可能已被移动或删除");
         let file = std::fs::canonicalize(&path).map_err(|_| refused())?;
-        let ours = ["notices", "reports"]
+        let ours = ["notices", "reports", maintenance::DIAGNOSTICS_DIR]
             .iter()
             .filter_map(|d| std::fs::canonicalize(self.data_dir.join(d)).ok())
             .any(|d| file.starts_with(d));

@@ -12,7 +12,19 @@ pub struct Settings {
     pub last_username: Option<String>,
     /// Whether to reopen the last session at start (its token is in the keyring).
     pub remember: bool,
+    /// Seconds between background syncs chosen on the 设置 page (`None`: the default).
+    #[serde(default)]
+    pub sync_interval_seconds: Option<u64>,
 }
+
+/// The sync interval when the user has chosen none: `HCP_SYNC_INTERVAL` seconds (1–3600), else 15.
+pub fn default_sync_interval() -> std::time::Duration {
+    let secs = std::env::var("HCP_SYNC_INTERVAL").ok().and_then(|s| s.parse().ok()).unwrap_or(15u64);
+    std::time::Duration::from_secs(secs.clamp(1, 3600))
+}
+
+/// The sync intervals the 设置 page accepts, in seconds.
+pub const SYNC_INTERVAL_RANGE: std::ops::RangeInclusive<u64> = 5..=3600;
 
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("settings.json")

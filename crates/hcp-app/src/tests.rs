@@ -863,3 +863,94 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
     assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("ended").code, codes::NOT_LOGGED_IN);
     srv.stop().await;
 }
+
+/// The 设置 page: the address and interval are checked and kept; the replica's rows and size
+/// are reported; a re-download keeps the outbox and fetches everything again; erasing with
+/// unsent work needs the user's consent and then leaves no data, key or offline sign-in behind;
+/// the diagnostics file names no token and no evaluator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_page_keeps_its_choices_and_erases_only_with_consent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = server_with_new_case(dir.path(), 7, "SET-1").await;
+    let secrets = store();
+    let data = dir.path().join("client");
+    let app = App::new(&data, secrets.clone(), None);
+    let session = app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+
+    // Address and interval.
+    let bad = maintenance::AppSettingsInput { server_url: "ftp://x".into(), sync_interval_seconds: None };
+    assert_eq!(app.save_app_settings(bad).expect_err("scheme").code, codes::INVALID_INPUT);
+    let slow = maintenance::AppSettingsInput { server_url: srv.url(), sync_interval_seconds: Some(1) };
+    assert_eq!(app.save_app_settings(slow).expect_err("too often").code, codes::INVALID_INPUT);
+    let moved =
+        maintenance::AppSettingsInput { server_url: "http://10.0.0.5:8787/".into(), sync_interval_seconds: Some(120) };
+    let view = app.save_app_settings(moved).expect("saved");
+    assert_eq!(view.server_url.as_deref(), Some("http://10.0.0.5:8787"));
+    assert_eq!(view.session_server_url.as_deref(), Some(session.server_url.as_str()), "the session keeps its server");
+    assert_eq!((view.sync_interval_seconds, view.sync_interval_is_default), (120, false));
+    assert_eq!(settings::load(&data).sync_interval_seconds, Some(120));
+    assert_eq!(
+        app.app_info().default_server_url.as_deref(),
+        Some("http://10.0.0.5:8787"),
+        "the login page prefills it"
+    );
+    assert!(app.check_server(srv.url()).await.expect("healthz").starts_with(char::is_numeric));
+    assert_eq!(app.check_server("http://127.0.0.1:9".into()).await.expect_err("nothing listens").code, codes::NETWORK);
+
+    // What the replica holds.
+    let info = app.replica_info().await.expect("info");
+    let rows =
+        |info: &maintenance::ReplicaInfo, e: &str| info.rows.iter().find(|r| r.entity == e).map_or(0, |r| r.rows);
+    assert!(rows(&info, "case") > 0 && rows(&info, "rating") > 0, "{info:?}");
+    assert!(info.bytes > 0 && info.cursor > 0 && info.last_sync_at.is_some(), "{info:?}");
+
+    // A queued action survives a re-download and is sent by it.
+    let case_id = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::New), limit: 50, ..CaseQuery::default() })
+        .await
+        .expect("new")
+        .items
+        .iter()
+        .find(|c| c.summary.contains("材料没有一次性告知"))
+        .expect("the new case")
+        .id;
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    app.issue(Some(case_id), verify).await.expect("verify");
+    app.redownload_replica().await.expect("forget the cursor");
+    assert!(!app.sync_status().expect("status").bootstrapped);
+    let status = app.sync_once().await.expect("download again");
+    assert!(status.bootstrapped && status.pending == 0, "{status:?}");
+    let again = app.replica_info().await.expect("info");
+    assert_eq!(rows(&again, "case"), rows(&info, "case"));
+    assert_eq!(app.case_detail(case_id).await.expect("detail").item.state, hcp_domain::CaseState::Verified);
+
+    // Diagnostics: versions and counts, no secrets.
+    let file = app.export_diagnostics().await.expect("diagnostics");
+    let text = std::fs::read_to_string(&file.path).expect("written");
+    let token = secrets.get(&account("token", &srv.url(), "donghu.manager")).expect("keyring").expect("token");
+    assert!(text.contains("\"app_version\"") && text.contains("\"rows\""), "{text}");
+    assert!(!text.contains(&token) && !text.contains(DEMO_PASSWORD), "no secret in diagnostics");
+    app.open_document(file.path.clone(), true).await.ok();
+
+    // Erasing: refused with unsent work unless the user agrees; then nothing is left.
+    let url = srv.url();
+    srv.stop().await;
+    let assign = app.case_detail(case_id).await.expect("detail").handlers[0].clone();
+    app.issue(
+        Some(case_id),
+        CaseCommand::Assign { department_id: assign.department_id, handler_id: assign.user_id, due_date: None },
+    )
+    .await
+    .expect("queued offline");
+    let path = PathBuf::from(app.replica_info().await.expect("info").path);
+    assert_eq!(app.erase_replica(false).await.expect_err("unsent work").code, codes::INVALID_INPUT);
+    assert!(path.exists());
+    app.erase_replica(true).await.expect("erase");
+    assert!(!path.exists(), "the replica file is gone");
+    assert!(secrets.get(&account("replica-key", &url, "donghu.manager")).expect("keyring").is_none());
+    assert!(secrets.get(&account("offline-verifier", &url, "donghu.manager")).expect("keyring").is_none());
+    assert!(secrets.get(&account("token", &url, "donghu.manager")).expect("keyring").is_none());
+    assert_eq!(app.replica_info().await.expect_err("signed out").code, codes::NOT_LOGGED_IN);
+}

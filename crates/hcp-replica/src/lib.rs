@@ -192,6 +192,15 @@ impl Replica {
         Bootstrap::fresh(&mut self.conn, scope, Some((cursor, chunk_rows.max(1))))
     }
 
+    /// Forgets where the replica stands in the change feed (and any interrupted download), so the
+    /// next sync downloads the whole jurisdiction again. The rows stay readable until that
+    /// download replaces them; the outbox is untouched.
+    pub fn forget_cursor(&self) -> Result<()> {
+        meta::delete(&self.conn, meta::CURSOR)?;
+        meta::delete(&self.conn, meta::BOOTSTRAP_RESUME)?;
+        Ok(())
+    }
+
     /// Continues the interrupted bootstrap recorded at `point` (which must be the replica's
     /// current [`Replica::resume_point`]) with the rest of the snapshot.
     pub fn resume_bootstrap(&mut self, point: &ResumePoint, chunk_rows: u64) -> Result<Bootstrap<'_>> {

@@ -104,6 +104,12 @@ impl Client {
         Ok(())
     }
 
+    /// The server's health check (`GET /healthz`): answers without a session, with its version.
+    pub async fn health(&self) -> Result<hcp_protocol::Health> {
+        let resp = Self::check(self.http.get(self.url("/healthz")).send().await).await?;
+        Self::parse(resp).await
+    }
+
     pub async fn me(&self, token: &str) -> Result<UserInfo> {
         let resp = Self::check(self.http.get(self.url("/api/v1/me")).bearer_auth(token).send().await).await?;
         Self::parse(resp).await

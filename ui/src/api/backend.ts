@@ -40,6 +40,12 @@ import {
   type SyncProgress_Serialize,
   type SyncStatus_Serialize,
   type UnitOption,
+  type AboutInfo,
+  type AppSettingsView,
+  type AppSettingsInput,
+  type DiagnosticsFile,
+  type ReplicaInfo,
+  type EntityRows,
 } from "./bindings";
 
 export type {
@@ -77,6 +83,8 @@ export type {
 export type AppInfo = AppInfo_Serialize;
 export type Evaluator = Evaluator_Serialize;
 export type { BulkResult, UnitOption };
+/** The 设置 page: connection, sync, local data, diagnostics and versions. */
+export type { AboutInfo, AppSettingsView, AppSettingsInput, DiagnosticsFile, ReplicaInfo, EntityRows };
 export type CaseListItem = CaseListItem_Serialize;
 export type CasePage = CasePage_Serialize;
 export type CaseQuery = CaseQuery_Deserialize;
@@ -292,6 +300,38 @@ export const backend = {
    */
   integrityFlags(status: FlagStatus | null): Promise<FlagItem[]> {
     return call(() => commands.integrityFlags(status));
+  },
+  /** The 设置 page's settings: server address, sync interval, data folder. */
+  appSettings(): Promise<AppSettingsView> {
+    return call(() => commands.appSettings());
+  },
+  /** Saves the server address (next sign-in) and the sync interval (null: the default). */
+  saveAppSettings(input: AppSettingsInput): Promise<AppSettingsView> {
+    return call(() => commands.saveAppSettings(input));
+  },
+  /** Asks the server at `serverUrl` for its health check; resolves to its version. */
+  checkServer(serverUrl: string): Promise<string> {
+    return call(() => commands.checkServer(serverUrl));
+  },
+  /** What the local replica holds (size, rows per kind, sync position, unsent actions). */
+  replicaInfo(): Promise<ReplicaInfo> {
+    return call(() => commands.replicaInfo());
+  },
+  /** Downloads the whole jurisdiction again at the next sync (started at once). */
+  async redownloadReplica(): Promise<void> {
+    await call(() => commands.redownloadReplica());
+  },
+  /** Signs out and erases the local replica, its key and the offline sign-in. */
+  async eraseReplica(discardUnsent: boolean): Promise<void> {
+    await call(() => commands.eraseReplica(discardUnsent), { reportAuthLost: false });
+  },
+  /** Writes a diagnostics file (no personal data) into the data folder. */
+  exportDiagnostics(): Promise<DiagnosticsFile> {
+    return call(() => commands.exportDiagnostics());
+  },
+  /** The app's and the server's versions. */
+  about(): Promise<AboutInfo> {
+    return call(() => commands.about());
   },
   /** Queues the verdict on a flag with the notes (核实情况, 2–500 chars); returns the flag as the queue now shows it. */
   decideFlag(flagId: number, verdict: FlagVerdict, note: string): Promise<FlagItem> {

@@ -52,9 +52,38 @@ export const commands = {
 	integrityFlags: (status: string | null) => typedError<FlagItem_Serialize[], ApiError>(__TAURI_INVOKE("integrity_flags", { status })),
 	/**  Queues the verdict on an integrity flag: `confirmed_fake`, `confirmed_malicious` or `dismissed`. */
 	decideFlag: (flagId: number, verdict: string, note: string) => typedError<FlagItem_Serialize, ApiError>(__TAURI_INVOKE("decide_flag", { flagId, verdict, note })),
+	appSettings: () => typedError<AppSettingsView_Serialize, ApiError>(__TAURI_INVOKE("app_settings")),
+	saveAppSettings: (input: AppSettingsInput_Deserialize) => typedError<AppSettingsView_Serialize, ApiError>(__TAURI_INVOKE("save_app_settings", { input })),
+	checkServer: (serverUrl: string) => typedError<string, ApiError>(__TAURI_INVOKE("check_server", { serverUrl })),
+	replicaInfo: () => typedError<ReplicaInfo_Serialize, ApiError>(__TAURI_INVOKE("replica_info")),
+	redownloadReplica: () => typedError<null, ApiError>(__TAURI_INVOKE("redownload_replica")),
+	eraseReplica: (discardUnsent: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("erase_replica", { discardUnsent })),
+	exportDiagnostics: () => typedError<DiagnosticsFile, ApiError>(__TAURI_INVOKE("export_diagnostics")),
+	about: () => typedError<AboutInfo_Serialize, ApiError>(__TAURI_INVOKE("about")),
 };
 
 /* Types */
+/**  The versions the about panel shows. */
+export type AboutInfo = AboutInfo_Serialize | AboutInfo_Deserialize;
+
+/**  The versions the about panel shows. */
+export type AboutInfo_Deserialize = {
+	appVersion: string,
+	serverUrl?: string | null,
+	/**  `None` when the server cannot be reached now. */
+	serverVersion?: string | null,
+	os: string,
+};
+
+/**  The versions the about panel shows. */
+export type AboutInfo_Serialize = {
+	appVersion: string,
+	serverUrl: string | null,
+	/**  `None` when the server cannot be reached now. */
+	serverVersion: string | null,
+	os: string,
+};
+
 /**  An accountability measure (追责问责). */
 export type AccountabilityKind = 
 /**  扣减绩效分 */
@@ -79,7 +108,7 @@ export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 export type AppInfo_Deserialize = {
 	version: string,
 	dataDir: string,
-	/**  The server address to prefill (from `HCP_SERVER_URL` or the last login). */
+	/**  The server address to prefill (the last sign-in's or the 设置 page's, else `HCP_SERVER_URL`). */
 	defaultServerUrl?: string | null,
 	lastUsername?: string | null,
 };
@@ -88,9 +117,57 @@ export type AppInfo_Deserialize = {
 export type AppInfo_Serialize = {
 	version: string,
 	dataDir: string,
-	/**  The server address to prefill (from `HCP_SERVER_URL` or the last login). */
+	/**  The server address to prefill (the last sign-in's or the 设置 page's, else `HCP_SERVER_URL`). */
 	defaultServerUrl: string | null,
 	lastUsername: string | null,
+};
+
+/**  A change on the 设置 page. */
+export type AppSettingsInput = AppSettingsInput_Serialize | AppSettingsInput_Deserialize;
+
+/**  A change on the 设置 page. */
+export type AppSettingsInput_Deserialize = {
+	serverUrl: string,
+	/**  `None` returns to the default. */
+	syncIntervalSeconds?: number | null,
+};
+
+/**  A change on the 设置 page. */
+export type AppSettingsInput_Serialize = {
+	serverUrl: string,
+	/**  `None` returns to the default. */
+	syncIntervalSeconds: number | null,
+};
+
+/**  What the 设置 page shows and edits. */
+export type AppSettingsView = AppSettingsView_Serialize | AppSettingsView_Deserialize;
+
+/**  What the 设置 page shows and edits. */
+export type AppSettingsView_Deserialize = {
+	/**  The server address used at the next sign-in. */
+	serverUrl?: string | null,
+	/**  The server the current session works against (it changes only by signing in again). */
+	sessionServerUrl?: string | null,
+	syncIntervalSeconds: number,
+	/**  Whether the interval is the default (no choice saved). */
+	syncIntervalIsDefault: boolean,
+	minSyncIntervalSeconds: number,
+	maxSyncIntervalSeconds: number,
+	dataDir: string,
+};
+
+/**  What the 设置 page shows and edits. */
+export type AppSettingsView_Serialize = {
+	/**  The server address used at the next sign-in. */
+	serverUrl: string | null,
+	/**  The server the current session works against (it changes only by signing in again). */
+	sessionServerUrl: string | null,
+	syncIntervalSeconds: number,
+	/**  Whether the interval is the default (no choice saved). */
+	syncIntervalIsDefault: boolean,
+	minSyncIntervalSeconds: number,
+	maxSyncIntervalSeconds: number,
+	dataDir: string,
 };
 
 /**  The reviewer's decision on an appeal. */
@@ -513,6 +590,11 @@ export type DepartmentChoice = {
 	handlers: Assignee[],
 };
 
+/**  A written diagnostics file. */
+export type DiagnosticsFile = {
+	path: string,
+};
+
 /**  Cases whose deadline runs ([`CaseState::has_running_deadline`]) by their due date. */
 export type DueWindow = 
 /**  The deadline has passed. */
@@ -523,6 +605,13 @@ export type DueWindow =
 "three_days" | 
 /**  Due today or within the policy's at-risk window of working days (即将到期). */
 "at_risk";
+
+/**  The rows of one kind the replica holds. */
+export type EntityRows = {
+	/**  The entity's wire name (`case`, `rating`…): the UI names it in the user's language. */
+	entity: string,
+	rows: number,
+};
 
 /**  Why a case is escalated. */
 export type EscalationBasis = 
@@ -844,6 +933,37 @@ export type Refusal = {
 	caseNo: string,
 	code: string,
 	message: string,
+};
+
+/**  What the local replica holds. */
+export type ReplicaInfo = ReplicaInfo_Serialize | ReplicaInfo_Deserialize;
+
+/**  What the local replica holds. */
+export type ReplicaInfo_Deserialize = {
+	path: string,
+	/**  The database file and its write-ahead log, in bytes. */
+	bytes: number,
+	rows: EntityRows[],
+	/**  The jurisdiction it mirrors (a unit path). */
+	scope?: string | null,
+	cursor: number,
+	lastSyncAt?: string | null,
+	pending: number,
+	rejected: number,
+};
+
+/**  What the local replica holds. */
+export type ReplicaInfo_Serialize = {
+	path: string,
+	/**  The database file and its write-ahead log, in bytes. */
+	bytes: number,
+	rows: EntityRows[],
+	/**  The jurisdiction it mirrors (a unit path). */
+	scope: string | null,
+	cursor: number,
+	lastSyncAt: string | null,
+	pending: number,
+	rejected: number,
 };
 
 export type Role = 

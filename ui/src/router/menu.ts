@@ -1,4 +1,4 @@
-// The left navigation, by task. 工作台, 差评工单, 异常评价线索 and 统计分析 are built in this version.
+// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 统计分析 and 设置 are built in this version.
 import type { Component } from "vue";
 import { AlarmClock, DataAnalysis, Monitor, Printer, Setting, Stamp, Tickets, WarningFilled } from "@element-plus/icons-vue";
 import type { Role } from "@/api/backend";
@@ -41,7 +41,7 @@ export const MENU: MenuEntry[] = [
   { key: "accountability", path: "/accountability", icon: Stamp, ready: false },
   { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
   { key: "notices", path: "/notices", icon: Printer, ready: false },
-  { key: "settings", path: "/settings", icon: Setting, ready: false },
+  { key: "settings", path: "/settings", icon: Setting, ready: true },
 ];
 
 /** Whether a user with `role` sees the entry (nobody signed in: only the entries open to every role). */
