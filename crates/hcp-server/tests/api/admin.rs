@@ -14,7 +14,7 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> (u16, Value) {
         let r = self.http.request(method, self.url(path)).bearer_auth(token).json(&body).send().await.expect("send");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))

@@ -5,6 +5,7 @@
 mod admin;
 mod append_only;
 mod assign;
+mod calendar;
 mod doc_numbers;
 mod feed;
 mod hardening;
@@ -22,6 +23,7 @@ use assign::{
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 };
+use calendar::provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported;
 use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
@@ -96,6 +98,7 @@ conformance!(
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
     a_user_changes_their_password_under_the_policy_and_their_other_sessions_end,
+    provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported,
 );
 
 struct TestApp {
