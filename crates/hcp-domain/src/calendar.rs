@@ -74,6 +74,7 @@ pub const BUNDLED_CALENDAR_JSON: &str = include_str!("../data/calendar-cn.json")
 
 /// A State Council notice that sets (or changes) a year's arrangement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Notice {
     /// The document number, such as `国办发明电〔2025〕7号`.
     pub number: String,
@@ -84,6 +85,7 @@ pub struct Notice {
 
 /// A span of official holidays (放假), both ends included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HolidaySpan {
     pub name: String,
     pub first: NaiveDate,
@@ -92,6 +94,7 @@ pub struct HolidaySpan {
 
 /// A makeup working day (调休上班).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MakeupDay {
     pub name: String,
     pub date: NaiveDate,
@@ -100,6 +103,7 @@ pub struct MakeupDay {
 /// One year's arrangement. Its spans may reach into the neighbouring year (the 2019 New Year
 /// holiday starts on 30 December 2018).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarYear {
     pub year: i32,
     pub notices: Vec<Notice>,
@@ -148,6 +152,7 @@ impl CalendarYear {
 
 /// The calendar as data: what the JSON file holds and what the server distributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarData {
     #[serde(default)]
     pub name: String,
@@ -1003,6 +1008,9 @@ mod tests {
         let twice = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t"}],"holidays":[],"working_days":[]},
             {"year":2027,"notices":[{"number":"x","title":"t"}],"holidays":[],"working_days":[]}]}"#;
         assert_eq!(Calendar::from_json(twice), Err(CalendarError::DuplicateYear(2027)));
+        // A misspelt or unknown field is refused, not silently dropped.
+        let unknown = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t","nmuber":"y"}],"holidays":[],"working_days":[]}]}"#;
+        assert!(matches!(Calendar::from_json(unknown), Err(CalendarError::Json(e)) if e.contains("nmuber")));
     }
 
     #[test]

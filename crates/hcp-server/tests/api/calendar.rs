@@ -5,13 +5,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use hcp_server::seed::{seed_demo, SeedOptions};
-use hcp_server::testing::{Backend, TestDb};
-use hcp_server::AppState;
+use chrono::{DateTime, TimeZone, Utc};
+use hcp_server::testing::Backend;
 use serde_json::{json, Value};
 
-use super::{cmd, TestApp};
+use super::{cmd, spawn_app_with, TestApp};
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -37,22 +35,6 @@ fn bj(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .single()
         .expect("time")
         .with_timezone(&Utc)
-}
-
-async fn spawn_with_clock(backend: Backend, clock: TestClock) -> TestApp {
-    let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-    let store = tokio::task::spawn_blocking(move || {
-        let store = TestDb::new(backend).expect("a test database");
-        seed_demo(&store.db, &SeedOptions { evaluations: 300, seed: 5, today }).expect("seed");
-        store
-    })
-    .await
-    .expect("seed task");
-    let db = store.db.clone();
-    let mut state = AppState::new(db.clone());
-    state.clock = Arc::new(clock);
-    let server = hcp_server::spawn(state, "127.0.0.1:0").await.expect("spawn");
-    TestApp { server, db, url: store.url.clone(), http: reqwest::Client::new(), _store: store }
 }
 
 /// The made-up 2027 arrangement in the holiday-cn format (a test fixture, not the notice).
@@ -110,7 +92,7 @@ async fn assigned_case(app: &TestApp, clock: &TestClock, n: u32, at: DateTime<Ut
 
 pub async fn provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported(backend: Backend) {
     let clock = TestClock(Arc::new(Mutex::new(bj(2026, 12, 21, 9))));
-    let app = spawn_with_clock(backend, clock.clone()).await;
+    let app = spawn_app_with(backend, |state| state.clock = Arc::new(clock.clone())).await;
 
     // December 2026: the 2027 notice is missing. Supervisors and administrators are told; the
     // hall manager may not read the calendar's administration.
@@ -194,6 +176,9 @@ pub async fn provisional_deadlines_are_marked_warned_of_and_recounted_when_the_n
         )
         .await;
     assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "unknown fields are refused: {body}");
+    let typo = json!({"notice": {"number": "x", "title": "t", "ulr": ""}, "holiday_cn": fixture_2027()});
+    let (status, body) = app.send(post.clone(), &admin, "/api/v1/admin/calendar/years", typo).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "{body}");
     let no_number = json!({"notice": {"number": " ", "title": "t", "url": ""}, "holiday_cn": fixture_2027()});
     let (status, body) = app.send(post.clone(), &admin, "/api/v1/admin/calendar/years", no_number).await;
     assert_eq!(status, 422, "a year needs its notice's number: {body}");

@@ -110,6 +110,11 @@ struct TestApp {
 }
 
 async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the server's state adjusted first (a test clock, say).
+async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut AppState)) -> TestApp {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
     let store = tokio::task::spawn_blocking(move || {
         let store = TestDb::new(backend).expect("a test database");
@@ -119,7 +124,9 @@ async fn spawn_app(backend: Backend) -> TestApp {
     .await
     .expect("seed task");
     let db = store.db.clone();
-    let server = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let mut state = AppState::new(db.clone());
+    configure(&mut state);
+    let server = hcp_server::spawn(state, "127.0.0.1:0").await.expect("spawn");
     TestApp { server, db, url: store.url.clone(), http: reqwest::Client::new(), _store: store }
 }
 
