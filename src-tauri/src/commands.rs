@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use hcp_app::maintenance::{AboutInfo, AppSettingsInput, AppSettingsView, DiagnosticsFile, ReplicaInfo};
 use hcp_app::{
-    ApiError, App, AppInfo, Assignee, BulkResult, CaseCommand, CaseDetail, ChartStyle, Dashboard, DepartmentChoice,
-    Evaluator, FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OpenTarget, OutboxItem, PrintedFile, Session,
-    SyncStatus, UnitOption,
+    ApiError, App, AppInfo, Assignee, BulkResult, CalendarStatus, CaseCommand, CaseDetail, ChartStyle, Dashboard,
+    DepartmentChoice, Evaluator, FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OpenTarget, OutboxItem,
+    PrintedFile, Session, SyncStatus, UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -139,6 +139,13 @@ pub async fn reveal_evaluator(app: State<'_, Arc<App>>, rating_id: i32, reason: 
 #[specta::specta]
 pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>, style: ChartStyle) -> Result<Dashboard> {
     app.dashboard(month, style).await
+}
+
+/// Whether the official calendar of this or next year is missing (administrators and supervisors).
+#[tauri::command]
+#[specta::specta]
+pub async fn calendar_status(app: State<'_, Arc<App>>) -> Result<CalendarStatus> {
+    app.calendar_status().await
 }
 
 /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk.

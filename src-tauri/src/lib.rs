@@ -32,6 +32,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::open_document,
         commands::reveal_evaluator,
         commands::dashboard,
+        commands::calendar_status,
         commands::monthly_report,
         commands::open_report,
         commands::assignees,

@@ -249,6 +249,11 @@ pub fn overlay(
             apply_projection(item, &case);
         }
     }
+    // The calendar is set city-wide: the one in force in the user's jurisdiction is every case's.
+    let (cal, _) = jurisdiction(r, calendar, actor.scope.as_str())?;
+    for item in items.iter_mut() {
+        mark_provisional(item, &cal);
+    }
     Ok(())
 }
 
@@ -256,6 +261,15 @@ fn apply_projection(item: &mut CaseListItem, case: &Case) {
     item.state = case.state;
     item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
     item.escalation = case.escalation;
+}
+
+/// Marks a deadline counted on the provisional arrangement of a year without a notice (暂定).
+fn mark_provisional(item: &mut CaseListItem, calendar: &Calendar) {
+    item.deadline_provisional = item
+        .deadline
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| calendar.is_provisional(d));
 }
 
 /// Validates a command against the projected case and queues it.
@@ -318,6 +332,7 @@ pub fn detail(
     let (case, pending_events) = project_with_events(r, case_id, &actor, &ctx, now)?.ok_or_else(not_found)?;
     let mut item = r.case_item(case_id)?.ok_or_else(not_found)?;
     apply_projection(&mut item, &case);
+    mark_provisional(&mut item, &cal);
     let mut events: Vec<TimelineEvent> = r
         .case_events(case_id)?
         .into_iter()

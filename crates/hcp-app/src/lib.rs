@@ -11,6 +11,7 @@
 //! (zeroed when dropped) until then; a refusal (password changed, account disabled) ends the
 //! session.
 
+pub mod calendar;
 pub mod cases;
 pub mod dashboard;
 pub mod error;
@@ -32,6 +33,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use calendar::CalendarStatus;
 pub use cases::{
     Assignee, BulkResult, CaseDetail, CaseLead, DepartmentChoice, Evaluator, Issued, Refusal, StaffOption,
     TimelineEvent, UnitOption,
@@ -793,6 +795,13 @@ impl App {
             Ok(page)
         })
         .await
+    }
+
+    /// Whether the official calendar of this or next year is missing (administrators and
+    /// supervisors: the workbench's banner), read from the calendar the server distributed.
+    pub async fn calendar_status(&self) -> ApiResult<CalendarStatus> {
+        let today = hcp_domain::calendar::beijing_date(chrono::Utc::now());
+        self.with_replica(move |r, a, cal| calendar::status(r, &a.user, cal, today)).await
     }
 
     /// One case with its timeline and the actions this user may take now.

@@ -21,8 +21,17 @@
 //!
 //! The State Council publishes the next year's arrangement around November, so the calendar is
 //! data: the server distributes updates in the same JSON format and clients load them with
-//! [`Calendar::from_json`]. A year that no notice covers falls back to the plain Monday–Friday
-//! week; [`Calendar::covers`] tells whether a date's year is covered.
+//! [`Calendar::from_json`]; [`Calendar::covers`] tells whether a date's year is covered.
+//!
+//! # Provisional years
+//!
+//! A year after the last one covered (up to [`PROVISIONAL_HORIZON_YEARS`] of them, and any gap
+//! from 2025 on) gets a **provisional** arrangement computed from the statutory holiday rules (see
+//! [`provisional`]): the statutory days off and their make-up days off, no makeup working day.
+//! [`Calendar::is_provisional`] tells whether a date is counted on such an estimate (or, beyond
+//! the horizon, on the plain week); deadlines there are marked provisional and re-counted with
+//! [`Calendar::recount`] when the official arrangement arrives. [`Calendar::missing_schedule`]
+//! names the year whose notice is due but missing (from October on, the next one).
 //!
 //! # Counting convention
 //!
@@ -51,7 +60,11 @@
 //!   `working_days_between(request date, decision date)` (the day of the request counts as
 //!   worked). An approved extension then adds the granted working days.
 
+pub mod provisional;
+
 use std::collections::BTreeMap;
+
+pub use provisional::{PROVISIONAL_HORIZON_YEARS, STATUTORY_RULES_SINCE, WARN_FROM_MONTH};
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, Utc, Weekday};
 use serde::{Deserialize, Serialize};
@@ -61,6 +74,7 @@ pub const BUNDLED_CALENDAR_JSON: &str = include_str!("../data/calendar-cn.json")
 
 /// A State Council notice that sets (or changes) a year's arrangement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Notice {
     /// The document number, such as `国办发明电〔2025〕7号`.
     pub number: String,
@@ -71,6 +85,7 @@ pub struct Notice {
 
 /// A span of official holidays (放假), both ends included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HolidaySpan {
     pub name: String,
     pub first: NaiveDate,
@@ -79,6 +94,7 @@ pub struct HolidaySpan {
 
 /// A makeup working day (调休上班).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MakeupDay {
     pub name: String,
     pub date: NaiveDate,
@@ -87,6 +103,7 @@ pub struct MakeupDay {
 /// One year's arrangement. Its spans may reach into the neighbouring year (the 2019 New Year
 /// holiday starts on 30 December 2018).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarYear {
     pub year: i32,
     pub notices: Vec<Notice>,
@@ -94,8 +111,48 @@ pub struct CalendarYear {
     pub working_days: Vec<MakeupDay>,
 }
 
+/// One year of the public holiday-cn data set (`{"year", "papers", "days": [{"name", "date",
+/// "isOffDay"}]}`), the form the official arrangement is often at hand in.
+#[derive(Debug, Clone, Deserialize)]
+struct HolidayCnYear {
+    year: i32,
+    days: Vec<HolidayCnDay>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct HolidayCnDay {
+    name: String,
+    date: NaiveDate,
+    #[serde(rename = "isOffDay")]
+    is_off_day: bool,
+}
+
+impl CalendarYear {
+    /// Reads one year in the holiday-cn format, citing `notice` (which that format does not
+    /// carry): consecutive days off of one festival become one span, worked days makeup days.
+    pub fn from_holiday_cn(json: &str, notice: Notice) -> Result<CalendarYear, CalendarError> {
+        let file: HolidayCnYear = serde_json::from_str(json).map_err(|e| CalendarError::Json(e.to_string()))?;
+        let mut days = file.days;
+        days.sort_by_key(|d| d.date);
+        let mut holidays: Vec<HolidaySpan> = Vec::new();
+        let mut working_days = Vec::new();
+        for day in days {
+            if !day.is_off_day {
+                working_days.push(MakeupDay { name: day.name, date: day.date });
+                continue;
+            }
+            match holidays.last_mut() {
+                Some(span) if span.name == day.name && span.last.succ_opt() == Some(day.date) => span.last = day.date,
+                _ => holidays.push(HolidaySpan { name: day.name, first: day.date, last: day.date }),
+            }
+        }
+        Ok(CalendarYear { year: file.year, notices: vec![notice], holidays, working_days })
+    }
+}
+
 /// The calendar as data: what the JSON file holds and what the server distributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarData {
     #[serde(default)]
     pub name: String,
@@ -149,6 +206,8 @@ struct Special {
 pub struct Calendar {
     data: CalendarData,
     special: BTreeMap<NaiveDate, Special>,
+    /// The provisional arrangements of the uncovered years (see [`provisional`]), by year.
+    provisional: Vec<CalendarYear>,
 }
 
 /// The longest holiday span accepted (the longest ever was the 2020 Spring Festival: 10 days).
@@ -167,6 +226,7 @@ impl Calendar {
         Calendar {
             data: CalendarData { name: String::new(), note: String::new(), years: Vec::new() },
             special: BTreeMap::new(),
+            provisional: Vec::new(),
         }
     }
 
@@ -205,7 +265,27 @@ impl Calendar {
                 insert_special(&mut special, day.date, true, &day.name)?;
             }
         }
-        Ok(Calendar { data, special })
+        let provisional: Vec<CalendarYear> =
+            provisional_years(&seen_years).into_iter().map(provisional::provisional_year).collect();
+        for year in &provisional {
+            for span in &year.holidays {
+                for date in span.first.iter_days().take_while(|x| *x <= span.last) {
+                    // An official arrangement reaching into the year (a New Year holiday starting
+                    // in December) wins over the estimate.
+                    special.entry(date).or_insert_with(|| Special { working: false, name: span.name.clone() });
+                }
+            }
+        }
+        Ok(Calendar { data, special, provisional })
+    }
+
+    /// This calendar with `year`'s arrangement added (or replaced), validated like any data.
+    pub fn with_year(&self, year: CalendarYear) -> Result<Calendar, CalendarError> {
+        let mut data = self.data.clone();
+        data.years.retain(|y| y.year != year.year);
+        data.years.push(year);
+        data.years.sort_by_key(|y| y.year);
+        Calendar::from_data(data)
     }
 
     /// The data this calendar was built from (to store or to distribute).
@@ -228,6 +308,61 @@ impl Calendar {
     /// Whether the date's year has an arrangement; outside it only the plain week is known.
     pub fn covers(&self, date: NaiveDate) -> bool {
         self.data.years.iter().any(|y| y.year == date.year())
+    }
+
+    /// Whether a date is counted on an estimate rather than on a State Council notice: its year
+    /// is not covered, so it has the provisional arrangement (or, outside the years that have
+    /// one, the plain week). A deadline counted into or through such a date is provisional.
+    pub fn is_provisional(&self, date: NaiveDate) -> bool {
+        !self.covers(date)
+    }
+
+    /// Whether any date of `from..=to` (either order) is provisional: a deadline counted from
+    /// `from` to `to` is then provisional.
+    pub fn is_provisional_between(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        let (a, b) = if from <= to { (from.year(), to.year()) } else { (to.year(), from.year()) };
+        (a..=b).any(|year| !self.covers_year(year))
+    }
+
+    fn covers_year(&self, year: i32) -> bool {
+        self.data.years.iter().any(|y| y.year == year)
+    }
+
+    /// The years with a provisional arrangement, ascending.
+    pub fn provisional_years(&self) -> Vec<i32> {
+        self.provisional.iter().map(|y| y.year).collect()
+    }
+
+    /// The provisional arrangements (statutory days off and their make-up days off), by year.
+    pub fn provisional_arrangements(&self) -> &[CalendarYear] {
+        &self.provisional
+    }
+
+    /// The year whose official arrangement is due but missing on `today`: the current year when it
+    /// is not covered, else, from October ([`WARN_FROM_MONTH`]) on, the next year when it is not.
+    pub fn missing_schedule(&self, today: NaiveDate) -> Option<i32> {
+        let year = today.year();
+        if !self.covers_year(year) {
+            return Some(year);
+        }
+        (today.month() >= WARN_FROM_MONTH && !self.covers_year(year + 1)).then_some(year + 1)
+    }
+
+    /// The first date of `from..` on which this calendar and `other` disagree about working.
+    pub fn first_difference(&self, other: &Calendar, from: NaiveDate) -> Option<NaiveDate> {
+        let keys = self.special.range(from..).map(|(d, _)| *d).chain(other.special.range(from..).map(|(d, _)| *d));
+        keys.filter(|d| self.is_working_day(*d) != other.is_working_day(*d)).min()
+    }
+
+    /// A due date counted on this calendar, re-counted on `new`: the deadline was set on `since`
+    /// and ran the working days this calendar has in `since < d <= due`; on `new` it runs as many
+    /// from `since`. Unchanged when both calendars agree on every day in between.
+    pub fn recount(&self, new: &Calendar, since: NaiveDate, due: NaiveDate) -> NaiveDate {
+        if due <= since || self.first_difference(new, since.succ_opt().unwrap_or(since)).is_none_or(|d| d > due) {
+            return due;
+        }
+        let days = u32::try_from(self.working_days_between(since, due)).unwrap_or(0);
+        new.add_working_days(since, days)
     }
 
     /// The notices a year's arrangement cites (empty when the year is not covered).
@@ -296,6 +431,16 @@ impl Calendar {
         }
         hi
     }
+}
+
+/// The years that get a provisional arrangement, given the covered ones: the gaps from 2025 on
+/// and [`PROVISIONAL_HORIZON_YEARS`] years after the last one (none without any data: that is the
+/// plain week by choice).
+fn provisional_years(covered: &[i32]) -> Vec<i32> {
+    let Some(last) = covered.iter().copied().max() else {
+        return Vec::new();
+    };
+    (STATUTORY_RULES_SINCE..=last.saturating_add(PROVISIONAL_HORIZON_YEARS)).filter(|y| !covered.contains(y)).collect()
 }
 
 fn insert_special(
@@ -698,8 +843,151 @@ mod tests {
         assert!(c.covers(d(2027, 6, 1)));
         // Round trip through the distributed form.
         assert_eq!(Calendar::from_json(&c.to_json()), Ok(c.clone()));
-        // Outside the data only the week counts: 2026-10-01 is a plain Thursday here.
-        assert!(c.is_working_day(d(2026, 10, 1)));
+        // Before the data, from 2025 on, the gap gets the provisional arrangement: 1 October 2026
+        // is National Day, but 8 October (a bridging day of the real notice) is a plain Thursday.
+        assert!(!c.is_working_day(d(2026, 10, 1)));
+        assert!(c.is_working_day(d(2026, 10, 8)));
+        assert!(c.is_provisional(d(2026, 10, 1)));
+        assert!(!c.is_provisional(d(2027, 10, 1)));
+        // Before 2025 (other rules) only the week counts.
+        assert!(c.is_working_day(d(2024, 10, 1)));
+    }
+
+    // ---- provisional years ----
+
+    /// The made-up 2027 arrangement in the holiday-cn format (a test fixture, not the notice).
+    fn fixture_2027() -> CalendarYear {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fixtures/2027-holiday-cn.test-fixture.json");
+        let text = std::fs::read_to_string(&path).expect("2027 fixture");
+        let notice =
+            Notice {
+                number: "测试用例〔2026〕1号".into(), title: "测试用 2027 年安排".into(), url: String::new()
+            };
+        CalendarYear::from_holiday_cn(&text, notice).expect("fixture parses")
+    }
+
+    #[test]
+    fn the_turn_of_2026_into_2027_counts_on_the_provisional_arrangement() {
+        let c = cal();
+        assert_eq!(c.provisional_years(), (2027..=2036).collect::<Vec<_>>());
+        assert!(!c.is_provisional(d(2026, 12, 31)));
+        assert!(c.is_provisional(d(2027, 1, 1)));
+        assert!(c.is_provisional_between(d(2026, 12, 25), d(2027, 1, 4)));
+        assert!(!c.is_provisional_between(d(2026, 12, 1), d(2026, 12, 31)));
+        // Friday 25 December 2026 + 5 working days: 28–31 December, then not New Year's Day (off
+        // by the statutory rules) but Monday 4 January 2027.
+        assert_eq!(c.add_working_days(d(2026, 12, 25), 5), d(2027, 1, 4));
+        assert_eq!(c.day_kind(d(2027, 1, 1)), DayKind::Holiday("元旦"));
+        let rules = DeadlineRules::default();
+        let due = rules.due_date(&c, bj(2026, 12, 25, 10, 0));
+        assert_eq!(due, d(2027, 1, 4));
+        assert!(c.is_provisional(due));
+        // The 2027 Spring Festival: 除夕 Friday 5 February to 初三 Monday 8 February, the weekend
+        // made up on Tuesday 9 and Wednesday 10 February.
+        for day in 5..=10 {
+            assert_eq!(c.day_kind(d(2027, 2, day)), DayKind::Holiday("春节"), "2027-02-{day:02}");
+        }
+        assert!(c.is_working_day(d(2027, 2, 4)));
+        assert!(c.is_working_day(d(2027, 2, 11)));
+        assert_eq!(c.add_working_days(d(2027, 2, 4), 1), d(2027, 2, 11));
+        // No makeup working day is guessed: Saturday 20 February 2027 stays off.
+        assert_eq!(c.day_kind(d(2027, 2, 20)), DayKind::Weekend);
+        // Beyond the horizon only the week is known, and it is provisional too.
+        assert!(c.is_working_day(d(2037, 1, 1)));
+        assert!(c.is_provisional(d(2037, 1, 1)));
+    }
+
+    #[test]
+    fn the_missing_schedule_is_reported_from_october() {
+        let c = cal();
+        assert_eq!(c.missing_schedule(d(2026, 9, 30)), None);
+        assert_eq!(c.missing_schedule(d(2026, 10, 1)), Some(2027));
+        assert_eq!(c.missing_schedule(d(2026, 12, 6)), Some(2027));
+        assert_eq!(c.missing_schedule(d(2027, 3, 1)), Some(2027));
+        let with_2027 = c.with_year(fixture_2027()).expect("valid");
+        assert_eq!(with_2027.missing_schedule(d(2026, 12, 6)), None);
+        assert_eq!(with_2027.missing_schedule(d(2027, 10, 8)), Some(2028));
+    }
+
+    #[test]
+    fn importing_the_official_year_replaces_the_estimate_and_recounts_deadlines() {
+        let old = cal();
+        let year = fixture_2027();
+        assert_eq!(year.year, 2027);
+        assert_eq!(year.working_days.len(), 4);
+        assert_eq!(
+            year.holidays.iter().find(|h| h.name == "春节").map(|h| (h.first, h.last)),
+            Some((d(2027, 2, 5), d(2027, 2, 12)))
+        );
+        let new = old.with_year(year).expect("valid");
+        assert_eq!(new.covered_years(), (2019..=2027).collect::<Vec<_>>());
+        assert_eq!(new.provisional_years(), (2028..=2037).collect::<Vec<_>>());
+        assert!(!new.is_provisional(d(2027, 2, 11)));
+        // Where the estimate and the notice part: the notice adds bridging days (11, 12 Feb).
+        assert_eq!(old.first_difference(&new, d(2026, 12, 1)), Some(d(2027, 2, 11)));
+        // A deadline that ends before they part keeps its date.
+        assert_eq!(old.recount(&new, d(2026, 12, 25), d(2027, 1, 4)), d(2027, 1, 4));
+        // Assigned Monday 1 February 2027, 5 working days: 2, 3, 4 and then 11, 12 February on the
+        // estimate; on the notice 11 and 12 are off: 15 and 16 February.
+        let rules = DeadlineRules::default();
+        let at = bj(2027, 2, 1, 10, 0);
+        assert_eq!(rules.due_date(&old, at), d(2027, 2, 12));
+        assert_eq!(rules.due_date(&new, at), d(2027, 2, 16));
+        assert_eq!(old.recount(&new, d(2027, 2, 1), d(2027, 2, 12)), d(2027, 2, 16));
+        // A makeup Saturday the notice adds moves a deadline earlier: assigned Wednesday 17
+        // February, 5 working days: 18, 19, 22, 23, 24 on the estimate; 18, 19, Saturday 20, 22,
+        // 23 on the notice.
+        assert_eq!(rules.due_date(&old, bj(2027, 2, 17, 10, 0)), d(2027, 2, 24));
+        assert_eq!(old.recount(&new, d(2027, 2, 17), d(2027, 2, 24)), d(2027, 2, 23));
+        assert_eq!(rules.due_date(&new, bj(2027, 2, 17, 10, 0)), d(2027, 2, 23));
+        // Nothing to recount between identical calendars.
+        assert_eq!(new.first_difference(&new.clone(), d(2019, 1, 1)), None);
+    }
+
+    #[test]
+    fn the_provisional_2025_and_2026_match_the_official_days_off() {
+        // The estimate made without the notices of 2025 and 2026, checked against holiday-cn:
+        // every statutory day off and every made-up day off of each of the seven festivals is an
+        // official day off of that festival. What the estimate cannot know is the rest: the
+        // bridging days off and the weekend days worked in exchange.
+        let dir = holiday_cn_dir();
+        for year in [2025, 2026] {
+            let text = std::fs::read_to_string(dir.join(format!("{year}.json"))).expect("holiday-cn year");
+            let official = CalendarYear::from_holiday_cn(
+                &text,
+                Notice { number: "x".into(), title: "t".into(), url: String::new() },
+            )
+            .expect("parses");
+            let official_off: BTreeMap<NaiveDate, String> = official
+                .holidays
+                .iter()
+                .flat_map(|s| s.first.iter_days().take_while(|x| *x <= s.last).map(|x| (x, s.name.clone())))
+                .collect();
+            let estimate = provisional::provisional_year(year);
+            let mut matched: Vec<String> = Vec::new();
+            for span in &estimate.holidays {
+                for day in span.first.iter_days().take_while(|x| *x <= span.last) {
+                    let name =
+                        official_off.get(&day).unwrap_or_else(|| panic!("{day} ({}) is not off in {year}", span.name));
+                    assert!(name.contains(&span.name), "{day}: {} against the notice's {name}", span.name);
+                }
+                if !matched.contains(&span.name) {
+                    matched.push(span.name.clone());
+                }
+            }
+            matched.sort();
+            let mut all =
+                ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"].map(str::to_owned).to_vec();
+            all.sort();
+            assert_eq!(matched, all, "{year}: every statutory holiday matches");
+            // The notices then give more days off than the statutes: bridging days, paid back by
+            // makeup working days the estimate has none of.
+            let estimate_off: usize =
+                estimate.holidays.iter().map(|s| (s.last - s.first).num_days() as usize + 1).sum();
+            assert!(official_off.len() > estimate_off, "{year}");
+            assert!(!official.working_days.is_empty() && estimate.working_days.is_empty(), "{year}");
+        }
     }
 
     #[test]
@@ -720,6 +1008,9 @@ mod tests {
         let twice = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t"}],"holidays":[],"working_days":[]},
             {"year":2027,"notices":[{"number":"x","title":"t"}],"holidays":[],"working_days":[]}]}"#;
         assert_eq!(Calendar::from_json(twice), Err(CalendarError::DuplicateYear(2027)));
+        // A misspelt or unknown field is refused, not silently dropped.
+        let unknown = r#"{"years":[{"year":2027,"notices":[{"number":"x","title":"t","nmuber":"y"}],"holidays":[],"working_days":[]}]}"#;
+        assert!(matches!(Calendar::from_json(unknown), Err(CalendarError::Json(e)) if e.contains("nmuber")));
     }
 
     #[test]

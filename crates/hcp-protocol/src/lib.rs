@@ -319,6 +319,12 @@ pub struct CaseRow {
     pub created_at: String,
     /// YYYY-MM-DD, the rectification deadline when one runs.
     pub deadline: Option<String>,
+    /// The deadline falls in a year the State Council's notice does not cover yet: it was counted
+    /// on the provisional arrangement (statutory holidays only) and is re-counted when the
+    /// official one is imported. Computed from the calendar in force when the row is sent, not
+    /// stored.
+    #[serde(default)]
+    pub deadline_provisional: bool,
     pub version: i64,
     /// RFC 3339
     pub updated_at: String,

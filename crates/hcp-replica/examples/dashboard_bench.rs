@@ -200,6 +200,7 @@ fn main() -> anyhow::Result<()> {
                 handler_user_id: None,
                 created_at: created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 deadline: Some(due.to_string()),
+                deadline_provisional: false,
                 version: 3,
                 updated_at: created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 aggregate: Some(Box::new(aggregate(&hall_path(h), created_at, real_name, rng.gen_bool(0.03))?)),

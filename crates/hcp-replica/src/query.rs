@@ -119,6 +119,10 @@ pub struct CaseListItem {
     pub summary: String,
     pub created_at: String,
     pub deadline: Option<String>,
+    /// The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
+    /// computed by the app with the distributed calendar, not stored.
+    #[serde(default)]
+    pub deadline_provisional: bool,
     pub staff_name: Option<String>,
     /// The rung of the escalation ladder the case stands on.
     pub escalation: EscalationLevel,
@@ -304,6 +308,8 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
             summary: r.get(10)?,
             created_at: r.get(11)?,
             deadline: r.get(12)?,
+            // Marked by the app with the distributed calendar (`hcp_app::cases::overlay`).
+            deadline_provisional: false,
             staff_name: r.get(13)?,
             escalation: EscalationLevel::from_index(escalation)
                 .ok_or_else(|| ReplicaError::Corrupt(format!("cases.escalation_level = {escalation}")))?,

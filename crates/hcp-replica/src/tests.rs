@@ -37,6 +37,7 @@ fn case(id: i64, no: &str, state: CaseState, level: Level, summary: &str, create
         handler_user_id: None,
         created_at: created.into(),
         deadline: None,
+        deadline_provisional: false,
         version: 1,
         updated_at: created.into(),
         aggregate: None,

@@ -109,7 +109,10 @@ pub fn execute(
             _ => {
                 // The case as it is now, only while the caller may still see it: a replay after
                 // the caller lost the case's jurisdiction answers like any foreign case.
-                let case = prev.case_id.map(|c| cases::get(conn, c)).transpose()?.flatten();
+                let mut case = prev.case_id.map(|c| cases::get(conn, c)).transpose()?.flatten();
+                if let Some(row) = case.as_mut() {
+                    cases::mark_provisional(row, &settings::calendar(conn, calendar)?);
+                }
                 match case {
                     Some(row) if !visible_to(&row, who) => {
                         rejected(id, codes::NOT_FOUND, format!("工单 {} 不存在", row.id))
@@ -283,6 +286,7 @@ fn decide(
                 handler_user_id: None,
                 created_at: at.clone(),
                 deadline: None,
+                deadline_provisional: false,
                 version: 0,
                 updated_at: at.clone(),
                 aggregate: None,
@@ -309,6 +313,7 @@ fn decide(
     };
     let visible_at = cases::visibility_path(&row.unit_path, handler_path.as_deref());
     row.aggregate = Some(Box::new(next));
+    cases::mark_provisional(&mut row, &calendar);
     cases::update(conn, &row)?;
     if let Some(old) = old_scope.filter(|old| *old != visible_at) {
         move_visibility(conn, row.id, &old, &visible_at, &at)?;

@@ -249,6 +249,7 @@ impl<'a> Cases<'a> {
             handler_user_id: aggregate.assignee_id,
             created_at: rfc3339(created_at),
             deadline: aggregate.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+            deadline_provisional: false,
             version: aggregate.version as i64,
             updated_at: rfc3339(aggregate.updated_at),
             aggregate: Some(Box::new(aggregate)),

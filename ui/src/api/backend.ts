@@ -24,6 +24,7 @@ import {
   type NoticeFile,
   type NoticePreview,
   type BulkResult,
+  type CalendarStatus_Serialize,
   type Assignee as AssigneeRow,
   type DepartmentChoice,
   type RatioView_Serialize,
@@ -111,6 +112,7 @@ export type KpiView = KpiView_Serialize;
 export type UnitKpiRow = UnitKpiRow_Serialize;
 export type DashboardCharts = GeneratedCharts;
 export type Dashboard = Dashboard_Serialize;
+export type CalendarStatus = CalendarStatus_Serialize;
 export type { ChartStyle, OpenTarget };
 /** Charts as on paper: Chinese, light. */
 export const DEFAULT_CHART_STYLE: ChartStyle = { language: "zh-CN", theme: "light" };
@@ -293,6 +295,13 @@ export const backend = {
    */
   dashboard(month: string | null, style: ChartStyle = DEFAULT_CHART_STYLE): Promise<Dashboard> {
     return call(() => commands.dashboard(month, style));
+  },
+  /**
+   * Whether the official holiday schedule of this year, or from October of next year, is missing
+   * from the calendar the server distributed (administrators and supervisors; works offline).
+   */
+  calendarStatus(): Promise<CalendarStatus> {
+    return call(() => commands.calendarStatus());
   },
   /**
    * The integrity-flag queue (异常评价线索) of the user's jurisdiction from the offline replica, with

@@ -36,6 +36,8 @@ export const commands = {
 	 *  drawn in the screen's language and theme.
 	 */
 	dashboard: (month: string | null, style: ChartStyle) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month, style })),
+	/**  Whether the official calendar of this or next year is missing (administrators and supervisors). */
+	calendarStatus: () => typedError<CalendarStatus_Serialize, ApiError>(__TAURI_INVOKE("calendar_status")),
 	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
 	monthlyReport: (month: string) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("monthly_report", { month })),
 	/**  Opens a saved 月调度通报 (`target` file) or its folder (`target` folder) with the system's programs. */
@@ -195,6 +197,35 @@ export type Assignee = {
 export type BulkResult = {
 	queued: number,
 	refused: Refusal[],
+};
+
+/**  What the workbench tells administrators and supervisors about the calendar. */
+export type CalendarStatus = CalendarStatus_Serialize | CalendarStatus_Deserialize;
+
+/**  What the workbench tells administrators and supervisors about the calendar. */
+export type CalendarStatus_Deserialize = {
+	/**
+	 *  The year whose State Council notice is due but missing: this year when it has none, from
+	 *  October on the next year. Deadlines in it are provisional (暂定).
+	 */
+	missingYear?: number | null,
+	/**  The last year with an official arrangement. */
+	lastOfficialYear?: number | null,
+	/**  The years counted on the provisional arrangement (statutory holidays only). */
+	provisionalYears: number[],
+};
+
+/**  What the workbench tells administrators and supervisors about the calendar. */
+export type CalendarStatus_Serialize = {
+	/**
+	 *  The year whose State Council notice is due but missing: this year when it has none, from
+	 *  October on the next year. Deadlines in it are provisional (暂定).
+	 */
+	missingYear: number | null,
+	/**  The last year with an official arrangement. */
+	lastOfficialYear: number | null,
+	/**  The years counted on the provisional arrangement (statutory holidays only). */
+	provisionalYears: number[],
 };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
@@ -376,6 +407,11 @@ export type CaseListItem_Deserialize = {
 	summary: string,
 	createdAt: string,
 	deadline?: string | null,
+	/**
+	 *  The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
+	 *  computed by the app with the distributed calendar, not stored.
+	 */
+	deadlineProvisional?: boolean,
 	staffName?: string | null,
 	/**  The rung of the escalation ladder the case stands on. */
 	escalation: EscalationLevel,
@@ -396,6 +432,11 @@ export type CaseListItem_Serialize = {
 	summary: string,
 	createdAt: string,
 	deadline: string | null,
+	/**
+	 *  The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
+	 *  computed by the app with the distributed calendar, not stored.
+	 */
+	deadlineProvisional: boolean,
 	staffName: string | null,
 	/**  The rung of the escalation ladder the case stands on. */
 	escalation: EscalationLevel,

@@ -616,6 +616,12 @@ const en: MessageSchema = {
     },
     emptyHint: "Suspicious ratings the system finds appear here once synced to this computer.",
   },
+  calendar: {
+    provisional: "Provisional",
+    provisionalTip: "The State Council's holiday schedule for this year has not been imported: the deadline is counted on the statutory holidays only (no swapped working days) and is recounted when the official schedule is imported",
+    missing: "The working-day calendar has no {year} holiday schedule",
+    missingDesc: "Deadlines in {year} are counted on the statutory holidays and marked provisional. Once the State Council publishes its notice, a city administrator imports it and the provisional deadlines are recounted.",
+  },
   bulk: {
     title: "Assign {n} case(s)",
     hint: "Choose the department, then one of its handlers; the selected cases all go to that handler, with deadlines from the jurisdiction's policy. Cases that cannot be assigned are listed.",

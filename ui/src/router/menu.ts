@@ -31,6 +31,8 @@ export const INTEGRITY_VIEW_ROLES: readonly Role[] = ["hall_manager", "superviso
 /** Who may record a verdict on a flag (the backend also sends `mayDecide` per flag). */
 export const INTEGRITY_DECIDE_ROLES: readonly Role[] = ["hall_manager", "supervisor"];
 /** Who publishes the official 月调度通报 (the Rust side refuses everyone else: Role::may_publish_monthly_report). */
+/** The roles the workbench warns that next year's holiday schedule is missing from the calendar. */
+export const CALENDAR_STATUS_ROLES: readonly Role[] = ["administrator", "supervisor"];
 export const MONTHLY_REPORT_ROLES: readonly Role[] = ["supervisor"];
 
 export const MENU: MenuEntry[] = [

@@ -99,6 +99,7 @@ export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): Cas
     summary: "窗口人员态度冷淡",
     createdAt: "2026-11-21T08:30:00+08:00",
     deadline: "2026-11-28",
+    deadlineProvisional: false,
     staffName: "李明",
     escalation: "first_line",
     ...overrides,

@@ -112,6 +112,7 @@ fn case(rng: &mut impl Rng, id: i64) -> CaseRow {
         handler_user_id: None,
         created_at,
         deadline,
+        deadline_provisional: false,
         version: rng.gen_range(1..5),
         updated_at: "2026-11-20T00:00:00Z".into(),
         aggregate: if rng.gen_bool(0.9) {

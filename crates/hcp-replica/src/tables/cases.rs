@@ -131,6 +131,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<CaseRow>> {
                 handler_user_id: r.get(14)?,
                 created_at: r.get(15)?,
                 deadline: r.get(16)?,
+                deadline_provisional: false,
                 version: r.get(17)?,
                 updated_at: r.get(18)?,
                 aggregate: aggregate.map(|a| serde_json::from_str(&a)).transpose().map_err(|e| bad(19, e))?,

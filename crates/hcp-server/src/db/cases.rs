@@ -89,6 +89,7 @@ fn from_row(r: &Row) -> DbResult<CaseRow> {
         handler_user_id: r.get(14)?,
         created_at: r.get(15)?,
         deadline: r.get(16)?,
+        deadline_provisional: false,
         version: r.get(17)?,
         updated_at: r.get(18)?,
         aggregate: r
@@ -158,6 +159,16 @@ pub fn update(conn: &Conn<'_>, c: &CaseRow) -> DbResult<()> {
         ],
     )?;
     Ok(())
+}
+
+/// Sets the row's computed `deadline_provisional`: its deadline lies where `calendar` has only
+/// the provisional arrangement (see `hcp_domain::Calendar::is_provisional`).
+pub fn mark_provisional(row: &mut CaseRow, calendar: &hcp_domain::Calendar) {
+    row.deadline_provisional = row
+        .deadline
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| calendar.is_provisional(d));
 }
 
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseRow>> {

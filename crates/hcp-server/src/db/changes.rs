@@ -127,14 +127,22 @@ pub fn page(
     found.truncate(limit);
     let cursor = if has_more { found.last().map_or(after, |c| c.0) } else { head.max(after) };
     let mut changes = Vec::with_capacity(found.len());
+    // The calendar in force, read once for the page if it holds a case (to mark provisional deadlines).
+    let mut calendar: Option<hcp_domain::Calendar> = None;
     for (seq, entity, entity_id, op) in found {
         let row = match op {
             ChangeOp::Upsert => match load(conn, entity, entity_id)? {
                 // A case is seen where its visibility path is (it follows its handler's department),
                 // not where it was rated; its events carry that path already.
-                Some(EntityRow::Case(c)) => {
+                Some(EntityRow::Case(mut c)) => {
                     if !cases::scope_path(conn, entity_id)?.is_some_and(|p| reaches(scope, upper, entity, &p)) {
                         continue;
+                    }
+                    if calendar.is_none() {
+                        calendar = Some(super::settings::calendar(conn, super::settings::bundled_calendar())?);
+                    }
+                    if let Some(cal) = &calendar {
+                        cases::mark_provisional(&mut c, cal);
                     }
                     Some(EntityRow::Case(c))
                 }

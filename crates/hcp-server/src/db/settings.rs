@@ -73,6 +73,12 @@ pub fn calendar(conn: &Conn<'_>, bundled: &Calendar) -> DbResult<Calendar> {
     Calendar::from_json(&row.value.to_string()).map_err(|e| DbError::Corrupt(format!("calendar setting: {e}")))
 }
 
+/// The calendar built into this release (parsed once).
+pub fn bundled_calendar() -> &'static Calendar {
+    static BUNDLED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    BUNDLED.get_or_init(Calendar::bundled)
+}
+
 /// The policy of the jurisdiction at `path` (the defaults when none was set above it).
 pub fn policy(conn: &Conn<'_>, path: &str) -> DbResult<JurisdictionPolicy> {
     match nearest(conn, setting_keys::POLICY, path)? {

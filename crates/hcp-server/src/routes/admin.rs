@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{hash_password, AuthUser};
-use crate::db::{audit_log, changes, org_units, service_items, settings, staff, tokens, users, Conn, DbResult};
+use crate::db::{
+    audit_log, case_events, cases, changes, org_units, service_items, settings, staff, tokens, users, Conn, DbError,
+    DbResult,
+};
 use crate::error::{ApiResult, AppError, Json, Path};
 use crate::AppState;
 
@@ -775,17 +778,40 @@ pub struct CalendarOut {
     /// The calendar data (`hcp_domain::Calendar` JSON: years, holidays, make-up working days).
     #[schema(value_type = Object)]
     pub calendar: serde_json::Value,
+    /// The years with an official arrangement (a State Council notice), ascending.
+    pub covered_years: Vec<i32>,
+    /// The years counted on the provisional arrangement (statutory holidays only), ascending.
+    pub provisional_years: Vec<i32>,
+    /// The provisional arrangements (`hcp_domain::CalendarYear` JSON, without notices).
+    #[schema(value_type = Object)]
+    pub provisional: serde_json::Value,
+    /// The year whose official arrangement is due but missing today (Beijing date): the current
+    /// year, or from October on the next one. None when nothing is missing.
+    pub missing_year: Option<i32>,
+    /// What the administrator should do about `missing_year` (Chinese), for the workbench banner.
+    pub warning: Option<String>,
 }
 
 fn calendar_json(cal: &Calendar) -> ApiResult<serde_json::Value> {
     serde_json::from_str(&cal.to_json()).map_err(AppError::internal)
 }
 
-/// The calendar deadlines are counted on.
+/// The warning shown to administrators and supervisors while `year`'s notice is missing.
+fn missing_warning(year: i32) -> String {
+    format!(
+        "工作日历缺少 {year} 年国务院办公厅放假安排：{year} 年的整改时限暂按法定节假日推算（标注“暂定”），\
+         请在通知发布后由市级系统管理员导入，届时将自动重算暂定时限"
+    )
+}
+
+/// The calendar deadlines are counted on, and whether next year's arrangement is missing
+/// (administrators and supervisors).
 #[utoipa::path(get, path = "/api/v1/admin/calendar", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = CalendarOut), (status = 403, body = ErrorBody)))]
 pub async fn get_calendar(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<CalendarOut>> {
-    require_admin(&who)?;
+    if !matches!(who.user.role, Role::Administrator | Role::Supervisor) {
+        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员和督办人员可以查看工作日历"));
+    }
     let bundled = state.calendar.clone();
     let (distributed, cal) = state
         .db
@@ -797,42 +823,195 @@ pub async fn get_calendar(State(state): State<AppState>, who: AuthUser) -> ApiRe
             Ok((distributed.is_some(), settings::calendar(c, &bundled)?))
         })
         .await?;
+    let missing_year = cal.missing_schedule(hcp_domain::calendar::beijing_date(state.clock.now()));
     Ok(Json(CalendarOut {
         source: if distributed { "distributed" } else { "bundled" }.into(),
         calendar: calendar_json(&cal)?,
+        covered_years: cal.covered_years(),
+        provisional_years: cal.provisional_years(),
+        provisional: serde_json::to_value(cal.provisional_arrangements()).map_err(AppError::internal)?,
+        missing_year,
+        warning: missing_year.map(missing_warning),
     }))
 }
 
+/// A deadline the import of an official arrangement moved.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RecountedDeadline {
+    pub case_id: i64,
+    pub case_no: String,
+    /// YYYY-MM-DD, as counted on the calendar before.
+    pub old_deadline: String,
+    /// YYYY-MM-DD, as counted on the calendar now in force.
+    pub new_deadline: String,
+}
+
+/// The calendar published, with the running deadlines it moved.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CalendarPublished {
+    pub setting: SettingRow,
+    /// Every case whose deadline moved (each also audited and sent through the change feed).
+    pub recounted: Vec<RecountedDeadline>,
+}
+
+/// Only the city's (root jurisdiction's) administrators publish the calendar.
+fn require_city_admin(who: &AuthUser) -> ApiResult<()> {
+    require_admin(who)?;
+    if who.user.scope_path.matches('/').count() != 2 {
+        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有市级系统管理员可以发布工作日历"));
+    }
+    Ok(())
+}
+
 /// Replaces the working-day calendar for every jurisdiction (administrators of the root unit
-/// only). The calendar is validated first; clients receive it through the change feed.
+/// only). The calendar is validated first; clients receive it through the change feed. Running
+/// deadlines the new calendar counts differently (provisional ones, when the official arrangement
+/// replaces the estimate) are re-counted, audited and listed.
 #[utoipa::path(put, path = "/api/v1/admin/calendar", tag = "admin", security(("bearer" = [])),
     request_body(content = Object, description = "hcp_domain::Calendar JSON"),
-    responses((status = 200, body = SettingRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CalendarPublished), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_calendar(
     State(state): State<AppState>,
     who: AuthUser,
     Json(body): Json<serde_json::Value>,
-) -> ApiResult<Json<SettingRow>> {
-    require_admin(&who)?;
-    if who.user.scope_path.matches('/').count() != 2 {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有市级系统管理员可以发布工作日历"));
-    }
-    let text = body.to_string();
-    let cal = Calendar::from_json(&text).map_err(|e| AppError::invalid(format!("工作日历无效：{e}")))?;
-    let normalised = cal.to_json();
-    let admin = Admin::of(&who);
-    let (unit_id, at) = (who.user.unit_id, state.clock.now_rfc3339());
-    let row = state
+) -> ApiResult<Json<CalendarPublished>> {
+    require_city_admin(&who)?;
+    let cal = Calendar::from_json(&body.to_string()).map_err(|e| AppError::invalid(format!("工作日历无效：{e}")))?;
+    Ok(Json(publish_calendar(&state, &who, move |_| Ok(cal)).await?))
+}
+
+/// One year's official arrangement in the holiday-cn format, with the notice it comes from.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYearIn {
+    /// The State Council notice (`number` such as `国办发明电〔2026〕号`, `title`, `url`).
+    #[schema(value_type = Object)]
+    pub notice: hcp_domain::calendar::Notice,
+    /// `{"year", "days": [{"name", "date", "isOffDay"}]}` as the holiday-cn data set has it.
+    #[schema(value_type = Object)]
+    pub holiday_cn: serde_json::Value,
+}
+
+/// Adds (or replaces) one year's official arrangement in the calendar in force, like
+/// `PUT /api/v1/admin/calendar` with that year changed.
+#[utoipa::path(post, path = "/api/v1/admin/calendar/years", tag = "admin", security(("bearer" = [])),
+    request_body = CalendarYearIn,
+    responses((status = 200, body = CalendarPublished), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_calendar_year(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Json(body): Json<CalendarYearIn>,
+) -> ApiResult<Json<CalendarPublished>> {
+    require_city_admin(&who)?;
+    let year = hcp_domain::calendar::CalendarYear::from_holiday_cn(&body.holiday_cn.to_string(), body.notice)
+        .map_err(|e| AppError::invalid(format!("放假安排无效：{e}")))?;
+    let out = publish_calendar(&state, &who, move |current| current.with_year(year)).await?;
+    Ok(Json(out))
+}
+
+/// Publishes the calendar `make` builds from the one in force, in one transaction: the setting,
+/// its change, the audit entry, and the re-counted deadlines.
+async fn publish_calendar(
+    state: &AppState,
+    who: &AuthUser,
+    make: impl FnOnce(&Calendar) -> Result<Calendar, hcp_domain::CalendarError> + Send + 'static,
+) -> ApiResult<CalendarPublished> {
+    let admin = Admin::of(who);
+    let (unit_id, now, bundled) = (who.user.unit_id, state.clock.now(), state.calendar.clone());
+    let at = state.clock.now_rfc3339();
+    let out = state
         .db
         .write(move |c| {
-            let id = settings::put(c, unit_id, &admin.scope, setting_keys::CALENDAR, &normalised, &at)?;
+            let old = settings::calendar(c, &bundled)?;
+            let new = match make(&old) {
+                Ok(cal) => cal,
+                Err(e) => return Ok(Outcome::Invalid(format!("工作日历无效：{e}"))),
+            };
+            let id = settings::put(c, unit_id, &admin.scope, setting_keys::CALENDAR, &new.to_json(), &at)?;
             changes::record(c, Entity::Setting, id, &admin.scope, ChangeOp::Upsert, &at)?;
-            admin.audit(c, &at, "admin.calendar.put", format!("setting:{id}"), String::new())?;
-            settings::get(c, id)
+            let years = new.covered_years();
+            let detail = match (years.first(), years.last()) {
+                (Some(a), Some(b)) => format!("{a}–{b}"),
+                _ => String::new(),
+            };
+            admin.audit(c, &at, "admin.calendar.put", format!("setting:{id}"), detail)?;
+            let recounted = recount_deadlines(c, &old, &new, &admin, now, &at)?;
+            let setting =
+                settings::get(c, id)?.ok_or_else(|| DbError::Corrupt("the calendar setting vanished".into()))?;
+            Ok(Outcome::Done(CalendarPublished { setting, recounted }))
         })
-        .await?
-        .ok_or_else(|| AppError::internal("the calendar setting vanished"))?;
-    Ok(Json(row))
+        .await?;
+    out.into_result()
+}
+
+/// Re-counts the deadlines of the cases whose clock runs (or is paused for an extension) from
+/// the first day `old` and `new` count differently: each moved deadline is counted again on `new`
+/// from the day it was set (see `Calendar::recount`), written to the case, sent through the change
+/// feed and audited.
+fn recount_deadlines(
+    c: &Conn<'_>,
+    old: &Calendar,
+    new: &Calendar,
+    admin: &Admin,
+    now: chrono::DateTime<chrono::Utc>,
+    at: &str,
+) -> DbResult<Vec<RecountedDeadline>> {
+    let Some(first) = old.first_difference(new, chrono::NaiveDate::MIN) else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = c.query_map(
+        "SELECT id FROM cases WHERE deadline IS NOT NULL AND deadline >= ?1
+            AND state IN ('assigned', 'in_rectification', 'extension_requested') ORDER BY id",
+        [first.format("%Y-%m-%d").to_string()],
+        |r| r.get(0),
+    )?;
+    let mut moved = Vec::new();
+    for id in ids {
+        let Some(mut row) = cases::get(c, id)? else { continue };
+        let Some(mut aggregate) = row.aggregate.take() else {
+            return Err(DbError::Corrupt(format!("case {id} has no aggregate")));
+        };
+        let Some(due) = aggregate.due_date else { continue };
+        let rules = settings::policy(c, &row.unit_path)?.deadlines;
+        let since = rules.local_date(deadline_set_at(c, id)?.unwrap_or(aggregate.created_at).min(now));
+        let recounted = old.recount(new, since, due);
+        if recounted == due {
+            continue;
+        }
+        aggregate.due_date = Some(recounted);
+        let (old_deadline, new_deadline) =
+            (due.format("%Y-%m-%d").to_string(), recounted.format("%Y-%m-%d").to_string());
+        row.deadline = Some(new_deadline.clone());
+        row.updated_at = at.to_owned();
+        row.aggregate = Some(aggregate);
+        cases::mark_provisional(&mut row, new);
+        cases::update(c, &row)?;
+        let path = cases::scope_path(c, id)?.unwrap_or_else(|| row.unit_path.clone());
+        changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, at)?;
+        admin.audit(
+            c,
+            at,
+            "case.deadline.recount",
+            format!("case:{id}"),
+            format!("{old_deadline} → {new_deadline}"),
+        )?;
+        moved.push(RecountedDeadline { case_id: id, case_no: row.case_no.clone(), old_deadline, new_deadline });
+    }
+    Ok(moved)
+}
+
+/// When the case's deadline was last set: the time of its latest event that carries a due date.
+fn deadline_set_at(c: &Conn<'_>, case_id: i64) -> DbResult<Option<chrono::DateTime<chrono::Utc>>> {
+    for event_id in case_events::ids_of_case(c, case_id)?.into_iter().rev() {
+        let Some(event) = case_events::get(c, event_id)? else { continue };
+        let payload = event.data.get("payload").unwrap_or(&event.data);
+        if payload.get("due_date").is_some_and(|d| d.is_string()) {
+            let at = chrono::DateTime::parse_from_rfc3339(&event.at)
+                .map_err(|e| DbError::Corrupt(format!("case_events.at: {e}")))?;
+            return Ok(Some(at.with_timezone(&chrono::Utc)));
+        }
+    }
+    Ok(None)
 }
 
 /// A jurisdiction's policy and the unit it comes from.

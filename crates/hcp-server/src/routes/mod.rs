@@ -48,5 +48,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/items", get(admin::list_items).post(admin::create_item))
         .route("/api/v1/admin/items/{id}", patch(admin::update_item))
         .route("/api/v1/admin/calendar", get(admin::get_calendar).put(admin::put_calendar))
+        .route("/api/v1/admin/calendar/years", post(admin::import_calendar_year))
         .route("/api/v1/admin/policies/{unit_id}", get(admin::get_policy).put(admin::put_policy))
 }

@@ -129,7 +129,13 @@ fn stream_entity(
         (Entity::Staff, _) => staff::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Staff(r))),
         (Entity::User, _) => users::rows_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::User(r))),
         (Entity::Rating, _) => ratings::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::Rating(r))),
-        (Entity::Case, _) => cases::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::Case(r))),
+        (Entity::Case, _) => {
+            let calendar = settings::calendar(tx, settings::bundled_calendar())?;
+            cases::in_scope(tx, scope, upper, after, dense, |mut r| {
+                cases::mark_provisional(&mut r, &calendar);
+                row(EntityRow::Case(r))
+            })
+        }
         (Entity::CaseEvent, _) => {
             case_events::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::CaseEvent(r)))
         }

@@ -121,14 +121,17 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/api/v1/integrity/flags/{id}/decision") => r(&["donghu.manager", "donghu.supervisor"], Target::Flag),
         ("post", "/api/v1/integrity/scan") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
         ("get", "/api/v1/admin/org-units" | "/api/v1/admin/staff" | "/api/v1/admin/users" | "/api/v1/admin/items")
-        | ("post", "/api/v1/admin/org-units" | "/api/v1/admin/staff" | "/api/v1/admin/users" | "/api/v1/admin/items")
-        | ("get", "/api/v1/admin/calendar") => r(ADMINS, Target::Nothing),
+        | ("post", "/api/v1/admin/org-units" | "/api/v1/admin/staff" | "/api/v1/admin/users" | "/api/v1/admin/items") => {
+            r(ADMINS, Target::Nothing)
+        }
+        // Supervisors read the calendar too (its warning that next year's notice is missing).
+        ("get", "/api/v1/admin/calendar") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
         ("patch", "/api/v1/admin/org-units/{id}") => r(ADMINS, Target::OrgUnit),
         ("patch", "/api/v1/admin/staff/{id}") => r(ADMINS, Target::Staff),
         ("patch", "/api/v1/admin/users/{id}") => r(ADMINS, Target::User),
         ("patch", "/api/v1/admin/items/{id}") => r(ADMINS, Target::Item),
         // The calendar is the whole city's: only the city's administrator publishes it.
-        ("put", "/api/v1/admin/calendar") => r(&["admin"], Target::Nothing),
+        ("put", "/api/v1/admin/calendar") | ("post", "/api/v1/admin/calendar/years") => r(&["admin"], Target::Nothing),
         ("get" | "put", "/api/v1/admin/policies/{unit_id}") => r(ADMINS, Target::District),
         _ => None,
     }
@@ -176,6 +179,8 @@ fn body_for(method: &str, path: &str, n: usize, id: i64, principal: &str, fx: &F
         ("patch", "/api/v1/admin/staff/{id}" | "/api/v1/admin/items/{id}") => json!({"name": format!("改名{n}")}),
         ("patch", "/api/v1/admin/users/{id}") => json!({"display_name": format!("改名{n}")}),
         ("put", "/api/v1/admin/calendar") => fx.calendar.clone(),
+        ("post", "/api/v1/admin/calendar/years") => json!({"notice": {"number": format!("授权测试〔2026〕{n}号"),
+            "title": "测试夹具：虚构的 2027 年放假安排", "url": ""}, "holiday_cn": super::calendar::fixture_2027()}),
         ("put", "/api/v1/admin/policies/{unit_id}") => fx.policy.clone(),
         ("post", _) | ("put", _) | ("patch", _) => json!({}),
         _ => return None,

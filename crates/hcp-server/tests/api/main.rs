@@ -6,6 +6,7 @@ mod admin;
 mod append_only;
 mod assign;
 mod authz;
+mod calendar;
 mod doc_numbers;
 mod feed;
 mod hardening;
@@ -24,6 +25,7 @@ use assign::{
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 };
 use authz::the_authorization_matrix_holds_for_every_documented_operation;
+use calendar::provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported;
 use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
@@ -100,6 +102,7 @@ conformance!(
     a_user_changes_their_password_under_the_policy_and_their_other_sessions_end,
     the_authorization_matrix_holds_for_every_documented_operation,
     writers_on_three_server_processes_never_make_a_pull_skip_a_change,
+    provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported,
 );
 
 struct TestApp {
@@ -111,6 +114,11 @@ struct TestApp {
 }
 
 async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the server's state adjusted first (a test clock, say).
+async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut AppState)) -> TestApp {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
     let store = tokio::task::spawn_blocking(move || {
         let store = TestDb::new(backend).expect("a test database");
@@ -120,7 +128,9 @@ async fn spawn_app(backend: Backend) -> TestApp {
     .await
     .expect("seed task");
     let db = store.db.clone();
-    let server = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let mut state = AppState::new(db.clone());
+    configure(&mut state);
+    let server = hcp_server::spawn(state, "127.0.0.1:0").await.expect("spawn");
     TestApp { server, db, url: store.url.clone(), http: reqwest::Client::new(), _store: store }
 }
 

@@ -126,6 +126,16 @@ describe("CaseDetailDrawer", () => {
     expect($("case-steps")!.querySelectorAll(".el-step__title.is-success")).toHaveLength(6);
   });
 
+  it("tags a provisional deadline 暂定 beside the date", async () => {
+    await mountDrawer(caseDetail(1, { workingDaysLeft: 5 }, { state: "assigned", deadline: "2027-01-04", deadlineProvisional: true }));
+    expect($("detail-deadline")!.textContent).toBe("2027-01-04");
+    expect($("deadline-provisional")!.textContent!.trim()).toBe("暂定");
+    wrapper!.unmount();
+    document.body.innerHTML = "";
+    await mountDrawer(caseDetail(2, { workingDaysLeft: 5 }, { state: "assigned", deadline: "2026-12-28" }));
+    expect($("deadline-provisional")).toBeNull();
+  });
+
   it("shows the exclusion path for excluded cases", async () => {
     await mountDrawer(caseDetail(1, { excludedFromStats: true, workingDaysLeft: null }, { state: "excluded" }));
     const titles = [...$("case-steps")!.querySelectorAll(".el-step__title")].map((s) => s.textContent);

@@ -370,6 +370,21 @@ describe("CaseInbox", () => {
     expect(w.findAll('[data-testid="case-deadline"]').map((d) => d.classes().includes("overdue"))).toEqual([true, false, false]);
   });
 
+  it("tags a deadline counted on the provisional calendar 暂定, with the reason in a tooltip", async () => {
+    listCases.mockResolvedValue({
+      total: 2,
+      items: [
+        caseItem(1, { state: "assigned", deadline: "2027-01-04", deadlineProvisional: true }),
+        caseItem(2, { state: "assigned", deadline: "2026-12-28" }),
+      ],
+    });
+    const w = await mountInbox();
+    const tags = w.findAll('[data-testid="deadline-provisional"]');
+    expect(tags).toHaveLength(1);
+    expect(tags[0]!.text()).toBe("暂定");
+    expect(w.findAll('[data-testid="case-deadline"]').map((d) => d.text())).toEqual(["2027-01-04", "2026-12-28"]);
+  });
+
   it("reloads the inbox in place after a command from the detail drawer", async () => {
     listCases.mockResolvedValue({ total: 1, items: [caseItem(1, { state: "new" })] });
     vi.spyOn(backend, "caseDetail").mockResolvedValue({

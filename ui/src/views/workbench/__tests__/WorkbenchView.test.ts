@@ -10,6 +10,7 @@ let env: TestEnv;
 let wrapper: VueWrapper | null = null;
 let listCases: MockInstance<typeof backend.listCases>;
 let integrityFlags: MockInstance<typeof backend.integrityFlags>;
+let calendarStatus: MockInstance<typeof backend.calendarStatus>;
 
 const COUNTS: Record<string, number> = {
   new: 12,
@@ -40,6 +41,9 @@ describe("WorkbenchView", () => {
       const key = q.state ?? q.due ?? (q.accountabilityPending ? "accountability_pending" : "");
       return { total: COUNTS[key] ?? 0, items: [] };
     });
+    calendarStatus = vi
+      .spyOn(backend, "calendarStatus")
+      .mockResolvedValue({ missingYear: 2027, lastOfficialYear: 2026, provisionalYears: [2027, 2028] });
     integrityFlags = vi
       .spyOn(backend, "integrityFlags")
       .mockResolvedValue([flagItem(1), flagItem(2), flagItem(3, { pendingVerdict: "dismissed", mayDecide: false })]);
@@ -68,6 +72,29 @@ describe("WorkbenchView", () => {
     await cards(w)[1]!.trigger("click");
     await settle();
     expect(env.router.currentRoute.value.query).toEqual({ due: "at_risk" });
+  });
+
+  it("warns a supervisor and an administrator that next year's holiday schedule is missing, nobody else", async () => {
+    let w = await mountAs("supervisor");
+    const banner = w.find('[data-testid="calendar-missing"]');
+    expect(banner.exists()).toBe(true);
+    expect(banner.text()).toContain("工作日历缺少 2027 年放假安排");
+    expect(banner.text()).toContain("暂定");
+    w.unmount();
+    wrapper = null;
+    w = await mountAs("administrator");
+    expect(w.find('[data-testid="calendar-missing"]').exists()).toBe(true);
+    w.unmount();
+    wrapper = null;
+    calendarStatus.mockClear();
+    w = await mountAs("hall_manager");
+    expect(w.find('[data-testid="calendar-missing"]').exists()).toBe(false);
+    expect(calendarStatus).not.toHaveBeenCalled();
+    w.unmount();
+    wrapper = null;
+    calendarStatus.mockResolvedValue({ missingYear: null, lastOfficialYear: 2027, provisionalYears: [2028] });
+    w = await mountAs("supervisor");
+    expect(w.find('[data-testid="calendar-missing"]').exists()).toBe(false);
   });
 
   it("counts for a discipline liaison the cases at 追责问责 awaiting a decision, and opens them", async () => {
