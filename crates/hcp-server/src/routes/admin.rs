@@ -876,12 +876,14 @@ pub async fn put_calendar(
     Json(body): Json<serde_json::Value>,
 ) -> ApiResult<Json<CalendarPublished>> {
     require_city_admin(&who)?;
-    let cal = Calendar::from_json(&body.to_string()).map_err(|e| AppError::invalid(format!("工作日历无效：{e}")))?;
+    let data: hcp_domain::calendar::CalendarData =
+        crate::strict_json::from_value(&body).map_err(|e| AppError::invalid(format!("工作日历无效：{}", e.0)))?;
+    let cal = Calendar::from_data(data).map_err(|e| AppError::invalid(format!("工作日历无效：{e}")))?;
     Ok(Json(publish_calendar(&state, &who, move |_| Ok(cal)).await?))
 }
 
 /// One year's official arrangement in the holiday-cn format, with the notice it comes from.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarYearIn {
     /// The State Council notice (`number` such as `国办发明电〔2026〕号`, `title`, `url`).
