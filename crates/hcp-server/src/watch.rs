@@ -42,7 +42,7 @@ pub const WATCH_LEASE: i64 = 0x6863_7077_6174_6368;
 
 /// How long one write transaction of the watch keeps taking cases before it commits (the write
 /// lock is then held for this plus one case's commands).
-pub const WRITE_BUDGET: Duration = Duration::from_millis(25);
+pub const WRITE_BUDGET: Duration = Duration::from_millis(10);
 
 /// What one pass did and what it cost.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
