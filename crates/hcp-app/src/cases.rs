@@ -65,6 +65,9 @@ pub struct CaseDetail {
     /// The rung the escalation policy requires now that the case is overdue, when above its
     /// current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
     pub escalation_due: Option<EscalationLevel>,
+    /// The most working days one extension may ask for under the case's jurisdiction's policy
+    /// (the extension form's limit).
+    pub max_extension_days: u32,
     /// The staff roster of the case's district this user may name in an accountability decision
     /// (empty unless they may record one), and the staff named in the timeline.
     pub staff: Vec<StaffOption>,
@@ -259,6 +262,7 @@ pub fn overlay(
 
 fn apply_projection(item: &mut CaseListItem, case: &Case) {
     item.state = case.state;
+    item.deadline_running = case.state.has_running_deadline();
     item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
     item.escalation = case.escalation;
 }
@@ -403,6 +407,7 @@ pub fn detail(
         working_days_left,
         escalation_next: case.escalation.next(),
         escalation_due: assessment.escalation_due,
+        max_extension_days: policy.deadlines.max_extension_working_days,
         available,
         events,
         outbox,
@@ -546,13 +551,39 @@ pub fn bulk_assign(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<BulkResult> {
+    let cmd = CaseCommand::Assign { department_id, handler_id, due_date: None };
+    bulk(r, user, case_ids, &cmd, calendar, now)
+}
+
+/// 催办 (批量催办): presses the handlers of one or many cases with one note, each through the
+/// same rules as a single 催办 (a supervisor, a case whose deadline runs).
+pub fn urge_cases(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_ids: &[i64],
+    note: &str,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<BulkResult> {
+    let cmd = CaseCommand::Urge { note: note.to_owned() };
+    bulk(r, user, case_ids, &cmd, calendar, now)
+}
+
+/// Issues one command on each case (1–500 of them); the cases the rules refuse are listed.
+fn bulk(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_ids: &[i64],
+    cmd: &CaseCommand,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<BulkResult> {
     if case_ids.is_empty() || case_ids.len() > 500 {
         return Err(ApiError::new(codes::INVALID_INPUT, "请选择 1–500 件工单"));
     }
     let mut result = BulkResult { queued: 0, refused: Vec::new() };
     for id in case_ids {
-        let cmd = CaseCommand::Assign { department_id, handler_id, due_date: None };
-        match issue(r, user, Some(*id), &cmd, calendar, now) {
+        match issue(r, user, Some(*id), cmd, calendar, now) {
             Ok(_) => result.queued += 1,
             Err(e) => result.refused.push(Refusal {
                 case_id: *id,

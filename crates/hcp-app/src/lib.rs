@@ -1025,6 +1025,20 @@ impl App {
         Ok(result)
     }
 
+    /// 催办: queues a reminder with one note on each case (one or many); cases the rules refuse
+    /// are listed.
+    pub async fn urge_cases(&self, case_ids: Vec<i64>, note: String) -> ApiResult<BulkResult> {
+        let (result, counts) = self
+            .with_replica(move |r, a, cal| {
+                let res = cases::urge_cases(r, &a.user, &case_ids, &note, cal, chrono::Utc::now())?;
+                Ok((res, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(result)
+    }
+
     /// Everything in the outbox: pending commands and those the server refused.
     pub async fn outbox(&self) -> ApiResult<Vec<OutboxItem>> {
         self.with_replica(|r, _, _| Ok(r.outbox()?)).await

@@ -102,6 +102,7 @@ export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): Cas
     deadlineProvisional: false,
     staffName: "李明",
     escalation: "first_line",
+    deadlineRunning: ["assigned", "in_rectification"].includes(overrides.state ?? "new"),
     ...overrides,
   };
 }
@@ -179,6 +180,7 @@ export function caseDetail(id: number, overrides: Partial<CaseDetail> = {}, item
     departments: departments(),
     escalationNext: "coordination_office",
     escalationDue: null,
+    maxExtensionDays: 10,
     staff: [],
     integrityLeads: [],
     ...overrides,

@@ -13,6 +13,7 @@ mod hardening;
 mod integrity;
 mod password;
 mod snapshot;
+mod watch;
 
 use admin::{
     administrators_maintain_reference_data_within_their_jurisdiction,
@@ -41,6 +42,7 @@ use hardening::{
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
+use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
 use hcp_server::testing::{Backend, TestDb};
@@ -103,6 +105,7 @@ conformance!(
     the_authorization_matrix_holds_for_every_documented_operation,
     writers_on_three_server_processes_never_make_a_pull_skip_a_change,
     provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported,
+    the_deadline_watch_acts_once_through_the_feed_and_the_audit_log,
 );
 
 struct TestApp {
