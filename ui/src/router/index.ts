@@ -25,6 +25,7 @@ const SCREENS: Partial<Record<MenuKey, Lazy>> = {
   cases: () => import("@/views/cases/CaseInbox.vue"),
   statistics: () => import("@/views/stats/StatsView.vue"),
   integrity: () => import("@/views/integrity/IntegrityQueuePage.vue"),
+  supervision: () => import("@/views/supervision/SupervisionBoard.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [

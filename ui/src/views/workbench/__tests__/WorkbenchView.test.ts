@@ -65,9 +65,14 @@ describe("WorkbenchView", () => {
     expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["4", "6", "7", "2", "0"]);
     expect(listCases.mock.calls.map((c) => c[0].due)).toEqual(["overdue", "at_risk", null, null, null]);
     expect(cards(w)[0]!.find(".card-count").classes()).toContain("alert");
+    // A supervisor works them on the 督办 board, under the same filter.
     await cards(w)[1]!.trigger("click");
     await settle();
-    expect(env.router.currentRoute.value.query).toEqual({ due: "at_risk" });
+    expect(env.router.currentRoute.value.path).toBe("/supervision");
+    expect(env.router.currentRoute.value.query).toEqual({ status: "at_risk" });
+    await cards(w)[0]!.trigger("click");
+    await settle();
+    expect(env.router.currentRoute.value.query).toEqual({ status: "overdue" });
   });
 
   it("counts for a discipline liaison the cases at 追责问责 awaiting a decision, and opens them", async () => {
