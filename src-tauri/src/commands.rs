@@ -199,6 +199,13 @@ pub async fn units(app: State<'_, Arc<App>>) -> Result<Vec<UnitOption>> {
     app.units().await
 }
 
+/// Queues a 催办 with one note on one or several cases (催办 / 批量催办).
+#[tauri::command]
+#[specta::specta]
+pub async fn urge_cases(app: State<'_, Arc<App>>, case_ids: Vec<i32>, note: String) -> Result<BulkResult> {
+    app.urge_cases(case_ids.into_iter().map(i64::from).collect(), note).await
+}
+
 /// Queues the assignment of several cases to one handler (批量交办).
 #[tauri::command]
 #[specta::specta]

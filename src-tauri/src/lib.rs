@@ -45,6 +45,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::assign_departments,
         commands::units,
         commands::bulk_assign,
+        commands::urge_cases,
         commands::integrity_flags,
         commands::decide_flag,
         commands::supervision_board,

@@ -65,6 +65,9 @@ pub struct CaseDetail {
     /// The rung the escalation policy requires now that the case is overdue, when above its
     /// current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
     pub escalation_due: Option<EscalationLevel>,
+    /// The most working days one extension may ask for under the case's jurisdiction's policy
+    /// (the extension form's limit).
+    pub max_extension_days: u32,
     /// The staff roster of the case's district this user may name in an accountability decision
     /// (empty unless they may record one), and the staff named in the timeline.
     pub staff: Vec<StaffOption>,
@@ -254,6 +257,7 @@ pub fn overlay(
 
 fn apply_projection(item: &mut CaseListItem, case: &Case) {
     item.state = case.state;
+    item.deadline_running = case.state.has_running_deadline();
     item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
     item.escalation = case.escalation;
 }
@@ -388,6 +392,7 @@ pub fn detail(
         working_days_left,
         escalation_next: case.escalation.next(),
         escalation_due: assessment.escalation_due,
+        max_extension_days: policy.deadlines.max_extension_working_days,
         available,
         events,
         outbox,
@@ -536,8 +541,22 @@ pub fn bulk_assign(
     })
 }
 
-/// Queues the command `command_for(case)` on every case, each through the same rules as a single
-/// command; the cases refused (by `command_for` or by the rules) are listed with the reason.
+/// 催办 (批量催办): presses the handlers of one or many cases with one note, each through the
+/// same rules as a single 催办 (a supervisor, a case whose deadline runs).
+pub fn urge_cases(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_ids: &[i64],
+    note: &str,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> ApiResult<BulkResult> {
+    bulk_issue(r, user, case_ids, calendar, now, |_| Ok(CaseCommand::Urge { note: note.to_owned() }))
+}
+
+/// Queues the command `command_for(case)` on every case (1–500 of them), each through the same
+/// rules as a single command; the cases refused (by `command_for` or by the rules) are listed with
+/// the reason.
 pub fn bulk_issue(
     r: &Replica,
     user: &hcp_protocol::UserInfo,

@@ -1015,16 +1015,10 @@ impl App {
 
     /// Queues an assignment of every case to one handler; cases the rules refuse are listed.
     pub async fn bulk_assign(&self, case_ids: Vec<i64>, handler_id: i64, department_id: i64) -> ApiResult<BulkResult> {
-        let (result, counts) = self
-            .with_replica(move |r, a, cal| {
-                let res =
-                    cases::bulk_assign(r, &a.user, &case_ids, handler_id, department_id, cal, chrono::Utc::now())?;
-                Ok((res, r.outbox_counts()?))
-            })
-            .await?;
-        self.refresh_counts(counts);
-        self.wake.notify_one();
-        Ok(result)
+        self.queue_bulk(move |r, user, cal| {
+            cases::bulk_assign(r, user, &case_ids, handler_id, department_id, cal, chrono::Utc::now())
+        })
+        .await
     }
 
     /// The 督办 board (supervisors; hall managers for their hall), from the replica (works offline).
@@ -1034,9 +1028,24 @@ impl App {
 
     /// Queues 升级督办 on several cases (see [`board::bulk_escalate`]); refused cases are listed.
     pub async fn bulk_escalate(&self, case_ids: Vec<i64>, reason: Option<String>) -> ApiResult<BulkResult> {
+        self.queue_bulk(move |r, user, cal| board::bulk_escalate(r, user, &case_ids, reason, cal, chrono::Utc::now()))
+            .await
+    }
+
+    /// 催办: queues a reminder with one note on each case (one or many); cases the rules refuse
+    /// are listed.
+    pub async fn urge_cases(&self, case_ids: Vec<i64>, note: String) -> ApiResult<BulkResult> {
+        self.queue_bulk(move |r, user, cal| cases::urge_cases(r, user, &case_ids, &note, cal, chrono::Utc::now())).await
+    }
+
+    /// Runs a bulk action that queues commands, then updates the outbox counts and wakes the sync.
+    async fn queue_bulk(
+        &self,
+        run: impl FnOnce(&Replica, &hcp_protocol::UserInfo, &hcp_domain::Calendar) -> ApiResult<BulkResult> + Send + 'static,
+    ) -> ApiResult<BulkResult> {
         let (result, counts) = self
             .with_replica(move |r, a, cal| {
-                let res = board::bulk_escalate(r, &a.user, &case_ids, reason, cal, chrono::Utc::now())?;
+                let res = run(r, &a.user, cal)?;
                 Ok((res, r.outbox_counts()?))
             })
             .await?;

@@ -539,6 +539,42 @@ async fn bulk_assignment_queues_what_the_rules_allow_and_lists_the_rest() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urging_queues_a_reminder_on_running_cases_and_the_timeline_shows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 300, seed: 5, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.supervisor", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("sync");
+    let running = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::InRectification), limit: 2, ..CaseQuery::default() })
+        .await
+        .expect("running");
+    assert!(!running.items.is_empty(), "the demo city has cases in rectification");
+    let closed = app
+        .list_cases(CaseQuery { state: Some(hcp_domain::CaseState::Closed), limit: 1, ..CaseQuery::default() })
+        .await
+        .expect("closed");
+    let mut ids: Vec<i64> = running.items.iter().map(|c| c.id).collect();
+    ids.extend(closed.items.iter().map(|c| c.id));
+    assert_eq!(app.urge_cases(ids.clone(), "  ".into()).await.expect("blank note").queued, 0);
+    assert_eq!(app.urge_cases(vec![], "x".into()).await.expect_err("none chosen").code, codes::INVALID_INPUT);
+    let result = app.urge_cases(ids, "请于本周内报送整改情况".into()).await.expect("urge");
+    assert_eq!(result.queued as usize, running.items.len());
+    assert_eq!(result.refused.len(), closed.items.len());
+    assert!(result.refused.iter().all(|r| r.code == "illegal_state"));
+    let st = app.sync_once().await.expect("sync");
+    assert_eq!((st.pending, st.rejected), (0, 0));
+    let detail = app.case_detail(running.items[0].id).await.expect("detail");
+    let urged = detail.events.iter().find(|e| e.kind == "urged").expect("催办 in the timeline");
+    assert!(urged.details.contains("请于本周内报送整改情况"), "{}", urged.details);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_background_loop_sends_queued_work_soon_after_the_server_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = Db::open(&dir.path().join("server.db")).expect("db");

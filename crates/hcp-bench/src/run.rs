@@ -71,8 +71,8 @@ pub struct Options {
     #[arg(long, env = "HCP_TEST_POSTGRES_URL")]
     pub postgres_url: Option<String>,
     /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app,
-    /// coldstart, load, postgres.
-    #[arg(long, default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,postgres")]
+    /// coldstart, load, watch, postgres.
+    #[arg(long, default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,watch,postgres")]
     pub phases: String,
     /// The release desktop app (src-tauri) for the cold-start figure; without it (or with
     /// --skip-app) cold_start_s stays null.
@@ -457,6 +457,12 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             Err(e) => b.note(format!("SQLite load figures not measured: {e:#}")),
         }
     }
+    // 6. The deadline watch over the whole city (last: it records events on the city's cases).
+    if b.phase("watch") {
+        if let Err(e) = watch(b, &server_bin, &sqlite_url) {
+            b.note(format!("deadline watch figures not measured: {e:#}"));
+        }
+    }
     server.stop();
     let _ = std::fs::remove_file(&db_path);
     remove_db(&db_path);
@@ -472,6 +478,62 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// One pass of the deadline watch (`hcp-server watch-pass`) over every running case of the city,
+/// on the first working morning after the data's last day: the pass that acts (warnings, 催办,
+/// escalations, written in time-bounded batches), then a pass with nothing left to do.
+fn watch(b: &mut Bench, server_bin: &Path, database: &str) -> anyhow::Result<()> {
+    let calendar = hcp_domain::Calendar::bundled();
+    let today = hcp_domain::calendar::beijing_date(chrono::Utc::now());
+    let morning = calendar.next_working_day(today).and_hms_opt(1, 0, 0).context("a time")?.and_utc();
+    let run = || -> anyhow::Result<Value> {
+        let out = Command::new(server_bin)
+            .args(["watch-pass", "--database", database, "--at", &morning.to_rfc3339()])
+            .env("HCP_LOG", "warn")
+            .output()
+            .context("running hcp-server watch-pass")?;
+        anyhow::ensure!(out.status.success(), "watch-pass failed: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let first = run()?;
+    let second = run()?;
+    let f = |v: &Value, k: &str| v[k].as_f64();
+    b.detail("watch_first_pass", &first);
+    b.detail("watch_second_pass", &second);
+    let running = f(&first, "running").unwrap_or(0.0);
+    let acted = ["warned", "urged", "escalated"].iter().filter_map(|k| f(&first, k)).sum::<f64>();
+    b.rows.push(Row {
+        key: "watch_pass_ms",
+        what: format!(
+            "deadline watch: one pass over the {} running cases that records {} warnings, 催办 and escalations",
+            num(running),
+            num(acted)
+        ),
+        value: f(&first, "total_ms"),
+        unit: "ms",
+        spread: format!(
+            "plan {} ms; {} write transactions",
+            num(f(&first, "plan_ms").unwrap_or(0.0)),
+            num(f(&first, "write_transactions").unwrap_or(0.0))
+        ),
+        reference: format!(
+            "reading the running cases: {} ms; a pass with nothing to do: {} ms",
+            num(f(&first, "read_ms").unwrap_or(0.0)),
+            num(f(&second, "total_ms").unwrap_or(0.0))
+        ),
+        target: None,
+    });
+    b.rows.push(Row {
+        key: "watch_longest_write_ms",
+        what: "deadline watch: longest hold of the write lock (one batch, ask to commit)".into(),
+        value: f(&first, "longest_write_ms"),
+        unit: "ms",
+        spread: String::new(),
+        reference: String::new(),
+        target: Some(Target::AtMost(50.0)),
+    });
     Ok(())
 }
 

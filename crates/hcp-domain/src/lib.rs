@@ -14,6 +14,7 @@ pub mod level;
 pub mod org;
 pub mod ranking;
 pub mod role;
+pub mod watch;
 
 pub use calendar::{Calendar, CalendarError, DeadlinePolicy, DeadlineRules};
 pub use case::machine::{

@@ -246,6 +246,10 @@ pub struct JurisdictionPolicy {
     pub deadlines: hcp_domain::DeadlineRules,
     #[schema(value_type = Object)]
     pub escalation: hcp_domain::EscalationPolicy,
+    /// The deadline watch's working hours and reminder rhythm (optional in a policy body: the
+    /// defaults, 08:30–17:30 and every 5 working days, when absent).
+    #[schema(value_type = Object)]
+    pub watch: hcp_domain::watch::WatchPolicy,
 }
 
 /// A user as other users see them (no credentials): for assignee pickers and timelines.

@@ -122,6 +122,9 @@ pub struct CaseListItem {
     pub staff_name: Option<String>,
     /// The rung of the escalation ladder the case stands on.
     pub escalation: EscalationLevel,
+    /// Whether the deadline runs in the case's state ([`CaseState::has_running_deadline`], the one
+    /// rule the inbox's overdue filter, the detail's countdown and the server's watch use).
+    pub deadline_running: bool,
 }
 
 /// A page of the inbox and the total count of the query.
@@ -287,12 +290,14 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
         let state: String = r.get(3)?;
         let level: Option<String> = r.get(4)?;
         let escalation: u8 = r.get(14)?;
+        let state = CaseState::parse(&state).ok_or_else(|| ReplicaError::Corrupt(format!("cases.state = {state}")))?;
         Ok(CaseListItem {
             id: r.get(0)?,
             case_no: r.get(1)?,
             source: CaseSource::parse(&source)
                 .ok_or_else(|| ReplicaError::Corrupt(format!("cases.source = {source}")))?,
-            state: CaseState::parse(&state).ok_or_else(|| ReplicaError::Corrupt(format!("cases.state = {state}")))?,
+            state,
+            deadline_running: state.has_running_deadline(),
             level: level
                 .map(|l| Level::parse(&l).map_err(|_| ReplicaError::Corrupt(format!("cases.level = {l}"))))
                 .transpose()?,

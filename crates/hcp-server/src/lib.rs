@@ -15,6 +15,7 @@ pub mod routes;
 pub mod seed;
 pub mod serve;
 pub mod testing;
+pub mod watch;
 pub mod workflow;
 
 use std::net::SocketAddr;
@@ -64,6 +65,8 @@ pub struct Config {
     pub login_max_delay: Duration,
     /// How often the integrity detection looks at new ratings (`None`: never in the background).
     pub integrity_scan_every: Option<Duration>,
+    /// How often the deadline watch looks at running deadlines (`None`: never; see [`watch`]).
+    pub deadline_watch_every: Option<Duration>,
     /// Connection caps and read deadlines.
     pub limits: serve::Limits,
     /// Requests per bearer token.
@@ -80,6 +83,7 @@ impl Default for Config {
             login_window: Duration::from_secs(15 * 60),
             login_max_delay: Duration::from_secs(10),
             integrity_scan_every: Some(Duration::from_secs(60)),
+            deadline_watch_every: Some(Duration::from_secs(60)),
             limits: serve::Limits::default(),
             rate_limit: rate::RateLimit::default(),
         }
@@ -101,6 +105,9 @@ pub struct FileConfig {
     pub login_max_delay_seconds: Option<u64>,
     /// Seconds between background integrity scans; 0 turns them off.
     pub integrity_scan_seconds: Option<u64>,
+    /// Seconds between passes of the deadline watch (warnings, 催办, automatic escalation); 0
+    /// turns it off.
+    pub deadline_watch_seconds: Option<u64>,
     /// Open connections at most (lowered to what the open-file limit allows).
     pub max_connections: Option<usize>,
     /// Open connections from one client address at most.
@@ -139,6 +146,11 @@ impl FileConfig {
                 .map_or(base.login_max_delay, |s| Duration::from_secs(s.min(60))),
             integrity_scan_every: match self.integrity_scan_seconds {
                 None => base.integrity_scan_every,
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s.clamp(5, 24 * 3600))),
+            },
+            deadline_watch_every: match self.deadline_watch_seconds {
+                None => base.deadline_watch_every,
                 Some(0) => None,
                 Some(s) => Some(Duration::from_secs(s.clamp(5, 24 * 3600))),
             },
@@ -256,5 +268,11 @@ mod tests {
         let err = FileConfig::load(&path).expect_err("unknown key");
         assert!(err.to_string().contains("lisen"), "{err}");
         assert!(FileConfig::load(&dir.path().join("missing.toml")).is_err());
+        std::fs::write(&path, "deadline_watch_seconds = 0\n").expect("write");
+        assert_eq!(FileConfig::load(&path).expect("load").apply(Config::default()).deadline_watch_every, None);
+        std::fs::write(&path, "deadline_watch_seconds = 120\n").expect("write");
+        let c = FileConfig::load(&path).expect("load").apply(Config::default());
+        assert_eq!(c.deadline_watch_every, Some(Duration::from_secs(120)));
+        assert_eq!(Config::default().deadline_watch_every, Some(Duration::from_secs(60)));
     }
 }

@@ -23,11 +23,21 @@ enum Command {
         listen: Option<String>,
         /// A TOML file with any of: database, listen, token_ttl_hours, pull_max,
         /// login_max_failures, login_max_failures_per_ip, login_window_minutes,
-        /// login_max_delay_seconds, integrity_scan_seconds, max_connections,
+        /// login_max_delay_seconds, integrity_scan_seconds, deadline_watch_seconds, max_connections,
         /// max_connections_per_ip, header_read_timeout_seconds, body_read_timeout_seconds (see the
         /// README's configuration table). Flags and HCP_* variables take precedence.
         #[arg(long, env = "HCP_CONFIG")]
         config: Option<std::path::PathBuf>,
+    },
+    /// Run one pass of the deadline watch now (or as of `--at`) and print what it did and cost as
+    /// JSON; the same pass the server runs in the background (without the lease: do not run it
+    /// beside servers that run the watch).
+    WatchPass {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        /// The instant to act as of (RFC 3339); now by default.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Fill an empty database with synthetic data.
     Seed {
@@ -96,12 +106,26 @@ async fn main() -> anyhow::Result<()> {
             if let Some(every) = state.config.integrity_scan_every {
                 hcp_server::integrity::spawn_scanner(state.clone(), every);
             }
+            if let Some(every) = state.config.deadline_watch_every {
+                hcp_server::watch::spawn_watch(state.clone(), every);
+            }
             let server =
                 hcp_server::spawn(state, &listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(url = %server.url(), "hcp-server listening");
             shutdown_signal().await?;
             tracing::info!("shutting down");
             server.stop().await;
+        }
+        Command::WatchPass { database, at } => {
+            let now = at.unwrap_or_else(chrono::Utc::now);
+            let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let db = hcp_server::open_database(&database)?;
+                Ok(hcp_server::watch::pass(&db, &hcp_domain::Calendar::bundled(), now)?)
+            })
+            .await??;
+            tracing::info!(?report, "deadline watch pass");
+            let json = serde_json::to_string(&report)?;
+            std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
         }
         Command::Seed { database, profile, evaluations, seed, today, if_empty } => {
             let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;

@@ -304,6 +304,10 @@ export const backend = {
   bulkAssign(caseIds: number[], handlerId: number, departmentId: number): Promise<BulkResult> {
     return call(() => commands.bulkAssign(caseIds, handlerId, departmentId));
   },
+  /** 催办 / 批量催办: queues a reminder with one note on each case; refused cases are listed. */
+  urgeCases(caseIds: number[], note: string): Promise<BulkResult> {
+    return call(() => commands.urgeCases(caseIds, note));
+  },
   /** The 月调度通报 (monthly dispatch report) for "YYYY-MM" as a PDF saved on disk. */
   monthlyReport(month: string): Promise<PrintedFile> {
     return call(() => commands.monthlyReport(month));

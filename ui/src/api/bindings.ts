@@ -48,6 +48,8 @@ export const commands = {
 	units: () => typedError<UnitOption[], ApiError>(__TAURI_INVOKE("units")),
 	/**  Queues the assignment of several cases to one handler (批量交办). */
 	bulkAssign: (caseIds: number[], handlerId: number, departmentId: number) => typedError<BulkResult, ApiError>(__TAURI_INVOKE("bulk_assign", { caseIds, handlerId, departmentId })),
+	/**  Queues a 催办 with one note on one or several cases (催办 / 批量催办). */
+	urgeCases: (caseIds: number[], note: string) => typedError<BulkResult, ApiError>(__TAURI_INVOKE("urge_cases", { caseIds, note })),
 	/**  The integrity-flag queue (异常评价线索); `status` filters (`open`, …), all when absent. */
 	integrityFlags: (status: string | null) => typedError<FlagItem_Serialize[], ApiError>(__TAURI_INVOKE("integrity_flags", { status })),
 	/**  Queues the verdict on an integrity flag: `confirmed_fake`, `confirmed_malicious` or `dismissed`. */
@@ -265,7 +267,17 @@ export type CaseCommand_Deserialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date?: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment?: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence?: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note?: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | 
+/**
+ *  催办: presses the handler of a case whose deadline runs, with a note (by a supervisor, or by
+ *  the deadline watch as the system once the case is overdue).
+ */
+{ type: "urge"; note: string } | 
+/**
+ *  超期预警: records that the running deadline is within the policy's at-risk window. Issued by
+ *  the deadline watch ([`crate::watch`]); refused when the case is not at risk.
+ */
+{ type: "warn" } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
 /**
  *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
  *  number and unit the liaison picks; the server checks they exist in the case's district).
@@ -286,7 +298,17 @@ export type CaseCommand_Serialize =
  */
 { type: "assign"; department_id: number; handler_id: number; due_date: string | null } | { type: "accept" } | { type: "request_extension"; reason: string; extra_working_days: number } | { type: "approve_extension"; comment: string } | { type: "reject_extension"; reason: string } | { type: "report_rectification"; measures: string; evidence: string[] } | { type: "return_visit"; method: VisitMethod; satisfied: boolean; note: string } | 
 /**  Close without a return visit (anonymous reviews only), with a note why. */
-{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
+{ type: "close"; note: string } | { type: "reopen"; reason: string } | { type: "escalate"; basis: EscalationBasis } | 
+/**
+ *  催办: presses the handler of a case whose deadline runs, with a note (by a supervisor, or by
+ *  the deadline watch as the system once the case is overdue).
+ */
+{ type: "urge"; note: string } | 
+/**
+ *  超期预警: records that the running deadline is within the policy's at-risk window. Issued by
+ *  the deadline watch ([`crate::watch`]); refused when the case is not at risk.
+ */
+{ type: "warn" } | { type: "appeal"; reason: string } | { type: "decide_appeal"; decision: AppealDecision; reason: string } | 
 /**
  *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
  *  number and unit the liaison picks; the server checks they exist in the case's district).
@@ -330,6 +352,11 @@ export type CaseDetail_Deserialize = {
 	 *  current rung (an escalation "by the overdue rule" goes straight there); none otherwise.
 	 */
 	escalationDue?: EscalationLevel | null,
+	/**
+	 *  The most working days one extension may ask for under the case's jurisdiction's policy
+	 *  (the extension form's limit).
+	 */
+	maxExtensionDays: number,
 	/**
 	 *  The staff roster of the case's district this user may name in an accountability decision
 	 *  (empty unless they may record one), and the staff named in the timeline.
@@ -381,6 +408,11 @@ export type CaseDetail_Serialize = {
 	 */
 	escalationDue: EscalationLevel | null,
 	/**
+	 *  The most working days one extension may ask for under the case's jurisdiction's policy
+	 *  (the extension form's limit).
+	 */
+	maxExtensionDays: number,
+	/**
 	 *  The staff roster of the case's district this user may name in an accountability decision
 	 *  (empty unless they may record one), and the staff named in the timeline.
 	 */
@@ -430,6 +462,11 @@ export type CaseListItem_Deserialize = {
 	staffName?: string | null,
 	/**  The rung of the escalation ladder the case stands on. */
 	escalation: EscalationLevel,
+	/**
+	 *  Whether the deadline runs in the case's state ([`CaseState::has_running_deadline`], the one
+	 *  rule the inbox's overdue filter, the detail's countdown and the server's watch use).
+	 */
+	deadlineRunning: boolean,
 };
 
 /**  One inbox row. */
@@ -450,6 +487,11 @@ export type CaseListItem_Serialize = {
 	staffName: string | null,
 	/**  The rung of the escalation ladder the case stands on. */
 	escalation: EscalationLevel,
+	/**
+	 *  Whether the deadline runs in the case's state ([`CaseState::has_running_deadline`], the one
+	 *  rule the inbox's overdue filter, the detail's countdown and the server's watch use).
+	 */
+	deadlineRunning: boolean,
 };
 
 /**  A page of the inbox and the total count of the query. */
@@ -581,7 +623,7 @@ export type ChartStyle = {
 };
 
 /**  The kinds of command, without their data. */
-export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "appeal" | "decide_appeal" | "record_accountability";
+export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "urge" | "warn" | "appeal" | "decide_appeal" | "record_accountability";
 
 /**  A validated content code: three digits, the first one 1–5 (so 100–599). */
 export type ContentCode = number;

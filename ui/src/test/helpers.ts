@@ -101,6 +101,7 @@ export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): Cas
     deadline: "2026-11-28",
     staffName: "李明",
     escalation: "first_line",
+    deadlineRunning: ["assigned", "in_rectification"].includes(overrides.state ?? "new"),
     ...overrides,
   };
 }
@@ -178,6 +179,7 @@ export function caseDetail(id: number, overrides: Partial<CaseDetail> = {}, item
     departments: departments(),
     escalationNext: "coordination_office",
     escalationDue: null,
+    maxExtensionDays: 10,
     staff: [],
     integrityLeads: [],
     ...overrides,

@@ -20,6 +20,7 @@
 //! | approve / reject extension | supervisor |
 //! | return visit, close, reopen | hall manager, supervisor |
 //! | escalate | supervisor |
+//! | urge (催办), warn (超期预警, issued only by the deadline watch) | supervisor |
 //! | appeal | staff member |
 //! | decide appeal | supervisor (the reviewer) |
 //! | record accountability | discipline-inspection liaison |
@@ -53,7 +54,7 @@ use serde::{Deserialize, Serialize};
 use super::{CaseSource, CaseState};
 use crate::calendar::{Calendar, DeadlineRules};
 use crate::content::ContentCode;
-use crate::escalation::{self, EscalationLevel, EscalationPolicy};
+use crate::escalation::{self, DeadlineStatus, EscalationLevel, EscalationPolicy};
 use crate::org::ScopePath;
 use crate::role::Role;
 
@@ -241,6 +242,14 @@ pub enum CaseCommand {
     Escalate {
         basis: EscalationBasis,
     },
+    /// 催办: presses the handler of a case whose deadline runs, with a note (by a supervisor, or by
+    /// the deadline watch as the system once the case is overdue).
+    Urge {
+        note: String,
+    },
+    /// 超期预警: records that the running deadline is within the policy's at-risk window. Issued by
+    /// the deadline watch ([`crate::watch`]); refused when the case is not at risk.
+    Warn,
     Appeal {
         reason: String,
     },
@@ -279,13 +288,15 @@ pub enum CommandKind {
     Close,
     Reopen,
     Escalate,
+    Urge,
+    Warn,
     Appeal,
     DecideAppeal,
     RecordAccountability,
 }
 
 impl CommandKind {
-    pub const ALL: [CommandKind; 18] = [
+    pub const ALL: [CommandKind; 20] = [
         CommandKind::Create,
         CommandKind::Verify,
         CommandKind::ApproveExclusion,
@@ -301,6 +312,8 @@ impl CommandKind {
         CommandKind::Close,
         CommandKind::Reopen,
         CommandKind::Escalate,
+        CommandKind::Urge,
+        CommandKind::Warn,
         CommandKind::Appeal,
         CommandKind::DecideAppeal,
         CommandKind::RecordAccountability,
@@ -323,6 +336,8 @@ impl CommandKind {
             CommandKind::Close => "close",
             CommandKind::Reopen => "reopen",
             CommandKind::Escalate => "escalate",
+            CommandKind::Urge => "urge",
+            CommandKind::Warn => "warn",
             CommandKind::Appeal => "appeal",
             CommandKind::DecideAppeal => "decide_appeal",
             CommandKind::RecordAccountability => "record_accountability",
@@ -350,10 +365,17 @@ impl CommandKind {
             CommandKind::Close => "办结",
             CommandKind::Reopen => "重新办理",
             CommandKind::Escalate => "督办升级",
+            CommandKind::Urge => "催办",
+            CommandKind::Warn => "超期预警",
             CommandKind::Appeal => "申诉",
             CommandKind::DecideAppeal => "申诉复核",
             CommandKind::RecordAccountability => "记录问责决定",
         }
+    }
+
+    /// Kinds only the server's deadline watch issues: never offered as a button.
+    pub fn is_automatic(self) -> bool {
+        self == CommandKind::Warn
     }
 
     /// The roles that may issue this kind of command.
@@ -372,6 +394,8 @@ impl CommandKind {
             | CommandKind::ApproveExtension
             | CommandKind::RejectExtension
             | CommandKind::Escalate
+            | CommandKind::Urge
+            | CommandKind::Warn
             | CommandKind::DecideAppeal => &[Supervisor],
             CommandKind::Accept | CommandKind::RequestExtension | CommandKind::ReportRectification => {
                 &[DepartmentHandler]
@@ -398,6 +422,7 @@ impl CommandKind {
             CommandKind::Escalate => {
                 matches!(state, Verified | Assigned | InRectification | ExtensionRequested | Rectified)
             }
+            CommandKind::Urge | CommandKind::Warn => state.has_running_deadline(),
             CommandKind::Appeal => state != Excluded,
             CommandKind::DecideAppeal => true,
             CommandKind::RecordAccountability => {
@@ -425,6 +450,8 @@ impl CaseCommand {
             CaseCommand::Close { .. } => CommandKind::Close,
             CaseCommand::Reopen { .. } => CommandKind::Reopen,
             CaseCommand::Escalate { .. } => CommandKind::Escalate,
+            CaseCommand::Urge { .. } => CommandKind::Urge,
+            CaseCommand::Warn => CommandKind::Warn,
             CaseCommand::Appeal { .. } => CommandKind::Appeal,
             CaseCommand::DecideAppeal { .. } => CommandKind::DecideAppeal,
             CaseCommand::RecordAccountability { .. } => CommandKind::RecordAccountability,
@@ -476,6 +503,23 @@ pub struct Case {
     pub appellant_id: Option<i64>,
     pub accountability_decisions: u32,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The last 催办 (reminder): the deadline it pressed and how overdue the case was then.
+    #[serde(default)]
+    pub last_urge: Option<UrgeMark>,
+    /// The 催办 recorded, over the case's life.
+    #[serde(default)]
+    pub urge_count: u32,
+    /// The deadline the last 超期预警 (warning) was about.
+    #[serde(default)]
+    pub warned_due: Option<NaiveDate>,
+}
+
+/// What the last 催办 was about: the deadline and the working days overdue when it was recorded
+/// (0 before the due date), so the deadline watch knows which reminder period it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrgeMark {
+    pub due_date: Option<NaiveDate>,
+    pub working_days_overdue: u32,
 }
 
 /// What happened to a case: one event per successful command.
@@ -565,6 +609,18 @@ pub enum EventPayload {
         to: EscalationLevel,
         basis: EscalationBasis,
     },
+    Urged {
+        note: String,
+        /// The running deadline pressed.
+        due_date: Option<NaiveDate>,
+        /// Working days overdue at the time (0 when not yet due).
+        working_days_overdue: u32,
+    },
+    Warned {
+        due_date: NaiveDate,
+        /// Working days left until the due date (0: due today).
+        working_days_left: u32,
+    },
     Appealed {
         reason: String,
     },
@@ -598,6 +654,8 @@ impl EventPayload {
             EventPayload::Closed { .. } => "closed",
             EventPayload::Reopened { .. } => "reopened",
             EventPayload::Escalated { .. } => "escalated",
+            EventPayload::Urged { .. } => "urged",
+            EventPayload::Warned { .. } => "warned",
             EventPayload::Appealed { .. } => "appealed",
             EventPayload::AppealDecided { .. } => "appeal_decided",
             EventPayload::AccountabilityRecorded { .. } => "accountability_recorded",
@@ -622,6 +680,8 @@ impl EventPayload {
             EventPayload::Closed { .. } => CommandKind::Close,
             EventPayload::Reopened { .. } => CommandKind::Reopen,
             EventPayload::Escalated { .. } => CommandKind::Escalate,
+            EventPayload::Urged { .. } => CommandKind::Urge,
+            EventPayload::Warned { .. } => CommandKind::Warn,
             EventPayload::Appealed { .. } => CommandKind::Appeal,
             EventPayload::AppealDecided { .. } => CommandKind::DecideAppeal,
             EventPayload::AccountabilityRecorded { .. } => CommandKind::RecordAccountability,
@@ -685,6 +745,8 @@ pub enum TransitionError {
     EvidenceRequired,
     #[error("扣减绩效分须大于 0")]
     InvalidPoints,
+    #[error("工单的整改期限未进入预警期，不能发出超期预警")]
+    DeadlineNotAtRisk,
 }
 
 impl TransitionError {
@@ -710,6 +772,7 @@ impl TransitionError {
             TransitionError::AccountabilityNotEscalated => "accountability_not_escalated",
             TransitionError::EvidenceRequired => "evidence_required",
             TransitionError::InvalidPoints => "invalid_points",
+            TransitionError::DeadlineNotAtRisk => "deadline_not_at_risk",
         }
     }
 }
@@ -753,7 +816,7 @@ pub fn apply(
 /// The kinds of command `actor` may issue on `case` now, for buttons in the UI. Content checks
 /// (reasons, evidence, extension length) still apply when the command is issued.
 pub fn available_commands(case: Option<&Case>, actor: &Actor) -> Vec<CommandKind> {
-    CommandKind::ALL.into_iter().filter(|k| authorize(case, actor, *k).is_ok()).collect()
+    CommandKind::ALL.into_iter().filter(|k| !k.is_automatic() && authorize(case, actor, *k).is_ok()).collect()
 }
 
 /// Rebuilds a case from its event log.
@@ -966,6 +1029,22 @@ fn decide(
             };
             EventPayload::Escalated { from: case.escalation, to, basis }
         }
+        CaseCommand::Urge { note } => {
+            let status = escalation::deadline_status(case, ctx.calendar, &ctx.deadlines, &ctx.escalation, now);
+            let working_days_overdue = match status {
+                DeadlineStatus::Overdue { working_days_overdue, .. } => working_days_overdue,
+                _ => 0,
+            };
+            EventPayload::Urged { note: required("催办意见", note)?, due_date: case.due_date, working_days_overdue }
+        }
+        CaseCommand::Warn => {
+            match escalation::deadline_status(case, ctx.calendar, &ctx.deadlines, &ctx.escalation, now) {
+                DeadlineStatus::AtRisk { due, working_days_left } => {
+                    EventPayload::Warned { due_date: due, working_days_left }
+                }
+                _ => return Err(TransitionError::DeadlineNotAtRisk),
+            }
+        }
         CaseCommand::Appeal { reason } => EventPayload::Appealed { reason: required("申诉理由", reason)? },
         CaseCommand::DecideAppeal { decision, reason } => {
             EventPayload::AppealDecided { decision: *decision, reason: required("复核意见", reason)? }
@@ -1034,6 +1113,9 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
             appellant_id: None,
             accountability_decisions: 0,
             closed_at: None,
+            last_urge: None,
+            urge_count: 0,
+            warned_due: None,
         });
     };
     if matches!(event.payload, EventPayload::Created { .. }) {
@@ -1138,6 +1220,11 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
         }
         EventPayload::Reopened { due_date, .. } => back_to_work(&mut next, *due_date),
         EventPayload::Escalated { to, .. } => next.escalation = next.escalation.max(*to),
+        EventPayload::Urged { due_date, working_days_overdue, .. } => {
+            next.last_urge = Some(UrgeMark { due_date: *due_date, working_days_overdue: *working_days_overdue });
+            next.urge_count = next.urge_count.saturating_add(1);
+        }
+        EventPayload::Warned { due_date, .. } => next.warned_due = Some(*due_date),
         EventPayload::Appealed { .. } => {
             next.appeal = AppealState::Pending;
             next.appellant_id = Some(event.actor.user_id);

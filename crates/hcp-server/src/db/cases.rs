@@ -160,6 +160,25 @@ pub fn update(conn: &Conn<'_>, c: &CaseRow) -> DbResult<()> {
     Ok(())
 }
 
+/// The cases whose deadline runs ([`CaseState::has_running_deadline`], the one rule), by id:
+/// id, unit path and aggregate, for the deadline watch.
+pub fn running(conn: &Conn<'_>) -> DbResult<Vec<(i64, String, hcp_domain::Case)>> {
+    let states: Vec<String> =
+        CaseState::ALL.into_iter().filter(|s| s.has_running_deadline()).map(|s| format!("'{}'", s.as_str())).collect();
+    conn.query_map(
+        &format!(
+            "SELECT id, unit_path, aggregate FROM cases WHERE state IN ({}) AND aggregate IS NOT NULL ORDER BY id",
+            states.join(", ")
+        ),
+        (),
+        |r| {
+            let json: String = r.get(2)?;
+            let case = serde_json::from_str(&json).map_err(|e| DbError::Corrupt(format!("cases.aggregate: {e}")))?;
+            Ok((r.get(0)?, r.get(1)?, case))
+        },
+    )
+}
+
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row)
 }

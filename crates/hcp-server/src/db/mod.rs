@@ -459,6 +459,55 @@ impl Db {
     }
 }
 
+/// Leadership among the server processes that share one database, for work exactly one of them
+/// must do at a time (the deadline watch). On PostgreSQL it is a session-level advisory lock held
+/// on a connection of its own: it lasts while that connection does, so a process that dies (or
+/// drops the lease) frees it and another takes over. SQLite is served by one process, which always
+/// leads.
+pub struct Lease {
+    client: Option<postgres::Client>,
+}
+
+impl Lease {
+    /// Whether the lease still holds (its PostgreSQL session is alive). Blocking.
+    pub fn holds(&mut self) -> bool {
+        match &mut self.client {
+            None => true,
+            Some(c) => !c.is_closed() && c.simple_query("SELECT 1").is_ok(),
+        }
+    }
+}
+
+impl Drop for Lease {
+    /// Closes the session (freeing the lock) on a plain thread: the synchronous client may not
+    /// block on an async worker thread.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
+impl Db {
+    /// Tries to take the lease named `key` (see [`Lease`]); `None` while another process holds it.
+    /// Blocking.
+    pub fn try_lease(&self, key: i64) -> DbResult<Option<Lease>> {
+        match &*self.inner {
+            Backend::Sqlite(_) => Ok(Some(Lease { client: None })),
+            Backend::Postgres(p) => {
+                let mut client = p.config.connect(postgres::NoTls)?;
+                let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get(0);
+                if got {
+                    Ok(Some(Lease { client: Some(client) }))
+                } else {
+                    drop(Lease { client: Some(client) });
+                    Ok(None)
+                }
+            }
+        }
+    }
+}
+
 /// Parses a stored enum name, reporting the column on failure.
 pub(crate) fn parse_col<T>(value: &str, column: &str, parse: impl Fn(&str) -> Option<T>) -> DbResult<T> {
     parse(value).ok_or_else(|| DbError::Corrupt(format!("{column} = '{value}'")))

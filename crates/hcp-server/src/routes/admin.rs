@@ -885,8 +885,15 @@ fn shape_error(value: &serde_json::Value, reference: &serde_json::Value, at: &st
 /// A policy body: every field given (a typo or an empty body must not silently reset a
 /// jurisdiction to the defaults), none unknown, each value within the domain's bounds. Stored
 /// policies are read leniently (see `settings::policy`); this is the wire's strictness.
-fn policy_from(body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
+fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     let reference = serde_json::to_value(JurisdictionPolicy::default()).map_err(AppError::internal)?;
+    // The watch's settings came later than deadlines and escalation: a body without them keeps
+    // the defaults (a body with them is checked field by field like the rest).
+    if let Some(obj) = body.as_object_mut() {
+        if !obj.contains_key("watch") {
+            obj.insert("watch".into(), reference["watch"].clone());
+        }
+    }
     if let Some(e) = shape_error(&body, &reference, "") {
         return Err(AppError::invalid(format!("策略内容不完整或有误：{e}（须给出完整的 deadlines 和 escalation）")));
     }
@@ -894,6 +901,7 @@ fn policy_from(body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
         serde_json::from_value(body).map_err(|e| AppError::invalid(format!("请求数据不符合接口要求：{e}")))?;
     policy.deadlines.validate().map_err(AppError::invalid)?;
     policy.escalation.validate().map_err(AppError::invalid)?;
+    policy.watch.validate().map_err(AppError::invalid)?;
     Ok(policy)
 }
 

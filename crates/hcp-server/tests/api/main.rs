@@ -11,6 +11,7 @@ mod hardening;
 mod integrity;
 mod password;
 mod snapshot;
+mod watch;
 
 use admin::{
     administrators_maintain_reference_data_within_their_jurisdiction,
@@ -37,6 +38,7 @@ use hardening::{
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
+use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
 use hcp_server::testing::{Backend, TestDb};
@@ -96,6 +98,7 @@ conformance!(
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
     a_user_changes_their_password_under_the_policy_and_their_other_sessions_end,
+    the_deadline_watch_acts_once_through_the_feed_and_the_audit_log,
 );
 
 struct TestApp {

@@ -109,6 +109,8 @@ describe("Chinese labels", () => {
       close: "办结",
       reopen: "重新打开",
       escalate: "升级督办",
+      urge: "催办",
+      warn: "超期预警",
       appeal: "申诉",
       decide_appeal: "申诉复核",
       record_accountability: "问责决定",

@@ -21,8 +21,6 @@ export const LIMITS = {
   measures: 2000,
   evidenceItems: 20,
   evidenceLine: 200,
-  /** The jurisdiction policy's maximum extension (working days). */
-  extraDays: 10,
   points: 100,
 } as const;
 
@@ -34,6 +32,8 @@ export interface CommandForm {
   departmentId: number | null;
   handlerId: number | null;
   extraDays: string;
+  /** The most working days one extension may ask for: the case's jurisdiction policy's limit. */
+  maxExtraDays: number;
   measures: string;
   /** One evidence reference per line. */
   evidence: string;
@@ -47,15 +47,17 @@ export interface CommandForm {
   subject: number | null;
 }
 
-export type FieldName = keyof CommandForm;
+/** The fields a dialog shows (the extension limit is a setting of the form, not a field). */
+export type FieldName = Exclude<keyof CommandForm, "maxExtraDays">;
 
-export function emptyForm(): CommandForm {
+export function emptyForm(maxExtraDays: number): CommandForm {
   return {
     outcome: null,
     reason: "",
     departmentId: null,
     handlerId: null,
     extraDays: "",
+    maxExtraDays,
     measures: "",
     evidence: "",
     method: "phone",
@@ -81,6 +83,7 @@ const REASON: Partial<Record<IssuableKind, { required: boolean | ((f: CommandFor
   close: { required: true, max: LIMITS.reason },
   reopen: { required: true, max: LIMITS.reason },
   escalate: { required: (f) => f.basis === "manual", max: LIMITS.reason },
+  urge: { required: true, max: LIMITS.reason },
   appeal: { required: true, max: LIMITS.reason },
   decide_appeal: { required: true, max: LIMITS.reason },
   record_accountability: { required: true, max: LIMITS.reason },
@@ -110,6 +113,7 @@ export function fieldsFor(kind: IssuableKind, f: CommandForm): FieldName[] {
     case "assign":
       return ["handlerId"];
     case "accept":
+    case "warn":
       return [];
     case "request_extension":
       return ["extraDays", "reason"];
@@ -171,7 +175,7 @@ export function validateField(kind: IssuableKind, field: FieldName, f: CommandFo
       if (f.departmentId === null) return { key: "form.choose", fieldKey: "command.field.department" };
       return f.handlerId !== null ? null : { key: "form.choose", fieldKey: "command.field.handler" };
     case "extraDays":
-      return intInRange(f.extraDays, 1, LIMITS.extraDays) !== null ? null : { key: "form.days", params: { max: LIMITS.extraDays } };
+      return intInRange(f.extraDays, 1, f.maxExtraDays) !== null ? null : { key: "form.days", params: { max: f.maxExtraDays } };
     case "measures":
       if (length(f.measures) === 0) return { key: "form.required", fieldKey: "command.field.measures" };
       return length(f.measures) > LIMITS.measures
@@ -243,6 +247,10 @@ export function buildCommand(kind: IssuableKind, f: CommandForm): CaseCommand {
       return { type: "reopen", reason };
     case "escalate":
       return { type: "escalate", basis: f.basis === "manual" ? { type: "manual", reason } : { type: "overdue" } };
+    case "urge":
+      return { type: "urge", note: reason };
+    case "warn":
+      return { type: "warn" };
     case "appeal":
       return { type: "appeal", reason };
     case "decide_appeal":

@@ -146,6 +146,18 @@ export function eventSummaryParts(t: T, kind: string, details: string, ctx: Summ
       else if (basis?.type === "manual" && str(basis, "reason")) parts.push(t("event.detail.basisManual", { text: str(basis, "reason") }));
       break;
     }
+    case "urged": {
+      text("event.detail.urgeNote", "note");
+      const n = num(d, "working_days_overdue");
+      if (n) parts.push(t("event.detail.overdueDays", { n }));
+      break;
+    }
+    case "warned": {
+      date("event.detail.deadline");
+      const n = num(d, "working_days_left");
+      if (n !== null) parts.push(n === 0 ? t("event.detail.dueToday") : t("event.detail.daysLeft", { n }));
+      break;
+    }
     case "appeal_decided": {
       const decision = oneOf<AppealDecision>(APPEAL_DECISIONS, d.decision);
       if (decision) parts.push(t("event.detail.decision", { decision: appealDecisionLabel(t, decision) }));
@@ -195,6 +207,8 @@ const COMMAND_EVENT: Record<string, string> = {
   close: "closed",
   reopen: "reopened",
   escalate: "escalated",
+  urge: "urged",
+  warn: "warned",
   appeal: "appealed",
   decide_appeal: "appeal_decided",
   record_accountability: "accountability_recorded",

@@ -89,6 +89,22 @@ fn fixture(kind: CommandKind) -> (Vec<(Role, CaseCommand)>, CaseCommand) {
             CaseCommand::Reopen { reason: text("群众再次投诉") },
         ),
         CommandKind::Escalate => (vec![create, verify, assign], escalate.1),
+        CommandKind::Urge => (vec![create, verify, assign], CaseCommand::Urge { note: text("请抓紧整改") }),
+        CommandKind::Warn => (
+            vec![
+                create,
+                verify,
+                (
+                    HallManager,
+                    CaseCommand::Assign {
+                        department_id: DEPARTMENT,
+                        handler_id: HANDLER,
+                        due_date: Some(d(T0.0, T0.1, T0.2)),
+                    },
+                ),
+            ],
+            CaseCommand::Warn,
+        ),
         CommandKind::Appeal => (vec![create, verify], CaseCommand::Appeal { reason: text("系统故障导致超时") }),
         CommandKind::DecideAppeal => (
             vec![create, verify, (StaffMember, CaseCommand::Appeal { reason: text("系统故障导致超时") })],
@@ -125,6 +141,8 @@ fn expected_roles(kind: CommandKind) -> Vec<Role> {
         CommandKind::Close => vec![HallManager, Supervisor],
         CommandKind::Reopen => vec![HallManager, Supervisor],
         CommandKind::Escalate => vec![Supervisor],
+        CommandKind::Urge => vec![Supervisor],
+        CommandKind::Warn => vec![Supervisor],
         CommandKind::Appeal => vec![StaffMember],
         CommandKind::DecideAppeal => vec![Supervisor],
         CommandKind::RecordAccountability => vec![DisciplineLiaison],
@@ -161,7 +179,7 @@ fn every_role_and_command_pair() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 18 * 6);
+    assert_eq!(checked, 20 * 6);
 }
 
 #[test]
@@ -696,6 +714,7 @@ fn error_codes_are_distinct_and_messages_are_chinese() {
         E::AccountabilityNotEscalated,
         E::EvidenceRequired,
         E::InvalidPoints,
+        E::DeadlineNotAtRisk,
     ];
     let mut codes: Vec<_> = errors.iter().map(|e| e.code()).collect();
     for e in &errors {
@@ -801,6 +820,8 @@ fn command() -> impl Strategy<Value = CaseCommand> {
         reason().prop_map(|reason| CaseCommand::Reopen { reason }),
         reason().prop_map(|reason| CaseCommand::Escalate { basis: EscalationBasis::Manual { reason } }),
         Just(CaseCommand::Escalate { basis: EscalationBasis::Overdue }),
+        reason().prop_map(|note| CaseCommand::Urge { note }),
+        Just(CaseCommand::Warn),
         reason().prop_map(|reason| CaseCommand::Appeal { reason }),
         (any::<bool>(), reason()).prop_map(|(overturn, reason)| CaseCommand::DecideAppeal {
             decision: if overturn { AppealDecision::Overturned } else { AppealDecision::Upheld },
@@ -890,4 +911,56 @@ fn commands_with_unknown_fields_do_not_parse() {
         assert!(parse(bad).is_err(), "{bad} parsed");
     }
     assert!(parse(r#"{"type":"accept"}"#).is_ok());
+}
+
+#[test]
+fn urging_and_warning_need_a_running_deadline() {
+    let cal = Calendar::bundled();
+    let ctx = PolicyContext::new(&cal);
+    let sup = actor(Role::Supervisor);
+    // Assigned on Monday 2026-03-09, due Monday 2026-03-16 (5 working days).
+    let case = assigned_case(t0());
+    assert_eq!(case.due_date, Some(d(2026, 3, 16)));
+    let urge = |note: &str| CaseCommand::Urge { note: text(note) };
+    let err = apply(Some(&case), &sup, &urge("  "), t0(), &ctx).expect_err("note required");
+    assert_eq!(err.code(), "reason_required");
+    // Before the due date: a plain reminder, 0 working days overdue.
+    let (urged, ev) = apply(Some(&case), &sup, &urge(" 请按期整改 "), t0(), &ctx).expect("urge");
+    assert_eq!(
+        ev.payload,
+        EventPayload::Urged { note: text("请按期整改"), due_date: Some(d(2026, 3, 16)), working_days_overdue: 0 }
+    );
+    assert_eq!(urged.state, case.state);
+    assert_eq!(urged.urge_count, 1);
+    assert_eq!(urged.last_urge, Some(UrgeMark { due_date: Some(d(2026, 3, 16)), working_days_overdue: 0 }));
+    // Two working days after the due date.
+    let late = bj(2026, 3, 18, 9, 0);
+    let (_, ev) = apply(Some(&urged), &sup, &urge("已超期"), late, &ctx).expect("urge");
+    assert!(matches!(ev.payload, EventPayload::Urged { working_days_overdue: 2, .. }));
+    // Only supervisors urge; the handler cannot urge himself.
+    let err = apply(Some(&case), &actor(Role::HallManager), &urge("x"), t0(), &ctx).expect_err("role");
+    assert_eq!(err.code(), "role_not_allowed");
+    // A warning only inside the at-risk window: not a week ahead, yes on the day before.
+    let err = apply(Some(&case), &sup, &CaseCommand::Warn, t0(), &ctx).expect_err("not at risk");
+    assert_eq!(err.code(), "deadline_not_at_risk");
+    let (warned, ev) = apply(Some(&case), &sup, &CaseCommand::Warn, bj(2026, 3, 13, 9, 0), &ctx).expect("warn");
+    assert_eq!(ev.payload, EventPayload::Warned { due_date: d(2026, 3, 16), working_days_left: 1 });
+    assert_eq!(warned.warned_due, Some(d(2026, 3, 16)));
+    // The warning is automatic: never offered as a button; 催办 is.
+    let offered = available_commands(Some(&case), &sup);
+    assert!(offered.contains(&CommandKind::Urge) && !offered.contains(&CommandKind::Warn), "{offered:?}");
+    // No clock runs once rectified.
+    let (setup, _) = fixture(CommandKind::ReturnVisit);
+    let (rectified, _) = run(&setup, t0(), &ctx);
+    let err = apply(Some(&rectified), &sup, &urge("x"), t0(), &ctx).expect_err("no clock");
+    assert_eq!(err.code(), "illegal_state");
+    // Replay keeps the marks.
+    let (_, mut log) = run(&fixture(CommandKind::Urge).0, t0(), &ctx);
+    let (c, _) = {
+        let base = replay(&log).expect("replay");
+        let (next, ev) = apply(Some(&base), &sup, &urge("催"), t0(), &ctx).expect("urge");
+        log.push(ev.clone());
+        (next, ev)
+    };
+    assert_eq!(replay(&log), Ok(c));
 }

@@ -357,17 +357,18 @@ describe("CaseInbox", () => {
     expect(lastQuery()).toMatchObject({ due: "at_risk" }); // unknown values are ignored
   });
 
-  it("marks a date overdue only while its deadline runs", async () => {
+  it("marks a date overdue only while its deadline runs (the backend's rule, not a copy)", async () => {
     listCases.mockResolvedValue({
-      total: 3,
+      total: 4,
       items: [
-        caseItem(1, { state: "in_rectification", deadline: "2020-01-02" }),
-        caseItem(2, { state: "rectified", deadline: "2020-01-02" }),
-        caseItem(3, { state: "extension_requested", deadline: "2020-01-02" }),
+        caseItem(1, { state: "in_rectification", deadline: "2020-01-02", deadlineRunning: true }),
+        caseItem(2, { state: "rectified", deadline: "2020-01-02", deadlineRunning: false }),
+        caseItem(3, { state: "extension_requested", deadline: "2020-01-02", deadlineRunning: false }),
+        caseItem(4, { state: "assigned", deadline: "2020-01-02", deadlineRunning: false }),
       ],
     });
     const w = await mountInbox();
-    expect(w.findAll('[data-testid="case-deadline"]').map((d) => d.classes().includes("overdue"))).toEqual([true, false, false]);
+    expect(w.findAll('[data-testid="case-deadline"]').map((d) => d.classes().includes("overdue"))).toEqual([true, false, false, false]);
   });
 
   it("reloads the inbox in place after a command from the detail drawer", async () => {
@@ -389,6 +390,7 @@ describe("CaseInbox", () => {
       departments: [],
       escalationNext: "coordination_office",
       escalationDue: null,
+      maxExtensionDays: 10,
       staff: [],
       integrityLeads: [],
     });

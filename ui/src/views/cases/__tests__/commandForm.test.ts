@@ -15,14 +15,14 @@ import {
 import { CASE_COMMANDS } from "@/i18n/labels";
 import { departments, staffOptions } from "@/test/helpers";
 
-const form = (over: Partial<CommandForm> = {}): CommandForm => ({ ...emptyForm(), ...over });
+const form = (over: Partial<CommandForm> = {}): CommandForm => ({ ...emptyForm(10), ...over });
 const errorKeys = (kind: IssuableKind, f: CommandForm) =>
   Object.fromEntries(Object.entries(validateForm(kind, f)).map(([k, v]) => [k, v!.key]));
 const long = (n: number) => "字".repeat(n);
 
 describe("command forms: fields", () => {
   it("every command has a field list", () => {
-    for (const k of CASE_COMMANDS) expect(Array.isArray(fieldsFor(k, emptyForm())), k).toBe(true);
+    for (const k of CASE_COMMANDS) expect(Array.isArray(fieldsFor(k, emptyForm(10))), k).toBe(true);
   });
 
   it("shows the points only for deducted points, the reason only for a manual escalation", () => {
@@ -30,7 +30,7 @@ describe("command forms: fields", () => {
     expect(fieldsFor("record_accountability", form({ accountability: "admonition" }))).not.toContain("points");
     expect(fieldsFor("escalate", form({ basis: "manual" }))).toEqual(["basis", "reason"]);
     expect(fieldsFor("escalate", form({ basis: "overdue" }))).toEqual(["basis"]);
-    expect(fieldsFor("accept", emptyForm())).toEqual([]);
+    expect(fieldsFor("accept", emptyForm(10))).toEqual([]);
   });
 });
 
@@ -74,6 +74,9 @@ describe("command forms: validation", () => {
       expect(errorKeys("request_extension", form({ extraDays: bad, reason: "材料待补" })), bad).toEqual({ extraDays: "form.days" });
     }
     for (const ok of ["1", "10", " 5 "]) expect(errorKeys("request_extension", form({ extraDays: ok, reason: "材料待补" })), ok).toEqual({});
+    // The limit is the jurisdiction policy's, not a constant.
+    expect(errorKeys("request_extension", form({ extraDays: "15", reason: "材料待补", maxExtraDays: 15 }))).toEqual({});
+    expect(errorKeys("request_extension", form({ extraDays: "4", reason: "材料待补", maxExtraDays: 3 }))).toEqual({ extraDays: "form.days" });
   });
 
   it("report_rectification: measures required, evidence optional but bounded", () => {

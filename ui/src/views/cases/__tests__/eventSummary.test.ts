@@ -28,6 +28,8 @@ describe("timeline labels", () => {
       closed: "办结",
       reopened: "重新打开",
       escalated: "升级督办",
+      urged: "催办",
+      warned: "超期预警",
       appealed: "申诉",
       appeal_decided: "申诉复核",
       accountability_recorded: "问责决定",
@@ -74,6 +76,12 @@ describe("event summaries", () => {
     expect(s("escalated", { from: "coordination_office", to: "accountability", basis: { type: "overdue" } })).toBe(
       "协调督办 → 追责问责；依据：逾期",
     );
+    expect(s("urged", { note: "请于周五前报送", due_date: "2026-03-16", working_days_overdue: 2 })).toBe(
+      "催办意见：请于周五前报送；已逾期 2 个工作日",
+    );
+    expect(s("urged", { note: "请按期整改", due_date: "2026-03-16", working_days_overdue: 0 })).toBe("催办意见：请按期整改");
+    expect(s("warned", { due_date: "2026-03-16", working_days_left: 1 })).toBe("办理期限：2026-03-16；剩余 1 个工作日");
+    expect(s("warned", { due_date: "2026-03-16", working_days_left: 0 })).toBe("办理期限：2026-03-16；今天到期");
     expect(s("appealed", { reason: "误评" })).toBe("理由：误评");
     expect(s("appeal_decided", { decision: "overturned", reason: "录像为证" })).toBe("复核结论：撤销差评；理由：录像为证");
     expect(

@@ -148,6 +148,27 @@ describe("SupervisionBoard", () => {
     expect(escalateSpy).toHaveBeenCalledTimes(1);
   });
 
+  it("sends 批量催办 with the supervisor's note", async () => {
+    const urge = vi.spyOn(backend, "urgeCases").mockResolvedValue({ queued: 2, refused: [] });
+    await mountAs("supervisor");
+    for (const id of ["1", "3"]) $$("board-tick").find((t) => t.getAttribute("data-case-id") === id)!.querySelector("input")!.click();
+    await settle(2);
+    $("board-urge")!.click();
+    await settle(4);
+    $("board-action-submit")!.click();
+    await settle(4);
+    expect($("board-action-error")!.textContent).toContain("请填写催办意见");
+    expect(urge).not.toHaveBeenCalled();
+    const note = document.querySelector<HTMLTextAreaElement>('[data-testid="board-urge-dialog"] textarea')!;
+    note.value = "请于明日下班前报送整改进展";
+    note.dispatchEvent(new Event("input", { bubbles: true }));
+    await settle(2);
+    $("board-action-submit")!.click();
+    await settle(4);
+    expect(urge).toHaveBeenCalledWith([1, 3], "请于明日下班前报送整改进展");
+    expect($("bulk-outcome")!.textContent).toContain("已提交 2 件催办");
+  });
+
   it("prints 督办通知单 for the ticked cases, and only supervisors urge", async () => {
     const preview = vi.spyOn(backend, "previewNotices").mockResolvedValue({
       page: 0,
