@@ -132,6 +132,9 @@ pub(crate) fn urge_info(u: hcp_replica::board::LastUrge) -> UrgeInfo {
     UrgeInfo { at: u.at, actor_name: u.actor_name, note, count: u.count }
 }
 
+/// A rung's cases by responsible unit (name, id).
+type UnitsByName = BTreeMap<(String, i64), Vec<BoardCase>>;
+
 /// The board at `now`.
 pub fn board(r: &Replica, user: &hcp_protocol::UserInfo, calendar: &Calendar, now: DateTime<Utc>) -> ApiResult<Board> {
     refuse(user)?;
@@ -143,8 +146,7 @@ pub fn board(r: &Replica, user: &hcp_protocol::UserInfo, calendar: &Calendar, no
     let until = policy.escalation.at_risk_until(&cal, today) + chrono::Duration::days(14);
     let rows = r.board_rows(&until.format("%Y-%m-%d").to_string(), URGE_EVENT)?;
     let truncated = rows.len() >= hcp_replica::board::MAX_BOARD;
-    let mut by_level: BTreeMap<std::cmp::Reverse<EscalationLevel>, BTreeMap<(String, i64), Vec<BoardCase>>> =
-        BTreeMap::new();
+    let mut by_level: BTreeMap<std::cmp::Reverse<EscalationLevel>, UnitsByName> = BTreeMap::new();
     let (mut overdue, mut at_risk, mut escalated, mut escalation_due) = (0, 0, 0, 0);
     for row in rows {
         let (cal, policy) = cases::jurisdiction(r, calendar, &row.unit_path)?;
