@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use hcp_app::maintenance::{AboutInfo, AppSettingsInput, AppSettingsView, DiagnosticsFile, ReplicaInfo};
 use hcp_app::{
-    ApiError, App, AppInfo, Assignee, BulkResult, CalendarStatus, CaseCommand, CaseDetail, ChartStyle, Dashboard,
-    DepartmentChoice, Evaluator, FlagItem, Issued, LoginRequest, NoticeFile, NoticePreview, OpenTarget, OutboxItem,
-    PrintedFile, Session, SyncStatus, UnitOption,
+    ApiError, App, AppInfo, Assignee, Board, BulkResult, CalendarStatus, CaseCommand, CaseDetail, ChartStyle,
+    Dashboard, DepartmentChoice, Evaluator, FlagItem, Issued, LoginRequest, NoticeDoc, NoticeFile, NoticePreview,
+    Notifications, OpenTarget, OutboxItem, PrintedFile, Session, SyncStatus, UnitOption,
 };
 use hcp_replica::{CasePage, CaseQuery};
 use tauri::State;
@@ -98,25 +98,34 @@ pub async fn reissue_command(app: State<'_, Arc<App>>, command_id: String) -> Re
     app.reissue(command_id).await
 }
 
-/// Rectification notices for the given cases, as one PDF saved on disk.
+/// The notices of kind `doc` (整改通知书, 催办通知书, 督办通知单) for the given cases, as one PDF saved on disk.
 #[tauri::command]
 #[specta::specta]
-pub async fn print_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<NoticeFile> {
-    app.print_notices(case_ids.into_iter().map(i64::from).collect()).await
+pub async fn print_notices(app: State<'_, Arc<App>>, doc: NoticeDoc, case_ids: Vec<i32>) -> Result<NoticeFile> {
+    app.print_notices(doc, case_ids.into_iter().map(i64::from).collect()).await
 }
 
-/// One page of the rectification notices for the given cases, as an image of the printed page.
+/// One page of the notices of kind `doc` for the given cases, as an image of the printed page.
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_notices(app: State<'_, Arc<App>>, case_ids: Vec<i32>, page: u32) -> Result<NoticePreview> {
-    app.preview_notices(case_ids.into_iter().map(i64::from).collect(), page).await
+pub async fn preview_notices(
+    app: State<'_, Arc<App>>,
+    doc: NoticeDoc,
+    case_ids: Vec<i32>,
+    page: u32,
+) -> Result<NoticePreview> {
+    app.preview_notices(doc, case_ids.into_iter().map(i64::from).collect(), page).await
 }
 
-/// Saves the rectification notices as one PDF and hands it to the system for printing.
+/// Saves the notices of kind `doc` as one PDF and hands it to the system for printing.
 #[tauri::command]
 #[specta::specta]
-pub async fn send_notices_to_printer(app: State<'_, Arc<App>>, case_ids: Vec<i32>) -> Result<NoticeFile> {
-    app.send_notices_to_printer(case_ids.into_iter().map(i64::from).collect()).await
+pub async fn send_notices_to_printer(
+    app: State<'_, Arc<App>>,
+    doc: NoticeDoc,
+    case_ids: Vec<i32>,
+) -> Result<NoticeFile> {
+    app.send_notices_to_printer(doc, case_ids.into_iter().map(i64::from).collect()).await
 }
 
 /// Opens a saved notice or report (`folder`: the folder holding it) with the system's programs.
@@ -266,4 +275,40 @@ pub async fn export_diagnostics(app: State<'_, Arc<App>>) -> Result<DiagnosticsF
 #[specta::specta]
 pub async fn about(app: State<'_, Arc<App>>) -> Result<AboutInfo> {
     Ok(app.about().await)
+}
+
+/// The 督办 board: at-risk, overdue and escalated cases by rung and unit (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn supervision_board(app: State<'_, Arc<App>>) -> Result<Board> {
+    app.board().await
+}
+
+/// Queues 升级督办 on several cases: by the overdue rule where the policy requires it, else one
+/// rung up with `reason`.
+#[tauri::command]
+#[specta::specta]
+pub async fn bulk_escalate(app: State<'_, Arc<App>>, case_ids: Vec<i32>, reason: Option<String>) -> Result<BulkResult> {
+    app.bulk_escalate(case_ids.into_iter().map(i64::from).collect(), reason).await
+}
+
+/// The notification list (the header's bell) and the unread count.
+#[tauri::command]
+#[specta::specta]
+pub async fn notifications(app: State<'_, Arc<App>>) -> Result<Notifications> {
+    app.notifications().await
+}
+
+/// Marks notifications read (`ids` null: all of them).
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_notifications_read(app: State<'_, Arc<App>>, ids: Option<Vec<String>>) -> Result<Notifications> {
+    app.mark_notifications_read(ids).await
+}
+
+/// Turns the OS notifications on or off.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_os_notifications(app: State<'_, Arc<App>>, enabled: bool) -> Result<Notifications> {
+    app.set_os_notifications(enabled).await
 }

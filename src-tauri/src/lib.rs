@@ -50,7 +50,34 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::erase_replica,
         commands::export_diagnostics,
         commands::about,
+        commands::supervision_board,
+        commands::bulk_escalate,
+        commands::notifications,
+        commands::mark_notifications_read,
+        commands::set_os_notifications,
     ])
+}
+
+/// Shows new notifications as OS notifications. Without a notification service (a bare X server,
+/// a locked-down desktop) showing fails: logged, never fatal; the in-app list has them anyway.
+fn os_notifier<R: Runtime>(handle: tauri::AppHandle<R>) -> hcp_app::Notifier {
+    use tauri_plugin_notification::NotificationExt;
+    Arc::new(move |fresh: &[hcp_app::Notification]| {
+        // Many at once (the first sync of the morning): one summary instead of a flood.
+        let shown: Vec<(String, String)> = if fresh.len() > 3 {
+            vec![(
+                format!("好差评督办：{} 条新提醒", fresh.len()),
+                fresh.iter().take(3).map(|n| n.title.clone()).collect::<Vec<_>>().join("；") + "……",
+            )]
+        } else {
+            fresh.iter().map(|n| (n.title.clone(), n.body.clone())).collect()
+        };
+        for (title, body) in shown {
+            if let Err(e) = handle.notification().builder().title(title).body(body).show() {
+                tracing::warn!(error = %e, "an OS notification could not be shown");
+            }
+        }
+    })
 }
 
 /// The TypeScript flavour of the bindings.
@@ -62,13 +89,14 @@ pub fn typescript() -> specta_typescript::Typescript {
 /// Sets up the app on any runtime (the real window or the test mock).
 pub fn build<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) -> tauri::Builder<R> {
     let specta = specta_builder::<R>();
-    builder.invoke_handler(specta.invoke_handler()).setup(move |app| {
+    builder.plugin(tauri_plugin_notification::init()).invoke_handler(specta.invoke_handler()).setup(move |app| {
         let data_dir = match data_dir.clone() {
             Some(d) => d,
             None => app.path().app_data_dir()?,
         };
         let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
         let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
+        hcp.set_notifier(os_notifier(app.handle().clone()));
         tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
         app.manage(hcp);
         tracing::info!("haochaping started");

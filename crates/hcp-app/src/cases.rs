@@ -232,7 +232,7 @@ pub fn jurisdiction(
     Ok((calendar, policy))
 }
 
-fn context<'a>(calendar: &'a Calendar, policy: &hcp_protocol::JurisdictionPolicy) -> PolicyContext<'a> {
+pub fn context<'a>(calendar: &'a Calendar, policy: &hcp_protocol::JurisdictionPolicy) -> PolicyContext<'a> {
     PolicyContext { calendar, deadlines: policy.deadlines, escalation: policy.escalation }
 }
 
@@ -551,8 +551,9 @@ pub fn bulk_assign(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<BulkResult> {
-    let cmd = CaseCommand::Assign { department_id, handler_id, due_date: None };
-    bulk(r, user, case_ids, &cmd, calendar, now)
+    bulk_issue(r, user, case_ids, calendar, now, |_| {
+        Ok(CaseCommand::Assign { department_id, handler_id, due_date: None })
+    })
 }
 
 /// 催办 (批量催办): presses the handlers of one or many cases with one note, each through the
@@ -565,25 +566,26 @@ pub fn urge_cases(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<BulkResult> {
-    let cmd = CaseCommand::Urge { note: note.to_owned() };
-    bulk(r, user, case_ids, &cmd, calendar, now)
+    bulk_issue(r, user, case_ids, calendar, now, |_| Ok(CaseCommand::Urge { note: note.to_owned() }))
 }
 
-/// Issues one command on each case (1–500 of them); the cases the rules refuse are listed.
-fn bulk(
+/// Queues the command `command_for(case)` on every case (1–500 of them), each through the same
+/// rules as a single command; the cases refused (by `command_for` or by the rules) are listed with
+/// the reason.
+pub fn bulk_issue(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
     case_ids: &[i64],
-    cmd: &CaseCommand,
     calendar: &Calendar,
     now: DateTime<Utc>,
+    command_for: impl Fn(i64) -> ApiResult<CaseCommand>,
 ) -> ApiResult<BulkResult> {
     if case_ids.is_empty() || case_ids.len() > 500 {
         return Err(ApiError::new(codes::INVALID_INPUT, "请选择 1–500 件工单"));
     }
     let mut result = BulkResult { queued: 0, refused: Vec::new() };
     for id in case_ids {
-        match issue(r, user, Some(*id), cmd, calendar, now) {
+        match command_for(*id).and_then(|cmd| issue(r, user, Some(*id), &cmd, calendar, now)) {
             Ok(_) => result.queued += 1,
             Err(e) => result.refused.push(Refusal {
                 case_id: *id,

@@ -12,12 +12,15 @@
 //! session.
 
 pub mod calendar;
+
+pub mod board;
 pub mod cases;
 pub mod dashboard;
 pub mod error;
 pub mod integrity;
 pub mod maintenance;
 pub mod netwatch;
+pub mod notify;
 pub mod opener;
 pub mod print;
 pub mod secrets;
@@ -34,6 +37,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use calendar::CalendarStatus;
+
+pub use board::{Board, BoardCase, BoardLevel, BoardStatus, BoardUnit, UrgeInfo};
 pub use cases::{
     Assignee, BulkResult, CaseDetail, CaseLead, DepartmentChoice, Evaluator, Issued, Refusal, StaffOption,
     TimelineEvent, UnitOption,
@@ -44,8 +49,9 @@ pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
 pub use integrity::FlagItem;
+pub use notify::{Notification, Notifications};
 pub use opener::OpenTarget;
-pub use print::{NoticeFile, NoticePreview, PrintedFile};
+pub use print::{NoticeDoc, NoticeFile, NoticePreview, PrintedFile};
 pub use secrets::{KeyringStore, SecretStore};
 
 /// The keyring service name under which every secret is stored.
@@ -229,7 +235,13 @@ pub struct App {
     status: Mutex<SyncStatus>,
     sync_gate: tokio::sync::Mutex<()>,
     wake: tokio::sync::Notify,
+    /// Shows new notifications to the user (the shell's OS notifications), when set.
+    notifier: Mutex<Option<Notifier>>,
 }
+
+/// What the shell does with the notifications a sync produced (e.g. OS notifications); failures
+/// are its own to log.
+pub type Notifier = Arc<dyn Fn(&[Notification]) + Send + Sync>;
 
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -266,6 +278,7 @@ impl App {
             status: Mutex::new(SyncStatus::default()),
             sync_gate: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
+            notifier: Mutex::new(None),
         }
     }
 
@@ -337,7 +350,11 @@ impl App {
             let cursor = r.cursor()?.filter(|_| in_scope);
             (cursor.unwrap_or(0), cursor.is_some(), r.meta(LAST_SYNC_AT)?)
         };
-        let (pending, rejected) = active.replica.lock().map_err(internal)?.outbox_counts()?;
+        let (pending, rejected) = {
+            let r = active.replica.lock().map_err(internal)?;
+            notify::start_session(&r, chrono::Utc::now())?;
+            r.outbox_counts()?
+        };
         *self.session.lock().map_err(internal)? = Some(Arc::new(active));
         self.set_status(|s| {
             *s = SyncStatus { cursor, bootstrapped, last_sync_at, pending, rejected, ..SyncStatus::default() };
@@ -667,6 +684,7 @@ impl App {
                     r.set_meta(LAST_SYNC_AT, &now)?;
                     (r.cursor()?.unwrap_or(0), r.outbox_counts()?)
                 };
+                self.notify_after_sync(&active);
                 self.set_status(|s| {
                     *s = SyncStatus {
                         online: true,
@@ -828,11 +846,11 @@ impl App {
     /// (`<data dir>/notices/`). A case's first notice takes the next document number (文号) of the
     /// office's block reserved on this laptop (reserving more first when online), so it works
     /// offline; saving or printing it again keeps its number.
-    pub async fn print_notices(&self, case_ids: Vec<i64>) -> ApiResult<NoticeFile> {
+    pub async fn print_notices(&self, doc: NoticeDoc, case_ids: Vec<i64>) -> ApiResult<NoticeFile> {
         let out = self.data_dir.join("notices");
         let ids = case_ids.clone();
         let need = self
-            .with_replica(move |r, a, cal| print::numbers_needed(r, &a.user, &ids, cal, chrono::Utc::now()))
+            .with_replica(move |r, a, cal| print::numbers_needed(r, &a.user, doc, &ids, cal, chrono::Utc::now()))
             .await?;
         if need.needed > need.left {
             let active = self.active()?;
@@ -856,19 +874,21 @@ impl App {
                 }
             }
         }
-        self.with_replica(move |r, a, cal| print::notices(r, &a.user, &case_ids, cal, chrono::Utc::now(), &out)).await
+        self.with_replica(move |r, a, cal| print::notices(r, &a.user, doc, &case_ids, cal, chrono::Utc::now(), &out))
+            .await
     }
 
     /// Page `page` (from 0) of the rectification notices for the given cases, as they will print
     /// (an image drawn from the PDF's layout); nothing is saved. Works offline.
-    pub async fn preview_notices(&self, case_ids: Vec<i64>, page: u32) -> ApiResult<NoticePreview> {
-        self.with_replica(move |r, a, cal| print::preview(r, &a.user, &case_ids, page, cal, chrono::Utc::now())).await
+    pub async fn preview_notices(&self, doc: NoticeDoc, case_ids: Vec<i64>, page: u32) -> ApiResult<NoticePreview> {
+        self.with_replica(move |r, a, cal| print::preview(r, &a.user, doc, &case_ids, page, cal, chrono::Utc::now()))
+            .await
     }
 
     /// Saves the notices for the given cases as one PDF (like [`App::print_notices`]) and hands it
     /// to the system for printing (`HCP_PRINT_COMMAND`, else the system's PDF viewer).
-    pub async fn send_notices_to_printer(&self, case_ids: Vec<i64>) -> ApiResult<NoticeFile> {
-        let file = self.print_notices(case_ids).await?;
+    pub async fn send_notices_to_printer(&self, doc: NoticeDoc, case_ids: Vec<i64>) -> ApiResult<NoticeFile> {
+        let file = self.print_notices(doc, case_ids).await?;
         let path = PathBuf::from(&file.path);
         tokio::task::spawn_blocking(move || print::send_to_printer(&path)).await.map_err(internal)??;
         Ok(file)
@@ -1013,10 +1033,37 @@ impl App {
 
     /// Queues an assignment of every case to one handler; cases the rules refuse are listed.
     pub async fn bulk_assign(&self, case_ids: Vec<i64>, handler_id: i64, department_id: i64) -> ApiResult<BulkResult> {
+        self.queue_bulk(move |r, user, cal| {
+            cases::bulk_assign(r, user, &case_ids, handler_id, department_id, cal, chrono::Utc::now())
+        })
+        .await
+    }
+
+    /// The 督办 board (supervisors; hall managers for their hall), from the replica (works offline).
+    pub async fn board(&self) -> ApiResult<Board> {
+        self.with_replica(|r, a, cal| board::board(r, &a.user, cal, chrono::Utc::now())).await
+    }
+
+    /// Queues 升级督办 on several cases (see [`board::bulk_escalate`]); refused cases are listed.
+    pub async fn bulk_escalate(&self, case_ids: Vec<i64>, reason: Option<String>) -> ApiResult<BulkResult> {
+        self.queue_bulk(move |r, user, cal| board::bulk_escalate(r, user, &case_ids, reason, cal, chrono::Utc::now()))
+            .await
+    }
+
+    /// 催办: queues a reminder with one note on each case (one or many); cases the rules refuse
+    /// are listed.
+    pub async fn urge_cases(&self, case_ids: Vec<i64>, note: String) -> ApiResult<BulkResult> {
+        self.queue_bulk(move |r, user, cal| cases::urge_cases(r, user, &case_ids, &note, cal, chrono::Utc::now())).await
+    }
+
+    /// Runs a bulk action that queues commands, then updates the outbox counts and wakes the sync.
+    async fn queue_bulk(
+        &self,
+        run: impl FnOnce(&Replica, &hcp_protocol::UserInfo, &hcp_domain::Calendar) -> ApiResult<BulkResult> + Send + 'static,
+    ) -> ApiResult<BulkResult> {
         let (result, counts) = self
             .with_replica(move |r, a, cal| {
-                let res =
-                    cases::bulk_assign(r, &a.user, &case_ids, handler_id, department_id, cal, chrono::Utc::now())?;
+                let res = run(r, &a.user, cal)?;
                 Ok((res, r.outbox_counts()?))
             })
             .await?;
@@ -1025,18 +1072,56 @@ impl App {
         Ok(result)
     }
 
-    /// 催办: queues a reminder with one note on each case (one or many); cases the rules refuse
-    /// are listed.
-    pub async fn urge_cases(&self, case_ids: Vec<i64>, note: String) -> ApiResult<BulkResult> {
-        let (result, counts) = self
-            .with_replica(move |r, a, cal| {
-                let res = cases::urge_cases(r, &a.user, &case_ids, &note, cal, chrono::Utc::now())?;
-                Ok((res, r.outbox_counts()?))
-            })
-            .await?;
-        self.refresh_counts(counts);
-        self.wake.notify_one();
-        Ok(result)
+    /// Sets what shows new notifications to the user after each sync (the OS notifications).
+    pub fn set_notifier(&self, notifier: Notifier) {
+        if let Ok(mut n) = self.notifier.lock() {
+            *n = Some(notifier);
+        }
+    }
+
+    /// Records what concerns the user since the last sync and shows what is new (when OS
+    /// notifications are on). A failure is logged, never fails the sync.
+    fn notify_after_sync(&self, active: &Active) {
+        let collected = (|| -> ApiResult<(Vec<Notification>, bool)> {
+            let r = active.replica.lock().map_err(internal)?;
+            let now = chrono::Utc::now();
+            let fresh = notify::collect(&r, &active.user, &self.calendar, now, notify::not_before(&r, now)?)?;
+            Ok((fresh, notify::os_enabled(&r)?))
+        })();
+        match collected {
+            Ok((fresh, os)) if !fresh.is_empty() => {
+                tracing::info!(count = fresh.len(), "new notifications");
+                let notifier = self.notifier.lock().ok().and_then(|n| n.clone());
+                if let (true, Some(show)) = (os, notifier) {
+                    show(&fresh);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(code = %e.code, "notifications could not be collected"),
+        }
+    }
+
+    /// The bell's list: the newest notifications and the unread count (works offline).
+    pub async fn notifications(&self) -> ApiResult<Notifications> {
+        self.with_replica(|r, _, _| notify::list(r)).await
+    }
+
+    /// Marks notifications read (every one when `ids` is `None`); returns the list.
+    pub async fn mark_notifications_read(&self, ids: Option<Vec<String>>) -> ApiResult<Notifications> {
+        self.with_replica(move |r, _, _| {
+            r.mark_notifications_read(ids.as_deref())?;
+            notify::list(r)
+        })
+        .await
+    }
+
+    /// Turns the OS notifications on or off (the in-app list is kept either way).
+    pub async fn set_os_notifications(&self, enabled: bool) -> ApiResult<Notifications> {
+        self.with_replica(move |r, _, _| {
+            r.set_meta(notify::NOTIFY_OS, if enabled { "on" } else { "off" })?;
+            notify::list(r)
+        })
+        .await
     }
 
     /// Everything in the outbox: pending commands and those the server refused.

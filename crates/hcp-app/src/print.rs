@@ -1,5 +1,6 @@
-//! Rectification notices (整改通知书) for cases: a page-by-page preview, one PDF ready to print,
-//! and handing that PDF to the system for printing.
+//! The notices of cases — 整改通知书 (rectification), 催办通知书 (reminder) and 督办通知单
+//! (supervision sheet) — numbered through the office's 文号: a page-by-page preview, one PDF ready
+//! to print (several cases at once), and handing that PDF to the system for printing.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -11,8 +12,8 @@ use chrono::{DateTime, Datelike, Utc};
 use hcp_domain::{Calendar, CaseState, EscalationLevel};
 use hcp_replica::tables::notices::{DocNumber, IssuedNotice, NewNotice};
 use hcp_replica::Replica;
-use hcp_report::notice::{NoticeInput, NoticeStatus};
-use serde::Serialize;
+use hcp_report::notice::{NoticeInput, NoticeKind, NoticeStatus};
+use serde::{Deserialize, Serialize};
 
 use crate::cases;
 use crate::error::{codes, ApiError, ApiResult};
@@ -73,29 +74,73 @@ fn fonts() -> ApiResult<&'static hcp_report::Fonts> {
     Ok(FONTS.get_or_init(|| fonts))
 }
 
-fn rectification_items() -> Vec<String> {
-    vec![
-        "立即核查该办件的受理和办理情况，对符合条件的申请当即办结，并向办事群众当面说明情况；".into(),
-        "深入分析差评原因，查找制度、流程和作风方面的问题，制定并落实整改措施；".into(),
-        "整改完成后将整改情况（含佐证材料）书面报送，并做好回访工作。".into(),
-    ]
+/// Which notice to print for the selected cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeDoc {
+    /// 整改通知书 (a 督办整改通知书 once the deadline has passed).
+    #[default]
+    Rectification,
+    /// 催办通知书, quoting the case's last 催办 note.
+    Reminder,
+    /// 督办通知单 at the case's rung of the escalation ladder.
+    Supervision,
+}
+
+impl NoticeDoc {
+    fn kind(self) -> NoticeKind {
+        match self {
+            NoticeDoc::Rectification => NoticeKind::Rectification,
+            NoticeDoc::Reminder => NoticeKind::Reminder,
+            NoticeDoc::Supervision => NoticeKind::Supervision,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.kind().name_zh()
+    }
+
+    /// What the notice requires of the responsible unit.
+    fn required(self) -> Vec<String> {
+        match self {
+            NoticeDoc::Rectification => vec![
+                "立即核查该办件的受理和办理情况，对符合条件的申请当即办结，并向办事群众当面说明情况；".into(),
+                "深入分析差评原因，查找制度、流程和作风方面的问题，制定并落实整改措施；".into(),
+                "整改完成后将整改情况（含佐证材料）书面报送，并做好回访工作。".into(),
+            ],
+            NoticeDoc::Reminder => vec![
+                "立即组织力量办理，逐项对照群众反映的问题落实整改；".into(),
+                "主动联系办事群众说明办理进展，做好解释和回访工作。".into(),
+            ],
+            NoticeDoc::Supervision => vec![
+                "单位主要负责同志亲自过问，明确责任人和完成时限，立即完成整改；".into(),
+                "查明逾期原因，对相关责任人员提出处理意见；".into(),
+                "整改完成后组织回访，并将整改情况（含佐证材料）书面报送。".into(),
+            ],
+        }
+    }
 }
 
 /// The register's kind of a notice: a 整改通知书 while the deadline runs, a 督办整改通知书 once it
 /// has passed. A case gets at most one of each from an office; printing it again reprints it.
 pub const KIND_RECTIFICATION: &str = "rectification";
 pub const KIND_URGING: &str = "urging";
+/// The register's kinds of a reminder (`reminder:<how many 催办 before>`) and a supervision sheet
+/// (`supervision:<rung>`).
+pub const KIND_REMINDER: &str = "reminder";
+pub const KIND_SUPERVISION: &str = "supervision";
 
-/// Whether a case in this state may get a notice, and what it says when not.
-fn refusal(case_no: &str, state: CaseState) -> Option<String> {
+/// Whether a case in this state may get a notice (`name`: 整改通知书, …), and what it says when not.
+fn refusal(case_no: &str, state: CaseState, name: &str) -> Option<String> {
     let why = match state {
         CaseState::New | CaseState::ExclusionRequested => {
-            "尚未核实，不能出具整改通知书：请先核实，核实属实并交办后再出具"
+            format!("尚未核实，不能出具{name}：请先核实，核实属实并交办后再出具")
         }
-        CaseState::Verified => "已核实但尚未交办，整改期限未定：请先交办给责任部门，再出具整改通知书",
-        CaseState::Rectified => "已报送整改、等待回访，无需再出具整改通知书",
-        CaseState::Closed => "已办结，无需出具整改通知书",
-        CaseState::Excluded => "已剔除（恶意差评或误评），无需整改",
+        CaseState::Verified => format!("已核实但尚未交办，整改期限未定：请先交办给责任部门，再出具{name}"),
+        CaseState::Rectified => format!("已报送整改、等待回访，无需再出具{name}"),
+        CaseState::Closed => format!("已办结，无需出具{name}"),
+        CaseState::Excluded => "已剔除（恶意差评或误评），无需整改".to_owned(),
         CaseState::Assigned | CaseState::InRectification | CaseState::ExtensionRequested => return None,
     };
     Some(format!("工单 {case_no} {why}"))
@@ -126,7 +171,7 @@ enum Planned {
     /// A notice the office already issued: printed again unchanged, with its number.
     Issued(IssuedNotice, Box<NoticeInput>),
     /// A new notice, numbered when first saved or printed.
-    New { case_id: i64, kind: &'static str, input: Box<NoticeInput> },
+    New { case_id: i64, kind: String, input: Box<NoticeInput> },
 }
 
 /// The notices for a selection, in its order.
@@ -153,18 +198,20 @@ fn stored_input(n: &IssuedNotice) -> ApiResult<NoticeInput> {
 fn plan(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
+    doc: NoticeDoc,
     case_ids: &[i64],
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<Plan> {
+    let name = doc.name();
     if !user.role.may_issue_notices() {
-        return Err(ApiError::new(codes::FORBIDDEN, "您的角色不出具整改通知书：整改通知书由督查人员或大厅负责人出具"));
+        return Err(ApiError::new(codes::FORBIDDEN, format!("您的角色不出具{name}：{name}由督查人员或大厅负责人出具")));
     }
     if case_ids.is_empty() {
-        return Err(ApiError::new(codes::INVALID_INPUT, "请先选择要打印整改通知书的工单"));
+        return Err(ApiError::new(codes::INVALID_INPUT, format!("请先选择要打印{name}的工单")));
     }
     if case_ids.len() > 200 {
-        return Err(ApiError::new(codes::INVALID_INPUT, "一次最多打印 200 份整改通知书"));
+        return Err(ApiError::new(codes::INVALID_INPUT, format!("一次最多打印 200 份{name}")));
     }
     let actor = cases::actor(user)?;
     let today = hcp_domain::calendar::beijing_date(now);
@@ -180,15 +227,23 @@ fn plan(
         let ctx =
             hcp_domain::PolicyContext { calendar: &cal, deadlines: policy.deadlines, escalation: policy.escalation };
         let case = cases::project(r, *id, &actor, &ctx, now)?.ok_or_else(not_found)?;
-        let wanted = match refusal(&item.case_no, case.state) {
+        let wanted = match refusal(&item.case_no, case.state, name) {
             Some(why) => Err(why),
             None => standing(&case, &cal, &policy, now)
-                .ok_or_else(|| format!("工单 {} 没有正在计算的整改期限，不能出具整改通知书", item.case_no)),
+                .ok_or_else(|| format!("工单 {} 没有正在计算的整改期限，不能出具{name}", item.case_no)),
         };
-        let issued = match &wanted {
-            Ok((kind, _)) => r.issued_notice(user.unit_id, *id, kind)?,
+        // The register's kind: one rectification notice (or its 督办 form) per case; one reminder
+        // per 催办; one supervision sheet per rung.
+        let last_urge = r.last_urge(*id, crate::board::URGE_EVENT)?;
+        let register = match doc {
+            NoticeDoc::Rectification => wanted.as_ref().ok().map(|(kind, _)| (*kind).to_owned()),
+            NoticeDoc::Reminder => Some(format!("{KIND_REMINDER}:{}", last_urge.as_ref().map_or(0, |u| u.count))),
+            NoticeDoc::Supervision => Some(format!("{KIND_SUPERVISION}:{}", case.escalation.as_str())),
+        };
+        let issued = match (&register, doc) {
+            (Some(kind), _) => r.issued_notice(user.unit_id, *id, kind)?,
             // A notice issued earlier can always be printed again, whatever happened since.
-            Err(_) => match r.issued_notice(user.unit_id, *id, KIND_URGING)? {
+            (None, _) => match r.issued_notice(user.unit_id, *id, KIND_URGING)? {
                 Some(n) => Some(n),
                 None => r.issued_notice(user.unit_id, *id, KIND_RECTIFICATION)?,
             },
@@ -198,7 +253,12 @@ fn plan(
             items.push(Planned::Issued(n, Box::new(input)));
             continue;
         }
-        let (notice_kind, status) = wanted.map_err(|why| ApiError::new("illegal_state", why))?;
+        let (rectification_kind, status) = wanted.map_err(|why| ApiError::new("illegal_state", why))?;
+        let notice_kind = register.unwrap_or_else(|| rectification_kind.to_owned());
+        let note = match doc {
+            NoticeDoc::Reminder => last_urge.and_then(|u| crate::board::urge_info(u).note),
+            _ => None,
+        };
         let service_record_no = match row.rating_id {
             Some(rid) => r.service_record_no(rid)?,
             None => None,
@@ -215,6 +275,8 @@ fn plan(
             case_id: *id,
             kind: notice_kind,
             input: Box::new(NoticeInput {
+                kind: doc.kind(),
+                note,
                 issuing_unit: hcp_domain::docno::issuing_office_name(kind, &unit_name),
                 header_title: None,
                 doc_prefix: hcp_domain::docno::abbreviation_candidates(kind, &unit_name, "")
@@ -231,7 +293,7 @@ fn plan(
                 service_date,
                 level_label: item.level.map_or("投诉".into(), |l| l.label_zh().to_owned()),
                 content: item.summary.clone(),
-                rectification_required: rectification_items(),
+                rectification_required: doc.required(),
                 status,
                 escalation,
                 reopened: case.reopen_count,
@@ -269,11 +331,12 @@ pub struct NumbersNeeded {
 pub fn numbers_needed(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
+    doc: NoticeDoc,
     case_ids: &[i64],
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<NumbersNeeded> {
-    let p = plan(r, user, case_ids, calendar, now)?;
+    let p = plan(r, user, doc, case_ids, calendar, now)?;
     Ok(NumbersNeeded {
         unit_id: p.unit_id,
         year: p.year,
@@ -288,13 +351,14 @@ pub fn numbers_needed(
 pub fn preview(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
+    doc: NoticeDoc,
     case_ids: &[i64],
     page: u32,
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<NoticePreview> {
     let fonts = fonts()?;
-    let p = plan(r, user, case_ids, calendar, now)?;
+    let p = plan(r, user, doc, case_ids, calendar, now)?;
     let mut next = r.peek_doc_numbers(p.unit_id, p.year, p.new_count())?.into_iter();
     let inputs: Vec<NoticeInput> = p
         .items
@@ -344,10 +408,11 @@ fn write_pdf(out_dir: &Path, inputs: &[NoticeInput], now: DateTime<Utc>) -> ApiR
     std::fs::create_dir_all(out_dir)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
     let first = inputs.first().map(|i| i.case_no.clone()).unwrap_or_default();
+    let doc = inputs.first().map_or("整改通知书", |i| i.kind.name_zh());
     let name = if inputs.len() == 1 {
-        format!("整改通知书-{first}-{}.pdf", now.format("%Y%m%d%H%M%S"))
+        format!("{doc}-{first}-{}.pdf", now.format("%Y%m%d%H%M%S"))
     } else {
-        format!("整改通知书-{first}等{}件-{}.pdf", inputs.len(), now.format("%Y%m%d%H%M%S"))
+        format!("{doc}-{first}等{}件-{}.pdf", inputs.len(), now.format("%Y%m%d%H%M%S"))
     };
     let path: PathBuf = out_dir.join(name);
     std::fs::write(&path, pdf)
@@ -361,27 +426,37 @@ fn write_pdf(out_dir: &Path, inputs: &[NoticeInput], now: DateTime<Utc>) -> ApiR
 pub fn notices(
     r: &mut Replica,
     user: &hcp_protocol::UserInfo,
+    doc: NoticeDoc,
     case_ids: &[i64],
     calendar: &Calendar,
     now: DateTime<Utc>,
     out_dir: &Path,
 ) -> ApiResult<NoticeFile> {
-    let p = plan(r, user, case_ids, calendar, now)?;
+    let p = plan(r, user, doc, case_ids, calendar, now)?;
     let issued_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // The register's kinds outlive the loop: the new notices borrow them.
+    let kinds: Vec<String> = p
+        .items
+        .iter()
+        .map(|i| match i {
+            Planned::New { kind, .. } => kind.clone(),
+            Planned::Issued(..) => String::new(),
+        })
+        .collect();
     let mut new = Vec::new();
     let mut slots: Vec<Result<NoticeInput, usize>> = Vec::with_capacity(p.items.len());
     let mut reprinted = Vec::new();
-    for item in p.items {
+    for (item, register_kind) in p.items.into_iter().zip(&kinds) {
         match item {
             Planned::Issued(n, input) => {
                 reprinted.push((n.case_id, n.kind.clone()));
                 slots.push(Ok(*input));
             }
-            Planned::New { case_id, kind, input } => {
+            Planned::New { case_id, input, .. } => {
                 slots.push(Err(new.len()));
                 new.push(NewNotice {
                     case_id,
-                    kind,
+                    kind: register_kind,
                     issued_at: &issued_at,
                     content: Box::new(move |n: &DocNumber| {
                         let input = numbered(*input, n);

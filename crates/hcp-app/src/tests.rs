@@ -263,17 +263,19 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     assert!(!page.items.is_empty());
     let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
     // The preview: every page as a PNG of an A4 sheet; nothing saved, no number used up.
-    let first = app.preview_notices(ids.clone(), 0).await.expect("preview");
+    let first = app.preview_notices(NoticeDoc::Rectification, ids.clone(), 0).await.expect("preview");
     assert_eq!(first.count as usize, page.items.len());
     assert!(first.page_count >= first.count, "each notice starts on its own page");
     assert!(first.image.starts_with("data:image/png;base64,iVBORw0KGgo"), "a PNG data URL");
     assert_eq!((first.width, first.height), (1191, 1684), "A4 at 144 dpi");
-    let last = app.preview_notices(ids.clone(), first.page_count - 1).await.expect("last page");
+    let last =
+        app.preview_notices(NoticeDoc::Rectification, ids.clone(), first.page_count - 1).await.expect("last page");
     assert_ne!(last.image, first.image);
-    let beyond = app.preview_notices(ids.clone(), first.page_count).await.expect_err("no such page");
+    let beyond =
+        app.preview_notices(NoticeDoc::Rectification, ids.clone(), first.page_count).await.expect_err("no such page");
     assert_eq!(beyond.code, codes::INVALID_INPUT);
     assert!(std::fs::read_dir(dir.path().join("client").join("notices")).is_err(), "a preview saves nothing");
-    let printed = app.print_notices(ids).await.expect("print");
+    let printed = app.print_notices(NoticeDoc::Rectification, ids).await.expect("print");
     assert_eq!(printed.count as usize, page.items.len());
     let out = std::process::Command::new("pdftotext")
         .args([printed.path.as_str(), "-"])
@@ -287,7 +289,10 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     let year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
     assert!(text.contains(&format!("东政管督〔{year}〕1号")), "the previews used up no document number: {text}");
     assert_eq!(printed.doc_numbers.len(), page.items.len());
-    assert_eq!(app.print_notices(vec![]).await.expect_err("nothing selected").code, codes::INVALID_INPUT);
+    assert_eq!(
+        app.print_notices(NoticeDoc::Rectification, vec![]).await.expect_err("nothing selected").code,
+        codes::INVALID_INPUT
+    );
 }
 
 fn pdf_text(path: &str) -> String {
@@ -326,19 +331,19 @@ async fn a_notice_takes_one_document_number_once_online_or_offline_and_keeps_it(
 
     // The block is used up: online, the next notice reserves more first (1–10 are gone: 11).
     use_up_numbers(&app);
-    let saved = app.print_notices(vec![a]).await.expect("save online");
+    let saved = app.print_notices(NoticeDoc::Rectification, vec![a]).await.expect("save online");
     assert_eq!(saved.doc_numbers, vec![no(11)]);
     assert!(pdf_text(&saved.path).contains(&no(11)));
 
     // Offline: saving or printing the same notice again keeps its number; a new one takes the next
     // number of the block, once.
     srv.stop().await;
-    let again = app.print_notices(vec![a]).await.expect("save again offline");
+    let again = app.print_notices(NoticeDoc::Rectification, vec![a]).await.expect("save again offline");
     assert_eq!(again.doc_numbers, vec![no(11)], "a reprint keeps its number");
     assert!(pdf_text(&again.path).contains(&no(11)));
-    let batch = app.print_notices(vec![b, a]).await.expect("batch offline");
+    let batch = app.print_notices(NoticeDoc::Rectification, vec![b, a]).await.expect("batch offline");
     assert_eq!(batch.doc_numbers, vec![no(12), no(11)]);
-    let batch_again = app.print_notices(vec![a, b]).await.expect("the batch again");
+    let batch_again = app.print_notices(NoticeDoc::Rectification, vec![a, b]).await.expect("the batch again");
     assert_eq!(batch_again.doc_numbers, vec![no(11), no(12)], "no number used twice, none consumed by a reprint");
     assert_eq!(left(&app), hcp_sync::DOC_NUMBER_BLOCK - 2);
     let text = pdf_text(&batch.path);
@@ -347,11 +352,14 @@ async fn a_notice_takes_one_document_number_once_online_or_offline_and_keeps_it(
     // The block runs dry offline: a new notice is refused with what to do; reprints still work
     // and the preview leaves the number blank.
     use_up_numbers(&app);
-    let dry = app.print_notices(vec![c]).await.expect_err("no numbers left offline");
+    let dry = app.print_notices(NoticeDoc::Rectification, vec![c]).await.expect_err("no numbers left offline");
     assert_eq!(dry.code, codes::NO_DOC_NUMBERS);
     assert!(dry.message.contains("文号不足") && dry.message.contains("联网"), "{dry:?}");
-    assert_eq!(app.print_notices(vec![a]).await.expect("reprint offline").doc_numbers, vec![no(11)]);
-    assert!(app.preview_notices(vec![c], 0).await.is_ok(), "a preview needs no number");
+    assert_eq!(
+        app.print_notices(NoticeDoc::Rectification, vec![a]).await.expect("reprint offline").doc_numbers,
+        vec![no(11)]
+    );
+    assert!(app.preview_notices(NoticeDoc::Rectification, vec![c], 0).await.is_ok(), "a preview needs no number");
     let register = {
         let active = app.active().expect("signed in");
         let r = active.replica.lock().expect("replica");
@@ -380,10 +388,10 @@ async fn a_notice_follows_the_cases_state_and_only_issuing_offices_publish() {
             assert_ne!(state, hcp_domain::CaseState::New, "the demo has cases waiting to be verified");
             continue;
         };
-        let e = app.print_notices(vec![case.id]).await.expect_err("refused");
+        let e = app.print_notices(NoticeDoc::Rectification, vec![case.id]).await.expect_err("refused");
         assert_eq!(e.code, "illegal_state", "{e:?}");
         assert!(e.message.contains(&case.case_no) && e.message.contains(why), "{e:?}");
-        assert!(app.preview_notices(vec![case.id], 0).await.is_err(), "no preview either");
+        assert!(app.preview_notices(NoticeDoc::Rectification, vec![case.id], 0).await.is_err(), "no preview either");
     }
     // An assigned case: its notice names the case number as 工单编号 and the service record's as
     // 办件编号, and states the case's own deadline.
@@ -392,7 +400,7 @@ async fn a_notice_follows_the_cases_state_and_only_issuing_offices_publish() {
         .await
         .expect("cases");
     let case = open.items.first().expect("a case in rectification");
-    let saved = app.print_notices(vec![case.id]).await.expect("notice");
+    let saved = app.print_notices(NoticeDoc::Rectification, vec![case.id]).await.expect("notice");
     let text = pdf_text(&saved.path);
     assert!(text.contains(&format!("工单编号：{}", case.case_no)), "{text}");
     assert!(!text.contains(&format!("办件编号：{}", case.case_no)), "{text}");
@@ -411,7 +419,10 @@ async fn a_notice_follows_the_cases_state_and_only_issuing_offices_publish() {
     assert!(e.message.contains("督查人员"), "{e:?}");
     let mine = handler.list_cases(CaseQuery { limit: 1, ..CaseQuery::default() }).await.expect("cases");
     if let Some(c) = mine.items.first() {
-        assert_eq!(handler.print_notices(vec![c.id]).await.expect_err("no notices").code, codes::FORBIDDEN);
+        assert_eq!(
+            handler.print_notices(NoticeDoc::Rectification, vec![c.id]).await.expect_err("no notices").code,
+            codes::FORBIDDEN
+        );
     }
     let manager = App::new(&dir.path().join("manager"), store(), None);
     manager.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
@@ -989,4 +1000,197 @@ async fn the_settings_page_keeps_its_choices_and_erases_only_with_consent() {
     assert!(secrets.get(&account("offline-verifier", &url, "donghu.manager")).expect("keyring").is_none());
     assert!(secrets.get(&account("token", &url, "donghu.manager")).expect("keyring").is_none());
     assert_eq!(app.replica_info().await.expect_err("signed out").code, codes::NOT_LOGGED_IN);
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&chrono::Utc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_groups_late_cases_by_rung_and_unit_counting_working_days() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server(dir.path()).await;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.supervisor", DEMO_PASSWORD)).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    // Friday 27 November 2026, 10:00 in Beijing: a week after the seed's day.
+    let now = at("2026-11-27T02:00:00Z");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+    let (board, overdue_in_inbox) = app
+        .with_replica(move |r, a, cal| {
+            let board = board::board(r, &a.user, cal, now)?;
+            let q = CaseQuery {
+                due: Some(hcp_replica::DueWindow::Overdue),
+                today: Some("2026-11-27".into()),
+                limit: 1,
+                ..CaseQuery::default()
+            };
+            Ok((board, r.list_cases(&q)?.total))
+        })
+        .await
+        .expect("board");
+    assert!(board.overdue > 0, "the seed leaves late cases a week later");
+    assert_eq!(board.overdue, overdue_in_inbox, "the board and the inbox's 已超期 agree");
+    assert_eq!(board.today, "2026-11-27");
+    let calendar = hcp_domain::Calendar::bundled();
+    let rungs: Vec<_> = board.levels.iter().map(|l| l.level).collect();
+    let mut sorted = rungs.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(rungs, sorted, "highest rung first");
+    let mut counted = (0, 0);
+    for level in &board.levels {
+        let names: Vec<_> = level.units.iter().map(|u| u.unit_name.clone()).collect();
+        let mut by_name = names.clone();
+        by_name.sort();
+        assert_eq!(names, by_name, "units by name");
+        for unit in &level.units {
+            assert!(!unit.cases.is_empty());
+            for c in &unit.cases {
+                assert_eq!(c.item.escalation, level.level, "a case sits at its rung");
+                let owner = c.item.department_name.clone().unwrap_or_else(|| c.item.unit_name.clone());
+                assert_eq!(owner, unit.unit_name, "a case sits under its responsible unit");
+                let due = chrono::NaiveDate::parse_from_str(c.item.deadline.as_deref().unwrap_or(""), "%Y-%m-%d");
+                match c.status {
+                    BoardStatus::Overdue => {
+                        counted.0 += 1;
+                        let due = due.expect("an overdue case has a deadline");
+                        // Working days on the calendar, not calendar days.
+                        let n = calendar.working_days_between(due, today) as u32;
+                        assert_eq!(c.working_days_overdue, Some(n), "{}", c.item.case_no);
+                        assert!(n <= (today - due).num_days() as u32);
+                    }
+                    BoardStatus::AtRisk => {
+                        counted.1 += 1;
+                        assert!(due.expect("deadline") >= today);
+                    }
+                    _ => {
+                        assert!(c.item.escalation > hcp_domain::EscalationLevel::FirstLine || c.item.deadline.is_some())
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(counted, (board.overdue, board.at_risk));
+
+    // 升级督办: an overdue case the policy requires to move up goes by the overdue rule; a case
+    // that is only at risk needs a reason.
+    let cases: Vec<_> = board.levels.iter().flat_map(|l| l.units.iter().flat_map(|u| u.cases.clone())).collect();
+    let due_up = cases.iter().find(|c| c.escalation_due.is_some()).expect("a case due to move up").clone();
+    let calm = cases
+        .iter()
+        .find(|c| c.escalation_due.is_none() && c.item.escalation < hcp_domain::EscalationLevel::Accountability);
+    let mut ids = vec![due_up.item.id];
+    ids.extend(calm.map(|c| c.item.id));
+    let refused = app
+        .with_replica({
+            let ids = ids.clone();
+            move |r, a, cal| board::bulk_escalate(r, &a.user, &ids, None, cal, now)
+        })
+        .await
+        .expect("escalate");
+    assert_eq!(refused.queued, 1);
+    assert_eq!(refused.refused.len(), ids.len() - 1);
+    assert!(refused.refused.iter().all(|r| r.message.contains("升级理由")), "{refused:?}");
+    let after = app.with_replica(move |r, a, cal| board::board(r, &a.user, cal, now)).await.expect("board after");
+    let moved = after
+        .levels
+        .iter()
+        .flat_map(|l| l.units.iter().flat_map(|u| u.cases.iter()))
+        .find(|c| c.item.id == due_up.item.id)
+        .expect("still on the board");
+    assert_eq!(Some(moved.item.escalation), due_up.escalation_due, "projected at the required rung at once");
+    assert_eq!(moved.escalation_due, None);
+
+    // Only supervisors and hall managers work the board.
+    let handler = App::new(&dir.path().join("handler"), store(), None);
+    handler.login(login_req(&srv.url(), "donghu.handler", DEMO_PASSWORD)).await.expect("login");
+    handler.sync_once().await.expect("sync");
+    assert_eq!(handler.board().await.expect_err("not for handlers").code, codes::FORBIDDEN);
+    let manager = App::new(&dir.path().join("manager"), store(), None);
+    manager.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    manager.sync_once().await.expect("sync");
+    assert!(manager.board().await.is_ok(), "a hall manager sees the hall's part");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_tell_of_what_concerns_me_once_and_nothing_older_than_my_last_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, _db) = server_with_new_case(dir.path(), 9, "NOTIFY-1").await;
+    let handler = App::new(&dir.path().join("handler"), store(), None);
+    let shown = Arc::new(Mutex::new(Vec::<Notification>::new()));
+    let sink = shown.clone();
+    handler.set_notifier(Arc::new(move |n: &[Notification]| sink.lock().expect("lock").extend_from_slice(n)));
+    handler.login(login_req(&srv.url(), "donghu.handler", DEMO_PASSWORD)).await.expect("login");
+    handler.sync_once().await.expect("bootstrap");
+    // The seed's history (assignments to this handler, their late cases) is older than the session.
+    assert!(shown.lock().expect("lock").is_empty(), "a first sync notifies nothing old");
+    assert_eq!(handler.notifications().await.expect("list").items.len(), 0);
+
+    // The manager assigns the new case to this handler.
+    let manager = App::new(&dir.path().join("manager"), store(), None);
+    manager.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    manager.sync_once().await.expect("sync");
+    let case_id = manager
+        .list_cases(CaseQuery { search: Some("材料没有一次性告知".into()), limit: 5, ..CaseQuery::default() })
+        .await
+        .expect("list")
+        .items
+        .iter()
+        .find(|c| c.state == hcp_domain::CaseState::New)
+        .expect("the new case")
+        .id;
+    let me = manager.assignees().await.expect("assignees").into_iter().find(|h| h.name == "陈承办").expect("陈承办");
+    let verify =
+        CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
+    manager.issue(Some(case_id), verify).await.expect("verify");
+    let assign = CaseCommand::Assign { department_id: me.department_id, handler_id: me.user_id, due_date: None };
+    manager.issue(Some(case_id), assign).await.expect("assign");
+    manager.sync_once().await.expect("push");
+
+    handler.sync_once().await.expect("pull");
+    let first: Vec<Notification> = shown.lock().expect("lock").clone();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!((first[0].kind.as_str(), first[0].case_id), ("assigned", case_id));
+    assert!(first[0].title.contains("新交办"), "{first:?}");
+    let list = handler.notifications().await.expect("list");
+    assert_eq!((list.items.len(), list.unread), (1, 1));
+    // Another sync, and a restart: never twice.
+    handler.sync_once().await.expect("again");
+    let restarted = App::new(&dir.path().join("handler"), handler.secrets.clone(), None);
+    let sink = shown.clone();
+    restarted.set_notifier(Arc::new(move |n: &[Notification]| sink.lock().expect("lock").extend_from_slice(n)));
+    restarted.session_restore().await.expect("restore").expect("a remembered session");
+    restarted.sync_once().await.expect("sync after restart");
+    assert_eq!(shown.lock().expect("lock").len(), 1, "the assignment is notified once");
+    let read = restarted.mark_notifications_read(Some(vec![list.items[0].id.clone()])).await.expect("read");
+    assert_eq!((read.items.len(), read.unread), (1, 0));
+
+    // A month on, the new case is late: told once, with the events of the seed's history when
+    // the bound lets them in; nothing older than the bound.
+    let (late, twice, none) = restarted
+        .with_replica(|r, a, cal| {
+            let now = chrono::Utc::now() + chrono::Duration::days(30);
+            let late = notify::collect(r, &a.user, cal, now, at("2026-10-01T00:00:00Z"))?;
+            let twice = notify::collect(r, &a.user, cal, now, at("2026-10-01T00:00:00Z"))?;
+            let none = notify::candidates(r, &a.user, cal, now, now + chrono::Duration::minutes(1))?;
+            Ok((late, twice, none))
+        })
+        .await
+        .expect("collect");
+    assert!(late.iter().any(|n| n.kind == "overdue" && n.case_id == case_id), "the new case is late: {late:?}");
+    assert!(
+        late.iter().any(|n| n.kind == "assigned" && n.case_id != case_id),
+        "older assignments under an older bound"
+    );
+    assert!(late.iter().all(|n| n.kind != "escalated"), "a handler has no rung");
+    let keys: std::collections::HashSet<_> = late.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(keys.len(), late.len(), "one notification per event");
+    assert!(twice.is_empty(), "never twice: {twice:?}");
+    assert!(none.is_empty(), "nothing older than the bound: {none:?}");
+
+    // Turned off: listed, not shown.
+    restarted.set_os_notifications(false).await.expect("off");
+    assert!(!restarted.notifications().await.expect("list").os_enabled);
+    srv.stop().await;
 }

@@ -974,8 +974,16 @@ fn app(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
         reserved_at: now.to_rfc3339(),
     })?;
     let t = time_n(b.opts.runs.max(10), || {
-        hcp_app::print::notices(&mut r, &a.user, &[id], &calendar, chrono::Utc::now(), &out)
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
+        hcp_app::print::notices(
+            &mut r,
+            &a.user,
+            hcp_app::NoticeDoc::Rectification,
+            &[id],
+            &calendar,
+            chrono::Utc::now(),
+            &out,
+        )
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
     })?;
     let s = stats::summarize(&t).context("no notices")?;
     b.figures.notice_pdf_ms = Some(s.median);

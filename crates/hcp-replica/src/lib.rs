@@ -6,6 +6,7 @@
 //! the caller can discard the file and bootstrap afresh.
 
 pub mod aggregates;
+pub mod board;
 mod digest;
 mod indexes;
 pub mod query;
@@ -104,6 +105,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(cases::create_deadline_order_index),
     // The channel mix leaves out excluded ratings since this version: rebuilt from the rows.
     Migration::Rust(aggregates::rebuild),
+    // The notification list (the header's bell) and the events-by-time index it reads.
+    Migration::Sql(tables::notifications::DDL),
     // Must stay last (the aggregates' migration test steps back one version).
     Migration::Rust(aggregates::rebuild),
 ];
@@ -375,6 +378,45 @@ impl Replica {
     /// A case's timeline.
     pub fn case_events(&self, case_id: i64) -> Result<Vec<CaseEventRow>> {
         case_events::for_case(&self.conn, case_id)
+    }
+
+    /// The events that happened at or after `at` (RFC 3339), oldest first, at most `limit`.
+    pub fn case_events_since(&self, at: &str, limit: u32) -> Result<Vec<CaseEventRow>> {
+        case_events::since(&self.conn, at, limit)
+    }
+
+    /// The 督办 board's cases: running deadlines due on or before `due_until`, paused ones, and
+    /// open escalated cases, each with its last `urge_kind` event (see [`board::board_rows`]).
+    pub fn board_rows(&self, due_until: &str, urge_kind: &str) -> Result<Vec<board::BoardRow>> {
+        board::board_rows(&self.conn, due_until, urge_kind)
+    }
+
+    /// A case's last `urge_kind` event (its last 催办) and how many it had.
+    pub fn last_urge(&self, case_id: i64, urge_kind: &str) -> Result<Option<board::LastUrge>> {
+        board::last_urge(&self.conn, case_id, urge_kind)
+    }
+
+    /// Records the notifications not recorded before; returns the new ones.
+    pub fn record_notifications(
+        &self,
+        rows: &[tables::notifications::NotificationRow],
+    ) -> Result<Vec<tables::notifications::NotificationRow>> {
+        tables::notifications::record(&self.conn, rows)
+    }
+
+    /// Whether the notification with this key was already recorded.
+    pub fn notification_known(&self, id: &str) -> Result<bool> {
+        tables::notifications::known(&self.conn, id)
+    }
+
+    /// The newest `limit` notifications and how many are unread.
+    pub fn notifications(&self, limit: u32) -> Result<(Vec<tables::notifications::NotificationRow>, u32)> {
+        tables::notifications::recent(&self.conn, limit)
+    }
+
+    /// Marks notifications read (all when `ids` is `None`).
+    pub fn mark_notifications_read(&self, ids: Option<&[String]>) -> Result<()> {
+        tables::notifications::mark_read(&self.conn, ids)
     }
 
     /// Queues a command; returns its `client_seq`.

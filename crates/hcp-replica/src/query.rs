@@ -288,7 +288,7 @@ const ITEM_SELECT: &str =
            LEFT JOIN org_units d ON d.id = c.department_id
            LEFT JOIN staff s ON s.id = c.staff_id";
 
-fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
+pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
     {
         let source: String = r.get(2)?;
         let state: String = r.get(3)?;

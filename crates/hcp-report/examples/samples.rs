@@ -31,6 +31,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     page_png(&path, 1, &out.join("notice-page1"));
     page_png(&path, 2, &out.join("notice-page2"));
 
+    // 催办通知书 and 督办通知单, batch-printed as the 督办 board does.
+    let path = out.join("reminder-and-supervision.pdf");
+    std::fs::write(&path, notice::render(&fonts, &[sample::reminder(), sample::supervision_sheet()])?)?;
+    page_png(&path, 1, &out.join("reminder-page1"));
+    page_png(&path, 3, &out.join("supervision-page1"));
+
     let path = out.join("monthly-report.pdf");
     std::fs::write(&path, monthly::render(&fonts, &sample::monthly_report())?)?;
     page_png(&path, 1, &out.join("monthly-report-page1"));

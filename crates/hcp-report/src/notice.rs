@@ -1,4 +1,7 @@
-//! 整改通知书 (rectification notice): A4 PDF laid out per GB/T 9704-2012.
+//! The notices of a case, A4 PDFs laid out per GB/T 9704-2012 in one layout (red header, 文号,
+//! title, recipient, body, signature, 版记): the 整改通知书 (rectification notice, or 督办整改通知书
+//! once overdue), the 催办通知书 (reminder) and the 督办通知单 (supervision sheet). Only the title
+//! and the body's wording differ by [`NoticeKind`].
 //!
 //! The notice states the facts of the case (item, date, level, content) and
 //! never the evaluator's identity: the input has no field for it, and long
@@ -14,9 +17,39 @@ use crate::pdf::{
     SIZE_4HAO, TYPE_BOTTOM, TYPE_RIGHT, TYPE_W,
 };
 
-/// Everything a rectification notice shows.
+/// Which notice of a case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// 整改通知书: the case handed over for rectification (a 督办整改通知书 once overdue).
+    #[default]
+    Rectification,
+    /// 催办通知书: a reminder to the responsible unit that the case is late or nearly so.
+    Reminder,
+    /// 督办通知单: the case put under supervision at its rung of the escalation ladder.
+    Supervision,
+}
+
+impl NoticeKind {
+    /// The notice's name, e.g. for file names: 整改通知书, 催办通知书, 督办通知单.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            NoticeKind::Rectification => "整改通知书",
+            NoticeKind::Reminder => "催办通知书",
+            NoticeKind::Supervision => "督办通知单",
+        }
+    }
+}
+
+/// Everything a notice shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoticeInput {
+    /// Which notice (the register's notices from before 催办 and 督办 are rectification notices).
+    #[serde(default)]
+    pub kind: NoticeKind,
+    /// The supervisor's note (催办意见 / 督办意见), quoted in a reminder or supervision sheet.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Issuing unit (发文机关), also the signature.
     pub issuing_unit: String,
     /// Red header (发文机关标志); defaults to "{issuing_unit}文件".
@@ -91,6 +124,8 @@ impl NoticeStatus {
 /// The default title of a notice: an overdue case gets a 督办 notice.
 pub const TITLE_RECTIFICATION: &str = "政务服务“好差评”差评整改通知书";
 pub const TITLE_URGING: &str = "政务服务“好差评”差评督办整改通知书";
+pub const TITLE_REMINDER: &str = "政务服务“好差评”差评工单催办通知书";
+pub const TITLE_SUPERVISION: &str = "政务服务“好差评”差评工单督办通知单";
 
 /// Formats a date the way official documents do: 2026年3月20日.
 pub fn fmt_date(d: NaiveDate) -> String {
@@ -153,9 +188,11 @@ impl NoticeInput {
 
     /// The title printed: the given one, else a 整改通知书, or a 整改督办通知书 for an overdue case.
     pub fn title_text(&self) -> String {
-        self.title.clone().unwrap_or_else(|| match self.status {
-            NoticeStatus::Overdue { .. } => TITLE_URGING.to_owned(),
-            _ => TITLE_RECTIFICATION.to_owned(),
+        self.title.clone().unwrap_or_else(|| match (self.kind, &self.status) {
+            (NoticeKind::Reminder, _) => TITLE_REMINDER.to_owned(),
+            (NoticeKind::Supervision, _) => TITLE_SUPERVISION.to_owned(),
+            (NoticeKind::Rectification, NoticeStatus::Overdue { .. }) => TITLE_URGING.to_owned(),
+            (NoticeKind::Rectification, _) => TITLE_RECTIFICATION.to_owned(),
         })
     }
 
@@ -181,8 +218,8 @@ impl NoticeInput {
         }
     }
 
-    /// The body paragraphs (after the recipient line), as plain text.
-    pub fn body_paragraphs(&self) -> Vec<String> {
+    /// The facts of the case: the review and what became of it, in every kind of notice.
+    fn facts(&self) -> String {
         let content = redact_personal_numbers(self.content.trim());
         let content = content.trim_end_matches(['。', '.', '；', ';', '，', ',']);
         let record = match self.service_record_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -201,6 +238,104 @@ impl NoticeInput {
         if self.reopened > 0 {
             facts.push_str(&format!("经回访，办事群众对整改结果不满意，该工单已重新办理{}次。", self.reopened));
         }
+        facts
+    }
+
+    /// "已逾期N个工作日" or "已超过整改期限" (over a weekend only).
+    fn late_by(working_days_overdue: u32) -> String {
+        if working_days_overdue == 0 {
+            "已超过整改期限".to_owned()
+        } else {
+            format!("已逾期{working_days_overdue}个工作日")
+        }
+    }
+
+    /// The supervisor's note as its own paragraph, when there is one.
+    fn note_paragraph(&self, label: &str) -> Option<String> {
+        let note = redact_personal_numbers(self.note.as_deref().map(str::trim).unwrap_or(""));
+        let note = note.trim_end_matches(['。', '.', '；', ';', '，', ',']);
+        (!note.is_empty()).then(|| format!("{label}：{note}。"))
+    }
+
+    /// The body paragraphs (after the recipient line), as plain text.
+    pub fn body_paragraphs(&self) -> Vec<String> {
+        let (lead, closing) = match self.kind {
+            NoticeKind::Rectification => self.rectification_body(),
+            NoticeKind::Reminder => self.reminder_body(),
+            NoticeKind::Supervision => self.supervision_body(),
+        };
+        let mut paras = vec![self.facts()];
+        paras.extend(lead);
+        for (i, r) in self.rectification_required.iter().filter(|r| !r.trim().is_empty()).enumerate() {
+            paras.push(format!("（{}）{}", chinese_numeral(i + 1), r.trim()));
+        }
+        paras.push(closing);
+        paras
+    }
+
+    /// Where the case stands, as a reminder or supervision sheet says it.
+    fn standing_text(&self) -> String {
+        match self.status {
+            NoticeStatus::Running { deadline, working_days_left: 0 } => {
+                format!("该工单整改期限为{}，今日到期，目前尚未报送整改结果。", fmt_date(deadline))
+            }
+            NoticeStatus::Running { deadline, working_days_left } => format!(
+                "该工单整改期限为{}，距期限仅剩{}个工作日，目前尚未报送整改结果。",
+                fmt_date(deadline),
+                working_days_left
+            ),
+            NoticeStatus::Paused { deadline } => format!(
+                "该工单整改期限原定为{}，你单位的延期申请正在审批中，目前尚未报送整改结果。",
+                fmt_date(deadline)
+            ),
+            NoticeStatus::Overdue { deadline, working_days_overdue } => format!(
+                "该工单整改期限为{}，截至{}{}，你单位仍未完成整改。",
+                fmt_date(deadline),
+                fmt_date(self.issue_date),
+                Self::late_by(working_days_overdue)
+            ),
+        }
+    }
+
+    fn reminder_body(&self) -> (Vec<String>, String) {
+        let issuer = self.issuing_unit.trim();
+        let mut lead = vec![format!("{}根据政务服务“好差评”工作有关规定，现予催办。", self.standing_text())];
+        lead.extend(self.note_paragraph("催办意见"));
+        lead.push("请你单位：".to_owned());
+        let closing = match self.status {
+            NoticeStatus::Overdue { .. } => format!(
+                "请你单位接此通知后立即办理，并将办理进展、逾期原因和群众回访结果书面报送{issuer}。仍未完成整改的，将按督办规则逐级升级，直至追责问责。"
+            ),
+            _ => format!(
+                "请你单位在整改期限内完成整改，并将整改落实情况和群众回访结果书面报送{issuer}。逾期未完成的，将按有关规定予以督办。"
+            ),
+        };
+        (lead, closing)
+    }
+
+    fn supervision_body(&self) -> (Vec<String>, String) {
+        let issuer = self.issuing_unit.trim();
+        let rung = self.escalation.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let listed = match rung {
+            Some(r) => format!("该工单已升级至“{r}”，由{issuer}挂牌督办。"),
+            None => format!("该工单由{issuer}挂牌督办。"),
+        };
+        let mut lead = vec![format!("{}{listed}", self.standing_text())];
+        lead.extend(self.note_paragraph("督办意见"));
+        lead.push("督办要求如下：".to_owned());
+        let closing = if rung == Some("追责问责") {
+            format!(
+                "请你单位立即完成整改，并将整改落实情况、逾期原因、责任人员和群众回访结果书面报送{issuer}。该工单已进入追责问责程序，将依规依纪追究相关单位和人员的责任。"
+            )
+        } else {
+            format!(
+                "请你单位立即完成整改，并将整改落实情况、逾期原因和群众回访结果书面报送{issuer}。仍未完成整改的，将按督办规则逐级升级，直至追责问责。"
+            )
+        };
+        (lead, closing)
+    }
+
+    fn rectification_body(&self) -> (Vec<String>, String) {
         let rung = self.escalation.as_deref().map(str::trim).filter(|r| !r.is_empty());
         let escalated = rung.map_or(String::new(), |r| format!("该工单已升级至“{r}”。"));
         let issuer = self.issuing_unit.trim();
@@ -232,11 +367,7 @@ impl NoticeInput {
                     "该工单整改期限为{}，截至{}{}，你单位仍未完成整改。{escalated}根据政务服务“好差评”工作有关规定，现予督办。具体要求如下：",
                     fmt_date(deadline),
                     fmt_date(self.issue_date),
-                    if working_days_overdue == 0 {
-                        "已超过整改期限".to_owned()
-                    } else {
-                        format!("已逾期{working_days_overdue}个工作日")
-                    }
+                    Self::late_by(working_days_overdue)
                 ),
                 format!(
                     "请你单位立即完成整改，并将整改落实情况、逾期原因和群众回访结果书面报送{issuer}。{}",
@@ -248,12 +379,7 @@ impl NoticeInput {
                 ),
             ),
         };
-        let mut paras = vec![facts, charge];
-        for (i, r) in self.rectification_required.iter().filter(|r| !r.trim().is_empty()).enumerate() {
-            paras.push(format!("（{}）{}", chinese_numeral(i + 1), r.trim()));
-        }
-        paras.push(closing);
-        paras
+        (vec![charge], closing)
     }
 }
 
@@ -382,7 +508,7 @@ pub fn pages(fonts: &Fonts, notices: &[NoticeInput]) -> Result<Pages> {
     if notices.is_empty() {
         return Err(ReportError::InvalidInput("no notice to render".into()));
     }
-    let mut doc = Doc::new(fonts, "整改通知书");
+    let mut doc = Doc::new(fonts, notices[0].kind.name_zh());
     for n in notices {
         n.validate()?;
         doc.start_document();

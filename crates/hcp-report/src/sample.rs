@@ -172,6 +172,8 @@ pub fn all_charts() -> Vec<(&'static str, AnyChart)> {
 /// A rectification notice.
 pub fn notice() -> NoticeInput {
     NoticeInput {
+        kind: crate::notice::NoticeKind::Rectification,
+        note: None,
         issuing_unit: "示例市政务服务管理办公室".into(),
         header_title: None,
         doc_prefix: "示政管督".into(),
@@ -307,4 +309,26 @@ pub fn cases() -> Vec<CaseRow> {
             evaluator_masked: "匿名".into(),
         },
     ]
+}
+
+/// A 催办通知书 for the first sample case, three working days late, quoting the supervisor's note.
+pub fn reminder() -> NoticeInput {
+    NoticeInput {
+        kind: crate::notice::NoticeKind::Reminder,
+        doc_no: Some(14),
+        note: Some("请于明日下班前电话回复办理进展，联系电话13812345678".into()),
+        status: NoticeStatus::Overdue { deadline: date(2026, 3, 17), working_days_overdue: 3 },
+        ..notice()
+    }
+}
+
+/// A 督办通知单 for the second sample case, at 政府督查 and five working days late.
+pub fn supervision_sheet() -> NoticeInput {
+    NoticeInput {
+        kind: crate::notice::NoticeKind::Supervision,
+        doc_no: Some(15),
+        escalation: Some("政府督查".into()),
+        status: NoticeStatus::Overdue { deadline: date(2026, 3, 13), working_days_overdue: 5 },
+        ..notice_2()
+    }
 }

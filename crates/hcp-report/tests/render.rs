@@ -207,6 +207,52 @@ fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
 }
 
 #[test]
+fn reminders_and_supervision_sheets_share_the_layout_and_say_their_own_thing() {
+    use notice::{NoticeKind, NoticeStatus};
+    let reminder = sample::reminder();
+    let sheet = sample::supervision_sheet();
+    // Batch-printed together: each starts on its own page with its own header and number.
+    let pdf = notice::render(&fonts(), &[reminder.clone(), sheet.clone()]).expect("render");
+    let all = squash(&pdftotext(&pdf, 1, 9999));
+    assert_eq!(all.matches("示例市政务服务管理办公室文件").count(), 2, "{all}");
+    let flat = notice_text(reminder);
+    for needle in [
+        "示政管督〔2026〕14号",
+        "政务服务“好差评”差评工单催办通知书",
+        "示例市不动产登记中心：",
+        "（工单编号：HCP-2026-000318）",
+        "该工单整改期限为2026年3月17日，截至2026年3月20日已逾期3个工作日，你单位仍未完成整改。",
+        "现予催办。",
+        "催办意见：请于明日下班前电话回复办理进展，联系电话138******78。",
+        "（一）立即核查该办件",
+        "将按督办规则逐级升级",
+        "2026年3月20日印发",
+    ] {
+        assert!(flat.contains(needle), "the reminder lacks {needle:?}: {flat}");
+    }
+    assert!(!flat.contains("13812345678"), "a phone number in the note is masked");
+    assert!(!flat.contains("整改通知书"), "a reminder is not a rectification notice: {flat}");
+    let flat = notice_text(sheet);
+    for needle in [
+        "示政管督〔2026〕15号",
+        "政务服务“好差评”差评工单督办通知单",
+        "示例市住房城乡建设委：",
+        "已逾期5个工作日",
+        "该工单已升级至“政府督查”，由示例市政务服务管理办公室挂牌督办。",
+        "督办要求如下：",
+    ] {
+        assert!(flat.contains(needle), "the supervision sheet lacks {needle:?}: {flat}");
+    }
+    assert!(!flat.contains("个工作日内（"), "a supervision sheet grants no fresh deadline: {flat}");
+    // A reminder before the deadline says how little time is left.
+    let mut early = sample::notice();
+    early.kind = NoticeKind::Reminder;
+    early.status = NoticeStatus::Running { deadline: day(2026, 3, 23), working_days_left: 1 };
+    let flat = notice_text(early);
+    assert!(flat.contains("距期限仅剩1个工作日") && flat.contains("在整改期限内完成整改"), "{flat}");
+}
+
+#[test]
 fn a_notice_states_the_cases_real_deadline_and_never_a_fresh_one() {
     use notice::NoticeStatus;
     // On track: the case's own deadline, counted from the date of issue; the case number is a

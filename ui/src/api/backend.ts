@@ -23,6 +23,9 @@ import {
   type PrintedFile,
   type NoticeFile,
   type NoticePreview,
+  type NoticeDoc,
+  type Board_Serialize,
+  type Notifications as NotificationsRow,
   type BulkResult,
   type CalendarStatus_Serialize,
   type Assignee as AssigneeRow,
@@ -64,8 +67,10 @@ export type {
   EscalationBasis,
   EscalationLevel,
   Issued,
+  NoticeDoc,
   NoticeFile,
   NoticePreview,
+  BoardStatus,
   PrintedFile,
   Level,
   LoginRequest,
@@ -93,6 +98,14 @@ export type SyncProgress = SyncProgress_Serialize;
 export type SyncStatus = SyncStatus_Serialize;
 export type CaseDetail = CaseDetail_Serialize;
 export type OutboxItem = OutboxItem_Serialize;
+/** The 督办 board: cases by rung and responsible unit. */
+export type Board = Board_Serialize;
+export type BoardLevel = Board["levels"][number];
+export type BoardUnit = BoardLevel["units"][number];
+export type BoardCase = BoardUnit["cases"][number];
+/** The header bell's list. */
+export type Notifications = NotificationsRow;
+export type Notification = Notifications["items"][number];
 /** One integrity flag (异常评价线索) as the verification queue shows it. */
 export type FlagItem = FlagItem_Serialize;
 /** One rating of a flag (the evaluator masked). */
@@ -249,17 +262,37 @@ export const backend = {
   revealEvaluator(ratingId: number, reason: string): Promise<Evaluator> {
     return call(() => commands.revealEvaluator(ratingId, reason));
   },
-  /** Rectification notices (整改通知书) for the cases, as one PDF saved on disk. */
-  printNotices(caseIds: number[]): Promise<NoticeFile> {
-    return call(() => commands.printNotices(caseIds));
+  /** The cases' notices of kind `doc` (整改通知书 by default, 催办通知书, 督办通知单), as one PDF saved on disk. */
+  printNotices(caseIds: number[], doc: NoticeDoc = "rectification"): Promise<NoticeFile> {
+    return call(() => commands.printNotices(doc, caseIds));
   },
   /** Page `page` (from 0) of the cases' notices as a PNG image of the printed page; nothing saved. */
-  previewNotices(caseIds: number[], page: number): Promise<NoticePreview> {
-    return call(() => commands.previewNotices(caseIds, page));
+  previewNotices(caseIds: number[], page: number, doc: NoticeDoc = "rectification"): Promise<NoticePreview> {
+    return call(() => commands.previewNotices(doc, caseIds, page));
   },
   /** Saves the cases' notices as one PDF and hands it to the system for printing. */
-  sendNoticesToPrinter(caseIds: number[]): Promise<NoticeFile> {
-    return call(() => commands.sendNoticesToPrinter(caseIds));
+  sendNoticesToPrinter(caseIds: number[], doc: NoticeDoc = "rectification"): Promise<NoticeFile> {
+    return call(() => commands.sendNoticesToPrinter(doc, caseIds));
+  },
+  /** The 督办 board: at-risk, overdue and escalated cases by rung and unit, from the replica (works offline). */
+  board(): Promise<Board> {
+    return call(() => commands.supervisionBoard());
+  },
+  /** 升级督办 on several cases: by the overdue rule where due, else one rung up with `reason`; refused cases are listed. */
+  bulkEscalate(caseIds: number[], reason: string | null): Promise<BulkResult> {
+    return call(() => commands.bulkEscalate(caseIds, reason));
+  },
+  /** The header bell: the newest notifications and the unread count. */
+  notifications(): Promise<Notifications> {
+    return call(() => commands.notifications());
+  },
+  /** Marks notifications read (null: all). */
+  markNotificationsRead(ids: string[] | null): Promise<Notifications> {
+    return call(() => commands.markNotificationsRead(ids));
+  },
+  /** Turns the OS notifications on or off. */
+  setOsNotifications(enabled: boolean): Promise<Notifications> {
+    return call(() => commands.setOsNotifications(enabled));
   },
   /** Opens a saved notice or report (`folder`: the folder holding it) with the system's programs. */
   async openDocument(path: string, folder: boolean): Promise<void> {

@@ -21,12 +21,12 @@ export const commands = {
 	cancelCommand: (commandId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_command", { commandId })),
 	changePassword: (oldPassword: string, newPassword: string) => typedError<null, ApiError>(__TAURI_INVOKE("change_password", { oldPassword, newPassword })),
 	reissueCommand: (commandId: string) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("reissue_command", { commandId })),
-	/**  Rectification notices for the given cases, as one PDF saved on disk. */
-	printNotices: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("print_notices", { caseIds })),
-	/**  One page of the rectification notices for the given cases, as an image of the printed page. */
-	previewNotices: (caseIds: number[], page: number) => typedError<NoticePreview, ApiError>(__TAURI_INVOKE("preview_notices", { caseIds, page })),
-	/**  Saves the rectification notices as one PDF and hands it to the system for printing. */
-	sendNoticesToPrinter: (caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { caseIds })),
+	/**  The notices of kind `doc` (整改通知书, 催办通知书, 督办通知单) for the given cases, as one PDF saved on disk. */
+	printNotices: (doc: NoticeDoc, caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("print_notices", { doc, caseIds })),
+	/**  One page of the notices of kind `doc` for the given cases, as an image of the printed page. */
+	previewNotices: (doc: NoticeDoc, caseIds: number[], page: number) => typedError<NoticePreview, ApiError>(__TAURI_INVOKE("preview_notices", { doc, caseIds, page })),
+	/**  Saves the notices of kind `doc` as one PDF and hands it to the system for printing. */
+	sendNoticesToPrinter: (doc: NoticeDoc, caseIds: number[]) => typedError<NoticeFile, ApiError>(__TAURI_INVOKE("send_notices_to_printer", { doc, caseIds })),
 	/**  Opens a saved notice or report (`folder`: the folder holding it) with the system's programs. */
 	openDocument: (path: string, folder: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("open_document", { path, folder })),
 	/**  Reveals a rating's evaluator to a role that may see it; the reason is logged on the server. */
@@ -64,6 +64,19 @@ export const commands = {
 	eraseReplica: (discardUnsent: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("erase_replica", { discardUnsent })),
 	exportDiagnostics: () => typedError<DiagnosticsFile, ApiError>(__TAURI_INVOKE("export_diagnostics")),
 	about: () => typedError<AboutInfo_Serialize, ApiError>(__TAURI_INVOKE("about")),
+	/**  The 督办 board: at-risk, overdue and escalated cases by rung and unit (works offline). */
+	supervisionBoard: () => typedError<Board_Serialize, ApiError>(__TAURI_INVOKE("supervision_board")),
+	/**
+	 *  Queues 升级督办 on several cases: by the overdue rule where the policy requires it, else one
+	 *  rung up with `reason`.
+	 */
+	bulkEscalate: (caseIds: number[], reason: string | null) => typedError<BulkResult, ApiError>(__TAURI_INVOKE("bulk_escalate", { caseIds, reason })),
+	/**  The notification list (the header's bell) and the unread count. */
+	notifications: () => typedError<Notifications, ApiError>(__TAURI_INVOKE("notifications")),
+	/**  Marks notifications read (`ids` null: all of them). */
+	markNotificationsRead: (ids: string[] | null) => typedError<Notifications, ApiError>(__TAURI_INVOKE("mark_notifications_read", { ids })),
+	/**  Turns the OS notifications on or off. */
+	setOsNotifications: (enabled: boolean) => typedError<Notifications, ApiError>(__TAURI_INVOKE("set_os_notifications", { enabled })),
 };
 
 /* Types */
@@ -193,6 +206,121 @@ export type Assignee = {
 	name: string,
 	departmentId: number,
 	departmentName: string,
+};
+
+/**  The 督办 board. */
+export type Board = Board_Serialize | Board_Deserialize;
+
+/**  One case on the board. */
+export type BoardCase = BoardCase_Serialize | BoardCase_Deserialize;
+
+/**  One case on the board. */
+export type BoardCase_Deserialize = {
+	/**  The case as the inbox shows it, with pending commands applied. */
+	item: CaseListItem_Deserialize,
+	status: BoardStatus,
+	/**  Working days past the due date on the jurisdiction's calendar (overdue cases). */
+	workingDaysOverdue?: number | null,
+	/**  Working days left until the due date (at-risk and escalated cases). */
+	workingDaysLeft?: number | null,
+	/**  The rung the policy requires now, when above the case's rung. */
+	escalationDue?: EscalationLevel | null,
+	lastUrge?: UrgeInfo_Deserialize | null,
+};
+
+/**  One case on the board. */
+export type BoardCase_Serialize = {
+	/**  The case as the inbox shows it, with pending commands applied. */
+	item: CaseListItem_Serialize,
+	status: BoardStatus,
+	/**  Working days past the due date on the jurisdiction's calendar (overdue cases). */
+	workingDaysOverdue: number | null,
+	/**  Working days left until the due date (at-risk and escalated cases). */
+	workingDaysLeft: number | null,
+	/**  The rung the policy requires now, when above the case's rung. */
+	escalationDue: EscalationLevel | null,
+	lastUrge: UrgeInfo_Serialize | null,
+};
+
+/**  One rung of the ladder. */
+export type BoardLevel = BoardLevel_Serialize | BoardLevel_Deserialize;
+
+/**  One rung of the ladder. */
+export type BoardLevel_Deserialize = {
+	level: EscalationLevel,
+	/**  By name. */
+	units: BoardUnit_Deserialize[],
+};
+
+/**  One rung of the ladder. */
+export type BoardLevel_Serialize = {
+	level: EscalationLevel,
+	/**  By name. */
+	units: BoardUnit_Serialize[],
+};
+
+/**  Where a case on the board stands. */
+export type BoardStatus = 
+/**  The deadline has passed. */
+"overdue" | 
+/**  An extension request waits while the deadline is due or past: the clock is paused. */
+"paused" | 
+/**  Due today or within the policy's at-risk window. */
+"at_risk" | 
+/**  Escalated above the first line, its deadline not (yet) at risk. */
+"escalated";
+
+/**  The cases of one responsible unit at one rung. */
+export type BoardUnit = BoardUnit_Serialize | BoardUnit_Deserialize;
+
+/**  The cases of one responsible unit at one rung. */
+export type BoardUnit_Deserialize = {
+	/**  The responsible department, or the case's unit while none is assigned. */
+	unitId: number,
+	unitName: string,
+	/**  Most overdue first. */
+	cases: BoardCase_Deserialize[],
+};
+
+/**  The cases of one responsible unit at one rung. */
+export type BoardUnit_Serialize = {
+	/**  The responsible department, or the case's unit while none is assigned. */
+	unitId: number,
+	unitName: string,
+	/**  Most overdue first. */
+	cases: BoardCase_Serialize[],
+};
+
+/**  The 督办 board. */
+export type Board_Deserialize = {
+	/**  Highest rung first; rungs without cases are left out. */
+	levels: BoardLevel_Deserialize[],
+	overdue: number,
+	atRisk: number,
+	/**  Cases above the first line. */
+	escalated: number,
+	/**  Overdue cases the policy requires to move up now. */
+	escalationDue: number,
+	/**  Today in Beijing (`YYYY-MM-DD`), the day the working days are counted to. */
+	today: string,
+	/**  The board holds the most urgent [`hcp_replica::board::MAX_BOARD`] cases only. */
+	truncated: boolean,
+};
+
+/**  The 督办 board. */
+export type Board_Serialize = {
+	/**  Highest rung first; rungs without cases are left out. */
+	levels: BoardLevel_Serialize[],
+	overdue: number,
+	atRisk: number,
+	/**  Cases above the first line. */
+	escalated: number,
+	/**  Overdue cases the policy requires to move up now. */
+	escalationDue: number,
+	/**  Today in Beijing (`YYYY-MM-DD`), the day the working days are counted to. */
+	today: string,
+	/**  The board holds the most urgent [`hcp_replica::board::MAX_BOARD`] cases only. */
+	truncated: boolean,
 };
 
 /**  What a bulk action queued and what it could not. */
@@ -887,6 +1015,15 @@ export type LoginRequest = {
 	remember: boolean,
 };
 
+/**  Which notice to print for the selected cases. */
+export type NoticeDoc = 
+/**  整改通知书 (a 督办整改通知书 once the deadline has passed). */
+"rectification" | 
+/**  催办通知书, quoting the case's last 催办 note. */
+"reminder" | 
+/**  督办通知单 at the case's rung of the escalation ladder. */
+"supervision";
+
 /**  Saved notices. */
 export type NoticeFile = {
 	/**  Where the PDF was saved. */
@@ -910,6 +1047,28 @@ export type NoticePreview = {
 	/**  The image's width and height in pixels. */
 	width: number,
 	height: number,
+};
+
+/**  One notification, as the bell lists it. */
+export type Notification = {
+	id: string,
+	caseId: number,
+	/**  `assigned`, `at_risk`, `overdue`, `escalated` or `urged`. */
+	kind: string,
+	title: string,
+	body: string,
+	/**  When it happened (RFC 3339). */
+	at: string,
+	read: boolean,
+};
+
+/**  The bell's list. */
+export type Notifications = {
+	/**  Newest first. */
+	items: Notification[],
+	unread: number,
+	/**  Whether OS notifications are on. */
+	osEnabled: boolean,
 };
 
 /**  What to open. */
@@ -1203,6 +1362,31 @@ export type UnitOption = {
 	kind: string,
 	/**  Levels below the user's own unit (0 = the user's unit), for indenting. */
 	depth: number,
+};
+
+/**  The last 催办 on a case. */
+export type UrgeInfo = UrgeInfo_Serialize | UrgeInfo_Deserialize;
+
+/**  The last 催办 on a case. */
+export type UrgeInfo_Deserialize = {
+	/**  RFC 3339 */
+	at: string,
+	actorName: string,
+	/**  The note the supervisor wrote, when there is one. */
+	note?: string | null,
+	/**  How many 催办 the case has had. */
+	count: number,
+};
+
+/**  The last 催办 on a case. */
+export type UrgeInfo_Serialize = {
+	/**  RFC 3339 */
+	at: string,
+	actorName: string,
+	/**  The note the supervisor wrote, when there is one. */
+	note: string | null,
+	/**  How many 催办 the case has had. */
+	count: number,
 };
 
 export type UserInfo = {

@@ -26,6 +26,7 @@ const SCREENS: Partial<Record<MenuKey, Lazy>> = {
   statistics: () => import("@/views/stats/StatsView.vue"),
   integrity: () => import("@/views/integrity/IntegrityQueuePage.vue"),
   settings: () => import("@/views/settings/SettingsView.vue"),
+  supervision: () => import("@/views/supervision/SupervisionBoard.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [

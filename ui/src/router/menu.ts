@@ -1,4 +1,4 @@
-// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 统计分析 and 设置 are built in this version.
+// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 统计分析 and 设置 are built in this version.
 import type { Component } from "vue";
 import { AlarmClock, DataAnalysis, Monitor, Printer, Setting, Stamp, Tickets, WarningFilled } from "@element-plus/icons-vue";
 import type { Role } from "@/api/backend";
@@ -30,6 +30,8 @@ export interface MenuEntry {
 export const INTEGRITY_VIEW_ROLES: readonly Role[] = ["hall_manager", "supervisor", "discipline_liaison"];
 /** Who may record a verdict on a flag (the backend also sends `mayDecide` per flag). */
 export const INTEGRITY_DECIDE_ROLES: readonly Role[] = ["hall_manager", "supervisor"];
+/** Who works the 督办 board (the Rust side refuses everyone else); a hall manager sees the hall's part. */
+export const BOARD_ROLES: readonly Role[] = ["supervisor", "hall_manager"];
 /** Who publishes the official 月调度通报 (the Rust side refuses everyone else: Role::may_publish_monthly_report). */
 /** The roles the workbench warns that next year's holiday schedule is missing from the calendar. */
 export const CALENDAR_STATUS_ROLES: readonly Role[] = ["administrator", "supervisor"];
@@ -39,7 +41,7 @@ export const MENU: MenuEntry[] = [
   { key: "workbench", path: "/workbench", icon: Monitor, ready: true },
   { key: "cases", path: "/cases", icon: Tickets, ready: true },
   { key: "integrity", path: "/integrity", icon: WarningFilled, ready: true, roles: INTEGRITY_VIEW_ROLES },
-  { key: "supervision", path: "/supervision", icon: AlarmClock, ready: false },
+  { key: "supervision", path: "/supervision", icon: AlarmClock, ready: true, roles: BOARD_ROLES },
   { key: "accountability", path: "/accountability", icon: Stamp, ready: false },
   { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
   { key: "notices", path: "/notices", icon: Printer, ready: false },

@@ -42,20 +42,32 @@ pub fn for_case(conn: &Connection, case_id: i64) -> Result<Vec<CaseEventRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, case_id, unit_path, kind, actor_user_id, actor_name, at, data FROM case_events WHERE case_id = ?1 ORDER BY at, id",
     )?;
-    let rows = stmt
-        .query_map([case_id], |r| {
-            let data: String = r.get(7)?;
-            Ok(CaseEventRow {
-                id: r.get(0)?,
-                case_id: r.get(1)?,
-                unit_path: r.get(2)?,
-                kind: r.get(3)?,
-                actor_user_id: r.get(4)?,
-                actor_name: r.get(5)?,
-                at: r.get(6)?,
-                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([case_id], event_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// The events that happened at or after `at` (RFC 3339, as the server writes it), oldest first,
+/// at most `limit`.
+pub fn since(conn: &Connection, at: &str, limit: u32) -> Result<Vec<CaseEventRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, case_id, unit_path, kind, actor_user_id, actor_name, at, data FROM case_events
+          WHERE at >= ?1 ORDER BY at, id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![at, limit], event_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// One event from the columns `id, case_id, unit_path, kind, actor_user_id, actor_name, at, data`.
+fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseEventRow> {
+    let data: String = r.get(7)?;
+    Ok(CaseEventRow {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        unit_path: r.get(2)?,
+        kind: r.get(3)?,
+        actor_user_id: r.get(4)?,
+        actor_name: r.get(5)?,
+        at: r.get(6)?,
+        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+    })
 }

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod integrity_flags;
 pub mod meta;
 pub mod notices;
+pub mod notifications;
 pub mod org_units;
 pub mod outbox;
 pub mod ratings;

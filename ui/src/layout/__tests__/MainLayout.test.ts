@@ -50,7 +50,9 @@ describe("MainLayout", () => {
     expect(header.text()).toContain("差评工单"); // breadcrumb
     expect(byId(w, "logout").element.tagName).toBe("BUTTON");
     const menu = w.find('[data-testid="main-menu"]').text();
-    for (const m of ["工作台", "差评工单", "督办", "问责", "统计分析", "通知书打印", "设置"]) expect(menu).toContain(m);
+    for (const m of ["工作台", "差评工单", "问责", "统计分析", "通知书打印", "设置"]) expect(menu).toContain(m);
+    // The 督办 board is for supervisors and hall managers, not this liaison.
+    expect(w.find('[data-testid="menu-supervision"]').exists()).toBe(false);
     const items = w.findAll('[data-testid^="menu-"]').map((m) => m.attributes("data-testid"));
     expect(items[0]).toBe("menu-workbench");
     expect(byId(w, "menu-integrity").text()).toBe("异常评价线索");

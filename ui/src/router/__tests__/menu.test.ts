@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
-import { INTEGRITY_DECIDE_ROLES, INTEGRITY_VIEW_ROLES, MENU, menuFor } from "@/router/menu";
+import { INTEGRITY_DECIDE_ROLES, BOARD_ROLES, INTEGRITY_VIEW_ROLES, MENU, menuFor } from "@/router/menu";
 import { createAppRouter } from "@/router";
 import { useSessionStore } from "@/stores/session";
 import { session } from "@/test/helpers";
@@ -18,7 +18,17 @@ describe("menu", () => {
     expect((["department_handler", "staff_member", "administrator"] as Role[]).some(sees)).toBe(false);
     expect(menuFor(null).some((m) => m.key === "integrity")).toBe(false);
     // The entries for everybody stay for everybody.
-    expect(menuFor("staff_member").map((m) => m.key)).toEqual(MENU.filter((m) => m.key !== "integrity").map((m) => m.key));
+    expect(menuFor("staff_member").map((m) => m.key)).toEqual(
+      MENU.filter((m) => m.key !== "integrity" && m.key !== "supervision").map((m) => m.key),
+    );
+  });
+
+  it("has a ready 督办 board for supervisors and hall managers only", () => {
+    expect(MENU.find((m) => m.key === "supervision")).toMatchObject({ path: "/supervision", ready: true });
+    expect(BOARD_ROLES).toEqual(["supervisor", "hall_manager"]);
+    const sees = (role: Role) => menuFor(role).some((m) => m.key === "supervision");
+    expect((["supervisor", "hall_manager"] as Role[]).every(sees)).toBe(true);
+    expect((["department_handler", "staff_member", "administrator", "discipline_liaison"] as Role[]).some(sees)).toBe(false);
   });
 
   it("keeps the roles that may not view the queue out of its page", async () => {

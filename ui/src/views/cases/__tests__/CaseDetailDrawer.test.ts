@@ -165,11 +165,11 @@ describe("CaseDetailDrawer", () => {
     const save = vi.spyOn(backend, "printNotices").mockResolvedValue({ path: "/tmp/notices/整改通知书-CP-0007.pdf", count: 1, docNumbers: ["东政管督〔2026〕1号"] });
     await mountDrawer(caseDetail(7, { available: [] }, { caseNo: "CP-0007" }));
     await click($("action-print-notice"));
-    expect(preview).toHaveBeenCalledWith([7], 0);
+    expect(preview).toHaveBeenCalledWith([7], 0, "rectification");
     expect($("notice-preview-page")!.getAttribute("src")).toBe("data:image/png;base64,iVBORw0KGgo=");
     expect(save).not.toHaveBeenCalled();
     await click($("notice-save"));
-    expect(save).toHaveBeenCalledWith([7]);
+    expect(save).toHaveBeenCalledWith([7], "rectification");
     expect($("print-result")!.getAttribute("data-path")).toBe("/tmp/notices/整改通知书-CP-0007.pdf");
     expect($("notice-saved")!.getAttribute("data-path")).toBe("/tmp/notices/整改通知书-CP-0007.pdf");
   });

@@ -40,7 +40,7 @@ describe("NoticePreviewDialog", () => {
   it("shows the notices page by page as images of the printed pages", async () => {
     const preview = vi.spyOn(backend, "previewNotices").mockImplementation(async (_ids, n) => page(n));
     await open();
-    expect(preview).toHaveBeenCalledWith([3, 4], 0);
+    expect(preview).toHaveBeenCalledWith([3, 4], 0, "rectification");
     const img = $("notice-preview-page") as HTMLImageElement;
     expect(img.tagName).toBe("IMG");
     expect(img.getAttribute("src")).toBe("data:image/png;base64,PAGE0");
@@ -49,7 +49,7 @@ describe("NoticePreviewDialog", () => {
     expect($("notice-preview")!.getAttribute("data-pages")).toBe("3");
     ($("notice-preview-pager")!.querySelector(".btn-next") as HTMLElement).click();
     await settle(6);
-    expect(preview).toHaveBeenLastCalledWith([3, 4], 1);
+    expect(preview).toHaveBeenLastCalledWith([3, 4], 1, "rectification");
     expect($("notice-preview-page")!.getAttribute("src")).toBe("data:image/png;base64,PAGE1");
     expect($("notice-preview-page")!.getAttribute("data-page")).toBe("2");
     expect($("notice-preview-summary")!.textContent).toBe("共 2 份 · 第 2 / 3 页");
@@ -81,7 +81,7 @@ describe("NoticePreviewDialog", () => {
     expect($("print-open")).toBeNull();
     $("notice-save")!.click();
     await settle(6);
-    expect(save).toHaveBeenCalledWith([3, 4]);
+    expect(save).toHaveBeenCalledWith([3, 4], "rectification");
     expect($("print-result")!.getAttribute("data-kind")).toBe("save");
     expect($("print-result")!.textContent).toContain(
       "已生成 2 份整改通知书（PDF），保存在：/n/整改通知书-CP-3等2件.pdf（文号：东政管督〔2026〕3号、东政管督〔2026〕4号）",
@@ -105,7 +105,7 @@ describe("NoticePreviewDialog", () => {
 
     $("notice-print")!.click();
     await settle(6);
-    expect(print).toHaveBeenCalledWith([3, 4]);
+    expect(print).toHaveBeenCalledWith([3, 4], "rectification");
     expect($("print-result")!.getAttribute("data-kind")).toBe("print");
     expect($("print-result")!.textContent).toContain("请在打开的 PDF 阅读器中选择打印机打印");
     print.mockRejectedValue(new BackendError("no_viewer", "未找到可用的打印/查看程序，无法打印。请安装 xdg-utils 和 PDF 阅读器"));

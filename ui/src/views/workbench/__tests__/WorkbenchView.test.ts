@@ -69,9 +69,14 @@ describe("WorkbenchView", () => {
     expect(cards(w).map((c) => c.find(".card-count").text())).toEqual(["4", "6", "7", "2", "0"]);
     expect(listCases.mock.calls.map((c) => c[0].due)).toEqual(["overdue", "at_risk", null, null, null]);
     expect(cards(w)[0]!.find(".card-count").classes()).toContain("alert");
+    // A supervisor works them on the 督办 board, under the same filter.
     await cards(w)[1]!.trigger("click");
     await settle();
-    expect(env.router.currentRoute.value.query).toEqual({ due: "at_risk" });
+    expect(env.router.currentRoute.value.path).toBe("/supervision");
+    expect(env.router.currentRoute.value.query).toEqual({ status: "at_risk" });
+    await cards(w)[0]!.trigger("click");
+    await settle();
+    expect(env.router.currentRoute.value.query).toEqual({ status: "overdue" });
   });
 
   it("warns a supervisor and an administrator that next year's holiday schedule is missing, nobody else", async () => {
