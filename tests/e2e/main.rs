@@ -814,3 +814,72 @@ async fn a_supervisor_changes_the_server_address_and_erases_the_local_data() {
     c.close().await.expect("close session");
     logs::assert_clean(&client_dir, &db);
 }
+
+/// 督办 that runs by itself: with the supervisor signed in, the server's deadline watch runs on a
+/// working morning (Monday 7 December 2026, 10:00 Beijing time) and escalates the district's overdue
+/// cases; after the next sync the bell tells the supervisor, the 督办 board lists an escalated case,
+/// and its 督办通知单 is saved and read back with pdftotext.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_escalates_and_the_supervisor_is_told_and_prints_a_supervision_sheet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, db) = seeded_server(dir.path(), 1_500).await.expect("server");
+    let port = free_port();
+    let _driver = start_driver(&dir.path().join("client"), port);
+    let c = connect(port, &app_binary()).await;
+    sign_in(&c, &server.url(), "donghu.supervisor").await;
+
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00+08:00").expect("time").with_timezone(&chrono::Utc);
+    let watch_db = db.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        hcp_server::watch::pass(&watch_db, &hcp_domain::Calendar::bundled(), at)
+    })
+    .await
+    .expect("task")
+    .expect("a watch pass");
+    assert!(report.escalated > 0, "{report:?}");
+    // One case of 东湖区 the watch escalated.
+    let (case_id, case_no): (i64, String) = db
+        .read(|c| {
+            c.query_row(
+                "SELECT c.id, c.case_no FROM cases c JOIN case_events e ON e.case_id = c.id
+                  JOIN org_units o ON o.name = '东湖区'
+                  WHERE e.kind = 'escalated' AND e.actor_user_id IS NULL AND e.at >= '2026-12-07'
+                    AND c.scope_path >= o.path AND c.scope_path < o.path || '~'
+                  ORDER BY c.id LIMIT 1",
+                (),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+        .expect("an escalated case of 东湖区");
+
+    // The next sync brings the escalation and the bell says so.
+    wait_for(60, "the bell to count the escalation", || async {
+        attr(&c, "[data-testid=bell]", "data-unread").await.and_then(|n| n.parse::<u32>().ok()).filter(|n| *n > 0)
+    })
+    .await;
+    click(&c, "[data-testid=bell]").await;
+    wait_for(10, "the notification list", || async { visible(&c, "[data-testid=bell-item]").await.then_some(()) }).await;
+    screenshot(&c, "notifications.png").await;
+    let _ = c.execute("document.body.click()", vec![]).await;
+
+    click(&c, "[data-testid=menu-supervision]").await;
+    let tick = format!("[data-testid=board-tick][data-case-id=\"{case_id}\"]");
+    wait_for(60, "the escalated case on the 督办 board", || async { visible(&c, &tick).await.then_some(()) }).await;
+    screenshot(&c, "supervision-board.png").await;
+    click(&c, &tick).await;
+    click(&c, "[data-testid=board-print-supervision]").await;
+    click(&c, "[data-testid=notice-save]").await;
+    let path = wait_for(90, "the 督办通知单 PDF", || async {
+        (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("save")).then_some(())?;
+        attr(&c, "[data-testid=print-result]", "data-path").await
+    })
+    .await;
+    let out = Command::new("pdftotext").args([path.as_str(), "-"]).output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "");
+    assert!(text.contains("督办通知单"), "{text}");
+    assert!(text.contains(&case_no), "the sheet names {case_no}: {text}");
+    server.stop().await;
+    c.close().await.expect("close session");
+    logs::assert_clean(&dir.path().join("client"), &db);
+}
