@@ -828,14 +828,14 @@ async fn the_watch_escalates_and_the_supervisor_is_told_and_prints_a_supervision
     let c = connect(port, &app_binary()).await;
     sign_in(&c, &server.url(), "donghu.supervisor").await;
 
-    let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00+08:00").expect("time").with_timezone(&chrono::Utc);
+    let at =
+        chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00+08:00").expect("time").with_timezone(&chrono::Utc);
     let watch_db = db.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        hcp_server::watch::pass(&watch_db, &hcp_domain::Calendar::bundled(), at)
-    })
-    .await
-    .expect("task")
-    .expect("a watch pass");
+    let report =
+        tokio::task::spawn_blocking(move || hcp_server::watch::pass(&watch_db, &hcp_domain::Calendar::bundled(), at))
+            .await
+            .expect("task")
+            .expect("a watch pass");
     assert!(report.escalated > 0, "{report:?}");
     // One case of 东湖区 the watch escalated.
     let (case_id, case_no): (i64, String) = db
@@ -859,7 +859,8 @@ async fn the_watch_escalates_and_the_supervisor_is_told_and_prints_a_supervision
     })
     .await;
     click(&c, "[data-testid=bell]").await;
-    wait_for(10, "the notification list", || async { visible(&c, "[data-testid=bell-item]").await.then_some(()) }).await;
+    wait_for(10, "the notification list", || async { visible(&c, "[data-testid=bell-item]").await.then_some(()) })
+        .await;
     screenshot(&c, "notifications.png").await;
     let _ = c.execute("document.body.click()", vec![]).await;
 
