@@ -783,7 +783,7 @@ pub struct CalendarOut {
     /// The years counted on the provisional arrangement (statutory holidays only), ascending.
     pub provisional_years: Vec<i32>,
     /// The provisional arrangements (`hcp_domain::CalendarYear` JSON, without notices).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<Object>)]
     pub provisional: serde_json::Value,
     /// The year whose official arrangement is due but missing today (Beijing date): the current
     /// year, or from October on the next one. None when nothing is missing.
