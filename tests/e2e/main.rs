@@ -753,74 +753,11 @@ async fn a_hall_manager_confirms_an_integrity_lead_from_the_queue() {
     logs::assert_clean(&dir.path().join("client"), &db);
 }
 
-/// 设置: a supervisor reads what the laptop holds, points the app at another server address,
-/// exports diagnostics, then signs out and erases the local data; the login page offers the new
-/// address and the replica's file is gone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_changes_the_server_address_and_erases_the_local_data() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (server, db) = seeded_server(dir.path(), 400).await.expect("server");
-    let client_dir = dir.path().join("client");
-    let port = free_port();
-    let _driver = start_driver(&client_dir, port);
-    let c = connect(port, &app_binary()).await;
-    sign_in(&c, &server.url(), "donghu.supervisor").await;
-    click(&c, "[data-testid=menu-settings]").await;
-    let rows = wait_for(30, "the replica's rows", || async {
-        let el = c.find(Locator::Css("[data-testid=settings-replica-rows]")).await.ok()?;
-        let text = el.text().await.ok()?;
-        text.contains("工单").then_some(text)
-    })
-    .await;
-    assert!(rows.contains("评价"), "{rows}");
-    let replicas = client_dir.join("replicas");
-    let files = || {
-        std::fs::read_dir(&replicas)
-            .map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "db")).count())
-            .unwrap_or(0)
-    };
-    assert_eq!(files(), 1, "one replica on disk");
-    screenshot(&c, "settings.png").await;
-
-    let moved = format!("http://127.0.0.1:{}", free_port());
-    type_into(&c, "input[data-testid=settings-server-url]", &moved).await;
-    click(&c, "[data-testid=settings-save]").await;
-    wait_for(10, "the sign-in-again hint", || async {
-        visible(&c, "[data-testid=settings-sign-in-again]").await.then_some(())
-    })
-    .await;
-    click(&c, "[data-testid=settings-diagnostics]").await;
-    let path = wait_for(20, "the diagnostics file", || async {
-        let el = c.find(Locator::Css("[data-testid=settings-diagnostics-path]")).await.ok()?;
-        el.text().await.ok().filter(|t| !t.is_empty())
-    })
-    .await;
-    let text = std::fs::read_to_string(path.trim()).expect("the diagnostics file");
-    assert!(text.contains("\"app_version\""), "{text}");
-
-    click(&c, "[data-testid=settings-erase]").await;
-    let confirm = ".el-message-box__btns .el-button--danger";
-    wait_for(10, "the erase confirmation", || async { visible(&c, confirm).await.then_some(()) }).await;
-    click(&c, confirm).await;
-    let shown = wait_for(30, "the login page", || async {
-        let el = c.find(Locator::Css("input[data-testid=login-server]")).await.ok()?;
-        el.prop("value").await.ok().flatten()
-    })
-    .await;
-    assert_eq!(shown, moved, "the login page offers the new address");
-    assert_eq!(files(), 0, "the replica is erased");
-    screenshot(&c, "settings-erased-login.png").await;
-    server.stop().await;
-    c.close().await.expect("close session");
-    logs::assert_clean(&client_dir, &db);
-}
-
 /// 督办 that runs by itself: with the supervisor signed in, the server's deadline watch runs on a
 /// working morning (Monday 7 December 2026, 10:00 Beijing time) and escalates the district's overdue
-/// cases; after the next sync the bell tells the supervisor, the 督办 board lists an escalated case,
-/// and its 督办通知单 is saved and read back with pdftotext.
+/// cases; after the next sync the bell tells the supervisor and the 督办 board lists an escalated case.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_watch_escalates_and_the_supervisor_is_told_and_prints_a_supervision_sheet() {
+async fn the_watch_escalates_and_the_supervisor_is_told_and_sees_it_on_the_board() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (server, db) = seeded_server(dir.path(), 1_500).await.expect("server");
     let port = free_port();
@@ -868,18 +805,11 @@ async fn the_watch_escalates_and_the_supervisor_is_told_and_prints_a_supervision
     let tick = format!("[data-testid=board-tick][data-case-id=\"{case_id}\"]");
     wait_for(60, "the escalated case on the 督办 board", || async { visible(&c, &tick).await.then_some(()) }).await;
     screenshot(&c, "supervision-board.png").await;
-    click(&c, &tick).await;
-    click(&c, "[data-testid=board-print-supervision]").await;
-    click(&c, "[data-testid=notice-save]").await;
-    let path = wait_for(90, "the 督办通知单 PDF", || async {
-        (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("save")).then_some(())?;
-        attr(&c, "[data-testid=print-result]", "data-path").await
-    })
-    .await;
-    let out = Command::new("pdftotext").args([path.as_str(), "-"]).output().expect("pdftotext");
-    let text = String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "");
-    assert!(text.contains("督办通知单"), "{text}");
-    assert!(text.contains(&case_no), "the sheet names {case_no}: {text}");
+    let status = attr(&c, &format!("[data-testid=board-case][data-case-id=\"{case_id}\"]"), "data-status").await;
+    assert!(
+        matches!(status.as_deref(), Some("overdue" | "escalated")),
+        "{case_no} is on the board as overdue or escalated: {status:?}"
+    );
     server.stop().await;
     c.close().await.expect("close session");
     logs::assert_clean(&dir.path().join("client"), &db);
