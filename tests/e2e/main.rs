@@ -118,6 +118,24 @@ async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
     el.attr(name).await.ok().flatten()
 }
 
+/// A PDF's text without whitespace (pdftotext).
+fn pdf_text(path: &str) -> String {
+    let out = Command::new("pdftotext").args([path, "-"]).output().expect("pdftotext");
+    String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
+}
+
+/// An element's text as the DOM holds it (also when scrolled out of view), `None` without the element.
+async fn text_content(c: &Client, css: &str) -> Option<String> {
+    let v = c
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+            vec![serde_json::Value::String(css.to_owned())],
+        )
+        .await
+        .ok()?;
+    v.as_str().map(str::to_owned)
+}
+
 async fn total(c: &Client) -> Option<u64> {
     attr(c, "[data-testid=inbox-total]", "data-total").await.and_then(|t| t.parse().ok())
 }
@@ -551,10 +569,6 @@ async fn a_supervisor_escalates_and_prints_then_a_liaison_records_accountability
         })
         .await;
     }
-    let pdf_text = |path: &str| {
-        let out = Command::new("pdftotext").args([path, "-"]).output().expect("pdftotext");
-        String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
-    };
     // The smallest supported window: the dialog fits, its footer buttons stay on screen, also with
     // a result message in it (the page scrolls inside the dialog).
     let (full_w, full_h) = c.get_window_size().await.expect("window size");
@@ -810,7 +824,97 @@ async fn the_watch_escalates_and_the_supervisor_is_told_and_sees_it_on_the_board
         matches!(status.as_deref(), Some("overdue" | "escalated")),
         "{case_no} is on the board as overdue or escalated: {status:?}"
     );
+
+    // Tick it and print its 督办通知单 from the board.
+    let ticked = c
+        .execute(
+            "const box = document.querySelector(arguments[0] + ' input');
+             if (box) box.click();
+             return !!box;",
+            vec![serde_json::Value::String(tick.clone())],
+        )
+        .await
+        .expect("tick");
+    assert_eq!(ticked, serde_json::Value::Bool(true), "the row's tick box");
+    wait_for(10, "one case ticked", || async {
+        let text = c.find(Locator::Css("[data-testid=board-ticked]")).await.ok()?.text().await.ok()?;
+        text.contains('1').then_some(())
+    })
+    .await;
+    click(&c, "[data-testid=board-print-supervision]").await;
+    wait_for(90, "the 督办通知单 preview", || async {
+        attr(&c, "img[data-testid=notice-preview-page]", "src").await.filter(|s| !s.is_empty()).map(|_| ())
+    })
+    .await;
+    screenshot(&c, "supervision-notice-preview.png").await;
+    click(&c, "[data-testid=notice-save]").await;
+    let path = wait_for(60, "the 督办通知单 PDF", || async {
+        (attr(&c, "[data-testid=print-result]", "data-kind").await.as_deref() == Some("save")).then_some(())?;
+        attr(&c, "[data-testid=print-result]", "data-path").await
+    })
+    .await;
+    let text = pdf_text(&path);
+    assert!(text.contains("督办通知单") && text.contains(&case_no), "the notice {path} is a 督办通知单 for {case_no}");
     server.stop().await;
     c.close().await.expect("close session");
     logs::assert_clean(&dir.path().join("client"), &db);
+}
+
+/// 设置: a supervisor reads what the laptop holds, points the app at another server address,
+/// exports diagnostics, then signs out and erases the local data; the login page offers the new
+/// address and the replica's file is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_changes_the_server_address_and_erases_the_local_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, db) = seeded_server(dir.path(), 400).await.expect("server");
+    let client_dir = dir.path().join("client");
+    let port = free_port();
+    let _driver = start_driver(&client_dir, port);
+    let c = connect(port, &app_binary()).await;
+    sign_in(&c, &server.url(), "donghu.supervisor").await;
+    click(&c, "[data-testid=menu-settings]").await;
+    let rows = wait_for(60, "the replica's rows", || async {
+        text_content(&c, "[data-testid=settings-replica-rows]").await.filter(|t| t.contains("工单"))
+    })
+    .await;
+    assert!(rows.contains("评价"), "{rows}");
+    let replicas = client_dir.join("replicas");
+    let files = || {
+        std::fs::read_dir(&replicas)
+            .map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "db")).count())
+            .unwrap_or(0)
+    };
+    assert_eq!(files(), 1, "one replica on disk");
+    screenshot(&c, "settings.png").await;
+
+    let moved = format!("http://127.0.0.1:{}", free_port());
+    type_into(&c, "input[data-testid=settings-server-url]", &moved).await;
+    click(&c, "[data-testid=settings-save]").await;
+    wait_for(10, "the sign-in-again hint", || async {
+        visible(&c, "[data-testid=settings-sign-in-again]").await.then_some(())
+    })
+    .await;
+    click(&c, "[data-testid=settings-diagnostics]").await;
+    let path = wait_for(30, "the diagnostics file", || async {
+        text_content(&c, "[data-testid=settings-diagnostics-path]").await.filter(|t| !t.trim().is_empty())
+    })
+    .await;
+    let text = std::fs::read_to_string(path.trim()).expect("the diagnostics file");
+    assert!(text.contains("\"app_version\""), "{text}");
+
+    click(&c, "[data-testid=settings-erase]").await;
+    let confirm = ".el-message-box__btns .el-button--danger";
+    wait_for(10, "the erase confirmation", || async { visible(&c, confirm).await.then_some(()) }).await;
+    click(&c, confirm).await;
+    let shown = wait_for(30, "the login page", || async {
+        let el = c.find(Locator::Css("input[data-testid=login-server]")).await.ok()?;
+        el.prop("value").await.ok().flatten()
+    })
+    .await;
+    assert_eq!(shown, moved, "the login page offers the new address");
+    assert_eq!(files(), 0, "the replica is erased");
+    screenshot(&c, "settings-erased-login.png").await;
+    server.stop().await;
+    c.close().await.expect("close session");
+    logs::assert_clean(&client_dir, &db);
 }

@@ -787,7 +787,8 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
             let r = replica.lock().expect("lock");
 
             // The screen: every card and its sample equal the server's figure.
-            let screen = dashboard(&r, Some(month), now, ChartStyle::default().look()).expect("dashboard");
+            let screen =
+                dashboard(&r, Some(month), now, ChartStyle::default().look(), &Default::default()).expect("dashboard");
             let s = &screen.totals;
             assert_eq!(
                 (u64::from(s.rated), u64::from(s.bad), u64::from(s.excluded_ratings)),

@@ -180,8 +180,9 @@ pub fn board(r: &Replica, user: &hcp_protocol::UserInfo, calendar: &Calendar, no
         let mut item = row.item;
         item.state = case.state;
         item.escalation = case.escalation;
-        item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
-        let (unit_id, unit_name) = match (case.department_id, item.department_name.clone()) {
+        cases::show_deadline(&mut item, &case);
+        // The department the case was assigned to, or, before assignment, the one it arrived for.
+        let (unit_id, unit_name) = match (case.department_id.or(row.department_id), item.department_name.clone()) {
             (Some(id), Some(name)) => (id, name),
             _ => (item.unit_id, item.unit_name.clone()),
         };

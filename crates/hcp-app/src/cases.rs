@@ -262,9 +262,18 @@ pub fn overlay(
 
 fn apply_projection(item: &mut CaseListItem, case: &Case) {
     item.state = case.state;
-    item.deadline_running = case.state.has_running_deadline();
-    item.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
+    show_deadline(item, case);
     item.escalation = case.escalation;
+}
+
+/// The deadline a row shows for `case` (the replica's rule, `hcp_replica::query::shown_deadline`):
+/// the current stage's, else the last rectification deadline.
+pub(crate) fn show_deadline(item: &mut CaseListItem, case: &Case) {
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let stage = case.deadline();
+    item.deadline_running = stage.is_some() && case.state.has_running_deadline();
+    item.deadline_stage = stage.map(|(s, _)| s);
+    item.deadline = stage.map(|(_, d)| day(d)).or_else(|| case.due_date.map(day));
 }
 
 /// Marks a deadline counted on the provisional arrangement of a year without a notice (暂定).
@@ -359,7 +368,7 @@ pub fn detail(
             pending: true,
         });
     }
-    let working_days_left = case.due_date.filter(|_| case.state.has_running_deadline()).map(|due| {
+    let working_days_left = case.clock().map(|(_, due)| {
         let today = hcp_domain::calendar::beijing_date(now);
         i32::try_from(calendar.working_days_between(today, due)).unwrap_or(i32::MAX)
     });

@@ -88,6 +88,29 @@ pub struct Dashboard {
     pub charts: DashboardCharts,
     /// Months with ratings, newest first.
     pub months: Vec<String>,
+    /// The clock the 整改及时率 measures in the user's jurisdiction.
+    pub timeliness_clock: TimelinessClock,
+}
+
+/// The rectification clock the 整改及时率 measures: `days` working (or calendar) days from
+/// assignment or from the bad review's arrival (the jurisdiction's policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TimelinessClock {
+    pub from: hcp_domain::RectifyFrom,
+    pub days: u32,
+    pub working_days: bool,
+}
+
+impl TimelinessClock {
+    pub fn of(rules: &hcp_domain::DeadlineRules) -> TimelinessClock {
+        let (days, working_days) = match rules.policy {
+            hcp_domain::DeadlinePolicy::WorkingDays(n) => (n, true),
+            hcp_domain::DeadlinePolicy::CalendarDays(n) => (n, false),
+        };
+        TimelinessClock { from: rules.rectify_from, days, working_days }
+    }
 }
 
 fn stats_error(e: stats::StatsError) -> ApiError {
@@ -325,7 +348,13 @@ fn fonts() -> hcp_report::Result<hcp_report::Fonts> {
 
 /// The dashboard for `month` (`YYYY-MM`; the newest month with data when none), its charts drawn
 /// in the screen's language and theme.
-pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> ApiResult<Dashboard> {
+pub fn dashboard(
+    r: &Replica,
+    month: Option<&str>,
+    now: DateTime<Utc>,
+    look: Look,
+    rules: &hcp_domain::DeadlineRules,
+) -> ApiResult<Dashboard> {
     let m = compute(r, month, now, look)?;
     let charts = match fonts() {
         Err(e) => {
@@ -359,6 +388,7 @@ pub fn dashboard(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Loo
         units: m.units,
         charts,
         months: m.months,
+        timeliness_clock: TimelinessClock::of(rules),
     })
 }
 

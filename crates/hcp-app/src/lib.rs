@@ -939,8 +939,11 @@ impl App {
     /// The statistics of the user's jurisdiction for one month (`YYYY-MM`; the newest with data when
     /// none), from the replica, the charts drawn in the screen's language and theme.
     pub async fn dashboard(&self, month: Option<String>, style: dashboard::ChartStyle) -> ApiResult<Dashboard> {
-        self.with_replica(move |r, _, _| dashboard::dashboard(r, month.as_deref(), chrono::Utc::now(), style.look()))
-            .await
+        self.with_replica(move |r, a, cal| {
+            let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+            dashboard::dashboard(r, month.as_deref(), chrono::Utc::now(), style.look(), &policy.deadlines)
+        })
+        .await
     }
 
     /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF in

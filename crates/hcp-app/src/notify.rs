@@ -207,6 +207,7 @@ pub fn candidates(
             for c in r.list_cases(&q)?.items {
                 let Some(deadline) = c.deadline.as_deref() else { continue };
                 let Ok(date) = NaiveDate::parse_from_str(deadline, "%Y-%m-%d") else { continue };
+                let stage = c.deadline_stage.map_or("整改", |s| s.label_zh());
                 // When the case became overdue (the day after its due date) or at risk (the first
                 // day of the window before it).
                 let (kind, since, title, body) = match due {
@@ -214,13 +215,13 @@ pub fn candidates(
                         "overdue",
                         beijing_start(date + chrono::Duration::days(1)),
                         format!("工单 {} 已超期", c.case_no),
-                        format!("工单 {} 的整改期限 {deadline} 已过，请尽快完成整改", c.case_no),
+                        format!("工单 {} 的{stage}期限 {deadline} 已过，请尽快办理", c.case_no),
                     ),
                     _ => (
                         "at_risk",
                         beijing_start(at_risk_from(&cal, date, policy.escalation.at_risk_within)),
                         format!("工单 {} 即将到期", c.case_no),
-                        format!("工单 {} 的整改期限为 {deadline}，即将到期", c.case_no),
+                        format!("工单 {} 的{stage}期限为 {deadline}，即将到期", c.case_no),
                     ),
                 };
                 if since < not_before {

@@ -625,6 +625,8 @@ async fn offline_deadlines_follow_the_policy_the_server_distributed() {
         let policy = hcp_protocol::JurisdictionPolicy {
             deadlines: hcp_domain::DeadlineRules {
                 policy: hcp_domain::DeadlinePolicy::WorkingDays(15),
+                // No acceptance clock: the assigned case shows its rectification deadline.
+                accept_within_working_days: None,
                 ..hcp_domain::DeadlineRules::default()
             },
             ..hcp_protocol::JurisdictionPolicy::default()

@@ -238,8 +238,8 @@ pub fn rss_probe(path: &Path, user: &UserInfo) -> anyhow::Result<Value> {
     let r = Replica::open(path, &key)?;
     let calendar = hcp_domain::Calendar::bundled();
     let now = chrono::Utc::now();
-    let dash =
-        hcp_app::dashboard::dashboard(&r, None, now, Default::default()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let dash = hcp_app::dashboard::dashboard(&r, None, now, Default::default(), &Default::default())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut page = r.list_cases(&CaseQuery { limit: 50, ..CaseQuery::default() })?;
     let actor = hcp_app::cases::actor(user).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     hcp_app::cases::overlay(&r, &mut page.items, &actor, &calendar, now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -859,7 +859,7 @@ fn queries(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
     let watchdog = Watchdog::start(r.conn().get_interrupt_handle(), budget * 2);
     let guard = watchdog.arm();
     let t = Instant::now();
-    let first = hcp_app::dashboard::dashboard(&r, None, chrono::Utc::now(), Default::default())
+    let first = hcp_app::dashboard::dashboard(&r, None, chrono::Utc::now(), Default::default(), &Default::default())
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     drop(guard);
     tracing::info!(ms = ms(t.elapsed()), "first dashboard");
@@ -868,7 +868,7 @@ fn queries(b: &mut Bench, a: &Session, replica_a: &Path) -> anyhow::Result<()> {
     for m in months {
         let t = time_budget(n, budget, || {
             let _armed = watchdog.arm();
-            hcp_app::dashboard::dashboard(&r, m.as_deref(), chrono::Utc::now(), Default::default())
+            hcp_app::dashboard::dashboard(&r, m.as_deref(), chrono::Utc::now(), Default::default(), &Default::default())
                 .map_err(|e| anyhow::anyhow!("{e:?}"))
         })?;
         let label = format!("统计分析 dashboard({})", m.as_deref().unwrap_or("newest month"));

@@ -515,6 +515,70 @@ pub struct DeadlineRules {
     pub utc_offset_minutes: i16,
     /// The most working days one extension may ask for.
     pub max_extension_working_days: u32,
+    /// 核实处置: working days from a case's arrival to verify it and resolve or assign it (`None`:
+    /// no clock for this stage).
+    pub verify_within_working_days: Option<u32>,
+    /// 签收: working days from assignment for the handler to accept the case (`None`: no clock).
+    pub accept_within_working_days: Option<u32>,
+    /// From when the rectification deadline ([`Self::policy`]) counts.
+    pub rectify_from: RectifyFrom,
+    /// 回访: working days from the rectification report (or on-the-spot resolution) to the return
+    /// visit (`None`: no clock).
+    pub return_visit_within_working_days: Option<u32>,
+}
+
+/// From when the rectification deadline counts: from assignment (the handler gets the whole
+/// period) or from the bad review's arrival (Chongqing: a bad review is rectified within 5 working
+/// days of being received, however long verification and assignment took).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RectifyFrom {
+    #[default]
+    Assignment,
+    Arrival,
+}
+
+/// The stages of a case that each have a clock ([`DeadlineRules`]), named by the case's state.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 核实处置: verify a new case and resolve it on the spot or assign it.
+    Verify,
+    /// 签收: the handler accepts an assigned case.
+    Accept,
+    /// 整改: rectification, until the report (paused while an extension waits).
+    Rectify,
+    /// 回访: the return visit after rectification.
+    ReturnVisit,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Verify, Stage::Accept, Stage::Rectify, Stage::ReturnVisit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Verify => "verify",
+            Stage::Accept => "accept",
+            Stage::Rectify => "rectify",
+            Stage::ReturnVisit => "return_visit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The deadline's name: 核实处置期限, 签收期限, 整改期限, 回访期限.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Stage::Verify => "核实处置",
+            Stage::Accept => "签收",
+            Stage::Rectify => "整改",
+            Stage::ReturnVisit => "回访",
+        }
+    }
 }
 
 impl Default for DeadlineRules {
@@ -524,6 +588,12 @@ impl Default for DeadlineRules {
             cutoff: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
             utc_offset_minutes: BEIJING_UTC_OFFSET_MINUTES,
             max_extension_working_days: 10,
+            // A callback within 1 day (Zhejiang), signing for an assignment the next working day,
+            // and the return visit within 3 working days of the report.
+            verify_within_working_days: Some(1),
+            accept_within_working_days: Some(1),
+            rectify_from: RectifyFrom::Assignment,
+            return_visit_within_working_days: Some(3),
         }
     }
 }
@@ -558,7 +628,29 @@ impl DeadlineRules {
         if self.max_extension_working_days > MAX_EXTENSION_WORKING_DAYS {
             return Err(format!("deadlines.max_extension_working_days 不能超过 {MAX_EXTENSION_WORKING_DAYS} 个工作日"));
         }
+        for (field, days) in [
+            ("verify_within_working_days", self.verify_within_working_days),
+            ("accept_within_working_days", self.accept_within_working_days),
+            ("return_visit_within_working_days", self.return_visit_within_working_days),
+        ] {
+            if days.is_some_and(|n| n > MAX_DEADLINE_DAYS) {
+                return Err(format!("deadlines.{field} 不能超过 {MAX_DEADLINE_DAYS} 个工作日"));
+            }
+        }
         Ok(())
+    }
+
+    /// The due date of a stage clock of `working_days` started at `at` (`None` without a clock).
+    pub fn stage_due(&self, calendar: &Calendar, at: DateTime<Utc>, working_days: Option<u32>) -> Option<NaiveDate> {
+        working_days.map(|n| calendar.add_working_days(self.day_zero(calendar, at), n))
+    }
+
+    /// The rectification deadline of a case that arrived at `arrived` and is assigned at `now`.
+    pub fn rectification_due(&self, calendar: &Calendar, arrived: DateTime<Utc>, now: DateTime<Utc>) -> NaiveDate {
+        match self.rectify_from {
+            RectifyFrom::Assignment => self.due_date(calendar, now),
+            RectifyFrom::Arrival => self.due_date(calendar, arrived.min(now)),
+        }
     }
 
     /// The jurisdiction's time zone.

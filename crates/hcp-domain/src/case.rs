@@ -109,9 +109,24 @@ impl CaseState {
         matches!(self, CaseState::Closed | CaseState::Excluded)
     }
 
-    /// Whether a rectification deadline runs in this state.
+    /// Whether a stage's clock runs in this state (when the case has a deadline for that stage,
+    /// [`crate::case::machine::Case::clock`]): every open state but the one where an extension
+    /// request pauses the rectification clock. The one rule for the inbox, the case detail, the
+    /// 督办 board and the deadline watch.
     pub fn has_running_deadline(self) -> bool {
-        matches!(self, CaseState::Assigned | CaseState::InRectification)
+        self.stage().is_some() && self != CaseState::ExtensionRequested
+    }
+
+    /// The stage whose clock belongs to this state (paused while an extension waits).
+    pub fn stage(self) -> Option<crate::calendar::Stage> {
+        use crate::calendar::Stage;
+        match self {
+            CaseState::New | CaseState::ExclusionRequested | CaseState::Verified => Some(Stage::Verify),
+            CaseState::Assigned => Some(Stage::Accept),
+            CaseState::InRectification | CaseState::ExtensionRequested => Some(Stage::Rectify),
+            CaseState::Rectified => Some(Stage::ReturnVisit),
+            CaseState::Closed | CaseState::Excluded => None,
+        }
     }
 }
 

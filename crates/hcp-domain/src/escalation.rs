@@ -22,7 +22,8 @@
 //! to and including today ([`Calendar::working_days_between`]`(due, today)`): on the first working
 //! day after the due date a case is 1 working day overdue. A case whose due date passed over a
 //! weekend only is overdue by 0 working days and needs no escalation yet. The clock runs only in
-//! the states [`CaseState::has_running_deadline`] names; it is paused while an extension waits.
+//! the states [`CaseState::has_running_deadline`] names, on the current stage's deadline
+//! ([`Case::deadline`]: 核实处置, 签收, 整改 or 回访); it is paused while an extension waits.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -180,7 +181,7 @@ impl EscalationPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum DeadlineStatus {
-    /// No deadline runs in this state (not yet assigned, rectified, closed, excluded).
+    /// No deadline runs (closed, excluded, or a stage without a clock).
     NotRunning,
     /// An extension waits for approval: the clock is paused.
     Paused { due: NaiveDate },
@@ -215,7 +216,7 @@ pub fn deadline_status(
     policy: &EscalationPolicy,
     now: DateTime<Utc>,
 ) -> DeadlineStatus {
-    let Some(due) = case.due_date else {
+    let Some((_, due)) = case.deadline() else {
         return DeadlineStatus::NotRunning;
     };
     if case.state == CaseState::ExtensionRequested {

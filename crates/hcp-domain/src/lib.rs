@@ -16,7 +16,7 @@ pub mod ranking;
 pub mod role;
 pub mod watch;
 
-pub use calendar::{Calendar, CalendarError, DeadlinePolicy, DeadlineRules};
+pub use calendar::{Calendar, CalendarError, DeadlinePolicy, DeadlineRules, RectifyFrom, Stage};
 pub use case::machine::{
     apply, available_commands, replay, Actor, Case, CaseCommand, CaseEvent, CommandKind, EventPayload, PolicyContext,
     ReplayError, TransitionError,

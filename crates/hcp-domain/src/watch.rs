@@ -31,7 +31,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, DeadlineRules, MAX_DEADLINE_DAYS};
+use crate::calendar::{Calendar, DeadlineRules, Stage, MAX_DEADLINE_DAYS};
 use crate::case::machine::{Case, CaseCommand, EscalationBasis, PolicyContext};
 use crate::escalation::{self, DeadlineStatus};
 
@@ -93,7 +93,7 @@ impl WatchPolicy {
 pub struct Planned {
     pub command: CaseCommand,
     /// Unique per case for one deadline and period: `warn:2026-03-16`, `urge:2026-03-16:0`,
-    /// `escalate:2026-03-16:government_inspection`.
+    /// `escalate:2026-03-16:2` (the rung's number), `urge:visit:2026-03-20:0` (a stage's own clock).
     pub key: String,
 }
 
@@ -107,7 +107,7 @@ pub fn plan(case: &Case, ctx: &PolicyContext<'_>, watch: &WatchPolicy, now: Date
     let mut out = Vec::new();
     match assessment.status {
         DeadlineStatus::AtRisk { due, .. } if case.warned_due != Some(due) => {
-            out.push(Planned { command: CaseCommand::Warn, key: format!("warn:{due}") });
+            out.push(Planned { command: CaseCommand::Warn, key: format!("warn:{}{due}", stage_key(case)) });
         }
         DeadlineStatus::Overdue { due, working_days_overdue } if working_days_overdue > 0 => {
             let period = watch.reminder_period(working_days_overdue);
@@ -118,14 +118,14 @@ pub fn plan(case: &Case, ctx: &PolicyContext<'_>, watch: &WatchPolicy, now: Date
             });
             if !reminded {
                 out.push(Planned {
-                    command: CaseCommand::Urge { note: reminder_note(due, working_days_overdue) },
-                    key: format!("urge:{due}:{period}"),
+                    command: CaseCommand::Urge { note: reminder_note(case.state.stage(), due, working_days_overdue) },
+                    key: format!("urge:{}{due}:{period}", stage_key(case)),
                 });
             }
             if let Some(to) = assessment.escalation_due {
                 out.push(Planned {
                     command: CaseCommand::Escalate { basis: EscalationBasis::Overdue },
-                    key: format!("escalate:{due}:{}", to.as_str()),
+                    key: format!("escalate:{}{due}:{}", stage_key(case), to.index()),
                 });
             }
         }
@@ -134,12 +134,29 @@ pub fn plan(case: &Case, ctx: &PolicyContext<'_>, watch: &WatchPolicy, now: Date
     out
 }
 
-/// The note of an automatic 催办.
-fn reminder_note(due: NaiveDate, working_days_overdue: u32) -> String {
-    format!(
-        "办理期限 {} 已过，已逾期 {working_days_overdue} 个工作日，请立即整改并报送整改情况（系统自动催办）",
-        due.format("%Y年%m月%d日")
-    )
+/// The stage part of a planned command's key: empty while the running deadline is the
+/// rectification deadline (the keys it had before other stages had clocks, and one warning for it
+/// whether the case is accepted yet or not), `verify:`, `accept:` or `visit:` for the stages'
+/// own clocks. Keys stay short: the command id they end up in has at most 64 characters.
+fn stage_key(case: &Case) -> String {
+    match case.deadline() {
+        Some((Stage::Accept | Stage::Rectify, due)) if case.due_date == Some(due) => String::new(),
+        Some((Stage::Verify, _)) => "verify:".into(),
+        Some((Stage::Accept, _)) => "accept:".into(),
+        Some((Stage::ReturnVisit, _)) => "visit:".into(),
+        Some((Stage::Rectify, _)) | None => String::new(),
+    }
+}
+
+/// The note of an automatic 催办, asking for what the stage is late with.
+fn reminder_note(stage: Option<Stage>, due: NaiveDate, working_days_overdue: u32) -> String {
+    let (what, ask) = match stage {
+        Some(Stage::Verify) => ("核实处置期限", "请立即核实并处置（当场解决或交办）"),
+        Some(Stage::Accept) => ("签收期限", "请立即签收并开展整改"),
+        Some(Stage::ReturnVisit) => ("回访期限", "请立即回访办事群众"),
+        Some(Stage::Rectify) | None => ("办理期限", "请立即整改并报送整改情况"),
+    };
+    format!("{what} {} 已过，已逾期 {working_days_overdue} 个工作日，{ask}（系统自动催办）", due.format("%Y年%m月%d日"))
 }
 
 #[cfg(test)]

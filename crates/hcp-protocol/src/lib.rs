@@ -329,12 +329,27 @@ pub struct CaseRow {
     /// stored.
     #[serde(default)]
     pub deadline_provisional: bool,
+    /// YYYY-MM-DD, the current stage's deadline (核实处置, 签收, 整改 or 回访; the stage follows
+    /// from the state), also while an extension request pauses it: what the inbox, the 督办 board
+    /// and the deadline watch count against. `deadline` stays the rectification deadline, which
+    /// the KPIs' 整改及时率 measures.
+    #[serde(default)]
+    pub stage_deadline: Option<String>,
     pub version: i64,
     /// RFC 3339
     pub updated_at: String,
     /// The full domain aggregate, so clients can project their pending commands with the same rules.
     #[schema(value_type = Object)]
     pub aggregate: Option<Box<hcp_domain::Case>>,
+}
+
+impl CaseRow {
+    /// Sets both deadline columns from the aggregate: `deadline` (rectification) and
+    /// `stage_deadline` (the current stage's, [`hcp_domain::Case::deadline`]).
+    pub fn set_deadlines(&mut self, case: &hcp_domain::Case) {
+        self.deadline = case.due_date.map(|d| d.format("%Y-%m-%d").to_string());
+        self.stage_deadline = case.deadline().map(|(_, d)| d.format("%Y-%m-%d").to_string());
+    }
 }
 
 /// One event in a case's timeline.

@@ -43,6 +43,7 @@ fn aggregate(unit: &str, at: DateTime<Utc>, real_name: bool, excluded: bool) -> 
             real_name,
             summary: "窗口办理时间过长".into(),
             content_codes: vec![],
+            verify_due: None,
         },
     };
     let mut c = evolve(None, &created).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -201,6 +202,7 @@ fn main() -> anyhow::Result<()> {
                 created_at: created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 deadline: Some(due.to_string()),
                 deadline_provisional: false,
+                stage_deadline: None,
                 version: 3,
                 updated_at: created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 aggregate: Some(Box::new(aggregate(&hall_path(h), created_at, real_name, rng.gen_bool(0.03))?)),

@@ -40,7 +40,7 @@ pub fn board_rows(conn: &Connection, due_until: &str, urge_kind: &str) -> Result
     let open: Vec<String> =
         CaseState::ALL.into_iter().filter(|s| !s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
     let filter = format!(
-        "((c.deadline IS NOT NULL AND c.deadline <= ?1 AND ({running} OR c.state = '{paused}'))
+        "((c.stage_deadline IS NOT NULL AND c.stage_deadline <= ?1 AND ({running} OR c.state = '{paused}'))
           OR (c.escalation_level > {first} AND c.state IN ({open})))",
         running = running_deadline("c."),
         paused = CaseState::ExtensionRequested.as_str(),
@@ -50,7 +50,7 @@ pub fn board_rows(conn: &Connection, due_until: &str, urge_kind: &str) -> Result
     let sql = format!(
         "SELECT c.id, c.unit_path, c.department_id FROM cases c
           WHERE {filter}
-          ORDER BY c.escalation_level DESC, c.deadline IS NULL, c.deadline, c.id
+          ORDER BY c.escalation_level DESC, c.stage_deadline IS NULL, c.stage_deadline, c.id
           LIMIT {MAX_BOARD}"
     );
     let mut stmt = conn.prepare(&sql)?;

@@ -107,6 +107,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(aggregates::rebuild),
     // The notification list (the header's bell) and the events-by-time index it reads.
     Migration::Sql(tables::notifications::DDL),
+    // Every stage has a clock: the current stage's deadline, and the inbox's order over it.
+    Migration::Rust(cases::add_stage_deadline),
     // Must stay last (the aggregates' migration test steps back one version).
     Migration::Rust(aggregates::rebuild),
 ];

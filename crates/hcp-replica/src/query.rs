@@ -1,6 +1,6 @@
 //! Screen queries over the replica.
 
-use hcp_domain::{CaseSource, CaseState, CommandKind, EscalationLevel, Level};
+use hcp_domain::{CaseSource, CaseState, CommandKind, EscalationLevel, Level, Stage};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,14 @@ pub(crate) fn running_deadline(alias: &str) -> String {
 /// The deadline order's key (running deadlines first, then the others, missing ones last); the
 /// index `cases_deadline_order` holds the same expressions.
 pub(crate) fn deadline_order(alias: &str) -> String {
-    format!("({}) DESC, {alias}deadline IS NULL, {alias}deadline", running_deadline(alias))
+    let shown = shown_deadline(alias);
+    format!("({} AND {alias}stage_deadline IS NOT NULL) DESC, {shown} IS NULL, {shown}", running_deadline(alias))
+}
+
+/// The deadline a list shows: the current stage's (`stage_deadline`: 核实处置, 签收, 整改 or
+/// 回访), else the last rectification deadline of a case no clock runs for any more.
+pub(crate) fn shown_deadline(alias: &str) -> String {
+    format!("coalesce({alias}stage_deadline, {alias}deadline)")
 }
 
 /// One inbox row.
@@ -118,7 +125,11 @@ pub struct CaseListItem {
     pub item_name: Option<String>,
     pub summary: String,
     pub created_at: String,
+    /// The current stage's deadline ([`CaseListItem::deadline_stage`]), or the last rectification
+    /// deadline of a case no clock runs for any more.
     pub deadline: Option<String>,
+    /// The stage the deadline belongs to, while the case is in one (核实处置, 签收, 整改, 回访).
+    pub deadline_stage: Option<Stage>,
     /// The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
     /// computed by the app with the distributed calendar, not stored.
     #[serde(default)]
@@ -201,7 +212,7 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
         // Today in Beijing: the app passes it; without it SQLite's clock decides.
         let date = |t: Option<&str>| t.and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
         let today = date(q.today.as_deref());
-        let open = format!("c.deadline IS NOT NULL AND {}", running_deadline("c."));
+        let open = format!("c.stage_deadline IS NOT NULL AND {}", running_deadline("c."));
         let (now, in_three) = match today {
             Some(d) => (
                 format!("'{}'", d.format("%Y-%m-%d")),
@@ -213,10 +224,12 @@ pub(crate) fn list_sql(q: &CaseQuery) -> (String, String, Vec<Value>) {
         let at_risk_until = date(q.at_risk_until.as_deref())
             .map_or_else(|| format!("date({now}, '+1 day')"), |d| format!("'{}'", d.format("%Y-%m-%d")));
         clauses.push(match due {
-            DueWindow::Overdue => format!("{open} AND c.deadline < {now}"),
-            DueWindow::Today => format!("{open} AND c.deadline = {now}"),
-            DueWindow::ThreeDays => format!("{open} AND c.deadline >= {now} AND c.deadline <= {in_three}"),
-            DueWindow::AtRisk => format!("{open} AND c.deadline >= {now} AND c.deadline <= {at_risk_until}"),
+            DueWindow::Overdue => format!("{open} AND c.stage_deadline < {now}"),
+            DueWindow::Today => format!("{open} AND c.stage_deadline = {now}"),
+            DueWindow::ThreeDays => format!("{open} AND c.stage_deadline >= {now} AND c.stage_deadline <= {in_three}"),
+            DueWindow::AtRisk => {
+                format!("{open} AND c.stage_deadline >= {now} AND c.stage_deadline <= {at_risk_until}")
+            }
         });
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -282,7 +295,7 @@ pub(crate) fn case_item_sql() -> String {
 
 const ITEM_SELECT: &str =
     "SELECT c.id, c.case_no, c.source, c.state, c.level, c.channel, c.unit_id, coalesce(u.name, ''), d.name,
-                c.item_name, c.summary, c.created_at, c.deadline, s.name, c.escalation_level
+                c.item_name, c.summary, c.created_at, c.deadline, s.name, c.escalation_level, c.stage_deadline
            FROM cases c
            LEFT JOIN org_units u ON u.id = c.unit_id
            LEFT JOIN org_units d ON d.id = c.department_id
@@ -294,6 +307,7 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
         let state: String = r.get(3)?;
         let level: Option<String> = r.get(4)?;
         let escalation: u8 = r.get(14)?;
+        let stage_deadline: Option<String> = r.get(15)?;
         let state = CaseState::parse(&state).ok_or_else(|| ReplicaError::Corrupt(format!("cases.state = {state}")))?;
         Ok(CaseListItem {
             id: r.get(0)?,
@@ -301,7 +315,8 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
             source: CaseSource::parse(&source)
                 .ok_or_else(|| ReplicaError::Corrupt(format!("cases.source = {source}")))?,
             state,
-            deadline_running: state.has_running_deadline(),
+            deadline_running: state.has_running_deadline() && stage_deadline.is_some(),
+            deadline_stage: stage_deadline.as_ref().and(state.stage()),
             level: level
                 .map(|l| Level::parse(&l).map_err(|_| ReplicaError::Corrupt(format!("cases.level = {l}"))))
                 .transpose()?,
@@ -312,7 +327,7 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> Result<CaseListItem> {
             item_name: r.get(9)?,
             summary: r.get(10)?,
             created_at: r.get(11)?,
-            deadline: r.get(12)?,
+            deadline: stage_deadline.clone().or(r.get(12)?),
             // Marked by the app with the distributed calendar (`hcp_app::cases::overlay`).
             deadline_provisional: false,
             staff_name: r.get(13)?,

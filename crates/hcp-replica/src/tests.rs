@@ -38,10 +38,20 @@ fn case(id: i64, no: &str, state: CaseState, level: Level, summary: &str, create
         created_at: created.into(),
         deadline: None,
         deadline_provisional: false,
+        stage_deadline: None,
         version: 1,
         updated_at: created.into(),
         aggregate: None,
     }
+}
+
+/// The current stage's deadline the server sends for a case whose deadline is its rectification
+/// deadline: the same date while assigned, rectifying or paused, none after (these fixtures'
+/// policy has no return-visit clock).
+fn rectifying(c: &CaseRow) -> Option<String> {
+    matches!(c.state, CaseState::Assigned | CaseState::InRectification | CaseState::ExtensionRequested)
+        .then(|| c.deadline.clone())
+        .flatten()
 }
 
 fn seeded(dir: &std::path::Path) -> Replica {
@@ -467,6 +477,7 @@ fn the_inbox_filters_by_escalation_rung_and_at_risk_and_only_running_deadlines_c
         let mut c = case(id, &format!("CP-2026-{id:06}"), state, Level::Dissatisfied, "测试", "2026-11-01T01:00:00Z");
         c.escalation_level = rung;
         c.deadline = due.map(str::to_owned);
+        c.stage_deadline = rectifying(&c);
         b.insert(&EntityRow::Case(c)).expect("case");
     }
     b.finish(1, &Counts { org_unit: 2, case: 9, ..Counts::default() }, "2026-11-20T00:00:00Z").expect("finish");
@@ -610,6 +621,7 @@ fn the_inbox_filters_by_unit_channel_handler_and_deadline_and_sorts() {
         c.channel = Some(ch);
         c.handler_user_id = h;
         c.deadline = due.map(str::to_owned);
+        c.stage_deadline = rectifying(&c);
         c.updated_at = updated.into();
         b.insert(&EntityRow::Case(c)).expect("case");
     }

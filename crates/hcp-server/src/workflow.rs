@@ -287,6 +287,7 @@ fn decide(
                 created_at: at.clone(),
                 deadline: None,
                 deadline_provisional: false,
+                stage_deadline: None,
                 version: 0,
                 updated_at: at.clone(),
                 aggregate: None,
@@ -303,7 +304,7 @@ fn decide(
     if next.department_id.is_some() {
         row.department_id = next.department_id;
     }
-    row.deadline = next.due_date.map(|d| d.format("%Y-%m-%d").to_string());
+    row.set_deadlines(&next);
     row.version = next.version as i64;
     row.updated_at = at.clone();
     row.summary = next.summary.clone();

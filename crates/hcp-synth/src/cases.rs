@@ -250,6 +250,7 @@ impl<'a> Cases<'a> {
             created_at: rfc3339(created_at),
             deadline: aggregate.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
             deadline_provisional: false,
+            stage_deadline: aggregate.deadline().map(|(_, d)| d.format("%Y-%m-%d").to_string()),
             version: aggregate.version as i64,
             updated_at: rfc3339(aggregate.updated_at),
             aggregate: Some(Box::new(aggregate)),

@@ -364,8 +364,7 @@ fn cases_reach_every_state_and_attribute() {
     // Overdue at the as-of moment: a running deadline that has passed.
     let rules = hcp_domain::DeadlineRules::default();
     let today = rules.local_date(synth.as_of());
-    let overdue =
-        aggregates.iter().filter(|a| a.state.has_running_deadline() && a.due_date.is_some_and(|d| d < today)).count();
+    let overdue = aggregates.iter().filter(|a| a.clock().is_some_and(|(_, due)| due < today)).count();
     assert!(overdue > 0, "no overdue case");
     // Most cases of the year are done; the open ones are recent.
     let closed = states.get(&CaseState::Closed).copied().unwrap_or(0) as f64 / cases.len() as f64;

@@ -66,6 +66,7 @@ export type {
   DueWindow,
   EscalationBasis,
   EscalationLevel,
+  Stage,
   Issued,
   NoticeDoc,
   NoticeFile,

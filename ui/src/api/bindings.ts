@@ -77,6 +77,12 @@ export const commands = {
 	markNotificationsRead: (ids: string[] | null) => typedError<Notifications, ApiError>(__TAURI_INVOKE("mark_notifications_read", { ids })),
 	/**  Turns the OS notifications on or off. */
 	setOsNotifications: (enabled: boolean) => typedError<Notifications, ApiError>(__TAURI_INVOKE("set_os_notifications", { enabled })),
+	/**
+	 *  Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
+	 *  `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
+	 *  no one can answer a native dialog) the file goes into that folder under the suggested name.
+	 */
+	chooseSavePath: (suggestedName: string, filters: SaveFilter[]) => typedError<string | null, ApiError>(__TAURI_INVOKE("choose_save_path", { suggestedName, filters })),
 };
 
 /* Types */
@@ -566,7 +572,13 @@ export type CaseListItem_Deserialize = {
 	itemName?: string | null,
 	summary: string,
 	createdAt: string,
+	/**
+	 *  The current stage's deadline ([`CaseListItem::deadline_stage`]), or the last rectification
+	 *  deadline of a case no clock runs for any more.
+	 */
 	deadline?: string | null,
+	/**  The stage the deadline belongs to, while the case is in one (核实处置, 签收, 整改, 回访). */
+	deadlineStage?: Stage | null,
 	/**
 	 *  The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
 	 *  computed by the app with the distributed calendar, not stored.
@@ -596,7 +608,13 @@ export type CaseListItem_Serialize = {
 	itemName: string | null,
 	summary: string,
 	createdAt: string,
+	/**
+	 *  The current stage's deadline ([`CaseListItem::deadline_stage`]), or the last rectification
+	 *  deadline of a case no clock runs for any more.
+	 */
 	deadline: string | null,
+	/**  The stage the deadline belongs to, while the case is in one (核实处置, 签收, 整改, 回访). */
+	deadlineStage: Stage | null,
 	/**
 	 *  The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
 	 *  computed by the app with the distributed calendar, not stored.
@@ -777,6 +795,8 @@ export type Dashboard_Deserialize = {
 	charts: DashboardCharts,
 	/**  Months with ratings, newest first. */
 	months: string[],
+	/**  The clock the 整改及时率 measures in the user's jurisdiction. */
+	timelinessClock: TimelinessClock,
 };
 
 export type Dashboard_Serialize = {
@@ -791,6 +811,8 @@ export type Dashboard_Serialize = {
 	charts: DashboardCharts,
 	/**  Months with ratings, newest first. */
 	months: string[],
+	/**  The clock the 整改及时率 measures in the user's jurisdiction. */
+	timelinessClock: TimelinessClock,
 };
 
 /**  A department a case can be assigned to, with its active handlers. */
@@ -1169,6 +1191,13 @@ export type RatioView_Serialize = {
 	label: string,
 };
 
+/**
+ *  From when the rectification deadline counts: from assignment (the handler gets the whole
+ *  period) or from the bad review's arrival (Chongqing: a bad review is rectified within 5 working
+ *  days of being received, however long verification and assignment took).
+ */
+export type RectifyFrom = "assignment" | "arrival";
+
 /**  One case a bulk action could not queue, and why. */
 export type Refusal = {
 	caseId: number,
@@ -1222,6 +1251,12 @@ export type Role =
 /**  系统管理员: reference data and users. */
 "administrator";
 
+/**  A kind of file offered in the save dialog: its name in the dialog and its extensions. */
+export type SaveFilter = {
+	name: string,
+	extensions: string[],
+};
+
 /**  A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`. */
 export type ScopePath = string;
 
@@ -1251,6 +1286,17 @@ export type StaffOption = {
 	/**  Department (or hall) and window. */
 	unit: string,
 };
+
+/**  The stages of a case that each have a clock ([`DeadlineRules`]), named by the case's state. */
+export type Stage = 
+/**  核实处置: verify a new case and resolve it on the spot or assign it. */
+"verify" | 
+/**  签收: the handler accepts an assigned case. */
+"accept" | 
+/**  整改: rectification, until the report (paused while an extension waits). */
+"rectify" | 
+/**  回访: the return visit after rectification. */
+"return_visit";
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";
 
@@ -1328,6 +1374,16 @@ export type TimelineEvent = {
 	details: string,
 	/**  True for a command of this user still waiting to reach the server. */
 	pending: boolean,
+};
+
+/**
+ *  The rectification clock the 整改及时率 measures: `days` working (or calendar) days from
+ *  assignment or from the bad review's arrival (the jurisdiction's policy).
+ */
+export type TimelinessClock = {
+	from: RectifyFrom,
+	days: number,
+	workingDays: boolean,
 };
 
 export type UnitKpiRow = UnitKpiRow_Serialize | UnitKpiRow_Deserialize;

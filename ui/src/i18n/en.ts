@@ -221,6 +221,12 @@ const en: MessageSchema = {
       summary: "Summary",
     },
   },
+  stage: {
+    verify: "Verification due",
+    accept: "Acceptance due",
+    rectify: "Rectification due",
+    return_visit: "Return visit due",
+  },
   escalation: {
     first_line: "First line",
     coordination_office: "Coordination office",
@@ -765,12 +771,17 @@ const en: MessageSchema = {
       bad: "Bad reviews",
       badRate: "Bad-review rate",
       satisfaction: "Satisfaction rate",
-      timeliness: "Handled on time",
+      timeliness: "Rectified on time",
       rectification: "Rectification rate",
       visitSatisfaction: "Return-visit satisfaction",
       realNameVisitCoverage: "Real-name bad reviews visited",
       excludedRatings: "Excluded ratings",
       overdueOpen: "Overdue (this month's cases)",
+    },
+    clock: {
+      working: " Rectified on time counts against the rectification deadline: {n} working days {from}.",
+      calendar: " Rectified on time counts against the rectification deadline: {n} calendar days {from}.",
+      from: { assignment: "from assignment", arrival: "from the bad review's arrival" },
     },
     ranking: {
       title: "Unit ranking",

@@ -10,6 +10,7 @@ import type {
   FlagVerdict,
   Level,
   Role,
+  Stage,
   VerifyOutcome,
   VisitMethod,
 } from "@/api/backend";
@@ -139,6 +140,8 @@ export const commandLabel = (t: T, k: string) =>
 /** 创建工单, 核实…; an unknown kind is shown as is. */
 export const eventLabel = (t: T, k: string) => (isEventKind(k) ? t(`event.kind.${k}`) : k);
 export const escalationLabel = (t: T, e: EscalationLevel) => t(`escalation.${e}`);
+/** The name of a stage's deadline: 核实处置期限, 签收期限, 整改期限, 回访期限. */
+export const stageLabel = (t: T, s: Stage) => t(`stage.${s}`);
 export const appealStateLabel = (t: T, a: AppealState) => t(`appeal.${a}`);
 export const outcomeLabel = (t: T, o: VerifyOutcome) => t(`outcome.${o}`);
 export const visitMethodLabel = (t: T, m: VisitMethod) => t(`visitMethod.${m}`);

@@ -7,12 +7,14 @@ import type {
   Assignee,
   CaseDetail,
   CaseListItem,
+  CaseState,
   DepartmentChoice,
   FlaggedRating,
   FlagItem,
   OutboxItem,
   Session,
   StaffOption,
+  Stage,
   SyncStatus,
   TimelineEvent,
 } from "@/api/backend";
@@ -84,6 +86,19 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
   };
 }
 
+/** The stage whose deadline a case in each state shows (the domain's `CaseState::stage`). */
+const STAGE_OF: Record<CaseState, Stage | null> = {
+  new: "verify",
+  exclusion_requested: "verify",
+  verified: "verify",
+  assigned: "accept",
+  in_rectification: "rectify",
+  extension_requested: "rectify",
+  rectified: "return_visit",
+  closed: null,
+  excluded: null,
+};
+
 export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): CaseListItem {
   return {
     id,
@@ -102,7 +117,8 @@ export function caseItem(id: number, overrides: Partial<CaseListItem> = {}): Cas
     deadlineProvisional: false,
     staffName: "李明",
     escalation: "first_line",
-    deadlineRunning: ["assigned", "in_rectification"].includes(overrides.state ?? "new"),
+    deadlineRunning: !["extension_requested", "closed", "excluded"].includes(overrides.state ?? "new"),
+    deadlineStage: STAGE_OF[overrides.state ?? "new"],
     ...overrides,
   };
 }

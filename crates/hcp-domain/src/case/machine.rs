@@ -52,7 +52,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseSource, CaseState};
-use crate::calendar::{Calendar, DeadlineRules};
+use crate::calendar::{Calendar, DeadlineRules, Stage};
 use crate::content::ContentCode;
 use crate::escalation::{self, DeadlineStatus, EscalationLevel, EscalationPolicy};
 use crate::org::ScopePath;
@@ -420,7 +420,10 @@ impl CommandKind {
             CommandKind::ReturnVisit | CommandKind::Close => state == Rectified,
             CommandKind::Reopen => state == Closed,
             CommandKind::Escalate => {
-                matches!(state, Verified | Assigned | InRectification | ExtensionRequested | Rectified)
+                matches!(
+                    state,
+                    New | ExclusionRequested | Verified | Assigned | InRectification | ExtensionRequested | Rectified
+                )
             }
             CommandKind::Urge | CommandKind::Warn => state.has_running_deadline(),
             CommandKind::Appeal => state != Excluded,
@@ -512,6 +515,11 @@ pub struct Case {
     /// The deadline the last 超期预警 (warning) was about.
     #[serde(default)]
     pub warned_due: Option<NaiveDate>,
+    /// The due date of the current stage's own clock: 核实处置 (from arrival), 签收 (from
+    /// assignment) or 回访 (from the rectification report); the rectification clock is
+    /// [`Case::due_date`]. See [`Case::deadline`].
+    #[serde(default)]
+    pub stage_due: Option<NaiveDate>,
 }
 
 /// What the last 催办 was about: the deadline and the working days overdue when it was recorded
@@ -550,6 +558,9 @@ pub enum EventPayload {
         real_name: bool,
         summary: String,
         content_codes: Vec<ContentCode>,
+        /// The 核实处置 clock's due date ([`DeadlineRules::verify_within_working_days`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verify_due: Option<NaiveDate>,
     },
     Verified {
         outcome: VerifyOutcome,
@@ -563,11 +574,18 @@ pub enum EventPayload {
     },
     ResolvedOnSpot {
         explanation: String,
+        /// The 回访 clock's due date ([`DeadlineRules::return_visit_within_working_days`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visit_due: Option<NaiveDate>,
     },
     Assigned {
         department_id: i64,
         handler_id: i64,
+        /// The rectification deadline.
         due_date: NaiveDate,
+        /// The 签收 clock's due date ([`DeadlineRules::accept_within_working_days`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        accept_due: Option<NaiveDate>,
     },
     Accepted,
     ExtensionRequested {
@@ -589,6 +607,9 @@ pub enum EventPayload {
         measures: String,
         evidence: Vec<String>,
         on_time: bool,
+        /// The 回访 clock's due date.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visit_due: Option<NaiveDate>,
     },
     ReturnVisited {
         method: VisitMethod,
@@ -611,15 +632,21 @@ pub enum EventPayload {
     },
     Urged {
         note: String,
-        /// The running deadline pressed.
+        /// The running deadline pressed (the current stage's).
         due_date: Option<NaiveDate>,
         /// Working days overdue at the time (0 when not yet due).
         working_days_overdue: u32,
+        /// The stage whose deadline was pressed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<Stage>,
     },
     Warned {
         due_date: NaiveDate,
         /// Working days left until the due date (0: due today).
         working_days_left: u32,
+        /// The stage whose deadline is near.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<Stage>,
     },
     Appealed {
         reason: String,
@@ -927,6 +954,7 @@ fn decide(
             real_name: *real_name,
             summary: summary.trim().to_owned(),
             content_codes: content_codes.clone(),
+            verify_due: ctx.deadlines.stage_due(ctx.calendar, now, ctx.deadlines.verify_within_working_days),
         });
     }
     let Some(case) = case else {
@@ -934,6 +962,8 @@ fn decide(
     };
     let today = ctx.deadlines.local_date(now);
     let fresh_due = || ctx.deadlines.due_date(ctx.calendar, now);
+    let stage_due = |days: Option<u32>| ctx.deadlines.stage_due(ctx.calendar, now, days);
+    let visit_due = || stage_due(ctx.deadlines.return_visit_within_working_days);
     let payload = match cmd {
         CaseCommand::Create { .. } => return Err(TransitionError::CaseAlreadyExists),
         CaseCommand::Verify { outcome, reason } => EventPayload::Verified {
@@ -950,7 +980,7 @@ fn decide(
             EventPayload::ExclusionRejected { reason: required("驳回理由", reason)? }
         }
         CaseCommand::ResolveOnSpot { explanation } => {
-            EventPayload::ResolvedOnSpot { explanation: required("解释说明", explanation)? }
+            EventPayload::ResolvedOnSpot { explanation: required("解释说明", explanation)?, visit_due: visit_due() }
         }
         CaseCommand::Assign { department_id, handler_id, due_date } => {
             let due = match (due_date, case.due_date) {
@@ -962,9 +992,14 @@ fn decide(
                 }
                 // A reassignment keeps the running deadline.
                 (None, Some(running)) if case.state == CaseState::Assigned => running,
-                (None, _) => fresh_due(),
+                (None, _) => ctx.deadlines.rectification_due(ctx.calendar, case.created_at, now),
             };
-            EventPayload::Assigned { department_id: *department_id, handler_id: *handler_id, due_date: due }
+            EventPayload::Assigned {
+                department_id: *department_id,
+                handler_id: *handler_id,
+                due_date: due,
+                accept_due: stage_due(ctx.deadlines.accept_within_working_days),
+            }
         }
         CaseCommand::Accept => EventPayload::Accepted,
         CaseCommand::RequestExtension { reason, extra_working_days } => {
@@ -1001,6 +1036,7 @@ fn decide(
             measures: required("整改措施", measures)?,
             evidence: clean_list(evidence),
             on_time: case.due_date.is_none_or(|due| today <= due),
+            visit_due: visit_due(),
         },
         CaseCommand::ReturnVisit { method, satisfied, note } => EventPayload::ReturnVisited {
             method: *method,
@@ -1035,12 +1071,18 @@ fn decide(
                 DeadlineStatus::Overdue { working_days_overdue, .. } => working_days_overdue,
                 _ => 0,
             };
-            EventPayload::Urged { note: required("催办意见", note)?, due_date: case.due_date, working_days_overdue }
+            let clock = case.deadline();
+            EventPayload::Urged {
+                note: required("催办意见", note)?,
+                due_date: clock.map(|(_, due)| due),
+                working_days_overdue,
+                stage: clock.map(|(stage, _)| stage),
+            }
         }
         CaseCommand::Warn => {
             match escalation::deadline_status(case, ctx.calendar, &ctx.deadlines, &ctx.escalation, now) {
                 DeadlineStatus::AtRisk { due, working_days_left } => {
-                    EventPayload::Warned { due_date: due, working_days_left }
+                    EventPayload::Warned { due_date: due, working_days_left, stage: case.state.stage() }
                 }
                 _ => return Err(TransitionError::DeadlineNotAtRisk),
             }
@@ -1075,7 +1117,8 @@ fn decide(
 pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayError> {
     let at = event.at;
     let Some(case) = case else {
-        let EventPayload::Created { source, unit, rated_staff_id, real_name, summary, content_codes } = &event.payload
+        let EventPayload::Created { source, unit, rated_staff_id, real_name, summary, content_codes, verify_due } =
+            &event.payload
         else {
             return Err(ReplayError::NotCreatedFirst);
         };
@@ -1116,6 +1159,7 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
             last_urge: None,
             urge_count: 0,
             warned_due: None,
+            stage_due: *verify_due,
         });
     };
     if matches!(event.payload, EventPayload::Created { .. }) {
@@ -1144,6 +1188,7 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
                 next.due_date = None;
             }
         }
+        next.stage_due = None;
     };
     match &event.payload {
         EventPayload::Created { .. } => return Err(ReplayError::CreatedTwice),
@@ -1165,19 +1210,24 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
             next.verification = Some(VerifyOutcome::Genuine);
             next.exclusion_requested_by = None;
         }
-        EventPayload::ResolvedOnSpot { .. } => {
+        EventPayload::ResolvedOnSpot { visit_due, .. } => {
             next.state = CaseState::Rectified;
+            next.stage_due = *visit_due;
             next.resolved_on_spot = true;
             next.rectified_on_time = Some(true);
         }
-        EventPayload::Assigned { department_id, handler_id, due_date } => {
+        EventPayload::Assigned { department_id, handler_id, due_date, accept_due } => {
             next.state = CaseState::Assigned;
+            next.stage_due = *accept_due;
             next.department_id = Some(*department_id);
             next.assignee_id = Some(*handler_id);
             next.due_date = Some(*due_date);
             next.resolved_on_spot = false;
         }
-        EventPayload::Accepted => next.state = CaseState::InRectification,
+        EventPayload::Accepted => {
+            next.state = CaseState::InRectification;
+            next.stage_due = None;
+        }
         EventPayload::ExtensionRequested { extra_working_days, .. } => {
             next.state = CaseState::ExtensionRequested;
             next.paused_since = Some(at);
@@ -1202,14 +1252,16 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
             next.pending_extension_days = None;
             next.extension_requested_by = None;
         }
-        EventPayload::RectificationReported { on_time, .. } => {
+        EventPayload::RectificationReported { on_time, visit_due, .. } => {
             next.state = CaseState::Rectified;
+            next.stage_due = *visit_due;
             next.rectified_on_time = Some(*on_time);
         }
         EventPayload::ReturnVisited { satisfied, due_date, .. } => {
             if *satisfied {
                 next.state = CaseState::Closed;
                 next.closed_at = Some(at);
+                next.stage_due = None;
             } else {
                 back_to_work(&mut next, *due_date);
             }
@@ -1217,6 +1269,7 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
         EventPayload::Closed { .. } => {
             next.state = CaseState::Closed;
             next.closed_at = Some(at);
+            next.stage_due = None;
         }
         EventPayload::Reopened { due_date, .. } => back_to_work(&mut next, *due_date),
         EventPayload::Escalated { to, .. } => next.escalation = next.escalation.max(*to),
@@ -1244,6 +1297,29 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
 }
 
 impl Case {
+    /// The current stage's deadline, also while an extension request pauses it: 核实处置 and
+    /// 回访 by their own clocks ([`Case::stage_due`]), 签收 by its clock but never later than
+    /// the rectification deadline, 整改 by [`Case::due_date`]. `None` for a closed or excluded
+    /// case and for a stage the policy set no clock for when it began.
+    pub fn deadline(&self) -> Option<(Stage, NaiveDate)> {
+        let stage = self.state.stage()?;
+        let due = match stage {
+            Stage::Verify | Stage::ReturnVisit => self.stage_due,
+            Stage::Accept => match (self.stage_due, self.due_date) {
+                (Some(accept), Some(rectify)) => Some(accept.min(rectify)),
+                (accept, rectify) => accept.or(rectify),
+            },
+            Stage::Rectify => self.due_date,
+        }?;
+        Some((stage, due))
+    }
+
+    /// The deadline whose clock runs now ([`Case::deadline`] unless paused): the one the inbox,
+    /// the detail, the 督办 board and the deadline watch count against.
+    pub fn clock(&self) -> Option<(Stage, NaiveDate)> {
+        self.deadline().filter(|_| self.state.has_running_deadline())
+    }
+
     /// Checks the rules that tie the fields to the state; `Err` names the first one broken.
     pub fn check_invariants(&self) -> Result<(), String> {
         use CaseState::*;
@@ -1383,10 +1459,14 @@ pub(crate) mod test_support {
         (case.expect("at least one step"), log)
     }
 
-    /// A case created, verified and assigned at `at` under the default policies.
+    /// A case assigned at `at` whose running clock is the rectification deadline: created and
+    /// assigned under a policy without 核实处置 and 签收 clocks (the stage clocks have their own
+    /// tests).
     pub fn assigned_case(at: DateTime<Utc>) -> Case {
         let cal = Calendar::bundled();
-        let ctx = PolicyContext::new(&cal);
+        let mut ctx = PolicyContext::new(&cal);
+        ctx.deadlines.verify_within_working_days = None;
+        ctx.deadlines.accept_within_working_days = None;
         run(
             &[
                 (Role::HallManager, create_cmd(true)),

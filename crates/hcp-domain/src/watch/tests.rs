@@ -15,7 +15,9 @@ fn system() -> Actor {
 fn line(at: DateTime<Utc>, payload: &EventPayload) -> String {
     let when = crate::calendar::beijing_time(at).format("%Y-%m-%d %H:%M");
     match payload {
-        EventPayload::Warned { due_date, working_days_left } => format!("{when} warned {due_date} {working_days_left}"),
+        EventPayload::Warned { due_date, working_days_left, .. } => {
+            format!("{when} warned {due_date} {working_days_left}")
+        }
         EventPayload::Urged { working_days_overdue, .. } => format!("{when} urged {working_days_overdue}"),
         EventPayload::Escalated { to, .. } => format!("{when} escalated {}", to.as_str()),
         other => format!("{when} {}", other.kind()),
@@ -37,6 +39,8 @@ fn walk(
     let mut t = from;
     while t < to {
         for p in plan(case, ctx, watch, t) {
+            // The server's command id is `sys:watch:{case id}:{key}`, at most 64 characters.
+            assert!(p.key.len() <= 64 - "sys:watch::".len() - 19, "{} is too long for a command id", p.key);
             let (next, event) =
                 apply(Some(case), &system(), &p.command, t, ctx).unwrap_or_else(|e| panic!("{} at {t}: {e}", p.key));
             assert!(watch.is_working_time(ctx.calendar, &ctx.deadlines, t), "acted outside working hours at {t}");
@@ -131,7 +135,7 @@ fn nothing_at_night_on_weekends_or_holidays() {
         assert_eq!(plan(&case, &ctx, &watch, quiet), vec![], "{quiet}");
     }
     let keys: Vec<String> = plan(&case, &ctx, &watch, bj(2026, 2, 24, 8, 30)).into_iter().map(|p| p.key).collect();
-    assert_eq!(keys, ["urge:2026-02-14:0", "escalate:2026-02-14:coordination_office"]);
+    assert_eq!(keys, ["urge:2026-02-14:0", "escalate:2026-02-14:1"]);
     // Working hours are the jurisdiction's: a later start moves the morning's work.
     let late = WatchPolicy { work_starts: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time"), ..watch };
     assert_eq!(plan(&case, &ctx, &late, bj(2026, 2, 24, 8, 30)), vec![]);
@@ -140,7 +144,9 @@ fn nothing_at_night_on_weekends_or_holidays() {
 #[test]
 fn a_manual_reminder_counts_and_a_new_deadline_gets_its_own_warning() {
     let cal = Calendar::bundled();
-    let ctx = PolicyContext::new(&cal);
+    let mut ctx = PolicyContext::new(&cal);
+    // The rectification clock alone (a reassignment would otherwise start an acceptance clock).
+    ctx.deadlines.accept_within_working_days = None;
     let watch = WatchPolicy { remind_every_working_days: 0, ..WatchPolicy::default() };
     let mut case = assigned_case(bj(2026, 3, 9, 10, 0));
     assert_eq!(case.due_date, Some(d(2026, 3, 16)));
@@ -149,7 +155,7 @@ fn a_manual_reminder_counts_and_a_new_deadline_gets_its_own_warning() {
     let t = bj(2026, 3, 17, 8, 0);
     case = apply(Some(&case), &sup, &CaseCommand::Urge { note: "请今日报送".into() }, t, &ctx).expect("urge").0;
     let keys: Vec<String> = plan(&case, &ctx, &watch, bj(2026, 3, 17, 9, 0)).into_iter().map(|p| p.key).collect();
-    assert_eq!(keys, ["escalate:2026-03-16:coordination_office"]);
+    assert_eq!(keys, ["escalate:2026-03-16:1"]);
     // With reminders only once per deadline, none follows however late the case gets.
     let mut later = case.clone();
     let got = walk(&mut later, &ctx, &watch, bj(2026, 3, 17, 9, 0), bj(2026, 4, 3, 0, 0), 60);
@@ -177,4 +183,103 @@ fn the_policy_is_validated_and_periods_count_from_the_first_overdue_day() {
     let json = serde_json::to_value(w).expect("json");
     assert_eq!(json["work_starts"], "08:30:00");
     assert!(serde_json::from_str::<WatchPolicy>(r#"{"work_start":"08:00:00"}"#).is_err(), "unknown fields refused");
+}
+
+/// The stage of the case's running clock and its due date, as `verify 2026-12-08`.
+fn clock(case: &Case) -> String {
+    case.clock().map_or("none".into(), |(stage, due)| format!("{} {due}", stage.as_str()))
+}
+
+#[test]
+fn every_stage_has_a_clock_and_the_watch_keeps_each() {
+    use crate::case::machine::{VerifyOutcome, VisitMethod};
+    let cal = Calendar::bundled();
+    let ctx = PolicyContext::new(&cal);
+    let watch = WatchPolicy::default();
+    let hall = actor(Role::HallManager);
+    // A bad review arrives on Monday 7 December 2026 at 10:00: verified and disposed of within 1
+    // working day (the default), so due on Tuesday 8 December.
+    let created = bj(2026, 12, 7, 10, 0);
+    let (mut case, _) = run(&[(Role::HallManager, create_cmd(true))], created, &ctx);
+    assert_eq!(clock(&case), "verify 2026-12-08");
+    // Nobody verifies it: warned at once (1 working day left), reminded and escalated from the
+    // first working morning after the due date, on the verification clock.
+    let got = walk(&mut case, &ctx, &watch, created, bj(2026, 12, 10, 12, 0), 30);
+    assert_eq!(
+        got,
+        [
+            "2026-12-07 10:00 warned 2026-12-08 1",
+            "2026-12-09 08:30 urged 1",
+            "2026-12-09 08:30 escalated coordination_office",
+        ]
+    );
+    // Still unverified on 16 December, 6 working days late: the second reminder period.
+    let urged = plan(&case, &ctx, &watch, bj(2026, 12, 16, 9, 0));
+    assert_eq!(urged.first().map(|p| p.key.as_str()), Some("urge:verify:2026-12-08:1"));
+    match &urged[0].command {
+        CaseCommand::Urge { note } => assert!(note.contains("核实处置期限"), "{note}"),
+        other => panic!("{other:?}"),
+    }
+    // Verified and assigned on Thursday 10 December at 14:00: the handler signs for it by Friday
+    // 11 December; rectification is due 5 working days after assignment, on 17 December.
+    let at = bj(2026, 12, 10, 14, 0);
+    let verify = CaseCommand::Verify { outcome: VerifyOutcome::Genuine, reason: String::new() };
+    case = apply(Some(&case), &hall, &verify, at, &ctx).expect("verify").0;
+    assert_eq!(clock(&case), "verify 2026-12-08", "the verification clock runs until the case is disposed of");
+    case = apply(Some(&case), &hall, &assign_cmd(), at, &ctx).expect("assign").0;
+    assert_eq!(case.due_date, Some(d(2026, 12, 17)));
+    assert_eq!(clock(&case), "accept 2026-12-11");
+    let keys: Vec<String> = plan(&case, &ctx, &watch, bj(2026, 12, 14, 9, 0)).into_iter().map(|p| p.key).collect();
+    assert_eq!(keys, ["urge:accept:2026-12-11:0"], "late to sign for it: reminded, the rung already reached");
+    // Accepted: the rectification clock runs.
+    case = apply(Some(&case), &actor(Role::DepartmentHandler), &CaseCommand::Accept, bj(2026, 12, 14, 10, 0), &ctx)
+        .expect("accept")
+        .0;
+    assert_eq!(clock(&case), "rectify 2026-12-17");
+    // Rectification reported on 16 December: the return visit is due within 3 working days.
+    let report = CaseCommand::ReportRectification { measures: "已整改".into(), evidence: vec![] };
+    case =
+        apply(Some(&case), &actor(Role::DepartmentHandler), &report, bj(2026, 12, 16, 10, 0), &ctx).expect("report").0;
+    assert_eq!(clock(&case), "return_visit 2026-12-21");
+    let keys: Vec<String> = plan(&case, &ctx, &watch, bj(2026, 12, 22, 9, 0)).into_iter().map(|p| p.key).collect();
+    assert_eq!(keys, ["urge:visit:2026-12-21:0"]);
+    // The return visit closes the case: no clock any more.
+    let visit = CaseCommand::ReturnVisit { method: VisitMethod::Phone, satisfied: true, note: String::new() };
+    case = apply(Some(&case), &hall, &visit, bj(2026, 12, 22, 10, 0), &ctx).expect("visit").0;
+    assert_eq!(clock(&case), "none");
+    assert_eq!(plan(&case, &ctx, &watch, bj(2026, 12, 23, 9, 0)), vec![]);
+}
+
+#[test]
+fn rectification_counted_from_arrival_and_stages_without_a_clock() {
+    use crate::calendar::RectifyFrom;
+    use crate::case::machine::VerifyOutcome;
+    let cal = Calendar::bundled();
+    let mut ctx = PolicyContext::new(&cal);
+    // Chongqing: rectified within 5 working days of the bad review's arrival.
+    ctx.deadlines.rectify_from = RectifyFrom::Arrival;
+    let created = bj(2026, 12, 7, 10, 0);
+    let verify = CaseCommand::Verify { outcome: VerifyOutcome::Genuine, reason: String::new() };
+    let (case, _) = run(&[(Role::HallManager, create_cmd(true)), (Role::HallManager, verify.clone())], created, &ctx);
+    let case =
+        apply(Some(&case), &actor(Role::HallManager), &assign_cmd(), bj(2026, 12, 10, 9, 0), &ctx).expect("assign").0;
+    assert_eq!(case.due_date, Some(d(2026, 12, 14)), "5 working days from 7 December, not from the 10th");
+    // A policy without verification and acceptance clocks: nothing runs until assignment, then
+    // the rectification deadline.
+    ctx.deadlines.rectify_from = RectifyFrom::Assignment;
+    ctx.deadlines.verify_within_working_days = None;
+    ctx.deadlines.accept_within_working_days = None;
+    let (case, _) = run(&[(Role::HallManager, create_cmd(true))], created, &ctx);
+    assert_eq!(clock(&case), "none");
+    assert_eq!(plan(&case, &ctx, &WatchPolicy::default(), bj(2026, 12, 21, 9, 0)), vec![]);
+    let case = apply(Some(&case), &actor(Role::HallManager), &verify, created, &ctx).expect("verify").0;
+    let case = apply(Some(&case), &actor(Role::HallManager), &assign_cmd(), created, &ctx).expect("assign").0;
+    // Without an acceptance clock, signing for the case is due by the rectification deadline.
+    assert_eq!(clock(&case), "accept 2026-12-14");
+    let keys: Vec<String> =
+        plan(&case, &ctx, &WatchPolicy::default(), bj(2026, 12, 15, 9, 0)).into_iter().map(|p| p.key).collect();
+    assert_eq!(keys, ["urge:2026-12-14:0", "escalate:2026-12-14:1"]);
+    // The policy is validated: a stage clock longer than a year is refused, naming the field.
+    let rules = DeadlineRules { return_visit_within_working_days: Some(1000), ..DeadlineRules::default() };
+    assert!(rules.validate().expect_err("too long").contains("return_visit_within_working_days"));
 }

@@ -77,6 +77,7 @@ fn aggregate(unit: &str, at: DateTime<Utc>, real_name: bool, excluded: bool) -> 
             real_name,
             summary: "排队太久".into(),
             content_codes: vec![],
+            verify_due: None,
         },
     };
     let mut c = evolve(None, &created).expect("created");
@@ -113,6 +114,7 @@ fn case(rng: &mut impl Rng, id: i64) -> CaseRow {
         created_at,
         deadline,
         deadline_provisional: false,
+        stage_deadline: None,
         version: rng.gen_range(1..5),
         updated_at: "2026-11-20T00:00:00Z".into(),
         aggregate: if rng.gen_bool(0.9) {

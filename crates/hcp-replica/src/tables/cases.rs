@@ -54,10 +54,43 @@ pub const ESCALATION_INDEX: &str = "
 CREATE INDEX cases_escalation_created ON cases(escalation_level, created_at DESC);
 ";
 
-/// The inbox's deadline order (migration 24): running deadlines first, by the domain's rule of which
-/// states run one, so the order reads the index instead of sorting every case.
+/// The inbox's deadline order (migration 24) as it was before stages had clocks; replaced by
+/// [`add_stage_deadline`].
 pub fn create_deadline_order_index(conn: &Connection) -> Result<()> {
-    conn.execute_batch(&format!("CREATE INDEX cases_deadline_order ON cases({});", crate::query::deadline_order("")))?;
+    conn.execute_batch(
+        "CREATE INDEX cases_deadline_order ON cases((state IN ('assigned', 'in_rectification')) DESC,
+            deadline IS NULL, deadline);",
+    )?;
+    Ok(())
+}
+
+/// Every stage has a clock (migration 28): the column `stage_deadline` (the current stage's
+/// deadline, [`hcp_domain::Case::deadline`]) filled from each case's aggregate, its index, and the
+/// inbox's deadline order over it: running clocks first, by the domain's rule of which states run
+/// one, so the order reads the index instead of sorting every case.
+pub fn add_stage_deadline(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "ALTER TABLE cases ADD COLUMN stage_deadline TEXT;
+         DROP INDEX IF EXISTS cases_deadline_order;",
+    )?;
+    let found: Vec<(i64, String)> = conn
+        .prepare("SELECT id, aggregate FROM cases WHERE aggregate IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare("UPDATE cases SET stage_deadline = ?2 WHERE id = ?1")?;
+    for (id, aggregate) in found {
+        // An aggregate this version cannot read keeps no stage deadline until the server sends the
+        // case again.
+        let Ok(case) = serde_json::from_str::<hcp_domain::Case>(&aggregate) else { continue };
+        if let Some((_, due)) = case.deadline() {
+            update.execute(params![id, due.format("%Y-%m-%d").to_string()])?;
+        }
+    }
+    conn.execute_batch(&format!(
+        "CREATE INDEX cases_stage_deadline ON cases(stage_deadline);
+         CREATE INDEX cases_deadline_order ON cases({});",
+        crate::query::deadline_order("")
+    ))?;
     Ok(())
 }
 
@@ -65,8 +98,8 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO cases (id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level,
             channel, item_name, summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at,
-            aggregate)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            aggregate, stage_deadline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         c.id,
@@ -89,6 +122,7 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
         c.version,
         c.updated_at,
         c.aggregate.as_ref().and_then(|a| serde_json::to_string(a).ok()),
+        c.stage_deadline,
     ])?;
     super::case_text::index(conn, c.id, &c.case_no, c.item_name.as_deref(), &c.summary)
 }
@@ -105,7 +139,8 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<CaseRow>> {
     let row = conn
         .prepare_cached(
             "SELECT id, case_no, source, rating_id, unit_id, unit_path, department_id, staff_id, level, channel, item_name,
-                    summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at, aggregate
+                    summary, state, escalation_level, handler_user_id, created_at, deadline, version, updated_at, aggregate,
+                    stage_deadline
                FROM cases WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -132,6 +167,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<CaseRow>> {
                 created_at: r.get(15)?,
                 deadline: r.get(16)?,
                 deadline_provisional: false,
+                stage_deadline: r.get(20)?,
                 version: r.get(17)?,
                 updated_at: r.get(18)?,
                 aggregate: aggregate.map(|a| serde_json::from_str(&a)).transpose().map_err(|e| bad(19, e))?,

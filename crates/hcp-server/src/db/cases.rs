@@ -90,13 +90,20 @@ fn from_row(r: &Row) -> DbResult<CaseRow> {
         created_at: r.get(15)?,
         deadline: r.get(16)?,
         deadline_provisional: false,
+        stage_deadline: None,
         version: r.get(17)?,
         updated_at: r.get(18)?,
         aggregate: r
             .get::<Option<String>>(19)?
-            .map(|a| serde_json::from_str(&a))
+            .map(|a| serde_json::from_str::<Box<hcp_domain::Case>>(&a))
             .transpose()
             .map_err(|e| DbError::Corrupt(format!("cases.aggregate: {e}")))?,
+    })
+    .map(|mut row: CaseRow| {
+        // The current stage's deadline is computed from the aggregate, not stored.
+        row.stage_deadline =
+            row.aggregate.as_ref().and_then(|a| a.deadline()).map(|(_, d)| d.format("%Y-%m-%d").to_string());
+        row
     })
 }
 
@@ -164,11 +171,11 @@ pub fn update(conn: &Conn<'_>, c: &CaseRow) -> DbResult<()> {
 /// Sets the row's computed `deadline_provisional`: its deadline lies where `calendar` has only
 /// the provisional arrangement (see `hcp_domain::Calendar::is_provisional`).
 pub fn mark_provisional(row: &mut CaseRow, calendar: &hcp_domain::Calendar) {
-    row.deadline_provisional = row
-        .deadline
-        .as_deref()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .is_some_and(|d| calendar.is_provisional(d));
+    let provisional = |d: Option<&str>| {
+        d.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .is_some_and(|d| calendar.is_provisional(d))
+    };
+    row.deadline_provisional = provisional(row.deadline.as_deref()) || provisional(row.stage_deadline.as_deref());
 }
 
 /// The cases whose deadline runs ([`CaseState::has_running_deadline`], the one rule), by id:

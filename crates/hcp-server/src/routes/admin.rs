@@ -961,53 +961,82 @@ fn recount_deadlines(
     let Some(first) = old.first_difference(new, chrono::NaiveDate::MIN) else {
         return Ok(Vec::new());
     };
-    let ids: Vec<i64> = c.query_map(
-        "SELECT id FROM cases WHERE deadline IS NOT NULL AND deadline >= ?1
-            AND state IN ('assigned', 'in_rectification', 'extension_requested') ORDER BY id",
-        [first.format("%Y-%m-%d").to_string()],
-        |r| r.get(0),
-    )?;
+    // Every case a clock may run for: the rectification deadline (running or paused) and the
+    // other stages' own clocks (核实处置, 签收, 回访).
+    let states: Vec<String> = hcp_domain::CaseState::ALL
+        .into_iter()
+        .filter(|s| s.stage().is_some())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    let ids: Vec<i64> =
+        c.query_map(&format!("SELECT id FROM cases WHERE state IN ({}) ORDER BY id", states.join(", ")), (), |r| {
+            r.get(0)
+        })?;
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     let mut moved = Vec::new();
     for id in ids {
         let Some(mut row) = cases::get(c, id)? else { continue };
         let Some(mut aggregate) = row.aggregate.take() else {
             return Err(DbError::Corrupt(format!("case {id} has no aggregate")));
         };
-        let Some(due) = aggregate.due_date else { continue };
         let rules = settings::policy(c, &row.unit_path)?.deadlines;
-        let since = rules.local_date(deadline_set_at(c, id)?.unwrap_or(aggregate.created_at).min(now));
-        let recounted = old.recount(new, since, due);
-        if recounted == due {
+        let mut changed: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = Vec::new();
+        let rectifying = matches!(
+            aggregate.state,
+            hcp_domain::CaseState::Assigned
+                | hcp_domain::CaseState::InRectification
+                | hcp_domain::CaseState::ExtensionRequested
+        );
+        if let Some(due) = aggregate.due_date.filter(|d| rectifying && *d >= first) {
+            let set = deadline_set_at(c, id, &["due_date"])?.unwrap_or(aggregate.created_at);
+            let recounted = old.recount(new, rules.local_date(set.min(now)), due);
+            if recounted != due {
+                aggregate.due_date = Some(recounted);
+                changed.push((due, recounted));
+            }
+        }
+        if let Some(due) = aggregate.stage_due.filter(|d| *d >= first) {
+            let set =
+                deadline_set_at(c, id, &["verify_due", "accept_due", "visit_due"])?.unwrap_or(aggregate.created_at);
+            let recounted = old.recount(new, rules.local_date(set.min(now)), due);
+            if recounted != due {
+                aggregate.stage_due = Some(recounted);
+                changed.push((due, recounted));
+            }
+        }
+        if changed.is_empty() {
+            row.aggregate = Some(aggregate);
             continue;
         }
-        aggregate.due_date = Some(recounted);
-        let (old_deadline, new_deadline) =
-            (due.format("%Y-%m-%d").to_string(), recounted.format("%Y-%m-%d").to_string());
-        row.deadline = Some(new_deadline.clone());
+        row.set_deadlines(&aggregate);
         row.updated_at = at.to_owned();
         row.aggregate = Some(aggregate);
         cases::mark_provisional(&mut row, new);
         cases::update(c, &row)?;
         let path = cases::scope_path(c, id)?.unwrap_or_else(|| row.unit_path.clone());
         changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, at)?;
-        admin.audit(
-            c,
-            at,
-            "case.deadline.recount",
-            format!("case:{id}"),
-            format!("{old_deadline} → {new_deadline}"),
-        )?;
-        moved.push(RecountedDeadline { case_id: id, case_no: row.case_no.clone(), old_deadline, new_deadline });
+        for (old_due, new_due) in changed {
+            let (old_deadline, new_deadline) = (day(old_due), day(new_due));
+            admin.audit(
+                c,
+                at,
+                "case.deadline.recount",
+                format!("case:{id}"),
+                format!("{old_deadline} → {new_deadline}"),
+            )?;
+            moved.push(RecountedDeadline { case_id: id, case_no: row.case_no.clone(), old_deadline, new_deadline });
+        }
     }
     Ok(moved)
 }
 
-/// When the case's deadline was last set: the time of its latest event that carries a due date.
-fn deadline_set_at(c: &Conn<'_>, case_id: i64) -> DbResult<Option<chrono::DateTime<chrono::Utc>>> {
+/// When a deadline of the case was last set: the time of its latest event that carries one of
+/// `keys` (the payload fields holding that deadline).
+fn deadline_set_at(c: &Conn<'_>, case_id: i64, keys: &[&str]) -> DbResult<Option<chrono::DateTime<chrono::Utc>>> {
     for event_id in case_events::ids_of_case(c, case_id)?.into_iter().rev() {
         let Some(event) = case_events::get(c, event_id)? else { continue };
         let payload = event.data.get("payload").unwrap_or(&event.data);
-        if payload.get("due_date").is_some_and(|d| d.is_string()) {
+        if keys.iter().any(|k| payload.get(*k).is_some_and(|d| d.is_string())) {
             let at = chrono::DateTime::parse_from_rfc3339(&event.at)
                 .map_err(|e| DbError::Corrupt(format!("case_events.at: {e}")))?;
             return Ok(Some(at.with_timezone(&chrono::Utc)));
@@ -1063,6 +1092,10 @@ fn shape_error(value: &serde_json::Value, reference: &serde_json::Value, at: &st
     want.iter().find_map(|(k, w)| shape_error(&got[k], w, &name(k)))
 }
 
+/// The deadline rules' fields a policy body may leave out (the defaults apply).
+const STAGE_CLOCK_FIELDS: [&str; 4] =
+    ["verify_within_working_days", "accept_within_working_days", "rectify_from", "return_visit_within_working_days"];
+
 /// A policy body: every field given (a typo or an empty body must not silently reset a
 /// jurisdiction to the defaults), none unknown, each value within the domain's bounds. Stored
 /// policies are read leniently (see `settings::policy`); this is the wire's strictness.
@@ -1070,9 +1103,18 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     let reference = serde_json::to_value(JurisdictionPolicy::default()).map_err(AppError::internal)?;
     // The watch's settings came later than deadlines and escalation: a body without them keeps
     // the defaults (a body with them is checked field by field like the rest).
+    // Likewise the stage clocks (核实处置, 签收, 回访, and from when rectification counts), which
+    // came later than the other deadline rules; `null` turns a stage's clock off.
     if let Some(obj) = body.as_object_mut() {
         if !obj.contains_key("watch") {
             obj.insert("watch".into(), reference["watch"].clone());
+        }
+        if let Some(deadlines) = obj.get_mut("deadlines").and_then(|d| d.as_object_mut()) {
+            for key in STAGE_CLOCK_FIELDS {
+                if !deadlines.contains_key(key) {
+                    deadlines.insert(key.into(), reference["deadlines"][key].clone());
+                }
+            }
         }
     }
     if let Some(e) = shape_error(&body, &reference, "") {

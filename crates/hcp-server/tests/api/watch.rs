@@ -76,7 +76,18 @@ pub async fn the_deadline_watch_acts_once_through_the_feed_and_the_audit_log(bac
     let now = morning(cal.next_working_day(due));
     let report = run_pass(&app.db, now).await;
     assert!(report.running > 0 && report.urged > 0, "{report:?}");
-    assert_eq!(report.refused, 0, "{report:?}");
+    let refusals: Vec<(String, String, String)> = app
+        .db
+        .read(|c| {
+            c.query_map(
+                "SELECT command_id, coalesce(code, ''), coalesce(message, '') FROM commands WHERE status = 'rejected'",
+                (),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
+        .await
+        .expect("refusals");
+    assert_eq!(report.refused, 0, "{report:?} {refusals:?}");
     assert!(report.longest_write_ms < 1_000.0, "{report:?}");
     assert_eq!(urges(&app.db, case_id).await, [(None, "系统".to_owned())], "one 催办, by the system");
     // Again at once (a restart), and an hour later: nothing more.

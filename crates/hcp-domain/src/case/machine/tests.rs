@@ -566,7 +566,9 @@ fn a_first_time_case_long_overdue_reaches_accountability_by_the_overdue_rule() {
     // overdue escalation ("未达到督办规则要求的逾期程度") because accountability needed a repeat.
     use chrono::Datelike;
     let cal = Calendar::bundled();
-    let ctx = PolicyContext::new(&cal);
+    let mut ctx = PolicyContext::new(&cal);
+    // The rectification clock alone (the acceptance clock, earlier, would count more days overdue).
+    ctx.deadlines.accept_within_working_days = None;
     let (case, _) = run(&fixture(CommandKind::Escalate).0, t0(), &ctx);
     assert_eq!(case.reopen_count, 0);
     let due = case.due_date.expect("a deadline runs");
@@ -928,7 +930,12 @@ fn urging_and_warning_need_a_running_deadline() {
     let (urged, ev) = apply(Some(&case), &sup, &urge(" 请按期整改 "), t0(), &ctx).expect("urge");
     assert_eq!(
         ev.payload,
-        EventPayload::Urged { note: text("请按期整改"), due_date: Some(d(2026, 3, 16)), working_days_overdue: 0 }
+        EventPayload::Urged {
+            note: text("请按期整改"),
+            due_date: Some(d(2026, 3, 16)),
+            working_days_overdue: 0,
+            stage: Some(Stage::Accept)
+        }
     );
     assert_eq!(urged.state, case.state);
     assert_eq!(urged.urge_count, 1);
@@ -944,15 +951,23 @@ fn urging_and_warning_need_a_running_deadline() {
     let err = apply(Some(&case), &sup, &CaseCommand::Warn, t0(), &ctx).expect_err("not at risk");
     assert_eq!(err.code(), "deadline_not_at_risk");
     let (warned, ev) = apply(Some(&case), &sup, &CaseCommand::Warn, bj(2026, 3, 13, 9, 0), &ctx).expect("warn");
-    assert_eq!(ev.payload, EventPayload::Warned { due_date: d(2026, 3, 16), working_days_left: 1 });
+    assert_eq!(
+        ev.payload,
+        EventPayload::Warned { due_date: d(2026, 3, 16), working_days_left: 1, stage: Some(Stage::Accept) }
+    );
     assert_eq!(warned.warned_due, Some(d(2026, 3, 16)));
     // The warning is automatic: never offered as a button; 催办 is.
     let offered = available_commands(Some(&case), &sup);
     assert!(offered.contains(&CommandKind::Urge) && !offered.contains(&CommandKind::Warn), "{offered:?}");
-    // No clock runs once rectified.
+    // Once rectified the return visit's clock runs (and may be urged); none once closed.
     let (setup, _) = fixture(CommandKind::ReturnVisit);
     let (rectified, _) = run(&setup, t0(), &ctx);
-    let err = apply(Some(&rectified), &sup, &urge("x"), t0(), &ctx).expect_err("no clock");
+    assert_eq!(rectified.clock().map(|(s, _)| s), Some(Stage::ReturnVisit));
+    apply(Some(&rectified), &sup, &urge("请尽快回访"), t0(), &ctx).expect("urge the return visit");
+    let (setup, _) = fixture(CommandKind::Reopen);
+    let (closed, _) = run(&setup, t0(), &ctx);
+    assert_eq!(closed.clock(), None);
+    let err = apply(Some(&closed), &sup, &urge("x"), t0(), &ctx).expect_err("no clock");
     assert_eq!(err.code(), "illegal_state");
     // Replay keeps the marks.
     let (_, mut log) = run(&fixture(CommandKind::Urge).0, t0(), &ctx);

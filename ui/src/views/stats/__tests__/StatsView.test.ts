@@ -58,6 +58,7 @@ function dashboardOf(month: string, overrides: Partial<Dashboard> = {}): Dashboa
     ],
     charts: { trend: svg("trend"), channels: svg("channels"), ranking: svg("ranking"), timeliness: svg("timeliness") },
     months: ["2026-11", "2026-10", "2026-09"],
+    timelinessClock: { from: "assignment", days: 5, workingDays: true },
     ...overrides,
   };
 }
@@ -131,7 +132,7 @@ describe("StatsView", () => {
       "差评数",
       "差评率",
       "满意率",
-      "及时率",
+      "整改及时率",
       "整改率",
       "回访满意率",
       "实名差评回访率",
@@ -172,7 +173,9 @@ describe("StatsView", () => {
     expect(rows.slice(3).every((r) => r.querySelector('[data-testid="stats-insufficient"]'))).toBe(true);
     expect(rows.slice(0, 3).some((r) => r.textContent!.includes("样本不足"))).toBe(false);
     const head = [...$("stats-ranking")!.querySelectorAll("th")].map((h) => h.textContent!.trim());
-    expect(head).toEqual(["排名", "单位", "校正得分", "样本量", "差评率", "及时率", "整改率"]);
+    expect(head).toEqual(["排名", "单位", "校正得分", "样本量", "差评率", "整改及时率", "整改率"]);
+    // The rectification clock the 整改及时率 measures, from the jurisdiction's policy.
+    expect($("timeliness-clock")!.textContent).toBe("整改及时率按整改期限计：自交办起 5 个工作日。");
   });
 
   it("shows the four charts as <img> with data: URLs and captions, never as inline SVG", async () => {
