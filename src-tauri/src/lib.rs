@@ -56,6 +56,24 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::mark_notifications_read,
         commands::set_os_notifications,
         commands::choose_save_path,
+        commands::admin_units,
+        commands::admin_save_unit,
+        commands::admin_staff,
+        commands::admin_save_staff,
+        commands::admin_accounts,
+        commands::admin_save_account,
+        commands::admin_items,
+        commands::admin_save_item,
+        commands::admin_calendar,
+        commands::admin_preview_calendar_year,
+        commands::admin_import_calendar_year,
+        commands::admin_policy,
+        commands::admin_save_policy,
+        commands::audit_trail,
+        commands::export_audit,
+        commands::export_cases,
+        commands::export_stats,
+        commands::save_disclosure,
     ])
 }
 
@@ -93,19 +111,20 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) 
     builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
-        .invoke_handler(specta.invoke_handler()).setup(move |app| {
-        let data_dir = match data_dir.clone() {
-            Some(d) => d,
-            None => app.path().app_data_dir()?,
-        };
-        let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
-        let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
-        hcp.set_notifier(os_notifier(app.handle().clone()));
-        tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
-        app.manage(hcp);
-        tracing::info!("haochaping started");
-        Ok(())
-    })
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            let data_dir = match data_dir.clone() {
+                Some(d) => d,
+                None => app.path().app_data_dir()?,
+            };
+            let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
+            let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
+            hcp.set_notifier(os_notifier(app.handle().clone()));
+            tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
+            app.manage(hcp);
+            tracing::info!("haochaping started");
+            Ok(())
+        })
 }
 
 pub fn run() {
