@@ -321,13 +321,19 @@ pub struct SaveFilter {
     pub extensions: Vec<String>,
 }
 
+/// Shows the OS's save dialog (set up with the window's runtime in `lib.rs`): the suggested name
+/// and the filters in, the chosen path (or `None` when cancelled) out through the receiver.
+pub type SaveDialog = Arc<
+    dyn Fn(String, Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync,
+>;
+
 /// Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
 /// `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
 /// no one can answer a native dialog) the file goes into that folder under the suggested name.
 #[tauri::command]
 #[specta::specta]
 pub async fn choose_save_path(
-    app: tauri::AppHandle,
+    dialog: State<'_, SaveDialog>,
     suggested_name: String,
     filters: Vec<SaveFilter>,
 ) -> Result<Option<String>> {
@@ -338,24 +344,10 @@ pub async fn choose_save_path(
     if let Some(dir) = std::env::var_os("HCP_SAVE_DIR").filter(|d| !d.is_empty()) {
         return Ok(Some(std::path::Path::new(&dir).join(name).to_string_lossy().into_owned()));
     }
-    use tauri_plugin_dialog::DialogExt;
-    let mut dialog = app.dialog().file().set_file_name(name);
-    for f in &filters {
-        let exts: Vec<&str> = f.extensions.iter().map(String::as_str).collect();
-        dialog = dialog.add_filter(&f.name, &exts);
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    dialog.save_file(move |path| {
-        let _ = tx.send(path);
-    });
-    let chosen = rx.await.map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
-    match chosen {
-        None => Ok(None),
-        Some(p) => p
-            .into_path()
-            .map(|p| Some(p.to_string_lossy().into_owned()))
-            .map_err(|e| ApiError::new(hcp_app::codes::INVALID_INPUT, format!("无法保存到所选位置：{e}"))),
-    }
+    let chosen = (dialog.inner())(name.to_owned(), filters)
+        .await
+        .map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
+    Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
 }
 
 // ---------------------------------------------------------------- 系统管理, exports, audit trail
