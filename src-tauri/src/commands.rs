@@ -323,9 +323,8 @@ pub struct SaveFilter {
 
 /// Shows the OS's save dialog (set up with the window's runtime in `lib.rs`): the suggested name
 /// and the filters in, the chosen path (or `None` when cancelled) out through the receiver.
-pub type SaveDialog = Arc<
-    dyn Fn(String, Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync,
->;
+pub type SaveDialog =
+    Arc<dyn Fn(String, Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync>;
 
 /// Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
 /// `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where

@@ -130,20 +130,21 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) 
     builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
-        .invoke_handler(specta.invoke_handler()).setup(move |app| {
-        let data_dir = match data_dir.clone() {
-            Some(d) => d,
-            None => app.path().app_data_dir()?,
-        };
-        let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
-        let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
-        hcp.set_notifier(os_notifier(app.handle().clone()));
-        app.manage(save_dialog(app.handle().clone()));
-        tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
-        app.manage(hcp);
-        tracing::info!("haochaping started");
-        Ok(())
-    })
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            let data_dir = match data_dir.clone() {
+                Some(d) => d,
+                None => app.path().app_data_dir()?,
+            };
+            let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
+            let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
+            hcp.set_notifier(os_notifier(app.handle().clone()));
+            app.manage(save_dialog(app.handle().clone()));
+            tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
+            app.manage(hcp);
+            tracing::info!("haochaping started");
+            Ok(())
+        })
 }
 
 pub fn run() {

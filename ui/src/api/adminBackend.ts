@@ -5,45 +5,41 @@
  */
 import {
   commands,
-  type AccountInput,
+  type AccountInput_Serialize,
   type AdminAccount,
-  type AdminItem,
-  type AdminStaff,
-  type AdminUnit,
-  type AuditFilter,
-  type AuditPage,
-  type CalendarImportPreview,
+  type AdminItem_Serialize,
+  type AdminStaff_Serialize,
+  type AdminUnit_Serialize,
+  type AuditEntry,
+  type AuditFilter_Serialize,
+  type AuditPage_Serialize,
+  type CalendarImportPreview_Serialize,
   type CalendarImported,
-  type CalendarOverview,
+  type CalendarOverview_Serialize,
   type CaseQuery_Deserialize,
   type ExportFormat,
   type ExportedFile,
-  type ItemInput,
-  type PolicyForm,
-  type StaffInput,
-  type UnitInput,
+  type ItemInput_Serialize,
+  type PolicyForm_Serialize,
+  type StaffInput_Serialize,
+  type UnitInput_Serialize,
 } from "./bindings";
 import { call } from "./backend";
 
-export type {
-  AccountInput,
-  AdminAccount,
-  AdminItem,
-  AdminStaff,
-  AdminUnit,
-  AuditFilter,
-  AuditPage,
-  CalendarImportPreview,
-  CalendarImported,
-  CalendarOverview,
-  ExportFormat,
-  ExportedFile,
-  ItemInput,
-  PolicyForm,
-  StaffInput,
-  UnitInput,
-};
-export type AuditEntry = AuditPage["entries"][number];
+// The exact shapes each way (tauri-specta also emits a looser union under the plain name).
+export type AccountInput = AccountInput_Serialize;
+export type AdminItem = AdminItem_Serialize;
+export type AdminStaff = AdminStaff_Serialize;
+export type AdminUnit = AdminUnit_Serialize;
+export type AuditFilter = AuditFilter_Serialize;
+export type AuditPage = AuditPage_Serialize;
+export type CalendarImportPreview = CalendarImportPreview_Serialize;
+export type CalendarOverview = CalendarOverview_Serialize;
+export type ItemInput = ItemInput_Serialize;
+export type PolicyForm = PolicyForm_Serialize;
+export type StaffInput = StaffInput_Serialize;
+export type UnitInput = UnitInput_Serialize;
+export type { AdminAccount, AuditEntry, CalendarImported, ExportFormat, ExportedFile };
 export type CalendarYearView = CalendarOverview["years"][number];
 
 /** The file types a table export offers, with the save dialog's filter for each. */

@@ -23,7 +23,7 @@ afterEach(() => {
 function mountButton(run: (format: "csv" | "xlsx", path: string) => Promise<{ path: string; rows: number }>) {
   wrapper = mount(ExportButton, {
     props: { baseName: "差评工单", run, testid: "x-export" },
-    global: env.global,
+    global: env.global as never,
     attachTo: document.body,
   });
   return wrapper;

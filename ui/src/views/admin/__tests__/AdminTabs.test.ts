@@ -32,8 +32,8 @@ afterEach(() => {
 describe("组织机构", () => {
   it("adds a unit below another after the user confirms", async () => {
     const confirm = vi.spyOn(ElMessageBox, "confirm").mockResolvedValue("confirm" as never);
-    const save = vi.spyOn(adminBackend, "saveUnit").mockResolvedValue({ ...UNITS[1], id: 4, name: "临江中心" });
-    wrapper = mount(UnitsTab, { global: env.global, attachTo: document.body });
+    const save = vi.spyOn(adminBackend, "saveUnit").mockResolvedValue({ ...UNITS[1]!, id: 4, name: "临江中心" });
+    wrapper = mount(UnitsTab, { global: env.global as never, attachTo: document.body });
     await settle();
     expect(wrapper.findAll("[data-testid=unit-name]").map((n) => n.text())).toEqual(["东湖区", "东湖区政务服务中心"]);
     await wrapper.find("[data-testid=unit-add-2]").trigger("click");
@@ -58,7 +58,7 @@ describe("账号与角色", () => {
   it("deactivates an account only after confirmation, and says when offline", async () => {
     const confirm = vi.spyOn(ElMessageBox, "confirm").mockRejectedValueOnce("cancel");
     const save = vi.spyOn(adminBackend, "saveAccount").mockRejectedValue(new BackendError("network", "系统管理需要连接服务器，请联网后再试"));
-    wrapper = mount(AccountsTab, { global: env.global, attachTo: document.body });
+    wrapper = mount(AccountsTab, { global: env.global as never, attachTo: document.body });
     await settle();
     await wrapper.find("[data-testid=account-toggle-donghu\\.manager]").trigger("click");
     await settle();
@@ -74,7 +74,7 @@ describe("账号与角色", () => {
 
   it("shows the offline message instead of an empty list", async () => {
     vi.spyOn(adminBackend, "accounts").mockRejectedValue(new BackendError("network", "x"));
-    wrapper = mount(AccountsTab, { global: env.global, attachTo: document.body });
+    wrapper = mount(AccountsTab, { global: env.global as never, attachTo: document.body });
     await settle();
     expect(wrapper.find("[data-testid=admin-error]").text()).toContain("系统管理需要连接服务器：当前离线");
   });

@@ -12,9 +12,9 @@ describe("the organisation tree", () => {
   it("nests units under their parents and keeps the administrator's unit as the root", () => {
     const tree = unitTree(units);
     expect(tree.map((u) => u.id)).toEqual([2]);
-    expect(tree[0].children?.map((u) => u.id)).toEqual([3, 5]);
-    expect(tree[0].children?.[0].children?.map((u) => u.id)).toEqual([4]);
-    expect(tree[0].children?.[1].children).toBeUndefined();
+    expect(tree[0]?.children?.map((u) => u.id)).toEqual([3, 5]);
+    expect(tree[0]?.children?.[0]?.children?.map((u) => u.id)).toEqual([4]);
+    expect(tree[0]?.children?.[1]?.children).toBeUndefined();
   });
 
   it("offers units of the right kinds, indented by depth", () => {
