@@ -108,7 +108,7 @@ async fn an_administrator_adds_a_hall_and_its_manager_who_then_sees_exactly_that
     // The other tabs, each looked at.
     for (tab, ready) in [
         ("staff", "[data-testid=admin-staff] .el-table__row"),
-        ("items", "[data-testid=admin-items] .el-table__row"),
+        ("items", "[data-testid=item-add]:not(.is-disabled)"),
         ("calendar", "[data-testid=calendar-source]"),
         ("policy", "[data-testid=policy-inherited]"),
     ] {
@@ -125,10 +125,14 @@ async fn an_administrator_adds_a_hall_and_its_manager_who_then_sees_exactly_that
     )
     .await;
     click(&c, "[data-testid=calendar-preview]").await;
-    c.wait()
-        .for_element(Locator::Css("[data-testid=calendar-preview-result][data-year='2026']"))
-        .await
-        .expect("a preview");
+    if c.wait().for_element(Locator::Css("[data-testid=calendar-preview-result][data-year='2026']")).await.is_err() {
+        screenshot(&c, "failure-admin-calendar.png").await;
+        let problem = match c.find(Locator::Css("[data-testid=calendar-problem]")).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        panic!("no preview of the pasted notice: {problem}");
+    }
     look(&c, "admin-calendar-preview").await;
 
     // The audit trail shows the two changes, by the administrator.

@@ -166,8 +166,9 @@ fn dates(segment: &str, year: i32) -> ApiResult<Vec<(NaiveDate, bool)>> {
         match (c, n) {
             ('年', Some(n)) => y = n as i32,
             ('月', Some(n)) => month = Some(n),
-            ('日' | '号', Some(n)) => {
-                let m = month.ok_or_else(|| invalid(format!("“{segment}”中的日期缺少月份")))?;
+            // A number before 号 with no month yet is a document number (国办发明电〔2025〕7号), not a day.
+            ('日' | '号', Some(n)) if month.is_some() => {
+                let m = month.unwrap_or_default();
                 let d = NaiveDate::from_ymd_opt(y, m, n)
                     .ok_or_else(|| invalid(format!("“{segment}”中有不存在的日期：{y}年{m}月{n}日")))?;
                 out.push((d, after_to));
@@ -194,10 +195,15 @@ pub fn parse(text: &str) -> ApiResult<ParsedNotice> {
     }
     let mut holidays: Vec<hcp_domain::calendar::HolidaySpan> = Vec::new();
     let mut working_days: Vec<hcp_domain::calendar::MakeupDay> = Vec::new();
-    for line in text.lines() {
-        let line = without_remarks(line);
+    // Remarks first (they may hold 、 after 初七), then each numbered item on a line of its own, so a
+    // notice pasted without its line breaks (copied from a PDF, say) reads the same.
+    let mut body = without_remarks(text);
+    for ordinal in ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、"] {
+        body = body.replace(ordinal, &format!("\n{ordinal}"));
+    }
+    for line in body.lines() {
         let mut names: Vec<(usize, &str)> = HOLIDAYS.iter().filter_map(|h| line.find(h).map(|i| (i, *h))).collect();
-        if names.is_empty() || line.contains("部分节假日安排") {
+        if names.is_empty() {
             continue;
         }
         names.sort_unstable();
@@ -371,6 +377,15 @@ mod tests {
 中秋节\t9月25日至27日\t\t3天\n\
 国庆节\t10月1日至7日\t9月20日（周日）、10月10日（周六）上班\t7天\n";
         let a = parse(table).expect("table");
+        let b = parse(NOTICE_2026).expect("text");
+        assert_eq!(a.year_data.holidays, b.year_data.holidays);
+        assert_eq!(a.year_data.working_days, b.year_data.working_days);
+    }
+
+    #[test]
+    fn a_notice_pasted_without_its_line_breaks_reads_the_same() {
+        let one_line = NOTICE_2026.replace('\n', " ");
+        let a = parse(&one_line).expect("one line");
         let b = parse(NOTICE_2026).expect("text");
         assert_eq!(a.year_data.holidays, b.year_data.holidays);
         assert_eq!(a.year_data.working_days, b.year_data.working_days);
