@@ -348,3 +348,158 @@ pub async fn choose_save_path(
         .map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
     Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
 }
+
+// ---------------------------------------------------------------- 系统管理, exports, audit trail
+
+use hcp_app::admin::{
+    AccountInput, AdminAccount, AdminItem, AdminStaff, AdminUnit, CalendarImported, CalendarOverview, ItemInput,
+    PolicyForm, StaffInput, UnitInput,
+};
+use hcp_app::calendar_import::CalendarImportPreview;
+use hcp_app::exports::{AuditFilter, AuditPage, ExportFormat, ExportedFile};
+
+/// The organisation tree of the administrator's jurisdiction (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_units(app: State<'_, Arc<App>>) -> Result<Vec<AdminUnit>> {
+    app.admin_units().await
+}
+
+/// Adds a unit (no id) or renames / re-codes one.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_unit(app: State<'_, Arc<App>>, input: UnitInput) -> Result<AdminUnit> {
+    app.admin_save_unit(input).await
+}
+
+/// The staff of the jurisdiction's halls.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_staff(app: State<'_, Arc<App>>) -> Result<Vec<AdminStaff>> {
+    app.admin_staff().await
+}
+
+/// Adds a staff member (no id) or changes one.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_staff(app: State<'_, Arc<App>>, input: StaffInput) -> Result<AdminStaff> {
+    app.admin_save_staff(input).await
+}
+
+/// The accounts of the jurisdiction.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_accounts(app: State<'_, Arc<App>>) -> Result<Vec<AdminAccount>> {
+    app.admin_accounts().await
+}
+
+/// Adds an account or changes one (role, unit, password reset, deactivation).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_account(app: State<'_, Arc<App>>, input: AccountInput) -> Result<AdminAccount> {
+    app.admin_save_account(input).await
+}
+
+/// The service items of the jurisdiction.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_items(app: State<'_, Arc<App>>) -> Result<Vec<AdminItem>> {
+    app.admin_items().await
+}
+
+/// Adds a service item or changes one.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_item(app: State<'_, Arc<App>>, input: ItemInput) -> Result<AdminItem> {
+    app.admin_save_item(input).await
+}
+
+/// The working-day calendar in force, year by year.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_calendar(app: State<'_, Arc<App>>) -> Result<CalendarOverview> {
+    app.admin_calendar().await
+}
+
+/// What importing the pasted State Council notice would change (nothing sent).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_preview_calendar_year(app: State<'_, Arc<App>>, text: String) -> Result<CalendarImportPreview> {
+    app.admin_preview_calendar_year(text).await
+}
+
+/// Imports the pasted notice as its year's official arrangement.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_import_calendar_year(app: State<'_, Arc<App>>, text: String) -> Result<CalendarImported> {
+    app.admin_import_calendar_year(text).await
+}
+
+/// A unit's deadline and escalation policy in force, as a form.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_policy(app: State<'_, Arc<App>>, unit_id: i32) -> Result<PolicyForm> {
+    app.admin_policy(i64::from(unit_id)).await
+}
+
+/// Sets a unit's policy from the form.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_policy(app: State<'_, Arc<App>>, form: PolicyForm) -> Result<PolicyForm> {
+    app.admin_save_policy(form).await
+}
+
+/// A page of the audit trail (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_trail(app: State<'_, Arc<App>>, filter: AuditFilter) -> Result<AuditPage> {
+    app.audit_trail(filter).await
+}
+
+/// Writes the audit entries the filter matches to `path` (from the save dialog).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_audit(
+    app: State<'_, Arc<App>>,
+    filter: AuditFilter,
+    format: ExportFormat,
+    path: String,
+) -> Result<ExportedFile> {
+    app.export_audit(filter, format, path).await
+}
+
+/// Writes every case the inbox's query matches to `path`.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_cases(
+    app: State<'_, Arc<App>>,
+    query: CaseQuery,
+    format: ExportFormat,
+    path: String,
+) -> Result<ExportedFile> {
+    app.export_cases(query, format, path).await
+}
+
+/// Writes the month's KPI ranking to `path`.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_stats(
+    app: State<'_, Arc<App>>,
+    month: String,
+    format: ExportFormat,
+    path: String,
+) -> Result<ExportedFile> {
+    app.export_stats(month, format, path).await
+}
+
+/// Saves the month's public disclosure (定期公开) CSV from the server to `path`.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_disclosure(
+    app: State<'_, Arc<App>>,
+    month: String,
+    format: ExportFormat,
+    path: String,
+) -> Result<ExportedFile> {
+    app.save_disclosure(month, format, path).await
+}

@@ -57,7 +57,7 @@ for (const b of document.querySelectorAll('.el-button, .el-dialog__footer .el-bu
 return out;
 "#;
 
-async fn cut_off(c: &Client) -> Vec<String> {
+pub(super) async fn cut_off(c: &Client) -> Vec<String> {
     let v = c.execute(CUT_OFF_PROBE, vec![]).await.expect("probe the layout");
     v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
 }
@@ -80,7 +80,7 @@ async fn menu_keys(c: &Client) -> Vec<String> {
     keys
 }
 
-async fn sign_out(c: &Client) {
+pub(super) async fn sign_out(c: &Client) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while c.find(Locator::Css("input[data-testid=login-username]")).await.is_err() {
         if Instant::now() > deadline {

@@ -13,10 +13,13 @@
 
 pub mod calendar;
 
+pub mod admin;
 pub mod board;
+pub mod calendar_import;
 pub mod cases;
 pub mod dashboard;
 pub mod error;
+pub mod exports;
 pub mod integrity;
 pub mod maintenance;
 pub mod netwatch;
@@ -1255,5 +1258,7 @@ fn discard_replica_files(path: &Path) {
     }
 }
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod case;
 pub mod content;
+pub mod disclosure;
 pub mod docno;
 pub mod escalation;
 pub mod integrity;

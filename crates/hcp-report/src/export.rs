@@ -211,6 +211,71 @@ pub fn public_disclosure_csv(cases: &[CaseRow], min_count: u64) -> Result<Vec<u8
     write_csv(["单位", "月份", "评价等级", "差评数", "已办结数"], rows)
 }
 
+/// Any table whose cells are already what is published (e.g. the monthly public disclosure,
+/// computed and suppressed by the server) as CSV.
+pub fn table_csv<const N: usize>(headers: [&str; N], rows: &[[String; N]]) -> Result<Vec<u8>> {
+    write_csv(headers, rows.iter().cloned())
+}
+
+/// The same table as XLSX, one sheet named `sheet_name`, columns `width` wide.
+pub fn table_xlsx<const N: usize>(
+    sheet_name: &str,
+    headers: [&str; N],
+    width: f64,
+    rows: &[[String; N]],
+) -> Result<Vec<u8>> {
+    xlsx(sheet_name, headers, [width; N], rows)
+}
+
+/// One entry of an audit trail export (acting users only: the audit log never holds citizens'
+/// personal data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    /// When (Beijing time, `YYYY-MM-DD HH:MM:SS`).
+    pub at: String,
+    /// The acting user.
+    pub actor: String,
+    /// Their unit.
+    pub unit: String,
+    /// The desktop client the action came from, if any.
+    pub client: String,
+    /// What was done (label and code).
+    pub action: String,
+    /// What it was done to.
+    pub target: String,
+    /// Applied, refused (with the code), ok or failed.
+    pub outcome: String,
+    /// Detail.
+    pub detail: String,
+}
+
+/// Column headers of the audit trail.
+pub const AUDIT_HEADERS: [&str; 8] = ["时间", "操作人", "所属单位", "客户端", "操作", "对象", "结果", "说明"];
+
+fn audit_cells(a: &AuditRow) -> [String; 8] {
+    [
+        a.at.clone(),
+        a.actor.clone(),
+        a.unit.clone(),
+        a.client.clone(),
+        a.action.clone(),
+        a.target.clone(),
+        a.outcome.clone(),
+        a.detail.clone(),
+    ]
+}
+
+/// Audit trail as CSV.
+pub fn audit_csv(rows: &[AuditRow]) -> Result<Vec<u8>> {
+    write_csv(AUDIT_HEADERS, rows.iter().map(audit_cells))
+}
+
+/// Audit trail as XLSX.
+pub fn audit_xlsx(rows: &[AuditRow]) -> Result<Vec<u8>> {
+    let cells: Vec<[String; 8]> = rows.iter().map(audit_cells).collect();
+    xlsx("审计日志", AUDIT_HEADERS, [20.0, 12.0, 24.0, 14.0, 22.0, 22.0, 16.0, 36.0], &cells)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +316,27 @@ mod tests {
         for personal in ["HCP-", "李四", "王五", "张*", "X1"] {
             assert!(!s.contains(personal), "{personal} leaked: {s}");
         }
+    }
+
+    #[test]
+    fn audit_exports_keep_every_column_and_neutralise_formulas() {
+        let row = AuditRow {
+            at: "2026-11-20 09:30:00".into(),
+            actor: "王督查".into(),
+            unit: "东湖区".into(),
+            client: "c-1".into(),
+            action: "交办 case.assign".into(),
+            target: "工单 HCP-2026-000001".into(),
+            outcome: "已执行".into(),
+            detail: "=cmd()".into(),
+        };
+        let s = text(&audit_csv(std::slice::from_ref(&row)).expect("csv"));
+        assert!(s.starts_with("时间,操作人,所属单位,客户端,操作,对象,结果,说明"), "{s}");
+        assert!(
+            s.contains("2026-11-20 09:30:00,王督查,东湖区,c-1,交办 case.assign,工单 HCP-2026-000001,已执行,'=cmd()"),
+            "{s}"
+        );
+        assert!(audit_xlsx(&[row]).expect("xlsx").starts_with(b"PK"));
     }
 
     #[test]

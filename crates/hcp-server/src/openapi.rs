@@ -116,6 +116,7 @@ impl Modify for CommonAnswers {
         routes::integrity::decide,
         routes::integrity::scan,
         routes::doc_numbers::reserve,
+        routes::disclosure::monthly,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -127,6 +128,7 @@ impl Modify for CommonAnswers {
         hcp_protocol::EvaluatorIn, hcp_protocol::IntakeRequest, hcp_protocol::IntakeResponse, hcp_protocol::IntakeResult,
         hcp_protocol::IntakeStatus, hcp_protocol::ComplaintIn, crate::db::evidence::ChainReport, hcp_protocol::RevealRequest, hcp_protocol::RevealedEvaluator,
         routes::kpis::KpiReport, routes::kpis::UnitKpis, routes::kpis::ChannelCount,
+        routes::disclosure::Disclosure, routes::disclosure::DisclosureRowOut,
         hcp_protocol::ServiceItemRow, hcp_protocol::SettingRow, hcp_protocol::JurisdictionPolicy,
         crate::db::audit_log::Entry, routes::admin::OrgUnitIn, routes::admin::OrgUnitPatch, routes::admin::StaffIn,
         routes::admin::StaffPatch, routes::admin::UserIn, routes::admin::UserPatch, routes::admin::AdminUser,

@@ -162,6 +162,30 @@ impl Client {
         Self::parse(resp).await
     }
 
+    /// `GET path?query` answered with JSON (the administration and audit screens' reads).
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let resp = Self::check(self.http.get(self.url(path)).query(query).bearer_auth(token).send().await).await?;
+        Self::parse(resp).await
+    }
+
+    /// `POST`/`PUT`/`PATCH path` with a JSON body, answered with JSON (the administration screens' writes).
+    pub async fn send_json<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let resp =
+            Self::check(self.http.request(method, self.url(path)).bearer_auth(token).json(body).send().await).await?;
+        Self::parse(resp).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http

@@ -17,6 +17,8 @@ use hcp_replica::{Replica, ReplicaError, ResumePoint};
 use serde::Serialize;
 
 pub use client::Client;
+/// The HTTP method of [`Client::send_json`].
+pub use reqwest::Method;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

@@ -192,7 +192,7 @@ interface CallOptions {
   reportAuthLost?: boolean;
 }
 
-async function call<T>(run: () => Promise<Result<T, ApiError>>, opts: CallOptions = {}): Promise<T> {
+export async function call<T>(run: () => Promise<Result<T, ApiError>>, opts: CallOptions = {}): Promise<T> {
   let result: Result<T, ApiError>;
   try {
     result = await run();

@@ -1,4 +1,6 @@
 import type { MessageSchema } from "./zh-CN";
+import { adminEn, auditEn, exportsEn } from "./admin";
+
 
 const en: MessageSchema = {
   app: {
@@ -50,6 +52,8 @@ const en: MessageSchema = {
     notices: "Notice printing",
     settings: "Settings",
     outbox: "Queued actions",
+    admin: "Administration",
+    audit: "Audit trail",
   },
   header: {
     home: "Home",
@@ -861,6 +865,9 @@ const en: MessageSchema = {
     openFolder: "Open folder",
     diagnosticsHint: "Diagnostics hold versions, the sync state, local row counts and the states of unsent actions; no password, token, evaluator or comment. Hand the file to your help desk.",
   },
+  admin: adminEn,
+  audit: auditEn,
+  exports: exportsEn,
 };
 
 export default en;

@@ -1,5 +1,7 @@
 // Simplified Chinese: the default language. Keep keys in sync with en.ts
 // (the type of en.ts is checked against this file).
+import { adminZh, auditZh, exportsZh } from "./admin";
+
 const zhCN = {
   app: {
     name: "好差评督办",
@@ -50,6 +52,8 @@ const zhCN = {
     notices: "通知书打印",
     settings: "设置",
     outbox: "待同步操作",
+    admin: "系统管理",
+    audit: "审计日志",
   },
   header: {
     home: "首页",
@@ -861,6 +865,9 @@ const zhCN = {
     openFolder: "打开所在文件夹",
     diagnosticsHint: "诊断信息只含版本、同步状态、本机数据条数和未同步操作的状态，不含密码、令牌、评价人或评价内容，可交给运维人员。",
   },
+  admin: adminZh,
+  audit: auditZh,
+  exports: exportsZh,
 };
 
 export default zhCN;

@@ -1,6 +1,6 @@
 import { createRouter, createWebHashHistory, type Router, type RouteRecordRaw } from "vue-router";
 import type { Component } from "vue";
-import { MENU, menuAllows, type MenuKey, type ModuleKey } from "./menu";
+import { homeFor, MENU, menuAllows, type MenuKey, type ModuleKey } from "./menu";
 import type { Role } from "@/api/backend";
 import { useSessionStore } from "@/stores/session";
 
@@ -27,6 +27,8 @@ const SCREENS: Partial<Record<MenuKey, Lazy>> = {
   integrity: () => import("@/views/integrity/IntegrityQueuePage.vue"),
   settings: () => import("@/views/settings/SettingsView.vue"),
   supervision: () => import("@/views/supervision/SupervisionBoard.vue"),
+  admin: () => import("@/views/admin/AdminView.vue"),
+  audit: () => import("@/views/audit/AuditView.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [
@@ -39,7 +41,7 @@ export const routes: RouteRecordRaw[] = [
   {
     path: "/",
     component: () => import("@/layout/MainLayout.vue"),
-    redirect: HOME,
+    redirect: () => homeFor(useSessionStore().user?.role),
     children: [
       ...MENU.map((m): RouteRecordRaw => {
         const screen = m.ready ? SCREENS[m.key] : undefined;

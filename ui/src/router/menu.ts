@@ -1,6 +1,6 @@
 // The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 统计分析 and 设置 are built in this version.
 import type { Component } from "vue";
-import { AlarmClock, DataAnalysis, Monitor, Printer, Setting, Stamp, Tickets, WarningFilled } from "@element-plus/icons-vue";
+import { AlarmClock, DataAnalysis, Document, Monitor, Printer, Setting, Stamp, Tickets, Tools, WarningFilled } from "@element-plus/icons-vue";
 import type { Role } from "@/api/backend";
 
 export type ModuleKey =
@@ -12,6 +12,8 @@ export type ModuleKey =
   | "integrity"
   | "notices"
   | "settings"
+  | "admin"
+  | "audit"
   /** Not in the menu: reached from the status bar's 待同步 / 被拒绝 counts. */
   | "outbox";
 
@@ -36,6 +38,12 @@ export const BOARD_ROLES: readonly Role[] = ["supervisor", "hall_manager"];
 /** The roles the workbench warns that next year's holiday schedule is missing from the calendar. */
 export const CALENDAR_STATUS_ROLES: readonly Role[] = ["administrator", "supervisor"];
 export const MONTHLY_REPORT_ROLES: readonly Role[] = ["supervisor"];
+/** 系统管理: administrators only (the server refuses everyone else). */
+export const ADMIN_ROLES: readonly Role[] = ["administrator"];
+/** 审计日志: who may read the audit trail (GET /api/v1/audit). */
+export const AUDIT_ROLES: readonly Role[] = ["supervisor", "discipline_liaison", "administrator"];
+/** 定期公开: who may export the month's public disclosure (GET /api/v1/disclosure). */
+export const DISCLOSURE_ROLES: readonly Role[] = ["supervisor", "administrator"];
 
 export const MENU: MenuEntry[] = [
   { key: "workbench", path: "/workbench", icon: Monitor, ready: true },
@@ -46,11 +54,18 @@ export const MENU: MenuEntry[] = [
   { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
   { key: "notices", path: "/notices", icon: Printer, ready: false },
   { key: "settings", path: "/settings", icon: Setting, ready: true },
+  { key: "admin", path: "/admin", icon: Tools, ready: true, roles: ADMIN_ROLES },
+  { key: "audit", path: "/audit", icon: Document, ready: true, roles: AUDIT_ROLES },
 ];
 
 /** Whether a user with `role` sees the entry (nobody signed in: only the entries open to every role). */
 export function menuAllows(entry: Pick<MenuEntry, "roles">, role: Role | null | undefined): boolean {
   return !entry.roles || (!!role && entry.roles.includes(role));
+}
+
+/** Where a user lands after signing in: administrators on 系统管理, everyone else on the inbox. */
+export function homeFor(role: Role | null | undefined): string {
+  return role === "administrator" ? "/admin" : "/cases";
 }
 
 /** The menu as a user with `role` sees it. */

@@ -121,3 +121,36 @@ pub fn page(
         from_row,
     )
 }
+
+/// What the audit trail viewer filters on (empty strings: no filter).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only entries before this id (the next page).
+    pub before: i64,
+    /// Action prefix, e.g. `case.` or `admin.user.`.
+    pub action: String,
+    /// The acting user's name contains this.
+    pub actor: String,
+    /// The target exactly, e.g. `case:42`.
+    pub target: String,
+    /// `at >= since` (RFC 3339, UTC); empty: from the start.
+    pub since: String,
+    /// `at < until` (RFC 3339, UTC); empty: up to now.
+    pub until: String,
+}
+
+/// Entries of users within the scope matching `f`, newest first.
+pub fn search(conn: &Conn<'_>, scope: &str, upper: &str, f: &Filter, limit: usize) -> DbResult<Vec<Entry>> {
+    let like = format!("%{}%", f.actor.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let until = if f.until.is_empty() { "~".to_owned() } else { f.until.clone() };
+    conn.query_map(
+        "SELECT id, at, user_id, user_name, unit_path, client_id, action, target, outcome, detail FROM audit_log
+          WHERE unit_path >= ?1 AND unit_path < ?2 AND id < ?3 AND substr(action, 1, length(?4)) = ?4
+            AND (?5 = '' OR user_name LIKE ?6 ESCAPE '\\')
+            AND (?7 = '' OR target = ?7)
+            AND at >= ?8 AND at < ?9
+          ORDER BY id DESC LIMIT ?10",
+        args![scope, upper, f.before, &f.action, &f.actor, &like, &f.target, &f.since, &until, limit],
+        from_row,
+    )
+}

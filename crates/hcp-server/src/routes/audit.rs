@@ -33,6 +33,24 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// At most this many entries (1–500, default 100).
     pub limit: Option<usize>,
+    /// Only entries of users whose name contains this.
+    pub actor: Option<String>,
+    /// Only entries about this target, e.g. `case:42` or `user:7`.
+    pub target: Option<String>,
+    /// Only entries at or after this instant (RFC 3339, e.g. `2026-11-01T00:00:00Z`).
+    pub since: Option<String>,
+    /// Only entries before this instant (RFC 3339).
+    pub until: Option<String>,
+}
+
+/// An RFC 3339 instant as the audit log stores it (UTC, seconds), or a 422.
+fn instant(field: &str, v: Option<String>) -> ApiResult<String> {
+    match v.filter(|s| !s.is_empty()) {
+        None => Ok(String::new()),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .map_err(|_| AppError::invalid(format!("{field} 应为 RFC 3339 时间，如 2026-11-01T00:00:00+08:00"))),
+    }
 }
 
 /// The audit trail of the caller's jurisdiction, newest first: every case command (applied or
@@ -55,8 +73,20 @@ pub async fn trail(
     if action.len() > 64 {
         return Err(AppError::invalid("action 过长"));
     }
-    let before = q.before.unwrap_or(i64::MAX);
+    let actor = q.actor.unwrap_or_default();
+    let target = q.target.unwrap_or_default();
+    if actor.chars().count() > 64 || target.len() > 64 {
+        return Err(AppError::invalid("actor 或 target 过长"));
+    }
+    let filter = audit_log::Filter {
+        before: q.before.unwrap_or(i64::MAX),
+        action,
+        actor: actor.trim().to_owned(),
+        target: target.trim().to_owned(),
+        since: instant("since", q.since)?,
+        until: instant("until", q.until)?,
+    };
     let scope = who.user.scope_path.clone();
-    let rows = state.db.read(move |c| audit_log::page(c, &scope, &format!("{scope}~"), before, &action, limit)).await?;
+    let rows = state.db.read(move |c| audit_log::search(c, &scope, &format!("{scope}~"), &filter, limit)).await?;
     Ok(Json(rows))
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod disclosure;
 pub mod doc_numbers;
 pub mod health;
 pub mod intake;
@@ -50,4 +51,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/calendar", get(admin::get_calendar).put(admin::put_calendar))
         .route("/api/v1/admin/calendar/years", post(admin::import_calendar_year))
         .route("/api/v1/admin/policies/{unit_id}", get(admin::get_policy).put(admin::put_policy))
+        .route("/api/v1/disclosure", get(disclosure::monthly))
 }

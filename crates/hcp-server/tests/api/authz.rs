@@ -120,6 +120,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/api/v1/integrity/flags") => r(REVIEWERS, Target::Nothing),
         ("post", "/api/v1/integrity/flags/{id}/decision") => r(&["donghu.manager", "donghu.supervisor"], Target::Flag),
         ("post", "/api/v1/integrity/scan") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
+        // 定期公开: published by supervisors and administrators (the figures of their jurisdiction).
+        ("get", "/api/v1/disclosure") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
         ("get", "/api/v1/admin/org-units" | "/api/v1/admin/staff" | "/api/v1/admin/users" | "/api/v1/admin/items")
         | ("post", "/api/v1/admin/org-units" | "/api/v1/admin/staff" | "/api/v1/admin/users" | "/api/v1/admin/items") => {
             r(ADMINS, Target::Nothing)
@@ -387,7 +389,7 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
                 let concrete = path.replace("{id}", &id.to_string()).replace("{unit_id}", &id.to_string());
                 let concrete = match path.as_str() {
                     "/api/v1/sync/pull" => format!("{concrete}?after=0&limit=1"),
-                    "/api/v1/kpis" => format!("{concrete}?month=2026-11"),
+                    "/api/v1/kpis" | "/api/v1/disclosure" => format!("{concrete}?month=2026-11"),
                     _ => concrete,
                 };
                 let who = principal.unwrap_or("anonymous");

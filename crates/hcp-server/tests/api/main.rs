@@ -7,6 +7,7 @@ mod append_only;
 mod assign;
 mod authz;
 mod calendar;
+mod disclosure;
 mod doc_numbers;
 mod feed;
 mod hardening;
@@ -27,6 +28,10 @@ use assign::{
 };
 use authz::the_authorization_matrix_holds_for_every_documented_operation;
 use calendar::provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported;
+use disclosure::{
+    the_audit_trail_filters_by_actor_target_and_period,
+    the_public_disclosure_holds_no_personal_data_and_suppresses_small_counts,
+};
 use doc_numbers::document_numbers_are_unique_per_office_and_year_and_reserved_in_disjoint_blocks;
 use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
@@ -106,6 +111,8 @@ conformance!(
     writers_on_three_server_processes_never_make_a_pull_skip_a_change,
     provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported,
     the_deadline_watch_acts_once_through_the_feed_and_the_audit_log,
+    the_public_disclosure_holds_no_personal_data_and_suppresses_small_counts,
+    the_audit_trail_filters_by_actor_target_and_period,
 );
 
 struct TestApp {

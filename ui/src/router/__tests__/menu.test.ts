@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
-import { INTEGRITY_DECIDE_ROLES, BOARD_ROLES, INTEGRITY_VIEW_ROLES, MENU, menuFor } from "@/router/menu";
+import { INTEGRITY_DECIDE_ROLES, BOARD_ROLES, INTEGRITY_VIEW_ROLES, MENU, homeFor, menuFor } from "@/router/menu";
 import { createAppRouter } from "@/router";
 import { useSessionStore } from "@/stores/session";
 import { session } from "@/test/helpers";
@@ -19,8 +19,23 @@ describe("menu", () => {
     expect(menuFor(null).some((m) => m.key === "integrity")).toBe(false);
     // The entries for everybody stay for everybody.
     expect(menuFor("staff_member").map((m) => m.key)).toEqual(
-      MENU.filter((m) => m.key !== "integrity" && m.key !== "supervision").map((m) => m.key),
+      MENU.filter((m) => !["integrity", "supervision", "admin", "audit"].includes(m.key)).map((m) => m.key),
     );
+  });
+
+  it("has 系统管理 for administrators and 审计日志 for the oversight roles; administrators land on 系统管理", () => {
+    const keys = (role: Role) => menuFor(role).map((m) => m.key);
+    expect(keys("administrator")).toEqual(expect.arrayContaining(["admin", "audit"]));
+    expect(keys("supervisor")).toContain("audit");
+    expect(keys("discipline_liaison")).toContain("audit");
+    expect(keys("supervisor")).not.toContain("admin");
+    for (const role of ["hall_manager", "department_handler", "staff_member"] as Role[]) {
+      expect(keys(role)).not.toContain("admin");
+      expect(keys(role)).not.toContain("audit");
+    }
+    expect(homeFor("administrator")).toBe("/admin");
+    expect(homeFor("hall_manager")).toBe("/cases");
+    expect(homeFor(null)).toBe("/cases");
   });
 
   it("has a ready 督办 board for supervisors and hall managers only", () => {

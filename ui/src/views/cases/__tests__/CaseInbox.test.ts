@@ -425,14 +425,17 @@ describe("CaseInbox", () => {
     expect(w.find(".el-table__body-wrapper tbody tr").text()).toContain("待处置");
   });
 
-  it("has the toolbar buttons disabled for now", async () => {
+  it("has the selection's buttons disabled until cases are ticked, and 导出 ready", async () => {
     listCases.mockResolvedValue(page(0, 0));
     const w = await mountInbox();
-    const labels = ["批量交办", "导出", "打印整改通知书"];
+    const labels = ["批量交办", "打印整改通知书"];
     for (const label of labels) {
       const btn = w.findAll("button").find((b) => b.text() === label);
       expect(btn, label).toBeDefined();
       expect(btn!.attributes("disabled")).toBeDefined();
     }
+    const exportButton = w.find("[data-testid=inbox-export-button]");
+    expect(exportButton.text()).toBe("导出");
+    expect(exportButton.attributes("disabled")).toBeUndefined();
   });
 });

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { AccountInput, AdminUnit } from "@/api/adminBackend";
+import { accountProblem, isAdminTab, unitOptions, unitTree } from "../admin";
+
+function unit(id: number, parentId: number | null, kind: string, depth: number): AdminUnit {
+  return { id, parentId, kind, name: `单位${id}`, code: `C${id}`, depth, childKinds: [] };
+}
+
+const units = [unit(2, 1, "district", 0), unit(3, 2, "hall", 1), unit(4, 3, "department", 2), unit(5, 2, "hall", 1)];
+
+describe("the organisation tree", () => {
+  it("nests units under their parents and keeps the administrator's unit as the root", () => {
+    const tree = unitTree(units);
+    expect(tree.map((u) => u.id)).toEqual([2]);
+    expect(tree[0]?.children?.map((u) => u.id)).toEqual([3, 5]);
+    expect(tree[0]?.children?.[0]?.children?.map((u) => u.id)).toEqual([4]);
+    expect(tree[0]?.children?.[1]?.children).toBeUndefined();
+  });
+
+  it("offers units of the right kinds, indented by depth", () => {
+    expect(unitOptions(units, ["hall"])).toEqual([
+      { value: 3, label: "\u3000单位3" },
+      { value: 5, label: "\u3000单位5" },
+    ]);
+    expect(unitOptions(units)).toHaveLength(4);
+  });
+});
+
+describe("account forms", () => {
+  const ok: AccountInput = { id: null, username: "dh.new", displayName: "新用户", role: "hall_manager", unitId: 3, active: true, password: "Secret@2026" };
+
+  it("accept a complete new account", () => {
+    expect(accountProblem(ok, true)).toBeNull();
+  });
+
+  it("name what is wrong", () => {
+    expect(accountProblem({ ...ok, username: "Bad Name" }, true)?.key).toBe("admin.accounts.usernameRule");
+    expect(accountProblem({ ...ok, displayName: " " }, true)?.key).toBe("admin.accounts.required");
+    expect(accountProblem({ ...ok, password: "short" }, true)?.key).toBe("admin.accounts.passwordRule");
+    expect(accountProblem({ ...ok, password: null }, true)?.key).toBe("admin.accounts.passwordRule");
+  });
+
+  it("let an edit keep the password, but not set a short one", () => {
+    expect(accountProblem({ ...ok, id: 9, password: "" }, false)).toBeNull();
+    expect(accountProblem({ ...ok, id: 9, password: "abc" }, false)?.key).toBe("admin.accounts.passwordRule");
+  });
+
+  it("know their tabs", () => {
+    expect(isAdminTab("calendar")).toBe(true);
+    expect(isAdminTab("audit")).toBe(false);
+  });
+});
