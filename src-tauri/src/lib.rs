@@ -55,6 +55,17 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::notifications,
         commands::mark_notifications_read,
         commands::set_os_notifications,
+        commands::accountability_register,
+        commands::verify_evidence_chain,
+        commands::bad_review_concentrations,
+        commands::accountability_record,
+        commands::notice_register,
+        commands::reprint_notices,
+        commands::open_registered_notice,
+        commands::notice_file_name,
+        commands::save_notices_as,
+        commands::finding_options,
+        commands::create_finding,
     ])
 }
 

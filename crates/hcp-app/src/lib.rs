@@ -17,9 +17,12 @@ pub mod board;
 pub mod cases;
 pub mod dashboard;
 pub mod error;
+pub mod finding;
 pub mod integrity;
+pub mod ledger;
 pub mod maintenance;
 pub mod netwatch;
+pub mod notice_centre;
 pub mod notify;
 pub mod opener;
 pub mod print;
@@ -1254,3 +1257,5 @@ fn discard_replica_files(path: &Path) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ledger_tests;
