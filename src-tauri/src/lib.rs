@@ -55,6 +55,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::notifications,
         commands::mark_notifications_read,
         commands::set_os_notifications,
+        commands::choose_save_path,
         commands::accountability_register,
         commands::verify_evidence_chain,
         commands::bad_review_concentrations,
@@ -100,7 +101,10 @@ pub fn typescript() -> specta_typescript::Typescript {
 /// Sets up the app on any runtime (the real window or the test mock).
 pub fn build<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) -> tauri::Builder<R> {
     let specta = specta_builder::<R>();
-    builder.plugin(tauri_plugin_notification::init()).invoke_handler(specta.invoke_handler()).setup(move |app| {
+    builder
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(specta.invoke_handler()).setup(move |app| {
         let data_dir = match data_dir.clone() {
             Some(d) => d,
             None => app.path().app_data_dir()?,
