@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hcp_server::seed::DEMO_PASSWORD;
+mod ledger;
 mod logs;
 mod walk;
 mod xss;
@@ -57,6 +58,12 @@ fn print_spy(dir: &Path) -> PathBuf {
     script
 }
 
+/// Where the app's save dialog puts files in these tests (`HCP_SAVE_DIR`: no one answers a
+/// native dialog here).
+fn save_dir(data_dir: &Path) -> PathBuf {
+    data_dir.parent().expect("a data dir inside the test's folder").join("saved")
+}
+
 fn start_driver(data_dir: &Path, port: u16) -> Driver {
     assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end suite through `make e2e` (Xvfb)");
     let spy = print_spy(data_dir.parent().expect("a data dir inside the test's folder"));
@@ -72,6 +79,11 @@ fn start_driver(data_dir: &Path, port: u16) -> Driver {
         .env("HCP_DATA_DIR", data_dir)
         .env("HCP_PRINT_COMMAND", &spy)
         .env("HCP_SYNC_INTERVAL", "2")
+        .env("HCP_SAVE_DIR", {
+            let d = save_dir(data_dir);
+            std::fs::create_dir_all(&d).expect("the save folder");
+            d
+        })
         .env_remove("HCP_SERVER_URL")
         .stdout(Stdio::null())
         .stderr(app_log)

@@ -19,9 +19,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use hcp_domain::{AccountabilityKind, CaseCommand, CaseState, EscalationLevel, Role};
+use hcp_domain::case::machine::AccountabilityKind;
+use hcp_domain::{CaseCommand, EscalationLevel, Role};
 use hcp_replica::Replica;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::cases;
@@ -121,17 +122,9 @@ pub struct LedgerDecision {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerCase {
-    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
-    pub case_id: i64,
-    pub case_no: String,
-    pub unit_name: String,
-    pub department_name: Option<String>,
-    pub item_name: Option<String>,
-    pub summary: String,
-    pub state: CaseState,
-    pub escalation: EscalationLevel,
-    pub staff_name: Option<String>,
-    pub created_at: String,
+    /// The case as the inbox shows it (with the user's pending commands applied); the case
+    /// drawer opens from it.
+    pub item: hcp_replica::CaseListItem,
     /// At the accountability rung and no decision yet (待问责决定).
     pub awaiting: bool,
     pub decisions: Vec<LedgerDecision>,
@@ -293,8 +286,7 @@ pub fn register(
         Some(id) => {
             let path: Option<String> = conn
                 .query_row("SELECT path FROM org_units WHERE id = ?1", [id], |row| row.get(0))
-                .map(Some)
-                .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+                .optional()
                 .map_err(db)?;
             let path = path
                 .filter(|p| p.starts_with(&user.scope_path))
@@ -306,7 +298,8 @@ pub fn register(
     let check = cached_check(r)?;
 
     // The candidates: at the rung, with a decision on record, or with a pending command.
-    let mut ids: Vec<i64> = {
+    let mut ids: Vec<i64> = Vec::new();
+    {
         let mut stmt = conn
             .prepare(
                 "SELECT id FROM cases WHERE escalation_level = ?1
@@ -314,12 +307,12 @@ pub fn register(
             )
             .map_err(db)?;
         let rows = stmt
-            .query_map([i64::from(EscalationLevel::Accountability.index())], |row| row.get(0))
-            .map_err(db)?
-            .collect::<rusqlite::Result<Vec<i64>>>()
+            .query_map([i64::from(EscalationLevel::Accountability.index())], |row| row.get::<_, i64>(0))
             .map_err(db)?;
-        rows
-    };
+        for id in rows {
+            ids.push(id.map_err(db)?);
+        }
+    }
     let pending = r.pending(10_000)?;
     let mut pending_decisions: HashMap<i64, Vec<(AccountabilityKind, i64, String, Vec<String>, String)>> =
         HashMap::new();
@@ -424,26 +417,13 @@ pub fn register(
                     }
                 })
                 .collect();
-            LedgerCase {
-                case_id: item.id,
-                case_no: item.case_no,
-                unit_name: item.unit_name,
-                department_name: item.department_name,
-                item_name: item.item_name,
-                summary: item.summary,
-                state: item.state,
-                escalation: item.escalation,
-                staff_name: item.staff_name,
-                created_at: item.created_at,
-                awaiting,
-                decisions,
-            }
+            LedgerCase { item, awaiting, decisions }
         })
         .collect();
     // Awaiting cases first (the work to do), then the newest decisions.
     cases_out.sort_by(|a, b| {
         let last = |c: &LedgerCase| c.decisions.iter().map(|d| d.decided_at.clone()).max().unwrap_or_default();
-        b.awaiting.cmp(&a.awaiting).then_with(|| last(b).cmp(&last(a))).then_with(|| b.created_at.cmp(&a.created_at))
+        b.awaiting.cmp(&a.awaiting).then_with(|| last(b).cmp(&last(a))).then_with(|| b.item.created_at.cmp(&a.item.created_at))
     });
     Ok(Ledger { cases: cases_out, chain: check, staff: roster.into_values().collect() })
 }
@@ -574,12 +554,12 @@ pub fn decision_record(
     let case = ledger
         .cases
         .into_iter()
-        .find(|c| c.case_id == case_id)
+        .find(|c| c.item.id == case_id)
         .ok_or_else(|| ApiError::new(codes::NOT_FOUND, format!("问责台账中没有工单 {case_id}")))?;
     if case.decisions.is_empty() {
         return Err(ApiError::new(
             "illegal_state",
-            format!("工单 {} 尚无问责决定，记录问责决定后才能打印问责决定记录", case.case_no),
+            format!("工单 {} 尚无问责决定，记录问责决定后才能打印问责决定记录", case.item.case_no),
         ));
     }
     let unit = r.unit_name(user.unit_id)?.unwrap_or_else(|| user.unit_name.clone());
@@ -589,10 +569,10 @@ pub fn decision_record(
         .iter()
         .map(|d| hcp_report::decision::DecisionInput {
             recording_unit: unit.clone(),
-            case_no: case.case_no.clone(),
-            unit_name: case.department_name.clone().unwrap_or_else(|| case.unit_name.clone()),
-            item_name: case.item_name.clone(),
-            case_summary: case.summary.clone(),
+            case_no: case.item.case_no.clone(),
+            unit_name: case.item.department_name.clone().unwrap_or_else(|| case.item.unit_name.clone()),
+            item_name: case.item.item_name.clone(),
+            case_summary: case.item.summary.clone(),
             decision: d.decision_label.clone(),
             subject: match (&d.subject_no, &d.subject_unit) {
                 (Some(no), Some(u)) => format!("{}（{no}，{u}）", d.subject_name),
@@ -611,7 +591,7 @@ pub fn decision_record(
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("问责决定记录生成失败：{e}")))?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
-    let path: PathBuf = out_dir.join(format!("问责决定记录-{}-{}.pdf", case.case_no, now.format("%Y%m%d%H%M%S")));
+    let path: PathBuf = out_dir.join(format!("问责决定记录-{}-{}.pdf", case.item.case_no, now.format("%Y%m%d%H%M%S")));
     std::fs::write(&path, pdf).map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
     tracing::info!(count = inputs.len(), "accountability record saved");
     Ok(crate::PrintedFile { path: path.display().to_string(), count: inputs.len() as u32 })

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use hcp_domain::{AccountabilityKind, CaseState, EscalationBasis, EscalationLevel};
+use hcp_domain::case::machine::{AccountabilityKind, EscalationBasis};
+use hcp_domain::{CaseState, EscalationLevel};
 use hcp_replica::CaseQuery;
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
 use hcp_server::{AppState, Db};
@@ -62,7 +63,7 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     // The liaison sees it as awaiting a decision.
     let liaison = signed_in(dir.path(), "liaison", &srv.url(), "donghu.liaison").await;
     let ledger = liaison.accountability_register(LedgerQuery::default()).await.expect("register");
-    let row = ledger.cases.iter().find(|c| c.case_id == case_id).expect("the case at the rung");
+    let row = ledger.cases.iter().find(|c| c.item.id == case_id).expect("the case at the rung");
     assert!(row.awaiting && row.decisions.is_empty(), "{row:?}");
     assert!(ledger.chain.is_none(), "no check has run on this laptop");
     let awaiting = LedgerQuery { decision: Some("awaiting".into()), ..LedgerQuery::default() };
@@ -79,11 +80,11 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     };
     liaison.issue(Some(case_id), decide).await.expect("record");
     let pending = liaison.accountability_register(LedgerQuery::default()).await.expect("register");
-    let d = &pending.cases.iter().find(|c| c.case_id == case_id).expect("case").decisions;
+    let d = &pending.cases.iter().find(|c| c.item.id == case_id).expect("case").decisions;
     assert_eq!((d.len(), d[0].badge), (1, ChainBadge::Pending));
     liaison.sync_once().await.expect("push the decision");
     let synced = liaison.accountability_register(LedgerQuery::default()).await.expect("register");
-    let row = synced.cases.iter().find(|c| c.case_id == case_id).expect("case");
+    let row = synced.cases.iter().find(|c| c.item.id == case_id).expect("case");
     assert!(!row.awaiting);
     let d = &row.decisions[0];
     assert_eq!(d.badge, ChainBadge::Unverified);
@@ -97,13 +98,13 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     assert!(check.valid && check.length >= 1, "{check:?}");
     let verified = liaison.accountability_register(LedgerQuery::default()).await.expect("register");
     assert_eq!(verified.chain.as_ref(), Some(&check));
-    let row = verified.cases.iter().find(|c| c.case_id == case_id).expect("case");
+    let row = verified.cases.iter().find(|c| c.item.id == case_id).expect("case");
     assert_eq!(row.decisions[0].badge, ChainBadge::Verified);
 
     // Filters: decision type, staff, unit, period.
     let by = |q: LedgerQuery| {
         let l = &liaison;
-        async move { l.accountability_register(q).await.expect("register").cases.iter().any(|c| c.case_id == case_id) }
+        async move { l.accountability_register(q).await.expect("register").cases.iter().any(|c| c.item.id == case_id) }
     };
     assert!(by(LedgerQuery { decision: Some("admonition".into()), ..LedgerQuery::default() }).await);
     assert!(!by(LedgerQuery { decision: Some("loss_of_annual_award".into()), ..LedgerQuery::default() }).await);
@@ -126,14 +127,14 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     // The printable record: the decision, no 文号, no evaluator.
     let record = liaison.accountability_record(case_id).await.expect("record");
     let text = pdf_text(&record.path);
-    assert!(text.contains("问责决定记录") && text.contains(&row.case_no) && text.contains("诫勉谈话"), "{text}");
+    assert!(text.contains("问责决定记录") && text.contains(&row.item.case_no) && text.contains("诫勉谈话"), "{text}");
     assert!(text.contains("已验证") && text.contains(&subject.name), "{text}");
     assert!(!text.contains('〔'), "a record without 文号: {text}");
 
     // Offline: the register and its cached badge stay; a new check needs the server.
     srv.stop().await;
     let offline = liaison.accountability_register(LedgerQuery::default()).await.expect("offline register");
-    let row = offline.cases.iter().find(|c| c.case_id == case_id).expect("case");
+    let row = offline.cases.iter().find(|c| c.item.id == case_id).expect("case");
     assert_eq!(row.decisions[0].badge, ChainBadge::Verified);
     assert_eq!(offline.chain.as_ref().map(|c| c.checked_at.as_str()), Some(check.checked_at.as_str()));
     let err = liaison.verify_evidence_chain().await.expect_err("offline");

@@ -196,7 +196,7 @@ fn render(inputs: &[NoticeInput]) -> ApiResult<Vec<u8>> {
 fn file_name(inputs: &[NoticeInput], now: DateTime<Utc>) -> String {
     let first = &inputs[0];
     let stamp = now.format("%Y%m%d%H%M%S");
-    let no = first.doc_no.map(|n| format!("{}号", n)).unwrap_or_default();
+    let no = first.doc_no.map(|n| format!("{n}号")).unwrap_or_default();
     if inputs.len() == 1 {
         format!("{}-{}-{}{no}-重印-{stamp}.pdf", first.kind.name_zh(), first.case_no, first.doc_year)
     } else {

@@ -9,6 +9,7 @@ mod authz;
 mod calendar;
 mod doc_numbers;
 mod feed;
+mod findings;
 mod hardening;
 mod integrity;
 mod password;
@@ -32,6 +33,7 @@ use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database, writers_on_three_server_processes_never_make_a_pull_skip_a_change,
 };
+use findings::supervisors_record_findings_only_in_their_jurisdiction;
 use hardening::{
     a_token_over_its_request_rate_is_slowed_down_alone, derived_reads_recheck_the_scope_after_a_move,
     every_role_reads_only_its_jurisdiction_in_snapshot_and_pull, half_open_connections_do_not_starve_the_server,
@@ -106,6 +108,7 @@ conformance!(
     writers_on_three_server_processes_never_make_a_pull_skip_a_change,
     provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported,
     the_deadline_watch_acts_once_through_the_feed_and_the_audit_log,
+    supervisors_record_findings_only_in_their_jurisdiction,
 );
 
 struct TestApp {
