@@ -313,7 +313,43 @@ pub async fn set_os_notifications(app: State<'_, Arc<App>>, enabled: bool) -> Re
     app.set_os_notifications(enabled).await
 }
 
-<<<<<<< HEAD
+/// A kind of file offered in the save dialog: its name in the dialog and its extensions.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SaveFilter {
+    pub name: String,
+    pub extensions: Vec<String>,
+}
+
+/// Shows the OS's save dialog (set up with the window's runtime in `lib.rs`): the suggested name
+/// and the filters in, the chosen path (or `None` when cancelled) out through the receiver.
+pub type SaveDialog = Arc<
+    dyn Fn(String, Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync,
+>;
+
+/// Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
+/// `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
+/// no one can answer a native dialog) the file goes into that folder under the suggested name.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_save_path(
+    dialog: State<'_, SaveDialog>,
+    suggested_name: String,
+    filters: Vec<SaveFilter>,
+) -> Result<Option<String>> {
+    let name = suggested_name.trim();
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(ApiError::new(hcp_app::codes::INVALID_INPUT, format!("文件名无效：{suggested_name}")));
+    }
+    if let Some(dir) = std::env::var_os("HCP_SAVE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(Some(std::path::Path::new(&dir).join(name).to_string_lossy().into_owned()));
+    }
+    let chosen = (dialog.inner())(name.to_owned(), filters)
+        .await
+        .map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
+    Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
+}
+
 /// 问责: the accountability register (works offline).
 #[tauri::command]
 #[specta::specta]
@@ -416,48 +452,3 @@ pub async fn finding_options(app: State<'_, Arc<App>>) -> Result<hcp_app::findin
 pub async fn create_finding(app: State<'_, Arc<App>>, input: hcp_app::finding::FindingInput) -> Result<Issued> {
     app.create_finding(input).await
 =======
-/// A kind of file offered in the save dialog: its name in the dialog and its extensions.
-#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SaveFilter {
-    pub name: String,
-    pub extensions: Vec<String>,
-}
-
-/// Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
-/// `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
-/// no one can answer a native dialog) the file goes into that folder under the suggested name.
-#[tauri::command]
-#[specta::specta]
-pub async fn choose_save_path(
-    app: tauri::AppHandle,
-    suggested_name: String,
-    filters: Vec<SaveFilter>,
-) -> Result<Option<String>> {
-    let name = suggested_name.trim();
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(ApiError::new(hcp_app::codes::INVALID_INPUT, format!("文件名无效：{suggested_name}")));
-    }
-    if let Some(dir) = std::env::var_os("HCP_SAVE_DIR").filter(|d| !d.is_empty()) {
-        return Ok(Some(std::path::Path::new(&dir).join(name).to_string_lossy().into_owned()));
-    }
-    use tauri_plugin_dialog::DialogExt;
-    let mut dialog = app.dialog().file().set_file_name(name);
-    for f in &filters {
-        let exts: Vec<&str> = f.extensions.iter().map(String::as_str).collect();
-        dialog = dialog.add_filter(&f.name, &exts);
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    dialog.save_file(move |path| {
-        let _ = tx.send(path);
-    });
-    let chosen = rx.await.map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
-    match chosen {
-        None => Ok(None),
-        Some(p) => p
-            .into_path()
-            .map(|p| Some(p.to_string_lossy().into_owned()))
-            .map_err(|e| ApiError::new(hcp_app::codes::INVALID_INPUT, format!("无法保存到所选位置：{e}"))),
-    }
->>>>>>> main
-}

@@ -92,6 +92,25 @@ fn os_notifier<R: Runtime>(handle: tauri::AppHandle<R>) -> hcp_app::Notifier {
     })
 }
 
+/// The OS's save dialog (tauri-plugin-dialog) for `commands::choose_save_path`.
+fn save_dialog<R: Runtime>(handle: tauri::AppHandle<R>) -> commands::SaveDialog {
+    use tauri_plugin_dialog::DialogExt;
+    Arc::new(move |name: String, filters: Vec<commands::SaveFilter>| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut dialog = handle.dialog().file().set_file_name(name);
+        for f in &filters {
+            let exts: Vec<&str> = f.extensions.iter().map(String::as_str).collect();
+            dialog = dialog.add_filter(&f.name, &exts);
+        }
+        dialog.save_file(move |path| {
+            // A path the dialog cannot give as a file path (a URI on some desktops) counts as
+            // cancelled; the user can choose again.
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+        rx
+    })
+}
+
 /// The TypeScript flavour of the bindings.
 pub fn typescript() -> specta_typescript::Typescript {
     specta_typescript::Typescript::default()
@@ -112,6 +131,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) 
         let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
         let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
         hcp.set_notifier(os_notifier(app.handle().clone()));
+        app.manage(save_dialog(app.handle().clone()));
         tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
         app.manage(hcp);
         tracing::info!("haochaping started");
