@@ -451,4 +451,4 @@ pub async fn finding_options(app: State<'_, Arc<App>>) -> Result<hcp_app::findin
 #[specta::specta]
 pub async fn create_finding(app: State<'_, Arc<App>>, input: hcp_app::finding::FindingInput) -> Result<Issued> {
     app.create_finding(input).await
-=======
+}

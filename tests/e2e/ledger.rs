@@ -104,10 +104,9 @@ async fn a_liaison_decides_from_the_register_and_the_decision_is_verified() {
 
     // The printable record.
     click(&c, &format!("{card} [data-testid=ledger-print-record]")).await;
-    let path = wait_for(60, "the decision record", || async {
-        attr(&c, "[data-testid=ledger-record]", "data-path").await
-    })
-    .await;
+    let path =
+        wait_for(60, "the decision record", || async { attr(&c, "[data-testid=ledger-record]", "data-path").await })
+            .await;
     let pdf = pdf_text(&path);
     assert!(pdf.contains("问责决定记录") && pdf.contains(&case_no) && pdf.contains("已验证"), "{pdf}");
 
@@ -207,7 +206,8 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
     // The notice centre lists it with its number.
     click(&c, "[data-testid=menu-notices]").await;
     let row = format!("[data-testid=notice-row][data-case-no=\"{case_no}\"]");
-    let doc_number = wait_for(30, "the notice in the centre", || async { attr(&c, &row, "data-doc-number").await }).await;
+    let doc_number =
+        wait_for(30, "the notice in the centre", || async { attr(&c, &row, "data-doc-number").await }).await;
     assert!(doc_number.starts_with("东政管督〔") && doc_number.ends_with('号'), "{doc_number}");
     assert!(first_text.contains(&doc_number), "the saved notice carries {doc_number}");
     screenshot(&c, "notices-centre.png").await;

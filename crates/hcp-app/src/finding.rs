@@ -160,7 +160,9 @@ pub fn options(r: &Replica, user: &hcp_protocol::UserInfo) -> ApiResult<FindingO
         .map_err(db)?;
     let codes = (201..=299u16)
         .filter_map(|c| ContentCode::new(c).ok())
-        .filter_map(|c| Some(FindingCode { code: c.value(), zh: c.label_zh()?.to_owned(), en: c.label_en()?.to_owned() }))
+        .filter_map(|c| {
+            Some(FindingCode { code: c.value(), zh: c.label_zh()?.to_owned(), en: c.label_en()?.to_owned() })
+        })
         .collect();
     Ok(FindingOptions { units, items, staff, codes })
 }

@@ -39,7 +39,10 @@ pub fn may_view(role: Role) -> bool {
 fn forbidden(role: Role) -> ApiError {
     ApiError::new(
         codes::FORBIDDEN,
-        format!("问责台账由纪检监察联络员和督查人员查看，{}不能查看；问责决定可在工单详情的时间线中查看", role.label_zh()),
+        format!(
+            "问责台账由纪检监察联络员和督查人员查看，{}不能查看；问责决定可在工单详情的时间线中查看",
+            role.label_zh()
+        ),
     )
 }
 
@@ -423,16 +426,22 @@ pub fn register(
     // Awaiting cases first (the work to do), then the newest decisions.
     cases_out.sort_by(|a, b| {
         let last = |c: &LedgerCase| c.decisions.iter().map(|d| d.decided_at.clone()).max().unwrap_or_default();
-        b.awaiting.cmp(&a.awaiting).then_with(|| last(b).cmp(&last(a))).then_with(|| b.item.created_at.cmp(&a.item.created_at))
+        b.awaiting
+            .cmp(&a.awaiting)
+            .then_with(|| last(b).cmp(&last(a)))
+            .then_with(|| b.item.created_at.cmp(&a.item.created_at))
     });
     Ok(Ledger { cases: cases_out, chain: check, staff: roster.into_values().collect() })
 }
 
 /// `YYYY-MM` checked.
 fn month(what: &str, m: &str) -> ApiResult<String> {
-    chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-        .map(|_| m.to_owned())
-        .map_err(|_| ApiError::new(codes::INVALID_INPUT, format!("{what}“{m}”不是有效月份（应为 YYYY-MM）")))
+    let shaped =
+        m.len() == 7 && m.as_bytes()[4] == b'-' && m.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
+    match chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
+        Ok(_) if shaped => Ok(m.to_owned()),
+        _ => Err(ApiError::new(codes::INVALID_INPUT, format!("{what}“{m}”不是有效月份（应为 YYYY-MM）"))),
+    }
 }
 
 /// Staff and units with at least `min_count` upheld bad reviews (cases not excluded) between the
@@ -592,7 +601,8 @@ pub fn decision_record(
     std::fs::create_dir_all(out_dir)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
     let path: PathBuf = out_dir.join(format!("问责决定记录-{}-{}.pdf", case.item.case_no, now.format("%Y%m%d%H%M%S")));
-    std::fs::write(&path, pdf).map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
+    std::fs::write(&path, pdf)
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
     tracing::info!(count = inputs.len(), "accountability record saved");
     Ok(crate::PrintedFile { path: path.display().to_string(), count: inputs.len() as u32 })
 }
@@ -627,7 +637,12 @@ impl crate::App {
     }
 
     /// 差评比较集中的部门和人员 between two months (`YYYY-MM`), from the replica (works offline).
-    pub async fn bad_review_concentrations(&self, from: String, to: String, min_count: u32) -> ApiResult<Concentrations> {
+    pub async fn bad_review_concentrations(
+        &self,
+        from: String,
+        to: String,
+        min_count: u32,
+    ) -> ApiResult<Concentrations> {
         self.with_replica(move |r, a, _| concentrations(r, &a.user, &from, &to, min_count)).await
     }
 

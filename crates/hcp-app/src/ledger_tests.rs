@@ -67,7 +67,13 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     assert!(row.awaiting && row.decisions.is_empty(), "{row:?}");
     assert!(ledger.chain.is_none(), "no check has run on this laptop");
     let awaiting = LedgerQuery { decision: Some("awaiting".into()), ..LedgerQuery::default() };
-    assert!(liaison.accountability_register(awaiting.clone()).await.expect("awaiting").cases.iter().all(|c| c.awaiting));
+    assert!(liaison
+        .accountability_register(awaiting.clone())
+        .await
+        .expect("awaiting")
+        .cases
+        .iter()
+        .all(|c| c.awaiting));
 
     // The decision: pending until synced, then on the chain, unverified until a check runs.
     let detail = liaison.case_detail(case_id).await.expect("detail");
@@ -234,7 +240,8 @@ async fn the_notice_centre_reprints_with_the_same_number_and_saves_where_the_use
     assert!(reopened.is_file() && pdf_text(&reopened.display().to_string()).contains(&first.doc_number));
 
     // 另存为: where the user chose (the save dialog's answer), same number; both in one file.
-    let keys: Vec<NoticeKey> = all.items.iter().map(|n| NoticeKey { case_id: n.case_id, kind: n.kind.clone() }).collect();
+    let keys: Vec<NoticeKey> =
+        all.items.iter().map(|n| NoticeKey { case_id: n.case_id, kind: n.kind.clone() }).collect();
     let name = app.notice_file_name(vec![key.clone()]).await.expect("name");
     assert!(name.ends_with(".pdf") && name.contains(&first.doc_number), "{name}");
     let chosen = dir.path().join("chosen").join("两份通知书.pdf");
@@ -288,7 +295,8 @@ async fn a_supervisor_records_a_finding_offline_and_it_syncs_as_a_supervision_ca
     let e = app.create_finding(finding(xishan, None, "窗口未执行一次性告知制度")).await.expect_err("foreign unit");
     assert_eq!(e.code, codes::INVALID_INPUT);
     if let Some(other) = &foreign_item {
-        let e = app.create_finding(finding(unit.id, Some(other.id), "窗口未执行一次性告知制度")).await.expect_err("item");
+        let e =
+            app.create_finding(finding(unit.id, Some(other.id), "窗口未执行一次性告知制度")).await.expect_err("item");
         assert_eq!(e.code, codes::INVALID_INPUT);
     }
     let e = app.create_finding(finding(unit.id, None, "短")).await.expect_err("too short");

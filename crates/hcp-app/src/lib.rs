@@ -1256,6 +1256,6 @@ fn discard_replica_files(path: &Path) {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod ledger_tests;
+#[cfg(test)]
+mod tests;

@@ -95,7 +95,10 @@ fn stored_input(n: &IssuedNotice) -> ApiResult<NoticeInput> {
 }
 
 fn forbidden(role: hcp_domain::Role) -> ApiError {
-    ApiError::new(codes::FORBIDDEN, format!("通知书由督查人员或大厅负责人出具，{}没有本机登记的通知书", role.label_zh()))
+    ApiError::new(
+        codes::FORBIDDEN,
+        format!("通知书由督查人员或大厅负责人出具，{}没有本机登记的通知书", role.label_zh()),
+    )
 }
 
 fn check_date(what: &str, d: Option<&str>) -> ApiResult<()> {
@@ -189,7 +192,8 @@ fn registered(r: &Replica, user: &hcp_protocol::UserInfo, keys: &[NoticeKey]) ->
 
 fn render(inputs: &[NoticeInput]) -> ApiResult<Vec<u8>> {
     let fonts = crate::print::document_fonts()?;
-    hcp_report::notice::render(fonts, inputs).map_err(|e| ApiError::new(codes::INTERNAL, format!("通知书生成失败：{e}")))
+    hcp_report::notice::render(fonts, inputs)
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("通知书生成失败：{e}")))
 }
 
 /// The file name a reprint gets: the title, the 文号's number and the case, unique by time.
@@ -269,7 +273,12 @@ pub fn file_to_open(
 
 /// 另存为: renders the notices `keys` (same numbers and text) into the PDF `target` the user chose
 /// in the save dialog, and notes it as their file.
-pub fn save_as(r: &Replica, user: &hcp_protocol::UserInfo, keys: &[NoticeKey], target: &str) -> ApiResult<ReprintedFile> {
+pub fn save_as(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    keys: &[NoticeKey],
+    target: &str,
+) -> ApiResult<ReprintedFile> {
     let path = PathBuf::from(target.trim());
     if !path.is_absolute() {
         return Err(ApiError::new(codes::INVALID_INPUT, "请选择保存位置"));
@@ -332,7 +341,9 @@ impl crate::App {
     pub async fn open_registered_notice(&self, key: NoticeKey, folder: bool) -> ApiResult<()> {
         let out = self.data_dir().join("notices");
         let path = self.with_replica(move |r, a, _| file_to_open(r, &a.user, &key, Utc::now(), &out)).await?;
-        tokio::task::spawn_blocking(move || crate::print::open_document(&path, folder)).await.map_err(crate::internal)?
+        tokio::task::spawn_blocking(move || crate::print::open_document(&path, folder))
+            .await
+            .map_err(crate::internal)?
     }
 
     /// The file name 另存为 suggests for the notices.

@@ -57,10 +57,8 @@ impl DecisionInput {
 
     /// The body's paragraphs, in order.
     pub fn paragraphs(&self) -> Vec<String> {
-        let mut out = vec![
-            format!("工单编号：{}", self.case_no.trim()),
-            format!("责任单位：{}", self.unit_name.trim()),
-        ];
+        let mut out =
+            vec![format!("工单编号：{}", self.case_no.trim()), format!("责任单位：{}", self.unit_name.trim())];
         if let Some(item) = self.item_name.as_deref().filter(|i| !i.trim().is_empty()) {
             out.push(format!("服务事项：{}", item.trim()));
         }

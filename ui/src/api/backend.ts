@@ -58,7 +58,7 @@ import {
   type NoticeKey,
   type NoticeRegister_Serialize,
   type ReprintedFile,
-  type FindingOptions_Serialize,
+  type FindingOptions as FindingOptionsRow,
   type FindingInput,
   type SaveFilter,
 } from "./bindings";
@@ -405,7 +405,7 @@ export type Concentrations = Concentrations_Serialize;
 export type Concentration = Concentrations["staff"][number];
 export type NoticeRegister = NoticeRegister_Serialize;
 export type NoticeEntry = NoticeRegister["items"][number];
-export type FindingOptions = FindingOptions_Serialize;
+export type FindingOptions = FindingOptionsRow;
 export type { LedgerQuery, ChainCheck, NoticeQuery, NoticeKey, ReprintedFile, FindingInput, SaveFilter };
 
 /** The 问责 register, the 通知书 centre and 监督检查发现 (issue 19). */

@@ -77,6 +77,34 @@ export const commands = {
 	markNotificationsRead: (ids: string[] | null) => typedError<Notifications, ApiError>(__TAURI_INVOKE("mark_notifications_read", { ids })),
 	/**  Turns the OS notifications on or off. */
 	setOsNotifications: (enabled: boolean) => typedError<Notifications, ApiError>(__TAURI_INVOKE("set_os_notifications", { enabled })),
+	/**
+	 *  Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
+	 *  `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
+	 *  no one can answer a native dialog) the file goes into that folder under the suggested name.
+	 */
+	chooseSavePath: (suggestedName: string, filters: SaveFilter[]) => typedError<string | null, ApiError>(__TAURI_INVOKE("choose_save_path", { suggestedName, filters })),
+	/**  问责: the accountability register (works offline). */
+	accountabilityRegister: (query: LedgerQuery_Deserialize) => typedError<Ledger_Serialize, ApiError>(__TAURI_INVOKE("accountability_register", { query })),
+	/**  Verifies the evidence chain on the server (online) and caches the answer. */
+	verifyEvidenceChain: () => typedError<ChainCheck_Serialize, ApiError>(__TAURI_INVOKE("verify_evidence_chain")),
+	/**  差评比较集中的部门和人员 between two months (works offline). */
+	badReviewConcentrations: (from: string, to: string, minCount: number) => typedError<Concentrations_Serialize, ApiError>(__TAURI_INVOKE("bad_review_concentrations", { from, to, minCount })),
+	/**  The 问责决定记录 of a case as a PDF. */
+	accountabilityRecord: (caseId: number) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("accountability_record", { caseId })),
+	/**  通知书: the notices issued on this laptop (works offline). */
+	noticeRegister: (query: NoticeQuery_Deserialize) => typedError<NoticeRegister_Serialize, ApiError>(__TAURI_INVOKE("notice_register", { query })),
+	/**  重新打印 registered notices with their numbers (`print`: hand the PDF to the printer). */
+	reprintNotices: (keys: NoticeKey[], print: boolean) => typedError<ReprintedFile, ApiError>(__TAURI_INVOKE("reprint_notices", { keys, print })),
+	/**  Opens a registered notice (or its folder), rendering it again when its file is gone. */
+	openRegisteredNotice: (key: NoticeKey, folder: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("open_registered_notice", { key, folder })),
+	/**  The file name 另存为 suggests. */
+	noticeFileName: (keys: NoticeKey[]) => typedError<string, ApiError>(__TAURI_INVOKE("notice_file_name", { keys })),
+	/**  另存为: the registered notices as one PDF at the chosen path. */
+	saveNoticesAs: (keys: NoticeKey[], path: string) => typedError<ReprintedFile, ApiError>(__TAURI_INVOKE("save_notices_as", { keys, path })),
+	/**  The 监督检查发现 form's choices (works offline). */
+	findingOptions: () => typedError<FindingOptions, ApiError>(__TAURI_INVOKE("finding_options")),
+	/**  Records a 监督检查发现 as a new supervision case (queued; works offline). */
+	createFinding: (input: FindingInput_Deserialize) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("create_finding", { input })),
 };
 
 /* Types */
@@ -734,6 +762,40 @@ export type CaseState =
 /**  已剔除: excluded from statistics as malicious or mistaken. */
 "excluded";
 
+/**  A decision's badge. */
+export type ChainBadge = 
+/**  A check after the decision found the chain intact (已验证). */
+"verified" | 
+/**  The last check found the chain broken (链条断裂). */
+"broken" | 
+/**  No check since the decision was recorded (未验证; offline: 未验证·离线). */
+"unverified" | 
+/**  Still in the outbox: not on the server's chain yet (待同步). */
+"pending";
+
+/**  The evidence chain as the server last verified it. */
+export type ChainCheck = ChainCheck_Serialize | ChainCheck_Deserialize;
+
+/**  The evidence chain as the server last verified it. */
+export type ChainCheck_Deserialize = {
+	valid: boolean,
+	/**  Entries in the chain. */
+	length: number,
+	firstBrokenSeq?: number | null,
+	/**  RFC 3339 */
+	checkedAt: string,
+};
+
+/**  The evidence chain as the server last verified it. */
+export type ChainCheck_Serialize = {
+	valid: boolean,
+	/**  Entries in the chain. */
+	length: number,
+	firstBrokenSeq: number | null,
+	/**  RFC 3339 */
+	checkedAt: string,
+};
+
 /**  How the dashboard's charts are drawn: in the screen's language and theme. */
 export type ChartStyle = {
 	language: ScreenLanguage,
@@ -742,6 +804,62 @@ export type ChartStyle = {
 
 /**  The kinds of command, without their data. */
 export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "urge" | "warn" | "appeal" | "decide_appeal" | "record_accountability";
+
+/**  One staff member or unit with repeated upheld bad reviews. */
+export type Concentration = Concentration_Serialize | Concentration_Deserialize;
+
+/**  One staff member or unit with repeated upheld bad reviews. */
+export type Concentration_Deserialize = {
+	id: number,
+	name: string,
+	/**  The staff number (staff only). */
+	employeeNo?: string | null,
+	/**  The unit (staff: where they work; units: the unit's parent path shown as the unit's name). */
+	unitName: string,
+	/**  Upheld (not excluded) bad reviews and complaints in the period. */
+	count: number,
+	/**  Of which late (rectified after the deadline) or still open. */
+	open: number,
+};
+
+/**  One staff member or unit with repeated upheld bad reviews. */
+export type Concentration_Serialize = {
+	id: number,
+	name: string,
+	/**  The staff number (staff only). */
+	employeeNo: string | null,
+	/**  The unit (staff: where they work; units: the unit's parent path shown as the unit's name). */
+	unitName: string,
+	/**  Upheld (not excluded) bad reviews and complaints in the period. */
+	count: number,
+	/**  Of which late (rectified after the deadline) or still open. */
+	open: number,
+};
+
+/**  差评比较集中的部门和人员 for a period. */
+export type Concentrations = Concentrations_Serialize | Concentrations_Deserialize;
+
+/**  差评比较集中的部门和人员 for a period. */
+export type Concentrations_Deserialize = {
+	/**  `YYYY-MM`, both included. */
+	fromMonth: string,
+	toMonth: string,
+	/**  The least count listed. */
+	minCount: number,
+	staff: Concentration_Deserialize[],
+	units: Concentration_Deserialize[],
+};
+
+/**  差评比较集中的部门和人员 for a period. */
+export type Concentrations_Serialize = {
+	/**  `YYYY-MM`, both included. */
+	fromMonth: string,
+	toMonth: string,
+	/**  The least count listed. */
+	minCount: number,
+	staff: Concentration_Serialize[],
+	units: Concentration_Serialize[],
+};
 
 /**  A validated content code: three digits, the first one 1–5 (so 100–599). */
 export type ContentCode = number;
@@ -860,6 +978,68 @@ export type Evaluator_Serialize = {
 	realName: boolean,
 	name: string | null,
 	phone: string | null,
+};
+
+/**  A content code a finding may carry (the 不满意 codes), with its meaning. */
+export type FindingCode = {
+	code: number,
+	zh: string,
+	en: string,
+};
+
+/**  A finding as the form sends it. */
+export type FindingInput = FindingInput_Serialize | FindingInput_Deserialize;
+
+/**  A finding as the form sends it. */
+export type FindingInput_Deserialize = {
+	unitId: number,
+	itemId?: number | null,
+	staffUserId?: number | null,
+	contentCodes: number[],
+	description: string,
+};
+
+/**  A finding as the form sends it. */
+export type FindingInput_Serialize = {
+	unitId: number,
+	itemId: number | null,
+	staffUserId: number | null,
+	contentCodes: number[],
+	description: string,
+};
+
+/**  A service item of the jurisdiction. */
+export type FindingItem = {
+	id: number,
+	code: string,
+	name: string,
+	unitPath: string,
+};
+
+/**  What the finding form offers (works offline). */
+export type FindingOptions = {
+	units: FindingUnit[],
+	items: FindingItem[],
+	staff: FindingStaff[],
+	codes: FindingCode[],
+};
+
+/**  A window staff member's account (the rated staff of a case). */
+export type FindingStaff = {
+	userId: number,
+	name: string,
+	unitPath: string,
+};
+
+/**  A unit a finding can be about, with its path (items and staff are picked below it). */
+export type FindingUnit = {
+	id: number,
+	name: string,
+	/**  `district`, `hall`, `department`, … */
+	kind: string,
+	/**  Below the user's own unit (0: the unit itself). */
+	depth: number,
+	path: string,
 };
 
 /**  One flag as the queue shows it. */
@@ -1001,6 +1181,126 @@ export type KpiView_Serialize = {
 	realNameVisitCoverage: RatioView_Serialize,
 };
 
+/**  The register. */
+export type Ledger = Ledger_Serialize | Ledger_Deserialize;
+
+/**  One case of the register. */
+export type LedgerCase = LedgerCase_Serialize | LedgerCase_Deserialize;
+
+/**  One case of the register. */
+export type LedgerCase_Deserialize = {
+	/**
+	 *  The case as the inbox shows it (with the user's pending commands applied); the case
+	 *  drawer opens from it.
+	 */
+	item: CaseListItem_Deserialize,
+	/**  At the accountability rung and no decision yet (待问责决定). */
+	awaiting: boolean,
+	decisions: LedgerDecision_Deserialize[],
+};
+
+/**  One case of the register. */
+export type LedgerCase_Serialize = {
+	/**
+	 *  The case as the inbox shows it (with the user's pending commands applied); the case
+	 *  drawer opens from it.
+	 */
+	item: CaseListItem_Serialize,
+	/**  At the accountability rung and no decision yet (待问责决定). */
+	awaiting: boolean,
+	decisions: LedgerDecision_Serialize[],
+};
+
+/**  One accountability decision. */
+export type LedgerDecision = LedgerDecision_Serialize | LedgerDecision_Deserialize;
+
+/**  One accountability decision. */
+export type LedgerDecision_Deserialize = {
+	decision: AccountabilityKind,
+	/**  扣减绩效分（3分）, 诫勉谈话, … */
+	decisionLabel: string,
+	subjectStaffId: number,
+	/**  Name, staff number and unit as the roster has them (or the id when the roster lacks them). */
+	subjectName: string,
+	subjectNo?: string | null,
+	subjectUnit?: string | null,
+	reason: string,
+	evidence: string[],
+	decidedBy: string,
+	/**  RFC 3339 */
+	decidedAt: string,
+	badge: ChainBadge,
+};
+
+/**  One accountability decision. */
+export type LedgerDecision_Serialize = {
+	decision: AccountabilityKind,
+	/**  扣减绩效分（3分）, 诫勉谈话, … */
+	decisionLabel: string,
+	subjectStaffId: number,
+	/**  Name, staff number and unit as the roster has them (or the id when the roster lacks them). */
+	subjectName: string,
+	subjectNo: string | null,
+	subjectUnit: string | null,
+	reason: string,
+	evidence: string[],
+	decidedBy: string,
+	/**  RFC 3339 */
+	decidedAt: string,
+	badge: ChainBadge,
+};
+
+/**  The filters of the register. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type LedgerQuery = LedgerQuery_Serialize | LedgerQuery_Deserialize;
+
+/**  The filters of the register. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type LedgerQuery_Deserialize = {
+	/**  Cases of this unit or below it. */
+	unitId?: number | null,
+	/**  Decisions about this staff member (of the roster), or cases about them. */
+	staffId?: number | null,
+	/**
+	 *  `deducted_points`, `loss_of_annual_award`, `admonition`, `referral_to_discipline_inspection`,
+	 *  or `awaiting` (at the accountability rung without a decision).
+	 */
+	decision?: string | null,
+	from?: string | null,
+	to?: string | null,
+};
+
+/**  The filters of the register. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type LedgerQuery_Serialize = {
+	/**  Cases of this unit or below it. */
+	unitId: number | null,
+	/**  Decisions about this staff member (of the roster), or cases about them. */
+	staffId: number | null,
+	/**
+	 *  `deducted_points`, `loss_of_annual_award`, `admonition`, `referral_to_discipline_inspection`,
+	 *  or `awaiting` (at the accountability rung without a decision).
+	 */
+	decision: string | null,
+	from: string | null,
+	to: string | null,
+};
+
+/**  The register. */
+export type Ledger_Deserialize = {
+	cases: LedgerCase_Deserialize[],
+	/**  The last check of the evidence chain, if one ever ran on this laptop. */
+	chain?: ChainCheck_Deserialize | null,
+	/**  The staff members named in the register's decisions and cases, for the staff filter. */
+	staff: StaffOption[],
+};
+
+/**  The register. */
+export type Ledger_Serialize = {
+	cases: LedgerCase_Serialize[],
+	/**  The last check of the evidence chain, if one ever ran on this laptop. */
+	chain: ChainCheck_Serialize | null,
+	/**  The staff members named in the register's decisions and cases, for the staff filter. */
+	staff: StaffOption[],
+};
+
 /**
  *  The five levels of a rating, named explicitly on the wire because national data codes disagree
  *  on direction (GB/T 39046: 1 = very satisfied; Zhejiang-style: 1 = very dissatisfied).
@@ -1024,6 +1324,53 @@ export type NoticeDoc =
 /**  督办通知单 at the case's rung of the escalation ladder. */
 "supervision";
 
+/**  One registered notice. */
+export type NoticeEntry = NoticeEntry_Serialize | NoticeEntry_Deserialize;
+
+/**  One registered notice. */
+export type NoticeEntry_Deserialize = {
+	caseId: number,
+	/**  The register kind (`rectification`, `urging`, `reminder:2`, `supervision:district`). */
+	kind: string,
+	/**  The family the filter uses: `rectification`, `reminder` or `supervision`. */
+	family: string,
+	/**  整改通知书, 督办整改通知书, 催办通知书, 督办通知单. */
+	title: string,
+	docNumber: string,
+	caseNo: string,
+	recipientUnit: string,
+	itemName: string,
+	/**  The office that issued it (the signature). */
+	issuingUnit: string,
+	/**  RFC 3339 */
+	issuedAt: string,
+	/**  The last PDF it was saved in, and whether that file is still there. */
+	file?: string | null,
+	fileExists: boolean,
+};
+
+/**  One registered notice. */
+export type NoticeEntry_Serialize = {
+	caseId: number,
+	/**  The register kind (`rectification`, `urging`, `reminder:2`, `supervision:district`). */
+	kind: string,
+	/**  The family the filter uses: `rectification`, `reminder` or `supervision`. */
+	family: string,
+	/**  整改通知书, 督办整改通知书, 催办通知书, 督办通知单. */
+	title: string,
+	docNumber: string,
+	caseNo: string,
+	recipientUnit: string,
+	itemName: string,
+	/**  The office that issued it (the signature). */
+	issuingUnit: string,
+	/**  RFC 3339 */
+	issuedAt: string,
+	/**  The last PDF it was saved in, and whether that file is still there. */
+	file: string | null,
+	fileExists: boolean,
+};
+
 /**  Saved notices. */
 export type NoticeFile = {
 	/**  Where the PDF was saved. */
@@ -1032,6 +1379,12 @@ export type NoticeFile = {
 	count: number,
 	/**  The document numbers (文号) of the notices in it, in order. */
 	docNumbers: string[],
+};
+
+/**  Which notice of the register: its case and register kind (the office is the user's). */
+export type NoticeKey = {
+	caseId: number,
+	kind: string,
 };
 
 /**  One page of the notices' preview, drawn from the same layout as the PDF. */
@@ -1047,6 +1400,50 @@ export type NoticePreview = {
 	/**  The image's width and height in pixels. */
 	width: number,
 	height: number,
+};
+
+/**  The filters of the centre. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type NoticeQuery = NoticeQuery_Serialize | NoticeQuery_Deserialize;
+
+/**  The filters of the centre. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type NoticeQuery_Deserialize = {
+	/**  `rectification` (整改通知书, with its 督办 form), `reminder` (催办通知书) or `supervision` (督办通知单). */
+	kind?: string | null,
+	from?: string | null,
+	to?: string | null,
+	/**  Part of the 文号, the 工单编号, the recipient unit or the service item. */
+	text?: string | null,
+};
+
+/**  The filters of the centre. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type NoticeQuery_Serialize = {
+	/**  `rectification` (整改通知书, with its 督办 form), `reminder` (催办通知书) or `supervision` (督办通知单). */
+	kind: string | null,
+	from: string | null,
+	to: string | null,
+	/**  Part of the 文号, the 工单编号, the recipient unit or the service item. */
+	text: string | null,
+};
+
+/**  The register as the centre lists it. */
+export type NoticeRegister = NoticeRegister_Serialize | NoticeRegister_Deserialize;
+
+/**  The register as the centre lists it. */
+export type NoticeRegister_Deserialize = {
+	items: NoticeEntry_Deserialize[],
+	/**  Who issued them: every notice in this replica was issued by the signed-in user. */
+	issuedBy: string,
+	/**  Notices in the register before filtering. */
+	total: number,
+};
+
+/**  The register as the centre lists it. */
+export type NoticeRegister_Serialize = {
+	items: NoticeEntry_Serialize[],
+	/**  Who issued them: every notice in this replica was issued by the signed-in user. */
+	issuedBy: string,
+	/**  Notices in the register before filtering. */
+	total: number,
 };
 
 /**  One notification, as the bell lists it. */
@@ -1208,6 +1605,14 @@ export type ReplicaInfo_Serialize = {
 	rejected: number,
 };
 
+/**  What a reprint or save produced. */
+export type ReprintedFile = {
+	path: string,
+	count: number,
+	/**  The notices' numbers, unchanged from their first issue. */
+	docNumbers: string[],
+};
+
 export type Role = 
 /**  大厅负责人 / 政务客服: verifies, resolves on the spot, assigns. */
 "hall_manager" | 
@@ -1221,6 +1626,12 @@ export type Role =
 "staff_member" | 
 /**  系统管理员: reference data and users. */
 "administrator";
+
+/**  A kind of file offered in the save dialog: its name in the dialog and its extensions. */
+export type SaveFilter = {
+	name: string,
+	extensions: string[],
+};
 
 /**  A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`. */
 export type ScopePath = string;
