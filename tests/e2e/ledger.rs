@@ -88,7 +88,12 @@ async fn a_liaison_decides_from_the_register_and_the_decision_is_verified() {
         }
     })
     .await;
-    close_drawer(&c).await;
+    // Close the drawer (again while it is still sliding or a message covers its button).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while visible(&c, "[data-testid=case-detail]").await {
+        assert!(Instant::now() < deadline, "the case drawer did not close");
+        close_drawer(&c).await;
+    }
 
     // After the sync the register lists the decision; the server's check of the chain verifies it.
     let badge = format!("{card} [data-testid=ledger-badge]");
@@ -150,7 +155,11 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
     click(&c, "input[data-testid=finding-codes]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     click(&c, "[data-testid=finding-code-option]").await;
-    let _ = c.execute("document.activeElement && document.activeElement.blur()", vec![]).await;
+    // Close the codes' dropdown (it would cover the description).
+    if let Ok(codes) = c.find(Locator::Css("input[data-testid=finding-codes]")).await {
+        let _ = codes.send_keys("\u{E00C}").await;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
     type_into(&c, "textarea[data-testid=finding-description]", words).await;
     screenshot(&c, "finding-dialog.png").await;
     click(&c, "[data-testid=finding-submit]").await;
@@ -201,7 +210,11 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
     assert!(first_text.contains(&case_no) && first_text.contains("整改通知书"), "{first_text}");
     click(&c, "[data-testid=notice-preview] .el-dialog__headerbtn").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    close_drawer(&c).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while visible(&c, "[data-testid=case-detail]").await {
+        assert!(Instant::now() < deadline, "the case drawer did not close");
+        close_drawer(&c).await;
+    }
 
     // The notice centre lists it with its number.
     click(&c, "[data-testid=menu-notices]").await;
