@@ -152,13 +152,12 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
     tokio::time::sleep(Duration::from_millis(500)).await;
     click(&c, "[data-testid=finding-unit-option][data-name=\"东湖区税务局窗口\"]").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    click(&c, "input[data-testid=finding-codes]").await;
+    click(&c, ".finding-codes-select").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     click(&c, "[data-testid=finding-code-option]").await;
-    // Close the codes' dropdown (it would cover the description).
-    if let Ok(codes) = c.find(Locator::Css("input[data-testid=finding-codes]")).await {
-        let _ = codes.send_keys("\u{E00C}").await;
-    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A click outside closes the codes' dropdown (it would cover the description).
+    c.find(Locator::XPath("//label[contains(., '问题类型')]")).await.expect("the codes' label").click().await.expect("click");
     tokio::time::sleep(Duration::from_millis(400)).await;
     type_into(&c, "textarea[data-testid=finding-description]", words).await;
     screenshot(&c, "finding-dialog.png").await;
@@ -239,7 +238,12 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
     .await;
     let again = pdf_text(&sent);
     assert!(again.contains(&doc_number) && again.contains(&case_no), "the reprint keeps {doc_number}: {again}");
-    assert_eq!(attr(&c, "[data-testid=notices-result]", "data-numbers").await.as_deref(), Some(doc_number.as_str()));
+    let numbers = wait_for(30, "the reprint's confirmation", || async {
+        (attr(&c, "[data-testid=notices-result]", "data-kind").await.as_deref() == Some("print")).then_some(())?;
+        attr(&c, "[data-testid=notices-result]", "data-numbers").await
+    })
+    .await;
+    assert_eq!(numbers, doc_number, "the centre reports the same 文号");
 
     // 另存为: the save dialog's answer (HCP_SAVE_DIR here), same number.
     let save_as = format!(
