@@ -157,7 +157,12 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
     click(&c, "[data-testid=finding-code-option]").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     // A click outside closes the codes' dropdown (it would cover the description).
-    c.find(Locator::XPath("//label[contains(., '问题类型')]")).await.expect("the codes' label").click().await.expect("click");
+    c.find(Locator::XPath("//label[contains(., '问题类型')]"))
+        .await
+        .expect("the codes' label")
+        .click()
+        .await
+        .expect("click");
     tokio::time::sleep(Duration::from_millis(400)).await;
     type_into(&c, "textarea[data-testid=finding-description]", words).await;
     screenshot(&c, "finding-dialog.png").await;

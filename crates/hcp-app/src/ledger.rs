@@ -266,6 +266,17 @@ fn from_event(data: &serde_json::Value) -> Option<(AccountabilityKind, i64, Stri
     Some((decision, subject, reason, evidence))
 }
 
+/// A decision as the register reads it from an event or the outbox.
+struct Recorded {
+    decision: AccountabilityKind,
+    subject: i64,
+    reason: String,
+    evidence: Vec<String>,
+    by: String,
+    at: String,
+    pending: bool,
+}
+
 /// The register of the user's jurisdiction (works offline).
 pub fn register(
     r: &Replica,
@@ -317,8 +328,7 @@ pub fn register(
         }
     }
     let pending = r.pending(10_000)?;
-    let mut pending_decisions: HashMap<i64, Vec<(AccountabilityKind, i64, String, Vec<String>, String)>> =
-        HashMap::new();
+    let mut pending_decisions: HashMap<i64, Vec<Recorded>> = HashMap::new();
     for p in &pending {
         let Some(case_id) = p.case_id else { continue };
         if !ids.contains(&case_id) {
@@ -327,13 +337,15 @@ pub fn register(
         if let Ok(CaseCommand::RecordAccountability { decision, subject_staff_id, reason, evidence }) =
             serde_json::from_str::<CaseCommand>(&p.command)
         {
-            pending_decisions.entry(case_id).or_default().push((
+            pending_decisions.entry(case_id).or_default().push(Recorded {
                 decision,
-                subject_staff_id,
+                subject: subject_staff_id,
                 reason,
                 evidence,
-                p.created_at.clone(),
-            ));
+                by: user.display_name.clone(),
+                at: p.created_at.clone(),
+                pending: true,
+            });
         }
     }
     let mut items = Vec::with_capacity(ids.len());
@@ -359,12 +371,18 @@ pub fn register(
         let mut decisions = Vec::new();
         for e in r.case_events(item.id)?.into_iter().filter(|e| e.kind == "accountability_recorded") {
             if let Some((decision, subject, reason, evidence)) = from_event(&e.data) {
-                decisions.push((decision, subject, reason, evidence, e.actor_name.clone(), e.at.clone(), false));
+                decisions.push(Recorded {
+                    decision,
+                    subject,
+                    reason,
+                    evidence,
+                    by: e.actor_name.clone(),
+                    at: e.at.clone(),
+                    pending: false,
+                });
             }
         }
-        for (decision, subject, reason, evidence, at) in pending_decisions.remove(&item.id).unwrap_or_default() {
-            decisions.push((decision, subject, reason, evidence, user.display_name.clone(), at, true));
-        }
+        decisions.extend(pending_decisions.remove(&item.id).unwrap_or_default());
         let awaiting = decisions.is_empty();
         if awaiting && item.escalation != EscalationLevel::Accountability {
             // A pending command that is not about accountability.
@@ -375,10 +393,10 @@ pub fn register(
             .into_iter()
             .filter(|d| match q.decision.as_deref().filter(|d| !d.is_empty()) {
                 None | Some("awaiting") => true,
-                Some(k) => decision_key(d.0) == k,
+                Some(k) => decision_key(d.decision) == k,
             })
-            .filter(|d| q.staff_id.is_none_or(|s| d.1 == s || row.staff_id == Some(s)))
-            .filter(|d| in_period(local_day(&d.5).as_deref(), q))
+            .filter(|d| q.staff_id.is_none_or(|s| d.subject == s || row.staff_id == Some(s)))
+            .filter(|d| in_period(local_day(&d.at).as_deref(), q))
             .collect();
         let keep = if awaiting {
             q.decision.as_deref().filter(|d| !d.is_empty()).is_none_or(|d| d == "awaiting")
@@ -390,7 +408,7 @@ pub fn register(
         if !keep {
             continue;
         }
-        staff_ids.extend(decisions.iter().map(|d| d.1));
+        staff_ids.extend(decisions.iter().map(|d| d.subject));
         staff_ids.extend(row.staff_id);
         out.push((item, decisions, awaiting));
     }
@@ -403,7 +421,7 @@ pub fn register(
         .map(|(item, decisions, awaiting)| {
             let decisions = decisions
                 .into_iter()
-                .map(|(decision, subject, reason, evidence, by, at, pending)| {
+                .map(|Recorded { decision, subject, reason, evidence, by, at, pending }| {
                     let s = roster.get(&subject);
                     LedgerDecision {
                         decision,
