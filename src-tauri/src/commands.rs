@@ -502,4 +502,105 @@ pub async fn save_disclosure(
     path: String,
 ) -> Result<ExportedFile> {
     app.save_disclosure(month, format, path).await
+/// 问责: the accountability register (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn accountability_register(
+    app: State<'_, Arc<App>>,
+    query: hcp_app::ledger::LedgerQuery,
+) -> Result<hcp_app::ledger::Ledger> {
+    app.accountability_register(query).await
+}
+
+/// Verifies the evidence chain on the server (online) and caches the answer.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_evidence_chain(app: State<'_, Arc<App>>) -> Result<hcp_app::ledger::ChainCheck> {
+    app.verify_evidence_chain().await
+}
+
+/// 差评比较集中的部门和人员 between two months (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn bad_review_concentrations(
+    app: State<'_, Arc<App>>,
+    from: String,
+    to: String,
+    min_count: u32,
+) -> Result<hcp_app::ledger::Concentrations> {
+    app.bad_review_concentrations(from, to, min_count).await
+}
+
+/// The 问责决定记录 of a case as a PDF.
+#[tauri::command]
+#[specta::specta]
+pub async fn accountability_record(app: State<'_, Arc<App>>, case_id: i32) -> Result<PrintedFile> {
+    app.accountability_record(i64::from(case_id)).await
+}
+
+/// 通知书: the notices issued on this laptop (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn notice_register(
+    app: State<'_, Arc<App>>,
+    query: hcp_app::notice_centre::NoticeQuery,
+) -> Result<hcp_app::notice_centre::NoticeRegister> {
+    app.notice_register(query).await
+}
+
+/// 重新打印 registered notices with their numbers (`print`: hand the PDF to the printer).
+#[tauri::command]
+#[specta::specta]
+pub async fn reprint_notices(
+    app: State<'_, Arc<App>>,
+    keys: Vec<hcp_app::notice_centre::NoticeKey>,
+    print: bool,
+) -> Result<hcp_app::notice_centre::ReprintedFile> {
+    app.reprint_notices(keys, print).await
+}
+
+/// Opens a registered notice (or its folder), rendering it again when its file is gone.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_registered_notice(
+    app: State<'_, Arc<App>>,
+    key: hcp_app::notice_centre::NoticeKey,
+    folder: bool,
+) -> Result<()> {
+    app.open_registered_notice(key, folder).await
+}
+
+/// The file name 另存为 suggests.
+#[tauri::command]
+#[specta::specta]
+pub async fn notice_file_name(
+    app: State<'_, Arc<App>>,
+    keys: Vec<hcp_app::notice_centre::NoticeKey>,
+) -> Result<String> {
+    app.notice_file_name(keys).await
+}
+
+/// 另存为: the registered notices as one PDF at the chosen path.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_notices_as(
+    app: State<'_, Arc<App>>,
+    keys: Vec<hcp_app::notice_centre::NoticeKey>,
+    path: String,
+) -> Result<hcp_app::notice_centre::ReprintedFile> {
+    app.save_notices_as(keys, path).await
+}
+
+/// The 监督检查发现 form's choices (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn finding_options(app: State<'_, Arc<App>>) -> Result<hcp_app::finding::FindingOptions> {
+    app.finding_options().await
+}
+
+/// Records a 监督检查发现 as a new supervision case (queued; works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn create_finding(app: State<'_, Arc<App>>, input: hcp_app::finding::FindingInput) -> Result<Issued> {
+    app.create_finding(input).await
 }

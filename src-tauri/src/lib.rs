@@ -74,6 +74,17 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::export_cases,
         commands::export_stats,
         commands::save_disclosure,
+        commands::accountability_register,
+        commands::verify_evidence_chain,
+        commands::bad_review_concentrations,
+        commands::accountability_record,
+        commands::notice_register,
+        commands::reprint_notices,
+        commands::open_registered_notice,
+        commands::notice_file_name,
+        commands::save_notices_as,
+        commands::finding_options,
+        commands::create_finding,
     ])
 }
 

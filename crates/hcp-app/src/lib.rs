@@ -20,9 +20,12 @@ pub mod cases;
 pub mod dashboard;
 pub mod error;
 pub mod exports;
+pub mod finding;
 pub mod integrity;
+pub mod ledger;
 pub mod maintenance;
 pub mod netwatch;
+pub mod notice_centre;
 pub mod notify;
 pub mod opener;
 pub mod print;
@@ -1260,5 +1263,6 @@ fn discard_replica_files(path: &Path) {
 
 #[cfg(test)]
 mod admin_tests;
+mod ledger_tests;
 #[cfg(test)]
 mod tests;

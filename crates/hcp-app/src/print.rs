@@ -74,6 +74,11 @@ fn fonts() -> ApiResult<&'static hcp_report::Fonts> {
     Ok(FONTS.get_or_init(|| fonts))
 }
 
+/// The document fonts (for the other documents this app renders).
+pub fn document_fonts() -> ApiResult<&'static hcp_report::Fonts> {
+    fonts()
+}
+
 /// Which notice to print for the selected cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -6,6 +6,7 @@
 //! [`Pages`], which draw both the PDF and the page-by-page PNG preview.
 
 pub mod charts;
+pub mod decision;
 pub mod error;
 pub mod fonts;
 

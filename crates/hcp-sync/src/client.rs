@@ -186,6 +186,14 @@ impl Client {
         Self::parse(resp).await
     }
 
+    /// Asks the server to walk the hash chain of appeal and accountability records
+    /// (`GET /api/v1/audit/evidence/verify`; supervisors, liaisons and administrators).
+    pub async fn verify_evidence(&self, token: &str) -> Result<EvidenceChainReport> {
+        let url = self.url("/api/v1/audit/evidence/verify");
+        let resp = Self::check(self.http.get(url).bearer_auth(token).send().await).await?;
+        Self::parse(resp).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http
@@ -198,6 +206,15 @@ impl Client {
         .await?;
         Self::parse(resp).await
     }
+}
+
+/// The server's answer about the evidence chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct EvidenceChainReport {
+    pub valid: bool,
+    pub length: i64,
+    pub head: String,
+    pub first_broken_seq: Option<i64>,
 }
 
 /// A short, user-facing description of a transport error (no URLs with tokens: none are in URLs).

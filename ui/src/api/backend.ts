@@ -50,6 +50,17 @@ import {
   type DiagnosticsFile,
   type ReplicaInfo,
   type EntityRows,
+  type LedgerQuery,
+  type Ledger_Serialize,
+  type ChainCheck,
+  type Concentrations_Serialize,
+  type NoticeQuery,
+  type NoticeKey,
+  type NoticeRegister_Serialize,
+  type ReprintedFile,
+  type FindingOptions as FindingOptionsRow,
+  type FindingInput,
+  type SaveFilter,
 } from "./bindings";
 
 export type {
@@ -383,6 +394,68 @@ export const backend = {
   /** Queues the verdict on a flag with the notes (核实情况, 2–500 chars); returns the flag as the queue now shows it. */
   decideFlag(flagId: number, verdict: FlagVerdict, note: string): Promise<FlagItem> {
     return call(() => commands.decideFlag(flagId, verdict, note));
+  },
+};
+
+/** 问责 register (works offline). */
+export type Ledger = Ledger_Serialize;
+export type LedgerCase = Ledger["cases"][number];
+export type LedgerDecision = LedgerCase["decisions"][number];
+export type ChainBadge = LedgerDecision["badge"];
+export type Concentrations = Concentrations_Serialize;
+export type Concentration = Concentrations["staff"][number];
+export type NoticeRegister = NoticeRegister_Serialize;
+export type NoticeEntry = NoticeRegister["items"][number];
+export type FindingOptions = FindingOptionsRow;
+export type { LedgerQuery, ChainCheck, NoticeQuery, NoticeKey, ReprintedFile, FindingInput, SaveFilter };
+
+/** The 问责 register, the 通知书 centre and 监督检查发现 (issue 19). */
+export const ledgerBackend = {
+  /** The accountability register from the replica, with the user's queued decisions and the cached chain check. */
+  accountabilityRegister(query: LedgerQuery): Promise<Ledger> {
+    return call(() => commands.accountabilityRegister(query));
+  },
+  /** Asks the server to verify the evidence chain (online); the answer is cached for offline badges. */
+  verifyEvidenceChain(): Promise<ChainCheck> {
+    return call(() => commands.verifyEvidenceChain());
+  },
+  /** 差评比较集中的部门和人员 between two months ("YYYY-MM"). */
+  concentrations(from: string, to: string, minCount: number): Promise<Concentrations> {
+    return call(() => commands.badReviewConcentrations(from, to, minCount));
+  },
+  /** The 问责决定记录 of a case as a PDF in the reports folder. */
+  accountabilityRecord(caseId: number): Promise<PrintedFile> {
+    return call(() => commands.accountabilityRecord(caseId));
+  },
+  /** The notices issued on this laptop, filtered. */
+  noticeRegister(query: NoticeQuery): Promise<NoticeRegister> {
+    return call(() => commands.noticeRegister(query));
+  },
+  /** 重新打印: the same 文号 and text, one PDF; `print` hands it to the printer. */
+  reprintNotices(keys: NoticeKey[], print: boolean): Promise<ReprintedFile> {
+    return call(() => commands.reprintNotices(keys, print));
+  },
+  /** Opens a registered notice (or its folder), rendering it again when its file is gone. */
+  async openRegisteredNotice(key: NoticeKey, folder: boolean): Promise<void> {
+    await call(() => commands.openRegisteredNotice(key, folder));
+  },
+  noticeFileName(keys: NoticeKey[]): Promise<string> {
+    return call(() => commands.noticeFileName(keys));
+  },
+  /** The save dialog (null: the user cancelled). */
+  chooseSavePath(suggestedName: string, filters: SaveFilter[]): Promise<string | null> {
+    return call(() => commands.chooseSavePath(suggestedName, filters));
+  },
+  saveNoticesAs(keys: NoticeKey[], path: string): Promise<ReprintedFile> {
+    return call(() => commands.saveNoticesAs(keys, path));
+  },
+  /** The 监督检查发现 form's choices (supervisors; works offline). */
+  findingOptions(): Promise<FindingOptions> {
+    return call(() => commands.findingOptions());
+  },
+  /** Queues a 监督检查发现 as a new supervision case (works offline). */
+  createFinding(input: FindingInput): Promise<Issued> {
+    return call(() => commands.createFinding(input));
   },
 };
 

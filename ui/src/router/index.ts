@@ -19,8 +19,8 @@ export const HOME = "/cases";
 
 type Lazy = () => Promise<Component | { default: Component }>;
 
-/** The screens of the modules that are built; the others show what they will do. */
-const SCREENS: Partial<Record<MenuKey, Lazy>> = {
+/** The screen of every menu entry. */
+const SCREENS: Record<MenuKey, Lazy> = {
   workbench: () => import("@/views/workbench/WorkbenchView.vue"),
   cases: () => import("@/views/cases/CaseInbox.vue"),
   statistics: () => import("@/views/stats/StatsView.vue"),
@@ -29,6 +29,8 @@ const SCREENS: Partial<Record<MenuKey, Lazy>> = {
   supervision: () => import("@/views/supervision/SupervisionBoard.vue"),
   admin: () => import("@/views/admin/AdminView.vue"),
   audit: () => import("@/views/audit/AuditView.vue"),
+  accountability: () => import("@/views/accountability/AccountabilityView.vue"),
+  notices: () => import("@/views/notices/NoticeCentre.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [
@@ -43,18 +45,9 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/layout/MainLayout.vue"),
     redirect: () => homeFor(useSessionStore().user?.role),
     children: [
-      ...MENU.map((m): RouteRecordRaw => {
-        const screen = m.ready ? SCREENS[m.key] : undefined;
-        return screen
-          ? { path: m.path.slice(1), name: m.key, component: screen, meta: { module: m.key, roles: m.roles } }
-          : {
-              path: m.path.slice(1),
-              name: m.key,
-              component: () => import("@/views/placeholder/ComingSoon.vue"),
-              meta: { module: m.key, roles: m.roles },
-              props: { module: m.key },
-            };
-      }),
+      ...MENU.map(
+        (m): RouteRecordRaw => ({ path: m.path.slice(1), name: m.key, component: SCREENS[m.key], meta: { module: m.key, roles: m.roles } }),
+      ),
       { path: "outbox", name: "outbox", component: () => import("@/views/outbox/OutboxPage.vue"), meta: { module: "outbox" } },
       { path: "dashboard", redirect: "/workbench" },
       { path: "statistics", redirect: "/stats" },

@@ -1,4 +1,4 @@
-// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 统计分析 and 设置 are built in this version.
+// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 问责, 统计分析, 通知书 and 设置 are built in this version.
 import type { Component } from "vue";
 import { AlarmClock, DataAnalysis, Document, Monitor, Printer, Setting, Stamp, Tickets, Tools, WarningFilled } from "@element-plus/icons-vue";
 import type { Role } from "@/api/backend";
@@ -44,15 +44,23 @@ export const ADMIN_ROLES: readonly Role[] = ["administrator"];
 export const AUDIT_ROLES: readonly Role[] = ["supervisor", "discipline_liaison", "administrator"];
 /** 定期公开: who may export the month's public disclosure (GET /api/v1/disclosure). */
 export const DISCLOSURE_ROLES: readonly Role[] = ["supervisor", "administrator"];
+/**
+ * Who opens the 问责 register: the liaison who records decisions (CommandKind::RecordAccountability)
+ * and the supervision office; the server verifies the evidence chain for those roles only (a hall
+ * manager reads a decision in the case's timeline).
+ */
+export const LEDGER_ROLES: readonly Role[] = ["discipline_liaison", "supervisor"];
+/** Who issues notices under an office's 文号 and so has a notice register (Role::may_issue_notices). */
+export const NOTICE_ROLES: readonly Role[] = ["supervisor", "hall_manager"];
 
 export const MENU: MenuEntry[] = [
   { key: "workbench", path: "/workbench", icon: Monitor, ready: true },
   { key: "cases", path: "/cases", icon: Tickets, ready: true },
   { key: "integrity", path: "/integrity", icon: WarningFilled, ready: true, roles: INTEGRITY_VIEW_ROLES },
   { key: "supervision", path: "/supervision", icon: AlarmClock, ready: true, roles: BOARD_ROLES },
-  { key: "accountability", path: "/accountability", icon: Stamp, ready: false },
+  { key: "accountability", path: "/accountability", icon: Stamp, ready: true, roles: LEDGER_ROLES },
   { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
-  { key: "notices", path: "/notices", icon: Printer, ready: false },
+  { key: "notices", path: "/notices", icon: Printer, ready: true, roles: NOTICE_ROLES },
   { key: "settings", path: "/settings", icon: Setting, ready: true },
   { key: "admin", path: "/admin", icon: Tools, ready: true, roles: ADMIN_ROLES },
   { key: "audit", path: "/audit", icon: Document, ready: true, roles: AUDIT_ROLES },

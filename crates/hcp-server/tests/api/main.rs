@@ -10,6 +10,7 @@ mod calendar;
 mod disclosure;
 mod doc_numbers;
 mod feed;
+mod findings;
 mod hardening;
 mod integrity;
 mod password;
@@ -37,6 +38,7 @@ use feed::{
     concurrent_batches_with_shared_ratings_store_each_once, concurrent_writers_never_make_a_pull_skip_a_change,
     two_server_instances_share_one_database, writers_on_three_server_processes_never_make_a_pull_skip_a_change,
 };
+use findings::supervisors_record_findings_only_in_their_jurisdiction;
 use hardening::{
     a_token_over_its_request_rate_is_slowed_down_alone, derived_reads_recheck_the_scope_after_a_move,
     every_role_reads_only_its_jurisdiction_in_snapshot_and_pull, half_open_connections_do_not_starve_the_server,
@@ -113,6 +115,7 @@ conformance!(
     the_deadline_watch_acts_once_through_the_feed_and_the_audit_log,
     the_public_disclosure_holds_no_personal_data_and_suppresses_small_counts,
     the_audit_trail_filters_by_actor_target_and_period,
+    supervisors_record_findings_only_in_their_jurisdiction,
 );
 
 struct TestApp {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
-import { INTEGRITY_DECIDE_ROLES, BOARD_ROLES, INTEGRITY_VIEW_ROLES, MENU, homeFor, menuFor } from "@/router/menu";
+import { INTEGRITY_DECIDE_ROLES, BOARD_ROLES, INTEGRITY_VIEW_ROLES, LEDGER_ROLES, MENU, NOTICE_ROLES, homeFor, menuFor } from "@/router/menu";
 import { createAppRouter } from "@/router";
 import { useSessionStore } from "@/stores/session";
 import { session } from "@/test/helpers";
@@ -19,7 +19,7 @@ describe("menu", () => {
     expect(menuFor(null).some((m) => m.key === "integrity")).toBe(false);
     // The entries for everybody stay for everybody.
     expect(menuFor("staff_member").map((m) => m.key)).toEqual(
-      MENU.filter((m) => !["integrity", "supervision", "admin", "audit"].includes(m.key)).map((m) => m.key),
+      MENU.filter((m) => !["integrity", "supervision", "admin", "audit", "accountability", "notices"].includes(m.key)).map((m) => m.key),
     );
   });
 
@@ -44,6 +44,18 @@ describe("menu", () => {
     const sees = (role: Role) => menuFor(role).some((m) => m.key === "supervision");
     expect((["supervisor", "hall_manager"] as Role[]).every(sees)).toBe(true);
     expect((["department_handler", "staff_member", "administrator", "discipline_liaison"] as Role[]).some(sees)).toBe(false);
+  });
+
+  it("opens 问责 to liaisons and supervisors and 通知书 to the roles that issue notices; no entry is a placeholder", () => {
+    expect(MENU.every((m) => m.ready)).toBe(true);
+    expect(LEDGER_ROLES).toEqual(["discipline_liaison", "supervisor"]);
+    expect(NOTICE_ROLES).toEqual(["supervisor", "hall_manager"]);
+    const keys = (role: Role) => menuFor(role).map((m) => m.key);
+    expect(keys("discipline_liaison")).toContain("accountability");
+    expect(keys("discipline_liaison")).not.toContain("notices");
+    expect(keys("supervisor")).toEqual(expect.arrayContaining(["accountability", "notices"]));
+    expect(keys("hall_manager")).toContain("notices");
+    expect(keys("hall_manager")).not.toContain("accountability");
   });
 
   it("keeps the roles that may not view the queue out of its page", async () => {
