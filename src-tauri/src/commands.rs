@@ -502,6 +502,10 @@ pub async fn save_disclosure(
     path: String,
 ) -> Result<ExportedFile> {
     app.save_disclosure(month, format, path).await
+}
+
+// ---------------------------------------------------------------- 问责, 通知书, 监督检查发现
+
 /// 问责: the accountability register (works offline).
 #[tauri::command]
 #[specta::specta]
