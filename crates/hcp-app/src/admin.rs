@@ -211,6 +211,14 @@ pub struct PolicyForm {
     /// `HH:MM`.
     pub work_ends: String,
     pub remind_every_working_days: u32,
+    /// 核实处置 within this many working days of arrival (null: no clock).
+    pub verify_within_working_days: Option<u32>,
+    /// 签收 within this many working days of assignment (null: no clock).
+    pub accept_within_working_days: Option<u32>,
+    /// The rectification deadline counts from `assignment` or from the bad review's `arrival`.
+    pub rectify_from: hcp_domain::RectifyFrom,
+    /// 回访 within this many working days of the rectification report (null: no clock).
+    pub return_visit_within_working_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -312,6 +320,10 @@ pub fn policy_form(unit_id: i64, set_at_unit_id: Option<i64>, p: &JurisdictionPo
         work_starts: hhmm(p.watch.work_starts),
         work_ends: hhmm(p.watch.work_ends),
         remind_every_working_days: p.watch.remind_every_working_days,
+        verify_within_working_days: p.deadlines.verify_within_working_days,
+        accept_within_working_days: p.deadlines.accept_within_working_days,
+        rectify_from: p.deadlines.rectify_from,
+        return_visit_within_working_days: p.deadlines.return_visit_within_working_days,
     }
 }
 
@@ -335,6 +347,10 @@ pub fn policy_from_form(current: &JurisdictionPolicy, f: &PolicyForm) -> ApiResu
     p.watch.work_starts = parse_hhmm("上班时间", &f.work_starts)?;
     p.watch.work_ends = parse_hhmm("下班时间", &f.work_ends)?;
     p.watch.remind_every_working_days = f.remind_every_working_days;
+    p.deadlines.verify_within_working_days = f.verify_within_working_days;
+    p.deadlines.accept_within_working_days = f.accept_within_working_days;
+    p.deadlines.rectify_from = f.rectify_from;
+    p.deadlines.return_visit_within_working_days = f.return_visit_within_working_days;
     p.deadlines.validate().map_err(invalid)?;
     p.escalation.validate().map_err(invalid)?;
     p.watch.validate().map_err(invalid)?;

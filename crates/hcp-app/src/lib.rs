@@ -1263,6 +1263,7 @@ fn discard_replica_files(path: &Path) {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
 mod ledger_tests;
 #[cfg(test)]
 mod tests;
