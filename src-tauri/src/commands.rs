@@ -323,9 +323,8 @@ pub struct SaveFilter {
 
 /// Shows the OS's save dialog (set up with the window's runtime in `lib.rs`): the suggested name
 /// and the filters in, the chosen path (or `None` when cancelled) out through the receiver.
-pub type SaveDialog = Arc<
-    dyn Fn(String, Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync,
->;
+pub type SaveDialog =
+    Arc<dyn Fn(String, Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync>;
 
 /// Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
 /// `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
@@ -348,4 +347,21 @@ pub async fn choose_save_path(
         .await
         .map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
     Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// Asks the user's server whether a newer version of the app is offered (the update dialog).
+#[tauri::command]
+#[specta::specta]
+pub async fn check_update(
+    app: State<'_, Arc<App>>,
+    updates: State<'_, crate::updates::Updates>,
+) -> Result<Option<hcp_app::updates::UpdateOffer>> {
+    updates.check(&app).await
+}
+
+/// Installs the offered update the user agreed to (its signature verified) and restarts the app.
+#[tauri::command]
+#[specta::specta]
+pub async fn install_update(updates: State<'_, crate::updates::Updates>) -> Result<()> {
+    updates.install().await
 }

@@ -18,6 +18,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod error;
 pub mod integrity;
+pub mod logs;
 pub mod maintenance;
 pub mod netwatch;
 pub mod notify;
@@ -25,6 +26,7 @@ pub mod opener;
 pub mod print;
 pub mod secrets;
 pub mod settings;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -77,6 +77,16 @@ export const commands = {
 	markNotificationsRead: (ids: string[] | null) => typedError<Notifications, ApiError>(__TAURI_INVOKE("mark_notifications_read", { ids })),
 	/**  Turns the OS notifications on or off. */
 	setOsNotifications: (enabled: boolean) => typedError<Notifications, ApiError>(__TAURI_INVOKE("set_os_notifications", { enabled })),
+	/**
+	 *  Asks the user where to save a file, in the OS's save dialog, suggesting `suggested_name`.
+	 *  `None` when they cancel. With `HCP_SAVE_DIR` set (scripted use and the end-to-end tests, where
+	 *  no one can answer a native dialog) the file goes into that folder under the suggested name.
+	 */
+	chooseSavePath: (suggestedName: string, filters: SaveFilter[]) => typedError<string | null, ApiError>(__TAURI_INVOKE("choose_save_path", { suggestedName, filters })),
+	/**  Asks the user's server whether a newer version of the app is offered (the update dialog). */
+	checkUpdate: () => typedError<UpdateOffer_Serialize | null, ApiError>(__TAURI_INVOKE("check_update")),
+	/**  Installs the offered update the user agreed to (its signature verified) and restarts the app. */
+	installUpdate: () => typedError<null, ApiError>(__TAURI_INVOKE("install_update")),
 };
 
 /* Types */
@@ -1222,6 +1232,12 @@ export type Role =
 /**  系统管理员: reference data and users. */
 "administrator";
 
+/**  A kind of file offered in the save dialog: its name in the dialog and its extensions. */
+export type SaveFilter = {
+	name: string,
+	extensions: string[],
+};
+
 /**  A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`. */
 export type ScopePath = string;
 
@@ -1362,6 +1378,29 @@ export type UnitOption = {
 	kind: string,
 	/**  Levels below the user's own unit (0 = the user's unit), for indenting. */
 	depth: number,
+};
+
+/**  A newer version the server offers, as the update dialog shows it. */
+export type UpdateOffer = UpdateOffer_Serialize | UpdateOffer_Deserialize;
+
+/**  A newer version the server offers, as the update dialog shows it. */
+export type UpdateOffer_Deserialize = {
+	version: string,
+	currentVersion: string,
+	/**  What is new (Chinese, written by the administrator who added the release). */
+	notes: string,
+	/**  When it was released (RFC 3339), when the server says. */
+	date?: string | null,
+};
+
+/**  A newer version the server offers, as the update dialog shows it. */
+export type UpdateOffer_Serialize = {
+	version: string,
+	currentVersion: string,
+	/**  What is new (Chinese, written by the administrator who added the release). */
+	notes: string,
+	/**  When it was released (RFC 3339), when the server says. */
+	date: string | null,
 };
 
 /**  The last 催办 on a case. */

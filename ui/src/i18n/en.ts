@@ -848,7 +848,19 @@ const en: MessageSchema = {
     exportDiagnostics: "Export diagnostics",
     diagnosticsSaved: "Diagnostics saved",
     openFolder: "Open folder",
-    diagnosticsHint: "Diagnostics hold versions, the sync state, local row counts and the states of unsent actions; no password, token, evaluator or comment. Hand the file to your help desk.",
+    diagnosticsHint: "Diagnostics hold versions, the sync state, local row counts and the states of unsent actions and the end of the recent log files; no password, token, evaluator or comment. Hand the file to your help desk.",
+  },
+  update: {
+    title: "A new version is available",
+    version: "Version {version} (you have {current})",
+    date: "Released {date}",
+    notes: "What is new",
+    noNotes: "(no release notes)",
+    hint: "Updating keeps this computer's data, unsent actions and settings; the app restarts when it is installed. A package whose signature does not verify is not installed.",
+    later: "Remind me later",
+    install: "Update now",
+    installing: "Downloading and installing; please do not close the app…",
+    failed: "The update failed: {message}",
   },
 };
 

@@ -848,7 +848,19 @@ const zhCN = {
     exportDiagnostics: "导出诊断信息",
     diagnosticsSaved: "诊断信息已保存",
     openFolder: "打开所在文件夹",
-    diagnosticsHint: "诊断信息只含版本、同步状态、本机数据条数和未同步操作的状态，不含密码、令牌、评价人或评价内容，可交给运维人员。",
+    diagnosticsHint: "诊断信息只含版本、同步状态、本机数据条数和未同步操作的状态及最近的运行日志，不含密码、令牌、评价人或评价内容，可交给运维人员。",
+  },
+  update: {
+    title: "发现新版本",
+    version: "新版本 {version}（当前 {current}）",
+    date: "发布日期：{date}",
+    notes: "更新内容",
+    noNotes: "（未填写更新说明）",
+    hint: "更新会保留本机数据、未同步的操作和设置；安装完成后客户端自动重新启动。安装包的签名校验不通过时不会安装。",
+    later: "稍后提醒",
+    install: "立即更新",
+    installing: "正在下载并安装，请勿关闭……",
+    failed: "更新失败：{message}",
   },
 };
 
