@@ -24,8 +24,9 @@ command -v debootstrap >/dev/null || { echo "debootstrap is missing: scripts/ins
 mkdir -p "$WORK" "$OUT"
 
 # The mirror apt uses here (deb822 or one-line sources), else deb.debian.org.
-MIRROR=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-  | grep -v security | head -1 | awk '{print $2}')
+MIRROR=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?$' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+  | head -1 | awk '{print $2}' || true)
+MIRROR=${MIRROR%/}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY=${MIRROR%/debian}/debian-security
 
@@ -42,8 +43,19 @@ fi
 
 MOUNTED=()
 CHILD_PIDS=()
+# Every process running inside one of this test's roots (found by its root directory, so nothing
+# else on the machine is touched), then the processes this script started.
+kill_rooted() {
+  local p link
+  for p in /proc/[0-9]*; do
+    link=$(readlink "$p/root" 2>/dev/null) || continue
+    case "$link" in "$WORK"/root-*) kill "${p#/proc/}" 2>/dev/null || true ;; esac
+  done
+}
 cleanup() {
+  kill_rooted
   for pid in "${CHILD_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 1
   for ((i=${#MOUNTED[@]}-1; i>=0; i--)); do umount -l "${MOUNTED[$i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
@@ -138,12 +150,20 @@ APP
     kill -0 "$app_pid" 2>/dev/null || break
   done
   [ -n "$ok" ] || { cat "$r/tmp/app.log" >&2 || true; fail "no window titled 好差评督办 within 90 s"; }
-  # The login screen renders (the webview draws its form after the window maps).
-  sleep 8
-  in_root "$r" runuser -u hall -- env DISPLAY=:42 xwd -root -silent -out /tmp/screen.xwd
+  # The login screen renders (the webview draws its form a while after the window maps: software
+  # rendering on a loaded machine); then a few seconds more for the fonts and the layout to settle.
   shot="$OUT/install-login.png"
+  local colours=0
+  for i in $(seq 1 60); do
+    in_root "$r" runuser -u hall -- env DISPLAY=:42 xwd -root -silent -out /tmp/screen.xwd
+    convert "xwd:$r/tmp/screen.xwd" "$shot"
+    colours=$(convert "$shot" -format '%k' info:)
+    [ "$colours" -gt 50 ] && break
+    sleep 2
+  done
+  sleep 5
+  in_root "$r" runuser -u hall -- env DISPLAY=:42 xwd -root -silent -out /tmp/screen.xwd
   convert "xwd:$r/tmp/screen.xwd" "$shot"
-  local colours
   colours=$(convert "$shot" -format '%k' info:)
   echo "screenshot: $shot ($colours colours)"
   [ "$colours" -gt 50 ] || fail "the screen is (almost) blank: $colours colours"
@@ -179,7 +199,7 @@ test_server() {
   cp "$deb" "$r/tmp/hcp-server.deb"
   apt_install "$r" /tmp/hcp-server.deb > "$OUT/server-apt.log" 2>&1 || { tail -30 "$OUT/server-apt.log"; fail "apt could not install hcp-server"; }
   in_root "$r" getent passwd haochaping >/dev/null || fail "no haochaping system user"
-  [ "$(stat -c %U "$r/var/lib/haochaping")" = haochaping ] || fail "/var/lib/haochaping is not the service user's"
+  [ "$(in_root "$r" stat -c %U /var/lib/haochaping)" = haochaping ] || fail "/var/lib/haochaping is not the service user's"
   [ -f "$r/etc/haochaping/server.toml" ] && [ -f "$r/etc/haochaping/server.env" ] || fail "no default configuration"
   [ -f "$r/lib/systemd/system/hcp-server.service" ] || fail "no systemd unit"
   # The unit's own command line and environment file, on a free port.
