@@ -258,8 +258,15 @@ async fn main() -> anyhow::Result<()> {
                 None => None,
             };
             let store = hcp_server::releases::ReleaseStore::new(releases_dir);
-            let release =
-                store.add(&file, &signature, &notes, &target, &version, pubkey.as_deref(), chrono::Utc::now())?;
+            let new = hcp_server::releases::NewRelease {
+                package: &file,
+                signature: &signature,
+                notes: &notes,
+                target: &target,
+                version: &version,
+                pubkey: pubkey.as_deref(),
+            };
+            let release = store.add(&new, chrono::Utc::now())?;
             tracing::info!(target = %release.target, version = %release.version, "release added");
             print_json(&release)?;
         }

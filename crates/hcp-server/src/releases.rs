@@ -56,6 +56,19 @@ fn valid_file_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
 }
 
+/// What `hcp-server release add` is given.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRelease<'a> {
+    pub package: &'a Path,
+    /// The content of the package's `.sig` file.
+    pub signature: &'a str,
+    pub notes: &'a str,
+    pub target: &'a str,
+    pub version: &'a str,
+    /// When given, the signature must verify against this updater public key (the `.pub` file).
+    pub pubkey: Option<&'a str>,
+}
+
 /// The releases folder and its index.
 #[derive(Debug, Clone)]
 pub struct ReleaseStore {
@@ -84,16 +97,8 @@ impl ReleaseStore {
     /// Adds a package. Refuses an unknown target, a version that is not semver, a signature that
     /// is not an updater signature (or does not verify against `pubkey` when given), and a
     /// version already released for the target.
-    pub fn add(
-        &self,
-        package: &Path,
-        signature: &str,
-        notes: &str,
-        target: &str,
-        version: &str,
-        pubkey: Option<&str>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> anyhow::Result<Release> {
+    pub fn add(&self, new: &NewRelease<'_>, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Release> {
+        let NewRelease { package, signature, notes, target, version, pubkey } = *new;
         use sha2::Digest;
         if !valid_target(target) {
             anyhow::bail!(
@@ -209,12 +214,34 @@ pub(crate) mod tests {
         let pkg = dir.path().join("haochaping_0.2.0_amd64.deb");
         std::fs::write(&pkg, TEST_PAYLOAD).expect("write");
         let r = store
-            .add(&pkg, TEST_PAYLOAD_SIG, "修复同步", "linux-x86_64-deb", "0.2.0", Some(TEST_PUBKEY), now())
+            .add(
+                &NewRelease {
+                    package: &pkg,
+                    signature: TEST_PAYLOAD_SIG,
+                    notes: "修复同步",
+                    target: "linux-x86_64-deb",
+                    version: "0.2.0",
+                    pubkey: Some(TEST_PUBKEY),
+                },
+                now(),
+            )
             .expect("add");
         assert_eq!((r.version.as_str(), r.bytes), ("0.2.0", TEST_PAYLOAD.len() as u64));
         let pkg3 = dir.path().join("haochaping_0.3.0_amd64.deb");
         std::fs::write(&pkg3, TEST_PAYLOAD).expect("write");
-        store.add(&pkg3, TEST_PAYLOAD_SIG, "新增月报", "linux-x86_64-deb", "0.3.0", None, now()).expect("add");
+        store
+            .add(
+                &NewRelease {
+                    package: &pkg3,
+                    signature: TEST_PAYLOAD_SIG,
+                    notes: "新增月报",
+                    target: "linux-x86_64-deb",
+                    version: "0.3.0",
+                    pubkey: None,
+                },
+                now(),
+            )
+            .expect("add");
         assert_eq!(store.offer("linux-x86_64-deb", &v("0.1.0")).expect("offer").expect("some").version, "0.3.0");
         assert_eq!(store.offer("linux-x86_64-deb", &v("0.3.0")).expect("offer"), None);
         assert_eq!(store.offer("linux-x86_64-rpm", &v("0.1.0")).expect("offer"), None);
@@ -233,7 +260,17 @@ pub(crate) mod tests {
         let pkg = dir.path().join("haochaping_0.2.0_amd64.deb");
         std::fs::write(&pkg, TEST_PAYLOAD).expect("write");
         ReleaseStore::new(&releases)
-            .add(&pkg, TEST_PAYLOAD_SIG, "修复同步\n新增月报", "linux-x86_64-deb", "0.2.0", Some(TEST_PUBKEY), now())
+            .add(
+                &NewRelease {
+                    package: &pkg,
+                    signature: TEST_PAYLOAD_SIG,
+                    notes: "修复同步\n新增月报",
+                    target: "linux-x86_64-deb",
+                    version: "0.2.0",
+                    pubkey: Some(TEST_PUBKEY),
+                },
+                now(),
+            )
             .expect("add");
         let db = crate::Db::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).expect("db");
         let mut state = crate::AppState::new(db);
@@ -274,7 +311,10 @@ pub(crate) mod tests {
         let pkg = dir.path().join("haochaping_0.2.0_amd64.deb");
         std::fs::write(&pkg, TEST_PAYLOAD).expect("write");
         let add = |sig: &str, target: &str, version: &str, notes: &str, key: Option<&str>| {
-            store.add(&pkg, sig, notes, target, version, key, now()).expect_err("refused").to_string()
+            store
+                .add(&NewRelease { package: &pkg, signature: sig, notes, target, version, pubkey: key }, now())
+                .expect_err("refused")
+                .to_string()
         };
         assert!(add(TEST_PAYLOAD_SIG, "linux-x86_64", "0.2.0", "n", None).contains("unknown target"));
         assert!(add(TEST_PAYLOAD_SIG, "linux-x86_64-deb", "0.2", "n", None).contains("not a version"));
@@ -288,11 +328,33 @@ pub(crate) mod tests {
         bytes[0] ^= 1;
         std::fs::write(&tampered, bytes).expect("write");
         let err = store
-            .add(&tampered, TEST_PAYLOAD_SIG, "n", "linux-x86_64-deb", "0.2.1", Some(TEST_PUBKEY), now())
+            .add(
+                &NewRelease {
+                    package: &tampered,
+                    signature: TEST_PAYLOAD_SIG,
+                    notes: "n",
+                    target: "linux-x86_64-deb",
+                    version: "0.2.1",
+                    pubkey: Some(TEST_PUBKEY),
+                },
+                now(),
+            )
             .expect_err("tampered");
         assert!(err.to_string().contains("does not match"), "{err}");
         assert!(store.list().expect("list").is_empty());
-        store.add(&pkg, TEST_PAYLOAD_SIG, "n", "linux-x86_64-deb", "0.2.0", Some(TEST_PUBKEY), now()).expect("add");
+        store
+            .add(
+                &NewRelease {
+                    package: &pkg,
+                    signature: TEST_PAYLOAD_SIG,
+                    notes: "n",
+                    target: "linux-x86_64-deb",
+                    version: "0.2.0",
+                    pubkey: Some(TEST_PUBKEY),
+                },
+                now(),
+            )
+            .expect("add");
         assert!(add(TEST_PAYLOAD_SIG, "linux-x86_64-deb", "0.2.0", "n", None).contains("released already"));
         assert!(valid_target("windows-x86_64-nsis") && !valid_target("linux-x86_64-deb/../x"));
         assert!(!valid_file_name("../x.deb") && !valid_file_name(".hidden") && valid_file_name("a_0.2.0+1_amd64.deb"));
