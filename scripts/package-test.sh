@@ -259,10 +259,13 @@ print(json.dumps({"ratings": [{"source": "package-test", "service_record_no": f"
   ) &
   local intake_pid=$!
   rm -f "$OUT/stop-intake"
-  sleep 3
+  # The backup starts once intake has written, and intake goes on writing after it.
+  for i in $(seq 1 60); do [ "$(count "$r$db")" -gt "$before" ] && break; sleep 1; done
   in_root "$r" runuser -u haochaping -- env $envs hcp-server backup --to /var/backups/haochaping/test.db > "$OUT/server-backup.json" \
     || fail "backup failed"
-  sleep 2
+  local mid
+  mid=$(count "$r$db")
+  for i in $(seq 1 60); do [ "$(count "$r$db")" -gt "$mid" ] && break; sleep 1; done
   touch "$OUT/stop-intake"; wait "$intake_pid"
   local after in_backup
   after=$(count "$r$db")
