@@ -8,7 +8,7 @@ KEYRING := scripts/with-keyring.sh
 # The server's conformance suite runs on SQLite and on a private PostgreSQL server.
 POSTGRES := HCP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh
 
-.PHONY: run test deps ui ui-deps build lint unit api-fuzz ui-test e2e bindings screenshots server soak bench bench-deps clean
+.PHONY: run test deps ui ui-deps build lint unit api-fuzz ui-test e2e bindings screenshots server soak bench bench-deps clean package package-deps package-test
 
 ## Installs system packages, tauri-driver and the UI's npm packages (idempotent).
 deps:
@@ -102,6 +102,25 @@ bindings:
 screenshots: ui
 	$(APP_BUILD)
 	HCP_SCREENSHOT_DIR=docs/screenshots $(XVFB) $(KEYRING) $(CARGO) test -p hcp-tests --test e2e -- --test-threads=1
+
+## Installers in dist/: the desktop app's .deb and .rpm (Tauri bundler, with updater signatures)
+## and the server's .deb (systemd unit, /etc/haochaping, system user). Release builds: 20–40
+## minutes on 2 cores the first time. HCP_UPDATER_KEY=KEY signs them for updates with a real key
+## (scripts/updater-keygen.sh); without it the TEST-ONLY key does (a warning says so).
+package: deps ui package-deps
+	scripts/package.sh
+
+package-deps: packaging/node_modules/.package-lock.json
+	scripts/install-system-deps.sh --package
+
+packaging/node_modules/.package-lock.json: packaging/package.json packaging/package-lock.json
+	cd packaging && npm ci --no-audit --no-fund
+
+## The slow package tests (root; not part of `make test`): the desktop .deb installed with apt
+## into a fresh Debian 12 root, started under Xvfb to its login screen and purged; the server .deb
+## installed, served, backed up while intake writes, restored, compared, stopped and purged.
+package-test: package
+	scripts/package-test.sh
 
 server: build
 	$(CARGO) run -q -p hcp-server -- seed --database sqlite://data/hcp-server.db --if-empty

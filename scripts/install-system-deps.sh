@@ -3,6 +3,11 @@
 # Safe to run repeatedly: only missing packages are installed. Uses sudo when not root.
 set -euo pipefail
 
+# `--package`: also what `make package` and `make package-test` need (building .deb files,
+# Debian roots for the install tests).
+PACKAGING=0
+[ "${1:-}" = "--package" ] && PACKAGING=1
+
 PACKAGES=(
   # build
   build-essential pkg-config libssl-dev curl file
@@ -17,6 +22,10 @@ PACKAGES=(
   # UI toolchain
   nodejs npm
 )
+
+if [ $PACKAGING -eq 1 ]; then
+  PACKAGES+=(dpkg-dev debootstrap fakeroot)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -607,4 +607,19 @@ pub async fn finding_options(app: State<'_, Arc<App>>) -> Result<hcp_app::findin
 #[specta::specta]
 pub async fn create_finding(app: State<'_, Arc<App>>, input: hcp_app::finding::FindingInput) -> Result<Issued> {
     app.create_finding(input).await
+/// Asks the user's server whether a newer version of the app is offered (the update dialog).
+#[tauri::command]
+#[specta::specta]
+pub async fn check_update(
+    app: State<'_, Arc<App>>,
+    updates: State<'_, crate::updates::Updates>,
+) -> Result<Option<hcp_app::updates::UpdateOffer>> {
+    updates.check(&app).await
+}
+
+/// Installs the offered update the user agreed to (its signature verified) and restarts the app.
+#[tauri::command]
+#[specta::specta]
+pub async fn install_update(updates: State<'_, crate::updates::Updates>) -> Result<()> {
+    updates.install().await
 }

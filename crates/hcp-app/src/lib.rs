@@ -23,6 +23,7 @@ pub mod exports;
 pub mod finding;
 pub mod integrity;
 pub mod ledger;
+pub mod logs;
 pub mod maintenance;
 pub mod netwatch;
 pub mod notice_centre;
@@ -31,6 +32,7 @@ pub mod opener;
 pub mod print;
 pub mod secrets;
 pub mod settings;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -12,6 +12,9 @@ use crate::{account, discard_replica_files, internal, settings, App, SyncPhase, 
 
 /// The folder (in the data folder) that diagnostics files are written to.
 pub const DIAGNOSTICS_DIR: &str = "diagnostics";
+/// The newest log files a diagnostics file carries, and how much of the end of each.
+const DIAGNOSTICS_LOG_FILES: usize = 3;
+const DIAGNOSTICS_LOG_BYTES: u64 = 512 * 1024;
 
 /// What the 设置 page shows and edits.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -232,8 +235,9 @@ impl App {
     }
 
     /// Writes a diagnostics file for the help desk into the data folder's `diagnostics` folder:
-    /// versions, the sync state, the replica's row counts and the outbox's states and error codes.
-    /// No token, password, evaluator, comment or other personal data goes into it.
+    /// versions, the sync state, the replica's row counts, the outbox's states and error codes,
+    /// and the ends of the newest log files (see [`crate::logs`]). No token, password, evaluator,
+    /// comment or other personal data goes into it (the logs hold none either).
     pub async fn export_diagnostics(&self) -> ApiResult<DiagnosticsFile> {
         let about = self.about().await;
         let status = self.sync_status()?;
@@ -249,6 +253,13 @@ impl App {
             Err(_) => Vec::new(),
         };
         let settings = self.app_settings()?;
+        let log_dir = crate::logs::log_dir(&self.data_dir);
+        let logs = tokio::task::spawn_blocking(move || {
+            crate::logs::recent_logs(&log_dir, DIAGNOSTICS_LOG_FILES, DIAGNOSTICS_LOG_BYTES)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法读取日志文件：{e}")))?;
         let doc = serde_json::json!({
             "generated_at": crate::now_rfc3339(),
             "app_version": about.app_version,
@@ -261,6 +272,7 @@ impl App {
             "replica": replica.map(|r| serde_json::json!({"bytes": r.bytes, "rows": r.rows, "cursor": r.cursor,
                                                           "last_sync_at": r.last_sync_at})),
             "outbox": outbox,
+            "logs": logs,
         });
         let dir = self.data_dir.join(DIAGNOSTICS_DIR);
         let name = format!("haochaping-diagnostics-{}.json", chrono::Utc::now().format("%Y%m%d-%H%M%S"));

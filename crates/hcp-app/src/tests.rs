@@ -975,12 +975,18 @@ async fn the_settings_page_keeps_its_choices_and_erases_only_with_consent() {
     assert_eq!(rows(&again, "case"), rows(&info, "case"));
     assert_eq!(app.case_detail(case_id).await.expect("detail").item.state, hcp_domain::CaseState::Verified);
 
-    // Diagnostics: versions and counts, no secrets.
+    // Diagnostics: versions and counts, the newest log files' ends, no secrets.
+    let logs = crate::logs::log_dir(&data);
+    std::fs::create_dir_all(&logs).expect("log dir");
+    std::fs::write(logs.join("haochaping.2026-12-05.log"), "INFO sync round done pulled=3\n").expect("log");
     let file = app.export_diagnostics().await.expect("diagnostics");
     let text = std::fs::read_to_string(&file.path).expect("written");
     let token = secrets.get(&account("token", &srv.url(), "donghu.manager")).expect("keyring").expect("token");
     assert!(text.contains("\"app_version\"") && text.contains("\"rows\""), "{text}");
     assert!(!text.contains(&token) && !text.contains(DEMO_PASSWORD), "no secret in diagnostics");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(doc["logs"][0]["file"], "haochaping.2026-12-05.log", "{doc}");
+    assert_eq!(doc["logs"][0]["text"], "INFO sync round done pulled=3\n");
     app.open_document(file.path.clone(), true).await.ok();
 
     // Erasing: refused with unsent work unless the user agrees; then nothing is left.

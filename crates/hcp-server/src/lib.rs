@@ -10,7 +10,9 @@ pub mod error;
 pub mod intake;
 pub mod integrity;
 pub mod openapi;
+pub mod ops;
 pub mod rate;
+pub mod releases;
 pub mod routes;
 pub mod seed;
 pub mod serve;
@@ -72,6 +74,8 @@ pub struct Config {
     pub limits: serve::Limits,
     /// Requests per bearer token.
     pub rate_limit: rate::RateLimit,
+    /// Where the desktop app's releases are kept (see [`releases`]).
+    pub releases_dir: std::path::PathBuf,
 }
 
 impl Default for Config {
@@ -87,6 +91,7 @@ impl Default for Config {
             deadline_watch_every: Some(Duration::from_secs(60)),
             limits: serve::Limits::default(),
             rate_limit: rate::RateLimit::default(),
+            releases_dir: std::path::PathBuf::from("data/releases"),
         }
     }
 }
@@ -121,6 +126,8 @@ pub struct FileConfig {
     pub requests_per_second_per_token: Option<f64>,
     /// Requests one bearer token may make at once above that rate.
     pub request_burst_per_token: Option<u32>,
+    /// The folder of the desktop app's releases (`hcp-server release add`).
+    pub releases_dir: Option<std::path::PathBuf>,
 }
 
 impl FileConfig {
@@ -174,6 +181,7 @@ impl FileConfig {
                     .map_or(base.rate_limit.per_second, |r| r.clamp(0.1, 100_000.0)),
                 burst: self.request_burst_per_token.map_or(base.rate_limit.burst, |b| f64::from(b.clamp(1, 1_000_000))),
             },
+            releases_dir: self.releases_dir.clone().unwrap_or(base.releases_dir),
         }
     }
 }

@@ -2,11 +2,15 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{EnvFilter, Layer};
 
 #[derive(Parser)]
 #[command(name = "hcp-server", version, about = "Haochaping central REST API (好差评督办中心服务)")]
 struct Cli {
+    /// Also write the log into daily files (hcp-server.YYYY-MM-DD.log, the last 30 kept) in this
+    /// folder; the log goes to stderr in any case. No token, password or personal data is logged.
+    #[arg(long, global = true, env = "HCP_LOG_DIR")]
+    log_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,6 +32,14 @@ enum Command {
         /// README's configuration table). Flags and HCP_* variables take precedence.
         #[arg(long, env = "HCP_CONFIG")]
         config: Option<std::path::PathBuf>,
+        /// The folder of the desktop app's releases (`hcp-server release add`) [default: data/releases].
+        #[arg(long, env = "HCP_RELEASES_DIR")]
+        releases_dir: Option<std::path::PathBuf>,
+    },
+    /// The desktop app's releases this server offers to the desktops (see `release add --help`).
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
     },
     /// Run one pass of the deadline watch now (or as of `--at`) and print what it did and cost as
     /// JSON; the same pass the server runs in the background (without the lease: do not run it
@@ -38,6 +50,51 @@ enum Command {
         /// The instant to act as of (RFC 3339); now by default.
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while the server keeps serving
+    /// (SQLite's online backup). For PostgreSQL use pg_dump (see the README).
+    Backup {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        /// The backup file to write.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// Replace FILE when it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy a backup into the SQLite database. A database holding data is overwritten only with
+    /// --force (stop the server first). For PostgreSQL use pg_restore (see the README).
+    Restore {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        /// The backup file (from `hcp-server backup`).
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Overwrite a database that holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bring the database's schema up to this version (the server does so at start too); with
+    /// --check only report the version and what is pending, changing nothing (exit status 3 when
+    /// migrations are pending, 4 when the database is newer than this server).
+    Migrate {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the scope digest of a jurisdiction (what a client of that role and scope holds):
+    /// compares two databases, e.g. a restored backup with its original.
+    Digest {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        /// The unit path, e.g. / for the whole city.
+        #[arg(long, default_value = "/")]
+        scope: String,
+        /// The role whose view is digested (administrator, supervisor, hall_manager…).
+        #[arg(long, default_value = "administrator")]
+        role: String,
     },
     /// Fill an empty database with synthetic data.
     Seed {
@@ -57,6 +114,38 @@ enum Command {
         /// Do nothing (successfully) when the database already holds data.
         #[arg(long)]
         if_empty: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Add a signed package: the desktops of TARGET below VERSION are offered it at their next
+    /// check, and install it when their user agrees and the signature verifies.
+    Add {
+        /// The package (e.g. haochaping_0.2.0_amd64.deb from `make package`).
+        file: std::path::PathBuf,
+        /// The package's .sig file (written beside it by `make package`).
+        #[arg(long)]
+        signature: std::path::PathBuf,
+        /// The package's version (semver, e.g. 0.2.0).
+        #[arg(long)]
+        version: String,
+        /// {os}-{arch}-{installer}: linux-x86_64-deb, linux-x86_64-rpm, windows-x86_64-nsis, windows-x86_64-msi.
+        #[arg(long)]
+        target: String,
+        /// What is new, in Chinese: shown to the user before they agree.
+        #[arg(long)]
+        notes: String,
+        /// The updater public key (the .pub file): the signature must verify against it.
+        #[arg(long)]
+        pubkey: Option<std::path::PathBuf>,
+        #[arg(long, env = "HCP_RELEASES_DIR", default_value = "data/releases")]
+        releases_dir: std::path::PathBuf,
+    },
+    /// List the releases as JSON.
+    List {
+        #[arg(long, env = "HCP_RELEASES_DIR", default_value = "data/releases")]
+        releases_dir: std::path::PathBuf,
     },
 }
 
@@ -86,14 +175,105 @@ async fn shutdown_signal() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints a report as one line of JSON on stdout.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let json = serde_json::to_string(value)?;
+    std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Logs to stderr and, with `--log-dir`, into daily files there.
+fn init_logging(log_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || EnvFilter::try_from_env("HCP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let files = match log_dir {
+        Some(dir) => Some(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(hcp_server::ops::log_appender(dir, 30)?)
+                .with_filter(filter()),
+        ),
+        None => None,
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter()))
+        .with(files)
+        .init();
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("HCP_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
-        Command::Serve { database, listen, config } => {
+    let cli = Cli::parse();
+    init_logging(cli.log_dir.as_deref())?;
+    match cli.command {
+        Command::Backup { database, to, force } => {
+            let report = tokio::task::spawn_blocking(move || hcp_server::ops::backup(&database, &to, force)).await??;
+            tracing::info!(path = %report.path, bytes = report.bytes, "backup written");
+            print_json(&report)?;
+        }
+        Command::Restore { database, from, force } => {
+            let report =
+                tokio::task::spawn_blocking(move || hcp_server::ops::restore(&database, &from, force)).await??;
+            tracing::info!(path = %report.path, bytes = report.bytes, "backup restored");
+            print_json(&report)?;
+        }
+        Command::Migrate { database, check } => {
+            let report = tokio::task::spawn_blocking(move || {
+                if check {
+                    hcp_server::ops::schema_check(&database)
+                } else {
+                    hcp_server::ops::migrate(&database)
+                }
+            })
+            .await??;
+            print_json(&report)?;
+            if report.is_newer_than_this_build() {
+                std::process::exit(4);
+            }
+            if report.pending > 0 {
+                std::process::exit(3);
+            }
+        }
+        Command::Digest { database, scope, role } => {
+            let role = hcp_domain::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role '{role}'"))?;
+            let digest = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                let db = hcp_server::open_database(&database)?;
+                Ok(db.read_blocking(|c| hcp_server::db::digest::scope_digest(c, &scope, role))?)
+            })
+            .await??;
+            print_json(&serde_json::json!({ "digest": digest }))?;
+        }
+        Command::Release {
+            command: ReleaseCommand::Add { file, signature, version, target, notes, pubkey, releases_dir },
+        } => {
+            let signature = std::fs::read_to_string(&signature)
+                .map_err(|e| anyhow::anyhow!("cannot read the signature {}: {e}", signature.display()))?;
+            let pubkey = match pubkey {
+                Some(p) => Some(
+                    std::fs::read_to_string(&p)
+                        .map_err(|e| anyhow::anyhow!("cannot read the key {}: {e}", p.display()))?,
+                ),
+                None => None,
+            };
+            let store = hcp_server::releases::ReleaseStore::new(releases_dir);
+            let new = hcp_server::releases::NewRelease {
+                package: &file,
+                signature: &signature,
+                notes: &notes,
+                target: &target,
+                version: &version,
+                pubkey: pubkey.as_deref(),
+            };
+            let release = store.add(&new, chrono::Utc::now())?;
+            tracing::info!(target = %release.target, version = %release.version, "release added");
+            print_json(&release)?;
+        }
+        Command::Release { command: ReleaseCommand::List { releases_dir } } => {
+            print_json(&hcp_server::releases::ReleaseStore::new(releases_dir).list()?)?;
+        }
+        Command::Serve { database, listen, config, releases_dir } => {
             let file = match &config {
                 Some(path) => hcp_server::FileConfig::load(path)?,
                 None => hcp_server::FileConfig::default(),
@@ -102,7 +282,11 @@ async fn main() -> anyhow::Result<()> {
             let listen = listen.or(file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8787".into());
             let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;
             let mut state = hcp_server::AppState::new(db);
-            state.config = std::sync::Arc::new(file.apply(hcp_server::Config::default()));
+            let mut config = file.apply(hcp_server::Config::default());
+            if let Some(dir) = releases_dir {
+                config.releases_dir = dir;
+            }
+            state.config = std::sync::Arc::new(config);
             if let Some(every) = state.config.integrity_scan_every {
                 hcp_server::integrity::spawn_scanner(state.clone(), every);
             }
@@ -124,8 +308,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .await??;
             tracing::info!(?report, "deadline watch pass");
-            let json = serde_json::to_string(&report)?;
-            std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
+            print_json(&report)?;
         }
         Command::Seed { database, profile, evaluations, seed, today, if_empty } => {
             let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;

@@ -117,6 +117,8 @@ impl Modify for CommonAnswers {
         routes::integrity::scan,
         routes::doc_numbers::reserve,
         routes::disclosure::monthly,
+        routes::updates::manifest,
+        routes::updates::file,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -137,6 +139,7 @@ impl Modify for CommonAnswers {
         hcp_protocol::IntegrityFlagRow, hcp_protocol::FlagStatus, hcp_protocol::FlagDecisionRequest,
         crate::integrity::ScanReport,
         hcp_protocol::DocNumberReserveRequest, hcp_protocol::DocNumberBlock,
+        routes::updates::UpdateManifest,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]

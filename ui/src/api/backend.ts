@@ -61,6 +61,7 @@ import {
   type FindingOptions as FindingOptionsRow,
   type FindingInput,
   type SaveFilter,
+  type UpdateOffer,
 } from "./bindings";
 
 export type {
@@ -103,6 +104,8 @@ export type Evaluator = Evaluator_Serialize;
 export type { BulkResult, UnitOption };
 /** The 设置 page: connection, sync, local data, diagnostics and versions. */
 export type { AboutInfo, AppSettingsView, AppSettingsInput, DiagnosticsFile, ReplicaInfo, EntityRows };
+/** The update dialog: a newer version the server offers. */
+export type { UpdateOffer };
 export type CaseListItem = CaseListItem_Serialize;
 export type CasePage = CasePage_Serialize;
 export type CaseQuery = CaseQuery_Deserialize;
@@ -394,6 +397,14 @@ export const backend = {
   /** Queues the verdict on a flag with the notes (核实情况, 2–500 chars); returns the flag as the queue now shows it. */
   decideFlag(flagId: number, verdict: FlagVerdict, note: string): Promise<FlagItem> {
     return call(() => commands.decideFlag(flagId, verdict, note));
+  },
+  /** Asks the server whether a newer version of the app is offered (null: none). */
+  checkUpdate(): Promise<UpdateOffer | null> {
+    return call(() => commands.checkUpdate(), { reportAuthLost: false });
+  },
+  /** Installs the offered update (only after the user agreed); the app restarts when it is done. */
+  async installUpdate(): Promise<void> {
+    await call(() => commands.installUpdate(), { reportAuthLost: false });
   },
 };
 

@@ -135,6 +135,9 @@ const MIGRATIONS: &[Migration] = &[
     both(cases::SCOPE_DDL),
 ];
 
+/// The schema version this build migrates a database to (the number of migrations).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// Rewrites SQLite DDL for PostgreSQL: 64-bit integers, identity keys, byte-order ("C") collation
 /// for text so the `path >= ?1 AND path < ?1 || '~'` range scans order as they do on SQLite.
 pub(crate) fn postgres_ddl(sqlite: &str) -> String {

@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod kpis;
 pub mod ratings;
 pub mod sync;
+pub mod updates;
 
 use axum::routing::{get, patch, post};
 use axum::Router;
@@ -52,4 +53,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/calendar/years", post(admin::import_calendar_year))
         .route("/api/v1/admin/policies/{unit_id}", get(admin::get_policy).put(admin::put_policy))
         .route("/api/v1/disclosure", get(disclosure::monthly))
+        .route("/api/v1/updates/{target}/{current_version}", get(updates::manifest))
+        .route("/api/v1/updates/files/{target}/{version}/{file}", get(updates::file))
 }

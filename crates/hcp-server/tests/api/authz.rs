@@ -102,7 +102,10 @@ struct Rule {
 fn rule(method: &str, path: &str) -> Option<Rule> {
     let r = |allowed, target| Some(Rule { public: false, allowed: Allowed::Only(allowed), target });
     match (method, path) {
-        ("get", "/healthz" | "/api/openapi.json") | ("post", "/api/v1/auth/login") => {
+        // The desktop app's updates: asked for before anyone signs in (packages are signed).
+        ("get", "/healthz" | "/api/openapi.json")
+        | ("post", "/api/v1/auth/login")
+        | ("get", "/api/v1/updates/{target}/{current_version}" | "/api/v1/updates/files/{target}/{version}/{file}") => {
             Some(Rule { public: true, allowed: Allowed::Only(EVERY_ACCOUNT), target: Target::Nothing })
         }
         ("post", "/api/v1/auth/logout" | "/api/v1/auth/password")
