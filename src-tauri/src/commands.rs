@@ -607,6 +607,10 @@ pub async fn finding_options(app: State<'_, Arc<App>>) -> Result<hcp_app::findin
 #[specta::specta]
 pub async fn create_finding(app: State<'_, Arc<App>>, input: hcp_app::finding::FindingInput) -> Result<Issued> {
     app.create_finding(input).await
+}
+
+// ---------------------------------------------------------------- updates
+
 /// Asks the user's server whether a newer version of the app is offered (the update dialog).
 #[tauri::command]
 #[specta::specta]

@@ -83,6 +83,64 @@ export const commands = {
 	 *  no one can answer a native dialog) the file goes into that folder under the suggested name.
 	 */
 	chooseSavePath: (suggestedName: string, filters: SaveFilter[]) => typedError<string | null, ApiError>(__TAURI_INVOKE("choose_save_path", { suggestedName, filters })),
+	/**  The organisation tree of the administrator's jurisdiction (online only). */
+	adminUnits: () => typedError<AdminUnit_Serialize[], ApiError>(__TAURI_INVOKE("admin_units")),
+	/**  Adds a unit (no id) or renames / re-codes one. */
+	adminSaveUnit: (input: UnitInput_Deserialize) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_save_unit", { input })),
+	/**  The staff of the jurisdiction's halls. */
+	adminStaff: () => typedError<AdminStaff_Serialize[], ApiError>(__TAURI_INVOKE("admin_staff")),
+	/**  Adds a staff member (no id) or changes one. */
+	adminSaveStaff: (input: StaffInput_Deserialize) => typedError<AdminStaff_Serialize, ApiError>(__TAURI_INVOKE("admin_save_staff", { input })),
+	/**  The accounts of the jurisdiction. */
+	adminAccounts: () => typedError<AdminAccount[], ApiError>(__TAURI_INVOKE("admin_accounts")),
+	/**  Adds an account or changes one (role, unit, password reset, deactivation). */
+	adminSaveAccount: (input: AccountInput_Deserialize) => typedError<AdminAccount, ApiError>(__TAURI_INVOKE("admin_save_account", { input })),
+	/**  The service items of the jurisdiction. */
+	adminItems: () => typedError<AdminItem_Serialize[], ApiError>(__TAURI_INVOKE("admin_items")),
+	/**  Adds a service item or changes one. */
+	adminSaveItem: (input: ItemInput_Deserialize) => typedError<AdminItem_Serialize, ApiError>(__TAURI_INVOKE("admin_save_item", { input })),
+	/**  The working-day calendar in force, year by year. */
+	adminCalendar: () => typedError<CalendarOverview_Serialize, ApiError>(__TAURI_INVOKE("admin_calendar")),
+	/**  What importing the pasted State Council notice would change (nothing sent). */
+	adminPreviewCalendarYear: (text: string) => typedError<CalendarImportPreview_Serialize, ApiError>(__TAURI_INVOKE("admin_preview_calendar_year", { text })),
+	/**  Imports the pasted notice as its year's official arrangement. */
+	adminImportCalendarYear: (text: string) => typedError<CalendarImported, ApiError>(__TAURI_INVOKE("admin_import_calendar_year", { text })),
+	/**  A unit's deadline and escalation policy in force, as a form. */
+	adminPolicy: (unitId: number) => typedError<PolicyForm_Serialize, ApiError>(__TAURI_INVOKE("admin_policy", { unitId })),
+	/**  Sets a unit's policy from the form. */
+	adminSavePolicy: (form: PolicyForm_Deserialize) => typedError<PolicyForm_Serialize, ApiError>(__TAURI_INVOKE("admin_save_policy", { form })),
+	/**  A page of the audit trail (online only). */
+	auditTrail: (filter: AuditFilter_Deserialize) => typedError<AuditPage_Serialize, ApiError>(__TAURI_INVOKE("audit_trail", { filter })),
+	/**  Writes the audit entries the filter matches to `path` (from the save dialog). */
+	exportAudit: (filter: AuditFilter_Deserialize, format: ExportFormat, path: string) => typedError<ExportedFile, ApiError>(__TAURI_INVOKE("export_audit", { filter, format, path })),
+	/**  Writes every case the inbox's query matches to `path`. */
+	exportCases: (query: CaseQuery_Deserialize, format: ExportFormat, path: string) => typedError<ExportedFile, ApiError>(__TAURI_INVOKE("export_cases", { query, format, path })),
+	/**  Writes the month's KPI ranking to `path`. */
+	exportStats: (month: string, format: ExportFormat, path: string) => typedError<ExportedFile, ApiError>(__TAURI_INVOKE("export_stats", { month, format, path })),
+	/**  Saves the month's public disclosure (定期公开) CSV from the server to `path`. */
+	saveDisclosure: (month: string, format: ExportFormat, path: string) => typedError<ExportedFile, ApiError>(__TAURI_INVOKE("save_disclosure", { month, format, path })),
+	/**  问责: the accountability register (works offline). */
+	accountabilityRegister: (query: LedgerQuery_Deserialize) => typedError<Ledger_Serialize, ApiError>(__TAURI_INVOKE("accountability_register", { query })),
+	/**  Verifies the evidence chain on the server (online) and caches the answer. */
+	verifyEvidenceChain: () => typedError<ChainCheck_Serialize, ApiError>(__TAURI_INVOKE("verify_evidence_chain")),
+	/**  差评比较集中的部门和人员 between two months (works offline). */
+	badReviewConcentrations: (from: string, to: string, minCount: number) => typedError<Concentrations_Serialize, ApiError>(__TAURI_INVOKE("bad_review_concentrations", { from, to, minCount })),
+	/**  The 问责决定记录 of a case as a PDF. */
+	accountabilityRecord: (caseId: number) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("accountability_record", { caseId })),
+	/**  通知书: the notices issued on this laptop (works offline). */
+	noticeRegister: (query: NoticeQuery_Deserialize) => typedError<NoticeRegister_Serialize, ApiError>(__TAURI_INVOKE("notice_register", { query })),
+	/**  重新打印 registered notices with their numbers (`print`: hand the PDF to the printer). */
+	reprintNotices: (keys: NoticeKey[], print: boolean) => typedError<ReprintedFile, ApiError>(__TAURI_INVOKE("reprint_notices", { keys, print })),
+	/**  Opens a registered notice (or its folder), rendering it again when its file is gone. */
+	openRegisteredNotice: (key: NoticeKey, folder: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("open_registered_notice", { key, folder })),
+	/**  The file name 另存为 suggests. */
+	noticeFileName: (keys: NoticeKey[]) => typedError<string, ApiError>(__TAURI_INVOKE("notice_file_name", { keys })),
+	/**  另存为: the registered notices as one PDF at the chosen path. */
+	saveNoticesAs: (keys: NoticeKey[], path: string) => typedError<ReprintedFile, ApiError>(__TAURI_INVOKE("save_notices_as", { keys, path })),
+	/**  The 监督检查发现 form's choices (works offline). */
+	findingOptions: () => typedError<FindingOptions, ApiError>(__TAURI_INVOKE("finding_options")),
+	/**  Records a 监督检查发现 as a new supervision case (queued; works offline). */
+	createFinding: (input: FindingInput_Deserialize) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("create_finding", { input })),
 	/**  Asks the user's server whether a newer version of the app is offered (the update dialog). */
 	checkUpdate: () => typedError<UpdateOffer_Serialize | null, ApiError>(__TAURI_INVOKE("check_update")),
 	/**  Installs the offered update the user agreed to (its signature verified) and restarts the app. */
@@ -111,6 +169,45 @@ export type AboutInfo_Serialize = {
 	os: string,
 };
 
+/**
+ *  A new account (`id` null, `password` required), or changes to one: a new display name, role,
+ *  unit, a password reset, (de)activation. The server ends the user's sessions on a change of
+ *  role, unit or password and on deactivation.
+ */
+export type AccountInput = AccountInput_Serialize | AccountInput_Deserialize;
+
+/**
+ *  A new account (`id` null, `password` required), or changes to one: a new display name, role,
+ *  unit, a password reset, (de)activation. The server ends the user's sessions on a change of
+ *  role, unit or password and on deactivation.
+ */
+export type AccountInput_Deserialize = {
+	id?: number | null,
+	username: string,
+	displayName: string,
+	role: Role,
+	unitId: number,
+	active: boolean,
+	/**  Required for a new account; for an existing one, a reset when given. */
+	password?: string | null,
+};
+
+/**
+ *  A new account (`id` null, `password` required), or changes to one: a new display name, role,
+ *  unit, a password reset, (de)activation. The server ends the user's sessions on a change of
+ *  role, unit or password and on deactivation.
+ */
+export type AccountInput_Serialize = {
+	id: number | null,
+	username: string,
+	displayName: string,
+	role: Role,
+	unitId: number,
+	active: boolean,
+	/**  Required for a new account; for an existing one, a reset when given. */
+	password: string | null,
+};
+
 /**  An accountability measure (追责问责). */
 export type AccountabilityKind = 
 /**  扣减绩效分 */
@@ -121,6 +218,98 @@ export type AccountabilityKind =
 { type: "admonition" } | 
 /**  移送纪检监察机关 */
 { type: "referral_to_discipline_inspection" };
+
+/**  An account as administrators see it (never a password). */
+export type AdminAccount = {
+	id: number,
+	username: string,
+	displayName: string,
+	role: Role,
+	unitId: number,
+	unitName: string,
+	active: boolean,
+};
+
+/**  A service item (政务服务事项). */
+export type AdminItem = AdminItem_Serialize | AdminItem_Deserialize;
+
+/**  A service item (政务服务事项). */
+export type AdminItem_Deserialize = {
+	id: number,
+	unitId: number,
+	unitName: string,
+	code: string,
+	name: string,
+	promisedWorkingDays?: number | null,
+	active: boolean,
+};
+
+/**  A service item (政务服务事项). */
+export type AdminItem_Serialize = {
+	id: number,
+	unitId: number,
+	unitName: string,
+	code: string,
+	name: string,
+	promisedWorkingDays: number | null,
+	active: boolean,
+};
+
+/**  A staff member (工作人员) of a hall. */
+export type AdminStaff = AdminStaff_Serialize | AdminStaff_Deserialize;
+
+/**  A staff member (工作人员) of a hall. */
+export type AdminStaff_Deserialize = {
+	id: number,
+	unitId: number,
+	unitName: string,
+	departmentId?: number | null,
+	departmentName?: string | null,
+	name: string,
+	employeeNo: string,
+};
+
+/**  A staff member (工作人员) of a hall. */
+export type AdminStaff_Serialize = {
+	id: number,
+	unitId: number,
+	unitName: string,
+	departmentId: number | null,
+	departmentName: string | null,
+	name: string,
+	employeeNo: string,
+};
+
+/**  One unit of the jurisdiction's organisation tree. */
+export type AdminUnit = AdminUnit_Serialize | AdminUnit_Deserialize;
+
+/**  One unit of the jurisdiction's organisation tree. */
+export type AdminUnit_Deserialize = {
+	id: number,
+	parentId?: number | null,
+	/**  `city`, `district`, `park`, `town`, `community`, `hall`, `department` or `window`. */
+	kind: string,
+	name: string,
+	code: string,
+	/**  Depth below the administrator's own unit (0 for it). */
+	depth: number,
+	/**  The kinds a unit may be added below this one. */
+	childKinds: string[],
+};
+
+/**  One unit of the jurisdiction's organisation tree. */
+export type AdminUnit_Serialize = {
+	id: number,
+	parentId: number | null,
+	/**  `city`, `district`, `park`, `town`, `community`, `hall`, `department` or `window`. */
+	kind: string,
+	name: string,
+	code: string,
+	/**  Depth below the administrator's own unit (0 for it). */
+	depth: number,
+	/**  The kinds a unit may be added below this one. */
+	childKinds: string[],
+};
 
 /**  An error the UI can act on: it switches on `code` and shows `message` (Chinese). */
 export type ApiError = {
@@ -216,6 +405,79 @@ export type Assignee = {
 	name: string,
 	departmentId: number,
 	departmentName: string,
+};
+
+/**  One audit entry as the viewer shows it. */
+export type AuditEntry = {
+	id: number,
+	/**  Beijing time, `YYYY-MM-DD HH:MM:SS`. */
+	at: string,
+	actor: string,
+	/**  The acting user's unit (its name when the replica knows it). */
+	unit: string,
+	/**  The desktop client it came from (sync pushes), else empty. */
+	client: string,
+	/**  e.g. `case.assign`. */
+	action: string,
+	/**  e.g. `case:42`. */
+	target: string,
+	/**  The target for people: `工单 HCP-2026-000042` when the replica has the case. */
+	targetLabel: string,
+	/**  `applied`, `rejected:<code>`, `ok`, `failed`. */
+	outcome: string,
+	detail: string,
+};
+
+/**  What the audit trail viewer filters on. */
+export type AuditFilter = AuditFilter_Serialize | AuditFilter_Deserialize;
+
+/**  What the audit trail viewer filters on. */
+export type AuditFilter_Deserialize = {
+	/**  The acting user's name contains this. */
+	actor?: string | null,
+	/**  An action prefix: `case.`, `admin.`, `auth.`, `rating.reveal`, `integrity.` … */
+	action?: string | null,
+	/**  A case number (工单编号): the entries about that case. */
+	caseNo?: string | null,
+	/**  First day (Beijing date, `YYYY-MM-DD`), inclusive. */
+	from?: string | null,
+	/**  Last day (Beijing date), inclusive. */
+	to?: string | null,
+	/**  Entries older than this id (the next page). */
+	before?: number | null,
+};
+
+/**  What the audit trail viewer filters on. */
+export type AuditFilter_Serialize = {
+	/**  The acting user's name contains this. */
+	actor: string | null,
+	/**  An action prefix: `case.`, `admin.`, `auth.`, `rating.reveal`, `integrity.` … */
+	action: string | null,
+	/**  A case number (工单编号): the entries about that case. */
+	caseNo: string | null,
+	/**  First day (Beijing date, `YYYY-MM-DD`), inclusive. */
+	from: string | null,
+	/**  Last day (Beijing date), inclusive. */
+	to: string | null,
+	/**  Entries older than this id (the next page). */
+	before: number | null,
+};
+
+/**  A page of the trail. */
+export type AuditPage = AuditPage_Serialize | AuditPage_Deserialize;
+
+/**  A page of the trail. */
+export type AuditPage_Deserialize = {
+	entries: AuditEntry[],
+	/**  Pass as `before` for the next (older) page; null at the end. */
+	nextBefore?: number | null,
+};
+
+/**  A page of the trail. */
+export type AuditPage_Serialize = {
+	entries: AuditEntry[],
+	/**  Pass as `before` for the next (older) page; null at the end. */
+	nextBefore: number | null,
 };
 
 /**  The 督办 board. */
@@ -339,6 +601,76 @@ export type BulkResult = {
 	refused: Refusal[],
 };
 
+/**  What importing a pasted notice would change, before the administrator confirms. */
+export type CalendarImportPreview = CalendarImportPreview_Serialize | CalendarImportPreview_Deserialize;
+
+/**  What importing a pasted notice would change, before the administrator confirms. */
+export type CalendarImportPreview_Deserialize = {
+	year: number,
+	noticeNumber: string,
+	/**  The year as it would be. */
+	incoming: CalendarYearView_Deserialize,
+	/**  What the year is counted on now: `official`, `provisional` or `none`. */
+	replaces: string,
+	/**  Days that become days off (YYYY-MM-DD). */
+	newDaysOff: string[],
+	/**  Days off now that become ordinary days again. */
+	noLongerOff: string[],
+	/**  Make-up working days added. */
+	newWorkdays: string[],
+	/**  Make-up working days dropped. */
+	droppedWorkdays: string[],
+};
+
+/**  What importing a pasted notice would change, before the administrator confirms. */
+export type CalendarImportPreview_Serialize = {
+	year: number,
+	noticeNumber: string,
+	/**  The year as it would be. */
+	incoming: CalendarYearView_Serialize,
+	/**  What the year is counted on now: `official`, `provisional` or `none`. */
+	replaces: string,
+	/**  Days that become days off (YYYY-MM-DD). */
+	newDaysOff: string[],
+	/**  Days off now that become ordinary days again. */
+	noLongerOff: string[],
+	/**  Make-up working days added. */
+	newWorkdays: string[],
+	/**  Make-up working days dropped. */
+	droppedWorkdays: string[],
+};
+
+/**  What the import of a year did. */
+export type CalendarImported = {
+	year: number,
+	moved: MovedDeadline[],
+};
+
+/**  The working-day calendar in force, by year. */
+export type CalendarOverview = CalendarOverview_Serialize | CalendarOverview_Deserialize;
+
+/**  The working-day calendar in force, by year. */
+export type CalendarOverview_Deserialize = {
+	/**  `distributed` (published through 系统管理) or `bundled` (built into the server). */
+	source: string,
+	years: CalendarYearView_Deserialize[],
+	missingYear?: number | null,
+	warning?: string | null,
+	/**  Whether this administrator may import a year (the city's administrators only). */
+	mayImport: boolean,
+};
+
+/**  The working-day calendar in force, by year. */
+export type CalendarOverview_Serialize = {
+	/**  `distributed` (published through 系统管理) or `bundled` (built into the server). */
+	source: string,
+	years: CalendarYearView_Serialize[],
+	missingYear: number | null,
+	warning: string | null,
+	/**  Whether this administrator may import a year (the city's administrators only). */
+	mayImport: boolean,
+};
+
 /**  What the workbench tells administrators and supervisors about the calendar. */
 export type CalendarStatus = CalendarStatus_Serialize | CalendarStatus_Deserialize;
 
@@ -366,6 +698,31 @@ export type CalendarStatus_Serialize = {
 	lastOfficialYear: number | null,
 	/**  The years counted on the provisional arrangement (statutory holidays only). */
 	provisionalYears: number[],
+};
+
+/**  One year of the calendar. */
+export type CalendarYearView = CalendarYearView_Serialize | CalendarYearView_Deserialize;
+
+/**  One year of the calendar. */
+export type CalendarYearView_Deserialize = {
+	year: number,
+	/**  From a State Council notice (else the provisional arrangement: statutory holidays only). */
+	official: boolean,
+	/**  The notice's number, when official. */
+	notice?: string | null,
+	holidays: HolidayView[],
+	workdays: WorkdayView[],
+};
+
+/**  One year of the calendar. */
+export type CalendarYearView_Serialize = {
+	year: number,
+	/**  From a State Council notice (else the provisional arrangement: statutory holidays only). */
+	official: boolean,
+	/**  The notice's number, when official. */
+	notice: string | null,
+	holidays: HolidayView[],
+	workdays: WorkdayView[],
 };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
@@ -576,7 +933,13 @@ export type CaseListItem_Deserialize = {
 	itemName?: string | null,
 	summary: string,
 	createdAt: string,
+	/**
+	 *  The current stage's deadline ([`CaseListItem::deadline_stage`]), or the last rectification
+	 *  deadline of a case no clock runs for any more.
+	 */
 	deadline?: string | null,
+	/**  The stage the deadline belongs to, while the case is in one (核实处置, 签收, 整改, 回访). */
+	deadlineStage?: Stage | null,
 	/**
 	 *  The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
 	 *  computed by the app with the distributed calendar, not stored.
@@ -606,7 +969,13 @@ export type CaseListItem_Serialize = {
 	itemName: string | null,
 	summary: string,
 	createdAt: string,
+	/**
+	 *  The current stage's deadline ([`CaseListItem::deadline_stage`]), or the last rectification
+	 *  deadline of a case no clock runs for any more.
+	 */
 	deadline: string | null,
+	/**  The stage the deadline belongs to, while the case is in one (核实处置, 签收, 整改, 回访). */
+	deadlineStage: Stage | null,
 	/**
 	 *  The deadline lies in a year the calendar has only the provisional arrangement for (暂定):
 	 *  computed by the app with the distributed calendar, not stored.
@@ -744,6 +1113,40 @@ export type CaseState =
 /**  已剔除: excluded from statistics as malicious or mistaken. */
 "excluded";
 
+/**  A decision's badge. */
+export type ChainBadge = 
+/**  A check after the decision found the chain intact (已验证). */
+"verified" | 
+/**  The last check found the chain broken (链条断裂). */
+"broken" | 
+/**  No check since the decision was recorded (未验证; offline: 未验证·离线). */
+"unverified" | 
+/**  Still in the outbox: not on the server's chain yet (待同步). */
+"pending";
+
+/**  The evidence chain as the server last verified it. */
+export type ChainCheck = ChainCheck_Serialize | ChainCheck_Deserialize;
+
+/**  The evidence chain as the server last verified it. */
+export type ChainCheck_Deserialize = {
+	valid: boolean,
+	/**  Entries in the chain. */
+	length: number,
+	firstBrokenSeq?: number | null,
+	/**  RFC 3339 */
+	checkedAt: string,
+};
+
+/**  The evidence chain as the server last verified it. */
+export type ChainCheck_Serialize = {
+	valid: boolean,
+	/**  Entries in the chain. */
+	length: number,
+	firstBrokenSeq: number | null,
+	/**  RFC 3339 */
+	checkedAt: string,
+};
+
 /**  How the dashboard's charts are drawn: in the screen's language and theme. */
 export type ChartStyle = {
 	language: ScreenLanguage,
@@ -752,6 +1155,62 @@ export type ChartStyle = {
 
 /**  The kinds of command, without their data. */
 export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "urge" | "warn" | "appeal" | "decide_appeal" | "record_accountability";
+
+/**  One staff member or unit with repeated upheld bad reviews. */
+export type Concentration = Concentration_Serialize | Concentration_Deserialize;
+
+/**  One staff member or unit with repeated upheld bad reviews. */
+export type Concentration_Deserialize = {
+	id: number,
+	name: string,
+	/**  The staff number (staff only). */
+	employeeNo?: string | null,
+	/**  The unit (staff: where they work; units: the unit's parent path shown as the unit's name). */
+	unitName: string,
+	/**  Upheld (not excluded) bad reviews and complaints in the period. */
+	count: number,
+	/**  Of which late (rectified after the deadline) or still open. */
+	open: number,
+};
+
+/**  One staff member or unit with repeated upheld bad reviews. */
+export type Concentration_Serialize = {
+	id: number,
+	name: string,
+	/**  The staff number (staff only). */
+	employeeNo: string | null,
+	/**  The unit (staff: where they work; units: the unit's parent path shown as the unit's name). */
+	unitName: string,
+	/**  Upheld (not excluded) bad reviews and complaints in the period. */
+	count: number,
+	/**  Of which late (rectified after the deadline) or still open. */
+	open: number,
+};
+
+/**  差评比较集中的部门和人员 for a period. */
+export type Concentrations = Concentrations_Serialize | Concentrations_Deserialize;
+
+/**  差评比较集中的部门和人员 for a period. */
+export type Concentrations_Deserialize = {
+	/**  `YYYY-MM`, both included. */
+	fromMonth: string,
+	toMonth: string,
+	/**  The least count listed. */
+	minCount: number,
+	staff: Concentration_Deserialize[],
+	units: Concentration_Deserialize[],
+};
+
+/**  差评比较集中的部门和人员 for a period. */
+export type Concentrations_Serialize = {
+	/**  `YYYY-MM`, both included. */
+	fromMonth: string,
+	toMonth: string,
+	/**  The least count listed. */
+	minCount: number,
+	staff: Concentration_Serialize[],
+	units: Concentration_Serialize[],
+};
 
 /**  A validated content code: three digits, the first one 1–5 (so 100–599). */
 export type ContentCode = number;
@@ -787,6 +1246,8 @@ export type Dashboard_Deserialize = {
 	charts: DashboardCharts,
 	/**  Months with ratings, newest first. */
 	months: string[],
+	/**  The clock the 整改及时率 measures in the user's jurisdiction. */
+	timelinessClock: TimelinessClock,
 };
 
 export type Dashboard_Serialize = {
@@ -801,6 +1262,8 @@ export type Dashboard_Serialize = {
 	charts: DashboardCharts,
 	/**  Months with ratings, newest first. */
 	months: string[],
+	/**  The clock the 整改及时率 measures in the user's jurisdiction. */
+	timelinessClock: TimelinessClock,
 };
 
 /**  A department a case can be assigned to, with its active handlers. */
@@ -870,6 +1333,78 @@ export type Evaluator_Serialize = {
 	realName: boolean,
 	name: string | null,
 	phone: string | null,
+};
+
+/**  A table export's file type. */
+export type ExportFormat = "csv" | "xlsx";
+
+/**  A file an export wrote. */
+export type ExportedFile = {
+	path: string,
+	/**  Data rows written (without the header and total rows). */
+	rows: number,
+};
+
+/**  A content code a finding may carry (the 不满意 codes), with its meaning. */
+export type FindingCode = {
+	code: number,
+	zh: string,
+	en: string,
+};
+
+/**  A finding as the form sends it. */
+export type FindingInput = FindingInput_Serialize | FindingInput_Deserialize;
+
+/**  A finding as the form sends it. */
+export type FindingInput_Deserialize = {
+	unitId: number,
+	itemId?: number | null,
+	staffUserId?: number | null,
+	contentCodes: number[],
+	description: string,
+};
+
+/**  A finding as the form sends it. */
+export type FindingInput_Serialize = {
+	unitId: number,
+	itemId: number | null,
+	staffUserId: number | null,
+	contentCodes: number[],
+	description: string,
+};
+
+/**  A service item of the jurisdiction. */
+export type FindingItem = {
+	id: number,
+	code: string,
+	name: string,
+	unitPath: string,
+};
+
+/**  What the finding form offers (works offline). */
+export type FindingOptions = {
+	units: FindingUnit[],
+	items: FindingItem[],
+	staff: FindingStaff[],
+	codes: FindingCode[],
+};
+
+/**  A window staff member's account (the rated staff of a case). */
+export type FindingStaff = {
+	userId: number,
+	name: string,
+	unitPath: string,
+};
+
+/**  A unit a finding can be about, with its path (items and staff are picked below it). */
+export type FindingUnit = {
+	id: number,
+	name: string,
+	/**  `district`, `hall`, `department`, … */
+	kind: string,
+	/**  Below the user's own unit (0: the unit itself). */
+	depth: number,
+	path: string,
 };
 
 /**  One flag as the queue shows it. */
@@ -958,6 +1493,15 @@ export type FlaggedRating_Serialize = {
 	evaluatorMasked: string,
 };
 
+/**  One span of holidays as a screen shows it. */
+export type HolidayView = {
+	name: string,
+	/**  YYYY-MM-DD. */
+	first: string,
+	last: string,
+	days: number,
+};
+
 /**  The answer to an issued command. */
 export type Issued = Issued_Serialize | Issued_Deserialize;
 
@@ -979,6 +1523,29 @@ export type Issued_Serialize = {
 	 *  an integrity flag).
 	 */
 	projectedState: CaseState | null,
+};
+
+/**  A new service item, or (with `id`) changes to one (the unit and code stay). */
+export type ItemInput = ItemInput_Serialize | ItemInput_Deserialize;
+
+/**  A new service item, or (with `id`) changes to one (the unit and code stay). */
+export type ItemInput_Deserialize = {
+	id?: number | null,
+	unitId: number,
+	code: string,
+	name: string,
+	promisedWorkingDays?: number | null,
+	active: boolean,
+};
+
+/**  A new service item, or (with `id`) changes to one (the unit and code stay). */
+export type ItemInput_Serialize = {
+	id: number | null,
+	unitId: number,
+	code: string,
+	name: string,
+	promisedWorkingDays: number | null,
+	active: boolean,
 };
 
 export type KpiView = KpiView_Serialize | KpiView_Deserialize;
@@ -1011,6 +1578,126 @@ export type KpiView_Serialize = {
 	realNameVisitCoverage: RatioView_Serialize,
 };
 
+/**  The register. */
+export type Ledger = Ledger_Serialize | Ledger_Deserialize;
+
+/**  One case of the register. */
+export type LedgerCase = LedgerCase_Serialize | LedgerCase_Deserialize;
+
+/**  One case of the register. */
+export type LedgerCase_Deserialize = {
+	/**
+	 *  The case as the inbox shows it (with the user's pending commands applied); the case
+	 *  drawer opens from it.
+	 */
+	item: CaseListItem_Deserialize,
+	/**  At the accountability rung and no decision yet (待问责决定). */
+	awaiting: boolean,
+	decisions: LedgerDecision_Deserialize[],
+};
+
+/**  One case of the register. */
+export type LedgerCase_Serialize = {
+	/**
+	 *  The case as the inbox shows it (with the user's pending commands applied); the case
+	 *  drawer opens from it.
+	 */
+	item: CaseListItem_Serialize,
+	/**  At the accountability rung and no decision yet (待问责决定). */
+	awaiting: boolean,
+	decisions: LedgerDecision_Serialize[],
+};
+
+/**  One accountability decision. */
+export type LedgerDecision = LedgerDecision_Serialize | LedgerDecision_Deserialize;
+
+/**  One accountability decision. */
+export type LedgerDecision_Deserialize = {
+	decision: AccountabilityKind,
+	/**  扣减绩效分（3分）, 诫勉谈话, … */
+	decisionLabel: string,
+	subjectStaffId: number,
+	/**  Name, staff number and unit as the roster has them (or the id when the roster lacks them). */
+	subjectName: string,
+	subjectNo?: string | null,
+	subjectUnit?: string | null,
+	reason: string,
+	evidence: string[],
+	decidedBy: string,
+	/**  RFC 3339 */
+	decidedAt: string,
+	badge: ChainBadge,
+};
+
+/**  One accountability decision. */
+export type LedgerDecision_Serialize = {
+	decision: AccountabilityKind,
+	/**  扣减绩效分（3分）, 诫勉谈话, … */
+	decisionLabel: string,
+	subjectStaffId: number,
+	/**  Name, staff number and unit as the roster has them (or the id when the roster lacks them). */
+	subjectName: string,
+	subjectNo: string | null,
+	subjectUnit: string | null,
+	reason: string,
+	evidence: string[],
+	decidedBy: string,
+	/**  RFC 3339 */
+	decidedAt: string,
+	badge: ChainBadge,
+};
+
+/**  The filters of the register. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type LedgerQuery = LedgerQuery_Serialize | LedgerQuery_Deserialize;
+
+/**  The filters of the register. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type LedgerQuery_Deserialize = {
+	/**  Cases of this unit or below it. */
+	unitId?: number | null,
+	/**  Decisions about this staff member (of the roster), or cases about them. */
+	staffId?: number | null,
+	/**
+	 *  `deducted_points`, `loss_of_annual_award`, `admonition`, `referral_to_discipline_inspection`,
+	 *  or `awaiting` (at the accountability rung without a decision).
+	 */
+	decision?: string | null,
+	from?: string | null,
+	to?: string | null,
+};
+
+/**  The filters of the register. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type LedgerQuery_Serialize = {
+	/**  Cases of this unit or below it. */
+	unitId: number | null,
+	/**  Decisions about this staff member (of the roster), or cases about them. */
+	staffId: number | null,
+	/**
+	 *  `deducted_points`, `loss_of_annual_award`, `admonition`, `referral_to_discipline_inspection`,
+	 *  or `awaiting` (at the accountability rung without a decision).
+	 */
+	decision: string | null,
+	from: string | null,
+	to: string | null,
+};
+
+/**  The register. */
+export type Ledger_Deserialize = {
+	cases: LedgerCase_Deserialize[],
+	/**  The last check of the evidence chain, if one ever ran on this laptop. */
+	chain?: ChainCheck_Deserialize | null,
+	/**  The staff members named in the register's decisions and cases, for the staff filter. */
+	staff: StaffOption[],
+};
+
+/**  The register. */
+export type Ledger_Serialize = {
+	cases: LedgerCase_Serialize[],
+	/**  The last check of the evidence chain, if one ever ran on this laptop. */
+	chain: ChainCheck_Serialize | null,
+	/**  The staff members named in the register's decisions and cases, for the staff filter. */
+	staff: StaffOption[],
+};
+
 /**
  *  The five levels of a rating, named explicitly on the wire because national data codes disagree
  *  on direction (GB/T 39046: 1 = very satisfied; Zhejiang-style: 1 = very dissatisfied).
@@ -1025,6 +1712,13 @@ export type LoginRequest = {
 	remember: boolean,
 };
 
+/**  A deadline the import moved. */
+export type MovedDeadline = {
+	caseNo: string,
+	oldDeadline: string,
+	newDeadline: string,
+};
+
 /**  Which notice to print for the selected cases. */
 export type NoticeDoc = 
 /**  整改通知书 (a 督办整改通知书 once the deadline has passed). */
@@ -1034,6 +1728,53 @@ export type NoticeDoc =
 /**  督办通知单 at the case's rung of the escalation ladder. */
 "supervision";
 
+/**  One registered notice. */
+export type NoticeEntry = NoticeEntry_Serialize | NoticeEntry_Deserialize;
+
+/**  One registered notice. */
+export type NoticeEntry_Deserialize = {
+	caseId: number,
+	/**  The register kind (`rectification`, `urging`, `reminder:2`, `supervision:district`). */
+	kind: string,
+	/**  The family the filter uses: `rectification`, `reminder` or `supervision`. */
+	family: string,
+	/**  整改通知书, 督办整改通知书, 催办通知书, 督办通知单. */
+	title: string,
+	docNumber: string,
+	caseNo: string,
+	recipientUnit: string,
+	itemName: string,
+	/**  The office that issued it (the signature). */
+	issuingUnit: string,
+	/**  RFC 3339 */
+	issuedAt: string,
+	/**  The last PDF it was saved in, and whether that file is still there. */
+	file?: string | null,
+	fileExists: boolean,
+};
+
+/**  One registered notice. */
+export type NoticeEntry_Serialize = {
+	caseId: number,
+	/**  The register kind (`rectification`, `urging`, `reminder:2`, `supervision:district`). */
+	kind: string,
+	/**  The family the filter uses: `rectification`, `reminder` or `supervision`. */
+	family: string,
+	/**  整改通知书, 督办整改通知书, 催办通知书, 督办通知单. */
+	title: string,
+	docNumber: string,
+	caseNo: string,
+	recipientUnit: string,
+	itemName: string,
+	/**  The office that issued it (the signature). */
+	issuingUnit: string,
+	/**  RFC 3339 */
+	issuedAt: string,
+	/**  The last PDF it was saved in, and whether that file is still there. */
+	file: string | null,
+	fileExists: boolean,
+};
+
 /**  Saved notices. */
 export type NoticeFile = {
 	/**  Where the PDF was saved. */
@@ -1042,6 +1783,12 @@ export type NoticeFile = {
 	count: number,
 	/**  The document numbers (文号) of the notices in it, in order. */
 	docNumbers: string[],
+};
+
+/**  Which notice of the register: its case and register kind (the office is the user's). */
+export type NoticeKey = {
+	caseId: number,
+	kind: string,
 };
 
 /**  One page of the notices' preview, drawn from the same layout as the PDF. */
@@ -1057,6 +1804,50 @@ export type NoticePreview = {
 	/**  The image's width and height in pixels. */
 	width: number,
 	height: number,
+};
+
+/**  The filters of the centre. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type NoticeQuery = NoticeQuery_Serialize | NoticeQuery_Deserialize;
+
+/**  The filters of the centre. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type NoticeQuery_Deserialize = {
+	/**  `rectification` (整改通知书, with its 督办 form), `reminder` (催办通知书) or `supervision` (督办通知单). */
+	kind?: string | null,
+	from?: string | null,
+	to?: string | null,
+	/**  Part of the 文号, the 工单编号, the recipient unit or the service item. */
+	text?: string | null,
+};
+
+/**  The filters of the centre. Dates are `YYYY-MM-DD` (Beijing), both ends included. */
+export type NoticeQuery_Serialize = {
+	/**  `rectification` (整改通知书, with its 督办 form), `reminder` (催办通知书) or `supervision` (督办通知单). */
+	kind: string | null,
+	from: string | null,
+	to: string | null,
+	/**  Part of the 文号, the 工单编号, the recipient unit or the service item. */
+	text: string | null,
+};
+
+/**  The register as the centre lists it. */
+export type NoticeRegister = NoticeRegister_Serialize | NoticeRegister_Deserialize;
+
+/**  The register as the centre lists it. */
+export type NoticeRegister_Deserialize = {
+	items: NoticeEntry_Deserialize[],
+	/**  Who issued them: every notice in this replica was issued by the signed-in user. */
+	issuedBy: string,
+	/**  Notices in the register before filtering. */
+	total: number,
+};
+
+/**  The register as the centre lists it. */
+export type NoticeRegister_Serialize = {
+	items: NoticeEntry_Serialize[],
+	/**  Who issued them: every notice in this replica was issued by the signed-in user. */
+	issuedBy: string,
+	/**  Notices in the register before filtering. */
+	total: number,
 };
 
 /**  One notification, as the bell lists it. */
@@ -1137,6 +1928,73 @@ export type OutboxItem_Serialize = {
 	cancellable: boolean,
 };
 
+/**  A jurisdiction's deadline and escalation policy as a form. */
+export type PolicyForm = PolicyForm_Serialize | PolicyForm_Deserialize;
+
+/**  A jurisdiction's deadline and escalation policy as a form. */
+export type PolicyForm_Deserialize = {
+	unitId: number,
+	/**  The unit whose setting applies now (null: the defaults); read-only. */
+	setAtUnitId?: number | null,
+	/**  `working_days` or `calendar_days`. */
+	deadlineKind: string,
+	deadlineDays: number,
+	/**  `HH:MM`: work arriving from then on counts from the next working day. */
+	cutoff: string,
+	maxExtensionWorkingDays: number,
+	coordinationOfficeAfter: number,
+	governmentInspectionAfter: number,
+	accountabilityAfter: number,
+	accountabilityRequiresRepeat: boolean,
+	accountabilityRegardlessAfter: number,
+	atRiskWithin: number,
+	/**  `HH:MM`. */
+	workStarts: string,
+	/**  `HH:MM`. */
+	workEnds: string,
+	remindEveryWorkingDays: number,
+	/**  核实处置 within this many working days of arrival (null: no clock). */
+	verifyWithinWorkingDays?: number | null,
+	/**  签收 within this many working days of assignment (null: no clock). */
+	acceptWithinWorkingDays?: number | null,
+	/**  The rectification deadline counts from `assignment` or from the bad review's `arrival`. */
+	rectifyFrom: RectifyFrom,
+	/**  回访 within this many working days of the rectification report (null: no clock). */
+	returnVisitWithinWorkingDays?: number | null,
+};
+
+/**  A jurisdiction's deadline and escalation policy as a form. */
+export type PolicyForm_Serialize = {
+	unitId: number,
+	/**  The unit whose setting applies now (null: the defaults); read-only. */
+	setAtUnitId: number | null,
+	/**  `working_days` or `calendar_days`. */
+	deadlineKind: string,
+	deadlineDays: number,
+	/**  `HH:MM`: work arriving from then on counts from the next working day. */
+	cutoff: string,
+	maxExtensionWorkingDays: number,
+	coordinationOfficeAfter: number,
+	governmentInspectionAfter: number,
+	accountabilityAfter: number,
+	accountabilityRequiresRepeat: boolean,
+	accountabilityRegardlessAfter: number,
+	atRiskWithin: number,
+	/**  `HH:MM`. */
+	workStarts: string,
+	/**  `HH:MM`. */
+	workEnds: string,
+	remindEveryWorkingDays: number,
+	/**  核实处置 within this many working days of arrival (null: no clock). */
+	verifyWithinWorkingDays: number | null,
+	/**  签收 within this many working days of assignment (null: no clock). */
+	acceptWithinWorkingDays: number | null,
+	/**  The rectification deadline counts from `assignment` or from the bad review's `arrival`. */
+	rectifyFrom: RectifyFrom,
+	/**  回访 within this many working days of the rectification report (null: no clock). */
+	returnVisitWithinWorkingDays: number | null,
+};
+
 /**  A generated document. */
 export type PrintedFile = {
 	/**  Where the PDF was saved. */
@@ -1179,6 +2037,13 @@ export type RatioView_Serialize = {
 	label: string,
 };
 
+/**
+ *  From when the rectification deadline counts: from assignment (the handler gets the whole
+ *  period) or from the bad review's arrival (Chongqing: a bad review is rectified within 5 working
+ *  days of being received, however long verification and assignment took).
+ */
+export type RectifyFrom = "assignment" | "arrival";
+
 /**  One case a bulk action could not queue, and why. */
 export type Refusal = {
 	caseId: number,
@@ -1216,6 +2081,14 @@ export type ReplicaInfo_Serialize = {
 	lastSyncAt: string | null,
 	pending: number,
 	rejected: number,
+};
+
+/**  What a reprint or save produced. */
+export type ReprintedFile = {
+	path: string,
+	count: number,
+	/**  The notices' numbers, unchanged from their first issue. */
+	docNumbers: string[],
 };
 
 export type Role = 
@@ -1258,6 +2131,31 @@ export type Session = {
 	offline: boolean,
 };
 
+/**  A new staff member, or (with `id`) changes to one (the hall and the employee number stay). */
+export type StaffInput = StaffInput_Serialize | StaffInput_Deserialize;
+
+/**  A new staff member, or (with `id`) changes to one (the hall and the employee number stay). */
+export type StaffInput_Deserialize = {
+	id?: number | null,
+	unitId: number,
+	departmentId?: number | null,
+	name: string,
+	employeeNo: string,
+	/**  The certificate number (only its hash is kept by the server); empty: none / unchanged. */
+	cert?: string | null,
+};
+
+/**  A new staff member, or (with `id`) changes to one (the hall and the employee number stay). */
+export type StaffInput_Serialize = {
+	id: number | null,
+	unitId: number,
+	departmentId: number | null,
+	name: string,
+	employeeNo: string,
+	/**  The certificate number (only its hash is kept by the server); empty: none / unchanged. */
+	cert: string | null,
+};
+
 /**  A person of the staff roster, as the accountability picker and the timeline show them. */
 export type StaffOption = {
 	id: number,
@@ -1267,6 +2165,17 @@ export type StaffOption = {
 	/**  Department (or hall) and window. */
 	unit: string,
 };
+
+/**  The stages of a case that each have a clock ([`DeadlineRules`]), named by the case's state. */
+export type Stage = 
+/**  核实处置: verify a new case and resolve it on the spot or assign it. */
+"verify" | 
+/**  签收: the handler accepts an assigned case. */
+"accept" | 
+/**  整改: rectification, until the report (paused while an extension waits). */
+"rectify" | 
+/**  回访: the return visit after rectification. */
+"return_visit";
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";
 
@@ -1344,6 +2253,37 @@ export type TimelineEvent = {
 	details: string,
 	/**  True for a command of this user still waiting to reach the server. */
 	pending: boolean,
+};
+
+/**
+ *  The rectification clock the 整改及时率 measures: `days` working (or calendar) days from
+ *  assignment or from the bad review's arrival (the jurisdiction's policy).
+ */
+export type TimelinessClock = {
+	from: RectifyFrom,
+	days: number,
+	workingDays: boolean,
+};
+
+/**  A new unit, or (with `id`) a renamed / re-coded one. */
+export type UnitInput = UnitInput_Serialize | UnitInput_Deserialize;
+
+/**  A new unit, or (with `id`) a renamed / re-coded one. */
+export type UnitInput_Deserialize = {
+	id?: number | null,
+	parentId: number,
+	kind: string,
+	name: string,
+	code: string,
+};
+
+/**  A new unit, or (with `id`) a renamed / re-coded one. */
+export type UnitInput_Serialize = {
+	id: number | null,
+	parentId: number,
+	kind: string,
+	name: string,
+	code: string,
 };
 
 export type UnitKpiRow = UnitKpiRow_Serialize | UnitKpiRow_Deserialize;
@@ -1448,6 +2388,13 @@ export type VerifyOutcome =
 
 /**  How a return visit (回访) was made. */
 export type VisitMethod = "phone" | "sms" | "wechat" | "in_person";
+
+/**  A make-up working day (调休上班). */
+export type WorkdayView = {
+	name: string,
+	/**  YYYY-MM-DD. */
+	date: string,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
