@@ -8,6 +8,7 @@ const en: MessageSchema = {
     subtitle: "Government-service “good/bad review” case supervision",
   },
   common: {
+    goCases: "Go to bad-review cases",
     /** The actor of automatic events (the server's own name for itself). */
     system: "System",
     confirm: "OK",
@@ -159,17 +160,6 @@ const en: MessageSchema = {
       pulling: "Syncing",
       offline: "Working offline",
       error: "Sync error",
-    },
-  },
-  coming: {
-    title: "“{module}” is coming in a later version",
-    goCases: "Go to bad-review cases",
-    hint: "In this version, use “Bad-review cases” to search bad reviews, 12345 hotline referrals and supervision findings in your jurisdiction.",
-    desc: {
-      supervision: "Supervision will track overdue, cross-department and systemic cases and escalate them step by step.",
-      accountability: "Accountability will record decisions and referrals to discipline inspection, with full evidence.",
-      statistics: "Statistics will show bad-review, timeliness and rectification rates, rankings and trends.",
-      notices: "Notice printing will produce rectification notices, supervision notices and monthly reports.",
     },
   },
   inbox: {

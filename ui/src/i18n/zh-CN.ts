@@ -8,6 +8,7 @@ const zhCN = {
     subtitle: "政务服务“好差评”差评工单督办系统",
   },
   common: {
+    goCases: "前往差评工单",
     /** The actor of automatic events (the server's own name for itself). */
     system: "系统",
     confirm: "确定",
@@ -159,17 +160,6 @@ const zhCN = {
       pulling: "正在同步",
       offline: "离线工作中",
       error: "同步出错",
-    },
-  },
-  coming: {
-    title: "“{module}”将在后续版本提供",
-    goCases: "前往差评工单",
-    hint: "当前版本可在“差评工单”中查询本辖区的差评、12345 热线转办和督查发现的工单。",
-    desc: {
-      supervision: "督办模块将用于跟踪超期、跨部门和体制机制类工单，逐级发起督办并记录办理情况。",
-      accountability: "问责模块将用于登记追责问责决定、移送纪检监察，并保留完整的证据记录。",
-      statistics: "统计分析将提供差评率、及时率、整改率和部门、大厅、窗口排名等指标与趋势图。",
-      notices: "通知书打印将生成并打印整改通知书、督办通知书和月度通报。",
     },
   },
   inbox: {
