@@ -296,6 +296,13 @@ fn audit_rows(entries: &[AuditEntry]) -> Vec<hcp_report::export::AuditRow> {
         .collect()
 }
 
+/// Writes an export's bytes to `target` (off the async runtime) and reports the file and its rows.
+async fn save(target: PathBuf, bytes: Vec<u8>, rows: u32) -> ApiResult<ExportedFile> {
+    tokio::task::spawn_blocking(move || write_file(&target, &bytes).map(|()| target))
+        .await
+        .map_err(internal)?
+        .map(|p| ExportedFile { path: p.display().to_string(), rows })
+}
 impl App {
     /// Writes every case the inbox's query matches (its filters, not its page) to `path`.
     pub async fn export_cases(
@@ -323,11 +330,7 @@ impl App {
             ExportFormat::Xlsx => hcp_report::export::cases_xlsx(&rows),
         }
         .map_err(report_err)?;
-        let n = rows.len() as u32;
-        tokio::task::spawn_blocking(move || write_file(&target, &bytes).map(|()| target))
-            .await
-            .map_err(internal)?
-            .map(|p| ExportedFile { path: p.display().to_string(), rows: n })
+        save(target, bytes, rows.len() as u32).await
     }
 
     /// Writes the month's KPI ranking of the jurisdiction's units (with a total row) to `path`:
@@ -344,11 +347,7 @@ impl App {
             ExportFormat::Xlsx => hcp_report::export::kpis_xlsx(&units),
         }
         .map_err(report_err)?;
-        let n = units.len() as u32;
-        tokio::task::spawn_blocking(move || write_file(&target, &bytes).map(|()| target))
-            .await
-            .map_err(internal)?
-            .map(|p| ExportedFile { path: p.display().to_string(), rows: n })
+        save(target, bytes, units.len() as u32).await
     }
 
     async fn audit_fetch(&self, filter: &AuditFilter, limit: usize) -> ApiResult<Vec<AuditEntry>> {
@@ -402,11 +401,7 @@ impl App {
             ExportFormat::Xlsx => hcp_report::export::audit_xlsx(&rows),
         }
         .map_err(report_err)?;
-        let n = rows.len() as u32;
-        tokio::task::spawn_blocking(move || write_file(&target, &bytes).map(|()| target))
-            .await
-            .map_err(internal)?
-            .map(|p| ExportedFile { path: p.display().to_string(), rows: n })
+        save(target, bytes, rows.len() as u32).await
     }
 
     /// Saves the month's public disclosure (定期公开) of the user's jurisdiction, as the server
@@ -422,10 +417,7 @@ impl App {
             .map_err(|e| online_only(e, "定期公开数据"))?;
         let bytes = disclosure_file(&d, format)?;
         let rows = d.rows.len().saturating_sub(1) as u32;
-        tokio::task::spawn_blocking(move || write_file(&target, &bytes).map(|()| target))
-            .await
-            .map_err(internal)?
-            .map(|p| ExportedFile { path: p.display().to_string(), rows })
+        save(target, bytes, rows).await
     }
 }
 
