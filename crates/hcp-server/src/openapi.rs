@@ -47,10 +47,12 @@ impl Modify for CommonAnswers {
                     answers
                         .entry("401".into())
                         .or_insert_with(|| error("not signed in, or the token expired or was revoked"));
-                    answers.entry("429".into()).or_insert_with(|| {
-                        error("this token's request rate is exceeded; Retry-After says when to retry")
-                    });
                 }
+                // The rate limit reads the bearer token of any request, so an open operation called
+                // with a token (the updater inside a signed-in app, say) can be throttled too.
+                answers.entry("429".into()).or_insert_with(|| {
+                    error("this token's request rate is exceeded; Retry-After says when to retry")
+                });
                 if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
                     answers
                         .entry("400".into())
