@@ -227,6 +227,52 @@ struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Wakes the checkpointer after a commit (see [`spawn_checkpointer`]).
+    checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
+}
+
+/// How long the checkpointer lets commits gather before it copies them into the database file.
+const CHECKPOINT_DELAY: Duration = Duration::from_millis(500);
+
+/// WAL checkpoints on a thread of their own, off the write lock. SQLite's automatic checkpoint
+/// runs inside the commit that crosses 1,000 WAL pages, so whichever writer happened to commit
+/// then (a sign-in, an intake batch, a deadline-watch batch) held the write lock for the copy and
+/// the database file's fsync as well: tens of milliseconds on this machine's disk. The writer
+/// therefore has automatic checkpoints off, and every commit wakes this thread, which waits
+/// [`CHECKPOINT_DELAY`] for the burst to end and runs a PASSIVE checkpoint on its own connection:
+/// it copies what it can without waiting for readers or the writer, who go on meanwhile. The
+/// thread ends when the store is dropped (its channel closes).
+fn spawn_checkpointer(path: PathBuf) -> Option<std::sync::mpsc::SyncSender<()>> {
+    let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+    let run = move || {
+        let mut conn: Option<Connection> = None;
+        while woken.recv().is_ok() {
+            std::thread::sleep(CHECKPOINT_DELAY);
+            while woken.try_recv().is_ok() {}
+            if conn.is_none() {
+                conn = match Connection::open(&path).and_then(|c| configure(&c).map(|()| c)) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "WAL checkpointer: cannot open the database");
+                        continue;
+                    }
+                };
+            }
+            if let Some(c) = &conn {
+                if let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        }
+    };
+    match std::thread::Builder::new().name("hcp-wal-checkpoint".into()).spawn(run) {
+        Ok(_) => Some(wake),
+        Err(e) => {
+            // Without the thread nobody would checkpoint: the writer keeps SQLite's own then.
+            tracing::warn!(error = %e, "cannot start the WAL checkpointer");
+            None
+        }
+    }
 }
 
 struct PgConn {
@@ -340,11 +386,16 @@ impl Db {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
         migrate(&mut writer)?;
+        let checkpoint = spawn_checkpointer(path.to_owned());
+        if checkpoint.is_some() {
+            writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         Ok(Db {
             inner: Arc::new(Backend::Sqlite(SqliteStore {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                checkpoint,
             })),
         })
     }
@@ -437,6 +488,11 @@ impl Db {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let value = f(&Conn::sqlite(&tx))?;
                 tx.commit()?;
+                drop(conn);
+                if let Some(wake) = &s.checkpoint {
+                    // Full means a wake-up is pending already.
+                    let _ = wake.try_send(());
+                }
                 Ok(value)
             }
             Backend::Postgres(p) => p.run(true, f),
@@ -540,6 +596,34 @@ mod tests {
         let db = Db::open(&path).expect("reopen");
         let v: i64 = db.read_blocking(|c| c.query_row("PRAGMA user_version", (), |r| r.get(0))).expect("version");
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn commits_are_checkpointed_off_the_write_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        let db = Db::open(&path).expect("open");
+        let auto: i64 =
+            db.write_blocking(|c| c.query_row("PRAGMA wal_autocheckpoint", (), |r| r.get(0))).expect("pragma");
+        assert_eq!(auto, 0, "the writer must not checkpoint inside its commits");
+        let before = std::fs::metadata(&path).expect("db file").len();
+        // About 2 MB in ten commits: without a checkpoint all of it stays in the WAL.
+        db.write_blocking(|c| c.execute("CREATE TABLE filler (b TEXT NOT NULL)", ())).expect("table");
+        for _ in 0..10 {
+            db.write_blocking(|c| {
+                for _ in 0..50 {
+                    c.execute("INSERT INTO filler (b) VALUES (?1)", ["x".repeat(4000)])?;
+                }
+                Ok(())
+            })
+            .expect("insert");
+        }
+        // The checkpointer copies the pages into the database file a moment later.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&path).expect("db file").len() < before + 1_500_000 {
+            assert!(std::time::Instant::now() < deadline, "the WAL was never checkpointed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     #[test]
