@@ -33,6 +33,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::open_document,
         commands::reveal_evaluator,
         commands::dashboard,
+        commands::league,
         commands::calendar_status,
         commands::monthly_report,
         commands::open_report,
@@ -240,7 +241,10 @@ mod tests {
     /// `HCP_UPDATE_BINDINGS=1 cargo test -p haochaping bindings` (or `make bindings`) rewrites it.
     #[test]
     fn typescript_bindings_are_fresh() {
-        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/api/bindings.ts");
+        let committed = PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("../ui/src/api/bindings.ts");
         let dir = tempfile::tempdir().expect("tempdir");
         let fresh = dir.path().join("bindings.ts");
         specta_builder::<tauri::Wry>().export(typescript(), &fresh).expect("export bindings");

@@ -76,9 +76,11 @@ pub fn case_outside(db: &Db, scope: &str) -> anyhow::Result<String> {
     })?)
 }
 
-/// The repository root.
+/// The repository root: from the run's CARGO_MANIFEST_DIR, because one target folder may serve
+/// several checkouts and a test binary built in another one is reused as it is.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()))
+        .join("..")
 }
 
 /// The cargo target folder (honours CARGO_TARGET_DIR).

@@ -341,9 +341,11 @@ mod tests {
 七、国庆节：10月1日（周四）至7日（周三）放假调休，共7天。9月20日（周日）、10月10日（周六）上班。\n";
 
     fn official_2026() -> CalendarYear {
-        let json =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/holiday-cn/2026.json"))
-                .ok();
+        let json = std::fs::read_to_string(format!(
+            "{}/../../../shared/data/holiday-cn/2026.json",
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+        ))
+        .ok();
         let notice =
             Notice { number: "国办发明电〔2025〕7号".into(), title: String::new(), url: String::new() };
         match json {

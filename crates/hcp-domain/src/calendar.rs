@@ -949,8 +949,10 @@ mod tests {
 
     /// The made-up 2027 arrangement in the holiday-cn format (a test fixture, not the notice).
     fn fixture_2027() -> CalendarYear {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/fixtures/2027-holiday-cn.test-fixture.json");
+        let path = std::path::Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("tests/data/fixtures/2027-holiday-cn.test-fixture.json");
         let text = std::fs::read_to_string(&path).expect("2027 fixture");
         let notice =
             Notice {
@@ -1150,7 +1152,10 @@ mod tests {
     /// The public holiday-cn data set (MIT, NateScarlet), vendored under `tests/data/holiday-cn`
     /// as an independent reference to check the bundled calendar against.
     fn holiday_cn_dir() -> std::path::PathBuf {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/holiday-cn");
+        let dir = std::path::Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("tests/data/holiday-cn");
         assert!(dir.is_dir(), "holiday-cn reference data missing at {}", dir.display());
         dir
     }

@@ -22,7 +22,8 @@ fn page_png(pdf: &Path, page: u32, out_prefix: &Path) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/samples");
+    let out = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()))
+        .join("../../docs/samples");
     std::fs::create_dir_all(&out)?;
     let fonts = Fonts::locate()?;
 

@@ -39,8 +39,10 @@ fn bj(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 
 /// The made-up 2027 arrangement in the holiday-cn format (a test fixture, not the notice).
 pub(crate) fn fixture_2027() -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../hcp-domain/tests/data/fixtures/2027-holiday-cn.test-fixture.json");
+    let path = std::path::Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../hcp-domain/tests/data/fixtures/2027-holiday-cn.test-fixture.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("fixture json")
 }
 
