@@ -150,6 +150,17 @@ pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>, style: C
     app.dashboard(month, style).await
 }
 
+/// 排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year.
+#[tauri::command]
+#[specta::specta]
+pub async fn league(
+    app: State<'_, Arc<App>>,
+    of: hcp_app::rankings::LeagueOf,
+    period: String,
+) -> Result<hcp_app::rankings::LeagueTable> {
+    app.league(of, period).await
+}
+
 /// Whether the official calendar of this or next year is missing (administrators and supervisors).
 #[tauri::command]
 #[specta::specta]

@@ -11,6 +11,7 @@ use hcp_server::seed::DEMO_PASSWORD;
 mod admin;
 mod ledger;
 mod logs;
+mod rankings;
 mod single_instance;
 mod walk;
 mod xss;

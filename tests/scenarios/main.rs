@@ -146,6 +146,7 @@ async fn health_openapi_and_compressed_snapshot_over_plain_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_replica_and_the_server_compute_the_same_kpis() {
     use hcp_domain::kpi::{kpis, kpis_by, GroupBy, KpiParams, Kpis, Period, Subject};
+    use hcp_domain::league::{AssessmentPolicy, LeagueOf, LeagueTable};
     let dir = tempfile::tempdir().expect("tempdir");
     let (srv, _db) = seeded_server(dir.path(), 2_500).await.expect("server");
     let http = reqwest::Client::new();
@@ -226,6 +227,51 @@ async fn the_replica_and_the_server_compute_the_same_kpis() {
             }
             if user == "city.supervisor" && month == "2026-11" {
                 assert!(local.rated > 0 && local.bad > 0);
+            }
+        }
+        // The staff and window leagues (排名考核): the replica's, from its aggregates, equal the
+        // server's, from its facts, for a month and a quarter.
+        for of in [LeagueOf::Staff, LeagueOf::Window] {
+            for period in ["2026-11", "2026-Q4"] {
+                let server: LeagueTable = http
+                    .get(format!("{}/api/v1/rankings?of={}&period={period}", srv.url(), of.as_str()))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("rankings")
+                    .error_for_status()
+                    .expect("200")
+                    .json()
+                    .await
+                    .expect("json");
+                let local = {
+                    let r = replica.lock().expect("lock");
+                    hcp_app::rankings::league(&r, of, period, &AssessmentPolicy::default(), chrono::Utc::now())
+                        .expect("the replica's league")
+                };
+                // Line by line, so a difference is readable. Scores are compared to 12 decimals:
+                // serde_json reads a float back to within one unit in the last place.
+                let lines = |t: &LeagueTable| {
+                    let round = |v: Option<f64>| v.map(|v| (v * 1e12).round() / 1e12);
+                    let mut t = t.clone();
+                    for e in t.ranked.iter_mut().chain(t.too_few.iter_mut()) {
+                        (e.score, e.raw_rate) = (round(e.score), round(e.raw_rate));
+                    }
+                    t
+                };
+                let (local, server) = (lines(&local), lines(&server));
+                for (l, s) in local.ranked.iter().chain(&local.too_few).zip(server.ranked.iter().chain(&server.too_few))
+                {
+                    assert_eq!(l, s, "{user} {period} {of:?}");
+                }
+                assert_eq!(local, server, "{user} {period} {of:?}");
+                assert!(!server.ranked.is_empty(), "{user} {period} {of:?}: somebody is ranked");
+                assert!(server.ranked.iter().all(|e| e.sample_size >= server.min_sample), "{user} {period}");
+                assert!(server.too_few.iter().all(|e| e.sample_size < server.min_sample && e.rank.is_none()));
+                if of == LeagueOf::Window {
+                    // Only the jurisdiction's windows, each under its own name and hall.
+                    assert!(server.ranked.iter().all(|e| !e.name.starts_with('#') && e.unit_name.is_some()));
+                }
             }
         }
     }

@@ -219,6 +219,8 @@ pub struct PolicyForm {
     pub rectify_from: hcp_domain::RectifyFrom,
     /// 回访 within this many working days of the rectification report (null: no clock).
     pub return_visit_within_working_days: Option<u32>,
+    /// 排名考核: ratings a window or staff member needs in a period to be ranked.
+    pub min_sample: u32,
 }
 
 #[derive(Deserialize)]
@@ -324,6 +326,7 @@ pub fn policy_form(unit_id: i64, set_at_unit_id: Option<i64>, p: &JurisdictionPo
         accept_within_working_days: p.deadlines.accept_within_working_days,
         rectify_from: p.deadlines.rectify_from,
         return_visit_within_working_days: p.deadlines.return_visit_within_working_days,
+        min_sample: p.assessment.min_sample,
     }
 }
 
@@ -351,9 +354,11 @@ pub fn policy_from_form(current: &JurisdictionPolicy, f: &PolicyForm) -> ApiResu
     p.deadlines.accept_within_working_days = f.accept_within_working_days;
     p.deadlines.rectify_from = f.rectify_from;
     p.deadlines.return_visit_within_working_days = f.return_visit_within_working_days;
+    p.assessment.min_sample = f.min_sample;
     p.deadlines.validate().map_err(invalid)?;
     p.escalation.validate().map_err(invalid)?;
     p.watch.validate().map_err(invalid)?;
+    p.assessment.validate().map_err(invalid)?;
     Ok(p)
 }
 

@@ -113,7 +113,7 @@ impl TimelinessClock {
     }
 }
 
-fn stats_error(e: stats::StatsError) -> ApiError {
+pub(crate) fn stats_error(e: stats::StatsError) -> ApiError {
     ApiError::new(codes::REPLICA, format!("统计数据读取失败：{e}"))
 }
 

@@ -30,6 +30,7 @@ pub mod notice_centre;
 pub mod notify;
 pub mod opener;
 pub mod print;
+pub mod rankings;
 pub mod secrets;
 pub mod settings;
 pub mod updates;
@@ -950,6 +951,20 @@ impl App {
         self.with_replica(move |r, a, cal| {
             let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
             dashboard::dashboard(r, month.as_deref(), chrono::Utc::now(), style.look(), &policy.deadlines)
+        })
+        .await
+    }
+
+    /// 排名考核: the window or staff league of the user's jurisdiction for a month (`2026-11`), a
+    /// quarter (`2026-Q4`) or a year (`2026`); works offline.
+    pub async fn league(
+        &self,
+        of: hcp_domain::league::LeagueOf,
+        period: String,
+    ) -> ApiResult<hcp_domain::league::LeagueTable> {
+        self.with_replica(move |r, a, cal| {
+            let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+            rankings::league(r, of, &period, &policy.assessment, chrono::Utc::now())
         })
         .await
     }

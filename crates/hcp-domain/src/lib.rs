@@ -11,6 +11,7 @@ pub mod docno;
 pub mod escalation;
 pub mod integrity;
 pub mod kpi;
+pub mod league;
 pub mod level;
 pub mod org;
 pub mod ranking;

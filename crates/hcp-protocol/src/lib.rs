@@ -250,6 +250,10 @@ pub struct JurisdictionPolicy {
     /// defaults, 08:30–17:30 and every 5 working days, when absent).
     #[schema(value_type = Object)]
     pub watch: hcp_domain::watch::WatchPolicy,
+    /// The staff and window leagues' rules (optional in a policy body: a minimum sample of 10
+    /// ratings when absent).
+    #[schema(value_type = Object)]
+    pub assessment: hcp_domain::league::AssessmentPolicy,
 }
 
 /// A user as other users see them (no credentials): for assignee pickers and timelines.

@@ -50,9 +50,9 @@ impl Modify for CommonAnswers {
                 }
                 // The rate limit reads the bearer token of any request, so an open operation called
                 // with a token (the updater inside a signed-in app, say) can be throttled too.
-                answers.entry("429".into()).or_insert_with(|| {
-                    error("this token's request rate is exceeded; Retry-After says when to retry")
-                });
+                answers
+                    .entry("429".into())
+                    .or_insert_with(|| error("this token's request rate is exceeded; Retry-After says when to retry"));
                 if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
                     answers
                         .entry("400".into())
@@ -96,6 +96,7 @@ impl Modify for CommonAnswers {
         routes::audit::verify,
         routes::ratings::reveal,
         routes::kpis::report,
+        routes::rankings::league,
         routes::audit::trail,
         routes::admin::list_units,
         routes::admin::create_unit,

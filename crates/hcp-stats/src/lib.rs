@@ -198,6 +198,69 @@ pub fn unit_names(src: &(impl FactSource + ?Sized)) -> Result<Vec<(i64, String)>
     Ok(out)
 }
 
+/// The windows or staff members under `scope` a league lists (see `hcp_domain::league`): a window
+/// with the hall above it, a member of staff with the unit they work in.
+pub fn league_members(
+    src: &(impl FactSource + ?Sized),
+    of: hcp_domain::league::LeagueOf,
+    scope: &str,
+) -> Result<Vec<hcp_domain::league::LeagueMember>> {
+    use hcp_domain::league::{LeagueMember, LeagueOf};
+    let sql = match of {
+        LeagueOf::Window => {
+            "SELECT w.id, w.name, w.code, p.id, p.name FROM org_units w LEFT JOIN org_units p ON p.id = w.parent_id
+              WHERE w.kind = 'window' AND w.path >= ?1 AND w.path < ?2 ORDER BY w.path"
+        }
+        LeagueOf::Staff => {
+            "SELECT s.id, s.name, s.employee_no, u.id, u.name FROM staff s LEFT JOIN org_units u ON u.id = s.unit_id
+              WHERE s.unit_path >= ?1 AND s.unit_path < ?2 ORDER BY s.id"
+        }
+    };
+    let mut out = Vec::new();
+    src.each_row(sql, &[scope, &upper(scope)], &mut |r| {
+        out.push(LeagueMember {
+            id: req_int(r, 0)?,
+            name: req_text(r, 1)?.to_owned(),
+            code: req_text(r, 2)?.to_owned(),
+            unit_id: int(r, 3)?,
+            unit_name: text(r, 4)?.map(str::to_owned),
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The league of `of` under `scope` for `period` from the staff members' KPIs of the period (the
+/// server's from facts, the replica's from its aggregates): members and windows read here, the
+/// maths in `hcp_domain::league`. `None` for a period without dates.
+pub fn league(
+    src: &(impl FactSource + ?Sized),
+    of: hcp_domain::league::LeagueOf,
+    scope: &str,
+    period: hcp_domain::league::LeaguePeriod,
+    policy: &hcp_domain::league::AssessmentPolicy,
+    by_staff: &std::collections::BTreeMap<i64, hcp_domain::Kpis>,
+) -> Result<Option<hcp_domain::league::LeagueTable>> {
+    use hcp_domain::league::{self, LeagueOf};
+    let tallies = match of {
+        LeagueOf::Staff => league::tallies(by_staff),
+        LeagueOf::Window => {
+            let mut posts = Vec::new();
+            src.each_row(
+                "SELECT id, window_id FROM staff WHERE window_id IS NOT NULL AND unit_path >= ?1 AND unit_path < ?2",
+                &[scope, &upper(scope)],
+                &mut |r| {
+                    posts.push((req_int(r, 0)?, req_int(r, 1)?));
+                    Ok(())
+                },
+            )?;
+            league::window_tallies(by_staff, &posts)
+        }
+    };
+    let members = league_members(src, of, scope)?;
+    Ok(league::table(of, period, policy, &tallies, &members))
+}
+
 /// The org unit whose path is `scope` (the root of a jurisdiction): (id, name, kind).
 pub fn scope_unit(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Option<(i64, String, String)>> {
     let mut out = None;

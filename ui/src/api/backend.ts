@@ -62,6 +62,9 @@ import {
   type FindingInput,
   type SaveFilter,
   type UpdateOffer,
+  type LeagueOf,
+  type LeagueTable_Serialize,
+  type LeagueEntry_Serialize,
 } from "./bindings";
 
 export type {
@@ -140,6 +143,10 @@ export type KpiView = KpiView_Serialize;
 export type UnitKpiRow = UnitKpiRow_Serialize;
 export type DashboardCharts = GeneratedCharts;
 export type Dashboard = Dashboard_Serialize;
+// 排名考核 (window and staff leagues).
+export type { LeagueOf };
+export type LeagueTable = LeagueTable_Serialize;
+export type LeagueEntry = LeagueEntry_Serialize;
 export type CalendarStatus = CalendarStatus_Serialize;
 export type { ChartStyle, OpenTarget };
 /** Charts as on paper: Chinese, light. */
@@ -347,6 +354,10 @@ export const backend = {
    */
   dashboard(month: string | null, style: ChartStyle = DEFAULT_CHART_STYLE): Promise<Dashboard> {
     return call(() => commands.dashboard(month, style));
+  },
+  /** 排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year. */
+  league(of: LeagueOf, period: string): Promise<LeagueTable> {
+    return call(() => commands.league(of, period));
   },
   /**
    * Whether the official holiday schedule of this year, or from October of next year, is missing

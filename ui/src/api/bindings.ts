@@ -36,6 +36,8 @@ export const commands = {
 	 *  drawn in the screen's language and theme.
 	 */
 	dashboard: (month: string | null, style: ChartStyle) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month, style })),
+	/**  排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year. */
+	league: (of: LeagueOf, period: string) => typedError<LeagueTable_Serialize, ApiError>(__TAURI_INVOKE("league", { of, period })),
 	/**  Whether the official calendar of this or next year is missing (administrators and supervisors). */
 	calendarStatus: () => typedError<CalendarStatus_Serialize, ApiError>(__TAURI_INVOKE("calendar_status")),
 	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
@@ -1578,6 +1580,87 @@ export type KpiView_Serialize = {
 	realNameVisitCoverage: RatioView_Serialize,
 };
 
+/**  One line of a published league table. */
+export type LeagueEntry = LeagueEntry_Serialize | LeagueEntry_Deserialize;
+
+/**  One line of a published league table. */
+export type LeagueEntry_Deserialize = {
+	id: number | null,
+	name: string,
+	code: string,
+	unitId?: number | null,
+	unitName?: string | null,
+	/**  `None` below the minimum sample. */
+	rank?: number | null,
+	/**  The small-sample-corrected satisfaction; `None` below the minimum sample. */
+	score?: number | null,
+	/**  Ratings the line rests on (excluded ratings left out). */
+	sampleSize: number,
+	/**  Of them, satisfied (基本满意 or better). */
+	satisfied: number,
+	rawRate?: number | null,
+	/**  Bad reviews (不满意, 非常不满意) among them. */
+	badReviews: number,
+};
+
+/**  One line of a published league table. */
+export type LeagueEntry_Serialize = {
+	id: number | null,
+	name: string,
+	code: string,
+	unitId: number | null,
+	unitName: string | null,
+	/**  `None` below the minimum sample. */
+	rank: number | null,
+	/**  The small-sample-corrected satisfaction; `None` below the minimum sample. */
+	score: number | null,
+	/**  Ratings the line rests on (excluded ratings left out). */
+	sampleSize: number,
+	/**  Of them, satisfied (基本满意 or better). */
+	satisfied: number,
+	rawRate: number | null,
+	/**  Bad reviews (不满意, 非常不满意) among them. */
+	badReviews: number,
+};
+
+/**  Who a league ranks. */
+export type LeagueOf = 
+/**  Windows (窗口): a window's ratings are those of the staff posted at it. */
+"window" | 
+/**  Members of staff (工作人员): the staff member a rating names. */
+"staff";
+
+/**  A league table ready to show, print or publish. */
+export type LeagueTable = LeagueTable_Serialize | LeagueTable_Deserialize;
+
+/**  A league table ready to show, print or publish. */
+export type LeagueTable_Deserialize = {
+	of: LeagueOf,
+	/**  `2026-11`, `2026-Q4` or `2026`. */
+	period: string,
+	/**  `2026年11月`, `2026年第四季度`, `2026年度`. */
+	periodLabel: string,
+	firstDay: string,
+	lastDay: string,
+	minSample: number,
+	ranked: LeagueEntry_Deserialize[],
+	tooFew: LeagueEntry_Deserialize[],
+};
+
+/**  A league table ready to show, print or publish. */
+export type LeagueTable_Serialize = {
+	of: LeagueOf,
+	/**  `2026-11`, `2026-Q4` or `2026`. */
+	period: string,
+	/**  `2026年11月`, `2026年第四季度`, `2026年度`. */
+	periodLabel: string,
+	firstDay: string,
+	lastDay: string,
+	minSample: number,
+	ranked: LeagueEntry_Serialize[],
+	tooFew: LeagueEntry_Serialize[],
+};
+
 /**  The register. */
 export type Ledger = Ledger_Serialize | Ledger_Deserialize;
 
@@ -1961,6 +2044,8 @@ export type PolicyForm_Deserialize = {
 	rectifyFrom: RectifyFrom,
 	/**  回访 within this many working days of the rectification report (null: no clock). */
 	returnVisitWithinWorkingDays?: number | null,
+	/**  排名考核: ratings a window or staff member needs in a period to be ranked. */
+	minSample: number,
 };
 
 /**  A jurisdiction's deadline and escalation policy as a form. */
@@ -1993,6 +2078,8 @@ export type PolicyForm_Serialize = {
 	rectifyFrom: RectifyFrom,
 	/**  回访 within this many working days of the rectification report (null: no clock). */
 	returnVisitWithinWorkingDays: number | null,
+	/**  排名考核: ratings a window or staff member needs in a period to be ranked. */
+	minSample: number,
 };
 
 /**  A generated document. */

@@ -24,6 +24,7 @@ const SCREENS: Record<MenuKey, Lazy> = {
   workbench: () => import("@/views/workbench/WorkbenchView.vue"),
   cases: () => import("@/views/cases/CaseInbox.vue"),
   statistics: () => import("@/views/stats/StatsView.vue"),
+  rankings: () => import("@/views/rankings/RankingsView.vue"),
   integrity: () => import("@/views/integrity/IntegrityQueuePage.vue"),
   settings: () => import("@/views/settings/SettingsView.vue"),
   supervision: () => import("@/views/supervision/SupervisionBoard.vue"),

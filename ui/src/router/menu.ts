@@ -1,6 +1,6 @@
-// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 问责, 统计分析, 通知书 and 设置 are built in this version.
+// The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 问责, 统计分析, 排名考核, 通知书 and 设置 are built in this version.
 import type { Component } from "vue";
-import { AlarmClock, DataAnalysis, Document, Monitor, Printer, Setting, Stamp, Tickets, Tools, WarningFilled } from "@element-plus/icons-vue";
+import { AlarmClock, DataAnalysis, Document, Monitor, Printer, Setting, Stamp, Tickets, Tools, Trophy, WarningFilled } from "@element-plus/icons-vue";
 import type { Role } from "@/api/backend";
 
 export type ModuleKey =
@@ -9,6 +9,7 @@ export type ModuleKey =
   | "supervision"
   | "accountability"
   | "statistics"
+  | "rankings"
   | "integrity"
   | "notices"
   | "settings"
@@ -60,6 +61,7 @@ export const MENU: MenuEntry[] = [
   { key: "supervision", path: "/supervision", icon: AlarmClock, ready: true, roles: BOARD_ROLES },
   { key: "accountability", path: "/accountability", icon: Stamp, ready: true, roles: LEDGER_ROLES },
   { key: "statistics", path: "/stats", icon: DataAnalysis, ready: true },
+  { key: "rankings", path: "/rankings", icon: Trophy, ready: true },
   { key: "notices", path: "/notices", icon: Printer, ready: true, roles: NOTICE_ROLES },
   { key: "settings", path: "/settings", icon: Setting, ready: true },
   { key: "admin", path: "/admin", icon: Tools, ready: true, roles: ADMIN_ROLES },

@@ -1106,8 +1106,11 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     // Likewise the stage clocks (核实处置, 签收, 回访, and from when rectification counts), which
     // came later than the other deadline rules; `null` turns a stage's clock off.
     if let Some(obj) = body.as_object_mut() {
-        if !obj.contains_key("watch") {
-            obj.insert("watch".into(), reference["watch"].clone());
+        // The assessment rules (minimum sample of the staff and window leagues) came later still.
+        for part in ["watch", "assessment"] {
+            if !obj.contains_key(part) {
+                obj.insert(part.into(), reference[part].clone());
+            }
         }
         if let Some(deadlines) = obj.get_mut("deadlines").and_then(|d| d.as_object_mut()) {
             for key in STAGE_CLOCK_FIELDS {
@@ -1128,6 +1131,7 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     policy.deadlines.validate().map_err(AppError::invalid)?;
     policy.escalation.validate().map_err(AppError::invalid)?;
     policy.watch.validate().map_err(AppError::invalid)?;
+    policy.assessment.validate().map_err(AppError::invalid)?;
     Ok(policy)
 }
 

@@ -10,6 +10,7 @@ pub mod health;
 pub mod intake;
 pub mod integrity;
 pub mod kpis;
+pub mod rankings;
 pub mod ratings;
 pub mod sync;
 pub mod updates;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit/evidence/verify", get(audit::verify))
         .route("/api/v1/ratings/{id}/reveal", post(ratings::reveal))
         .route("/api/v1/kpis", get(kpis::report))
+        .route("/api/v1/rankings", get(rankings::league))
         .route("/api/v1/doc-numbers/reserve", post(doc_numbers::reserve))
         .route("/api/v1/integrity/flags", get(integrity::list))
         .route("/api/v1/integrity/flags/{id}/decision", post(integrity::decide))

@@ -109,7 +109,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             Some(Rule { public: true, allowed: Allowed::Only(EVERY_ACCOUNT), target: Target::Nothing })
         }
         ("post", "/api/v1/auth/logout" | "/api/v1/auth/password")
-        | ("get", "/api/v1/me" | "/api/v1/sync/snapshot" | "/api/v1/sync/pull" | "/api/v1/kpis") => {
+        | ("get", "/api/v1/me" | "/api/v1/sync/snapshot" | "/api/v1/sync/pull" | "/api/v1/kpis" | "/api/v1/rankings") => {
             r(EVERY_ACCOUNT, Target::Nothing)
         }
         // Which command a role may give is the domain's decision: the table asks the domain.
@@ -393,6 +393,7 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
                 let concrete = match path.as_str() {
                     "/api/v1/sync/pull" => format!("{concrete}?after=0&limit=1"),
                     "/api/v1/kpis" | "/api/v1/disclosure" => format!("{concrete}?month=2026-11"),
+                    "/api/v1/rankings" => format!("{concrete}?of=staff&period=2026-Q4"),
                     _ => concrete,
                 };
                 let who = principal.unwrap_or("anonymous");

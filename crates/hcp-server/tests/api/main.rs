@@ -14,6 +14,7 @@ mod findings;
 mod hardening;
 mod integrity;
 mod password;
+mod rankings;
 mod snapshot;
 mod watch;
 
@@ -48,6 +49,7 @@ use hardening::{
 };
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
+use rankings::leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
 
@@ -116,6 +118,7 @@ conformance!(
     the_public_disclosure_holds_no_personal_data_and_suppresses_small_counts,
     the_audit_trail_filters_by_actor_target_and_period,
     supervisors_record_findings_only_in_their_jurisdiction,
+    leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
 );
 
 struct TestApp {
