@@ -890,6 +890,21 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
             }
             let input = monthly_report_input(&r, &me, month, now).expect("report input");
             assert_eq!(input.scope_name, scope_name, "{what}: the report names the jurisdiction");
+            // 工作人员排名: the report names the server's first-ranked staff member.
+            let staff: serde_json::Value = http
+                .get(format!("{url}/api/v1/rankings?of=staff&period={month}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("rankings")
+                .json()
+                .await
+                .expect("json");
+            if staff["ranked"].as_array().is_some_and(|r| r.len() >= 2) {
+                let first = staff["ranked"][0]["name"].as_str().expect("name");
+                let line = input.ranking_paragraphs().into_iter().find(|p| p.starts_with("工作人员排名"));
+                assert!(line.as_deref().is_some_and(|l| l.contains(first)), "{what}: {line:?} names {first}");
+            }
             assert_eq!(input.units.len(), server_units.len(), "{what}: units in the report");
             let text = input.overview();
             let late = server.timeliness.denominator - server.timeliness.numerator - server.overdue_open;
@@ -928,6 +943,9 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
             if month == "2026-10" {
                 let out = dir.path().join(format!("reports-{user}"));
                 let file = monthly_report(&r, &me, month, now, &out).expect("pdf");
+                if let Some(keep) = std::env::var_os("HCP_KEEP_REPORTS") {
+                    let _ = std::fs::copy(&file.path, std::path::Path::new(&keep).join(format!("monthly-{user}.pdf")));
+                }
                 let pdf = std::process::Command::new("pdftotext")
                     .args(["-layout", &file.path, "-"])
                     .output()

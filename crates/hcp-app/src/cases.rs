@@ -224,12 +224,16 @@ pub fn jurisdiction(
             .map_err(|e| ApiError::new(codes::INTERNAL, format!("服务器下发的工作日历无法读取：{e}")))?,
         None => bundled.clone(),
     };
-    let policy = match r.setting(setting_keys::POLICY, path)? {
+    Ok((calendar, policy(r, path)?))
+}
+
+/// The policy in force at `path` (the defaults when the server set none).
+pub fn policy(r: &Replica, path: &str) -> ApiResult<hcp_protocol::JurisdictionPolicy> {
+    Ok(match r.setting(hcp_protocol::setting_keys::POLICY, path)? {
         Some(json) => serde_json::from_str(&json)
             .map_err(|e| ApiError::new(codes::INTERNAL, format!("服务器下发的时限规则无法读取：{e}")))?,
         None => hcp_protocol::JurisdictionPolicy::default(),
-    };
-    Ok((calendar, policy))
+    })
 }
 
 pub fn context<'a>(calendar: &'a Calendar, policy: &hcp_protocol::JurisdictionPolicy) -> PolicyContext<'a> {

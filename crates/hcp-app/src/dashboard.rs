@@ -394,6 +394,46 @@ pub fn dashboard(
 
 /// The 月调度通报 (monthly dispatch report) of `month` as the PDF shows it: the same figures as the
 /// screen ([`dashboard`]) and `GET /api/v1/kpis`, for the user's jurisdiction.
+/// 窗口、工作人员排名 for the monthly report: the month's top and bottom windows and staff members
+/// of the staff and window leagues (those ranked; the minimum sample from the policy).
+fn league_paragraphs(r: &Replica, month: &str, scope: &str, now: DateTime<Utc>) -> ApiResult<Vec<String>> {
+    use hcp_domain::league::LeagueOf;
+    let assessment = crate::cases::policy(r, scope)?.assessment;
+    let mut out = Vec::new();
+    for (of, what) in [(LeagueOf::Window, "窗口"), (LeagueOf::Staff, "工作人员")] {
+        let t = crate::rankings::league(r, of, month, &assessment, now)?;
+        let k = if t.ranked.len() >= 6 { 3 } else { t.ranked.len() / 2 };
+        if k == 0 {
+            continue;
+        }
+        // 西山区医疗保障局12号窗口 (not 西山区医疗保障局窗口12号窗口); 郭涛（东湖区政务服务中心）.
+        let who = |lines: &[hcp_domain::league::LeagueEntry]| {
+            lines
+                .iter()
+                .map(|e| match (&e.unit_name, of) {
+                    (Some(unit), LeagueOf::Window) => {
+                        let unit = if e.name.ends_with("窗口") { unit.trim_end_matches("窗口") } else { unit };
+                        format!("{unit}{}", e.name)
+                    }
+                    (Some(unit), LeagueOf::Staff) => format!("{}（{unit}）", e.name),
+                    (None, _) => e.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        out.push(format!(
+            "{what}排名（样本不少于{}条的{}个{what}参与排名）：{}位列前{}位；{}列后{}位。",
+            t.min_sample,
+            t.ranked.len(),
+            who(&t.ranked[..k]),
+            hcp_report::notice::chinese_numeral(k),
+            who(&t.ranked[t.ranked.len() - k..]),
+            hcp_report::notice::chinese_numeral(k),
+        ));
+    }
+    Ok(out)
+}
+
 pub fn monthly_report_input(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
@@ -437,6 +477,7 @@ pub fn monthly_report_input(
         .filter(|u| u.kpis.rated >= 20 && u.kpis.bad == 0)
         .map(|u| format!("{}本月参评 {} 件，无差评。", u.unit_name, u.kpis.rated))
         .take(5)
+        .chain(league_paragraphs(r, &m.chosen, &user.scope_path, now)?)
         .collect();
     // 突出问题: the content codes most bad reviews carry, each with its meaning.
     let problems = r
