@@ -829,6 +829,15 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
                 .await
                 .expect("json");
             let server: Kpis = serde_json::from_value(report["totals"].clone()).expect("totals");
+            let staff: serde_json::Value = http
+                .get(format!("{url}/api/v1/rankings?of=staff&period={month}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("rankings")
+                .json()
+                .await
+                .expect("json");
             let now = chrono::Utc::now();
             let r = replica.lock().expect("lock");
 
@@ -891,15 +900,6 @@ async fn the_screen_the_monthly_report_and_the_server_agree_on_every_figure() {
             let input = monthly_report_input(&r, &me, month, now).expect("report input");
             assert_eq!(input.scope_name, scope_name, "{what}: the report names the jurisdiction");
             // 工作人员排名: the report names the server's first-ranked staff member.
-            let staff: serde_json::Value = http
-                .get(format!("{url}/api/v1/rankings?of=staff&period={month}"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .expect("rankings")
-                .json()
-                .await
-                .expect("json");
             if staff["ranked"].as_array().is_some_and(|r| r.len() >= 2) {
                 let first = staff["ranked"][0]["name"].as_str().expect("name");
                 let line = input.ranking_paragraphs().into_iter().find(|p| p.starts_with("工作人员排名"));
