@@ -150,6 +150,13 @@ pub async fn dashboard(app: State<'_, Arc<App>>, month: Option<String>, style: C
     app.dashboard(month, style).await
 }
 
+/// 堵点分析: the themes of the month's bad-review comments, with their trend and examples.
+#[tauri::command]
+#[specta::specta]
+pub async fn hotspots(app: State<'_, Arc<App>>, month: String) -> Result<hcp_app::hotspots::Hotspots> {
+    app.hotspots(month).await
+}
+
 /// 排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year.
 #[tauri::command]
 #[specta::specta]

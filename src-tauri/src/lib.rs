@@ -34,6 +34,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::reveal_evaluator,
         commands::dashboard,
         commands::league,
+        commands::hotspots,
         commands::calendar_status,
         commands::monthly_report,
         commands::open_report,

@@ -394,6 +394,18 @@ pub fn dashboard(
 
 /// The 月调度通报 (monthly dispatch report) of `month` as the PDF shows it: the same figures as the
 /// screen ([`dashboard`]) and `GET /api/v1/kpis`, for the user's jurisdiction.
+/// 堵点分析 in the monthly report: the five themes the month's comments name most, with the month
+/// before's counts.
+fn voices(r: &Replica, month: &str) -> ApiResult<Vec<String>> {
+    let h = crate::hotspots::hotspots(r, month)?;
+    if h.themes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> =
+        h.themes.iter().take(5).map(|t| format!("“{}”（{}条，上月{}条）", t.word, t.count, t.previous)).collect();
+    Ok(vec![format!("从{}条差评留言看，群众反映较多的是{}。", h.comments, list.join("、"))])
+}
+
 /// 窗口、工作人员排名 for the monthly report: the month's top and bottom windows and staff members
 /// of the staff and window leagues (those ranked; the minimum sample from the policy).
 fn league_paragraphs(r: &Replica, month: &str, scope: &str, now: DateTime<Utc>) -> ApiResult<Vec<String>> {
@@ -506,6 +518,7 @@ pub fn monthly_report_input(
         units,
         previous_bad_review_rate: m.previous.bad_rate.value(),
         problems,
+        voices: voices(r, &m.chosen)?,
         highlights,
         requirements: vec![
             "对本月差评逐件落实整改，实名差评100%回访。".into(),

@@ -21,6 +21,7 @@ pub mod dashboard;
 pub mod error;
 pub mod exports;
 pub mod finding;
+pub mod hotspots;
 pub mod integrity;
 pub mod ledger;
 pub mod logs;
@@ -953,6 +954,11 @@ impl App {
             dashboard::dashboard(r, month.as_deref(), chrono::Utc::now(), style.look(), &policy.deadlines)
         })
         .await
+    }
+
+    /// 堵点分析: the themes of the month's bad-review comments (`YYYY-MM`); works offline.
+    pub async fn hotspots(&self, month: String) -> ApiResult<hotspots::Hotspots> {
+        self.with_replica(move |r, _, _| hotspots::hotspots(r, &month)).await
     }
 
     /// 排名考核: the window or staff league of the user's jurisdiction for a month (`2026-11`), a

@@ -974,5 +974,24 @@ pub fn bad_review_content_codes(conn: &Connection, scope: &str, period: &Period)
     Ok(out)
 }
 
+/// What citizens wrote with the bad reviews of `period` under `scope` (excluded ratings left out),
+/// and the texts of the complaints received in it: (service item, unit id, text), non-empty texts only.
+pub fn bad_review_texts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(String, i64, String)>> {
+    let (lo, hi) = bounds(scope);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.item_name, r.unit_id, r.comment FROM stat_ratings s JOIN ratings r ON r.id = s.id
+          WHERE r.unit_path >= ?3 AND r.unit_path < ?4 AND s.day >= ?1 AND s.day <= ?2 AND NOT s.excluded
+            AND s.level IN ('dissatisfied', 'very_dissatisfied') AND r.comment <> ''
+          ORDER BY r.id",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![day(period.first), day(period.last), lo, hi])?;
+    while let Some(r) = rows.next()? {
+        out.push((r.get(0)?, r.get(1)?, r.get(2)?));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests;

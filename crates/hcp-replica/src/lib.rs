@@ -582,6 +582,15 @@ impl Replica {
     pub fn bad_review_content_codes(&self, scope: &str, period: &hcp_domain::kpi::Period) -> Result<Vec<(u16, u64)>> {
         aggregates::bad_review_content_codes(&self.conn, scope, period)
     }
+
+    /// What citizens wrote with the period's bad reviews (see [`aggregates::bad_review_texts`]).
+    pub fn bad_review_texts(
+        &self,
+        scope: &str,
+        period: &hcp_domain::kpi::Period,
+    ) -> Result<Vec<(String, i64, String)>> {
+        aggregates::bad_review_texts(&self.conn, scope, period)
+    }
 }
 
 /// The rating behind a case.

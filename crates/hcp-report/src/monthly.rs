@@ -133,6 +133,8 @@ pub struct MonthlyReportInput {
     pub previous_bad_review_rate: Option<f64>,
     /// Top problems, most frequent first.
     pub problems: Vec<ProblemItem>,
+    /// What citizens' comments say most (堵点分析), after the problems; already worded.
+    pub voices: Vec<String>,
     /// Good practice worth mentioning.
     pub highlights: Vec<String>,
     /// Requirements for the next period.
@@ -476,6 +478,9 @@ pub fn pages(fonts: &Fonts, input: &MonthlyReportInput) -> Result<Pages> {
         for p in input.problem_paragraphs() {
             para(&mut doc, &p)?;
         }
+    }
+    for v in input.voices.iter().filter(|v| !v.trim().is_empty()) {
+        para(&mut doc, v)?;
     }
     // The signature never stands alone on a page (GB/T 9704 7.3.5): the last paragraph of the
     // body, the attachment note and the signature are kept together.

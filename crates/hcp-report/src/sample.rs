@@ -243,6 +243,10 @@ pub fn monthly_report() -> MonthlyReportInput {
             .take(5)
             .map(|c| ProblemItem { code: c.code.clone(), label: c.label.clone(), count: c.count, example: None })
             .collect(),
+        voices: vec![
+            "从群众留言看，反映较多的是“排队”（12条，上月8条）、“材料”（9条，上月9条）、“窗口”（7条，上月3条）。"
+                .into(),
+        ],
         highlights: vec![
             "市公安局、市民政局、市交通运输局等单位差评均在规定时限内完成整改，回访满意率达到100%。".into()
         ],

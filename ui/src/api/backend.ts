@@ -65,6 +65,7 @@ import {
   type LeagueOf,
   type LeagueTable_Serialize,
   type LeagueEntry_Serialize,
+  type Hotspots,
 } from "./bindings";
 
 export type {
@@ -144,7 +145,7 @@ export type UnitKpiRow = UnitKpiRow_Serialize;
 export type DashboardCharts = GeneratedCharts;
 export type Dashboard = Dashboard_Serialize;
 // 排名考核 (window and staff leagues).
-export type { LeagueOf };
+export type { LeagueOf, Hotspots };
 export type LeagueTable = LeagueTable_Serialize;
 export type LeagueEntry = LeagueEntry_Serialize;
 export type CalendarStatus = CalendarStatus_Serialize;
@@ -354,6 +355,10 @@ export const backend = {
    */
   dashboard(month: string | null, style: ChartStyle = DEFAULT_CHART_STYLE): Promise<Dashboard> {
     return call(() => commands.dashboard(month, style));
+  },
+  /** 堵点分析: the themes of the month's bad-review comments (`YYYY-MM`). */
+  hotspots(month: string): Promise<Hotspots> {
+    return call(() => commands.hotspots(month));
   },
   /** 排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year. */
   league(of: LeagueOf, period: string): Promise<LeagueTable> {

@@ -38,6 +38,8 @@ export const commands = {
 	dashboard: (month: string | null, style: ChartStyle) => typedError<Dashboard_Serialize, ApiError>(__TAURI_INVOKE("dashboard", { month, style })),
 	/**  排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year. */
 	league: (of: LeagueOf, period: string) => typedError<LeagueTable_Serialize, ApiError>(__TAURI_INVOKE("league", { of, period })),
+	/**  堵点分析: the themes of the month's bad-review comments, with their trend and examples. */
+	hotspots: (month: string) => typedError<Hotspots, ApiError>(__TAURI_INVOKE("hotspots", { month })),
 	/**  Whether the official calendar of this or next year is missing (administrators and supervisors). */
 	calendarStatus: () => typedError<CalendarStatus_Serialize, ApiError>(__TAURI_INVOKE("calendar_status")),
 	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
@@ -1495,6 +1497,15 @@ export type FlaggedRating_Serialize = {
 	evaluatorMasked: string,
 };
 
+/**  A service item's or a unit's top themes. */
+export type GroupThemes = {
+	name: string,
+	/**  Its bad reviews with a comment this month. */
+	comments: number,
+	/**  Its top themes with their counts in the month. */
+	themes: ([string, number])[],
+};
+
 /**  One span of holidays as a screen shows it. */
 export type HolidayView = {
 	name: string,
@@ -1502,6 +1513,17 @@ export type HolidayView = {
 	first: string,
 	last: string,
 	days: number,
+};
+
+/**  堵点分析 of one month. */
+export type Hotspots = {
+	/**  `YYYY-MM`. */
+	month: string,
+	/**  Bad reviews with a comment this month. */
+	comments: number,
+	themes: Theme[],
+	byItem: GroupThemes[],
+	byUnit: GroupThemes[],
 };
 
 /**  The answer to an issued command. */
@@ -2327,6 +2349,17 @@ export type SyncStatus_Serialize = {
 	progress: SyncProgress_Serialize | null,
 	/**  Whether the replica holds a complete snapshot of the jurisdiction. */
 	bootstrapped: boolean,
+};
+
+/**  One theme of the month. */
+export type Theme = {
+	word: string,
+	/**  Bad-review comments of the month that name it. */
+	count: number,
+	/**  The same in the month before. */
+	previous: number,
+	/**  Up to two of the month's comments that name it, phone and ID numbers masked. */
+	examples: string[],
 };
 
 /**  One entry of a case's timeline. */

@@ -773,6 +773,16 @@ const en: MessageSchema = {
     tooFew: "Fewer than {n} ratings, not ranked ({count})",
   },
   stats: {
+    hotspots: {
+      title: "Pain points: what {n} bad-review comments this month say",
+      word: "Theme",
+      count: "This month",
+      previous: "Last month",
+      trend: "Change",
+      examples: "Examples (phone and ID numbers hidden)",
+      byItem: "Items with most bad reviews",
+      byUnit: "Units with most bad reviews",
+    },
     title: "Statistics",
     month: "Month",
     monthOption: "{year}-{mm}",

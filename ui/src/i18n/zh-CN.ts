@@ -773,6 +773,16 @@ const zhCN = {
     tooFew: "样本不足 {n} 条、不参与排名（{count} 个）",
   },
   stats: {
+    hotspots: {
+      title: "堵点分析：本月 {n} 条差评留言反映的问题",
+      word: "问题词",
+      count: "本月",
+      previous: "上月",
+      trend: "变化",
+      examples: "留言示例（已隐去电话、证件号）",
+      byItem: "差评较多的事项",
+      byUnit: "差评较多的单位",
+    },
     title: "统计分析",
     month: "统计月份",
     monthOption: "{year}年{month}月",

@@ -91,6 +91,16 @@ describe("StatsView", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date(2026, 10, 21, 9, 0, 0));
     dashboard = vi.spyOn(backend, "dashboard").mockImplementation(async (month: string | null) => dashboardOf(month ?? "2026-11"));
+    vi.spyOn(backend, "hotspots").mockImplementation(async (month: string) => ({
+      month,
+      comments: 36,
+      themes: [
+        { word: "排队", count: 11, previous: 8, examples: ["排队两小时<img src=x onerror=alert(1)>", "只开一个窗口"] },
+        { word: "材料", count: 5, previous: 9, examples: ["材料清单没有一次性告知"] },
+      ],
+      byItem: [{ name: "不动产登记", comments: 12, themes: [["排队", 6], ["窗口", 4]] }],
+      byUnit: [{ name: "东湖区政务服务中心", comments: 20, themes: [["材料", 5]] }],
+    }));
   });
   afterEach(() => {
     wrapper?.unmount();
@@ -319,6 +329,21 @@ describe("StatsView", () => {
     release(dashboardOf("2026-11", { totals: kpis({ rated: 1 }) }));
     await settle(6);
     expect(cardValue("rated")).toBe("1,234");
+  });
+
+  it("shows the month's pain points with their trend, citizens' words as text", async () => {
+    const w = await mountStats();
+    const panel = w.find('[data-testid="stats-hotspots"]');
+    expect(panel.exists()).toBe(true);
+    expect(panel.text()).toContain("36 条差评留言");
+    const words = panel.findAll('[data-testid="stats-hotspot-word"]').map((w) => w.text());
+    expect(words).toEqual(["排队", "材料"]);
+    expect(panel.text()).toContain("+3");
+    expect(panel.text()).toContain("−4");
+    expect(panel.find("img").exists()).toBe(false);
+    expect(panel.text()).toContain("<img src=x onerror=alert(1)>");
+    expect(panel.find('[data-testid="stats-hotspots-byItem"]').text()).toContain("不动产登记");
+    expect(panel.find('[data-testid="stats-hotspots-byItem"]').text()).toContain("排队 6、窗口 4");
   });
 
   it("recomputes when the replica moves", async () => {
