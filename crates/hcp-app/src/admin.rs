@@ -221,6 +221,8 @@ pub struct PolicyForm {
     pub return_visit_within_working_days: Option<u32>,
     /// 排名考核: ratings a window or staff member needs in a period to be ranked.
     pub min_sample: u32,
+    /// 倒逼: the last `bottom` of the monthly league `months` months running get a 限期整改 case.
+    pub bottom_rule: Option<hcp_domain::league::BottomRule>,
 }
 
 #[derive(Deserialize)]
@@ -327,6 +329,7 @@ pub fn policy_form(unit_id: i64, set_at_unit_id: Option<i64>, p: &JurisdictionPo
         rectify_from: p.deadlines.rectify_from,
         return_visit_within_working_days: p.deadlines.return_visit_within_working_days,
         min_sample: p.assessment.min_sample,
+        bottom_rule: p.assessment.bottom_rule,
     }
 }
 
@@ -355,6 +358,7 @@ pub fn policy_from_form(current: &JurisdictionPolicy, f: &PolicyForm) -> ApiResu
     p.deadlines.rectify_from = f.rectify_from;
     p.deadlines.return_visit_within_working_days = f.return_visit_within_working_days;
     p.assessment.min_sample = f.min_sample;
+    p.assessment.bottom_rule = f.bottom_rule;
     p.deadlines.validate().map_err(invalid)?;
     p.escalation.validate().map_err(invalid)?;
     p.watch.validate().map_err(invalid)?;

@@ -18,19 +18,33 @@ pub enum CaseSource {
     Hotline12345,
     /// A supervisor's own observation (体验式办理, 监督员).
     Supervision,
+    /// 限期整改 after ranking at the bottom again and again (the policy's `assessment.bottom_rule`),
+    /// opened by the server against the staff member or window.
+    Assessment,
 }
 
 impl CaseSource {
-    pub const ALL: [CaseSource; 3] = [CaseSource::BadReview, CaseSource::Hotline12345, CaseSource::Supervision];
+    pub const ALL: [CaseSource; 4] =
+        [CaseSource::BadReview, CaseSource::Hotline12345, CaseSource::Supervision, CaseSource::Assessment];
     pub fn as_str(self) -> &'static str {
         match self {
             CaseSource::BadReview => "bad_review",
             CaseSource::Hotline12345 => "hotline_12345",
             CaseSource::Supervision => "supervision",
+            CaseSource::Assessment => "assessment",
         }
     }
     pub fn parse(s: &str) -> Option<CaseSource> {
         CaseSource::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    /// The case number's prefix (`CP-2026-000123`): 差评, 热线, 督查, 限期整改.
+    pub fn case_no_prefix(self) -> &'static str {
+        match self {
+            CaseSource::BadReview => "CP",
+            CaseSource::Hotline12345 => "RX",
+            CaseSource::Supervision => "DC",
+            CaseSource::Assessment => "XQ",
+        }
     }
 }
 

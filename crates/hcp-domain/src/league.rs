@@ -145,8 +145,89 @@ impl LeaguePeriod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AssessmentPolicy {
-    /// Ratings a window or member of staff needs in the period to be ranked (at least 1).
+    /// Ratings a window or staff member needs in the period to be ranked (at least 1).
     pub min_sample: u32,
+    /// 倒逼: who ranks at the bottom month after month gets a 限期整改 case; `None`: no such rule.
+    pub bottom_rule: Option<BottomRule>,
+}
+
+/// "The last `bottom` ranked of the monthly `of` league, `months` months running": the server then
+/// opens one 限期整改 case against each of them, in the first working hours of the next month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct BottomRule {
+    pub of: LeagueOf,
+    /// How many places at the bottom of the ranked table count (1–10).
+    pub bottom: u32,
+    /// Consecutive months (2–12).
+    pub months: u32,
+}
+
+/// One member's run at the bottom: the months (oldest first) with their rank of how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BottomStreak {
+    pub id: i64,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    /// (`2026-11`, rank, ranked members).
+    pub months: Vec<(String, u32, u32)>,
+}
+
+impl BottomStreak {
+    /// `2026年9月第3名（共3名）、2026年10月…`.
+    pub fn ranks_zh(&self) -> String {
+        self.months
+            .iter()
+            .map(|(m, rank, of)| {
+                let label = LeaguePeriod::parse(m).map_or_else(|| m.clone(), LeaguePeriod::label_zh);
+                format!("{label}第{rank}名（共{of}名）")
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// The members at the bottom of every one of the last `rule.months` tables whose run begins
+/// exactly there: `tables` are consecutive months, oldest first, the last `rule.months` of them
+/// the run and the one before (when given) the month that must not already be at the bottom. So a
+/// rule fires once per run, in the month the run reaches its length. A table with no more ranked
+/// members than `rule.bottom` has no bottom.
+pub fn bottom_streaks(tables: &[LeagueTable], rule: &BottomRule) -> Vec<BottomStreak> {
+    let n = rule.months as usize;
+    if n == 0 || tables.len() < n {
+        return Vec::new();
+    }
+    let k = rule.bottom as usize;
+    let at_bottom = |t: &LeagueTable, id: i64| -> Option<(u32, u32)> {
+        let len = t.ranked.len();
+        if len <= k {
+            return None;
+        }
+        let pos = t.ranked.iter().position(|e| e.id == id)?;
+        (pos >= len - k).then(|| (t.ranked[pos].rank.unwrap_or(0), u32::try_from(len).unwrap_or(u32::MAX)))
+    };
+    let run = &tables[tables.len() - n..];
+    let before = tables.len().checked_sub(n + 1).map(|i| &tables[i]);
+    let last = &run[n - 1];
+    let mut out = Vec::new();
+    for e in &last.ranked {
+        let ranks: Option<Vec<(String, u32, u32)>> =
+            run.iter().map(|t| at_bottom(t, e.id).map(|(r, of)| (t.period.clone(), r, of))).collect();
+        let Some(months) = ranks else { continue };
+        if before.is_some_and(|t| at_bottom(t, e.id).is_some()) {
+            continue;
+        }
+        out.push(BottomStreak {
+            id: e.id,
+            name: e.name.clone(),
+            unit_id: e.unit_id,
+            unit_name: e.unit_name.clone(),
+            months,
+        });
+    }
+    out
 }
 
 impl AssessmentPolicy {
@@ -155,13 +236,21 @@ impl AssessmentPolicy {
         if !(1..=10_000).contains(&self.min_sample) {
             return Err(format!("排名最低样本量须在 1 到 10000 之间（现为 {}）", self.min_sample));
         }
+        if let Some(r) = self.bottom_rule {
+            if !(1..=10).contains(&r.bottom) {
+                return Err(format!("末位名次数须在 1 到 10 之间（现为 {}）", r.bottom));
+            }
+            if !(2..=12).contains(&r.months) {
+                return Err(format!("连续月数须在 2 到 12 之间（现为 {}）", r.months));
+            }
+        }
         Ok(())
     }
 }
 
 impl Default for AssessmentPolicy {
     fn default() -> Self {
-        AssessmentPolicy { min_sample: DEFAULT_MIN_SAMPLE }
+        AssessmentPolicy { min_sample: DEFAULT_MIN_SAMPLE, bottom_rule: None }
     }
 }
 
@@ -427,7 +516,8 @@ mod tests {
                 unit_name: Some("东湖区政务服务中心".into()),
             })
             .collect();
-        table(LeagueOf::Staff, period, &AssessmentPolicy { min_sample: 5 }, &tallies(&by), &members).expect("table")
+        let policy = AssessmentPolicy { min_sample: 5, bottom_rule: None };
+        table(LeagueOf::Staff, period, &policy, &tallies(&by), &members).expect("table")
     }
 
     fn lines(t: &LeagueTable) -> Vec<(i64, Option<u32>, u32, u32, String)> {
@@ -492,6 +582,29 @@ mod tests {
         assert_eq!((q4.first_day.to_string(), q4.last_day.to_string()), ("2026-10-01".into(), "2026-12-31".into()));
         assert_eq!(q4.ranked[0].name, "工作人员3");
         assert_eq!(q4.ranked[0].unit_name.as_deref(), Some("东湖区政务服务中心"));
+    }
+
+    #[test]
+    fn the_consecutive_bottom_rule_fires_once_in_the_month_the_run_reaches_its_length() {
+        let rule = BottomRule { of: LeagueOf::Staff, bottom: 1, months: 3 };
+        let [aug, sep, oct, nov] = ["2026-08", "2026-09", "2026-10", "2026-11"].map(staff_table);
+        // Staff 2 is last in September, October and November (August has no ratings: no bottom).
+        let fired = bottom_streaks(&[aug.clone(), sep.clone(), oct.clone(), nov.clone()], &rule);
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert_eq!(fired[0].id, 2);
+        assert_eq!(fired[0].months, vec![("2026-09".into(), 3, 3), ("2026-10".into(), 3, 3), ("2026-11".into(), 3, 3)]);
+        assert_eq!(fired[0].ranks_zh(), "2026年9月第3名（共3名）、2026年10月第3名（共3名）、2026年11月第3名（共3名）");
+        // A month earlier the run was two months long: nothing yet.
+        assert!(bottom_streaks(&[aug, sep.clone(), oct.clone()], &rule).is_empty());
+        // A fourth month at the bottom does not fire again: the month before the run was bottom too.
+        assert!(bottom_streaks(&[sep.clone(), oct.clone(), nov.clone(), nov.clone()], &rule).is_empty());
+        // The last two of two months: September's are 4 and 2, October's 4 (rank 1, shared, but
+        // second of three) and 2; November's 1 and 2.
+        let two = BottomRule { bottom: 2, months: 2, ..rule };
+        let ids = |t: &[LeagueTable]| bottom_streaks(t, &two).iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(ids(&[sep.clone(), oct.clone()]), vec![4, 2]);
+        assert_eq!(ids(&[oct.clone(), nov.clone()]), vec![2], "1 was not at the bottom in October");
+        assert!(ids(&[sep, oct, nov]).is_empty(), "2's run began in September and fired in October");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! It authenticates users, holds the authoritative cases and ratings, and feeds each client its
 //! jurisdiction through a streamed snapshot and a paged change feed.
 
+pub mod assessment;
 pub mod auth;
 pub mod bench_seed;
 pub mod db;

@@ -206,12 +206,15 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut lease: Option<Lease> = None;
+        // The bottom rules (倒逼) are evaluated by the same leader, once a day.
+        let mut consequences = crate::assessment::Schedule::default();
         loop {
             tick.tick().await;
             let db = state.db.clone();
             let calendar = state.calendar.clone();
             let now = state.clock.now();
             let held = lease.take();
+            let assess = consequences.due(now);
             let outcome = tokio::task::spawn_blocking(move || {
                 // Keep a lease whose session is alive; otherwise (none yet, or it died) try for one.
                 let lease = match held.map(|mut l| (l.holds(), l)) {
@@ -222,11 +225,21 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
                     Some(_) => Some(pass(&db, &calendar, now)?),
                     None => None,
                 };
-                Ok::<_, crate::db::DbError>((lease, report))
+                let assessed = match &lease {
+                    Some(_) if assess => Some(crate::assessment::evaluate(&db, &calendar, now)?),
+                    _ => None,
+                };
+                Ok::<_, crate::db::DbError>((lease, report, assessed))
             })
             .await;
             match outcome {
-                Ok(Ok((held, report))) => {
+                Ok(Ok((held, report, assessed))) => {
+                    if let Some(a) = assessed {
+                        consequences.record(now, &a);
+                        if a.opened + a.refused > 0 {
+                            tracing::info!(?a, "bottom rules evaluated");
+                        }
+                    }
                     let leading = held.is_some();
                     if leading != shared.leading.swap(leading, Ordering::SeqCst) {
                         tracing::info!(leading, "deadline watch leadership changed");

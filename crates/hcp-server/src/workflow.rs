@@ -8,7 +8,7 @@
 
 use crate::db::{audit_log, case_events, cases, changes, commands, evidence, settings, Conn, DbError, DbResult};
 use chrono::{DateTime, SecondsFormat, Utc};
-use hcp_domain::{Actor, Calendar, CaseCommand, CaseSource, Level, PolicyContext, Role, ScopePath};
+use hcp_domain::{Actor, Calendar, CaseCommand, Level, PolicyContext, Role, ScopePath};
 use hcp_protocol::{codes, CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity};
 
 /// Who issues a command.
@@ -432,12 +432,7 @@ fn check_references(
 fn case_number(row: &CaseRow, now: DateTime<Utc>) -> String {
     use chrono::Datelike;
     let year = hcp_domain::calendar::beijing_date(now).year();
-    let prefix = match row.source {
-        CaseSource::BadReview => "CP",
-        CaseSource::Hotline12345 => "RX",
-        CaseSource::Supervision => "DC",
-    };
-    format!("{prefix}-{year}-{:06}", row.id)
+    format!("{}-{year}-{:06}", row.source.case_no_prefix(), row.id)
 }
 
 /// Appeals and accountability decisions are evidence: chain them.

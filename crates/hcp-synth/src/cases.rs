@@ -225,11 +225,7 @@ impl<'a> Cases<'a> {
             _ => (None, None, None, None, None),
         };
         let created_at = aggregate.created_at;
-        let prefix = match source {
-            CaseSource::BadReview => "CP",
-            CaseSource::Hotline12345 => "RX",
-            CaseSource::Supervision => "DC",
-        };
+        let prefix = source.case_no_prefix();
         let year = synth.rules.local_date(created_at).year();
         let row = CaseRow {
             id: case_id,
@@ -532,7 +528,7 @@ impl<'a> Life<'a> {
         let (not_genuine, on_spot) = match source {
             CaseSource::BadReview => (0.10, 0.30),
             CaseSource::Hotline12345 => (0.04, 0.15),
-            CaseSource::Supervision => (0.0, 0.10),
+            CaseSource::Supervision | CaseSource::Assessment => (0.0, 0.10),
         };
         let serious = r.chance(0.012);
         self.flags = Flags {
@@ -810,7 +806,7 @@ impl<'a> Life<'a> {
         // A supervisor's finding is closed after a re-check; an anonymous citizen often cannot
         // be called back.
         let close_note = match source {
-            CaseSource::Supervision => Some("经复查，问题已整改到位"),
+            CaseSource::Supervision | CaseSource::Assessment => Some("经复查，问题已整改到位"),
             _ if real_name || !self.rng.chance(0.55) => None,
             CaseSource::Hotline12345 => Some("来电人未留联系方式，无法回访，整改情况已反馈12345热线"),
             CaseSource::BadReview => Some("匿名评价无法回访，整改情况已在窗口公示"),

@@ -599,6 +599,18 @@ export type Board_Serialize = {
 	truncated: boolean,
 };
 
+/**
+ *  "The last `bottom` ranked of the monthly `of` league, `months` months running": the server then
+ *  opens one 限期整改 case against each of them, in the first working hours of the next month.
+ */
+export type BottomRule = {
+	of: LeagueOf,
+	/**  How many places at the bottom of the ranked table count (1–10). */
+	bottom: number,
+	/**  Consecutive months (2–12). */
+	months: number,
+};
+
 /**  What a bulk action queued and what it could not. */
 export type BulkResult = {
 	queued: number,
@@ -1094,7 +1106,12 @@ export type CaseSource =
 /**  A complaint through the 12345 hotline. */
 "hotline_12345" | 
 /**  A supervisor's own observation (体验式办理, 监督员). */
-"supervision";
+"supervision" | 
+/**
+ *  限期整改 after ranking at the bottom again and again (the policy's `assessment.bottom_rule`),
+ *  opened by the server against the staff member or window.
+ */
+"assessment";
 
 /**  The lifecycle states of a case. */
 export type CaseState = 
@@ -2068,6 +2085,8 @@ export type PolicyForm_Deserialize = {
 	returnVisitWithinWorkingDays?: number | null,
 	/**  排名考核: ratings a window or staff member needs in a period to be ranked. */
 	minSample: number,
+	/**  倒逼: the last `bottom` of the monthly league `months` months running get a 限期整改 case. */
+	bottomRule?: BottomRule | null,
 };
 
 /**  A jurisdiction's deadline and escalation policy as a form. */
@@ -2102,6 +2121,8 @@ export type PolicyForm_Serialize = {
 	returnVisitWithinWorkingDays: number | null,
 	/**  排名考核: ratings a window or staff member needs in a period to be ranked. */
 	minSample: number,
+	/**  倒逼: the last `bottom` of the monthly league `months` months running get a 限期整改 case. */
+	bottomRule: BottomRule | null,
 };
 
 /**  A generated document. */

@@ -123,6 +123,7 @@ const en: MessageSchema = {
     bad_review: "Bad review",
     hotline_12345: "12345 hotline",
     supervision: "Supervision finding",
+    assessment: "Ranking: rectify by deadline",
   },
   channel: {
     c1: "Online service portal",

@@ -32,7 +32,7 @@ export const CASE_STATES: CaseState[] = [
 /** Worst first: the order users scan for. */
 export const LEVELS: Level[] = ["very_dissatisfied", "dissatisfied", "basically_satisfied", "satisfied", "very_satisfied"];
 
-export const CASE_SOURCES: CaseSource[] = ["bad_review", "hotline_12345", "supervision"];
+export const CASE_SOURCES: CaseSource[] = ["bad_review", "hotline_12345", "supervision", "assessment"];
 
 export const ROLES: Role[] = [
   "hall_manager",

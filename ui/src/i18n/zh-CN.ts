@@ -123,6 +123,7 @@ const zhCN = {
     bad_review: "差评",
     hotline_12345: "12345热线",
     supervision: "督查发现",
+    assessment: "排名考核限期整改",
   },
   channel: {
     c1: "网上办事大厅",

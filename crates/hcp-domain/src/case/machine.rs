@@ -941,7 +941,7 @@ fn decide(
 ) -> Result<EventPayload, TransitionError> {
     let kind = cmd.kind();
     if let CaseCommand::Create { source, unit, rated_staff_id, real_name, summary, content_codes } = cmd {
-        if *source == CaseSource::Supervision && actor.role != Role::Supervisor {
+        if matches!(source, CaseSource::Supervision | CaseSource::Assessment) && actor.role != Role::Supervisor {
             return Err(TransitionError::RoleNotAllowed { role: actor.role, command: kind });
         }
         if !actor.scope.contains(unit) {

@@ -1112,6 +1112,10 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
                 obj.insert(part.into(), reference[part].clone());
             }
         }
+        // A bottom rule (倒逼) is optional within the assessment rules.
+        if let Some(assessment) = obj.get_mut("assessment").and_then(|a| a.as_object_mut()) {
+            assessment.entry("bottom_rule").or_insert(serde_json::Value::Null);
+        }
         if let Some(deadlines) = obj.get_mut("deadlines").and_then(|d| d.as_object_mut()) {
             for key in STAGE_CLOCK_FIELDS {
                 if !deadlines.contains_key(key) {

@@ -49,7 +49,10 @@ use hardening::{
 };
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
-use rankings::leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample;
+use rankings::{
+    leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
+    the_bottom_rule_opens_one_rectification_case_per_run,
+};
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
 
@@ -119,6 +122,7 @@ conformance!(
     the_audit_trail_filters_by_actor_target_and_period,
     supervisors_record_findings_only_in_their_jurisdiction,
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
+    the_bottom_rule_opens_one_rectification_case_per_run,
 );
 
 struct TestApp {

@@ -81,3 +81,110 @@ pub async fn leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{query}: {body}");
     }
 }
+
+/// 倒逼: a district's bottom rule opens one 限期整改 case per member whose run at the bottom reached
+/// the rule's length, on the first working morning of the month, and never twice.
+pub async fn the_bottom_rule_opens_one_rectification_case_per_run(backend: Backend) {
+    use hcp_domain::league::{bottom_streaks, BottomRule, LeagueOf, LeagueTable};
+    let app = spawn_app(backend).await;
+    let admin = app.token("admin").await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let (_, units) = app.get(&admin, "/api/v1/admin/org-units").await;
+    let district = units
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["name"] == "东湖区"))
+        .map(|u| u["id"].as_i64().expect("id"))
+        .expect("东湖区");
+    // Monday 7 December 2026, 10:00 Beijing time: November closes a run of October and November.
+    let morning =
+        chrono::DateTime::parse_from_rfc3339("2026-12-07T02:00:00Z").expect("time").with_timezone(&chrono::Utc);
+    // Everybody rated is ranked (the test city is small); then the rule is chosen from the tables.
+    let (_, current) = app.get(&admin, &format!("/api/v1/admin/policies/{district}")).await;
+    let body = current["policy"].clone();
+    let put = |assessment: serde_json::Value| {
+        let mut body = body.clone();
+        body["assessment"] = assessment;
+        let req = app.http.put(app.url(&format!("/api/v1/admin/policies/{district}"))).bearer_auth(&admin).json(&body);
+        async move { req.send().await.expect("put policy").status().as_u16() }
+    };
+    assert_eq!(put(json!({ "min_sample": 1 })).await, 200);
+    let mut tables: Vec<LeagueTable> = Vec::new();
+    for month in ["2026-09", "2026-10", "2026-11"] {
+        let (status, t) = app.get(&supervisor, &format!("/api/v1/rankings?of=staff&period={month}")).await;
+        assert_eq!(status, 200, "{t}");
+        tables.push(serde_json::from_value(t).expect("a league table"));
+    }
+    // The smallest bottom that catches somebody in this data: the expectation is the domain's rule
+    // over the server's published tables.
+    let sizes: Vec<usize> = tables.iter().map(|t| t.ranked.len()).collect();
+    let (rule, expected) = (1..=10)
+        .map(|bottom| BottomRule { of: LeagueOf::Staff, bottom, months: 2 })
+        .map(|rule| (rule, bottom_streaks(&tables, &rule)))
+        .find(|(_, s)| !s.is_empty())
+        .unwrap_or_else(|| panic!("somebody at the bottom two months running (ranked per month: {sizes:?})"));
+    let rule_json = json!({ "of": "staff", "bottom": rule.bottom, "months": 2 });
+    assert_eq!(put(json!({ "min_sample": 1, "bottom_rule": rule_json })).await, 200);
+    // Out of bounds, or an unknown field, is refused.
+    assert_eq!(put(json!({ "min_sample": 1, "bottom_rule": { "of": "staff", "bottom": 1, "months": 1 } })).await, 422);
+    assert_eq!(
+        put(json!({ "min_sample": 1, "bottom_rule": { "of": "staff", "bottom": 1, "months": 3, "x": 1 } })).await,
+        422
+    );
+
+    let evaluate = |at: chrono::DateTime<chrono::Utc>| {
+        let db = app.db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                hcp_server::assessment::evaluate(&db, &hcp_domain::Calendar::bundled(), at)
+            })
+            .await
+            .expect("join")
+            .expect("evaluate")
+        }
+    };
+    // At night nothing happens: the jurisdiction waits for its working hours.
+    let night = morning - chrono::Duration::hours(12);
+    let r = evaluate(night).await;
+    assert_eq!((r.rules, r.waiting, r.opened), (1, 1, 0), "{r:?}");
+
+    let r = evaluate(morning).await;
+    assert_eq!((r.opened, r.refused), (expected.len() as u64, 0), "{r:?}");
+    let again = evaluate(morning + chrono::Duration::hours(1)).await;
+    assert_eq!((again.opened, again.duplicates), (0, expected.len() as u64), "never twice: {again:?}");
+
+    let opened: Vec<(String, Option<i64>, String)> = app
+        .db
+        .read(|c| {
+            c.query_map(
+                "SELECT case_no, staff_id, aggregate FROM cases WHERE source = 'assessment' ORDER BY id",
+                (),
+                |r| Ok((r.get::<String>(0)?, r.get::<Option<i64>>(1)?, r.get::<String>(2)?)),
+            )
+        })
+        .await
+        .expect("cases");
+    assert_eq!(opened.len(), expected.len());
+    for (s, (case_no, staff, aggregate)) in expected.iter().zip(&opened) {
+        assert!(case_no.starts_with("XQ-2026-"), "{case_no}");
+        assert_eq!(*staff, Some(s.id));
+        assert!(aggregate.contains(&s.ranks_zh()), "the case says why: {aggregate}");
+        assert!(aggregate.contains("连续2个月"), "{aggregate}");
+    }
+    // The case is an ordinary one: in the change feed (so on every replica of the district) and
+    // the audit log.
+    let case_no = opened[0].0.clone();
+    let (changes, audited): (i64, i64) = app
+        .db
+        .read(move |c| {
+            let id: i64 = c.query_row("SELECT id FROM cases WHERE case_no = ?1", [case_no], |r| r.get(0))?;
+            Ok((
+                c.query_row("SELECT count(*) FROM changes WHERE entity = 'case' AND entity_id = ?1", [id], |r| {
+                    r.get(0)
+                })?,
+                c.query_row("SELECT count(*) FROM audit_log WHERE target = ?1", [format!("case:{id}")], |r| r.get(0))?,
+            ))
+        })
+        .await
+        .expect("feed");
+    assert!(changes >= 1 && audited >= 1, "{changes} changes, {audited} audit entries");
+}

@@ -79,7 +79,7 @@ describe("Chinese labels", () => {
   });
 
   it("names every source and channel", () => {
-    expect(CASE_SOURCES.map((s) => sourceLabel(tz, s))).toEqual(["差评", "12345热线", "督查发现"]);
+    expect(CASE_SOURCES.map((s) => sourceLabel(tz, s))).toEqual(["差评", "12345热线", "督查发现", "排名考核限期整改"]);
     expect(CHANNELS.map((c) => channelLabel(tz, c))).toEqual([
       "网上办事大厅",
       "移动端",
