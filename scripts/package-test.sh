@@ -73,6 +73,8 @@ new_root() {
   local r=$1
   rm -rf "$r"; mkdir -p "$r"
   tar -C "$r" -xf "$BASE"
+  # The tarball's "." is debootstrap's temporary folder (mode 700): the root must be 755 for its users.
+  chmod 755 "$r"
   mount -t proc proc "$r/proc"; MOUNTED+=("$r/proc")
   mount -t sysfs sys "$r/sys"; MOUNTED+=("$r/sys")
   mount --bind /dev "$r/dev"; MOUNTED+=("$r/dev")
@@ -433,7 +435,7 @@ test_rpm() {
   # WebKitGTK 4.1 and GTK 3 by their libraries (the names RPM distributions give them differ:
   # webkit2gtk4.1, libwebkit2gtk-4_1-0…; the soname is the same), xdg-utils by name.
   local dep
-  for dep in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)' xdg-utils; do
+  for dep in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)' xdg-utils ca-certificates; do
     grep -qxF "$dep" "$OUT/rpm-requires.txt" || fail "the rpm does not require $dep"
   done
   for dep in gnome-keyring google-noto-sans-cjk-fonts; do

@@ -101,11 +101,20 @@ class WebDriver:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"content-type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return json.loads(r.read() or b"{}").get("value")
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"WebDriver {method} {path}: {e.code} {e.read()[:500]!r}") from None
+        for attempt in range(5):
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as r:
+                    return json.loads(r.read() or b"{}").get("value")
+            except urllib.error.HTTPError as e:
+                raise RuntimeError(f"WebDriver {method} {path}: {e.code} {e.read()[:500]!r}") from None
+            except (http.client.RemoteDisconnected, ConnectionResetError) as e:
+                # tauri-driver reuses a connection to WebKitWebDriver that WebKitWebDriver had just
+                # closed: the request never reached it (tauri-driver logs "client error
+                # (SendRequest)"), so it is sent again.
+                if attempt == 4:
+                    raise
+                log(f"(WebDriver {method} {path}: {e}; again)")
+                time.sleep(0.5)
 
     def start(self, app):
         caps = {"browserName": "wry", "tauri:options": {"application": app}}
@@ -127,11 +136,26 @@ class WebDriver:
         return self._req("POST", f"/session/{self.sid}/execute/sync", {"script": js, "args": args or []})
 
     def invoke(self, cmd, args=None, timeout=300):
-        """One of the app's commands, as the UI's bindings call it: {"ok": value} or {"err": error}."""
-        js = """const [cmd, args, done] = arguments;
-window.__TAURI_INTERNALS__.invoke(cmd, args).then(v => done({ok: v === undefined ? null : v}), e => done({err: e}));"""
-        return self._req("POST", f"/session/{self.sid}/execute/async", {"script": js, "args": [cmd, args or {}]},
-                         timeout=timeout)
+        """One of the app's commands, as the UI's bindings call it: {"ok": value} or {"err": error}.
+        Called from a synchronous script that keeps the promise's outcome in the page, then polled
+        (plain `execute/sync` calls only)."""
+        self.seq = getattr(self, "seq", 0) + 1
+        key = f"c{self.seq}"
+        self.script("""const [cmd, args, key] = arguments;
+window.__hcpTest = window.__hcpTest || {};
+window.__hcpTest[key] = null;
+window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+  v => { window.__hcpTest[key] = {ok: v === undefined ? null : v}; },
+  e => { window.__hcpTest[key] = {err: e}; });
+return true;""", [cmd, args or {}, key])
+        deadline = time.time() + timeout
+        while True:
+            r = self.script("return (window.__hcpTest || {})[arguments[0]] || null;", [key])
+            if r is not None:
+                return r
+            if time.time() > deadline:
+                fail(f"{cmd}: no answer in {timeout} s")
+            time.sleep(0.2)
 
     def fire(self, cmd, args=None):
         """Calls a command without waiting for its answer (one that ends the process)."""
@@ -363,9 +387,13 @@ def main():
     same = ("path", "rows", "scope", "cursor", "pending", "rejected")
     if any(after_replica.get(k) != before_replica.get(k) for k in same):
         fail(f"the replica changed: {before_replica} -> {after_replica}")
-    wd.script("location.reload(); return true;")
-    time.sleep(8)
-    wd.screenshot(os.path.join(a.out, "update-after.png"))
+    # The window as the user sees it now (the UI restores the same session on reload).
+    try:
+        wd.script("setTimeout(() => location.reload(), 100); return true;")
+        time.sleep(10)
+        wd.screenshot(os.path.join(a.out, "update-after.png"))
+    except Exception as e:  # a screenshot is evidence, not a check
+        log(f"(no screenshot after the update: {e})")
 
     # 7. Back online the queued commands are delivered: the outbox empties, the cases moved on.
     MODE["value"] = "online"
