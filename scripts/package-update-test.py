@@ -361,10 +361,10 @@ def main():
                            "-out", "/tmp/restarted.xwd"], capture_output=True)
     if shot.returncode == 0:
         subprocess.run(["convert", f"xwd:{root}/tmp/restarted.xwd", os.path.join(a.out, "update-restarted.png")])
-    wd.sid = None  # its browser is gone with the old process
     for p in new_pids:
         os.kill(p, signal.SIGTERM)
     wait(30, "the restarted app to close", lambda: True if not app_pids(root) else None)
+    wd.quit()  # the first session's browser went with the old process: WebKitWebDriver forgets it
 
     # 6. A new session of the installed N+1: the same replica, the same pending outbox.
     wd = WebDriver(a.driver)
