@@ -413,7 +413,11 @@ SESSION
   sleep 2
   unmount_root "$r"
   remove_root "$r"
-  rm -rf "$foreign"
+  # The server, its releases and the N+1 packages are throw-away copies (N+1 is rebuilt from the
+  # sources with the next run).
+  kill "${CHILD_PIDS[@]}" 2>/dev/null || true
+  sleep 1
+  rm -rf "$foreign" "$srv" "$next_dist"
   echo "PASS update"
 }
 
