@@ -118,7 +118,9 @@ packaging/node_modules/.package-lock.json: packaging/package.json packaging/pack
 
 ## The slow package tests (root; not part of `make test`): the desktop .deb installed with apt
 ## into a fresh Debian 12 root, started under Xvfb to its login screen and purged; the server .deb
-## installed, served, backed up while intake writes, restored, compared, stopped and purged.
+## installed, served, backed up while intake writes, restored, compared, stopped and purged; the
+## desktop update N -> N+1 through the updater with a pending outbox kept and tampered packages
+## refused (builds N+1 first); the .rpm inspected with rpm.
 package-test: package
 	scripts/package-test.sh
 

@@ -24,7 +24,8 @@ PACKAGES=(
 )
 
 if [ $PACKAGING -eq 1 ]; then
-  PACKAGES+=(dpkg-dev debootstrap fakeroot)
+  # rpm, cpio: the .rpm's inspection (rpm -qpR, -qpl; rpm2cpio comes with rpm)
+  PACKAGES+=(dpkg-dev debootstrap fakeroot rpm cpio)
 fi
 
 missing=()

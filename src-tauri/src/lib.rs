@@ -164,12 +164,15 @@ pub fn build<R: Runtime>(
                 Err(e) => tracing::warn!(error = %e, "the log folder cannot be written: logging to stderr only"),
             }
             let server = std::env::var("HCP_SERVER_URL").ok().filter(|s| !s.trim().is_empty());
-            let hcp = Arc::new(App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server));
+            let version = app.package_info().version.to_string();
+            let hcp = Arc::new(
+                App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server).with_version(version.clone()),
+            );
             hcp.set_notifier(os_notifier(app.handle().clone()));
             app.manage(save_dialog(app.handle().clone()));
             tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
             app.manage(hcp);
-            tracing::info!("haochaping started");
+            tracing::info!(%version, "haochaping started");
             Ok(())
         })
 }

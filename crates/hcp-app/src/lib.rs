@@ -247,6 +247,8 @@ pub struct App {
     wake: tokio::sync::Notify,
     /// Shows new notifications to the user (the shell's OS notifications), when set.
     notifier: Mutex<Option<Notifier>>,
+    /// The version this build is (the package's, which the updater compares; see [`App::with_version`]).
+    version: String,
 }
 
 /// What the shell does with the notifications a sync produced (e.g. OS notifications); failures
@@ -289,7 +291,20 @@ impl App {
             sync_gate: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
             notifier: Mutex::new(None),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
         }
+    }
+
+    /// The version the app shows (关于, the login screen, diagnostics): the desktop shell passes
+    /// its package version, the one the updater compares with the server's releases, which a
+    /// release build may set apart from the crates' version (`HCP_PACKAGE_VERSION`).
+    pub fn with_version(mut self, version: impl Into<String>) -> App {
+        self.version = version.into();
+        self
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -313,7 +328,7 @@ impl App {
     pub fn app_info(&self) -> AppInfo {
         let s = settings::load(&self.data_dir);
         AppInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
+            version: self.version.clone(),
             data_dir: self.data_dir.display().to_string(),
             // The user's own choice (the last sign-in, or the 设置 page) before the installation's default.
             default_server_url: s.last_server_url.or_else(|| self.default_server_url.clone()),

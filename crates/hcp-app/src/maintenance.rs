@@ -298,7 +298,7 @@ impl App {
             None => None,
         };
         AboutInfo {
-            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            app_version: self.version().to_owned(),
             server_url,
             server_version,
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),

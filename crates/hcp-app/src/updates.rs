@@ -67,4 +67,17 @@ mod tests {
         );
         assert!(app.update_endpoint().expect("default").starts_with("http://hcp.example:8787/api/v1/updates/"));
     }
+
+    /// After an update the app shows the version it was updated to: the package's version the
+    /// shell passes (the one the updater compared), not the crates' version.
+    #[tokio::test]
+    async fn the_app_shows_the_package_version_it_was_given() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secrets = std::sync::Arc::new(crate::KeyringStore::new("haochaping-test-updates"));
+        let app = App::new(dir.path(), secrets.clone(), None);
+        assert_eq!(app.app_info().version, env!("CARGO_PKG_VERSION"));
+        let app = App::new(dir.path(), secrets, None).with_version("7.3.1");
+        assert_eq!(app.app_info().version, "7.3.1");
+        assert_eq!(app.about().await.app_version, "7.3.1");
+    }
 }

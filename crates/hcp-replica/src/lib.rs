@@ -40,6 +40,12 @@ pub enum ReplicaError {
     NoDocNumbers { needed: u32, left: u32 },
     #[error("无法访问本地数据文件 {path}：{source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// The file was written by a newer version of the app (a schema version this one does not
+    /// know): it is left exactly as it is, never migrated, written or discarded.
+    #[error(
+        "本地数据由更新版本的好差评督办写入（数据版本 {found}，本程序最高支持 {known}），此版本无法打开；请安装最新版本。本地数据未作任何改动"
+    )]
+    NewerSchema { found: i64, known: i64 },
 }
 
 pub type Result<T> = std::result::Result<T, ReplicaError>;
@@ -135,6 +141,8 @@ impl Replica {
             }
             Err(e) => return Err(e.into()),
         }
+        // Before anything writes to the file (journal mode, parked indexes, migrations).
+        refuse_newer(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // Rows purged when a jurisdiction is revoked are overwritten, not left in free pages.
         conn.pragma_update(None, "secure_delete", "ON")?;
@@ -720,10 +728,28 @@ fn restore_parked_indexes(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Brings the schema to the current version. A replica from a newer version of the app (a higher
+/// `user_version` than [`MIGRATIONS`] knows) is refused with [`ReplicaError::NewerSchema`] and
+/// left untouched: this version would not know what the newer one's tables mean.
 fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// [`ReplicaError::NewerSchema`] when the file's schema version is one this build does not know.
+fn refuse_newer(conn: &Connection) -> Result<i64> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if have > known {
+        return Err(ReplicaError::NewerSchema { found: have, known });
+    }
+    Ok(have)
+}
+
+/// Runs the migrations up to version `target` (the tests build replicas of earlier versions).
+fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
+    let have = refuse_newer(conn)?;
     let tx = conn.transaction()?;
-    for (i, step) in MIGRATIONS.iter().enumerate() {
+    for (i, step) in MIGRATIONS.iter().enumerate().take(target) {
         let v = i as i64 + 1;
         if v > have {
             match step {
@@ -1008,3 +1034,6 @@ impl Drop for Bootstrap<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod migration_tests;
