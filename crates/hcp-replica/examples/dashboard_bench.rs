@@ -106,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             name: "江城市".into(),
             code: "420100".into(),
             path: "/1/".into(),
+            active: true,
         }),
         &mut counts,
     )?;
@@ -118,6 +119,7 @@ fn main() -> anyhow::Result<()> {
                 name: format!("第{h}政务服务大厅"),
                 code: format!("H{h}"),
                 path: hall_path(h),
+                active: true,
             }),
             &mut counts,
         )?;

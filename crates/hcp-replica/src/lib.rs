@@ -109,6 +109,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(tables::notifications::DDL),
     // Every stage has a clock: the current stage's deadline, and the inbox's order over it.
     Migration::Rust(cases::add_stage_deadline),
+    Migration::Rust(aggregates::rebuild),
+    // Deactivated org units (已停用).
+    Migration::Sql(org_units::ACTIVE_DDL),
     // Must stay last (the aggregates' migration test steps back one version).
     Migration::Rust(aggregates::rebuild),
 ];

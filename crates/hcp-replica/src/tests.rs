@@ -15,6 +15,7 @@ fn unit(id: i64, name: &str, path: &str) -> EntityRow {
         name: name.into(),
         code: format!("U{id}"),
         path: path.into(),
+        active: true,
     })
 }
 

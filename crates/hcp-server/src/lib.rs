@@ -18,6 +18,7 @@ pub mod seed;
 pub mod serve;
 pub mod strict_json;
 pub mod testing;
+pub mod unit_state;
 pub mod watch;
 pub mod workflow;
 

@@ -425,7 +425,7 @@ fn check_references(
         }
         _ => {}
     }
-    Ok(None)
+    crate::unit_state::command_refusal(conn, scope, cmd)
 }
 
 /// `CP-2026-000123`: the year the case was opened and its id.

@@ -55,6 +55,10 @@ export const adminBackend = {
   saveUnit(input: UnitInput): Promise<AdminUnit> {
     return call(() => commands.adminSaveUnit(input));
   },
+  /** Deactivates (已停用) or reactivates a unit; the server refuses while anything lives below it. */
+  setUnitActive(unitId: number, active: boolean): Promise<AdminUnit> {
+    return call(() => commands.adminSetUnitActive(unitId, active));
+  },
   staff(): Promise<AdminStaff[]> {
     return call(() => commands.adminStaff());
   },

@@ -145,6 +145,8 @@ export const commands = {
 	checkUpdate: () => typedError<UpdateOffer_Serialize | null, ApiError>(__TAURI_INVOKE("check_update")),
 	/**  Installs the offered update the user agreed to (its signature verified) and restarts the app. */
 	installUpdate: () => typedError<null, ApiError>(__TAURI_INVOKE("install_update")),
+	/**  Deactivates (已停用) or reactivates a unit (online only; the server says what is left). */
+	adminSetUnitActive: (unitId: number, active: boolean) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_set_unit_active", { unitId, active })),
 };
 
 /* Types */
@@ -295,6 +297,8 @@ export type AdminUnit_Deserialize = {
 	depth: number,
 	/**  The kinds a unit may be added below this one. */
 	childKinds: string[],
+	/**  False once deactivated (已停用): kept for the history, offered for nothing new. */
+	active: boolean,
 };
 
 /**  One unit of the jurisdiction's organisation tree. */
@@ -309,6 +313,8 @@ export type AdminUnit_Serialize = {
 	depth: number,
 	/**  The kinds a unit may be added below this one. */
 	childKinds: string[],
+	/**  False once deactivated (已停用): kept for the history, offered for nothing new. */
+	active: boolean,
 };
 
 /**  An error the UI can act on: it switches on `code` and shows `message` (Chinese). */

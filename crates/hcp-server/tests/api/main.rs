@@ -15,6 +15,7 @@ mod hardening;
 mod integrity;
 mod password;
 mod snapshot;
+mod units;
 mod watch;
 
 use admin::{
@@ -49,6 +50,10 @@ use hardening::{
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
+use units::{
+    a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
+    administrators_cannot_lock_themselves_or_their_jurisdiction_out,
+};
 use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
@@ -116,6 +121,8 @@ conformance!(
     the_public_disclosure_holds_no_personal_data_and_suppresses_small_counts,
     the_audit_trail_filters_by_actor_target_and_period,
     supervisors_record_findings_only_in_their_jurisdiction,
+    a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
+    administrators_cannot_lock_themselves_or_their_jurisdiction_out,
 );
 
 struct TestApp {

@@ -24,11 +24,23 @@ export function unitTree(units: AdminUnit[]): UnitNode[] {
   return roots;
 }
 
-/** Units an account, a staff member or an item can belong to, indented by depth for a select. */
-export function unitOptions(units: AdminUnit[], kinds?: readonly string[]): { value: number; label: string }[] {
+/**
+ * Units an account, a staff member or an item can belong to, indented by depth for a select. A
+ * deactivated unit is listed (an existing row may still name it) but cannot be chosen, its label
+ * followed by `inactiveSuffix` (e.g. "（已停用）").
+ */
+export function unitOptions(
+  units: AdminUnit[],
+  kinds?: readonly string[],
+  inactiveSuffix = "",
+): { value: number; label: string; disabled: boolean }[] {
   return units
     .filter((u) => !kinds || kinds.includes(u.kind))
-    .map((u) => ({ value: u.id, label: `${"\u3000".repeat(u.depth)}${u.name}` }));
+    .map((u) => ({
+      value: u.id,
+      label: `${"\u3000".repeat(u.depth)}${u.name}${u.active ? "" : inactiveSuffix}`,
+      disabled: !u.active,
+    }));
 }
 
 export const USERNAME_RE = /^[a-z0-9._-]{3,64}$/;
