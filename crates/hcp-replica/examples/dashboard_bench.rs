@@ -44,6 +44,7 @@ fn aggregate(unit: &str, at: DateTime<Utc>, real_name: bool, excluded: bool) -> 
             summary: "窗口办理时间过长".into(),
             content_codes: vec![],
             verify_due: None,
+            service_item_id: None,
         },
     };
     let mut c = evolve(None, &created).map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -345,6 +345,7 @@ fn open_case(
             real_name: res.real_name,
             summary,
             content_codes: res.codes,
+            service_item_id: None,
         },
     };
     let origin = Origin {
@@ -545,6 +546,7 @@ pub fn complaint_by(
             real_name: c.real_name,
             summary: c.summary.trim().to_owned(),
             content_codes: vec![],
+            service_item_id: None,
         },
     };
     let res = workflow::execute(conn, &by.principal(path), &env, by.client_id(), None, received_at.min(now), calendar)?;

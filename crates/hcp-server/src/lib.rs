@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod bench_seed;
+pub mod case_item;
 pub mod db;
 pub mod error;
 pub mod intake;

@@ -737,7 +737,13 @@ export type CaseCommand = CaseCommand_Serialize | CaseCommand_Deserialize;
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Deserialize = 
 /**  Open a case about `unit` (the hall, department or window concerned). */
-{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id?: number | null; real_name?: boolean; summary?: string; content_codes?: ContentCode[] } | 
+{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id?: number | null; real_name?: boolean; summary?: string; content_codes?: ContentCode[]; 
+/**
+ *  The service item concerned, when a supervisor's finding names one (a rated case takes
+ *  its item from the rating). Left out of the JSON when absent, so commands and events
+ *  without it read and hash as before.
+ */
+service_item_id?: number | null } | 
 /**  核实: malicious and mistaken need a reason and go to exclusion approval. */
 { type: "verify"; outcome: VerifyOutcome; reason?: string } | { type: "approve_exclusion"; comment?: string } | { type: "reject_exclusion"; reason: string } | 
 /**  当场解决 (解释说明, 当场裁定). */
@@ -768,7 +774,13 @@ export type CaseCommand_Deserialize =
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Serialize = 
 /**  Open a case about `unit` (the hall, department or window concerned). */
-{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id: number | null; real_name: boolean; summary: string; content_codes: ContentCode[] } | 
+{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id: number | null; real_name: boolean; summary: string; content_codes: ContentCode[]; 
+/**
+ *  The service item concerned, when a supervisor's finding names one (a rated case takes
+ *  its item from the rating). Left out of the JSON when absent, so commands and events
+ *  without it read and hash as before.
+ */
+service_item_id?: number } | 
 /**  核实: malicious and mistaken need a reason and go to exclusion approval. */
 { type: "verify"; outcome: VerifyOutcome; reason: string } | { type: "approve_exclusion"; comment: string } | { type: "reject_exclusion"; reason: string } | 
 /**  当场解决 (解释说明, 当场裁定). */
