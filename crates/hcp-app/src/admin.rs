@@ -416,6 +416,15 @@ impl App {
         Ok(units_view(vec![row]).remove(0))
     }
 
+    /// Moves a unit, with everything below it, under another unit of the jurisdiction (移动). The
+    /// server rewrites every path below it in one transaction and the replicas follow through
+    /// the change feed.
+    pub async fn admin_move_unit(&self, id: i64, parent_id: i64) -> ApiResult<AdminUnit> {
+        let body = serde_json::json!({ "parent_id": parent_id });
+        let row: OrgUnitRow = self.admin_send(Method::PATCH, &format!("/api/v1/admin/org-units/{id}"), &body).await?;
+        Ok(units_view(vec![row]).remove(0))
+    }
+
     /// The staff of the jurisdiction's halls, with their hall's and department's names.
     pub async fn admin_staff(&self) -> ApiResult<Vec<AdminStaff>> {
         let rows: Vec<StaffRow> = self.admin_get("/api/v1/admin/staff").await?;

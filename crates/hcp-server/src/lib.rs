@@ -19,6 +19,7 @@ pub mod seed;
 pub mod serve;
 pub mod strict_json;
 pub mod testing;
+pub mod unit_move;
 pub mod unit_state;
 pub mod watch;
 pub mod workflow;

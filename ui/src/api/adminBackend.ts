@@ -59,6 +59,10 @@ export const adminBackend = {
   setUnitActive(unitId: number, active: boolean): Promise<AdminUnit> {
     return call(() => commands.adminSetUnitActive(unitId, active));
   },
+  /** Moves a unit, with everything below it, under another unit. */
+  moveUnit(unitId: number, parentId: number): Promise<AdminUnit> {
+    return call(() => commands.adminMoveUnit(unitId, parentId));
+  },
   staff(): Promise<AdminStaff[]> {
     return call(() => commands.adminStaff());
   },

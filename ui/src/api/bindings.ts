@@ -147,6 +147,8 @@ export const commands = {
 	installUpdate: () => typedError<null, ApiError>(__TAURI_INVOKE("install_update")),
 	/**  Deactivates (已停用) or reactivates a unit (online only; the server says what is left). */
 	adminSetUnitActive: (unitId: number, active: boolean) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_set_unit_active", { unitId, active })),
+	/**  Moves a unit, with everything below it, under another unit (online only). */
+	adminMoveUnit: (unitId: number, parentId: number) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_move_unit", { unitId, parentId })),
 };
 
 /* Types */

@@ -53,6 +53,11 @@ export const adminZh = {
     confirmDeactivate: "停用“{name}”？停用后该单位不再接收新的评价、工单和指派，历史工单、评价和统计保留；可随时重新启用。须先停用其下级单位、办结其工单并停用或调走其账号。",
     confirmReactivate: "重新启用“{name}”？",
     inactiveSuffix: "（已停用）",
+    move: "移动",
+    newParent: "移到",
+    newParentHint: "选择新的上级单位",
+    moveHint: "该单位及其全部下级单位、人员、账号、事项、评价和工单随之移动；原辖区的客户端将不再看到它们，新辖区的客户端同步后即可看到。",
+    confirmMove: "将“{name}”及其全部下级移到“{parent}”之下？",
   },
   staff: {
     name: "姓名",
@@ -206,6 +211,11 @@ export const adminEn: typeof adminZh = {
     confirmDeactivate: "Deactivate “{name}”? It receives no new ratings, cases or assignments; its cases, ratings and statistics stay, and it can be reactivated. Its units below must be deactivated, its cases closed and its accounts deactivated or moved first.",
     confirmReactivate: "Reactivate “{name}”?",
     inactiveSuffix: " (deactivated)",
+    move: "Move",
+    newParent: "Move under",
+    newParentHint: "Choose the new parent unit",
+    moveHint: "The unit moves with everything below it: units, staff, accounts, items, ratings and cases. Clients of the old jurisdiction stop seeing them; those of the new one receive them at their next sync.",
+    confirmMove: "Move “{name}” and everything below it under “{parent}”?",
   },
   staff: {
     name: "Name",

@@ -20,7 +20,7 @@ use crate::db::{
     DbResult,
 };
 use crate::error::{ApiResult, AppError, Json, Path};
-use crate::{unit_state, AppState};
+use crate::{unit_move, unit_state, AppState};
 
 fn require_admin(who: &AuthUser) -> ApiResult<()> {
     if who.user.role == Role::Administrator {
@@ -140,6 +140,12 @@ pub struct OrgUnitPatch {
     /// deactivated parent.
     #[serde(default)]
     pub active: Option<bool>,
+    /// Moves the unit (and everything below it) under this unit of the jurisdiction (移动): the
+    /// paths of every row at or below it are rewritten in one transaction and the clients'
+    /// replicas follow through the change feed. Refused below the unit itself or its
+    /// descendants, below a unit whose kind cannot hold it, and for deactivated units.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
 }
 
 /// The units of the administrator's jurisdiction (the jurisdiction's own unit first), ordered by path.
@@ -208,7 +214,7 @@ pub async fn create_unit(
     Ok(Json(out.into_result()?))
 }
 
-/// Renames a unit, changes its code, or deactivates / reactivates it.
+/// Renames a unit, changes its code, deactivates / reactivates it, or moves it under another unit.
 #[utoipa::path(patch, path = "/api/v1/admin/org-units/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "org unit id")), request_body = OrgUnitPatch,
     responses((status = 200, body = OrgUnitRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -221,7 +227,7 @@ pub async fn update_unit(
     require_admin(&who)?;
     let name = req.name.as_deref().map(|n| text("name", n, 100)).transpose()?;
     let code = req.code.as_deref().map(|n| text("code", n, 64)).transpose()?;
-    let name_or_code = name.is_some() || code.is_some() || req.active.is_none();
+    let name_or_code = name.is_some() || code.is_some() || (req.active.is_none() && req.parent_id.is_none());
     let admin = Admin::of(&who);
     let at = state.clock.now_rfc3339();
     let out = state
@@ -245,6 +251,29 @@ pub async fn update_unit(
                     return Ok(Outcome::Conflict(message));
                 }
             }
+            let mut moved = None;
+            if let Some(parent_id) = req.parent_id.filter(|p| Some(*p) != unit.parent_id) {
+                let Some(parent) = org_units::get(c, parent_id)?.filter(|p| admin.owns(&p.path)) else {
+                    return Ok(Outcome::NotFound("上级单位"));
+                };
+                if toggled.is_some() {
+                    return Ok(Outcome::Invalid("移动和停用/启用请分两次操作".into()));
+                }
+                if let Some(off) = org_units::inactive_on_path(c, &unit.path)? {
+                    return Ok(Outcome::Conflict(format!("“{}”已停用，不能移动", off.name)));
+                }
+                if let Some(off) = org_units::inactive_on_path(c, &parent.path)? {
+                    return Ok(Outcome::Conflict(unit_state::inactive_message(&off)));
+                }
+                if let Some(message) = unit_move::refusal(&unit, &parent, &admin.scope) {
+                    return Ok(Outcome::Invalid(message));
+                }
+                let from = unit.parent_id.map(|p| org_units::get(c, p)).transpose()?.flatten().map(|p| p.name);
+                let (row, n) = unit_move::move_unit(c, &unit, &parent, &at)?;
+                unit.path = row.path;
+                unit.parent_id = row.parent_id;
+                moved = Some(format!("{} → {}：{}", from.unwrap_or_default(), parent.name, n.describe()));
+            }
             c.execute(
                 "UPDATE org_units SET name = ?2, code = ?3 WHERE id = ?1",
                 crate::args![id, &unit.name, &unit.code],
@@ -260,6 +289,9 @@ pub async fn update_unit(
             if let Some(active) = toggled {
                 let action = if active { "admin.org_unit.reactivate" } else { "admin.org_unit.deactivate" };
                 admin.audit(c, &at, action, format!("org_unit:{id}"), unit.name.clone())?;
+            }
+            if let Some(detail) = moved {
+                admin.audit(c, &at, "admin.org_unit.move", format!("org_unit:{id}"), detail)?;
             }
             Ok(Outcome::Done(unit))
         })

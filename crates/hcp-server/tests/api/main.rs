@@ -52,6 +52,7 @@ use password::a_user_changes_their_password_under_the_policy_and_their_other_ses
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 use units::{
     a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
+    a_moved_unit_takes_every_row_below_it_to_its_new_place,
     administrators_cannot_lock_themselves_or_their_jurisdiction_out,
 };
 use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
@@ -123,6 +124,7 @@ conformance!(
     supervisors_record_findings_only_in_their_jurisdiction,
     a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
     administrators_cannot_lock_themselves_or_their_jurisdiction_out,
+    a_moved_unit_takes_every_row_below_it_to_its_new_place,
 );
 
 struct TestApp {

@@ -114,7 +114,7 @@ pub async fn a_deactivated_unit_keeps_its_history_and_receives_nothing_new(backe
         "command": {"type": "create", "source": "supervision", "unit": window["path"], "content_codes": [202],
                     "summary": "督查发现：窗口无人值守"}});
     let (_, body) = app.post(&supervisor, "/api/v1/cases/commands", finding).await;
-    assert_eq!(body["status"].as_str().or(body["code"].as_str()).is_some(), true, "{body}");
+    assert!(body["status"].as_str().or(body["code"].as_str()).is_some(), "{body}");
     assert!(body.to_string().contains("已停用"), "the finding is refused for the deactivated window: {body}");
     assert_ne!(body["status"], "applied", "{body}");
 
@@ -306,5 +306,163 @@ pub async fn administrators_cannot_lock_themselves_or_their_jurisdiction_out(bac
     if code == Some("conflict") {
         assert!(refused["message"].as_str().is_some_and(|m| m.contains("最后一个")), "{refused}");
     }
+    app.server.stop().await;
+}
+
+/// Rows at or below `prefix` in each table that stores a path.
+async fn rows_below(app: &TestApp, prefix: &str) -> Vec<(String, i64)> {
+    let prefix = prefix.to_owned();
+    app.db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for (table, column) in [
+                ("org_units", "path"),
+                ("staff", "unit_path"),
+                ("ratings", "unit_path"),
+                ("cases", "unit_path"),
+                ("cases", "scope_path"),
+                ("case_events", "unit_path"),
+                ("service_items", "unit_path"),
+                ("settings", "unit_path"),
+                ("integrity_flags", "unit_path"),
+            ] {
+                let n: i64 = c.query_row(
+                    &format!("SELECT count(*) FROM {table} WHERE {column} >= ?1 AND {column} < ?2"),
+                    [prefix.clone(), format!("{prefix}~")],
+                    |r| r.get(0),
+                )?;
+                out.push((format!("{table}.{column}"), n));
+            }
+            Ok(out)
+        })
+        .await
+        .expect("counts")
+}
+
+pub async fn a_moved_unit_takes_every_row_below_it_to_its_new_place(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.token("admin").await;
+    let east = app.token("donghu.supervisor").await;
+    let west = app.token("xishan.supervisor").await;
+    let (dept, _) = app.unit_of("东湖区税务局窗口").await;
+    let (window, _) = app.unit_of("9号窗口").await;
+    let (east_hall, _) = app.unit_of("东湖区政务服务中心").await;
+    let (west_hall, _) = app.unit_of("西山区政务服务中心").await;
+    let (west_district, _) = app.unit_of("西山区").await;
+    let (list_status, units) = app.get(&admin, "/api/v1/admin/org-units").await;
+    assert_eq!(list_status, 200);
+    let path_of = |id: i64| {
+        units
+            .as_array()
+            .expect("units")
+            .iter()
+            .find(|u| u["id"] == id)
+            .and_then(|u| u["path"].as_str())
+            .expect("path")
+            .to_owned()
+    };
+    let (old, west_hall_path) = (path_of(dept), path_of(west_hall));
+    let new = format!("{west_hall_path}{dept}/");
+    // An item and a setting of the department, so that every kind of row moves.
+    let (status, item) = app
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            "/api/v1/admin/items",
+            json!({"unit_id": dept, "code": "SW-MOVE", "name": "税务登记", "promised_working_days": 3}),
+        )
+        .await;
+    assert_eq!(status, 200, "{item}");
+    // A bad review at one of its windows (a case there, with its events) and a policy of its own.
+    let (_, east_hall_code) = app.unit_of("东湖区政务服务中心").await;
+    let (_, window_code) = app.unit_of("9号窗口").await;
+    let (status, res) = app
+        .post(
+            &admin,
+            "/api/v1/intake/ratings",
+            json!({"ratings": [rating("MOVE-1", &east_hall_code, Some(&window_code))]}),
+        )
+        .await;
+    assert_eq!((status, res["results"][0]["status"].as_str()), (200, Some("created")), "{res}");
+    let (_, policy) = app.get(&admin, &format!("/api/v1/admin/policies/{dept}")).await;
+    let (status, body) = app
+        .send(reqwest::Method::PUT, &admin, &format!("/api/v1/admin/policies/{dept}"), policy["policy"].clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let before = rows_below(&app, &old).await;
+    assert!(before.iter().all(|(t, n)| *n > 0 || t == "integrity_flags.unit_path"), "{before:?}");
+    assert!(before.iter().find(|(t, _)| t == "ratings.unit_path").is_some_and(|(_, n)| *n > 0), "{before:?}");
+    assert!(before.iter().find(|(t, _)| t == "cases.unit_path").is_some_and(|(_, n)| *n > 0), "{before:?}");
+    let east_start = app.pull_all(&east, 0).await.last().and_then(|c| c["seq"].as_i64()).unwrap_or(0);
+    let west_start = app.pull_all(&west, 0).await.last().and_then(|c| c["seq"].as_i64()).unwrap_or(0);
+    let moved_case: i64 = {
+        let old = old.clone();
+        app.db
+            .read(move |c| {
+                c.query_row(
+                    "SELECT min(id) FROM cases WHERE unit_path >= ?1 AND unit_path < ?2",
+                    [old.clone(), format!("{old}~")],
+                    |r| r.get(0),
+                )
+            })
+            .await
+            .expect("a case of the department")
+    };
+
+    // Refused: below itself or its own window, below a unit of a kind that cannot hold it.
+    let _ = west_district;
+    for (parent, why) in [(dept, "itself"), (window, "its own window")] {
+        let (status, body) =
+            app.patch(&admin, &format!("/api/v1/admin/org-units/{dept}"), json!({"parent_id": parent})).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "{why}: {body}");
+    }
+    let (status, body) =
+        app.patch(&admin, &format!("/api/v1/admin/org-units/{east_hall}"), json!({"parent_id": west_hall})).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_input")), "a hall in a hall: {body}");
+    assert_eq!(rows_below(&app, &old).await, before, "a refusal changes nothing");
+
+    // The move: one transaction rewrites every path below the department.
+    let (status, body) =
+        app.patch(&admin, &format!("/api/v1/admin/org-units/{dept}"), json!({"parent_id": west_hall})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["path"].as_str(), body["parent_id"].as_i64()), (Some(new.as_str()), Some(west_hall)), "{body}");
+    assert!(rows_below(&app, &old).await.iter().all(|(_, n)| *n == 0), "nothing stays at the old place");
+    let after = rows_below(&app, &new).await;
+    assert_eq!(after, before, "everything arrives at the new place");
+    let aggregate: String = app
+        .db
+        .read(move |c| c.query_row("SELECT aggregate FROM cases WHERE id = ?1", [moved_case], |r| r.get(0)))
+        .await
+        .expect("aggregate");
+    assert!(aggregate.contains(&format!("\"unit\":\"{new}")), "the aggregate's unit moved: {aggregate}");
+
+    // The feed: 东湖区's clients lose the department's rows, 西山区's gain them.
+    let east_changes = app.pull_all(&east, east_start).await;
+    let west_changes = app.pull_all(&west, west_start).await;
+    let ops = |changes: &[Value], entity: &str, id: i64| -> Vec<String> {
+        changes
+            .iter()
+            .filter(|c| c["entity"] == entity && c["entity_id"] == id)
+            .filter_map(|c| c["op"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ops(&east_changes, "case", moved_case).last().map(String::as_str), Some("delete"));
+    assert_eq!(ops(&west_changes, "case", moved_case).last().map(String::as_str), Some("upsert"));
+    assert_eq!(ops(&east_changes, "org_unit", dept).last().map(String::as_str), Some("delete"));
+    assert_eq!(ops(&west_changes, "org_unit", dept).last().map(String::as_str), Some("upsert"));
+    let item_id = item["id"].as_i64().expect("id");
+    assert_eq!(ops(&west_changes, "service_item", item_id).last().map(String::as_str), Some("upsert"));
+    // Their snapshots agree.
+    let (east_rows, _) = app.snapshot_rows(&east).await;
+    let (west_rows, _) = app.snapshot_rows(&west).await;
+    assert!(!east_rows.iter().any(|(e, r)| e == "case" && r["id"] == moved_case));
+    assert!(west_rows.iter().any(|(e, r)| e == "case"
+        && r["id"] == moved_case
+        && r["unit_path"].as_str().is_some_and(|p| p.starts_with(&new))));
+    // The move is audited with what it carried.
+    let (_, trail) = app.get(&admin, "/api/v1/audit?action=admin.org_unit.move&limit=10").await;
+    let entry = trail.as_array().and_then(|a| a.first()).cloned().unwrap_or(Value::Null);
+    assert_eq!(entry["target"], format!("org_unit:{dept}"), "{trail}");
+    assert!(entry["detail"].as_str().is_some_and(|d| d.contains("东湖区政务服务中心 → 西山区政务服务中心")), "{entry}");
     app.server.stop().await;
 }

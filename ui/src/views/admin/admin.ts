@@ -43,6 +43,27 @@ export function unitOptions(
     }));
 }
 
+/**
+ * Where `unit` may be moved (移动): active units whose kind may hold it, other than its parent,
+ * the unit itself and everything below it; indented by depth for a select.
+ */
+export function moveTargets(units: AdminUnit[], unit: AdminUnit): { value: number; label: string }[] {
+  const below = new Set<number>([unit.id]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const u of units) {
+      if (u.parentId !== null && below.has(u.parentId) && !below.has(u.id)) {
+        below.add(u.id);
+        grew = true;
+      }
+    }
+  }
+  return units
+    .filter((u) => u.active && !below.has(u.id) && u.id !== unit.parentId && u.childKinds.includes(unit.kind))
+    .map((u) => ({ value: u.id, label: `${"\u3000".repeat(u.depth)}${u.name}` }));
+}
+
 export const USERNAME_RE = /^[a-z0-9._-]{3,64}$/;
 
 /** What is wrong with an account form (an i18n key; `field`: the i18n key of the missing field), or null. */
