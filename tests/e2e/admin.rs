@@ -1,7 +1,7 @@
 //! 系统管理, 审计日志 and the exports in the real window: the administrator adds a hall and an
 //! account in it, the new user signs in and sees exactly that hall; a hall manager exports the
 //! filtered inbox to CSV through the save dialog (`HCP_SAVE_DIR`). The hall cannot be deactivated
-//! while its manager's account is active; an empty department below it is deactivated (已停用). Screens are saved as
+//! while its manager's account is active; an empty department below it is moved under another hall (移动), then deactivated (已停用). Screens are saved as
 //! `admin-*.png`, `audit.png`, `stats-exports.png` and checked for anything cut off.
 
 use super::walk::{cut_off, sign_out};
@@ -128,6 +128,37 @@ async fn an_administrator_adds_a_hall_and_its_manager_who_then_sees_exactly_that
     click(&c, "[data-testid=unit-form-save]").await;
     confirm(&c).await;
     let dept = wait_for(20, "the new department on the server", || async { unit_id(&db, NEW_DEPARTMENT) }).await;
+    // 移动: the department goes under 东湖区政务服务中心 (its own hall is not offered).
+    let east_hall = unit_id(&db, "东湖区政务服务中心").expect("东湖区政务服务中心");
+    c.wait().for_element(Locator::Css(&format!("[data-testid=unit-move-{dept}]"))).await.expect("its 移动");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    click(&c, &format!("[data-testid=unit-move-{dept}]")).await;
+    c.wait().for_element(Locator::Css("input[data-testid=unit-move-parent]")).await.expect("the move dialog");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    click(&c, "input[data-testid=unit-move-parent]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        c.find_all(Locator::Css(&format!("[data-testid=unit-move-option][data-value='{hall}']")))
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "its own parent is not offered"
+    );
+    click(&c, &format!("[data-testid=unit-move-option][data-value='{east_hall}']")).await;
+    screenshot(&c, "admin-unit-move.png").await;
+    click(&c, "[data-testid=unit-move-save]").await;
+    confirm(&c).await;
+    wait_for(20, "the department moved on the server", || async {
+        let name = NEW_DEPARTMENT.to_owned();
+        db.read_blocking(move |c| {
+            c.query_opt("SELECT parent_id FROM org_units WHERE name = ?1", [name], |r| r.get::<Option<i64>>(0))
+        })
+        .ok()
+        .flatten()
+        .flatten()
+        .filter(|p| *p == east_hall)
+    })
+    .await;
     c.wait().for_element(Locator::Css(&format!("[data-testid=unit-toggle-{dept}]"))).await.expect("its 停用");
     tokio::time::sleep(Duration::from_millis(600)).await;
     click(&c, &format!("[data-testid=unit-toggle-{dept}]")).await;
