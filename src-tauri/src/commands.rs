@@ -645,3 +645,19 @@ pub async fn check_update(
 pub async fn install_update(updates: State<'_, crate::updates::Updates>) -> Result<()> {
     updates.install().await
 }
+
+// ---------------------------------------------------------------- org units: deactivation
+
+/// Deactivates (已停用) or reactivates a unit (online only; the server says what is left).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_set_unit_active(app: State<'_, Arc<App>>, unit_id: i32, active: bool) -> Result<AdminUnit> {
+    app.admin_set_unit_active(i64::from(unit_id), active).await
+}
+
+/// Moves a unit, with everything below it, under another unit (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_move_unit(app: State<'_, Arc<App>>, unit_id: i32, parent_id: i32) -> Result<AdminUnit> {
+    app.admin_move_unit(i64::from(unit_id), i64::from(parent_id)).await
+}

@@ -90,6 +90,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::create_finding,
         commands::check_update,
         commands::install_update,
+        commands::admin_set_unit_active,
+        commands::admin_move_unit,
     ])
 }
 

@@ -1,6 +1,7 @@
 //! 系统管理, 审计日志 and the exports in the real window: the administrator adds a hall and an
 //! account in it, the new user signs in and sees exactly that hall; a hall manager exports the
-//! filtered inbox to CSV through the save dialog (`HCP_SAVE_DIR`). Screens are saved as
+//! filtered inbox to CSV through the save dialog (`HCP_SAVE_DIR`). The hall cannot be deactivated
+//! while its manager's account is active; an empty department below it is moved under another hall (移动), then deactivated (已停用). Screens are saved as
 //! `admin-*.png`, `audit.png`, `stats-exports.png` and checked for anything cut off.
 
 use super::walk::{cut_off, sign_out};
@@ -8,6 +9,7 @@ use super::*;
 
 const NEW_HALL: &str = "东湖区临江便民服务中心";
 const NEW_USER: &str = "lj.manager";
+const NEW_DEPARTMENT: &str = "临江综合受理部";
 
 /// Clicks the primary button of the ElMessageBox confirmation.
 async fn confirm(c: &Client) {
@@ -104,6 +106,83 @@ async fn an_administrator_adds_a_hall_and_its_manager_who_then_sees_exactly_that
         .for_element(Locator::Css(&format!("[data-testid=account-row][data-username='{NEW_USER}']")))
         .await
         .expect("the new account in the list");
+
+    // 停用: the new hall is refused while its manager's account is active (the message counts it);
+    // a new, empty department below it is deactivated and shows 已停用 with nothing to add below.
+    click(&c, "[data-testid=admin-tab-units]").await;
+    c.wait().for_element(Locator::Css(&format!("[data-testid=unit-toggle-{hall}]"))).await.expect("the hall's 停用");
+    click(&c, &format!("[data-testid=unit-toggle-{hall}]")).await;
+    confirm(&c).await;
+    wait_for(20, "the refusal naming the active account", || async {
+        let el = c.find(Locator::Css(".el-message--error")).await.ok()?;
+        el.text().await.ok().filter(|t| t.contains("1 个启用的账号"))
+    })
+    .await;
+    screenshot(&c, "admin-unit-deactivate-refused.png").await;
+    click(&c, &format!("[data-testid=unit-add-{hall}]")).await;
+    c.wait().for_element(Locator::Css("input[data-testid=unit-form-name]")).await.expect("the unit form");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    click(&c, "[data-testid=unit-form-kind] [data-value=department]").await;
+    type_into(&c, "input[data-testid=unit-form-name]", NEW_DEPARTMENT).await;
+    type_into(&c, "input[data-testid=unit-form-code]", "DH-LJ-01-D").await;
+    click(&c, "[data-testid=unit-form-save]").await;
+    confirm(&c).await;
+    let dept = wait_for(20, "the new department on the server", || async { unit_id(&db, NEW_DEPARTMENT) }).await;
+    // 移动: the department goes under 东湖区政务服务中心 (its own hall is not offered).
+    let east_hall = unit_id(&db, "东湖区政务服务中心").expect("东湖区政务服务中心");
+    c.wait().for_element(Locator::Css(&format!("[data-testid=unit-move-{dept}]"))).await.expect("its 移动");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    click(&c, &format!("[data-testid=unit-move-{dept}]")).await;
+    c.wait().for_element(Locator::Css("input[data-testid=unit-move-parent]")).await.expect("the move dialog");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    click(&c, "input[data-testid=unit-move-parent]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        c.find_all(Locator::Css(&format!("[data-testid=unit-move-option][data-value='{hall}']")))
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "its own parent is not offered"
+    );
+    click(&c, &format!("[data-testid=unit-move-option][data-value='{east_hall}']")).await;
+    screenshot(&c, "admin-unit-move.png").await;
+    click(&c, "[data-testid=unit-move-save]").await;
+    confirm(&c).await;
+    wait_for(20, "the department moved on the server", || async {
+        let name = NEW_DEPARTMENT.to_owned();
+        db.read_blocking(move |c| {
+            c.query_opt("SELECT parent_id FROM org_units WHERE name = ?1", [name], |r| r.get::<Option<i64>>(0))
+        })
+        .ok()
+        .flatten()
+        .flatten()
+        .filter(|p| *p == east_hall)
+    })
+    .await;
+    c.wait().for_element(Locator::Css(&format!("[data-testid=unit-toggle-{dept}]"))).await.expect("its 停用");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    click(&c, &format!("[data-testid=unit-toggle-{dept}]")).await;
+    confirm(&c).await;
+    wait_for(20, "the department deactivated on the server", || async {
+        let name = NEW_DEPARTMENT.to_owned();
+        db.read_blocking(move |c| {
+            c.query_opt("SELECT active FROM org_units WHERE name = ?1", [name], |r| r.get::<bool>(0))
+        })
+        .ok()
+        .flatten()
+        .filter(|active| !active)
+    })
+    .await;
+    wait_for(20, "已停用 in the tree", || async {
+        let el = c.find(Locator::Css(&format!("[data-testid=unit-status-{dept}]"))).await.ok()?;
+        el.text().await.ok().filter(|t| t.trim() == "已停用")
+    })
+    .await;
+    assert!(
+        c.find_all(Locator::Css(&format!("[data-testid=unit-add-{dept}]"))).await.unwrap_or_default().is_empty(),
+        "nothing is added below a deactivated unit"
+    );
+    look(&c, "admin-unit-deactivated").await;
 
     // The other tabs, each looked at.
     for (tab, ready) in [

@@ -1,10 +1,18 @@
 //! The 问责 register, the 通知书 centre and 监督检查发现 in the real window: a liaison decides a case
 //! at the accountability rung from the register and sees the decision verified; a supervisor records
 //! a finding while the server is unreachable, it syncs, its 整改通知书 is printed and the notice
-//! centre reprints and saves it under the same 文号. Screenshots at 1366×768:
+//! centre reprints and saves it under the same 文号. Screenshots at 1366×768 (the notice centre also
+//! at 1024×640):
 //! `accountability-*.png`, `finding-*.png`, `notices-*.png`.
 
 use super::*;
+
+/// The notice titles whose tag reaches past its table cell (or is squeezed to nothing).
+const TITLE_SPILL_PROBE: &str = "return [...document.querySelectorAll('[data-testid=notice-title]')]
+    .filter((t) => { const cell = t.closest('td'); if (!cell) return false;
+        const a = t.getBoundingClientRect(), b = cell.getBoundingClientRect();
+        return a.right > b.right + 1 || a.width < 24; })
+    .map((t) => t.textContent);";
 
 fn pdf_text(path: &str) -> String {
     let out = Command::new("pdftotext").args([path, "-"]).output().expect("pdftotext");
@@ -227,7 +235,17 @@ async fn a_supervisor_records_a_finding_offline_then_prints_and_reprints_its_not
         wait_for(30, "the notice in the centre", || async { attr(&c, &row, "data-doc-number").await }).await;
     assert!(doc_number.starts_with("东政管督〔") && doc_number.ends_with('号'), "{doc_number}");
     assert!(first_text.contains(&doc_number), "the saved notice carries {doc_number}");
-    screenshot(&c, "notices-centre.png").await;
+    // The long titles (政务服务“好差评”差评整改通知书) stay inside their column, ending in an
+    // ellipsis (the tooltip holds all of it), and nothing is cut off, at both window sizes.
+    for (w, h, name) in [(1024, 640, "notices-centre-1024.png"), (1366, 768, "notices-centre.png")] {
+        c.set_window_size(w, h).await.expect("window size");
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        screenshot(&c, name).await;
+        let spilled = c.execute(TITLE_SPILL_PROBE, vec![]).await.expect("probe the titles");
+        assert_eq!(spilled.as_array().map(Vec::len), Some(0), "{name}: titles spill out of their column: {spilled}");
+        let problems = super::walk::cut_off(&c).await;
+        assert!(problems.is_empty(), "{name}: cut off: {problems:?}");
+    }
 
     // 重新打印: the same 文号, to the printer.
     let printed = dir.path().join("printed.txt");

@@ -35,6 +35,8 @@ pub struct AdminUnit {
     pub depth: u32,
     /// The kinds a unit may be added below this one.
     pub child_kinds: Vec<String>,
+    /// False once deactivated (已停用): kept for the history, offered for nothing new.
+    pub active: bool,
 }
 
 /// A new unit, or (with `id`) a renamed / re-coded one.
@@ -287,6 +289,7 @@ pub fn units_view(rows: Vec<OrgUnitRow>) -> Vec<AdminUnit> {
             kind: u.kind.as_str().to_owned(),
             name: u.name,
             code: u.code,
+            active: u.active,
         })
         .collect()
 }
@@ -410,6 +413,24 @@ impl App {
                 self.admin_send(Method::PATCH, &format!("/api/v1/admin/org-units/{id}"), &body).await?
             }
         };
+        Ok(units_view(vec![row]).remove(0))
+    }
+
+    /// Deactivates (已停用) or reactivates a unit. The server refuses while active units, open
+    /// cases or active accounts remain at or below it, and reactivation below a deactivated
+    /// parent; its message says what is left.
+    pub async fn admin_set_unit_active(&self, id: i64, active: bool) -> ApiResult<AdminUnit> {
+        let body = serde_json::json!({ "active": active });
+        let row: OrgUnitRow = self.admin_send(Method::PATCH, &format!("/api/v1/admin/org-units/{id}"), &body).await?;
+        Ok(units_view(vec![row]).remove(0))
+    }
+
+    /// Moves a unit, with everything below it, under another unit of the jurisdiction (移动). The
+    /// server rewrites every path below it in one transaction and the replicas follow through
+    /// the change feed.
+    pub async fn admin_move_unit(&self, id: i64, parent_id: i64) -> ApiResult<AdminUnit> {
+        let body = serde_json::json!({ "parent_id": parent_id });
+        let row: OrgUnitRow = self.admin_send(Method::PATCH, &format!("/api/v1/admin/org-units/{id}"), &body).await?;
         Ok(units_view(vec![row]).remove(0))
     }
 
@@ -666,6 +687,7 @@ mod tests {
             name: format!("u{id}"),
             code: String::new(),
             path: path.into(),
+            active: true,
         };
         let v = units_view(vec![
             row(2, Some(1), OrgKind::District, "/1/2/"),

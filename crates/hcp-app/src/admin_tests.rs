@@ -243,3 +243,72 @@ async fn exports_write_the_filtered_rows_and_never_an_evaluators_identity() {
     }
     srv.stop().await;
 }
+
+/// The ratings a replica holds at or below the unit `id`.
+async fn ratings_at(app: &App, id: i64) -> i64 {
+    app.with_replica(move |r, _, _| {
+        r.conn()
+            .query_row(
+                "SELECT count(*) FROM ratings r JOIN org_units o ON o.id = ?1
+              WHERE r.unit_path >= o.path AND r.unit_path < o.path || '~'",
+                [id],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(|e| crate::error::ApiError::from(hcp_replica::ReplicaError::from(e)))
+    })
+    .await
+    .expect("count")
+}
+
+/// The replica's scope digest and the server's for the same user: equal once it has caught up.
+async fn digests(app: &App, db: &Db) -> (String, String) {
+    let (replica, scope, role) = app
+        .with_replica(|r, a, _| Ok((r.scope_digest()?, a.user.scope_path.clone(), a.user.role)))
+        .await
+        .expect("replica digest");
+    let server =
+        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role)).expect("server digest");
+    (replica, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_unit_leaves_the_old_jurisdictions_replicas_and_reaches_the_new_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = server(dir.path()).await;
+    let admin = signed_in(dir.path(), "admin", &srv.url(), "admin", DEMO_PASSWORD).await;
+    let east = signed_in(dir.path(), "east", &srv.url(), "donghu.supervisor", DEMO_PASSWORD).await;
+    let west = signed_in(dir.path(), "west", &srv.url(), "xishan.supervisor", DEMO_PASSWORD).await;
+    for app in [&admin, &east, &west] {
+        app.sync_once().await.expect("bootstrap");
+    }
+    let units = admin.admin_units().await.expect("units");
+    let dept = units.iter().find(|u| u.name == "东湖区税务局窗口").expect("the department").clone();
+    let west_hall = units.iter().find(|u| u.name == "西山区政务服务中心").expect("the hall").clone();
+    let east_before = ratings_at(&east, dept.id).await;
+    assert!(east_before > 0, "东湖区's supervisor holds the department's ratings");
+    assert_eq!(ratings_at(&west, dept.id).await, 0);
+
+    let moved = admin.admin_move_unit(dept.id, west_hall.id).await.expect("moved");
+    assert_eq!(moved.parent_id, Some(west_hall.id));
+    for app in [&admin, &east, &west] {
+        app.sync_once().await.expect("sync after the move");
+    }
+    // Each replica holds exactly its jurisdiction's rows again: 东湖区 lost the department,
+    // 西山区 gained it with its ratings, the city holds it at its new place.
+    assert_eq!(ratings_at(&west, dept.id).await, east_before);
+    let dept_id = dept.id;
+    let gone: i64 = east
+        .with_replica(move |r, _, _| {
+            r.conn()
+                .query_row("SELECT count(*) FROM org_units WHERE id = ?1", [dept_id], |row| row.get::<_, i64>(0))
+                .map_err(|e| crate::error::ApiError::from(hcp_replica::ReplicaError::from(e)))
+        })
+        .await
+        .expect("count");
+    assert_eq!(gone, 0, "the department left 东湖区's replica");
+    for (name, app) in [("admin", &admin), ("east", &east), ("west", &west)] {
+        let (replica, server) = digests(app, &db).await;
+        assert_eq!(replica, server, "{name}'s replica matches the server after the move");
+    }
+    srv.stop().await;
+}

@@ -250,10 +250,7 @@ fn entries_view(r: &Replica, rows: Vec<EntryWire>) -> ApiResult<Vec<AuditEntry>>
                 name
             }
         };
-        let target_label = match e.target.strip_prefix("case:").and_then(|s| s.parse::<i64>().ok()) {
-            Some(id) => r.case(id)?.map_or_else(|| e.target.clone(), |c| format!("工单 {}", c.case_no)),
-            None => e.target.clone(),
-        };
+        let target_label = target_label(r, &e.target)?;
         out.push(AuditEntry {
             id: e.id,
             at: beijing(&e.at),
@@ -268,6 +265,59 @@ fn entries_view(r: &Replica, rows: Vec<EntryWire>) -> ApiResult<Vec<AuditEntry>>
         });
     }
     Ok(out)
+}
+
+/// What an audit entry's target (`kind:id`) names, readable: a case by its number, an account by
+/// its display name, a unit, staff member, service item or setting by name, from the replica.
+/// Ratings and integrity leads keep their number only (never an evaluator's identity); a target
+/// the replica does not hold (another jurisdiction's, or not synced yet) reads as its kind and id.
+fn target_label(r: &Replica, target: &str) -> ApiResult<String> {
+    use rusqlite::OptionalExtension;
+    let Some((kind, id)) = target.split_once(':').and_then(|(k, v)| Some((k, v.parse::<i64>().ok()?))) else {
+        return Ok(target.to_owned());
+    };
+    let one = |sql: &str| -> ApiResult<Option<String>> {
+        r.conn()
+            .query_row(sql, [id], |row| row.get::<_, String>(0))
+            .optional()
+            .map_err(|e| ApiError::from(hcp_replica::ReplicaError::from(e)))
+    };
+    let (what, name) = match kind {
+        "case" => ("工单", r.case(id)?.map(|c| c.case_no)),
+        "user" => ("账号", one("SELECT display_name FROM users WHERE id = ?1")?),
+        "org_unit" | "unit" => ("单位", one("SELECT name FROM org_units WHERE id = ?1")?),
+        "staff" => ("工作人员", one("SELECT name || '（' || employee_no || '）' FROM staff WHERE id = ?1")?),
+        "service_item" => ("服务事项", one("SELECT name || '（' || code || '）' FROM service_items WHERE id = ?1")?),
+        "setting" => (
+            "设置",
+            one(
+                "SELECT s.key || '@' || coalesce(o.name, '') FROM settings s LEFT JOIN org_units o ON o.id = s.unit_id
+                  WHERE s.id = ?1",
+            )?
+            .map(|k| match k.split_once('@') {
+                Some((key, unit)) => {
+                    let key = match key {
+                        hcp_protocol::setting_keys::POLICY => "时限与督办策略",
+                        hcp_protocol::setting_keys::CALENDAR => "工作日历",
+                        other => other,
+                    };
+                    if unit.is_empty() {
+                        key.to_owned()
+                    } else {
+                        format!("{unit} {key}")
+                    }
+                }
+                None => k,
+            }),
+        ),
+        "rating" => ("评价", None),
+        "integrity_flag" => ("诚信线索", None),
+        _ => return Ok(target.to_owned()),
+    };
+    Ok(match name {
+        Some(n) => format!("{what} {n}"),
+        None => format!("{what} #{id}"),
+    })
 }
 
 /// The case id of a case number, from the replica.
@@ -508,5 +558,33 @@ mod tests {
         let bad = AuditFilter { from: Some("11/01".into()), ..AuditFilter::default() };
         assert_eq!(audit_query(&bad, None, 10).expect_err("date").code, codes::INVALID_INPUT);
         assert_eq!(beijing("2026-11-20T01:30:00Z"), "2026-11-20 09:30:00");
+    }
+
+    #[test]
+    fn audit_targets_read_as_names_from_the_replica_and_never_as_evaluators() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let r = Replica::open(&dir.path().join("r.db"), &hcp_replica::ReplicaKey::from_bytes([7; 32])).expect("open");
+        r.conn()
+            .execute_batch(
+                "INSERT INTO org_units (id, parent_id, kind, name, code, path) VALUES (86, NULL, 'hall', '东湖区政务服务中心', 'DH', '/86/');
+                 INSERT INTO users (id, display_name, role, unit_id, unit_path, active) VALUES (28, '王主任', 'hall_manager', 86, '/86/', 1);
+                 INSERT INTO staff (id, unit_id, name, employee_no, unit_path) VALUES (5, 86, '李窗口', 'DH-001', '/86/');
+                 INSERT INTO service_items (id, unit_id, unit_path, code, name, promised_working_days, active)
+                      VALUES (9, 86, '/86/', 'SB-1', '社会保障卡补换', 5, 1);
+                 INSERT INTO settings (id, unit_id, unit_path, key, value, updated_at)
+                      VALUES (3, 86, '/86/', 'policy', '{}', '2026-11-20T00:00:00Z');",
+            )
+            .expect("rows");
+        let label = |t: &str| target_label(&r, t).expect("label");
+        assert_eq!(label("user:28"), "账号 王主任");
+        assert_eq!(label("org_unit:86"), "单位 东湖区政务服务中心");
+        assert_eq!(label("staff:5"), "工作人员 李窗口（DH-001）");
+        assert_eq!(label("service_item:9"), "服务事项 社会保障卡补换（SB-1）");
+        assert_eq!(label("setting:3"), "设置 东湖区政务服务中心 时限与督办策略");
+        // Not in the replica: the kind and the number. Ratings never name their evaluator.
+        assert_eq!(label("user:99"), "账号 #99");
+        assert_eq!(label("rating:12"), "评价 #12");
+        assert_eq!(label("case:new"), "case:new");
+        assert_eq!(label("something:else"), "something:else");
     }
 }

@@ -3,9 +3,10 @@
 //! service item, the staff member if any, content codes and a description. Queued in the outbox
 //! like every command, so it works offline; the inbox lists it at once as a pending new case.
 //!
-//! The domain's `Create` has no service-item field (the server takes a case's item from its
-//! rating); a finding names its item in the case's text, 【服务事项：…】 before the description,
-//! which the inbox, its search and the notices show.
+//! The item goes in the `Create` command's `service_item_id`: the server checks that it belongs
+//! to the unit inside the jurisdiction and stores its name on the case, as a rated case's item
+//! (the inbox, its search, the case page and the notices show it). The case's text is the
+//! description alone.
 
 use hcp_domain::{CaseCommand, CaseSource, ContentCode, Role, ScopePath};
 use hcp_replica::Replica;
@@ -115,7 +116,8 @@ pub fn options(r: &Replica, user: &hcp_protocol::UserInfo) -> ApiResult<FindingO
     let mut stmt = conn
         .prepare(
             "SELECT id, name, kind, path FROM org_units
-              WHERE path >= ?1 AND path < ?1 || '~' AND kind NOT IN ('window', 'community') ORDER BY path",
+              WHERE path >= ?1 AND path < ?1 || '~' AND kind NOT IN ('window', 'community') AND active = 1
+              ORDER BY path",
         )
         .map_err(db)?;
     let base = scope.matches('/').count();
@@ -217,18 +219,15 @@ pub fn create(
             content_codes.push(code);
         }
     }
-    let summary = match item {
-        Some(i) => format!("【服务事项：{}】{description}", i.name),
-        None => description.to_owned(),
-    };
     let path = ScopePath::try_from(unit.path.clone()).map_err(|e| ApiError::new(codes::INTERNAL, e))?;
     let command = CaseCommand::Create {
         source: CaseSource::Supervision,
         unit: path,
         rated_staff_id: input.staff_user_id,
         real_name: false,
-        summary,
+        summary: description.to_owned(),
         content_codes,
+        service_item_id: item.map(|i| i.id),
     };
     cases::issue(r, user, None, &command, calendar, now)
 }

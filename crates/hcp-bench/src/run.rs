@@ -673,6 +673,7 @@ fn create_case(unit: &str, summary: String) -> anyhow::Result<CaseCommand> {
         real_name: false,
         summary,
         content_codes: vec![],
+        service_item_id: None,
     })
 }
 

@@ -45,6 +45,9 @@ pub mod codes {
     pub const TOO_LARGE: &str = "too_large";
     /// The integrity flag was already decided (by someone else, or by an earlier command).
     pub const ALREADY_DECIDED: &str = "already_decided";
+    /// The unit named (a hall, window or department) is deactivated (已停用): it keeps its
+    /// history but receives no new ratings, cases or assignments.
+    pub const UNIT_INACTIVE: &str = "unit_inactive";
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -100,6 +103,14 @@ pub struct OrgUnitRow {
     /// Administrative division code (行政区划代码) or internal unit code.
     pub code: String,
     pub path: String,
+    /// False once an administrator deactivated the unit (已停用): it stays in the history
+    /// (cases, ratings, statistics) but receives no new ratings, cases or assignments.
+    #[serde(default = "unit_active_default")]
+    pub active: bool,
+}
+
+fn unit_active_default() -> bool {
+    true
 }
 
 /// A staff member (工作人员) working at a hall window.
@@ -966,7 +977,9 @@ pub mod digest {
         let opt = |v: Option<i64>| v.map_or_else(String::new, |v| v.to_string());
         let flag = |b: bool| if b { "1".to_owned() } else { "0".to_owned() };
         match row {
-            EntityRow::OrgUnit(r) => (Entity::OrgUnit, r.id, vec![r.path.clone(), r.name.clone(), r.code.clone()]),
+            EntityRow::OrgUnit(r) => {
+                (Entity::OrgUnit, r.id, vec![r.path.clone(), r.name.clone(), r.code.clone(), flag(r.active)])
+            }
             EntityRow::Staff(r) => {
                 (Entity::Staff, r.id, vec![r.unit_path.clone(), r.name.clone(), r.employee_no.clone()])
             }
@@ -1048,6 +1061,7 @@ mod tests {
                 name: "岳塘区政务服务中心".into(),
                 code: "430304".into(),
                 path: "/1/3/".into(),
+                active: true,
             }),
         };
         let json = serde_json::to_string(&line).expect("serialize");
@@ -1068,6 +1082,7 @@ mod tests {
             name: "岳塘区\"政务\"服务中心".into(),
             code: "430304".into(),
             path: "/1/3/".into(),
+            active: true,
         });
         let line = SnapshotLine::Row { row: row.clone() };
         let json = serde_json::to_vec(&line).expect("serialize");

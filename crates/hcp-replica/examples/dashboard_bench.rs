@@ -44,6 +44,7 @@ fn aggregate(unit: &str, at: DateTime<Utc>, real_name: bool, excluded: bool) -> 
             summary: "窗口办理时间过长".into(),
             content_codes: vec![],
             verify_due: None,
+            service_item_id: None,
         },
     };
     let mut c = evolve(None, &created).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -106,6 +107,7 @@ fn main() -> anyhow::Result<()> {
             name: "江城市".into(),
             code: "420100".into(),
             path: "/1/".into(),
+            active: true,
         }),
         &mut counts,
     )?;
@@ -118,6 +120,7 @@ fn main() -> anyhow::Result<()> {
                 name: format!("第{h}政务服务大厅"),
                 code: format!("H{h}"),
                 path: hall_path(h),
+                active: true,
             }),
             &mut counts,
         )?;

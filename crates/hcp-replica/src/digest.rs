@@ -9,7 +9,7 @@ use crate::Result;
 
 /// (entity, table, the digested columns after `id`, in `digest::fields` order).
 const TABLES: &[(Entity, &str, &str)] = &[
-    (Entity::OrgUnit, "org_units", "path, name, code"),
+    (Entity::OrgUnit, "org_units", "path, name, code, active"),
     (Entity::Staff, "staff", "unit_path, name, employee_no"),
     (Entity::User, "users", "unit_path, role, active, display_name"),
     (Entity::Rating, "ratings", "unit_path, level, rated_at"),

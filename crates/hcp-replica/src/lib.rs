@@ -115,9 +115,41 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(tables::notifications::DDL),
     // Every stage has a clock: the current stage's deadline, and the inbox's order over it.
     Migration::Rust(cases::add_stage_deadline),
-    // Must stay last (the aggregates' migration test steps back one version).
+    Migration::Rust(aggregates::rebuild),
+    // Deactivated org units (已停用).
+    Migration::Sql(org_units::ACTIVE_DDL),
+    // Two earlier entries (notifications, the stage deadline) were inserted before the then last
+    // rebuild instead of after it, so a replica of those versions skipped them: made good here.
+    Migration::Rust(repair_skipped),
+    // Must stay last (the aggregates' migration test steps back one version). New migrations go
+    // after this entry, with a new rebuild after them: entries already shipped never move.
     Migration::Rust(aggregates::rebuild),
 ];
+
+/// Applies what a replica may have skipped when a migration was inserted before the then last
+/// aggregates rebuild: the notification list (a replica of the version that ended with two
+/// rebuilds) and the cases' stage deadline (one of the version that ended with the notifications
+/// and a rebuild). Does nothing on a replica that has them.
+fn repair_skipped(conn: &Connection) -> Result<()> {
+    let has_table = |name: &str| -> Result<bool> {
+        Ok(conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| {
+            r.get::<_, i64>(0)
+        })? > 0)
+    };
+    if !has_table("notifications")? {
+        tracing::info!("replica repair: the notification list was skipped; created");
+        conn.execute_batch(tables::notifications::DDL)?;
+    }
+    let stage: i64 =
+        conn.query_row("SELECT count(*) FROM pragma_table_info('cases') WHERE name = 'stage_deadline'", [], |r| {
+            r.get(0)
+        })?;
+    if stage == 0 {
+        tracing::info!("replica repair: the stage deadline was skipped; added");
+        cases::add_stage_deadline(conn)?;
+    }
+    Ok(())
+}
 
 pub struct Replica {
     conn: Connection,

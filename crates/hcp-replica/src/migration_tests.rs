@@ -65,6 +65,9 @@ const STEPS: &[(&str, Fill)] = &[
     ("notifications", notification_rows),
     ("cases.stage_deadline", staged_case_rows),
     ("aggregates rebuilt", nothing),
+    ("org_units.active", nothing),
+    ("skipped migrations made good", nothing),
+    ("aggregates rebuilt", nothing),
 ];
 
 /// Tables whose rows are derived from others (rebuilt by migrations) and SQLite's own.
@@ -143,6 +146,7 @@ fn verify_aggregate() -> String {
             summary: "排队太久，窗口无人".into(),
             content_codes: vec![],
             verify_due: Some(NaiveDate::parse_from_str(VERIFY_DUE, "%Y-%m-%d").expect("date")),
+            service_item_id: None,
         },
     };
     serde_json::to_string(&evolve(None, &created).expect("created")).expect("json")
@@ -554,4 +558,48 @@ fn a_replica_from_a_newer_version_is_refused_and_left_untouched() {
     let queued: String =
         conn.query_row("SELECT command_id FROM outbox", [], |r| r.get(0)).expect("the newer app's outbox");
     assert_eq!(queued, "cmd-future");
+}
+
+/// The replicas that skipped a migration inserted before the then last rebuild: one of the
+/// version that ended with two rebuilds (no notification list), and one of the version that
+/// ended with the notifications and a rebuild (no stage deadline). Each is rebuilt here as
+/// those versions left it and must open with everything the current schema has.
+#[test]
+fn replicas_that_skipped_an_inserted_migration_are_made_good() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // (the migrations those versions ran, in their order, then the user_version they wrote)
+    let notifications = STEPS.iter().position(|(n, _)| *n == "notifications").expect("notifications") + 1;
+    let stage = STEPS.iter().position(|(n, _)| *n == "cases.stage_deadline").expect("stage") + 1;
+    for (name, skipped, version) in
+        [("two-rebuilds", notifications, notifications), ("notifications-last", stage, stage)]
+    {
+        let path = dir.path().join(format!("{name}.db"));
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(KEY))).expect("key");
+            migrate_to(&mut conn, skipped - 1).expect("migrate");
+            for v in 1..skipped {
+                (STEPS[v - 1].1)(&conn);
+            }
+            crate::aggregates::rebuild(&conn).expect("that version's last rebuild");
+            conn.pragma_update(None, "user_version", version as i64).expect("version");
+        }
+        let r = Replica::open(&path, &ReplicaKey::from_bytes(KEY)).expect("opens");
+        let tables: i64 = r
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'notifications'", [], |x| {
+                x.get(0)
+            })
+            .expect("tables");
+        assert_eq!(tables, 1, "{name}: the notification list");
+        let column: i64 = r
+            .conn
+            .query_row("SELECT count(*) FROM pragma_table_info('cases') WHERE name = 'stage_deadline'", [], |x| {
+                x.get(0)
+            })
+            .expect("columns");
+        assert_eq!(column, 1, "{name}: the stage deadline");
+        // The inbox sorted by deadline reads the new column.
+        assert!(!page(&r, CaseQuery { limit: 50, ..CaseQuery::default() }).is_empty(), "{name}: the inbox");
+    }
 }

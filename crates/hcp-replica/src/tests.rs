@@ -15,6 +15,7 @@ fn unit(id: i64, name: &str, path: &str) -> EntityRow {
         name: name.into(),
         code: format!("U{id}"),
         path: path.into(),
+        active: true,
     })
 }
 
@@ -95,6 +96,43 @@ fn the_file_is_encrypted_and_a_wrong_key_is_reported_not_panicked() {
     }
     let r = Replica::open(&dir.path().join("r.db"), &key(7)).expect("right key");
     assert_eq!(r.cursor().expect("cursor"), Some(41));
+}
+
+/// A replica from before deactivated units gets the `active` column (every unit active) and keeps
+/// its rows; a deactivated unit's flag then arrives through the feed like any change.
+#[test]
+fn a_replica_from_before_deactivated_units_gets_the_flag_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = seeded(dir.path());
+    // Back to the schema before the column: the table as it was, the version three steps back
+    // (the column's migration, the repair of skipped migrations and the aggregates' rebuild).
+    r.conn()
+        .execute_batch(&format!(
+            "ALTER TABLE org_units DROP COLUMN active; PRAGMA user_version = {};",
+            super::MIGRATIONS.len() - 3
+        ))
+        .expect("the old schema");
+    drop(r);
+    let mut r = Replica::open(&dir.path().join("r.db"), &key(7)).expect("reopen migrates");
+    let flag = |r: &Replica| -> i64 {
+        r.conn().query_row("SELECT active FROM org_units WHERE id = 2", [], |row| row.get(0)).expect("flag")
+    };
+    assert_eq!(flag(&r), 1, "existing units are active");
+    assert_eq!(r.cursor().expect("cursor"), Some(41), "nothing else changed");
+    let EntityRow::OrgUnit(mut off) = unit(2, "东湖区政务服务中心", "/1/2/") else { unreachable!() };
+    off.active = false;
+    r.apply_changes(
+        &[Change {
+            seq: 42,
+            op: ChangeOp::Upsert,
+            entity: Entity::OrgUnit,
+            entity_id: 2,
+            row: Some(EntityRow::OrgUnit(off)),
+        }],
+        42,
+    )
+    .expect("apply");
+    assert_eq!(flag(&r), 0);
 }
 
 fn cases(ids: std::ops::RangeInclusive<i64>) -> Vec<EntityRow> {

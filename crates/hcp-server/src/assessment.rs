@@ -141,6 +141,7 @@ pub fn evaluate(db: &Db, bundled: &Calendar, now: DateTime<Utc>) -> DbResult<Con
                         real_name: false,
                         summary: summary.clone(),
                         content_codes: vec![],
+                        service_item_id: None,
                     },
                 };
                 let origin = Origin { staff_id: staff, ..Origin::default() };

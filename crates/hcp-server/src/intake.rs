@@ -242,6 +242,11 @@ pub fn check(conn: &Conn<'_>, r: &RatingIn, by: &Reporter, lookups: &mut Lookups
             }
         }
     };
+    // A deactivated hall or window receives no new ratings (checked after the duplicate check,
+    // so a rating stored before the deactivation is still reported as a duplicate).
+    if let Some(off) = [Some(&hall), window.as_ref()].into_iter().flatten().find(|u| !u.active) {
+        return refused((codes::UNIT_INACTIVE, crate::unit_state::inactive_message(off)));
+    }
     let staff = match &r.staff_employee_no {
         None => None,
         Some(no) => match lookups.staff(conn, no)?.filter(|s| s.unit_id == hall.id) {
@@ -340,6 +345,7 @@ fn open_case(
             real_name: res.real_name,
             summary,
             content_codes: res.codes,
+            service_item_id: None,
         },
     };
     let origin = Origin {
@@ -523,6 +529,9 @@ pub fn complaint_by(
     let Some(unit) = org_units::by_code(conn, &c.unit_code)?.filter(|u| by.covers(&u.path)) else {
         return Ok(Err(invalid(format!("unit_code“{}”不是您辖区内已登记的单位", c.unit_code))));
     };
+    if let Some(off) = org_units::inactive_on_path(conn, &unit.path)? {
+        return Ok(Err((codes::UNIT_INACTIVE, crate::unit_state::inactive_message(&off))));
+    }
     let path = ScopePath::try_from(unit.path.clone()).map_err(crate::db::DbError::Corrupt)?;
     let env = CommandEnvelope {
         // Hashed so that any ticket number (up to 64 characters) gives a short, fixed-size id.
@@ -537,6 +546,7 @@ pub fn complaint_by(
             real_name: c.real_name,
             summary: c.summary.trim().to_owned(),
             content_codes: vec![],
+            service_item_id: None,
         },
     };
     let res = workflow::execute(conn, &by.principal(path), &env, by.client_id(), None, received_at.min(now), calendar)?;

@@ -6,6 +6,7 @@
 pub mod assessment;
 pub mod auth;
 pub mod bench_seed;
+pub mod case_item;
 pub mod db;
 pub mod error;
 pub mod intake;
@@ -19,6 +20,8 @@ pub mod seed;
 pub mod serve;
 pub mod strict_json;
 pub mod testing;
+pub mod unit_move;
+pub mod unit_state;
 pub mod watch;
 pub mod workflow;
 

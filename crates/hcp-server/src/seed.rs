@@ -562,6 +562,7 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
                     real_name: false,
                     summary: SUPERVISION_TEXTS[i % SUPERVISION_TEXTS.len()].to_owned(),
                     content_codes: vec![],
+                    service_item_id: None,
                 },
             };
             workflow::execute(conn, &supervisor, &env, None, None, utc(created), calendar())?

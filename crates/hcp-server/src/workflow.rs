@@ -268,6 +268,9 @@ fn decide(
             };
             let mut o = origin.cloned().unwrap_or_default();
             o.department_id = o.department_id.or(department);
+            if o.item_name.is_none() {
+                o.item_name = crate::case_item::name(conn, &env.command)?;
+            }
             let mut row = CaseRow {
                 id: 0,
                 case_no: String::new(),
@@ -425,7 +428,10 @@ fn check_references(
         }
         _ => {}
     }
-    Ok(None)
+    if let Some(refusal) = crate::unit_state::command_refusal(conn, scope, cmd)? {
+        return Ok(Some(refusal));
+    }
+    crate::case_item::refusal(conn, scope, cmd)
 }
 
 /// `CP-2026-000123`: the year the case was opened and its id.

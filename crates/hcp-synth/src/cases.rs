@@ -313,7 +313,8 @@ fn creation(origin: &Origin, source: CaseSource, unit: ScopePath) -> Result<(Who
             (Who::User(*supervisor), None, false, summary.clone(), Vec::new())
         }
     };
-    let cmd = CaseCommand::Create { source, unit, rated_staff_id, real_name, summary, content_codes };
+    let cmd =
+        CaseCommand::Create { source, unit, rated_staff_id, real_name, summary, content_codes, service_item_id: None };
     Ok((who, cmd))
 }
 

@@ -131,7 +131,15 @@ impl Builder {
             Some(p) => (Some(p.id), format!("{}{id}/", p.path)),
             None => (None, ScopePath::root(id).to_string()),
         };
-        self.units.push(OrgUnitRow { id, parent_id, kind, name: name.to_owned(), code: code.to_owned(), path });
+        self.units.push(OrgUnitRow {
+            id,
+            parent_id,
+            kind,
+            name: name.to_owned(),
+            code: code.to_owned(),
+            path,
+            active: true,
+        });
         self.units.len() - 1
     }
 

@@ -55,6 +55,14 @@ export const adminBackend = {
   saveUnit(input: UnitInput): Promise<AdminUnit> {
     return call(() => commands.adminSaveUnit(input));
   },
+  /** Deactivates (已停用) or reactivates a unit; the server refuses while anything lives below it. */
+  setUnitActive(unitId: number, active: boolean): Promise<AdminUnit> {
+    return call(() => commands.adminSetUnitActive(unitId, active));
+  },
+  /** Moves a unit, with everything below it, under another unit. */
+  moveUnit(unitId: number, parentId: number): Promise<AdminUnit> {
+    return call(() => commands.adminMoveUnit(unitId, parentId));
+  },
   staff(): Promise<AdminStaff[]> {
     return call(() => commands.adminStaff());
   },

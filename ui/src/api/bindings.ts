@@ -149,6 +149,10 @@ export const commands = {
 	checkUpdate: () => typedError<UpdateOffer_Serialize | null, ApiError>(__TAURI_INVOKE("check_update")),
 	/**  Installs the offered update the user agreed to (its signature verified) and restarts the app. */
 	installUpdate: () => typedError<null, ApiError>(__TAURI_INVOKE("install_update")),
+	/**  Deactivates (已停用) or reactivates a unit (online only; the server says what is left). */
+	adminSetUnitActive: (unitId: number, active: boolean) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_set_unit_active", { unitId, active })),
+	/**  Moves a unit, with everything below it, under another unit (online only). */
+	adminMoveUnit: (unitId: number, parentId: number) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_move_unit", { unitId, parentId })),
 };
 
 /* Types */
@@ -299,6 +303,8 @@ export type AdminUnit_Deserialize = {
 	depth: number,
 	/**  The kinds a unit may be added below this one. */
 	childKinds: string[],
+	/**  False once deactivated (已停用): kept for the history, offered for nothing new. */
+	active: boolean,
 };
 
 /**  One unit of the jurisdiction's organisation tree. */
@@ -313,6 +319,8 @@ export type AdminUnit_Serialize = {
 	depth: number,
 	/**  The kinds a unit may be added below this one. */
 	childKinds: string[],
+	/**  False once deactivated (已停用): kept for the history, offered for nothing new. */
+	active: boolean,
 };
 
 /**  An error the UI can act on: it switches on `code` and shows `message` (Chinese). */
@@ -747,7 +755,13 @@ export type CaseCommand = CaseCommand_Serialize | CaseCommand_Deserialize;
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Deserialize = 
 /**  Open a case about `unit` (the hall, department or window concerned). */
-{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id?: number | null; real_name?: boolean; summary?: string; content_codes?: ContentCode[] } | 
+{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id?: number | null; real_name?: boolean; summary?: string; content_codes?: ContentCode[]; 
+/**
+ *  The service item concerned, when a supervisor's finding names one (a rated case takes
+ *  its item from the rating). Left out of the JSON when absent, so commands and events
+ *  without it read and hash as before.
+ */
+service_item_id?: number | null } | 
 /**  核实: malicious and mistaken need a reason and go to exclusion approval. */
 { type: "verify"; outcome: VerifyOutcome; reason?: string } | { type: "approve_exclusion"; comment?: string } | { type: "reject_exclusion"; reason: string } | 
 /**  当场解决 (解释说明, 当场裁定). */
@@ -778,7 +792,13 @@ export type CaseCommand_Deserialize =
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Serialize = 
 /**  Open a case about `unit` (the hall, department or window concerned). */
-{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id: number | null; real_name: boolean; summary: string; content_codes: ContentCode[] } | 
+{ type: "create"; source: CaseSource; unit: ScopePath; rated_staff_id: number | null; real_name: boolean; summary: string; content_codes: ContentCode[]; 
+/**
+ *  The service item concerned, when a supervisor's finding names one (a rated case takes
+ *  its item from the rating). Left out of the JSON when absent, so commands and events
+ *  without it read and hash as before.
+ */
+service_item_id?: number } | 
 /**  核实: malicious and mistaken need a reason and go to exclusion approval. */
 { type: "verify"; outcome: VerifyOutcome; reason: string } | { type: "approve_exclusion"; comment: string } | { type: "reject_exclusion"; reason: string } | 
 /**  当场解决 (解释说明, 当场裁定). */

@@ -181,6 +181,12 @@ pub enum CaseCommand {
         summary: String,
         #[serde(default)]
         content_codes: Vec<ContentCode>,
+        /// The service item concerned, when a supervisor's finding names one (a rated case takes
+        /// its item from the rating). Left out of the JSON when absent, so commands and events
+        /// without it read and hash as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "specta", specta(type = Option<specta_typescript::Number>))]
+        service_item_id: Option<i64>,
     },
     /// 核实: malicious and mistaken need a reason and go to exclusion approval.
     Verify {
@@ -561,6 +567,9 @@ pub enum EventPayload {
         /// The 核实处置 clock's due date ([`DeadlineRules::verify_within_working_days`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         verify_due: Option<NaiveDate>,
+        /// The service item a supervisor's finding names (absent from older events).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_item_id: Option<i64>,
     },
     Verified {
         outcome: VerifyOutcome,
@@ -940,7 +949,9 @@ fn decide(
     ctx: &PolicyContext<'_>,
 ) -> Result<EventPayload, TransitionError> {
     let kind = cmd.kind();
-    if let CaseCommand::Create { source, unit, rated_staff_id, real_name, summary, content_codes } = cmd {
+    if let CaseCommand::Create { source, unit, rated_staff_id, real_name, summary, content_codes, service_item_id } =
+        cmd
+    {
         if matches!(source, CaseSource::Supervision | CaseSource::Assessment) && actor.role != Role::Supervisor {
             return Err(TransitionError::RoleNotAllowed { role: actor.role, command: kind });
         }
@@ -955,6 +966,7 @@ fn decide(
             summary: summary.trim().to_owned(),
             content_codes: content_codes.clone(),
             verify_due: ctx.deadlines.stage_due(ctx.calendar, now, ctx.deadlines.verify_within_working_days),
+            service_item_id: *service_item_id,
         });
     }
     let Some(case) = case else {
@@ -1117,8 +1129,9 @@ fn decide(
 pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayError> {
     let at = event.at;
     let Some(case) = case else {
-        let EventPayload::Created { source, unit, rated_staff_id, real_name, summary, content_codes, verify_due } =
-            &event.payload
+        let EventPayload::Created {
+            source, unit, rated_staff_id, real_name, summary, content_codes, verify_due, ..
+        } = &event.payload
         else {
             return Err(ReplayError::NotCreatedFirst);
         };
@@ -1439,6 +1452,7 @@ pub(crate) mod test_support {
             real_name,
             summary: "窗口办理超时".to_owned(),
             content_codes: vec![ContentCode::new(110).expect("valid")],
+            service_item_id: None,
         }
     }
 

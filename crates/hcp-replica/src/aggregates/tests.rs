@@ -78,6 +78,7 @@ fn aggregate(unit: &str, at: DateTime<Utc>, real_name: bool, excluded: bool) -> 
             summary: "排队太久".into(),
             content_codes: vec![],
             verify_due: None,
+            service_item_id: None,
         },
     };
     let mut c = evolve(None, &created).expect("created");

@@ -16,10 +16,17 @@ CREATE TABLE org_units (
 );
 ";
 
+/// Deactivated units (已停用, see `OrgUnitRow::active`): kept for the history, offered for
+/// nothing new.
+pub const ACTIVE_DDL: &str = "
+ALTER TABLE org_units ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+";
+
 pub fn upsert(conn: &Connection, r: &OrgUnitRow) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO org_units (id, parent_id, kind, name, code, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO org_units (id, parent_id, kind, name, code, path, active)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![r.id, r.parent_id, r.kind.as_str(), r.name, r.code, r.path])?;
+    .execute(params![r.id, r.parent_id, r.kind.as_str(), r.name, r.code, r.path, r.active])?;
     Ok(())
 }

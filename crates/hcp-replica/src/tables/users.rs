@@ -48,15 +48,15 @@ pub struct DepartmentHandlers {
     pub handlers: Vec<(i64, String)>,
 }
 
-/// The departments at or below `path`, by path (a hall's departments together), each with its
-/// handlers.
+/// The active departments at or below `path` (a deactivated one takes no assignments), by path
+/// (a hall's departments together), each with its handlers.
 pub fn departments_under(conn: &Connection, path: &str) -> Result<Vec<DepartmentHandlers>> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, d.name, d.path, u.id, u.display_name
            FROM org_units d
            LEFT JOIN users u ON u.role = 'department_handler' AND u.active = 1
                             AND u.unit_path >= d.path AND u.unit_path < d.path || '~'
-          WHERE d.kind = 'department' AND d.path >= ?1 AND d.path < ?1 || '~'
+          WHERE d.kind = 'department' AND d.active = 1 AND d.path >= ?1 AND d.path < ?1 || '~'
           ORDER BY d.path, u.display_name, u.id",
     )?;
     let mut out: Vec<DepartmentHandlers> = Vec::new();

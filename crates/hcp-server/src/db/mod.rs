@@ -133,6 +133,7 @@ const MIGRATIONS: &[Migration] = &[
     both(integrity_flags::DDL),
     both(doc_numbers::DDL),
     both(cases::SCOPE_DDL),
+    both(org_units::ACTIVE_DDL),
 ];
 
 /// The schema version this build migrates a database to (the number of migrations).

@@ -17,7 +17,12 @@ CREATE TABLE org_units (
 CREATE INDEX org_units_parent ON org_units(parent_id);
 ";
 
-const COLS: &str = "id, parent_id, kind, name, code, path";
+/// Units can be deactivated (已停用): they keep their history but receive nothing new.
+pub const ACTIVE_DDL: &str = "
+ALTER TABLE org_units ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+";
+
+const COLS: &str = "id, parent_id, kind, name, code, path, active";
 
 fn from_row(r: &Row) -> DbResult<OrgUnitRow> {
     let kind: String = r.get(2)?;
@@ -28,6 +33,7 @@ fn from_row(r: &Row) -> DbResult<OrgUnitRow> {
         name: r.get(3)?,
         code: r.get(4)?,
         path: r.get(5)?,
+        active: r.get(6)?,
     })
 }
 
@@ -49,7 +55,15 @@ pub fn insert(
         None => format!("/{id}/"),
     };
     conn.execute("UPDATE org_units SET path = ?1 WHERE id = ?2", args![&path, id])?;
-    Ok(OrgUnitRow { id, parent_id: parent.map(|p| p.id), kind, name: name.to_owned(), code: code.to_owned(), path })
+    Ok(OrgUnitRow {
+        id,
+        parent_id: parent.map(|p| p.id),
+        kind,
+        name: name.to_owned(),
+        code: code.to_owned(),
+        path,
+        active: true,
+    })
 }
 
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<OrgUnitRow>> {
@@ -147,4 +161,64 @@ pub fn by_ids(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
 /// The unit with this code (行政区划代码 or internal code).
 pub fn by_code(conn: &Conn<'_>, code: &str) -> DbResult<Option<OrgUnitRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"), [code], from_row)
+}
+
+/// The first deactivated unit on `path` (the unit at `path` or one of its ancestors), root first:
+/// nothing new may be recorded at or below a deactivated unit.
+pub fn inactive_on_path(conn: &Conn<'_>, path: &str) -> DbResult<Option<OrgUnitRow>> {
+    conn.query_opt(
+        &format!(
+            "SELECT {COLS} FROM org_units WHERE active = 0 AND substr(?1, 1, length(path)) = path
+              ORDER BY length(path) LIMIT 1"
+        ),
+        [path],
+        from_row,
+    )
+}
+
+/// Sets a unit's `active` flag.
+pub fn set_active(conn: &Conn<'_>, id: i64, active: bool) -> DbResult<()> {
+    conn.execute("UPDATE org_units SET active = ?2 WHERE id = ?1", args![id, active])?;
+    Ok(())
+}
+
+/// What still lives at or below a unit, which its deactivation would strand.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Occupancy {
+    /// Active units below it.
+    pub units: i64,
+    /// Cases not closed or excluded attributed to it, or worked by a handler there.
+    pub open_cases: i64,
+    /// Active accounts of it or below.
+    pub accounts: i64,
+}
+
+impl Occupancy {
+    pub fn is_empty(&self) -> bool {
+        *self == Occupancy::default()
+    }
+}
+
+/// Counts what would keep the unit at `path` from being deactivated.
+pub fn occupancy(conn: &Conn<'_>, path: &str) -> DbResult<Occupancy> {
+    let upper = format!("{path}~");
+    let units: i64 = conn.query_row(
+        "SELECT count(*) FROM org_units WHERE path > ?1 AND path < ?2 AND active = 1",
+        [path, upper.as_str()],
+        |r| r.get(0),
+    )?;
+    let open_cases: i64 = conn.query_row(
+        "SELECT count(*) FROM cases
+          WHERE ((unit_path >= ?1 AND unit_path < ?2) OR (scope_path >= ?1 AND scope_path < ?2))
+            AND state NOT IN ('closed', 'excluded')",
+        [path, upper.as_str()],
+        |r| r.get(0),
+    )?;
+    let accounts: i64 = conn.query_row(
+        "SELECT count(*) FROM users u JOIN org_units o ON o.id = u.unit_id
+          WHERE o.path >= ?1 AND o.path < ?2 AND u.active = 1",
+        [path, upper.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(Occupancy { units, open_cases, accounts })
 }

@@ -184,3 +184,15 @@ pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64
     )?;
     Ok(n as u64)
 }
+
+/// The active administrators, other than `except`, whose jurisdiction covers `path` (their
+/// unit is `path` or above it).
+pub fn active_admins_covering(conn: &Conn<'_>, path: &str, except: i64) -> DbResult<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM users u JOIN org_units o ON o.id = u.unit_id
+          WHERE u.role = 'administrator' AND u.active = 1 AND u.id <> ?2
+            AND substr(?1, 1, length(o.path)) = o.path",
+        args![path, except],
+        |r| r.get(0),
+    )
+}

@@ -20,7 +20,7 @@ use crate::db::{
     DbResult,
 };
 use crate::error::{ApiResult, AppError, Json, Path};
-use crate::AppState;
+use crate::{unit_move, unit_state, AppState};
 
 fn require_admin(who: &AuthUser) -> ApiResult<()> {
     if who.user.role == Role::Administrator {
@@ -133,6 +133,19 @@ pub struct OrgUnitIn {
 pub struct OrgUnitPatch {
     pub name: Option<String>,
     pub code: Option<String>,
+    /// `false` deactivates the unit (已停用), `true` reactivates it. A deactivated unit keeps its
+    /// history (cases, ratings, statistics) but receives no new ratings, cases, assignments,
+    /// accounts, staff or service items. Refused while active units, open cases or active
+    /// accounts remain at or below it (the message counts them), and reactivation below a
+    /// deactivated parent.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// Moves the unit (and everything below it) under this unit of the jurisdiction (移动): the
+    /// paths of every row at or below it are rewritten in one transaction and the clients'
+    /// replicas follow through the change feed. Refused below the unit itself or its
+    /// descendants, below a unit whose kind cannot hold it, and for deactivated units.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
 }
 
 /// The units of the administrator's jurisdiction (the jurisdiction's own unit first), ordered by path.
@@ -178,6 +191,9 @@ pub async fn create_unit(
             let Some(parent) = org_units::get(c, req.parent_id)?.filter(|p| admin.owns(&p.path)) else {
                 return Ok(Outcome::NotFound("上级单位"));
             };
+            if let Some(off) = org_units::inactive_on_path(c, &parent.path)? {
+                return Ok(Outcome::Invalid(unit_state::inactive_message(&off)));
+            }
             if !parent.kind.may_contain(kind) {
                 return Ok(Outcome::Invalid(format!(
                     "“{}”（{}）下不能设立{}",
@@ -198,7 +214,7 @@ pub async fn create_unit(
     Ok(Json(out.into_result()?))
 }
 
-/// Renames a unit or changes its code.
+/// Renames a unit, changes its code, deactivates / reactivates it, or moves it under another unit.
 #[utoipa::path(patch, path = "/api/v1/admin/org-units/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "org unit id")), request_body = OrgUnitPatch,
     responses((status = 200, body = OrgUnitRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -211,6 +227,7 @@ pub async fn update_unit(
     require_admin(&who)?;
     let name = req.name.as_deref().map(|n| text("name", n, 100)).transpose()?;
     let code = req.code.as_deref().map(|n| text("code", n, 64)).transpose()?;
+    let name_or_code = name.is_some() || code.is_some() || (req.active.is_none() && req.parent_id.is_none());
     let admin = Admin::of(&who);
     let at = state.clock.now_rfc3339();
     let out = state
@@ -228,12 +245,54 @@ pub async fn update_unit(
             if let Some(name) = name {
                 unit.name = name;
             }
+            let toggled = req.active.filter(|a| *a != unit.active);
+            if let Some(active) = toggled {
+                if let Some(message) = unit_state::check_toggle(c, &unit, active)? {
+                    return Ok(Outcome::Conflict(message));
+                }
+            }
+            let mut moved = None;
+            if let Some(parent_id) = req.parent_id.filter(|p| Some(*p) != unit.parent_id) {
+                let Some(parent) = org_units::get(c, parent_id)?.filter(|p| admin.owns(&p.path)) else {
+                    return Ok(Outcome::NotFound("上级单位"));
+                };
+                if toggled.is_some() {
+                    return Ok(Outcome::Invalid("移动和停用/启用请分两次操作".into()));
+                }
+                if let Some(off) = org_units::inactive_on_path(c, &unit.path)? {
+                    return Ok(Outcome::Conflict(format!("“{}”已停用，不能移动", off.name)));
+                }
+                if let Some(off) = org_units::inactive_on_path(c, &parent.path)? {
+                    return Ok(Outcome::Conflict(unit_state::inactive_message(&off)));
+                }
+                if let Some(message) = unit_move::refusal(&unit, &parent, &admin.scope) {
+                    return Ok(Outcome::Invalid(message));
+                }
+                let from = unit.parent_id.map(|p| org_units::get(c, p)).transpose()?.flatten().map(|p| p.name);
+                let (row, n) = unit_move::move_unit(c, &unit, &parent, &at)?;
+                unit.path = row.path;
+                unit.parent_id = row.parent_id;
+                moved = Some(format!("{} → {}：{}", from.unwrap_or_default(), parent.name, n.describe()));
+            }
             c.execute(
                 "UPDATE org_units SET name = ?2, code = ?3 WHERE id = ?1",
                 crate::args![id, &unit.name, &unit.code],
             )?;
+            if let Some(active) = toggled {
+                org_units::set_active(c, id, active)?;
+                unit.active = active;
+            }
             changes::record(c, Entity::OrgUnit, id, &unit.path, ChangeOp::Upsert, &at)?;
-            admin.audit(c, &at, "admin.org_unit.update", format!("org_unit:{id}"), unit.name.clone())?;
+            if name_or_code {
+                admin.audit(c, &at, "admin.org_unit.update", format!("org_unit:{id}"), unit.name.clone())?;
+            }
+            if let Some(active) = toggled {
+                let action = if active { "admin.org_unit.reactivate" } else { "admin.org_unit.deactivate" };
+                admin.audit(c, &at, action, format!("org_unit:{id}"), unit.name.clone())?;
+            }
+            if let Some(detail) = moved {
+                admin.audit(c, &at, "admin.org_unit.move", format!("org_unit:{id}"), detail)?;
+            }
             Ok(Outcome::Done(unit))
         })
         .await?;
@@ -322,6 +381,9 @@ pub async fn create_staff(
             };
             if hall.kind != OrgKind::Hall {
                 return Ok(Outcome::Invalid(format!("“{}”不是政务服务大厅", hall.name)));
+            }
+            if let Some(off) = org_units::inactive_on_path(c, &hall.path)? {
+                return Ok(Outcome::Invalid(unit_state::inactive_message(&off)));
             }
             if !inside(c, &hall, req.department_id, OrgKind::Department)?
                 || !inside(c, &hall, req.window_id, OrgKind::Window)?
@@ -526,6 +588,9 @@ pub async fn create_user(
             let Some(unit) = org_units::get(c, unit_id)?.filter(|u| admin.owns(&u.path)) else {
                 return Ok(Outcome::NotFound("单位"));
             };
+            if let Some(off) = org_units::inactive_on_path(c, &unit.path)? {
+                return Ok(Outcome::Invalid(unit_state::inactive_message(&off)));
+            }
             if users::by_username(c, &username)?.is_some() {
                 return Ok(Outcome::Conflict(format!("用户名 {username} 已被使用")));
             }
@@ -561,10 +626,12 @@ pub async fn create_user(
     Ok(Json(out.into_result()?))
 }
 
-/// Changes an account: name, role, unit, password, or deactivation.
+/// Changes an account: name, role, unit, password, or deactivation. Refused (409) for the
+/// administrator's own deactivation, role or unit, and for the last active administrator of a
+/// jurisdiction.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])), params(("id" = i64, Path, description = "user id")), request_body = UserPatch,
     responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
     who: AuthUser,
@@ -572,11 +639,21 @@ pub async fn update_user(
     Json(req): Json<UserPatch>,
 ) -> ApiResult<Json<AdminUser>> {
     require_admin(&who)?;
-    if id == who.user.id && (req.active == Some(false) || req.role.is_some()) {
-        return Err(AppError::invalid("不能停用自己的账号或修改自己的角色"));
-    }
     let display_name = req.display_name.as_deref().map(|n| text("display_name", n, 50)).transpose()?;
     let role = req.role.as_deref().map(parse_role).transpose()?;
+    // Administrators never lock themselves out: not their own deactivation, another role or
+    // another unit (a form that sends their unchanged role and unit along is fine).
+    if id == who.user.id
+        && (req.active == Some(false)
+            || role.is_some_and(|r| r != who.user.role)
+            || req.unit_id.is_some_and(|u| u != who.user.unit_id))
+    {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            codes::CONFLICT,
+            "不能停用自己的账号，也不能修改自己的角色或所属单位：请由另一位系统管理员操作",
+        ));
+    }
     let hash = match req.password {
         Some(p) => Some(tokio::task::spawn_blocking(move || check_password(&p)).await.map_err(AppError::internal)??),
         None => None,
@@ -590,6 +667,19 @@ pub async fn update_user(
             let Some(before) = users::by_id(c, id)?.filter(|u| admin.owns(&u.scope_path)) else {
                 return Ok(Outcome::NotFound("用户"));
             };
+            // The last active administrator of a jurisdiction stays one (checked here, inside the
+            // write transaction: two administrators deactivating each other at once leave one).
+            let leaves_admins = before.role == Role::Administrator
+                && before.active
+                && (active == Some(false)
+                    || role.is_some_and(|r| r != Role::Administrator)
+                    || unit_id.is_some_and(|u| u != before.unit_id));
+            if leaves_admins && users::active_admins_covering(c, &before.scope_path, id)? == 0 {
+                return Ok(Outcome::Conflict(format!(
+                    "“{}”是管理该辖区的最后一个启用的系统管理员账号，不能停用、降级或调走",
+                    before.display_name
+                )));
+            }
             let unit = match unit_id {
                 None => None,
                 Some(uid) => match org_units::get(c, uid)?.filter(|u| admin.owns(&u.path)) {
@@ -597,6 +687,15 @@ pub async fn update_user(
                     None => return Ok(Outcome::NotFound("单位")),
                 },
             };
+            // An account moved to, or reactivated in, a deactivated unit would work there again.
+            let home = unit.as_ref().map_or(before.scope_path.as_str(), |u| u.path.as_str());
+            let arrives =
+                unit.as_ref().is_some_and(|u| u.id != before.unit_id) || (active == Some(true) && !before.active);
+            if arrives {
+                if let Some(off) = org_units::inactive_on_path(c, home)? {
+                    return Ok(Outcome::Invalid(unit_state::inactive_message(&off)));
+                }
+            }
             c.execute(
                 "UPDATE users SET display_name = coalesce(?2, display_name), role = coalesce(?3, role),
                         unit_id = coalesce(?4, unit_id), active = coalesce(?5, active),
@@ -711,6 +810,9 @@ pub async fn create_item(
             };
             if !matches!(unit.kind, OrgKind::Hall | OrgKind::Department) {
                 return Ok(Outcome::Invalid("服务事项应属于大厅或部门".into()));
+            }
+            if let Some(off) = org_units::inactive_on_path(c, &unit.path)? {
+                return Ok(Outcome::Invalid(unit_state::inactive_message(&off)));
             }
             let mut row = ServiceItemRow {
                 id: 0,

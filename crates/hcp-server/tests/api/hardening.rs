@@ -51,7 +51,7 @@ impl TestApp {
             .expect("unit")
     }
 
-    async fn user_id(&self, username: &str) -> i64 {
+    pub(crate) async fn user_id(&self, username: &str) -> i64 {
         let name = username.to_owned();
         self.db
             .read(move |c| c.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)))
@@ -59,7 +59,7 @@ impl TestApp {
             .expect("user")
     }
 
-    async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
         let r = self.http.patch(self.url(path)).bearer_auth(token).json(&body).send().await.expect("patch");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))

@@ -16,6 +16,7 @@ mod integrity;
 mod password;
 mod rankings;
 mod snapshot;
+mod units;
 mod watch;
 
 use admin::{
@@ -54,6 +55,11 @@ use rankings::{
     the_bottom_rule_opens_one_rectification_case_per_run,
 };
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
+use units::{
+    a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
+    a_moved_unit_takes_every_row_below_it_to_its_new_place,
+    administrators_cannot_lock_themselves_or_their_jurisdiction_out,
+};
 use watch::the_deadline_watch_acts_once_through_the_feed_and_the_audit_log;
 
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
@@ -123,6 +129,9 @@ conformance!(
     supervisors_record_findings_only_in_their_jurisdiction,
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
     the_bottom_rule_opens_one_rectification_case_per_run,
+    a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
+    administrators_cannot_lock_themselves_or_their_jurisdiction_out,
+    a_moved_unit_takes_every_row_below_it_to_its_new_place,
 );
 
 struct TestApp {

@@ -24,10 +24,43 @@ export function unitTree(units: AdminUnit[]): UnitNode[] {
   return roots;
 }
 
-/** Units an account, a staff member or an item can belong to, indented by depth for a select. */
-export function unitOptions(units: AdminUnit[], kinds?: readonly string[]): { value: number; label: string }[] {
+/**
+ * Units an account, a staff member or an item can belong to, indented by depth for a select. A
+ * deactivated unit is listed (an existing row may still name it) but cannot be chosen, its label
+ * followed by `inactiveSuffix` (e.g. "（已停用）").
+ */
+export function unitOptions(
+  units: AdminUnit[],
+  kinds?: readonly string[],
+  inactiveSuffix = "",
+): { value: number; label: string; disabled: boolean }[] {
   return units
     .filter((u) => !kinds || kinds.includes(u.kind))
+    .map((u) => ({
+      value: u.id,
+      label: `${"\u3000".repeat(u.depth)}${u.name}${u.active ? "" : inactiveSuffix}`,
+      disabled: !u.active,
+    }));
+}
+
+/**
+ * Where `unit` may be moved (移动): active units whose kind may hold it, other than its parent,
+ * the unit itself and everything below it; indented by depth for a select.
+ */
+export function moveTargets(units: AdminUnit[], unit: AdminUnit): { value: number; label: string }[] {
+  const below = new Set<number>([unit.id]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const u of units) {
+      if (u.parentId !== null && below.has(u.parentId) && !below.has(u.id)) {
+        below.add(u.id);
+        grew = true;
+      }
+    }
+  }
+  return units
+    .filter((u) => u.active && !below.has(u.id) && u.id !== unit.parentId && u.childKinds.includes(unit.kind))
     .map((u) => ({ value: u.id, label: `${"\u3000".repeat(u.depth)}${u.name}` }));
 }
 

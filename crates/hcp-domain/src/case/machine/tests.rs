@@ -422,6 +422,7 @@ fn creation_rules() {
         real_name: false,
         summary: text("体验式办理发现超时"),
         content_codes: vec![],
+        service_item_id: Some(12),
     };
     let err = apply(None, &actor(Role::HallManager), &supervision, t0(), &ctx).expect_err("supervisor only");
     assert_eq!(err.code(), "role_not_allowed");
@@ -429,6 +430,20 @@ fn creation_rules() {
     assert_eq!(case.source, CaseSource::Supervision);
     assert_eq!(case.state, CaseState::New);
     assert_eq!(event.version, 1);
+    // A finding's service item travels in the event; without one, neither the command nor the
+    // event carries the field, so older commands, events and their hashes stay as they were.
+    assert!(matches!(event.payload, EventPayload::Created { service_item_id: Some(12), .. }), "{:?}", event.payload);
+    let json = serde_json::to_value(&event.payload).expect("json");
+    assert_eq!(json["service_item_id"], 12);
+    let (_, plain) = apply(None, &actor(Role::HallManager), &create_cmd(false), t0(), &ctx).expect("rated case");
+    let json = serde_json::to_string(&plain.payload).expect("json");
+    assert!(!json.contains("service_item_id"), "{json}");
+    assert!(!serde_json::to_string(&create_cmd(false)).expect("json").contains("service_item_id"));
+    let old: CaseCommand = serde_json::from_str(
+        r#"{"type":"create","source":"supervision","unit":"/1/2/","summary":"旧版客户端的发现","content_codes":[]}"#,
+    )
+    .expect("a command without the field");
+    assert!(matches!(old, CaseCommand::Create { service_item_id: None, .. }));
     let err = apply(Some(&case), &actor(Role::Supervisor), &supervision, t0(), &ctx).expect_err("exists");
     assert_eq!(err.code(), "case_already_exists");
     let err = apply(None, &actor(Role::HallManager), &verify_genuine(), t0(), &ctx).expect_err("no case");
