@@ -153,12 +153,30 @@ async fn total(c: &Client) -> Option<u64> {
     attr(c, "[data-testid=inbox-total]", "data-total").await.and_then(|t| t.parse().ok())
 }
 
+/// Replaces an input's text, finding the element again when a re-render replaced it meanwhile
+/// (a stale element: e.g. the login form while the app's version arrives).
 async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    el.clear().await.expect("clear");
-    // Vue's v-model may restore a prefilled value after a WebDriver clear: select all and delete.
-    el.send_keys("\u{E009}a\u{E000}\u{E003}").await.expect("select all and delete");
-    el.send_keys(text).await.expect("type");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        let typed = async {
+            el.clear().await?;
+            // Vue's v-model may restore a prefilled value after a WebDriver clear: select all and delete.
+            el.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+            el.send_keys(text).await
+        };
+        match typed.await {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("type into {css}: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => {
+                screenshot(c, "failure.png").await;
+                panic!("type into {css}: {e}");
+            }
+        }
+    }
 }
 
 /// Clicks an element, retrying while an overlay or animation still covers it.
