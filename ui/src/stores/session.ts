@@ -65,6 +65,9 @@ export const useSessionStore = defineStore("session", () => {
   setAuthLostHandler((err) => {
     session.value = null;
     authLost.value = err;
+    // The server refused this session: never bring it back from the keyring on the way to the
+    // login screen (that would loop between the login screen and a page that fails again).
+    restoreTried.value = true;
   });
 
   return { session, user, loggedIn, restoreTried, authLost, restore, ensureRestored, login, logout, clear };
