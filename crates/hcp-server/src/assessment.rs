@@ -9,6 +9,8 @@
 //! verified, assigned, rectified and watched by the deadline watch. Its command id names the rule,
 //! the member and the month, so a restart, a second process or the next day records nothing twice.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use hcp_domain::calendar::beijing_date;
 use hcp_domain::kpi::{kpis_by, GroupBy, KpiParams};
@@ -35,6 +37,8 @@ pub struct ConsequenceReport {
     pub refused: u64,
     /// Why, per refused case: `key: code message`.
     pub refusals: Vec<String>,
+    /// The jurisdictions evaluated (their paths).
+    pub evaluated: Vec<String>,
 }
 
 /// The policies that carry a bottom rule: (jurisdiction path, policy).
@@ -95,17 +99,27 @@ fn target(c: &Conn<'_>, of: LeagueOf, id: i64) -> DbResult<Option<(String, Optio
     })
 }
 
-/// Evaluates every jurisdiction's bottom rule now (blocking); see the module doc.
-pub fn evaluate(db: &Db, bundled: &Calendar, now: DateTime<Utc>) -> DbResult<ConsequenceReport> {
+/// Evaluates every jurisdiction's bottom rule now (blocking), but those in `done` (evaluated
+/// already today); see the module doc.
+pub fn evaluate(
+    db: &Db,
+    bundled: &Calendar,
+    now: DateTime<Utc>,
+    done: &BTreeSet<String>,
+) -> DbResult<ConsequenceReport> {
     let mut report = ConsequenceReport::default();
     let (calendar, rules) = db.read_blocking(|c| Ok((settings::calendar(c, bundled)?, rules(c)?)))?;
     report.rules = rules.len() as u64;
     for (scope, policy) in rules {
         let Some(rule) = policy.assessment.bottom_rule else { continue };
+        if done.contains(&scope) {
+            continue;
+        }
         if !policy.watch.is_working_time(&calendar, &policy.deadlines, now) {
             report.waiting += 1;
             continue;
         }
+        report.evaluated.push(scope.clone());
         let streaks = db.read_blocking(|c| Ok(bottom_streaks(&leagues(c, &scope, &policy, &rule, now)?, &rule)))?;
         let Ok(jurisdiction) = ScopePath::try_from(scope.clone()) else { continue };
         for s in streaks {
@@ -169,21 +183,47 @@ pub fn evaluate(db: &Db, bundled: &Calendar, now: DateTime<Utc>) -> DbResult<Con
     Ok(report)
 }
 
-/// Whether the evaluation still has to run today: it runs at every tick until every jurisdiction
-/// with a rule was evaluated inside its working hours on the current Beijing day.
+/// Which jurisdictions were evaluated today (Beijing day): each once a day, inside its own
+/// working hours; the evaluation stops running once none is left waiting.
 #[derive(Debug, Default)]
 pub struct Schedule {
-    done_on: Option<chrono::NaiveDate>,
+    day: Option<chrono::NaiveDate>,
+    done: BTreeSet<String>,
+    finished: bool,
 }
 
 impl Schedule {
-    pub fn due(&self, now: DateTime<Utc>) -> bool {
-        self.done_on != Some(beijing_date(now))
+    /// The jurisdictions already evaluated today, or `None` when nothing is left to do today.
+    pub fn pending(&mut self, now: DateTime<Utc>) -> Option<BTreeSet<String>> {
+        let today = beijing_date(now);
+        if self.day != Some(today) {
+            *self = Schedule { day: Some(today), ..Schedule::default() };
+        }
+        (!self.finished).then(|| self.done.clone())
     }
 
-    pub fn record(&mut self, now: DateTime<Utc>, report: &ConsequenceReport) {
-        if report.waiting == 0 {
-            self.done_on = Some(beijing_date(now));
-        }
+    pub fn record(&mut self, report: &ConsequenceReport) {
+        self.done.extend(report.evaluated.iter().cloned());
+        self.finished = report.waiting == 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_jurisdiction_is_evaluated_once_a_day_and_the_evaluation_stops_when_none_waits() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc);
+        let mut s = Schedule::default();
+        let monday = at("2026-12-07T01:00:00Z");
+        assert_eq!(s.pending(monday), Some(BTreeSet::new()));
+        // One jurisdiction evaluated, another outside its working hours: only the second is left.
+        s.record(&ConsequenceReport { evaluated: vec!["/1/2/".into()], waiting: 1, ..Default::default() });
+        assert_eq!(s.pending(monday), Some(BTreeSet::from(["/1/2/".to_owned()])));
+        s.record(&ConsequenceReport { evaluated: vec!["/1/3/".into()], ..Default::default() });
+        assert_eq!(s.pending(monday), None, "nothing left today");
+        // 16:30 UTC is already Tuesday in Beijing: everything is due again.
+        assert_eq!(s.pending(at("2026-12-07T16:30:00Z")), Some(BTreeSet::new()));
     }
 }

@@ -214,7 +214,7 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
             let calendar = state.calendar.clone();
             let now = state.clock.now();
             let held = lease.take();
-            let assess = consequences.due(now);
+            let assess = consequences.pending(now);
             let outcome = tokio::task::spawn_blocking(move || {
                 // Keep a lease whose session is alive; otherwise (none yet, or it died) try for one.
                 let lease = match held.map(|mut l| (l.holds(), l)) {
@@ -225,8 +225,8 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
                     Some(_) => Some(pass(&db, &calendar, now)?),
                     None => None,
                 };
-                let assessed = match &lease {
-                    Some(_) if assess => Some(crate::assessment::evaluate(&db, &calendar, now)?),
+                let assessed = match (&lease, &assess) {
+                    (Some(_), Some(done)) => Some(crate::assessment::evaluate(&db, &calendar, now, done)?),
                     _ => None,
                 };
                 Ok::<_, crate::db::DbError>((lease, report, assessed))
@@ -235,7 +235,7 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
             match outcome {
                 Ok(Ok((held, report, assessed))) => {
                     if let Some(a) = assessed {
-                        consequences.record(now, &a);
+                        consequences.record(&a);
                         if a.opened + a.refused > 0 {
                             tracing::info!(?a, "bottom rules evaluated");
                         }

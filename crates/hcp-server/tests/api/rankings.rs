@@ -135,7 +135,7 @@ pub async fn the_bottom_rule_opens_one_rectification_case_per_run(backend: Backe
         let db = app.db.clone();
         async move {
             tokio::task::spawn_blocking(move || {
-                hcp_server::assessment::evaluate(&db, &hcp_domain::Calendar::bundled(), at)
+                hcp_server::assessment::evaluate(&db, &hcp_domain::Calendar::bundled(), at, &Default::default())
             })
             .await
             .expect("join")
