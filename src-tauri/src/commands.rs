@@ -168,6 +168,51 @@ pub async fn league(
     app.league(of, period).await
 }
 
+/// 服务明星 / 办事能手: the period's candidates and confirmed awards.
+#[tauri::command]
+#[specta::specta]
+pub async fn star_board(app: State<'_, Arc<App>>, period: String) -> Result<hcp_app::merit::StarBoard> {
+    app.star_board(period).await
+}
+
+/// Queues a supervisor's confirmation of a candidate (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn confirm_award(
+    app: State<'_, Arc<App>>,
+    period: String,
+    kind: String,
+    staff_id: i32,
+) -> Result<hcp_app::merit::StarBoard> {
+    let kind = hcp_app::merit::parse_kind(&kind)?;
+    app.confirm_award(period, kind, i64::from(staff_id)).await
+}
+
+/// The period's confirmed awards as the list or the certificates (PDF).
+#[tauri::command]
+#[specta::specta]
+pub async fn print_awards(
+    app: State<'_, Arc<App>>,
+    period: String,
+    what: hcp_app::merit::AwardDocument,
+) -> Result<PrintedFile> {
+    app.print_awards(period, what).await
+}
+
+/// 绩效考核: the period's score sheets.
+#[tauri::command]
+#[specta::specta]
+pub async fn score_sheets(app: State<'_, Arc<App>>, period: String) -> Result<hcp_app::merit::ScoreSheets> {
+    app.score_sheets(period).await
+}
+
+/// Writes the period's score sheets to `path` (XLSX).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_score_sheets(app: State<'_, Arc<App>>, period: String, path: String) -> Result<ExportedFile> {
+    app.export_score_sheets(period, path).await
+}
+
 /// Whether the official calendar of this or next year is missing (administrators and supervisors).
 #[tauri::command]
 #[specta::specta]

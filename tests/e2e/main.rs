@@ -13,6 +13,7 @@ mod ledger;
 mod logs;
 mod rankings;
 mod single_instance;
+mod stars;
 mod walk;
 mod xss;
 

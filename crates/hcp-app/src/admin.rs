@@ -225,6 +225,10 @@ pub struct PolicyForm {
     pub min_sample: u32,
     /// 倒逼: the last `bottom` of the monthly league `months` months running get a 限期整改 case.
     pub bottom_rule: Option<hcp_domain::league::BottomRule>,
+    /// 服务明星 / 办事能手: who the staff league proposes.
+    pub stars: hcp_domain::merit::StarRule,
+    /// 绩效考核: the score sheet's points.
+    pub score: hcp_domain::merit::ScoreFormula,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +337,8 @@ pub fn policy_form(unit_id: i64, set_at_unit_id: Option<i64>, p: &JurisdictionPo
         return_visit_within_working_days: p.deadlines.return_visit_within_working_days,
         min_sample: p.assessment.min_sample,
         bottom_rule: p.assessment.bottom_rule,
+        stars: p.assessment.stars,
+        score: p.assessment.score,
     }
 }
 
@@ -362,6 +368,8 @@ pub fn policy_from_form(current: &JurisdictionPolicy, f: &PolicyForm) -> ApiResu
     p.deadlines.return_visit_within_working_days = f.return_visit_within_working_days;
     p.assessment.min_sample = f.min_sample;
     p.assessment.bottom_rule = f.bottom_rule;
+    p.assessment.stars = f.stars;
+    p.assessment.score = f.score;
     p.deadlines.validate().map_err(invalid)?;
     p.escalation.validate().map_err(invalid)?;
     p.watch.validate().map_err(invalid)?;

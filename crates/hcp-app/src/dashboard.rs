@@ -478,11 +478,7 @@ pub fn monthly_report_input(
             return_visits_satisfied: k.return_visit_satisfaction.numerator,
         })
         .collect();
-    let (unit_name, unit_kind) = r.unit(user.unit_id)?.unwrap_or_else(|| (user.unit_name.clone(), "hall".into()));
-    let issuing_unit = match unit_kind.as_str() {
-        "city" | "district" | "park" | "town" => format!("{unit_name}政务服务管理办公室"),
-        _ => unit_name,
-    };
+    let issuing_unit = issuing_unit(r, user)?;
     let highlights: Vec<String> = m
         .units
         .iter()
@@ -532,6 +528,16 @@ pub fn monthly_report_input(
             charts::AnyChart::Channels(m.channels),
         ],
         cc: vec![],
+    })
+}
+
+/// The office a document of the user's is issued by: a jurisdiction's 政务服务管理办公室, or a
+/// hall itself.
+pub fn issuing_unit(r: &Replica, user: &hcp_protocol::UserInfo) -> ApiResult<String> {
+    let (unit_name, unit_kind) = r.unit(user.unit_id)?.unwrap_or_else(|| (user.unit_name.clone(), "hall".into()));
+    Ok(match unit_kind.as_str() {
+        "city" | "district" | "park" | "town" => format!("{unit_name}政务服务管理办公室"),
+        _ => unit_name,
     })
 }
 

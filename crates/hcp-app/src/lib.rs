@@ -26,6 +26,7 @@ pub mod integrity;
 pub mod ledger;
 pub mod logs;
 pub mod maintenance;
+pub mod merit;
 pub mod netwatch;
 pub mod notice_centre;
 pub mod notify;
@@ -990,6 +991,69 @@ impl App {
         .await
     }
 
+    /// 服务明星 / 办事能手: the period's candidates by the jurisdiction's rule and its confirmed
+    /// awards; works offline.
+    pub async fn star_board(&self, period: String) -> ApiResult<merit::StarBoard> {
+        self.with_replica(move |r, a, cal| {
+            let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+            merit::board(r, &a.user, &period, &policy.assessment, chrono::Utc::now())
+        })
+        .await
+    }
+
+    /// Queues a supervisor's confirmation of a candidate; it reaches the server with the next sync
+    /// (at once when online). Works offline.
+    #[tracing::instrument(skip_all, fields(staff_id))]
+    pub async fn confirm_award(
+        &self,
+        period: String,
+        kind: hcp_domain::merit::AwardKind,
+        staff_id: i64,
+    ) -> ApiResult<merit::StarBoard> {
+        let (board, counts) = self
+            .with_replica(move |r, a, cal| {
+                let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+                let b = merit::confirm(r, &a.user, &period, kind, staff_id, &policy.assessment, chrono::Utc::now())?;
+                Ok((b, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(board)
+    }
+
+    /// The period's confirmed awards as the list (名单) or the certificates (荣誉证书), a PDF in
+    /// `<data dir>/reports/`; works offline.
+    pub async fn print_awards(&self, period: String, what: merit::AwardDocument) -> ApiResult<PrintedFile> {
+        let out = self.data_dir.join("reports");
+        self.with_replica(move |r, a, _| merit::print(r, &a.user, &period, what, chrono::Utc::now(), &out)).await
+    }
+
+    /// 绩效考核: the period's score sheets per unit and per member of staff; works offline.
+    pub async fn score_sheets(&self, period: String) -> ApiResult<merit::ScoreSheets> {
+        self.with_replica(move |r, a, cal| {
+            let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+            merit::score_sheets(r, &a.user, &period, &policy.assessment, chrono::Utc::now())
+        })
+        .await
+    }
+
+    /// Writes the period's score sheets, with every item behind them, to `path` as XLSX.
+    pub async fn export_score_sheets(&self, period: String, path: String) -> ApiResult<exports::ExportedFile> {
+        let target = exports::target_path(&path, exports::ExportFormat::Xlsx)?;
+        let (bytes, rows) = self
+            .with_replica(move |r, a, cal| {
+                let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+                let s = merit::score_sheets(r, &a.user, &period, &policy.assessment, chrono::Utc::now())?;
+                Ok((merit::sheets_xlsx(&s)?, (s.units.lines.len() + s.staff.lines.len()) as u32))
+            })
+            .await?;
+        tokio::task::spawn_blocking(move || exports::write_file(&target, &bytes).map(|()| target))
+            .await
+            .map_err(internal)?
+            .map(|p| exports::ExportedFile { path: p.display().to_string(), rows })
+    }
+
     /// The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF in
     /// `<data dir>/reports/`; works offline.
     pub async fn monthly_report(&self, month: String) -> ApiResult<PrintedFile> {
@@ -1262,6 +1326,14 @@ impl App {
                     .outbox_item(&command_id)?
                     .filter(|i| i.status == "rejected")
                     .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "只能重新提交被服务器拒绝的操作"))?;
+                if item.kind == merit::CONFIRM_AWARD {
+                    // Checked again against the league as it stands now, then queued anew.
+                    let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+                    let command_id_new =
+                        merit::reissue(r, &a.user, &item.command, &policy.assessment, chrono::Utc::now())?;
+                    r.discard(&command_id)?;
+                    return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                }
                 if item.kind == integrity::DECIDE_FLAG {
                     // The verdict goes in again as a new command; then the refused one is given up.
                     let command_id_new = integrity::reissue(r, &a.user, &item.command, chrono::Utc::now())?;
@@ -1303,5 +1375,7 @@ fn discard_replica_files(path: &Path) {
 mod admin_tests;
 #[cfg(test)]
 mod ledger_tests;
+#[cfg(test)]
+mod merit_tests;
 #[cfg(test)]
 mod tests;

@@ -142,13 +142,17 @@ impl LeaguePeriod {
 }
 
 /// The jurisdiction's assessment rules (the `assessment` part of its policy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AssessmentPolicy {
     /// Ratings a window or staff member needs in the period to be ranked (at least 1).
     pub min_sample: u32,
     /// 倒逼: who ranks at the bottom month after month gets a 限期整改 case; `None`: no such rule.
     pub bottom_rule: Option<BottomRule>,
+    /// 服务明星 / 办事能手: who the monthly staff league proposes.
+    pub stars: crate::merit::StarRule,
+    /// 绩效考核: the score sheet's points.
+    pub score: crate::merit::ScoreFormula,
 }
 
 /// "The last `bottom` ranked of the monthly `of` league, `months` months running": the server then
@@ -244,13 +248,19 @@ impl AssessmentPolicy {
                 return Err(format!("连续月数须在 2 到 12 之间（现为 {}）", r.months));
             }
         }
-        Ok(())
+        self.stars.validate()?;
+        self.score.validate()
     }
 }
 
 impl Default for AssessmentPolicy {
     fn default() -> Self {
-        AssessmentPolicy { min_sample: DEFAULT_MIN_SAMPLE, bottom_rule: None }
+        AssessmentPolicy {
+            min_sample: DEFAULT_MIN_SAMPLE,
+            bottom_rule: None,
+            stars: crate::merit::StarRule::default(),
+            score: crate::merit::ScoreFormula::default(),
+        }
     }
 }
 
@@ -516,7 +526,7 @@ mod tests {
                 unit_name: Some("东湖区政务服务中心".into()),
             })
             .collect();
-        let policy = AssessmentPolicy { min_sample: 5, bottom_rule: None };
+        let policy = AssessmentPolicy { min_sample: 5, ..AssessmentPolicy::default() };
         table(LeagueOf::Staff, period, &policy, &tallies(&by), &members).expect("table")
     }
 

@@ -13,6 +13,7 @@ pub mod integrity;
 pub mod kpi;
 pub mod league;
 pub mod level;
+pub mod merit;
 pub mod org;
 pub mod ranking;
 pub mod role;

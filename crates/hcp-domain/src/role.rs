@@ -77,6 +77,12 @@ impl Role {
         matches!(self, Role::HallManager | Role::Supervisor)
     }
 
+    /// Whether the role confirms 服务明星 / 办事能手: the supervision office, which publishes the
+    /// leagues they come from.
+    pub fn may_confirm_awards(self) -> bool {
+        matches!(self, Role::Supervisor)
+    }
+
     /// Whether the role publishes the official 月调度通报 (monthly dispatch report): the
     /// supervision office only (a hall reads its statistics but does not publish the report).
     pub fn may_publish_monthly_report(self) -> bool {

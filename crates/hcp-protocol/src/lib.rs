@@ -231,6 +231,48 @@ pub struct IntegrityFlagRow {
     pub version: i64,
 }
 
+/// A confirmed award (服务明星 or 办事能手) of a member of staff for a period, with the league
+/// figures it was confirmed on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRow {
+    pub id: i64,
+    #[schema(value_type = String, example = "star")]
+    pub kind: hcp_domain::merit::AwardKind,
+    /// `2026-11`, `2026-Q4` or `2026`.
+    pub period: String,
+    pub staff_id: i64,
+    pub staff_name: String,
+    pub employee_no: String,
+    /// The unit the member of staff works in (the row replicates by its path).
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// The jurisdiction whose league it was (the confirming supervisor's).
+    pub league_path: String,
+    pub score: f64,
+    pub sample_size: i64,
+    pub satisfied: i64,
+    /// Why the rule proposed them (Chinese).
+    pub reason: String,
+    pub confirmed_by: i64,
+    pub confirmed_by_name: String,
+    /// RFC 3339
+    pub confirmed_at: String,
+}
+
+/// `POST /api/v1/awards`: a supervisor confirms one of the period's candidates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRequest {
+    /// A UUID chosen by the client (the outbox's command id); a repeated id is answered once.
+    pub command_id: String,
+    #[schema(value_type = String, example = "star")]
+    pub kind: hcp_domain::merit::AwardKind,
+    /// `2026-11`, `2026-Q4` or `2026`.
+    pub period: String,
+    pub staff_id: i64,
+}
+
 /// `POST /api/v1/integrity/flags/{id}/decision`: the hall manager's verdict on a flag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -250,7 +292,7 @@ pub mod setting_keys {
 }
 
 /// A jurisdiction's deadline and escalation policy (the `policy` setting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct JurisdictionPolicy {
     #[schema(value_type = Object)]
@@ -397,6 +439,7 @@ pub enum EntityRow {
     ServiceItem(ServiceItemRow),
     Setting(SettingRow),
     IntegrityFlag(IntegrityFlagRow),
+    Award(AwardRow),
 }
 
 impl EntityRow {
@@ -412,6 +455,7 @@ impl EntityRow {
             EntityRow::ServiceItem(r) => r.id,
             EntityRow::Setting(r) => r.id,
             EntityRow::IntegrityFlag(r) => r.id,
+            EntityRow::Award(r) => r.id,
         }
     }
 
@@ -427,6 +471,7 @@ impl EntityRow {
             EntityRow::ServiceItem(r) => &r.unit_path,
             EntityRow::Setting(r) => &r.unit_path,
             EntityRow::IntegrityFlag(r) => &r.unit_path,
+            EntityRow::Award(r) => &r.unit_path,
         }
     }
 
@@ -441,6 +486,7 @@ impl EntityRow {
             EntityRow::ServiceItem(_) => Entity::ServiceItem,
             EntityRow::Setting(_) => Entity::Setting,
             EntityRow::IntegrityFlag(_) => Entity::IntegrityFlag,
+            EntityRow::Award(_) => Entity::Award,
         }
     }
 }
@@ -458,10 +504,11 @@ pub enum Entity {
     ServiceItem,
     Setting,
     IntegrityFlag,
+    Award,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 10] = [
         Entity::OrgUnit,
         Entity::Staff,
         Entity::User,
@@ -471,6 +518,7 @@ impl Entity {
         Entity::ServiceItem,
         Entity::Setting,
         Entity::IntegrityFlag,
+        Entity::Award,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -483,6 +531,7 @@ impl Entity {
             Entity::ServiceItem => "service_item",
             Entity::Setting => "setting",
             Entity::IntegrityFlag => "integrity_flag",
+            Entity::Award => "award",
         }
     }
     pub fn parse(s: &str) -> Option<Entity> {
@@ -506,6 +555,8 @@ pub struct Counts {
     pub setting: u64,
     #[serde(default)]
     pub integrity_flag: u64,
+    #[serde(default)]
+    pub award: u64,
 }
 
 impl Counts {
@@ -520,6 +571,7 @@ impl Counts {
             Entity::ServiceItem => self.service_item += n,
             Entity::Setting => self.setting += n,
             Entity::IntegrityFlag => self.integrity_flag += n,
+            Entity::Award => self.award += n,
         }
     }
     pub fn get(&self, e: Entity) -> u64 {
@@ -533,6 +585,7 @@ impl Counts {
             Entity::ServiceItem => self.service_item,
             Entity::Setting => self.setting,
             Entity::IntegrityFlag => self.integrity_flag,
+            Entity::Award => self.award,
         }
     }
     pub fn total(&self) -> u64 {
@@ -545,6 +598,7 @@ impl Counts {
             + self.service_item
             + self.setting
             + self.integrity_flag
+            + self.award
     }
 }
 
@@ -1022,6 +1076,11 @@ pub mod digest {
                     r.version.to_string(),
                 ],
             ),
+            EntityRow::Award(r) => (
+                Entity::Award,
+                r.id,
+                vec![r.unit_path.clone(), r.kind.as_str().to_owned(), r.period.clone(), r.staff_id.to_string()],
+            ),
         }
     }
 
@@ -1119,10 +1178,11 @@ mod tests {
                 | Entity::CaseEvent
                 | Entity::ServiceItem
                 | Entity::Setting
-                | Entity::IntegrityFlag => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
+                | Entity::IntegrityFlag
+                | Entity::Award => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
             }
         }
-        assert_eq!(Entity::ALL.len(), 9, "a new entity must be added to ALL and handled above");
+        assert_eq!(Entity::ALL.len(), 10, "a new entity must be added to ALL and handled above");
     }
 
     #[test]

@@ -633,7 +633,7 @@ impl Touched {
                     }
                 }
             }
-            Entity::OrgUnit | Entity::Staff | Entity::User | Entity::ServiceItem | Entity::Setting => {}
+            Entity::OrgUnit | Entity::Staff | Entity::User | Entity::ServiceItem | Entity::Setting | Entity::Award => {}
         }
         Ok(())
     }
@@ -972,6 +972,63 @@ pub fn bad_review_content_codes(conn: &Connection, scope: &str, period: &Period)
     let mut out: Vec<(u16, u64)> = counts.into_iter().collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(out)
+}
+
+/// A case as the 绩效考核 score sheet counts it (excluded cases are left out before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreCase {
+    pub id: i64,
+    pub case_no: String,
+    pub unit_id: i64,
+    pub staff_id: Option<i64>,
+    /// Opened by a bad review (the rating it names stands: the case is not excluded).
+    pub bad_review: bool,
+    /// Local day it was opened.
+    pub day: String,
+    /// Its due date, if its deadline runs in days.
+    pub due: Option<String>,
+    /// The local day it was handled (rectification reported or resolved on the spot).
+    pub handled_day: Option<String>,
+    /// The last return visit's answer (`Some(false)`: not satisfied).
+    pub visit_satisfied: Option<bool>,
+}
+
+impl ScoreCase {
+    /// Handled after its due date, or still unhandled after it as of `today` (`YYYY-MM-DD`).
+    pub fn overdue(&self, today: &str) -> bool {
+        match (&self.due, &self.handled_day) {
+            (Some(due), Some(done)) => done > due,
+            (Some(due), None) => today > due.as_str(),
+            (None, _) => false,
+        }
+    }
+}
+
+/// The cases opened in `period` under `scope` that count (not excluded), with what the score
+/// sheet reads of them, by id.
+pub fn score_cases(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<ScoreCase>> {
+    let (lo, hi) = bounds(scope);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, c.case_no, s.unit_id, s.staff_id, s.rating_id IS NOT NULL, s.day, s.due, s.handled_day, s.visit
+           FROM stat_cases s JOIN cases c ON c.id = s.id
+          WHERE s.unit_path >= ?3 AND s.unit_path < ?4 AND s.day >= ?1 AND s.day <= ?2 AND NOT s.excl
+          ORDER BY s.id",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![day(period.first), day(period.last), lo, hi], |r| {
+        Ok(ScoreCase {
+            id: r.get(0)?,
+            case_no: r.get(1)?,
+            unit_id: r.get(2)?,
+            staff_id: r.get(3)?,
+            bad_review: r.get(4)?,
+            day: r.get(5)?,
+            due: r.get(6)?,
+            handled_day: r.get(7)?,
+            visit_satisfied: r.get::<_, Option<i64>>(8)?.map(|v| v != 0),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// What citizens wrote with the bad reviews of `period` under `scope` (excluded ratings left out),

@@ -17,6 +17,7 @@ const TABLES: &[(Entity, &str, &str)] = &[
     (Entity::CaseEvent, "case_events", "case_id, kind, at"),
     (Entity::ServiceItem, "service_items", "unit_path, code, name, active"),
     (Entity::Setting, "settings", "unit_path, key, updated_at"),
+    (Entity::Award, "awards", "unit_path, kind, period, staff_id"),
 ];
 
 pub fn scope_digest(conn: &Connection) -> Result<String> {

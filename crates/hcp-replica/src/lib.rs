@@ -124,6 +124,10 @@ const MIGRATIONS: &[Migration] = &[
     // Must stay last (the aggregates' migration test steps back one version). New migrations go
     // after this entry, with a new rebuild after them: entries already shipped never move.
     Migration::Rust(aggregates::rebuild),
+    // 服务明星 / 办事能手.
+    Migration::Sql(tables::awards::DDL),
+    // Must stay last (see above).
+    Migration::Rust(aggregates::rebuild),
 ];
 
 /// Applies what a replica may have skipped when a migration was inserted before the then last
@@ -403,6 +407,26 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// The active org units of the given kinds under `scope`: (id, name, code), by path.
+    pub fn units_of_kinds(&self, scope: &str, kinds: &[&str]) -> Result<Vec<(i64, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, code FROM org_units WHERE path >= ?1 AND path < ?2 AND kind = ?3 AND active ORDER BY path",
+        )?;
+        let mut out = Vec::new();
+        for k in kinds {
+            let rows = stmt.query_map(rusqlite::params![scope, format!("{scope}~"), k], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(out)
+    }
+
+    /// The confirmed awards of the period keys `periods` under `scope`.
+    pub fn awards(&self, scope: &str, periods: &[String]) -> Result<Vec<hcp_protocol::AwardRow>> {
+        tables::awards::list(&self.conn, scope, periods)
+    }
+
     pub fn unit_name(&self, id: i64) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         Ok(self
@@ -631,6 +655,11 @@ impl Replica {
     ) -> Result<Vec<(String, i64, String)>> {
         aggregates::bad_review_texts(&self.conn, scope, period)
     }
+
+    /// The period's cases as the 绩效考核 score sheet counts them (see [`aggregates::score_cases`]).
+    pub fn score_cases(&self, scope: &str, period: &hcp_domain::kpi::Period) -> Result<Vec<aggregates::ScoreCase>> {
+        aggregates::score_cases(&self.conn, scope, period)
+    }
 }
 
 /// The rating behind a case.
@@ -694,6 +723,7 @@ fn table(e: Entity) -> &'static str {
         Entity::ServiceItem => "service_items",
         Entity::Setting => "settings",
         Entity::IntegrityFlag => "integrity_flags",
+        Entity::Award => "awards",
     }
 }
 
@@ -708,6 +738,7 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
         EntityRow::ServiceItem(r) => service_items::upsert(tx, r),
         EntityRow::Setting(r) => settings::upsert(tx, r),
         EntityRow::IntegrityFlag(r) => tables::integrity_flags::upsert(tx, r),
+        EntityRow::Award(r) => tables::awards::upsert(tx, r),
     }
 }
 
@@ -858,7 +889,7 @@ fn entity_rank(e: Entity) -> usize {
     Entity::ALL.iter().position(|x| *x == e).unwrap_or(usize::MAX)
 }
 
-const MIRRORED: [&str; 11] = [
+const MIRRORED: [&str; 12] = [
     "case_events",
     "cases",
     "case_text",
@@ -870,6 +901,7 @@ const MIRRORED: [&str; 11] = [
     "org_units",
     "flag_ratings",
     "integrity_flags",
+    "awards",
 ];
 
 impl<'a> Bootstrap<'a> {

@@ -68,6 +68,8 @@ const STEPS: &[(&str, Fill)] = &[
     ("org_units.active", nothing),
     ("skipped migrations made good", nothing),
     ("aggregates rebuilt", nothing),
+    ("awards", award_rows),
+    ("aggregates rebuilt", nothing),
 ];
 
 /// Tables whose rows are derived from others (rebuilt by migrations) and SQLite's own.
@@ -251,6 +253,16 @@ fn notification_rows(conn: &Connection) {
         "INSERT INTO notifications (id, case_id, kind, title, body, at, notified_at, read) VALUES
             ('event:1002', 11, 'assigned', '案件已交办', 'CP-2026-000011 交办给 吴办事', '2026-11-21T05:00:00Z',
              '2026-11-21T05:01:00Z', 0);",
+    );
+}
+
+fn award_rows(conn: &Connection) {
+    exec(
+        conn,
+        "INSERT INTO awards (id, kind, period, staff_id, staff_name, employee_no, unit_id, unit_path, league_path, score,
+            sample_size, satisfied, reason, confirmed_by, confirmed_by_name, confirmed_at)
+         VALUES (1, 'star', '2026-11', 1, '刘敏', 'GH00001', 2, '/1/2/', '/1/', 0.982, 45, 45,
+            '公平得分 98.2%，评价 45 条（满意 45 条），期内无差评', 31, '周督查', '2026-12-01T02:00:00Z');",
     );
 }
 

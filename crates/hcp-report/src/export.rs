@@ -136,8 +136,20 @@ fn xlsx<const N: usize>(
     rows: &[[String; N]],
 ) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name)?;
+    write_sheet(wb.add_worksheet(), sheet_name, &headers, &widths, rows.iter().map(|r| r.as_slice()))?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// Fills one worksheet: a bold header row (frozen), then the rows; cells that read as numbers are
+/// written as numbers (except codes with a leading zero), so that the sheet can sum them.
+fn write_sheet<'r>(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    headers: &[&str],
+    widths: &[f64],
+    rows: impl Iterator<Item = &'r [String]>,
+) -> Result<()> {
+    ws.set_name(name)?;
     let head = XFormat::new()
         .set_bold()
         .set_align(FormatAlign::Center)
@@ -147,14 +159,13 @@ fn xlsx<const N: usize>(
     for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
         let c = c as u16;
         ws.write_string_with_format(0, c, *h, &head)?;
-        ws.set_column_width(c, w)?;
+        ws.set_column_width(c, *w)?;
     }
-    for (r, row) in rows.iter().enumerate() {
+    for (r, row) in rows.enumerate() {
         let r = r as u32 + 1;
         for (c, v) in row.iter().enumerate() {
-            // Numbers stay numbers so that the sheet can sum them.
             match v.parse::<f64>() {
-                Ok(n) if !v.is_empty() && !v.starts_with('0') || v == "0" => {
+                Ok(n) if !v.is_empty() && !v.starts_with('0') || v == "0" || v.starts_with("0.") => {
                     ws.write_number_with_format(r, c as u16, n, &cell)?
                 }
                 _ => ws.write_string_with_format(r, c as u16, v, &cell)?,
@@ -162,6 +173,25 @@ fn xlsx<const N: usize>(
         }
     }
     ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// One worksheet of a workbook: its name, column headers and widths, and rows of cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub widths: Vec<f64>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Several tables as one XLSX workbook, a worksheet each, in order.
+pub fn workbook_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    for s in sheets {
+        let headers: Vec<&str> = s.headers.iter().map(String::as_str).collect();
+        write_sheet(wb.add_worksheet(), &s.name, &headers, &s.widths, s.rows.iter().map(Vec::as_slice))?;
+    }
     Ok(wb.save_to_buffer()?)
 }
 

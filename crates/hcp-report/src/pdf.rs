@@ -265,6 +265,19 @@ impl Pages {
         self.pages.get(page).map(Vec::as_slice)
     }
 
+    /// Every text run of every page, one per line (what a test reads).
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        for m in self.pages.iter().flatten() {
+            if let Mark::Text { text, .. } = m {
+                out.push_str(text);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     /// The whole document as a PDF (fonts subset).
     pub fn pdf(&self, fonts: &Fonts) -> Result<Vec<u8>> {
         let mut pdf = PdfDocument::new(&self.title);

@@ -122,6 +122,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     let items = shift(below(c, "service_items", "unit_path", &old)?);
     let settings = shift(below(c, "settings", "unit_path", &old)?);
     let flags = shift(below(c, "integrity_flags", "unit_path", &old)?);
+    let awards = shift(below(c, "awards", "unit_path", &old)?);
     let events = shift(below(c, "case_events", "unit_path", &old)?);
     let accounts: Vec<(i64, String, String)> = c
         .query_map(
@@ -154,6 +155,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
         ("service_items", "unit_path"),
         ("settings", "unit_path"),
         ("integrity_flags", "unit_path"),
+        ("awards", "unit_path"),
+        ("awards", "league_path"),
     ] {
         rewrite(c, table, column, &old, &new)?;
     }
@@ -181,6 +184,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     announce(c, Entity::ServiceItem, &items, at)?;
     announce(c, Entity::Setting, &settings, at)?;
     announce(c, Entity::IntegrityFlag, &flags, at)?;
+    announce(c, Entity::Award, &awards, at)?;
     n.units = units.len();
     n.staff = staff.len();
     n.accounts = accounts.len();

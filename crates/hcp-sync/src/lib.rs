@@ -418,6 +418,25 @@ pub const PUSH_BATCH: usize = 200;
 /// `POST /api/v1/integrity/flags/{id}/decision`, in its place in `client_seq` order.
 pub const DECIDE_FLAG: &str = "decide_flag";
 
+/// The outbox kind of a supervisor's confirmation of an award (服务明星 / 办事能手): sent on its own
+/// to `POST /api/v1/awards`, in its place in `client_seq` order.
+pub const CONFIRM_AWARD: &str = "confirm_award";
+
+/// Whether an outbox kind goes to an endpoint of its own, one at a time, rather than in a push
+/// batch of case commands.
+pub fn goes_alone(kind: &str) -> bool {
+    kind == DECIDE_FLAG || kind == CONFIRM_AWARD
+}
+
+/// An award confirmation as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueuedAward {
+    pub kind: hcp_domain::merit::AwardKind,
+    pub period: String,
+    pub staff_id: i64,
+}
+
 /// A verdict on an integrity flag as the outbox holds it.
 #[derive(Debug, serde::Deserialize)]
 struct QueuedVerdict {
@@ -426,24 +445,39 @@ struct QueuedVerdict {
     note: String,
 }
 
-/// Sends one queued verdict. The server's refusals (already decided, out of scope, …) settle it
-/// as rejected; transport failures and server errors leave it pending.
-async fn push_verdict(client: &Client, token: &str, item: &hcp_replica::OutboxItem) -> Result<hcp_replica::Settlement> {
+/// Sends one queued command that goes alone (a verdict, an award). The server's refusals (already
+/// decided, out of scope, not a candidate, …) settle it as rejected; transport failures and server
+/// errors leave it pending.
+async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem) -> Result<hcp_replica::Settlement> {
     use hcp_replica::Settlement;
-    let v: QueuedVerdict = match serde_json::from_str(&item.command) {
-        Ok(v) => v,
-        Err(e) => {
-            return Ok(Settlement::Rejected {
-                command_id: item.command_id.clone(),
-                code: "invalid_input".into(),
-                message: format!("本地操作记录无法读取：{e}"),
-            })
-        }
+    let unreadable = |e: serde_json::Error| Settlement::Rejected {
+        command_id: item.command_id.clone(),
+        code: "invalid_input".into(),
+        message: format!("本地操作记录无法读取：{e}"),
     };
-    let req =
-        hcp_protocol::FlagDecisionRequest { command_id: item.command_id.clone(), verdict: v.verdict, note: v.note };
-    match client.decide_flag(token, v.flag_id, &req).await {
-        Ok(_) => Ok(Settlement::Applied { command_id: item.command_id.clone(), case: None }),
+    let sent = if item.kind == CONFIRM_AWARD {
+        let a: QueuedAward = match serde_json::from_str(&item.command) {
+            Ok(a) => a,
+            Err(e) => return Ok(unreadable(e)),
+        };
+        let req = hcp_protocol::AwardRequest {
+            command_id: item.command_id.clone(),
+            kind: a.kind,
+            period: a.period,
+            staff_id: a.staff_id,
+        };
+        client.post_json::<_, hcp_protocol::AwardRow>(token, "/api/v1/awards", &req).await.map(|_| ())
+    } else {
+        let v: QueuedVerdict = match serde_json::from_str(&item.command) {
+            Ok(v) => v,
+            Err(e) => return Ok(unreadable(e)),
+        };
+        let req =
+            hcp_protocol::FlagDecisionRequest { command_id: item.command_id.clone(), verdict: v.verdict, note: v.note };
+        client.decide_flag(token, v.flag_id, &req).await.map(|_| ())
+    };
+    match sent {
+        Ok(()) => Ok(Settlement::Applied { command_id: item.command_id.clone(), case: None }),
         Err(SyncError::Server { status, code, message }) if (400..500).contains(&status) => {
             Ok(Settlement::Rejected { command_id: item.command_id.clone(), code, message })
         }
@@ -461,14 +495,15 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
     loop {
         // What this round sends is claimed (an attempt counted) in the transaction that reads it:
         // a command the user cancels before that is never sent, and one claimed can no longer be
-        // cancelled. Verdicts on integrity flags go one by one, in their place in the order.
+        // cancelled. Verdicts on integrity flags and award confirmations go one by one, in their
+        // place in the order.
         let batch = {
             let r = replica.clone();
             tokio::task::spawn_blocking(move || {
                 lock(&r)?
                     .claim_pending(PUSH_BATCH, |batch| match batch.first() {
-                        Some(first) if first.kind == DECIDE_FLAG => 1,
-                        _ => batch.iter().take_while(|i| i.kind != DECIDE_FLAG).count(),
+                        Some(first) if goes_alone(&first.kind) => 1,
+                        _ => batch.iter().take_while(|i| !goes_alone(&i.kind)).count(),
                     })
                     .map_err(SyncError::from)
             })
@@ -478,8 +513,8 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
         if batch.is_empty() {
             return Ok((applied, rejected));
         }
-        if let Some(first) = batch.first().filter(|i| i.kind == DECIDE_FLAG) {
-            let settled = push_verdict(client, token, first).await?;
+        if let Some(first) = batch.first().filter(|i| goes_alone(&i.kind)) {
+            let settled = push_alone(client, token, first).await?;
             match &settled {
                 hcp_replica::Settlement::Applied { .. } => applied += 1,
                 hcp_replica::Settlement::Rejected { .. } => rejected += 1,

@@ -66,6 +66,15 @@ import {
   type LeagueTable_Serialize,
   type LeagueEntry_Serialize,
   type Hotspots,
+  type AwardKind,
+  type AwardDocument,
+  type StarBoard_Serialize,
+  type StarLine_Serialize,
+  type ScoreSheets_Serialize,
+  type ScoreSheet_Serialize,
+  type SheetLine,
+  type SheetItem_Serialize,
+  type ExportedFile as ExportedFileRow,
 } from "./bindings";
 
 export type {
@@ -148,6 +157,13 @@ export type Dashboard = Dashboard_Serialize;
 export type { LeagueOf, Hotspots };
 export type LeagueTable = LeagueTable_Serialize;
 export type LeagueEntry = LeagueEntry_Serialize;
+// 服务明星 / 办事能手 and 绩效考核.
+export type { AwardKind, AwardDocument, SheetLine };
+export type StarBoard = StarBoard_Serialize;
+export type StarLine = StarLine_Serialize;
+export type ScoreSheets = ScoreSheets_Serialize;
+export type ScoreSheet = ScoreSheet_Serialize;
+export type SheetItem = SheetItem_Serialize;
 export type CalendarStatus = CalendarStatus_Serialize;
 export type { ChartStyle, OpenTarget };
 /** Charts as on paper: Chinese, light. */
@@ -363,6 +379,26 @@ export const backend = {
   /** 排名考核: the window or staff league for a month (`2026-11`), a quarter (`2026-Q4`) or a year. */
   league(of: LeagueOf, period: string): Promise<LeagueTable> {
     return call(() => commands.league(of, period));
+  },
+  /** 服务明星 / 办事能手: the period's candidates and confirmed awards. */
+  starBoard(period: string): Promise<StarBoard> {
+    return call(() => commands.starBoard(period));
+  },
+  /** Queues a supervisor's confirmation of a candidate (works offline). */
+  confirmAward(period: string, kind: AwardKind, staffId: number): Promise<StarBoard> {
+    return call(() => commands.confirmAward(period, kind, staffId));
+  },
+  /** The period's confirmed awards as the list or the certificates (PDF). */
+  printAwards(period: string, what: AwardDocument): Promise<PrintedFile> {
+    return call(() => commands.printAwards(period, what));
+  },
+  /** 绩效考核: the period's score sheets per unit and per member of staff. */
+  scoreSheets(period: string): Promise<ScoreSheets> {
+    return call(() => commands.scoreSheets(period));
+  },
+  /** Writes the period's score sheets (XLSX) to `path`. */
+  exportScoreSheets(period: string, path: string): Promise<ExportedFileRow> {
+    return call(() => commands.exportScoreSheets(period, path));
   },
   /**
    * Whether the official holiday schedule of this year, or from October of next year, is missing

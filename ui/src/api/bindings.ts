@@ -40,6 +40,16 @@ export const commands = {
 	league: (of: LeagueOf, period: string) => typedError<LeagueTable_Serialize, ApiError>(__TAURI_INVOKE("league", { of, period })),
 	/**  堵点分析: the themes of the month's bad-review comments, with their trend and examples. */
 	hotspots: (month: string) => typedError<Hotspots, ApiError>(__TAURI_INVOKE("hotspots", { month })),
+	/**  服务明星 / 办事能手: the period's candidates and confirmed awards. */
+	starBoard: (period: string) => typedError<StarBoard_Serialize, ApiError>(__TAURI_INVOKE("star_board", { period })),
+	/**  Queues a supervisor's confirmation of a candidate (works offline). */
+	confirmAward: (period: string, kind: string, staffId: number) => typedError<StarBoard_Serialize, ApiError>(__TAURI_INVOKE("confirm_award", { period, kind, staffId })),
+	/**  The period's confirmed awards as the list or the certificates (PDF). */
+	printAwards: (period: string, what: AwardDocument) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("print_awards", { period, what })),
+	/**  绩效考核: the period's score sheets. */
+	scoreSheets: (period: string) => typedError<ScoreSheets_Serialize, ApiError>(__TAURI_INVOKE("score_sheets", { period })),
+	/**  Writes the period's score sheets to `path` (XLSX). */
+	exportScoreSheets: (period: string, path: string) => typedError<ExportedFile, ApiError>(__TAURI_INVOKE("export_score_sheets", { period, path })),
 	/**  Whether the official calendar of this or next year is missing (administrators and supervisors). */
 	calendarStatus: () => typedError<CalendarStatus_Serialize, ApiError>(__TAURI_INVOKE("calendar_status")),
 	/**  The 月调度通报 (monthly dispatch report) for `month` (`YYYY-MM`) as a PDF saved on disk. */
@@ -491,6 +501,20 @@ export type AuditPage_Serialize = {
 	/**  Pass as `before` for the next (older) page; null at the end. */
 	nextBefore: number | null,
 };
+
+/**  Which document to print. */
+export type AwardDocument = 
+/**  名单: one table. */
+"list" | 
+/**  荣誉证书: one page each. */
+"certificates";
+
+/**  The two awards. */
+export type AwardKind = 
+/**  服务明星: the best fair scores. */
+"star" | 
+/**  办事能手: of the other candidates, the most ratings (the most citizens served well). */
+"able";
 
 /**  The 督办 board. */
 export type Board = Board_Serialize | Board_Deserialize;
@@ -1386,6 +1410,9 @@ export type ExportedFile = {
 	rows: number,
 };
 
+/**  What a score sheet counts. */
+export type FactKind = "bad_review" | "overdue" | "unsatisfied_visit" | "award";
+
 /**  A content code a finding may carry (the 不满意 codes), with its meaning. */
 export type FindingCode = {
 	code: number,
@@ -2107,6 +2134,10 @@ export type PolicyForm_Deserialize = {
 	minSample: number,
 	/**  倒逼: the last `bottom` of the monthly league `months` months running get a 限期整改 case. */
 	bottomRule?: BottomRule | null,
+	/**  服务明星 / 办事能手: who the staff league proposes. */
+	stars: StarRule_Deserialize,
+	/**  绩效考核: the score sheet's points. */
+	score: ScoreFormula_Deserialize,
 };
 
 /**  A jurisdiction's deadline and escalation policy as a form. */
@@ -2143,6 +2174,10 @@ export type PolicyForm_Serialize = {
 	minSample: number,
 	/**  倒逼: the last `bottom` of the monthly league `months` months running get a 限期整改 case. */
 	bottomRule: BottomRule | null,
+	/**  服务明星 / 办事能手: who the staff league proposes. */
+	stars: StarRule_Serialize,
+	/**  绩效考核: the score sheet's points. */
+	score: ScoreFormula_Serialize,
 };
 
 /**  A generated document. */
@@ -2264,6 +2299,77 @@ export type SaveFilter = {
 /**  A materialised path such as `/1/4/17/`: the ids from the root to a unit, each followed by `/`. */
 export type ScopePath = string;
 
+/**  The 绩效考核 formula (the `assessment.score` part of a policy): points. */
+export type ScoreFormula = ScoreFormula_Serialize | ScoreFormula_Deserialize;
+
+/**  The 绩效考核 formula (the `assessment.score` part of a policy): points. */
+export type ScoreFormula_Deserialize = {
+	/**  What a unit or member of staff starts from (基础分). */
+	base?: number | null,
+	/**  Deducted per bad review left standing (not excluded, not overturned). */
+	per_bad_review?: number | null,
+	/**  Deducted per case handled after its deadline, or still open past it. */
+	per_overdue?: number | null,
+	/**  Deducted per return visit the citizen was not satisfied with. */
+	per_unsatisfied_visit?: number | null,
+	/**  Added per confirmed award (服务明星, 办事能手). */
+	per_award?: number | null,
+};
+
+/**  The 绩效考核 formula (the `assessment.score` part of a policy): points. */
+export type ScoreFormula_Serialize = {
+	/**  What a unit or member of staff starts from (基础分). */
+	base: number | null,
+	/**  Deducted per bad review left standing (not excluded, not overturned). */
+	per_bad_review: number | null,
+	/**  Deducted per case handled after its deadline, or still open past it. */
+	per_overdue: number | null,
+	/**  Deducted per return visit the citizen was not satisfied with. */
+	per_unsatisfied_visit: number | null,
+	/**  Added per confirmed award (服务明星, 办事能手). */
+	per_award: number | null,
+};
+
+/**  A score sheet: one line per subject (best score first, then by name) and every item behind it. */
+export type ScoreSheet = ScoreSheet_Serialize | ScoreSheet_Deserialize;
+
+/**  A score sheet: one line per subject (best score first, then by name) and every item behind it. */
+export type ScoreSheet_Deserialize = {
+	formula: ScoreFormula_Deserialize,
+	lines: SheetLine[],
+	items: SheetItem_Deserialize[],
+};
+
+/**  A score sheet: one line per subject (best score first, then by name) and every item behind it. */
+export type ScoreSheet_Serialize = {
+	formula: ScoreFormula_Serialize,
+	lines: SheetLine[],
+	items: SheetItem_Serialize[],
+};
+
+/**  The two score sheets of a period. */
+export type ScoreSheets = ScoreSheets_Serialize | ScoreSheets_Deserialize;
+
+/**  The two score sheets of a period. */
+export type ScoreSheets_Deserialize = {
+	period: string,
+	periodLabel: string,
+	/**  Per hall or department the cases were opened against. */
+	units: ScoreSheet_Deserialize,
+	/**  Per member of staff a case or award names. */
+	staff: ScoreSheet_Deserialize,
+};
+
+/**  The two score sheets of a period. */
+export type ScoreSheets_Serialize = {
+	period: string,
+	periodLabel: string,
+	/**  Per hall or department the cases were opened against. */
+	units: ScoreSheet_Serialize,
+	/**  Per member of staff a case or award names. */
+	staff: ScoreSheet_Serialize,
+};
+
 /**  The screen's language, as the UI names it. */
 export type ScreenLanguage = "zh-CN" | "en";
 
@@ -2279,6 +2385,50 @@ export type Session = {
 	 *  replica reads and queues; nothing syncs until the server answers a real sign-in.
 	 */
 	offline: boolean,
+};
+
+/**  One traceable item of a sheet: a fact and its points. */
+export type SheetItem = SheetItem_Serialize | SheetItem_Deserialize;
+
+/**  One traceable item of a sheet: a fact and its points. */
+export type SheetItem_Deserialize = {
+	subject: number | null,
+	subjectName: string,
+	kind: FactKind,
+	kindLabel: string,
+	caseId?: number | null,
+	reference: string,
+	note: string,
+	points: number | null,
+};
+
+/**  One traceable item of a sheet: a fact and its points. */
+export type SheetItem_Serialize = {
+	subject: number | null,
+	subjectName: string,
+	kind: FactKind,
+	kindLabel: string,
+	caseId: number | null,
+	reference: string,
+	note: string,
+	points: number | null,
+};
+
+/**  One line of a score sheet. */
+export type SheetLine = {
+	id: number | null,
+	name: string,
+	code: string,
+	unitName: string,
+	badReviews: number,
+	overdue: number,
+	unsatisfiedVisits: number,
+	awards: number,
+	/**  Points taken away (positive). */
+	deducted: number | null,
+	added: number | null,
+	/**  `base − deducted + added`, never below zero. */
+	score: number | null,
 };
 
 /**  A new staff member, or (with `id`) changes to one (the hall and the employee number stay). */
@@ -2326,6 +2476,85 @@ export type Stage =
 "rectify" | 
 /**  回访: the return visit after rectification. */
 "return_visit";
+
+/**  The period's candidates and awards. */
+export type StarBoard = StarBoard_Serialize | StarBoard_Deserialize;
+
+/**  The period's candidates and awards. */
+export type StarBoard_Deserialize = {
+	period: string,
+	periodLabel: string,
+	rule: StarRule_Deserialize,
+	lines: StarLine_Deserialize[],
+	/**  Whether this user confirms awards (supervisors). */
+	mayConfirm: boolean,
+};
+
+/**  The period's candidates and awards. */
+export type StarBoard_Serialize = {
+	period: string,
+	periodLabel: string,
+	rule: StarRule_Serialize,
+	lines: StarLine_Serialize[],
+	/**  Whether this user confirms awards (supervisors). */
+	mayConfirm: boolean,
+};
+
+/**  One line of the star board: a candidate, a queued confirmation or a confirmed award. */
+export type StarLine = StarLine_Serialize | StarLine_Deserialize;
+
+/**  One line of the star board: a candidate, a queued confirmation or a confirmed award. */
+export type StarLine_Deserialize = {
+	kind: AwardKind,
+	/**  服务明星 or 办事能手. */
+	kindLabel: string,
+	entry: LeagueEntry_Deserialize,
+	reason: string,
+	/**  `candidate`, `pending` (confirmation waiting to be sent) or `confirmed`. */
+	status: string,
+	confirmedByName?: string | null,
+	confirmedAt?: string | null,
+};
+
+/**  One line of the star board: a candidate, a queued confirmation or a confirmed award. */
+export type StarLine_Serialize = {
+	kind: AwardKind,
+	/**  服务明星 or 办事能手. */
+	kindLabel: string,
+	entry: LeagueEntry_Serialize,
+	reason: string,
+	/**  `candidate`, `pending` (confirmation waiting to be sent) or `confirmed`. */
+	status: string,
+	confirmedByName: string | null,
+	confirmedAt: string | null,
+};
+
+/**  Who may be proposed for an award (the `assessment.stars` part of a policy). */
+export type StarRule = StarRule_Serialize | StarRule_Deserialize;
+
+/**  Who may be proposed for an award (the `assessment.stars` part of a policy). */
+export type StarRule_Deserialize = {
+	/**  Ratings a candidate needs in the period (besides the league's own minimum). */
+	min_sample?: number,
+	/**  The least small-sample-corrected satisfaction (0.5–1). */
+	min_score?: number | null,
+	/**  服务明星 places (0–20; ties at the last place all count). */
+	stars?: number,
+	/**  办事能手 places (0–20; ties at the last place all count). */
+	able?: number,
+};
+
+/**  Who may be proposed for an award (the `assessment.stars` part of a policy). */
+export type StarRule_Serialize = {
+	/**  Ratings a candidate needs in the period (besides the league's own minimum). */
+	min_sample: number,
+	/**  The least small-sample-corrected satisfaction (0.5–1). */
+	min_score: number | null,
+	/**  服务明星 places (0–20; ties at the last place all count). */
+	stars: number,
+	/**  办事能手 places (0–20; ties at the last place all count). */
+	able: number,
+};
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";
 

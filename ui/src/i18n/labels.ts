@@ -119,6 +119,8 @@ export const FLAG_KINDS = [
 export type FlagKind = (typeof FLAG_KINDS)[number];
 /** The outbox kind of a verdict on an integrity flag (not a case command). */
 export const DECIDE_FLAG = "decide_flag";
+/** The outbox kind of a supervisor's confirmation of an award (服务明星 / 办事能手). */
+export const CONFIRM_AWARD = "confirm_award";
 
 const has = <V extends string>(list: readonly V[], v: string): v is V => (list as readonly string[]).includes(v);
 export const isCaseState = (v: unknown): v is CaseState => typeof v === "string" && has(CASE_STATES, v);
@@ -136,7 +138,7 @@ export const sourceLabel = (t: T, s: CaseSource) => t(`source.${s}`);
 export const roleLabel = (t: T, r: Role) => t(`role.${r}`);
 /** 核实, 交办, 核实异常评价线索…; an unknown kind (newer backend) is shown as is. */
 export const commandLabel = (t: T, k: string) =>
-  isCaseCommand(k) || k === "create" || k === DECIDE_FLAG ? t(`command.kind.${k}`) : k;
+  isCaseCommand(k) || k === "create" || k === DECIDE_FLAG || k === CONFIRM_AWARD ? t(`command.kind.${k}`) : k;
 /** 创建工单, 核实…; an unknown kind is shown as is. */
 export const eventLabel = (t: T, k: string) => (isEventKind(k) ? t(`event.kind.${k}`) : k);
 export const escalationLabel = (t: T, e: EscalationLevel) => t(`escalation.${e}`);

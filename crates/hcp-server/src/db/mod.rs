@@ -13,6 +13,7 @@
 //! Blocking calls: run them inside `tokio::task::spawn_blocking` (see [`Db::read`] / [`Db::write`]).
 
 pub mod audit_log;
+pub mod awards;
 pub mod case_events;
 pub mod cases;
 pub mod changes;
@@ -134,6 +135,7 @@ const MIGRATIONS: &[Migration] = &[
     both(doc_numbers::DDL),
     both(cases::SCOPE_DDL),
     both(org_units::ACTIVE_DDL),
+    both(awards::DDL),
 ];
 
 /// The schema version this build migrates a database to (the number of migrations).

@@ -1217,6 +1217,10 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
         // A bottom rule (倒逼) is optional within the assessment rules.
         if let Some(assessment) = obj.get_mut("assessment").and_then(|a| a.as_object_mut()) {
             assessment.entry("bottom_rule").or_insert(serde_json::Value::Null);
+            // The award rule and the score formula came with 服务明星 and 绩效考核.
+            for key in ["stars", "score"] {
+                assessment.entry(key).or_insert_with(|| reference["assessment"][key].clone());
+            }
         }
         if let Some(deadlines) = obj.get_mut("deadlines").and_then(|d| d.as_object_mut()) {
             for key in STAGE_CLOCK_FIELDS {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod awards;
 pub mod cases;
 pub mod disclosure;
 pub mod doc_numbers;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/integrity/flags", get(integrity::list))
         .route("/api/v1/integrity/flags/{id}/decision", post(integrity::decide))
         .route("/api/v1/integrity/scan", post(integrity::scan))
+        .route("/api/v1/awards", post(awards::confirm))
         .route("/api/v1/audit", get(audit::trail))
         .route("/api/v1/admin/org-units", get(admin::list_units).post(admin::create_unit))
         .route("/api/v1/admin/org-units/{id}", patch(admin::update_unit))

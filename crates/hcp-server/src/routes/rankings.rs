@@ -9,7 +9,9 @@ use hcp_protocol::ErrorBody;
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
-use crate::db::settings;
+use chrono::{DateTime, Utc};
+
+use crate::db::{settings, Conn, DbResult};
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
@@ -38,18 +40,28 @@ pub async fn league(
         .ok_or_else(|| AppError::invalid(format!("期间“{}”无效，应形如 2026-11、2026-Q4 或 2026", q.period)))?;
     let scope = who.user.scope_path.clone();
     let now = state.clock.now();
-    let dates = period.dates().ok_or_else(|| AppError::invalid("期间无效"))?;
     let table = state
         .db
-        .read(move |c| {
-            let wrap = |e: hcp_stats::StatsError| crate::db::DbError::Corrupt(e.to_string());
-            let ratings = hcp_stats::rating_facts(c, &scope).map_err(wrap)?;
-            let cases = hcp_stats::case_facts(c, &scope).map_err(wrap)?;
-            let policy = settings::policy(c, &scope)?;
-            let by_staff = kpis_by(&ratings, &cases, GroupBy::Staff, &dates, &KpiParams::beijing(now));
-            hcp_stats::league(c, of, &scope, period, &policy.assessment, &by_staff).map_err(wrap)
-        })
+        .read(move |c| compute(c, of, &scope, period, now))
         .await?
         .ok_or_else(|| AppError::invalid("期间无效"))?;
     Ok(Json(table))
+}
+
+/// The league of `of` under `scope` for `period` as of `now`, by the jurisdiction's policy
+/// (`None` for a period without dates).
+pub fn compute(
+    c: &Conn<'_>,
+    of: LeagueOf,
+    scope: &str,
+    period: LeaguePeriod,
+    now: DateTime<Utc>,
+) -> DbResult<Option<LeagueTable>> {
+    let Some(dates) = period.dates() else { return Ok(None) };
+    let wrap = |e: hcp_stats::StatsError| crate::db::DbError::Corrupt(e.to_string());
+    let ratings = hcp_stats::rating_facts(c, scope).map_err(wrap)?;
+    let cases = hcp_stats::case_facts(c, scope).map_err(wrap)?;
+    let policy = settings::policy(c, scope)?;
+    let by_staff = kpis_by(&ratings, &cases, GroupBy::Staff, &dates, &KpiParams::beijing(now));
+    hcp_stats::league(c, of, scope, period, &policy.assessment, &by_staff).map_err(wrap)
 }

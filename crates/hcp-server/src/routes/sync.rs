@@ -91,6 +91,7 @@ fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, 
         (Entity::ServiceItem, _) => changes::count_in_scope_after(tx, "service_items", scope, upper, after)?,
         (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
         (Entity::IntegrityFlag, _) => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role)?,
+        (Entity::Award, _) => crate::db::awards::count_in_scope_after(tx, scope, upper, after)?,
     })
 }
 
@@ -146,6 +147,7 @@ fn stream_entity(
         (Entity::IntegrityFlag, _) => {
             integrity_flags::for_role_in_scope(tx, scope, upper, after, role, |r| row(EntityRow::IntegrityFlag(r)))
         }
+        (Entity::Award, _) => crate::db::awards::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Award(r))),
     }
 }
 

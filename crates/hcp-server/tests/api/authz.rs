@@ -123,6 +123,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/api/v1/integrity/flags") => r(REVIEWERS, Target::Nothing),
         ("post", "/api/v1/integrity/flags/{id}/decision") => r(&["donghu.manager", "donghu.supervisor"], Target::Flag),
         ("post", "/api/v1/integrity/scan") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
+        // 服务明星 / 办事能手 are confirmed by the supervision office.
+        ("post", "/api/v1/awards") => r(&["donghu.supervisor"], Target::Staff),
         // 定期公开: published by supervisors and administrators (the figures of their jurisdiction).
         ("get", "/api/v1/disclosure") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
         ("get", "/api/v1/admin/org-units" | "/api/v1/admin/staff" | "/api/v1/admin/users" | "/api/v1/admin/items")
@@ -167,6 +169,9 @@ fn body_for(method: &str, path: &str, n: usize, id: i64, principal: &str, fx: &F
         }
         ("post", "/api/v1/integrity/flags/{id}/decision") => {
             json!({"command_id": format!("authz-{n}"), "verdict": "dismissed", "note": "核实正常"})
+        }
+        ("post", "/api/v1/awards") => {
+            json!({"command_id": format!("authz-{n}"), "kind": "star", "period": "2026-11", "staff_id": id})
         }
         ("post", "/api/v1/admin/org-units") => {
             json!({"parent_id": fx.district, "name": format!("授权测试单位{n}"), "code": format!("AZU{n}"), "kind": "department"})

@@ -51,6 +51,7 @@ use hardening::{
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use rankings::{
+    a_supervisor_confirms_only_the_rules_candidates_once,
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
     the_bottom_rule_opens_one_rectification_case_per_run,
 };
@@ -129,6 +130,7 @@ conformance!(
     supervisors_record_findings_only_in_their_jurisdiction,
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
     the_bottom_rule_opens_one_rectification_case_per_run,
+    a_supervisor_confirms_only_the_rules_candidates_once,
     a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
     administrators_cannot_lock_themselves_or_their_jurisdiction_out,
     a_moved_unit_takes_every_row_below_it_to_its_new_place,

@@ -188,3 +188,111 @@ pub async fn the_bottom_rule_opens_one_rectification_case_per_run(backend: Backe
         .expect("feed");
     assert!(changes >= 1 && audited >= 1, "{changes} changes, {audited} audit entries");
 }
+
+/// 服务明星 / 办事能手: a supervisor confirms a candidate of the rule in the jurisdiction's policy,
+/// once; the server proposes again from its own league, so nobody else can be awarded.
+pub async fn a_supervisor_confirms_only_the_rules_candidates_once(backend: Backend) {
+    use hcp_domain::league::LeagueTable;
+    use hcp_domain::merit::{candidates, AwardKind, StarRule};
+    let app = spawn_app(backend).await;
+    let admin = app.token("admin").await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let (district, _) = app.unit_of("东湖区").await;
+    // A rule the seeded month's small samples can satisfy: any member rated at all, without a
+    // standing bad review.
+    let rule = StarRule { min_sample: 1, min_score: 0.5, stars: 2, able: 1 };
+    let (_, policy) = app.get(&admin, &format!("/api/v1/admin/policies/{district}")).await;
+    let mut body = policy["policy"].clone();
+    body["assessment"]["stars"] = serde_json::to_value(rule).expect("rule");
+    body["assessment"]["min_sample"] = json!(1);
+    let req = app.http.put(app.url(&format!("/api/v1/admin/policies/{district}"))).bearer_auth(&admin).json(&body);
+    let put = req.send().await.expect("put policy");
+    assert_eq!(put.status().as_u16(), 200);
+
+    let (status, league) = app.get(&supervisor, "/api/v1/rankings?of=staff&period=2026-11").await;
+    assert_eq!(status, 200, "{league}");
+    let table: LeagueTable = serde_json::from_value(league.clone()).expect("a league table");
+    let proposed = candidates(&table, &rule);
+    let star = proposed
+        .iter()
+        .find(|c| c.kind == AwardKind::Star)
+        .unwrap_or_else(|| panic!("a star candidate in the seeded month: {policy} {league}"));
+    let confirm = |command: &str, kind: &str, staff: i64| json!({"command_id": command, "kind": kind, "period": "2026-11", "staff_id": staff});
+
+    let (status, award) = app.post(&supervisor, "/api/v1/awards", confirm("award-1", "star", star.entry.id)).await;
+    assert_eq!(status, 200, "{award}");
+    assert_eq!(award["kind"], "star");
+    assert_eq!(award["staff_name"], star.entry.name.as_str());
+    assert_eq!(award["sample_size"], star.entry.sample_size);
+    assert_eq!(award["reason"], star.reason.as_str());
+    assert_eq!(award["confirmed_by_name"].as_str().map(str::is_empty), Some(false));
+    // The same command again: the same award.
+    let (status, again) = app.post(&supervisor, "/api/v1/awards", confirm("award-1", "star", star.entry.id)).await;
+    assert_eq!((status, &again["id"]), (200, &award["id"]), "{again}");
+    // Another confirmation of the same member and period is refused.
+    let (status, twice) = app.post(&supervisor, "/api/v1/awards", confirm("award-2", "able", star.entry.id)).await;
+    assert_eq!((status, twice["code"].as_str()), (409, Some("already_decided")), "{twice}");
+    // Someone the rule does not propose (a bad review stands, or too few ratings) is refused.
+    let not: Vec<i64> = table
+        .ranked
+        .iter()
+        .chain(&table.too_few)
+        .map(|e| e.id)
+        .filter(|id| !proposed.iter().any(|c| c.entry.id == *id))
+        .collect();
+    let other = *not.first().expect("someone the rule does not propose");
+    let (status, refused) = app.post(&supervisor, "/api/v1/awards", confirm("award-3", "star", other)).await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("conflict")), "{refused}");
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("不是")), "{refused}");
+    // A candidate for one title is not confirmed as the other.
+    if let Some(able) = proposed.iter().find(|c| c.kind == AwardKind::Able) {
+        let (status, wrong) = app.post(&supervisor, "/api/v1/awards", confirm("award-4", "star", able.entry.id)).await;
+        assert_eq!(status, 409, "{wrong}");
+        let (status, ok) = app.post(&supervisor, "/api/v1/awards", confirm("award-5", "able", able.entry.id)).await;
+        assert_eq!(status, 200, "{ok}");
+    }
+    // Another district's member of staff is not found; a hall manager may not confirm.
+    let (_, west) = app.get(&admin, "/api/v1/admin/staff").await;
+    let league_path = award["league_path"].as_str().expect("league path").to_owned();
+    let west_staff = west
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["unit_path"].as_str().is_some_and(|p| !p.starts_with(&league_path))))
+        .map(|s| s["id"].as_i64().expect("id"))
+        .expect("a member of staff of another district");
+    let (status, _) = app.post(&supervisor, "/api/v1/awards", confirm("award-6", "star", west_staff)).await;
+    assert_eq!(status, 404);
+    let manager = app.token("donghu.manager").await;
+    let (status, _) = app.post(&manager, "/api/v1/awards", confirm("award-7", "star", star.entry.id)).await;
+    assert_eq!(status, 403);
+    // Unknown fields and bad periods are refused.
+    let mut extra = confirm("award-8", "star", star.entry.id);
+    extra["note"] = json!("x");
+    let (status, _) = app.post(&supervisor, "/api/v1/awards", extra).await;
+    assert!(matches!(status, 400 | 422), "{status}");
+    let (status, _) = app
+        .post(
+            &supervisor,
+            "/api/v1/awards",
+            json!({"command_id": "a9", "kind": "star", "period": "2026-13", "staff_id": 1}),
+        )
+        .await;
+    assert_eq!(status, 422);
+
+    // The award reaches the feed of the member's jurisdiction.
+    let mut after = 0;
+    let mut fed = Vec::new();
+    loop {
+        let (status, page) = app.get(&supervisor, &format!("/api/v1/sync/pull?after={after}&limit=1000")).await;
+        assert_eq!(status, 200, "{page}");
+        fed.extend(page["changes"].as_array().expect("changes").iter().filter(|c| c["entity"] == "award").cloned());
+        after = page["cursor"].as_i64().expect("cursor");
+        if page["has_more"] != true {
+            break;
+        }
+    }
+    let fed = fed.iter().find(|c| c["entity_id"] == award["id"]).expect("the award in the feed");
+    assert_eq!(fed["entity_id"], award["id"]);
+    assert_eq!(fed["row"]["row"]["staff_id"], star.entry.id, "{fed}");
+    let (_, audit) = app.get(&admin, "/api/v1/audit?action=award.confirm").await;
+    assert!(audit.to_string().contains("服务明星"), "{audit}");
+}

@@ -6,6 +6,7 @@ import {
   ACCOUNTABILITY_KINDS,
   APPEAL_DECISIONS,
   CASE_SOURCES,
+  CONFIRM_AWARD,
   DECIDE_FLAG,
   ESCALATION_LEVELS,
   FLAG_VERDICTS,
@@ -230,9 +231,20 @@ export function commandFlagId(kind: string, command: string): number | null {
   return kind === DECIDE_FLAG ? num(parseDetails(command), "flag_id") : null;
 }
 
+/** An award confirmation (`{"kind":"star","period":"2026-11","staff_id":…}`) in a line. */
+function awardSummary(t: T, command: string): string {
+  const d = parseDetails(command);
+  const kind = oneOf(["star", "able"] as const, d.kind);
+  const period = str(d, "period");
+  const staff = num(d, "staff_id");
+  if (!kind || !period || staff === null) return "";
+  return t("event.detail.award", { period, title: t(`stars.kinds.${kind}`), staff });
+}
+
 /** A short summary of a queued command (`OutboxItem.command`, JSON text). */
 export function commandSummary(t: T, kind: string, command: string, ctx: SummaryContext = {}): string {
   if (kind === DECIDE_FLAG) return decideFlagParts(t, command).join(t("event.sep"));
+  if (kind === CONFIRM_AWARD) return awardSummary(t, command);
   const event = COMMAND_EVENT[kind];
   return event ? eventSummary(t, event, command, ctx) : "";
 }

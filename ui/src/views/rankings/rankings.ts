@@ -41,3 +41,17 @@ export function periodLabel(key: string, lang: "zh-CN" | "en"): string {
   if (m) return lang === "zh-CN" ? `${m[1]}年${Number(m[2])}月` : `${m[1]}-${m[2]}`;
   return lang === "zh-CN" ? `${key}年度` : key;
 }
+
+/** The tag colour of a star board line's status. */
+export function starStatusType(status: string): "success" | "warning" | "info" {
+  if (status === "confirmed") return "success";
+  if (status === "pending") return "warning";
+  return "info";
+}
+
+/** Points as a score sheet shows them: up to two decimals, no trailing zeros; `signed` adds +. */
+export function formatPoints(v: number | null | undefined, signed = false): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  const s = (Math.round(v * 100) / 100).toFixed(2).replace(/\.?0+$/, "");
+  return signed && v > 0 ? `+${s}` : s;
+}

@@ -124,3 +124,12 @@ describe("event summaries", () => {
     expect(commandFlagId("verify", cmd)).toBeNull();
   });
 });
+
+describe("award confirmations in the outbox", () => {
+  it("reads a queued confirmation", () => {
+    const cmd = JSON.stringify({ kind: "star", period: "2026-11", staff_id: 12 });
+    expect(commandSummary(tz, "confirm_award", cmd)).toBe("2026-11 服务明星（工作人员编号 12）");
+    expect(commandSummary(tz, "confirm_award", "not json")).toBe("");
+    expect(commandSummary(tz, "confirm_award", JSON.stringify({ kind: "gold", period: "2026-11", staff_id: 1 }))).toBe("");
+  });
+});

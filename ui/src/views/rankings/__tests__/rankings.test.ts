@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MENU } from "@/router/menu";
-import { defaultPeriod, kindOf, periodLabel, periodOptions } from "../rankings";
+import { defaultPeriod, formatPoints, kindOf, periodLabel, periodOptions, starStatusType } from "../rankings";
 
 // 2026-12-06 10:00 Beijing time.
 const now = new Date("2026-12-06T02:00:00Z");
@@ -33,5 +33,23 @@ describe("league periods", () => {
     const entry = MENU.find((m) => m.key === "rankings");
     expect(entry?.path).toBe("/rankings");
     expect(entry?.roles).toBeUndefined();
+  });
+});
+
+describe("stars and score sheets", () => {
+  it("colours a star line by its status", () => {
+    expect(starStatusType("confirmed")).toBe("success");
+    expect(starStatusType("pending")).toBe("warning");
+    expect(starStatusType("candidate")).toBe("info");
+  });
+  it("shows points without trailing zeros", () => {
+    expect(formatPoints(100)).toBe("100");
+    expect(formatPoints(93.5)).toBe("93.5");
+    expect(formatPoints(0)).toBe("0");
+    expect(formatPoints(-2.25)).toBe("-2.25");
+    expect(formatPoints(3, true)).toBe("+3");
+    expect(formatPoints(-1, true)).toBe("-1");
+    expect(formatPoints(null)).toBe("—");
+    expect(formatPoints(Number.NaN)).toBe("—");
   });
 });
