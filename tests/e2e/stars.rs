@@ -93,7 +93,7 @@ async fn a_supervisor_confirms_a_star_prints_the_list_and_reads_the_score_sheets
     })
     .await;
     click(&c, "[data-testid=scores-staff]").await;
-    click(&c, "[data-testid=scores-table] .el-table__row").await;
+    click(&c, "[data-testid=scores-table] [data-testid=scores-name]").await;
     wait_for(10, "a line's items", || async { visible(&c, "[data-testid=scores-items]").await.then_some(()) }).await;
     look(&c, "scores-1024").await;
     c.set_window_size(1366, 768).await.expect("window size");

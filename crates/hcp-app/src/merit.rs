@@ -87,10 +87,12 @@ pub fn board(
     let mut shown = BTreeSet::new();
     for a in &awards {
         shown.insert(a.staff_id);
+        let mut entry = entry_of(a);
+        entry.unit_name = r.unit_name(a.unit_id)?;
         lines.push(StarLine {
             kind: a.kind,
             kind_label: a.kind.label_zh().to_owned(),
-            entry: entry_of(a),
+            entry,
             reason: a.reason.clone(),
             status: "confirmed".into(),
             confirmed_by_name: Some(a.confirmed_by_name.clone()),

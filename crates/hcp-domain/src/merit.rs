@@ -90,7 +90,7 @@ impl StarRule {
 pub struct Candidate {
     pub kind: AwardKind,
     pub entry: LeagueEntry,
-    /// 公平得分 99.1%，评价 45 条（满意 45 条），无差评.
+    /// 校正得分 99.1%，评价 45 条（满意 45 条），期内无差评.
     pub reason: String,
 }
 
@@ -112,7 +112,7 @@ pub fn candidates(table: &LeagueTable, rule: &StarRule) -> Vec<Candidate> {
     rest.sort_by(|a, b| b.sample_size.cmp(&a.sample_size).then(score(b).total_cmp(&score(a))).then(a.id.cmp(&b.id)));
     let able = take_with_ties(&rest, rule.able as usize, |a, b| a.sample_size == b.sample_size);
     let reason = |e: &LeagueEntry| {
-        format!("公平得分 {:.1}%，评价 {} 条（满意 {} 条），期内无差评", score(e) * 100.0, e.sample_size, e.satisfied)
+        format!("校正得分 {:.1}%，评价 {} 条（满意 {} 条），期内无差评", score(e) * 100.0, e.sample_size, e.satisfied)
     };
     stars
         .into_iter()
@@ -427,7 +427,7 @@ mod tests {
             ]
         );
         let first = &candidates(&t, &rule)[0];
-        assert_eq!(first.reason, "公平得分 99.0%，评价 40 条（满意 40 条），期内无差评");
+        assert_eq!(first.reason, "校正得分 99.0%，评价 40 条（满意 40 条），期内无差评");
         // No places: no candidates.
         assert!(candidates(&t, &StarRule { stars: 0, able: 0, ..rule }).is_empty());
     }

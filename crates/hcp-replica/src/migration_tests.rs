@@ -262,7 +262,7 @@ fn award_rows(conn: &Connection) {
         "INSERT INTO awards (id, kind, period, staff_id, staff_name, employee_no, unit_id, unit_path, league_path, score,
             sample_size, satisfied, reason, confirmed_by, confirmed_by_name, confirmed_at)
          VALUES (1, 'star', '2026-11', 1, '刘敏', 'GH00001', 2, '/1/2/', '/1/', 0.982, 45, 45,
-            '公平得分 98.2%，评价 45 条（满意 45 条），期内无差评', 31, '周督查', '2026-12-01T02:00:00Z');",
+            '校正得分 98.2%，评价 45 条（满意 45 条），期内无差评', 31, '周督查', '2026-12-01T02:00:00Z');",
     );
 }
 

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use hcp_report::{export, monthly, notice, sample, Fonts, Format};
+use hcp_report::{awards, export, monthly, notice, sample, Fonts, Format};
 
 fn page_png(pdf: &Path, page: u32, out_prefix: &Path) {
     let status = Command::new("pdftoppm")
@@ -43,6 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     page_png(&path, 1, &out.join("monthly-report-page1"));
     page_png(&path, 2, &out.join("monthly-report-page2"));
     page_png(&path, 5, &out.join("monthly-report-page5"));
+
+    // 服务明星 / 办事能手: the list and the certificates.
+    let path = out.join("awards-list.pdf");
+    std::fs::write(&path, awards::render_list(&fonts, &sample::awards())?)?;
+    page_png(&path, 1, &out.join("awards-list-page1"));
+    let path = out.join("awards-certificates.pdf");
+    std::fs::write(&path, awards::render_certificates(&fonts, &sample::awards())?)?;
+    page_png(&path, 1, &out.join("awards-certificate-page1"));
 
     for (name, chart) in sample::all_charts() {
         std::fs::write(out.join(format!("{name}.svg")), chart.render(&fonts, Format::Svg)?)?;

@@ -50,7 +50,7 @@ impl AwardsInput {
 
 /// The list's columns: header, width in mm.
 const COLUMNS: [(&str, f32); 6] =
-    [("序号", 14.0), ("称号", 24.0), ("姓名", 24.0), ("工号", 24.0), ("单位", 48.0), ("满意度", 22.0)];
+    [("序号", 12.0), ("称号", 24.0), ("姓名", 22.0), ("工号", 30.0), ("单位", 48.0), ("满意度", 20.0)];
 
 /// Cuts `text` to what fits in `width` mm, ending in … when cut.
 fn fit(doc: &Doc<'_>, style: &Style, text: &str, width: f32) -> String {
@@ -145,7 +145,7 @@ fn list_layout(doc: &mut Doc<'_>, input: &AwardsInput) -> Result<()> {
 fn certificate_layout(doc: &mut Doc<'_>, input: &AwardsInput, a: &AwardInput) -> Result<()> {
     doc.new_page()?;
     // A red frame around the type area.
-    let (top, bottom) = (MARGIN_TOP - 8.0, TYPE_BOTTOM + 4.0);
+    let (top, bottom) = (MARGIN_TOP - 8.0, TYPE_BOTTOM - 2.0);
     let (left, right) = (MARGIN_LEFT - 8.0, TYPE_RIGHT + 8.0);
     for (x0, y0, x1, y1) in
         [(left, top, right, top), (left, bottom, right, bottom), (left, top, left, bottom), (right, top, right, bottom)]
@@ -181,7 +181,7 @@ fn certificate_layout(doc: &mut Doc<'_>, input: &AwardsInput, a: &AwardInput) ->
         Align::Center,
         LINE_PITCH,
     )?;
-    doc.y = TYPE_BOTTOM - 4.0 * LINE_PITCH;
+    doc.y = TYPE_BOTTOM - 5.0 * LINE_PITCH;
     signature(doc, input.issuer.trim(), input.issue_date)?;
     Ok(())
 }

@@ -336,3 +336,26 @@ pub fn supervision_sheet() -> NoticeInput {
         ..notice_2()
     }
 }
+
+/// 服务明星 / 办事能手 of a month, as the list and the certificates print them.
+pub fn awards() -> crate::awards::AwardsInput {
+    use crate::awards::{AwardInput, AwardsInput};
+    let award = |title: &str, name: &str, no: &str, unit: &str, score: f64, n: i64| AwardInput {
+        title: title.into(),
+        name: name.into(),
+        employee_no: no.into(),
+        unit_name: unit.into(),
+        score,
+        sample_size: n,
+    };
+    AwardsInput {
+        period_label: "2026年11月".into(),
+        issuer: "江城市政务服务管理办公室".into(),
+        issue_date: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default(),
+        awards: vec![
+            award("服务明星", "赵丽", "GH00062", "江城市政务服务中心", 0.9778, 118),
+            award("服务明星", "何杰", "GH00035", "西山区政务服务中心", 0.9761, 96),
+            award("办事能手", "胡建华", "GH00028", "东湖街道便民服务中心", 0.9741, 214),
+        ],
+    }
+}

@@ -811,7 +811,16 @@ service_item_id?: number | null } |
  *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
  *  number and unit the liaison picks; the server checks they exist in the case's district).
  */
-{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
+{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] } | 
+/**
+ *  约谈: a supervisor records a talk held with whoever a 限期整改 case (one the assessment rules
+ *  opened) is about: when, with whom, and what was said and required.
+ */
+{ type: "record_interview"; held_on: string; 
+/**  Who was talked to (name and post). */
+interviewee: string; 
+/**  What was said and the rectification required. */
+content: string };
 
 /**  A command on a case, as the client's outbox and the server's API carry it. */
 export type CaseCommand_Serialize = 
@@ -848,7 +857,16 @@ service_item_id?: number } |
  *  问责决定 about one person of the jurisdiction's staff roster (`staff.id`: the name, staff
  *  number and unit the liaison picks; the server checks they exist in the case's district).
  */
-{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] };
+{ type: "record_accountability"; decision: AccountabilityKind; subject_staff_id: number; reason: string; evidence: string[] } | 
+/**
+ *  约谈: a supervisor records a talk held with whoever a 限期整改 case (one the assessment rules
+ *  opened) is about: when, with whom, and what was said and required.
+ */
+{ type: "record_interview"; held_on: string; 
+/**  Who was talked to (name and post). */
+interviewee: string; 
+/**  What was said and the rectification required. */
+content: string };
 
 /**  Everything the case page shows. */
 export type CaseDetail = CaseDetail_Serialize | CaseDetail_Deserialize;
@@ -1219,7 +1237,7 @@ export type ChartStyle = {
 };
 
 /**  The kinds of command, without their data. */
-export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "urge" | "warn" | "appeal" | "decide_appeal" | "record_accountability";
+export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "urge" | "warn" | "appeal" | "decide_appeal" | "record_accountability" | "record_interview";
 
 /**  One staff member or unit with repeated upheld bad reviews. */
 export type Concentration = Concentration_Serialize | Concentration_Deserialize;

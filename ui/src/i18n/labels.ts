@@ -66,6 +66,7 @@ export const CASE_COMMANDS: Exclude<CommandKind, "create">[] = [
   "appeal",
   "decide_appeal",
   "record_accountability",
+  "record_interview",
 ];
 
 export const EVENT_KINDS = [
@@ -89,6 +90,7 @@ export const EVENT_KINDS = [
   "appealed",
   "appeal_decided",
   "accountability_recorded",
+  "interview_recorded",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

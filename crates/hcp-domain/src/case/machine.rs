@@ -272,6 +272,15 @@ pub enum CaseCommand {
         reason: String,
         evidence: Vec<String>,
     },
+    /// 约谈: a supervisor records a talk held with whoever a 限期整改 case (one the assessment rules
+    /// opened) is about: when, with whom, and what was said and required.
+    RecordInterview {
+        held_on: NaiveDate,
+        /// Who was talked to (name and post).
+        interviewee: String,
+        /// What was said and the rectification required.
+        content: String,
+    },
 }
 
 /// The kinds of command, without their data.
@@ -299,10 +308,11 @@ pub enum CommandKind {
     Appeal,
     DecideAppeal,
     RecordAccountability,
+    RecordInterview,
 }
 
 impl CommandKind {
-    pub const ALL: [CommandKind; 20] = [
+    pub const ALL: [CommandKind; 21] = [
         CommandKind::Create,
         CommandKind::Verify,
         CommandKind::ApproveExclusion,
@@ -323,6 +333,7 @@ impl CommandKind {
         CommandKind::Appeal,
         CommandKind::DecideAppeal,
         CommandKind::RecordAccountability,
+        CommandKind::RecordInterview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -347,6 +358,7 @@ impl CommandKind {
             CommandKind::Appeal => "appeal",
             CommandKind::DecideAppeal => "decide_appeal",
             CommandKind::RecordAccountability => "record_accountability",
+            CommandKind::RecordInterview => "record_interview",
         }
     }
 
@@ -376,6 +388,7 @@ impl CommandKind {
             CommandKind::Appeal => "申诉",
             CommandKind::DecideAppeal => "申诉复核",
             CommandKind::RecordAccountability => "记录问责决定",
+            CommandKind::RecordInterview => "记录约谈",
         }
     }
 
@@ -402,7 +415,8 @@ impl CommandKind {
             | CommandKind::Escalate
             | CommandKind::Urge
             | CommandKind::Warn
-            | CommandKind::DecideAppeal => &[Supervisor],
+            | CommandKind::DecideAppeal
+            | CommandKind::RecordInterview => &[Supervisor],
             CommandKind::Accept | CommandKind::RequestExtension | CommandKind::ReportRectification => {
                 &[DepartmentHandler]
             }
@@ -437,6 +451,7 @@ impl CommandKind {
             CommandKind::RecordAccountability => {
                 matches!(state, Verified | Assigned | InRectification | ExtensionRequested | Rectified | Closed)
             }
+            CommandKind::RecordInterview => state != Excluded,
         }
     }
 }
@@ -464,6 +479,7 @@ impl CaseCommand {
             CaseCommand::Appeal { .. } => CommandKind::Appeal,
             CaseCommand::DecideAppeal { .. } => CommandKind::DecideAppeal,
             CaseCommand::RecordAccountability { .. } => CommandKind::RecordAccountability,
+            CaseCommand::RecordInterview { .. } => CommandKind::RecordInterview,
         }
     }
 }
@@ -670,6 +686,11 @@ pub enum EventPayload {
         reason: String,
         evidence: Vec<String>,
     },
+    InterviewRecorded {
+        held_on: NaiveDate,
+        interviewee: String,
+        content: String,
+    },
 }
 
 impl EventPayload {
@@ -695,6 +716,7 @@ impl EventPayload {
             EventPayload::Appealed { .. } => "appealed",
             EventPayload::AppealDecided { .. } => "appeal_decided",
             EventPayload::AccountabilityRecorded { .. } => "accountability_recorded",
+            EventPayload::InterviewRecorded { .. } => "interview_recorded",
         }
     }
 
@@ -721,6 +743,7 @@ impl EventPayload {
             EventPayload::Appealed { .. } => CommandKind::Appeal,
             EventPayload::AppealDecided { .. } => CommandKind::DecideAppeal,
             EventPayload::AccountabilityRecorded { .. } => CommandKind::RecordAccountability,
+            EventPayload::InterviewRecorded { .. } => CommandKind::RecordInterview,
         }
     }
 }
@@ -783,6 +806,10 @@ pub enum TransitionError {
     InvalidPoints,
     #[error("工单的整改期限未进入预警期，不能发出超期预警")]
     DeadlineNotAtRisk,
+    #[error("约谈记录只能附于排名考核开出的限期整改工单")]
+    InterviewNotApplicable,
+    #[error("约谈日期 {held_on} 晚于今天 {today}")]
+    InterviewInFuture { held_on: NaiveDate, today: NaiveDate },
 }
 
 impl TransitionError {
@@ -809,6 +836,8 @@ impl TransitionError {
             TransitionError::EvidenceRequired => "evidence_required",
             TransitionError::InvalidPoints => "invalid_points",
             TransitionError::DeadlineNotAtRisk => "deadline_not_at_risk",
+            TransitionError::InterviewNotApplicable => "interview_not_applicable",
+            TransitionError::InterviewInFuture { .. } => "interview_in_future",
         }
     }
 }
@@ -910,6 +939,9 @@ fn authorize(case: Option<&Case>, actor: &Actor, kind: CommandKind) -> Result<()
         }
         CommandKind::RecordAccountability if case.escalation != EscalationLevel::Accountability => {
             Err(TransitionError::AccountabilityNotEscalated)
+        }
+        CommandKind::RecordInterview if case.source != CaseSource::Assessment => {
+            Err(TransitionError::InterviewNotApplicable)
         }
         _ => Ok(()),
     }
@@ -1119,6 +1151,17 @@ fn decide(
                 evidence,
             }
         }
+        CaseCommand::RecordInterview { held_on, interviewee, content } => {
+            let today = ctx.deadlines.local_date(now);
+            if *held_on > today {
+                return Err(TransitionError::InterviewInFuture { held_on: *held_on, today });
+            }
+            EventPayload::InterviewRecorded {
+                held_on: *held_on,
+                interviewee: required("被约谈人", interviewee)?,
+                content: required("约谈内容", content)?,
+            }
+        }
     };
     Ok(payload)
 }
@@ -1305,6 +1348,7 @@ pub fn evolve(case: Option<&Case>, event: &CaseEvent) -> Result<Case, ReplayErro
         EventPayload::AccountabilityRecorded { .. } => {
             next.accountability_decisions = next.accountability_decisions.saturating_add(1);
         }
+        EventPayload::InterviewRecorded { .. } => {}
     }
     Ok(next)
 }

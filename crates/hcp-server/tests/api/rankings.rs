@@ -187,6 +187,41 @@ pub async fn the_bottom_rule_opens_one_rectification_case_per_run(backend: Backe
         .await
         .expect("feed");
     assert!(changes >= 1 && audited >= 1, "{changes} changes, {audited} audit entries");
+
+    // 约谈: the supervisor records the talk on the 限期整改 case; an ordinary bad review takes none.
+    let case_no = opened[0].0.clone();
+    let (case_id, version): (i64, i64) = app
+        .db
+        .read(move |c| {
+            c.query_row("SELECT id, version FROM cases WHERE case_no = ?1", [case_no], |r| Ok((r.get(0)?, r.get(1)?)))
+        })
+        .await
+        .expect("the case");
+    let talk = |id: &str, case: i64, base: i64| {
+        super::cmd(
+            id,
+            case,
+            base,
+            json!({"type": "record_interview", "held_on": "2026-12-01", "interviewee": "被约谈人（窗口工作人员）",
+                   "content": "连续两个月排名末位，要求一周内提交整改方案"}),
+        )
+    };
+    let (status, body) = app.post(&supervisor, "/api/v1/cases/commands", talk("talk-1", case_id, version)).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("applied")), "{body}");
+    assert_eq!(body["case"]["version"], version + 1);
+    let recorded: String = app
+        .db
+        .read(move |c| {
+            c.query_row("SELECT kind FROM case_events WHERE case_id = ?1 ORDER BY id DESC LIMIT 1", [case_id], |r| {
+                r.get(0)
+            })
+        })
+        .await
+        .expect("event");
+    assert_eq!(recorded, "interview_recorded");
+    let (ordinary, v) = app.new_case("TALK-1").await;
+    let (status, body) = app.post(&supervisor, "/api/v1/cases/commands", talk("talk-2", ordinary, v)).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("interview_not_applicable")), "{body}");
 }
 
 /// 服务明星 / 办事能手: a supervisor confirms a candidate of the rule in the jurisdiction's policy,

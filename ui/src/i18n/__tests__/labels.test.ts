@@ -114,6 +114,7 @@ describe("Chinese labels", () => {
       appeal: "申诉",
       decide_appeal: "申诉复核",
       record_accountability: "问责决定",
+      record_interview: "记录约谈",
     });
     expect(commandLabel(tz, "future_command")).toBe("future_command");
   });

@@ -22,6 +22,7 @@ export const LIMITS = {
   evidenceItems: 20,
   evidenceLine: 200,
   points: 100,
+  interviewee: 100,
 } as const;
 
 export interface CommandForm {
@@ -45,12 +46,23 @@ export interface CommandForm {
   points: string;
   /** 问责决定: the staff member (`staff.id`) held accountable, picked from the roster. */
   subject: number | null;
+  /** 约谈: the day it was held (`YYYY-MM-DD`, not after today). */
+  heldOn: string;
+  /** 约谈: who was talked to (name and post). */
+  interviewee: string;
+  /** Today's date (`YYYY-MM-DD`, local), the latest day a talk may have been held. */
+  today: string;
 }
 
 /** The fields a dialog shows (the extension limit is a setting of the form, not a field). */
-export type FieldName = Exclude<keyof CommandForm, "maxExtraDays">;
+export type FieldName = Exclude<keyof CommandForm, "maxExtraDays" | "today">;
 
-export function emptyForm(maxExtraDays: number): CommandForm {
+/** `YYYY-MM-DD` of a date, local time. */
+export function isoDay(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+export function emptyForm(maxExtraDays: number, now: Date = new Date()): CommandForm {
   return {
     outcome: null,
     reason: "",
@@ -67,6 +79,9 @@ export function emptyForm(maxExtraDays: number): CommandForm {
     accountability: null,
     points: "",
     subject: null,
+    heldOn: isoDay(now),
+    interviewee: "",
+    today: isoDay(now),
   };
 }
 
@@ -87,6 +102,7 @@ const REASON: Partial<Record<IssuableKind, { required: boolean | ((f: CommandFor
   appeal: { required: true, max: LIMITS.reason },
   decide_appeal: { required: true, max: LIMITS.reason },
   record_accountability: { required: true, max: LIMITS.reason },
+  record_interview: { required: true, max: LIMITS.explanation },
 };
 
 export function reasonRequired(kind: IssuableKind, f: CommandForm): boolean {
@@ -125,6 +141,8 @@ export function fieldsFor(kind: IssuableKind, f: CommandForm): FieldName[] {
       return f.basis === "manual" ? ["basis", "reason"] : ["basis"];
     case "decide_appeal":
       return ["decision", "reason"];
+    case "record_interview":
+      return ["heldOn", "interviewee", "reason"];
     case "record_accountability":
       return f.accountability === "deducted_points"
         ? ["accountability", "points", "subject", "reason", "evidence"]
@@ -202,6 +220,14 @@ export function validateField(kind: IssuableKind, field: FieldName, f: CommandFo
       return intInRange(f.points, 1, LIMITS.points) !== null ? null : { key: "form.points", params: { max: LIMITS.points } };
     case "subject":
       return f.subject !== null ? null : { key: "form.choose", fieldKey: "command.field.subject" };
+    case "heldOn":
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(f.heldOn)) return { key: "form.choose", fieldKey: "command.field.heldOn" };
+      return f.heldOn > f.today ? { key: "form.notFuture", fieldKey: "command.field.heldOn" } : null;
+    case "interviewee":
+      if (length(f.interviewee) === 0) return { key: "form.required", fieldKey: "command.field.interviewee" };
+      return length(f.interviewee) > LIMITS.interviewee
+        ? { key: "form.tooLong", fieldKey: "command.field.interviewee", params: { max: LIMITS.interviewee } }
+        : null;
   }
 }
 
@@ -266,6 +292,8 @@ export function buildCommand(kind: IssuableKind, f: CommandForm): CaseCommand {
         reason,
         evidence: evidenceLines(f.evidence),
       };
+    case "record_interview":
+      return { type: "record_interview", held_on: f.heldOn, interviewee: f.interviewee.trim(), content: reason };
   }
 }
 

@@ -182,6 +182,13 @@ export function eventSummaryParts(t: T, kind: string, details: string, ctx: Summ
       evidence();
       break;
     }
+    case "interview_recorded": {
+      const day = str(d, "held_on");
+      const who = str(d, "interviewee");
+      if (day && who) parts.push(t("event.detail.interview", { date: day, who }));
+      text("event.detail.interviewContent", "content");
+      break;
+    }
     default:
       break;
   }
@@ -213,6 +220,7 @@ const COMMAND_EVENT: Record<string, string> = {
   appeal: "appealed",
   decide_appeal: "appeal_decided",
   record_accountability: "accountability_recorded",
+  record_interview: "interview_recorded",
 };
 
 /** A verdict on an integrity flag (`{"flag_id":…,"verdict":…,"note":…}`): its label and the notes. */

@@ -110,6 +110,14 @@ fn fixture(kind: CommandKind) -> (Vec<(Role, CaseCommand)>, CaseCommand) {
             vec![create, verify, (StaffMember, CaseCommand::Appeal { reason: text("系统故障导致超时") })],
             CaseCommand::DecideAppeal { decision: AppealDecision::Upheld, reason: text("超时属实") },
         ),
+        CommandKind::RecordInterview => (
+            vec![(Supervisor, assessment_case()), (Supervisor, verify_genuine())],
+            CaseCommand::RecordInterview {
+                held_on: d(T0.0, T0.1, T0.2),
+                interviewee: text("张三（窗口负责人）"),
+                content: text("连续两月排名末位，要求一周内提交整改方案"),
+            },
+        ),
         CommandKind::RecordAccountability => (
             vec![create, verify, assign, escalate.clone(), escalate.clone(), escalate],
             CaseCommand::RecordAccountability {
@@ -146,7 +154,59 @@ fn expected_roles(kind: CommandKind) -> Vec<Role> {
         CommandKind::Appeal => vec![StaffMember],
         CommandKind::DecideAppeal => vec![Supervisor],
         CommandKind::RecordAccountability => vec![DisciplineLiaison],
+        CommandKind::RecordInterview => vec![Supervisor],
     }
+}
+
+/// A 限期整改 case the assessment rules opened.
+fn assessment_case() -> CaseCommand {
+    match create_cmd(false) {
+        CaseCommand::Create { unit, rated_staff_id, content_codes, .. } => CaseCommand::Create {
+            source: CaseSource::Assessment,
+            unit,
+            rated_staff_id,
+            real_name: false,
+            summary: text("连续两个月排名末位，限期整改"),
+            content_codes,
+            service_item_id: None,
+        },
+        _ => unreachable!("create_cmd creates"),
+    }
+}
+
+#[test]
+fn interviews_attach_to_assessment_cases_with_who_and_what_and_no_future_date() {
+    let cal = Calendar::bundled();
+    let ctx = PolicyContext::new(&cal);
+    let sup = actor(Role::Supervisor);
+    let (case, _) = run(&[(Role::Supervisor, assessment_case())], t0(), &ctx);
+    let talk = |held_on, who: &str, what: &str| CaseCommand::RecordInterview {
+        held_on,
+        interviewee: text(who),
+        content: text(what),
+    };
+    let (next, ev) =
+        try_apply(Some(&case), &sup, talk(d(2026, 3, 9), " 张三 ", "要求限期整改"), t0(), &ctx).expect("recorded");
+    assert_eq!(next.state, case.state, "a talk changes nothing but the record");
+    assert_eq!(
+        ev.payload,
+        EventPayload::InterviewRecorded {
+            held_on: d(2026, 3, 9),
+            interviewee: text("张三"),
+            content: text("要求限期整改")
+        }
+    );
+    assert_eq!(ev.payload.kind(), "interview_recorded");
+    let err = try_apply(Some(&case), &sup, talk(d(2026, 3, 10), "张三", "x"), t0(), &ctx).expect_err("future");
+    assert_eq!(err.code(), "interview_in_future");
+    let err = try_apply(Some(&case), &sup, talk(d(2026, 3, 9), " ", "x"), t0(), &ctx).expect_err("who");
+    assert_eq!(err, TransitionError::ReasonRequired { field: "被约谈人" });
+    // An ordinary bad review takes no 约谈 record, and the button is not offered.
+    let (review, _) = run(&[(Role::HallManager, create_cmd(false))], t0(), &ctx);
+    let err = try_apply(Some(&review), &sup, talk(d(2026, 3, 9), "张三", "x"), t0(), &ctx).expect_err("not assessment");
+    assert_eq!(err.code(), "interview_not_applicable");
+    assert!(!available_commands(Some(&review), &sup).contains(&CommandKind::RecordInterview));
+    assert!(available_commands(Some(&case), &sup).contains(&CommandKind::RecordInterview));
 }
 
 #[test]
@@ -179,7 +239,7 @@ fn every_role_and_command_pair() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 20 * 6);
+    assert_eq!(checked, CommandKind::ALL.len() * 6);
 }
 
 #[test]
@@ -732,6 +792,8 @@ fn error_codes_are_distinct_and_messages_are_chinese() {
         E::EvidenceRequired,
         E::InvalidPoints,
         E::DeadlineNotAtRisk,
+        E::InterviewNotApplicable,
+        E::InterviewInFuture { held_on: d(2026, 1, 2), today: d(2026, 1, 1) },
     ];
     let mut codes: Vec<_> = errors.iter().map(|e| e.code()).collect();
     for e in &errors {
@@ -843,6 +905,11 @@ fn command() -> impl Strategy<Value = CaseCommand> {
         (any::<bool>(), reason()).prop_map(|(overturn, reason)| CaseCommand::DecideAppeal {
             decision: if overturn { AppealDecision::Overturned } else { AppealDecision::Upheld },
             reason
+        }),
+        (reason(), reason()).prop_map(|(interviewee, content)| CaseCommand::RecordInterview {
+            held_on: d(2026, 3, 9),
+            interviewee,
+            content
         }),
         (accountability, reason(), any::<bool>()).prop_map(|(decision, reason, with_evidence)| {
             CaseCommand::RecordAccountability {

@@ -121,6 +121,23 @@ describe("command forms: validation", () => {
     expect(errorKeys("record_accountability", { ...ok, evidence: " \n  \n" })).toEqual({ evidence: "form.evidenceRequired" });
     expect(errorKeys("record_accountability", { ...ok, accountability: "admonition", points: "" })).toEqual({});
   });
+
+  it("record_interview: a day not after today, who and what", () => {
+    const today = emptyForm(10, new Date(2026, 11, 6, 10, 0));
+    expect(today.heldOn).toBe("2026-12-06");
+    expect(errorKeys("record_interview", today)).toEqual({ interviewee: "form.required", reason: "form.required" });
+    const ok = { ...today, interviewee: " 张三（窗口负责人） ", reason: "连续两月末位，限一周内整改" };
+    expect(errorKeys("record_interview", ok)).toEqual({});
+    expect(errorKeys("record_interview", { ...ok, heldOn: "2026-12-07" })).toEqual({ heldOn: "form.notFuture" });
+    expect(errorKeys("record_interview", { ...ok, heldOn: "" })).toEqual({ heldOn: "form.choose" });
+    expect(errorKeys("record_interview", { ...ok, interviewee: long(LIMITS.interviewee + 1) })).toEqual({ interviewee: "form.tooLong" });
+    expect(buildCommand("record_interview", ok)).toEqual({
+      type: "record_interview",
+      held_on: "2026-12-06",
+      interviewee: "张三（窗口负责人）",
+      content: "连续两月末位，限一周内整改",
+    });
+  });
 });
 
 describe("command forms: the command sent", () => {

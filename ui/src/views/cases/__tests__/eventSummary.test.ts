@@ -33,7 +33,13 @@ describe("timeline labels", () => {
       appealed: "申诉",
       appeal_decided: "申诉复核",
       accountability_recorded: "问责决定",
+      interview_recorded: "约谈",
     });
+  });
+
+  it("summarises a 约谈 record", () => {
+    const d = JSON.stringify({ held_on: "2026-12-04", interviewee: "张三（窗口负责人）", content: "要求一周内整改" });
+    expect(eventSummary(tz, "interview_recorded", d)).toBe("2026-12-04 约谈 张三（窗口负责人）；约谈内容：要求一周内整改");
   });
 
   it("names every event kind in English and shows unknown kinds as they are", () => {
