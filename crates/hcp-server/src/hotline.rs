@@ -592,6 +592,30 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_file_configures_the_callbacks_within_bounds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hcp.toml");
+        std::fs::write(
+            &path,
+            "hotline_callback_url = \"https://hotline.example.gov.cn/cb\"\nhotline_callback_secret = \"k\"\n\
+             hotline_callback_max_attempts = 0\nhotline_callback_backoff_seconds = 5\n\
+             hotline_callback_backoff_max_seconds = 600\nhotline_callback_timeout_seconds = 9999\n",
+        )
+        .expect("write");
+        let c = crate::FileConfig::load(&path).expect("load").apply(crate::Config::default()).hotline;
+        assert_eq!(c.url.as_deref(), Some("https://hotline.example.gov.cn/cb"));
+        assert_eq!(c.secret.as_deref(), Some("k"));
+        assert_eq!(c.max_attempts, 1, "at least one attempt");
+        assert_eq!((c.backoff_base, c.backoff_max), (Duration::from_secs(5), Duration::from_secs(600)));
+        assert_eq!(c.timeout, Duration::from_secs(300), "capped");
+        // Nothing configured: no URL, so no worker.
+        let off = crate::Config::default().hotline;
+        assert_eq!((off.url, off.max_attempts, off.timeout), (None, 10, Duration::from_secs(10)));
+        std::fs::write(&path, "hotline_callback_url = \"  \"\n").expect("write");
+        assert_eq!(crate::FileConfig::load(&path).expect("load").apply(crate::Config::default()).hotline.url, None);
+    }
+
+    #[test]
     fn states_round_trip_and_excerpts_stay_short_and_on_one_line() {
         for s in DeliveryState::ALL {
             assert_eq!(DeliveryState::parse(s.as_str()), Some(s));
