@@ -112,13 +112,13 @@ pub struct Due {
     pub round_start: i64,
 }
 
-/// Deliveries whose next attempt is due at `now` (RFC 3339), oldest first, at most `limit`: only
-/// those with nothing earlier of their ticket still undelivered, so each ticket's events arrive in
-/// order (and the batch holds at most one delivery per ticket).
+/// Deliveries due at `now` (RFC 3339: never attempted, or retrying and their backoff over), oldest
+/// first, at most `limit`: only those with nothing earlier of their ticket still undelivered, so
+/// each ticket's events arrive in order (and the batch holds at most one delivery per ticket).
 pub fn due(conn: &Conn<'_>, now: &str, limit: i64) -> DbResult<Vec<Due>> {
     conn.query_map(
         "SELECT d.id, d.event_id, d.event_kind, d.payload, d.attempts, d.round_start FROM hotline_deliveries d
-          WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?1
+          WHERE (d.status = 'pending' OR (d.status = 'retrying' AND d.next_attempt_at <= ?1))
             AND NOT EXISTS (SELECT 1 FROM hotline_deliveries e
                              WHERE e.ticket_no = d.ticket_no AND e.id < d.id AND e.status <> 'delivered')
           ORDER BY d.id LIMIT ?2",
