@@ -706,3 +706,23 @@ pub async fn admin_set_unit_active(app: State<'_, Arc<App>>, unit_id: i32, activ
 pub async fn admin_move_unit(app: State<'_, Arc<App>>, unit_id: i32, parent_id: i32) -> Result<AdminUnit> {
     app.admin_move_unit(i64::from(unit_id), i64::from(parent_id)).await
 }
+
+// ---------------------------------------------------------------- 12345回传 (callbacks to the hotline)
+
+/// A page of the callbacks to the 12345 hotline, optionally of one state (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn hotline_deliveries(
+    app: State<'_, Arc<App>>,
+    state: Option<hcp_app::hotline::DeliveryState>,
+    before: Option<i32>,
+) -> Result<hcp_app::hotline::HotlinePage> {
+    app.hotline_deliveries(state, before.map(i64::from)).await
+}
+
+/// Retries a failed callback to the 12345 hotline now (online only; audited by the server).
+#[tauri::command]
+#[specta::specta]
+pub async fn hotline_retry(app: State<'_, Arc<App>>, delivery_id: i32) -> Result<hcp_app::hotline::HotlineDelivery> {
+    app.hotline_retry(i64::from(delivery_id)).await
+}

@@ -97,6 +97,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::install_update,
         commands::admin_set_unit_active,
         commands::admin_move_unit,
+        commands::hotline_deliveries,
+        commands::hotline_retry,
     ])
 }
 

@@ -202,7 +202,7 @@ fn day_start(field: &str, d: &str, next: bool) -> ApiResult<String> {
     Ok(format!("{}T00:00:00+08:00", date.format("%Y-%m-%d")))
 }
 
-fn beijing(at: &str) -> String {
+pub(crate) fn beijing(at: &str) -> String {
     DateTime::parse_from_rfc3339(at)
         .map(|t| hcp_domain::calendar::beijing_time(t.with_timezone(&Utc)).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|_| at.to_owned())
@@ -312,6 +312,7 @@ fn target_label(r: &Replica, target: &str) -> ApiResult<String> {
         ),
         "rating" => ("评价", None),
         "integrity_flag" => ("诚信线索", None),
+        "hotline_delivery" => ("12345回传", None),
         _ => return Ok(target.to_owned()),
     };
     Ok(match name {

@@ -21,6 +21,7 @@ pub mod dashboard;
 pub mod error;
 pub mod exports;
 pub mod finding;
+pub mod hotline;
 pub mod hotspots;
 pub mod integrity;
 pub mod ledger;

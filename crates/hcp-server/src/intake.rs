@@ -355,6 +355,7 @@ fn open_case(
         item_name: Some(res.item_name),
         staff_id: res.staff.map(|s| s.id),
         department_id: res.department_id,
+        ticket_no: None,
     };
     let out = workflow::execute(conn, &by.principal(unit), &env, by.client_id(), Some(&origin), now, calendar)?;
     if out.status == CommandStatus::Applied {
@@ -549,7 +550,16 @@ pub fn complaint_by(
             service_item_id: None,
         },
     };
-    let res = workflow::execute(conn, &by.principal(path), &env, by.client_id(), None, received_at.min(now), calendar)?;
+    let origin = Origin { ticket_no: Some(c.ticket_no.trim().to_owned()), ..Origin::default() };
+    let res = workflow::execute(
+        conn,
+        &by.principal(path),
+        &env,
+        by.client_id(),
+        Some(&origin),
+        received_at.min(now),
+        calendar,
+    )?;
     Ok(Ok(res))
 }
 

@@ -9,6 +9,7 @@ pub mod bench_seed;
 pub mod case_item;
 pub mod db;
 pub mod error;
+pub mod hotline;
 pub mod intake;
 pub mod integrity;
 pub mod openapi;
@@ -80,6 +81,8 @@ pub struct Config {
     pub rate_limit: rate::RateLimit,
     /// Where the desktop app's releases are kept (see [`releases`]).
     pub releases_dir: std::path::PathBuf,
+    /// Callbacks to the 12345 hotline (see [`hotline`]).
+    pub hotline: hotline::HotlineConfig,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             limits: serve::Limits::default(),
             rate_limit: rate::RateLimit::default(),
             releases_dir: std::path::PathBuf::from("data/releases"),
+            hotline: hotline::HotlineConfig::default(),
         }
     }
 }
@@ -132,6 +136,18 @@ pub struct FileConfig {
     pub request_burst_per_token: Option<u32>,
     /// The folder of the desktop app's releases (`hcp-server release add`).
     pub releases_dir: Option<std::path::PathBuf>,
+    /// The 12345 hotline's callback URL (progress and results of 12345 cases); absent: none sent.
+    pub hotline_callback_url: Option<String>,
+    /// The shared secret of the callbacks' HMAC-SHA256 signature (`X-Hcp-Signature`).
+    pub hotline_callback_secret: Option<String>,
+    /// Seconds one callback request may take.
+    pub hotline_callback_timeout_seconds: Option<u64>,
+    /// Failed attempts before a callback is marked failed (an administrator may retry it).
+    pub hotline_callback_max_attempts: Option<u32>,
+    /// Seconds before the first retry, doubled after each further failure…
+    pub hotline_callback_backoff_seconds: Option<u64>,
+    /// …up to this many seconds.
+    pub hotline_callback_backoff_max_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -186,6 +202,27 @@ impl FileConfig {
                 burst: self.request_burst_per_token.map_or(base.rate_limit.burst, |b| f64::from(b.clamp(1, 1_000_000))),
             },
             releases_dir: self.releases_dir.clone().unwrap_or(base.releases_dir),
+            hotline: self.hotline(base.hotline),
+        }
+    }
+
+    /// The file's `hotline_callback_*` settings over `base` (an empty URL or secret: none).
+    fn hotline(&self, base: hotline::HotlineConfig) -> hotline::HotlineConfig {
+        let some = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        hotline::HotlineConfig {
+            url: some(&self.hotline_callback_url).or(base.url),
+            secret: some(&self.hotline_callback_secret).or(base.secret),
+            timeout: self
+                .hotline_callback_timeout_seconds
+                .map_or(base.timeout, |s| Duration::from_secs(s.clamp(1, 300))),
+            max_attempts: self.hotline_callback_max_attempts.map_or(base.max_attempts, |n| n.clamp(1, 100)),
+            backoff_base: self
+                .hotline_callback_backoff_seconds
+                .map_or(base.backoff_base, |s| Duration::from_secs(s.clamp(1, 24 * 3600))),
+            backoff_max: self
+                .hotline_callback_backoff_max_seconds
+                .map_or(base.backoff_max, |s| Duration::from_secs(s.clamp(1, 7 * 24 * 3600))),
+            poll_every: base.poll_every,
         }
     }
 }

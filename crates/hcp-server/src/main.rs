@@ -35,6 +35,13 @@ enum Command {
         /// The folder of the desktop app's releases (`hcp-server release add`) [default: data/releases].
         #[arg(long, env = "HCP_RELEASES_DIR")]
         releases_dir: Option<std::path::PathBuf>,
+        /// The 12345 hotline's callback URL (overrides the file's hotline_callback_url).
+        #[arg(long, env = "HCP_HOTLINE_CALLBACK_URL")]
+        hotline_callback_url: Option<String>,
+        /// The callbacks' shared HMAC secret (overrides the file's hotline_callback_secret); best
+        /// given in the environment, not on the command line.
+        #[arg(long, env = "HCP_HOTLINE_CALLBACK_SECRET", hide_env_values = true)]
+        hotline_callback_secret: Option<String>,
     },
     /// The desktop app's releases this server offers to the desktops (see `release add --help`).
     Release {
@@ -273,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Release { command: ReleaseCommand::List { releases_dir } } => {
             print_json(&hcp_server::releases::ReleaseStore::new(releases_dir).list()?)?;
         }
-        Command::Serve { database, listen, config, releases_dir } => {
+        Command::Serve { database, listen, config, releases_dir, hotline_callback_url, hotline_callback_secret } => {
             let file = match &config {
                 Some(path) => hcp_server::FileConfig::load(path)?,
                 None => hcp_server::FileConfig::default(),
@@ -286,6 +293,15 @@ async fn main() -> anyhow::Result<()> {
             if let Some(dir) = releases_dir {
                 config.releases_dir = dir;
             }
+            if let Some(url) = hotline_callback_url.filter(|u| !u.trim().is_empty()) {
+                config.hotline.url = Some(url.trim().to_owned());
+            }
+            if let Some(secret) = hotline_callback_secret.filter(|s| !s.is_empty()) {
+                config.hotline.secret = Some(secret);
+            }
+            if let Some(url) = &config.hotline.url {
+                hcp_server::hotline::check_url(url).map_err(anyhow::Error::msg)?;
+            }
             state.config = std::sync::Arc::new(config);
             if let Some(every) = state.config.integrity_scan_every {
                 hcp_server::integrity::spawn_scanner(state.clone(), every);
@@ -293,6 +309,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(every) = state.config.deadline_watch_every {
                 hcp_server::watch::spawn_watch(state.clone(), every);
             }
+            hcp_server::hotline::spawn_worker(state.clone());
             let server =
                 hcp_server::spawn(state, &listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(url = %server.url(), "hcp-server listening");

@@ -123,6 +123,8 @@ impl Modify for CommonAnswers {
         routes::disclosure::monthly,
         routes::updates::manifest,
         routes::updates::file,
+        routes::hotline::list,
+        routes::hotline::retry,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -144,6 +146,8 @@ impl Modify for CommonAnswers {
         crate::integrity::ScanReport,
         hcp_protocol::DocNumberReserveRequest, hcp_protocol::DocNumberBlock,
         routes::updates::UpdateManifest,
+        routes::hotline::DeliveryPage, routes::hotline::DeliveryCounts, crate::db::hotline_outbox::Delivery,
+        crate::db::hotline_outbox::Attempt, crate::hotline::DeliveryState, crate::hotline::HotlineCallback,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]

@@ -43,6 +43,9 @@ pub struct Origin {
     pub item_name: Option<String>,
     pub staff_id: Option<i64>,
     pub department_id: Option<i64>,
+    /// The 12345 hotline's ticket number of a complaint (its progress is reported back, see
+    /// [`crate::hotline`]).
+    pub ticket_no: Option<String>,
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -298,6 +301,9 @@ fn decide(
             row.case_no = format!("PENDING-{}", env.command_id);
             row.id = cases::insert(conn, &row)?;
             row.case_no = case_number(&row, now);
+            if let Some(ticket) = o.ticket_no.as_deref() {
+                crate::db::hotline_outbox::record_ticket(conn, row.id, ticket)?;
+            }
             row
         }
     };
@@ -337,6 +343,8 @@ fn decide(
     };
     let event_id = case_events::insert(conn, &ev)?;
     changes::record(conn, Entity::CaseEvent, event_id, &ev.unit_path, ChangeOp::Upsert, &at)?;
+    // The 12345 hotline hears of it in the same transaction (when the case is one of its tickets).
+    crate::db::hotline_outbox::enqueue(conn, &row, event_id, &event.payload, &at)?;
     Ok(Ok((row, event_id)))
 }
 

@@ -17,6 +17,9 @@ import {
   type CalendarImported,
   type CalendarOverview_Serialize,
   type CaseQuery_Deserialize,
+  type DeliveryState,
+  type HotlineDelivery_Serialize,
+  type HotlinePage_Serialize,
   type ExportFormat,
   type ExportedFile,
   type ItemInput_Serialize,
@@ -40,6 +43,9 @@ export type PolicyForm = PolicyForm_Serialize;
 export type StaffInput = StaffInput_Serialize;
 export type UnitInput = UnitInput_Serialize;
 export type { AdminAccount, AuditEntry, CalendarImported, ExportFormat, ExportedFile };
+export type HotlineDelivery = HotlineDelivery_Serialize;
+export type HotlinePage = HotlinePage_Serialize;
+export type { DeliveryState };
 export type CalendarYearView = CalendarOverview["years"][number];
 
 /** The file types a table export offers, with the save dialog's filter for each. */
@@ -117,6 +123,14 @@ export const adminBackend = {
   /** The month's 定期公开 table from the server (suppressed, no personal data) saved at `path`. */
   saveDisclosure(month: string, format: ExportFormat, path: string): Promise<ExportedFile> {
     return call(() => commands.saveDisclosure(month, format, path));
+  },
+  /** A page of the callbacks to the 12345 hotline (12345回传), optionally of one state; online only. */
+  hotlineDeliveries(state: DeliveryState | null, before: number | null): Promise<HotlinePage> {
+    return call(() => commands.hotlineDeliveries(state, before));
+  },
+  /** Retries a failed callback now (audited by the server). */
+  hotlineRetry(deliveryId: number): Promise<HotlineDelivery> {
+    return call(() => commands.hotlineRetry(deliveryId));
   },
 };
 

@@ -163,6 +163,10 @@ export const commands = {
 	adminSetUnitActive: (unitId: number, active: boolean) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_set_unit_active", { unitId, active })),
 	/**  Moves a unit, with everything below it, under another unit (online only). */
 	adminMoveUnit: (unitId: number, parentId: number) => typedError<AdminUnit_Serialize, ApiError>(__TAURI_INVOKE("admin_move_unit", { unitId, parentId })),
+	/**  A page of the callbacks to the 12345 hotline, optionally of one state (online only). */
+	hotlineDeliveries: (state: DeliveryState | null, before: number | null) => typedError<HotlinePage_Serialize, ApiError>(__TAURI_INVOKE("hotline_deliveries", { state, before })),
+	/**  Retries a failed callback to the 12345 hotline now (online only; audited by the server). */
+	hotlineRetry: (deliveryId: number) => typedError<HotlineDelivery_Serialize, ApiError>(__TAURI_INVOKE("hotline_retry", { deliveryId })),
 };
 
 /* Types */
@@ -1349,6 +1353,41 @@ export type Dashboard_Serialize = {
 	timelinessClock: TimelinessClock,
 };
 
+/**  One attempt at a delivery. */
+export type DeliveryAttempt = DeliveryAttempt_Serialize | DeliveryAttempt_Deserialize;
+
+/**  One attempt at a delivery. */
+export type DeliveryAttempt_Deserialize = {
+	at: string,
+	httpStatus?: number | null,
+	error?: string | null,
+	excerpt: string,
+	durationMs: number,
+};
+
+/**  One attempt at a delivery. */
+export type DeliveryAttempt_Serialize = {
+	at: string,
+	httpStatus: number | null,
+	error: string | null,
+	excerpt: string,
+	durationMs: number,
+};
+
+/**  How many deliveries are in each state. */
+export type DeliveryCounts = {
+	pending: number,
+	retrying: number,
+	delivered: number,
+	failed: number,
+};
+
+/**
+ *  How a delivery stands: `pending` (待发送), `retrying` (重试中), `delivered` (已送达) or
+ *  `failed` (失败).
+ */
+export type DeliveryState = "pending" | "retrying" | "delivered" | "failed";
+
 /**  A department a case can be assigned to, with its active handlers. */
 export type DepartmentChoice = {
 	id: number,
@@ -1595,6 +1634,95 @@ export type HolidayView = {
 	first: string,
 	last: string,
 	days: number,
+};
+
+/**
+ *  A callback to the hotline about one event of a 12345 case (times in Beijing time,
+ *  `YYYY-MM-DD HH:MM:SS`).
+ */
+export type HotlineDelivery = HotlineDelivery_Serialize | HotlineDelivery_Deserialize;
+
+/**
+ *  A callback to the hotline about one event of a 12345 case (times in Beijing time,
+ *  `YYYY-MM-DD HH:MM:SS`).
+ */
+export type HotlineDelivery_Deserialize = {
+	id: number,
+	deliveryKey: string,
+	ticketNo: string,
+	caseId: number,
+	caseNo: string,
+	/**  The event reported (`assigned`, `closed`…) and its Chinese label as sent. */
+	event: string,
+	eventLabel: string,
+	/**  The case's status label as sent. */
+	statusLabel: string,
+	state: DeliveryState,
+	attempts: number,
+	nextAttemptAt: string,
+	createdAt: string,
+	deliveredAt?: string | null,
+	lastStatus?: number | null,
+	lastError?: string | null,
+	/**  An earlier delivery of the same ticket not yet delivered, which this one waits for. */
+	blockedBy?: number | null,
+	/**  The result text sent, if any. */
+	result?: string | null,
+	/**  Newest first. */
+	attemptLog: DeliveryAttempt_Deserialize[],
+};
+
+/**
+ *  A callback to the hotline about one event of a 12345 case (times in Beijing time,
+ *  `YYYY-MM-DD HH:MM:SS`).
+ */
+export type HotlineDelivery_Serialize = {
+	id: number,
+	deliveryKey: string,
+	ticketNo: string,
+	caseId: number,
+	caseNo: string,
+	/**  The event reported (`assigned`, `closed`…) and its Chinese label as sent. */
+	event: string,
+	eventLabel: string,
+	/**  The case's status label as sent. */
+	statusLabel: string,
+	state: DeliveryState,
+	attempts: number,
+	nextAttemptAt: string,
+	createdAt: string,
+	deliveredAt: string | null,
+	lastStatus: number | null,
+	lastError: string | null,
+	/**  An earlier delivery of the same ticket not yet delivered, which this one waits for. */
+	blockedBy: number | null,
+	/**  The result text sent, if any. */
+	result: string | null,
+	/**  Newest first. */
+	attemptLog: DeliveryAttempt_Serialize[],
+};
+
+/**  A page of deliveries, newest first. */
+export type HotlinePage = HotlinePage_Serialize | HotlinePage_Deserialize;
+
+/**  A page of deliveries, newest first. */
+export type HotlinePage_Deserialize = {
+	/**  Whether the server has a callback URL configured (without one nothing is sent). */
+	enabled: boolean,
+	counts: DeliveryCounts,
+	deliveries: HotlineDelivery_Deserialize[],
+	/**  The `before` of the next page. */
+	nextBefore?: number | null,
+};
+
+/**  A page of deliveries, newest first. */
+export type HotlinePage_Serialize = {
+	/**  Whether the server has a callback URL configured (without one nothing is sent). */
+	enabled: boolean,
+	counts: DeliveryCounts,
+	deliveries: HotlineDelivery_Serialize[],
+	/**  The `before` of the next page. */
+	nextBefore: number | null,
 };
 
 /**  堵点分析 of one month. */

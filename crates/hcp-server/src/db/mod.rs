@@ -21,6 +21,7 @@ pub mod commands;
 pub mod digest;
 pub mod doc_numbers;
 pub mod evidence;
+pub mod hotline_outbox;
 pub mod integrity_flags;
 pub mod login_attempts;
 pub mod org_units;
@@ -136,6 +137,7 @@ const MIGRATIONS: &[Migration] = &[
     both(cases::SCOPE_DDL),
     both(org_units::ACTIVE_DDL),
     both(awards::DDL),
+    both(hotline_outbox::DDL),
 ];
 
 /// The schema version this build migrates a database to (the number of migrations).

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod disclosure;
 pub mod doc_numbers;
 pub mod health;
+pub mod hotline;
 pub mod intake;
 pub mod integrity;
 pub mod kpis;
@@ -59,4 +60,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/disclosure", get(disclosure::monthly))
         .route("/api/v1/updates/{target}/{current_version}", get(updates::manifest))
         .route("/api/v1/updates/files/{target}/{version}/{file}", get(updates::file))
+        .route("/api/v1/admin/hotline/deliveries", get(hotline::list))
+        .route("/api/v1/admin/hotline/deliveries/{id}/retry", post(hotline::retry))
 }

@@ -51,6 +51,8 @@ enum Target {
     User,
     Item,
     District,
+    /// A callback to the 12345 hotline about one of the side's cases.
+    Delivery,
 }
 
 /// The ids of one side's records.
@@ -64,6 +66,7 @@ struct Ids {
     user: i64,
     item: i64,
     district: i64,
+    delivery: i64,
 }
 
 impl Ids {
@@ -78,6 +81,7 @@ impl Ids {
             Target::User => self.user,
             Target::Item => self.item,
             Target::District => self.district,
+            Target::Delivery => self.delivery,
         }
     }
 }
@@ -140,6 +144,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // The calendar is the whole city's: only the city's administrator publishes it.
         ("put", "/api/v1/admin/calendar") | ("post", "/api/v1/admin/calendar/years") => r(&["admin"], Target::Nothing),
         ("get" | "put", "/api/v1/admin/policies/{unit_id}") => r(ADMINS, Target::District),
+        // 12345回传: the callbacks about the administrator's own cases.
+        ("get", "/api/v1/admin/hotline/deliveries") => r(ADMINS, Target::Nothing),
+        ("post", "/api/v1/admin/hotline/deliveries/{id}/retry") => r(ADMINS, Target::Delivery),
         _ => None,
     }
 }
@@ -268,6 +275,13 @@ impl TestApp {
                 .id_where("SELECT min(id) FROM service_items WHERE unit_path >= ?1 AND unit_path < ?2", &path)
                 .await,
             district: district_id,
+            delivery: self
+                .id_where(
+                    "SELECT min(d.id) FROM hotline_deliveries d JOIN cases c ON c.id = d.case_id
+                      WHERE c.unit_path >= ?1 AND c.unit_path < ?2",
+                    &path,
+                )
+                .await,
         }
     }
 }

@@ -12,6 +12,7 @@ mod doc_numbers;
 mod feed;
 mod findings;
 mod hardening;
+mod hotline;
 mod integrity;
 mod password;
 mod rankings;
@@ -47,6 +48,10 @@ use hardening::{
     intake_is_bounded_by_the_reporters_jurisdiction_and_audited_as_them,
     integrity_leads_reach_only_the_roles_that_may_read_them,
     the_contract_refuses_unknown_fields_and_every_error_has_a_body,
+};
+use hotline::{
+    hotline_callbacks_arrive_once_in_order_past_failures_and_timeouts,
+    hotline_deliveries_fail_hold_their_ticket_back_and_administrators_retry_them,
 };
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
@@ -134,6 +139,8 @@ conformance!(
     a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
     administrators_cannot_lock_themselves_or_their_jurisdiction_out,
     a_moved_unit_takes_every_row_below_it_to_its_new_place,
+    hotline_callbacks_arrive_once_in_order_past_failures_and_timeouts,
+    hotline_deliveries_fail_hold_their_ticket_back_and_administrators_retry_them,
 );
 
 struct TestApp {

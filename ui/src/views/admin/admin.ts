@@ -1,8 +1,8 @@
 // View logic of 系统管理: the organisation tree, account checks, and what the UI needs to pick units.
 import type { AccountInput, AdminUnit } from "@/api/adminBackend";
 
-export type AdminTab = "units" | "staff" | "accounts" | "items" | "calendar" | "policy";
-export const ADMIN_TABS: AdminTab[] = ["units", "staff", "accounts", "items", "calendar", "policy"];
+export type AdminTab = "units" | "staff" | "accounts" | "items" | "calendar" | "policy" | "hotline";
+export const ADMIN_TABS: AdminTab[] = ["units", "staff", "accounts", "items", "calendar", "policy", "hotline"];
 export const isAdminTab = (v: unknown): v is AdminTab => typeof v === "string" && (ADMIN_TABS as string[]).includes(v);
 
 /** A unit with the units directly below it, for el-table's tree rows. */
