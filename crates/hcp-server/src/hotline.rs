@@ -244,7 +244,8 @@ fn event_label(payload: &EventPayload) -> Option<&'static str> {
         | EventPayload::Warned { .. }
         | EventPayload::Appealed { .. }
         | EventPayload::AppealDecided { .. }
-        | EventPayload::AccountabilityRecorded { .. } => return None,
+        | EventPayload::AccountabilityRecorded { .. }
+        | EventPayload::InterviewRecorded { .. } => return None,
     })
 }
 
