@@ -81,6 +81,25 @@ fn locate(conn: &Conn<'_>, path: &ScopePath) -> DbResult<Option<(i64, Option<i64
     Ok(Some((hall.unwrap_or(unit_id), department)))
 }
 
+/// A `create` whose unit path no longer exists but whose unit (the path's last id) does, with the
+/// unit's current path; `None` for any other command.
+fn relocate(conn: &Conn<'_>, command: &CaseCommand) -> DbResult<Option<CaseCommand>> {
+    let CaseCommand::Create { unit, .. } = command else { return Ok(None) };
+    if conn.query_opt("SELECT 1 FROM org_units WHERE path = ?1", [unit.as_str()], |_| Ok(()))?.is_some() {
+        return Ok(None);
+    }
+    let Some(id) = unit.ids().last().copied() else { return Ok(None) };
+    let Some(path) = conn.query_opt("SELECT path FROM org_units WHERE id = ?1", [id], |r| r.get::<String>(0))? else {
+        return Ok(None);
+    };
+    let Ok(path) = ScopePath::try_from(path) else { return Ok(None) };
+    let mut moved = command.clone();
+    if let CaseCommand::Create { unit, .. } = &mut moved {
+        *unit = path;
+    }
+    Ok(Some(moved))
+}
+
 /// Applies one command inside the caller's transaction and records its outcome.
 pub fn execute(
     conn: &Conn<'_>,
@@ -230,25 +249,29 @@ fn decide(
         },
         None => None,
     };
+    // A unit moved (or was renamed in the tree) after a client queued its `create` with the old
+    // path: the unit is the path's last id, so the case opens at the unit's current path.
+    let relocated = relocate(conn, &env.command)?;
+    let command = relocated.as_ref().unwrap_or(&env.command);
     let case_path = current.as_ref().map(|r| r.unit_path.clone());
     // Where the case is replicated now (its own unit's path for a new one).
     let old_scope = match &current {
         Some(row) => Some(cases::scope_path(conn, row.id)?.unwrap_or_else(|| row.unit_path.clone())),
         None => None,
     };
-    if let Some(refusal) = check_references(conn, who, &env.command, case_path.as_deref())? {
+    if let Some(refusal) = check_references(conn, who, command, case_path.as_deref())? {
         return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
     }
     // The distributed calendar and the case's jurisdiction's policy (defaults when none is set).
     let calendar = settings::calendar(conn, calendar)?;
-    let policy_path = match (&case_path, &env.command) {
+    let policy_path = match (&case_path, command) {
         (Some(p), _) => p.clone(),
         (None, CaseCommand::Create { unit, .. }) => unit.to_string(),
         (None, _) => who.scope.to_string(),
     };
     let policy = settings::policy(conn, &policy_path)?;
     let ctx = PolicyContext { calendar: &calendar, deadlines: policy.deadlines, escalation: policy.escalation };
-    let (next, event) = match hcp_domain::apply(aggregate.as_ref(), &actor, &env.command, now, &ctx) {
+    let (next, event) = match hcp_domain::apply(aggregate.as_ref(), &actor, command, now, &ctx) {
         Ok(x) => x,
         // A case the caller may not act on (outside their jurisdiction, linked to them in a way
         // their role does not count) is "not found", as above: the domain's message would name
@@ -263,7 +286,7 @@ fn decide(
     let mut row = match current {
         Some(row) => row,
         None => {
-            let CaseCommand::Create { source, unit, .. } = &env.command else {
+            let CaseCommand::Create { source, unit, .. } = command else {
                 return Ok(Err((codes::INVALID_INPUT.into(), "新建工单须使用“create”命令".into())));
             };
             let Some((unit_id, department)) = locate(conn, unit)? else {
@@ -272,7 +295,7 @@ fn decide(
             let mut o = origin.cloned().unwrap_or_default();
             o.department_id = o.department_id.or(department);
             if o.item_name.is_none() {
-                o.item_name = crate::case_item::name(conn, &env.command)?;
+                o.item_name = crate::case_item::name(conn, command)?;
             }
             let mut row = CaseRow {
                 id: 0,

@@ -325,6 +325,7 @@ async fn rows_below(app: &TestApp, prefix: &str) -> Vec<(String, i64)> {
                 ("service_items", "unit_path"),
                 ("settings", "unit_path"),
                 ("integrity_flags", "unit_path"),
+                ("awards", "unit_path"),
             ] {
                 let n: i64 = c.query_row(
                     &format!("SELECT count(*) FROM {table} WHERE {column} >= ?1 AND {column} < ?2"),
@@ -390,7 +391,10 @@ pub async fn a_moved_unit_takes_every_row_below_it_to_its_new_place(backend: Bac
         .await;
     assert_eq!(status, 200, "{body}");
     let before = rows_below(&app, &old).await;
-    assert!(before.iter().all(|(t, n)| *n > 0 || t == "integrity_flags.unit_path"), "{before:?}");
+    assert!(
+        before.iter().all(|(t, n)| *n > 0 || t == "integrity_flags.unit_path" || t == "awards.unit_path"),
+        "{before:?}"
+    );
     assert!(before.iter().find(|(t, _)| t == "ratings.unit_path").is_some_and(|(_, n)| *n > 0), "{before:?}");
     assert!(before.iter().find(|(t, _)| t == "cases.unit_path").is_some_and(|(_, n)| *n > 0), "{before:?}");
     let east_start = app.pull_all(&east, 0).await.last().and_then(|c| c["seq"].as_i64()).unwrap_or(0);
@@ -459,6 +463,19 @@ pub async fn a_moved_unit_takes_every_row_below_it_to_its_new_place(backend: Bac
     assert!(west_rows.iter().any(|(e, r)| e == "case"
         && r["id"] == moved_case
         && r["unit_path"].as_str().is_some_and(|p| p.starts_with(&new))));
+    // A finding a client queued before the move names the department's old path: it opens at the
+    // unit's new place, so the new jurisdiction's supervisor may give it.
+    let create = json!({"type": "create", "source": "supervision", "unit": old,
+                        "summary": "督查发现：窗口未执行一次性告知制度"});
+    let (status, body) = app
+        .post(
+            &west,
+            "/api/v1/cases/commands",
+            json!({"command_id": "after-move-create", "case_id": null, "base_version": null, "command": create}),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("applied")), "{body}");
+    assert_eq!(body["case"]["unit_path"].as_str(), Some(new.as_str()), "{body}");
     // The move is audited with what it carried.
     let (_, trail) = app.get(&admin, "/api/v1/audit?action=admin.org_unit.move&limit=10").await;
     let entry = trail.as_array().and_then(|a| a.first()).cloned().unwrap_or(Value::Null);
