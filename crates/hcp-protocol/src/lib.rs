@@ -273,6 +273,89 @@ pub struct AwardRequest {
     pub staff_id: i64,
 }
 
+/// Where an attachment's bytes are: declared and still arriving, all there and checked, or refused
+/// (wrong content, not the hash declared, an executable…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentStatus {
+    Pending,
+    Complete,
+    Refused,
+}
+
+impl AttachmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentStatus::Pending => "pending",
+            AttachmentStatus::Complete => "complete",
+            AttachmentStatus::Refused => "refused",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AttachmentStatus> {
+        [AttachmentStatus::Pending, AttachmentStatus::Complete, AttachmentStatus::Refused]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// An evidence file on a case (整改材料, 回访记录, 申诉材料, 问责决定书…): its metadata, which
+/// replicates by the case's visibility path; the bytes are fetched on demand
+/// (`GET /api/v1/attachments/{sha256}`) and never travel in the snapshot or the feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub case_id: i64,
+    /// The case's visibility path (the row replicates by it).
+    pub unit_path: String,
+    /// Lower-case hex SHA-256 of the content: the file's name on the server and in commands.
+    pub sha256: String,
+    /// The file name the uploader gave (shown, never trusted for the type).
+    pub name: String,
+    pub size: i64,
+    /// The type read from the content (magic bytes) once every byte arrived; empty before.
+    pub mime: String,
+    pub uploaded_by: i64,
+    pub uploaded_by_name: String,
+    /// RFC 3339: when the file was declared.
+    pub uploaded_at: String,
+    #[schema(value_type = String, example = "pending")]
+    pub status: AttachmentStatus,
+    /// Why the bytes were refused (Chinese), when they were.
+    pub note: String,
+}
+
+/// `POST /api/v1/attachments`: declares a file on a case before its bytes are sent. The same
+/// case and hash declared again gets the same row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentDeclaration {
+    pub case_id: i64,
+    /// Lower-case hex SHA-256 of the whole file.
+    pub sha256: String,
+    pub name: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// `GET /api/v1/attachments/{sha256}/chunks`: how far an upload got, to resume it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadProgress {
+    pub sha256: String,
+    pub size: i64,
+    /// Bytes per chunk (every chunk but the last is exactly this long).
+    pub chunk_size: i64,
+    /// How many chunks the file has.
+    pub chunks: i64,
+    /// The chunks the server holds, ascending.
+    pub received: Vec<i64>,
+    #[schema(value_type = String, example = "pending")]
+    pub status: AttachmentStatus,
+    /// Why the bytes were refused (Chinese), when they were.
+    pub note: String,
+}
+
 /// `POST /api/v1/integrity/flags/{id}/decision`: the hall manager's verdict on a flag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -440,6 +523,7 @@ pub enum EntityRow {
     Setting(SettingRow),
     IntegrityFlag(IntegrityFlagRow),
     Award(AwardRow),
+    Attachment(AttachmentRow),
 }
 
 impl EntityRow {
@@ -456,6 +540,7 @@ impl EntityRow {
             EntityRow::Setting(r) => r.id,
             EntityRow::IntegrityFlag(r) => r.id,
             EntityRow::Award(r) => r.id,
+            EntityRow::Attachment(r) => r.id,
         }
     }
 
@@ -472,6 +557,7 @@ impl EntityRow {
             EntityRow::Setting(r) => &r.unit_path,
             EntityRow::IntegrityFlag(r) => &r.unit_path,
             EntityRow::Award(r) => &r.unit_path,
+            EntityRow::Attachment(r) => &r.unit_path,
         }
     }
 
@@ -487,6 +573,7 @@ impl EntityRow {
             EntityRow::Setting(_) => Entity::Setting,
             EntityRow::IntegrityFlag(_) => Entity::IntegrityFlag,
             EntityRow::Award(_) => Entity::Award,
+            EntityRow::Attachment(_) => Entity::Attachment,
         }
     }
 }
@@ -505,10 +592,11 @@ pub enum Entity {
     Setting,
     IntegrityFlag,
     Award,
+    Attachment,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 11] = [
         Entity::OrgUnit,
         Entity::Staff,
         Entity::User,
@@ -519,6 +607,7 @@ impl Entity {
         Entity::Setting,
         Entity::IntegrityFlag,
         Entity::Award,
+        Entity::Attachment,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -532,6 +621,7 @@ impl Entity {
             Entity::Setting => "setting",
             Entity::IntegrityFlag => "integrity_flag",
             Entity::Award => "award",
+            Entity::Attachment => "attachment",
         }
     }
     pub fn parse(s: &str) -> Option<Entity> {
@@ -557,6 +647,8 @@ pub struct Counts {
     pub integrity_flag: u64,
     #[serde(default)]
     pub award: u64,
+    #[serde(default)]
+    pub attachment: u64,
 }
 
 impl Counts {
@@ -572,6 +664,7 @@ impl Counts {
             Entity::Setting => self.setting += n,
             Entity::IntegrityFlag => self.integrity_flag += n,
             Entity::Award => self.award += n,
+            Entity::Attachment => self.attachment += n,
         }
     }
     pub fn get(&self, e: Entity) -> u64 {
@@ -586,6 +679,7 @@ impl Counts {
             Entity::Setting => self.setting,
             Entity::IntegrityFlag => self.integrity_flag,
             Entity::Award => self.award,
+            Entity::Attachment => self.attachment,
         }
     }
     pub fn total(&self) -> u64 {
@@ -599,6 +693,7 @@ impl Counts {
             + self.setting
             + self.integrity_flag
             + self.award
+            + self.attachment
     }
 }
 
@@ -1081,6 +1176,11 @@ pub mod digest {
                 r.id,
                 vec![r.unit_path.clone(), r.kind.as_str().to_owned(), r.period.clone(), r.staff_id.to_string()],
             ),
+            EntityRow::Attachment(r) => (
+                Entity::Attachment,
+                r.id,
+                vec![r.unit_path.clone(), r.sha256.clone(), r.status.as_str().to_owned(), r.mime.clone()],
+            ),
         }
     }
 
@@ -1179,10 +1279,11 @@ mod tests {
                 | Entity::ServiceItem
                 | Entity::Setting
                 | Entity::IntegrityFlag
-                | Entity::Award => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
+                | Entity::Award
+                | Entity::Attachment => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
             }
         }
-        assert_eq!(Entity::ALL.len(), 10, "a new entity must be added to ALL and handled above");
+        assert_eq!(Entity::ALL.len(), 11, "a new entity must be added to ALL and handled above");
     }
 
     #[test]

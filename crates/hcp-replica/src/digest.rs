@@ -18,6 +18,7 @@ const TABLES: &[(Entity, &str, &str)] = &[
     (Entity::ServiceItem, "service_items", "unit_path, code, name, active"),
     (Entity::Setting, "settings", "unit_path, key, updated_at"),
     (Entity::Award, "awards", "unit_path, kind, period, staff_id"),
+    (Entity::Attachment, "attachments", "unit_path, sha256, status, mime"),
 ];
 
 pub fn scope_digest(conn: &Connection) -> Result<String> {

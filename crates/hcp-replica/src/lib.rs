@@ -128,6 +128,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(tables::awards::DDL),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
+    // Evidence files on cases (metadata only).
+    Migration::Sql(tables::attachments::DDL),
+    // Must stay last (see above).
+    Migration::Rust(aggregates::rebuild),
 ];
 
 /// Applies what a replica may have skipped when a migration was inserted before the then last
@@ -420,6 +424,11 @@ impl Replica {
             out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
         }
         Ok(out)
+    }
+
+    /// The evidence files of a case (metadata; the bytes are on the server).
+    pub fn attachments_of_case(&self, case_id: i64) -> Result<Vec<hcp_protocol::AttachmentRow>> {
+        tables::attachments::of_case(&self.conn, case_id)
     }
 
     /// The confirmed awards of the period keys `periods` under `scope`.
@@ -724,6 +733,7 @@ fn table(e: Entity) -> &'static str {
         Entity::Setting => "settings",
         Entity::IntegrityFlag => "integrity_flags",
         Entity::Award => "awards",
+        Entity::Attachment => "attachments",
     }
 }
 
@@ -739,6 +749,7 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
         EntityRow::Setting(r) => settings::upsert(tx, r),
         EntityRow::IntegrityFlag(r) => tables::integrity_flags::upsert(tx, r),
         EntityRow::Award(r) => tables::awards::upsert(tx, r),
+        EntityRow::Attachment(r) => tables::attachments::upsert(tx, r),
     }
 }
 

@@ -70,6 +70,8 @@ const STEPS: &[(&str, Fill)] = &[
     ("aggregates rebuilt", nothing),
     ("awards", award_rows),
     ("aggregates rebuilt", nothing),
+    ("attachments", attachment_rows),
+    ("aggregates rebuilt", nothing),
 ];
 
 /// Tables whose rows are derived from others (rebuilt by migrations) and SQLite's own.
@@ -263,6 +265,16 @@ fn award_rows(conn: &Connection) {
             sample_size, satisfied, reason, confirmed_by, confirmed_by_name, confirmed_at)
          VALUES (1, 'star', '2026-11', 1, '刘敏', 'GH00001', 2, '/1/2/', '/1/', 0.982, 45, 45,
             '校正得分 98.2%，评价 45 条（满意 45 条），期内无差评', 31, '周督查', '2026-12-01T02:00:00Z');",
+    );
+}
+
+fn attachment_rows(conn: &Connection) {
+    exec(
+        conn,
+        "INSERT INTO attachments (id, case_id, unit_path, sha256, name, size, mime, uploaded_by, uploaded_by_name,
+            uploaded_at, status, note)
+         VALUES (1, 12, '/1/2/', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', '整改后窗口.jpg',
+            204800, 'image/jpeg', 32, '王主任', '2026-11-22T02:00:00Z', 'complete', '');",
     );
 }
 

@@ -112,7 +112,7 @@ fn a_replica_from_before_deactivated_units_gets_the_flag_and_keeps_its_rows() {
         .expect("the flag's migration");
     r.conn()
         .execute_batch(&format!(
-            "ALTER TABLE org_units DROP COLUMN active; DROP TABLE awards; PRAGMA user_version = {before};"
+            "ALTER TABLE org_units DROP COLUMN active; DROP TABLE awards; DROP TABLE attachments; PRAGMA user_version = {before};"
         ))
         .expect("the old schema");
     drop(r);

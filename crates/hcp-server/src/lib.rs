@@ -9,6 +9,7 @@ pub mod bench_seed;
 pub mod case_item;
 pub mod db;
 pub mod error;
+pub mod evidence_store;
 pub mod hotline;
 pub mod intake;
 pub mod integrity;
@@ -83,6 +84,21 @@ pub struct Config {
     pub releases_dir: std::path::PathBuf,
     /// Callbacks to the 12345 hotline (see [`hotline`]).
     pub hotline: hotline::HotlineConfig,
+    /// Limits of evidence files (see [`routes::attachments`]).
+    pub attachments: AttachmentLimits,
+}
+
+/// The largest evidence file, and the most bytes of files on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachmentLimits {
+    pub max_file_bytes: i64,
+    pub max_case_bytes: i64,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> AttachmentLimits {
+        AttachmentLimits { max_file_bytes: 20 * 1024 * 1024, max_case_bytes: 200 * 1024 * 1024 }
+    }
 }
 
 impl Default for Config {
@@ -100,6 +116,7 @@ impl Default for Config {
             rate_limit: rate::RateLimit::default(),
             releases_dir: std::path::PathBuf::from("data/releases"),
             hotline: hotline::HotlineConfig::default(),
+            attachments: AttachmentLimits::default(),
         }
     }
 }
@@ -148,6 +165,10 @@ pub struct FileConfig {
     pub hotline_callback_backoff_seconds: Option<u64>,
     /// …up to this many seconds.
     pub hotline_callback_backoff_max_seconds: Option<u64>,
+    /// The largest evidence file, in MB (default 20).
+    pub attachment_max_mb: Option<i64>,
+    /// The most MB of evidence files on one case (default 200).
+    pub case_attachments_max_mb: Option<i64>,
 }
 
 impl FileConfig {
@@ -203,6 +224,14 @@ impl FileConfig {
             },
             releases_dir: self.releases_dir.clone().unwrap_or(base.releases_dir),
             hotline: self.hotline(base.hotline),
+            attachments: AttachmentLimits {
+                max_file_bytes: self
+                    .attachment_max_mb
+                    .map_or(base.attachments.max_file_bytes, |m| m.clamp(1, 1024) * 1024 * 1024),
+                max_case_bytes: self
+                    .case_attachments_max_mb
+                    .map_or(base.attachments.max_case_bytes, |m| m.clamp(1, 100 * 1024) * 1024 * 1024),
+            },
         }
     }
 
@@ -235,6 +264,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The statutory working-day calendar deadlines are computed on.
     pub calendar: Arc<hcp_domain::Calendar>,
+    /// Where the bytes of evidence files are kept (the database by default).
+    pub chunks: Arc<dyn evidence_store::ChunkStore>,
 }
 
 impl AppState {
@@ -244,6 +275,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             config: Arc::new(Config::default()),
             calendar: Arc::new(hcp_domain::Calendar::bundled()),
+            chunks: Arc::new(evidence_store::DbChunks),
         }
     }
 }

@@ -125,6 +125,11 @@ impl Modify for CommonAnswers {
         routes::updates::file,
         routes::hotline::list,
         routes::hotline::retry,
+        routes::attachments::declare,
+        routes::attachments::chunks,
+        routes::attachments::put_chunk,
+        routes::attachments::complete,
+        routes::attachments::download,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -148,6 +153,8 @@ impl Modify for CommonAnswers {
         routes::updates::UpdateManifest,
         routes::hotline::DeliveryPage, routes::hotline::DeliveryCounts, crate::db::hotline_outbox::Delivery,
         crate::db::hotline_outbox::Attempt, crate::hotline::DeliveryState, crate::hotline::HotlineCallback,
+        hcp_protocol::AttachmentRow, hcp_protocol::AttachmentStatus, hcp_protocol::AttachmentDeclaration,
+        hcp_protocol::UploadProgress,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]

@@ -123,6 +123,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     let settings = shift(below(c, "settings", "unit_path", &old)?);
     let flags = shift(below(c, "integrity_flags", "unit_path", &old)?);
     let awards = shift(below(c, "awards", "unit_path", &old)?);
+    let attachments = shift(below(c, "attachments", "unit_path", &old)?);
     let events = shift(below(c, "case_events", "unit_path", &old)?);
     let accounts: Vec<(i64, String, String)> = c
         .query_map(
@@ -157,6 +158,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
         ("integrity_flags", "unit_path"),
         ("awards", "unit_path"),
         ("awards", "league_path"),
+        ("attachments", "unit_path"),
     ] {
         rewrite(c, table, column, &old, &new)?;
     }
@@ -185,6 +187,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     announce(c, Entity::Setting, &settings, at)?;
     announce(c, Entity::IntegrityFlag, &flags, at)?;
     announce(c, Entity::Award, &awards, at)?;
+    announce(c, Entity::Attachment, &attachments, at)?;
     n.units = units.len();
     n.staff = staff.len();
     n.accounts = accounts.len();

@@ -386,6 +386,21 @@ fn move_visibility(conn: &Conn<'_>, case_id: i64, old: &str, new: &str, at: &str
         ChangeOp::Delete,
         at,
     )?;
+    let files = crate::db::attachments::move_case(conn, case_id, new)?;
+    changes::record_many(
+        conn,
+        Entity::Attachment,
+        &files.iter().map(|id| (*id, old)).collect::<Vec<_>>(),
+        ChangeOp::Delete,
+        at,
+    )?;
+    changes::record_many(
+        conn,
+        Entity::Attachment,
+        &files.iter().map(|id| (*id, new)).collect::<Vec<_>>(),
+        ChangeOp::Upsert,
+        at,
+    )?;
     cases::set_scope_path(conn, case_id, new)?;
     case_events::move_case(conn, case_id, new)?;
     changes::record_many(

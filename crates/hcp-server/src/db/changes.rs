@@ -74,6 +74,7 @@ pub fn load(conn: &Conn<'_>, entity: Entity, id: i64) -> DbResult<Option<EntityR
         Entity::Setting => super::settings::get(conn, id)?.map(EntityRow::Setting),
         Entity::IntegrityFlag => super::integrity_flags::get(conn, id)?.map(EntityRow::IntegrityFlag),
         Entity::Award => super::awards::get(conn, id)?.map(EntityRow::Award),
+        Entity::Attachment => super::attachments::get(conn, id)?.map(EntityRow::Attachment),
     })
 }
 

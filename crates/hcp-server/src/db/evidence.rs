@@ -96,6 +96,13 @@ pub struct ChainReport {
     pub head: String,
     /// The first entry whose hash does not match, when the chain is broken.
     pub first_broken_seq: Option<i64>,
+    /// How many evidence files (of the caller's jurisdiction) were read again and hashed.
+    #[serde(default)]
+    pub attachments_checked: i64,
+    /// The SHA-256 of every file whose stored bytes no longer have that hash (changed after the
+    /// upload); `valid` is false when there is one.
+    #[serde(default)]
+    pub altered_attachments: Vec<String>,
 }
 
 pub fn verify(conn: &Conn<'_>) -> DbResult<ChainReport> {
@@ -125,7 +132,14 @@ pub fn verify(conn: &Conn<'_>) -> DbResult<ChainReport> {
             Ok(())
         },
     )?;
-    Ok(ChainReport { valid: broken.is_none(), length, head: prev, first_broken_seq: broken })
+    Ok(ChainReport {
+        valid: broken.is_none(),
+        length,
+        head: prev,
+        first_broken_seq: broken,
+        attachments_checked: 0,
+        altered_attachments: Vec::new(),
+    })
 }
 
 #[cfg(test)]

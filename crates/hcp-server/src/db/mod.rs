@@ -12,6 +12,7 @@
 //! with a lower one. Reads run in parallel on both engines.
 //! Blocking calls: run them inside `tokio::task::spawn_blocking` (see [`Db::read`] / [`Db::write`]).
 
+pub mod attachments;
 pub mod audit_log;
 pub mod awards;
 pub mod case_events;
@@ -138,6 +139,7 @@ const MIGRATIONS: &[Migration] = &[
     both(org_units::ACTIVE_DDL),
     both(awards::DDL),
     both(hotline_outbox::DDL),
+    both(attachments::DDL),
 ];
 
 /// The schema version this build migrates a database to (the number of migrations).
@@ -155,6 +157,7 @@ pub(crate) fn postgres_ddl(sqlite: &str) -> String {
         match word.as_str() {
             "INTEGER" => out.push_str("BIGINT"),
             "REAL" => out.push_str("DOUBLE PRECISION"),
+            "BLOB" => out.push_str("BYTEA"),
             "TEXT" => out.push_str("TEXT COLLATE \"C\""),
             w => out.push_str(w),
         }

@@ -31,6 +31,8 @@ pub enum Value {
     Int(i64),
     Real(f64),
     Text(String),
+    /// Bytes (`BLOB` on SQLite, `BYTEA` on PostgreSQL): attachment chunks.
+    Blob(Vec<u8>),
 }
 
 macro_rules! value_from_int {
@@ -212,6 +214,25 @@ impl FromValue for String {
             Value::Text(s) => Ok(s.clone()),
             Value::Null => Err("unexpected NULL".into()),
             other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Blob(v)
+    }
+}
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Value {
+        Value::Blob(v.to_vec())
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Result<Vec<u8>, String> {
+        match v {
+            Value::Blob(b) => Ok(b.clone()),
+            Value::Null => Err("unexpected NULL".into()),
+            other => Err(format!("expected bytes, found {other:?}")),
         }
     }
 }
@@ -462,6 +483,7 @@ impl hcp_stats::FactSource for Conn<'_> {
                 Value::Int(i) => Cell::Int(*i),
                 Value::Real(x) => Cell::Real(*x),
                 Value::Text(t) => Cell::Text(t.clone()),
+                Value::Blob(b) => Cell::Text(hex::encode(b)),
             }));
             f(&cells).map_err(|e| DbError::Corrupt(e.to_string()))
         })
@@ -479,6 +501,10 @@ fn copy_text(v: &Value, out: &mut String) {
         }
         Value::Real(f) => {
             let _ = write!(out, "{f}");
+        }
+        Value::Blob(b) => {
+            out.push_str("\\\\x");
+            out.push_str(&hex::encode(b));
         }
         Value::Text(s) => {
             for ch in s.chars() {
@@ -559,6 +585,7 @@ impl rusqlite::ToSql for Value {
             Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
             Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }
 }
@@ -572,7 +599,7 @@ fn sqlite_row(r: &rusqlite::Row<'_>, n: usize) -> DbResult<Row> {
             ValueRef::Integer(v) => Value::Int(v),
             ValueRef::Real(v) => Value::Real(v),
             ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(_) => return Err(DbError::Corrupt(format!("column {i} is a blob"))),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
         });
     }
     Ok(Row(out))
@@ -599,6 +626,10 @@ impl ToSql for Value {
             Value::Text(s) => match *ty {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 _ => s.as_str().to_sql(ty, out),
+            },
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => b.as_slice().to_sql(ty, out),
+                _ => Err(format!("cannot send bytes as {ty}").into()),
             },
         }
     }
@@ -627,6 +658,7 @@ fn pg_row(r: &postgres::Row) -> DbResult<Row> {
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
                 r.try_get::<_, Option<String>>(i)?.map_or(Value::Null, Value::Text)
             }
+            Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i)?.map_or(Value::Null, Value::Blob),
             ref other => {
                 return Err(DbError::Corrupt(format!(
                     "column {} has type {other}; cast it to bigint, double precision or text",

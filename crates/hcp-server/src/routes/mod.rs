@@ -1,6 +1,7 @@
 //! HTTP routes.
 
 pub mod admin;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod awards;
@@ -17,7 +18,7 @@ pub mod ratings;
 pub mod sync;
 pub mod updates;
 
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 
 use crate::AppState;
@@ -62,4 +63,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/updates/files/{target}/{version}/{file}", get(updates::file))
         .route("/api/v1/admin/hotline/deliveries", get(hotline::list))
         .route("/api/v1/admin/hotline/deliveries/{id}/retry", post(hotline::retry))
+        .route("/api/v1/attachments", post(attachments::declare))
+        .route("/api/v1/attachments/{sha256}", get(attachments::download))
+        .route("/api/v1/attachments/{sha256}/chunks", get(attachments::chunks))
+        .route("/api/v1/attachments/{sha256}/chunks/{index}", put(attachments::put_chunk))
+        .route("/api/v1/attachments/{sha256}/complete", post(attachments::complete))
 }

@@ -92,6 +92,7 @@ fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, 
         (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
         (Entity::IntegrityFlag, _) => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role)?,
         (Entity::Award, _) => crate::db::awards::count_in_scope_after(tx, scope, upper, after)?,
+        (Entity::Attachment, _) => crate::db::attachments::count_in_scope_after(tx, scope, upper, after)?,
     })
 }
 
@@ -148,6 +149,9 @@ fn stream_entity(
             integrity_flags::for_role_in_scope(tx, scope, upper, after, role, |r| row(EntityRow::IntegrityFlag(r)))
         }
         (Entity::Award, _) => crate::db::awards::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Award(r))),
+        (Entity::Attachment, _) => {
+            crate::db::attachments::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Attachment(r)))
+        }
     }
 }
 

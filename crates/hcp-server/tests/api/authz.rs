@@ -38,6 +38,9 @@ const EVERY_ACCOUNT: &[&str] = &[
 const ADMINS: &[&str] = &["donghu.admin", "admin"];
 const OVERSIGHT: &[&str] = &["donghu.supervisor", "donghu.liaison", "donghu.admin", "admin"];
 const REVIEWERS: &[&str] = &["donghu.manager", "donghu.supervisor", "donghu.liaison"];
+/// Whose jurisdiction holds a case at 东湖区政务服务中心 (the handler's department does not).
+const SEE_HALL_CASES: &[&str] =
+    &["donghu.manager", "donghu.supervisor", "donghu.liaison", "donghu.staff", "donghu.admin", "admin"];
 
 /// The record an operation names (in its path or in its body), owned by 东湖区 or by 西山区.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +56,8 @@ enum Target {
     District,
     /// A callback to the 12345 hotline about one of the side's cases.
     Delivery,
+    /// An evidence file (`{sha256}`) on one of the side's cases.
+    Attachment,
 }
 
 /// The ids of one side's records.
@@ -82,6 +87,7 @@ impl Ids {
             Target::Item => self.item,
             Target::District => self.district,
             Target::Delivery => self.delivery,
+            Target::Attachment => 0,
         }
     }
 }
@@ -93,6 +99,8 @@ enum Allowed {
     Only(&'static [&'static str]),
     /// The roles the domain lets give the command tried (`verify` on a new case).
     VerifyingRoles,
+    /// These principals, whose jurisdiction holds the record; the others get 403 or 404.
+    InScope(&'static [&'static str]),
 }
 
 /// What the table says of one documented operation.
@@ -147,6 +155,15 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // 12345回传: the callbacks about the administrator's own cases.
         ("get", "/api/v1/admin/hotline/deliveries") => r(ADMINS, Target::Nothing),
         ("post", "/api/v1/admin/hotline/deliveries/{id}/retry") => r(ADMINS, Target::Delivery),
+        // Evidence files: whoever's jurisdiction holds the case (a foreign file is not found).
+        ("post", "/api/v1/attachments") => {
+            Some(Rule { public: false, allowed: Allowed::InScope(SEE_HALL_CASES), target: Target::Case })
+        }
+        ("get", "/api/v1/attachments/{sha256}" | "/api/v1/attachments/{sha256}/chunks")
+        | ("put", "/api/v1/attachments/{sha256}/chunks/{index}")
+        | ("post", "/api/v1/attachments/{sha256}/complete") => {
+            Some(Rule { public: false, allowed: Allowed::InScope(SEE_HALL_CASES), target: Target::Attachment })
+        }
         _ => None,
     }
 }
@@ -199,6 +216,9 @@ fn body_for(method: &str, path: &str, n: usize, id: i64, principal: &str, fx: &F
         ("post", "/api/v1/admin/calendar/years") => json!({"notice": {"number": format!("授权测试〔2026〕{n}号"),
             "title": "测试夹具：虚构的 2027 年放假安排", "url": ""}, "holiday_cn": super::calendar::fixture_2027()}),
         ("put", "/api/v1/admin/policies/{unit_id}") => fx.policy.clone(),
+        ("post", "/api/v1/attachments") => {
+            json!({"case_id": id, "sha256": format!("{n:064x}"), "name": format!("授权测试{n}.jpg"), "size": 10})
+        }
         ("post", _) | ("put", _) | ("patch", _) => json!({}),
         _ => return None,
     };
@@ -214,6 +234,8 @@ struct Fixture {
     units: Vec<(String, i64, Role)>,
     calendar: Value,
     policy: Value,
+    /// A complete evidence file on a case of each side: (东湖区's, 西山区's).
+    files: (String, String),
 }
 
 impl Fixture {
@@ -223,7 +245,7 @@ impl Fixture {
 
     fn may(&self, allowed: Allowed, principal: &str) -> bool {
         match allowed {
-            Allowed::Only(names) => names.contains(&principal),
+            Allowed::Only(names) | Allowed::InScope(names) => names.contains(&principal),
             Allowed::VerifyingRoles => self
                 .units
                 .iter()
@@ -363,6 +385,38 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
     assert!(unknown.is_empty(), "operations without an authorization rule in this table: {unknown:?}");
     assert!(ops.len() >= 30, "the document lists the API: {}", ops.len());
 
+    // A complete evidence file on a case of each side.
+    let mut files = Vec::new();
+    for (n, case) in [app.new_case("AZ-FILE").await.0, foreign_case].into_iter().enumerate() {
+        let mut bytes = vec![0xff, 0xd8, 0xff, 0xe0];
+        bytes.extend_from_slice(format!("授权测试文件{n}").as_bytes());
+        let sha256 = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&bytes))
+        };
+        let (status, row) = app
+            .post(
+                &root,
+                "/api/v1/attachments",
+                json!({"case_id": case, "sha256": sha256, "name": "授权测试.jpg", "size": bytes.len()}),
+            )
+            .await;
+        assert_eq!(status, 200, "{row}");
+        let r = app
+            .http
+            .put(app.url(&format!("/api/v1/attachments/{sha256}/chunks/0")))
+            .bearer_auth(&root)
+            .body(bytes)
+            .send()
+            .await
+            .expect("chunk");
+        assert_eq!(r.status(), 200);
+        let (status, done) = app.post(&root, &format!("/api/v1/attachments/{sha256}/complete"), json!({})).await;
+        assert_eq!(status, 200, "{done}");
+        files.push(sha256);
+    }
+    let files = (files[0].clone(), files[1].clone());
+
     let (hall, hall_code) = app.unit_of("东湖区政务服务中心").await;
     let (_, calendar) = app.get(&root, "/api/v1/admin/calendar").await;
     let (_, policy) = app.get(&root, &format!("/api/v1/admin/policies/{donghu}")).await;
@@ -387,6 +441,7 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
         units,
         calendar: calendar["calendar"].clone(),
         policy: policy["policy"].clone(),
+        files,
     };
 
     let mut failures = Vec::new();
@@ -408,7 +463,12 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
                     app.ids_under("东湖区", own_case).await
                 };
                 let id = ids.of(rule.target);
-                let concrete = path.replace("{id}", &id.to_string()).replace("{unit_id}", &id.to_string());
+                let file = if foreign { &fx.files.1 } else { &fx.files.0 };
+                let concrete = path
+                    .replace("{id}", &id.to_string())
+                    .replace("{unit_id}", &id.to_string())
+                    .replace("{sha256}", file)
+                    .replace("{index}", "0");
                 let concrete = match path.as_str() {
                     "/api/v1/sync/pull" => format!("{concrete}?after=0&limit=1"),
                     "/api/v1/kpis" | "/api/v1/disclosure" => format!("{concrete}?month=2026-11"),
@@ -455,7 +515,11 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
                     _ if rule.public => "",
                     (None, _) => "401",
                     // A command on a case the role cannot see is not found before the role is asked.
-                    (Some(_), _) if !allowed && matches!(rule.allowed, Allowed::VerifyingRoles) => "403 or 404",
+                    (Some(_), _)
+                        if !allowed && matches!(rule.allowed, Allowed::VerifyingRoles | Allowed::InScope(_)) =>
+                    {
+                        "403 or 404"
+                    }
                     (Some(_), _) if !allowed => "403",
                     // The city's administrator owns both districts.
                     (Some("admin"), true) => "",

@@ -5,6 +5,7 @@
 mod admin;
 mod append_only;
 mod assign;
+mod attachments;
 mod authz;
 mod calendar;
 mod disclosure;
@@ -29,6 +30,11 @@ use append_only::evidence_reveals_and_the_audit_trail_are_append_only;
 use assign::{
     a_case_assigned_to_another_departments_handler_reaches_that_handler_with_its_timeline,
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
+};
+use attachments::{
+    attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
+    attach_refuses_renamed_programs_oversize_files_and_wrong_content,
+    attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
 };
 use authz::the_authorization_matrix_holds_for_every_documented_operation;
 use calendar::provisional_deadlines_are_marked_warned_of_and_recounted_when_the_notice_is_imported;
@@ -141,6 +147,9 @@ conformance!(
     a_moved_unit_takes_every_row_below_it_to_its_new_place,
     hotline_callbacks_arrive_once_in_order_past_failures_and_timeouts,
     hotline_deliveries_fail_hold_their_ticket_back_and_administrators_retry_them,
+    attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
+    attach_refuses_renamed_programs_oversize_files_and_wrong_content,
+    attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
 );
 
 struct TestApp {

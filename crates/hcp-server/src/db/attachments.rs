@@ -1,0 +1,241 @@
+//! Evidence files on cases.
+//!
+//! - `attachments`: one row per file named on a case (its metadata), replicated by the case's
+//!   visibility path like the case's events;
+//! - `attachment_blobs`: one row per distinct content (SHA-256): its declared size and whether
+//!   its bytes are complete, still arriving or refused;
+//! - `attachment_chunks`: the bytes of the default store ([`crate::evidence_store::DbChunks`]), in
+//!   chunks of [`crate::evidence_store::CHUNK_SIZE`] bytes.
+
+use hcp_protocol::{AttachmentRow, AttachmentStatus};
+
+use super::{args, parse_col, Conn, DbResult, Row};
+
+pub const DDL: &str = "
+CREATE TABLE attachment_blobs (
+    sha256       TEXT PRIMARY KEY,
+    size         INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    mime         TEXT NOT NULL DEFAULT '',
+    note         TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL,
+    completed_at TEXT
+);
+CREATE TABLE attachment_chunks (
+    sha256 TEXT NOT NULL REFERENCES attachment_blobs(sha256),
+    idx    INTEGER NOT NULL,
+    data   BLOB NOT NULL,
+    PRIMARY KEY (sha256, idx)
+);
+CREATE TABLE attachments (
+    id               INTEGER PRIMARY KEY,
+    case_id          INTEGER NOT NULL REFERENCES cases(id),
+    unit_path        TEXT NOT NULL,
+    sha256           TEXT NOT NULL REFERENCES attachment_blobs(sha256),
+    name             TEXT NOT NULL,
+    size             INTEGER NOT NULL,
+    mime             TEXT NOT NULL DEFAULT '',
+    uploaded_by      INTEGER NOT NULL REFERENCES users(id),
+    uploaded_by_name TEXT NOT NULL,
+    uploaded_at      TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    note             TEXT NOT NULL DEFAULT '',
+    UNIQUE (case_id, sha256)
+);
+CREATE INDEX attachments_path ON attachments(unit_path);
+CREATE INDEX attachments_sha ON attachments(sha256);
+";
+
+/// A distinct content: its declared size and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    pub sha256: String,
+    pub size: i64,
+    pub status: AttachmentStatus,
+    pub mime: String,
+    pub note: String,
+}
+
+const COLS: &str = "id, case_id, unit_path, sha256, name, size, mime, uploaded_by, uploaded_by_name, uploaded_at,
+    status, note";
+
+fn from_row(r: &Row) -> DbResult<AttachmentRow> {
+    let status: String = r.get(10)?;
+    Ok(AttachmentRow {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        unit_path: r.get(2)?,
+        sha256: r.get(3)?,
+        name: r.get(4)?,
+        size: r.get(5)?,
+        mime: r.get(6)?,
+        uploaded_by: r.get(7)?,
+        uploaded_by_name: r.get(8)?,
+        uploaded_at: r.get(9)?,
+        status: parse_col(&status, "attachments.status", AttachmentStatus::parse)?,
+        note: r.get(11)?,
+    })
+}
+
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<AttachmentRow>> {
+    conn.query_opt(&format!("SELECT {COLS} FROM attachments WHERE id = ?1"), [id], from_row)
+}
+
+/// The file `sha256` on `case_id`, if it was declared there.
+pub fn on_case(conn: &Conn<'_>, case_id: i64, sha256: &str) -> DbResult<Option<AttachmentRow>> {
+    conn.query_opt(
+        &format!("SELECT {COLS} FROM attachments WHERE case_id = ?1 AND sha256 = ?2"),
+        args![case_id, sha256],
+        from_row,
+    )
+}
+
+/// The rows naming `sha256` on cases in the jurisdiction `scope`.
+pub fn of_content_in_scope(conn: &Conn<'_>, sha256: &str, scope: &str) -> DbResult<Vec<AttachmentRow>> {
+    conn.query_map(
+        &format!("SELECT {COLS} FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3 ORDER BY id"),
+        args![sha256, scope, format!("{scope}~")],
+        from_row,
+    )
+}
+
+/// Every row naming `sha256`, with its path (for the feed when its state changes).
+pub fn of_content(conn: &Conn<'_>, sha256: &str) -> DbResult<Vec<(i64, String)>> {
+    conn.query_map("SELECT id, unit_path FROM attachments WHERE sha256 = ?1 ORDER BY id", [sha256], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
+/// The bytes declared on a case so far (each content once), refused files not counted.
+pub fn case_total(conn: &Conn<'_>, case_id: i64) -> DbResult<i64> {
+    conn.query_row(
+        "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM attachments WHERE case_id = ?1 AND status <> 'refused'",
+        [case_id],
+        |r| r.get(0),
+    )
+}
+
+/// Records a declared file (the id in `r` is ignored); returns its id.
+pub fn insert(conn: &Conn<'_>, r: &AttachmentRow) -> DbResult<i64> {
+    conn.query_row(
+        "INSERT INTO attachments (case_id, unit_path, sha256, name, size, mime, uploaded_by, uploaded_by_name,
+                uploaded_at, status, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+        args![
+            r.case_id,
+            &r.unit_path,
+            &r.sha256,
+            &r.name,
+            r.size,
+            &r.mime,
+            r.uploaded_by,
+            &r.uploaded_by_name,
+            &r.uploaded_at,
+            r.status.as_str(),
+            &r.note
+        ],
+        |row| row.get(0),
+    )
+}
+
+/// Sets the state of every row naming `sha256` (when its bytes complete or are refused).
+pub fn set_status_of_content(
+    conn: &Conn<'_>,
+    sha256: &str,
+    status: AttachmentStatus,
+    mime: &str,
+    note: &str,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE attachments SET status = ?2, mime = ?3, note = ?4 WHERE sha256 = ?1",
+        args![sha256, status.as_str(), mime, note],
+    )?;
+    Ok(())
+}
+
+/// Moves a case's files to the case's new visibility path; returns their ids.
+pub fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<Vec<i64>> {
+    let ids = conn.query_map("SELECT id FROM attachments WHERE case_id = ?1 ORDER BY id", [case_id], |r| r.get(0))?;
+    conn.execute("UPDATE attachments SET unit_path = ?2 WHERE case_id = ?1", args![case_id, path])?;
+    Ok(ids)
+}
+
+/// The files in scope with an id above `after` (0: all), by id.
+pub fn in_scope_after(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    f: impl FnMut(AttachmentRow) -> DbResult<()>,
+) -> DbResult<()> {
+    super::changes::scan_after(
+        conn,
+        &format!("SELECT {COLS} FROM attachments WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
+        scope,
+        upper,
+        after,
+        from_row,
+        f,
+    )
+}
+
+/// How many rows [`in_scope_after`] gives.
+pub fn count_in_scope_after(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+    super::changes::count_in_scope_after(conn, "attachments", scope, upper, after)
+}
+
+fn blob_from_row(r: &Row) -> DbResult<Blob> {
+    let status: String = r.get(2)?;
+    Ok(Blob {
+        sha256: r.get(0)?,
+        size: r.get(1)?,
+        status: parse_col(&status, "attachment_blobs.status", AttachmentStatus::parse)?,
+        mime: r.get(3)?,
+        note: r.get(4)?,
+    })
+}
+
+pub fn blob(conn: &Conn<'_>, sha256: &str) -> DbResult<Option<Blob>> {
+    conn.query_opt(
+        "SELECT sha256, size, status, mime, note FROM attachment_blobs WHERE sha256 = ?1",
+        [sha256],
+        blob_from_row,
+    )
+}
+
+/// Records a new content as pending.
+pub fn insert_blob(conn: &Conn<'_>, sha256: &str, size: i64, at: &str) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO attachment_blobs (sha256, size, status, created_at) VALUES (?1, ?2, 'pending', ?3)",
+        args![sha256, size, at],
+    )?;
+    Ok(())
+}
+
+pub fn set_blob_status(
+    conn: &Conn<'_>,
+    sha256: &str,
+    status: AttachmentStatus,
+    mime: &str,
+    note: &str,
+    at: &str,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE attachment_blobs SET status = ?2, mime = ?3, note = ?4, completed_at = ?5 WHERE sha256 = ?1",
+        args![sha256, status.as_str(), mime, note, at],
+    )?;
+    Ok(())
+}
+
+/// The complete contents of files on cases in the jurisdiction `scope` (each once), with their
+/// sizes, for the evidence check.
+pub fn complete_in_scope(conn: &Conn<'_>, scope: &str) -> DbResult<Vec<(String, i64)>> {
+    conn.query_map(
+        "SELECT b.sha256, b.size FROM attachment_blobs b
+          WHERE b.status = 'complete' AND EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256
+                AND a.unit_path >= ?1 AND a.unit_path < ?2)
+          ORDER BY b.sha256",
+        args![scope, format!("{scope}~")],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}

@@ -1,0 +1,224 @@
+//! Where the bytes of evidence files live, behind a small trait so another store (an S3-compatible
+//! object store) can be added without touching the handlers.
+//!
+//! The default, [`DbChunks`], keeps them in the database (SQLite or PostgreSQL) in chunks of
+//! [`CHUNK_SIZE`] bytes: every server process sharing the database sees them, and no request ever
+//! holds more than one chunk in memory (uploads arrive chunk by chunk, downloads and checks read
+//! them one at a time).
+//!
+//! Also here: the type of a file read from its content ([`sniff`]), never from its name.
+
+use sha2::{Digest, Sha256};
+
+use crate::db::{args, Conn, DbResult};
+
+/// Bytes per chunk: every chunk of a file is this long but its last.
+pub const CHUNK_SIZE: usize = 1 << 20;
+
+/// How many chunks a file of `size` bytes has.
+pub fn chunk_count(size: i64) -> i64 {
+    let c = CHUNK_SIZE as i64;
+    (size.max(0) + c - 1) / c
+}
+
+/// How long chunk `index` of a file of `size` bytes is.
+pub fn chunk_len(size: i64, index: i64) -> i64 {
+    let c = CHUNK_SIZE as i64;
+    (size - index * c).clamp(0, c)
+}
+
+/// The store of file bytes by content hash and chunk index. Each call runs inside the caller's
+/// database transaction (a store outside the database ignores it).
+pub trait ChunkStore: Send + Sync + 'static {
+    /// Stores (or replaces) one chunk.
+    fn put_chunk(&self, c: &Conn<'_>, sha256: &str, index: i64, bytes: &[u8]) -> DbResult<()>;
+    /// One chunk, if it is there.
+    fn chunk(&self, c: &Conn<'_>, sha256: &str, index: i64) -> DbResult<Option<Vec<u8>>>;
+    /// The indexes of the chunks held, ascending.
+    fn received(&self, c: &Conn<'_>, sha256: &str) -> DbResult<Vec<i64>>;
+    /// Forgets every chunk of a content.
+    fn delete(&self, c: &Conn<'_>, sha256: &str) -> DbResult<()>;
+}
+
+/// The default store: the `attachment_chunks` table.
+pub struct DbChunks;
+
+impl ChunkStore for DbChunks {
+    fn put_chunk(&self, c: &Conn<'_>, sha256: &str, index: i64, bytes: &[u8]) -> DbResult<()> {
+        c.execute(
+            "INSERT INTO attachment_chunks (sha256, idx, data) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sha256, idx) DO UPDATE SET data = excluded.data",
+            args![sha256, index, bytes],
+        )?;
+        Ok(())
+    }
+
+    fn chunk(&self, c: &Conn<'_>, sha256: &str, index: i64) -> DbResult<Option<Vec<u8>>> {
+        c.query_opt("SELECT data FROM attachment_chunks WHERE sha256 = ?1 AND idx = ?2", args![sha256, index], |r| {
+            r.get(0)
+        })
+    }
+
+    fn received(&self, c: &Conn<'_>, sha256: &str) -> DbResult<Vec<i64>> {
+        c.query_map("SELECT idx FROM attachment_chunks WHERE sha256 = ?1 ORDER BY idx", [sha256], |r| r.get(0))
+    }
+
+    fn delete(&self, c: &Conn<'_>, sha256: &str) -> DbResult<()> {
+        c.execute("DELETE FROM attachment_chunks WHERE sha256 = ?1", [sha256])?;
+        Ok(())
+    }
+}
+
+/// Whether `s` is a lower-case hex SHA-256.
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The SHA-256 of a content read chunk by chunk through `chunk(index)`; `None` when a chunk is
+/// missing or not the length it should have.
+pub fn hash_chunks(size: i64, mut chunk: impl FnMut(i64) -> DbResult<Option<Vec<u8>>>) -> DbResult<Option<String>> {
+    let mut h = Sha256::new();
+    for i in 0..chunk_count(size) {
+        match chunk(i)? {
+            Some(b) if b.len() as i64 == chunk_len(size, i) => h.update(&b),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(hex::encode(h.finalize())))
+}
+
+/// What the content of a file is, by its magic bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sniffed {
+    /// An accepted type, with its MIME type.
+    Accepted(&'static str),
+    /// A ZIP container: an OFD or Office document only if its entries say so (see [`zip_kind`]).
+    Zip,
+    /// A program (Windows, Linux or macOS executable, or a script): refused.
+    Executable,
+    /// Anything else: refused.
+    Unknown,
+}
+
+/// The type of a file from its first bytes (at least the first 16 are needed).
+pub fn sniff(head: &[u8]) -> Sniffed {
+    let starts = |m: &[u8]| head.starts_with(m);
+    if starts(b"MZ") || starts(b"\x7fELF") || starts(b"#!") {
+        return Sniffed::Executable;
+    }
+    for magic in
+        [[0xfe, 0xed, 0xfa, 0xce], [0xfe, 0xed, 0xfa, 0xcf], [0xce, 0xfa, 0xed, 0xfe], [0xcf, 0xfa, 0xed, 0xfe]]
+    {
+        if starts(&magic) {
+            return Sniffed::Executable;
+        }
+    }
+    if starts(&[0xff, 0xd8, 0xff]) {
+        Sniffed::Accepted("image/jpeg")
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        Sniffed::Accepted("image/png")
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Sniffed::Accepted("image/gif")
+    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Sniffed::Accepted("image/webp")
+    } else if head.len() >= 12
+        && &head[4..8] == b"ftyp"
+        && matches!(&head[8..12], b"heic" | b"heix" | b"hevc" | b"heim" | b"heis" | b"mif1" | b"msf1")
+    {
+        Sniffed::Accepted("image/heic")
+    } else if starts(b"%PDF-") {
+        Sniffed::Accepted("application/pdf")
+    } else if starts(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+        // Word 97–2003 (.doc), Excel (.xls), PowerPoint (.ppt): OLE2 compound files.
+        Sniffed::Accepted("application/x-ole-storage")
+    } else if starts(b"PK\x03\x04") {
+        Sniffed::Zip
+    } else {
+        Sniffed::Unknown
+    }
+}
+
+/// The type of a ZIP container from the entry names found in its first and last chunks (the
+/// local headers at the start, the central directory at the end): OFD (`OFD.xml`) or an Office
+/// Open XML document (`[Content_Types].xml`). `None`: some other archive, refused.
+pub fn zip_kind(first: &[u8], last: &[u8]) -> Option<&'static str> {
+    let has = |needle: &[u8]| [first, last].iter().any(|hay| hay.windows(needle.len()).any(|w| w == needle));
+    if has(b"OFD.xml") {
+        Some("application/ofd")
+    } else if has(b"[Content_Types].xml") {
+        Some(if has(b"word/") {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        } else if has(b"xl/") {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        } else if has(b"ppt/") {
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        } else {
+            "application/vnd.openxmlformats-officedocument"
+        })
+    } else {
+        None
+    }
+}
+
+/// The Chinese reason a content is refused, for the types refused at sight.
+pub fn refusal(s: &Sniffed) -> Option<&'static str> {
+    match s {
+        Sniffed::Executable => {
+            Some("文件内容是可执行程序（已改扩展名），不能作为证据材料上传；请上传图片、PDF、OFD 或 Office 文档")
+        }
+        Sniffed::Unknown => {
+            Some("不支持的文件类型：证据材料只能是图片（JPEG、PNG、GIF、WebP、HEIC）、PDF、OFD 或 Office 文档")
+        }
+        Sniffed::Accepted(_) | Sniffed::Zip => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_read_from_the_content_not_the_name() {
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF"), Sniffed::Accepted("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Sniffed::Accepted("image/png"));
+        assert_eq!(sniff(b"GIF89a\x01\x00"), Sniffed::Accepted("image/gif"));
+        assert_eq!(sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Sniffed::Accepted("image/webp"));
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Sniffed::Accepted("image/heic"));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Sniffed::Accepted("application/pdf"));
+        assert_eq!(
+            sniff(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]),
+            Sniffed::Accepted("application/x-ole-storage")
+        );
+        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), Sniffed::Executable);
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), Sniffed::Executable);
+        assert_eq!(sniff(b"#!/bin/sh\n"), Sniffed::Executable);
+        assert_eq!(sniff(b"hello world"), Sniffed::Unknown);
+        assert_eq!(sniff(b"PK\x03\x04\x14\0"), Sniffed::Zip);
+        assert!(refusal(&Sniffed::Executable).is_some_and(|m| m.contains("可执行程序")));
+    }
+
+    #[test]
+    fn zip_containers_are_told_apart_by_their_entries() {
+        assert_eq!(zip_kind(b"PK\x03\x04....OFD.xml", b""), Some("application/ofd"));
+        assert_eq!(
+            zip_kind(b"PK\x03\x04....[Content_Types].xml", b"PK\x01\x02 word/document.xml"),
+            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        );
+        assert_eq!(zip_kind(b"PK\x03\x04....readme.txt", b"PK\x05\x06"), None);
+    }
+
+    #[test]
+    fn chunks_cover_the_file_exactly() {
+        let c = CHUNK_SIZE as i64;
+        assert_eq!(chunk_count(0), 0);
+        assert_eq!(chunk_count(1), 1);
+        assert_eq!(chunk_count(c), 1);
+        assert_eq!(chunk_count(c + 1), 2);
+        assert_eq!(chunk_len(c + 1, 0), c);
+        assert_eq!(chunk_len(c + 1, 1), 1);
+        assert_eq!(chunk_len(c + 1, 2), 0);
+        assert!(is_sha256(&"a".repeat(64)));
+        assert!(!is_sha256(&"A".repeat(64)));
+        assert!(!is_sha256("abc"));
+    }
+}

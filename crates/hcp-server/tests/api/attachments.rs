@@ -1,0 +1,357 @@
+//! Evidence files on cases: declared, sent in chunks (an interrupted upload resumes), checked
+//! against their hash and type, downloaded whole or by range within the jurisdiction only, listed
+//! in the other users' feeds at once, and re-hashed by the evidence verification.
+
+use hcp_server::testing::Backend;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::{spawn_app, TestApp};
+
+const CHUNK: usize = 1 << 20;
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// `n` bytes that start like a JPEG and are not all alike.
+fn jpeg(n: usize, seed: u8) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..n).map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8).collect();
+    v[..4].copy_from_slice(&[0xff, 0xd8, 0xff, 0xe0]);
+    v
+}
+
+impl TestApp {
+    async fn put_chunk(&self, token: &str, sha256: &str, index: usize, bytes: &[u8]) -> (u16, Value) {
+        let r = self
+            .http
+            .put(self.url(&format!("/api/v1/attachments/{sha256}/chunks/{index}")))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .expect("put");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn download(
+        &self,
+        token: &str,
+        sha256: &str,
+        range: Option<&str>,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(self.url(&format!("/api/v1/attachments/{sha256}"))).bearer_auth(token);
+        if let Some(r) = range {
+            req = req.header("range", r);
+        }
+        let r = req.send().await.expect("download");
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, headers, r.bytes().await.expect("body").to_vec())
+    }
+
+    async fn feed_head(&self) -> i64 {
+        self.db
+            .read(|c| c.query_row("SELECT coalesce(max(seq), 0) FROM changes", (), |r| r.get(0)))
+            .await
+            .expect("head")
+    }
+
+    /// The attachment rows a user's pull feed carries after `after`.
+    async fn attachments_pulled(&self, token: &str, after: i64) -> Vec<Value> {
+        let (status, page) = self.get(token, &format!("/api/v1/sync/pull?after={after}&limit=1000")).await;
+        assert_eq!(status, 200, "{page}");
+        page["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter(|c| c["entity"] == "attachment" && c["op"] == "upsert")
+            .map(|c| c["row"]["row"].clone())
+            .collect()
+    }
+}
+
+pub async fn attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.token("donghu.manager").await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let foreign = app.token("xishan.manager").await;
+    let (case_id, _) = app.new_case("ATT-1").await;
+    let head = app.feed_head().await;
+
+    let content = jpeg(2 * CHUNK + 12_345, 1);
+    let hash = sha(&content);
+    let (status, row) = app
+        .post(
+            &manager,
+            "/api/v1/attachments",
+            json!({"case_id": case_id, "sha256": hash, "name": "整改后窗口.jpg", "size": content.len()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["status"], "pending");
+    assert_eq!(row["name"], "整改后窗口.jpg");
+    assert_eq!(row["uploaded_by_name"], "王主任", "{row}");
+    // Declared again (a retry after a lost answer): the same row.
+    let (status, again) = app
+        .post(
+            &manager,
+            "/api/v1/attachments",
+            json!({"case_id": case_id, "sha256": hash, "name": "整改后窗口.jpg", "size": content.len()}),
+        )
+        .await;
+    assert_eq!((status, &again["id"]), (200, &row["id"]));
+
+    // The other user's feed lists the file at once, before its bytes.
+    let seen = app.attachments_pulled(&supervisor, head).await;
+    assert!(seen.iter().any(|r| r["sha256"] == hash.as_str() && r["status"] == "pending"), "{seen:?}");
+
+    // The first chunk arrives, then the connection drops: the server says what it holds.
+    let (status, p) = app.put_chunk(&manager, &hash, 0, &content[..CHUNK]).await;
+    assert_eq!(status, 200, "{p}");
+    let (status, p) = app.get(&manager, &format!("/api/v1/attachments/{hash}/chunks")).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["received"], json!([0]));
+    assert_eq!(p["chunks"], 3);
+    // Completing too early, or a chunk of the wrong length, is refused without harm.
+    let (status, early) = app.post(&manager, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await;
+    assert_eq!(status, 409, "{early}");
+    assert!(early["message"].as_str().unwrap_or("").contains("还缺 2 块"), "{early}");
+    let (status, short) = app.put_chunk(&manager, &hash, 1, &content[CHUNK..CHUNK + 10]).await;
+    assert_eq!(status, 422, "{short}");
+    let (status, beyond) = app.put_chunk(&manager, &hash, 3, b"x").await;
+    assert_eq!(status, 422, "{beyond}");
+    // The upload resumes with what is missing (in any order); a chunk sent twice is harmless.
+    for i in [2usize, 1, 1] {
+        let end = ((i + 1) * CHUNK).min(content.len());
+        let (status, p) = app.put_chunk(&manager, &hash, i, &content[i * CHUNK..end]).await;
+        assert_eq!(status, 200, "{p}");
+    }
+    let (status, done) = app.post(&manager, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["status"], "complete");
+    let chunk_rows: i64 = {
+        let h = hash.clone();
+        app.db
+            .read(move |c| c.query_row("SELECT count(*) FROM attachment_chunks WHERE sha256 = ?1", [h], |r| r.get(0)))
+            .await
+            .expect("count")
+    };
+    assert_eq!(chunk_rows, 3, "no duplicate chunk rows");
+
+    // Downloaded whole by another user of the jurisdiction: byte-identical, typed by content.
+    let (status, headers, bytes) = app.download(&supervisor, &hash, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert_eq!(bytes.len(), content.len());
+    assert!(bytes == content, "the download is byte-identical");
+    // Ranges: across a chunk boundary, the tail, and past the end.
+    let (status, headers, part) = app.download(&supervisor, &hash, Some("bytes=1048570-1048585")).await;
+    assert_eq!(status, 206);
+    assert_eq!(headers["content-range"], format!("bytes 1048570-1048585/{}", content.len()).as_str());
+    assert_eq!(part, content[1_048_570..=1_048_585]);
+    let (status, _, tail) = app.download(&supervisor, &hash, Some("bytes=-10")).await;
+    assert_eq!((status, tail.as_slice()), (206, &content[content.len() - 10..]));
+    let (status, _, resumed) = app.download(&supervisor, &hash, Some(&format!("bytes={}-", CHUNK + 7))).await;
+    assert_eq!((status, resumed.as_slice()), (206, &content[CHUNK + 7..]));
+    let (status, headers, _) = app.download(&supervisor, &hash, Some(&format!("bytes={}-", content.len()))).await;
+    assert_eq!(status, 416);
+    assert_eq!(headers["content-range"], format!("bytes */{}", content.len()).as_str());
+
+    // Every download is in the audit log.
+    let downloads: i64 = app
+        .db
+        .read(|c| c.query_row("SELECT count(*) FROM audit_log WHERE action = 'attachment.download'", (), |r| r.get(0)))
+        .await
+        .expect("audit");
+    assert_eq!(downloads, 4);
+
+    // The completed state reaches the feed; another district sees neither the row nor the bytes.
+    let seen = app.attachments_pulled(&supervisor, head).await;
+    assert!(
+        seen.iter().any(|r| r["sha256"] == hash.as_str() && r["status"] == "complete" && r["mime"] == "image/jpeg"),
+        "{seen:?}"
+    );
+    assert!(app.attachments_pulled(&foreign, head).await.is_empty());
+    let (status, _, body) = app.download(&foreign, &hash, None).await;
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    let (status, _) = app.get(&foreign, &format!("/api/v1/attachments/{hash}/chunks")).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.put_chunk(&foreign, &hash, 0, &content[..CHUNK]).await;
+    assert_eq!(status, 404);
+    let (status, body) = app
+        .post(
+            &foreign,
+            "/api/v1/attachments",
+            json!({"case_id": case_id, "sha256": hash, "name": "x.jpg", "size": content.len()}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    app.server.stop().await;
+}
+
+pub async fn attach_refuses_renamed_programs_oversize_files_and_wrong_content(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.token("donghu.manager").await;
+    let (case_id, _) = app.new_case("ATT-2").await;
+    let declare = |sha256: String, name: &str, size: usize| json!({"case_id": case_id, "sha256": sha256, "name": name, "size": size});
+
+    // Over the per-file limit: refused before any byte, in Chinese.
+    let (status, big) =
+        app.post(&manager, "/api/v1/attachments", declare("a".repeat(64), "扫描件.pdf", 25 << 20)).await;
+    assert_eq!(status, 413, "{big}");
+    assert_eq!(big["code"], "too_large");
+    assert!(big["message"].as_str().unwrap_or("").contains("超过单个文件上限 20.0 MB"), "{big}");
+    // Over the per-case limit: ten files of 19 MB are 190 MB; the eleventh is refused.
+    for i in 0..10 {
+        let (status, r) =
+            app.post(&manager, "/api/v1/attachments", declare(format!("{:064x}", i + 1), "照片.jpg", 19 << 20)).await;
+        assert_eq!(status, 200, "{r}");
+    }
+    let (status, full) =
+        app.post(&manager, "/api/v1/attachments", declare(format!("{:064x}", 99), "照片.jpg", 19 << 20)).await;
+    assert_eq!(status, 413, "{full}");
+    assert!(full["message"].as_str().unwrap_or("").contains("每个案件"), "{full}");
+
+    let (other_case, _) = app.new_case("ATT-3").await;
+    let declare_on = |case: i64, sha256: &str, name: &str, size: usize| json!({"case_id": case, "sha256": sha256, "name": name, "size": size});
+    // A program renamed to .jpg: refused on its first chunk, on every case, with a clear message.
+    let mut program = vec![0u8; 4096];
+    program[..4].copy_from_slice(b"MZ\x90\0");
+    let program_hash = sha(&program);
+    let (status, r) = app
+        .post(&manager, "/api/v1/attachments", declare_on(other_case, &program_hash, "现场照片.jpg", program.len()))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let (status, refused) = app.put_chunk(&manager, &program_hash, 0, &program).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused["message"].as_str().unwrap_or("").contains("可执行程序"), "{refused}");
+    let (status, p) = app.get(&manager, &format!("/api/v1/attachments/{program_hash}/chunks")).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!((p["status"].as_str(), p["received"].as_array().map(Vec::len)), (Some("refused"), Some(0)));
+    let (status, again) = app
+        .post(&manager, "/api/v1/attachments", declare_on(other_case, &program_hash, "再试.jpg", program.len()))
+        .await;
+    assert_eq!((status, again["status"].as_str()), (200, Some("refused")), "{again}");
+    let (status, _, _) = app.download(&manager, &program_hash, None).await;
+    assert_eq!(status, 409);
+    // An ELF binary likewise.
+    let mut elf = vec![1u8; 2000];
+    elf[..4].copy_from_slice(b"\x7fELF");
+    let elf_hash = sha(&elf);
+    let (status, _) =
+        app.post(&manager, "/api/v1/attachments", declare_on(other_case, &elf_hash, "a.pdf", elf.len())).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.put_chunk(&manager, &elf_hash, 0, &elf).await;
+    assert_eq!(status, 422);
+
+    // A ZIP that is neither OFD nor Office: refused when complete.
+    let mut zip = b"PK\x03\x04\x14\0\0\0\0\0readme.txt".to_vec();
+    zip.resize(3000, b'z');
+    let zip_hash = sha(&zip);
+    let (status, _) =
+        app.post(&manager, "/api/v1/attachments", declare_on(other_case, &zip_hash, "决定书.docx", zip.len())).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.put_chunk(&manager, &zip_hash, 0, &zip).await.0, 200);
+    let (status, r) = app.post(&manager, &format!("/api/v1/attachments/{zip_hash}/complete"), json!({})).await;
+    assert_eq!(status, 422, "{r}");
+    // An OFD (a ZIP holding OFD.xml) is accepted.
+    let mut ofd = b"PK\x03\x04\x14\0\0\0\0\0OFD.xml<ofd:OFD/>".to_vec();
+    ofd.resize(3000, b'o');
+    let ofd_hash = sha(&ofd);
+    let (status, _) =
+        app.post(&manager, "/api/v1/attachments", declare_on(other_case, &ofd_hash, "问责决定书.ofd", ofd.len())).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.put_chunk(&manager, &ofd_hash, 0, &ofd).await.0, 200);
+    let (status, r) = app.post(&manager, &format!("/api/v1/attachments/{ofd_hash}/complete"), json!({})).await;
+    assert_eq!(status, 200, "{r}");
+
+    // Bytes that are not the declared content: dropped at completion, then sent right.
+    let pdf = {
+        let mut v = b"%PDF-1.7\n".to_vec();
+        v.resize(5000, b'p');
+        v
+    };
+    let mut wrong = pdf.clone();
+    wrong[4000] = b'q';
+    let pdf_hash = sha(&pdf);
+    let (status, _) =
+        app.post(&manager, "/api/v1/attachments", declare_on(other_case, &pdf_hash, "回访记录.pdf", pdf.len())).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.put_chunk(&manager, &pdf_hash, 0, &wrong).await.0, 200);
+    let (status, r) = app.post(&manager, &format!("/api/v1/attachments/{pdf_hash}/complete"), json!({})).await;
+    assert_eq!(status, 422, "{r}");
+    assert!(r["message"].as_str().unwrap_or("").contains("SHA-256 不符"), "{r}");
+    let (_, p) = app.get(&manager, &format!("/api/v1/attachments/{pdf_hash}/chunks")).await;
+    assert_eq!(p["received"], json!([]));
+    assert_eq!(app.put_chunk(&manager, &pdf_hash, 0, &pdf).await.0, 200);
+    let (status, r) = app.post(&manager, &format!("/api/v1/attachments/{pdf_hash}/complete"), json!({})).await;
+    assert_eq!((status, r["status"].as_str()), (200, Some("complete")), "{r}");
+
+    // Malformed requests: clear 422s.
+    let (status, _) = app.post(&manager, "/api/v1/attachments", declare("XYZ".into(), "a.jpg", 10)).await;
+    assert_eq!(status, 422);
+    let (status, _) = app.post(&manager, "/api/v1/attachments", declare("b".repeat(64), "  ", 10)).await;
+    assert_eq!(status, 422);
+    let (status, _) = app.post(&manager, "/api/v1/attachments", declare("b".repeat(64), "a.jpg", 0)).await;
+    assert_eq!(status, 422);
+    let (status, r) = app
+        .post(
+            &manager,
+            "/api/v1/attachments",
+            json!({"case_id": case_id, "sha256": "b".repeat(64), "name": "a", "size": 1, "x": 1}),
+        )
+        .await;
+    assert_eq!(status, 422, "{r}");
+    app.server.stop().await;
+}
+
+pub async fn attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.token("donghu.manager").await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let (case_id, _) = app.new_case("ATT-4").await;
+    let content = jpeg(CHUNK + 100, 4);
+    let hash = sha(&content);
+    let (status, _) = app
+        .post(
+            &manager,
+            "/api/v1/attachments",
+            json!({"case_id": case_id, "sha256": hash, "name": "回访照片.jpg", "size": content.len()}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.put_chunk(&manager, &hash, 0, &content[..CHUNK]).await.0, 200);
+    assert_eq!(app.put_chunk(&manager, &hash, 1, &content[CHUNK..]).await.0, 200);
+    assert_eq!(app.post(&manager, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await.0, 200);
+
+    let (status, report) = app.get(&supervisor, "/api/v1/audit/evidence/verify").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["valid"], true, "{report}");
+    assert!(report["attachments_checked"].as_i64().unwrap_or(0) >= 1, "{report}");
+    // Once complete, chunks cannot be replaced through the API…
+    let mut changed = content[CHUNK..].to_vec();
+    changed[0] ^= 1;
+    let (status, _) = app.put_chunk(&manager, &hash, 1, &changed).await;
+    assert_eq!(status, 200);
+    let (status, r) = app.get(&supervisor, "/api/v1/audit/evidence/verify").await;
+    assert_eq!((status, &r["valid"]), (200, &json!(true)), "{r}");
+    // …but a write behind the server's back is found.
+    let h = hash.clone();
+    app.db
+        .write(move |c| {
+            c.execute(
+                "UPDATE attachment_chunks SET data = ?3 WHERE sha256 = ?1 AND idx = ?2",
+                hcp_server::args![h, 1, changed],
+            )
+            .map(|_| ())
+        })
+        .await
+        .expect("tamper");
+    let (status, report) = app.get(&supervisor, "/api/v1/audit/evidence/verify").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(report["altered_attachments"], json!([hash]), "{report}");
+    app.server.stop().await;
+}
