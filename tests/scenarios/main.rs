@@ -517,6 +517,7 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
             client_seq: None,
             case_id: Some(case.id),
             base_version: Some(base_version),
+            attachments: Vec::new(),
             command,
         };
         http.post(format!("{url}/api/v1/cases/commands")).bearer_auth(user_token.to_owned()).json(&env).send()

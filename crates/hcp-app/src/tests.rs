@@ -219,6 +219,7 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
             client_seq: None,
             case_id: Some(case_id),
             base_version: None,
+            attachments: Vec::new(),
             command: CaseCommand::Escalate {
                 basis: hcp_domain::case::machine::EscalationBasis::Manual { reason: "跨部门协调".into() },
             },

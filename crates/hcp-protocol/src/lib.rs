@@ -841,6 +841,12 @@ pub struct CommandEnvelope {
     #[schema(value_type = Object)]
     #[serde(deserialize_with = "strict_command")]
     pub command: hcp_domain::CaseCommand,
+    /// The evidence files the command cites (SHA-256, lower-case hex), each declared on the case
+    /// first (`POST /api/v1/attachments`); their bytes may arrive before or after the command.
+    /// Only for 核实, 报送整改, 回访, 申诉, 申诉复核 and 问责决定; the hashes enter the event (and,
+    /// for appeals and accountability, the evidence chain).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// The first field of `got` (a path such as `basis.level`) that `known` does not have, comparing

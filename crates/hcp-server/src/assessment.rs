@@ -147,6 +147,7 @@ pub fn evaluate(
                     client_seq: None,
                     case_id: None,
                     base_version: None,
+                    attachments: Vec::new(),
                     command: CaseCommand::Create {
                         source: CaseSource::Assessment,
                         unit,

@@ -338,6 +338,7 @@ fn open_case(
         client_seq: None,
         case_id: None,
         base_version: None,
+        attachments: Vec::new(),
         command: CaseCommand::Create {
             source: CaseSource::BadReview,
             unit: unit.clone(),
@@ -540,6 +541,7 @@ pub fn complaint_by(
         client_seq: None,
         case_id: None,
         base_version: None,
+        attachments: Vec::new(),
         command: CaseCommand::Create {
             source: CaseSource::Hotline12345,
             unit: path.clone(),

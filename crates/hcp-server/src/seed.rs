@@ -555,6 +555,7 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
                 client_seq: None,
                 case_id: None,
                 base_version: None,
+                attachments: Vec::new(),
                 command: CaseCommand::Create {
                     source: CaseSource::Supervision,
                     unit: scope(&dept.path)?,
@@ -878,6 +879,7 @@ fn advance(
             client_seq: None,
             case_id: Some(case_id),
             base_version: None,
+            attachments: Vec::new(),
             command: cmd,
         };
         let r = workflow::execute(s.conn, p, &env, None, None, utc(at), calendar())?;
@@ -892,6 +894,7 @@ fn advance(
             client_seq: None,
             case_id: Some(case_id),
             base_version: None,
+            attachments: Vec::new(),
             command: CaseCommand::Escalate { basis: EscalationBasis::Overdue },
         };
         workflow::execute(s.conn, &who.supervisor, &env, None, None, utc(limit), calendar())?;

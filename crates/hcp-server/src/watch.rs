@@ -165,6 +165,7 @@ fn act(c: &Conn<'_>, case_id: i64, bundled: &Calendar, now: DateTime<Utc>, count
             client_seq: None,
             case_id: Some(case_id),
             base_version: None,
+            attachments: Vec::new(),
             command: planned.command.clone(),
         };
         let result = workflow::execute(c, &system, &env, None, None, now, bundled)?;

@@ -262,6 +262,9 @@ fn decide(
     if let Some(refusal) = check_references(conn, who, command, case_path.as_deref())? {
         return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
     }
+    if let Some(refusal) = check_attachments(conn, env, command)? {
+        return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
+    }
     // The distributed calendar and the case's jurisdiction's policy (defaults when none is set).
     let calendar = settings::calendar(conn, calendar)?;
     let policy_path = match (&case_path, command) {
@@ -353,7 +356,10 @@ fn decide(
     }
     changes::record(conn, Entity::Case, row.id, &visible_at, ChangeOp::Upsert, &at)?;
 
-    let data = serde_json::to_value(&event).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let mut data = serde_json::to_value(&event).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    if !env.attachments.is_empty() {
+        data["attachments"] = serde_json::json!(env.attachments);
+    }
     let ev = CaseEventRow {
         id: 0,
         case_id: row.id,
@@ -478,6 +484,53 @@ fn check_references(
         return Ok(Some(refusal));
     }
     crate::case_item::refusal(conn, scope, cmd)
+}
+
+/// The most files one command may cite.
+const MAX_CITED_FILES: usize = 20;
+
+/// Why the files a command cites are refused, if they are: only the commands that carry evidence
+/// cite files, each a SHA-256 declared on the command's case (its bytes may still be on the way)
+/// and not refused, each once.
+fn check_attachments(conn: &Conn<'_>, env: &CommandEnvelope, command: &CaseCommand) -> DbResult<Option<String>> {
+    if env.attachments.is_empty() {
+        return Ok(None);
+    }
+    let carries_evidence = matches!(
+        command,
+        CaseCommand::Verify { .. }
+            | CaseCommand::ReportRectification { .. }
+            | CaseCommand::ReturnVisit { .. }
+            | CaseCommand::Appeal { .. }
+            | CaseCommand::DecideAppeal { .. }
+            | CaseCommand::RecordAccountability { .. }
+    );
+    if !carries_evidence {
+        return Ok(Some("只有核实、报送整改、回访、申诉、申诉复核和问责决定可以附带文件".into()));
+    }
+    let Some(case_id) = env.case_id else {
+        return Ok(Some("新建工单时不能附带文件".into()));
+    };
+    if env.attachments.len() > MAX_CITED_FILES {
+        return Ok(Some(format!("一次最多附带 {MAX_CITED_FILES} 个文件")));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for sha256 in &env.attachments {
+        if !crate::evidence_store::is_sha256(sha256) {
+            return Ok(Some("附件应以 64 位小写十六进制的 SHA-256 标识".into()));
+        }
+        if !seen.insert(sha256.as_str()) {
+            return Ok(Some(format!("附件 {}… 重复", &sha256[..12])));
+        }
+        match crate::db::attachments::on_case(conn, case_id, sha256)? {
+            None => return Ok(Some(format!("附件 {}… 未在本工单登记，请先登记文件", &sha256[..12]))),
+            Some(a) if a.status == hcp_protocol::AttachmentStatus::Refused => {
+                return Ok(Some(format!("附件“{}”已被拒收：{}", a.name, a.note)))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(None)
 }
 
 /// `CP-2026-000123`: the year the case was opened and its id.

@@ -534,6 +534,7 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
                     client_seq: Some(item.seq),
                     case_id: item.case_id,
                     base_version: item.base_version,
+                    attachments: Vec::new(),
                     command,
                 }),
                 // A command this version cannot read any more: show it to the user as refused.

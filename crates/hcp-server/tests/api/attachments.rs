@@ -355,3 +355,117 @@ pub async fn attach_a_file_changed_after_upload_is_reported_by_the_evidence_veri
     assert_eq!(report["altered_attachments"], json!([hash]), "{report}");
     app.server.stop().await;
 }
+
+pub async fn attach_a_command_cites_a_pending_file_and_its_bytes_follow(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.token("donghu.manager").await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let (case_id, version) = app.new_case("ATT-5").await;
+    let content = jpeg(300_000, 5);
+    let hash = sha(&content);
+    let (status, row) = app
+        .post(
+            &manager,
+            "/api/v1/attachments",
+            json!({"case_id": case_id, "sha256": hash, "name": "核实记录.jpg", "size": content.len()}),
+        )
+        .await;
+    assert_eq!((status, row["status"].as_str()), (200, Some("pending")), "{row}");
+
+    // A file not declared on the case, or a command that carries no evidence, cannot cite files.
+    let mut verify = super::cmd("att-v0", case_id, version, json!({"type": "verify", "outcome": "genuine"}));
+    verify["attachments"] = json!(["c".repeat(64)]);
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", verify).await;
+    assert_eq!(body["code"], "invalid_input", "{status} {body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("未在本工单登记"), "{body}");
+    let mut spot = super::cmd("att-s0", case_id, version, json!({"type": "resolve_on_spot", "explanation": "已解释"}));
+    spot["attachments"] = json!([hash]);
+    let (_, body) = app.post(&manager, "/api/v1/cases/commands", spot).await;
+    assert_eq!(body["code"], "invalid_input", "{body}");
+
+    // The command citing the pending file is applied; the hash is in its event.
+    let mut verify = super::cmd("att-v1", case_id, version, json!({"type": "verify", "outcome": "genuine"}));
+    verify["attachments"] = json!([hash]);
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", verify).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("applied")), "{body}");
+    let data: String = app
+        .db
+        .read(move |c| {
+            c.query_row("SELECT data FROM case_events WHERE case_id = ?1 AND kind = 'verified'", [case_id], |r| {
+                r.get(0)
+            })
+        })
+        .await
+        .expect("the event");
+    let data: Value = serde_json::from_str(&data).expect("json");
+    assert_eq!(data["attachments"], json!([hash]), "{data}");
+
+    // Then the bytes: the same file becomes complete and opens byte-identical for the supervisor.
+    assert_eq!(app.put_chunk(&manager, &hash, 0, &content).await.0, 200);
+    let (status, done) = app.post(&manager, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await;
+    assert_eq!((status, done["status"].as_str()), (200, Some("complete")), "{done}");
+    let (status, _, bytes) = app.download(&supervisor, &hash, None).await;
+    assert_eq!(status, 200);
+    assert!(bytes == content);
+
+    // An appeal citing its material: the hash enters the hash-chained evidence log.
+    let admin = app.token("admin").await;
+    let (hall, employee_no): (String, String) = app
+        .db
+        .read(|c| {
+            c.query_row(
+                "SELECT o.code, s.employee_no FROM users u JOIN staff s ON s.id = u.staff_id JOIN org_units o ON o.id = s.unit_id
+                  WHERE u.username = 'donghu.staff'",
+                (),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+        .expect("the demo staff member");
+    let (status, body) = app
+        .post(
+            &admin,
+            "/api/v1/intake/ratings",
+            json!({"ratings": [{"source": "test", "service_record_no": "ATT-AP-1", "unit_code": hall,
+                "staff_employee_no": employee_no, "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4,
+                "level": "dissatisfied", "comment": "态度不好", "rated_at": "2026-11-20T09:00:00+08:00"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let appealed = body["results"][0]["case_id"].as_i64().expect("a case");
+    let staff = app.token("donghu.staff").await;
+    let material = {
+        let mut v = b"%PDF-1.7\n".to_vec();
+        v.resize(10_000, b'a');
+        v
+    };
+    let material_hash = sha(&material);
+    let (status, row) = app
+        .post(
+            &staff,
+            "/api/v1/attachments",
+            json!({"case_id": appealed, "sha256": material_hash, "name": "系统故障截图.pdf", "size": material.len()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{row}");
+    let mut appeal =
+        super::cmd("att-ap", appealed, 1, json!({"type": "appeal", "reason": "当时系统故障，已向群众解释"}));
+    appeal["attachments"] = json!([material_hash]);
+    let (status, body) = app.post(&staff, "/api/v1/cases/commands", appeal).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("applied")), "{body}");
+    let chained: String = app
+        .db
+        .read(move |c| {
+            c.query_row(
+                "SELECT payload FROM evidence_chain WHERE case_id = ?1 AND kind = 'appealed'",
+                [appealed],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .expect("the chain entry");
+    assert!(chained.contains(&material_hash), "{chained}");
+    let (status, report) = app.get(&supervisor, "/api/v1/audit/evidence/verify").await;
+    assert_eq!((status, &report["valid"]), (200, &json!(true)), "{report}");
+    app.server.stop().await;
+}

@@ -32,6 +32,7 @@ use assign::{
     ids_named_in_commands_are_checked_and_foreign_cases_look_not_found,
 };
 use attachments::{
+    attach_a_command_cites_a_pending_file_and_its_bytes_follow,
     attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
     attach_refuses_renamed_programs_oversize_files_and_wrong_content,
     attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
@@ -150,6 +151,7 @@ conformance!(
     attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
     attach_refuses_renamed_programs_oversize_files_and_wrong_content,
     attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
+    attach_a_command_cites_a_pending_file_and_its_bytes_follow,
 );
 
 struct TestApp {
