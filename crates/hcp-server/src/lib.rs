@@ -356,5 +356,10 @@ mod tests {
         let c = FileConfig::load(&path).expect("load").apply(Config::default());
         assert_eq!(c.deadline_watch_every, Some(Duration::from_secs(120)));
         assert_eq!(Config::default().deadline_watch_every, Some(Duration::from_secs(60)));
+        std::fs::write(&path, "attachment_max_mb = 5\ncase_attachments_max_mb = 50\n").expect("write");
+        let c = FileConfig::load(&path).expect("load").apply(Config::default());
+        assert_eq!(c.attachments, AttachmentLimits { max_file_bytes: 5 << 20, max_case_bytes: 50 << 20 });
+        assert_eq!(Config::default().attachments.max_file_bytes, 20 << 20);
+        assert_eq!(Config::default().attachments.max_case_bytes, 200 << 20);
     }
 }

@@ -420,8 +420,18 @@ fn parse_range(value: &str, size: i64) -> Option<Result<(i64, i64), ()>> {
 /// caller's jurisdiction names it. Logged in the audit trail.
 #[utoipa::path(get, path = "/api/v1/attachments/{sha256}", tag = "attachments", security(("bearer" = [])),
     params(("sha256" = String, Path, description = "SHA-256 of the file, lower-case hex")),
-    responses((status = 200, description = "the file", content_type = "application/octet-stream", body = Vec<u8>),
-              (status = 206, description = "the range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "the file, typed by its content", content(("application/octet-stream"), ("image/jpeg"), ("image/png"), ("image/gif"), ("image/webp"),
+                  ("image/heic"), ("application/pdf"), ("application/ofd"), ("application/x-ole-storage"),
+                  ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                  ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                  ("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                  ("application/vnd.openxmlformats-officedocument"))),
+              (status = 206, description = "the range asked for", content(("application/octet-stream"), ("image/jpeg"), ("image/png"), ("image/gif"), ("image/webp"),
+                  ("image/heic"), ("application/pdf"), ("application/ofd"), ("application/x-ole-storage"),
+                  ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                  ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                  ("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                  ("application/vnd.openxmlformats-officedocument"))),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 416, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = who.user.id))]

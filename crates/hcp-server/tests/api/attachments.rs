@@ -469,3 +469,74 @@ pub async fn attach_a_command_cites_a_pending_file_and_its_bytes_follow(backend:
     assert_eq!((status, &report["valid"]), (200, &json!(true)), "{report}");
     app.server.stop().await;
 }
+
+pub async fn attach_files_follow_their_case_to_another_departments_handler(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let supervisor = app.token("donghu.supervisor").await;
+    let manager = app.token("donghu.manager").await;
+    let handler_b = app.token("donghu.handler.rs").await;
+    let unit = |name: &'static str| {
+        app.db.read(move |c| {
+            c.query_row("SELECT id, path FROM org_units WHERE name = ?1", [name], |r| {
+                Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+            })
+        })
+    };
+    let (_, dept_a_path) = unit("东湖区市场监督管理局窗口").await.expect("unit");
+    let (dept_b, _) = unit("东湖区人力资源和社会保障局窗口").await.expect("unit");
+    let b_id = app
+        .db
+        .read(|c| hcp_server::db::users::by_username(c, "donghu.handler.rs"))
+        .await
+        .expect("read")
+        .expect("user")
+        .id;
+    let create = json!({"type": "create", "source": "supervision", "unit": dept_a_path,
+                        "summary": "督查发现：窗口未执行一次性告知制度"});
+    let (status, body) = app
+        .post(
+            &supervisor,
+            "/api/v1/cases/commands",
+            json!({"command_id": "att-create", "case_id": null, "base_version": null, "command": create}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["case"]["id"].as_i64().expect("id");
+    let (status, body) = app
+        .post(
+            &manager,
+            "/api/v1/cases/commands",
+            super::cmd("att-verify", id, 1, json!({"type": "verify", "outcome": "genuine"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let content = jpeg(5_000, 6);
+    let hash = sha(&content);
+    let (status, _) = app
+        .post(
+            &manager,
+            "/api/v1/attachments",
+            json!({"case_id": id, "sha256": hash, "name": "现场.jpg", "size": content.len()}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.put_chunk(&manager, &hash, 0, &content).await.0, 200);
+    assert_eq!(app.post(&manager, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await.0, 200);
+    // Department B's handler does not see the case, nor its file…
+    assert_eq!(app.download(&handler_b, &hash, None).await.0, 404);
+
+    // …until the case is assigned to them: the file moves with the case and reaches their feed.
+    let before = app.feed_head().await;
+    let assign = json!({"type": "assign", "department_id": dept_b, "handler_id": b_id});
+    let (status, body) = app.post(&manager, "/api/v1/cases/commands", super::cmd("att-assign", id, 2, assign)).await;
+    assert_eq!(status, 200, "{body}");
+    let seen = app.attachments_pulled(&handler_b, before).await;
+    assert!(seen.iter().any(|r| r["sha256"] == hash.as_str() && r["case_id"] == id), "{seen:?}");
+    let (status, _, bytes) = app.download(&handler_b, &hash, None).await;
+    assert_eq!(status, 200);
+    assert!(bytes == content);
+    // The hall manager still sees it (the case is still in the hall's jurisdiction).
+    assert_eq!(app.download(&manager, &hash, None).await.0, 200);
+    app.server.stop().await;
+}
