@@ -750,3 +750,43 @@ fn only_an_unsent_command_the_last_of_its_case_can_be_cancelled_and_a_push_claim
     assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Rejected), "a refused command is discarded instead");
     assert_eq!(r.outbox_counts().expect("counts"), (1, 1));
 }
+
+#[test]
+fn evidence_files_arrive_as_metadata_change_state_and_leave_with_their_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = seeded(dir.path());
+    let file = |status: hcp_protocol::AttachmentStatus, mime: &str| hcp_protocol::AttachmentRow {
+        id: 5,
+        case_id: 10,
+        unit_path: "/1/2/".into(),
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        name: "整改后窗口.jpg".into(),
+        size: 204_800,
+        mime: mime.into(),
+        uploaded_by: 32,
+        uploaded_by_name: "王主任".into(),
+        uploaded_at: "2026-11-22T02:00:00Z".into(),
+        status,
+        note: String::new(),
+    };
+    let upsert = |seq: i64, row: hcp_protocol::AttachmentRow| Change {
+        seq,
+        op: ChangeOp::Upsert,
+        entity: Entity::Attachment,
+        entity_id: row.id,
+        row: Some(EntityRow::Attachment(row)),
+    };
+    let pending = file(hcp_protocol::AttachmentStatus::Pending, "");
+    r.apply_changes(&[upsert(42, pending.clone())], 42).expect("apply");
+    assert_eq!(r.attachments_of_case(10).expect("files"), vec![pending]);
+    let complete = file(hcp_protocol::AttachmentStatus::Complete, "image/jpeg");
+    r.apply_changes(&[upsert(43, complete.clone())], 43).expect("apply");
+    assert_eq!(r.attachments_of_case(10).expect("files"), vec![complete]);
+    assert!(r.attachments_of_case(11).expect("files").is_empty());
+    r.apply_changes(
+        &[Change { seq: 44, op: ChangeOp::Delete, entity: Entity::Attachment, entity_id: 5, row: None }],
+        44,
+    )
+    .expect("apply");
+    assert!(r.attachments_of_case(10).expect("files").is_empty());
+}
