@@ -312,6 +312,7 @@ fn target_label(r: &Replica, target: &str) -> ApiResult<String> {
         ),
         "rating" => ("评价", None),
         "integrity_flag" => ("诚信线索", None),
+        "self_assessment" => ("自我评价", None),
         _ => return Ok(target.to_owned()),
     };
     Ok(match name {

@@ -633,7 +633,13 @@ impl Touched {
                     }
                 }
             }
-            Entity::OrgUnit | Entity::Staff | Entity::User | Entity::ServiceItem | Entity::Setting => {}
+            Entity::OrgUnit
+            | Entity::Staff
+            | Entity::User
+            | Entity::ServiceItem
+            | Entity::Setting
+            | Entity::SelfAssessment
+            | Entity::SurveyResult => {}
         }
         Ok(())
     }

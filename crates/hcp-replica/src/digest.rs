@@ -17,6 +17,8 @@ const TABLES: &[(Entity, &str, &str)] = &[
     (Entity::CaseEvent, "case_events", "case_id, kind, at"),
     (Entity::ServiceItem, "service_items", "unit_path, code, name, active"),
     (Entity::Setting, "settings", "unit_path, key, updated_at"),
+    (Entity::SelfAssessment, "self_assessments", "unit_path, period, status, version"),
+    (Entity::SurveyResult, "survey_results", "unit_path, period, satisfaction_centi, version"),
 ];
 
 pub fn scope_digest(conn: &Connection) -> Result<String> {

@@ -122,6 +122,9 @@ impl Modify for CommonAnswers {
         routes::disclosure::monthly,
         routes::updates::manifest,
         routes::updates::file,
+        routes::self_assessments::submit,
+        routes::self_assessments::review,
+        routes::self_assessments::import_surveys,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -143,6 +146,9 @@ impl Modify for CommonAnswers {
         crate::integrity::ScanReport,
         hcp_protocol::DocNumberReserveRequest, hcp_protocol::DocNumberBlock,
         routes::updates::UpdateManifest,
+        hcp_protocol::SelfAssessmentRow, hcp_protocol::SelfAssessmentSubmitRequest, hcp_protocol::SelfAssessmentReviewRequest,
+        hcp_protocol::SurveyResultRow, hcp_protocol::SurveyImportRequest, hcp_protocol::SurveyImportLine,
+        hcp_protocol::SurveyProblem, hcp_protocol::SurveyImportReport,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]

@@ -122,6 +122,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     let items = shift(below(c, "service_items", "unit_path", &old)?);
     let settings = shift(below(c, "settings", "unit_path", &old)?);
     let flags = shift(below(c, "integrity_flags", "unit_path", &old)?);
+    let assessments = shift(below(c, "self_assessments", "unit_path", &old)?);
+    let surveys = shift(below(c, "survey_results", "unit_path", &old)?);
     let events = shift(below(c, "case_events", "unit_path", &old)?);
     let accounts: Vec<(i64, String, String)> = c
         .query_map(
@@ -154,6 +156,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
         ("service_items", "unit_path"),
         ("settings", "unit_path"),
         ("integrity_flags", "unit_path"),
+        ("self_assessments", "unit_path"),
+        ("survey_results", "unit_path"),
     ] {
         rewrite(c, table, column, &old, &new)?;
     }
@@ -181,6 +185,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     announce(c, Entity::ServiceItem, &items, at)?;
     announce(c, Entity::Setting, &settings, at)?;
     announce(c, Entity::IntegrityFlag, &flags, at)?;
+    announce(c, Entity::SelfAssessment, &assessments, at)?;
+    announce(c, Entity::SurveyResult, &surveys, at)?;
     n.units = units.len();
     n.staff = staff.len();
     n.accounts = accounts.len();

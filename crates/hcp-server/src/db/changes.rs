@@ -73,6 +73,8 @@ pub fn load(conn: &Conn<'_>, entity: Entity, id: i64) -> DbResult<Option<EntityR
         Entity::ServiceItem => super::service_items::get(conn, id)?.map(EntityRow::ServiceItem),
         Entity::Setting => super::settings::get(conn, id)?.map(EntityRow::Setting),
         Entity::IntegrityFlag => super::integrity_flags::get(conn, id)?.map(EntityRow::IntegrityFlag),
+        Entity::SelfAssessment => super::self_assessments::get(conn, id)?.map(EntityRow::SelfAssessment),
+        Entity::SurveyResult => super::self_assessments::survey(conn, id)?.map(EntityRow::SurveyResult),
     })
 }
 

@@ -22,5 +22,7 @@ pub fn scope_digest(conn: &Conn<'_>, scope: &str, role: hcp_domain::Role) -> DbR
     service_items::in_scope(conn, scope, &upper, |r| add(EntityRow::ServiceItem(r)))?;
     settings::in_scope(conn, scope, &upper, |r| add(EntityRow::Setting(r)))?;
     super::integrity_flags::for_role_in_scope(conn, scope, &upper, 0, role, |r| add(EntityRow::IntegrityFlag(r)))?;
+    super::self_assessments::in_scope_after(conn, scope, &upper, 0, |r| add(EntityRow::SelfAssessment(r)))?;
+    super::self_assessments::surveys_in_scope_after(conn, scope, &upper, 0, |r| add(EntityRow::SurveyResult(r)))?;
     Ok(digest::of(lines))
 }

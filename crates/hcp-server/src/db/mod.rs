@@ -25,6 +25,7 @@ pub mod login_attempts;
 pub mod org_units;
 pub mod ratings;
 pub mod reveals;
+pub mod self_assessments;
 pub mod service_items;
 pub mod settings;
 pub mod sql;
@@ -134,6 +135,7 @@ const MIGRATIONS: &[Migration] = &[
     both(doc_numbers::DDL),
     both(cases::SCOPE_DDL),
     both(org_units::ACTIVE_DDL),
+    both(self_assessments::DDL),
 ];
 
 /// The schema version this build migrates a database to (the number of migrations).

@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod kpis;
 pub mod rankings;
 pub mod ratings;
+pub mod self_assessments;
 pub mod sync;
 pub mod updates;
 
@@ -57,4 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/disclosure", get(disclosure::monthly))
         .route("/api/v1/updates/{target}/{current_version}", get(updates::manifest))
         .route("/api/v1/updates/files/{target}/{version}/{file}", get(updates::file))
+        .route("/api/v1/self-assessments", post(self_assessments::submit))
+        .route("/api/v1/self-assessments/{id}/review", post(self_assessments::review))
+        .route("/api/v1/surveys/import", post(self_assessments::import_surveys))
 }

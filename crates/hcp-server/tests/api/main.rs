@@ -15,6 +15,7 @@ mod hardening;
 mod integrity;
 mod password;
 mod rankings;
+mod self_assessment;
 mod snapshot;
 mod units;
 mod watch;
@@ -53,6 +54,10 @@ use password::a_user_changes_their_password_under_the_policy_and_their_other_ses
 use rankings::{
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
     the_bottom_rule_opens_one_rectification_case_per_run,
+};
+use self_assessment::{
+    a_hall_manager_submits_once_per_quarter_and_a_supervisor_of_the_jurisdiction_reviews,
+    a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothing_and_idempotent,
 };
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 use units::{
@@ -132,6 +137,8 @@ conformance!(
     a_deactivated_unit_keeps_its_history_and_receives_nothing_new,
     administrators_cannot_lock_themselves_or_their_jurisdiction_out,
     a_moved_unit_takes_every_row_below_it_to_its_new_place,
+    a_hall_manager_submits_once_per_quarter_and_a_supervisor_of_the_jurisdiction_reviews,
+    a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothing_and_idempotent,
 );
 
 struct TestApp {
