@@ -12,6 +12,7 @@ mod admin;
 mod ledger;
 mod logs;
 mod rankings;
+mod self_assessment;
 mod single_instance;
 mod walk;
 mod xss;

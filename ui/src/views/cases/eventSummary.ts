@@ -21,6 +21,7 @@ import {
 } from "@/i18n/labels";
 import { formatDate } from "@/utils/format";
 import { staffLabel } from "./commandForm";
+import { selfAssessmentSummary } from "@/views/selfassessment/selfAssessment";
 
 type T = (key: string, named?: Record<string, unknown>) => string;
 type Obj = Record<string, unknown>;
@@ -233,6 +234,8 @@ export function commandFlagId(kind: string, command: string): number | null {
 /** A short summary of a queued command (`OutboxItem.command`, JSON text). */
 export function commandSummary(t: T, kind: string, command: string, ctx: SummaryContext = {}): string {
   if (kind === DECIDE_FLAG) return decideFlagParts(t, command).join(t("event.sep"));
+  const sa = selfAssessmentSummary(t, kind, command);
+  if (sa) return sa;
   const event = COMMAND_EVENT[kind];
   return event ? eventSummary(t, event, command, ctx) : "";
 }
