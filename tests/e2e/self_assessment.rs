@@ -59,7 +59,7 @@ async fn a_hall_manager_submits_a_self_assessment_offline_that_the_supervisor_re
             .await;
     }
     // A click outside the last number box commits its value.
-    click(&c, "[data-testid=sa-total]").await;
+    click(&c, "[data-testid=sa-label-item_list]").await;
     let total = wait_for(10, "the total", || async {
         text_content(&c, "[data-testid=sa-total]").await.filter(|t| t.contains("93"))
     })
@@ -77,9 +77,11 @@ async fn a_hall_manager_submits_a_self_assessment_offline_that_the_supervisor_re
         (attr(&c, "[data-testid=sa-state]", "data-state").await.as_deref() == Some("queued")).then_some(())
     })
     .await;
-    let pending =
-        c.find(Locator::Css("[data-testid=status-pending]")).await.expect("pending").text().await.expect("text");
-    assert_eq!(pending.trim(), "1", "the submission waits for the server");
+    wait_for(10, "one action waiting for the server", || async {
+        let p = c.find(Locator::Css("[data-testid=status-pending]")).await.ok()?.text().await.ok()?;
+        (p.trim() == "1").then_some(())
+    })
+    .await;
     assert_eq!(server_status(&db), None);
     look(&c, "self-assessment-queued").await;
 
@@ -100,8 +102,12 @@ async fn a_hall_manager_submits_a_self_assessment_offline_that_the_supervisor_re
             c.query_row("SELECT code FROM org_units WHERE name = '东湖区政务服务中心'", (), |r| r.get(0))
         })
         .expect("code");
-    let month =
-        hcp_domain::league::LeaguePeriod::month_of(hcp_domain::calendar::beijing_date(chrono::Utc::now())).key();
+    // Last month, which the seeded citizens' ratings cover.
+    let month = {
+        use chrono::Datelike;
+        let today = hcp_domain::calendar::beijing_date(chrono::Utc::now());
+        today.with_day(1).and_then(|d| d.pred_opt()).expect("last month").format("%Y-%m").to_string()
+    };
     let token = hcp_tests::api_token(&server.url(), "donghu.supervisor").await.expect("token");
     let body = serde_json::json!({"dry_run": false, "file_name": "测评.csv",
         "header": ["单位编码", "期间", "测评方式", "测评机构", "样本数", "满意度"],
@@ -143,6 +149,8 @@ async fn a_hall_manager_submits_a_self_assessment_offline_that_the_supervisor_re
     let score =
         wait_for(30, "the survey row", || async { text_content(&c, "[data-testid=sa-survey-score]").await }).await;
     assert_eq!(score.trim(), "95.50");
+    let citizens = text_content(&c, ".citizens").await.unwrap_or_default();
+    assert!(citizens.contains('%'), "the citizens' satisfaction of the month is beside it: {citizens}");
     look_both(&c, "self-assessment-survey").await;
     server.stop().await;
     c.close().await.expect("close session");
