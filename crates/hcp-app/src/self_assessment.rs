@@ -340,7 +340,7 @@ pub fn screen(
 
 /// The hall manager's own hall and its record for the quarter, checked as submitting would be.
 fn own_hall(r: &Replica, user: &hcp_protocol::UserInfo, period: LeaguePeriod, now: DateTime<Utc>) -> ApiResult<()> {
-    if user.role != Role::HallManager || !r.unit(user.unit_id)?.is_some_and(|(_, kind)| kind == "hall") {
+    if user.role != Role::HallManager || r.unit(user.unit_id)?.is_none_or(|(_, kind)| kind != "hall") {
         return Err(ApiError::new(codes::FORBIDDEN, "只有大厅负责人可以填报本大厅的自我评价"));
     }
     if !sa::period_open(period, today(now)) {

@@ -141,7 +141,7 @@ fn problem(line: u32, column: &str, reason: impl Into<String>) -> RowProblem {
 
 /// Reads `2026-11`, `2026-11-20`, `2026/11/20`, `2026年11月` into the month key.
 fn month_of(s: &str) -> Option<String> {
-    let s = s.trim().replace(['/', '.'], "-").replace('年', "-").replace('月', "-").replace('日', "");
+    let s = s.trim().replace(['/', '.', '年', '月'], "-").replace('日', "");
     let parts: Vec<&str> = s.split('-').filter(|p| !p.is_empty()).collect();
     let (y, m) = match parts.as_slice() {
         [y, m] | [y, m, _] => (*y, *m),

@@ -267,7 +267,7 @@ fn plan(
         }
         rows.push((rec, unit.id, unit.path.clone(), existing.map(|e| e.id)));
     }
-    report.problems.sort_by(|a, b| a.line.cmp(&b.line));
+    report.problems.sort_by_key(|p| p.line);
     Ok(Plan { report, rows })
 }
 
