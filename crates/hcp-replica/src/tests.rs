@@ -104,12 +104,15 @@ fn the_file_is_encrypted_and_a_wrong_key_is_reported_not_panicked() {
 fn a_replica_from_before_deactivated_units_gets_the_flag_and_keeps_its_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let r = seeded(dir.path());
-    // Back to the schema before the column: the table as it was, the version three steps back
-    // (the column's migration, the repair of skipped migrations and the aggregates' rebuild).
+    // Back to the schema before the column: the table as it was, the version five steps back
+    // (the column's migration, the repair of skipped migrations, the aggregates' rebuild, and the
+    // self-assessment tables with their rebuild, which are dropped too).
     r.conn()
         .execute_batch(&format!(
-            "ALTER TABLE org_units DROP COLUMN active; PRAGMA user_version = {};",
-            super::MIGRATIONS.len() - 3
+            "ALTER TABLE org_units DROP COLUMN active;
+             DROP TABLE self_assessments; DROP TABLE survey_results; DROP TABLE self_assessment_drafts;
+             PRAGMA user_version = {};",
+            super::MIGRATIONS.len() - 5
         ))
         .expect("the old schema");
     drop(r);
