@@ -329,6 +329,10 @@ pub async fn import_surveys(
             survey::MAX_ROWS
         )));
     }
+    // Line 1 is the header; a line number beyond what the document promises (int32) is no file's.
+    if let Some(bad) = req.rows.iter().find(|l| l.line < 2 || l.line > i32::MAX as u32) {
+        return Err(AppError::invalid(format!("行号 {} 无效：数据行从第 2 行起", bad.line)));
+    }
     let rows: Vec<(u32, Vec<String>)> = req.rows.into_iter().map(|l| (l.line, l.cells)).collect();
     let (records, problems) = survey::read_table(&req.header, &rows);
     let report = SurveyImportReport {

@@ -227,6 +227,12 @@ pub async fn a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothi
     assert_eq!(latest.last().map(|r| r["satisfaction_centi"].clone()), Some(json!(9000)), "{rows:?}");
     assert_eq!(latest.last().map(|r| r["levels"].clone()), Some(json!([5, 3, 1, 1, 0])));
     assert!(feed_rows(&app, &app.token("xishan.supervisor").await, "survey_result").await.is_empty());
+    // A line number outside the file (the header's, or beyond int32) is refused.
+    for n in [1u64, 2_147_483_648] {
+        let body = import(true, vec![json!({"line": n, "cells": [&hall]})]);
+        let (status, _) = app.post(&supervisor, path, body).await;
+        assert_eq!(status, 422, "line {n}");
+    }
     // Hall managers, liaisons and staff may not import.
     for who in ["donghu.manager", "donghu.liaison", "donghu.staff"] {
         let (status, _) = app.post(&app.token(who).await, path, import(true, good.clone())).await;
