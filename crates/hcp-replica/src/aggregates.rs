@@ -633,7 +633,14 @@ impl Touched {
                     }
                 }
             }
-            Entity::OrgUnit | Entity::Staff | Entity::User | Entity::ServiceItem | Entity::Setting | Entity::Award => {}
+            Entity::OrgUnit
+            | Entity::Staff
+            | Entity::User
+            | Entity::ServiceItem
+            | Entity::Setting
+            | Entity::Award
+            | Entity::SelfAssessment
+            | Entity::SurveyResult => {}
         }
         Ok(())
     }

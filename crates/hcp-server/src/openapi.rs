@@ -125,6 +125,9 @@ impl Modify for CommonAnswers {
         routes::updates::file,
         routes::hotline::list,
         routes::hotline::retry,
+        routes::self_assessments::submit,
+        routes::self_assessments::review,
+        routes::self_assessments::import_surveys,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
@@ -148,6 +151,9 @@ impl Modify for CommonAnswers {
         routes::updates::UpdateManifest,
         routes::hotline::DeliveryPage, routes::hotline::DeliveryCounts, crate::db::hotline_outbox::Delivery,
         crate::db::hotline_outbox::Attempt, crate::hotline::DeliveryState, crate::hotline::HotlineCallback,
+        hcp_protocol::SelfAssessmentRow, hcp_protocol::SelfAssessmentSubmitRequest, hcp_protocol::SelfAssessmentReviewRequest,
+        hcp_protocol::SurveyResultRow, hcp_protocol::SurveyImportRequest, hcp_protocol::SurveyImportLine,
+        hcp_protocol::SurveyProblem, hcp_protocol::SurveyImportReport,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]
