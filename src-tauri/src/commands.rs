@@ -726,3 +726,80 @@ pub async fn hotline_deliveries(
 pub async fn hotline_retry(app: State<'_, Arc<App>>, delivery_id: i32) -> Result<hcp_app::hotline::HotlineDelivery> {
     app.hotline_retry(i64::from(delivery_id)).await
 }
+
+// ---------------------------------------------------------------- 自我评价 and 第三方评价
+
+use hcp_app::self_assessment::{EntryIn, SelfAssessmentItem, SelfAssessmentScreen, SurveyImportView, SurveyView};
+
+/// The 自我评价 screen for a quarter (`2026-Q4`; the current one when absent). Works offline.
+#[tauri::command]
+#[specta::specta]
+pub async fn self_assessments(app: State<'_, Arc<App>>, period: Option<String>) -> Result<SelfAssessmentScreen> {
+    app.self_assessments(period).await
+}
+
+/// Saves the hall manager's draft on this laptop (offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_self_assessment_draft(
+    app: State<'_, Arc<App>>,
+    period: String,
+    entries: Vec<EntryIn>,
+) -> Result<SelfAssessmentItem> {
+    app.save_self_assessment_draft(period, entries).await
+}
+
+/// Queues the hall's self-assessment for review (offline; sent with the next sync).
+#[tauri::command]
+#[specta::specta]
+pub async fn submit_self_assessment(
+    app: State<'_, Arc<App>>,
+    period: String,
+    entries: Vec<EntryIn>,
+) -> Result<SelfAssessmentItem> {
+    app.submit_self_assessment(period, entries).await
+}
+
+/// Queues a supervisor's review: `approve`, or `return` with the reason (offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn review_self_assessment(
+    app: State<'_, Arc<App>>,
+    id: i32,
+    decision: String,
+    comment: String,
+) -> Result<SelfAssessmentItem> {
+    app.review_self_assessment(i64::from(id), decision, comment).await
+}
+
+/// Third-party survey results of the jurisdiction (`2026-11`, `2026` or all), offline.
+#[tauri::command]
+#[specta::specta]
+pub async fn survey_results(app: State<'_, Arc<App>>, period: Option<String>) -> Result<Vec<SurveyView>> {
+    app.survey_results(period).await
+}
+
+/// Shows the OS's open dialog for one file: the filters in, the chosen path (or `None`) out.
+pub type OpenDialog =
+    Arc<dyn Fn(Vec<SaveFilter>) -> tokio::sync::oneshot::Receiver<Option<std::path::PathBuf>> + Send + Sync>;
+
+/// Asks the user for a file to open (a survey file to import). `None` when they cancel. With
+/// `HCP_OPEN_FILE` set (the end-to-end tests, where no one can answer a native dialog) that path.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_open_path(dialog: State<'_, OpenDialog>, filters: Vec<SaveFilter>) -> Result<Option<String>> {
+    if let Some(p) = std::env::var_os("HCP_OPEN_FILE").filter(|p| !p.is_empty()) {
+        return Ok(Some(std::path::PathBuf::from(p).to_string_lossy().into_owned()));
+    }
+    let chosen =
+        (dialog.inner())(filters).await.map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "打开对话框意外关闭"))?;
+    Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// Imports a survey file (CSV or XLSX) through the server: `dryRun` checks every row and stores
+/// nothing; otherwise all or nothing (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn import_surveys(app: State<'_, Arc<App>>, path: String, dry_run: bool) -> Result<SurveyImportView> {
+    app.import_surveys(path, dry_run).await
+}

@@ -99,6 +99,13 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::admin_move_unit,
         commands::hotline_deliveries,
         commands::hotline_retry,
+        commands::self_assessments,
+        commands::save_self_assessment_draft,
+        commands::submit_self_assessment,
+        commands::review_self_assessment,
+        commands::survey_results,
+        commands::choose_open_path,
+        commands::import_surveys,
     ])
 }
 
@@ -143,6 +150,23 @@ fn save_dialog<R: Runtime>(handle: tauri::AppHandle<R>) -> commands::SaveDialog 
     })
 }
 
+/// The OS's open dialog (tauri-plugin-dialog) for `commands::choose_open_path`.
+fn open_dialog<R: Runtime>(handle: tauri::AppHandle<R>) -> commands::OpenDialog {
+    use tauri_plugin_dialog::DialogExt;
+    Arc::new(move |filters: Vec<commands::SaveFilter>| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut dialog = handle.dialog().file();
+        for f in &filters {
+            let exts: Vec<&str> = f.extensions.iter().map(String::as_str).collect();
+            dialog = dialog.add_filter(&f.name, &exts);
+        }
+        dialog.pick_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+        rx
+    })
+}
+
 /// The TypeScript flavour of the bindings.
 pub fn typescript() -> specta_typescript::Typescript {
     specta_typescript::Typescript::default()
@@ -179,6 +203,7 @@ pub fn build<R: Runtime>(
             );
             hcp.set_notifier(os_notifier(app.handle().clone()));
             app.manage(save_dialog(app.handle().clone()));
+            app.manage(open_dialog(app.handle().clone()));
             tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));
             app.manage(hcp);
             tracing::info!(%version, "haochaping started");

@@ -13,6 +13,7 @@ mod hotline;
 mod ledger;
 mod logs;
 mod rankings;
+mod self_assessment;
 mod single_instance;
 mod stars;
 mod walk;

@@ -313,6 +313,7 @@ fn target_label(r: &Replica, target: &str) -> ApiResult<String> {
         "rating" => ("评价", None),
         "integrity_flag" => ("诚信线索", None),
         "hotline_delivery" => ("12345回传", None),
+        "self_assessment" => ("自我评价", None),
         _ => return Ok(target.to_owned()),
     };
     Ok(match name {

@@ -35,6 +35,7 @@ pub mod opener;
 pub mod print;
 pub mod rankings;
 pub mod secrets;
+pub mod self_assessment;
 pub mod settings;
 pub mod updates;
 
@@ -1319,6 +1320,99 @@ impl App {
         Ok(item)
     }
 
+    /// The 自我评价 screen for a quarter (`2026-Q4`; the current one when `None`): a hall
+    /// manager's own hall, or every hall of a supervisor's jurisdiction. Works offline.
+    pub async fn self_assessments(&self, period: Option<String>) -> ApiResult<self_assessment::SelfAssessmentScreen> {
+        self.with_replica(move |r, a, _| self_assessment::screen(r, &a.user, period.as_deref(), chrono::Utc::now()))
+            .await
+    }
+
+    /// Saves the hall manager's draft of a quarter's self-assessment on this laptop. Offline.
+    pub async fn save_self_assessment_draft(
+        &self,
+        period: String,
+        entries: Vec<self_assessment::EntryIn>,
+    ) -> ApiResult<self_assessment::SelfAssessmentItem> {
+        self.with_replica(move |r, a, _| self_assessment::save_draft(r, &a.user, &period, &entries, chrono::Utc::now()))
+            .await
+    }
+
+    /// Queues the hall's self-assessment for the supervisor; it reaches the server with the next
+    /// sync (at once when online). Works offline.
+    #[tracing::instrument(skip_all)]
+    pub async fn submit_self_assessment(
+        &self,
+        period: String,
+        entries: Vec<self_assessment::EntryIn>,
+    ) -> ApiResult<self_assessment::SelfAssessmentItem> {
+        let (item, counts) = self
+            .with_replica(move |r, a, _| {
+                let item = self_assessment::submit(r, &a.user, &period, &entries, chrono::Utc::now())?;
+                Ok((item, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(item)
+    }
+
+    /// Queues a supervisor's review (`approve`, or `return` with the reason). Works offline.
+    #[tracing::instrument(skip_all, fields(id))]
+    pub async fn review_self_assessment(
+        &self,
+        id: i64,
+        decision: String,
+        comment: String,
+    ) -> ApiResult<self_assessment::SelfAssessmentItem> {
+        let decision = self_assessment::parse_decision(&decision)?;
+        let (item, counts) = self
+            .with_replica(move |r, a, _| {
+                let item = self_assessment::review(r, &a.user, id, decision, &comment, chrono::Utc::now())?;
+                Ok((item, r.outbox_counts()?))
+            })
+            .await?;
+        self.refresh_counts(counts);
+        self.wake.notify_one();
+        Ok(item)
+    }
+
+    /// The third-party survey results of the jurisdiction (`2026-11`, `2026`, or all), with the
+    /// citizens' own satisfaction beside each. Works offline.
+    pub async fn survey_results(&self, period: Option<String>) -> ApiResult<Vec<self_assessment::SurveyView>> {
+        self.with_replica(move |r, a, _| self_assessment::surveys(r, &a.user, period.as_deref(), chrono::Utc::now()))
+            .await
+    }
+
+    /// Reads a survey file (CSV or XLSX) and sends it to the server: `dry_run` reports every bad
+    /// row and stores nothing; otherwise the whole file is stored or nothing. Needs the network.
+    #[tracing::instrument(skip_all, fields(dry_run))]
+    pub async fn import_surveys(&self, path: String, dry_run: bool) -> ApiResult<self_assessment::SurveyImportView> {
+        let active = self.active()?;
+        active.require_online("导入第三方评价")?;
+        if !matches!(active.user.role, Role::Supervisor | Role::Administrator) {
+            return Err(ApiError::new(codes::FORBIDDEN, "只有督查人员和系统管理员可以导入第三方评价"));
+        }
+        let table = tokio::task::spawn_blocking(move || self_assessment::read_survey_file(Path::new(&path)))
+            .await
+            .map_err(internal)??;
+        let req = hcp_protocol::SurveyImportRequest {
+            dry_run,
+            file_name: table.file_name.clone(),
+            header: table.header,
+            rows: table.rows,
+        };
+        let report: hcp_protocol::SurveyImportReport = active
+            .client
+            .send_json(&active.token, hcp_sync::Method::POST, "/api/v1/surveys/import", &req)
+            .await
+            .map_err(|e| online_only(e, "导入第三方评价"))?;
+        if report.applied {
+            // The stored results come back through the feed.
+            self.wake.notify_one();
+        }
+        Ok(self_assessment::SurveyImportView::of(table.file_name, report))
+    }
+
     /// Issues a refused command again, against the case as it stands now.
     pub async fn reissue(&self, command_id: String) -> ApiResult<Issued> {
         let (issued, counts) = self
@@ -1334,6 +1428,11 @@ impl App {
                         merit::reissue(r, &a.user, &item.command, &policy.assessment, chrono::Utc::now())?;
                     r.discard(&command_id)?;
                     return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                }
+                if self_assessment::is_own_kind(&item.kind) {
+                    self_assessment::reissue(r, &a.user, &item, chrono::Utc::now())?;
+                    let newest = r.outbox()?.into_iter().last().map(|i| i.command_id).unwrap_or_default();
+                    return Ok((Issued { command_id: newest, projected_state: None }, r.outbox_counts()?));
                 }
                 if item.kind == integrity::DECIDE_FLAG {
                     // The verdict goes in again as a new command; then the refused one is given up.
@@ -1378,5 +1477,7 @@ mod admin_tests;
 mod ledger_tests;
 #[cfg(test)]
 mod merit_tests;
+#[cfg(test)]
+mod self_assessment_tests;
 #[cfg(test)]
 mod tests;

@@ -175,6 +175,8 @@ impl App {
                 ("service_item", c.service_item),
                 ("setting", c.setting),
                 ("integrity_flag", c.integrity_flag),
+                ("self_assessment", c.self_assessment),
+                ("survey_result", c.survey_result),
             ]
             .into_iter()
             .map(|(entity, rows)| EntityRows { entity: entity.to_owned(), rows })

@@ -17,6 +17,8 @@ pub mod merit;
 pub mod org;
 pub mod ranking;
 pub mod role;
+pub mod self_assessment;
+pub mod survey;
 pub mod watch;
 
 pub use calendar::{Calendar, CalendarError, DeadlinePolicy, DeadlineRules, RectifyFrom, Stage};

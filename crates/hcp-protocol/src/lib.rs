@@ -368,6 +368,144 @@ pub struct FlagDecisionRequest {
     pub note: String,
 }
 
+/// A hall's 自我评价 for a quarter as the server keeps it (the draft lives on the hall manager's
+/// laptop until it is submitted). Replicated to the hall and every jurisdiction above it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SelfAssessmentRow {
+    pub id: i64,
+    /// The hall assessed.
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// The quarter, `2026-Q4`.
+    pub period: String,
+    /// One entry per heading (`heading`, `score`, `text`), in heading order.
+    #[schema(value_type = Object)]
+    pub form: hcp_domain::self_assessment::Form,
+    /// The sum of the scores (out of 100).
+    pub total: u32,
+    /// `submitted`, `returned` or `approved`.
+    #[schema(value_type = String, example = "submitted")]
+    pub status: hcp_domain::self_assessment::Status,
+    pub submitted_by: i64,
+    pub submitted_by_name: String,
+    /// RFC 3339, of the last submission.
+    pub submitted_at: String,
+    /// How many times it was submitted (a returned form is resubmitted).
+    pub submissions: u32,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_by_name: Option<String>,
+    /// RFC 3339, of the last review.
+    pub reviewed_at: Option<String>,
+    /// The last review's comment (the reason of a return).
+    pub review_comment: Option<String>,
+    pub version: i64,
+}
+
+/// `POST /api/v1/self-assessments`: the hall manager submits (or resubmits) the hall's form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfAssessmentSubmitRequest {
+    /// A UUID chosen by the client (the outbox's command id); a repeated id is answered once.
+    pub command_id: String,
+    /// The hall (the submitter's own unit).
+    pub unit_id: i64,
+    /// The quarter, `2026-Q4`.
+    pub period: String,
+    #[schema(value_type = Object)]
+    pub form: hcp_domain::self_assessment::Form,
+}
+
+/// `POST /api/v1/self-assessments/{id}/review`: the supervisor approves or returns a submitted form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfAssessmentReviewRequest {
+    pub command_id: String,
+    #[schema(value_type = String, example = "approve")]
+    pub decision: hcp_domain::self_assessment::ReviewDecision,
+    /// Required (2–500 characters) to return; optional to approve.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A third-party survey result (第三方评价 / 满意度测评) for one unit and month, imported from a
+/// file. Its own source: never mixed into the citizens' ratings. Replicated read-only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SurveyResultRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// The month, `2026-11`.
+    pub period: String,
+    /// `on_site`, `phone`, `online` or `other`.
+    #[schema(value_type = String, example = "phone")]
+    pub method: hcp_domain::survey::SurveyMethod,
+    /// Who carried it out (测评机构).
+    pub agency: String,
+    pub respondents: u32,
+    /// The satisfaction score in hundredths (9512 = 95.12).
+    pub satisfaction_centi: u32,
+    /// Respondents per level, 非常满意 … 非常不满意, when the file gave them.
+    pub levels: Option<[u32; 5]>,
+    pub note: String,
+    /// The file it came from last.
+    pub file_name: String,
+    pub imported_by_name: String,
+    /// RFC 3339
+    pub imported_at: String,
+    pub version: i64,
+}
+
+/// `POST /api/v1/surveys/import`: a survey file's table, read by the client (CSV or XLSX) into
+/// cells; the server checks every row. `dry_run` reports and changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyImportRequest {
+    pub dry_run: bool,
+    /// The file's name (kept with the rows).
+    pub file_name: String,
+    /// The first row: the column names (单位编码, 期间, 测评方式, 测评机构, 样本数, 满意度, 非常满意,
+    /// 满意, 基本满意, 不满意, 非常不满意, 备注).
+    pub header: Vec<String>,
+    pub rows: Vec<SurveyImportLine>,
+}
+
+/// One data row of the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyImportLine {
+    /// The line in the file (the header is line 1).
+    pub line: u32,
+    pub cells: Vec<String>,
+}
+
+/// One problem of a survey file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SurveyProblem {
+    pub line: u32,
+    /// The column's name; empty for the whole row.
+    pub column: String,
+    /// Why (Chinese).
+    pub reason: String,
+}
+
+/// What an import did, or (dry run) would do.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct SurveyImportReport {
+    pub dry_run: bool,
+    /// Data rows in the file.
+    pub rows: u32,
+    /// Every problem; a file with any is not imported at all.
+    pub problems: Vec<SurveyProblem>,
+    /// Results new to the server.
+    pub created: u32,
+    /// Results whose values the file changes.
+    pub updated: u32,
+    /// Results already stored with the same values.
+    pub unchanged: u32,
+    /// Whether the file was stored (never on a dry run or with problems).
+    pub applied: bool,
+}
+
 /// The setting keys.
 pub mod setting_keys {
     pub const CALENDAR: &str = "calendar";
@@ -523,6 +661,8 @@ pub enum EntityRow {
     Setting(SettingRow),
     IntegrityFlag(IntegrityFlagRow),
     Award(AwardRow),
+    SelfAssessment(SelfAssessmentRow),
+    SurveyResult(SurveyResultRow),
     Attachment(AttachmentRow),
 }
 
@@ -540,6 +680,8 @@ impl EntityRow {
             EntityRow::Setting(r) => r.id,
             EntityRow::IntegrityFlag(r) => r.id,
             EntityRow::Award(r) => r.id,
+            EntityRow::SelfAssessment(r) => r.id,
+            EntityRow::SurveyResult(r) => r.id,
             EntityRow::Attachment(r) => r.id,
         }
     }
@@ -557,6 +699,8 @@ impl EntityRow {
             EntityRow::Setting(r) => &r.unit_path,
             EntityRow::IntegrityFlag(r) => &r.unit_path,
             EntityRow::Award(r) => &r.unit_path,
+            EntityRow::SelfAssessment(r) => &r.unit_path,
+            EntityRow::SurveyResult(r) => &r.unit_path,
             EntityRow::Attachment(r) => &r.unit_path,
         }
     }
@@ -573,6 +717,8 @@ impl EntityRow {
             EntityRow::Setting(_) => Entity::Setting,
             EntityRow::IntegrityFlag(_) => Entity::IntegrityFlag,
             EntityRow::Award(_) => Entity::Award,
+            EntityRow::SelfAssessment(_) => Entity::SelfAssessment,
+            EntityRow::SurveyResult(_) => Entity::SurveyResult,
             EntityRow::Attachment(_) => Entity::Attachment,
         }
     }
@@ -592,11 +738,13 @@ pub enum Entity {
     Setting,
     IntegrityFlag,
     Award,
+    SelfAssessment,
+    SurveyResult,
     Attachment,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 13] = [
         Entity::OrgUnit,
         Entity::Staff,
         Entity::User,
@@ -607,6 +755,8 @@ impl Entity {
         Entity::Setting,
         Entity::IntegrityFlag,
         Entity::Award,
+        Entity::SelfAssessment,
+        Entity::SurveyResult,
         Entity::Attachment,
     ];
     pub fn as_str(self) -> &'static str {
@@ -621,6 +771,8 @@ impl Entity {
             Entity::Setting => "setting",
             Entity::IntegrityFlag => "integrity_flag",
             Entity::Award => "award",
+            Entity::SelfAssessment => "self_assessment",
+            Entity::SurveyResult => "survey_result",
             Entity::Attachment => "attachment",
         }
     }
@@ -648,6 +800,10 @@ pub struct Counts {
     #[serde(default)]
     pub award: u64,
     #[serde(default)]
+    pub self_assessment: u64,
+    #[serde(default)]
+    pub survey_result: u64,
+    #[serde(default)]
     pub attachment: u64,
 }
 
@@ -664,6 +820,8 @@ impl Counts {
             Entity::Setting => self.setting += n,
             Entity::IntegrityFlag => self.integrity_flag += n,
             Entity::Award => self.award += n,
+            Entity::SelfAssessment => self.self_assessment += n,
+            Entity::SurveyResult => self.survey_result += n,
             Entity::Attachment => self.attachment += n,
         }
     }
@@ -679,6 +837,8 @@ impl Counts {
             Entity::Setting => self.setting,
             Entity::IntegrityFlag => self.integrity_flag,
             Entity::Award => self.award,
+            Entity::SelfAssessment => self.self_assessment,
+            Entity::SurveyResult => self.survey_result,
             Entity::Attachment => self.attachment,
         }
     }
@@ -693,6 +853,8 @@ impl Counts {
             + self.setting
             + self.integrity_flag
             + self.award
+            + self.self_assessment
+            + self.survey_result
             + self.attachment
     }
 }
@@ -1182,6 +1344,16 @@ pub mod digest {
                 r.id,
                 vec![r.unit_path.clone(), r.kind.as_str().to_owned(), r.period.clone(), r.staff_id.to_string()],
             ),
+            EntityRow::SelfAssessment(r) => (
+                Entity::SelfAssessment,
+                r.id,
+                vec![r.unit_path.clone(), r.period.clone(), r.status.as_str().to_owned(), r.version.to_string()],
+            ),
+            EntityRow::SurveyResult(r) => (
+                Entity::SurveyResult,
+                r.id,
+                vec![r.unit_path.clone(), r.period.clone(), r.satisfaction_centi.to_string(), r.version.to_string()],
+            ),
             EntityRow::Attachment(r) => (
                 Entity::Attachment,
                 r.id,
@@ -1286,10 +1458,12 @@ mod tests {
                 | Entity::Setting
                 | Entity::IntegrityFlag
                 | Entity::Award
+                | Entity::SelfAssessment
+                | Entity::SurveyResult
                 | Entity::Attachment => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
             }
         }
-        assert_eq!(Entity::ALL.len(), 11, "a new entity must be added to ALL and handled above");
+        assert_eq!(Entity::ALL.len(), 13, "a new entity must be added to ALL and handled above");
     }
 
     #[test]

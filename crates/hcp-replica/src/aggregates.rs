@@ -639,7 +639,9 @@ impl Touched {
             | Entity::ServiceItem
             | Entity::Setting
             | Entity::Award
-            | Entity::Attachment => {}
+            | Entity::SelfAssessment
+            | Entity::SurveyResult => {}
+            Entity::Attachment => {}
         }
         Ok(())
     }

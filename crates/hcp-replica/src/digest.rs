@@ -18,6 +18,8 @@ const TABLES: &[(Entity, &str, &str)] = &[
     (Entity::ServiceItem, "service_items", "unit_path, code, name, active"),
     (Entity::Setting, "settings", "unit_path, key, updated_at"),
     (Entity::Award, "awards", "unit_path, kind, period, staff_id"),
+    (Entity::SelfAssessment, "self_assessments", "unit_path, period, status, version"),
+    (Entity::SurveyResult, "survey_results", "unit_path, period, satisfaction_centi, version"),
     (Entity::Attachment, "attachments", "unit_path, sha256, status, mime"),
 ];
 

@@ -126,6 +126,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(aggregates::rebuild),
     // 服务明星 / 办事能手.
     Migration::Sql(tables::awards::DDL),
+    // 自我评价 and 第三方评价 (replicated read-only) and the hall manager's local drafts.
+    Migration::Sql(tables::self_assessments::DDL),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
     // Evidence files on cases (metadata only).
@@ -342,6 +344,64 @@ impl Replica {
     /// The ratings of a flag the replica holds.
     pub fn flagged_ratings(&self, ids: &[i64]) -> Result<Vec<tables::integrity_flags::FlaggedRating>> {
         tables::integrity_flags::ratings(&self.conn, ids)
+    }
+
+    /// The self-assessments under `scope` for a quarter (all when `None`).
+    pub fn self_assessments(&self, scope: &str, period: Option<&str>) -> Result<Vec<hcp_protocol::SelfAssessmentRow>> {
+        tables::self_assessments::list(&self.conn, scope, period)
+    }
+
+    pub fn self_assessment(&self, id: i64) -> Result<Option<hcp_protocol::SelfAssessmentRow>> {
+        tables::self_assessments::get(&self.conn, id)
+    }
+
+    /// A hall's self-assessment for a quarter, as the server holds it.
+    pub fn self_assessment_of(&self, unit_id: i64, period: &str) -> Result<Option<hcp_protocol::SelfAssessmentRow>> {
+        tables::self_assessments::of(&self.conn, unit_id, period)
+    }
+
+    /// The hall manager's draft of a quarter's form, with when it was saved.
+    pub fn self_assessment_draft(
+        &self,
+        unit_id: i64,
+        period: &str,
+    ) -> Result<Option<(hcp_domain::self_assessment::Form, String)>> {
+        tables::self_assessments::draft(&self.conn, unit_id, period)
+    }
+
+    pub fn save_self_assessment_draft(
+        &self,
+        unit_id: i64,
+        period: &str,
+        form: &hcp_domain::self_assessment::Form,
+        at: &str,
+    ) -> Result<()> {
+        tables::self_assessments::save_draft(&self.conn, unit_id, period, form, at)
+    }
+
+    /// The quarters with a draft for this hall, newest first.
+    pub fn self_assessment_draft_periods(&self, unit_id: i64) -> Result<Vec<String>> {
+        tables::self_assessments::draft_periods(&self.conn, unit_id)
+    }
+
+    /// Saves a draft and queues its submission in one transaction.
+    pub fn submit_self_assessment_draft(
+        &mut self,
+        unit_id: i64,
+        period: &str,
+        form: &hcp_domain::self_assessment::Form,
+        command: &NewCommand<'_>,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        tables::self_assessments::save_draft(&tx, unit_id, period, form, command.created_at)?;
+        let seq = outbox::enqueue(&tx, command)?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Third-party survey results under `scope` whose month starts with `period` (all when `None`).
+    pub fn survey_results(&self, scope: &str, period: Option<&str>) -> Result<Vec<hcp_protocol::SurveyResultRow>> {
+        tables::self_assessments::surveys(&self.conn, scope, period)
     }
 
     /// Open integrity flags under `scope`.
@@ -733,6 +793,8 @@ fn table(e: Entity) -> &'static str {
         Entity::Setting => "settings",
         Entity::IntegrityFlag => "integrity_flags",
         Entity::Award => "awards",
+        Entity::SelfAssessment => "self_assessments",
+        Entity::SurveyResult => "survey_results",
         Entity::Attachment => "attachments",
     }
 }
@@ -749,6 +811,8 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
         EntityRow::Setting(r) => settings::upsert(tx, r),
         EntityRow::IntegrityFlag(r) => tables::integrity_flags::upsert(tx, r),
         EntityRow::Award(r) => tables::awards::upsert(tx, r),
+        EntityRow::SelfAssessment(r) => tables::self_assessments::upsert(tx, r),
+        EntityRow::SurveyResult(r) => tables::self_assessments::upsert_survey(tx, r),
         EntityRow::Attachment(r) => tables::attachments::upsert(tx, r),
     }
 }
@@ -900,7 +964,7 @@ fn entity_rank(e: Entity) -> usize {
     Entity::ALL.iter().position(|x| *x == e).unwrap_or(usize::MAX)
 }
 
-const MIRRORED: [&str; 12] = [
+const MIRRORED: [&str; 14] = [
     "case_events",
     "cases",
     "case_text",
@@ -913,6 +977,8 @@ const MIRRORED: [&str; 12] = [
     "flag_ratings",
     "integrity_flags",
     "awards",
+    "self_assessments",
+    "survey_results",
 ];
 
 impl<'a> Bootstrap<'a> {

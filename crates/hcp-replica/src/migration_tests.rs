@@ -69,6 +69,7 @@ const STEPS: &[(&str, Fill)] = &[
     ("skipped migrations made good", nothing),
     ("aggregates rebuilt", nothing),
     ("awards", award_rows),
+    ("self_assessments, survey_results, self_assessment_drafts", self_assessment_rows),
     ("aggregates rebuilt", nothing),
     ("attachments", attachment_rows),
     ("aggregates rebuilt", nothing),
@@ -246,6 +247,23 @@ fn notice_rows(conn: &Connection) {
             '{"title":"督办通知单"}');
          INSERT INTO meta (key, value)
          VALUES ('doc_numbers_pending', '{"request_id":"req-2","unit_id":2,"year":2026,"count":10}');"#,
+    );
+}
+
+fn self_assessment_rows(conn: &Connection) {
+    exec(
+        conn,
+        r#"INSERT INTO self_assessments (id, unit_id, unit_path, period, form, total, status, submitted_by,
+            submitted_by_name, submitted_at, submissions, reviewed_by, reviewed_by_name, reviewed_at, review_comment,
+            version)
+         VALUES (1, 2, '/1/2/', '2026-Q4', '{"entries":[{"heading":"attitude","score":18,"text":"热情"}]}', 18,
+            'returned', 31, '周主任', '2026-11-21T08:00:00Z', 1, 33, '李科长', '2026-11-22T08:00:00Z', '请补充', 2);
+         INSERT INTO survey_results (id, unit_id, unit_path, period, method, agency, respondents, satisfaction_centi,
+            levels, note, file_name, imported_by_name, imported_at, version)
+         VALUES (1, 2, '/1/2/', '2026-11', 'phone', '统计调查中心', 200, 9550, NULL, '', '测评.csv', '李科长',
+            '2026-11-23T08:00:00Z', 1);
+         INSERT INTO self_assessment_drafts (unit_id, period, form, updated_at)
+         VALUES (2, '2026-Q4', '{"entries":[{"heading":"attitude","score":19,"text":"热情周到"}]}', '2026-11-24T08:00:00Z');"#,
     );
 }
 
@@ -467,6 +485,13 @@ fn check_upgrade_from(dir: &Path, k: usize) {
     if had(k, "integrity_flags, flag_ratings") {
         let flags = r.integrity_flags("/1/", None).expect("flags");
         assert_eq!(flags.iter().map(|f| (f.id, f.rating_ids.clone())).collect::<Vec<_>>(), [(70, vec![103])]);
+    }
+    if had(k, "self_assessments, survey_results, self_assessment_drafts") {
+        let forms = r.self_assessments("/1/", Some("2026-Q4")).expect("self-assessments");
+        assert_eq!(forms.iter().map(|f| (f.id, f.total)).collect::<Vec<_>>(), [(1, 18)], "from version {k}");
+        let (draft, _) = r.self_assessment_draft(HALL, "2026-Q4").expect("draft").expect("the local draft");
+        assert_eq!(draft.total(), 19);
+        assert_eq!(r.survey_results("/1/", Some("2026-11")).expect("surveys").len(), 1);
     }
     if had(k, "doc_number_blocks, notices") {
         assert_eq!(r.doc_numbers_left(HALL, 2026).expect("left"), 8, "from version {k}");

@@ -105,14 +105,16 @@ fn a_replica_from_before_deactivated_units_gets_the_flag_and_keeps_its_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let r = seeded(dir.path());
     // Back to the schema before the column: the table as it was (and without the tables that came
-    // later), the version before the column's migration.
+    // later: awards, self-assessments), the version before the column's migration.
     let before = super::MIGRATIONS
         .iter()
         .position(|m| matches!(m, super::Migration::Sql(s) if *s == crate::tables::org_units::ACTIVE_DDL))
         .expect("the flag's migration");
     r.conn()
         .execute_batch(&format!(
-            "ALTER TABLE org_units DROP COLUMN active; DROP TABLE awards; DROP TABLE attachments; PRAGMA user_version = {before};"
+            "ALTER TABLE org_units DROP COLUMN active; DROP TABLE awards;
+             DROP TABLE self_assessments; DROP TABLE survey_results; DROP TABLE self_assessment_drafts;
+             DROP TABLE attachments; PRAGMA user_version = {before};"
         ))
         .expect("the old schema");
     drop(r);

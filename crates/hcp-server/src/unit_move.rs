@@ -123,6 +123,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     let settings = shift(below(c, "settings", "unit_path", &old)?);
     let flags = shift(below(c, "integrity_flags", "unit_path", &old)?);
     let awards = shift(below(c, "awards", "unit_path", &old)?);
+    let assessments = shift(below(c, "self_assessments", "unit_path", &old)?);
+    let surveys = shift(below(c, "survey_results", "unit_path", &old)?);
     let attachments = shift(below(c, "attachments", "unit_path", &old)?);
     let events = shift(below(c, "case_events", "unit_path", &old)?);
     let accounts: Vec<(i64, String, String)> = c
@@ -158,6 +160,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
         ("integrity_flags", "unit_path"),
         ("awards", "unit_path"),
         ("awards", "league_path"),
+        ("self_assessments", "unit_path"),
+        ("survey_results", "unit_path"),
         ("attachments", "unit_path"),
     ] {
         rewrite(c, table, column, &old, &new)?;
@@ -187,6 +191,8 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     announce(c, Entity::Setting, &settings, at)?;
     announce(c, Entity::IntegrityFlag, &flags, at)?;
     announce(c, Entity::Award, &awards, at)?;
+    announce(c, Entity::SelfAssessment, &assessments, at)?;
+    announce(c, Entity::SurveyResult, &surveys, at)?;
     announce(c, Entity::Attachment, &attachments, at)?;
     n.units = units.len();
     n.staff = staff.len();

@@ -151,17 +151,6 @@ impl Client {
         Self::parse(resp).await
     }
 
-    /// `POST path` with a JSON body, answered with JSON.
-    pub async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        token: &str,
-        path: &str,
-        body: &B,
-    ) -> Result<T> {
-        let resp = Self::check(self.http.post(self.url(path)).bearer_auth(token).json(body).send().await).await?;
-        Self::parse(resp).await
-    }
-
     /// Reserves a block of the caller's office's document numbers (idempotent on the request id).
     pub async fn reserve_doc_numbers(
         &self,

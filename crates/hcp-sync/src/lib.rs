@@ -422,12 +422,6 @@ pub const DECIDE_FLAG: &str = "decide_flag";
 /// to `POST /api/v1/awards`, in its place in `client_seq` order.
 pub const CONFIRM_AWARD: &str = "confirm_award";
 
-/// Whether an outbox kind goes to an endpoint of its own, one at a time, rather than in a push
-/// batch of case commands.
-pub fn goes_alone(kind: &str) -> bool {
-    kind == DECIDE_FLAG || kind == CONFIRM_AWARD
-}
-
 /// An award confirmation as the outbox holds it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -445,9 +439,37 @@ struct QueuedVerdict {
     note: String,
 }
 
-/// Sends one queued command that goes alone (a verdict, an award). The server's refusals (already
-/// decided, out of scope, not a candidate, …) settle it as rejected; transport failures and server
-/// errors leave it pending.
+/// The outbox kind of a hall manager's self-assessment submission: sent on its own to
+/// `POST /api/v1/self-assessments`, in its place in `client_seq` order.
+pub const SUBMIT_SELF_ASSESSMENT: &str = "submit_self_assessment";
+
+/// The outbox kind of a supervisor's review of a self-assessment: sent on its own to
+/// `POST /api/v1/self-assessments/{id}/review`.
+pub const REVIEW_SELF_ASSESSMENT: &str = "review_self_assessment";
+
+/// A self-assessment submission as the outbox holds it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct QueuedSubmission {
+    pub unit_id: i64,
+    pub period: String,
+    pub form: hcp_domain::self_assessment::Form,
+}
+
+/// A self-assessment review as the outbox holds it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct QueuedReview {
+    pub assessment_id: i64,
+    pub decision: hcp_domain::self_assessment::ReviewDecision,
+    pub comment: String,
+}
+
+/// Whether an outbox kind is sent on its own to its endpoint (not in a case-command batch).
+pub fn sent_alone(kind: &str) -> bool {
+    matches!(kind, DECIDE_FLAG | CONFIRM_AWARD | SUBMIT_SELF_ASSESSMENT | REVIEW_SELF_ASSESSMENT)
+}
+
+/// Sends one command that goes on its own (see [`sent_alone`]). The server's refusals settle it as
+/// rejected; transport failures and server errors leave it pending.
 async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem) -> Result<hcp_replica::Settlement> {
     use hcp_replica::Settlement;
     let unreadable = |e: serde_json::Error| Settlement::Rejected {
@@ -455,26 +477,61 @@ async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem
         code: "invalid_input".into(),
         message: format!("本地操作记录无法读取：{e}"),
     };
-    let sent = if item.kind == CONFIRM_AWARD {
-        let a: QueuedAward = match serde_json::from_str(&item.command) {
-            Ok(a) => a,
-            Err(e) => return Ok(unreadable(e)),
-        };
-        let req = hcp_protocol::AwardRequest {
-            command_id: item.command_id.clone(),
-            kind: a.kind,
-            period: a.period,
-            staff_id: a.staff_id,
-        };
-        client.post_json::<_, hcp_protocol::AwardRow>(token, "/api/v1/awards", &req).await.map(|_| ())
-    } else {
-        let v: QueuedVerdict = match serde_json::from_str(&item.command) {
-            Ok(v) => v,
-            Err(e) => return Ok(unreadable(e)),
-        };
-        let req =
-            hcp_protocol::FlagDecisionRequest { command_id: item.command_id.clone(), verdict: v.verdict, note: v.note };
-        client.decide_flag(token, v.flag_id, &req).await.map(|_| ())
+    let sent = match item.kind.as_str() {
+        SUBMIT_SELF_ASSESSMENT => {
+            let s: QueuedSubmission = match serde_json::from_str(&item.command) {
+                Ok(s) => s,
+                Err(e) => return Ok(unreadable(e)),
+            };
+            let req = hcp_protocol::SelfAssessmentSubmitRequest {
+                command_id: item.command_id.clone(),
+                unit_id: s.unit_id,
+                period: s.period,
+                form: s.form,
+            };
+            client
+                .send_json::<_, hcp_protocol::SelfAssessmentRow>(token, Method::POST, "/api/v1/self-assessments", &req)
+                .await
+                .map(drop)
+        }
+        REVIEW_SELF_ASSESSMENT => {
+            let r: QueuedReview = match serde_json::from_str(&item.command) {
+                Ok(r) => r,
+                Err(e) => return Ok(unreadable(e)),
+            };
+            let req = hcp_protocol::SelfAssessmentReviewRequest {
+                command_id: item.command_id.clone(),
+                decision: r.decision,
+                comment: r.comment,
+            };
+            let path = format!("/api/v1/self-assessments/{}/review", r.assessment_id);
+            client.send_json::<_, hcp_protocol::SelfAssessmentRow>(token, Method::POST, &path, &req).await.map(drop)
+        }
+        CONFIRM_AWARD => {
+            let a: QueuedAward = match serde_json::from_str(&item.command) {
+                Ok(a) => a,
+                Err(e) => return Ok(unreadable(e)),
+            };
+            let req = hcp_protocol::AwardRequest {
+                command_id: item.command_id.clone(),
+                kind: a.kind,
+                period: a.period,
+                staff_id: a.staff_id,
+            };
+            client.send_json::<_, hcp_protocol::AwardRow>(token, Method::POST, "/api/v1/awards", &req).await.map(drop)
+        }
+        _ => {
+            let v: QueuedVerdict = match serde_json::from_str(&item.command) {
+                Ok(v) => v,
+                Err(e) => return Ok(unreadable(e)),
+            };
+            let req = hcp_protocol::FlagDecisionRequest {
+                command_id: item.command_id.clone(),
+                verdict: v.verdict,
+                note: v.note,
+            };
+            client.decide_flag(token, v.flag_id, &req).await.map(drop)
+        }
     };
     match sent {
         Ok(()) => Ok(Settlement::Applied { command_id: item.command_id.clone(), case: None }),
@@ -495,15 +552,15 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
     loop {
         // What this round sends is claimed (an attempt counted) in the transaction that reads it:
         // a command the user cancels before that is never sent, and one claimed can no longer be
-        // cancelled. Verdicts on integrity flags and award confirmations go one by one, in their
-        // place in the order.
+        // cancelled. Verdicts on integrity flags, award confirmations and self-assessment steps go
+        // one by one, in their place in the order.
         let batch = {
             let r = replica.clone();
             tokio::task::spawn_blocking(move || {
                 lock(&r)?
                     .claim_pending(PUSH_BATCH, |batch| match batch.first() {
-                        Some(first) if goes_alone(&first.kind) => 1,
-                        _ => batch.iter().take_while(|i| !goes_alone(&i.kind)).count(),
+                        Some(first) if sent_alone(&first.kind) => 1,
+                        _ => batch.iter().take_while(|i| !sent_alone(&i.kind)).count(),
                     })
                     .map_err(SyncError::from)
             })
@@ -513,7 +570,7 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
         if batch.is_empty() {
             return Ok((applied, rejected));
         }
-        if let Some(first) = batch.first().filter(|i| goes_alone(&i.kind)) {
+        if let Some(first) = batch.first().filter(|i| sent_alone(&i.kind)) {
             let settled = push_alone(client, token, first).await?;
             match &settled {
                 hcp_replica::Settlement::Applied { .. } => applied += 1,

@@ -167,6 +167,26 @@ export const commands = {
 	hotlineDeliveries: (state: DeliveryState | null, before: number | null) => typedError<HotlinePage_Serialize, ApiError>(__TAURI_INVOKE("hotline_deliveries", { state, before })),
 	/**  Retries a failed callback to the 12345 hotline now (online only; audited by the server). */
 	hotlineRetry: (deliveryId: number) => typedError<HotlineDelivery_Serialize, ApiError>(__TAURI_INVOKE("hotline_retry", { deliveryId })),
+	/**  The 自我评价 screen for a quarter (`2026-Q4`; the current one when absent). Works offline. */
+	selfAssessments: (period: string | null) => typedError<SelfAssessmentScreen_Serialize, ApiError>(__TAURI_INVOKE("self_assessments", { period })),
+	/**  Saves the hall manager's draft on this laptop (offline). */
+	saveSelfAssessmentDraft: (period: string, entries: EntryIn_Deserialize[]) => typedError<SelfAssessmentItem_Serialize, ApiError>(__TAURI_INVOKE("save_self_assessment_draft", { period, entries })),
+	/**  Queues the hall's self-assessment for review (offline; sent with the next sync). */
+	submitSelfAssessment: (period: string, entries: EntryIn_Deserialize[]) => typedError<SelfAssessmentItem_Serialize, ApiError>(__TAURI_INVOKE("submit_self_assessment", { period, entries })),
+	/**  Queues a supervisor's review: `approve`, or `return` with the reason (offline). */
+	reviewSelfAssessment: (id: number, decision: string, comment: string) => typedError<SelfAssessmentItem_Serialize, ApiError>(__TAURI_INVOKE("review_self_assessment", { id, decision, comment })),
+	/**  Third-party survey results of the jurisdiction (`2026-11`, `2026` or all), offline. */
+	surveyResults: (period: string | null) => typedError<SurveyView_Serialize[], ApiError>(__TAURI_INVOKE("survey_results", { period })),
+	/**
+	 *  Asks the user for a file to open (a survey file to import). `None` when they cancel. With
+	 *  `HCP_OPEN_FILE` set (the end-to-end tests, where no one can answer a native dialog) that path.
+	 */
+	chooseOpenPath: (filters: SaveFilter[]) => typedError<string | null, ApiError>(__TAURI_INVOKE("choose_open_path", { filters })),
+	/**
+	 *  Imports a survey file (CSV or XLSX) through the server: `dryRun` checks every row and stores
+	 *  nothing; otherwise all or nothing (online only).
+	 */
+	importSurveys: (path: string, dryRun: boolean) => typedError<SurveyImportView, ApiError>(__TAURI_INVOKE("import_surveys", { path, dryRun })),
 };
 
 /* Types */
@@ -1419,6 +1439,48 @@ export type EntityRows = {
 	rows: number,
 };
 
+/**  One heading as the screen sends it. */
+export type EntryIn = EntryIn_Serialize | EntryIn_Deserialize;
+
+/**  One heading as the screen sends it. */
+export type EntryIn_Deserialize = {
+	heading: string,
+	score?: number | null,
+	text: string,
+};
+
+/**  One heading as the screen sends it. */
+export type EntryIn_Serialize = {
+	heading: string,
+	score: number | null,
+	text: string,
+};
+
+/**  One heading of the form as the screen shows it. */
+export type EntryView = EntryView_Serialize | EntryView_Deserialize;
+
+/**  One heading of the form as the screen shows it. */
+export type EntryView_Deserialize = {
+	/**  e.g. `item_list`. */
+	heading: string,
+	/**  e.g. 事项清单管理. */
+	label: string,
+	maxPoints: number,
+	score?: number | null,
+	text: string,
+};
+
+/**  One heading of the form as the screen shows it. */
+export type EntryView_Serialize = {
+	/**  e.g. `item_list`. */
+	heading: string,
+	/**  e.g. 事项清单管理. */
+	label: string,
+	maxPoints: number,
+	score: number | null,
+	text: string,
+};
+
 /**  Why a case is escalated. */
 export type EscalationBasis = 
 /**  A supervisor's decision, one rung up, with a reason (multi-department, systemic…). */
@@ -2243,6 +2305,12 @@ export type OutboxItem_Serialize = {
 	cancellable: boolean,
 };
 
+/**  A quarter the screen offers. */
+export type PeriodOption = {
+	key: string,
+	label: string,
+};
+
 /**  A jurisdiction's deadline and escalation policy as a form. */
 export type PolicyForm = PolicyForm_Serialize | PolicyForm_Deserialize;
 
@@ -2522,6 +2590,121 @@ export type ScreenLanguage = "zh-CN" | "en";
 /**  The screen's theme. */
 export type ScreenTheme = "light" | "dark";
 
+/**
+ *  A hall's self-assessment for a quarter as this user sees it: the server's record, the local
+ *  draft and what waits in the outbox.
+ */
+export type SelfAssessmentItem = SelfAssessmentItem_Serialize | SelfAssessmentItem_Deserialize;
+
+/**
+ *  A hall's self-assessment for a quarter as this user sees it: the server's record, the local
+ *  draft and what waits in the outbox.
+ */
+export type SelfAssessmentItem_Deserialize = {
+	/**  The server's id, once it has the form. */
+	id?: number | null,
+	unitId: number,
+	unitName: string,
+	/**  `2026-Q4`. */
+	period: string,
+	/**  `2026年第四季度`. */
+	periodLabel: string,
+	/**
+	 *  `none` (nothing yet), `draft` (草稿), `queued` (已提交，待同步), `submitted` (已提交),
+	 *  `returned` (已退回) or `approved` (已通过).
+	 */
+	state: string,
+	/**  The form shown: the draft while editable, else the submitted one. */
+	entries: EntryView_Deserialize[],
+	total: number,
+	maxTotal: number,
+	submittedByName?: string | null,
+	submittedAt?: string | null,
+	submissions: number,
+	reviewedByName?: string | null,
+	reviewedAt?: string | null,
+	reviewComment?: string | null,
+	/**  When the local draft was last saved. */
+	draftSavedAt?: string | null,
+	/**  A review this user queued (`approve` / `return`), not yet confirmed by the server. */
+	pendingReview?: string | null,
+	/**  The server's refusal of this user's last submission or review, if it refused one. */
+	refused?: string | null,
+	/**  The hall manager may edit the draft and submit it now. */
+	mayEdit: boolean,
+	/**  A supervisor may approve or return it now. */
+	mayReview: boolean,
+};
+
+/**
+ *  A hall's self-assessment for a quarter as this user sees it: the server's record, the local
+ *  draft and what waits in the outbox.
+ */
+export type SelfAssessmentItem_Serialize = {
+	/**  The server's id, once it has the form. */
+	id: number | null,
+	unitId: number,
+	unitName: string,
+	/**  `2026-Q4`. */
+	period: string,
+	/**  `2026年第四季度`. */
+	periodLabel: string,
+	/**
+	 *  `none` (nothing yet), `draft` (草稿), `queued` (已提交，待同步), `submitted` (已提交),
+	 *  `returned` (已退回) or `approved` (已通过).
+	 */
+	state: string,
+	/**  The form shown: the draft while editable, else the submitted one. */
+	entries: EntryView_Serialize[],
+	total: number,
+	maxTotal: number,
+	submittedByName: string | null,
+	submittedAt: string | null,
+	submissions: number,
+	reviewedByName: string | null,
+	reviewedAt: string | null,
+	reviewComment: string | null,
+	/**  When the local draft was last saved. */
+	draftSavedAt: string | null,
+	/**  A review this user queued (`approve` / `return`), not yet confirmed by the server. */
+	pendingReview: string | null,
+	/**  The server's refusal of this user's last submission or review, if it refused one. */
+	refused: string | null,
+	/**  The hall manager may edit the draft and submit it now. */
+	mayEdit: boolean,
+	/**  A supervisor may approve or return it now. */
+	mayReview: boolean,
+};
+
+/**  The 自我评价 screen's data for one quarter. */
+export type SelfAssessmentScreen = SelfAssessmentScreen_Serialize | SelfAssessmentScreen_Deserialize;
+
+/**  The 自我评价 screen's data for one quarter. */
+export type SelfAssessmentScreen_Deserialize = {
+	period: string,
+	/**  The current quarter and the four before it (and any with a draft or a record). */
+	periods: PeriodOption[],
+	/**  A hall manager's own hall; supervisors see every hall of the jurisdiction. */
+	items: SelfAssessmentItem_Deserialize[],
+	/**  Whether this user drafts and submits (a hall manager of a hall). */
+	isHall: boolean,
+	/**  Whether this user reviews (a supervisor). */
+	isReviewer: boolean,
+};
+
+/**  The 自我评价 screen's data for one quarter. */
+export type SelfAssessmentScreen_Serialize = {
+	period: string,
+	/**  The current quarter and the four before it (and any with a draft or a record). */
+	periods: PeriodOption[],
+	/**  A hall manager's own hall; supervisors see every hall of the jurisdiction. */
+	items: SelfAssessmentItem_Serialize[],
+	/**  Whether this user drafts and submits (a hall manager of a hall). */
+	isHall: boolean,
+	/**  Whether this user reviews (a supervisor). */
+	isReviewer: boolean,
+};
+
 /**  The signed-in user and the server they work against. */
 export type Session = {
 	user: UserInfo,
@@ -2700,6 +2883,90 @@ export type StarRule_Serialize = {
 	stars: number,
 	/**  办事能手 places (0–20; ties at the last place all count). */
 	able: number,
+};
+
+/**  What an import did (or, tried first, would do). */
+export type SurveyImportView = {
+	fileName: string,
+	dryRun: boolean,
+	/**  Data rows in the file. */
+	rows: number,
+	problems: SurveyProblemView[],
+	created: number,
+	updated: number,
+	unchanged: number,
+	/**  Whether the file was stored. */
+	applied: boolean,
+};
+
+/**  One problem of a survey file, for the screen. */
+export type SurveyProblemView = {
+	line: number,
+	/**  The column's name; empty for the whole row. */
+	column: string,
+	reason: string,
+};
+
+/**
+ *  A survey result as the screen shows it, with the citizens' own figures for the same unit and
+ *  month beside it (never mixed in).
+ */
+export type SurveyView = SurveyView_Serialize | SurveyView_Deserialize;
+
+/**
+ *  A survey result as the screen shows it, with the citizens' own figures for the same unit and
+ *  month beside it (never mixed in).
+ */
+export type SurveyView_Deserialize = {
+	id: number,
+	unitName: string,
+	/**  `2026-11`. */
+	period: string,
+	/**  `on_site`, `phone`, `online`, `other`. */
+	method: string,
+	methodLabel: string,
+	agency: string,
+	respondents: number,
+	/**  `95.50`. */
+	satisfaction: string,
+	/**  Respondents per level (非常满意 … 非常不满意), when given. */
+	levels?: number[] | null,
+	note: string,
+	fileName: string,
+	importedByName: string,
+	importedAt: string,
+	/**  The citizens' ratings of the unit (and below) in that month, from the replica. */
+	citizensRated: number,
+	/**  The citizens' satisfaction rate (基本满意 or better) in percent, `None` without ratings. */
+	citizensSatisfaction?: number | null,
+};
+
+/**
+ *  A survey result as the screen shows it, with the citizens' own figures for the same unit and
+ *  month beside it (never mixed in).
+ */
+export type SurveyView_Serialize = {
+	id: number,
+	unitName: string,
+	/**  `2026-11`. */
+	period: string,
+	/**  `on_site`, `phone`, `online`, `other`. */
+	method: string,
+	methodLabel: string,
+	agency: string,
+	respondents: number,
+	/**  `95.50`. */
+	satisfaction: string,
+	/**  Respondents per level (非常满意 … 非常不满意), when given. */
+	levels: number[] | null,
+	note: string,
+	fileName: string,
+	importedByName: string,
+	importedAt: string,
+	/**  The citizens' ratings of the unit (and below) in that month, from the replica. */
+	citizensRated: number,
+	/**  The citizens' satisfaction rate (基本满意 or better) in percent, `None` without ratings. */
+	citizensSatisfaction: number | null,
 };
 
 export type SyncPhase = "idle" | "bootstrapping" | "pulling" | "offline" | "error";

@@ -32,6 +32,7 @@ const SCREENS: Record<MenuKey, Lazy> = {
   audit: () => import("@/views/audit/AuditView.vue"),
   accountability: () => import("@/views/accountability/AccountabilityView.vue"),
   notices: () => import("@/views/notices/NoticeCentre.vue"),
+  selfAssessment: () => import("@/views/selfassessment/SelfAssessmentView.vue"),
 };
 
 export const routes: RouteRecordRaw[] = [

@@ -1,6 +1,6 @@
 // The left navigation, by task. 工作台, 差评工单, 异常评价线索, 督办, 问责, 统计分析, 排名考核, 通知书 and 设置 are built in this version.
 import type { Component } from "vue";
-import { AlarmClock, DataAnalysis, Document, Monitor, Printer, Setting, Stamp, Tickets, Tools, Trophy, WarningFilled } from "@element-plus/icons-vue";
+import { AlarmClock, DataAnalysis, Document, EditPen, Monitor, Printer, Setting, Stamp, Tickets, Tools, Trophy, WarningFilled } from "@element-plus/icons-vue";
 import type { Role } from "@/api/backend";
 
 export type ModuleKey =
@@ -15,6 +15,7 @@ export type ModuleKey =
   | "settings"
   | "admin"
   | "audit"
+  | "selfAssessment"
   /** Not in the menu: reached from the status bar's 待同步 / 被拒绝 counts. */
   | "outbox";
 
@@ -54,6 +55,12 @@ export const LEDGER_ROLES: readonly Role[] = ["discipline_liaison", "supervisor"
 /** Who issues notices under an office's 文号 and so has a notice register (Role::may_issue_notices). */
 export const NOTICE_ROLES: readonly Role[] = ["supervisor", "hall_manager"];
 
+/**
+ * 自我评价: hall managers fill in their hall's, supervisors review them; supervisors and
+ * administrators import third-party survey results (the 第三方评价 tab).
+ */
+export const SELF_ASSESSMENT_ROLES: readonly Role[] = ["hall_manager", "supervisor", "administrator"];
+
 export const MENU: MenuEntry[] = [
   { key: "workbench", path: "/workbench", icon: Monitor, ready: true },
   { key: "cases", path: "/cases", icon: Tickets, ready: true },
@@ -66,6 +73,7 @@ export const MENU: MenuEntry[] = [
   { key: "settings", path: "/settings", icon: Setting, ready: true },
   { key: "admin", path: "/admin", icon: Tools, ready: true, roles: ADMIN_ROLES },
   { key: "audit", path: "/audit", icon: Document, ready: true, roles: AUDIT_ROLES },
+  { key: "selfAssessment", path: "/self-assessment", icon: EditPen, ready: true, roles: SELF_ASSESSMENT_ROLES },
 ];
 
 /** Whether a user with `role` sees the entry (nobody signed in: only the entries open to every role). */

@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod org_units;
 pub mod outbox;
 pub mod ratings;
+pub mod self_assessments;
 pub mod service_items;
 pub mod settings;
 pub mod staff;

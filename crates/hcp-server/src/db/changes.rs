@@ -74,6 +74,8 @@ pub fn load(conn: &Conn<'_>, entity: Entity, id: i64) -> DbResult<Option<EntityR
         Entity::Setting => super::settings::get(conn, id)?.map(EntityRow::Setting),
         Entity::IntegrityFlag => super::integrity_flags::get(conn, id)?.map(EntityRow::IntegrityFlag),
         Entity::Award => super::awards::get(conn, id)?.map(EntityRow::Award),
+        Entity::SelfAssessment => super::self_assessments::get(conn, id)?.map(EntityRow::SelfAssessment),
+        Entity::SurveyResult => super::self_assessments::survey(conn, id)?.map(EntityRow::SurveyResult),
         Entity::Attachment => super::attachments::get(conn, id)?.map(EntityRow::Attachment),
     })
 }

@@ -23,6 +23,8 @@ pub fn scope_digest(conn: &Conn<'_>, scope: &str, role: hcp_domain::Role) -> DbR
     settings::in_scope(conn, scope, &upper, |r| add(EntityRow::Setting(r)))?;
     super::integrity_flags::for_role_in_scope(conn, scope, &upper, 0, role, |r| add(EntityRow::IntegrityFlag(r)))?;
     super::awards::in_scope_after(conn, scope, &upper, 0, |r| add(EntityRow::Award(r)))?;
+    super::self_assessments::in_scope_after(conn, scope, &upper, 0, |r| add(EntityRow::SelfAssessment(r)))?;
+    super::self_assessments::surveys_in_scope_after(conn, scope, &upper, 0, |r| add(EntityRow::SurveyResult(r)))?;
     super::attachments::in_scope_after(conn, scope, &upper, 0, |r| add(EntityRow::Attachment(r)))?;
     Ok(digest::of(lines))
 }

@@ -28,6 +28,7 @@ pub mod login_attempts;
 pub mod org_units;
 pub mod ratings;
 pub mod reveals;
+pub mod self_assessments;
 pub mod service_items;
 pub mod settings;
 pub mod sql;
@@ -139,6 +140,7 @@ const MIGRATIONS: &[Migration] = &[
     both(org_units::ACTIVE_DDL),
     both(awards::DDL),
     both(hotline_outbox::DDL),
+    both(self_assessments::DDL),
     both(attachments::DDL),
 ];
 

@@ -15,6 +15,7 @@ pub mod integrity;
 pub mod kpis;
 pub mod rankings;
 pub mod ratings;
+pub mod self_assessments;
 pub mod sync;
 pub mod updates;
 
@@ -63,6 +64,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/updates/files/{target}/{version}/{file}", get(updates::file))
         .route("/api/v1/admin/hotline/deliveries", get(hotline::list))
         .route("/api/v1/admin/hotline/deliveries/{id}/retry", post(hotline::retry))
+        .route("/api/v1/self-assessments", post(self_assessments::submit))
+        .route("/api/v1/self-assessments/{id}/review", post(self_assessments::review))
+        .route("/api/v1/surveys/import", post(self_assessments::import_surveys))
         .route("/api/v1/attachments", post(attachments::declare))
         .route("/api/v1/attachments/{sha256}", get(attachments::download))
         .route("/api/v1/attachments/{sha256}/chunks", get(attachments::chunks))

@@ -13,8 +13,8 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
 use crate::db::{
-    case_events, cases, changes, integrity_flags, org_units, ratings, service_items, settings, staff, users, Conn,
-    DbError, DbResult,
+    case_events, cases, changes, integrity_flags, org_units, ratings, self_assessments, service_items, settings, staff,
+    users, Conn, DbError, DbResult,
 };
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
@@ -92,6 +92,22 @@ fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, 
         (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
         (Entity::IntegrityFlag, _) => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role)?,
         (Entity::Award, _) => crate::db::awards::count_in_scope_after(tx, scope, upper, after)?,
+        (Entity::SelfAssessment, _) => {
+            let mut n = 0;
+            self_assessments::in_scope_after(tx, scope, upper, after, |_| {
+                n += 1;
+                Ok(())
+            })?;
+            n
+        }
+        (Entity::SurveyResult, _) => {
+            let mut n = 0;
+            self_assessments::surveys_in_scope_after(tx, scope, upper, after, |_| {
+                n += 1;
+                Ok(())
+            })?;
+            n
+        }
         (Entity::Attachment, _) => crate::db::attachments::count_in_scope_after(tx, scope, upper, after)?,
     })
 }
@@ -149,6 +165,12 @@ fn stream_entity(
             integrity_flags::for_role_in_scope(tx, scope, upper, after, role, |r| row(EntityRow::IntegrityFlag(r)))
         }
         (Entity::Award, _) => crate::db::awards::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Award(r))),
+        (Entity::SelfAssessment, _) => {
+            self_assessments::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::SelfAssessment(r)))
+        }
+        (Entity::SurveyResult, _) => {
+            self_assessments::surveys_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::SurveyResult(r)))
+        }
         (Entity::Attachment, _) => {
             crate::db::attachments::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Attachment(r)))
         }

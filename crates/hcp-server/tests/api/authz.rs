@@ -56,6 +56,7 @@ enum Target {
     District,
     /// A callback to the 12345 hotline about one of the side's cases.
     Delivery,
+    SelfAssessment,
     /// An evidence file (`{sha256}`) on one of the side's cases.
     Attachment,
 }
@@ -72,6 +73,7 @@ struct Ids {
     item: i64,
     district: i64,
     delivery: i64,
+    self_assessment: i64,
 }
 
 impl Ids {
@@ -87,6 +89,7 @@ impl Ids {
             Target::Item => self.item,
             Target::District => self.district,
             Target::Delivery => self.delivery,
+            Target::SelfAssessment => self.self_assessment,
             Target::Attachment => 0,
         }
     }
@@ -155,6 +158,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // 12345回传: the callbacks about the administrator's own cases.
         ("get", "/api/v1/admin/hotline/deliveries") => r(ADMINS, Target::Nothing),
         ("post", "/api/v1/admin/hotline/deliveries/{id}/retry") => r(ADMINS, Target::Delivery),
+        // 自我评价: the hall's own manager submits; a supervisor of the jurisdiction reviews.
+        ("post", "/api/v1/self-assessments") => r(&["donghu.manager"], Target::OrgUnit),
+        ("post", "/api/v1/self-assessments/{id}/review") => r(&["donghu.supervisor"], Target::SelfAssessment),
+        // 第三方评价: supervisors and administrators import survey results of their jurisdiction.
+        ("post", "/api/v1/surveys/import") => r(&["donghu.supervisor", "donghu.admin", "admin"], Target::Nothing),
         // Evidence files: whoever's jurisdiction holds the case (a foreign file is not found).
         ("post", "/api/v1/attachments") => {
             Some(Rule { public: false, allowed: Allowed::InScope(SEE_HALL_CASES), target: Target::Case })
@@ -216,6 +224,18 @@ fn body_for(method: &str, path: &str, n: usize, id: i64, principal: &str, fx: &F
         ("post", "/api/v1/admin/calendar/years") => json!({"notice": {"number": format!("授权测试〔2026〕{n}号"),
             "title": "测试夹具：虚构的 2027 年放假安排", "url": ""}, "holiday_cn": super::calendar::fixture_2027()}),
         ("put", "/api/v1/admin/policies/{unit_id}") => fx.policy.clone(),
+        ("post", "/api/v1/self-assessments") => super::self_assessment::submit_body(
+            &format!("authz-{n}"),
+            id,
+            "2026-Q3",
+            super::self_assessment::full_form(0),
+        ),
+        ("post", "/api/v1/self-assessments/{id}/review") => {
+            json!({"command_id": format!("authz-{n}"), "decision": "approve"})
+        }
+        ("post", "/api/v1/surveys/import") => json!({"dry_run": true, "file_name": "authz.csv",
+            "header": ["单位编码", "期间", "测评方式", "测评机构", "样本数", "满意度"],
+            "rows": [{"line": 2, "cells": [fx.hall_code, "2026-11", "电话测评", "授权测试机构", "10", "90"]}]}),
         ("post", "/api/v1/attachments") => {
             json!({"case_id": id, "sha256": format!("{n:064x}"), "name": format!("授权测试{n}.jpg"), "size": 10})
         }
@@ -304,6 +324,9 @@ impl TestApp {
                     &path,
                 )
                 .await,
+            self_assessment: self
+                .id_where("SELECT min(id) FROM self_assessments WHERE unit_path >= ?1 AND unit_path < ?2", &path)
+                .await,
         }
     }
 }
@@ -377,6 +400,20 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
             )
             .await;
         assert_eq!(status, 200, "{item}");
+    }
+
+    // A submitted self-assessment in each district's hall, for the review.
+    for (manager, hall_name) in [("donghu.manager", "东湖区政务服务中心"), ("xishan.manager", "西山区政务服务中心")]
+    {
+        let (unit, _) = app.unit_of(hall_name).await;
+        let body = super::self_assessment::submit_body(
+            &format!("authz-{manager}"),
+            unit,
+            "2026-Q2",
+            super::self_assessment::full_form(1),
+        );
+        let (status, sa) = app.post(&app.token(manager).await, "/api/v1/self-assessments", body).await;
+        assert_eq!(status, 200, "{sa}");
     }
 
     let (_, spec) = app.get(&root, "/api/openapi.json").await;

@@ -17,6 +17,7 @@ mod hotline;
 mod integrity;
 mod password;
 mod rankings;
+mod self_assessment;
 mod snapshot;
 mod units;
 mod watch;
@@ -67,6 +68,10 @@ use rankings::{
     a_supervisor_confirms_only_the_rules_candidates_once,
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
     the_bottom_rule_opens_one_rectification_case_per_run,
+};
+use self_assessment::{
+    a_hall_manager_submits_once_per_quarter_and_a_supervisor_of_the_jurisdiction_reviews,
+    a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothing_and_idempotent,
 };
 use snapshot::a_snapshot_streams_in_a_fixed_order_and_resumes_after_the_last_row_kept;
 use units::{
@@ -149,6 +154,8 @@ conformance!(
     a_moved_unit_takes_every_row_below_it_to_its_new_place,
     hotline_callbacks_arrive_once_in_order_past_failures_and_timeouts,
     hotline_deliveries_fail_hold_their_ticket_back_and_administrators_retry_them,
+    a_hall_manager_submits_once_per_quarter_and_a_supervisor_of_the_jurisdiction_reviews,
+    a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothing_and_idempotent,
     attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
     attach_refuses_renamed_programs_oversize_files_and_wrong_content,
     attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,

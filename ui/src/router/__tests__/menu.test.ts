@@ -19,7 +19,7 @@ describe("menu", () => {
     expect(menuFor(null).some((m) => m.key === "integrity")).toBe(false);
     // The entries for everybody stay for everybody.
     expect(menuFor("staff_member").map((m) => m.key)).toEqual(
-      MENU.filter((m) => !["integrity", "supervision", "admin", "audit", "accountability", "notices"].includes(m.key)).map((m) => m.key),
+      MENU.filter((m) => !["integrity", "supervision", "admin", "audit", "accountability", "notices", "selfAssessment"].includes(m.key)).map((m) => m.key),
     );
   });
 
@@ -36,6 +36,13 @@ describe("menu", () => {
     expect(homeFor("administrator")).toBe("/admin");
     expect(homeFor("hall_manager")).toBe("/cases");
     expect(homeFor(null)).toBe("/cases");
+  });
+
+  it("has 自我评价 for hall managers, supervisors and (for the survey import) administrators", () => {
+    expect(MENU.find((m) => m.key === "selfAssessment")).toMatchObject({ path: "/self-assessment", ready: true });
+    const sees = (role: Role) => menuFor(role).some((m) => m.key === "selfAssessment");
+    expect((["hall_manager", "supervisor", "administrator"] as Role[]).every(sees)).toBe(true);
+    expect((["department_handler", "staff_member", "discipline_liaison"] as Role[]).some(sees)).toBe(false);
   });
 
   it("has a ready 督办 board for supervisors and hall managers only", () => {

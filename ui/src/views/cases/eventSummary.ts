@@ -22,6 +22,7 @@ import {
 } from "@/i18n/labels";
 import { formatDate } from "@/utils/format";
 import { staffLabel } from "./commandForm";
+import { selfAssessmentSummary } from "@/views/selfassessment/selfAssessment";
 
 type T = (key: string, named?: Record<string, unknown>) => string;
 type Obj = Record<string, unknown>;
@@ -253,6 +254,8 @@ function awardSummary(t: T, command: string): string {
 export function commandSummary(t: T, kind: string, command: string, ctx: SummaryContext = {}): string {
   if (kind === DECIDE_FLAG) return decideFlagParts(t, command).join(t("event.sep"));
   if (kind === CONFIRM_AWARD) return awardSummary(t, command);
+  const sa = selfAssessmentSummary(t, kind, command);
+  if (sa) return sa;
   const event = COMMAND_EVENT[kind];
   return event ? eventSummary(t, event, command, ctx) : "";
 }
