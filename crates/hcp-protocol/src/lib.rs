@@ -354,6 +354,21 @@ pub struct UploadProgress {
     pub status: AttachmentStatus,
     /// Why the bytes were refused (Chinese), when they were.
     pub note: String,
+    /// Set when the server holds the whole file but the caller's jurisdiction has not yet shown
+    /// it holds it too (it declared a file someone else sent): answer with
+    /// `POST /api/v1/attachments/{sha256}/proof`. Knowing a hash is not enough to read a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
+}
+
+/// `POST /api/v1/attachments/{sha256}/proof`: shows the caller holds the file it declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PossessionProof {
+    /// The `challenge` the server gave in [`UploadProgress`].
+    pub challenge: String,
+    /// Lower-case hex SHA-256 of the challenge's characters (UTF-8) followed by every byte of the file.
+    pub proof: String,
 }
 
 /// `POST /api/v1/integrity/flags/{id}/decision`: the hall manager's verdict on a flag.

@@ -132,6 +132,7 @@ impl Modify for CommonAnswers {
         routes::attachments::chunks,
         routes::attachments::put_chunk,
         routes::attachments::complete,
+        routes::attachments::prove,
         routes::attachments::download,
     ),
     components(schemas(
@@ -161,6 +162,7 @@ impl Modify for CommonAnswers {
         hcp_protocol::SurveyProblem, hcp_protocol::SurveyImportReport,
         hcp_protocol::AttachmentRow, hcp_protocol::AttachmentStatus, hcp_protocol::AttachmentDeclaration,
         hcp_protocol::UploadProgress,
+        hcp_protocol::PossessionProof,
     )),
     modifiers(&BearerAuth, &CommonAnswers),
 )]

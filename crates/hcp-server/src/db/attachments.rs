@@ -2,6 +2,8 @@
 //!
 //! - `attachments`: one row per file named on a case (its metadata), replicated by the case's
 //!   visibility path like the case's events;
+//!   A row declared on content someone else sent is *unproven* until its declarer shows it holds
+//!   the bytes (`proof_nonce`): knowing a hash and a size is not enough to download a file;
 //! - `attachment_blobs`: one row per distinct content (SHA-256): its declared size and whether
 //!   its bytes are complete, still arriving or refused;
 //! - `attachment_chunks`: the bytes of the default store ([`crate::evidence_store::DbChunks`]), in
@@ -40,6 +42,10 @@ CREATE TABLE attachments (
     uploaded_at      TEXT NOT NULL,
     status           TEXT NOT NULL,
     note             TEXT NOT NULL DEFAULT '',
+    -- Not replicated. Empty once the declarer's jurisdiction is known to hold the bytes (it sent
+    -- them, or a file there already names them); otherwise the challenge the declarer answers
+    -- with SHA-256(challenge ‖ file) to show it holds the file, not only its hash.
+    proof_nonce      TEXT NOT NULL DEFAULT '',
     UNIQUE (case_id, sha256)
 );
 CREATE INDEX attachments_path ON attachments(unit_path);
@@ -90,13 +96,67 @@ pub fn on_case(conn: &Conn<'_>, case_id: i64, sha256: &str) -> DbResult<Option<A
     )
 }
 
-/// The rows naming `sha256` on cases in the jurisdiction `scope`.
-pub fn of_content_in_scope(conn: &Conn<'_>, sha256: &str, scope: &str) -> DbResult<Vec<AttachmentRow>> {
+/// The rows naming `sha256` on cases in the jurisdiction `scope` (only the proven ones when
+/// `proven_only`: those whose bytes the jurisdiction is known to hold).
+pub fn of_content_in_scope(
+    conn: &Conn<'_>,
+    sha256: &str,
+    scope: &str,
+    proven_only: bool,
+) -> DbResult<Vec<AttachmentRow>> {
+    let proven = if proven_only { " AND proof_nonce = ''" } else { "" };
     conn.query_map(
-        &format!("SELECT {COLS} FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3 ORDER BY id"),
+        &format!(
+            "SELECT {COLS} FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3{proven} ORDER BY id"
+        ),
         args![sha256, scope, format!("{scope}~")],
         from_row,
     )
+}
+
+/// The challenge of the first unproven row naming `sha256` in the jurisdiction `scope`, if any.
+pub fn challenge_in_scope(conn: &Conn<'_>, sha256: &str, scope: &str) -> DbResult<Option<String>> {
+    conn.query_opt(
+        "SELECT proof_nonce FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3
+            AND proof_nonce <> '' ORDER BY id LIMIT 1",
+        args![sha256, scope, format!("{scope}~")],
+        |r| r.get(0),
+    )
+}
+
+/// Whether `challenge` is the challenge of an unproven row naming `sha256` in `scope`.
+pub fn is_challenge_in_scope(conn: &Conn<'_>, sha256: &str, scope: &str, challenge: &str) -> DbResult<bool> {
+    conn.query_opt(
+        "SELECT 1 FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3 AND proof_nonce = ?4
+            AND proof_nonce <> '' LIMIT 1",
+        args![sha256, scope, format!("{scope}~"), challenge],
+        |r| r.get::<i64>(0),
+    )
+    .map(|found| found.is_some())
+}
+
+/// Marks the unproven rows naming `sha256` in `scope` proven, with the content's state; returns
+/// their (id, path) for the feed.
+pub fn prove_in_scope(
+    conn: &Conn<'_>,
+    sha256: &str,
+    scope: &str,
+    status: AttachmentStatus,
+    mime: &str,
+) -> DbResult<Vec<(i64, String)>> {
+    let upper = format!("{scope}~");
+    let rows = conn.query_map(
+        "SELECT id, unit_path FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3
+            AND proof_nonce <> '' ORDER BY id",
+        args![sha256, scope, &upper],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.execute(
+        "UPDATE attachments SET proof_nonce = '', status = ?4, mime = ?5
+          WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3 AND proof_nonce <> ''",
+        args![sha256, scope, &upper, status.as_str(), mime],
+    )?;
+    Ok(rows)
 }
 
 /// Every row naming `sha256`, with its path (for the feed when its state changes).
@@ -115,12 +175,13 @@ pub fn case_total(conn: &Conn<'_>, case_id: i64) -> DbResult<i64> {
     )
 }
 
-/// Records a declared file (the id in `r` is ignored); returns its id.
-pub fn insert(conn: &Conn<'_>, r: &AttachmentRow) -> DbResult<i64> {
+/// Records a declared file (the id in `r` is ignored), unproven when `proof_nonce` is not empty;
+/// returns its id.
+pub fn insert(conn: &Conn<'_>, r: &AttachmentRow, proof_nonce: &str) -> DbResult<i64> {
     conn.query_row(
         "INSERT INTO attachments (case_id, unit_path, sha256, name, size, mime, uploaded_by, uploaded_by_name,
-                uploaded_at, status, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+                uploaded_at, status, note, proof_nonce)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
         args![
             r.case_id,
             &r.unit_path,
@@ -132,13 +193,15 @@ pub fn insert(conn: &Conn<'_>, r: &AttachmentRow) -> DbResult<i64> {
             &r.uploaded_by_name,
             &r.uploaded_at,
             r.status.as_str(),
-            &r.note
+            &r.note,
+            proof_nonce
         ],
         |row| row.get(0),
     )
 }
 
-/// Sets the state of every row naming `sha256` (when its bytes complete or are refused).
+/// Sets the state of every row naming `sha256` when its bytes are refused, and of every proven
+/// row when they complete (an unproven row completes when its declarer shows it holds them).
 pub fn set_status_of_content(
     conn: &Conn<'_>,
     sha256: &str,
@@ -147,7 +210,8 @@ pub fn set_status_of_content(
     note: &str,
 ) -> DbResult<()> {
     conn.execute(
-        "UPDATE attachments SET status = ?2, mime = ?3, note = ?4 WHERE sha256 = ?1",
+        "UPDATE attachments SET status = ?2, mime = ?3, note = ?4
+          WHERE sha256 = ?1 AND (proof_nonce = '' OR ?2 = 'refused')",
         args![sha256, status.as_str(), mime, note],
     )?;
     Ok(())
@@ -233,7 +297,7 @@ pub fn complete_in_scope(conn: &Conn<'_>, scope: &str) -> DbResult<Vec<(String, 
     conn.query_map(
         "SELECT b.sha256, b.size FROM attachment_blobs b
           WHERE b.status = 'complete' AND EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256
-                AND a.unit_path >= ?1 AND a.unit_path < ?2)
+                AND a.unit_path >= ?1 AND a.unit_path < ?2 AND a.proof_nonce = '')
           ORDER BY b.sha256",
         args![scope, format!("{scope}~")],
         |r| Ok((r.get(0)?, r.get(1)?)),

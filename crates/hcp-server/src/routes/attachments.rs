@@ -12,6 +12,11 @@
 //! 4. `GET /api/v1/attachments/{sha256}` downloads it (with `Range`), for users whose jurisdiction
 //!    holds a case naming it; every download is in the audit log.
 //!
+//! Knowing a file's hash and size is not enough to read it: a declaration of content that no file
+//! in the declarer's jurisdiction names yet, and that the declarer did not send, stays unproven
+//! (pending, not downloadable there) until the declarer answers a challenge with
+//! SHA-256(challenge ‖ file) (`POST …/proof`), which only a holder of the bytes can compute.
+//!
 //! The bytes go through [`crate::evidence_store::ChunkStore`] (the database by default).
 
 use axum::body::{Body, Bytes};
@@ -19,8 +24,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hcp_protocol::{
-    codes, AttachmentDeclaration, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody, UploadProgress,
+    codes, AttachmentDeclaration, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody, PossessionProof,
+    UploadProgress,
 };
+use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
 use crate::db::{attachments, audit_log, changes, Conn, DbError, DbResult};
@@ -122,6 +130,16 @@ pub async fn declare(
             if total + req.size > limits.max_case_bytes {
                 return Ok(Out::CaseFull(total));
             }
+            // Content someone else sent, named nowhere in this jurisdiction yet: the declarer must
+            // show it holds the bytes before its jurisdiction may read them.
+            let nonce = match &blob {
+                Some(_) if attachments::of_content_in_scope(c, &req.sha256, &scope, true)?.is_empty() => {
+                    let mut bytes = [0u8; 16];
+                    rand::thread_rng().fill_bytes(&mut bytes);
+                    hex::encode(bytes)
+                }
+                _ => String::new(),
+            };
             if blob.is_none() {
                 attachments::insert_blob(c, &req.sha256, req.size, &at)?;
             }
@@ -136,10 +154,16 @@ pub async fn declare(
                 uploaded_by: actor.id,
                 uploaded_by_name: actor.display_name.clone(),
                 uploaded_at: at.clone(),
-                status: blob.as_ref().map_or(AttachmentStatus::Pending, |b| b.status),
+                status: match &blob {
+                    Some(b) if nonce.is_empty() => b.status,
+                    _ => AttachmentStatus::Pending,
+                },
                 note: String::new(),
             };
-            row.id = attachments::insert(c, &row)?;
+            if !nonce.is_empty() {
+                row.mime = String::new();
+            }
+            row.id = attachments::insert(c, &row, &nonce)?;
             changes::record(c, Entity::Attachment, row.id, &visible_at, ChangeOp::Upsert, &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
@@ -176,15 +200,26 @@ pub async fn declare(
 }
 
 /// The content `sha256` as the caller may see it: `None` unless a case in their jurisdiction
-/// names it.
-fn visible_blob(c: &Conn<'_>, sha256: &str, scope: &str) -> DbResult<Option<(attachments::Blob, AttachmentRow)>> {
-    let Some(first) = attachments::of_content_in_scope(c, sha256, scope)?.into_iter().next() else {
+/// names it (by a proven row, when `proven_only`: to read its bytes).
+fn visible_blob(
+    c: &Conn<'_>,
+    sha256: &str,
+    scope: &str,
+    proven_only: bool,
+) -> DbResult<Option<(attachments::Blob, AttachmentRow)>> {
+    let Some(first) = attachments::of_content_in_scope(c, sha256, scope, proven_only)?.into_iter().next() else {
         return Ok(None);
     };
     Ok(attachments::blob(c, sha256)?.map(|b| (b, first)))
 }
 
-fn progress(c: &Conn<'_>, store: &dyn ChunkStore, b: &attachments::Blob) -> DbResult<UploadProgress> {
+/// How far the upload of `b` got, as the caller in `scope` sees it: with a challenge when the
+/// bytes are complete but a file in the caller's jurisdiction still waits for a proof.
+fn progress(c: &Conn<'_>, store: &dyn ChunkStore, b: &attachments::Blob, scope: &str) -> DbResult<UploadProgress> {
+    let challenge = match b.status {
+        AttachmentStatus::Complete => attachments::challenge_in_scope(c, &b.sha256, scope)?,
+        _ => None,
+    };
     let received = if b.status == AttachmentStatus::Complete {
         (0..chunk_count(b.size)).collect()
     } else {
@@ -198,6 +233,7 @@ fn progress(c: &Conn<'_>, store: &dyn ChunkStore, b: &attachments::Blob) -> DbRe
         received,
         status: b.status,
         note: b.note.clone(),
+        challenge,
     })
 }
 
@@ -225,8 +261,8 @@ pub async fn chunks(
     let (store, scope) = (state.chunks.clone(), who.user.scope_path.clone());
     let p = state
         .db
-        .read(move |c| match visible_blob(c, &sha256, &scope)? {
-            Some((b, _)) => progress(c, store.as_ref(), &b).map(Some),
+        .read(move |c| match visible_blob(c, &sha256, &scope, false)? {
+            Some((b, _)) => progress(c, store.as_ref(), &b, &scope).map(Some),
             None => Ok(None),
         })
         .await?;
@@ -261,11 +297,11 @@ pub async fn put_chunk(
     let out = state
         .db
         .write(move |c| {
-            let Some((b, _)) = visible_blob(c, &sha256, &scope)? else {
+            let Some((b, _)) = visible_blob(c, &sha256, &scope, false)? else {
                 return Ok(Out::NotFound);
             };
             match b.status {
-                AttachmentStatus::Complete => return progress(c, store.as_ref(), &b).map(Out::Progress),
+                AttachmentStatus::Complete => return progress(c, store.as_ref(), &b, &scope).map(Out::Progress),
                 AttachmentStatus::Refused => return Ok(Out::Refused(b.note)),
                 AttachmentStatus::Pending => {}
             }
@@ -284,7 +320,7 @@ pub async fn put_chunk(
                 }
             }
             store.put_chunk(c, &sha256, index, &body)?;
-            progress(c, store.as_ref(), &b).map(Out::Progress)
+            progress(c, store.as_ref(), &b, &scope).map(Out::Progress)
         })
         .await?;
     match out {
@@ -322,11 +358,11 @@ pub async fn complete(
     let out = state
         .db
         .write(move |c| {
-            let Some((b, first)) = visible_blob(c, &sha256, &scope)? else {
+            let Some((b, first)) = visible_blob(c, &sha256, &scope, false)? else {
                 return Ok(Out::NotFound);
             };
             match b.status {
-                AttachmentStatus::Complete => return progress(c, store.as_ref(), &b).map(Out::Progress),
+                AttachmentStatus::Complete => return progress(c, store.as_ref(), &b, &scope).map(Out::Progress),
                 AttachmentStatus::Refused => return Ok(Out::Refused(b.note)),
                 AttachmentStatus::Pending => {}
             }
@@ -371,7 +407,7 @@ pub async fn complete(
             e.detail = format!("{}（{}，{mime}，SHA-256 {}…）", first.name, mb(b.size), &sha256[..12]);
             audit_log::record(c, &e)?;
             let done = attachments::blob(c, &sha256)?.ok_or_else(|| DbError::Corrupt("blob vanished".into()))?;
-            progress(c, store.as_ref(), &done).map(Out::Progress)
+            progress(c, store.as_ref(), &done, &scope).map(Out::Progress)
         })
         .await?;
     match out {
@@ -384,6 +420,88 @@ pub async fn complete(
         )),
         Out::Mismatch => Err(AppError::invalid("收到的内容与声明的 SHA-256 不符，已丢弃，请重新上传")),
         Out::Refused(m) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, m)),
+    }
+}
+
+/// Shows the caller holds a file it declared on content someone else sent: the answer to the
+/// challenge in [`UploadProgress`], SHA-256 of the challenge followed by the file's bytes. The
+/// caller's files naming that content then complete (and replicate so) and may be downloaded.
+#[utoipa::path(post, path = "/api/v1/attachments/{sha256}/proof", tag = "attachments", security(("bearer" = [])),
+    params(("sha256" = String, Path, description = "SHA-256 of the file, lower-case hex")),
+    request_body = PossessionProof,
+    responses((status = 200, body = UploadProgress), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = who.user.id))]
+pub async fn prove(
+    State(state): State<AppState>,
+    who: AuthUser,
+    Path(sha256): Path<String>,
+    Json(req): Json<PossessionProof>,
+) -> ApiResult<Json<UploadProgress>> {
+    check_sha(&sha256)?;
+    if !is_sha256(&req.proof) {
+        return Err(AppError::invalid("proof 应为 64 位小写十六进制"));
+    }
+    let (store, scope) = (state.chunks.clone(), who.user.scope_path.clone());
+    let at = state.clock.now_rfc3339();
+    let (actor, client) = (who.user.clone(), who.client_id.clone());
+    enum Out {
+        Progress(UploadProgress),
+        NotFound,
+        NotComplete,
+        StaleChallenge,
+        Wrong,
+    }
+    let out = state
+        .db
+        .write(move |c| {
+            let Some((b, first)) = visible_blob(c, &sha256, &scope, false)? else {
+                return Ok(Out::NotFound);
+            };
+            if b.status != AttachmentStatus::Complete {
+                return Ok(Out::NotComplete);
+            }
+            if !attachments::is_challenge_in_scope(c, &sha256, &scope, &req.challenge)? {
+                // Already proven (a retry after a lost answer) or a challenge from elsewhere.
+                return match attachments::challenge_in_scope(c, &sha256, &scope)? {
+                    None => progress(c, store.as_ref(), &b, &scope).map(Out::Progress),
+                    Some(_) => Ok(Out::StaleChallenge),
+                };
+            }
+            // One chunk at a time, never the whole file in memory.
+            let mut h = Sha256::new();
+            h.update(req.challenge.as_bytes());
+            for i in 0..chunk_count(b.size) {
+                let chunk = store.chunk(c, &sha256, i)?.ok_or_else(|| DbError::Corrupt("chunk missing".into()))?;
+                h.update(&chunk);
+            }
+            let proven = hex::encode(h.finalize()) == req.proof;
+            let mut e = audit_log::Entry::by(
+                &actor,
+                client.as_deref(),
+                &at,
+                if proven { "attachment.proof" } else { "attachment.proof_refused" },
+                format!("case:{}", first.case_id),
+            );
+            e.detail = format!("SHA-256 {}…", &sha256[..12]);
+            audit_log::record(c, &e)?;
+            if !proven {
+                return Ok(Out::Wrong);
+            }
+            for (id, path) in attachments::prove_in_scope(c, &sha256, &scope, b.status, &b.mime)? {
+                changes::record(c, Entity::Attachment, id, &path, ChangeOp::Upsert, &at)?;
+            }
+            progress(c, store.as_ref(), &b, &scope).map(Out::Progress)
+        })
+        .await?;
+    match out {
+        Out::Progress(p) => Ok(Json(p)),
+        Out::NotFound => Err(not_found()),
+        Out::NotComplete => {
+            Err(AppError::new(StatusCode::CONFLICT, codes::CONFLICT, "该文件尚未上传完成，请先上传或等待上传完成"))
+        }
+        Out::StaleChallenge => Err(AppError::invalid("该验证码已失效，请重新查询上传进度后再证明")),
+        Out::Wrong => Err(AppError::invalid("持有证明与服务器上的文件不符，未能确认您持有该文件")),
     }
 }
 
@@ -444,7 +562,7 @@ pub async fn download(
     check_sha(&sha256)?;
     let scope = who.user.scope_path.clone();
     let key = sha256.clone();
-    let found = state.db.read(move |c| visible_blob(c, &key, &scope)).await?;
+    let found = state.db.read(move |c| visible_blob(c, &key, &scope, true)).await?;
     let Some((blob, first)) = found else {
         return Err(not_found());
     };

@@ -72,4 +72,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/attachments/{sha256}/chunks", get(attachments::chunks))
         .route("/api/v1/attachments/{sha256}/chunks/{index}", put(attachments::put_chunk))
         .route("/api/v1/attachments/{sha256}/complete", post(attachments::complete))
+        .route("/api/v1/attachments/{sha256}/proof", post(attachments::prove))
 }

@@ -540,3 +540,115 @@ pub async fn attach_files_follow_their_case_to_another_departments_handler(backe
     assert_eq!(app.download(&manager, &hash, None).await.0, 200);
     app.server.stop().await;
 }
+
+/// Knowing a file's hash and size is not enough to read it: a hall manager of another district
+/// who declares a 东湖区 file's hash on a case of their own gets neither its bytes nor a complete
+/// row until they answer the server's challenge with SHA-256(challenge ‖ file), which needs the
+/// bytes themselves. A wrong answer is refused and logged.
+pub async fn attach_a_known_hash_alone_does_not_open_another_districts_file(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.token("donghu.manager").await;
+    let foreign = app.token("xishan.manager").await;
+    let root = app.token("admin").await;
+    let (case_id, _) = app.new_case("ATT-PROOF").await;
+    // A case in 西山区 (a bad review at its hall opens one).
+    let (_, xishan_code) = app.unit_of("西山区政务服务中心").await;
+    let (status, intake) = app
+        .post(
+            &root,
+            "/api/v1/intake/ratings",
+            json!({"ratings": [{"source": "proof", "service_record_no": "ATT-XS-1",
+            "unit_code": xishan_code, "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4,
+            "level": "very_dissatisfied", "comment": "窗口推诿", "rated_at": "2026-11-20T09:30:00+08:00"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{intake}");
+    let xishan_case = intake["results"][0]["case_id"].as_i64().expect("a case in 西山区");
+
+    // 东湖区 sends a file.
+    let content = jpeg(CHUNK + 500, 9);
+    let hash = sha(&content);
+    let declare =
+        |case: i64| json!({"case_id": case, "sha256": hash, "name": "整改通知回执.jpg", "size": content.len()});
+    assert_eq!(app.post(&manager, "/api/v1/attachments", declare(case_id)).await.0, 200);
+    assert_eq!(app.put_chunk(&manager, &hash, 0, &content[..CHUNK]).await.0, 200);
+    assert_eq!(app.put_chunk(&manager, &hash, 1, &content[CHUNK..]).await.0, 200);
+    let (status, done) = app.post(&manager, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await;
+    assert_eq!((status, &done["status"]), (200, &json!("complete")), "{done}");
+    assert!(done.get("challenge").is_none(), "the sender has nothing to prove: {done}");
+
+    // 西山区 knows only the hash and the size: its row stays pending and the bytes stay closed.
+    let head = app.feed_head().await;
+    let (status, row) = app.post(&foreign, "/api/v1/attachments", declare(xishan_case)).await;
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["status"], "pending", "{row}");
+    assert_eq!(row["mime"], "", "{row}");
+    let (status, _, body) = app.download(&foreign, &hash, None).await;
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = app.download(&foreign, &hash, Some("bytes=0-3")).await;
+    assert_eq!(status, 404);
+    // Completing again or re-sending a chunk proves nothing.
+    let (status, p) = app.post(&foreign, &format!("/api/v1/attachments/{hash}/complete"), json!({})).await;
+    assert_eq!(status, 200, "{p}");
+    let challenge = p["challenge"].as_str().expect("a challenge").to_owned();
+    let (status, p) = app.put_chunk(&foreign, &hash, 0, &content[..CHUNK]).await;
+    assert_eq!((status, p["challenge"].as_str()), (200, Some(challenge.as_str())), "{p}");
+    assert_eq!(app.download(&foreign, &hash, None).await.0, 404);
+    // Guesses fail: the hash itself, a stale challenge, a malformed answer.
+    let prove = |ch: &str, proof: &str| json!({"challenge": ch, "proof": proof});
+    let path = format!("/api/v1/attachments/{hash}/proof");
+    let (status, wrong) = app.post(&foreign, &path, prove(&challenge, &hash)).await;
+    assert_eq!(status, 422, "{wrong}");
+    assert!(wrong["message"].as_str().unwrap_or("").contains("不符"), "{wrong}");
+    let (status, stale) = app.post(&foreign, &path, prove(&"0".repeat(32), &hash)).await;
+    assert_eq!(status, 422, "{stale}");
+    assert_eq!(app.post(&foreign, &path, prove(&challenge, "xyz")).await.0, 422);
+    assert_eq!(app.download(&foreign, &hash, None).await.0, 404);
+    let refused: i64 = app
+        .db
+        .read(|c| {
+            c.query_row("SELECT count(*) FROM audit_log WHERE action = 'attachment.proof_refused'", (), |r| r.get(0))
+        })
+        .await
+        .expect("audit");
+    assert_eq!(refused, 1, "the wrong answer is logged");
+    // 西山区's feed carries only the pending row, never the manager's complete one.
+    let seen = app.attachments_pulled(&foreign, head).await;
+    assert!(seen.iter().all(|r| r["status"] == "pending" && r["case_id"] == xishan_case), "{seen:?}");
+
+    // A holder of the bytes answers: the row completes (in the feed too) and the file opens.
+    let answer = {
+        let mut h = Sha256::new();
+        h.update(challenge.as_bytes());
+        h.update(&content);
+        hex::encode(h.finalize())
+    };
+    let (status, p) = app.post(&foreign, &path, prove(&challenge, &answer)).await;
+    assert_eq!(status, 200, "{p}");
+    assert!(p.get("challenge").is_none(), "{p}");
+    // Answered again (a retry after a lost answer): the same, harmless.
+    assert_eq!(app.post(&foreign, &path, prove(&challenge, &answer)).await.0, 200);
+    let (status, _, bytes) = app.download(&foreign, &hash, None).await;
+    assert_eq!(status, 200);
+    assert!(bytes == content, "byte-identical once proven");
+    let seen = app.attachments_pulled(&foreign, head).await;
+    assert!(
+        seen.iter().any(|r| r["case_id"] == xishan_case && r["status"] == "complete" && r["mime"] == "image/jpeg"),
+        "{seen:?}"
+    );
+    // A second file of 西山区 naming the same content needs no new proof.
+    let (status, intake) = app
+        .post(
+            &root,
+            "/api/v1/intake/ratings",
+            json!({"ratings": [{"source": "proof", "service_record_no": "ATT-XS-2",
+            "unit_code": xishan_code, "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4,
+            "level": "very_dissatisfied", "comment": "态度差", "rated_at": "2026-11-21T09:30:00+08:00"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{intake}");
+    let second = intake["results"][0]["case_id"].as_i64().expect("a second case");
+    let (status, row) = app.post(&foreign, "/api/v1/attachments", declare(second)).await;
+    assert_eq!((status, &row["status"]), (200, &json!("complete")), "{row}");
+    app.server.stop().await;
+}

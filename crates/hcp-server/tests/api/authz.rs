@@ -169,7 +169,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         ("get", "/api/v1/attachments/{sha256}" | "/api/v1/attachments/{sha256}/chunks")
         | ("put", "/api/v1/attachments/{sha256}/chunks/{index}")
-        | ("post", "/api/v1/attachments/{sha256}/complete") => {
+        | ("post", "/api/v1/attachments/{sha256}/complete" | "/api/v1/attachments/{sha256}/proof") => {
             Some(Rule { public: false, allowed: Allowed::InScope(SEE_HALL_CASES), target: Target::Attachment })
         }
         _ => None,
@@ -238,6 +238,9 @@ fn body_for(method: &str, path: &str, n: usize, id: i64, principal: &str, fx: &F
             "rows": [{"line": 2, "cells": [fx.hall_code, "2026-11", "电话测评", "授权测试机构", "10", "90"]}]}),
         ("post", "/api/v1/attachments") => {
             json!({"case_id": id, "sha256": format!("{n:064x}"), "name": format!("授权测试{n}.jpg"), "size": 10})
+        }
+        ("post", "/api/v1/attachments/{sha256}/proof") => {
+            json!({"challenge": format!("{n:032x}"), "proof": format!("{n:064x}")})
         }
         ("post", _) | ("put", _) | ("patch", _) => json!({}),
         _ => return None,
