@@ -1430,9 +1430,8 @@ impl App {
                     return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
                 }
                 if self_assessment::is_own_kind(&item.kind) {
-                    self_assessment::reissue(r, &a.user, &item, chrono::Utc::now())?;
-                    let newest = r.outbox()?.into_iter().last().map(|i| i.command_id).unwrap_or_default();
-                    return Ok((Issued { command_id: newest, projected_state: None }, r.outbox_counts()?));
+                    let command_id_new = self_assessment::reissue(r, &a.user, &item, chrono::Utc::now())?;
+                    return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
                 }
                 if item.kind == integrity::DECIDE_FLAG {
                     // The verdict goes in again as a new command; then the refused one is given up.

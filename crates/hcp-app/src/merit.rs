@@ -155,11 +155,15 @@ pub fn confirm(
     policy: &AssessmentPolicy,
     now: DateTime<Utc>,
 ) -> ApiResult<StarBoard> {
-    queue(r, user, period, kind, staff_id, policy, now)?;
-    board(r, user, period, policy, now)
+    let (mut after, _) = queue(r, user, period, kind, staff_id, policy, now)?;
+    if let Some(line) = after.lines.iter_mut().find(|l| l.entry.id == staff_id) {
+        line.status = "pending".into();
+    }
+    Ok(after)
 }
 
-/// [`confirm`]'s check and queueing; returns the command's id.
+/// [`confirm`]'s check and queueing; returns the board as it was read for the check and the
+/// command's id.
 fn queue(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
@@ -168,7 +172,7 @@ fn queue(
     staff_id: i64,
     policy: &AssessmentPolicy,
     now: DateTime<Utc>,
-) -> ApiResult<String> {
+) -> ApiResult<(StarBoard, String)> {
     if !user.role.may_confirm_awards() {
         return Err(ApiError::new(codes::FORBIDDEN, "只有督查人员可以确认服务明星、办事能手"));
     }
@@ -208,7 +212,7 @@ fn queue(
         command: &json,
         created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })?;
-    Ok(command_id)
+    Ok((before, command_id))
 }
 
 /// A refused confirmation issued again (checked against the league as it stands now); returns the
@@ -222,7 +226,7 @@ pub fn reissue(
 ) -> ApiResult<String> {
     let a: hcp_sync::QueuedAward = serde_json::from_str(command)
         .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
-    queue(r, user, &a.period, a.kind, a.staff_id, policy, now)
+    Ok(queue(r, user, &a.period, a.kind, a.staff_id, policy, now)?.1)
 }
 
 /// Which document to print.

@@ -389,6 +389,19 @@ pub fn submit(
     entries: &[EntryIn],
     now: DateTime<Utc>,
 ) -> ApiResult<SelfAssessmentItem> {
+    let (period, _) = queue_submission(r, user, period, entries, now)?;
+    let name = r.unit_name(user.unit_id)?.unwrap_or_default();
+    item(r, user, user.unit_id, name, period, &queued(r)?)
+}
+
+/// [`submit`]'s checks and queueing; returns the quarter and the command's id.
+fn queue_submission(
+    r: &mut Replica,
+    user: &hcp_protocol::UserInfo,
+    period: &str,
+    entries: &[EntryIn],
+    now: DateTime<Utc>,
+) -> ApiResult<(LeaguePeriod, String)> {
     let period = sa::parse_period(period).map_err(refusal)?;
     own_hall(r, user, period, now)?;
     let form = form_of(entries)?.normalized();
@@ -413,8 +426,7 @@ pub fn submit(
             created_at: &at,
         },
     )?;
-    let name = r.unit_name(user.unit_id)?.unwrap_or_default();
-    item(r, user, user.unit_id, name, period, &queued(r)?)
+    Ok((period, command_id))
 }
 
 /// Reads a decision: `approve` or `return`.
@@ -435,6 +447,21 @@ pub fn review(
     comment: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<SelfAssessmentItem> {
+    let (row, _) = queue_review(r, user, id, decision, comment, now)?;
+    let period = sa::parse_period(&row.period).map_err(refusal)?;
+    let name = r.unit_name(row.unit_id)?.unwrap_or_default();
+    item(r, user, row.unit_id, name, period, &queued(r)?)
+}
+
+/// [`review`]'s checks and queueing; returns the self-assessment and the command's id.
+fn queue_review(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    id: i64,
+    decision: ReviewDecision,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<(SelfAssessmentRow, String)> {
     let row = r
         .self_assessment(id)?
         .filter(|s| s.unit_path.starts_with(&user.scope_path))
@@ -456,13 +483,17 @@ pub fn review(
         command: &json,
         created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })?;
-    let period = sa::parse_period(&row.period).map_err(refusal)?;
-    let name = r.unit_name(row.unit_id)?.unwrap_or_default();
-    item(r, user, row.unit_id, name, period, &queued(r)?)
+    Ok((row, command_id))
 }
 
-/// A refused submission or review issued again, as it stands now (the caller discards the old).
-pub fn reissue(r: &mut Replica, user: &hcp_protocol::UserInfo, item: &OutboxItem, now: DateTime<Utc>) -> ApiResult<()> {
+/// A refused submission or review issued again, as it stands now; the refused one is given up
+/// only once the new one is queued (a refusal now keeps it in the outbox). Returns the new id.
+pub fn reissue(
+    r: &mut Replica,
+    user: &hcp_protocol::UserInfo,
+    item: &OutboxItem,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
     let unreadable = |e: serde_json::Error| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}"));
     if item.kind == SUBMIT_SELF_ASSESSMENT {
         let s: QueuedSubmission = serde_json::from_str(&item.command).map_err(unreadable)?;
@@ -472,12 +503,14 @@ pub fn reissue(r: &mut Replica, user: &hcp_protocol::UserInfo, item: &OutboxItem
             .iter()
             .map(|e| EntryIn { heading: e.heading.as_str().to_owned(), score: e.score, text: e.text.clone() })
             .collect();
+        let (_, command_id) = queue_submission(r, user, &s.period, &entries, now)?;
         r.discard(&item.command_id)?;
-        submit(r, user, &s.period, &entries, now).map(drop)
+        Ok(command_id)
     } else {
         let v: QueuedReview = serde_json::from_str(&item.command).map_err(unreadable)?;
+        let (_, command_id) = queue_review(r, user, v.assessment_id, v.decision, &v.comment, now)?;
         r.discard(&item.command_id)?;
-        review(r, user, v.assessment_id, v.decision, &v.comment, now).map(drop)
+        Ok(command_id)
     }
 }
 

@@ -180,3 +180,64 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     assert_eq!(e.code, codes::FORBIDDEN);
     srv.stop().await;
 }
+
+/// A refused submission issued again stays in the outbox when the new attempt is refused too; once
+/// the new one is queued, the refused one is given up and the new command's id is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_submission_is_kept_until_it_is_queued_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    let opts =
+        SeedOptions { evaluations: 100, seed: 5, today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") };
+    seed_demo(&db, &opts).expect("seed");
+    let srv = hcp_server::spawn(AppState::new(db.clone()), "127.0.0.1:0").await.expect("spawn");
+    let app = App::new(&dir.path().join("manager"), store(), None);
+    app.login(login_req(&srv.url(), "donghu.manager")).await.expect("login");
+    app.sync_once().await.expect("bootstrap");
+    srv.stop().await;
+    let period = app.self_assessments(None).await.expect("screen").period;
+    app.submit_self_assessment(period.clone(), entries(1, "按要求完成")).await.expect("submit offline");
+    let old = app.outbox().await.expect("outbox").into_iter().next().expect("queued").command_id;
+    // The server refused it; the form it carried is now incomplete (as an older version might
+    // have queued it), so issuing it again is refused here too.
+    let (valid, old_id) = (old.clone(), old.clone());
+    let command: String = app
+        .with_replica(move |r, _, _| {
+            let command: String = r
+                .conn()
+                .query_row("SELECT command FROM outbox WHERE command_id = ?1", [&old_id], |row| row.get(0))
+                .map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+            let mut broken: serde_json::Value = serde_json::from_str(&command).expect("json");
+            broken["form"]["entries"] = serde_json::json!([]);
+            r.conn()
+                .execute("UPDATE outbox SET command = ?2 WHERE command_id = ?1", [&old_id, &broken.to_string()])
+                .map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+            r.settle(&[hcp_replica::Settlement::Rejected {
+                command_id: old_id,
+                code: "conflict".into(),
+                message: "服务器拒绝".into(),
+            }])?;
+            Ok(command)
+        })
+        .await
+        .expect("refused");
+    let e = app.reissue(old.clone()).await.expect_err("incomplete again");
+    assert_eq!(e.code, codes::INVALID_INPUT);
+    let kept = app.outbox().await.expect("outbox");
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].command_id.as_str(), kept[0].status.as_str()), (old.as_str(), "rejected"), "still there");
+    // With the form whole again, it is queued anew and the refused one is gone.
+    app.with_replica(move |r, _, _| {
+        r.conn()
+            .execute("UPDATE outbox SET command = ?2 WHERE command_id = ?1", [&valid, &command])
+            .map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+        Ok(())
+    })
+    .await
+    .expect("restore");
+    let issued = app.reissue(old.clone()).await.expect("reissued");
+    let now = app.outbox().await.expect("outbox");
+    assert_eq!(now.len(), 1);
+    assert_eq!((now[0].command_id.as_str(), now[0].status.as_str()), (issued.command_id.as_str(), "pending"));
+    assert_ne!(issued.command_id, old);
+}

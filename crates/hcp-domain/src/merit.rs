@@ -287,40 +287,32 @@ pub struct ScoreSheet {
 /// Applies `formula` to `facts` for `subjects`. A fact about someone not among the subjects (a
 /// member of staff since removed from the roster) gets a line under their id, so no point is lost.
 pub fn sheet(formula: &ScoreFormula, subjects: &[Subject], facts: &[Fact]) -> ScoreSheet {
-    let mut lines: Vec<SheetLine> = subjects
-        .iter()
-        .map(|s| SheetLine {
-            id: s.id,
-            name: s.name.clone(),
-            code: s.code.clone(),
-            unit_name: s.unit_name.clone(),
-            bad_reviews: 0,
-            overdue: 0,
-            unsatisfied_visits: 0,
-            awards: 0,
-            deducted: 0.0,
-            added: 0.0,
-            score: 0.0,
-        })
-        .collect();
+    let blank = |s: &Subject| SheetLine {
+        id: s.id,
+        name: s.name.clone(),
+        code: s.code.clone(),
+        unit_name: s.unit_name.clone(),
+        bad_reviews: 0,
+        overdue: 0,
+        unsatisfied_visits: 0,
+        awards: 0,
+        deducted: 0.0,
+        added: 0.0,
+        score: 0.0,
+    };
+    let mut lines: Vec<SheetLine> = subjects.iter().map(blank).collect();
     let mut items = Vec::with_capacity(facts.len());
     for f in facts {
         let i = match lines.iter().position(|l| l.id == f.subject) {
             Some(i) => i,
             None => {
-                lines.push(SheetLine {
+                let unknown = Subject {
                     id: f.subject,
                     name: format!("#{}", f.subject),
                     code: String::new(),
                     unit_name: String::new(),
-                    bad_reviews: 0,
-                    overdue: 0,
-                    unsatisfied_visits: 0,
-                    awards: 0,
-                    deducted: 0.0,
-                    added: 0.0,
-                    score: 0.0,
-                });
+                };
+                lines.push(blank(&unknown));
                 lines.len() - 1
             }
         };

@@ -4,7 +4,7 @@ use hcp_domain::merit::AwardKind;
 use hcp_protocol::AwardRow;
 use rusqlite::{params, Connection, Row};
 
-use crate::{ReplicaError, Result};
+use crate::Result;
 
 pub const DDL: &str = "
 CREATE TABLE awards (
@@ -56,29 +56,33 @@ pub fn upsert(conn: &Connection, r: &AwardRow) -> Result<()> {
     Ok(())
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(AwardRow, String)> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<AwardRow> {
     let kind: String = r.get(1)?;
-    Ok((
-        AwardRow {
-            id: r.get(0)?,
-            kind: AwardKind::Star,
-            period: r.get(2)?,
-            staff_id: r.get(3)?,
-            staff_name: r.get(4)?,
-            employee_no: r.get(5)?,
-            unit_id: r.get(6)?,
-            unit_path: r.get(7)?,
-            league_path: r.get(8)?,
-            score: r.get(9)?,
-            sample_size: r.get(10)?,
-            satisfied: r.get(11)?,
-            reason: r.get(12)?,
-            confirmed_by: r.get(13)?,
-            confirmed_by_name: r.get(14)?,
-            confirmed_at: r.get(15)?,
-        },
+    let kind = AwardKind::parse(&kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            1,
+            rusqlite::types::Type::Text,
+            format!("awards.kind = '{kind}'").into(),
+        )
+    })?;
+    Ok(AwardRow {
+        id: r.get(0)?,
         kind,
-    ))
+        period: r.get(2)?,
+        staff_id: r.get(3)?,
+        staff_name: r.get(4)?,
+        employee_no: r.get(5)?,
+        unit_id: r.get(6)?,
+        unit_path: r.get(7)?,
+        league_path: r.get(8)?,
+        score: r.get(9)?,
+        sample_size: r.get(10)?,
+        satisfied: r.get(11)?,
+        reason: r.get(12)?,
+        confirmed_by: r.get(13)?,
+        confirmed_by_name: r.get(14)?,
+        confirmed_at: r.get(15)?,
+    })
 }
 
 /// The awards of the period keys `periods` (`2026-11`, `2026-Q4`, `2026`) under `scope`, 服务明星
@@ -90,12 +94,7 @@ pub fn list(conn: &Connection, scope: &str, periods: &[String]) -> Result<Vec<Aw
     ))?;
     let upper = format!("{scope}~");
     for p in periods {
-        let rows = stmt.query_map(params![p, scope, upper], from_row)?;
-        for row in rows {
-            let (mut a, kind) = row?;
-            a.kind = AwardKind::parse(&kind).ok_or_else(|| ReplicaError::Corrupt(format!("awards.kind = '{kind}'")))?;
-            out.push(a);
-        }
+        out.extend(stmt.query_map(params![p, scope, upper], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?);
     }
     Ok(out)
 }

@@ -92,22 +92,8 @@ fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, 
         (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
         (Entity::IntegrityFlag, _) => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role)?,
         (Entity::Award, _) => crate::db::awards::count_in_scope_after(tx, scope, upper, after)?,
-        (Entity::SelfAssessment, _) => {
-            let mut n = 0;
-            self_assessments::in_scope_after(tx, scope, upper, after, |_| {
-                n += 1;
-                Ok(())
-            })?;
-            n
-        }
-        (Entity::SurveyResult, _) => {
-            let mut n = 0;
-            self_assessments::surveys_in_scope_after(tx, scope, upper, after, |_| {
-                n += 1;
-                Ok(())
-            })?;
-            n
-        }
+        (Entity::SelfAssessment, _) => changes::count_in_scope_after(tx, "self_assessments", scope, upper, after)?,
+        (Entity::SurveyResult, _) => changes::count_in_scope_after(tx, "survey_results", scope, upper, after)?,
         (Entity::Attachment, _) => crate::db::attachments::count_in_scope_after(tx, scope, upper, after)?,
     })
 }
