@@ -591,6 +591,7 @@ pub fn decision_record(
     }
     let unit = r.unit_name(user.unit_id)?.unwrap_or_else(|| user.unit_name.clone());
     let today = hcp_domain::calendar::beijing_date(now);
+    let files = crate::print::case_files(r, case_id)?;
     let inputs: Vec<hcp_report::decision::DecisionInput> = case
         .decisions
         .iter()
@@ -611,6 +612,8 @@ pub fn decision_record(
             decided_at: printed_time(&d.decided_at),
             chain_state: badge_text(d.badge, ledger.chain.as_ref()),
             issue_date: today,
+            attachments: files.clone(),
+            appendix: Vec::new(),
         })
         .collect();
     let fonts = crate::print::document_fonts()?;

@@ -305,10 +305,22 @@ fn plan(
                 issue_date: today,
                 contact: None,
                 cc: vec![],
+                attachments: case_files(r, *id)?,
+                appendix: Vec::new(),
             }),
         });
     }
     Ok(Plan { unit_id: user.unit_id, year, items })
+}
+
+/// The evidence files a printed document lists for a case: every file on it but the refused
+/// ones, oldest first (pending files too: their hash already identifies them).
+pub fn case_files(r: &Replica, case_id: i64) -> ApiResult<Vec<hcp_report::attachments::AttachmentLine>> {
+    Ok(r.attachments_of_case(case_id)?
+        .into_iter()
+        .filter(|a| a.status != hcp_protocol::AttachmentStatus::Refused)
+        .map(|a| hcp_report::attachments::AttachmentLine { name: a.name, sha256: a.sha256, size: a.size })
+        .collect())
 }
 
 /// Gives a new notice the number `n` of its office.

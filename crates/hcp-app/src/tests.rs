@@ -253,6 +253,39 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
 async fn a_supervisor_prints_rectification_notices_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let srv = server(dir.path()).await;
+    // Every case in rectification has an evidence file (its bytes still on the way): the notices
+    // list it as 附件 by name, size and hash.
+    let db = Db::open(&dir.path().join("server.db")).expect("db");
+    db.write_blocking(|c| {
+        use hcp_protocol::{AttachmentRow, AttachmentStatus, ChangeOp, Entity};
+        let sha = "5e".repeat(32);
+        let at = "2026-11-20T10:00:00+08:00";
+        hcp_server::db::attachments::insert_blob(c, &sha, 1_258_291, at)?;
+        let cases: Vec<(i64, String)> =
+            c.query_map("SELECT id, scope_path FROM cases WHERE state = 'in_rectification'", (), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        for (case_id, path) in cases {
+            let row = AttachmentRow {
+                id: 0,
+                case_id,
+                unit_path: path.clone(),
+                sha256: sha.clone(),
+                name: "整改前窗口.jpg".into(),
+                size: 1_258_291,
+                mime: String::new(),
+                uploaded_by: 1,
+                uploaded_by_name: "王主任".into(),
+                uploaded_at: at.into(),
+                status: AttachmentStatus::Pending,
+                note: String::new(),
+            };
+            let id = hcp_server::db::attachments::insert(c, &row, "")?;
+            hcp_server::db::changes::record(c, Entity::Attachment, id, &path, ChangeOp::Upsert, at)?;
+        }
+        Ok(())
+    })
+    .expect("files");
     let app = App::new(&dir.path().join("client"), store(), None);
     app.login(login_req(&srv.url(), "donghu.supervisor", DEMO_PASSWORD)).await.expect("login");
     app.sync_once().await.expect("sync");
@@ -287,6 +320,7 @@ async fn a_supervisor_prints_rectification_notices_offline() {
         assert!(text.contains(&c.case_no), "the notice names {}", c.case_no);
     }
     assert!(text.contains("整改通知书"));
+    assert!(text.contains("附件：1.整改前窗口.jpg（1.2MB，SHA-2565e5e5e5e5e5e…）"), "{text}");
     let year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
     assert!(text.contains(&format!("东政管督〔{year}〕1号")), "the previews used up no document number: {text}");
     assert_eq!(printed.doc_numbers.len(), page.items.len());

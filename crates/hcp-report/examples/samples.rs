@@ -38,6 +38,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     page_png(&path, 1, &out.join("reminder-page1"));
     page_png(&path, 3, &out.join("supervision-page1"));
 
+    // A 督办整改通知书 listing the case's evidence files, with a photo as 附图.
+    let path = out.join("notice-with-evidence.pdf");
+    std::fs::write(&path, notice::render(&fonts, &[sample::notice_with_evidence()])?)?;
+    page_png(&path, 2, &out.join("notice-with-evidence-page2"));
+    page_png(&path, 4, &out.join("notice-with-evidence-appendix"));
+
     let path = out.join("monthly-report.pdf");
     std::fs::write(&path, monthly::render(&fonts, &sample::monthly_report())?)?;
     page_png(&path, 1, &out.join("monthly-report-page1"));

@@ -37,6 +37,12 @@ pub struct DecisionInput {
     /// The evidence chain's verification state, as checked (e.g. 已验证（2026年12月6日 14:02 校验）).
     pub chain_state: String,
     pub issue_date: NaiveDate,
+    /// The evidence files (问责决定书, 谈话记录…) cited on the case, listed as 附件.
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::AttachmentLine>,
+    /// Photos printed as 附图 pages after the record.
+    #[serde(skip)]
+    pub appendix: Vec<crate::attachments::AppendixImage>,
 }
 
 impl DecisionInput {
@@ -89,9 +95,11 @@ fn layout(doc: &mut Doc<'_>, d: &DecisionInput) -> Result<()> {
     for p in d.paragraphs() {
         doc.paragraph(&p, &body, 2.0, Align::Justify, LINE_PITCH)?;
     }
+    crate::attachments::list(doc, &d.attachments)?;
     doc.y += LINE_PITCH;
     signature(doc, d.recording_unit.trim(), d.issue_date)?;
     colophon(doc, &[], d.recording_unit.trim(), d.issue_date)?;
+    crate::attachments::appendix(doc, &d.case_no, &d.appendix)?;
     Ok(())
 }
 
@@ -138,6 +146,8 @@ mod tests {
             decided_at: "2026年12月6日 10:15".into(),
             chain_state: "已验证".into(),
             issue_date: NaiveDate::from_ymd_opt(2026, 12, 6).expect("date"),
+            attachments: Vec::new(),
+            appendix: Vec::new(),
         }
     }
 

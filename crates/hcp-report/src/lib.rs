@@ -5,6 +5,7 @@
 //! SVG, PNG, PDF, CSV or XLSX bytes back. Documents are laid out once into
 //! [`Pages`], which draw both the PDF and the page-by-page PNG preview.
 
+pub mod attachments;
 pub mod awards;
 pub mod charts;
 pub mod decision;

@@ -94,6 +94,12 @@ pub struct NoticeInput {
     pub contact: Option<String>,
     /// Copy-to units (抄送机关) shown in the 版记.
     pub cc: Vec<String>,
+    /// The case's evidence files, listed as 附件 under the body.
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::AttachmentLine>,
+    /// Photos printed as 附图 pages after the notice.
+    #[serde(skip)]
+    pub appendix: Vec<crate::attachments::AppendixImage>,
 }
 
 /// Where a case stands against its rectification deadline when the notice is issued: the notice
@@ -493,12 +499,14 @@ fn layout(doc: &mut Doc<'_>, n: &NoticeInput) -> Result<()> {
     for p in n.body_paragraphs() {
         doc.paragraph(&p, &body, 2.0, Align::Justify, LINE_PITCH)?;
     }
+    crate::attachments::list(doc, &n.attachments)?;
     doc.y += LINE_PITCH;
     signature(doc, n.issuing_unit.trim(), n.issue_date)?;
     if let Some(c) = n.contact.as_deref().filter(|c| !c.trim().is_empty()) {
         doc.paragraph(&format!("（{}）", c.trim()), &body, 2.0, Align::Justify, LINE_PITCH)?;
     }
     colophon(doc, &n.cc, n.issuing_unit.trim(), n.issue_date)?;
+    crate::attachments::appendix(doc, &n.case_no, &n.appendix)?;
     Ok(())
 }
 

@@ -92,6 +92,8 @@ pub(crate) enum Align {
     Justify,
     /// Centred.
     Center,
+    /// Flush left, never stretched (lists of file names, hashes and sizes).
+    Left,
 }
 
 /// A text style: face, size, colour, and whether to sit on the 28-per-line grid.
@@ -568,6 +570,7 @@ impl<'f> Doc<'f> {
                     (x0, extra)
                 }
                 Align::Center => (MARGIN_LEFT + (TYPE_W - width) / 2.0, 0.0),
+                Align::Left => (x0, 0.0),
             };
             let top = self.y;
             self.text_at(style, x, Self::baseline(style, top), line, extra)?;

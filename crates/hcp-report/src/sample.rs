@@ -200,6 +200,44 @@ pub fn notice() -> NoticeInput {
         issue_date: date(2026, 3, 20),
         contact: Some("联系人：王晓明，电话：023-12345678".into()),
         cc: vec!["市纪委监委驻市政务服务管理办公室纪检监察组".into()],
+        attachments: Vec::new(),
+        appendix: Vec::new(),
+    }
+}
+
+/// A 督办整改通知书 listing the case's evidence files, with a photo of the rectification as 附图.
+pub fn notice_with_evidence() -> NoticeInput {
+    use crate::attachments::{AppendixImage, AttachmentLine};
+    let (w, h) = (800u32, 600u32);
+    // A synthetic "photo": a window counter in front of a wall, drawn as bands.
+    let rgb = (0..w * h)
+        .flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            if y > h * 2 / 3 {
+                [150, 110, 70]
+            } else if (w / 4..w * 3 / 4).contains(&x) && (h / 5..h / 2).contains(&y) {
+                [200, 225, 245]
+            } else {
+                [235 - (y * 40 / h) as u8, 232, 220]
+            }
+        })
+        .collect();
+    let line = |name: &str, seed: &str, size: i64| AttachmentLine { name: name.into(), sha256: seed.repeat(8), size };
+    NoticeInput {
+        kind: crate::notice::NoticeKind::Rectification,
+        doc_no: Some(16),
+        status: NoticeStatus::Overdue { deadline: date(2026, 3, 17), working_days_overdue: 2 },
+        attachments: vec![
+            line("整改后窗口.jpg", "3f2a9c1b", 1_258_291),
+            line("修订后的办事指南.pdf", "b81d04e7", 348_160),
+        ],
+        appendix: vec![AppendixImage {
+            caption: "整改后窗口.jpg（1.2 MB，SHA-256 3f2a9c1b3f2a…）".into(),
+            rgb,
+            width: w,
+            height: h,
+        }],
+        ..notice()
     }
 }
 
@@ -222,6 +260,11 @@ pub fn notice_2() -> NoticeInput {
         cc: Vec::new(),
         ..notice()
     }
+}
+
+/// The same notice without its photo: the 附件 list only.
+pub fn notice_with_evidence_list_only() -> NoticeInput {
+    NoticeInput { appendix: Vec::new(), ..notice_with_evidence() }
 }
 
 /// The monthly dispatch report of March 2026.

@@ -364,6 +364,24 @@ fn batch_notices_start_on_new_pages_with_their_own_page_numbers() {
 }
 
 #[test]
+fn a_notice_lists_its_evidence_files_and_prints_the_photo_as_an_appendix() {
+    let pdf = notice::render(&fonts(), &[sample::notice_with_evidence()]).expect("render");
+    let pages = page_count(&pdf);
+    let text = squash(&pdftotext(&pdf, 1, pages as u32));
+    assert!(text.contains("附件：1.整改后窗口.jpg（1.2MB，SHA-2563f2a9c1b3f2a…）"), "{text}");
+    assert!(text.contains("2.修订后的办事指南.pdf（340.0KB，SHA-256b81d04e7b81d…）"), "{text}");
+    // The photo is on the last page, after the notice's own pages, with its caption.
+    let last = squash(&pdftotext(&pdf, pages as u32, pages as u32));
+    assert!(last.contains("附图（HCP-2026-000318）") && last.contains("附图1整改后窗口.jpg"), "{last}");
+    let without = notice::render(&fonts(), &[sample::notice_with_evidence_list_only()]).expect("render");
+    assert_eq!(page_count(&without) + 1, pages, "the appendix adds one page");
+    // The photo's pixels are drawn: the page has a large inked block (the wall and the counter).
+    let page = render_page(&pdf, pages as u32);
+    let (x0, y0, x1, y1) = page.ink_box();
+    assert!(x1 - x0 > 120.0 && y1 - y0 > 90.0, "the photo fills the type area's width: {:?}", (x0, y0, x1, y1));
+}
+
+#[test]
 fn notice_rejects_an_empty_batch() {
     assert!(matches!(notice::render(&fonts(), &[]), Err(ReportError::InvalidInput(_))));
 }

@@ -69,6 +69,26 @@ impl ChunkStore for DbChunks {
     }
 }
 
+/// How long a pending upload may go without a chunk arriving before its chunks are swept: the
+/// declared file stays (pending) and its uploader's client sends it again from the start.
+pub const ABANDONED_AFTER_DAYS: i64 = 14;
+
+/// Forgets the chunks of uploads abandoned before `now` − [`ABANDONED_AFTER_DAYS`]; returns how
+/// many contents were swept. Run by the deadline watch's leader.
+pub fn sweep_abandoned(c: &Conn<'_>, store: &dyn ChunkStore, now: chrono::DateTime<chrono::Utc>) -> DbResult<usize> {
+    let before =
+        (now - chrono::Duration::days(ABANDONED_AFTER_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stale = crate::db::attachments::abandoned(c, &before)?;
+    let mut swept = 0;
+    for sha256 in stale {
+        if !store.received(c, &sha256)?.is_empty() {
+            store.delete(c, &sha256)?;
+            swept += 1;
+        }
+    }
+    Ok(swept)
+}
+
 /// Whether `s` is a lower-case hex SHA-256.
 pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))

@@ -216,6 +216,7 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
             let now = state.clock.now();
             let held = lease.take();
             let assess = consequences.pending(now);
+            let chunks = state.chunks.clone();
             let outcome = tokio::task::spawn_blocking(move || {
                 // Keep a lease whose session is alive; otherwise (none yet, or it died) try for one.
                 let lease = match held.map(|mut l| (l.holds(), l)) {
@@ -226,6 +227,13 @@ pub fn spawn_watch(state: crate::AppState, every: Duration) -> WatchHandle {
                     Some(_) => Some(pass(&db, &calendar, now)?),
                     None => None,
                 };
+                if lease.is_some() {
+                    let swept =
+                        db.write_blocking(|c| crate::evidence_store::sweep_abandoned(c, chunks.as_ref(), now))?;
+                    if swept > 0 {
+                        tracing::info!(swept, "abandoned evidence uploads swept");
+                    }
+                }
                 let assessed = match (&lease, &assess) {
                     (Some(_), Some(done)) => Some(crate::assessment::evaluate(&db, &calendar, now, done)?),
                     _ => None,

@@ -21,7 +21,9 @@ CREATE TABLE attachment_blobs (
     mime         TEXT NOT NULL DEFAULT '',
     note         TEXT NOT NULL DEFAULT '',
     created_at   TEXT NOT NULL,
-    completed_at TEXT
+    completed_at TEXT,
+    -- When a chunk last arrived: an upload left pending this long is abandoned (its chunks swept).
+    touched_at   TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE attachment_chunks (
     sha256 TEXT NOT NULL REFERENCES attachment_blobs(sha256),
@@ -270,7 +272,7 @@ pub fn blob(conn: &Conn<'_>, sha256: &str) -> DbResult<Option<Blob>> {
 /// Records a new content as pending.
 pub fn insert_blob(conn: &Conn<'_>, sha256: &str, size: i64, at: &str) -> DbResult<()> {
     conn.execute(
-        "INSERT INTO attachment_blobs (sha256, size, status, created_at) VALUES (?1, ?2, 'pending', ?3)",
+        "INSERT INTO attachment_blobs (sha256, size, status, created_at, touched_at) VALUES (?1, ?2, 'pending', ?3, ?3)",
         args![sha256, size, at],
     )?;
     Ok(())
@@ -301,5 +303,20 @@ pub fn complete_in_scope(conn: &Conn<'_>, scope: &str) -> DbResult<Vec<(String, 
           ORDER BY b.sha256",
         args![scope, format!("{scope}~")],
         |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Records that a chunk of `sha256` arrived at `at`.
+pub fn touch_blob(conn: &Conn<'_>, sha256: &str, at: &str) -> DbResult<()> {
+    conn.execute("UPDATE attachment_blobs SET touched_at = ?2 WHERE sha256 = ?1", args![sha256, at])?;
+    Ok(())
+}
+
+/// The pending contents no chunk reached since `before` (RFC 3339): abandoned uploads.
+pub fn abandoned(conn: &Conn<'_>, before: &str) -> DbResult<Vec<String>> {
+    conn.query_map(
+        "SELECT sha256 FROM attachment_blobs WHERE status = 'pending' AND touched_at < ?1 ORDER BY sha256",
+        [before],
+        |r| r.get(0),
     )
 }

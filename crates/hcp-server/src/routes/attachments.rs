@@ -320,6 +320,7 @@ pub async fn put_chunk(
                 }
             }
             store.put_chunk(c, &sha256, index, &body)?;
+            attachments::touch_blob(c, &sha256, &at)?;
             progress(c, store.as_ref(), &b, &scope).map(Out::Progress)
         })
         .await?;

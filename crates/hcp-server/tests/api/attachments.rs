@@ -652,3 +652,54 @@ pub async fn attach_a_known_hash_alone_does_not_open_another_districts_file(back
     assert_eq!((status, &row["status"]), (200, &json!("complete")), "{row}");
     app.server.stop().await;
 }
+
+/// An upload no chunk reached for two weeks is abandoned: the deadline watch's sweep forgets its
+/// chunks (the declared file stays, pending) and the uploader's client sends it again from the
+/// start. A recent upload and a complete file are left alone.
+pub async fn attach_abandoned_uploads_are_swept_and_sent_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.token("donghu.manager").await;
+    let (case_id, _) = app.new_case("ATT-SWEEP").await;
+    let old = jpeg(CHUNK + 10, 21);
+    let fresh = jpeg(CHUNK + 20, 22);
+    for (content, name) in [(&old, "旧.jpg"), (&fresh, "新.jpg")] {
+        let body = json!({"case_id": case_id, "sha256": sha(content), "name": name, "size": content.len()});
+        assert_eq!(app.post(&manager, "/api/v1/attachments", body).await.0, 200);
+        assert_eq!(app.put_chunk(&manager, &sha(content), 0, &content[..CHUNK]).await.0, 200);
+    }
+    let (h_old, h_fresh) = (sha(&old), sha(&fresh));
+    let stale = h_old.clone();
+    app.db
+        .write(move |c| {
+            c.execute("UPDATE attachment_blobs SET touched_at = '2026-11-01T00:00:00Z' WHERE sha256 = ?1", [stale])
+                .map(|_| ())
+        })
+        .await
+        .expect("age");
+    let now = chrono::Utc::now();
+    let swept = app
+        .db
+        .write(move |c| hcp_server::evidence_store::sweep_abandoned(c, &hcp_server::evidence_store::DbChunks, now))
+        .await
+        .expect("sweep");
+    assert_eq!(swept, 1);
+    let (_, p) = app.get(&manager, &format!("/api/v1/attachments/{h_old}/chunks")).await;
+    assert_eq!((p["received"].clone(), p["status"].clone()), (json!([]), json!("pending")), "{p}");
+    let (_, p) = app.get(&manager, &format!("/api/v1/attachments/{h_fresh}/chunks")).await;
+    assert_eq!(p["received"], json!([0]), "a recent upload is kept: {p}");
+    // Sent again from the start, it completes.
+    assert_eq!(app.put_chunk(&manager, &h_old, 0, &old[..CHUNK]).await.0, 200);
+    assert_eq!(app.put_chunk(&manager, &h_old, 1, &old[CHUNK..]).await.0, 200);
+    let (status, done) = app.post(&manager, &format!("/api/v1/attachments/{h_old}/complete"), json!({})).await;
+    assert_eq!((status, &done["status"]), (200, &json!("complete")), "{done}");
+    // A second sweep much later leaves the complete file alone.
+    let later = now + chrono::Duration::days(60);
+    let swept = app
+        .db
+        .write(move |c| hcp_server::evidence_store::sweep_abandoned(c, &hcp_server::evidence_store::DbChunks, later))
+        .await
+        .expect("sweep");
+    assert_eq!(swept, 1, "only the other, again abandoned, upload");
+    assert_eq!(app.download(&manager, &h_old, None).await.2, old);
+    app.server.stop().await;
+}

@@ -35,7 +35,7 @@ use assign::{
 use attachments::{
     attach_a_command_cites_a_pending_file_and_its_bytes_follow,
     attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
-    attach_a_known_hash_alone_does_not_open_another_districts_file,
+    attach_a_known_hash_alone_does_not_open_another_districts_file, attach_abandoned_uploads_are_swept_and_sent_again,
     attach_files_follow_their_case_to_another_departments_handler,
     attach_refuses_renamed_programs_oversize_files_and_wrong_content,
     attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
@@ -163,6 +163,7 @@ conformance!(
     attach_a_command_cites_a_pending_file_and_its_bytes_follow,
     attach_files_follow_their_case_to_another_departments_handler,
     attach_a_known_hash_alone_does_not_open_another_districts_file,
+    attach_abandoned_uploads_are_swept_and_sent_again,
 );
 
 struct TestApp {
