@@ -8,6 +8,7 @@
 //! starts.
 
 mod coldstart;
+mod files;
 mod load;
 mod pouch;
 mod procs;

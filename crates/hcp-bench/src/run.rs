@@ -71,8 +71,11 @@ pub struct Options {
     #[arg(long, env = "HCP_TEST_POSTGRES_URL")]
     pub postgres_url: Option<String>,
     /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app,
-    /// coldstart, load, watch, postgres.
-    #[arg(long, default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,watch,postgres")]
+    /// coldstart, load, files, watch, postgres.
+    #[arg(
+        long,
+        default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,files,watch,postgres"
+    )]
     pub phases: String,
     /// The release desktop app (src-tauri) for the cold-start figure; without it (or with
     /// --skip-app) cold_start_s stays null.
@@ -420,6 +423,11 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             .unwrap_or_default(),
         target: None,
     });
+    // A case of the city for the evidence-file figures.
+    let bench_case = snapshot.rows.iter().find_map(|r| match r {
+        EntityRow::Case(c) => Some(c.id),
+        _ => None,
+    });
     drop(snapshot);
 
     // 2. Incremental sync on the bootstrapped replica.
@@ -457,6 +465,12 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             Err(e) => b.note(format!("SQLite load figures not measured: {e:#}")),
         }
     }
+    // 5. Evidence files: a 20 MB upload and download against curl on the same server.
+    if b.phase("files") {
+        if let Err(e) = files(b, &url, &a, bench_case).await {
+            b.note(format!("evidence-file figures not measured: {e:#}"));
+        }
+    }
     // 6. The deadline watch over the whole city (last: it records events on the city's cases).
     if b.phase("watch") {
         if let Err(e) = watch(b, &server_bin, &sqlite_url) {
@@ -478,6 +492,56 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Evidence-file throughput (see [`crate::files`]) on a case of the city, by its supervisor.
+async fn files(b: &mut Bench, url: &str, a: &Session, case_id: Option<i64>) -> anyhow::Result<()> {
+    let case_id = case_id.context("the city has no case")?;
+    let r = crate::files::measure(url, &a.token, case_id, &b.opts.work, 3).await?;
+    tracing::info!(?r, "evidence files");
+    b.detail("evidence_files", &r);
+    let (up, up_curl) = (r.mb_per_s(r.upload_s), r.mb_per_s(r.upload_curl_s));
+    let down = r.mb_per_s(crate::files::FileReport::best(&r.download_s));
+    let down_curl = r.mb_per_s(crate::files::FileReport::best(&r.download_curl_s));
+    b.rows.push(Row {
+        key: "file_upload_vs_curl",
+        what: format!(
+            "a {} MB evidence file uploaded in {} KiB chunks and completed (hash and type checked) on loopback, \
+             SQLite: {} MB/s",
+            num(r.size_mb),
+            r.chunk_bytes / 1024,
+            num(up)
+        ),
+        value: Some(up / up_curl),
+        unit: "× curl",
+        spread: format!("{} s vs {} s", num(r.upload_s), num(r.upload_curl_s)),
+        reference: format!("curl PUTting the same chunks and completing, one connection: {} MB/s", num(up_curl)),
+        target: Some(Target::AtLeast(0.5)),
+    });
+    b.rows.push(Row {
+        key: "file_download_vs_curl",
+        what: format!("the same file downloaded (streamed, SHA-256 checked) on loopback: {} MB/s", num(down)),
+        value: Some(down / down_curl),
+        unit: "× curl",
+        spread: format!(
+            "best of {}: {} s vs {} s",
+            r.download_s.len(),
+            num(1.0 / down * r.size_mb),
+            num(1.0 / down_curl * r.size_mb)
+        ),
+        reference: format!("curl -o /dev/null of the same URL: {} MB/s", num(down_curl)),
+        target: Some(Target::AtLeast(0.5)),
+    });
+    b.rows.push(Row {
+        key: "snapshot_growth_by_files_bytes",
+        what: "the jurisdiction's snapshot after two 20 MB files were attached: only their metadata rows".into(),
+        value: Some(r.snapshot_bytes_after as f64 - r.snapshot_bytes_before as f64),
+        unit: "bytes",
+        spread: format!("{} → {} bytes", num(r.snapshot_bytes_before as f64), num(r.snapshot_bytes_after as f64)),
+        reference: format!("the files: {} bytes", num(2.0 * crate::files::FILE_BYTES as f64)),
+        target: Some(Target::AtMost(4096.0)),
+    });
     Ok(())
 }
 
