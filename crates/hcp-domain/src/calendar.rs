@@ -554,22 +554,14 @@ pub enum Stage {
     ReturnVisit,
 }
 
+crate::str_enum!(Stage {
+    Verify => "verify",
+    Accept => "accept",
+    Rectify => "rectify",
+    ReturnVisit => "return_visit",
+});
+
 impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Verify, Stage::Accept, Stage::Rectify, Stage::ReturnVisit];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Verify => "verify",
-            Stage::Accept => "accept",
-            Stage::Rectify => "rectify",
-            Stage::ReturnVisit => "return_visit",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// The deadline's name: 核实处置期限, 签收期限, 整改期限, 回访期限.
     pub fn label_zh(self) -> &'static str {
         match self {

@@ -23,20 +23,14 @@ pub enum CaseSource {
     Assessment,
 }
 
+crate::str_enum!(CaseSource {
+    BadReview => "bad_review",
+    Hotline12345 => "hotline_12345",
+    Supervision => "supervision",
+    Assessment => "assessment",
+});
+
 impl CaseSource {
-    pub const ALL: [CaseSource; 4] =
-        [CaseSource::BadReview, CaseSource::Hotline12345, CaseSource::Supervision, CaseSource::Assessment];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseSource::BadReview => "bad_review",
-            CaseSource::Hotline12345 => "hotline_12345",
-            CaseSource::Supervision => "supervision",
-            CaseSource::Assessment => "assessment",
-        }
-    }
-    pub fn parse(s: &str) -> Option<CaseSource> {
-        CaseSource::ALL.into_iter().find(|x| x.as_str() == s)
-    }
     /// The case number's prefix (`CP-2026-000123`): 差评, 热线, 督查, 限期整改.
     pub fn case_no_prefix(self) -> &'static str {
         match self {
@@ -73,37 +67,19 @@ pub enum CaseState {
     Excluded,
 }
 
+crate::str_enum!(CaseState {
+    New => "new",
+    ExclusionRequested => "exclusion_requested",
+    Verified => "verified",
+    Assigned => "assigned",
+    InRectification => "in_rectification",
+    ExtensionRequested => "extension_requested",
+    Rectified => "rectified",
+    Closed => "closed",
+    Excluded => "excluded",
+});
+
 impl CaseState {
-    pub const ALL: [CaseState; 9] = [
-        CaseState::New,
-        CaseState::ExclusionRequested,
-        CaseState::Verified,
-        CaseState::Assigned,
-        CaseState::InRectification,
-        CaseState::ExtensionRequested,
-        CaseState::Rectified,
-        CaseState::Closed,
-        CaseState::Excluded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::New => "new",
-            CaseState::ExclusionRequested => "exclusion_requested",
-            CaseState::Verified => "verified",
-            CaseState::Assigned => "assigned",
-            CaseState::InRectification => "in_rectification",
-            CaseState::ExtensionRequested => "extension_requested",
-            CaseState::Rectified => "rectified",
-            CaseState::Closed => "closed",
-            CaseState::Excluded => "excluded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseState> {
-        CaseState::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             CaseState::New => "待核实",

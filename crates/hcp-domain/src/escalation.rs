@@ -48,14 +48,14 @@ pub enum EscalationLevel {
     Accountability,
 }
 
-impl EscalationLevel {
-    pub const ALL: [EscalationLevel; 4] = [
-        EscalationLevel::FirstLine,
-        EscalationLevel::CoordinationOffice,
-        EscalationLevel::GovernmentInspection,
-        EscalationLevel::Accountability,
-    ];
+crate::str_enum!(EscalationLevel {
+    FirstLine => "first_line",
+    CoordinationOffice => "coordination_office",
+    GovernmentInspection => "government_inspection",
+    Accountability => "accountability",
+});
 
+impl EscalationLevel {
     /// The next rung up, or `None` at the top.
     pub fn next(self) -> Option<EscalationLevel> {
         match self {
@@ -64,19 +64,6 @@ impl EscalationLevel {
             EscalationLevel::GovernmentInspection => Some(EscalationLevel::Accountability),
             EscalationLevel::Accountability => None,
         }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EscalationLevel::FirstLine => "first_line",
-            EscalationLevel::CoordinationOffice => "coordination_office",
-            EscalationLevel::GovernmentInspection => "government_inspection",
-            EscalationLevel::Accountability => "accountability",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EscalationLevel> {
-        EscalationLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
     /// The rung's number on the wire and in the stores: 0 first line … 3 accountability.

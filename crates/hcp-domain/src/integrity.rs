@@ -121,33 +121,17 @@ pub enum FlagKind {
     EvaluatorClusterOnStaff,
 }
 
+crate::str_enum!(FlagKind {
+    BurstSameDevice => "burst_same_device",
+    BurstSamePhone => "burst_same_phone",
+    BurstSameCertificate => "burst_same_certificate",
+    SelfRating => "self_rating",
+    ManyRatingsOneRecord => "many_ratings_one_record",
+    NearDuplicateText => "near_duplicate_text",
+    EvaluatorClusterOnStaff => "evaluator_cluster_on_staff",
+});
+
 impl FlagKind {
-    pub const ALL: [FlagKind; 7] = [
-        FlagKind::BurstSameDevice,
-        FlagKind::BurstSamePhone,
-        FlagKind::BurstSameCertificate,
-        FlagKind::SelfRating,
-        FlagKind::ManyRatingsOneRecord,
-        FlagKind::NearDuplicateText,
-        FlagKind::EvaluatorClusterOnStaff,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagKind::BurstSameDevice => "burst_same_device",
-            FlagKind::BurstSamePhone => "burst_same_phone",
-            FlagKind::BurstSameCertificate => "burst_same_certificate",
-            FlagKind::SelfRating => "self_rating",
-            FlagKind::ManyRatingsOneRecord => "many_ratings_one_record",
-            FlagKind::NearDuplicateText => "near_duplicate_text",
-            FlagKind::EvaluatorClusterOnStaff => "evaluator_cluster_on_staff",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FlagKind> {
-        FlagKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             FlagKind::BurstSameDevice => "同一设备集中评价",
@@ -170,22 +154,13 @@ pub enum Severity {
     High,
 }
 
+crate::str_enum!(Severity {
+    Low => "low",
+    Medium => "medium",
+    High => "high",
+});
+
 impl Severity {
-    pub const ALL: [Severity; 3] = [Severity::Low, Severity::Medium, Severity::High];
-
-    /// `low`, `medium`, `high` (as serialized).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             Severity::Low => "低",

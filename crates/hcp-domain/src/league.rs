@@ -31,22 +31,10 @@ pub enum LeagueOf {
     Staff,
 }
 
-impl LeagueOf {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeagueOf::Window => "window",
-            LeagueOf::Staff => "staff",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LeagueOf> {
-        match s {
-            "window" => Some(LeagueOf::Window),
-            "staff" => Some(LeagueOf::Staff),
-            _ => None,
-        }
-    }
-}
+crate::str_enum!(LeagueOf {
+    Window => "window",
+    Staff => "staff",
+});
 
 /// A league's period: a month (`2026-11`), a quarter (`2026-Q4`) or a year (`2026`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

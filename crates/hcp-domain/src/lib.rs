@@ -18,6 +18,7 @@ pub mod org;
 pub mod ranking;
 pub mod role;
 pub mod self_assessment;
+mod str_enum;
 pub mod survey;
 pub mod watch;
 

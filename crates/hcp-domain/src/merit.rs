@@ -25,20 +25,12 @@ pub enum AwardKind {
     Able,
 }
 
+crate::str_enum!(AwardKind {
+    Star => "star",
+    Able => "able",
+});
+
 impl AwardKind {
-    pub const ALL: [AwardKind; 2] = [AwardKind::Star, AwardKind::Able];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AwardKind::Star => "star",
-            AwardKind::Able => "able",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AwardKind> {
-        AwardKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             AwardKind::Star => "服务明星",

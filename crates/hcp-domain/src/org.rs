@@ -28,35 +28,18 @@ pub enum OrgKind {
     Window,
 }
 
+crate::str_enum!(OrgKind {
+    City => "city",
+    District => "district",
+    Park => "park",
+    Town => "town",
+    Community => "community",
+    Hall => "hall",
+    Department => "department",
+    Window => "window",
+});
+
 impl OrgKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::City => "city",
-            OrgKind::District => "district",
-            OrgKind::Park => "park",
-            OrgKind::Town => "town",
-            OrgKind::Community => "community",
-            OrgKind::Hall => "hall",
-            OrgKind::Department => "department",
-            OrgKind::Window => "window",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrgKind> {
-        [
-            OrgKind::City,
-            OrgKind::District,
-            OrgKind::Park,
-            OrgKind::Town,
-            OrgKind::Community,
-            OrgKind::Hall,
-            OrgKind::Department,
-            OrgKind::Window,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-
     /// Which kinds may sit directly below this one.
     pub fn may_contain(self, child: OrgKind) -> bool {
         use OrgKind::*;

@@ -20,31 +20,16 @@ pub enum Role {
     Administrator,
 }
 
+crate::str_enum!(Role {
+    HallManager => "hall_manager",
+    Supervisor => "supervisor",
+    DisciplineLiaison => "discipline_liaison",
+    DepartmentHandler => "department_handler",
+    StaffMember => "staff_member",
+    Administrator => "administrator",
+});
+
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::HallManager,
-        Role::Supervisor,
-        Role::DisciplineLiaison,
-        Role::DepartmentHandler,
-        Role::StaffMember,
-        Role::Administrator,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::HallManager => "hall_manager",
-            Role::Supervisor => "supervisor",
-            Role::DisciplineLiaison => "discipline_liaison",
-            Role::DepartmentHandler => "department_handler",
-            Role::StaffMember => "staff_member",
-            Role::Administrator => "administrator",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             Role::HallManager => "大厅负责人",

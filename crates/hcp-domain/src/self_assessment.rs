@@ -45,33 +45,17 @@ pub enum Heading {
     Innovation,
 }
 
+crate::str_enum!(Heading {
+    ItemList => "item_list",
+    Process => "process",
+    Attitude => "attitude",
+    HallBuilding => "hall_building",
+    Inspection => "inspection",
+    Complaints => "complaints",
+    Innovation => "innovation",
+});
+
 impl Heading {
-    pub const ALL: [Heading; 7] = [
-        Heading::ItemList,
-        Heading::Process,
-        Heading::Attitude,
-        Heading::HallBuilding,
-        Heading::Inspection,
-        Heading::Complaints,
-        Heading::Innovation,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Heading::ItemList => "item_list",
-            Heading::Process => "process",
-            Heading::Attitude => "attitude",
-            Heading::HallBuilding => "hall_building",
-            Heading::Inspection => "inspection",
-            Heading::Complaints => "complaints",
-            Heading::Innovation => "innovation",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Heading> {
-        Heading::ALL.into_iter().find(|h| h.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             Heading::ItemList => "事项清单管理",
@@ -216,19 +200,13 @@ pub enum Status {
     Approved,
 }
 
+crate::str_enum!(Status {
+    Submitted => "submitted",
+    Returned => "returned",
+    Approved => "approved",
+});
+
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Returned => "returned",
-            Status::Approved => "approved",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        [Status::Submitted, Status::Returned, Status::Approved].into_iter().find(|x| x.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             Status::Submitted => "已提交",
@@ -249,14 +227,12 @@ pub enum ReviewDecision {
     Return,
 }
 
-impl ReviewDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewDecision::Approve => "approve",
-            ReviewDecision::Return => "return",
-        }
-    }
+crate::str_enum!(ReviewDecision {
+    Approve => "approve",
+    Return => "return",
+});
 
+impl ReviewDecision {
     /// The state a review leaves the form in.
     pub fn outcome(self) -> Status {
         match self {

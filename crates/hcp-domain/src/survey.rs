@@ -41,23 +41,14 @@ pub enum SurveyMethod {
     Other,
 }
 
+crate::str_enum!(SurveyMethod {
+    OnSite => "on_site",
+    Phone => "phone",
+    Online => "online",
+    Other => "other",
+});
+
 impl SurveyMethod {
-    pub const ALL: [SurveyMethod; 4] =
-        [SurveyMethod::OnSite, SurveyMethod::Phone, SurveyMethod::Online, SurveyMethod::Other];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SurveyMethod::OnSite => "on_site",
-            SurveyMethod::Phone => "phone",
-            SurveyMethod::Online => "online",
-            SurveyMethod::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SurveyMethod> {
-        SurveyMethod::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             SurveyMethod::OnSite => "现场问卷",

@@ -170,23 +170,14 @@ pub enum FlagStatus {
     Dismissed,
 }
 
+hcp_domain::str_enum!(FlagStatus {
+    Open => "open",
+    ConfirmedFake => "confirmed_fake",
+    ConfirmedMalicious => "confirmed_malicious",
+    Dismissed => "dismissed",
+});
+
 impl FlagStatus {
-    pub const ALL: [FlagStatus; 4] =
-        [FlagStatus::Open, FlagStatus::ConfirmedFake, FlagStatus::ConfirmedMalicious, FlagStatus::Dismissed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagStatus::Open => "open",
-            FlagStatus::ConfirmedFake => "confirmed_fake",
-            FlagStatus::ConfirmedMalicious => "confirmed_malicious",
-            FlagStatus::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FlagStatus> {
-        FlagStatus::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn of(verdict: FlagVerdict) -> FlagStatus {
         match verdict {
             FlagVerdict::ConfirmedFake => FlagStatus::ConfirmedFake,
@@ -283,20 +274,11 @@ pub enum AttachmentStatus {
     Refused,
 }
 
-impl AttachmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttachmentStatus::Pending => "pending",
-            AttachmentStatus::Complete => "complete",
-            AttachmentStatus::Refused => "refused",
-        }
-    }
-    pub fn parse(s: &str) -> Option<AttachmentStatus> {
-        [AttachmentStatus::Pending, AttachmentStatus::Complete, AttachmentStatus::Refused]
-            .into_iter()
-            .find(|x| x.as_str() == s)
-    }
-}
+hcp_domain::str_enum!(AttachmentStatus {
+    Pending => "pending",
+    Complete => "complete",
+    Refused => "refused",
+});
 
 /// An evidence file on a case (整改材料, 回访记录, 申诉材料, 问责决定书…): its metadata, which
 /// replicates by the case's visibility path; the bytes are fetched on demand
@@ -758,43 +740,21 @@ pub enum Entity {
     Attachment,
 }
 
-impl Entity {
-    pub const ALL: [Entity; 13] = [
-        Entity::OrgUnit,
-        Entity::Staff,
-        Entity::User,
-        Entity::Rating,
-        Entity::Case,
-        Entity::CaseEvent,
-        Entity::ServiceItem,
-        Entity::Setting,
-        Entity::IntegrityFlag,
-        Entity::Award,
-        Entity::SelfAssessment,
-        Entity::SurveyResult,
-        Entity::Attachment,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Entity::OrgUnit => "org_unit",
-            Entity::Staff => "staff",
-            Entity::User => "user",
-            Entity::Rating => "rating",
-            Entity::Case => "case",
-            Entity::CaseEvent => "case_event",
-            Entity::ServiceItem => "service_item",
-            Entity::Setting => "setting",
-            Entity::IntegrityFlag => "integrity_flag",
-            Entity::Award => "award",
-            Entity::SelfAssessment => "self_assessment",
-            Entity::SurveyResult => "survey_result",
-            Entity::Attachment => "attachment",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Entity> {
-        Entity::ALL.into_iter().find(|e| e.as_str() == s)
-    }
-}
+hcp_domain::str_enum!(Entity {
+    OrgUnit => "org_unit",
+    Staff => "staff",
+    User => "user",
+    Rating => "rating",
+    Case => "case",
+    CaseEvent => "case_event",
+    ServiceItem => "service_item",
+    Setting => "setting",
+    IntegrityFlag => "integrity_flag",
+    Award => "award",
+    SelfAssessment => "self_assessment",
+    SurveyResult => "survey_result",
+    Attachment => "attachment",
+});
 
 /// Row counts per entity, in snapshot trailers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -1459,26 +1419,10 @@ mod tests {
     }
 
     #[test]
-    fn every_entity_is_listed() {
-        // A new variant fails to compile here until it is handled, and then must be in ALL.
-        for e in Entity::ALL {
-            match e {
-                Entity::OrgUnit
-                | Entity::Staff
-                | Entity::User
-                | Entity::Rating
-                | Entity::Case
-                | Entity::CaseEvent
-                | Entity::ServiceItem
-                | Entity::Setting
-                | Entity::IntegrityFlag
-                | Entity::Award
-                | Entity::SelfAssessment
-                | Entity::SurveyResult
-                | Entity::Attachment => assert!(Entity::ALL.contains(&e), "{e:?} missing from Entity::ALL"),
-            }
-        }
-        assert_eq!(Entity::ALL.len(), 13, "a new entity must be added to ALL and handled above");
+    fn every_stored_name_is_the_serialized_name() {
+        // `str_enum!` lists every variant (a missing one fails to compile its `as_str`).
+        hcp_domain::assert_serde_names!(Entity, FlagStatus, AttachmentStatus);
+        assert_eq!(Entity::ALL.len(), 13);
     }
 
     #[test]

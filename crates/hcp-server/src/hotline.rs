@@ -147,23 +147,12 @@ pub enum DeliveryState {
     Failed,
 }
 
-impl DeliveryState {
-    pub const ALL: [DeliveryState; 4] =
-        [DeliveryState::Pending, DeliveryState::Retrying, DeliveryState::Delivered, DeliveryState::Failed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Pending => "pending",
-            DeliveryState::Retrying => "retrying",
-            DeliveryState::Delivered => "delivered",
-            DeliveryState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DeliveryState> {
-        DeliveryState::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+hcp_domain::str_enum!(DeliveryState {
+    Pending => "pending",
+    Retrying => "retrying",
+    Delivered => "delivered",
+    Failed => "failed",
+});
 
 /// The idempotency key of the callback of an event.
 pub fn delivery_key(event_id: i64) -> String {

@@ -311,61 +311,31 @@ pub enum CommandKind {
     RecordInterview,
 }
 
+crate::str_enum!(CommandKind {
+    Create => "create",
+    Verify => "verify",
+    ApproveExclusion => "approve_exclusion",
+    RejectExclusion => "reject_exclusion",
+    ResolveOnSpot => "resolve_on_spot",
+    Assign => "assign",
+    Accept => "accept",
+    RequestExtension => "request_extension",
+    ApproveExtension => "approve_extension",
+    RejectExtension => "reject_extension",
+    ReportRectification => "report_rectification",
+    ReturnVisit => "return_visit",
+    Close => "close",
+    Reopen => "reopen",
+    Escalate => "escalate",
+    Urge => "urge",
+    Warn => "warn",
+    Appeal => "appeal",
+    DecideAppeal => "decide_appeal",
+    RecordAccountability => "record_accountability",
+    RecordInterview => "record_interview",
+});
+
 impl CommandKind {
-    pub const ALL: [CommandKind; 21] = [
-        CommandKind::Create,
-        CommandKind::Verify,
-        CommandKind::ApproveExclusion,
-        CommandKind::RejectExclusion,
-        CommandKind::ResolveOnSpot,
-        CommandKind::Assign,
-        CommandKind::Accept,
-        CommandKind::RequestExtension,
-        CommandKind::ApproveExtension,
-        CommandKind::RejectExtension,
-        CommandKind::ReportRectification,
-        CommandKind::ReturnVisit,
-        CommandKind::Close,
-        CommandKind::Reopen,
-        CommandKind::Escalate,
-        CommandKind::Urge,
-        CommandKind::Warn,
-        CommandKind::Appeal,
-        CommandKind::DecideAppeal,
-        CommandKind::RecordAccountability,
-        CommandKind::RecordInterview,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommandKind::Create => "create",
-            CommandKind::Verify => "verify",
-            CommandKind::ApproveExclusion => "approve_exclusion",
-            CommandKind::RejectExclusion => "reject_exclusion",
-            CommandKind::ResolveOnSpot => "resolve_on_spot",
-            CommandKind::Assign => "assign",
-            CommandKind::Accept => "accept",
-            CommandKind::RequestExtension => "request_extension",
-            CommandKind::ApproveExtension => "approve_extension",
-            CommandKind::RejectExtension => "reject_extension",
-            CommandKind::ReportRectification => "report_rectification",
-            CommandKind::ReturnVisit => "return_visit",
-            CommandKind::Close => "close",
-            CommandKind::Reopen => "reopen",
-            CommandKind::Escalate => "escalate",
-            CommandKind::Urge => "urge",
-            CommandKind::Warn => "warn",
-            CommandKind::Appeal => "appeal",
-            CommandKind::DecideAppeal => "decide_appeal",
-            CommandKind::RecordAccountability => "record_accountability",
-            CommandKind::RecordInterview => "record_interview",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CommandKind> {
-        CommandKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             CommandKind::Create => "创建工单",
