@@ -51,6 +51,22 @@ impl TestApp {
         (status, headers, r.bytes().await.expect("body").to_vec())
     }
 
+    /// A case in 西山区: a bad review at its hall (posted by `root`) opens one.
+    async fn xishan_case(&self, root: &str, record_no: &str) -> i64 {
+        let (_, xishan_code) = self.unit_of("西山区政务服务中心").await;
+        let (status, intake) = self
+            .post(
+                root,
+                "/api/v1/intake/ratings",
+                json!({"ratings": [{"source": "proof", "service_record_no": record_no,
+                "unit_code": xishan_code, "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4,
+                "level": "very_dissatisfied", "comment": "窗口推诿", "rated_at": "2026-11-20T09:30:00+08:00"}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{intake}");
+        intake["results"][0]["case_id"].as_i64().expect("a case in 西山区")
+    }
+
     async fn feed_head(&self) -> i64 {
         self.db
             .read(|c| c.query_row("SELECT coalesce(max(seq), 0) FROM changes", (), |r| r.get(0)))
@@ -551,19 +567,7 @@ pub async fn attach_a_known_hash_alone_does_not_open_another_districts_file(back
     let foreign = app.token("xishan.manager").await;
     let root = app.token("admin").await;
     let (case_id, _) = app.new_case("ATT-PROOF").await;
-    // A case in 西山区 (a bad review at its hall opens one).
-    let (_, xishan_code) = app.unit_of("西山区政务服务中心").await;
-    let (status, intake) = app
-        .post(
-            &root,
-            "/api/v1/intake/ratings",
-            json!({"ratings": [{"source": "proof", "service_record_no": "ATT-XS-1",
-            "unit_code": xishan_code, "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4,
-            "level": "very_dissatisfied", "comment": "窗口推诿", "rated_at": "2026-11-20T09:30:00+08:00"}]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{intake}");
-    let xishan_case = intake["results"][0]["case_id"].as_i64().expect("a case in 西山区");
+    let xishan_case = app.xishan_case(&root, "ATT-XS-1").await;
 
     // 东湖区 sends a file.
     let content = jpeg(CHUNK + 500, 9);
@@ -637,17 +641,7 @@ pub async fn attach_a_known_hash_alone_does_not_open_another_districts_file(back
         "{seen:?}"
     );
     // A second file of 西山区 naming the same content needs no new proof.
-    let (status, intake) = app
-        .post(
-            &root,
-            "/api/v1/intake/ratings",
-            json!({"ratings": [{"source": "proof", "service_record_no": "ATT-XS-2",
-            "unit_code": xishan_code, "item_code": "X-1", "item_name": "居民身份证换领", "channel": 4,
-            "level": "very_dissatisfied", "comment": "态度差", "rated_at": "2026-11-21T09:30:00+08:00"}]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{intake}");
-    let second = intake["results"][0]["case_id"].as_i64().expect("a second case");
+    let second = app.xishan_case(&root, "ATT-XS-2").await;
     let (status, row) = app.post(&foreign, "/api/v1/attachments", declare(second)).await;
     assert_eq!((status, &row["status"]), (200, &json!("complete")), "{row}");
     app.server.stop().await;
