@@ -319,8 +319,8 @@ pub fn issue(
     let command_id = uuid::Uuid::now_v7().to_string();
     let json = serde_json::to_string(command).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
     // The server refuses anything larger; say so now rather than after the sync.
-    if json.len() > 16 * 1024 {
-        return Err(ApiError::new(codes::INVALID_INPUT, "操作内容过长（理由、措施和材料合计不超过 16 KB）"));
+    if let Some(why) = hcp_protocol::command_size_refusal(json.len()) {
+        return Err(ApiError::new(codes::INVALID_INPUT, why));
     }
     r.enqueue(&hcp_replica::NewCommand {
         command_id: &command_id,

@@ -21,6 +21,16 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// The largest case command (as JSON) a client may send: reasons, measures and evidence
+/// references are short texts, and every replica in the jurisdiction receives them. The server
+/// refuses larger ones; the client says so before queuing.
+pub const MAX_COMMAND_BYTES: usize = 16 * 1024;
+
+/// Why a case command of `json_len` bytes (as JSON) is refused for its size, if it is.
+pub fn command_size_refusal(json_len: usize) -> Option<&'static str> {
+    (json_len > MAX_COMMAND_BYTES).then_some("操作内容过长（理由、措施和材料合计不超过 16 KB）")
+}
+
 /// Error codes the server returns and clients act on.
 pub mod codes {
     /// Wrong user name or password.
@@ -1416,6 +1426,12 @@ mod tests {
         for bad in bad {
             assert!(SnapshotLine::from_json(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn commands_up_to_16_kib_are_accepted() {
+        assert_eq!(command_size_refusal(MAX_COMMAND_BYTES), None);
+        assert!(command_size_refusal(MAX_COMMAND_BYTES + 1).is_some_and(|m| m.contains("16 KB")));
     }
 
     #[test]

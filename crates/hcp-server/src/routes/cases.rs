@@ -13,10 +13,6 @@ use crate::AppState;
 /// The most commands one push may carry.
 pub const MAX_PUSH: usize = 500;
 
-/// The largest command (as JSON) a client may send: reasons, measures and evidence references
-/// are short texts, and every replica in the jurisdiction receives them.
-pub const MAX_COMMAND_BYTES: usize = 16 * 1024;
-
 pub(crate) fn principal(who: &AuthUser) -> ApiResult<Principal> {
     let scope = ScopePath::try_from(who.user.scope_path.clone()).map_err(AppError::internal)?;
     Ok(Principal { user_id: who.user.id, name: who.user.display_name.clone(), role: who.user.role, scope })
@@ -34,8 +30,9 @@ fn client_envelope_error(env: &CommandEnvelope) -> Option<CommandResult> {
     if env.command_id.starts_with(workflow::SYSTEM_ID_PREFIX) {
         return Some(refuse("command_id 不能以“sys:”开头（系统保留）"));
     }
-    if serde_json::to_string(&env.command).map_or(true, |j| j.len() > MAX_COMMAND_BYTES) {
-        return Some(refuse("操作内容过长（理由、措施和材料合计不超过 16 KB）"));
+    let size = serde_json::to_string(&env.command).map_or(usize::MAX, |j| j.len());
+    if let Some(why) = hcp_protocol::command_size_refusal(size) {
+        return Some(refuse(why));
     }
     if env.case_id.is_some() && env.base_version.is_none() {
         return Some(refuse("对已有工单的操作必须带上 base_version（您看到的工单版本）"));
