@@ -441,12 +441,9 @@ pub struct Evaluator {
     pub phone: Option<String>,
 }
 
-/// The district of a unit path: its first two levels (city, district), e.g. `/1/4/`.
+/// The district of a unit path ([`ScopePath::district`]).
 fn district_of(unit: &ScopePath) -> String {
-    unit.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
-        p.push_str(&format!("{id}/"));
-        p
-    })
+    unit.district().as_str().to_owned()
 }
 
 /// The deeper of two nested unit paths (where both reach), none when neither contains the other.

@@ -86,6 +86,16 @@ impl ScopePath {
         self.0.split('/').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
     }
 
+    /// The district a unit belongs to: its first two levels (city, district), e.g. `/1/4/` (the
+    /// city itself for the city's own path). Departments, handlers and the staff roster of a
+    /// case are its district's.
+    pub fn district(&self) -> ScopePath {
+        ScopePath(self.ids().into_iter().take(2).fold(String::from("/"), |mut p, id| {
+            p.push_str(&format!("{id}/"));
+            p
+        }))
+    }
+
     /// The exclusive upper bound of the paths in scope, for range scans: every path that starts
     /// with this one sorts in `[self, upper_bound)` because ids are digits and `/` < `0` < `~`.
     pub fn upper_bound(&self) -> String {
@@ -122,6 +132,14 @@ impl std::fmt::Display for ScopePath {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_units_district_is_its_first_two_levels() {
+        let hall = ScopePath::root(1).child(4).child(9).child(12);
+        assert_eq!(hall.district().as_str(), "/1/4/");
+        assert_eq!(ScopePath::root(1).child(4).district().as_str(), "/1/4/");
+        assert_eq!(ScopePath::root(1).district().as_str(), "/1/");
+    }
     use super::*;
 
     #[test]

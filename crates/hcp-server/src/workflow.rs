@@ -419,11 +419,9 @@ fn move_visibility(conn: &Conn<'_>, case_id: i64, old: &str, new: &str, at: &str
     Ok(())
 }
 
-/// The district of a unit path: its first two levels (city, district), e.g. `/1/4/`.
+/// The district of a unit path ([`ScopePath::district`]).
 fn district_of(path: &str) -> Option<String> {
-    ScopePath::try_from(path.to_owned())
-        .ok()
-        .map(|p| p.ids().into_iter().take(2).fold(String::from("/"), |acc, id| format!("{acc}{id}/")))
+    ScopePath::try_from(path.to_owned()).ok().map(|p| p.district().as_str().to_owned())
 }
 
 /// Ids a command names must exist and fit the case and the caller (a refusal names nothing of
