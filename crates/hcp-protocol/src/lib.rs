@@ -521,6 +521,8 @@ pub struct SurveyImportReport {
     pub applied: bool,
 }
 
+pub mod filetype;
+
 /// The setting keys.
 pub mod setting_keys {
     pub const CALENDAR: &str = "calendar";
