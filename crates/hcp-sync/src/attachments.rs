@@ -234,6 +234,10 @@ pub async fn fetch(
         if received < size {
             return Err(SyncError::Network("下载中断，下次打开时将从中断处继续".into()));
         }
+    }
+    // Every byte is here (now, or from an attempt that ended before its check): check it whole.
+    let sha = sha256.to_owned();
+    if !on_files(files, move |f| f.holds(&sha)).await? {
         let (sha, at) = (sha256.to_owned(), now.to_owned());
         if !on_files(files, move |f| f.download_finish(&sha, &at, cache_cap)).await? {
             return Err(SyncError::Protocol("下载的内容与文件的 SHA-256 不符，已丢弃，请重试".into()));
