@@ -806,7 +806,7 @@ pub async fn import_surveys(app: State<'_, Arc<App>>, path: String, dry_run: boo
 
 // ---------------------------------------------------------------- 附件 (evidence files on cases)
 
-use hcp_app::attachments::{Attached, CaseFiles};
+use hcp_app::attachments::{Attached, CaseFiles, FileCacheInfo};
 
 /// A case's files: replicated metadata and this computer's files on their way (works offline).
 #[tauri::command]
@@ -862,4 +862,18 @@ pub async fn case_file_bytes(app: State<'_, Arc<App>>, case_id: i32, sha256: Str
 #[specta::specta]
 pub async fn save_case_file(app: State<'_, Arc<App>>, case_id: i32, sha256: String, path: String) -> Result<()> {
     app.save_case_file(i64::from(case_id), sha256, path).await
+}
+
+/// The evidence-file cache (设置): its cap and what it holds.
+#[tauri::command]
+#[specta::specta]
+pub async fn file_cache(app: State<'_, Arc<App>>) -> Result<FileCacheInfo> {
+    app.file_cache().await
+}
+
+/// Sets the evidence-file cache's cap in MB (`null`: the default) and trims the cache to it.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_file_cache_cap(app: State<'_, Arc<App>>, cap_mb: Option<u32>) -> Result<FileCacheInfo> {
+    app.save_file_cache_cap(cap_mb.map(u64::from)).await
 }

@@ -112,6 +112,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::remove_case_file,
         commands::issue_command_with_files,
         commands::save_case_file,
+        commands::file_cache,
+        commands::save_file_cache_cap,
     ])
 }
 

@@ -45,6 +45,8 @@ pub struct CaseFile {
     pub local: bool,
     /// Whether its bytes are on this computer (it opens offline).
     pub available_offline: bool,
+    /// The last evidence verification found its stored bytes changed after upload (已被篡改).
+    pub tampered: bool,
 }
 
 /// A case's files with the limits that apply.
@@ -82,6 +84,24 @@ pub struct Attached {
     pub files: CaseFiles,
 }
 
+/// The download cache of evidence files, as the 设置 page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FileCacheInfo {
+    /// The size cap in MB.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub cap_mb: u64,
+    /// Whether the cap is the default (no choice saved).
+    pub is_default: bool,
+    /// Bytes the cache holds now (0 when nobody is signed in).
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub used_bytes: i64,
+}
+
+/// The cache caps the 设置 page accepts, in MB.
+pub const CACHE_CAP_RANGE_MB: std::ops::RangeInclusive<u64> = 50..=20_480;
+
 /// The commands that may cite files (the server's rule).
 pub fn cites_files(command: &CaseCommand) -> bool {
     matches!(
@@ -97,6 +117,20 @@ pub fn cites_files(command: &CaseCommand) -> bool {
 
 /// The most files one command may cite (the server's rule).
 pub const MAX_CITED: usize = 20;
+
+/// The replica's meta key of the files the last evidence verification found altered.
+const ALTERED: &str = "altered_attachments";
+
+/// Keeps the files the evidence verification found altered (the drawer flags them, offline too).
+pub(crate) fn store_altered(r: &Replica, altered: &[String]) -> ApiResult<()> {
+    let json = serde_json::to_string(altered).map_err(internal)?;
+    r.set_meta(ALTERED, &json)?;
+    Ok(())
+}
+
+fn altered(r: &Replica) -> ApiResult<Vec<String>> {
+    Ok(r.meta(ALTERED)?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+}
 
 /// The file store next to the replica at `replica_path`.
 pub(crate) fn files_path(replica_path: &Path) -> PathBuf {
@@ -128,7 +162,12 @@ fn now() -> String {
 
 /// The case's files: the replicated ones, with this computer's queue over them, then the local
 /// ones not declared yet.
-fn list(replica_rows: &[hcp_protocol::AttachmentRow], f: &FileStore, case_id: i64) -> ApiResult<CaseFiles> {
+fn list(
+    replica_rows: &[hcp_protocol::AttachmentRow],
+    altered: &[String],
+    f: &FileStore,
+    case_id: i64,
+) -> ApiResult<CaseFiles> {
     let limits = f.limits()?;
     let local = f.uploads_of_case(case_id)?;
     let mut files = Vec::new();
@@ -154,6 +193,7 @@ fn list(replica_rows: &[hcp_protocol::AttachmentRow], f: &FileStore, case_id: i6
             error,
             local: mine.is_some(),
             available_offline: f.holds(&r.sha256)?,
+            tampered: altered.contains(&r.sha256),
         });
     }
     let on_server: std::collections::BTreeSet<String> = seen.keys().cloned().collect();
@@ -174,6 +214,7 @@ fn list(replica_rows: &[hcp_protocol::AttachmentRow], f: &FileStore, case_id: i6
             error,
             local: true,
             available_offline: true,
+            tampered: false,
         });
     }
     Ok(CaseFiles {
@@ -210,17 +251,62 @@ impl App {
         crate::settings::load(&self.data_dir).attachment_cache_mb.map_or(DEFAULT_CACHE_CAP, |mb| (mb as i64) << 20)
     }
 
+    /// The evidence-file cache: its cap and what it holds now.
+    pub async fn file_cache(&self) -> ApiResult<FileCacheInfo> {
+        let chosen =
+            crate::settings::load(&self.data_dir).attachment_cache_mb.filter(|mb| CACHE_CAP_RANGE_MB.contains(mb));
+        let used_bytes = match self.active() {
+            Ok(a) => {
+                let files = a.files.clone();
+                tokio::task::spawn_blocking(move || lock(&files)?.cache_bytes().map_err(ApiError::from))
+                    .await
+                    .map_err(internal)??
+            }
+            Err(_) => 0,
+        };
+        Ok(FileCacheInfo {
+            cap_mb: chosen.unwrap_or((DEFAULT_CACHE_CAP >> 20) as u64),
+            is_default: chosen.is_none(),
+            used_bytes,
+        })
+    }
+
+    /// Sets the cache's cap (`None`: the default, 500 MB) and trims the cache to it now.
+    pub async fn save_file_cache_cap(&self, cap_mb: Option<u64>) -> ApiResult<FileCacheInfo> {
+        if let Some(mb) = cap_mb.filter(|mb| !CACHE_CAP_RANGE_MB.contains(mb)) {
+            return Err(ApiError::new(
+                codes::INVALID_INPUT,
+                format!(
+                    "附件缓存上限须在 {}–{} MB 之间（填写的是 {mb} MB）",
+                    CACHE_CAP_RANGE_MB.start(),
+                    CACHE_CAP_RANGE_MB.end()
+                ),
+            ));
+        }
+        let mut s = crate::settings::load(&self.data_dir);
+        s.attachment_cache_mb = cap_mb;
+        crate::settings::save(&self.data_dir, &s)
+            .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存设置：{e}")))?;
+        if let Ok(a) = self.active() {
+            let (files, cap) = (a.files.clone(), self.cache_cap());
+            tokio::task::spawn_blocking(move || lock(&files)?.trim_cache(cap).map_err(ApiError::from))
+                .await
+                .map_err(internal)??;
+        }
+        self.file_cache().await
+    }
+
     /// The replicated files of a case (checking the user sees it), read before the file store
     /// is locked (the replica always first).
-    async fn rows_of_case(&self, case_id: i64) -> ApiResult<Vec<hcp_protocol::AttachmentRow>> {
-        self.with_replica(move |r, _, _| case_rows(r, case_id)).await
+    async fn rows_of_case(&self, case_id: i64) -> ApiResult<(Vec<hcp_protocol::AttachmentRow>, Vec<String>)> {
+        self.with_replica(move |r, _, _| Ok((case_rows(r, case_id)?, altered(r)?))).await
     }
 
     /// 附件 of a case: replicated metadata and this computer's files on their way (offline too).
     pub async fn case_files(&self, case_id: i64) -> ApiResult<CaseFiles> {
-        let rows = self.rows_of_case(case_id).await?;
+        let (rows, altered) = self.rows_of_case(case_id).await?;
         let files = self.active()?.files.clone();
-        tokio::task::spawn_blocking(move || list(&rows, &*lock(&files)?, case_id)).await.map_err(internal)?
+        tokio::task::spawn_blocking(move || list(&rows, &altered, &*lock(&files)?, case_id)).await.map_err(internal)?
     }
 
     /// Attaches files (paths the user chose or dropped) to a case: each read, checked by content
@@ -230,7 +316,7 @@ impl App {
         if paths.is_empty() || paths.len() > MAX_CITED {
             return Err(ApiError::new(codes::INVALID_INPUT, format!("一次可添加 1–{MAX_CITED} 个文件")));
         }
-        let rows = self.rows_of_case(case_id).await?;
+        let (rows, altered) = self.rows_of_case(case_id).await?;
         let files = self.active()?.files.clone();
         let at = now();
         let out = tokio::task::spawn_blocking(move || -> ApiResult<Attached> {
@@ -280,7 +366,7 @@ impl App {
                     Err(e) => return Err(e.into()),
                 }
             }
-            let files = list(&rows, &*lock(&files)?, case_id)?;
+            let files = list(&rows, &altered, &*lock(&files)?, case_id)?;
             Ok(Attached { added, refused, files })
         })
         .await
@@ -324,7 +410,7 @@ impl App {
     /// The bytes of a case's file: from this computer when held, else downloaded (online),
     /// checked against its SHA-256 and cached encrypted.
     pub async fn case_file_bytes(&self, case_id: i64, sha256: String) -> ApiResult<Vec<u8>> {
-        let rows = self.rows_of_case(case_id).await?;
+        let (rows, _) = self.rows_of_case(case_id).await?;
         let active = self.active()?;
         let files = active.files.clone();
         let (f2, sha, at) = (files.clone(), sha256.clone(), now());
@@ -493,6 +579,9 @@ impl App {
         let active = self.active()?;
         if active.offline.is_some() {
             return Ok(0);
+        }
+        if let Err(e) = hcp_sync::attachments::refresh_limits(&active.client, &active.token, &active.files).await {
+            tracing::info!(error = %e, "the server's file limits could not be read");
         }
         let cap = self.cache_cap();
         Ok(hcp_sync::attachments::upload_pending(&active.client, &active.token, &active.files, &now(), cap, || {})

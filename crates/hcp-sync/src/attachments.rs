@@ -68,6 +68,20 @@ async fn settle(files: &Files, id: i64, e: SyncError) -> Result<()> {
     }
 }
 
+/// Reads the server's limits per file and per case into the store, where captures check them
+/// (offline too). A server without the endpoint leaves the last known ones.
+pub async fn refresh_limits(client: &Client, token: &str, files: &Files) -> Result<()> {
+    match client.get_json::<hcp_protocol::AttachmentLimitsInfo>(token, "/api/v1/attachments/limits", &[]).await {
+        Ok(l) => {
+            let limits =
+                hcp_replica::files::Limits { max_file_bytes: l.max_file_bytes, max_case_bytes: l.max_case_bytes };
+            on_files(files, move |f| f.set_limits(&limits)).await
+        }
+        Err(SyncError::Server { status: 404, .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Declares every queued file whose declaration the server has not accepted yet. Returns how
 /// many were accepted now.
 pub async fn declare_pending(client: &Client, token: &str, files: &Files, now: &str) -> Result<u32> {

@@ -241,6 +241,9 @@ pub struct EvidenceChainReport {
     pub length: i64,
     pub head: String,
     pub first_broken_seq: Option<i64>,
+    /// Evidence files whose stored bytes no longer match their SHA-256 (changed after upload).
+    #[serde(default)]
+    pub altered_attachments: Vec<String>,
 }
 
 /// A short, user-facing description of a transport error (no URLs with tokens: none are in URLs).

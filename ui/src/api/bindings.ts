@@ -202,6 +202,10 @@ export const commands = {
 	issueCommandWithFiles: (caseId: number, command: CaseCommand_Deserialize, attachments: string[]) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("issue_command_with_files", { caseId, command, attachments })),
 	/**  Saves a copy of a case's file where the user chose (`path` from `choose_save_path`). */
 	saveCaseFile: (caseId: number, sha256: string, path: string) => typedError<null, ApiError>(__TAURI_INVOKE("save_case_file", { caseId, sha256, path })),
+	/**  The evidence-file cache (设置): its cap and what it holds. */
+	fileCache: () => typedError<FileCacheInfo, ApiError>(__TAURI_INVOKE("file_cache")),
+	/**  Sets the evidence-file cache's cap in MB (`null`: the default) and trims the cache to it. */
+	saveFileCacheCap: (capMb: number | null) => typedError<FileCacheInfo, ApiError>(__TAURI_INVOKE("save_file_cache_cap", { capMb })),
 };
 
 /* Types */
@@ -1067,6 +1071,8 @@ export type CaseFile_Deserialize = {
 	local: boolean,
 	/**  Whether its bytes are on this computer (it opens offline). */
 	availableOffline: boolean,
+	/**  The last evidence verification found its stored bytes changed after upload (已被篡改). */
+	tampered: boolean,
 };
 
 /**  One file of a case, as the drawer lists it. */
@@ -1094,6 +1100,8 @@ export type CaseFile_Serialize = {
 	local: boolean,
 	/**  Whether its bytes are on this computer (it opens offline). */
 	availableOffline: boolean,
+	/**  The last evidence verification found its stored bytes changed after upload (已被篡改). */
+	tampered: boolean,
 };
 
 /**  A case's files with the limits that apply. */
@@ -1643,6 +1651,16 @@ export type ExportedFile = {
 
 /**  What a score sheet counts. */
 export type FactKind = "bad_review" | "overdue" | "unsatisfied_visit" | "award";
+
+/**  The download cache of evidence files, as the 设置 page shows it. */
+export type FileCacheInfo = {
+	/**  The size cap in MB. */
+	capMb: number,
+	/**  Whether the cap is the default (no choice saved). */
+	isDefault: boolean,
+	/**  Bytes the cache holds now (0 when nobody is signed in). */
+	usedBytes: number,
+};
 
 /**  A file that could not be attached, and why. */
 export type FileRefusal = {

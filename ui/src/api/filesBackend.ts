@@ -3,16 +3,28 @@
  * `BackendError`s, lost sessions reported). The bytes of a file come through a raw command
  * (`case_file_bytes`, outside the typed bindings: an `ArrayBuffer`, for blob URLs).
  */
+import { ref } from "vue";
 import { invoke } from "@tauri-apps/api/core";
-import { commands, type Attached, type CaseFiles, type CaseFile, type SaveFilter, type Issued } from "./bindings";
+import {
+  commands,
+  type Attached,
+  type CaseFiles,
+  type CaseFile,
+  type FileCacheInfo,
+  type SaveFilter,
+  type Issued,
+} from "./bindings";
 import { BackendError, call, type CaseCommand } from "./backend";
 
-export type { Attached, CaseFiles, CaseFile };
+export type { Attached, CaseFiles, CaseFile, FileCacheInfo };
 
 /** The file-type filter of the open dialog (the content is checked anyway). */
 export function evidenceFilters(name: string): SaveFilter[] {
   return [{ name, extensions: ["jpg", "jpeg", "png", "gif", "webp", "heic", "pdf", "ofd", "doc", "docx", "xls", "xlsx", "ppt", "pptx"] }];
 }
+
+/** Increases whenever files were added, retried or removed: open 附件 sections reload. */
+export const filesVersion = ref(0);
 
 export const filesBackend = {
   /** A case's files: replicated metadata and this computer's queue (offline). */
@@ -20,8 +32,10 @@ export const filesBackend = {
     return call(() => commands.caseFiles(caseId));
   },
   /** Reads, checks and queues files for a case (offline); refusals come back per file. */
-  attach(caseId: number, paths: string[]): Promise<Attached> {
-    return call(() => commands.attachFiles(caseId, paths));
+  async attach(caseId: number, paths: string[]): Promise<Attached> {
+    const out = await call(() => commands.attachFiles(caseId, paths));
+    filesVersion.value++;
+    return out;
   },
   retry(caseId: number, sha256: string): Promise<CaseFiles> {
     return call(() => commands.retryCaseFile(caseId, sha256));
@@ -42,6 +56,14 @@ export const filesBackend = {
   },
   async saveAs(caseId: number, sha256: string, path: string): Promise<void> {
     await call(() => commands.saveCaseFile(caseId, sha256, path));
+  },
+  /** The download cache's cap and use (设置). */
+  fileCache(): Promise<FileCacheInfo> {
+    return call(() => commands.fileCache());
+  },
+  /** Saves the cache's cap in MB (null: the default) and trims the cache to it. */
+  saveFileCacheCap(capMb: number | null): Promise<FileCacheInfo> {
+    return call(() => commands.saveFileCacheCap(capMb));
   },
   /** The bytes of a file (from this computer, else downloaded and cached). */
   async bytes(caseId: number, sha256: string): Promise<ArrayBuffer> {

@@ -44,6 +44,15 @@ export const filesZh = {
   attachRemove: "不附带",
   filterName: "证据材料",
   sha: "SHA-256",
+  cache: {
+    title: "附件缓存",
+    hint: "打开过的附件加密保存在本机，离线也能查看；超过上限时，最久未打开的先清理（尚未上传的文件不受影响）",
+    cap: "缓存上限",
+    useDefault: "使用默认（500 MB）",
+    used: "当前已用 {used}",
+    save: "保存",
+    saved: "附件缓存上限已保存",
+  },
 };
 
 export const filesEn: typeof filesZh = {
@@ -89,4 +98,13 @@ export const filesEn: typeof filesZh = {
   attachRemove: "Do not attach",
   filterName: "Evidence",
   sha: "SHA-256",
+  cache: {
+    title: "Attachment cache",
+    hint: "Opened attachments are kept encrypted on this computer and open offline; over the cap the least recently opened go first (files not yet uploaded are never removed)",
+    cap: "Cache cap",
+    useDefault: "Use the default (500 MB)",
+    used: "Using {used}",
+    save: "Save",
+    saved: "The attachment cache cap was saved",
+  },
 };

@@ -106,7 +106,13 @@ async fn offline_capture_then_reconnect_and_the_supervisor_opens_it_byte_identic
     assert_eq!(manager.sync_once().await.expect_err("offline").code, codes::NETWORK);
 
     // The server comes back at the same address.
-    let srv = hcp_server::spawn(AppState::new(db.clone()), &addr).await.expect("respawn");
+    // (configured with smaller limits than the defaults, which the client learns).
+    let mut state = AppState::new(db.clone());
+    state.config = Arc::new(hcp_server::Config {
+        attachments: hcp_server::AttachmentLimits { max_file_bytes: 5 << 20, max_case_bytes: 50 << 20 },
+        ..hcp_server::Config::default()
+    });
+    let srv = hcp_server::spawn(state, &addr).await.expect("respawn");
     manager.sync_once().await.expect("sync: declaration, then the command");
     assert_eq!(manager.sync_status().expect("status").pending, 0, "the command citing the file was applied");
     let data: String = db
@@ -123,6 +129,13 @@ async fn offline_capture_then_reconnect_and_the_supervisor_opens_it_byte_identic
     assert_eq!(files.files.len(), 1);
     assert_eq!((files.files[0].state.as_str(), files.files[0].progress), ("uploaded", 100));
     assert_eq!(files.files[0].mime, "image/jpeg");
+    assert_eq!((files.max_file_bytes, files.max_case_bytes), (5 << 20, 50 << 20), "the server's limits");
+    // Over the server's limit: refused before a byte is queued, with the limit in the message.
+    let big = dir.path().join("大照片.jpg");
+    std::fs::write(&big, jpeg(6 << 20, b"big")).expect("write");
+    let out = manager.attach_files(case_id, vec![big.display().to_string()]).await.expect("attach");
+    assert!(out.added.is_empty());
+    assert!(out.refused[0].message.contains("超过单个文件上限 5.0 MB"), "{:?}", out.refused);
 
     // The supervisor sees it at once and opens it byte-identical.
     let sup_dir = dir.path().join("supervisor");
@@ -139,6 +152,20 @@ async fn offline_capture_then_reconnect_and_the_supervisor_opens_it_byte_identic
     assert_eq!(f.uploaded_by_name, "王主任");
     assert!(supervisor.case_file_bytes(case_id, hash.clone()).await.expect("download") == photo);
     assert!(supervisor.case_files(case_id).await.expect("files").files[0].available_offline);
+    // A write behind the server's back: the evidence verification finds it, the drawer flags it.
+    assert!(!supervisor.case_files(case_id).await.expect("files").files[0].tampered);
+    let (h, changed) = (hash.clone(), jpeg(1_500_000, b"CHANGED"));
+    db.write_blocking(move |c| {
+        c.execute(
+            "UPDATE attachment_chunks SET data = ?2 WHERE sha256 = ?1 AND idx = 0",
+            hcp_server::args![h, changed[..1 << 20].to_vec()],
+        )
+        .map(|_| ())
+    })
+    .expect("tamper");
+    let check = supervisor.verify_evidence_chain().await.expect("verify");
+    assert!(!check.valid);
+    assert!(supervisor.case_files(case_id).await.expect("files").files[0].tampered, "flagged 已被篡改");
     srv.stop().await;
     assert!(supervisor.case_file_bytes(case_id, hash.clone()).await.expect("from the cache offline") == photo);
 
@@ -149,4 +176,23 @@ async fn offline_capture_then_reconnect_and_the_supervisor_opens_it_byte_identic
         let hits = found_in(d, marker);
         assert!(hits.is_empty(), "plain bytes on disk: {hits:?}");
     }
+}
+
+/// 设置 → 附件缓存: the cap is checked, saved, returned to the default, and used for the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_cap_is_checked_saved_and_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets: Arc<dyn SecretStore> =
+        Arc::new(KeyringStore::new(&format!("haochaping-test-{}", uuid::Uuid::new_v4())));
+    let app = App::new(dir.path(), secrets, None);
+    let info = app.file_cache().await.expect("info");
+    assert_eq!((info.cap_mb, info.is_default, info.used_bytes), (500, true, 0));
+    let err = app.save_file_cache_cap(Some(10)).await.expect_err("too small");
+    assert_eq!(err.code, codes::INVALID_INPUT);
+    assert!(err.message.contains("50–20480 MB"), "{}", err.message);
+    let info = app.save_file_cache_cap(Some(100)).await.expect("saved");
+    assert_eq!((info.cap_mb, info.is_default), (100, false));
+    assert_eq!(app.cache_cap(), 100 << 20);
+    let info = app.save_file_cache_cap(None).await.expect("default");
+    assert_eq!((info.cap_mb, info.is_default), (500, true));
 }

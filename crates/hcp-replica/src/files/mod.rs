@@ -316,10 +316,14 @@ impl FileStore {
         Ok(Some(out))
     }
 
-    /// Whether the whole content is here (captured, or downloaded and checked).
+    /// Whether the whole content is here (captured and not yet uploaded, or in the cache).
     pub fn holds(&self, sha256: &str) -> Result<bool> {
-        let captured: bool =
-            self.conn.query_row("SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1)", [sha256], |r| r.get(0))?;
+        // An uploaded file's bytes live on in the cache (evictable like any other).
+        let captured: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1 AND state <> 'done')",
+            [sha256],
+            |r| r.get(0),
+        )?;
         Ok(captured || cache::get(&self.conn, sha256)?.is_some_and(|(_, complete)| complete))
     }
 
@@ -463,7 +467,8 @@ impl FileStore {
 /// Drops a content's bytes when nothing refers to them any more.
 fn gc(conn: &Connection, sha256: &str) -> Result<()> {
     let used: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1) OR EXISTS (SELECT 1 FROM cache WHERE sha256 = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1 AND state <> 'done')
+             OR EXISTS (SELECT 1 FROM cache WHERE sha256 = ?1)",
         [sha256],
         |r| r.get(0),
     )?;

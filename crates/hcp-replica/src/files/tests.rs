@@ -135,3 +135,24 @@ fn downloads_resume_from_whole_chunks_are_checked_and_the_cache_is_capped() {
     assert!(s.cached(&sc).expect("cached"));
     assert_eq!(chunks::held(s.conn(), &sa).expect("held"), (0, 0));
 }
+
+#[test]
+fn an_uploaded_file_stays_readable_until_the_cache_evicts_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = store(dir.path());
+    let a = photo(CHUNK_SIZE, b"u");
+    let up = s.capture(1, "a.jpg", &mut a.as_slice(), &[], NOW).expect("capture").expect("queued");
+    s.set_declared(up.id, NOW).expect("declared");
+    s.upload_done(up.id, NOW, DEFAULT_CACHE_CAP).expect("done");
+    assert!(s.holds(&up.sha256).expect("holds"));
+    // A newer download over the cap evicts the uploaded file's bytes; its row stays, done.
+    let b = photo(CHUNK_SIZE, b"v");
+    let sb = sha(&b);
+    s.download_start(&sb, b.len() as i64, "2026-12-02T00:00:00Z").expect("start");
+    s.download_put(&sb, 0, &b).expect("put");
+    assert!(s.download_finish(&sb, "2026-12-02T00:00:00Z", CHUNK_SIZE as i64).expect("finish"));
+    assert!(!s.holds(&up.sha256).expect("holds"), "evicted");
+    assert_eq!(chunks::held(s.conn(), &up.sha256).expect("held"), (0, 0));
+    assert_eq!(s.upload(1, &up.sha256).expect("row").expect("kept").state, uploads::DONE);
+    assert_eq!(s.read_all(&up.sha256, NOW).expect("read"), None);
+}

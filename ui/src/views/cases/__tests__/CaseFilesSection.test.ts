@@ -26,6 +26,7 @@ function file(overrides: Partial<CaseFile>): CaseFile {
     error: null,
     local: false,
     availableOffline: false,
+    tampered: false,
     ...overrides,
   };
 }
@@ -55,7 +56,7 @@ describe("CaseFilesSection", () => {
   it("lists the case's files with their state, progress, errors and the limits", async () => {
     vi.spyOn(filesBackend, "caseFiles").mockResolvedValue(
       files([
-        file({ sha256: "b".repeat(64), name: "整改报告.pdf", mime: "application/pdf", state: "uploaded" }),
+        file({ sha256: "b".repeat(64), name: "整改报告.pdf", mime: "application/pdf", state: "uploaded", tampered: true }),
         file({ sha256: "c".repeat(64), name: "照片一.jpg", state: "uploading", progress: 40, local: true, availableOffline: true }),
         file({ sha256: "d".repeat(64), name: "照片二.jpg", state: "failed", local: true, error: "文件“照片二.jpg”大小 25.0 MB，超过单个文件上限 20.0 MB，未上传", uploadedByName: "" }),
         file({ sha256: "e".repeat(64), name: "待传.png", mime: "image/png", state: "queued", progress: 0, local: true, uploadedByName: "" }),
@@ -73,6 +74,9 @@ describe("CaseFilesSection", () => {
       "待上传",
     ]);
     expect(rows[2]!.querySelector('[data-testid="case-file-error"]')!.textContent).toContain("超过单个文件上限");
+    // The evidence verification found the PDF changed after upload: flagged.
+    expect(rows[0]!.querySelector('[data-testid="case-file-tampered"]')!.textContent).toBe("已被篡改");
+    expect(rows[1]!.querySelector('[data-testid="case-file-tampered"]')).toBeNull();
     expect(rows[2]!.querySelector('[data-testid="case-file-retry"]')).not.toBeNull();
     expect(rows[0]!.querySelector('[data-testid="case-file-retry"]')).toBeNull();
     expect(rows[0]!.querySelector('[data-testid="case-file-remove"]')).toBeNull();
