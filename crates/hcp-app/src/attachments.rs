@@ -132,6 +132,17 @@ fn altered(r: &Replica) -> ApiResult<Vec<String>> {
     Ok(r.meta(ALTERED)?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
 }
 
+/// Gives a command queued anew (a refused one issued again) the files the old one cited.
+pub(crate) fn carry_citations(files: &Mutex<FileStore>, old_id: &str, new_id: &str) -> ApiResult<()> {
+    let f = lock(files)?;
+    let cited = hcp_replica::files::citations::of_command(f.conn(), old_id)?;
+    if let Some((_, case_id)) = cited.first() {
+        let shas: Vec<String> = cited.iter().map(|(s, _)| s.clone()).collect();
+        f.cite(new_id, *case_id, &shas)?;
+    }
+    Ok(())
+}
+
 /// The file store next to the replica at `replica_path`.
 pub(crate) fn files_path(replica_path: &Path) -> PathBuf {
     replica_path.with_extension("files.db")

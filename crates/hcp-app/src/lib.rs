@@ -1478,7 +1478,9 @@ impl App {
                 }
                 let command: CaseCommand = serde_json::from_str(&item.command)
                     .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
-                let issued = cases::issue(r, &a.user, item.case_id, &command, cal, chrono::Utc::now())?;
+                // The evidence files the refused command cited go with the new one.
+                let cite = |new_id: &str| attachments::carry_citations(&a.files, &command_id, new_id);
+                let issued = cases::issue_citing(r, &a.user, item.case_id, &command, cal, chrono::Utc::now(), &cite)?;
                 r.discard(&command_id)?;
                 Ok((issued, r.outbox_counts()?))
             })

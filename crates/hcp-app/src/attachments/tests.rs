@@ -196,3 +196,26 @@ async fn the_cache_cap_is_checked_saved_and_used() {
     let info = app.save_file_cache_cap(None).await.expect("default");
     assert_eq!((info.cap_mb, info.is_default), (500, true));
 }
+
+/// A refused command issued again cites the same files (and waits for their declaration too).
+#[test]
+fn a_command_issued_again_keeps_the_files_it_cited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = open_files(&dir.path().join("replicas").join("r.db"), &ReplicaKey::from_bytes([5; 32])).expect("files");
+    let photo = jpeg(10_000, b"carry");
+    let sha = {
+        let mut f = files.lock().expect("lock");
+        let up =
+            f.capture(4, "a.jpg", &mut photo.as_slice(), &[], "2026-12-01T00:00:00Z").expect("capture").expect("q");
+        f.cite("old", 4, std::slice::from_ref(&up.sha256)).expect("cite");
+        up.sha256
+    };
+    carry_citations(&files, "old", "new").expect("carry");
+    carry_citations(&files, "uncited", "other").expect("nothing to carry");
+    let f = files.lock().expect("lock");
+    assert_eq!(f.citation("new").expect("citation"), None, "waits for the declaration, like the old one");
+    let id = f.upload(4, &sha).expect("row").expect("kept").id;
+    f.set_declared(id, "2026-12-01T00:00:00Z").expect("declared");
+    assert_eq!(f.citation("new").expect("citation"), Some(vec![sha]));
+    assert_eq!(f.citation("other").expect("citation"), Some(vec![]));
+}
