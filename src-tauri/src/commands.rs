@@ -803,3 +803,77 @@ pub async fn choose_open_path(dialog: State<'_, OpenDialog>, filters: Vec<SaveFi
 pub async fn import_surveys(app: State<'_, Arc<App>>, path: String, dry_run: bool) -> Result<SurveyImportView> {
     app.import_surveys(path, dry_run).await
 }
+
+// ---------------------------------------------------------------- 附件 (evidence files on cases)
+
+use hcp_app::attachments::{Attached, CaseFiles, FileCacheInfo};
+
+/// A case's files: replicated metadata and this computer's files on their way (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn case_files(app: State<'_, Arc<App>>, case_id: i32) -> Result<CaseFiles> {
+    app.case_files(i64::from(case_id)).await
+}
+
+/// Attaches files (chosen or dropped paths) to a case: checked by content and the limits, kept
+/// encrypted, queued for upload (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn attach_files(app: State<'_, Arc<App>>, case_id: i32, paths: Vec<String>) -> Result<Attached> {
+    app.attach_files(i64::from(case_id), paths).await
+}
+
+/// Puts a failed file back in the upload queue.
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_case_file(app: State<'_, Arc<App>>, case_id: i32, sha256: String) -> Result<CaseFiles> {
+    app.retry_case_file(i64::from(case_id), sha256).await
+}
+
+/// Takes a file of this computer off the upload queue.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_case_file(app: State<'_, Arc<App>>, case_id: i32, sha256: String) -> Result<CaseFiles> {
+    app.remove_case_file(i64::from(case_id), sha256).await
+}
+
+/// Queues a command citing evidence files of its case (works offline).
+#[tauri::command]
+#[specta::specta]
+pub async fn issue_command_with_files(
+    app: State<'_, Arc<App>>,
+    case_id: i32,
+    command: CaseCommand,
+    attachments: Vec<String>,
+) -> Result<Issued> {
+    app.issue_with_files(i64::from(case_id), command, attachments).await
+}
+
+/// The bytes of a case's file as a raw IPC response (an `ArrayBuffer` in the webview, for blob
+/// URLs): from this computer, else downloaded, checked and cached. Registered outside the typed
+/// bindings (raw bytes are no JSON type): `invoke("case_file_bytes", { caseId, sha256 })`.
+#[tauri::command]
+pub async fn case_file_bytes(app: State<'_, Arc<App>>, case_id: i32, sha256: String) -> Result<tauri::ipc::Response> {
+    app.case_file_bytes(i64::from(case_id), sha256).await.map(tauri::ipc::Response::new)
+}
+
+/// Saves a copy of a case's file where the user chose (`path` from `choose_save_path`).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_case_file(app: State<'_, Arc<App>>, case_id: i32, sha256: String, path: String) -> Result<()> {
+    app.save_case_file(i64::from(case_id), sha256, path).await
+}
+
+/// The evidence-file cache (设置): its cap and what it holds.
+#[tauri::command]
+#[specta::specta]
+pub async fn file_cache(app: State<'_, Arc<App>>) -> Result<FileCacheInfo> {
+    app.file_cache().await
+}
+
+/// Sets the evidence-file cache's cap in MB (`null`: the default) and trims the cache to it.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_file_cache_cap(app: State<'_, Arc<App>>, cap_mb: Option<u32>) -> Result<FileCacheInfo> {
+    app.save_file_cache_cap(cap_mb.map(u64::from)).await
+}

@@ -106,6 +106,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         commands::survey_results,
         commands::choose_open_path,
         commands::import_surveys,
+        commands::case_files,
+        commands::attach_files,
+        commands::retry_case_file,
+        commands::remove_case_file,
+        commands::issue_command_with_files,
+        commands::save_case_file,
+        commands::file_cache,
+        commands::save_file_cache_cap,
     ])
 }
 
@@ -180,12 +188,19 @@ pub fn build<R: Runtime>(
     data_dir: Option<PathBuf>,
     log_file: hcp_app::logs::LogFile,
 ) -> tauri::Builder<R> {
-    let specta = specta_builder::<R>();
+    let specta = specta_builder::<R>().invoke_handler();
+    // Raw bytes (an `ArrayBuffer` in the webview) are no JSON type: this command is outside the
+    // typed bindings.
+    let raw: Box<dyn Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync> =
+        Box::new(tauri::generate_handler![commands::case_file_bytes]);
     builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
-        .invoke_handler(specta.invoke_handler())
+        .invoke_handler(move |invoke| match invoke.message.command() {
+            "case_file_bytes" => raw(invoke),
+            _ => specta(invoke),
+        })
         .setup(move |app| {
             let data_dir = match data_dir.clone() {
                 Some(d) => d,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hcp_server::seed::DEMO_PASSWORD;
 mod admin;
+mod evidence;
 mod hotline;
 mod ledger;
 mod logs;

@@ -298,6 +298,20 @@ pub fn issue(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> ApiResult<Issued> {
+    issue_citing(r, user, case_id, command, calendar, now, &|_| Ok(()))
+}
+
+/// [`issue`], calling `cite(command_id)` once the command is checked and right before it is
+/// queued (to record the evidence files it cites first: a command never waits without them).
+pub fn issue_citing(
+    r: &Replica,
+    user: &hcp_protocol::UserInfo,
+    case_id: Option<i64>,
+    command: &CaseCommand,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    cite: &dyn Fn(&str) -> ApiResult<()>,
+) -> ApiResult<Issued> {
     let actor = actor(user)?;
     let path = match (case_id, command) {
         (Some(id), _) => r.case(id)?.map_or_else(|| user.scope_path.clone(), |c| c.unit_path),
@@ -322,6 +336,7 @@ pub fn issue(
     if let Some(why) = hcp_protocol::command_size_refusal(json.len()) {
         return Err(ApiError::new(codes::INVALID_INPUT, why));
     }
+    cite(&command_id)?;
     r.enqueue(&hcp_replica::NewCommand {
         command_id: &command_id,
         case_id,

@@ -652,7 +652,12 @@ impl crate::App {
             checked_at: crate::now_rfc3339(),
         };
         let kept = check.clone();
-        self.with_replica(move |r, _, _| store_check(r, &kept)).await?;
+        let altered = report.altered_attachments.clone();
+        self.with_replica(move |r, _, _| {
+            crate::attachments::store_altered(r, &altered)?;
+            store_check(r, &kept)
+        })
+        .await?;
         tracing::info!(valid = check.valid, length = check.length, "evidence chain checked");
         Ok(check)
     }

@@ -14,6 +14,7 @@
 pub mod calendar;
 
 pub mod admin;
+pub mod attachments;
 pub mod board;
 pub mod calendar_import;
 pub mod cases;
@@ -220,6 +221,8 @@ struct Active {
     offline: Option<zeroize::Zeroizing<String>>,
     /// Whether the token goes to the keyring ("记住登录").
     remember: bool,
+    /// The encrypted store of evidence files (captured here, or downloaded), beside the replica.
+    files: hcp_sync::attachments::Files,
 }
 
 impl Active {
@@ -252,6 +255,8 @@ pub struct App {
     notifier: Mutex<Option<Notifier>>,
     /// The version this build is (the package's, which the updater compares; see [`App::with_version`]).
     version: String,
+    /// Wakes the evidence upload loop ([`attachments`]).
+    upload_wake: tokio::sync::Notify,
 }
 
 /// What the shell does with the notifications a sync produced (e.g. OS notifications); failures
@@ -295,6 +300,7 @@ impl App {
             wake: tokio::sync::Notify::new(),
             notifier: Mutex::new(None),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            upload_wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -370,6 +376,16 @@ impl App {
         }
     }
 
+    /// Opens the user's evidence file store with the replica's key (after [`App::open_replica`]).
+    fn open_files(&self, server: &str, username: &str) -> ApiResult<hcp_sync::attachments::Files> {
+        let key = self
+            .secrets
+            .get(&account("replica-key", server, username))?
+            .and_then(|k| ReplicaKey::from_hex(&k))
+            .ok_or_else(|| ApiError::new(codes::KEYRING, "找不到本机数据的密钥"))?;
+        attachments::open_files(&self.replica_path(server, username), &key)
+    }
+
     fn activate(&self, active: Active) -> ApiResult<Session> {
         let session = active.session();
         let (cursor, bootstrapped, last_sync_at) = {
@@ -421,6 +437,7 @@ impl App {
             tracing::warn!(error = %e, "could not save settings");
         }
         tracing::info!("signed in");
+        let files = self.open_files(&server_url, &username)?;
         self.activate(Active {
             client_id: settings.client_id.clone(),
             server_url,
@@ -430,6 +447,7 @@ impl App {
             replica: Arc::new(Mutex::new(replica)),
             offline: None,
             remember: req.remember,
+            files,
         })
     }
 
@@ -501,6 +519,7 @@ impl App {
             return Err(unavailable());
         };
         tracing::info!("signed in offline against the keyring's verifier");
+        let files = self.open_files(&server_url, username)?;
         self.activate(Active {
             client_id,
             server_url,
@@ -510,6 +529,7 @@ impl App {
             replica: Arc::new(Mutex::new(replica)),
             offline: Some(password),
             remember,
+            files,
         })
     }
 
@@ -570,6 +590,7 @@ impl App {
         };
         let client = Client::new(&server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
         tracing::info!("session restored from the keyring");
+        let files = self.open_files(&server_url, &username)?;
         self.activate(Active {
             client_id: s.client_id,
             server_url,
@@ -579,6 +600,7 @@ impl App {
             replica: Arc::new(Mutex::new(replica)),
             offline: None,
             remember: true,
+            files,
         })
         .map(Some)
     }
@@ -642,12 +664,25 @@ impl App {
         // longer in scope) rather than leaving stale data on the laptop.
         // A push the server refuses as a whole (a newer command it does not know, a storage failure)
         // must not freeze the replica: the pull still runs and the push is retried next round.
-        let (push_error, me) =
-            match hcp_sync::push(&active.client, &active.token, &active.client_id, active.replica.clone()).await {
-                Ok(_) => (None, active.client.me(&active.token).await.map(Some)),
-                Err(e @ hcp_sync::SyncError::Network(_)) => (None, Err(e)),
-                Err(e) => (Some(e), active.client.me(&active.token).await.map(Some)),
-            };
+        // Evidence files are declared first: a command citing one is sent only after it.
+        if let Err(e) =
+            hcp_sync::attachments::declare_pending(&active.client, &active.token, &active.files, &now_rfc3339()).await
+        {
+            tracing::info!(error = %e, "evidence files could not be declared yet");
+        }
+        let pushed = hcp_sync::push_citing(
+            &active.client,
+            &active.token,
+            &active.client_id,
+            active.replica.clone(),
+            Some(active.files.clone()),
+        )
+        .await;
+        let (push_error, me) = match pushed {
+            Ok(_) => (None, active.client.me(&active.token).await.map(Some)),
+            Err(e @ hcp_sync::SyncError::Network(_)) => (None, Err(e)),
+            Err(e) => (Some(e), active.client.me(&active.token).await.map(Some)),
+        };
         if let Ok(Some(me)) = &me {
             if *me != active.user {
                 tracing::info!("the user's role or jurisdiction changed on the server");
@@ -713,6 +748,7 @@ impl App {
                     (r.cursor()?.unwrap_or(0), r.outbox_counts()?)
                 };
                 self.notify_after_sync(&active);
+                self.after_sync_files(&active);
                 self.set_status(|s| {
                     *s = SyncStatus {
                         online: true,
@@ -763,6 +799,7 @@ impl App {
                 app.network_changed();
             }
         });
+        tokio::spawn(self.clone().upload_loop());
         self.sync_loop(interval, OFFLINE_RETRY).await
     }
 
@@ -1441,7 +1478,9 @@ impl App {
                 }
                 let command: CaseCommand = serde_json::from_str(&item.command)
                     .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
-                let issued = cases::issue(r, &a.user, item.case_id, &command, cal, chrono::Utc::now())?;
+                // The evidence files the refused command cited go with the new one.
+                let cite = |new_id: &str| attachments::carry_citations(&a.files, &command_id, new_id);
+                let issued = cases::issue_citing(r, &a.user, item.case_id, &command, cal, chrono::Utc::now(), &cite)?;
                 r.discard(&command_id)?;
                 Ok((issued, r.outbox_counts()?))
             })

@@ -219,6 +219,14 @@ impl App {
                 format!("本机还有 {pending} 条待同步、{rejected} 条被拒绝的操作，清除后将无法找回；请先处理，或确认放弃它们"),
             ));
         }
+        // Evidence files not yet uploaded would be lost too.
+        let unsent_files = active.files.lock().map_err(internal)?.pending_uploads()?.len();
+        if unsent_files > 0 && !discard_unsent {
+            return Err(ApiError::new(
+                codes::INVALID_INPUT,
+                format!("本机还有 {unsent_files} 个附件尚未上传，清除后将无法找回；请联网等待上传完成，或确认放弃它们"),
+            ));
+        }
         let (server, username) = (active.server_url.clone(), active.user.username.clone());
         let path = active.replica.lock().map_err(internal)?.path().to_owned();
         drop(active);
@@ -229,6 +237,8 @@ impl App {
         // finishing command still holds would keep a file: the next sign-in then starts afresh
         // anyway, as the key that opened it is gone too).
         discard_replica_files(&path);
+        // The evidence files (captured and cached) go with it.
+        discard_replica_files(&crate::attachments::files_path(&path));
         self.secrets.delete(&account("replica-key", &server, &username))?;
         self.secrets.delete(&account("offline-verifier", &server, &username))?;
         tracing::info!("the local replica was erased");

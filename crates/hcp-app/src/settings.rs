@@ -15,6 +15,9 @@ pub struct Settings {
     /// Seconds between background syncs chosen on the 设置 page (`None`: the default).
     #[serde(default)]
     pub sync_interval_seconds: Option<u64>,
+    /// The size cap of the evidence-file cache in MB chosen on the 设置 page (`None`: 500 MB).
+    #[serde(default)]
+    pub attachment_cache_mb: Option<u64>,
 }
 
 /// The sync interval when the user has chosen none: `HCP_SYNC_INTERVAL` seconds (1–3600), else 15.

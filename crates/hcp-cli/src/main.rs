@@ -5,6 +5,11 @@
 //! empty (resuming an interrupted bootstrap where it stopped), pushes its outbox and pulls the
 //! change feed, printing progress as it goes. The replica's
 //! key comes from `HCP_REPLICA_KEY` (64 hex digits) or the OS keyring, created on first use.
+//!
+//! `hcp files --server URL --files PATH --user NAME` runs the evidence-file queue of an encrypted
+//! file store (same key): `--attach CASE:FILE` captures a file first; without `--fetch` it sends
+//! the queued files (declarations, missing chunks, completion); `--fetch SHA --size N` downloads
+//! one file into the store's cache (resuming a broken download) and prints its SHA-256.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,6 +56,25 @@ enum Command {
         /// Rows per committed chunk of a bootstrap: an interrupted one resumes after the last chunk.
         #[arg(long, default_value_t = hcp_sync::BootstrapOptions::default().chunk_rows)]
         bootstrap_chunk: u64,
+    },
+    /// Send an evidence-file store's upload queue, or fetch one file into its cache.
+    Files {
+        #[arg(long, env = "HCP_SERVER_URL")]
+        server: String,
+        /// The file store (created when missing; key as for the replica).
+        #[arg(long)]
+        files: PathBuf,
+        #[arg(long)]
+        user: String,
+        /// Capture a file for a case first: `CASE_ID:PATH`.
+        #[arg(long)]
+        attach: Option<String>,
+        /// Download this content (SHA-256) into the cache instead of uploading.
+        #[arg(long)]
+        fetch: Option<String>,
+        /// The size of the content to fetch, in bytes.
+        #[arg(long, default_value_t = 0)]
+        size: i64,
     },
     /// Print what the replica holds.
     Status {
@@ -190,6 +214,47 @@ async fn main() -> anyhow::Result<()> {
             println!("outbox: {pending} pending, {rejected} rejected");
             let ok: String = r.conn().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
             println!("integrity: {ok}");
+        }
+        Command::Files { server, files, user, attach, fetch, size } => {
+            let secrets = KeyringStore::new(KEYRING_SERVICE);
+            let key = replica_key(&secrets, &files)?;
+            let store = hcp_replica::files::FileStore::open(&files, &key)?;
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let store = Arc::new(Mutex::new(store));
+            if let Some(spec) = attach {
+                let (case, path) = spec.split_once(':').context("--attach CASE_ID:PATH")?;
+                let case_id: i64 = case.parse().context("--attach CASE_ID:PATH")?;
+                let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
+                let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let captured = store.lock().map_err(|_| anyhow::anyhow!("file store lock poisoned"))?.capture(
+                    case_id,
+                    &name,
+                    &mut file,
+                    &[],
+                    &now,
+                )?;
+                match captured {
+                    Ok(u) => println!("queued: {} {} ({} bytes)", u.sha256, u.name, u.size),
+                    Err(why) => bail!("{why}"),
+                }
+            }
+            let client = Client::new(&server).map_err(anyhow::Error::msg)?;
+            let password = std::env::var("HCP_PASSWORD").context("set HCP_PASSWORD")?;
+            let login = client.login(&user, &password, Some(&default_client_id(&files))).await?;
+            let cap = hcp_replica::files::DEFAULT_CACHE_CAP;
+            match fetch {
+                Some(sha) => {
+                    let bytes =
+                        hcp_sync::attachments::fetch(&client, &login.token, &store, &sha, size, &now, cap).await?;
+                    use sha2::Digest;
+                    println!("fetched: {}", hex::encode(sha2::Sha256::digest(&bytes)));
+                }
+                None => {
+                    let done =
+                        hcp_sync::attachments::upload_pending(&client, &login.token, &store, &now, cap, || {}).await?;
+                    println!("uploaded: {done}");
+                }
+            }
         }
         Command::Sync { server, replica, user, watch, save_password, client_id, bootstrap_chunk } => {
             let opts = hcp_sync::BootstrapOptions { chunk_rows: bootstrap_chunk.max(1) };

@@ -353,6 +353,17 @@ pub struct UploadProgress {
     pub challenge: Option<String>,
 }
 
+/// `GET /api/v1/attachments/limits`: how large evidence files may be, so a client refuses a file
+/// over them before queuing it (the declaration checks them again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentLimitsInfo {
+    /// The largest file, in bytes.
+    pub max_file_bytes: i64,
+    /// The most bytes of files on one case.
+    pub max_case_bytes: i64,
+}
+
 /// `POST /api/v1/attachments/{sha256}/proof`: shows the caller holds the file it declared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -512,6 +523,8 @@ pub struct SurveyImportReport {
     /// Whether the file was stored (never on a dry run or with problems).
     pub applied: bool,
 }
+
+pub mod filetype;
 
 /// The setting keys.
 pub mod setting_keys {

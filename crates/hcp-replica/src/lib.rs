@@ -8,6 +8,7 @@
 pub mod aggregates;
 pub mod board;
 mod digest;
+pub mod files;
 mod indexes;
 pub mod query;
 pub mod tables;

@@ -134,6 +134,7 @@ impl Modify for CommonAnswers {
         routes::attachments::complete,
         routes::attachments::prove,
         routes::attachments::download,
+        routes::attachments::limits,
     ),
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,

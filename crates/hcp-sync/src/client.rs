@@ -194,6 +194,32 @@ impl Client {
         Self::parse(resp).await
     }
 
+    /// `PUT path` with raw bytes (`application/octet-stream`), answered with JSON: one chunk of
+    /// an evidence file.
+    pub async fn put_bytes<T: serde::de::DeserializeOwned>(&self, token: &str, path: &str, body: Vec<u8>) -> Result<T> {
+        let resp = Self::check(
+            self.http
+                .put(self.url(path))
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body)
+                .send()
+                .await,
+        )
+        .await?;
+        Self::parse(resp).await
+    }
+
+    /// `GET path` from byte `from` on (`Range: bytes=from-` when not 0): a download to read with
+    /// `bytes_stream()`.
+    pub async fn get_from(&self, token: &str, path: &str, from: i64) -> Result<Response> {
+        let mut req = self.http.get(self.url(path)).bearer_auth(token);
+        if from > 0 {
+            req = req.header(reqwest::header::RANGE, format!("bytes={from}-"));
+        }
+        Self::check(req.send().await).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http
@@ -215,6 +241,9 @@ pub struct EvidenceChainReport {
     pub length: i64,
     pub head: String,
     pub first_broken_seq: Option<i64>,
+    /// Evidence files whose stored bytes no longer match their SHA-256 (changed after upload).
+    #[serde(default)]
+    pub altered_attachments: Vec<String>,
 }
 
 /// A short, user-facing description of a transport error (no URLs with tokens: none are in URLs).

@@ -7,6 +7,7 @@
 //!   and reports progress as it goes.
 //! * [`pull`]: applies the change feed page by page, each page with its cursor in one transaction.
 
+pub mod attachments;
 pub mod client;
 
 use std::sync::{Arc, Mutex};
@@ -546,6 +547,19 @@ async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem
 /// kept in the outbox for the user; a transport failure leaves everything pending for the next try.
 /// Returns (applied or duplicate, rejected).
 pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mutex<Replica>>) -> Result<(u64, u64)> {
+    push_citing(client, token, client_id, replica, None).await
+}
+
+/// [`push`], with the evidence files each command cites (from `files`): a command goes with their
+/// hashes in `attachments`, and waits, with every command after it, while a file it cites still
+/// waits for its declaration (see [`attachments::declare_pending`]).
+pub async fn push_citing(
+    client: &Client,
+    token: &str,
+    client_id: &str,
+    replica: Arc<Mutex<Replica>>,
+    files: Option<attachments::Files>,
+) -> Result<(u64, u64)> {
     use hcp_protocol::{CommandEnvelope, CommandStatus, PushRequest};
     use hcp_replica::Settlement;
     let (mut applied, mut rejected) = (0, 0);
@@ -554,15 +568,35 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
         // a command the user cancels before that is never sent, and one claimed can no longer be
         // cancelled. Verdicts on integrity flags, award confirmations and self-assessment steps go
         // one by one, in their place in the order.
-        let batch = {
-            let r = replica.clone();
+        let (batch, mut cited) = {
+            let (r, files) = (replica.clone(), files.clone());
             tokio::task::spawn_blocking(move || {
-                lock(&r)?
+                let mut cited = std::collections::HashMap::new();
+                // Always the replica first, then the file store (the app issues commands so).
+                let mut replica = lock(&r)?;
+                let files = files.as_ref().map(|f| attachments::lock_files(f)).transpose()?;
+                // A command citing a file whose declaration is not accepted yet stops the batch.
+                let mut ready = |i: &hcp_replica::OutboxItem| match &files {
+                    None => true,
+                    Some(f) => match f.citation(&i.command_id) {
+                        Ok(Some(shas)) => {
+                            cited.insert(i.command_id.clone(), shas);
+                            true
+                        }
+                        Ok(None) => false,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the files a command cites could not be read");
+                            false
+                        }
+                    },
+                };
+                let batch = replica
                     .claim_pending(PUSH_BATCH, |batch| match batch.first() {
                         Some(first) if sent_alone(&first.kind) => 1,
-                        _ => batch.iter().take_while(|i| !sent_alone(&i.kind)).count(),
+                        _ => batch.iter().take_while(|i| !sent_alone(&i.kind) && ready(i)).count(),
                     })
-                    .map_err(SyncError::from)
+                    .map_err(SyncError::from)?;
+                Ok::<_, SyncError>((batch, cited))
             })
             .await
             .map_err(|e| SyncError::Task(e.to_string()))??
@@ -591,7 +625,7 @@ pub async fn push(client: &Client, token: &str, client_id: &str, replica: Arc<Mu
                     client_seq: Some(item.seq),
                     case_id: item.case_id,
                     base_version: item.base_version,
-                    attachments: Vec::new(),
+                    attachments: cited.remove(&item.command_id).unwrap_or_default(),
                     command,
                 }),
                 // A command this version cannot read any more: show it to the user as refused.

@@ -392,3 +392,179 @@ async fn a_resume_point_of_another_jurisdiction_is_dropped_for_a_fresh_bootstrap
     relay.task.abort();
     srv.stop().await;
 }
+
+mod files {
+    use hcp_replica::files::{FileStore, CHUNK_SIZE};
+    use hcp_replica::NewCommand;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::attachments::{declare_pending, fetch, upload_pending, Files};
+
+    const NOW: &str = "2026-11-20T10:00:00Z";
+
+    fn jpeg(n: usize, seed: u8) -> Vec<u8> {
+        let mut v: Vec<u8> = (0..n).map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8).collect();
+        v[..4].copy_from_slice(&[0xff, 0xd8, 0xff, 0xe0]);
+        v
+    }
+
+    fn store(dir: &std::path::Path, name: &str) -> Files {
+        Arc::new(Mutex::new(FileStore::open(&dir.join(name), &ReplicaKey::from_bytes([3; 32])).expect("files")))
+    }
+
+    /// A file captured (and cited by a queued 核实) before the client ever reaches the server: the
+    /// command waits for its file's declaration, then both go; another user of the jurisdiction
+    /// sees the file in their replica at once and opens it byte-identical (resuming a broken download).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_captured_offline_is_declared_before_the_command_citing_it_and_opens_elsewhere() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (srv, db) = server(dir.path()).await;
+        let case_id = {
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || {
+                hcp_server::seed::demo_bad_review(&db, "EV-1", "社会保障卡补换", "材料没有一次性告知")
+            })
+            .await
+            .expect("task")
+            .expect("case")
+        };
+        let client = Client::new(&srv.url()).expect("client");
+        let manager = client.login("donghu.manager", DEMO_PASSWORD, Some("m")).await.expect("login");
+        let rep = replica(dir.path());
+        bootstrap(&client, &manager.token, rep.clone(), NOW.into(), |_| {}).await.expect("bootstrap");
+        let version = rep.lock().expect("lock").case(case_id).expect("case").expect("in the replica").version;
+
+        // Offline: the photo is captured and a 核实 citing it is queued.
+        let photo = jpeg(2 * CHUNK_SIZE + 777, 5);
+        let hash = hex::encode(Sha256::digest(&photo));
+        let files = store(dir.path(), "files.db");
+        let up = files
+            .lock()
+            .expect("lock")
+            .capture(case_id, "核实照片.jpg", &mut photo.as_slice(), &[], NOW)
+            .expect("capture")
+            .expect("queued");
+        assert_eq!(up.sha256, hash);
+        let command = serde_json::json!({"type": "verify", "outcome": "genuine", "reason": "现场核实属实"}).to_string();
+        files.lock().expect("lock").cite("cmd-ev-1", case_id, std::slice::from_ref(&hash)).expect("cite");
+        rep.lock()
+            .expect("lock")
+            .enqueue(&NewCommand {
+                command_id: "cmd-ev-1",
+                case_id: Some(case_id),
+                base_version: Some(version),
+                kind: "verify",
+                command: &command,
+                created_at: NOW,
+            })
+            .expect("enqueue");
+
+        // The server answers: the command waits while its file is not declared…
+        let (applied, rejected) =
+            push_citing(&client, &manager.token, "m", rep.clone(), Some(files.clone())).await.expect("push");
+        assert_eq!((applied, rejected), (0, 0));
+        // …and goes, with the hash, once it is.
+        assert_eq!(declare_pending(&client, &manager.token, &files, NOW).await.expect("declare"), 1);
+        let (applied, rejected) =
+            push_citing(&client, &manager.token, "m", rep.clone(), Some(files.clone())).await.expect("push");
+        assert_eq!((applied, rejected), (1, 0));
+        let data: String = db
+            .read_blocking(move |c| {
+                c.query_row("SELECT data FROM case_events WHERE case_id = ?1 AND kind = 'verified'", [case_id], |r| {
+                    r.get(0)
+                })
+            })
+            .expect("event");
+        assert!(data.contains(&hash), "{data}");
+
+        // The bytes follow: chunk by chunk, then complete. Progress is reported.
+        let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let c2 = calls.clone();
+        let done = upload_pending(&client, &manager.token, &files, NOW, 500 << 20, move || {
+            c2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await
+        .expect("upload");
+        assert_eq!(done, 1);
+        assert!(calls.load(std::sync::atomic::Ordering::Relaxed) >= 3);
+        let row = files.lock().expect("lock").upload(case_id, &hash).expect("row").expect("kept");
+        assert_eq!((row.state.as_str(), row.uploaded_chunks), ("done", 3));
+        // Nothing left to do: a second round sends nothing and changes nothing.
+        assert_eq!(upload_pending(&client, &manager.token, &files, NOW, 500 << 20, || {}).await.expect("again"), 0);
+
+        // The supervisor's replica lists the file; the bytes come on demand.
+        let supervisor = client.login("donghu.supervisor", DEMO_PASSWORD, Some("s")).await.expect("login");
+        let dir2 = tempfile::tempdir().expect("tempdir");
+        let rep2 = replica(dir2.path());
+        bootstrap(&client, &supervisor.token, rep2.clone(), NOW.into(), |_| {}).await.expect("bootstrap");
+        let listed = rep2.lock().expect("lock").attachments_of_case(case_id).expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].name.as_str(), listed[0].sha256.as_str()), ("核实照片.jpg", hash.as_str()));
+        assert_eq!(listed[0].status, hcp_protocol::AttachmentStatus::Complete);
+        assert_eq!(listed[0].mime, "image/jpeg");
+        let files2 = store(dir2.path(), "files.db");
+        // A download broken after its first chunk resumes from there.
+        {
+            let f = files2.lock().expect("lock");
+            assert_eq!(f.download_start(&hash, photo.len() as i64, NOW).expect("start"), 0);
+            f.download_put(&hash, 0, &photo[..CHUNK_SIZE]).expect("put");
+        }
+        let got =
+            fetch(&client, &supervisor.token, &files2, &hash, photo.len() as i64, NOW, 500 << 20).await.expect("fetch");
+        assert!(got == photo, "byte-identical");
+        // Cached: opens without the server.
+        drop(srv);
+        let again = fetch(&client, &supervisor.token, &files2, &hash, photo.len() as i64, NOW, 500 << 20)
+            .await
+            .expect("from the cache");
+        assert!(again == photo);
+    }
+
+    /// A renamed program never reaches the queue; an oversize file is refused by the server's
+    /// declaration before any byte is sent, and stays visible as failed with the server's reason.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn refusals_are_clear_and_stay_visible() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (srv, db) = server(dir.path()).await;
+        let case_id = tokio::task::spawn_blocking(move || {
+            hcp_server::seed::demo_bad_review(&db, "EV-2", "社会保障卡补换", "材料没有一次性告知")
+        })
+        .await
+        .expect("task")
+        .expect("case");
+        let client = Client::new(&srv.url()).expect("client");
+        let manager = client.login("donghu.manager", DEMO_PASSWORD, Some("m")).await.expect("login");
+        let files = store(dir.path(), "files.db");
+        let exe = b"MZ\x90\0\x03\0\0\0 not a photo".to_vec();
+        let why = files
+            .lock()
+            .expect("lock")
+            .capture(case_id, "整改照片.jpg", &mut exe.as_slice(), &[], NOW)
+            .expect("capture")
+            .expect_err("refused");
+        assert!(why.contains("可执行程序"), "{why}");
+        // The client believed a larger limit than the server's (the server is the judge).
+        files
+            .lock()
+            .expect("lock")
+            .set_limits(&hcp_replica::files::Limits { max_file_bytes: 40 << 20, max_case_bytes: 400 << 20 })
+            .expect("limits");
+        let big = jpeg((20 << 20) + 1, 2);
+        let up = files
+            .lock()
+            .expect("lock")
+            .capture(case_id, "大照片.jpg", &mut big.as_slice(), &[], NOW)
+            .expect("capture")
+            .expect("queued");
+        assert_eq!(upload_pending(&client, &manager.token, &files, NOW, 500 << 20, || {}).await.expect("round"), 0);
+        let row = files.lock().expect("lock").upload(case_id, &up.sha256).expect("row").expect("kept");
+        assert_eq!(row.state, "failed");
+        assert!(row.last_error.as_deref().unwrap_or("").contains("超过单个文件上限"), "{row:?}");
+        // Retry puts it back in the queue (and it fails again, visibly).
+        assert!(files.lock().expect("lock").retry(case_id, &up.sha256).expect("retry"));
+        upload_pending(&client, &manager.token, &files, NOW, 500 << 20, || {}).await.expect("round");
+        let row = files.lock().expect("lock").upload(case_id, &up.sha256).expect("row").expect("kept");
+        assert_eq!((row.state.as_str(), row.attempts), ("failed", 2));
+    }
+}

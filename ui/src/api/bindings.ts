@@ -187,6 +187,25 @@ export const commands = {
 	 *  nothing; otherwise all or nothing (online only).
 	 */
 	importSurveys: (path: string, dryRun: boolean) => typedError<SurveyImportView, ApiError>(__TAURI_INVOKE("import_surveys", { path, dryRun })),
+	/**  A case's files: replicated metadata and this computer's files on their way (works offline). */
+	caseFiles: (caseId: number) => typedError<CaseFiles_Serialize, ApiError>(__TAURI_INVOKE("case_files", { caseId })),
+	/**
+	 *  Attaches files (chosen or dropped paths) to a case: checked by content and the limits, kept
+	 *  encrypted, queued for upload (works offline).
+	 */
+	attachFiles: (caseId: number, paths: string[]) => typedError<Attached_Serialize, ApiError>(__TAURI_INVOKE("attach_files", { caseId, paths })),
+	/**  Puts a failed file back in the upload queue. */
+	retryCaseFile: (caseId: number, sha256: string) => typedError<CaseFiles_Serialize, ApiError>(__TAURI_INVOKE("retry_case_file", { caseId, sha256 })),
+	/**  Takes a file of this computer off the upload queue. */
+	removeCaseFile: (caseId: number, sha256: string) => typedError<CaseFiles_Serialize, ApiError>(__TAURI_INVOKE("remove_case_file", { caseId, sha256 })),
+	/**  Queues a command citing evidence files of its case (works offline). */
+	issueCommandWithFiles: (caseId: number, command: CaseCommand_Deserialize, attachments: string[]) => typedError<Issued_Serialize, ApiError>(__TAURI_INVOKE("issue_command_with_files", { caseId, command, attachments })),
+	/**  Saves a copy of a case's file where the user chose (`path` from `choose_save_path`). */
+	saveCaseFile: (caseId: number, sha256: string, path: string) => typedError<null, ApiError>(__TAURI_INVOKE("save_case_file", { caseId, sha256, path })),
+	/**  The evidence-file cache (设置): its cap and what it holds. */
+	fileCache: () => typedError<FileCacheInfo, ApiError>(__TAURI_INVOKE("file_cache")),
+	/**  Sets the evidence-file cache's cap in MB (`null`: the default) and trims the cache to it. */
+	saveFileCacheCap: (capMb: number | null) => typedError<FileCacheInfo, ApiError>(__TAURI_INVOKE("save_file_cache_cap", { capMb })),
 };
 
 /* Types */
@@ -451,6 +470,25 @@ export type Assignee = {
 	name: string,
 	departmentId: number,
 	departmentName: string,
+};
+
+/**  What attaching some files did. */
+export type Attached = Attached_Serialize | Attached_Deserialize;
+
+/**  What attaching some files did. */
+export type Attached_Deserialize = {
+	/**  The SHA-256 of each file queued (to cite in a command). */
+	added: string[],
+	refused: FileRefusal[],
+	files: CaseFiles_Deserialize,
+};
+
+/**  What attaching some files did. */
+export type Attached_Serialize = {
+	/**  The SHA-256 of each file queued (to cite in a command). */
+	added: string[],
+	refused: FileRefusal[],
+	files: CaseFiles_Serialize,
 };
 
 /**  One audit entry as the viewer shows it. */
@@ -1005,6 +1043,88 @@ export type CaseDetail_Serialize = {
 	mayRevealEvaluator: boolean,
 };
 
+/**  One file of a case, as the drawer lists it. */
+export type CaseFile = CaseFile_Serialize | CaseFile_Deserialize;
+
+/**  One file of a case, as the drawer lists it. */
+export type CaseFile_Deserialize = {
+	sha256: string,
+	name: string,
+	size: number,
+	/**  The type read from the content (empty until the server checked a file sent elsewhere). */
+	mime: string,
+	/**  Who declared it on the server; empty for a file of this computer not declared yet. */
+	uploadedByName: string,
+	/**  RFC 3339. */
+	uploadedAt: string,
+	/**
+	 *  `queued` (待上传), `uploading` (上传中), `uploaded` (已上传), `failed` (失败), `refused`
+	 *  (拒收: the server refused the content) or, for another user's file, `pending` (上传中 on
+	 *  their side).
+	 */
+	state: string,
+	/**  Percent of the chunks sent, for `uploading`. */
+	progress: number,
+	/**  Why it failed or was refused (Chinese). */
+	error?: string | null,
+	/**  Whether this computer sends it (retry and remove apply). */
+	local: boolean,
+	/**  Whether its bytes are on this computer (it opens offline). */
+	availableOffline: boolean,
+	/**  The last evidence verification found its stored bytes changed after upload (已被篡改). */
+	tampered: boolean,
+};
+
+/**  One file of a case, as the drawer lists it. */
+export type CaseFile_Serialize = {
+	sha256: string,
+	name: string,
+	size: number,
+	/**  The type read from the content (empty until the server checked a file sent elsewhere). */
+	mime: string,
+	/**  Who declared it on the server; empty for a file of this computer not declared yet. */
+	uploadedByName: string,
+	/**  RFC 3339. */
+	uploadedAt: string,
+	/**
+	 *  `queued` (待上传), `uploading` (上传中), `uploaded` (已上传), `failed` (失败), `refused`
+	 *  (拒收: the server refused the content) or, for another user's file, `pending` (上传中 on
+	 *  their side).
+	 */
+	state: string,
+	/**  Percent of the chunks sent, for `uploading`. */
+	progress: number,
+	/**  Why it failed or was refused (Chinese). */
+	error: string | null,
+	/**  Whether this computer sends it (retry and remove apply). */
+	local: boolean,
+	/**  Whether its bytes are on this computer (it opens offline). */
+	availableOffline: boolean,
+	/**  The last evidence verification found its stored bytes changed after upload (已被篡改). */
+	tampered: boolean,
+};
+
+/**  A case's files with the limits that apply. */
+export type CaseFiles = CaseFiles_Serialize | CaseFiles_Deserialize;
+
+/**  A case's files with the limits that apply. */
+export type CaseFiles_Deserialize = {
+	files: CaseFile_Deserialize[],
+	maxFileBytes: number,
+	maxCaseBytes: number,
+	/**  Bytes the case's files take together. */
+	usedBytes: number,
+};
+
+/**  A case's files with the limits that apply. */
+export type CaseFiles_Serialize = {
+	files: CaseFile_Serialize[],
+	maxFileBytes: number,
+	maxCaseBytes: number,
+	/**  Bytes the case's files take together. */
+	usedBytes: number,
+};
+
 /**  An open integrity lead on the rating behind a case. */
 export type CaseLead = {
 	id: number,
@@ -1531,6 +1651,22 @@ export type ExportedFile = {
 
 /**  What a score sheet counts. */
 export type FactKind = "bad_review" | "overdue" | "unsatisfied_visit" | "award";
+
+/**  The download cache of evidence files, as the 设置 page shows it. */
+export type FileCacheInfo = {
+	/**  The size cap in MB. */
+	capMb: number,
+	/**  Whether the cap is the default (no choice saved). */
+	isDefault: boolean,
+	/**  Bytes the cache holds now (0 when nobody is signed in). */
+	usedBytes: number,
+};
+
+/**  A file that could not be attached, and why. */
+export type FileRefusal = {
+	name: string,
+	message: string,
+};
 
 /**  A content code a finding may carry (the 不满意 codes), with its meaning. */
 export type FindingCode = {

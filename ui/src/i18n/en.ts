@@ -1,5 +1,6 @@
 import type { MessageSchema } from "./zh-CN";
 import { adminEn, auditEn, exportsEn } from "./admin";
+import { filesEn } from "./files";
 
 
 const en: MessageSchema = {
@@ -1202,6 +1203,7 @@ const en: MessageSchema = {
       failed: "Import failed: {message}",
     },
   },
+  files: filesEn,
 };
 
 export default en;

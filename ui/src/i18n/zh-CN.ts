@@ -1,6 +1,7 @@
 // Simplified Chinese: the default language. Keep keys in sync with en.ts
 // (the type of en.ts is checked against this file).
 import { adminZh, auditZh, exportsZh } from "./admin";
+import { filesZh } from "./files";
 
 const zhCN = {
   app: {
@@ -1202,6 +1203,7 @@ const zhCN = {
       failed: "导入失败：{message}",
     },
   },
+  files: filesZh,
 };
 
 export default zhCN;

@@ -24,8 +24,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hcp_protocol::{
-    codes, AttachmentDeclaration, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody, PossessionProof,
-    UploadProgress,
+    codes, AttachmentDeclaration, AttachmentLimitsInfo, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody,
+    PossessionProof, UploadProgress,
 };
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -197,6 +197,15 @@ pub async fn declare(
             ),
         )),
     }
+}
+
+/// How large evidence files may be (per file, per case), for clients to check a file before
+/// queuing it. Any signed-in account.
+#[utoipa::path(get, path = "/api/v1/attachments/limits", tag = "attachments", security(("bearer" = [])),
+    responses((status = 200, body = AttachmentLimitsInfo), (status = 401, body = ErrorBody)))]
+pub async fn limits(State(state): State<AppState>, _who: AuthUser) -> Json<AttachmentLimitsInfo> {
+    let l = state.config.attachments;
+    Json(AttachmentLimitsInfo { max_file_bytes: l.max_file_bytes, max_case_bytes: l.max_case_bytes })
 }
 
 /// The content `sha256` as the caller may see it: `None` unless a case in their jurisdiction

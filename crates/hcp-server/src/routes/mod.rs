@@ -73,4 +73,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/attachments/{sha256}/chunks/{index}", put(attachments::put_chunk))
         .route("/api/v1/attachments/{sha256}/complete", post(attachments::complete))
         .route("/api/v1/attachments/{sha256}/proof", post(attachments::prove))
+        .route("/api/v1/attachments/limits", get(attachments::limits))
 }

@@ -697,3 +697,17 @@ pub async fn attach_abandoned_uploads_are_swept_and_sent_again(backend: Backend)
     assert_eq!(app.download(&manager, &h_old, None).await.2, old);
     app.server.stop().await;
 }
+
+/// The limits a client checks before queuing a file: every signed-in account reads them, as the
+/// server is configured; without a session they are refused.
+pub async fn attach_limits_are_told_to_every_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for user in ["donghu.manager", "donghu.supervisor", "xishan.manager"] {
+        let token = app.token(user).await;
+        let (status, limits) = app.get(&token, "/api/v1/attachments/limits").await;
+        assert_eq!(status, 200, "{limits}");
+        assert_eq!(limits, json!({"max_file_bytes": 20 << 20, "max_case_bytes": 200 << 20}));
+    }
+    let r = app.http.get(app.url("/api/v1/attachments/limits")).send().await.expect("get");
+    assert_eq!(r.status(), 401);
+}

@@ -172,6 +172,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("post", "/api/v1/attachments/{sha256}/complete" | "/api/v1/attachments/{sha256}/proof") => {
             Some(Rule { public: false, allowed: Allowed::InScope(SEE_HALL_CASES), target: Target::Attachment })
         }
+        // The limits of evidence files: every account (a client checks a file before queuing it).
+        ("get", "/api/v1/attachments/limits") => r(EVERY_ACCOUNT, Target::Nothing),
         _ => None,
     }
 }

@@ -36,7 +36,7 @@ use attachments::{
     attach_a_command_cites_a_pending_file_and_its_bytes_follow,
     attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
     attach_a_known_hash_alone_does_not_open_another_districts_file, attach_abandoned_uploads_are_swept_and_sent_again,
-    attach_files_follow_their_case_to_another_departments_handler,
+    attach_files_follow_their_case_to_another_departments_handler, attach_limits_are_told_to_every_account,
     attach_refuses_renamed_programs_oversize_files_and_wrong_content,
     attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
 };
@@ -158,6 +158,7 @@ conformance!(
     a_hall_manager_submits_once_per_quarter_and_a_supervisor_of_the_jurisdiction_reviews,
     a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothing_and_idempotent,
     attach_uploads_resume_download_byte_identical_by_range_and_stay_in_the_jurisdiction,
+    attach_limits_are_told_to_every_account,
     attach_refuses_renamed_programs_oversize_files_and_wrong_content,
     attach_a_file_changed_after_upload_is_reported_by_the_evidence_verification,
     attach_a_command_cites_a_pending_file_and_its_bytes_follow,
