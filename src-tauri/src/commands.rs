@@ -598,11 +598,11 @@ pub async fn bad_review_concentrations(
     app.bad_review_concentrations(from, to, min_count).await
 }
 
-/// The 问责决定记录 of a case as a PDF.
+/// The 问责决定记录 of a case as a PDF, with the case's photos as 附图 pages when `with_photos`.
 #[tauri::command]
 #[specta::specta]
-pub async fn accountability_record(app: State<'_, Arc<App>>, case_id: i32) -> Result<PrintedFile> {
-    app.accountability_record(i64::from(case_id)).await
+pub async fn accountability_record(app: State<'_, Arc<App>>, case_id: i32, with_photos: bool) -> Result<PrintedFile> {
+    app.accountability_record(i64::from(case_id), with_photos).await
 }
 
 /// 通知书: the notices issued on this laptop (works offline).

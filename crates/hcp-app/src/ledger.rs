@@ -576,6 +576,7 @@ pub fn decision_record(
     calendar: &hcp_domain::Calendar,
     now: DateTime<Utc>,
     out_dir: &Path,
+    photos: &crate::print_photos::Photos,
 ) -> ApiResult<crate::PrintedFile> {
     let ledger = register(r, user, &LedgerQuery::default(), calendar, now)?;
     let case = ledger
@@ -591,7 +592,7 @@ pub fn decision_record(
     }
     let unit = r.unit_name(user.unit_id)?.unwrap_or_else(|| user.unit_name.clone());
     let today = hcp_domain::calendar::beijing_date(now);
-    let files = crate::print::case_files(r, case_id)?;
+    let files = &photos.files;
     let inputs: Vec<hcp_report::decision::DecisionInput> = case
         .decisions
         .iter()
@@ -614,8 +615,15 @@ pub fn decision_record(
             issue_date: today,
             attachments: files.clone(),
             appendix: Vec::new(),
+            appendix_missing: 0,
         })
         .collect();
+    // The photos go once, after the last decision's page.
+    let mut inputs = inputs;
+    if let Some(last) = inputs.last_mut() {
+        last.appendix = photos.images.clone();
+        last.appendix_missing = photos.missing;
+    }
     let fonts = crate::print::document_fonts()?;
     let pdf = hcp_report::decision::render(fonts, &inputs)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("问责决定记录生成失败：{e}")))?;
@@ -672,10 +680,13 @@ impl crate::App {
         self.with_replica(move |r, a, _| concentrations(r, &a.user, &from, &to, min_count)).await
     }
 
-    /// The 问责决定记录 of a case as a PDF under `<data dir>/reports/` (works offline).
-    pub async fn accountability_record(&self, case_id: i64) -> ApiResult<crate::PrintedFile> {
+    /// The 问责决定记录 of a case as a PDF under `<data dir>/reports/` (works offline), with the
+    /// case's photos as 附图 pages when `with_photos` (those on this computer, or downloaded when
+    /// online; the appendix says how many could not be had).
+    pub async fn accountability_record(&self, case_id: i64, with_photos: bool) -> ApiResult<crate::PrintedFile> {
         let out = self.data_dir().join("reports");
-        self.with_replica(move |r, a, cal| decision_record(r, &a.user, case_id, cal, Utc::now(), &out)).await
+        let photos = self.case_photos(case_id, with_photos).await?;
+        self.with_replica(move |r, a, cal| decision_record(r, &a.user, case_id, cal, Utc::now(), &out, &photos)).await
     }
 }
 

@@ -131,11 +131,32 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     assert_eq!(bad.code, codes::INVALID_INPUT);
 
     // The printable record: the decision, no 文号, no evaluator.
-    let record = liaison.accountability_record(case_id).await.expect("record");
+    let record = liaison.accountability_record(case_id, false).await.expect("record");
     let text = pdf_text(&record.path);
     assert!(text.contains("问责决定记录") && text.contains(&row.item.case_no) && text.contains("诫勉谈话"), "{text}");
     assert!(text.contains("已验证") && text.contains(&subject.name), "{text}");
     assert!(!text.contains('〔'), "a record without 文号: {text}");
+    assert!(!text.contains("附图"), "no photos asked for: {text}");
+
+    // A photo on the case (captured here, still queued): the record lists it as 附件 and, when asked,
+    // prints it as 附图 on a page of its own.
+    let photo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/samples/notice-with-evidence-appendix.png");
+    let attached = liaison.attach_files(case_id, vec![photo.display().to_string()]).await.expect("attach");
+    assert_eq!((attached.added.len(), attached.refused.len()), (1, 0), "{attached:?}");
+    let plain = liaison.accountability_record(case_id, false).await.expect("record");
+    let with = liaison.accountability_record(case_id, true).await.expect("record with photos");
+    let text = pdf_text(&with.path);
+    assert!(text.contains("附件：1.notice-with-evidence-appendix.png"), "{text}");
+    assert!(text.contains("附图1notice-with-evidence-appendix.png"), "{text}");
+    let pages = |path: &str| {
+        let out = std::process::Command::new("pdfinfo").arg(path).output().expect("pdfinfo");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse::<u32>().expect("pages")))
+            .expect("a page count")
+    };
+    assert_eq!(pages(&with.path), pages(&plain.path) + 1, "the photo adds one page");
 
     // Offline: the register and its cached badge stay; a new check needs the server.
     srv.stop().await;

@@ -34,6 +34,7 @@ pub mod notice_centre;
 pub mod notify;
 pub mod opener;
 pub mod print;
+pub mod print_photos;
 pub mod rankings;
 pub mod secrets;
 pub mod self_assessment;

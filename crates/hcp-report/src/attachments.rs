@@ -207,8 +207,10 @@ fn shrink(rgb: Vec<u8>, w: u32, h: u32, max: u32) -> (Vec<u8>, u32, u32) {
 
 /// Lays out the 附图 pages: a heading, then the photos at the type area's width (at most half
 /// its height each, so two fit a page), each with its caption.
-pub(crate) fn appendix(doc: &mut Doc<'_>, title: &str, images: &[AppendixImage]) -> Result<()> {
-    if images.is_empty() {
+/// `missing` photos could not be had (not on this computer and no connection): the appendix says
+/// so, so the reader knows it is incomplete.
+pub(crate) fn appendix(doc: &mut Doc<'_>, title: &str, images: &[AppendixImage], missing: u32) -> Result<()> {
+    if images.is_empty() && missing == 0 {
         return Ok(());
     }
     let caption = Style::plain(Face::Body, SIZE_4HAO);
@@ -230,6 +232,10 @@ pub(crate) fn appendix(doc: &mut Doc<'_>, title: &str, images: &[AppendixImage])
         doc.image(img.rgb.clone(), img.width, img.height, x, y, w);
         doc.y = y + h + LINE_PITCH * 0.25;
         doc.paragraph(&format!("附图{}　{}", i + 1, img.caption.trim()), &caption, 0.0, Align::Center, LINE_PITCH)?;
+    }
+    if missing > 0 {
+        let note = format!("另有 {missing} 张照片尚未下载到本机且当前无法连接服务器，未能附上。");
+        doc.paragraph(&note, &caption, 0.0, Align::Left, LINE_PITCH)?;
     }
     Ok(())
 }

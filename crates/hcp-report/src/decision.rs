@@ -43,6 +43,9 @@ pub struct DecisionInput {
     /// Photos printed as 附图 pages after the record.
     #[serde(skip)]
     pub appendix: Vec<crate::attachments::AppendixImage>,
+    /// Photos of the case that could not be had for the appendix (it says how many).
+    #[serde(skip)]
+    pub appendix_missing: u32,
 }
 
 impl DecisionInput {
@@ -99,7 +102,7 @@ fn layout(doc: &mut Doc<'_>, d: &DecisionInput) -> Result<()> {
     doc.y += LINE_PITCH;
     signature(doc, d.recording_unit.trim(), d.issue_date)?;
     colophon(doc, &[], d.recording_unit.trim(), d.issue_date)?;
-    crate::attachments::appendix(doc, &d.case_no, &d.appendix)?;
+    crate::attachments::appendix(doc, &d.case_no, &d.appendix, d.appendix_missing)?;
     Ok(())
 }
 
@@ -148,6 +151,7 @@ mod tests {
             issue_date: NaiveDate::from_ymd_opt(2026, 12, 6).expect("date"),
             attachments: Vec::new(),
             appendix: Vec::new(),
+            appendix_missing: 0,
         }
     }
 

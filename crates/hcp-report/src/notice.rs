@@ -506,7 +506,7 @@ fn layout(doc: &mut Doc<'_>, n: &NoticeInput) -> Result<()> {
         doc.paragraph(&format!("（{}）", c.trim()), &body, 2.0, Align::Justify, LINE_PITCH)?;
     }
     colophon(doc, &n.cc, n.issuing_unit.trim(), n.issue_date)?;
-    crate::attachments::appendix(doc, &n.case_no, &n.appendix)?;
+    crate::attachments::appendix(doc, &n.case_no, &n.appendix, 0)?;
     Ok(())
 }
 

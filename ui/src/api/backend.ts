@@ -487,8 +487,8 @@ export const ledgerBackend = {
     return call(() => commands.badReviewConcentrations(from, to, minCount));
   },
   /** The 问责决定记录 of a case as a PDF in the reports folder. */
-  accountabilityRecord(caseId: number): Promise<PrintedFile> {
-    return call(() => commands.accountabilityRecord(caseId));
+  accountabilityRecord(caseId: number, withPhotos: boolean): Promise<PrintedFile> {
+    return call(() => commands.accountabilityRecord(caseId, withPhotos));
   },
   /** The notices issued on this laptop, filtered. */
   noticeRegister(query: NoticeQuery): Promise<NoticeRegister> {

@@ -139,8 +139,8 @@ export const commands = {
 	verifyEvidenceChain: () => typedError<ChainCheck_Serialize, ApiError>(__TAURI_INVOKE("verify_evidence_chain")),
 	/**  差评比较集中的部门和人员 between two months (works offline). */
 	badReviewConcentrations: (from: string, to: string, minCount: number) => typedError<Concentrations_Serialize, ApiError>(__TAURI_INVOKE("bad_review_concentrations", { from, to, minCount })),
-	/**  The 问责决定记录 of a case as a PDF. */
-	accountabilityRecord: (caseId: number) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("accountability_record", { caseId })),
+	/**  The 问责决定记录 of a case as a PDF, with the case's photos as 附图 pages when `with_photos`. */
+	accountabilityRecord: (caseId: number, withPhotos: boolean) => typedError<PrintedFile, ApiError>(__TAURI_INVOKE("accountability_record", { caseId, withPhotos })),
 	/**  通知书: the notices issued on this laptop (works offline). */
 	noticeRegister: (query: NoticeQuery_Deserialize) => typedError<NoticeRegister_Serialize, ApiError>(__TAURI_INVOKE("notice_register", { query })),
 	/**  重新打印 registered notices with their numbers (`print`: hand the PDF to the printer). */

@@ -1027,6 +1027,7 @@ const en: MessageSchema = {
     },
     record: "Print decision record",
     recordSaved: "Decision record saved: {path}",
+    withPhotos: "Print the case's photos with the record (appendix)",
     open: "Open",
     openFolder: "Open folder",
     openCase: "Open case",

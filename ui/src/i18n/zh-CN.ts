@@ -1027,6 +1027,7 @@ const zhCN = {
     },
     record: "打印问责决定记录",
     recordSaved: "问责决定记录已保存：{path}",
+    withPhotos: "打印记录时附上工单照片（附图）",
     open: "打开",
     openFolder: "打开所在文件夹",
     openCase: "查看工单",

@@ -120,7 +120,13 @@ describe("AccountabilityView", () => {
     await mountAs(true);
     $("ledger-print-record")!.click();
     await settle(4);
-    expect(spy).toHaveBeenCalledWith(2);
+    expect(spy).toHaveBeenCalledWith(2, true);
     expect($("ledger-record")!.getAttribute("data-path")).toBe("/tmp/问责决定记录.pdf");
+    // Without the photos when the box is cleared.
+    ($("ledger-with-photos")!.querySelector("input") as HTMLInputElement).click();
+    await settle(2);
+    $("ledger-print-record")!.click();
+    await settle(4);
+    expect(spy).toHaveBeenLastCalledWith(2, false);
   });
 });
