@@ -11,8 +11,10 @@ mod coldstart;
 mod load;
 mod pouch;
 mod procs;
+mod proxy;
 mod results;
 mod run;
+mod scale;
 mod stats;
 
 use std::path::PathBuf;
