@@ -1431,6 +1431,7 @@ reference for intake is the bulk seed rate into the same backend. PostgreSQL run
 `scripts/with-postgres.sh`, a private cluster with **fsync=off, synchronous_commit=off, full_page_writes=off** \
 (test settings: durable settings would lower the PostgreSQL intake figure); SQLite runs with the server's own \
 settings (WAL).
+- **Scale-out** (phase `scaleout`): intake and the 500 pullers run at the same time (both second processes), through `hcp-bench`'s loopback round-robin TCP proxy (crates/hcp-bench/src/proxy.rs: each new connection to the next server process), against the one SQLite process (the reference), then one and `--scale-processes` `hcp-server` processes on one PostgreSQL database. Meanwhile `--followers` feed followers pull `--follower-page`-change pages from the head, each page on a new connection (so on another process each time), and must end with exactly what a quiet read of the feed returns afterwards: gaps (changes missed), extra (twice, or not in the feed) and order are counted. The CPU line is the machine's busy time (/proc/stat) split into the server processes, the load generators and the rest (PostgreSQL's backends, the proxy and the followers, other work).
 - **App**: notice PDF = `hcp_app::print::notices` for one case of the replica (fonts located, PDF written); \
 chart = each of hcp-report's chart kinds rendered as PNG from its sample data; resident memory = peak RSS \
 (VmHWM) of a separate process that opens the 1 M replica and computes the dashboard, the inbox and a case's \
