@@ -83,6 +83,10 @@ pub struct Options {
     /// Feed followers checking for gaps during the scale-out phase's load.
     #[arg(long, default_value_t = 4)]
     pub followers: usize,
+    /// The servers' background integrity scan interval in seconds (0 turns it off); without it the
+    /// server's default (every 60 s, and once at start).
+    #[arg(long)]
+    pub integrity_scan_seconds: Option<u64>,
     /// Changes per page the feed followers pull.
     #[arg(long, default_value_t = 50)]
     pub follower_page: usize,
@@ -277,6 +281,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let started = Instant::now();
     let _ = std::fs::remove_dir_all(&opts.work);
     std::fs::create_dir_all(&opts.work)?;
+    if let Some(n) = opts.integrity_scan_seconds {
+        procs::set_integrity_scan_seconds(n);
+    }
     let mut b = Bench {
         opts: opts.clone(),
         figures: Figures::default(),
@@ -295,7 +302,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                "load_secs": opts.load_secs, "intake_clients": opts.intake_clients,
                "intake_batch": opts.intake_batch, "pull_clients": opts.pull_clients,
                "scale_processes": opts.scale_processes, "followers": opts.followers,
-               "follower_page": opts.follower_page}),
+               "follower_page": opts.follower_page, "integrity_scan_seconds": opts.integrity_scan_seconds}),
     );
 
     let outcome = suite(&mut b).await;
