@@ -12,8 +12,10 @@ mod files;
 mod load;
 mod pouch;
 mod procs;
+mod proxy;
 mod results;
 mod run;
+mod scale;
 mod stats;
 
 use std::path::PathBuf;

@@ -53,6 +53,11 @@ impl Proc {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
@@ -68,6 +73,15 @@ impl Drop for Proc {
     }
 }
 
+/// The servers' integrity scan interval (`integrity_scan_seconds`, 0 = off) when the run sets one
+/// (`hcp-bench run --integrity-scan-seconds`); otherwise the server's default.
+static INTEGRITY_SCAN_SECONDS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// Sets the integrity scan interval of every server this process starts from now on.
+pub fn set_integrity_scan_seconds(secs: u64) {
+    let _ = INTEGRITY_SCAN_SECONDS.set(secs);
+}
+
 /// `hcp-server serve` on a free loopback port.
 pub async fn start_server(bin: &Path, database: &str, work: &Path, tag: &str) -> anyhow::Result<Proc> {
     let port = free_port()?;
@@ -77,10 +91,13 @@ pub async fn start_server(bin: &Path, database: &str, work: &Path, tag: &str) ->
     let config = work.join(format!("server-{tag}.toml"));
     std::fs::write(
         &config,
+        format!(
         // The deadline watch would act on the city's overdue cases while the figures are taken: the
         // `watch` phase measures it alone.
         "max_connections_per_ip = 100000\nrequests_per_second_per_token = 100000.0\nrequest_burst_per_token = 1000000\n\
-         deadline_watch_seconds = 0\n",
+         deadline_watch_seconds = 0\n{}",
+        INTEGRITY_SCAN_SECONDS.get().map_or(String::new(), |n| format!("integrity_scan_seconds = {n}\n"))
+    ),
     )?;
     let mut cmd = Command::new(bin);
     cmd.args(["serve", "--database", database, "--listen", &format!("127.0.0.1:{port}")])

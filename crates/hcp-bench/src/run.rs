@@ -71,12 +71,25 @@ pub struct Options {
     #[arg(long, env = "HCP_TEST_POSTGRES_URL")]
     pub postgres_url: Option<String>,
     /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app,
-    /// coldstart, load, files, watch, postgres.
+    /// coldstart, load, files, watch, postgres, scaleout.
     #[arg(
         long,
-        default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,files,watch,postgres"
+        default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,files,watch,postgres,scaleout"
     )]
     pub phases: String,
+    /// Server processes on one PostgreSQL database in the scale-out phase (measured beside one).
+    #[arg(long, default_value_t = 3)]
+    pub scale_processes: usize,
+    /// Feed followers checking for gaps during the scale-out phase's load.
+    #[arg(long, default_value_t = 4)]
+    pub followers: usize,
+    /// The servers' background integrity scan interval in seconds (0 turns it off); without it the
+    /// server's default (every 60 s, and once at start).
+    #[arg(long)]
+    pub integrity_scan_seconds: Option<u64>,
+    /// Changes per page the feed followers pull.
+    #[arg(long, default_value_t = 50)]
+    pub follower_page: usize,
     /// The release desktop app (src-tauri) for the cold-start figure; without it (or with
     /// --skip-app) cold_start_s stays null.
     #[arg(long)]
@@ -268,6 +281,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let started = Instant::now();
     let _ = std::fs::remove_dir_all(&opts.work);
     std::fs::create_dir_all(&opts.work)?;
+    if let Some(n) = opts.integrity_scan_seconds {
+        procs::set_integrity_scan_seconds(n);
+    }
     let mut b = Bench {
         opts: opts.clone(),
         figures: Figures::default(),
@@ -284,7 +300,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         json!({"evaluations": opts.evaluations, "runs": opts.runs, "trials": opts.trials,
                "pouchdb_cap_secs": opts.pouchdb_cap_secs, "pouchdb_docs": opts.pouchdb_docs,
                "load_secs": opts.load_secs, "intake_clients": opts.intake_clients,
-               "intake_batch": opts.intake_batch, "pull_clients": opts.pull_clients}),
+               "intake_batch": opts.intake_batch, "pull_clients": opts.pull_clients,
+               "scale_processes": opts.scale_processes, "followers": opts.followers,
+               "follower_page": opts.follower_page, "integrity_scan_seconds": opts.integrity_scan_seconds}),
     );
 
     let outcome = suite(&mut b).await;
@@ -471,6 +489,14 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
             b.note(format!("evidence-file figures not measured: {e:#}"));
         }
     }
+    // Intake and pulls together on the one SQLite process, through the same proxy as the
+    // PostgreSQL processes: the reference of the scale-out figures.
+    if b.phase("scaleout") {
+        let plan_servers = [url.clone()];
+        if let Err(e) = scale_out_run(b, &plan_servers, &[server.pid()], &admin, &a, &hall_codes, "sqlite").await {
+            b.note(format!("SQLite scale-out reference not measured: {e:#}"));
+        }
+    }
     // 6. The deadline watch over the whole city (last: it records events on the city's cases).
     if b.phase("watch") {
         if let Err(e) = watch(b, &server_bin, &sqlite_url) {
@@ -482,7 +508,7 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
     remove_db(&db_path);
 
     // … and PostgreSQL.
-    if b.phase("postgres") {
+    if b.phase("postgres") || b.phase("scaleout") {
         match b.opts.postgres_url.clone() {
             None => b.note("intake_postgres_per_s: no PostgreSQL server (run under scripts/with-postgres.sh)"),
             Some(pg) => {
@@ -1291,8 +1317,17 @@ async fn server_load(
         value: Some(many.p99_ms),
         unit: "ms",
         spread: format!("p50 {} ms", num(many.p50_ms)),
-        reference: format!("1 client: p50 {} / p99 {} ms", num(single.p50_ms), num(single.p99_ms)),
-        target: None,
+        reference: match (tag, b.figures.pull_500_clients_p99_ms) {
+            ("postgres", Some(sqlite)) => format!(
+                "SQLite (same run): p99 {} ms; 1 client: p50 {} / p99 {} ms",
+                num(sqlite),
+                num(single.p50_ms),
+                num(single.p99_ms)
+            ),
+            _ => format!("1 client: p50 {} / p99 {} ms", num(single.p50_ms), num(single.p99_ms)),
+        },
+        // PostgreSQL's pulls are to be no slower than SQLite's in the same run (issue 23).
+        target: if tag == "postgres" { b.figures.pull_500_clients_p99_ms.map(Target::AtMost) } else { None },
     });
     Ok((intake.items_per_s, many.p99_ms))
 }
@@ -1323,9 +1358,13 @@ async fn postgres(b: &mut Bench, pg: &str) -> anyhow::Result<()> {
         let list = halls.as_array().or_else(|| halls["items"].as_array()).cloned().unwrap_or_default();
         let codes: Vec<String> =
             list.iter().filter(|u| u["kind"] == "hall").filter_map(|u| u["code"].as_str().map(str::to_owned)).collect();
-        let (rate, _) = server_load(b, &server.url, &admin, &a, &codes, "postgres").await?;
-        b.figures.intake_postgres_per_s = Some(rate);
-        drop(server);
+        if b.phase("postgres") {
+            let (rate, _) = server_load(b, &server.url, &admin, &a, &codes, "postgres").await?;
+            b.figures.intake_postgres_per_s = Some(rate);
+        }
+        if b.phase("scaleout") {
+            scale_out_postgres(b, &url, server, &admin, &a, &codes).await?;
+        }
         Ok::<(), anyhow::Error>(())
     }
     .await;
@@ -1460,6 +1499,7 @@ reference for intake is the bulk seed rate into the same backend. PostgreSQL run
 `scripts/with-postgres.sh`, a private cluster with **fsync=off, synchronous_commit=off, full_page_writes=off** \
 (test settings: durable settings would lower the PostgreSQL intake figure); SQLite runs with the server's own \
 settings (WAL).
+- **Scale-out** (phase `scaleout`): intake and the 500 pullers run at the same time (both second processes), through `hcp-bench`'s loopback round-robin TCP proxy (crates/hcp-bench/src/proxy.rs: each new connection to the next server process), against the one SQLite process (the reference), then one and `--scale-processes` `hcp-server` processes on one PostgreSQL database. Meanwhile `--followers` feed followers pull `--follower-page`-change pages from the head, each page on a new connection (so on another process each time), and must end with exactly what a quiet read of the feed returns afterwards: gaps (changes missed), extra (twice, or not in the feed) and order are counted. The CPU line is the machine's busy time (/proc/stat) split into the server processes, the load generators and the rest (PostgreSQL's backends, the proxy and the followers, other work).
 - **App**: notice PDF = `hcp_app::print::notices` for one case of the replica (fonts located, PDF written); \
 chart = each of hcp-report's chart kinds rendered as PNG from its sample data; resident memory = peak RSS \
 (VmHWM) of a separate process that opens the 1 M replica and computes the dashboard, the inbox and a case's \
@@ -1473,3 +1513,159 @@ starts the process) until the inbox table holds a case row (polled every 20 ms):
 the session restored from the keyring, the encrypted replica opened and the first page read and rendered. The file \
 cache is warm (a cold start of the process, not of the disk). `--skip-app` leaves it out.
 ";
+
+/// The scale-out phase on PostgreSQL: intake and pulls together through the round-robin proxy,
+/// first on the one server already running, then on `--scale-processes` of them (the others
+/// started on the same database now, so none of them idles through the first run).
+async fn scale_out_postgres(
+    b: &mut Bench,
+    database: &str,
+    first: Proc,
+    admin: &Session,
+    a: &Session,
+    halls: &[String],
+) -> anyhow::Result<()> {
+    let mut servers = vec![first];
+    let urls = |s: &[Proc]| s.iter().map(|p| p.url.clone()).collect::<Vec<_>>();
+    let pids = |s: &[Proc]| s.iter().map(Proc::pid).collect::<Vec<_>>();
+    let one = scale_out_run(b, &urls(&servers), &pids(&servers), admin, a, halls, "postgres-1").await?;
+    for i in 2..=b.opts.scale_processes.max(2) {
+        servers.push(procs::start_server(&b.opts.server_bin, database, &b.opts.work, &format!("postgres-{i}")).await?);
+    }
+    let tag = format!("postgres-{}", servers.len());
+    let many = scale_out_run(b, &urls(&servers), &pids(&servers), admin, a, halls, &tag).await?;
+    let n = servers.len();
+    drop(servers);
+
+    let read_ratio = many.pull.requests_per_s / one.pull.requests_per_s;
+    let intake_ratio = many.intake.items_per_s / one.intake.items_per_s;
+    b.detail("scaleout_read_ratio", read_ratio);
+    b.detail("scaleout_intake_ratio", intake_ratio);
+    b.rows.push(Row {
+        key: "scaleout_read_ratio",
+        what: format!(
+            "read throughput of {n} server processes on one PostgreSQL database / 1 process (500 pullers, intake running, round-robin proxy)"
+        ),
+        value: Some(read_ratio),
+        unit: "×",
+        spread: format!("{} vs {} pulls/s", num(many.pull.requests_per_s), num(one.pull.requests_per_s)),
+        reference: format!(
+            "CPU busy {} of {} core·s with {n}, {} with 1",
+            num(many.cpu.busy_s),
+            num(many.cpu.wall_s * b.details["machine"]["cores"].as_f64().unwrap_or(2.0)),
+            num(one.cpu.busy_s)
+        ),
+        target: Some(Target::AtLeast(2.0)),
+    });
+    b.rows.push(Row {
+        key: "scaleout_intake_ratio",
+        what: format!("intake of {n} server processes / 1 process (pulls running)"),
+        value: Some(intake_ratio),
+        unit: "×",
+        spread: format!("{} vs {} ratings/s", num(many.intake.items_per_s), num(one.intake.items_per_s)),
+        reference: String::new(),
+        target: Some(Target::AtLeast(1.0)),
+    });
+    Ok(())
+}
+
+/// One combined run (intake, pulls and feed followers together) against `servers` through the
+/// proxy; records its figures under `scaleout_<tag>` and its rows.
+async fn scale_out_run(
+    b: &mut Bench,
+    servers: &[String],
+    pids: &[u32],
+    admin: &Session,
+    a: &Session,
+    halls: &[String],
+    tag: &str,
+) -> anyhow::Result<crate::scale::Combined> {
+    let head = head_cursor(a).await?;
+    let plan = crate::scale::Plan {
+        servers,
+        server_pids: pids,
+        admin_token: &admin.token,
+        reader_token: &a.token,
+        halls,
+        pull_after: (head - 100).max(0),
+        feed_start: head,
+        intake_clients: b.opts.intake_clients,
+        intake_batch: b.opts.intake_batch,
+        pull_clients: b.opts.pull_clients,
+        followers: b.opts.followers,
+        follower_page: b.opts.follower_page,
+        secs: b.opts.load_secs,
+        tag: format!("scale-{tag}-{}", std::process::id()),
+    };
+    let r = crate::scale::combined(&plan).await?;
+    tracing::info!(?r, "scale-out {tag}");
+    b.detail(&format!("scaleout_{tag}"), &r);
+    let engine = if tag == "sqlite" {
+        "SQLite, 1 process".to_owned()
+    } else {
+        format!("PostgreSQL, {} process(es)", r.processes)
+    };
+    let sqlite_p99 = b.details.get("scaleout_sqlite").and_then(|v| v["pull"]["p99_ms"].as_f64());
+    b.rows.push(Row {
+        key: if tag == "sqlite" { "scaleout_pull_p99_ms (sqlite)" } else if r.processes == 1 { "scaleout_pull_p99_ms (postgres ×1)" } else { "scaleout_pull_p99_ms (postgres ×n)" },
+        what: format!(
+            "{} clients pulling 100-change pages while {} channel systems post ratings ({engine}, round-robin proxy): {} pulls/s, {} errors",
+            r.pull.clients,
+            r.intake.clients,
+            num(r.pull.requests_per_s),
+            r.pull.errors
+        ),
+        value: Some(r.pull.p99_ms),
+        unit: "ms",
+        spread: format!("p50 {} ms", num(r.pull.p50_ms)),
+        reference: match (tag, sqlite_p99) {
+            ("sqlite", _) | (_, None) => String::new(),
+            (_, Some(s)) => format!("SQLite, same load, same run: p99 {} ms", num(s)),
+        },
+        target: if tag == "sqlite" { None } else { sqlite_p99.map(Target::AtMost) },
+    });
+    b.rows.push(Row {
+        key: if tag == "sqlite" {
+            "scaleout_intake_per_s (sqlite)"
+        } else if r.processes == 1 {
+            "scaleout_intake_per_s (postgres ×1)"
+        } else {
+            "scaleout_intake_per_s (postgres ×n)"
+        },
+        what: format!(
+            "intake while the pulls run ({engine}): request p50 {} / p99 {} ms, {} errors",
+            num(r.intake.p50_ms),
+            num(r.intake.p99_ms),
+            r.intake.errors
+        ),
+        value: Some(r.intake.items_per_s),
+        unit: "ratings/s",
+        spread: String::new(),
+        reference: String::new(),
+        target: Some(Target::AtLeast(5000.0)),
+    });
+    b.rows.push(Row {
+        key: if tag == "sqlite" { "scaleout_feed_gaps (sqlite)" } else if r.processes == 1 { "scaleout_feed_gaps (postgres ×1)" } else { "scaleout_feed_gaps (postgres ×n)" },
+        what: format!(
+            "changes {} feed followers missed or received twice during that load ({} pages of {}, each on a new connection through the proxy; {} changes in the feed, in order: {})",
+            r.feed.followers,
+            r.feed.pages,
+            b.opts.follower_page,
+            r.feed.changes,
+            if r.feed.in_order { "yes" } else { "NO" }
+        ),
+        value: Some((r.feed.gaps + r.feed.extra) as f64 + if r.feed.in_order { 0.0 } else { 1.0 }),
+        unit: "changes",
+        spread: format!("{} missed, {} extra", r.feed.gaps, r.feed.extra),
+        reference: format!(
+            "CPU: servers {} s, load generators {} s, PostgreSQL/proxy/rest {} s, idle {} s of {} s",
+            num(r.cpu.servers_s),
+            num(r.cpu.load_generators_s),
+            num(r.cpu.rest_s),
+            num(r.cpu.idle_s),
+            num(r.cpu.wall_s)
+        ),
+        target: Some(Target::AtMost(0.0)),
+    });
+    Ok(r)
+}

@@ -8,7 +8,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::{tokens, users};
+use crate::db::users;
 use crate::error::AppError;
 use crate::AppState;
 
@@ -66,10 +66,7 @@ impl FromRequestParts<AppState> for AuthUser {
         let h = hash.clone();
         let user = state
             .db
-            .read(move |c| match tokens::live_user(c, &h, &now)? {
-                Some(id) => users::by_id(c, id),
-                None => Ok(None),
-            })
+            .read(move |c| users::by_live_token(c, &h, &now))
             .await?
             .filter(|u| u.active)
             .ok_or_else(|| AppError::unauthorized("登录已过期或已退出，请重新登录"))?;

@@ -305,16 +305,94 @@ pub async fn scan_all(state: &crate::AppState) -> DbResult<ScanReport> {
     }
 }
 
-/// Runs [`scan_all`] every `every` in the background, for as long as the runtime lives.
+/// The advisory-lock key of the background scan's lease ("hcpintgr").
+pub const INTEGRITY_LEASE: i64 = 0x6863_7069_6e74_6772;
+
+/// Runs [`scan_all`] every `every` in the background, for as long as the runtime lives, while
+/// this process holds the scan's lease ([`crate::db::Db::try_lease`]): of several server
+/// processes on one database only one scans (each would otherwise look at the same new ratings,
+/// holding the write lock that intake needs); when it dies, another takes the lease at its next
+/// tick. SQLite is served by one process, which always holds it.
 pub fn spawn_scanner(state: crate::AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut lease: Option<crate::db::Lease> = None;
         loop {
             tick.tick().await;
+            let db = state.db.clone();
+            let held = lease.take();
+            // Keep a lease whose session is alive; otherwise (none yet, or it died) try for one.
+            let got = tokio::task::spawn_blocking(move || match held.map(|mut l| (l.holds(), l)) {
+                Some((true, l)) => Ok(Some(l)),
+                _ => db.try_lease(INTEGRITY_LEASE),
+            })
+            .await;
+            lease = match got {
+                Ok(Ok(l)) => l,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "integrity scan: cannot take the lease; retrying at the next tick");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "integrity scan: lease task failed; retrying at the next tick");
+                    None
+                }
+            };
+            if lease.is_none() {
+                continue;
+            }
             if let Err(e) = scan_all(&state).await {
                 tracing::warn!(error = %e, "integrity scan failed; retrying at the next tick");
             }
         }
     })
+}
+
+#[cfg(test)]
+mod lease_tests {
+    use super::*;
+    use crate::db::integrity_flags::scanned_up_to;
+    use crate::seed::{seed_demo, SeedOptions};
+    use crate::testing::{Backend, TestDb};
+
+    /// Of two processes on one PostgreSQL database only the lease holder scans in the background:
+    /// while another session holds the lease this process's scanner looks at nothing, and once
+    /// that session ends it takes over and scans every rating.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn only_the_lease_holder_scans_in_the_background() {
+        let store = tokio::task::spawn_blocking(|| {
+            let store = TestDb::new(Backend::Postgres)?;
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+            seed_demo(&store.db, &SeedOptions { evaluations: 200, seed: 11, today }).expect("seed");
+            Some(store)
+        })
+        .await
+        .expect("seed task");
+        let Some(store) = store else { return };
+        let db = store.db.clone();
+        let read = |db: crate::db::Db| async move {
+            db.read(|c| Ok((scanned_up_to(c)?, c.query_row("SELECT max(id) FROM ratings", (), |r| r.get::<i64>(0))?)))
+                .await
+                .expect("read")
+        };
+        let (start, newest) = read(db.clone()).await;
+        assert!(start < newest, "the seeded ratings are not scanned yet: {start} / {newest}");
+        let d = db.clone();
+        let other = tokio::task::spawn_blocking(move || d.try_lease(INTEGRITY_LEASE))
+            .await
+            .expect("lease task")
+            .expect("lease")
+            .expect("the lease is free");
+        let scanner = spawn_scanner(crate::AppState::new(db.clone()), std::time::Duration::from_millis(50));
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        assert_eq!(read(db.clone()).await.0, start, "a process without the lease scanned");
+        tokio::task::spawn_blocking(move || drop(other)).await.expect("end the other session");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while read(db.clone()).await.0 < newest {
+            assert!(std::time::Instant::now() < deadline, "the scanner never took over the lease");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        scanner.abort();
+    }
 }

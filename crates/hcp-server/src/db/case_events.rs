@@ -59,6 +59,11 @@ pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseEventRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM case_events WHERE id = ?1"), [id], from_row)
 }
 
+/// The rows with these ids (those that exist), in no particular order: a change page's events.
+pub fn get_many(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<CaseEventRow>> {
+    super::changes::by_ids(conn, &format!("SELECT {COLS} FROM case_events"), ids, from_row)
+}
+
 /// The rows in scope with an id above `after` (0: all of them), by id: a snapshot, or the rest of
 /// an interrupted one. `dense` (most of the table is in scope, see
 /// [`super::changes::dense_in_scope`]) reads the table in id order instead of the path index.

@@ -201,6 +201,14 @@ pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row)
 }
 
+/// The rows with these ids (those that exist) with their visibility paths, in no particular
+/// order: a change page's cases.
+pub fn get_many_with_scope(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<(CaseRow, String)>> {
+    super::changes::by_ids(conn, &format!("SELECT {COLS}, scope_path FROM cases"), ids, |r| {
+        Ok((from_row(r)?, r.get(20)?))
+    })
+}
+
 /// The rows visible in scope (by their visibility path) with an id above `after` (0: all of
 /// them), by id: a snapshot, or the rest of an interrupted one. `dense` (most of the table is in scope, see
 /// [`super::changes::dense_in_scope`]) reads the table in id order instead of the path index.

@@ -4,6 +4,8 @@
 //! reader may serve everything up to the highest committed `seq` without skipping.
 
 use super::{args, case_events, cases, org_units, parse_col, ratings, staff, Conn, DbError, DbResult, Row};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use hcp_protocol::{Change, ChangeOp, Entity, EntityRow};
 
 pub const DDL: &str = "
@@ -88,6 +90,29 @@ pub fn reaches(scope: &str, upper: &str, entity: Entity, path: &str) -> bool {
         || (matches!(entity, Entity::OrgUnit | Entity::Setting) && scope.as_bytes().starts_with(path.as_bytes()))
 }
 
+/// The changes of a page: after `?1`, up to the head `?2`, in the scope `?3`..`?4`, at most `?5`.
+const PAGE_SQL: &str = "SELECT seq, entity, entity_id, op FROM changes
+  WHERE seq > ?1 AND seq <= ?2
+    AND ((unit_path >= ?3 AND unit_path < ?4)
+         OR (entity IN ('org_unit', 'setting') AND substr(?3, 1, length(unit_path)) = unit_path))
+  ORDER BY seq LIMIT ?5";
+
+/// A row of [`PAGE_SQL`]: (seq, entity, entity id, op).
+fn found_change(r: &Row) -> DbResult<(i64, Entity, i64, ChangeOp)> {
+    let entity: String = r.get(1)?;
+    let op: String = r.get(3)?;
+    Ok((
+        r.get(0)?,
+        parse_col(&entity, "changes.entity", Entity::parse)?,
+        r.get(2)?,
+        match op.as_str() {
+            "upsert" => ChangeOp::Upsert,
+            "delete" => ChangeOp::Delete,
+            other => return Err(DbError::Corrupt(format!("changes.op = '{other}'"))),
+        },
+    ))
+}
+
 /// A page of the change feed for one scope (its units and everything below, plus the scope's
 /// ancestor units and their settings, which the snapshot also sends), after `after`, up to the
 /// head as of this call, as `role` may read it (see [`super::integrity_flags::for_role`]).
@@ -104,42 +129,21 @@ pub fn page(
     limit: usize,
 ) -> DbResult<(Vec<Change>, i64, bool)> {
     let head = head(conn)?;
-    let found: Vec<(i64, Entity, i64, ChangeOp)> = conn.query_map(
-        "SELECT seq, entity, entity_id, op FROM changes
-          WHERE seq > ?1 AND seq <= ?2
-            AND ((unit_path >= ?3 AND unit_path < ?4)
-                 OR (entity IN ('org_unit', 'setting') AND substr(?3, 1, length(unit_path)) = unit_path))
-          ORDER BY seq LIMIT ?5",
-        args![after, head, scope, upper, limit + 1],
-        |r| {
-            let entity: String = r.get(1)?;
-            let op: String = r.get(3)?;
-            Ok((
-                r.get(0)?,
-                parse_col(&entity, "changes.entity", Entity::parse)?,
-                r.get(2)?,
-                match op.as_str() {
-                    "upsert" => ChangeOp::Upsert,
-                    "delete" => ChangeOp::Delete,
-                    other => return Err(DbError::Corrupt(format!("changes.op = '{other}'"))),
-                },
-            ))
-        },
-    )?;
-    let mut found = found;
+    let mut found = conn.query_map(PAGE_SQL, args![after, head, scope, upper, limit + 1], found_change)?;
     let has_more = found.len() > limit;
     found.truncate(limit);
     let cursor = if has_more { found.last().map_or(after, |c| c.0) } else { head.max(after) };
+    let rows = PageRows::read(conn, &found)?;
     let mut changes = Vec::with_capacity(found.len());
     // The calendar in force, read once for the page if it holds a case (to mark provisional deadlines).
     let mut calendar: Option<hcp_domain::Calendar> = None;
     for (seq, entity, entity_id, op) in found {
         let row = match op {
-            ChangeOp::Upsert => match load(conn, entity, entity_id)? {
+            ChangeOp::Upsert => match rows.row(entity, entity_id) {
                 // A case is seen where its visibility path is (it follows its handler's department),
                 // not where it was rated; its events carry that path already.
                 Some(EntityRow::Case(mut c)) => {
-                    if !cases::scope_path(conn, entity_id)?.is_some_and(|p| reaches(scope, upper, entity, &p)) {
+                    if !rows.case_scope(entity_id).is_some_and(|p| reaches(scope, upper, entity, p)) {
                         continue;
                     }
                     if calendar.is_none() {
@@ -163,6 +167,95 @@ pub fn page(
     }
     Ok((changes, cursor, has_more))
 }
+
+/// The current rows a page's upserts name. The entities a page is made of (ratings, cases, their
+/// events, units, staff) are read with one `id IN (…)` statement per table and chunk instead of
+/// one statement per change: on PostgreSQL every statement is a round trip to the server, and a
+/// page of 100 ratings was 100 of them. The rarer entities are read one by one ([`load`]).
+struct PageRows {
+    rows: HashMap<(Entity, i64), EntityRow>,
+    /// The visibility paths of the page's cases (see [`cases::scope_path`]).
+    case_scopes: HashMap<i64, String>,
+}
+
+impl PageRows {
+    fn read(conn: &Conn<'_>, found: &[(i64, Entity, i64, ChangeOp)]) -> DbResult<PageRows> {
+        let mut wanted: BTreeMap<Entity, BTreeSet<i64>> = BTreeMap::new();
+        for (_, entity, id, op) in found {
+            if *op == ChangeOp::Upsert {
+                wanted.entry(*entity).or_default().insert(*id);
+            }
+        }
+        let mut rows = HashMap::new();
+        let mut case_scopes = HashMap::new();
+        for (entity, ids) in wanted {
+            let ids: Vec<i64> = ids.into_iter().collect();
+            match entity {
+                Entity::Rating => rows
+                    .extend(ratings::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::Rating(r)))),
+                Entity::Case => {
+                    for (c, scope) in cases::get_many_with_scope(conn, &ids)? {
+                        case_scopes.insert(c.id, scope);
+                        rows.insert((entity, c.id), EntityRow::Case(c));
+                    }
+                }
+                Entity::CaseEvent => rows.extend(
+                    case_events::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::CaseEvent(r))),
+                ),
+                Entity::OrgUnit => rows.extend(
+                    org_units::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::OrgUnit(r))),
+                ),
+                Entity::Staff => {
+                    rows.extend(staff::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::Staff(r))))
+                }
+                _ => {
+                    for id in ids {
+                        if let Some(row) = load(conn, entity, id)? {
+                            rows.insert((entity, id), row);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(PageRows { rows, case_scopes })
+    }
+
+    /// The row of a change (cloned when the page names it again later).
+    fn row(&self, entity: Entity, id: i64) -> Option<EntityRow> {
+        self.rows.get(&(entity, id)).cloned()
+    }
+
+    fn case_scope(&self, id: i64) -> Option<&str> {
+        self.case_scopes.get(&id).map(String::as_str)
+    }
+}
+
+/// Runs `select` (`SELECT … FROM table`) for the rows whose `id` is in `ids`: one statement for
+/// up to [`BY_IDS_MAX`] ids, its list padded to a power of two by repeating the last id, so a page
+/// of any size is one round trip and a connection prepares few statement shapes.
+pub(crate) fn by_ids<T>(
+    conn: &Conn<'_>,
+    select: &str,
+    ids: &[i64],
+    from_row: impl Fn(&Row) -> DbResult<T>,
+) -> DbResult<Vec<T>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BY_IDS_MAX) {
+        let Some(last) = chunk.last() else { continue };
+        let width = chunk.len().next_power_of_two();
+        let sql = format!("{select} WHERE id IN ({})", super::sql::marks(width, 1));
+        let values: Vec<super::Value> =
+            chunk.iter().chain(std::iter::repeat(last)).take(width).map(|id| super::Value::Int(*id)).collect();
+        conn.each(&sql, values, |r| {
+            out.push(from_row(&r)?);
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+/// The most ids [`by_ids`] names in one statement.
+const BY_IDS_MAX: usize = 1024;
 
 /// Runs a scope query (`?1` = scope path, `?2` = its upper bound) and feeds each row to `f`.
 pub fn scan<T>(
@@ -237,4 +330,119 @@ pub fn count_in_scope(conn: &Conn<'_>, table: &str, scope: &str, upper: &str) ->
         |r| r.get(0),
     )?;
     Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::{seed_demo, SeedOptions};
+    use crate::testing::{Backend, TestDb};
+    use hcp_domain::Role;
+
+    /// The page as it was read before rows were batched: one [`load`] (and, for a case, one
+    /// [`cases::scope_path`]) per change, the same rules after it.
+    fn page_row_by_row(conn: &Conn<'_>, scope: &str, upper: &str, role: Role, after: i64, limit: usize) -> Vec<Change> {
+        let head = head(conn).expect("head");
+        let found = conn.query_map(PAGE_SQL, args![after, head, scope, upper, limit], found_change).expect("changes");
+        let calendar =
+            super::super::settings::calendar(conn, super::super::settings::bundled_calendar()).expect("calendar");
+        let mut out = Vec::new();
+        for (seq, entity, entity_id, op) in found {
+            let row = match op {
+                ChangeOp::Delete => None,
+                ChangeOp::Upsert => match load(conn, entity, entity_id).expect("load") {
+                    Some(EntityRow::Case(mut c)) => {
+                        let p = cases::scope_path(conn, entity_id).expect("scope").expect("a case's scope");
+                        if !reaches(scope, upper, entity, &p) {
+                            continue;
+                        }
+                        cases::mark_provisional(&mut c, &calendar);
+                        Some(EntityRow::Case(c))
+                    }
+                    Some(row) if !reaches(scope, upper, entity, row.unit_path()) => continue,
+                    Some(EntityRow::IntegrityFlag(f)) => match super::super::integrity_flags::for_role(f, role) {
+                        Some(f) => Some(EntityRow::IntegrityFlag(f)),
+                        None => continue,
+                    },
+                    row => row,
+                },
+            };
+            out.push(Change { seq, op, entity, entity_id, row });
+        }
+        out
+    }
+
+    /// Pages of every size read their rows a table at a time and send exactly what reading each
+    /// change's row on its own sends (ratings, cases with their visibility, events, units, users,
+    /// settings), on both engines, for the whole city and a district.
+    #[test]
+    fn batched_pages_send_what_row_by_row_reads_send() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let Some(store) = TestDb::new(backend) else { continue };
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+            seed_demo(&store.db, &SeedOptions { evaluations: 300, seed: 7, today }).expect("seed");
+            store
+                .db
+                .read_blocking(|c| {
+                    let city: String =
+                        c.query_row("SELECT path FROM org_units WHERE parent_id IS NULL", (), |r| r.get(0))?;
+                    let district: String = c.query_row(
+                        "SELECT path FROM org_units WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1",
+                        (),
+                        |r| r.get(0),
+                    )?;
+                    let total: i64 = c.query_row("SELECT count(*) FROM changes", (), |r| r.get(0))?;
+                    assert!(total > 300, "the demo city fills the feed: {total}");
+                    for scope in [&city, &district] {
+                        for limit in [1, 7, 100, 1_500] {
+                            let mut after = 0;
+                            let mut pages = 0;
+                            loop {
+                                let upper = format!("{scope}~");
+                                let (changes, cursor, more) = page(c, scope, &upper, Role::Supervisor, after, limit)?;
+                                let again = page_row_by_row(c, scope, &upper, Role::Supervisor, after, limit);
+                                assert_eq!(changes, again, "a batched page equals the row-by-row page");
+                                assert!(changes.len() <= limit);
+                                after = cursor;
+                                pages += 1;
+                                if !more || pages > 40 {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+                .expect("pages");
+        }
+    }
+
+    /// More ids than one statement names, repeated and missing ones: each existing row once.
+    #[test]
+    fn rows_by_ids_come_once_each_across_chunks() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let Some(store) = TestDb::new(backend) else { continue };
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+            seed_demo(&store.db, &SeedOptions { evaluations: 1_200, seed: 3, today }).expect("seed");
+            store
+                .db
+                .read_blocking(|c| {
+                    let max: i64 = c.query_row("SELECT max(id) FROM ratings", (), |r| r.get(0))?;
+                    assert!(max as usize > BY_IDS_MAX, "more ratings than one statement names: {max}");
+                    // Every id, a missing one past the end, in reverse order.
+                    let ids: Vec<i64> = (1..=max + 3).rev().collect();
+                    let mut got: Vec<i64> = ratings::get_many(c, &ids)?.into_iter().map(|r| r.id).collect();
+                    got.sort_unstable();
+                    assert_eq!(got, (1..=max).collect::<Vec<_>>());
+                    let three = ratings::get_many(c, &[5, 2, 9])?;
+                    assert_eq!(three.len(), 3);
+                    for r in three {
+                        assert_eq!(Some(&r), ratings::get(c, r.id)?.as_ref());
+                    }
+                    assert!(ratings::get_many(c, &[])?.is_empty());
+                    Ok(())
+                })
+                .expect("by ids");
+        }
+    }
 }

@@ -293,17 +293,28 @@ struct PgConn {
 struct PgPool {
     idle: Vec<PgConn>,
     open: usize,
+    /// Connections in use by read transactions.
+    reading: usize,
+    /// Write transactions waiting for a connection.
+    writers_waiting: usize,
 }
 
 struct PgStore {
     config: postgres::Config,
     pool: Mutex<PgPool>,
+    /// Signalled when a connection is given back, for a waiting read …
     freed: Condvar,
+    /// … and for a waiting write.
+    freed_for_writer: Condvar,
     max: usize,
 }
 
 /// Connections one server process opens to PostgreSQL at most.
 const PG_MAX_CONNECTIONS: usize = 16;
+/// Of those, the connections only write transactions may take: under a flood of reads (hundreds
+/// of clients pulling) a write still finds a connection at once and waits only for the write lock,
+/// instead of queueing for a connection behind every read that asked before it.
+const PG_WRITER_RESERVE: usize = 4;
 /// How long a request waits for a free PostgreSQL connection.
 const PG_WAIT: Duration = Duration::from_secs(30);
 
@@ -324,39 +335,62 @@ impl PgStore {
         Ok(PgConn { client, cache: RefCell::new(StmtCache::default()) })
     }
 
-    fn take(&self) -> DbResult<PgConn> {
+    /// A connection for a write (`write`) or a read transaction. Reads use at most
+    /// `max - PG_WRITER_RESERVE` connections at a time; writes may use all of them.
+    fn take(&self, write: bool) -> DbResult<PgConn> {
         let deadline = std::time::Instant::now() + PG_WAIT;
-        let mut pool = self.pool.lock().map_err(|_| DbError::Join("connection pool poisoned".into()))?;
+        let read_limit = self.max.saturating_sub(PG_WRITER_RESERVE).max(1);
+        let poisoned = || DbError::Join("connection pool poisoned".into());
+        let mut pool = self.pool.lock().map_err(|_| poisoned())?;
         loop {
-            if let Some(c) = pool.idle.pop() {
-                return Ok(c);
-            }
-            if pool.open < self.max {
-                pool.open += 1;
-                drop(pool);
-                return self.connect().inspect_err(|_| self.give_back(None));
+            if write || pool.reading < read_limit {
+                if let Some(c) = pool.idle.pop() {
+                    pool.reading += usize::from(!write);
+                    return Ok(c);
+                }
+                if pool.open < self.max {
+                    pool.open += 1;
+                    pool.reading += usize::from(!write);
+                    drop(pool);
+                    return self.connect().inspect_err(|_| self.give_back(None, write));
+                }
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
                 return Err(DbError::Join("no PostgreSQL connection became free within 30 s".into()));
             }
-            pool = self.freed.wait_timeout(pool, left).map_err(|_| DbError::Join("connection pool poisoned".into()))?.0;
+            pool = if write {
+                pool.writers_waiting += 1;
+                let mut p = self.freed_for_writer.wait_timeout(pool, left).map_err(|_| poisoned())?.0;
+                p.writers_waiting -= 1;
+                p
+            } else {
+                self.freed.wait_timeout(pool, left).map_err(|_| poisoned())?.0
+            };
         }
     }
 
-    /// Returns a connection to the pool (`None`, or a closed one, frees its slot).
-    fn give_back(&self, conn: Option<PgConn>) {
+    /// Returns a connection taken for a write (`write`) or a read (`None`, or a closed one, frees
+    /// its slot), and wakes a waiting write, if any, and a waiting read.
+    fn give_back(&self, conn: Option<PgConn>, write: bool) {
         if let Ok(mut pool) = self.pool.lock() {
+            if !write {
+                pool.reading = pool.reading.saturating_sub(1);
+            }
             match conn.filter(|c| !c.client.is_closed()) {
                 Some(c) => pool.idle.push(c),
                 None => pool.open = pool.open.saturating_sub(1),
             }
+            if pool.writers_waiting > 0 {
+                self.freed_for_writer.notify_one();
+            }
         }
+        // A read woken while a write took the connection finds no room and waits again.
         self.freed.notify_one();
     }
 
     fn run<T>(&self, write: bool, f: impl FnOnce(&Conn<'_>) -> DbResult<T>) -> DbResult<T> {
-        let mut pc = self.take()?;
+        let mut pc = self.take(write)?;
         let out = (|| {
             let PgConn { client, cache } = &mut pc;
             let tx = if write {
@@ -378,7 +412,7 @@ impl PgStore {
             }
             Ok(value)
         })();
-        self.give_back(Some(pc));
+        self.give_back(Some(pc), write);
         out
     }
 }
@@ -416,8 +450,9 @@ impl Db {
             url.parse().map_err(|e| DbError::Config(format!("bad PostgreSQL URL '{}': {e}", redact(url))))?;
         let store = PgStore {
             config,
-            pool: Mutex::new(PgPool { idle: Vec::new(), open: 0 }),
+            pool: Mutex::new(PgPool { idle: Vec::new(), open: 0, reading: 0, writers_waiting: 0 }),
             freed: Condvar::new(),
+            freed_for_writer: Condvar::new(),
             max: PG_MAX_CONNECTIONS,
         };
         store.run(true, migrate_postgres).map_err(|e| match e {

@@ -70,6 +70,11 @@ pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<OrgUnitRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row)
 }
 
+/// The rows with these ids (those that exist), in no particular order: a change page's units.
+pub fn get_many(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
+    super::changes::by_ids(conn, &format!("SELECT {COLS} FROM org_units"), ids, from_row)
+}
+
 /// Units in scope (the scope unit and below) plus the scope unit's ancestors, root first.
 pub fn in_scope(
     conn: &Conn<'_>,

@@ -42,6 +42,11 @@ pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<StaffRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM staff WHERE id = ?1"), [id], from_row)
 }
 
+/// The rows with these ids (those that exist), in no particular order: a change page's staff.
+pub fn get_many(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<StaffRow>> {
+    super::changes::by_ids(conn, &format!("SELECT {COLS} FROM staff"), ids, from_row)
+}
+
 pub fn in_scope(conn: &Conn<'_>, scope: &str, upper: &str, f: impl FnMut(StaffRow) -> DbResult<()>) -> DbResult<()> {
     super::changes::scan(
         conn,

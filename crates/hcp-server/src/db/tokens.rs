@@ -29,15 +29,6 @@ pub fn insert(
     Ok(())
 }
 
-/// The user id of a live token: not revoked and not expired at `now` (RFC 3339, UTC).
-pub fn live_user(conn: &Conn<'_>, hash: &str, now: &str) -> DbResult<Option<i64>> {
-    conn.query_opt(
-        "SELECT user_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-        [hash, now],
-        |r| r.get(0),
-    )
-}
-
 pub fn revoke(conn: &Conn<'_>, hash: &str, now: &str) -> DbResult<bool> {
     let n =
         conn.execute("UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL", [hash, now])?;

@@ -73,6 +73,17 @@ pub fn by_id(conn: &Conn<'_>, id: i64) -> DbResult<Option<User>> {
     conn.query_opt(&format!("{SELECT} WHERE u.id = ?1"), [id], read)
 }
 
+/// The user of a live bearer token (stored hashed in `tokens`; not revoked and not expired at
+/// `now`, RFC 3339 UTC), in one statement: every authenticated request asks this, and on
+/// PostgreSQL each statement is a round trip.
+pub fn by_live_token(conn: &Conn<'_>, token_hash: &str, now: &str) -> DbResult<Option<User>> {
+    conn.query_opt(
+        &format!("{SELECT} JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2"),
+        [token_hash, now],
+        read,
+    )
+}
+
 /// Links a staff member's account to their staff record, so bad reviews of their service name them
 /// as the rated staff member (who may appeal).
 pub const STAFF_LINK_DDL: &str = "ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff(id);";

@@ -62,7 +62,9 @@ pub async fn concurrent_writers_never_make_a_pull_skip_a_change(backend: Backend
 
 /// The same, with the writers and the pullers spread over three server processes on one database
 /// (this one and two `hcp-server serve` children): a change committed by one process is never
-/// skipped by a puller reading from another.
+/// skipped by a puller reading from another, and a puller that takes each page from the next
+/// process (as behind a round-robin load balancer), continuing one process's cursor on another,
+/// still receives every change exactly once, in order.
 pub async fn writers_on_three_server_processes_never_make_a_pull_skip_a_change(backend: Backend) {
     let app = std::sync::Arc::new(spawn_app(backend).await);
     let mut bases = vec![app.url("")];
@@ -96,7 +98,22 @@ async fn second_instance(app: &TestApp) -> (Child, String) {
     panic!("the instance at {base} does not answer");
 }
 
-/// Four writers and three pullers, writer `w` and puller `p` on `bases[w % n]` and `bases[p % n]`.
+/// One page of the feed from the server at `base`: (sequence numbers, cursor, has_more).
+async fn page_at(http: &reqwest::Client, base: &str, token: &str, after: i64, limit: usize) -> (Vec<i64>, i64, bool) {
+    let r = http
+        .get(format!("{base}/api/v1/sync/pull?after={after}&limit={limit}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("pull");
+    assert_eq!(r.status().as_u16(), 200, "pull from {base}");
+    let page: Value = r.json().await.expect("json");
+    let seqs = page["changes"].as_array().expect("changes").iter().map(|c| c["seq"].as_i64().expect("seq")).collect();
+    (seqs, page["cursor"].as_i64().expect("cursor"), page["has_more"].as_bool().expect("has_more"))
+}
+
+/// Four writers and four pullers, writer `w` on `bases[w % n]`; pullers 0–2 on `bases[p % n]`,
+/// puller 3 taking each page from the next base in turn.
 async fn writers_and_pullers(app: std::sync::Arc<TestApp>, bases: Vec<String>) {
     let admin = app.token("admin").await;
     let reader = app.token("city.supervisor").await;
@@ -141,6 +158,23 @@ async fn writers_and_pullers(app: std::sync::Arc<TestApp>, bases: Vec<String>) {
                     return seen;
                 }
             }
+        }));
+    }
+    {
+        let (app, reader, done, bases) = (app.clone(), reader.clone(), done.clone(), bases.clone());
+        pullers.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut cursor = start;
+            for turn in 0.. {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let (page, next, more) = page_at(&app.http, &bases[turn % bases.len()], &reader, cursor, 5).await;
+                seen.extend(page);
+                cursor = next;
+                if !more && finished {
+                    break;
+                }
+            }
+            seen
         }));
     }
     for w in writers {
