@@ -149,14 +149,21 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     let text = pdf_text(&with.path);
     assert!(text.contains("附件：1.notice-with-evidence-appendix.png"), "{text}");
     assert!(text.contains("附图1notice-with-evidence-appendix.png"), "{text}");
-    let pages = |path: &str| {
+    // The photo is on a page of its own, the last one; the record without photos has none.
+    let last_page = |path: &str| {
         let out = std::process::Command::new("pdfinfo").arg(path).output().expect("pdfinfo");
-        String::from_utf8_lossy(&out.stdout)
+        let n = String::from_utf8_lossy(&out.stdout)
             .lines()
-            .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse::<u32>().expect("pages")))
-            .expect("a page count")
+            .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().to_owned()))
+            .expect("a page count");
+        let out =
+            std::process::Command::new("pdftotext").args(["-f", &n, "-l", &n, path, "-"]).output().expect("pdftotext");
+        String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
     };
-    assert_eq!(pages(&with.path), pages(&plain.path) + 1, "the photo adds one page");
+    let last = last_page(&with.path);
+    assert!(last.starts_with("附图（") && last.contains("附图1notice-with-evidence-appendix.png"), "{last}");
+    assert!(!last.contains("问责方式"), "the decision is on the pages before: {last}");
+    assert!(!pdf_text(&plain.path).contains("附图"));
 
     // Offline: the register and its cached badge stay; a new check needs the server.
     srv.stop().await;

@@ -8,8 +8,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{ensure, Context};
-use futures_util::StreamExt;
 use serde::Serialize;
+
+/// The protocol's chunk size (the server names it in every upload progress).
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// The file: 20 MB, what the server accepts at most by default.
 pub const FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -71,48 +73,6 @@ impl Api<'_> {
         Ok(body)
     }
 
-    async fn declare(&self, case_id: i64, sha: &str, name: &str, size: usize) -> anyhow::Result<i64> {
-        let body = serde_json::json!({"case_id": case_id, "sha256": sha, "name": name, "size": size});
-        self.json(self.http.post(format!("{}/api/v1/attachments", self.url)).json(&body)).await?;
-        let p = self.json(self.http.get(format!("{}/api/v1/attachments/{sha}/chunks", self.url))).await?;
-        p["chunk_size"].as_i64().context("the server names its chunk size")
-    }
-
-    /// What the client does: every chunk in turn on one connection, then `complete`.
-    async fn upload(&self, sha: &str, bytes: &[u8], chunk: usize) -> anyhow::Result<()> {
-        for (i, piece) in bytes.chunks(chunk).enumerate() {
-            let r = self
-                .http
-                .put(format!("{}/api/v1/attachments/{sha}/chunks/{i}", self.url))
-                .bearer_auth(self.token)
-                .header("content-type", "application/octet-stream")
-                .body(piece.to_vec())
-                .send()
-                .await?;
-            ensure!(r.status().is_success(), "chunk {i}: {}", r.status());
-        }
-        let done = self.json(self.http.post(format!("{}/api/v1/attachments/{sha}/complete", self.url))).await?;
-        ensure!(done["status"] == "complete", "not complete: {done}");
-        Ok(())
-    }
-
-    /// What the client does when a file is opened: stream it, check its hash.
-    async fn download(&self, sha: &str, size: usize) -> anyhow::Result<()> {
-        use sha2::Digest;
-        let r = self.http.get(format!("{}/api/v1/attachments/{sha}", self.url)).bearer_auth(self.token).send().await?;
-        ensure!(r.status().is_success(), "download: {}", r.status());
-        let mut h = sha2::Sha256::new();
-        let mut n = 0;
-        let mut body = r.bytes_stream();
-        while let Some(piece) = body.next().await {
-            let piece = piece?;
-            n += piece.len();
-            h.update(&piece);
-        }
-        ensure!(n == size && hex::encode(h.finalize()) == sha, "the download differs from the upload");
-        Ok(())
-    }
-
     async fn snapshot_bytes(&self) -> anyhow::Result<usize> {
         let r = self.http.get(format!("{}/api/v1/sync/snapshot", self.url)).bearer_auth(self.token).send().await?;
         ensure!(r.status().is_success(), "snapshot: {}", r.status());
@@ -128,49 +88,94 @@ fn curl(args: &[String]) -> anyhow::Result<f64> {
     Ok(secs)
 }
 
-/// Uploads one 20 MB file on `case_id` through the protocol and another through `curl`, then
-/// downloads the first `runs` times each way.
-pub async fn measure(url: &str, token: &str, case_id: i64, work: &Path, runs: usize) -> anyhow::Result<FileReport> {
-    let api = Api { http: reqwest::Client::new(), url, token };
+/// Uploads one 20 MB file on `case_id` through the app's own path (captured into the encrypted
+/// file store, then the upload queue of `hcp-sync`: declare, chunks, complete) and another
+/// through `curl` (declare, the same chunks, complete: one invocation, one connection); then
+/// downloads the first `runs` times each way: the app's `fetch` into a fresh encrypted cache
+/// (streamed, SHA-256 checked, written encrypted), curl to /dev/null.
+pub async fn measure(
+    client: &hcp_sync::Client,
+    token: &str,
+    key: &hcp_replica::ReplicaKey,
+    case_id: i64,
+    work: &Path,
+    runs: usize,
+) -> anyhow::Result<FileReport> {
+    let url = client.base_url().trim_end_matches('/').to_owned();
+    let api = Api { http: reqwest::Client::new(), url: &url, token };
     let stamp = std::process::id() as u64 ^ chrono::Utc::now().timestamp() as u64;
     let ours = photo(stamp);
     let theirs = photo(stamp.wrapping_add(1));
     let (sha_ours, sha_theirs) = (sha256_hex(&ours), sha256_hex(&theirs));
     let snapshot_bytes_before = api.snapshot_bytes().await?;
-
-    let chunk = api.declare(case_id, &sha_ours, "bench-ours.jpg", ours.len()).await? as usize;
-    let t = Instant::now();
-    api.upload(&sha_ours, &ours, chunk).await?;
-    let upload_s = t.elapsed().as_secs_f64();
-
-    // curl: the same chunks, PUT one after the other on one connection, then `complete`.
-    api.declare(case_id, &sha_theirs, "bench-curl.jpg", theirs.len()).await?;
     let dir = work.join("files-bench");
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    let now = || chrono::Utc::now().to_rfc3339();
+    let cap = 500 * 1024 * 1024;
+
+    // Ours: the capture is local work (not timed); the upload queue is.
+    let store = hcp_replica::files::FileStore::open(&dir.join("uploader.files.db"), key)?;
+    let files: hcp_sync::attachments::Files = std::sync::Arc::new(std::sync::Mutex::new(store));
+    {
+        let mut f = files.lock().map_err(|_| anyhow::anyhow!("file store lock"))?;
+        let captured = f.capture(case_id, "bench-ours.jpg", &mut std::io::Cursor::new(&ours), &[], &now())?;
+        ensure!(captured.is_ok(), "capture refused: {captured:?}");
+    }
+    let t = Instant::now();
+    let sent = hcp_sync::attachments::upload_pending(client, token, &files, &now(), cap, || {}).await?;
+    let upload_s = t.elapsed().as_secs_f64();
+    ensure!(sent == 1, "the upload queue sent {sent} files");
+    let chunk = CHUNK_BYTES;
+
+    // curl: declare, the same chunks PUT one after the other, complete.
     let auth = format!("Authorization: Bearer {token}");
+    let declaration = serde_json::json!({"case_id": case_id, "sha256": sha_theirs, "name": "bench-curl.jpg",
+        "size": theirs.len()})
+    .to_string();
     let mut args: Vec<String> =
-        ["-sS", "--fail", "-o", "/dev/null", "-H", &auth, "-H", "content-type: application/octet-stream"]
+        ["-sS", "--fail", "-o", "/dev/null", "-H", &auth, "-H", "content-type: application/json", "-d", &declaration]
             .map(String::from)
             .to_vec();
+    args.push(format!("{url}/api/v1/attachments"));
     for (i, piece) in theirs.chunks(chunk).enumerate() {
         let p = dir.join(format!("chunk-{i}"));
         std::fs::write(&p, piece)?;
-        args.extend(["-T".into(), p.display().to_string()]);
+        args.extend(
+            [
+                "--next",
+                "-sS",
+                "--fail",
+                "-o",
+                "/dev/null",
+                "-H",
+                &auth,
+                "-H",
+                "content-type: application/octet-stream",
+                "-T",
+            ]
+            .map(String::from),
+        );
+        args.push(p.display().to_string());
         args.push(format!("{url}/api/v1/attachments/{sha_theirs}/chunks/{i}"));
     }
     args.extend(["--next", "-sS", "--fail", "-o", "/dev/null", "-X", "POST", "-H"].map(String::from));
     args.push(auth.clone());
     args.push(format!("{url}/api/v1/attachments/{sha_theirs}/complete"));
     let upload_curl_s = curl(&args)?;
-    let _ = std::fs::remove_dir_all(&dir);
     let p = api.json(api.http.get(format!("{url}/api/v1/attachments/{sha_theirs}/chunks"))).await?;
     ensure!(p["status"] == "complete", "curl's upload did not complete: {p}");
 
     let (mut download_s, mut download_curl_s) = (Vec::new(), Vec::new());
-    for _ in 0..runs.max(1) {
+    for run in 0..runs.max(1) {
+        // Another user's laptop: a fresh encrypted cache each time.
+        let store = hcp_replica::files::FileStore::open(&dir.join(format!("reader-{run}.files.db")), key)?;
+        let reader: hcp_sync::attachments::Files = std::sync::Arc::new(std::sync::Mutex::new(store));
         let t = Instant::now();
-        api.download(&sha_ours, ours.len()).await?;
+        let bytes =
+            hcp_sync::attachments::fetch(client, token, &reader, &sha_ours, ours.len() as i64, &now(), cap).await?;
         download_s.push(t.elapsed().as_secs_f64());
+        ensure!(bytes == ours, "the download differs from the upload");
         download_curl_s.push(curl(&[
             "-sS".into(),
             "--fail".into(),
@@ -181,6 +186,7 @@ pub async fn measure(url: &str, token: &str, case_id: i64, work: &Path, runs: us
             format!("{url}/api/v1/attachments/{sha_ours}"),
         ])?);
     }
+    let _ = std::fs::remove_dir_all(&dir);
     let snapshot_bytes_after = api.snapshot_bytes().await?;
     Ok(FileReport {
         size_mb: FILE_BYTES as f64 / (1024.0 * 1024.0),
