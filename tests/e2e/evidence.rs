@@ -292,12 +292,14 @@ async fn a_pdf_attached_in_the_drawer_is_previewed_page_by_page() {
                 r#"const d = document.querySelector('[data-testid=file-preview-pdf]').closest('.el-dialog');
                    const r = d.getBoundingClientRect();
                    const cv = document.querySelector('[data-testid=file-preview-pdf-canvas]').getBoundingClientRect();
-                   return r.left < -1 || r.right > window.innerWidth + 1 || cv.right > r.right + 1;"#,
+                   const f = d.querySelector('.el-dialog__footer').getBoundingClientRect();
+                   return r.left < -1 || r.right > window.innerWidth + 1 || cv.right > r.right + 1
+                     || f.bottom > window.innerHeight + 1;"#,
                 vec![],
             )
             .await
             .expect("measure");
-        assert_eq!(outside, serde_json::json!(false), "the preview fits {width}×{height}");
+        assert_eq!(outside, serde_json::json!(false), "the preview and its buttons fit {width}×{height}");
         screenshot(&c, &format!("evidence-pdf-preview-{width}x{height}.png")).await;
     }
 
