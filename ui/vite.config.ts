@@ -41,6 +41,8 @@ export default defineConfig({
           if (id.includes("node_modules/element-plus") || id.includes("node_modules/@element-plus")) {
             return "element-plus";
           }
+          // pdf.js (PDF 附件 preview) is loaded on first use only: its own chunk, not in vendor.
+          if (id.includes("node_modules/pdfjs-dist")) return undefined;
           if (id.includes("node_modules")) return "vendor";
         },
       },

@@ -1,7 +1,8 @@
 //! Evidence files in the real window: a handler attaches a photo to 报送整改 while the server is
 //! down (the file is checked and kept encrypted on the laptop, the command queued citing it); the
 //! server comes back and both reach it, the declaration first; the district supervisor then opens
-//! the photo from the case drawer. Screens at 1366×768 and 1024×640.
+//! the photo from the case drawer. Screens at 1366×768 and 1024×640. A PDF attached in the drawer
+//! is previewed page by page (pdf.js draws it onto a canvas).
 //!
 //! Nobody can answer the native open dialog in a test: the app is started with `HCP_OPEN_FILE`
 //! (the path `choose_open_path` then returns without a dialog).
@@ -188,6 +189,131 @@ async fn a_handler_attaches_a_photo_offline_and_the_supervisor_opens_it() {
     }
     click(&c, "[data-testid=file-preview] .el-dialog__footer .el-button--primary").await;
     files_fit(&c, "evidence-supervisor-drawer").await;
+    server.stop().await;
+    c.close().await.expect("close session");
+    logs::assert_clean(&data, &db);
+}
+
+/// A small, valid two-page PDF (correct cross-reference table): page 1 carries a red block,
+/// page 2 a blue one, so the test can tell from the canvas which page is drawn.
+fn two_page_pdf() -> Vec<u8> {
+    let page = |rgb: &str| format!("{rgb} rg 60 420 480 300 re f\n0 0 0 RG 4 w 40 40 515 762 re S\n");
+    let (one, two) = (page("0.85 0.1 0.1"), page("0.1 0.2 0.85"));
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << >> >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Resources << >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{one}endstream", one.len()),
+        format!("<< /Length {} >>\nstream\n{two}endstream", two.len()),
+    ];
+    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+/// The dominant colour of the preview's canvas: "red", "blue" or what else it is.
+async fn canvas_colour(c: &Client) -> String {
+    c.execute(
+        r#"const cv = document.querySelector('[data-testid=file-preview-pdf-canvas]');
+           if (!cv || !cv.width) return 'none';
+           const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+           let red = 0, blue = 0;
+           for (let i = 0; i < d.length; i += 16) {
+             if (d[i] > 180 && d[i + 2] < 80) red++;
+             if (d[i + 2] > 180 && d[i] < 80) blue++;
+           }
+           return red > blue * 4 && red > 100 ? 'red' : blue > red * 4 && blue > 100 ? 'blue' : `unclear ${red}/${blue}`;"#,
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(str::to_owned))
+    .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pdf_attached_in_the_drawer_is_previewed_page_by_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, db) = seeded_server(dir.path(), 2_000).await.expect("server");
+    let case_no: String = db
+        .read_blocking(|c| {
+            c.query_row(
+                "SELECT c.case_no FROM cases c JOIN users u ON u.id = c.handler_user_id
+                  WHERE u.username = 'donghu.handler' AND c.state = 'in_rectification' ORDER BY c.id LIMIT 1",
+                (),
+                |r| r.get(0),
+            )
+        })
+        .expect("a case the handler rectifies");
+    let pdf_path = dir.path().join("整改报告.pdf");
+    std::fs::write(&pdf_path, two_page_pdf()).expect("write the PDF");
+
+    let port = free_port();
+    let data = dir.path().join("client");
+    let _driver = start_driver_opening(&data, port, &pdf_path);
+    let c = connect(port, &app_binary()).await;
+    sign_in(&c, &server.url(), "donghu.handler").await;
+    open_case(&c, &case_no).await;
+    c.wait().for_element(Locator::Css("[data-testid=case-files]")).await.expect("the 附件 section");
+    click(&c, "[data-testid=case-files-add]").await;
+    wait_for(20, "the attached PDF", || async {
+        (attr(&c, "[data-testid=case-file]", "data-name").await.as_deref() == Some("整改报告.pdf")).then_some(())
+    })
+    .await;
+
+    // Opened from the drawer: pdf.js draws page 1 from the file's bytes, with the page count.
+    click(&c, "[data-testid=case-file-open]").await;
+    wait_for(30, "page 1 drawn", || async {
+        (attr(&c, "[data-testid=file-preview-pdf-canvas]", "data-drawn").await.as_deref() == Some("1")).then_some(())
+    })
+    .await;
+    assert_eq!(attr(&c, "[data-testid=file-preview-pdf]", "data-pages").await.as_deref(), Some("2"));
+    let count = text_content(&c, "[data-testid=file-preview-pdf-count]").await.unwrap_or_default();
+    assert_eq!(count.trim(), "第 1 / 2 页");
+    assert_eq!(canvas_colour(&c).await, "red", "page 1 is drawn on the canvas");
+    for (width, height) in [(1366u32, 768u32), (1024, 640)] {
+        c.set_window_size(width, height).await.expect("resize");
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let outside = c
+            .execute(
+                r#"const d = document.querySelector('[data-testid=file-preview-pdf]').closest('.el-dialog');
+                   const r = d.getBoundingClientRect();
+                   const cv = document.querySelector('[data-testid=file-preview-pdf-canvas]').getBoundingClientRect();
+                   const f = d.querySelector('.el-dialog__footer').getBoundingClientRect();
+                   return r.left < -1 || r.right > window.innerWidth + 1 || cv.right > r.right + 1
+                     || f.bottom > window.innerHeight + 1;"#,
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert_eq!(outside, serde_json::json!(false), "the preview and its buttons fit {width}×{height}");
+        screenshot(&c, &format!("evidence-pdf-preview-{width}x{height}.png")).await;
+    }
+
+    // 下一页: page 2 (blue); 上一页 is then enabled.
+    click(&c, "[data-testid=file-preview-pdf-next]").await;
+    wait_for(30, "page 2 drawn", || async {
+        (attr(&c, "[data-testid=file-preview-pdf-canvas]", "data-drawn").await.as_deref() == Some("2")).then_some(())
+    })
+    .await;
+    assert_eq!(canvas_colour(&c).await, "blue", "page 2 is drawn on the canvas");
+    let count = text_content(&c, "[data-testid=file-preview-pdf-count]").await.unwrap_or_default();
+    assert_eq!(count.trim(), "第 2 / 2 页");
+    screenshot(&c, "evidence-pdf-preview-page2-1024x640.png").await;
+    click(&c, "[data-testid=file-preview] .el-dialog__footer .el-button--primary").await;
     server.stop().await;
     c.close().await.expect("close session");
     logs::assert_clean(&data, &db);

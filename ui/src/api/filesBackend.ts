@@ -90,3 +90,8 @@ export function formatSize(bytes: number): string {
 export function isImage(mime: string): boolean {
   return ["image/jpeg", "image/png", "image/gif", "image/webp"].includes(mime);
 }
+
+/** Whether the preview draws the file's pages (pdf.js, loaded on first use). */
+export function isPdf(mime: string): boolean {
+  return mime === "application/pdf";
+}

@@ -44,6 +44,14 @@ export const filesZh = {
   attachRemove: "不附带",
   filterName: "证据材料",
   sha: "SHA-256",
+  pdf: {
+    page: "第 {page} / {total} 页",
+    prev: "上一页",
+    next: "下一页",
+    loading: "正在显示 PDF…",
+    failed: "无法预览此 PDF：文件已损坏或不是有效的 PDF",
+    detail: "可“另存为”后用其他程序打开。详细信息：{message}",
+  },
   cache: {
     title: "附件缓存",
     hint: "打开过的附件加密保存在本机，离线也能查看；超过上限时，最久未打开的先清理（尚未上传的文件不受影响）",
@@ -98,6 +106,14 @@ export const filesEn: typeof filesZh = {
   attachRemove: "Do not attach",
   filterName: "Evidence",
   sha: "SHA-256",
+  pdf: {
+    page: "Page {page} of {total}",
+    prev: "Previous",
+    next: "Next",
+    loading: "Showing the PDF…",
+    failed: "This PDF cannot be previewed: the file is damaged or not a valid PDF",
+    detail: "Use “Save as” to open it with another program. Details: {message}",
+  },
   cache: {
     title: "Attachment cache",
     hint: "Opened attachments are kept encrypted on this computer and open offline; over the cap the least recently opened go first (files not yet uploaded are never removed)",
