@@ -914,12 +914,13 @@ async fn a_supervisor_changes_the_server_address_and_erases_the_local_data() {
     .await;
     assert!(rows.contains("评价"), "{rows}");
     let replicas = client_dir.join("replicas");
+    // The replica and, beside it, the evidence files' store (`<id>.files.db`).
     let files = || {
         std::fs::read_dir(&replicas)
             .map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "db")).count())
             .unwrap_or(0)
     };
-    assert_eq!(files(), 1, "one replica on disk");
+    assert_eq!(files(), 2, "one replica and its file store on disk");
     screenshot(&c, "settings.png").await;
 
     let moved = format!("http://127.0.0.1:{}", free_port());
@@ -947,7 +948,7 @@ async fn a_supervisor_changes_the_server_address_and_erases_the_local_data() {
     })
     .await;
     assert_eq!(shown, moved, "the login page offers the new address");
-    assert_eq!(files(), 0, "the replica is erased");
+    assert_eq!(files(), 0, "the replica and its file store are erased");
     screenshot(&c, "settings-erased-login.png").await;
     server.stop().await;
     c.close().await.expect("close session");
