@@ -246,6 +246,42 @@ fn progress(c: &Conn<'_>, store: &dyn ChunkStore, b: &attachments::Blob, scope: 
     })
 }
 
+/// How a chunk or completion call ends without touching the bytes.
+enum Settled {
+    NotFound,
+    /// Already complete: how it stands for the caller.
+    Done(UploadProgress),
+    /// Refused earlier, with the reason.
+    Refused(String),
+}
+
+/// The content `sha256`, still arriving, as the caller in `scope` may send it; otherwise how the
+/// call ends (not visible, already complete, refused).
+fn arriving(
+    c: &Conn<'_>,
+    store: &dyn ChunkStore,
+    sha256: &str,
+    scope: &str,
+) -> DbResult<Result<(attachments::Blob, AttachmentRow), Settled>> {
+    let Some((b, first)) = visible_blob(c, sha256, scope, false)? else {
+        return Ok(Err(Settled::NotFound));
+    };
+    Ok(match b.status {
+        AttachmentStatus::Complete => Err(Settled::Done(progress(c, store, &b, scope)?)),
+        AttachmentStatus::Refused => Err(Settled::Refused(b.note)),
+        AttachmentStatus::Pending => Ok((b, first)),
+    })
+}
+
+/// The answer for a [`Settled`] call.
+fn settled(s: Settled) -> ApiResult<Json<UploadProgress>> {
+    match s {
+        Settled::NotFound => Err(not_found()),
+        Settled::Done(p) => Ok(Json(p)),
+        Settled::Refused(m) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, m)),
+    }
+}
+
 /// Marks a content refused on every case that names it, forgets its bytes, and tells the feed.
 fn refuse(c: &Conn<'_>, store: &dyn ChunkStore, sha256: &str, note: &str, at: &str) -> DbResult<()> {
     store.delete(c, sha256)?;
@@ -299,21 +335,16 @@ pub async fn put_chunk(
     let at = state.clock.now_rfc3339();
     enum Out {
         Progress(UploadProgress),
-        NotFound,
+        Settled(Settled),
         Invalid(String),
-        Refused(String),
     }
     let out = state
         .db
         .write(move |c| {
-            let Some((b, _)) = visible_blob(c, &sha256, &scope, false)? else {
-                return Ok(Out::NotFound);
+            let (b, _) = match arriving(c, store.as_ref(), &sha256, &scope)? {
+                Ok(found) => found,
+                Err(s) => return Ok(Out::Settled(s)),
             };
-            match b.status {
-                AttachmentStatus::Complete => return progress(c, store.as_ref(), &b, &scope).map(Out::Progress),
-                AttachmentStatus::Refused => return Ok(Out::Refused(b.note)),
-                AttachmentStatus::Pending => {}
-            }
             let n = chunk_count(b.size);
             if !(0..n).contains(&index) {
                 return Ok(Out::Invalid(format!("块号应为 0–{}（文件共 {n} 块）", n - 1)));
@@ -325,7 +356,7 @@ pub async fn put_chunk(
             if index == 0 {
                 if let Some(why) = refusal(&sniff(&body)) {
                     refuse(c, store.as_ref(), &sha256, why, &at)?;
-                    return Ok(Out::Refused(why.to_owned()));
+                    return Ok(Out::Settled(Settled::Refused(why.to_owned())));
                 }
             }
             store.put_chunk(c, &sha256, index, &body)?;
@@ -335,9 +366,8 @@ pub async fn put_chunk(
         .await?;
     match out {
         Out::Progress(p) => Ok(Json(p)),
-        Out::NotFound => Err(not_found()),
+        Out::Settled(s) => settled(s),
         Out::Invalid(m) => Err(AppError::invalid(m)),
-        Out::Refused(m) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, m)),
     }
 }
 
@@ -360,22 +390,17 @@ pub async fn complete(
     let (actor, client) = (who.user.clone(), who.client_id.clone());
     enum Out {
         Progress(UploadProgress),
-        NotFound,
+        Settled(Settled),
         Missing(i64, i64),
         Mismatch,
-        Refused(String),
     }
     let out = state
         .db
         .write(move |c| {
-            let Some((b, first)) = visible_blob(c, &sha256, &scope, false)? else {
-                return Ok(Out::NotFound);
+            let (b, first) = match arriving(c, store.as_ref(), &sha256, &scope)? {
+                Ok(found) => found,
+                Err(s) => return Ok(Out::Settled(s)),
             };
-            match b.status {
-                AttachmentStatus::Complete => return progress(c, store.as_ref(), &b, &scope).map(Out::Progress),
-                AttachmentStatus::Refused => return Ok(Out::Refused(b.note)),
-                AttachmentStatus::Pending => {}
-            }
             let n = chunk_count(b.size);
             let have = store.received(c, &sha256)?.len() as i64;
             if have < n {
@@ -400,7 +425,7 @@ pub async fn complete(
                     "压缩包不是 OFD 或 Office 文档，不能作为证据材料上传；请上传图片、PDF、OFD 或 Office 文档",
                 );
                 refuse(c, store.as_ref(), &sha256, why, &at)?;
-                return Ok(Out::Refused(why.to_owned()));
+                return Ok(Out::Settled(Settled::Refused(why.to_owned())));
             };
             attachments::set_blob_status(c, &sha256, AttachmentStatus::Complete, mime, "", &at)?;
             attachments::set_status_of_content(c, &sha256, AttachmentStatus::Complete, mime, "")?;
@@ -422,14 +447,13 @@ pub async fn complete(
         .await?;
     match out {
         Out::Progress(p) => Ok(Json(p)),
-        Out::NotFound => Err(not_found()),
+        Out::Settled(s) => settled(s),
         Out::Missing(missing, n) => Err(AppError::new(
             StatusCode::CONFLICT,
             codes::CONFLICT,
             format!("文件尚未传完：共 {n} 块，还缺 {missing} 块"),
         )),
         Out::Mismatch => Err(AppError::invalid("收到的内容与声明的 SHA-256 不符，已丢弃，请重新上传")),
-        Out::Refused(m) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, m)),
     }
 }
 
