@@ -4,7 +4,7 @@
 //! with (`hcp_replica::aggregates`).
 
 use chrono::{DateTime, Datelike, Utc};
-use hcp_domain::calendar::{beijing_date, beijing_time};
+use hcp_domain::calendar::beijing_date;
 use hcp_domain::kpi::{GroupBy, Kpis, Period, Ratio, Subject};
 use hcp_domain::ranking::{rank, UnitScore};
 use hcp_domain::Channel;
@@ -553,11 +553,7 @@ pub fn monthly_report(
     let fonts = fonts().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
     let pdf = hcp_report::monthly::render(&fonts, &input)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("月调度通报生成失败：{e}")))?;
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建 {}：{e}", out_dir.display())))?;
-    let path = out_dir.join(format!("月调度通报-{}-{}.pdf", month.trim(), beijing_time(now).format("%Y%m%d%H%M%S")));
-    std::fs::write(&path, pdf)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
+    let path = crate::exports::save_new_pdf(out_dir, &format!("月调度通报-{}", month.trim()), now, &pdf)?;
     Ok(crate::PrintedFile { path: path.display().to_string(), count: 1 })
 }
 

@@ -151,6 +151,31 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> ApiResult<()> {
     })
 }
 
+/// Saves a newly generated document as `dir/{stem}-{time}.pdf` (Beijing time to the second), never
+/// over an earlier one: a second document in the same second gets `-2`, `-3`, … The file appears
+/// whole or not at all.
+pub fn save_new_pdf(dir: &Path, stem: &str, now: DateTime<Utc>, bytes: &[u8]) -> ApiResult<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", dir.display())))?;
+    let stamp = hcp_domain::calendar::beijing_time(now).format("%Y%m%d%H%M%S");
+    for n in 1..1000u32 {
+        let name = if n == 1 { format!("{stem}-{stamp}.pdf") } else { format!("{stem}-{stamp}-{n}.pdf") };
+        let path = dir.join(name);
+        // Claim the name first so that two saves in the same second cannot both take it.
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(_) => {
+                write_file(&path, bytes).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&path);
+                })?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display()))),
+        }
+    }
+    Err(ApiError::new(codes::INTERNAL, format!("无法保存 {stem}：同名文件过多")))
+}
+
 fn report_err(e: hcp_report::ReportError) -> ApiError {
     ApiError::new(codes::INTERNAL, format!("导出失败：{e}"))
 }
@@ -525,6 +550,18 @@ pub fn disclosure_file(d: &DisclosureWire, format: ExportFormat) -> ApiResult<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_documents_never_overwrite_one_saved_in_the_same_second() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = "2026-12-06T23:30:05Z".parse::<DateTime<Utc>>().expect("time");
+        let a = save_new_pdf(&dir.path().join("reports"), "问责决定记录-X1", now, b"first").expect("first");
+        let b = save_new_pdf(&dir.path().join("reports"), "问责决定记录-X1", now, b"second").expect("second");
+        assert_eq!(a.file_name().and_then(|n| n.to_str()), Some("问责决定记录-X1-20261207073005.pdf"), "Beijing time");
+        assert_eq!(b.file_name().and_then(|n| n.to_str()), Some("问责决定记录-X1-20261207073005-2.pdf"));
+        assert_eq!(std::fs::read(&a).expect("a"), b"first");
+        assert_eq!(std::fs::read(&b).expect("b"), b"second");
+    }
 
     #[test]
     fn export_paths_are_checked_and_get_their_extension() {

@@ -16,7 +16,7 @@
 //! server answers the chain's verification to those two roles (and administrators) only.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use hcp_domain::case::machine::AccountabilityKind;
@@ -627,11 +627,9 @@ pub fn decision_record(
     let fonts = crate::print::document_fonts()?;
     let pdf = hcp_report::decision::render(fonts, &inputs)
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("问责决定记录生成失败：{e}")))?;
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
-    let path: PathBuf = out_dir.join(format!("问责决定记录-{}-{}.pdf", case.item.case_no, now.format("%Y%m%d%H%M%S")));
-    std::fs::write(&path, pdf)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
+    let with_photos = if photos.images.is_empty() && photos.missing == 0 { "" } else { "-含附图" };
+    let stem = format!("问责决定记录-{}{with_photos}", case.item.case_no);
+    let path = crate::exports::save_new_pdf(out_dir, &stem, now, &pdf)?;
     tracing::info!(count = inputs.len(), "accountability record saved");
     Ok(crate::PrintedFile { path: path.display().to_string(), count: inputs.len() as u32 })
 }

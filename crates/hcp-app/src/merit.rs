@@ -279,14 +279,7 @@ pub fn print(
         AwardDocument::Certificates => (hcp_report::awards::render_certificates(fonts, &input), "荣誉证书"),
     };
     let pdf = pdf.map_err(|e| ApiError::new(codes::INTERNAL, format!("生成失败：{e}")))?;
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建 {}：{e}", out_dir.display())))?;
-    let path = out_dir.join(format!(
-        "{name}-{}-{}.pdf",
-        key.key(),
-        hcp_domain::calendar::beijing_time(now).format("%Y%m%d%H%M%S")
-    ));
-    crate::exports::write_file(&path, &pdf)?;
+    let path = crate::exports::save_new_pdf(out_dir, &format!("{name}-{}", key.key()), now, &pdf)?;
     Ok(crate::PrintedFile { path: path.display().to_string(), count: awards.len() as u32 })
 }
 

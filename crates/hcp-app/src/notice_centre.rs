@@ -196,15 +196,14 @@ fn render(inputs: &[NoticeInput]) -> ApiResult<Vec<u8>> {
         .map_err(|e| ApiError::new(codes::INTERNAL, format!("通知书生成失败：{e}")))
 }
 
-/// The file name a reprint gets: the title, the 文号's number and the case, unique by time.
-fn file_name(inputs: &[NoticeInput], now: DateTime<Utc>) -> String {
+/// The file name a reprint gets (before its time stamp): the title, the 文号's number and the case.
+fn file_stem(inputs: &[NoticeInput]) -> String {
     let first = &inputs[0];
-    let stamp = now.format("%Y%m%d%H%M%S");
     let no = first.doc_no.map(|n| format!("{n}号")).unwrap_or_default();
     if inputs.len() == 1 {
-        format!("{}-{}-{}{no}-重印-{stamp}.pdf", first.kind.name_zh(), first.case_no, first.doc_year)
+        format!("{}-{}-{}{no}-重印", first.kind.name_zh(), first.case_no, first.doc_year)
     } else {
-        format!("通知书-{}等{}份-重印-{stamp}.pdf", first.case_no, inputs.len())
+        format!("通知书-{}等{}份-重印", first.case_no, inputs.len())
     }
 }
 
@@ -231,10 +230,7 @@ pub fn reprint(
     let notices = registered(r, user, keys)?;
     let inputs: Vec<NoticeInput> = notices.iter().map(stored_input).collect::<ApiResult<_>>()?;
     let pdf = render(&inputs)?;
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
-    let path = out_dir.join(file_name(&inputs, now));
-    write(&path, &pdf)?;
+    let path = crate::exports::save_new_pdf(out_dir, &file_stem(&inputs), now, &pdf)?;
     let file = path.display().to_string();
     for n in &notices {
         r.note_notice_file(user.unit_id, n.case_id, &n.kind, &file)?;

@@ -422,19 +422,11 @@ pub fn no_numbers_message(needed: u32, left: u32) -> String {
 fn write_pdf(out_dir: &Path, inputs: &[NoticeInput], now: DateTime<Utc>) -> ApiResult<PathBuf> {
     let fonts = fonts()?;
     let pdf = hcp_report::notice::render(fonts, inputs).map_err(layout_failed)?;
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", out_dir.display())))?;
     let first = inputs.first().map(|i| i.case_no.clone()).unwrap_or_default();
     let doc = inputs.first().map_or("整改通知书", |i| i.kind.name_zh());
-    let name = if inputs.len() == 1 {
-        format!("{doc}-{first}-{}.pdf", now.format("%Y%m%d%H%M%S"))
-    } else {
-        format!("{doc}-{first}等{}件-{}.pdf", inputs.len(), now.format("%Y%m%d%H%M%S"))
-    };
-    let path: PathBuf = out_dir.join(name);
-    std::fs::write(&path, pdf)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))?;
-    Ok(path)
+    let stem =
+        if inputs.len() == 1 { format!("{doc}-{first}") } else { format!("{doc}-{first}等{}件", inputs.len()) };
+    crate::exports::save_new_pdf(out_dir, &stem, now, &pdf)
 }
 
 /// Renders the notices for `case_ids` (in that order) into one PDF under `out_dir`. A case's first
