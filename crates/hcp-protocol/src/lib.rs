@@ -525,6 +525,8 @@ pub struct SurveyImportReport {
 }
 
 pub mod filetype;
+pub mod replica_image;
+pub use replica_image::ReplicaImageInfo;
 
 /// The setting keys.
 pub mod setting_keys {

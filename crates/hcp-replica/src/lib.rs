@@ -9,6 +9,7 @@ pub mod aggregates;
 pub mod board;
 mod digest;
 pub mod files;
+pub mod image;
 mod indexes;
 pub mod query;
 pub mod tables;
@@ -165,18 +166,30 @@ fn repair_skipped(conn: &Connection) -> Result<()> {
 pub struct Replica {
     conn: Connection,
     path: PathBuf,
-    key: ReplicaKey,
+    /// `None` for a plain (unencrypted) replica image built by the server (see [`image`]).
+    key: Option<ReplicaKey>,
 }
 
 impl Replica {
     /// Opens or creates the encrypted replica at `path`.
     pub fn open(path: &Path, key: &ReplicaKey) -> Result<Replica> {
+        Replica::open_with(path, Some(key))
+    }
+
+    /// Opens or creates a replica file, encrypted with `key` or plain without one.
+    fn open_with(path: &Path, key: Option<&ReplicaKey>) -> Result<Replica> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| ReplicaError::Io { path: dir.to_owned(), source })?;
         }
+        if key.is_some() {
+            // A plain image a crash left behind in the replica's folder goes at the next start.
+            image::remove_leftovers(path);
+        }
         let mut conn = Connection::open(path)?;
-        // The key must be the first statement on the connection. Hex is safe to inline.
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+        if let Some(key) = key {
+            // The key must be the first statement on the connection. Hex is safe to inline.
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+        }
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
@@ -197,7 +210,7 @@ impl Replica {
             tracing::warn!(error = %e, "the indexes an unfinished bootstrap set aside could not be rebuilt yet");
         }
         migrate(&mut conn)?;
-        Ok(Replica { conn, path: path.to_owned(), key: key.clone() })
+        Ok(Replica { conn, path: path.to_owned(), key: key.cloned() })
     }
 
     pub fn path(&self) -> &Path {
@@ -207,7 +220,7 @@ impl Replica {
     /// A second connection to the same file: a long write (a bootstrap) on it leaves this one
     /// free, and readers here keep seeing the last committed state (WAL) until it commits.
     pub fn reopen(&self) -> Result<Replica> {
-        Replica::open(&self.path, &self.key)
+        Replica::open_with(&self.path, self.key.as_ref())
     }
 
     /// Read access for queries.

@@ -42,10 +42,6 @@ impl LineSink {
         Ok(())
     }
 
-    fn row(&mut self, row: EntityRow) -> DbResult<()> {
-        self.line(&SnapshotLine::Row { row })
-    }
-
     fn flush(&mut self) -> DbResult<()> {
         if self.buf.is_empty() {
             return Ok(());
@@ -65,7 +61,7 @@ impl LineSink {
 
 /// Where a resumed snapshot starts (validated query parameters).
 #[derive(Debug, Clone, Copy)]
-struct ResumeAt {
+pub(crate) struct ResumeAt {
     cursor: i64,
     entity: Entity,
     after: i64,
@@ -174,6 +170,20 @@ fn stream_snapshot(
     resume: Option<ResumeAt>,
     sink: &mut LineSink,
 ) -> DbResult<()> {
+    snapshot_lines(tx, scope, role, resume, &mut |line| sink.line(&line))?;
+    sink.flush()
+}
+
+/// The lines of the snapshot `role` gets of `scope` (see [`stream_snapshot`]), handed to `out`
+/// one by one: the NDJSON stream, and the replica images built from the same rows
+/// (`crate::replica_image`).
+pub(crate) fn snapshot_lines(
+    tx: &Conn<'_>,
+    scope: &str,
+    role: Role,
+    resume: Option<ResumeAt>,
+    out: &mut dyn FnMut(SnapshotLine) -> DbResult<()>,
+) -> DbResult<()> {
     let upper = format!("{scope}~");
     let cursor = match resume {
         Some(r) => r.cursor,
@@ -185,7 +195,7 @@ fn stream_snapshot(
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
         expected.add(e, count_entity(tx, e, scope, &upper, role, after_of(i))?);
     }
-    sink.line(&SnapshotLine::Begin {
+    out(SnapshotLine::Begin {
         scope_path: scope.to_owned(),
         expected: expected.clone(),
         cursor: Some(cursor),
@@ -195,11 +205,10 @@ fn stream_snapshot(
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
         stream_entity(tx, e, scope, &upper, role, after_of(i), expected.get(e), |row| {
             counts.add(e, 1);
-            sink.row(row)
+            out(SnapshotLine::Row { row })
         })?;
     }
-    sink.line(&SnapshotLine::End { cursor, counts })?;
-    sink.flush()
+    out(SnapshotLine::End { cursor, counts })
 }
 
 /// Checks the resume parameters: none, or a cursor, scope and entity (`resume_after` defaults
