@@ -75,8 +75,12 @@ pub fn leftovers(replica: &Path) -> Vec<PathBuf> {
 pub fn remove_leftovers(replica: &Path) {
     for p in leftovers(replica) {
         match std::fs::remove_file(&p) {
-            Ok(()) => tracing::warn!(file = %p.display(), "a plain replica image left by an interrupted bootstrap was deleted"),
-            Err(e) => tracing::warn!(file = %p.display(), error = %e, "a plain replica image left behind could not be deleted"),
+            Ok(()) => {
+                tracing::warn!(file = %p.display(), "a plain replica image left by an interrupted bootstrap was deleted")
+            }
+            Err(e) => {
+                tracing::warn!(file = %p.display(), error = %e, "a plain replica image left behind could not be deleted")
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod ops;
 pub mod rate;
 pub mod releases;
+pub mod replica_image;
 pub mod routes;
 pub mod seed;
 pub mod serve;
@@ -86,6 +87,8 @@ pub struct Config {
     pub hotline: hotline::HotlineConfig,
     /// Limits of evidence files (see [`routes::attachments`]).
     pub attachments: AttachmentLimits,
+    /// Ready replica images of large jurisdictions (see [`replica_image`]).
+    pub replica_images: replica_image::ImageConfig,
 }
 
 /// The largest evidence file, and the most bytes of files on one case.
@@ -117,6 +120,7 @@ impl Default for Config {
             releases_dir: std::path::PathBuf::from("data/releases"),
             hotline: hotline::HotlineConfig::default(),
             attachments: AttachmentLimits::default(),
+            replica_images: replica_image::ImageConfig::default(),
         }
     }
 }
@@ -169,6 +173,16 @@ pub struct FileConfig {
     pub attachment_max_mb: Option<i64>,
     /// The most MB of evidence files on one case (default 200).
     pub case_attachments_max_mb: Option<i64>,
+    /// The folder of the ready replica images of large jurisdictions (default data/replica-images).
+    pub replica_image_dir: Option<std::path::PathBuf>,
+    /// Jurisdictions with at least this many ratings get a replica image (default 200000).
+    pub replica_image_min_rows: Option<u64>,
+    /// An image this many changes behind the feed is rebuilt (default 50000).
+    pub replica_image_max_changes: Option<i64>,
+    /// An image older than this many minutes with changes since is rebuilt (default 360).
+    pub replica_image_max_age_minutes: Option<u64>,
+    /// Seconds between the image builder's passes; 0 turns images off (default 60).
+    pub replica_image_check_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -232,6 +246,25 @@ impl FileConfig {
                     .case_attachments_max_mb
                     .map_or(base.attachments.max_case_bytes, |m| m.clamp(1, 100 * 1024) * 1024 * 1024),
             },
+            replica_images: self.replica_images(base.replica_images),
+        }
+    }
+
+    /// The file's `replica_image_*` settings over `base`.
+    fn replica_images(&self, base: replica_image::ImageConfig) -> replica_image::ImageConfig {
+        replica_image::ImageConfig {
+            dir: self.replica_image_dir.clone().unwrap_or(base.dir),
+            min_rows: self.replica_image_min_rows.unwrap_or(base.min_rows),
+            max_changes: self.replica_image_max_changes.map_or(base.max_changes, |n| n.max(1)),
+            max_age: self
+                .replica_image_max_age_minutes
+                .map_or(base.max_age, |m| Duration::from_secs(m.clamp(1, 30 * 24 * 60) * 60)),
+            every: match self.replica_image_check_seconds {
+                None => base.every,
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s.clamp(1, 24 * 3600))),
+            },
+            level: base.level,
         }
     }
 

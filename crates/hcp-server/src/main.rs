@@ -310,6 +310,7 @@ async fn main() -> anyhow::Result<()> {
                 hcp_server::watch::spawn_watch(state.clone(), every);
             }
             hcp_server::hotline::spawn_worker(state.clone());
+            hcp_server::replica_image::spawn_builder(state.clone());
             let server =
                 hcp_server::spawn(state, &listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(url = %server.url(), "hcp-server listening");

@@ -89,6 +89,8 @@ impl Modify for CommonAnswers {
         routes::auth::change_password,
         routes::sync::snapshot,
         routes::sync::pull,
+        routes::replica_image::info,
+        routes::replica_image::download,
         routes::cases::push,
         routes::cases::command,
         routes::intake::ratings,
@@ -139,6 +141,7 @@ impl Modify for CommonAnswers {
     components(schemas(
         hcp_protocol::ErrorBody, hcp_protocol::LoginRequest, hcp_protocol::ChangePasswordRequest, hcp_protocol::LoginResponse, hcp_protocol::UserInfo,
         hcp_protocol::SnapshotLine, hcp_protocol::SnapshotResume, hcp_protocol::EntityRow, hcp_protocol::Counts, hcp_protocol::PullResponse,
+        hcp_protocol::ReplicaImageInfo,
         hcp_protocol::Change, hcp_protocol::ChangeOp, hcp_protocol::Entity, hcp_protocol::OrgUnitRow,
         hcp_protocol::StaffRow, hcp_protocol::UserRow, hcp_protocol::RatingRow, hcp_protocol::CaseRow, hcp_protocol::CaseEventRow,
         hcp_protocol::Health, hcp_protocol::CommandEnvelope, hcp_protocol::CommandResult, hcp_protocol::CommandStatus,

@@ -15,6 +15,7 @@ pub mod integrity;
 pub mod kpis;
 pub mod rankings;
 pub mod ratings;
+pub mod replica_image;
 pub mod self_assessments;
 pub mod sync;
 pub mod updates;
@@ -74,4 +75,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/attachments/{sha256}/complete", post(attachments::complete))
         .route("/api/v1/attachments/{sha256}/proof", post(attachments::prove))
         .route("/api/v1/attachments/limits", get(attachments::limits))
+        .route("/api/v1/sync/image/info", get(replica_image::info))
+        .route("/api/v1/sync/image", get(replica_image::download))
 }

@@ -11,7 +11,7 @@ use hcp_server::testing::Backend;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{cmd, spawn_app, TestApp};
+use super::{cmd, spawn_app_with, TestApp};
 
 /// Who calls: `None` is a request without a token.
 const PRINCIPALS: [Option<&str>; 8] = [
@@ -127,6 +127,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("get", "/api/v1/me" | "/api/v1/sync/snapshot" | "/api/v1/sync/pull" | "/api/v1/kpis" | "/api/v1/rankings") => {
             r(EVERY_ACCOUNT, Target::Nothing)
         }
+        // Each account gets its own jurisdiction's image (the routes name none; built below for all).
+        ("get", "/api/v1/sync/image/info" | "/api/v1/sync/image") => r(EVERY_ACCOUNT, Target::Nothing),
         // Which command a role may give is the domain's decision: the table asks the domain.
         ("post", "/api/v1/cases/commands" | "/api/v1/sync/push") => {
             Some(Rule { public: false, allowed: Allowed::VerifyingRoles, target: Target::Case })
@@ -350,7 +352,18 @@ fn operations(spec: &Value) -> Vec<(String, String)> {
 }
 
 pub async fn the_authorization_matrix_holds_for_every_documented_operation(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // Every account's jurisdiction gets a replica image (no minimum size), built before the table runs.
+    let images = tempfile::tempdir().expect("tempdir");
+    let image_cfg = hcp_server::replica_image::ImageConfig {
+        dir: images.path().to_owned(),
+        min_rows: 0,
+        ..hcp_server::replica_image::ImageConfig::default()
+    };
+    let cfg = image_cfg.clone();
+    let app = spawn_app_with(backend, move |s| {
+        s.config = std::sync::Arc::new(hcp_server::Config { replica_images: cfg, ..hcp_server::Config::default() })
+    })
+    .await;
     let root = app.token("admin").await;
     let (donghu, _) = app.unit_of("东湖区").await;
     let (status, body) = app
@@ -486,6 +499,11 @@ pub async fn the_authorization_matrix_holds_for_every_documented_operation(backe
         files,
     };
 
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || hcp_server::replica_image::pass(&db, &image_cfg, chrono::Utc::now()))
+        .await
+        .expect("image task")
+        .expect("replica images");
     let mut failures = Vec::new();
     let mut n = 0usize;
     let mut tried = 0usize;

@@ -17,6 +17,7 @@ mod hotline;
 mod integrity;
 mod password;
 mod rankings;
+mod replica_image;
 mod self_assessment;
 mod snapshot;
 mod units;
@@ -70,6 +71,7 @@ use rankings::{
     leagues_rank_only_the_callers_jurisdiction_with_the_policys_minimum_sample,
     the_bottom_rule_opens_one_rectification_case_per_run,
 };
+use replica_image::replica_images_hold_each_accounts_own_snapshot_and_download_by_range;
 use self_assessment::{
     a_hall_manager_submits_once_per_quarter_and_a_supervisor_of_the_jurisdiction_reviews,
     a_survey_dry_run_names_every_bad_row_and_the_import_is_all_or_nothing_and_idempotent,
@@ -165,6 +167,7 @@ conformance!(
     attach_files_follow_their_case_to_another_departments_handler,
     attach_a_known_hash_alone_does_not_open_another_districts_file,
     attach_abandoned_uploads_are_swept_and_sent_again,
+    replica_images_hold_each_accounts_own_snapshot_and_download_by_range,
 );
 
 struct TestApp {
