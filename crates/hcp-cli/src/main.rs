@@ -257,7 +257,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Sync { server, replica, user, watch, save_password, client_id, bootstrap_chunk } => {
-            let opts = hcp_sync::BootstrapOptions { chunk_rows: bootstrap_chunk.max(1) };
+            let opts = hcp_sync::BootstrapOptions { chunk_rows: bootstrap_chunk.max(1), ..Default::default() };
             let secrets = KeyringStore::new(KEYRING_SERVICE);
             let client = Client::new(&server).map_err(anyhow::Error::msg)?;
             let pw_account = account("password", &format!("{user}@{}", client.base_url()));

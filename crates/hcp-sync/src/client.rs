@@ -220,6 +220,34 @@ impl Client {
         Self::check(req.send().await).await
     }
 
+    /// The ready replica image of the caller's jurisdiction (`GET /api/v1/sync/image/info`);
+    /// `None` when the server has none for it (a small jurisdiction, or not built yet).
+    pub async fn image_info(&self, token: &str) -> Result<Option<hcp_protocol::ReplicaImageInfo>> {
+        let sent = self.http.get(self.url("/api/v1/sync/image/info")).bearer_auth(token).send().await;
+        match Self::check(sent).await {
+            Ok(resp) => Self::parse(resp).await.map(Some),
+            Err(SyncError::Server { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The replica image's bytes from byte `from` on (`GET /api/v1/sync/image`), as stored (never
+    /// re-encoded); from a later byte only while the server's image is still `sha256` (`If-Range`),
+    /// else the whole current image (status 200).
+    pub async fn image_from(&self, token: &str, from: u64, sha256: &str) -> Result<Response> {
+        let mut req = self
+            .http
+            .get(self.url("/api/v1/sync/image"))
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT_ENCODING, "identity");
+        if from > 0 {
+            req = req
+                .header(reqwest::header::RANGE, format!("bytes={from}-"))
+                .header(reqwest::header::IF_RANGE, format!("\"{sha256}\""));
+        }
+        Self::check(req.send().await).await
+    }
+
     pub async fn pull(&self, token: &str, after: i64, limit: usize) -> Result<PullResponse> {
         let resp = Self::check(
             self.http

@@ -6,9 +6,12 @@
 //!   resumes an interrupted download where it stopped, checks every attempt against its counts,
 //!   and reports progress as it goes.
 //! * [`pull`]: applies the change feed page by page, each page with its cursor in one transaction.
+//! * [`image`]: for a large jurisdiction, [`bootstrap`] first copies the server's ready replica
+//!   image instead of inserting the snapshot's rows, then pulls what changed since it was built.
 
 pub mod attachments;
 pub mod client;
+pub mod image;
 
 use std::sync::{Arc, Mutex};
 
@@ -73,13 +76,19 @@ pub struct Progress {
 pub struct BootstrapOptions {
     /// Rows per committed chunk: an interrupted download resumes after the last chunk.
     pub chunk_rows: u64,
+    /// Use the server's ready replica image when it has one (see [`image`]); the streamed
+    /// snapshot otherwise, and always when this is false.
+    pub image: bool,
 }
 
 impl Default for BootstrapOptions {
     fn default() -> BootstrapOptions {
-        BootstrapOptions { chunk_rows: 50_000 }
+        BootstrapOptions { chunk_rows: 50_000, image: true }
     }
 }
+
+/// Changes per page pulled right after an image bootstrap.
+const IMAGE_PULL_PAGE: usize = 5_000;
 
 /// Rows per batch handed from the network reader to the database writer.
 const BATCH: usize = 2_000;
@@ -110,7 +119,10 @@ pub async fn bootstrap(
 }
 
 /// Replaces the replica's content with the caller's jurisdiction. `now` (RFC 3339) is recorded as
-/// the bootstrap time. The snapshot is committed in chunks with a place to resume from; the
+/// the bootstrap time. When the server keeps a ready replica image of the jurisdiction (a large
+/// one) and no streamed bootstrap is half done, the image is copied in and the changes after its
+/// cursor are pulled ([`image`]); a missing, other-version, replaced or corrupt image falls back
+/// to the stream. The snapshot is committed in chunks with a place to resume from; the
 /// replica counts as bootstrapped (it has a cursor) only once the whole snapshot is in and its
 /// counts match. A bootstrap after an interrupted one asks the server for the rest only, and the
 /// replica then pulls from the first attempt's cursor, so changes made in between are applied.
@@ -134,6 +146,20 @@ pub async fn bootstrap_with(
     });
     if let Some(p) = &point {
         tracing::info!(rows = p.rows(), entity = p.entity.as_str(), "resuming an interrupted bootstrap");
+    } else if opts.image {
+        match image::bootstrap_from_image(client, token, replica.clone(), &now, &progress).await? {
+            image::ImageBootstrap::Imported { counts, cursor } => {
+                // What changed since the image was built.
+                match pull(client, token, replica.clone(), IMAGE_PULL_PAGE).await {
+                    Ok(n) => tracing::info!(changes = n, after = cursor, "changes after the replica image applied"),
+                    // The replica is bootstrapped; the next sync pulls again.
+                    Err(e) if e.is_transient() => tracing::warn!(error = %e, "the pull after the replica image failed"),
+                    Err(e) => return Err(e),
+                }
+                return Ok(counts);
+            }
+            image::ImageBootstrap::Skipped(why) => tracing::debug!(?why, "no replica image: streaming the snapshot"),
+        }
     }
     let response = client.snapshot_from(token, &query).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SnapshotLine>>(4);

@@ -233,7 +233,7 @@ async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_th
     let relay = relay(srv.addr).await;
     // A new client (connection pool) per attempt: the relay sets each connection's limit when it opens.
     let via_relay = || Client::new(&relay.url).expect("client");
-    let opts = BootstrapOptions { chunk_rows: 50 };
+    let opts = BootstrapOptions { chunk_rows: 50, ..BootstrapOptions::default() };
 
     // A reference download, uninterrupted: how many bytes and rows the whole snapshot takes.
     let reference = Arc::new(Mutex::new(
@@ -357,7 +357,7 @@ async fn a_resume_point_of_another_jurisdiction_is_dropped_for_a_fresh_bootstrap
     let direct = Client::new(&srv.url()).expect("client");
     let relay = relay(srv.addr).await;
     let via_relay = || Client::new(&relay.url).expect("client");
-    let opts = BootstrapOptions { chunk_rows: 50 };
+    let opts = BootstrapOptions { chunk_rows: 50, ..BootstrapOptions::default() };
     let city = direct.login("city.supervisor", DEMO_PASSWORD, Some("test")).await.expect("login");
     let reference = Arc::new(Mutex::new(
         Replica::open(&dir.path().join("reference.db"), &ReplicaKey::from_bytes([4; 32])).expect("replica"),
@@ -568,3 +568,5 @@ mod files {
         assert_eq!((row.state.as_str(), row.attempts), ("failed", 2));
     }
 }
+
+mod image;
