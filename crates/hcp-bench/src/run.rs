@@ -19,6 +19,8 @@ use crate::procs::{self, Proc};
 use crate::results::{self, num, opt, Figures, Row, Target};
 use crate::stats::{self, Summary};
 
+mod image;
+
 pub const PASSWORD: &str = "Hcp@2026";
 /// The page size the app pulls with (`hcp_app`'s `PULL_PAGE`).
 const PULL_PAGE: usize = 2_000;
@@ -70,11 +72,11 @@ pub struct Options {
     /// PostgreSQL server for the PostgreSQL figures (a database `hcp_bench_<pid>` is created in it).
     #[arg(long, env = "HCP_TEST_POSTGRES_URL")]
     pub postgres_url: Option<String>,
-    /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, incremental, queries, app,
-    /// coldstart, load, files, watch, postgres, scaleout.
+    /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, plain, image, incremental,
+    /// queries, app, coldstart, load, files, watch, postgres, scaleout.
     #[arg(
         long,
-        default_value = "bootstrap,ceiling,pouchdb,incremental,queries,app,coldstart,load,files,watch,postgres,scaleout"
+        default_value = "bootstrap,ceiling,pouchdb,plain,image,incremental,queries,app,coldstart,load,files,watch,postgres,scaleout"
     )]
     pub phases: String,
     /// Server processes on one PostgreSQL database in the scale-out phase (measured beside one).
@@ -424,6 +426,17 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
     if b.phase("pouchdb") {
         if let Err(e) = pouchdb(b, &snapshot).await {
             b.note(format!("PouchDB reference not measured: {e:#}"));
+        }
+    }
+    // Issue 23 item 2: the plain-SQLite insert reference, and the bootstrap from a replica image.
+    if b.phase("plain") {
+        if let Err(e) = image::plain_reference(b, &snapshot) {
+            b.note(format!("the plain-SQLite insert reference was not measured: {e:#}"));
+        }
+    }
+    if b.phase("image") {
+        if let Err(e) = image::image_bootstrap(b, &a, &snapshot, &sqlite_url).await {
+            b.note(format!("the image bootstrap was not measured: {e:#}"));
         }
     }
     let rows_per_s = b.figures.bootstrap_rows_per_s;

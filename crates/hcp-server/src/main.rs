@@ -58,6 +58,19 @@ enum Command {
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Build the replica images that are missing or stale now (see `replica_image_*` in the
+    /// configuration) and print what was done as JSON; the same pass the server runs in the
+    /// background (without the lease: do not run it beside servers that build images).
+    ImagePass {
+        #[arg(long, env = "HCP_DATABASE", default_value = "sqlite://data/hcp-server.db")]
+        database: String,
+        /// The server's configuration file (for `replica_image_dir` and the thresholds).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        /// Build images only for jurisdictions with at least this many ratings (overrides the file).
+        #[arg(long)]
+        min_rows: Option<u64>,
+    },
     /// Write a consistent copy of the SQLite database to FILE while the server keeps serving
     /// (SQLite's online backup). For PostgreSQL use pg_dump (see the README).
     Backup {
@@ -317,6 +330,27 @@ async fn main() -> anyhow::Result<()> {
             shutdown_signal().await?;
             tracing::info!("shutting down");
             server.stop().await;
+        }
+        Command::ImagePass { database, config, min_rows } => {
+            let file = match &config {
+                Some(path) => hcp_server::FileConfig::load(path)?,
+                None => hcp_server::FileConfig::default(),
+            };
+            let mut cfg = file.apply(hcp_server::Config::default()).replica_images;
+            if let Some(n) = min_rows {
+                cfg.min_rows = n;
+            }
+            let started = std::time::Instant::now();
+            let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let db = hcp_server::open_database(&database)?;
+                Ok(hcp_server::replica_image::pass(&db, &cfg, chrono::Utc::now())?)
+            })
+            .await??;
+            tracing::info!(?report, "replica image pass");
+            print_json(&serde_json::json!({
+                "built": report.built, "fresh": report.fresh, "removed": report.removed,
+                "seconds": started.elapsed().as_secs_f64(),
+            }))?;
         }
         Command::WatchPass { database, at } => {
             let now = at.unwrap_or_else(chrono::Utc::now);

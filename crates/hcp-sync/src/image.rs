@@ -32,13 +32,27 @@ pub enum Skipped {
     Unusable(String),
 }
 
+/// Where an image bootstrap spent its time, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ImageTimings {
+    pub download_s: f64,
+    pub checksum_s: f64,
+    pub decompress_s: f64,
+    /// The copy into the encrypted replica (one transaction, committed).
+    pub import_s: f64,
+    /// Bytes of the compressed download and of the decompressed plain file.
+    pub compressed_bytes: u64,
+    pub plain_bytes: u64,
+}
+
 /// What [`bootstrap_from_image`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ImageBootstrap {
-    /// The replica now holds the image: its rows and the cursor to pull from.
+    /// The replica now holds the image: its rows, the cursor to pull from, where the time went.
     Imported {
         counts: Counts,
         cursor: i64,
+        timings: ImageTimings,
     },
     Skipped(Skipped),
 }
@@ -188,40 +202,52 @@ pub async fn bootstrap_from_image(
     let path = lock(&replica)?.path().to_owned();
     let part = part_path(&path, &info.sha256);
     remove_other_parts(&path, &part);
+    let started = std::time::Instant::now();
     if !download(client, token, &info, &part, progress).await? {
         let _ = std::fs::remove_file(&part);
         return Ok(ImageBootstrap::Skipped(Skipped::Replaced));
     }
+    let mut timings =
+        ImageTimings { download_s: started.elapsed().as_secs_f64(), compressed_bytes: info.size, ..Default::default() };
     let started = std::time::Instant::now();
     let (r, info2, now) = (replica.clone(), info.clone(), now.to_owned());
     let part2 = part.clone();
-    let imported = tokio::task::spawn_blocking(move || -> Result<std::result::Result<Counts, String>> {
-        let sha = sha256_of(&part2).map_err(|e| io("cannot read", &part2, e))?;
-        if sha != info2.sha256 {
-            return Ok(Err(format!("副本镜像校验失败（SHA-256 {sha}，应为 {}）", info2.sha256)));
-        }
-        // The import writes through its own connection: the app keeps reading the old rows.
-        let mut own = lock(&r)?.reopen()?;
-        let plain = PlainFile(hcp_replica::image::plain_path(&path));
-        hcp_replica::image::remove_plain(&plain.0).map_err(|e| io("cannot remove", &plain.0, e))?;
-        let decompressed = (|| -> std::io::Result<()> {
-            let out = private_file(&plain.0, false)?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-            zstd::stream::copy_decode(std::fs::File::open(&part2)?, &mut out)?;
-            out.flush()
-        })();
-        if let Err(e) = decompressed {
-            return Ok(Err(format!("副本镜像无法解压：{e}")));
-        }
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "replica image checked and decompressed");
-        match own.import_image(&plain.0, &info2.scope_path, &now) {
-            Ok(done) => Ok(Ok(done.counts)),
-            Err(e) => Ok(Err(format!("副本镜像无法导入：{e}"))),
-        }
-        // `plain` is deleted here, on every path.
-    })
-    .await
-    .map_err(|e| SyncError::Task(e.to_string()))?;
+    let imported =
+        tokio::task::spawn_blocking(move || -> Result<std::result::Result<(Counts, ImageTimings), String>> {
+            let t = std::time::Instant::now();
+            let sha = sha256_of(&part2).map_err(|e| io("cannot read", &part2, e))?;
+            timings.checksum_s = t.elapsed().as_secs_f64();
+            if sha != info2.sha256 {
+                return Ok(Err(format!("副本镜像校验失败（SHA-256 {sha}，应为 {}）", info2.sha256)));
+            }
+            // The import writes through its own connection: the app keeps reading the old rows.
+            let mut own = lock(&r)?.reopen()?;
+            let plain = PlainFile(hcp_replica::image::plain_path(&path));
+            hcp_replica::image::remove_plain(&plain.0).map_err(|e| io("cannot remove", &plain.0, e))?;
+            let t = std::time::Instant::now();
+            let decompressed = (|| -> std::io::Result<u64> {
+                let out = private_file(&plain.0, false)?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+                zstd::stream::copy_decode(std::fs::File::open(&part2)?, &mut out)?;
+                out.flush()?;
+                Ok(std::fs::metadata(&plain.0)?.len())
+            })();
+            match decompressed {
+                Ok(n) => timings.plain_bytes = n,
+                Err(e) => return Ok(Err(format!("副本镜像无法解压：{e}"))),
+            }
+            timings.decompress_s = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let done = own.import_image(&plain.0, &info2.scope_path, &now);
+            timings.import_s = t.elapsed().as_secs_f64();
+            match done {
+                Ok(done) => Ok(Ok((done.counts, timings))),
+                Err(e) => Ok(Err(format!("副本镜像无法导入：{e}"))),
+            }
+            // `plain` is deleted here, on every path.
+        })
+        .await
+        .map_err(|e| SyncError::Task(e.to_string()))?;
     // Imported, corrupt or refused: the download has served its purpose either way.
     let imported = match imported {
         Ok(r) => {
@@ -234,14 +260,14 @@ pub async fn bootstrap_from_image(
         }
     };
     match imported {
-        Ok(counts) => {
+        Ok((counts, timings)) => {
             tracing::info!(
                 rows = counts.total(),
                 cursor = info.cursor,
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "bootstrapped from the replica image"
             );
-            Ok(ImageBootstrap::Imported { counts, cursor: info.cursor })
+            Ok(ImageBootstrap::Imported { counts, cursor: info.cursor, timings })
         }
         Err(why) => {
             tracing::warn!(reason = %why, "the replica image could not be used: streaming the snapshot instead");

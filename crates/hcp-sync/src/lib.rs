@@ -148,7 +148,7 @@ pub async fn bootstrap_with(
         tracing::info!(rows = p.rows(), entity = p.entity.as_str(), "resuming an interrupted bootstrap");
     } else if opts.image {
         match image::bootstrap_from_image(client, token, replica.clone(), &now, &progress).await? {
-            image::ImageBootstrap::Imported { counts, cursor } => {
+            image::ImageBootstrap::Imported { counts, cursor, .. } => {
                 // What changed since the image was built.
                 match pull(client, token, replica.clone(), IMAGE_PULL_PAGE).await {
                     Ok(n) => tracing::info!(changes = n, after = cursor, "changes after the replica image applied"),
