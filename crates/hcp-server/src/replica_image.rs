@@ -295,10 +295,9 @@ pub fn pass(db: &Db, cfg: &ImageConfig, now: chrono::DateTime<chrono::Utc>) -> D
             let name = e.file_name().to_string_lossy().into_owned();
             let Some(s) = name.split(['.', '-']).next() else { continue };
             let ours = s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit());
-            if ours && !keep.contains(s) && (name.ends_with(".zst") || name.ends_with(".json")) {
-                if std::fs::remove_file(e.path()).is_ok() && name.ends_with(".json") {
-                    report.removed += 1;
-                }
+            let theirs = ours && !keep.contains(s) && (name.ends_with(".zst") || name.ends_with(".json"));
+            if theirs && std::fs::remove_file(e.path()).is_ok() && name.ends_with(".json") {
+                report.removed += 1;
             }
         }
     }
@@ -322,10 +321,7 @@ pub fn spawn_builder(state: crate::AppState) -> Option<tokio::task::JoinHandle<(
                     Some((true, l)) => Some(l),
                     _ => db.try_lease(IMAGE_LEASE)?,
                 };
-                let report = match &lease {
-                    Some(_) => Some(pass(&db, &cfg, clock.now())),
-                    None => None,
-                };
+                let report = lease.as_ref().map(|_| pass(&db, &cfg, clock.now()));
                 Ok::<_, DbError>((lease, report))
             })
             .await;

@@ -203,9 +203,18 @@ pub async fn bootstrap_from_image(
     let part = part_path(&path, &info.sha256);
     remove_other_parts(&path, &part);
     let started = std::time::Instant::now();
-    if !download(client, token, &info, &part, progress).await? {
-        let _ = std::fs::remove_file(&part);
-        return Ok(ImageBootstrap::Skipped(Skipped::Replaced));
+    match download(client, token, &info, &part, progress).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let _ = std::fs::remove_file(&part);
+            return Ok(ImageBootstrap::Skipped(Skipped::Replaced));
+        }
+        // A broken connection: what arrived stays for the next attempt to resume from.
+        Err(e) if e.is_transient() => return Err(e),
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            return Err(e);
+        }
     }
     let mut timings =
         ImageTimings { download_s: started.elapsed().as_secs_f64(), compressed_bytes: info.size, ..Default::default() };
