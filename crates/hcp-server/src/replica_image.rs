@@ -267,7 +267,7 @@ pub struct PassReport {
 }
 
 /// One pass: builds the stale images of the wanted pairs and removes the images of pairs no
-/// longer wanted. Blocking.
+/// longer wanted (and what builds of crashed processes left). Blocking.
 pub fn pass(db: &Db, cfg: &ImageConfig, now: chrono::DateTime<chrono::Utc>) -> DbResult<PassReport> {
     let (wanted, head) = db.read_blocking(|c| Ok((wanted(c, cfg.min_rows)?, changes::head(c)?)))?;
     let mut report = PassReport::default();
@@ -295,6 +295,14 @@ pub fn pass(db: &Db, cfg: &ImageConfig, now: chrono::DateTime<chrono::Utc>) -> D
             let name = e.file_name().to_string_lossy().into_owned();
             let Some(s) = name.split(['.', '-']).next() else { continue };
             let ours = s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit());
+            // What a build interrupted by a crash left (another process's plain or temporary file).
+            let pid = std::process::id();
+            let mine = name.ends_with(&format!("-{pid}.db")) || name.ends_with(&format!("-{pid}"));
+            let left = (name.contains(".building-") || name.contains(".tmp-")) && !mine;
+            if ours && left {
+                let _ = std::fs::remove_file(e.path());
+                continue;
+            }
             let theirs = ours && !keep.contains(s) && (name.ends_with(".zst") || name.ends_with(".json"));
             if theirs && std::fs::remove_file(e.path()).is_ok() && name.ends_with(".json") {
                 report.removed += 1;
