@@ -126,7 +126,7 @@ pub async fn bootstrap(
 /// replica counts as bootstrapped (it has a cursor) only once the whole snapshot is in and its
 /// counts match. A bootstrap after an interrupted one asks the server for the rest only, and the
 /// replica then pulls from the first attempt's cursor, so changes made in between are applied.
-/// Returns the rows the replica holds.
+/// Returns the rows the snapshot brought (from an image: the image's rows, before the pull after it).
 pub async fn bootstrap_with(
     client: &Client,
     token: &str,
