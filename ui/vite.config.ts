@@ -8,6 +8,8 @@ import { fileURLToPath, URL } from "node:url";
 export default defineConfig({
   base: "./",
   plugins: [vue()],
+  // pdf.js's CMaps, bundled for the PDF preview (see src/views/cases/pdfData.ts).
+  assetsInclude: ["**/*.bcmap", "**/*.pfb"],
   resolve: {
     alias: {
       "@": fileURLToPath(new URL("./src", import.meta.url)),

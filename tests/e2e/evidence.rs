@@ -195,17 +195,30 @@ async fn a_handler_attaches_a_photo_offline_and_the_supervisor_opens_it() {
 }
 
 /// A small, valid two-page PDF (correct cross-reference table): page 1 carries a red block,
-/// page 2 a blue one, so the test can tell from the canvas which page is drawn.
+/// page 2 a blue one, so the test can tell from the canvas which page is drawn. Page 1's title
+/// 整改完成 is set in STSong-Light, not embedded, by UCS-2 codes (UniGB-UCS2-H), as Chinese office
+/// software writes it: it shows only when the preview has the CMaps.
 fn two_page_pdf() -> Vec<u8> {
     let page = |rgb: &str| format!("{rgb} rg 60 420 480 300 re f\n0 0 0 RG 4 w 40 40 515 762 re S\n");
-    let (one, two) = (page("0.85 0.1 0.1"), page("0.1 0.2 0.85"));
+    let one = format!("{}0 0 0 rg BT /F1 28 Tf 60 765 Td <65746539 5B8C6210> Tj ET\n", page("0.85 0.1 0.1"));
+    let two = page("0.1 0.2 0.85");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << >> >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /Font << /F1 7 0 R >> >> >>"
+            .to_owned(),
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Resources << >> >>".to_owned(),
         format!("<< /Length {} >>\nstream\n{one}endstream", one.len()),
         format!("<< /Length {} >>\nstream\n{two}endstream", two.len()),
+        "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light-UniGB-UCS2-H /Encoding /UniGB-UCS2-H \
+         /DescendantFonts [8 0 R] >>"
+            .to_owned(),
+        "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light \
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 9 0 R >>"
+            .to_owned(),
+        "<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] \
+         /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"
+            .to_owned(),
     ];
     let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
@@ -222,6 +235,27 @@ fn two_page_pdf() -> Vec<u8> {
         format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
     );
     out
+}
+
+/// Dark pixels where page 1's title is (above the coloured block, inside the border): the
+/// non-embedded Chinese text drawn.
+async fn title_ink(c: &Client) -> i64 {
+    c.execute(
+        r#"const cv = document.querySelector('[data-testid=file-preview-pdf-canvas]');
+           if (!cv || !cv.width) return -1;
+           const k = cv.width / 595;
+           const x0 = Math.floor(55 * k), x1 = Math.floor(330 * k);
+           const y0 = Math.floor((842 - 800) * k), y1 = Math.floor((842 - 755) * k);
+           const d = cv.getContext('2d').getImageData(x0, y0, x1 - x0, y1 - y0).data;
+           let dark = 0;
+           for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 128 && d[i] < 90 && d[i + 1] < 90 && d[i + 2] < 90) dark++;
+           return dark;"#,
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_i64())
+    .unwrap_or(-1)
 }
 
 /// The dominant colour of the preview's canvas: "red", "blue" or what else it is.
@@ -284,6 +318,9 @@ async fn a_pdf_attached_in_the_drawer_is_previewed_page_by_page() {
     let count = text_content(&c, "[data-testid=file-preview-pdf-count]").await.unwrap_or_default();
     assert_eq!(count.trim(), "第 1 / 2 页");
     assert_eq!(canvas_colour(&c).await, "red", "page 1 is drawn on the canvas");
+    // The title in a font the PDF does not carry is drawn too (its CMap came from the bundle).
+    let ink = title_ink(&c).await;
+    assert!(ink > 200, "the non-embedded Chinese title is drawn: {ink} dark pixels");
     for (width, height) in [(1366u32, 768u32), (1024, 640)] {
         c.set_window_size(width, height).await.expect("resize");
         tokio::time::sleep(Duration::from_millis(800)).await;

@@ -155,7 +155,7 @@ pub(crate) fn open_files(replica_path: &Path, key: &ReplicaKey) -> ApiResult<Arc
     let store = match FileStore::open(&path, key) {
         Err(ReplicaError::BadKey) => {
             tracing::warn!("the local file store cannot be opened with the replica's key; starting a fresh one");
-            crate::discard_replica_files(&path);
+            FileStore::destroy(&path);
             FileStore::open(&path, key)?
         }
         other => other?,

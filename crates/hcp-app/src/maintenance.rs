@@ -238,7 +238,7 @@ impl App {
         // anyway, as the key that opened it is gone too).
         discard_replica_files(&path);
         // The evidence files (captured and cached) go with it.
-        discard_replica_files(&crate::attachments::files_path(&path));
+        hcp_replica::files::FileStore::destroy(&crate::attachments::files_path(&path));
         self.secrets.delete(&account("replica-key", &server, &username))?;
         self.secrets.delete(&account("offline-verifier", &server, &username))?;
         tracing::info!("the local replica was erased");

@@ -1,7 +1,7 @@
-//! Evidence-file throughput (issue 20): a 20 MB file uploaded in the protocol's chunks and
+//! Evidence-file throughput (issue 20): 20 MB files uploaded in the protocol's chunks and
 //! downloaded again on loopback, against `curl` moving the same bytes to and from the same
 //! server in the same run; and the snapshot's size before and after, which must not grow by the
-//! file (bytes never travel in the snapshot).
+//! files (bytes never travel in the snapshot).
 
 use std::path::Path;
 use std::process::Command;
@@ -40,11 +40,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 pub struct FileReport {
     pub size_mb: f64,
     pub chunk_bytes: i64,
-    pub upload_s: f64,
-    pub upload_curl_s: f64,
-    /// Each download's seconds (ours, then curl's), best of `runs`.
+    /// Each upload's seconds (ours, then curl's), best of `runs`, each of new content.
+    pub upload_s: Vec<f64>,
+    pub upload_curl_s: Vec<f64>,
+    /// Each download's seconds: ours, curl saving the file (`-o` a file in the work folder) and
+    /// curl discarding it (`-o /dev/null`), best of `runs`.
     pub download_s: Vec<f64>,
     pub download_curl_s: Vec<f64>,
+    pub download_curl_null_s: Vec<f64>,
     pub snapshot_bytes_before: usize,
     pub snapshot_bytes_after: usize,
 }
@@ -88,11 +91,12 @@ fn curl(args: &[String]) -> anyhow::Result<f64> {
     Ok(secs)
 }
 
-/// Uploads one 20 MB file on `case_id` through the app's own path (captured into the encrypted
-/// file store, then the upload queue of `hcp-sync`: declare, chunks, complete) and another
-/// through `curl` (declare, the same chunks, complete: one invocation, one connection); then
+/// Uploads `runs` 20 MB files on `case_id` through the app's own path (captured into the
+/// encrypted file store, then the upload queue of `hcp-sync`: declare, chunks, complete) and as
+/// many others through `curl` (declare, the same chunks, complete: one invocation, one
+/// connection), alternating; then
 /// downloads the first `runs` times each way: the app's `fetch` into a fresh encrypted cache
-/// (streamed, SHA-256 checked, written encrypted), curl to /dev/null.
+/// (streamed, SHA-256 checked, written encrypted), curl saving it to a file and curl to /dev/null.
 pub async fn measure(
     client: &hcp_sync::Client,
     token: &str,
@@ -104,69 +108,67 @@ pub async fn measure(
     let url = client.base_url().trim_end_matches('/').to_owned();
     let api = Api { http: reqwest::Client::new(), url: &url, token };
     let stamp = std::process::id() as u64 ^ chrono::Utc::now().timestamp() as u64;
-    let ours = photo(stamp);
-    let theirs = photo(stamp.wrapping_add(1));
-    let (sha_ours, sha_theirs) = (sha256_hex(&ours), sha256_hex(&theirs));
     let snapshot_bytes_before = api.snapshot_bytes().await?;
     let dir = work.join("files-bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let now = || chrono::Utc::now().to_rfc3339();
     let cap = 500 * 1024 * 1024;
+    let chunk = CHUNK_BYTES;
+    let auth = format!("Authorization: Bearer {token}");
 
-    // Ours: the capture is local work (not timed); the upload queue is.
+    // `runs` uploads each way, each of new content (the server keeps a content once).
     let store = hcp_replica::files::FileStore::open(&dir.join("uploader.files.db"), key)?;
     let files: hcp_sync::attachments::Files = std::sync::Arc::new(std::sync::Mutex::new(store));
-    {
-        let mut f = files.lock().map_err(|_| anyhow::anyhow!("file store lock"))?;
-        let captured = f.capture(case_id, "bench-ours.jpg", &mut std::io::Cursor::new(&ours), &[], &now())?;
-        ensure!(captured.is_ok(), "capture refused: {captured:?}");
-    }
-    let t = Instant::now();
-    let sent = hcp_sync::attachments::upload_pending(client, token, &files, &now(), cap, || {}).await?;
-    let upload_s = t.elapsed().as_secs_f64();
-    ensure!(sent == 1, "the upload queue sent {sent} files");
-    let chunk = CHUNK_BYTES;
+    let (mut upload_s, mut upload_curl_s) = (Vec::new(), Vec::new());
+    let ours = photo(stamp);
+    let sha_ours = sha256_hex(&ours);
+    for run in 0..runs.max(1) as u64 {
+        let mine = if run == 0 { ours.clone() } else { photo(stamp.wrapping_add(2 * run)) };
+        let theirs = photo(stamp.wrapping_add(2 * run + 1));
+        let sha_theirs = sha256_hex(&theirs);
+        // Ours: the capture is local work (not timed); the upload queue is.
+        {
+            let mut f = files.lock().map_err(|_| anyhow::anyhow!("file store lock"))?;
+            let captured = f.capture(case_id, "bench-ours.jpg", &mut std::io::Cursor::new(&mine), &[], &now())?;
+            ensure!(captured.is_ok(), "capture refused: {captured:?}");
+        }
+        let t = Instant::now();
+        let sent = hcp_sync::attachments::upload_pending(client, token, &files, &now(), cap, || {}).await?;
+        upload_s.push(t.elapsed().as_secs_f64());
+        ensure!(sent == 1, "the upload queue sent {sent} files");
 
-    // curl: declare, the same chunks PUT one after the other, complete.
-    let auth = format!("Authorization: Bearer {token}");
-    let declaration = serde_json::json!({"case_id": case_id, "sha256": sha_theirs, "name": "bench-curl.jpg",
-        "size": theirs.len()})
-    .to_string();
-    let mut args: Vec<String> =
-        ["-sS", "--fail", "-o", "/dev/null", "-H", &auth, "-H", "content-type: application/json", "-d", &declaration]
-            .map(String::from)
-            .to_vec();
-    args.push(format!("{url}/api/v1/attachments"));
-    for (i, piece) in theirs.chunks(chunk).enumerate() {
-        let p = dir.join(format!("chunk-{i}"));
-        std::fs::write(&p, piece)?;
-        args.extend(
-            [
-                "--next",
-                "-sS",
-                "--fail",
-                "-o",
-                "/dev/null",
-                "-H",
-                &auth,
-                "-H",
-                "content-type: application/octet-stream",
-                "-T",
-            ]
-            .map(String::from),
-        );
-        args.push(p.display().to_string());
-        args.push(format!("{url}/api/v1/attachments/{sha_theirs}/chunks/{i}"));
+        // curl: declare, the same chunks PUT one after the other, complete.
+        let declaration = serde_json::json!({"case_id": case_id, "sha256": sha_theirs, "name": "bench-curl.jpg",
+            "size": theirs.len()})
+        .to_string();
+        // One request of curl's invocation: quiet, failing on an error status, the answer dropped.
+        let request = |rest: &[&str]| -> Vec<String> {
+            ["-sS", "--fail", "-o", "/dev/null", "-H", auth.as_str()]
+                .iter()
+                .chain(rest)
+                .map(|a| a.to_string())
+                .collect()
+        };
+        let mut args = request(&["-H", "content-type: application/json", "-d", &declaration]);
+        args.push(format!("{url}/api/v1/attachments"));
+        for (i, piece) in theirs.chunks(chunk).enumerate() {
+            let p = dir.join(format!("chunk-{i}"));
+            std::fs::write(&p, piece)?;
+            args.push("--next".into());
+            args.extend(request(&["-H", "content-type: application/octet-stream", "-T"]));
+            args.push(p.display().to_string());
+            args.push(format!("{url}/api/v1/attachments/{sha_theirs}/chunks/{i}"));
+        }
+        args.push("--next".into());
+        args.extend(request(&["-X", "POST"]));
+        args.push(format!("{url}/api/v1/attachments/{sha_theirs}/complete"));
+        upload_curl_s.push(curl(&args)?);
+        let p = api.json(api.http.get(format!("{url}/api/v1/attachments/{sha_theirs}/chunks"))).await?;
+        ensure!(p["status"] == "complete", "curl's upload did not complete: {p}");
     }
-    args.extend(["--next", "-sS", "--fail", "-o", "/dev/null", "-X", "POST", "-H"].map(String::from));
-    args.push(auth.clone());
-    args.push(format!("{url}/api/v1/attachments/{sha_theirs}/complete"));
-    let upload_curl_s = curl(&args)?;
-    let p = api.json(api.http.get(format!("{url}/api/v1/attachments/{sha_theirs}/chunks"))).await?;
-    ensure!(p["status"] == "complete", "curl's upload did not complete: {p}");
 
-    let (mut download_s, mut download_curl_s) = (Vec::new(), Vec::new());
+    let (mut download_s, mut download_curl_s, mut download_curl_null_s) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs.max(1) {
         // Another user's laptop: a fresh encrypted cache each time.
         let store = hcp_replica::files::FileStore::open(&dir.join(format!("reader-{run}.files.db")), key)?;
@@ -176,15 +178,21 @@ pub async fn measure(
             hcp_sync::attachments::fetch(client, token, &reader, &sha_ours, ours.len() as i64, &now(), cap).await?;
         download_s.push(t.elapsed().as_secs_f64());
         ensure!(bytes == ours, "the download differs from the upload");
-        download_curl_s.push(curl(&[
-            "-sS".into(),
-            "--fail".into(),
-            "-o".into(),
-            "/dev/null".into(),
-            "-H".into(),
-            auth.clone(),
-            format!("{url}/api/v1/attachments/{sha_ours}"),
-        ])?);
+        let saved = dir.join(format!("curl-{run}.jpg"));
+        let get = |out: &str| {
+            curl(&[
+                "-sS".into(),
+                "--fail".into(),
+                "-o".into(),
+                out.into(),
+                "-H".into(),
+                auth.clone(),
+                format!("{url}/api/v1/attachments/{sha_ours}"),
+            ])
+        };
+        download_curl_s.push(get(&saved.display().to_string())?);
+        ensure!(std::fs::metadata(&saved)?.len() == ours.len() as u64, "curl saved a different size");
+        download_curl_null_s.push(get("/dev/null")?);
     }
     let _ = std::fs::remove_dir_all(&dir);
     let snapshot_bytes_after = api.snapshot_bytes().await?;
@@ -195,6 +203,7 @@ pub async fn measure(
         upload_curl_s,
         download_s,
         download_curl_s,
+        download_curl_null_s,
         snapshot_bytes_before,
         snapshot_bytes_after,
     })

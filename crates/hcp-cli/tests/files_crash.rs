@@ -187,8 +187,15 @@ fn killing_the_client_during_an_upload_or_a_download_never_corrupts_or_duplicate
     assert!(s.read_all(&sha, "2026-12-01T00:00:00Z").expect("read").expect("whole") == photo, "byte-identical");
     // The bytes are encrypted on disk.
     let marker = &photo[5_000..5_064];
-    for p in [&cache, &files] {
-        let raw = std::fs::read(p).expect("read");
+    let chunk_files = [&cache, &files]
+        .into_iter()
+        .flat_map(|p| std::fs::read_dir(hcp_replica::files::chunks::dir_of(p)).expect("the chunk folder"))
+        .map(|e| e.expect("entry").path());
+    let mut n = 0;
+    for p in [cache.clone(), files.clone()].into_iter().chain(chunk_files) {
+        let raw = std::fs::read(&p).expect("read");
         assert!(!raw.windows(marker.len()).any(|w| w == marker), "plain bytes in {}", p.display());
+        n += 1;
     }
+    assert!(n > 2 + 12, "the stores and their chunk files were read: {n}");
 }

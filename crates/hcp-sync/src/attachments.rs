@@ -21,6 +21,7 @@ use futures_util::StreamExt;
 use hcp_protocol::{AttachmentDeclaration, AttachmentRow, AttachmentStatus, PossessionProof, UploadProgress};
 use hcp_replica::files::{FileStore, Upload, CHUNK_SIZE};
 use reqwest::Method;
+use sha2::Digest;
 
 use crate::{Client, Result, SyncError};
 
@@ -175,28 +176,11 @@ async fn upload_one(
                 }
             }
             AttachmentStatus::Pending => {
-                if send_chunks {
-                    let held: BTreeSet<i64> = p.received.iter().copied().collect();
-                    let sha = u.sha256.clone();
-                    let n = held.len() as i64;
-                    on_files(files, move |f| f.set_uploaded(&sha, n)).await?;
-                    for i in (0..p.chunks).filter(|i| !held.contains(i)) {
-                        let (sha, offset) = (u.sha256.clone(), i * p.chunk_size);
-                        let len = p.chunk_size.min(u.size - offset);
-                        let Some(bytes) = on_files(files, move |f| f.read_range(&sha, offset, len)).await? else {
-                            let id = u.id;
-                            on_files(files, move |f| {
-                                f.note_error(id, "本机保存的文件内容已缺失，请移除后重新添加", true)
-                            })
-                            .await?;
-                            return Ok(false);
-                        };
-                        let answer: UploadProgress =
-                            client.put_bytes(token, &format!("{base}/chunks/{i}"), bytes).await?;
-                        let (sha, n) = (u.sha256.clone(), answer.received.len() as i64);
-                        on_files(files, move |f| f.set_uploaded(&sha, n)).await?;
-                        progress();
-                    }
+                if send_chunks && !send_missing(client, token, files, u, &p, progress).await? {
+                    let id = u.id;
+                    on_files(files, move |f| f.note_error(id, "本机保存的文件内容已缺失，请移除后重新添加", true))
+                        .await?;
+                    return Ok(false);
                 }
                 p = client.send_json(token, Method::POST, &format!("{base}/complete"), &serde_json::json!({})).await?;
             }
@@ -205,9 +189,58 @@ async fn upload_one(
     Err(SyncError::Protocol("上传未能完成，将稍后重试".into()))
 }
 
+/// How many chunks are on their way at once: the next one is read from the store and sent
+/// while the server stores the one before.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// Sends the chunks the server lacks (`p.received` names those it holds), a few at a time, and
+/// counts them as they are acknowledged. False when the store no longer holds the content.
+async fn send_missing(
+    client: &Client,
+    token: &str,
+    files: &Files,
+    u: &Upload,
+    p: &UploadProgress,
+    progress: &(impl Fn() + Send + Sync),
+) -> Result<bool> {
+    let held: BTreeSet<i64> = p.received.iter().copied().collect();
+    let mut count = held.len() as i64;
+    let sha = u.sha256.clone();
+    on_files(files, move |f| f.set_uploaded(&sha, count)).await?;
+    let (chunk_size, size) = (p.chunk_size, u.size);
+    let sends = futures_util::stream::iter((0..p.chunks).filter(|i| !held.contains(i)))
+        .map(|i| {
+            let sha = u.sha256.clone();
+            async move {
+                let (offset, path) = (i * chunk_size, format!("/api/v1/attachments/{sha}/chunks/{i}"));
+                let len = chunk_size.min(size - offset);
+                let Some(bytes) = on_files(files, move |f| f.read_range(&sha, offset, len)).await? else {
+                    return Ok(None);
+                };
+                let answer: UploadProgress = client.put_bytes(token, &path, bytes).await?;
+                Ok::<_, SyncError>(Some(answer.received.len() as i64))
+            }
+        })
+        .buffered(CHUNKS_IN_FLIGHT);
+    futures_util::pin_mut!(sends);
+    while let Some(sent) = sends.next().await {
+        let Some(n) = sent? else { return Ok(false) };
+        // Answers to chunks in flight together may count in either order.
+        count = count.max(n);
+        let sha = u.sha256.clone();
+        on_files(files, move |f| f.set_uploaded(&sha, count)).await?;
+        progress();
+    }
+    Ok(true)
+}
+
 /// The bytes of a file, from the local store when held, else downloaded (resuming a download
 /// an earlier attempt began, `Range`), checked against its SHA-256 and cached encrypted (the
 /// cache trimmed to `cache_cap` bytes).
+///
+/// The download is hashed as it arrives while a writer on the blocking pool stores each whole
+/// chunk (one transaction each: a broken connection keeps them to resume from), so receiving,
+/// hashing and encrypting overlap; the bytes in hand are returned, not read back.
 pub async fn fetch(
     client: &Client,
     token: &str,
@@ -219,46 +252,86 @@ pub async fn fetch(
 ) -> Result<Vec<u8>> {
     let (sha, at) = (sha256.to_owned(), now.to_owned());
     let held = on_files(files, move |f| f.download_start(&sha, size, &at)).await?;
-    if held < size {
-        let resp = client.get_from(token, &format!("/api/v1/attachments/{sha256}"), held).await?;
-        let resumed = resp.status() == reqwest::StatusCode::PARTIAL_CONTENT;
-        let mut idx = if resumed { held / CHUNK_SIZE as i64 } else { 0 };
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_SIZE);
+    if held >= size {
+        // Every byte is here (held, or from an attempt that ended before its check).
+        let sha = sha256.to_owned();
+        if !on_files(files, move |f| f.holds(&sha)).await? {
+            let (sha, at) = (sha256.to_owned(), now.to_owned());
+            if !on_files(files, move |f| f.download_finish(&sha, &at, cache_cap)).await? {
+                return Err(mismatch());
+            }
+        }
+        let (sha, at) = (sha256.to_owned(), now.to_owned());
+        return on_files(files, move |f| f.read_all(&sha, &at))
+            .await?
+            .ok_or_else(|| SyncError::Task("缓存的文件已被清理，请重试".into()));
+    }
+    let sha = sha256.to_owned();
+    let prefix = if held > 0 { on_files(files, move |f| f.read_range(&sha, 0, held)).await? } else { None };
+    let from = prefix.as_ref().map_or(0, |p| p.len() as i64);
+    let resp = client.get_from(token, &format!("/api/v1/attachments/{sha256}"), from).await?;
+    let mut all: Vec<u8> = Vec::with_capacity(size.max(0) as usize);
+    if resp.status() == reqwest::StatusCode::PARTIAL_CONTENT {
+        all = prefix.unwrap_or_default();
+    }
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(&all);
+    let mut stored = all.len();
+    let (tx, rx) = tokio::sync::mpsc::channel::<(i64, Vec<u8>)>(8);
+    let writer = {
+        let (files, sha) = (files.clone(), sha256.to_owned());
+        tokio::task::spawn_blocking(move || store_chunks(&files, &sha, rx))
+    };
+    let received = async {
         let mut stream = resp.bytes_stream();
-        let mut received = if resumed { held } else { 0 };
         while let Some(piece) = stream.next().await {
             let piece = piece.map_err(|e| SyncError::Network(format!("下载中断：{e}")))?;
-            received += piece.len() as i64;
-            if received > size {
+            if (all.len() + piece.len()) as i64 > size {
                 return Err(SyncError::Protocol("服务器发送的内容比文件大".into()));
             }
-            buf.extend_from_slice(&piece);
-            while buf.len() >= CHUNK_SIZE {
-                let rest = buf.split_off(CHUNK_SIZE);
-                let chunk = std::mem::replace(&mut buf, rest);
-                let sha = sha256.to_owned();
-                on_files(files, move |f| f.download_put(&sha, idx, &chunk)).await?;
-                idx += 1;
+            hasher.update(&piece);
+            all.extend_from_slice(&piece);
+            while all.len() - stored >= CHUNK_SIZE || (all.len() as i64 == size && all.len() > stored) {
+                let end = (stored + CHUNK_SIZE).min(all.len());
+                let idx = (stored / CHUNK_SIZE) as i64;
+                if tx.send((idx, all[stored..end].to_vec())).await.is_err() {
+                    // The writer stopped: its error is the one to tell.
+                    return Ok(());
+                }
+                stored = end;
             }
         }
-        if !buf.is_empty() {
-            let sha = sha256.to_owned();
-            on_files(files, move |f| f.download_put(&sha, idx, &buf)).await?;
-        }
-        if received < size {
-            return Err(SyncError::Network("下载中断，下次打开时将从中断处继续".into()));
-        }
+        Ok(())
     }
-    // Every byte is here (now, or from an attempt that ended before its check): check it whole.
-    let sha = sha256.to_owned();
-    if !on_files(files, move |f| f.holds(&sha)).await? {
-        let (sha, at) = (sha256.to_owned(), now.to_owned());
-        if !on_files(files, move |f| f.download_finish(&sha, &at, cache_cap)).await? {
-            return Err(SyncError::Protocol("下载的内容与文件的 SHA-256 不符，已丢弃，请重试".into()));
-        }
+    .await;
+    drop(tx);
+    let written = writer.await.map_err(|e| SyncError::Task(e.to_string()))?;
+    received?;
+    written?;
+    if (all.len() as i64) < size {
+        return Err(SyncError::Network("下载中断，下次打开时将从中断处继续".into()));
     }
+    let matches = hex::encode(hasher.finalize()) == sha256;
     let (sha, at) = (sha256.to_owned(), now.to_owned());
-    on_files(files, move |f| f.read_all(&sha, &at))
-        .await?
-        .ok_or_else(|| SyncError::Task("缓存的文件已被清理，请重试".into()))
+    if !on_files(files, move |f| f.download_settle(&sha, matches, &at, cache_cap)).await? {
+        return Err(mismatch());
+    }
+    Ok(all)
+}
+
+fn mismatch() -> SyncError {
+    SyncError::Protocol("下载的内容与文件的 SHA-256 不符，已丢弃，请重试".into())
+}
+
+/// The download's writer: stores the chunks it is sent, in order, until the sender is done; the
+/// chunks that arrived while it wrote the last batch go together in one transaction.
+fn store_chunks(files: &Files, sha256: &str, mut rx: tokio::sync::mpsc::Receiver<(i64, Vec<u8>)>) -> Result<()> {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        lock_files(files)?.download_put_all(sha256, &batch)?;
+    }
+    Ok(())
 }

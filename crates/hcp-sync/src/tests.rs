@@ -314,7 +314,14 @@ async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_th
         .await
         .expect("the resumed bootstrap");
     let second_bytes = relay.sent.load(Ordering::SeqCst);
-    assert!(second_bytes < full_bytes * 3 / 4, "resumed: {second_bytes} of {full_bytes} bytes downloaded again");
+    // What the second attempt downloads depends on how many rows the first had committed when
+    // its connection broke (fewer when the machine is busy): it must save at least half of what
+    // the rows kept weigh.
+    let kept = point.rows() as f64 / full.total() as f64;
+    assert!(
+        (second_bytes as f64) < full_bytes as f64 * (1.0 - kept / 2.0),
+        "resumed after {kept:.2} of the rows: {second_bytes} of {full_bytes} bytes downloaded again"
+    );
     let seen = seen.lock().expect("lock").clone();
     let first_progress = seen.first().expect("progress");
     assert_eq!(first_progress.resumed_from, Some(point.rows()));
@@ -506,7 +513,7 @@ mod files {
         let files2 = store(dir2.path(), "files.db");
         // A download broken after its first chunk resumes from there.
         {
-            let f = files2.lock().expect("lock");
+            let mut f = files2.lock().expect("lock");
             assert_eq!(f.download_start(&hash, photo.len() as i64, NOW).expect("start"), 0);
             f.download_put(&hash, 0, &photo[..CHUNK_SIZE]).expect("put");
         }

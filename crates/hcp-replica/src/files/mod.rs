@@ -5,11 +5,13 @@
 //! * [`uploads`]: files captured here for a case, queued until the server holds them;
 //! * [`cache`]: files fetched from the server (or uploaded from here), up to a size cap, least
 //!   recently opened evicted first;
-//! * [`chunks`]: the bytes of both, in chunks of [`CHUNK_SIZE`], stored once per content;
+//! * [`chunks`]: the bytes of both, in chunks of [`CHUNK_SIZE`], stored once per content, each
+//!   sealed (AES-256-GCM) in a file of its own in the folder beside the store;
 //! * [`citations`]: the files a queued command cites (the sync sends it once they are declared).
 //!
 //! Every change is one SQLite transaction: a crash at any point loses nothing and leaves no half
-//! rows (a capture is all there or not at all; a download keeps whole chunks to resume from).
+//! rows (a capture is all there or not at all; a download keeps whole chunks to resume from). A
+//! chunk's file is written before its row commits and removed after its row's deletion commits.
 
 pub mod cache;
 pub mod chunks;
@@ -43,7 +45,8 @@ pub struct Limits {
     pub max_case_bytes: i64,
 }
 
-const SCHEMA_VERSION: i64 = 1;
+/// 2: the chunks' bytes moved out of the database into sealed files.
+const SCHEMA_VERSION: i64 = 2;
 
 /// The temporary key a capture writes its chunks under until the content's hash is known.
 const CAPTURING: &str = "~capturing";
@@ -62,6 +65,7 @@ pub fn chunk_count(size: i64) -> i64 {
 pub struct FileStore {
     conn: Connection,
     path: PathBuf,
+    blobs: chunks::Blobs,
 }
 
 /// Reads until `buf` is full or the reader ends; returns the bytes read.
@@ -103,20 +107,34 @@ impl FileStore {
                 "本机附件库由较新版本的客户端创建（版本 {version}），请升级客户端"
             )));
         }
+        let blobs = chunks::Blobs::open(path, key)?;
         if version < 1 {
             conn.execute_batch(&format!(
                 "BEGIN;
                  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                  {}{}{}{}
-                 PRAGMA user_version = 1;
+                 PRAGMA user_version = {SCHEMA_VERSION};
                  COMMIT;",
                 chunks::DDL,
                 uploads::DDL,
                 cache::DDL,
                 citations::DDL
             ))?;
+        } else if version < 2 {
+            move_chunks_out(&conn, &blobs)?;
         }
-        Ok(FileStore { conn, path: path.to_owned() })
+        blobs.sweep(&conn)?;
+        Ok(FileStore { conn, path: path.to_owned(), blobs })
+    }
+
+    /// Removes a store and its chunk files (nothing is left when it does not exist).
+    pub fn destroy(path: &Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+        let _ = std::fs::remove_dir_all(chunks::dir_of(path));
     }
 
     pub fn path(&self) -> &Path {
@@ -160,6 +178,7 @@ impl FileStore {
     ) -> Result<std::result::Result<Upload, String>> {
         let limits = self.limits()?;
         let tx = self.conn.transaction()?;
+        let mut written = chunks::Written::new(&self.blobs);
         chunks::delete(&tx, CAPTURING)?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; CHUNK_SIZE];
@@ -182,7 +201,7 @@ impl FileStore {
                 first = data.to_vec();
             }
             hasher.update(data);
-            chunks::put(&tx, CAPTURING, idx, data)?;
+            chunks::put(&tx, &mut written, CAPTURING, idx, data, true)?;
             last = data.to_vec();
             idx += 1;
             if n < CHUNK_SIZE {
@@ -237,6 +256,8 @@ impl FileStore {
             .filter(|u| u.id == id)
             .ok_or_else(|| ReplicaError::Corrupt("captured file vanished".into()))?;
         tx.commit()?;
+        written.keep();
+        self.blobs.reap(&self.conn)?;
         Ok(Ok(row))
     }
 
@@ -275,7 +296,7 @@ impl FileStore {
         }
         evict(&tx, cache_cap)?;
         tx.commit()?;
-        Ok(())
+        self.blobs.reap(&self.conn)
     }
 
     pub fn note_error(&self, id: i64, error: &str, failed: bool) -> Result<()> {
@@ -295,6 +316,7 @@ impl FileStore {
         uploads::delete(&tx, row.id)?;
         gc(&tx, sha256)?;
         tx.commit()?;
+        self.blobs.reap(&self.conn)?;
         Ok(Some(row))
     }
 
@@ -304,7 +326,7 @@ impl FileStore {
         let mut out = Vec::with_capacity(len.max(0) as usize);
         let mut at = offset;
         while at < offset + len {
-            let Some(chunk) = chunks::get(&self.conn, sha256, at / c)? else { return Ok(None) };
+            let Some(chunk) = chunks::get(&self.conn, &self.blobs, sha256, at / c)? else { return Ok(None) };
             let start = (at % c) as usize;
             let end = (start + (offset + len - at) as usize).min(chunk.len());
             if start >= end {
@@ -334,7 +356,7 @@ impl FileStore {
         }
         let mut out = Vec::new();
         for idx in 0.. {
-            match chunks::get(&self.conn, sha256, idx)? {
+            match chunks::get(&self.conn, &self.blobs, sha256, idx)? {
                 Some(c) => out.extend_from_slice(&c),
                 None => break,
             }
@@ -355,7 +377,7 @@ impl FileStore {
         let mut h = Sha256::new();
         h.update(challenge.as_bytes());
         for idx in 0.. {
-            match chunks::get(&self.conn, sha256, idx)? {
+            match chunks::get(&self.conn, &self.blobs, sha256, idx)? {
                 Some(c) => h.update(&c),
                 None => break,
             }
@@ -370,48 +392,68 @@ impl FileStore {
             return Ok(size);
         }
         cache::begin(&self.conn, sha256, size, now)?;
-        // Only a run of whole chunks from the start counts; anything else is dropped.
+        // Only a run of whole chunks from the start counts (by their recorded lengths; a file
+        // that does not open shows when the content is checked); anything else is dropped.
         let mut held = 0i64;
-        for idx in 0..chunk_count(size) {
-            match chunks::get(&self.conn, sha256, idx)? {
-                Some(c) if c.len() == CHUNK_SIZE || held + c.len() as i64 == size => held += c.len() as i64,
-                _ => {
-                    self.conn.execute(
-                        "DELETE FROM chunks WHERE sha256 = ?1 AND idx >= ?2",
-                        rusqlite::params![sha256, idx],
-                    )?;
-                    break;
-                }
+        let mut next = 0;
+        for (idx, len) in chunks::lengths(&self.conn, sha256)? {
+            if idx != next || !(len == CHUNK_SIZE as i64 || held + len == size) || held + len > size {
+                break;
             }
+            held += len;
+            next += 1;
         }
+        chunks::delete_from(&self.conn, sha256, next)?;
+        self.blobs.reap(&self.conn)?;
         Ok(held)
     }
 
     /// Stores one downloaded chunk (each in its own transaction: a crash keeps the ones before).
-    pub fn download_put(&self, sha256: &str, idx: i64, data: &[u8]) -> Result<()> {
-        chunks::put(&self.conn, sha256, idx, data)
+    pub fn download_put(&mut self, sha256: &str, idx: i64, data: &[u8]) -> Result<()> {
+        self.download_put_all(sha256, &[(idx, data.to_vec())])
+    }
+
+    /// Stores downloaded chunks `(index, bytes)` in one transaction (a crash keeps the batches
+    /// before).
+    pub fn download_put_all(&mut self, sha256: &str, batch: &[(i64, Vec<u8>)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let mut written = chunks::Written::new(&self.blobs);
+        for (idx, data) in batch {
+            chunks::put(&tx, &mut written, sha256, *idx, data, false)?;
+        }
+        tx.commit()?;
+        written.keep();
+        self.blobs.reap(&self.conn)
     }
 
     /// Ends a download: the whole content must match its hash, else it is dropped (false). Then
     /// the cache is trimmed to `cap` bytes, least recently opened first.
     pub fn download_finish(&mut self, sha256: &str, now: &str, cap: i64) -> Result<bool> {
-        let tx = self.conn.transaction()?;
         let mut h = Sha256::new();
         let mut idx = 0;
-        while let Some(c) = chunks::get(&tx, sha256, idx)? {
+        while let Some(c) = chunks::get(&self.conn, &self.blobs, sha256, idx)? {
             h.update(&c);
             idx += 1;
         }
-        if hex::encode(h.finalize()) != sha256 {
+        let matches = hex::encode(h.finalize()) == sha256;
+        self.download_settle(sha256, matches, now, cap)
+    }
+
+    /// Ends a download whose bytes the caller hashed as they were stored: when they `match` the
+    /// hash the content is complete in the cache (trimmed to `cap` bytes), else it is dropped.
+    /// Returns `matches`.
+    pub fn download_settle(&mut self, sha256: &str, matches: bool, now: &str, cap: i64) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        if matches {
+            cache::set_complete(&tx, sha256, now)?;
+            evict(&tx, cap)?;
+        } else {
             cache::delete(&tx, sha256)?;
             gc(&tx, sha256)?;
-            tx.commit()?;
-            return Ok(false);
         }
-        cache::set_complete(&tx, sha256, now)?;
-        evict(&tx, cap)?;
         tx.commit()?;
-        Ok(true)
+        self.blobs.reap(&self.conn)?;
+        Ok(matches)
     }
 
     /// Trims the cache to `cap` bytes (least recently opened first).
@@ -419,7 +461,7 @@ impl FileStore {
         let tx = self.conn.transaction()?;
         evict(&tx, cap)?;
         tx.commit()?;
-        Ok(())
+        self.blobs.reap(&self.conn)
     }
 
     /// Whether a content is in the cache, whole.
@@ -462,6 +504,31 @@ impl FileStore {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Schema 1 kept the chunks' bytes in the table: each goes into its sealed file, in one
+/// transaction (the files written by an attempt that fails are swept at the next opening).
+fn move_chunks_out(conn: &Connection, blobs: &chunks::Blobs) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch(&format!("ALTER TABLE chunks RENAME TO chunks_v1; {}", chunks::DDL))?;
+    let mut written = chunks::Written::new(blobs);
+    let mut last = (String::new(), -1i64);
+    loop {
+        let next: Option<(String, i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT sha256, idx, data FROM chunks_v1 WHERE (sha256, idx) > (?1, ?2) ORDER BY sha256, idx LIMIT 1",
+                rusqlite::params![last.0, last.1],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((sha, idx, data)) = next else { break };
+        chunks::put(&tx, &mut written, &sha, idx, &data, true)?;
+        last = (sha, idx);
+    }
+    tx.execute_batch("DROP TABLE chunks_v1; PRAGMA user_version = 2;")?;
+    tx.commit()?;
+    written.keep();
+    Ok(())
 }
 
 /// Drops a content's bytes when nothing refers to them any more.

@@ -41,9 +41,12 @@ fn a_captured_file_is_queued_whole_and_never_plain_on_disk() {
     assert_eq!(again.id, up.id);
     assert_eq!(s.uploads_of_case(7).expect("list").len(), 1);
     drop(s);
-    for entry in std::fs::read_dir(dir.path()).expect("dir") {
-        let data = std::fs::read(entry.expect("entry").path()).expect("read");
-        assert!(!data.windows(marker.len()).any(|w| w == marker), "plain bytes on disk");
+    let folder = chunks::dir_of(&dir.path().join("files.db"));
+    assert_eq!(std::fs::read_dir(&folder).expect("the chunk folder").count(), 3, "three chunks, stored once");
+    let files = std::fs::read_dir(dir.path()).expect("dir").chain(std::fs::read_dir(&folder).expect("dir"));
+    for path in files.map(|e| e.expect("entry").path()).filter(|p| p.is_file()) {
+        let data = std::fs::read(&path).expect("read");
+        assert!(!data.windows(marker.len()).any(|w| w == marker), "plain bytes in {}", path.display());
     }
     // The wrong key does not open it.
     assert!(matches!(
@@ -155,4 +158,99 @@ fn an_uploaded_file_stays_readable_until_the_cache_evicts_it() {
     assert_eq!(chunks::held(s.conn(), &up.sha256).expect("held"), (0, 0));
     assert_eq!(s.upload(1, &up.sha256).expect("row").expect("kept").state, uploads::DONE);
     assert_eq!(s.read_all(&up.sha256, NOW).expect("read"), None);
+}
+
+#[test]
+fn a_store_made_by_the_first_version_moves_its_bytes_into_sealed_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("files.db");
+    let key = ReplicaKey::from_bytes([9; 32]);
+    let bytes = photo(CHUNK_SIZE + 77, b"legacy-marker-5d1e");
+    let digest = sha(&bytes);
+    // The first version: the chunks' bytes in the table.
+    {
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex())).expect("key");
+        conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+        conn.execute_batch(&format!(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE chunks (sha256 TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,
+                 PRIMARY KEY (sha256, idx)) WITHOUT ROWID;
+             {}{}{}
+             PRAGMA user_version = 1;",
+            uploads::DDL,
+            cache::DDL,
+            citations::DDL
+        ))
+        .expect("schema 1");
+        for (i, c) in bytes.chunks(CHUNK_SIZE).enumerate() {
+            conn.execute(
+                "INSERT INTO chunks (sha256, idx, data) VALUES (?1, ?2, ?3)",
+                rusqlite::params![digest, i as i64, c],
+            )
+            .expect("chunk");
+        }
+        uploads::insert(&conn, &digest, 7, "窗口.jpg", bytes.len() as i64, "image/jpeg", 2, NOW).expect("queued");
+    }
+    let s = store(dir.path());
+    let queued = s.uploads_of_case(7).expect("list");
+    assert_eq!(queued.len(), 1);
+    assert_eq!(s.read_all(&digest, NOW).expect("read"), Some(bytes.clone()));
+    let version: i64 = s.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(std::fs::read_dir(chunks::dir_of(&path)).expect("the chunk folder").count(), 2, "two sealed chunks");
+    drop(s);
+    // Sealed: no plain bytes in any file.
+    let marker = b"legacy-marker-5d1e";
+    for entry in std::fs::read_dir(chunks::dir_of(&path)).expect("dir") {
+        let data = std::fs::read(entry.expect("entry").path()).expect("read");
+        assert!(!data.windows(marker.len()).any(|w| w == marker), "plain bytes on disk");
+    }
+    // Opened again: nothing moves twice.
+    let s = store(dir.path());
+    assert_eq!(s.read_all(&digest, NOW).expect("read"), Some(bytes));
+}
+
+#[test]
+fn chunk_files_that_lose_their_row_or_are_altered_or_swapped_never_pass_for_content() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("files.db");
+    let (a, b) = (photo(CHUNK_SIZE + 10, b"a"), photo(CHUNK_SIZE + 20, b"b"));
+    let mut s = store(dir.path());
+    let ua = s.capture(1, "a.jpg", &mut a.as_slice(), &[], NOW).expect("capture").expect("queued");
+    let ub = s.capture(1, "b.jpg", &mut b.as_slice(), &[], NOW).expect("capture").expect("queued");
+    let file_of = |s: &FileStore, sha: &str, idx: i64| -> String {
+        s.conn()
+            .query_row("SELECT file FROM chunks WHERE sha256 = ?1 AND idx = ?2", rusqlite::params![sha, idx], |r| {
+                r.get(0)
+            })
+            .expect("file")
+    };
+    let folder = chunks::dir_of(&path);
+    // A stray file (a crash between a file's write and its row's commit) goes at the next opening.
+    std::fs::write(folder.join("0123456789abcdef0123456789abcdef"), b"stray").expect("stray");
+    drop(s);
+    let mut s = store(dir.path());
+    assert!(!folder.join("0123456789abcdef0123456789abcdef").exists());
+    assert_eq!(std::fs::read_dir(&folder).expect("dir").count(), 4);
+    // One chunk's file put in another's place does not open there.
+    let (fa, fb) = (file_of(&s, &ua.sha256, 1), file_of(&s, &ub.sha256, 1));
+    std::fs::copy(folder.join(&fb), folder.join(&fa)).expect("swap");
+    assert_eq!(s.read_range(&ua.sha256, CHUNK_SIZE as i64, 10).expect("read"), None);
+    // One altered bit does not open either.
+    let f0 = folder.join(file_of(&s, &ub.sha256, 0));
+    let mut raw = std::fs::read(&f0).expect("read");
+    raw[100] ^= 1;
+    std::fs::write(&f0, raw).expect("write");
+    assert_eq!(s.read_range(&ub.sha256, 0, 10).expect("read"), None);
+    // Removing the files of a content removes their chunk files with their rows.
+    s.remove(1, &ua.sha256).expect("remove");
+    s.remove(1, &ub.sha256).expect("remove");
+    assert_eq!(std::fs::read_dir(&folder).expect("dir").count(), 0);
+    let doomed: i64 = s.conn().query_row("SELECT count(*) FROM doomed", [], |r| r.get(0)).expect("doomed");
+    assert_eq!(doomed, 0);
+    // Erasing the store takes the folder too.
+    drop(s);
+    FileStore::destroy(&path);
+    assert!(!path.exists() && !folder.exists());
 }

@@ -483,6 +483,28 @@ pub async fn attach_a_command_cites_a_pending_file_and_its_bytes_follow(backend:
     assert!(chained.contains(&material_hash), "{chained}");
     let (status, report) = app.get(&supervisor, "/api/v1/audit/evidence/verify").await;
     assert_eq!((status, &report["valid"]), (200, &json!(true)), "{report}");
+
+    // The bytes follow; a client that takes compressed answers gets the file's own bytes, never
+    // re-compressed (a PDF is compressed already, and a range must be a range of the file).
+    let (status, _) = app.put_chunk(&staff, &material_hash, 0, &material).await;
+    assert_eq!(status, 200);
+    let (status, done) = app.post(&staff, &format!("/api/v1/attachments/{material_hash}/complete"), json!({})).await;
+    assert_eq!((status, &done["status"]), (200, &json!("complete")), "{done}");
+    let raw = reqwest::Client::builder().no_gzip().no_zstd().build().expect("client");
+    for range in [None, Some("bytes=100-")] {
+        let mut req = raw
+            .get(app.url(&format!("/api/v1/attachments/{material_hash}")))
+            .bearer_auth(&supervisor)
+            .header("accept-encoding", "zstd, gzip");
+        if let Some(r) = range {
+            req = req.header("range", r);
+        }
+        let r = req.send().await.expect("download");
+        let encoding = r.headers().get("content-encoding").and_then(|v| v.to_str().ok()).unwrap_or("identity");
+        assert_eq!(encoding, "identity", "{:?}", r.headers());
+        let from = if range.is_some() { 100 } else { 0 };
+        assert_eq!(r.bytes().await.expect("body").as_ref(), &material[from..]);
+    }
     app.server.stop().await;
 }
 

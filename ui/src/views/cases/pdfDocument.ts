@@ -5,6 +5,8 @@
  * requests), and pages are drawn onto canvases only (no annotation layer, so no link navigates).
  */
 
+import { BundledCMapReaderFactory, BundledStandardFontDataFactory } from "./pdfData";
+
 /** An opened PDF: its page count, a page drawn to fit a width, and its release. */
 export interface PdfDocument {
   numPages: number;
@@ -42,7 +44,11 @@ export async function openPdf(bytes: ArrayBuffer): Promise<PdfDocument> {
     disableStream: true,
     disableRange: true,
     useSystemFonts: true,
-  });
+    // Fonts not embedded (宋体 in many Chinese PDFs) need the CMaps, from the bundle.
+    CMapReaderFactory: BundledCMapReaderFactory,
+    StandardFontDataFactory: BundledStandardFontDataFactory,
+    useWorkerFetch: false,
+  } as Parameters<PdfJs["getDocument"]>[0]);
   const doc = await task.promise;
   let current: { cancel(): void } | null = null;
   return {

@@ -90,6 +90,12 @@ describe("PDF preview", () => {
     expect(options.isEvalSupported).toBe(false);
     expect(options.enableXfa).toBe(false);
     expect(pdfjs.GlobalWorkerOptions.workerSrc).toBe("/assets/pdf.worker.min.mjs");
+    // Fonts not embedded read their CMaps from the bundle, not from a URL.
+    expect(options.useWorkerFetch).toBe(false);
+    expect(options.cMapUrl).toBeUndefined();
+    const cmap = await new options.CMapReaderFactory().fetch({ name: "UniGB-UCS2-H" });
+    expect(cmap.isCompressed).toBe(true);
+    expect(cmap.cMapData.length).toBeGreaterThan(1000);
 
     expect($("file-preview-pdf-count")!.textContent).toBe("第 1 / 3 页");
     expect(rendered).toEqual([1]);
@@ -125,5 +131,19 @@ describe("PDF preview", () => {
     expect(err.textContent).toContain("Invalid PDF structure.");
     expect($("file-preview-pdf-canvas")).toBeNull();
     expect($("file-preview-pdf-count")).toBeNull();
+  });
+});
+
+describe("bundled pdf.js data", () => {
+  it("holds the Chinese CMaps and the standard fonts, and names what it lacks", async () => {
+    const { builtInCMap, standardFont } = await import("../pdfData");
+    for (const name of ["GBK-EUC-H", "UniGB-UCS2-H", "Adobe-GB1-UCS2"]) {
+      const bytes = await builtInCMap(name);
+      // A packed CMap starts with its type byte and names no URL: real bytes, not a data URL.
+      expect(bytes.length).toBeGreaterThan(100);
+      expect(new TextDecoder().decode(bytes.slice(0, 5))).not.toBe("data:");
+    }
+    expect((await standardFont("FoxitSerif.pfb")).length).toBeGreaterThan(10_000);
+    await expect(builtInCMap("No-Such-CMap")).rejects.toThrow("CMap not bundled: No-Such-CMap.bcmap");
   });
 });
