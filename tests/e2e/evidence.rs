@@ -170,6 +170,12 @@ async fn a_handler_attaches_a_photo_offline_and_the_supervisor_opens_it() {
     .await;
     let row = text_content(&c, "[data-testid=case-file]").await.unwrap_or_default();
     assert!(row.contains("整改后窗口.png") && row.contains("已上传"), "{row}");
+    // The timeline's 报送整改 names the photo it cited.
+    let cited =
+        text_content(&c, "[data-testid=timeline-item][data-kind=rectification_reported] [data-testid=timeline-files]")
+            .await
+            .unwrap_or_default();
+    assert_eq!(cited.trim(), "附件：整改后窗口.png");
     click(&c, "[data-testid=case-file-open]").await;
     let drawn = wait_for(30, "the preview image", || async {
         let w = c

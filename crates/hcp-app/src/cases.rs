@@ -25,6 +25,33 @@ pub struct TimelineEvent {
     pub details: String,
     /// True for a command of this user still waiting to reach the server.
     pub pending: bool,
+    /// The evidence files the command behind the event cited (their hashes are in the event).
+    pub files: Vec<CitedFile>,
+}
+
+/// A file an event cites: its hash and, when the case's files name it, its name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CitedFile {
+    pub sha256: String,
+    /// Empty when no file of the case has this content (yet).
+    pub name: String,
+}
+
+/// The files a replicated event cites (`attachments` beside its payload), named from the case's
+/// files.
+fn cited_files(data: &serde_json::Value, names: &std::collections::HashMap<String, String>) -> Vec<CitedFile> {
+    data.get("attachments")
+        .and_then(|a| a.as_array())
+        .map(|shas| {
+            shas.iter()
+                .filter_map(|v| v.as_str())
+                .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(|sha| CitedFile { sha256: sha.to_owned(), name: names.get(sha).cloned().unwrap_or_default() })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The payload of a replicated event as JSON text. The server records the whole domain event
@@ -365,10 +392,13 @@ pub fn detail(
     let mut item = r.case_item(case_id)?.ok_or_else(not_found)?;
     apply_projection(&mut item, &case);
     mark_provisional(&mut item, &cal);
+    let names: std::collections::HashMap<String, String> =
+        r.attachments_of_case(case_id)?.into_iter().map(|a| (a.sha256, a.name)).collect();
     let mut events: Vec<TimelineEvent> = r
         .case_events(case_id)?
         .into_iter()
         .map(|e| TimelineEvent {
+            files: cited_files(&e.data, &names),
             kind: e.kind,
             actor_name: e.actor_name,
             at: e.at,
@@ -385,6 +415,8 @@ pub fn detail(
             at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             details: serde_json::to_string(&e.payload).unwrap_or_default(),
             pending: true,
+            // A queued command's files show in the 附件 section as 待上传 until it is sent.
+            files: Vec::new(),
         });
     }
     let working_days_left = case.clock().map(|(_, due)| {

@@ -1380,6 +1380,13 @@ export type ChartStyle = {
 	theme: ScreenTheme,
 };
 
+/**  A file an event cites: its hash and, when the case's files name it, its name. */
+export type CitedFile = {
+	sha256: string,
+	/**  Empty when no file of the case has this content (yet). */
+	name: string,
+};
+
 /**  The kinds of command, without their data. */
 export type CommandKind = "create" | "verify" | "approve_exclusion" | "reject_exclusion" | "resolve_on_spot" | "assign" | "accept" | "request_extension" | "approve_extension" | "reject_extension" | "report_rectification" | "return_visit" | "close" | "reopen" | "escalate" | "urge" | "warn" | "appeal" | "decide_appeal" | "record_accountability" | "record_interview";
 
@@ -3192,6 +3199,8 @@ export type TimelineEvent = {
 	details: string,
 	/**  True for a command of this user still waiting to reach the server. */
 	pending: boolean,
+	/**  The evidence files the command behind the event cited (their hashes are in the event). */
+	files: CitedFile[],
 };
 
 /**

@@ -384,6 +384,7 @@ const en: MessageSchema = {
     evidenceLineTooLong: "Each evidence item cannot exceed {max} characters",
   },
   event: {
+    files: "Files: {names}",
     kind: {
       created: "Created",
       verified: "Verified",

@@ -384,6 +384,7 @@ const zhCN = {
     evidenceLineTooLong: "每项佐证材料不能超过 {max} 个字",
   },
   event: {
+    files: "附件：{names}",
     kind: {
       created: "创建工单",
       verified: "核实",

@@ -156,6 +156,7 @@ export function timelineEvent(kind: string, details: Record<string, unknown> = {
     at: "2026-11-21T09:00:00+08:00",
     details: JSON.stringify({ kind, ...details }),
     pending: false,
+    files: [],
     ...overrides,
   };
 }

@@ -150,6 +150,11 @@ async fn offline_capture_then_reconnect_and_the_supervisor_opens_it_byte_identic
         ("整改后窗口.jpg", "uploaded", false, false)
     );
     assert_eq!(f.uploaded_by_name, "王主任");
+    // The timeline names the file the 核实 cited.
+    let detail = supervisor.case_detail(case_id).await.expect("detail");
+    let verified = detail.events.iter().find(|e| e.kind == "verified").expect("the 核实 event");
+    assert_eq!(verified.files, vec![crate::cases::CitedFile { sha256: hash.clone(), name: "整改后窗口.jpg".into() }]);
+    assert!(detail.events.iter().filter(|e| e.kind != "verified").all(|e| e.files.is_empty()));
     assert!(supervisor.case_file_bytes(case_id, hash.clone()).await.expect("download") == photo);
     assert!(supervisor.case_files(case_id).await.expect("files").files[0].available_offline);
     // A write behind the server's back: the evidence verification finds it, the drawer flags it.

@@ -22,13 +22,7 @@ pub fn plain_reference(b: &mut Bench, snapshot: &Snapshot) -> anyhow::Result<()>
     for _ in 0..b.opts.runs {
         remove_db(&path);
         let mut r = hcp_replica::Replica::open_plain(&path)?;
-        let t = Instant::now();
-        let mut boot = r.begin_bootstrap(&snapshot.scope)?;
-        for row in &snapshot.rows {
-            boot.insert(row)?;
-        }
-        boot.finish(snapshot.cursor, &snapshot.counts, &now)?;
-        secs.push(t.elapsed().as_secs_f64());
+        secs.push(snapshot.insert_into(&mut r, &now)?);
     }
     b.detail("plain_insert_mb", std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).ok());
     remove_db(&path);

@@ -22,7 +22,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hcp_protocol::{
     codes, AttachmentDeclaration, AttachmentLimitsInfo, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody,
     PossessionProof, UploadProgress,
@@ -30,6 +30,7 @@ use hcp_protocol::{
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::byte_range;
 use crate::auth::AuthUser;
 use crate::db::{attachments, audit_log, changes, Conn, DbError, DbResult};
 use crate::error::{ApiResult, AppError, Json, Path};
@@ -539,35 +540,6 @@ pub async fn prove(
     }
 }
 
-/// A single byte range `bytes=a-b`, `bytes=a-` or `bytes=-n` of a content of `size` bytes:
-/// `Some(Ok((first, last)))`, `Some(Err(()))` when unsatisfiable, `None` to send everything.
-fn parse_range(value: &str, size: i64) -> Option<Result<(i64, i64), ()>> {
-    let spec = value.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let (a, b) = (a.trim(), b.trim());
-    let range = if a.is_empty() {
-        let n: i64 = b.parse().ok()?;
-        if n <= 0 {
-            return Some(Err(()));
-        }
-        ((size - n).max(0), size - 1)
-    } else {
-        let first: i64 = a.parse().ok()?;
-        let last: i64 = if b.is_empty() { size - 1 } else { b.parse::<i64>().ok()?.min(size - 1) };
-        if first > last {
-            return if first >= size { Some(Err(())) } else { None };
-        }
-        (first, last)
-    };
-    if range.0 >= size || size == 0 {
-        return Some(Err(()));
-    }
-    Some(Ok(range))
-}
-
 /// Downloads a complete file (or one byte range of it, `Range: bytes=…`), if a case in the
 /// caller's jurisdiction names it. Logged in the audit trail.
 #[utoipa::path(get, path = "/api/v1/attachments/{sha256}", tag = "attachments", security(("bearer" = [])),
@@ -611,22 +583,12 @@ pub async fn download(
         ));
     }
     let size = blob.size;
-    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|v| parse_range(v, size)) {
-        Some(Err(())) => {
-            let mut r = AppError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                codes::INVALID_INPUT,
-                format!("请求的范围超出文件大小（{size} 字节）"),
-            )
-            .into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_RANGE, format!("bytes */{size}").parse().map_err(AppError::internal)?);
-            return Ok(r);
-        }
-        Some(Ok(r)) => Some(r),
-        None => None,
+    let asked = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let range = match byte_range::asked(asked, size.max(0) as u64, "文件") {
+        Ok(r) => r,
+        Err(refused) => return Ok(*refused),
     };
-    let (from, to) = range.unwrap_or((0, size - 1));
+    let (from, to) = range.map_or((0, size - 1), |(f, t)| (f as i64, t as i64));
     let at = state.clock.now_rfc3339();
     let (actor, client) = (who.user.clone(), who.client_id.clone());
     let detail = format!(
@@ -673,33 +635,8 @@ pub async fn download(
             }
         }
     });
-    let mut response = Response::builder()
-        .status(if range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK })
-        .header(header::CONTENT_TYPE, if blob.mime.is_empty() { "application/octet-stream" } else { &blob.mime })
-        .header(header::CONTENT_LENGTH, (to - from + 1).to_string())
-        .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::ETAG, format!("\"{sha256}\""))
-        // Sent as stored: compressing would change what the ranges count.
-        .header(header::CONTENT_ENCODING, "identity");
-    if range.is_some() {
-        response = response.header(header::CONTENT_RANGE, format!("bytes {from}-{to}/{size}"));
-    }
-    response.body(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx))).map_err(AppError::internal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_range;
-
-    #[test]
-    fn ranges_are_read_as_http_says() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 9))));
-        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 99))));
-        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 99))));
-        assert_eq!(parse_range("bytes=95-200", 100), Some(Ok((95, 99))));
-        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
-        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
-        assert_eq!(parse_range("items=0-1", 100), None);
-        assert_eq!(parse_range("bytes=x-1", 100), None);
-    }
+    let mime = if blob.mime.is_empty() { "application/octet-stream" } else { &blob.mime };
+    byte_range::head(range, size as u64, mime, &sha256)
+        .body(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)))
+        .map_err(AppError::internal)
 }

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod awards;
+pub mod byte_range;
 pub mod cases;
 pub mod disclosure;
 pub mod doc_numbers;

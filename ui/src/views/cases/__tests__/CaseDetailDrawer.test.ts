@@ -212,7 +212,17 @@ describe("CaseDetailDrawer", () => {
       caseDetail(1, {
         events: [
           timelineEvent("created", { source: "bad_review", real_name: true }),
-          timelineEvent("verified", { outcome: "genuine", reason: "<b>属实</b>" }, { actorName: "李四" }),
+          timelineEvent(
+            "verified",
+            { outcome: "genuine", reason: "<b>属实</b>" },
+            {
+              actorName: "李四",
+              files: [
+                { sha256: "a".repeat(64), name: "<i>整改后</i>.jpg" },
+                { sha256: "b".repeat(64), name: "" },
+              ],
+            },
+          ),
           timelineEvent("assigned", { department_id: 301, handler_id: 42, due_date: "2026-11-28" }, { pending: true }),
         ],
       }),
@@ -228,6 +238,12 @@ describe("CaseDetailDrawer", () => {
     expect(items[1]!.textContent).toContain("李四");
     expect(items[1]!.querySelector(".event-summary")!.textContent).toBe("核实结果：属实；理由：<b>属实</b>");
     expect(items[1]!.querySelector("b.event-label ~ * b, .event-summary b")).toBeNull();
+    // The files the 核实 cited, by name (as text), or by the start of their hash.
+    expect(items[1]!.querySelector("[data-testid=timeline-files]")!.textContent).toBe(
+      "附件：<i>整改后</i>.jpg、SHA-256 bbbbbbbbbbbb…",
+    );
+    expect(items[1]!.querySelector(".event-files i")).toBeNull();
+    expect(items[0]!.querySelector("[data-testid=timeline-files]")).toBeNull();
     expect(items[2]!.classList).toContain("is-pending");
     expect(items[2]!.textContent).toContain("待同步");
     expect(items[2]!.textContent).toContain("承办人：陈静（人社局）");
