@@ -33,6 +33,34 @@ fn server_counts_in_scope(db: &Db, scope: &str) -> (u64, u64) {
     .expect("counts")
 }
 
+/// A new supervision case (no rating) of `unit_id` at `path`, as the server would insert it.
+pub(super) fn supervision_case(case_no: &str, unit_id: i64, path: &str, summary: &str) -> CaseRow {
+    CaseRow {
+        id: 0,
+        case_no: case_no.into(),
+        source: hcp_domain::CaseSource::Supervision,
+        rating_id: None,
+        unit_id,
+        unit_path: path.into(),
+        department_id: None,
+        staff_id: None,
+        level: None,
+        channel: None,
+        item_name: None,
+        summary: summary.into(),
+        state: hcp_domain::CaseState::New,
+        escalation_level: 0,
+        handler_user_id: None,
+        created_at: "2026-11-20T11:00:00+08:00".into(),
+        deadline: None,
+        deadline_provisional: false,
+        stage_deadline: None,
+        version: 1,
+        updated_at: "2026-11-20T11:00:00+08:00".into(),
+        aggregate: None,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -83,30 +111,7 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
         for (no, path, unit) in
             [("CP-2026-900001", scope.clone(), unit_id), ("CP-2026-900002", "/1/999/".to_owned(), 1)]
         {
-            let row = CaseRow {
-                id: 0,
-                case_no: no.into(),
-                source: hcp_domain::CaseSource::Supervision,
-                rating_id: None,
-                unit_id: unit,
-                unit_path: path.clone(),
-                department_id: None,
-                staff_id: None,
-                level: None,
-                channel: None,
-                item_name: None,
-                summary: "督查发现：测试".into(),
-                state: hcp_domain::CaseState::New,
-                escalation_level: 0,
-                handler_user_id: None,
-                created_at: "2026-11-20T11:00:00+08:00".into(),
-                deadline: None,
-                deadline_provisional: false,
-                stage_deadline: None,
-                version: 1,
-                updated_at: "2026-11-20T11:00:00+08:00".into(),
-                aggregate: None,
-            };
+            let row = supervision_case(no, unit, &path, "督查发现：测试");
             let id = cases::insert(c, &row)?;
             changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
         }
@@ -270,30 +275,7 @@ async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_th
     let new_case = db
         .write_blocking(move |c| {
             let path: String = c.query_row("SELECT path FROM org_units WHERE id = ?1", [unit_id], |r| r.get(0))?;
-            let row = CaseRow {
-                id: 0,
-                case_no: "CP-2026-910001".into(),
-                source: hcp_domain::CaseSource::Supervision,
-                rating_id: None,
-                unit_id,
-                unit_path: path.clone(),
-                department_id: None,
-                staff_id: None,
-                level: None,
-                channel: None,
-                item_name: None,
-                summary: "督查发现：续传期间新增".into(),
-                state: hcp_domain::CaseState::New,
-                escalation_level: 0,
-                handler_user_id: None,
-                created_at: "2026-11-20T11:00:00+08:00".into(),
-                deadline: None,
-                deadline_provisional: false,
-                stage_deadline: None,
-                version: 1,
-                updated_at: "2026-11-20T11:00:00+08:00".into(),
-                aggregate: None,
-            };
+            let row = supervision_case("CP-2026-910001", unit_id, &path, "督查发现：续传期间新增");
             let id = cases::insert(c, &row)?;
             changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
             c.execute("UPDATE org_units SET name = '东湖区政务大厅' WHERE id = ?1", [unit_id])?;

@@ -72,30 +72,7 @@ fn kpis(rep: &Arc<Mutex<Replica>>, scope: &str) -> Vec<hcp_domain::kpi::Kpis> {
 fn new_case(db: &Db, scope: &str, unit_id: i64, no: &str) {
     let (scope, no) = (scope.to_owned(), no.to_owned());
     db.write_blocking(move |c| {
-        let row = CaseRow {
-            id: 0,
-            case_no: no,
-            source: hcp_domain::CaseSource::Supervision,
-            rating_id: None,
-            unit_id,
-            unit_path: scope.clone(),
-            department_id: None,
-            staff_id: None,
-            level: None,
-            channel: None,
-            item_name: None,
-            summary: "督查发现：镜像之后的新工单".into(),
-            state: hcp_domain::CaseState::New,
-            escalation_level: 0,
-            handler_user_id: None,
-            created_at: "2026-11-20T11:00:00+08:00".into(),
-            deadline: None,
-            deadline_provisional: false,
-            stage_deadline: None,
-            version: 1,
-            updated_at: "2026-11-20T11:00:00+08:00".into(),
-            aggregate: None,
-        };
+        let row = super::supervision_case(&no, unit_id, &scope, "督查发现：镜像之后的新工单");
         let id = cases::insert(c, &row)?;
         changes::record(c, Entity::Case, id, &scope, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
         Ok(())
