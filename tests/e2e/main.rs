@@ -802,9 +802,24 @@ async fn a_hall_manager_confirms_an_integrity_lead_from_the_queue() {
     logs::assert_clean(&dir.path().join("client"), &db);
 }
 
-/// 督办 that runs by itself: with the supervisor signed in, the server's deadline watch runs on a
-/// working morning (Monday 7 December 2026, 10:00 Beijing time) and escalates the district's overdue
-/// cases; after the next sync the bell tells the supervisor and the 督办 board lists an escalated case.
+/// 10:00 Beijing time on the first working day whose 10:00 is not before `now` (and not before
+/// Monday 7 December 2026, the morning the seeded deadlines were written for).
+fn next_working_morning(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let calendar = hcp_domain::Calendar::bundled();
+    let morning = |d: chrono::NaiveDate| d.and_hms_opt(2, 0, 0).expect("02:00 UTC is 10:00 in Beijing").and_utc();
+    let mut day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+        .expect("date")
+        .max((now + chrono::Duration::hours(8)).date_naive());
+    while !calendar.is_working_day(day) || morning(day) < now {
+        day = day.succ_opt().expect("a next day");
+    }
+    morning(day)
+}
+
+/// 督办 that runs by itself: with the supervisor signed in, the server's deadline watch runs on the
+/// next working morning (10:00 Beijing time, after the sign-in: the bell tells of nothing older than
+/// the session) and escalates the district's overdue cases; after the next sync the bell tells the
+/// supervisor and the 督办 board lists an escalated case.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watch_escalates_and_the_supervisor_is_told_and_sees_it_on_the_board() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -814,8 +829,8 @@ async fn the_watch_escalates_and_the_supervisor_is_told_and_sees_it_on_the_board
     let c = connect(port, &app_binary()).await;
     sign_in(&c, &server.url(), "donghu.supervisor").await;
 
-    let at =
-        chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00+08:00").expect("time").with_timezone(&chrono::Utc);
+    let at = next_working_morning(chrono::Utc::now());
+    let since = at.format("%Y-%m-%d").to_string();
     let watch_db = db.clone();
     let report =
         tokio::task::spawn_blocking(move || hcp_server::watch::pass(&watch_db, &hcp_domain::Calendar::bundled(), at))
@@ -825,14 +840,14 @@ async fn the_watch_escalates_and_the_supervisor_is_told_and_sees_it_on_the_board
     assert!(report.escalated > 0, "{report:?}");
     // One case of 东湖区 the watch escalated.
     let (case_id, case_no): (i64, String) = db
-        .read(|c| {
+        .read(move |c| {
             c.query_row(
                 "SELECT c.id, c.case_no FROM cases c JOIN case_events e ON e.case_id = c.id
                   JOIN org_units o ON o.name = '东湖区'
-                  WHERE e.kind = 'escalated' AND e.actor_user_id IS NULL AND e.at >= '2026-12-07'
+                  WHERE e.kind = 'escalated' AND e.actor_user_id IS NULL AND e.at >= ?1
                     AND c.scope_path >= o.path AND c.scope_path < o.path || '~'
                   ORDER BY c.id LIMIT 1",
-                (),
+                [since.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
         })
