@@ -45,6 +45,9 @@ test: deps ui lint unit api-fuzz ui-test e2e
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p hcp-server --all-targets --features seed -- -D warnings
+	@# The production server links no synthetic-data generator (only `--features seed` does).
+	@! $(CARGO) tree -p hcp-server -e normal --prefix none | grep -q '^hcp-synth ' || { echo "hcp-server links hcp-synth without the seed feature" >&2; exit 1; }
 
 unit:
 	$(POSTGRES) $(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
@@ -83,7 +86,7 @@ soak: ui
 BENCH_BIN := $(or $(CARGO_TARGET_DIR),target)/release
 BENCH_ARGS ?=
 bench: bench-deps ui
-	$(CARGO) build --release -p hcp-server -p hcp-bench -p haochaping
+	$(CARGO) build --release -p hcp-server -p hcp-bench -p haochaping --features hcp-server/seed
 	HCP_TEST_POSTGRES_URL= scripts/with-postgres.sh $(BENCH_BIN)/hcp-bench run \
 	  --server-bin $(BENCH_BIN)/hcp-server --app-bin $(BENCH_BIN)/haochaping --pouchdb-dir bench/pouchdb \
 	  --out-md BENCHMARKS.md --out-json bench/results.json --command-line 'make bench$(if $(BENCH_ARGS), BENCH_ARGS="$(BENCH_ARGS)")' $(BENCH_ARGS)

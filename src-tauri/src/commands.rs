@@ -401,14 +401,14 @@ pub async fn choose_save_path(
 ) -> Result<Option<String>> {
     let name = suggested_name.trim();
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(ApiError::new(hcp_app::codes::INVALID_INPUT, format!("文件名无效：{suggested_name}")));
+        return Err(ApiError::new(hcp_app::ErrorCode::InvalidInput, format!("文件名无效：{suggested_name}")));
     }
     if let Some(dir) = std::env::var_os("HCP_SAVE_DIR").filter(|d| !d.is_empty()) {
         return Ok(Some(std::path::Path::new(&dir).join(name).to_string_lossy().into_owned()));
     }
     let chosen = (dialog.inner())(name.to_owned(), filters)
         .await
-        .map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "保存对话框意外关闭"))?;
+        .map_err(|_| ApiError::new(hcp_app::ErrorCode::Internal, "保存对话框意外关闭"))?;
     Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
 }
 
@@ -791,8 +791,9 @@ pub async fn choose_open_path(dialog: State<'_, OpenDialog>, filters: Vec<SaveFi
     if let Some(p) = std::env::var_os("HCP_OPEN_FILE").filter(|p| !p.is_empty()) {
         return Ok(Some(std::path::PathBuf::from(p).to_string_lossy().into_owned()));
     }
-    let chosen =
-        (dialog.inner())(filters).await.map_err(|_| ApiError::new(hcp_app::codes::INTERNAL, "打开对话框意外关闭"))?;
+    let chosen = (dialog.inner())(filters)
+        .await
+        .map_err(|_| ApiError::new(hcp_app::ErrorCode::Internal, "打开对话框意外关闭"))?;
     Ok(chosen.map(|p| p.to_string_lossy().into_owned()))
 }
 

@@ -10,111 +10,118 @@ use hcp_app::{App, KeyringStore, KEYRING_SERVICE};
 use tauri::{Manager, Runtime};
 use tracing_subscriber::{EnvFilter, Layer};
 
-/// The command registry; also the source of the generated TypeScript bindings.
+/// The sync engine's status, pushed to the UI at each change (the status bar follows it without
+/// polling; see `hcp_app::App::set_status_listener`).
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
+pub struct SyncStatusChanged(pub hcp_app::SyncStatus);
+
+/// The command and event registry; also the source of the generated TypeScript bindings.
 pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
-    tauri_specta::Builder::<R>::new().commands(tauri_specta::collect_commands![
-        commands::app_info,
-        commands::session_restore,
-        commands::login,
-        commands::logout,
-        commands::sync_now,
-        commands::sync_status,
-        commands::list_cases,
-        commands::case_detail,
-        commands::issue_command,
-        commands::outbox,
-        commands::discard_command,
-        commands::cancel_command,
-        commands::change_password,
-        commands::reissue_command,
-        commands::print_notices,
-        commands::preview_notices,
-        commands::send_notices_to_printer,
-        commands::open_document,
-        commands::reveal_evaluator,
-        commands::dashboard,
-        commands::league,
-        commands::hotspots,
-        commands::star_board,
-        commands::confirm_award,
-        commands::print_awards,
-        commands::score_sheets,
-        commands::export_score_sheets,
-        commands::calendar_status,
-        commands::monthly_report,
-        commands::open_report,
-        commands::assignees,
-        commands::assign_departments,
-        commands::units,
-        commands::bulk_assign,
-        commands::urge_cases,
-        commands::integrity_flags,
-        commands::decide_flag,
-        commands::app_settings,
-        commands::save_app_settings,
-        commands::check_server,
-        commands::replica_info,
-        commands::redownload_replica,
-        commands::erase_replica,
-        commands::export_diagnostics,
-        commands::about,
-        commands::supervision_board,
-        commands::bulk_escalate,
-        commands::notifications,
-        commands::mark_notifications_read,
-        commands::set_os_notifications,
-        commands::choose_save_path,
-        commands::admin_units,
-        commands::admin_save_unit,
-        commands::admin_staff,
-        commands::admin_save_staff,
-        commands::admin_accounts,
-        commands::admin_save_account,
-        commands::admin_items,
-        commands::admin_save_item,
-        commands::admin_calendar,
-        commands::admin_preview_calendar_year,
-        commands::admin_import_calendar_year,
-        commands::admin_policy,
-        commands::admin_save_policy,
-        commands::audit_trail,
-        commands::export_audit,
-        commands::export_cases,
-        commands::export_stats,
-        commands::save_disclosure,
-        commands::accountability_register,
-        commands::verify_evidence_chain,
-        commands::bad_review_concentrations,
-        commands::accountability_record,
-        commands::notice_register,
-        commands::reprint_notices,
-        commands::open_registered_notice,
-        commands::notice_file_name,
-        commands::save_notices_as,
-        commands::finding_options,
-        commands::create_finding,
-        commands::check_update,
-        commands::install_update,
-        commands::admin_set_unit_active,
-        commands::admin_move_unit,
-        commands::hotline_deliveries,
-        commands::hotline_retry,
-        commands::self_assessments,
-        commands::save_self_assessment_draft,
-        commands::submit_self_assessment,
-        commands::review_self_assessment,
-        commands::survey_results,
-        commands::choose_open_path,
-        commands::import_surveys,
-        commands::case_files,
-        commands::attach_files,
-        commands::retry_case_file,
-        commands::remove_case_file,
-        commands::issue_command_with_files,
-        commands::save_case_file,
-        commands::file_cache,
-        commands::save_file_cache_cap,
-    ])
+    tauri_specta::Builder::<R>::new().events(tauri_specta::collect_events![SyncStatusChanged]).commands(
+        tauri_specta::collect_commands![
+            commands::app_info,
+            commands::session_restore,
+            commands::login,
+            commands::logout,
+            commands::sync_now,
+            commands::sync_status,
+            commands::list_cases,
+            commands::case_detail,
+            commands::issue_command,
+            commands::outbox,
+            commands::discard_command,
+            commands::cancel_command,
+            commands::change_password,
+            commands::reissue_command,
+            commands::print_notices,
+            commands::preview_notices,
+            commands::send_notices_to_printer,
+            commands::open_document,
+            commands::reveal_evaluator,
+            commands::dashboard,
+            commands::league,
+            commands::hotspots,
+            commands::star_board,
+            commands::confirm_award,
+            commands::print_awards,
+            commands::score_sheets,
+            commands::export_score_sheets,
+            commands::calendar_status,
+            commands::monthly_report,
+            commands::open_report,
+            commands::assignees,
+            commands::assign_departments,
+            commands::units,
+            commands::bulk_assign,
+            commands::urge_cases,
+            commands::integrity_flags,
+            commands::decide_flag,
+            commands::app_settings,
+            commands::save_app_settings,
+            commands::check_server,
+            commands::replica_info,
+            commands::redownload_replica,
+            commands::erase_replica,
+            commands::export_diagnostics,
+            commands::about,
+            commands::supervision_board,
+            commands::bulk_escalate,
+            commands::notifications,
+            commands::mark_notifications_read,
+            commands::set_os_notifications,
+            commands::choose_save_path,
+            commands::admin_units,
+            commands::admin_save_unit,
+            commands::admin_staff,
+            commands::admin_save_staff,
+            commands::admin_accounts,
+            commands::admin_save_account,
+            commands::admin_items,
+            commands::admin_save_item,
+            commands::admin_calendar,
+            commands::admin_preview_calendar_year,
+            commands::admin_import_calendar_year,
+            commands::admin_policy,
+            commands::admin_save_policy,
+            commands::audit_trail,
+            commands::export_audit,
+            commands::export_cases,
+            commands::export_stats,
+            commands::save_disclosure,
+            commands::accountability_register,
+            commands::verify_evidence_chain,
+            commands::bad_review_concentrations,
+            commands::accountability_record,
+            commands::notice_register,
+            commands::reprint_notices,
+            commands::open_registered_notice,
+            commands::notice_file_name,
+            commands::save_notices_as,
+            commands::finding_options,
+            commands::create_finding,
+            commands::check_update,
+            commands::install_update,
+            commands::admin_set_unit_active,
+            commands::admin_move_unit,
+            commands::hotline_deliveries,
+            commands::hotline_retry,
+            commands::self_assessments,
+            commands::save_self_assessment_draft,
+            commands::submit_self_assessment,
+            commands::review_self_assessment,
+            commands::survey_results,
+            commands::choose_open_path,
+            commands::import_surveys,
+            commands::case_files,
+            commands::attach_files,
+            commands::retry_case_file,
+            commands::remove_case_file,
+            commands::issue_command_with_files,
+            commands::save_case_file,
+            commands::file_cache,
+            commands::save_file_cache_cap,
+        ],
+    )
 }
 
 /// Shows new notifications as OS notifications. Without a notification service (a bare X server,
@@ -135,6 +142,17 @@ fn os_notifier<R: Runtime>(handle: tauri::AppHandle<R>) -> hcp_app::Notifier {
             if let Err(e) = handle.notification().builder().title(title).body(body).show() {
                 tracing::warn!(error = %e, "an OS notification could not be shown");
             }
+        }
+    })
+}
+
+/// Emits each new sync status to the UI as [`SyncStatusChanged`]; a failed emit (the window is
+/// closing) is logged, and the UI reads the status again when it starts listening.
+fn status_pusher<R: Runtime>(handle: tauri::AppHandle<R>) -> hcp_app::StatusListener {
+    use tauri_specta::Event;
+    Arc::new(move |status: &hcp_app::SyncStatus| {
+        if let Err(e) = SyncStatusChanged(status.clone()).emit(&handle) {
+            tracing::warn!(error = %e, "the sync status could not be pushed to the window");
         }
     })
 }
@@ -188,7 +206,8 @@ pub fn build<R: Runtime>(
     data_dir: Option<PathBuf>,
     log_file: hcp_app::logs::LogFile,
 ) -> tauri::Builder<R> {
-    let specta = specta_builder::<R>().invoke_handler();
+    let registry = specta_builder::<R>();
+    let specta = registry.invoke_handler();
     // Raw bytes (an `ArrayBuffer` in the webview) are no JSON type: this command is outside the
     // typed bindings.
     let raw: Box<dyn Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync> =
@@ -202,6 +221,7 @@ pub fn build<R: Runtime>(
             _ => specta(invoke),
         })
         .setup(move |app| {
+            registry.mount_events(app);
             let data_dir = match data_dir.clone() {
                 Some(d) => d,
                 None => app.path().app_data_dir()?,
@@ -217,6 +237,7 @@ pub fn build<R: Runtime>(
                 App::new(&data_dir, Arc::new(KeyringStore::new(KEYRING_SERVICE)), server).with_version(version.clone()),
             );
             hcp.set_notifier(os_notifier(app.handle().clone()));
+            hcp.set_status_listener(status_pusher(app.handle().clone()));
             app.manage(save_dialog(app.handle().clone()));
             app.manage(open_dialog(app.handle().clone()));
             tauri::async_runtime::spawn(hcp.clone().run_sync_loop(hcp_app::settings::default_sync_interval()));

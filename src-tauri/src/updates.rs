@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use hcp_app::error::codes;
+use hcp_app::error::ErrorCode;
 use hcp_app::updates::UpdateOffer;
 use hcp_app::{ApiError, App};
 use tauri::{AppHandle, Runtime};
@@ -52,7 +52,7 @@ impl Updates {
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(codes::NETWORK, format!("{what}：{e}"))
+    ApiError::new(ErrorCode::Network, format!("{what}：{e}"))
 }
 
 /// Asks the server whether a newer version exists.
@@ -95,7 +95,7 @@ async fn install<R: Runtime>(handle: &AppHandle<R>, pending: &PendingUpdate) -> 
         .lock()
         .await
         .take()
-        .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, "没有待安装的更新，请重新检查"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, "没有待安装的更新，请重新检查"))?;
     let version = update.version.clone();
     tracing::info!(%version, "installing an update the user agreed to");
     update.download_and_install(|_, _| {}, || {}).await.map_err(|e| {
@@ -106,7 +106,7 @@ async fn install<R: Runtime>(handle: &AppHandle<R>, pending: &PendingUpdate) -> 
             }
             _ => "更新未能安装",
         };
-        ApiError::new(codes::INTERNAL, format!("{what}：{e}"))
+        ApiError::new(ErrorCode::Internal, format!("{what}：{e}"))
     })?;
     tracing::info!(%version, "the update is installed: restarting");
     handle.restart()

@@ -406,6 +406,8 @@ async fn a_hall_manager_signs_in_sees_only_the_hall_and_keeps_working_offline() 
         (attr(&c, "[data-testid=status-bar]", "data-bootstrapped").await.as_deref() == Some("true")).then_some(())
     })
     .await;
+    // The status bar follows the engine's pushed event (the window may listen to it), not polling.
+    assert_eq!(attr(&c, "[data-testid=status-bar]", "data-feed").await.as_deref(), Some("pushed"));
     let shown = wait_for(30, "the inbox total", || async { total(&c).await.filter(|t| *t == expected) }).await;
     assert_eq!(shown, expected);
     let header_unit = c.find(Locator::Css("[data-testid=user-unit]")).await.expect("unit").text().await.expect("text");

@@ -332,7 +332,7 @@ impl Laptop {
 
     fn outbox_status(&self, command_id: &str) -> Option<(String, Option<String>)> {
         let r = self.replica.lock().expect("lock");
-        r.outbox_item(command_id).expect("outbox").map(|i| (i.status, i.code))
+        r.outbox_item(command_id).expect("outbox").map(|i| (i.status, i.code.map(|c| c.as_str().to_owned())))
     }
 }
 
@@ -666,7 +666,7 @@ async fn a_verdict_on_an_integrity_flag_queued_offline_leaves_both_statistics() 
         let r = city.lock().expect("lock");
         let refused: Vec<_> = r.outbox().expect("outbox").into_iter().filter(|i| i.status == "rejected").collect();
         assert_eq!(refused.len(), 1, "the refused verdict stays for the user");
-        assert_eq!(refused[0].code.as_deref(), Some("already_decided"));
+        assert_eq!(refused[0].code.map(hcp_protocol::ErrorCode::as_str), Some("already_decided"));
         assert!(refused[0].message.as_deref().unwrap_or_default().contains("王主任"), "{refused:?}");
     }
     hcp_sync::pull(&client, &supervisor, city.clone(), 500).await.expect("pull");

@@ -13,7 +13,7 @@ use hcp_sync::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar_import::{self, CalendarImportPreview, CalendarYearView};
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::{online_only, App};
 
 const WHAT: &str = "系统管理";
@@ -274,11 +274,11 @@ fn hhmm(t: chrono::NaiveTime) -> String {
 
 fn parse_hhmm(field: &str, s: &str) -> ApiResult<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
-        .map_err(|_| ApiError::new(codes::INVALID_INPUT, format!("{field}应为 时:分（如 17:00）")))
+        .map_err(|_| ApiError::new(ErrorCode::InvalidInput, format!("{field}应为 时:分（如 17:00）")))
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(codes::INVALID_INPUT, message)
+    ApiError::new(ErrorCode::InvalidInput, message)
 }
 
 /// The units as a tree in path order, with depth and the kinds allowed below each.
@@ -557,7 +557,7 @@ impl App {
         let wire: CalendarWire = self.admin_get("/api/v1/admin/calendar").await?;
         let a = self.active()?;
         let calendar = hcp_domain::Calendar::from_json(&wire.calendar.to_string())
-            .map_err(|e| ApiError::new(codes::SERVER, format!("服务器的工作日历无法读取：{e}")))?;
+            .map_err(|e| ApiError::new(ErrorCode::Server, format!("服务器的工作日历无法读取：{e}")))?;
         Ok(CalendarOverview {
             source: wire.source,
             years: calendar_import::years_view(&calendar),
@@ -572,7 +572,7 @@ impl App {
     pub async fn admin_preview_calendar_year(&self, text: String) -> ApiResult<CalendarImportPreview> {
         let wire: CalendarWire = self.admin_get("/api/v1/admin/calendar").await?;
         let calendar = hcp_domain::Calendar::from_json(&wire.calendar.to_string())
-            .map_err(|e| ApiError::new(codes::SERVER, format!("服务器的工作日历无法读取：{e}")))?;
+            .map_err(|e| ApiError::new(ErrorCode::Server, format!("服务器的工作日历无法读取：{e}")))?;
         calendar_import::preview(&calendar, &text)
     }
 
@@ -630,7 +630,7 @@ fn staff_view(s: StaffRow, names: &BTreeMap<i64, String>) -> AdminStaff {
 }
 
 fn account_view(u: AdminUserWire) -> ApiResult<AdminAccount> {
-    let role = Role::parse(&u.role).ok_or_else(|| ApiError::new(codes::SERVER, format!("未知角色：{}", u.role)))?;
+    let role = Role::parse(&u.role).ok_or_else(|| ApiError::new(ErrorCode::Server, format!("未知角色：{}", u.role)))?;
     Ok(AdminAccount {
         id: u.id,
         username: u.username,
@@ -677,7 +677,7 @@ mod tests {
 
         let mut bad = f.clone();
         bad.cutoff = "5pm".into();
-        assert_eq!(policy_from_form(&p, &bad).expect_err("time").code, codes::INVALID_INPUT);
+        assert_eq!(policy_from_form(&p, &bad).expect_err("time").code, ErrorCode::InvalidInput);
         let mut bad = f.clone();
         bad.work_starts = "18:00".into();
         assert!(policy_from_form(&p, &bad).is_err(), "the working day must start before it ends");

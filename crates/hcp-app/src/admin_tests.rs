@@ -68,7 +68,7 @@ async fn an_administrator_adds_a_unit_and_a_user_who_then_works_in_exactly_that_
         })
         .await
         .expect_err("a district below a hall");
-    assert!(!wrong.message.is_empty() && wrong.code != codes::INTERNAL, "{wrong:?}");
+    assert!(!wrong.message.is_empty() && wrong.code != ErrorCode::Internal, "{wrong:?}");
 
     let short = AccountInput {
         id: None,
@@ -79,7 +79,7 @@ async fn an_administrator_adds_a_unit_and_a_user_who_then_works_in_exactly_that_
         active: true,
         password: Some("short".into()),
     };
-    assert_eq!(admin.admin_save_account(short.clone()).await.expect_err("short").code, codes::INVALID_INPUT);
+    assert_eq!(admin.admin_save_account(short.clone()).await.expect_err("short").code, ErrorCode::InvalidInput);
     let account = admin
         .admin_save_account(AccountInput { password: Some("Linjiang@2026".into()), ..short })
         .await
@@ -157,15 +157,15 @@ async fn an_administrator_adds_a_unit_and_a_user_who_then_works_in_exactly_that_
     let cal = admin.admin_calendar().await.expect("calendar");
     assert!(cal.may_import && cal.years.iter().any(|y| y.year == 2026 && y.official));
     let err = admin.admin_preview_calendar_year("hello".into()).await.expect_err("nonsense");
-    assert_eq!(err.code, codes::INVALID_INPUT);
+    assert_eq!(err.code, ErrorCode::InvalidInput);
 
     // Offline: a clear message, nothing else.
     srv.stop().await;
     let e = admin.admin_units().await.expect_err("offline");
-    assert_eq!(e.code, codes::NETWORK);
+    assert_eq!(e.code, ErrorCode::Network);
     assert!(e.message.contains("需要连接服务器"), "{}", e.message);
     let e = admin.audit_trail(AuditFilter::default()).await.expect_err("offline");
-    assert_eq!(e.code, codes::NETWORK);
+    assert_eq!(e.code, ErrorCode::Network);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,7 +229,7 @@ async fn exports_write_the_filtered_rows_and_never_an_evaluators_identity() {
         .save_disclosure("2026-11".into(), ExportFormat::Csv, dir.path().join("d0.csv").display().to_string())
         .await
         .expect_err("a hall manager does not publish");
-    assert_eq!(refused.code, codes::FORBIDDEN);
+    assert_eq!(refused.code, ErrorCode::Forbidden);
     let supervisor = signed_in(dir.path(), "s", &srv.url(), "donghu.supervisor", DEMO_PASSWORD).await;
     let d = supervisor
         .save_disclosure("2026-11".into(), ExportFormat::Csv, dir.path().join("公开.csv").display().to_string())

@@ -16,7 +16,7 @@ use hcp_replica::files::{FileStore, Upload, DEFAULT_CACHE_CAP};
 use hcp_replica::{Replica, ReplicaError, ReplicaKey};
 use serde::Serialize;
 
-use crate::{codes, internal, ApiError, ApiResult, App, CaseCommand, Issued};
+use crate::{internal, ApiError, ApiResult, App, CaseCommand, ErrorCode, Issued};
 
 /// One file of a case, as the drawer lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -251,7 +251,7 @@ fn local_state(u: &Upload) -> (String, u32, Option<String>) {
 /// The case as the user may see it (its files replicated): refused when not in the replica.
 fn case_rows(r: &Replica, case_id: i64) -> ApiResult<Vec<hcp_protocol::AttachmentRow>> {
     if r.case(case_id)?.is_none() {
-        return Err(ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试"));
+        return Err(ApiError::new(ErrorCode::NotFound, "本地没有该工单，请同步后再试"));
     }
     Ok(r.attachments_of_case(case_id)?)
 }
@@ -286,7 +286,7 @@ impl App {
     pub async fn save_file_cache_cap(&self, cap_mb: Option<u64>) -> ApiResult<FileCacheInfo> {
         if let Some(mb) = cap_mb.filter(|mb| !CACHE_CAP_RANGE_MB.contains(mb)) {
             return Err(ApiError::new(
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 format!(
                     "附件缓存上限须在 {}–{} MB 之间（填写的是 {mb} MB）",
                     CACHE_CAP_RANGE_MB.start(),
@@ -297,7 +297,7 @@ impl App {
         let mut s = crate::settings::load(&self.data_dir);
         s.attachment_cache_mb = cap_mb;
         crate::settings::save(&self.data_dir, &s)
-            .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存设置：{e}")))?;
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法保存设置：{e}")))?;
         if let Ok(a) = self.active() {
             let (files, cap) = (a.files.clone(), self.cache_cap());
             tokio::task::spawn_blocking(move || lock(&files)?.trim_cache(cap).map_err(ApiError::from))
@@ -325,7 +325,7 @@ impl App {
     /// is reported with its reason; the others are queued.
     pub async fn attach_files(&self, case_id: i64, paths: Vec<String>) -> ApiResult<Attached> {
         if paths.is_empty() || paths.len() > MAX_CITED {
-            return Err(ApiError::new(codes::INVALID_INPUT, format!("一次可添加 1–{MAX_CITED} 个文件")));
+            return Err(ApiError::new(ErrorCode::InvalidInput, format!("一次可添加 1–{MAX_CITED} 个文件")));
         }
         let (rows, altered) = self.rows_of_case(case_id).await?;
         let files = self.active()?.files.clone();
@@ -397,7 +397,7 @@ impl App {
             .await
             .map_err(internal)??;
         if !again {
-            return Err(ApiError::new(codes::NOT_FOUND, "没有这个上传失败的文件"));
+            return Err(ApiError::new(ErrorCode::NotFound, "没有这个上传失败的文件"));
         }
         self.wake_sync();
         self.case_files(case_id).await
@@ -413,7 +413,7 @@ impl App {
             .await
             .map_err(internal)??;
         if removed.is_none() {
-            return Err(ApiError::new(codes::NOT_FOUND, "本机没有这个待上传的文件"));
+            return Err(ApiError::new(ErrorCode::NotFound, "本机没有这个待上传的文件"));
         }
         self.case_files(case_id).await
     }
@@ -439,19 +439,19 @@ impl App {
             return Ok(bytes);
         }
         let Some(row) = rows.iter().find(|r| r.sha256 == sha256) else {
-            return Err(ApiError::new(codes::NOT_FOUND, "该工单没有这个附件"));
+            return Err(ApiError::new(ErrorCode::NotFound, "该工单没有这个附件"));
         };
         match row.status {
             AttachmentStatus::Complete => {}
             AttachmentStatus::Refused => {
-                return Err(ApiError::new(codes::INVALID_INPUT, format!("该文件已被拒收：{}", row.note)))
+                return Err(ApiError::new(ErrorCode::InvalidInput, format!("该文件已被拒收：{}", row.note)))
             }
             AttachmentStatus::Pending => {
-                return Err(ApiError::new(codes::CONFLICT, "该文件尚未上传完成，完成后才能打开"))
+                return Err(ApiError::new(ErrorCode::Conflict, "该文件尚未上传完成，完成后才能打开"))
             }
         }
         let not_cached =
-            || ApiError::new(codes::NETWORK, "该文件尚未缓存到本机，当前无法连接服务器；联网后再打开即可下载");
+            || ApiError::new(ErrorCode::Network, "该文件尚未缓存到本机，当前无法连接服务器；联网后再打开即可下载");
         if active.offline.is_some() {
             return Err(not_cached());
         }
@@ -478,13 +478,13 @@ impl App {
         let bytes = self.case_file_bytes(case_id, sha256).await?;
         let target = PathBuf::from(&path);
         if path.trim().is_empty() || target.file_name().is_none() {
-            return Err(ApiError::new(codes::INVALID_INPUT, "保存位置无效"));
+            return Err(ApiError::new(ErrorCode::InvalidInput, "保存位置无效"));
         }
         tokio::task::spawn_blocking(move || {
             let tmp = target.with_extension("part");
             std::fs::write(&tmp, &bytes)
                 .and_then(|()| std::fs::rename(&tmp, &target))
-                .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("无法保存到该位置：{e}")))
+                .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("无法保存到该位置：{e}")))
         })
         .await
         .map_err(internal)?
@@ -504,7 +504,7 @@ impl App {
         }
         if !cites_files(&command) {
             return Err(ApiError::new(
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 "只有核实、报送整改、回访、申诉、申诉复核和问责决定可以附带文件",
             ));
         }
@@ -515,7 +515,7 @@ impl App {
             }
         }
         if shas.len() > MAX_CITED {
-            return Err(ApiError::new(codes::INVALID_INPUT, format!("一次最多附带 {MAX_CITED} 个文件")));
+            return Err(ApiError::new(ErrorCode::InvalidInput, format!("一次最多附带 {MAX_CITED} 个文件")));
         }
         let files = self.active()?.files.clone();
         let (issued, counts) = self
@@ -528,7 +528,7 @@ impl App {
                         let here = f.upload(case_id, s)?.is_some_and(|u| u.state != "failed");
                         if !on_server && !here {
                             return Err(ApiError::new(
-                                codes::INVALID_INPUT,
+                                ErrorCode::InvalidInput,
                                 "所选附件不在本工单上（或已上传失败），请重新添加后再提交",
                             ));
                         }

@@ -13,7 +13,7 @@ use hcp_replica::{CaseListItem, Replica};
 use serde::Serialize;
 
 use crate::cases::{self, BulkResult};
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The event kind of a 催办 (reminder) in a case's timeline.
 pub const URGE_EVENT: &str = "urged";
@@ -115,7 +115,7 @@ fn refuse(user: &hcp_protocol::UserInfo) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::new(
-            codes::FORBIDDEN,
+            ErrorCode::Forbidden,
             format!("督办看板供督查人员和大厅负责人使用，{}请在差评工单中查看自己的工单", user.role.label_zh()),
         ))
     }
@@ -242,7 +242,7 @@ pub fn bulk_escalate(
     let actor = cases::actor(user)?;
     let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     cases::bulk_issue(r, user, case_ids, calendar, now, |id| {
-        let not_found = || ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试");
+        let not_found = || ApiError::new(ErrorCode::NotFound, "本地没有该工单，请同步后再试");
         let row = r.case(id)?.ok_or_else(not_found)?;
         let (cal, policy) = cases::jurisdiction(r, calendar, &row.unit_path)?;
         let case = cases::project(r, id, &actor, &cases::context(&cal, &policy), now)?.ok_or_else(not_found)?;
@@ -252,7 +252,9 @@ pub fn bulk_escalate(
             (None, Some(reason)) => {
                 Ok(CaseCommand::Escalate { basis: EscalationBasis::Manual { reason: reason.clone() } })
             }
-            (None, None) => Err(ApiError::new(codes::INVALID_INPUT, "未达到超期升级条件，请填写升级理由后再升级督办")),
+            (None, None) => {
+                Err(ApiError::new(ErrorCode::InvalidInput, "未达到超期升级条件，请填写升级理由后再升级督办"))
+            }
         }
     })
 }

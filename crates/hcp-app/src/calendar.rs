@@ -7,7 +7,7 @@ use hcp_domain::{Calendar, Role};
 use hcp_replica::Replica;
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// What the workbench tells administrators and supervisors about the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +31,7 @@ pub fn status(
     today: NaiveDate,
 ) -> ApiResult<CalendarStatus> {
     if !matches!(user.role, Role::Administrator | Role::Supervisor) {
-        return Err(ApiError::new(codes::FORBIDDEN, "工作日历状态只向系统管理员和督办人员显示"));
+        return Err(ApiError::new(ErrorCode::Forbidden, "工作日历状态只向系统管理员和督办人员显示"));
     }
     let (calendar, _) = crate::cases::jurisdiction(r, bundled, &user.scope_path)?;
     Ok(of(&calendar, today))

@@ -14,7 +14,7 @@ use hcp_domain::calendar::{CalendarYear, Notice};
 use hcp_domain::Calendar;
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The holidays the notices name, in the order of a year.
 const HOLIDAYS: [&str; 7] = ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"];
@@ -110,7 +110,7 @@ impl ParsedNotice {
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(codes::INVALID_INPUT, message)
+    ApiError::new(ErrorCode::InvalidInput, message)
 }
 
 /// Drops parenthesised remarks (（周四）, (农历腊月二十八)), which carry no dates we need.
@@ -399,7 +399,7 @@ mod tests {
         let no_days = "国务院办公厅关于2027年部分节假日安排的通知 国办发明电〔2026〕1号";
         assert!(parse(no_days).expect_err("nothing").message.contains("未识别"));
         let bad = "关于2027年部分节假日安排 国办发明电〔2026〕1号\n一、元旦：2月30日至31日放假";
-        assert_eq!(parse(bad).expect_err("bad date").code, codes::INVALID_INPUT);
+        assert_eq!(parse(bad).expect_err("bad date").code, ErrorCode::InvalidInput);
     }
 
     #[test]

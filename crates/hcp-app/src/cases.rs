@@ -9,7 +9,7 @@ use hcp_domain::{
 use hcp_replica::{CaseListItem, OutboxItem, Replica};
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// One entry of a case's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -195,7 +195,7 @@ pub struct Issued {
 
 /// The signed-in user as the domain sees them.
 pub fn actor(user: &hcp_protocol::UserInfo) -> ApiResult<Actor> {
-    let scope = ScopePath::try_from(user.scope_path.clone()).map_err(|e| ApiError::new(codes::INTERNAL, e))?;
+    let scope = ScopePath::try_from(user.scope_path.clone()).map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
     Ok(Actor { user_id: user.id, role: user.role, scope })
 }
 
@@ -248,7 +248,7 @@ pub fn jurisdiction(
     use hcp_protocol::setting_keys;
     let calendar = match r.setting(setting_keys::CALENDAR, path)? {
         Some(json) => Calendar::from_json(&json)
-            .map_err(|e| ApiError::new(codes::INTERNAL, format!("服务器下发的工作日历无法读取：{e}")))?,
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("服务器下发的工作日历无法读取：{e}")))?,
         None => bundled.clone(),
     };
     Ok((calendar, policy(r, path)?))
@@ -258,7 +258,7 @@ pub fn jurisdiction(
 pub fn policy(r: &Replica, path: &str) -> ApiResult<hcp_protocol::JurisdictionPolicy> {
     Ok(match r.setting(hcp_protocol::setting_keys::POLICY, path)? {
         Some(json) => serde_json::from_str(&json)
-            .map_err(|e| ApiError::new(codes::INTERNAL, format!("服务器下发的时限规则无法读取：{e}")))?,
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("服务器下发的时限规则无法读取：{e}")))?,
         None => hcp_protocol::JurisdictionPolicy::default(),
     })
 }
@@ -350,7 +350,7 @@ pub fn issue_citing(
     let projected = match case_id {
         Some(id) => Some(
             project(r, id, &actor, &ctx, now)?
-                .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试"))?,
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "本地没有该工单，请同步后再试"))?,
         ),
         None => None,
     };
@@ -358,10 +358,10 @@ pub fn issue_citing(
         .map_err(|e| ApiError::new(e.code(), e.to_string()))?;
     check_references(r, user, &path, command)?;
     let command_id = uuid::Uuid::now_v7().to_string();
-    let json = serde_json::to_string(command).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    let json = serde_json::to_string(command).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     // The server refuses anything larger; say so now rather than after the sync.
     if let Some(why) = hcp_protocol::command_size_refusal(json.len()) {
-        return Err(ApiError::new(codes::INVALID_INPUT, why));
+        return Err(ApiError::new(ErrorCode::InvalidInput, why));
     }
     cite(&command_id)?;
     r.enqueue(&hcp_replica::NewCommand {
@@ -384,7 +384,7 @@ pub fn detail(
     now: DateTime<Utc>,
 ) -> ApiResult<CaseDetail> {
     let actor = actor(user)?;
-    let not_found = || ApiError::new(codes::NOT_FOUND, "本地没有该工单，请同步后再试");
+    let not_found = || ApiError::new(ErrorCode::NotFound, "本地没有该工单，请同步后再试");
     let path = r.case(case_id)?.ok_or_else(not_found)?.unit_path;
     let (cal, policy) = jurisdiction(r, calendar, &path)?;
     let ctx = context(&cal, &policy);
@@ -548,8 +548,8 @@ fn check_references(
     case_path: &str,
     command: &CaseCommand,
 ) -> ApiResult<()> {
-    let unit = ScopePath::try_from(case_path.to_owned()).map_err(|e| ApiError::new(codes::INTERNAL, e))?;
-    let refuse = |m: String| Err(ApiError::new(codes::INVALID_INPUT, m));
+    let unit = ScopePath::try_from(case_path.to_owned()).map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
+    let refuse = |m: String| Err(ApiError::new(ErrorCode::InvalidInput, m));
     match command {
         CaseCommand::Assign { department_id, handler_id, .. } => {
             let choices = assign_choices(r, &user.scope_path, Some(&unit))?;
@@ -585,7 +585,7 @@ pub struct Refusal {
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub case_id: i64,
     pub case_no: String,
-    pub code: String,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 
@@ -638,7 +638,7 @@ pub fn bulk_issue(
     command_for: impl Fn(i64) -> ApiResult<CaseCommand>,
 ) -> ApiResult<BulkResult> {
     if case_ids.is_empty() || case_ids.len() > 500 {
-        return Err(ApiError::new(codes::INVALID_INPUT, "请选择 1–500 件工单"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "请选择 1–500 件工单"));
     }
     let mut result = BulkResult { queued: 0, refused: Vec::new() };
     for id in case_ids {

@@ -16,7 +16,7 @@ use hcp_report::charts::{
 use hcp_stats as stats;
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -114,7 +114,7 @@ impl TimelinessClock {
 }
 
 pub(crate) fn stats_error(e: stats::StatsError) -> ApiError {
-    ApiError::new(codes::REPLICA, format!("统计数据读取失败：{e}"))
+    ApiError::new(ErrorCode::Replica, format!("统计数据读取失败：{e}"))
 }
 
 fn n(v: u64) -> u32 {
@@ -228,7 +228,7 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> 
     };
     let period = parse_month(&chosen)
         .and_then(|(y, m)| Period::month(y, m))
-        .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("月份“{chosen}”无效，应形如 2026-11")))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, format!("月份“{chosen}”无效，应形如 2026-11")))?;
     let month_back = |back: i32| {
         let total = period.first.year() * 12 + period.first.month0() as i32 - back;
         Period::month(total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
@@ -456,7 +456,7 @@ pub fn monthly_report_input(
     let m = compute(r, Some(month), now, Look::default())?;
     if m.totals.rated == 0 {
         return Err(ApiError::new(
-            codes::INVALID_INPUT,
+            ErrorCode::InvalidInput,
             format!("{}没有评价数据，无法生成月调度通报", m.period.label_zh()),
         ));
     }
@@ -550,9 +550,9 @@ pub fn monthly_report(
     out_dir: &std::path::Path,
 ) -> ApiResult<crate::PrintedFile> {
     let input = monthly_report_input(r, user, month, now)?;
-    let fonts = fonts().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通报：{e}")))?;
+    let fonts = fonts().map_err(|e| ApiError::new(ErrorCode::FontsMissing, format!("无法生成通报：{e}")))?;
     let pdf = hcp_report::monthly::render(&fonts, &input)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("月调度通报生成失败：{e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("月调度通报生成失败：{e}")))?;
     let path = crate::exports::save_new_pdf(out_dir, &format!("月调度通报-{}", month.trim()), now, &pdf)?;
     Ok(crate::PrintedFile { path: path.display().to_string(), count: 1 })
 }

@@ -7,45 +7,16 @@ use serde::Serialize;
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[error("{message}")]
 pub struct ApiError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
-/// The codes the UI switches on.
-pub mod codes {
-    /// Wrong user name or password.
-    pub const AUTH_FAILED: &str = "auth_failed";
-    /// The server is unreachable.
-    pub const NETWORK: &str = "network";
-    /// The token expired or was revoked: sign in again.
-    pub const SESSION_EXPIRED: &str = "session_expired";
-    /// Nobody is signed in.
-    pub const NOT_LOGGED_IN: &str = "not_logged_in";
-    /// The input failed validation.
-    pub const INVALID_INPUT: &str = "invalid_input";
-    /// The OS keyring is unavailable or refused access.
-    pub const KEYRING: &str = "keyring";
-    /// The local replica failed.
-    pub const REPLICA: &str = "replica";
-    /// The case or queued command does not exist (locally).
-    pub const NOT_FOUND: &str = "not_found";
-    /// The server refused or failed a request.
-    pub const SERVER: &str = "server";
-    /// The user's role may not do this.
-    pub const FORBIDDEN: &str = "forbidden";
-    /// The action clashes with what was already done (a flag already decided, a verdict queued).
-    pub const CONFLICT: &str = "conflict";
-    /// This laptop holds too few reserved document numbers (文号) and cannot reach the server.
-    pub const NO_DOC_NUMBERS: &str = "no_doc_numbers";
-    /// No program to print or open a document with (xdg-utils or a PDF viewer missing).
-    pub const NO_VIEWER: &str = "no_viewer";
-    /// Anything else.
-    pub const INTERNAL: &str = "internal";
-}
+/// The closed set of codes the UI switches on (one set with the server's and the domain's).
+pub use hcp_protocol::ErrorCode;
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
-        ApiError { code: code.to_owned(), message: message.into() }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
     }
 }
 
@@ -53,17 +24,17 @@ impl From<hcp_sync::SyncError> for ApiError {
     fn from(e: hcp_sync::SyncError) -> ApiError {
         use hcp_sync::SyncError as E;
         let code = match &e {
-            E::Network(_) => codes::NETWORK,
-            E::AuthFailed(_) => codes::AUTH_FAILED,
-            E::Unauthorized(_) => codes::SESSION_EXPIRED,
+            E::Network(_) => ErrorCode::Network,
+            E::AuthFailed(_) => ErrorCode::AuthFailed,
+            E::Unauthorized(_) => ErrorCode::SessionExpired,
             // A refusal (4xx) keeps the server's code (forbidden, not_found, invalid_input,
             // throttled…) so the UI can say what happened; only 5xx counts as the server failing.
-            E::Server { status, code, message } if *status < 500 && !code.is_empty() => {
-                return ApiError::new(code, message.clone());
+            E::Server { status, code, message } if *status < 500 => {
+                return ApiError::new(*code, message.clone());
             }
-            E::Server { .. } | E::Protocol(_) => codes::SERVER,
-            E::Replica(_) => codes::REPLICA,
-            E::Task(_) => codes::INTERNAL,
+            E::Server { .. } | E::Protocol(_) => ErrorCode::Server,
+            E::Replica(_) => ErrorCode::Replica,
+            E::Task(_) => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())
     }
@@ -71,7 +42,7 @@ impl From<hcp_sync::SyncError> for ApiError {
 
 impl From<hcp_replica::ReplicaError> for ApiError {
     fn from(e: hcp_replica::ReplicaError) -> ApiError {
-        ApiError::new(codes::REPLICA, e.to_string())
+        ApiError::new(ErrorCode::Replica, e.to_string())
     }
 }
 

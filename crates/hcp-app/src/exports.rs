@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hcp_replica::{CaseQuery, Replica};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::{internal, online_only, App};
 
 /// A table export's file type.
@@ -123,7 +123,7 @@ const CASES_MAX: u32 = 100_000;
 pub fn target_path(path: &str, format: ExportFormat) -> ApiResult<PathBuf> {
     let p = PathBuf::from(path.trim());
     if path.trim().is_empty() || !p.is_absolute() {
-        return Err(ApiError::new(codes::INVALID_INPUT, "请选择保存位置"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "请选择保存位置"));
     }
     let p = match p.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case(format.extension()) => p,
@@ -135,7 +135,7 @@ pub fn target_path(path: &str, format: ExportFormat) -> ApiResult<PathBuf> {
         }
     };
     if !p.parent().is_some_and(Path::is_dir) {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("保存位置不存在：{}", p.display())));
+        return Err(ApiError::new(ErrorCode::InvalidInput, format!("保存位置不存在：{}", p.display())));
     }
     Ok(p)
 }
@@ -143,7 +143,7 @@ pub fn target_path(path: &str, format: ExportFormat) -> ApiResult<PathBuf> {
 /// Writes the file whole or not at all (a temporary file renamed over it).
 pub fn write_file(path: &Path, bytes: &[u8]) -> ApiResult<()> {
     let tmp = path.with_extension("part");
-    let fail = |e: std::io::Error| ApiError::new(codes::INTERNAL, format!("无法写入 {}：{e}", path.display()));
+    let fail = |e: std::io::Error| ApiError::new(ErrorCode::Internal, format!("无法写入 {}：{e}", path.display()));
     std::fs::write(&tmp, bytes).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
@@ -156,7 +156,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> ApiResult<()> {
 /// whole or not at all.
 pub fn save_new_pdf(dir: &Path, stem: &str, now: DateTime<Utc>, bytes: &[u8]) -> ApiResult<PathBuf> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法创建文件夹 {}：{e}", dir.display())))?;
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法创建文件夹 {}：{e}", dir.display())))?;
     let stamp = hcp_domain::calendar::beijing_time(now).format("%Y%m%d%H%M%S");
     for n in 1..1000u32 {
         let name = if n == 1 { format!("{stem}-{stamp}.pdf") } else { format!("{stem}-{stamp}-{n}.pdf") };
@@ -170,14 +170,14 @@ pub fn save_new_pdf(dir: &Path, stem: &str, now: DateTime<Utc>, bytes: &[u8]) ->
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display()))),
+            Err(e) => return Err(ApiError::new(ErrorCode::Internal, format!("无法保存 {}：{e}", path.display()))),
         }
     }
-    Err(ApiError::new(codes::INTERNAL, format!("无法保存 {stem}：同名文件过多")))
+    Err(ApiError::new(ErrorCode::Internal, format!("无法保存 {stem}：同名文件过多")))
 }
 
 fn report_err(e: hcp_report::ReportError) -> ApiError {
-    ApiError::new(codes::INTERNAL, format!("导出失败：{e}"))
+    ApiError::new(ErrorCode::Internal, format!("导出失败：{e}"))
 }
 
 fn date_of(s: &str) -> Option<NaiveDate> {
@@ -222,7 +222,7 @@ pub fn case_rows(r: &Replica, items: &[hcp_replica::CaseListItem]) -> ApiResult<
 /// `YYYY-MM-DD` (Beijing) to the UTC instant of its start, as RFC 3339; `next` gives the next day's.
 fn day_start(field: &str, d: &str, next: bool) -> ApiResult<String> {
     let date = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::new(codes::INVALID_INPUT, format!("{field}应为 YYYY-MM-DD")))?;
+        .map_err(|_| ApiError::new(ErrorCode::InvalidInput, format!("{field}应为 YYYY-MM-DD")))?;
     let date = if next { date.succ_opt().unwrap_or(date) } else { date };
     Ok(format!("{}T00:00:00+08:00", date.format("%Y-%m-%d")))
 }
@@ -354,7 +354,7 @@ fn case_id_of(r: &Replica, case_no: &str) -> ApiResult<i64> {
         .into_iter()
         .find(|c| c.case_no.eq_ignore_ascii_case(case_no))
         .map(|c| c.id)
-        .ok_or_else(|| ApiError::new(codes::NOT_FOUND, format!("本辖区没有工单 {case_no}（或尚未同步）")))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("本辖区没有工单 {case_no}（或尚未同步）")))
 }
 
 fn audit_rows(entries: &[AuditEntry]) -> Vec<hcp_report::export::AuditRow> {
@@ -433,7 +433,10 @@ impl App {
             a.user.role,
             hcp_domain::Role::Supervisor | hcp_domain::Role::DisciplineLiaison | hcp_domain::Role::Administrator
         ) {
-            return Err(ApiError::new(codes::FORBIDDEN, "只有督查人员、纪检监察联络员和系统管理员可以查看审计日志"));
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "只有督查人员、纪检监察联络员和系统管理员可以查看审计日志",
+            ));
         }
         a.require_online("查看审计日志")?;
         let case_no = filter.case_no.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -525,7 +528,7 @@ pub fn disclosure_file(d: &DisclosureWire, format: ExportFormat) -> ApiResult<Ve
             .channels
             .clone()
             .try_into()
-            .map_err(|_| ApiError::new(codes::SERVER, "服务器返回的定期公开数据格式不正确"))?;
+            .map_err(|_| ApiError::new(ErrorCode::Server, "服务器返回的定期公开数据格式不正确"))?;
         let row = hcp_domain::disclosure::DisclosureRow {
             unit: r.unit.clone(),
             month: r.month.clone(),
@@ -571,7 +574,7 @@ mod tests {
         assert_eq!(p.extension().and_then(|e| e.to_str()), Some("csv"));
         let x = target_path(&dir.path().join("a.XLSX").display().to_string(), ExportFormat::Xlsx).expect("xlsx");
         assert!(x.ends_with("a.XLSX"));
-        assert_eq!(target_path("relative.csv", ExportFormat::Csv).expect_err("relative").code, codes::INVALID_INPUT);
+        assert_eq!(target_path("relative.csv", ExportFormat::Csv).expect_err("relative").code, ErrorCode::InvalidInput);
         let missing = dir.path().join("no/such/folder/x.csv");
         assert!(target_path(&missing.display().to_string(), ExportFormat::Csv).is_err());
         write_file(&p, b"abc").expect("write");
@@ -595,7 +598,7 @@ mod tests {
         assert_eq!(get("since").as_deref(), Some("2026-11-01T00:00:00+08:00"));
         assert_eq!(get("until").as_deref(), Some("2026-12-01T00:00:00+08:00"));
         let bad = AuditFilter { from: Some("11/01".into()), ..AuditFilter::default() };
-        assert_eq!(audit_query(&bad, None, 10).expect_err("date").code, codes::INVALID_INPUT);
+        assert_eq!(audit_query(&bad, None, 10).expect_err("date").code, ErrorCode::InvalidInput);
         assert_eq!(beijing("2026-11-20T01:30:00Z"), "2026-11-20 09:30:00");
     }
 

@@ -13,7 +13,7 @@ use hcp_replica::Replica;
 use serde::{Deserialize, Serialize};
 
 use crate::cases::{self, Issued};
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// A unit a finding can be about, with its path (items and staff are picked below it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,13 +90,13 @@ pub struct FindingInput {
 }
 
 fn refuse(m: impl Into<String>) -> ApiError {
-    ApiError::new(codes::INVALID_INPUT, m)
+    ApiError::new(ErrorCode::InvalidInput, m)
 }
 
 fn supervisor_only(role: Role) -> ApiResult<()> {
     if role != Role::Supervisor {
         return Err(ApiError::new(
-            codes::FORBIDDEN,
+            ErrorCode::Forbidden,
             format!("监督检查发现由督查人员录入，{}不能录入", role.label_zh()),
         ));
     }
@@ -219,7 +219,7 @@ pub fn create(
             content_codes.push(code);
         }
     }
-    let path = ScopePath::try_from(unit.path.clone()).map_err(|e| ApiError::new(codes::INTERNAL, e))?;
+    let path = ScopePath::try_from(unit.path.clone()).map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
     let command = CaseCommand::Create {
         source: CaseSource::Supervision,
         unit: path,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
 use crate::exports::beijing;
-use crate::{codes, online_only, App};
+use crate::{online_only, App, ErrorCode};
 
 const WHAT: &str = "12345回传";
 
@@ -188,11 +188,11 @@ fn view(d: DeliveryWire) -> HotlineDelivery {
 pub fn page_query(state: Option<DeliveryState>, before: Option<i64>) -> ApiResult<Vec<(&'static str, String)>> {
     let mut q = vec![("limit", PAGE.to_string())];
     if let Some(s) = state {
-        let name = serde_json::to_value(s).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+        let name = serde_json::to_value(s).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         q.push(("status", name.as_str().unwrap_or_default().to_owned()));
     }
     match before {
-        Some(b) if b < 1 => return Err(ApiError::new(codes::INVALID_INPUT, "before 应为正整数")),
+        Some(b) if b < 1 => return Err(ApiError::new(ErrorCode::InvalidInput, "before 应为正整数")),
         Some(b) => q.push(("before", b.to_string())),
         None => {}
     }

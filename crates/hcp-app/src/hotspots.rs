@@ -15,7 +15,7 @@ use hcp_domain::kpi::Period;
 use hcp_replica::Replica;
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Words too common in complaints to say what went wrong.
 const FILLER: [&str; 30] = [
@@ -187,7 +187,7 @@ pub fn analyse(month: &str, texts: &[(String, String, String)], before: &[(Strin
 
 /// 堵点分析 of `month` (`YYYY-MM`) under the replica's scope, offline.
 pub fn hotspots(r: &Replica, month: &str) -> ApiResult<Hotspots> {
-    let bad = || ApiError::new(codes::INVALID_INPUT, format!("月份“{month}”无效，应形如 2026-11"));
+    let bad = || ApiError::new(ErrorCode::InvalidInput, format!("月份“{month}”无效，应形如 2026-11"));
     let (y, m) = month.split_once('-').and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?))).ok_or_else(bad)?;
     let period = Period::month(y, m).ok_or_else(bad)?;
     let before = period.first.pred_opt().and_then(|d| Period::month(d.year(), d.month())).ok_or_else(bad)?;

@@ -11,7 +11,7 @@ use hcp_replica::tables::integrity_flags::FlaggedRating;
 use hcp_replica::Replica;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The outbox kind of a verdict.
 pub const DECIDE_FLAG: &str = hcp_sync::DECIDE_FLAG;
@@ -57,13 +57,13 @@ pub struct FlagItem {
 /// The queue: `status` filters (`open`, …, none for all).
 pub fn list(r: &Replica, user: &hcp_protocol::UserInfo, status: Option<&str>) -> ApiResult<Vec<FlagItem>> {
     if !user.role.may_view_integrity_flags() {
-        return Err(ApiError::new(codes::FORBIDDEN, "您的角色无权查看异常评价线索"));
+        return Err(ApiError::new(ErrorCode::Forbidden, "您的角色无权查看异常评价线索"));
     }
     let status = match status.filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => {
-            Some(FlagStatus::parse(s).ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("无效的状态：{s}")))?)
-        }
+        Some(s) => Some(
+            FlagStatus::parse(s).ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, format!("无效的状态：{s}")))?,
+        ),
     };
     let pending = pending(r)?;
     let mut names: BTreeMap<i64, String> = BTreeMap::new();
@@ -134,27 +134,27 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> ApiResult<(FlagItem, String)> {
     if !user.role.may_decide_integrity_flags() {
-        return Err(ApiError::new(codes::FORBIDDEN, "只有大厅负责人和督查人员可以核实异常评价线索"));
+        return Err(ApiError::new(ErrorCode::Forbidden, "只有大厅负责人和督查人员可以核实异常评价线索"));
     }
     let note = note.trim();
     if !(2..=500).contains(&note.chars().count()) {
-        return Err(ApiError::new(codes::INVALID_INPUT, "请填写核实情况（2–500 个字）"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "请填写核实情况（2–500 个字）"));
     }
     let flag = r
         .integrity_flag(flag_id)?
         .filter(|f| f.unit_path.starts_with(&user.scope_path))
-        .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "本地没有该线索，请同步后再试"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "本地没有该线索，请同步后再试"))?;
     if flag.status != FlagStatus::Open {
         return Err(ApiError::new(
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             format!("该线索已由{}核实，不能重复核实", flag.decided_by_name.as_deref().unwrap_or("他人")),
         ));
     }
     if pending(r)?.contains_key(&flag_id) {
-        return Err(ApiError::new(codes::CONFLICT, "该线索的核实结论已在待同步队列中"));
+        return Err(ApiError::new(ErrorCode::Conflict, "该线索的核实结论已在待同步队列中"));
     }
     let queued = QueuedDecision { flag_id, verdict, note: note.to_owned() };
-    let json = serde_json::to_string(&queued).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    let json = serde_json::to_string(&queued).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let command_id = uuid::Uuid::now_v7().to_string();
     r.enqueue(&hcp_replica::NewCommand {
         command_id: &command_id,
@@ -171,14 +171,14 @@ pub fn decide(
 /// A refused verdict issued again (against the flag as it stands now); returns the new command id.
 pub fn reissue(r: &Replica, user: &hcp_protocol::UserInfo, command: &str, now: DateTime<Utc>) -> ApiResult<String> {
     let d: QueuedDecision = serde_json::from_str(command)
-        .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}")))?;
     Ok(decide(r, user, d.flag_id, d.verdict, &d.note, now)?.1)
 }
 
 /// Reads a verdict: `confirmed_fake`, `confirmed_malicious` or `dismissed`.
 pub fn parse_verdict(s: &str) -> ApiResult<FlagVerdict> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| ApiError::new(codes::INVALID_INPUT, format!("无效的核实结论：{s}")))
+        .map_err(|_| ApiError::new(ErrorCode::InvalidInput, format!("无效的核实结论：{s}")))
 }
 
 /// The kinds of flag with their labels, for the queue's filter.

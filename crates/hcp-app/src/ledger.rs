@@ -26,7 +26,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::cases;
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The replica meta key of the last evidence-chain check.
 pub const CHAIN_CHECK: &str = "evidence_chain_check";
@@ -38,7 +38,7 @@ pub fn may_view(role: Role) -> bool {
 
 fn forbidden(role: Role) -> ApiError {
     ApiError::new(
-        codes::FORBIDDEN,
+        ErrorCode::Forbidden,
         format!(
             "问责台账由纪检监察联络员和督查人员查看，{}不能查看；问责决定可在工单详情的时间线中查看",
             role.label_zh()
@@ -206,7 +206,7 @@ pub fn cached_check(r: &Replica) -> ApiResult<Option<ChainCheck>> {
 
 /// Keeps a check (the server's answer and when it came).
 pub fn store_check(r: &Replica, check: &ChainCheck) -> ApiResult<()> {
-    let json = serde_json::to_string(check).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    let json = serde_json::to_string(check).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     r.set_meta(CHAIN_CHECK, &json)?;
     Ok(())
 }
@@ -233,8 +233,9 @@ const DECISION_KEYS: [&str; 5] =
 
 fn check_date(what: &str, d: &Option<String>) -> ApiResult<()> {
     if let Some(d) = d.as_deref().filter(|d| !d.is_empty()) {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| ApiError::new(codes::INVALID_INPUT, format!("{what}“{d}”不是有效日期（应为 YYYY-MM-DD）")))?;
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            ApiError::new(ErrorCode::InvalidInput, format!("{what}“{d}”不是有效日期（应为 YYYY-MM-DD）"))
+        })?;
     }
     Ok(())
 }
@@ -292,7 +293,7 @@ pub fn register(
     check_date("结束日期", &q.to)?;
     if let Some(d) = q.decision.as_deref().filter(|d| !d.is_empty()) {
         if !DECISION_KEYS.contains(&d) {
-            return Err(ApiError::new(codes::INVALID_INPUT, format!("未知的问责方式“{d}”")));
+            return Err(ApiError::new(ErrorCode::InvalidInput, format!("未知的问责方式“{d}”")));
         }
     }
     let conn = r.conn();
@@ -304,7 +305,7 @@ pub fn register(
                 .map_err(db)?;
             let path = path
                 .filter(|p| p.starts_with(&user.scope_path))
-                .ok_or_else(|| ApiError::new(codes::NOT_FOUND, format!("单位 {id} 不在您的辖区内")))?;
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("单位 {id} 不在您的辖区内")))?;
             Some(path)
         }
         None => None,
@@ -458,7 +459,7 @@ fn month(what: &str, m: &str) -> ApiResult<String> {
         m.len() == 7 && m.as_bytes()[4] == b'-' && m.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
     match chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
         Ok(_) if shaped => Ok(m.to_owned()),
-        _ => Err(ApiError::new(codes::INVALID_INPUT, format!("{what}“{m}”不是有效月份（应为 YYYY-MM）"))),
+        _ => Err(ApiError::new(ErrorCode::InvalidInput, format!("{what}“{m}”不是有效月份（应为 YYYY-MM）"))),
     }
 }
 
@@ -476,10 +477,10 @@ pub fn concentrations(
     }
     let (from, to) = (month("开始月份", from)?, month("结束月份", to)?);
     if from > to {
-        return Err(ApiError::new(codes::INVALID_INPUT, "开始月份不能晚于结束月份"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "开始月份不能晚于结束月份"));
     }
     if !(1..=1000).contains(&min_count) {
-        return Err(ApiError::new(codes::INVALID_INPUT, "最少次数应在 1 到 1000 之间"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "最少次数应在 1 到 1000 之间"));
     }
     let conn = r.conn();
     let scope = user.scope_path.as_str();
@@ -583,10 +584,10 @@ pub fn decision_record(
         .cases
         .into_iter()
         .find(|c| c.item.id == case_id)
-        .ok_or_else(|| ApiError::new(codes::NOT_FOUND, format!("问责台账中没有工单 {case_id}")))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("问责台账中没有工单 {case_id}")))?;
     if case.decisions.is_empty() {
         return Err(ApiError::new(
-            "illegal_state",
+            ErrorCode::IllegalState,
             format!("工单 {} 尚无问责决定，记录问责决定后才能打印问责决定记录", case.item.case_no),
         ));
     }
@@ -626,7 +627,7 @@ pub fn decision_record(
     }
     let fonts = crate::print::document_fonts()?;
     let pdf = hcp_report::decision::render(fonts, &inputs)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("问责决定记录生成失败：{e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("问责决定记录生成失败：{e}")))?;
     let with_photos = if photos.images.is_empty() && photos.missing == 0 { "" } else { "-含附图" };
     let stem = format!("问责决定记录-{}{with_photos}", case.item.case_no);
     let path = crate::exports::save_new_pdf(out_dir, &stem, now, &pdf)?;

@@ -123,12 +123,12 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
         .accountability_register(LedgerQuery { from: Some("2026-13-01".into()), ..LedgerQuery::default() })
         .await
         .expect_err("a bad date");
-    assert_eq!(bad.code, codes::INVALID_INPUT);
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
     let bad = liaison
         .accountability_register(LedgerQuery { decision: Some("fine".into()), ..LedgerQuery::default() })
         .await
         .expect_err("an unknown decision");
-    assert_eq!(bad.code, codes::INVALID_INPUT);
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
 
     // The printable record: the decision, no 文号, no evaluator.
     let record = liaison.accountability_record(case_id, false).await.expect("record");
@@ -172,7 +172,7 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     assert_eq!(row.decisions[0].badge, ChainBadge::Verified);
     assert_eq!(offline.chain.as_ref().map(|c| c.checked_at.as_str()), Some(check.checked_at.as_str()));
     let err = liaison.verify_evidence_chain().await.expect_err("offline");
-    assert_eq!(err.code, codes::NETWORK);
+    assert_eq!(err.code, ErrorCode::Network);
 
     // 差评比较集中的部门和人员, from the aggregates.
     let conc = liaison.bad_review_concentrations("2026-01".into(), "2026-12".into(), 1).await.expect("concentrations");
@@ -183,18 +183,18 @@ async fn the_register_lists_the_accountability_rung_and_decisions_with_a_cached_
     assert!(strict.units.iter().all(|c| c.count >= 3) && strict.units.len() <= conc.units.len());
     assert_eq!(
         liaison.bad_review_concentrations("2026-12".into(), "2026-01".into(), 1).await.expect_err("reversed").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
     assert_eq!(
         liaison.bad_review_concentrations("2026-1".into(), "2026-12".into(), 1).await.expect_err("bad month").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
 
     // A hall manager does not see the register.
     let (srv2, _) = seeded(&dir.path().join("second")).await;
     let manager = signed_in(dir.path(), "manager", &srv2.url(), "donghu.manager").await;
     let refused = manager.accountability_register(LedgerQuery::default()).await.expect_err("hall manager");
-    assert_eq!(refused.code, codes::FORBIDDEN);
+    assert_eq!(refused.code, ErrorCode::Forbidden);
     srv2.stop().await;
 }
 
@@ -240,7 +240,7 @@ async fn the_notice_centre_reprints_with_the_same_number_and_saves_where_the_use
     assert_eq!(app.notice_register(q(None, None, Some("2099-01-01"))).await.expect("period").items.len(), 0);
     assert_eq!(
         app.notice_register(q(Some("fine"), None, None)).await.expect_err("unknown kind").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
 
     // Offline, the file deleted: a reprint renders it again with the same number and text.
@@ -284,11 +284,11 @@ async fn the_notice_centre_reprints_with_the_same_number_and_saves_where_the_use
         (dir.path().join("nowhere").join("x.pdf").display().to_string(), "no such folder"),
     ] {
         let e = app.save_notices_as(keys.clone(), bad).await.expect_err(why);
-        assert_eq!(e.code, codes::INVALID_INPUT, "{why}: {e:?}");
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{why}: {e:?}");
     }
     let unknown = NoticeKey { case_id: -5, kind: "rectification".into() };
-    assert_eq!(app.reprint_notices(vec![unknown], false).await.expect_err("unknown").code, codes::NOT_FOUND);
-    assert_eq!(app.reprint_notices(vec![], false).await.expect_err("none").code, codes::INVALID_INPUT);
+    assert_eq!(app.reprint_notices(vec![unknown], false).await.expect_err("unknown").code, ErrorCode::NotFound);
+    assert_eq!(app.reprint_notices(vec![], false).await.expect_err("none").code, ErrorCode::InvalidInput);
     assert_eq!(left(&app), numbers_before);
 }
 
@@ -321,17 +321,17 @@ async fn a_supervisor_records_a_finding_offline_and_it_syncs_as_a_supervision_ca
             .expect("an id nobody has")
     };
     let e = app.create_finding(finding(xishan, None, "窗口未执行一次性告知制度")).await.expect_err("foreign unit");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     if let Some(other) = &foreign_item {
         let e =
             app.create_finding(finding(unit.id, Some(other.id), "窗口未执行一次性告知制度")).await.expect_err("item");
-        assert_eq!(e.code, codes::INVALID_INPUT);
+        assert_eq!(e.code, ErrorCode::InvalidInput);
     }
     let e = app.create_finding(finding(unit.id, None, "短")).await.expect_err("too short");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     let mut bad_code = finding(unit.id, None, "窗口未执行一次性告知制度");
     bad_code.content_codes = vec![999];
-    assert_eq!(app.create_finding(bad_code).await.expect_err("bad code").code, codes::INVALID_INPUT);
+    assert_eq!(app.create_finding(bad_code).await.expect_err("bad code").code, ErrorCode::InvalidInput);
 
     // Offline: queued, and the outbox holds the new case at once.
     let issued = app
@@ -369,6 +369,6 @@ async fn a_supervisor_records_a_finding_offline_and_it_syncs_as_a_supervision_ca
 
     // Only supervisors record findings.
     let manager = signed_in(dir.path(), "manager", &srv.url(), "donghu.manager").await;
-    assert_eq!(manager.finding_options().await.expect_err("hall manager").code, codes::FORBIDDEN);
+    assert_eq!(manager.finding_options().await.expect_err("hall manager").code, ErrorCode::Forbidden);
     srv.stop().await;
 }

@@ -59,7 +59,7 @@ pub use cases::{
     TimelineEvent, UnitOption,
 };
 pub use dashboard::{ChartStyle, Dashboard};
-pub use error::{codes, ApiError, ApiResult};
+pub use error::{ApiError, ApiResult, ErrorCode};
 pub use hcp_domain::CaseCommand;
 pub use hcp_domain::Role;
 pub use hcp_replica::OutboxItem;
@@ -162,7 +162,7 @@ pub struct SyncStatus {
     /// The last problem, in Chinese, for people.
     pub message: Option<String>,
     /// The last problem's code (`network`, `session_expired`, …), for the UI to act on.
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     pub progress: Option<SyncProgress>,
     /// Whether the replica holds a complete snapshot of the jurisdiction.
     pub bootstrapped: bool,
@@ -194,11 +194,11 @@ const SERVER_RETRY: Duration = Duration::from_secs(2);
 
 /// The wait before the next background sync, after one that ended with `outcome` (`None`: it
 /// succeeded; else the error code) and the wait before it.
-fn next_delay(outcome: Option<&str>, previous: Duration, interval: Duration, offline_retry: Duration) -> Duration {
+fn next_delay(outcome: Option<ErrorCode>, previous: Duration, interval: Duration, offline_retry: Duration) -> Duration {
     match outcome {
         None => interval,
-        Some(codes::NETWORK) => offline_retry.min(interval),
-        Some(codes::SERVER) => (if previous >= interval { SERVER_RETRY } else { previous * 2 }).min(interval),
+        Some(ErrorCode::Network) => offline_retry.min(interval),
+        Some(ErrorCode::Server) => (if previous >= interval { SERVER_RETRY } else { previous * 2 }).min(interval),
         Some(_) => interval,
     }
 }
@@ -235,7 +235,7 @@ impl Active {
     fn require_online(&self, what: &str) -> ApiResult<()> {
         if self.offline.is_some() {
             return Err(ApiError::new(
-                codes::NETWORK,
+                ErrorCode::Network,
                 format!("当前为离线登录，{what}需要连接服务器；网络恢复后系统会自动连接，请稍后再试"),
             ));
         }
@@ -254,6 +254,10 @@ pub struct App {
     wake: tokio::sync::Notify,
     /// Shows new notifications to the user (the shell's OS notifications), when set.
     notifier: Mutex<Option<Notifier>>,
+    /// Told of every change of the sync status (the shell pushes it to the UI), when set.
+    status_listener: Mutex<Option<StatusListener>>,
+    /// When the listener was last told of a change that only moved the bootstrap's progress.
+    progress_told_at: Mutex<Option<std::time::Instant>>,
     /// The version this build is (the package's, which the updater compares; see [`App::with_version`]).
     version: String,
     /// Wakes the evidence upload loop ([`attachments`]).
@@ -264,6 +268,14 @@ pub struct App {
 /// are its own to log.
 pub type Notifier = Arc<dyn Fn(&[Notification]) + Send + Sync>;
 
+/// What the shell does with each new sync status (the desktop shell emits it to the UI as a typed
+/// event, so the status bar follows the engine without polling); failures are its own to log.
+pub type StatusListener = Arc<dyn Fn(&SyncStatus) + Send + Sync>;
+
+/// Changes that only move the bootstrap's progress reach the listener at most this often (a
+/// first sync reports every page); every other change reaches it at once.
+const PROGRESS_TELL_EVERY: Duration = Duration::from_millis(150);
+
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -273,7 +285,7 @@ fn account(kind: &str, server: &str, username: &str) -> String {
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(codes::INTERNAL, e.to_string())
+    ApiError::new(ErrorCode::Internal, e.to_string())
 }
 
 fn to_ui_user(u: &hcp_protocol::UserInfo) -> UserInfo {
@@ -300,6 +312,8 @@ impl App {
             sync_gate: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
             notifier: Mutex::new(None),
+            status_listener: Mutex::new(None),
+            progress_told_at: Mutex::new(None),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             upload_wake: tokio::sync::Notify::new(),
         }
@@ -326,12 +340,40 @@ impl App {
             .lock()
             .map_err(internal)?
             .clone()
-            .ok_or_else(|| ApiError::new(codes::NOT_LOGGED_IN, "尚未登录，请先登录"))
+            .ok_or_else(|| ApiError::new(ErrorCode::NotLoggedIn, "尚未登录，请先登录"))
     }
 
+    /// Changes the sync status and tells the listener (see [`App::set_status_listener`]) when it
+    /// changed.
     fn set_status(&self, f: impl FnOnce(&mut SyncStatus)) {
-        if let Ok(mut s) = self.status.lock() {
-            f(&mut s);
+        let changed = match self.status.lock() {
+            Ok(mut s) => {
+                let before = s.clone();
+                f(&mut s);
+                (*s != before)
+                    .then(|| (s.clone(), SyncStatus { progress: before.progress.clone(), ..s.clone() } == before))
+            }
+            Err(_) => None,
+        };
+        let Some((now, progress_only)) = changed else { return };
+        if progress_only {
+            let Ok(mut told) = self.progress_told_at.lock() else { return };
+            if told.is_some_and(|t| t.elapsed() < PROGRESS_TELL_EVERY) {
+                return;
+            }
+            *told = Some(std::time::Instant::now());
+        }
+        let listener = self.status_listener.lock().ok().and_then(|l| l.clone());
+        if let Some(tell) = listener {
+            tell(&now);
+        }
+    }
+
+    /// Sets who is told of each change of the sync status ([`App::sync_status`] reads it at any
+    /// time). Changes that only move the bootstrap's progress are told at most every 150 ms.
+    pub fn set_status_listener(&self, listener: StatusListener) {
+        if let Ok(mut l) = self.status_listener.lock() {
+            *l = Some(listener);
         }
     }
 
@@ -383,7 +425,7 @@ impl App {
             .secrets
             .get(&account("replica-key", server, username))?
             .and_then(|k| ReplicaKey::from_hex(&k))
-            .ok_or_else(|| ApiError::new(codes::KEYRING, "找不到本机数据的密钥"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::Keyring, "找不到本机数据的密钥"))?;
         attachments::open_files(&self.replica_path(server, username), &key)
     }
 
@@ -414,9 +456,9 @@ impl App {
     pub async fn login(&self, req: LoginRequest) -> ApiResult<Session> {
         let username = req.username.trim().to_owned();
         if username.is_empty() || req.password.is_empty() {
-            return Err(ApiError::new(codes::INVALID_INPUT, "请输入用户名和密码"));
+            return Err(ApiError::new(ErrorCode::InvalidInput, "请输入用户名和密码"));
         }
-        let client = Client::new(&req.server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
+        let client = Client::new(&req.server_url).map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))?;
         let server_url = client.base_url().to_owned();
         let mut settings = settings::load(&self.data_dir);
         let login = match client.login(&username, &req.password, Some(&settings.client_id)).await {
@@ -489,7 +531,7 @@ impl App {
         let server_url = client.base_url().to_owned();
         let unavailable = || {
             ApiError::new(
-                codes::NETWORK,
+                ErrorCode::Network,
                 format!(
                     "无法连接服务器（{network}）。本机没有该账号可离线打开的数据（需先在本机联网登录并完成同步），请联网后再登录"
                 ),
@@ -510,7 +552,7 @@ impl App {
         if !matches {
             tracing::info!("offline sign-in refused");
             return Err(ApiError::new(
-                codes::AUTH_FAILED,
+                ErrorCode::AuthFailed,
                 "用户名或密码错误（服务器无法连接，按本机保存的离线登录凭据核对）",
             ));
         }
@@ -563,7 +605,7 @@ impl App {
                 tracing::info!("the server refused the offline session's password: the session ends");
                 *self.session.lock().map_err(internal)? = None;
                 Err(ApiError::new(
-                    codes::SESSION_EXPIRED,
+                    ErrorCode::SessionExpired,
                     "服务器拒绝了离线登录使用的密码（密码可能已修改，或账号已停用），请重新登录",
                 ))
             }
@@ -589,7 +631,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let client = Client::new(&server_url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
+        let client = Client::new(&server_url).map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))?;
         tracing::info!("session restored from the keyring");
         let files = self.open_files(&server_url, &username)?;
         self.activate(Active {
@@ -639,14 +681,14 @@ impl App {
                 Ok(true) => active = self.active()?,
                 Ok(false) => {
                     let err = ApiError::new(
-                        codes::NETWORK,
+                        ErrorCode::Network,
                         "离线登录：无法连接服务器，操作暂存在本机，网络恢复后自动登录并同步",
                     );
                     self.set_status(|s| {
                         s.online = false;
                         s.phase = SyncPhase::Offline;
                         s.message = Some(err.message.clone());
-                        s.code = Some(err.code.clone());
+                        s.code = Some(err.code);
                     });
                     return Err(err);
                 }
@@ -654,7 +696,7 @@ impl App {
                     self.set_status(|s| {
                         s.phase = SyncPhase::Error;
                         s.message = Some(err.message.clone());
-                        s.code = Some(err.code.clone());
+                        s.code = Some(err.code);
                     });
                     return Err(err);
                 }
@@ -775,10 +817,10 @@ impl App {
                         s.rejected = rejected;
                     }
                     s.progress = None;
-                    s.online = !matches!(err.code.as_str(), codes::NETWORK);
+                    s.online = err.code != ErrorCode::Network;
                     s.phase = if transient { SyncPhase::Offline } else { SyncPhase::Error };
                     s.message = Some(err.message.clone());
-                    s.code = Some(err.code.clone());
+                    s.code = Some(err.code);
                 });
                 Err(err)
             }
@@ -821,7 +863,7 @@ impl App {
                 continue;
             }
             let outcome = self.sync_once().await;
-            delay = next_delay(outcome.as_ref().err().map(|e| e.code.as_str()), delay, interval, offline_retry);
+            delay = next_delay(outcome.as_ref().err().map(|e| e.code), delay, interval, offline_retry);
         }
     }
 
@@ -932,11 +974,14 @@ impl App {
             match topped {
                 Ok(_) => {}
                 Err(hcp_sync::SyncError::Network(_)) => {
-                    return Err(ApiError::new(codes::NO_DOC_NUMBERS, print::no_numbers_message(need.needed, need.left)))
+                    return Err(ApiError::new(
+                        ErrorCode::NoDocNumbers,
+                        print::no_numbers_message(need.needed, need.left),
+                    ))
                 }
                 Err(e) => {
                     let e = ApiError::from(e);
-                    return Err(ApiError::new(&e.code, format!("无法为本单位取得文号：{}", e.message)));
+                    return Err(ApiError::new(e.code, format!("无法为本单位取得文号：{}", e.message)));
                 }
             }
         }
@@ -963,7 +1008,7 @@ impl App {
     /// Opens a document this app saved (a notice or a report), or the folder holding it, with the
     /// system's programs. Only files under the app's own `notices/` and `reports/` folders.
     pub async fn open_document(&self, path: String, folder: bool) -> ApiResult<()> {
-        let refused = || ApiError::new(codes::NOT_FOUND, "找不到该文件：它可能已被移动或删除");
+        let refused = || ApiError::new(ErrorCode::NotFound, "找不到该文件：它可能已被移动或删除");
         let file = std::fs::canonicalize(&path).map_err(|_| refused())?;
         let ours = ["notices", "reports", maintenance::DIAGNOSTICS_DIR]
             .iter()
@@ -1100,7 +1145,7 @@ impl App {
         let role = self.active()?.user.role;
         if !role.may_publish_monthly_report() {
             return Err(ApiError::new(
-                codes::FORBIDDEN,
+                ErrorCode::Forbidden,
                 format!("月调度通报由督查人员出具，{}不能生成；统计数据可在本页查看", role.label_zh()),
             ));
         }
@@ -1126,7 +1171,7 @@ impl App {
         let active = self.active()?;
         active.require_online("查看评价人信息")?;
         if reason.trim().chars().count() < 4 {
-            return Err(ApiError::new(codes::INVALID_INPUT, "请说明查看评价人信息的理由（至少 4 个字）"));
+            return Err(ApiError::new(ErrorCode::InvalidInput, "请说明查看评价人信息的理由（至少 4 个字）"));
         }
         let e = active
             .client
@@ -1144,7 +1189,7 @@ impl App {
         let active = self.active()?;
         active.require_online("修改密码")?;
         if old_password.is_empty() || new_password.is_empty() {
-            return Err(ApiError::new(codes::INVALID_INPUT, "请输入原密码和新密码"));
+            return Err(ApiError::new(ErrorCode::InvalidInput, "请输入原密码和新密码"));
         }
         let (old_password, new_password) =
             (zeroize::Zeroizing::new(old_password), zeroize::Zeroizing::new(new_password));
@@ -1286,7 +1331,7 @@ impl App {
             .with_replica(move |r, _, _| {
                 if !r.discard(&command_id)? {
                     return Err(ApiError::new(
-                        codes::NOT_FOUND,
+                        ErrorCode::NotFound,
                         "只能放弃被服务器拒绝的操作；尚未发送的待同步操作请使用“撤销”",
                     ));
                 }
@@ -1307,22 +1352,22 @@ impl App {
                 match r.cancel(&command_id)? {
                     Ok(item) => tracing::info!(kind = %item.kind, "queued command cancelled before it was sent"),
                     Err(CancelRefusal::NotFound) => {
-                        return Err(ApiError::new(codes::NOT_FOUND, "该操作已不在待同步列表中（可能已同步完成）"))
+                        return Err(ApiError::new(ErrorCode::NotFound, "该操作已不在待同步列表中（可能已同步完成）"))
                     }
                     Err(CancelRefusal::Rejected) => {
                         return Err(ApiError::new(
-                            codes::CONFLICT,
+                            ErrorCode::Conflict,
                             "该操作已被服务器拒绝，无需撤销；如不再需要请点击“放弃”",
                         ))
                     }
                     Err(CancelRefusal::Sent) => {
                         return Err(ApiError::new(
-                            codes::CONFLICT,
+                            ErrorCode::Conflict,
                             "该操作已开始发送到服务器，可能已被处理，不能撤销；同步完成后如需更正，请再提交新的操作",
                         ))
                     }
                     Err(CancelRefusal::LaterCommands) => {
-                        return Err(ApiError::new(codes::CONFLICT, "该工单之后还有排队的操作，请先撤销后面的操作"))
+                        return Err(ApiError::new(ErrorCode::Conflict, "该工单之后还有排队的操作，请先撤销后面的操作"))
                     }
                 }
                 Ok(r.outbox_counts()?)
@@ -1428,7 +1473,7 @@ impl App {
         let active = self.active()?;
         active.require_online("导入第三方评价")?;
         if !matches!(active.user.role, Role::Supervisor | Role::Administrator) {
-            return Err(ApiError::new(codes::FORBIDDEN, "只有督查人员和系统管理员可以导入第三方评价"));
+            return Err(ApiError::new(ErrorCode::Forbidden, "只有督查人员和系统管理员可以导入第三方评价"));
         }
         let table = tokio::task::spawn_blocking(move || self_assessment::read_survey_file(Path::new(&path)))
             .await
@@ -1458,7 +1503,7 @@ impl App {
                 let item = r
                     .outbox_item(&command_id)?
                     .filter(|i| i.status == "rejected")
-                    .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "只能重新提交被服务器拒绝的操作"))?;
+                    .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "只能重新提交被服务器拒绝的操作"))?;
                 if item.kind == merit::CONFIRM_AWARD {
                     // Checked again against the league as it stands now, then queued anew.
                     let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
@@ -1478,7 +1523,7 @@ impl App {
                     return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
                 }
                 let command: CaseCommand = serde_json::from_str(&item.command)
-                    .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
+                    .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}")))?;
                 // The evidence files the refused command cited go with the new one.
                 let cite = |new_id: &str| attachments::carry_citations(&a.files, &command_id, new_id);
                 let issued = cases::issue_citing(r, &a.user, item.case_id, &command, cal, chrono::Utc::now(), &cite)?;
@@ -1495,8 +1540,8 @@ impl App {
 /// A failed call of an online-only action: an unreachable server says what needs the network.
 fn online_only(e: hcp_sync::SyncError, what: &str) -> ApiError {
     let err = ApiError::from(e);
-    if err.code == codes::NETWORK {
-        ApiError::new(codes::NETWORK, format!("{what}需要连接服务器，请联网后再试"))
+    if err.code == ErrorCode::Network {
+        ApiError::new(ErrorCode::Network, format!("{what}需要连接服务器，请联网后再试"))
     } else {
         err
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::{account, discard_replica_files, internal, settings, App, SyncPhase, SyncStatus};
 
 /// The folder (in the data folder) that diagnostics files are written to.
@@ -99,7 +99,7 @@ pub struct DiagnosticsFile {
 
 /// A server address as the user typed it, checked the way the sign-in checks it.
 pub fn checked_server_url(input: &str) -> ApiResult<String> {
-    hcp_sync::client::normalize_base_url(input).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))
+    hcp_sync::client::normalize_base_url(input).map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))
 }
 
 fn file_len(path: &Path, suffix: &str) -> u64 {
@@ -132,7 +132,7 @@ impl App {
         if let Some(secs) = input.sync_interval_seconds {
             if !settings::SYNC_INTERVAL_RANGE.contains(&secs) {
                 return Err(ApiError::new(
-                    codes::INVALID_INPUT,
+                    ErrorCode::InvalidInput,
                     format!(
                         "同步间隔须在 {}–{} 秒之间",
                         settings::SYNC_INTERVAL_RANGE.start(),
@@ -144,7 +144,8 @@ impl App {
         let mut s = settings::load(&self.data_dir);
         s.last_server_url = Some(url);
         s.sync_interval_seconds = input.sync_interval_seconds;
-        settings::save(&self.data_dir, &s).map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存设置：{e}")))?;
+        settings::save(&self.data_dir, &s)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法保存设置：{e}")))?;
         tracing::info!(interval = ?input.sync_interval_seconds, "settings saved");
         self.wake_sync();
         self.app_settings()
@@ -153,10 +154,10 @@ impl App {
     /// Asks a server for its health check: its version, or why it cannot be reached.
     pub async fn check_server(&self, server_url: String) -> ApiResult<String> {
         let url = checked_server_url(&server_url)?;
-        let client = hcp_sync::Client::new(&url).map_err(|m| ApiError::new(codes::INVALID_INPUT, m))?;
+        let client = hcp_sync::Client::new(&url).map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))?;
         let health = tokio::time::timeout(Duration::from_secs(10), client.health())
             .await
-            .map_err(|_| ApiError::new(codes::NETWORK, "服务器在 10 秒内没有应答"))??;
+            .map_err(|_| ApiError::new(ErrorCode::Network, "服务器在 10 秒内没有应答"))??;
         Ok(health.version)
     }
 
@@ -215,7 +216,7 @@ impl App {
         let (pending, rejected) = active.replica.lock().map_err(internal)?.outbox_counts()?;
         if pending + rejected > 0 && !discard_unsent {
             return Err(ApiError::new(
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 format!("本机还有 {pending} 条待同步、{rejected} 条被拒绝的操作，清除后将无法找回；请先处理，或确认放弃它们"),
             ));
         }
@@ -223,7 +224,7 @@ impl App {
         let unsent_files = active.files.lock().map_err(internal)?.pending_uploads()?.len();
         if unsent_files > 0 && !discard_unsent {
             return Err(ApiError::new(
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 format!("本机还有 {unsent_files} 个附件尚未上传，清除后将无法找回；请联网等待上传完成，或确认放弃它们"),
             ));
         }
@@ -271,7 +272,7 @@ impl App {
         })
         .await
         .map_err(internal)?
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法读取日志文件：{e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法读取日志文件：{e}")))?;
         let doc = serde_json::json!({
             "generated_at": crate::now_rfc3339(),
             "app_version": about.app_version,
@@ -297,7 +298,7 @@ impl App {
         })
         .await
         .map_err(internal)?
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法写入诊断文件：{e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法写入诊断文件：{e}")))?;
         Ok(DiagnosticsFile { path: path.display().to_string() })
     }
 

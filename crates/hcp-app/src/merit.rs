@@ -14,7 +14,7 @@ use hcp_protocol::AwardRow;
 use hcp_replica::Replica;
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The outbox kind of a confirmation.
 pub const CONFIRM_AWARD: &str = hcp_sync::CONFIRM_AWARD;
@@ -50,11 +50,11 @@ pub struct StarBoard {
 
 /// Reads an award kind: `star` (服务明星) or `able` (办事能手).
 pub fn parse_kind(s: &str) -> ApiResult<AwardKind> {
-    AwardKind::parse(s).ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("无效的表彰类别：{s}")))
+    AwardKind::parse(s).ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, format!("无效的表彰类别：{s}")))
 }
 
 fn bad_period(period: &str) -> ApiError {
-    ApiError::new(codes::INVALID_INPUT, format!("期间“{period}”无效，应形如 2026-11、2026-Q4 或 2026"))
+    ApiError::new(ErrorCode::InvalidInput, format!("期间“{period}”无效，应形如 2026-11、2026-Q4 或 2026"))
 }
 
 /// The confirmations this user queued and the server has not answered: (period, staff id) → kind.
@@ -174,16 +174,16 @@ fn queue(
     now: DateTime<Utc>,
 ) -> ApiResult<(StarBoard, String)> {
     if !user.role.may_confirm_awards() {
-        return Err(ApiError::new(codes::FORBIDDEN, "只有督查人员可以确认服务明星、办事能手"));
+        return Err(ApiError::new(ErrorCode::Forbidden, "只有督查人员可以确认服务明星、办事能手"));
     }
     let before = board(r, user, period, policy, now)?;
     let line = before.lines.iter().find(|l| l.entry.id == staff_id).ok_or_else(|| {
-        ApiError::new(codes::CONFLICT, format!("该工作人员不是{}的候选人，请刷新后再试", before.period_label))
+        ApiError::new(ErrorCode::Conflict, format!("该工作人员不是{}的候选人，请刷新后再试", before.period_label))
     })?;
     match line.status.as_str() {
         "confirmed" => {
             return Err(ApiError::new(
-                codes::CONFLICT,
+                ErrorCode::Conflict,
                 format!(
                     "{}已由{}确认为{}",
                     line.entry.name,
@@ -192,17 +192,17 @@ fn queue(
                 ),
             ))
         }
-        "pending" => return Err(ApiError::new(codes::CONFLICT, "该确认已在待同步队列中")),
+        "pending" => return Err(ApiError::new(ErrorCode::Conflict, "该确认已在待同步队列中")),
         _ => {}
     }
     if line.kind != kind {
         return Err(ApiError::new(
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             format!("{}是{}候选人，不是{}候选人", line.entry.name, line.kind_label, kind.label_zh()),
         ));
     }
     let queued = hcp_sync::QueuedAward { kind, period: before.period.clone(), staff_id };
-    let json = serde_json::to_string(&queued).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    let json = serde_json::to_string(&queued).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let command_id = uuid::Uuid::now_v7().to_string();
     r.enqueue(&hcp_replica::NewCommand {
         command_id: &command_id,
@@ -225,7 +225,7 @@ pub fn reissue(
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
     let a: hcp_sync::QueuedAward = serde_json::from_str(command)
-        .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}")))?;
     Ok(queue(r, user, &a.period, a.kind, a.staff_id, policy, now)?.1)
 }
 
@@ -253,7 +253,10 @@ pub fn print(
     let scope = r.scope()?.unwrap_or_else(|| user.scope_path.clone());
     let mut awards = r.awards(&scope, &[key.key()])?;
     if awards.is_empty() {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("{}尚无已确认的服务明星、办事能手", key.label_zh())));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("{}尚无已确认的服务明星、办事能手", key.label_zh()),
+        ));
     }
     awards.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.score.total_cmp(&a.score)).then(a.staff_name.cmp(&b.staff_name)));
     let mut lines = Vec::with_capacity(awards.len());
@@ -278,7 +281,7 @@ pub fn print(
         AwardDocument::List => (hcp_report::awards::render_list(fonts, &input), "服务明星名单"),
         AwardDocument::Certificates => (hcp_report::awards::render_certificates(fonts, &input), "荣誉证书"),
     };
-    let pdf = pdf.map_err(|e| ApiError::new(codes::INTERNAL, format!("生成失败：{e}")))?;
+    let pdf = pdf.map_err(|e| ApiError::new(ErrorCode::Internal, format!("生成失败：{e}")))?;
     let path = crate::exports::save_new_pdf(out_dir, &format!("{name}-{}", key.key()), now, &pdf)?;
     Ok(crate::PrintedFile { path: path.display().to_string(), count: awards.len() as u32 })
 }
@@ -470,5 +473,5 @@ pub fn sheets_xlsx(s: &ScoreSheets) -> ApiResult<Vec<u8>> {
             rows: detail,
         },
     ];
-    hcp_report::export::workbook_xlsx(&sheets).map_err(|e| ApiError::new(codes::INTERNAL, format!("导出失败：{e}")))
+    hcp_report::export::workbook_xlsx(&sheets).map_err(|e| ApiError::new(ErrorCode::Internal, format!("导出失败：{e}")))
 }

@@ -63,15 +63,15 @@ async fn a_supervisor_confirms_a_star_offline_prints_it_and_the_score_sheets_tra
     assert_eq!(star.entry.bad_reviews, 0);
     // Printing needs a confirmed award.
     let none = app.print_awards("2026-11".into(), merit::AwardDocument::List).await.expect_err("nothing yet");
-    assert_eq!(none.code, codes::INVALID_INPUT);
+    assert_eq!(none.code, ErrorCode::InvalidInput);
     // A candidate for one title is not confirmed as the other; the confirmation queues.
     let wrong = app.confirm_award("2026-11".into(), AwardKind::Able, star.entry.id).await.expect_err("wrong title");
-    assert_eq!(wrong.code, codes::CONFLICT);
+    assert_eq!(wrong.code, ErrorCode::Conflict);
     let after = app.confirm_award("2026-11".into(), AwardKind::Star, star.entry.id).await.expect("queued");
     let line = after.lines.iter().find(|l| l.entry.id == star.entry.id).expect("still listed");
     assert_eq!(line.status, "pending");
     let twice = app.confirm_award("2026-11".into(), AwardKind::Star, star.entry.id).await.expect_err("queued once");
-    assert_eq!(twice.code, codes::CONFLICT);
+    assert_eq!(twice.code, ErrorCode::Conflict);
     let queued = app.outbox().await.expect("outbox");
     assert_eq!(queued.iter().filter(|i| i.kind == merit::CONFIRM_AWARD).count(), 1);
 
@@ -124,5 +124,5 @@ async fn a_supervisor_confirms_a_star_offline_prints_it_and_the_score_sheets_tra
     assert_eq!(file.rows as usize, sheets.units.lines.len() + sheets.staff.lines.len());
     let bytes = std::fs::read(&target).expect("xlsx");
     assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
-    assert_eq!(app.score_sheets("2026-13".into()).await.expect_err("bad period").code, codes::INVALID_INPUT);
+    assert_eq!(app.score_sheets("2026-13".into()).await.expect_err("bad period").code, ErrorCode::InvalidInput);
 }

@@ -15,7 +15,7 @@ use hcp_replica::Replica;
 use hcp_report::notice::NoticeInput;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::print::{KIND_REMINDER, KIND_SUPERVISION};
 
 /// Which notice of the register: its case and register kind (the office is the user's).
@@ -91,20 +91,21 @@ fn family(kind: &str) -> &'static str {
 
 fn stored_input(n: &IssuedNotice) -> ApiResult<NoticeInput> {
     serde_json::from_str(&n.content)
-        .map_err(|e| ApiError::new(codes::REPLICA, format!("本机登记的通知书 {} 无法读取：{e}", n.doc_number)))
+        .map_err(|e| ApiError::new(ErrorCode::Replica, format!("本机登记的通知书 {} 无法读取：{e}", n.doc_number)))
 }
 
 fn forbidden(role: hcp_domain::Role) -> ApiError {
     ApiError::new(
-        codes::FORBIDDEN,
+        ErrorCode::Forbidden,
         format!("通知书由督查人员或大厅负责人出具，{}没有本机登记的通知书", role.label_zh()),
     )
 }
 
 fn check_date(what: &str, d: Option<&str>) -> ApiResult<()> {
     if let Some(d) = d.filter(|d| !d.is_empty()) {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| ApiError::new(codes::INVALID_INPUT, format!("{what}“{d}”不是有效日期（应为 YYYY-MM-DD）")))?;
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            ApiError::new(ErrorCode::InvalidInput, format!("{what}“{d}”不是有效日期（应为 YYYY-MM-DD）"))
+        })?;
     }
     Ok(())
 }
@@ -138,7 +139,7 @@ pub fn list(r: &Replica, user: &hcp_protocol::UserInfo, q: &NoticeQuery) -> ApiR
     let wanted = q.kind.as_deref().filter(|k| !k.is_empty());
     if let Some(k) = wanted {
         if !["rectification", "reminder", "supervision"].contains(&k) {
-            return Err(ApiError::new(codes::INVALID_INPUT, format!("未知的通知书类型“{k}”")));
+            return Err(ApiError::new(ErrorCode::InvalidInput, format!("未知的通知书类型“{k}”")));
         }
     }
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
@@ -176,15 +177,15 @@ fn registered(r: &Replica, user: &hcp_protocol::UserInfo, keys: &[NoticeKey]) ->
         return Err(forbidden(user.role));
     }
     if keys.is_empty() {
-        return Err(ApiError::new(codes::INVALID_INPUT, "请先选择通知书"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "请先选择通知书"));
     }
     if keys.len() > 200 {
-        return Err(ApiError::new(codes::INVALID_INPUT, "一次最多打印 200 份通知书"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "一次最多打印 200 份通知书"));
     }
     keys.iter()
         .map(|k| {
             r.issued_notice(user.unit_id, k.case_id, &k.kind)?.ok_or_else(|| {
-                ApiError::new(codes::NOT_FOUND, format!("本机登记簿中没有工单 {} 的这份通知书", k.case_id))
+                ApiError::new(ErrorCode::NotFound, format!("本机登记簿中没有工单 {} 的这份通知书", k.case_id))
             })
         })
         .collect()
@@ -193,7 +194,7 @@ fn registered(r: &Replica, user: &hcp_protocol::UserInfo, keys: &[NoticeKey]) ->
 fn render(inputs: &[NoticeInput]) -> ApiResult<Vec<u8>> {
     let fonts = crate::print::document_fonts()?;
     hcp_report::notice::render(fonts, inputs)
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("通知书生成失败：{e}")))
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("通知书生成失败：{e}")))
 }
 
 /// The file name a reprint gets (before its time stamp): the title, the 文号's number and the case.
@@ -244,7 +245,8 @@ pub fn reprint(
 }
 
 fn write(path: &Path, pdf: &[u8]) -> ApiResult<()> {
-    std::fs::write(path, pdf).map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存 {}：{e}", path.display())))
+    std::fs::write(path, pdf)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法保存 {}：{e}", path.display())))
 }
 
 /// The file of one registered notice to open: its last file when it still exists (and lies in
@@ -277,13 +279,13 @@ pub fn save_as(
 ) -> ApiResult<ReprintedFile> {
     let path = PathBuf::from(target.trim());
     if !path.is_absolute() {
-        return Err(ApiError::new(codes::INVALID_INPUT, "请选择保存位置"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "请选择保存位置"));
     }
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
-        return Err(ApiError::new(codes::INVALID_INPUT, "通知书只能另存为 PDF 文件（文件名以 .pdf 结尾）"));
+        return Err(ApiError::new(ErrorCode::InvalidInput, "通知书只能另存为 PDF 文件（文件名以 .pdf 结尾）"));
     }
     if !path.parent().is_some_and(Path::is_dir) {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("文件夹不存在：{}", path.display())));
+        return Err(ApiError::new(ErrorCode::InvalidInput, format!("文件夹不存在：{}", path.display())));
     }
     let notices = registered(r, user, keys)?;
     let inputs: Vec<NoticeInput> = notices.iter().map(stored_input).collect::<ApiResult<_>>()?;

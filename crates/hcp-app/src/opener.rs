@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// What to open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -22,11 +22,11 @@ pub enum OpenTarget {
 
 /// The file at `path` if it lies in `allowed` (after resolving links and `..`).
 pub fn checked_path(allowed: &Path, path: &str) -> ApiResult<PathBuf> {
-    let refuse = || ApiError::new(codes::INVALID_INPUT, "只能打开本机生成的通报文件");
+    let refuse = || ApiError::new(ErrorCode::InvalidInput, "只能打开本机生成的通报文件");
     let root = allowed.canonicalize().map_err(|_| refuse())?;
-    let file = Path::new(path)
-        .canonicalize()
-        .map_err(|_| ApiError::new(codes::NOT_FOUND, format!("文件 {path} 不存在，可能已被移动或删除，请重新生成")))?;
+    let file = Path::new(path).canonicalize().map_err(|_| {
+        ApiError::new(ErrorCode::NotFound, format!("文件 {path} 不存在，可能已被移动或删除，请重新生成"))
+    })?;
     if file.starts_with(&root) && file.is_file() {
         Ok(file)
     } else {
@@ -54,17 +54,20 @@ mod tests {
         let sneaky = reports.join("..").join("secret.txt");
         assert_eq!(
             checked_path(&reports, sneaky.to_str().expect("utf-8")).expect_err("outside").code,
-            codes::INVALID_INPUT
+            ErrorCode::InvalidInput
         );
         assert_eq!(
             checked_path(&reports, outside.to_str().expect("utf-8")).expect_err("outside").code,
-            codes::INVALID_INPUT
+            ErrorCode::InvalidInput
         );
         assert_eq!(
             checked_path(&reports, reports.to_str().expect("utf-8")).expect_err("a folder").code,
-            codes::INVALID_INPUT
+            ErrorCode::InvalidInput
         );
         let gone = reports.join("gone.pdf");
-        assert_eq!(checked_path(&reports, gone.to_str().expect("utf-8")).expect_err("missing").code, codes::NOT_FOUND);
+        assert_eq!(
+            checked_path(&reports, gone.to_str().expect("utf-8")).expect_err("missing").code,
+            ErrorCode::NotFound
+        );
     }
 }

@@ -16,7 +16,7 @@ use hcp_report::notice::{NoticeInput, NoticeKind, NoticeStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::cases;
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// A generated document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,8 +69,8 @@ fn fonts() -> ApiResult<&'static hcp_report::Fonts> {
     if let Some(f) = FONTS.get() {
         return Ok(f);
     }
-    let fonts =
-        hcp_report::Fonts::locate().map_err(|e| ApiError::new("fonts_missing", format!("无法生成通知书：{e}")))?;
+    let fonts = hcp_report::Fonts::locate()
+        .map_err(|e| ApiError::new(ErrorCode::FontsMissing, format!("无法生成通知书：{e}")))?;
     Ok(FONTS.get_or_init(|| fonts))
 }
 
@@ -195,7 +195,7 @@ impl Plan {
 
 fn stored_input(n: &IssuedNotice) -> ApiResult<NoticeInput> {
     serde_json::from_str(&n.content)
-        .map_err(|e| ApiError::new(codes::REPLICA, format!("本机登记的通知书 {} 无法读取：{e}", n.doc_number)))
+        .map_err(|e| ApiError::new(ErrorCode::Replica, format!("本机登记的通知书 {} 无法读取：{e}", n.doc_number)))
 }
 
 /// The notices for `case_ids` (in that order): each case's notice as already issued, or a new one
@@ -210,13 +210,16 @@ fn plan(
 ) -> ApiResult<Plan> {
     let name = doc.name();
     if !user.role.may_issue_notices() {
-        return Err(ApiError::new(codes::FORBIDDEN, format!("您的角色不出具{name}：{name}由督查人员或大厅负责人出具")));
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("您的角色不出具{name}：{name}由督查人员或大厅负责人出具"),
+        ));
     }
     if case_ids.is_empty() {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("请先选择要打印{name}的工单")));
+        return Err(ApiError::new(ErrorCode::InvalidInput, format!("请先选择要打印{name}的工单")));
     }
     if case_ids.len() > 200 {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("一次最多打印 200 份{name}")));
+        return Err(ApiError::new(ErrorCode::InvalidInput, format!("一次最多打印 200 份{name}")));
     }
     let actor = cases::actor(user)?;
     let today = hcp_domain::calendar::beijing_date(now);
@@ -225,7 +228,7 @@ fn plan(
     let kind = hcp_domain::OrgKind::parse(&unit_kind).unwrap_or(hcp_domain::OrgKind::Hall);
     let mut items = Vec::with_capacity(case_ids.len());
     for id in case_ids {
-        let not_found = || ApiError::new(codes::NOT_FOUND, format!("本地没有工单 {id}，请同步后再试"));
+        let not_found = || ApiError::new(ErrorCode::NotFound, format!("本地没有工单 {id}，请同步后再试"));
         let row = r.case(*id)?.ok_or_else(not_found)?;
         let item = r.case_item(*id)?.ok_or_else(not_found)?;
         let (cal, policy) = cases::jurisdiction(r, calendar, &row.unit_path)?;
@@ -258,7 +261,7 @@ fn plan(
             items.push(Planned::Issued(n, Box::new(input)));
             continue;
         }
-        let (rectification_kind, status) = wanted.map_err(|why| ApiError::new("illegal_state", why))?;
+        let (rectification_kind, status) = wanted.map_err(|why| ApiError::new(ErrorCode::IllegalState, why))?;
         let notice_kind = register.unwrap_or_else(|| rectification_kind.to_owned());
         let note = match doc {
             NoticeDoc::Reminder => last_urge.and_then(|u| crate::board::urge_info(u).note),
@@ -333,7 +336,7 @@ fn numbered(mut input: NoticeInput, n: &DocNumber) -> NoticeInput {
 }
 
 fn layout_failed(e: hcp_report::ReportError) -> ApiError {
-    ApiError::new(codes::INTERNAL, format!("通知书生成失败：{e}"))
+    ApiError::new(ErrorCode::Internal, format!("通知书生成失败：{e}"))
 }
 
 /// How many new document numbers the notices for `case_ids` need, for the office `unit_id` and
@@ -391,7 +394,10 @@ pub fn preview(
     let pages = hcp_report::notice::pages(fonts, &inputs).map_err(layout_failed)?;
     let page_count = pages.len() as u32;
     if page >= page_count {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("预览只有 {page_count} 页，没有第 {} 页", page + 1)));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("预览只有 {page_count} 页，没有第 {} 页", page + 1),
+        ));
     }
     let png = pages.png(fonts, page as usize, PREVIEW_DPI).map_err(layout_failed)?;
     let (width, height) = png_size(&png);
@@ -485,7 +491,7 @@ pub fn notices(
         Ok(Ok((_, path, inputs))) => (path, inputs),
         Ok(Err(e)) => return Err(e),
         Err(hcp_replica::ReplicaError::NoDocNumbers { needed, left }) => {
-            return Err(ApiError::new(codes::NO_DOC_NUMBERS, no_numbers_message(needed, left)))
+            return Err(ApiError::new(ErrorCode::NoDocNumbers, no_numbers_message(needed, left)))
         }
         Err(e) => return Err(e.into()),
     };
@@ -569,7 +575,7 @@ impl Purpose {
 }
 
 fn run_print_command(cmd: &[String], target: &Path, purpose: Purpose) -> ApiResult<()> {
-    let (program, args) = cmd.split_first().ok_or_else(|| ApiError::new(codes::INTERNAL, "没有可用的打印程序"))?;
+    let (program, args) = cmd.split_first().ok_or_else(|| ApiError::new(ErrorCode::Internal, "没有可用的打印程序"))?;
     let spawned = std::process::Command::new(program)
         .args(args)
         .arg(target)
@@ -584,7 +590,7 @@ fn run_print_command(cmd: &[String], target: &Path, purpose: Purpose) -> ApiResu
             tracing::warn!(error = %e, program, "the print/open program could not be started");
             let missing = e.kind() == std::io::ErrorKind::NotFound;
             return Err(ApiError::new(
-                codes::NO_VIEWER,
+                ErrorCode::NoViewer,
                 if missing {
                     format!(
                         "未找到可用的打印/查看程序，无法{}。请安装 xdg-utils 和 PDF 阅读器（可请管理员运行 scripts/install-system-deps.sh）。{}",
@@ -604,7 +610,7 @@ fn run_print_command(cmd: &[String], target: &Path, purpose: Purpose) -> ApiResu
             Ok(Some(status)) => {
                 tracing::warn!(%status, program, "the print/open program failed");
                 return Err(ApiError::new(
-                    codes::NO_VIEWER,
+                    ErrorCode::NoViewer,
                     format!(
                         "系统未能{}：没有找到可以打开该文件的程序，请安装 PDF 阅读器后重试。{}",
                         purpose.verb(),
@@ -617,7 +623,7 @@ fn run_print_command(cmd: &[String], target: &Path, purpose: Purpose) -> ApiResu
             Err(e) => {
                 tracing::warn!(error = %e, program, "the print/open program's state is unknown");
                 return Err(ApiError::new(
-                    codes::NO_VIEWER,
+                    ErrorCode::NoViewer,
                     format!("无法确认是否已{}。{}", purpose.verb(), purpose.by_hand(target)),
                 ));
             }
@@ -654,7 +660,7 @@ mod tests {
         // xdg-utils missing on a minimal Debian: a clear Chinese message, not an OS error.
         let missing =
             run_print_command(&cmd(&["/nonexistent/xdg-open"]), &pdf, Purpose::Print).expect_err("no program");
-        assert_eq!(missing.code, codes::NO_VIEWER);
+        assert_eq!(missing.code, ErrorCode::NoViewer);
         assert!(
             missing.message.starts_with("未找到可用的打印/查看程序，无法打印") && missing.message.contains("xdg-utils"),
             "{missing:?}"

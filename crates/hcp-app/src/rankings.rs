@@ -9,7 +9,7 @@ use hcp_domain::league::{AssessmentPolicy, LeaguePeriod};
 pub use hcp_domain::league::{LeagueOf, LeagueTable};
 use hcp_replica::Replica;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The league of `of` (`window` or `staff`) for `period` (`2026-11`, `2026-Q4`, `2026`) under the
 /// replica's scope.
@@ -20,7 +20,7 @@ pub fn league(
     policy: &AssessmentPolicy,
     now: DateTime<Utc>,
 ) -> ApiResult<LeagueTable> {
-    let bad = || ApiError::new(codes::INVALID_INPUT, format!("期间“{period}”无效，应形如 2026-11、2026-Q4 或 2026"));
+    let bad = || ApiError::new(ErrorCode::InvalidInput, format!("期间“{period}”无效，应形如 2026-11、2026-Q4 或 2026"));
     let key = LeaguePeriod::parse(period).ok_or_else(bad)?;
     let dates = key.dates().ok_or_else(bad)?;
     let scope = r.scope()?.unwrap_or_else(|| "/".to_owned());

@@ -5,7 +5,7 @@
 //! online sign-in the app keeps a salted argon2id hash of the password (a PHC string, per user and
 //! server: never the password itself); an offline sign-in checks the typed password against it.
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The offline sign-in verifier of `password`: an argon2id PHC string with a fresh random salt.
 pub fn offline_verifier(password: &str) -> ApiResult<String> {
@@ -14,7 +14,7 @@ pub fn offline_verifier(password: &str) -> ApiResult<String> {
     argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::new(codes::INTERNAL, format!("无法保存离线登录凭据：{e}")))
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("无法保存离线登录凭据：{e}")))
 }
 
 /// Whether `password` matches an offline verifier; a malformed verifier never matches.
@@ -48,7 +48,7 @@ impl KeyringStore {
 }
 
 fn keyring_error(e: keyring::Error) -> ApiError {
-    ApiError::new(codes::KEYRING, format!("无法访问系统密钥环（用于安全保存登录凭证和本地数据密钥）：{e}"))
+    ApiError::new(ErrorCode::Keyring, format!("无法访问系统密钥环（用于安全保存登录凭证和本地数据密钥）：{e}"))
 }
 
 impl SecretStore for KeyringStore {

@@ -24,7 +24,7 @@ use hcp_replica::{OutboxItem, Replica};
 use hcp_sync::{QueuedReview, QueuedSubmission, REVIEW_SELF_ASSESSMENT, SUBMIT_SELF_ASSESSMENT};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// One heading of the form as the screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,14 +129,14 @@ pub fn current_quarter(now: DateTime<Utc>) -> LeaguePeriod {
 
 fn refusal(r: Refusal) -> ApiError {
     match r {
-        Refusal::NotAllowed(m) => ApiError::new(codes::FORBIDDEN, m),
-        Refusal::WrongState(m) => ApiError::new(codes::CONFLICT, m),
-        Refusal::Invalid(m) => ApiError::new(codes::INVALID_INPUT, m),
+        Refusal::NotAllowed(m) => ApiError::new(ErrorCode::Forbidden, m),
+        Refusal::WrongState(m) => ApiError::new(ErrorCode::Conflict, m),
+        Refusal::Invalid(m) => ApiError::new(ErrorCode::InvalidInput, m),
     }
 }
 
 fn path(s: &str) -> ApiResult<ScopePath> {
-    ScopePath::try_from(s.to_owned()).map_err(|e| ApiError::new(codes::INTERNAL, format!("单位路径无效：{e}")))
+    ScopePath::try_from(s.to_owned()).map_err(|e| ApiError::new(ErrorCode::Internal, format!("单位路径无效：{e}")))
 }
 
 fn views(form: &Form) -> Vec<EntryView> {
@@ -160,7 +160,7 @@ pub fn form_of(entries: &[EntryIn]) -> ApiResult<Form> {
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         let heading = Heading::parse(&e.heading)
-            .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, format!("未知的评价项目：{}", e.heading)))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, format!("未知的评价项目：{}", e.heading)))?;
         out.push(Entry { heading, score: e.score, text: e.text.clone() });
     }
     Ok(Form { entries: out })
@@ -292,7 +292,7 @@ pub fn screen(
     let is_hall = user.role == Role::HallManager && r.unit(user.unit_id)?.is_some_and(|(_, kind)| kind == "hall");
     let is_reviewer = user.role == Role::Supervisor;
     if !is_hall && !is_reviewer {
-        return Err(ApiError::new(codes::FORBIDDEN, "自我评价由大厅负责人填报、督查人员审核"));
+        return Err(ApiError::new(ErrorCode::Forbidden, "自我评价由大厅负责人填报、督查人员审核"));
     }
     let period = parse_quarter(period, now)?;
     let mut keys: Vec<LeaguePeriod> = Vec::new();
@@ -341,14 +341,14 @@ pub fn screen(
 /// The hall manager's own hall and its record for the quarter, checked as submitting would be.
 fn own_hall(r: &Replica, user: &hcp_protocol::UserInfo, period: LeaguePeriod, now: DateTime<Utc>) -> ApiResult<()> {
     if user.role != Role::HallManager || r.unit(user.unit_id)?.is_none_or(|(_, kind)| kind != "hall") {
-        return Err(ApiError::new(codes::FORBIDDEN, "只有大厅负责人可以填报本大厅的自我评价"));
+        return Err(ApiError::new(ErrorCode::Forbidden, "只有大厅负责人可以填报本大厅的自我评价"));
     }
     if !sa::period_open(period, today(now)) {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("{}尚未开始，不能填报", period.label_zh())));
+        return Err(ApiError::new(ErrorCode::InvalidInput, format!("{}尚未开始，不能填报", period.label_zh())));
     }
     let q = queued(r)?;
     if q.submission(user.unit_id, &period.key()).is_some_and(|(i, _)| i.status == "pending") {
-        return Err(ApiError::new(codes::CONFLICT, "本期自我评价已提交，正在等待同步"));
+        return Err(ApiError::new(ErrorCode::Conflict, "本期自我评价已提交，正在等待同步"));
     }
     let existing = r.self_assessment_of(user.unit_id, &period.key())?.map(|s| s.status);
     let me = path(&user.scope_path)?;
@@ -372,7 +372,7 @@ pub fn save_draft(
     let form = form_of(entries)?;
     let problems = form.draft_problems();
     if !problems.is_empty() {
-        return Err(ApiError::new(codes::INVALID_INPUT, problems_text(&problems)));
+        return Err(ApiError::new(ErrorCode::InvalidInput, problems_text(&problems)));
     }
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     r.save_self_assessment_draft(user.unit_id, &period.key(), &form.normalized(), &at)?;
@@ -407,10 +407,13 @@ fn queue_submission(
     let form = form_of(entries)?.normalized();
     let problems = form.submit_problems();
     if !problems.is_empty() {
-        return Err(ApiError::new(codes::INVALID_INPUT, format!("自我评价未填写完整：{}", problems_text(&problems))));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("自我评价未填写完整：{}", problems_text(&problems)),
+        ));
     }
     let queued_cmd = QueuedSubmission { unit_id: user.unit_id, period: period.key(), form: form.clone() };
-    let json = serde_json::to_string(&queued_cmd).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    let json = serde_json::to_string(&queued_cmd).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let command_id = uuid::Uuid::now_v7().to_string();
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     r.submit_self_assessment_draft(
@@ -434,7 +437,7 @@ pub fn parse_decision(s: &str) -> ApiResult<ReviewDecision> {
     match s {
         "approve" => Ok(ReviewDecision::Approve),
         "return" => Ok(ReviewDecision::Return),
-        other => Err(ApiError::new(codes::INVALID_INPUT, format!("无效的审核结论：{other}"))),
+        other => Err(ApiError::new(ErrorCode::InvalidInput, format!("无效的审核结论：{other}"))),
     }
 }
 
@@ -465,15 +468,15 @@ fn queue_review(
     let row = r
         .self_assessment(id)?
         .filter(|s| s.unit_path.starts_with(&user.scope_path))
-        .ok_or_else(|| ApiError::new(codes::NOT_FOUND, "本地没有该自我评价，请同步后再试"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "本地没有该自我评价，请同步后再试"))?;
     let q = queued(r)?;
     if q.review(id).is_some_and(|(i, _)| i.status == "pending") {
-        return Err(ApiError::new(codes::CONFLICT, "该自我评价的审核结论已在待同步队列中"));
+        return Err(ApiError::new(ErrorCode::Conflict, "该自我评价的审核结论已在待同步队列中"));
     }
     sa::may_review(user.role, &path(&user.scope_path)?, &path(&row.unit_path)?, row.status, decision, comment)
         .map_err(refusal)?;
     let queued_cmd = QueuedReview { assessment_id: id, decision, comment: comment.trim().to_owned() };
-    let json = serde_json::to_string(&queued_cmd).map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+    let json = serde_json::to_string(&queued_cmd).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let command_id = uuid::Uuid::now_v7().to_string();
     r.enqueue(&hcp_replica::NewCommand {
         command_id: &command_id,
@@ -494,7 +497,8 @@ pub fn reissue(
     item: &OutboxItem,
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
-    let unreadable = |e: serde_json::Error| ApiError::new(codes::INVALID_INPUT, format!("本地操作记录无法读取：{e}"));
+    let unreadable =
+        |e: serde_json::Error| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}"));
     if item.kind == SUBMIT_SELF_ASSESSMENT {
         let s: QueuedSubmission = serde_json::from_str(&item.command).map_err(unreadable)?;
         let entries: Vec<EntryIn> = s
@@ -668,14 +672,14 @@ pub fn read_survey_file(path: &Path) -> ApiResult<SurveyTable> {
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path)?,
         _ => {
             return Err(ApiError::new(
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 format!("不支持的文件类型“{file_name}”：请选择 CSV 或 XLSX 文件"),
             ))
         }
     };
     let mut lines = grid.into_iter().enumerate().map(|(i, cells)| (i as u32 + 1, cells));
     let header = lines.next().map(|(_, h)| h).filter(|h| h.iter().any(|c| !c.trim().is_empty())).ok_or_else(|| {
-        ApiError::new(codes::INVALID_INPUT, "文件是空的：第一行应为列名（单位编码、期间、测评方式……）")
+        ApiError::new(ErrorCode::InvalidInput, "文件是空的：第一行应为列名（单位编码、期间、测评方式……）")
     })?;
     let rows = lines
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
@@ -685,12 +689,13 @@ pub fn read_survey_file(path: &Path) -> ApiResult<SurveyTable> {
 }
 
 fn read_csv(path: &Path) -> ApiResult<Vec<Vec<String>>> {
-    let bytes = std::fs::read(path).map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("无法读取文件：{e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("无法读取文件：{e}")))?;
     let text = match std::str::from_utf8(&bytes) {
         Ok(s) => s.trim_start_matches('\u{feff}').to_owned(),
         Err(_) => {
             return Err(ApiError::new(
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 "CSV 文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8”或直接选择 XLSX 文件",
             ))
         }
@@ -698,7 +703,8 @@ fn read_csv(path: &Path) -> ApiResult<Vec<Vec<String>>> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut out = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("CSV 第 {} 行无法读取：{e}", i + 1)))?;
+        let rec =
+            rec.map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("CSV 第 {} 行无法读取：{e}", i + 1)))?;
         out.push(rec.iter().map(str::to_owned).collect());
     }
     Ok(out)
@@ -706,12 +712,12 @@ fn read_csv(path: &Path) -> ApiResult<Vec<Vec<String>>> {
 
 fn read_sheet(path: &Path) -> ApiResult<Vec<Vec<String>>> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb =
-        open_workbook_auto(path).map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("无法读取表格文件：{e}")))?;
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("无法读取表格文件：{e}")))?;
     let range = wb
         .worksheet_range_at(0)
-        .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, "表格文件中没有工作表"))?
-        .map_err(|e| ApiError::new(codes::INVALID_INPUT, format!("无法读取第一个工作表：{e}")))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, "表格文件中没有工作表"))?
+        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("无法读取第一个工作表：{e}")))?;
     // Rows start at the sheet's first used row; line numbers follow the sheet (1-based).
     let first_row = range.start().map_or(0, |(r, _)| r);
     let mut out: Vec<Vec<String>> = vec![Vec::new(); first_row as usize];
@@ -768,7 +774,7 @@ mod tests {
         assert_eq!(t.rows[1].cells, vec!["430305", "2026-11", "其他"]);
         let gbk = dir.path().join("gbk.csv");
         std::fs::write(&gbk, [0xb5u8, 0xa5, 0xce, 0xbb, b'\n']).expect("write");
-        assert_eq!(read_survey_file(&gbk).expect_err("gbk").code, codes::INVALID_INPUT);
+        assert_eq!(read_survey_file(&gbk).expect_err("gbk").code, ErrorCode::InvalidInput);
         let other = dir.path().join("x.pdf");
         std::fs::write(&other, "x").expect("write");
         assert!(read_survey_file(&other).expect_err("pdf").message.contains("CSV 或 XLSX"));

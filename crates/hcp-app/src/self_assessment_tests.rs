@@ -66,7 +66,7 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     let e = app.save_self_assessment_draft(period.clone(), over).await.expect_err("over the maximum");
     assert!(e.message.contains("超过满分 15"), "{e:?}");
     let e = app.submit_self_assessment(period.clone(), partial.clone()).await.expect_err("incomplete");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     drop(app);
     let app = App::new(&data, secrets.clone(), None);
     app.session_restore().await.expect("restore").expect("a session");
@@ -81,7 +81,7 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     assert_eq!((item.state.as_str(), item.may_edit, item.total), ("queued", false, 93));
     assert_eq!(app.sync_status().expect("status").pending, 1);
     let e = app.submit_self_assessment(period.clone(), entries(0, "再交一次")).await.expect_err("twice");
-    assert_eq!(e.code, codes::CONFLICT);
+    assert_eq!(e.code, ErrorCode::Conflict);
     let outbox = app.outbox().await.expect("outbox");
     assert_eq!(outbox[0].kind, hcp_sync::SUBMIT_SELF_ASSESSMENT);
 
@@ -107,7 +107,7 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     assert_eq!((row.state.as_str(), row.may_review, row.total), ("submitted", true, 93));
     let id = row.id.expect("id");
     let e = sup.review_self_assessment(id, "return".into(), " ".into()).await.expect_err("a reason");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     srv.stop().await;
     let reviewed = sup.review_self_assessment(id, "return".into(), "请补充大厅建设数据".into()).await.expect("queued");
     assert_eq!(reviewed.pending_review.as_deref(), Some("return"));
@@ -156,7 +156,7 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     let cols: Vec<(u32, &str)> = report.problems.iter().map(|p| (p.line, p.column.as_str())).collect();
     assert_eq!(cols, vec![(3, "测评方式"), (3, "样本数")], "{report:?}");
     let e = sup.import_surveys(bad.to_string_lossy().into_owned(), false).await.expect_err("all or nothing");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     let good = dir.path().join("good.csv");
     std::fs::write(
         &good,
@@ -177,7 +177,7 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     assert!(shown[0].citizens_satisfaction.is_some());
     // Hall managers read but do not import.
     let e = app.import_surveys(good.to_string_lossy().into_owned(), true).await.expect_err("hall");
-    assert_eq!(e.code, codes::FORBIDDEN);
+    assert_eq!(e.code, ErrorCode::Forbidden);
     srv.stop().await;
 }
 
@@ -206,15 +206,15 @@ async fn a_refused_submission_is_kept_until_it_is_queued_again() {
             let command: String = r
                 .conn()
                 .query_row("SELECT command FROM outbox WHERE command_id = ?1", [&old_id], |row| row.get(0))
-                .map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+                .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
             let mut broken: serde_json::Value = serde_json::from_str(&command).expect("json");
             broken["form"]["entries"] = serde_json::json!([]);
             r.conn()
                 .execute("UPDATE outbox SET command = ?2 WHERE command_id = ?1", [&old_id, &broken.to_string()])
-                .map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+                .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
             r.settle(&[hcp_replica::Settlement::Rejected {
                 command_id: old_id,
-                code: "conflict".into(),
+                code: ErrorCode::Conflict,
                 message: "服务器拒绝".into(),
             }])?;
             Ok(command)
@@ -222,7 +222,7 @@ async fn a_refused_submission_is_kept_until_it_is_queued_again() {
         .await
         .expect("refused");
     let e = app.reissue(old.clone()).await.expect_err("incomplete again");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     let kept = app.outbox().await.expect("outbox");
     assert_eq!(kept.len(), 1);
     assert_eq!((kept[0].command_id.as_str(), kept[0].status.as_str()), (old.as_str(), "rejected"), "still there");
@@ -230,7 +230,7 @@ async fn a_refused_submission_is_kept_until_it_is_queued_again() {
     app.with_replica(move |r, _, _| {
         r.conn()
             .execute("UPDATE outbox SET command = ?2 WHERE command_id = ?1", [&valid, &command])
-            .map_err(|e| ApiError::new(codes::INTERNAL, e.to_string()))?;
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         Ok(())
     })
     .await

@@ -45,7 +45,7 @@ async fn sign_in_sync_then_keep_working_offline_after_a_restart() {
     let app = App::new(&data, secrets.clone(), None);
 
     let wrong = app.login(login_req(&srv.url(), "donghu.manager", "nope")).await.expect_err("wrong password");
-    assert_eq!(wrong.code, codes::AUTH_FAILED);
+    assert_eq!(wrong.code, ErrorCode::AuthFailed);
 
     let session = app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
     assert_eq!(session.user.role, Role::HallManager);
@@ -71,13 +71,13 @@ async fn sign_in_sync_then_keep_working_offline_after_a_restart() {
     let offline = app.list_cases(CaseQuery { limit: 500, ..CaseQuery::default() }).await.expect("offline cases");
     assert_eq!(offline.total, page.total, "the inbox works without the server");
     let err = app.sync_once().await.expect_err("server is down");
-    assert_eq!(err.code, codes::NETWORK);
+    assert_eq!(err.code, ErrorCode::Network);
     let st = app.sync_status().expect("status");
     assert!(!st.online && st.phase == SyncPhase::Offline && st.message.is_some());
 
     app.logout().await.expect("logout works offline");
     assert!(secrets.get(&token_account).expect("keyring").is_none(), "logout removes the token");
-    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("signed out").code, codes::NOT_LOGGED_IN);
+    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("signed out").code, ErrorCode::NotLoggedIn);
     assert!(App::new(&data, secrets, None).session_restore().await.expect("restore").is_none());
 }
 
@@ -110,11 +110,11 @@ async fn bad_server_addresses_are_explained() {
     let app = App::new(dir.path(), store(), Some("http://127.0.0.1:8787".into()));
     assert_eq!(app.app_info().default_server_url.as_deref(), Some("http://127.0.0.1:8787"));
     let e = app.login(login_req("hcp.example", "a", "b")).await.expect_err("bad url");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     let e = app.login(login_req("http://127.0.0.1:9", "", "b")).await.expect_err("empty user");
-    assert_eq!(e.code, codes::INVALID_INPUT);
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     let e = app.login(login_req("http://127.0.0.1:9", "a", "b")).await.expect_err("nothing listens");
-    assert_eq!(e.code, codes::NETWORK);
+    assert_eq!(e.code, ErrorCode::Network);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,19 +152,19 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     assert_eq!(app.sync_status().expect("status").pending, 2);
     // A pending command cannot be recalled (it may be on its way); neither discarded nor re-issued.
     let queued = app.outbox().await.expect("outbox");
-    assert_eq!(app.discard(queued[0].command_id.clone()).await.expect_err("pending").code, codes::NOT_FOUND);
-    assert_eq!(app.reissue(queued[0].command_id.clone()).await.expect_err("pending").code, codes::NOT_FOUND);
+    assert_eq!(app.discard(queued[0].command_id.clone()).await.expect_err("pending").code, ErrorCode::NotFound);
+    assert_eq!(app.reissue(queued[0].command_id.clone()).await.expect_err("pending").code, ErrorCode::NotFound);
     assert_eq!(app.sync_status().expect("status").pending, 2);
     // 撤销: the last queued command of the case, never sent, is taken back with its projection;
     // the earlier one is not (the assignment was checked against the case as verified).
     assert_eq!((queued[0].cancellable, queued[1].cancellable), (false, true));
     let behind = app.cancel(queued[0].command_id.clone()).await.expect_err("a later command waits");
-    assert_eq!(behind.code, codes::CONFLICT);
+    assert_eq!(behind.code, ErrorCode::Conflict);
     app.cancel(queued[1].command_id.clone()).await.expect("cancel the assignment");
     assert_eq!(app.sync_status().expect("status").pending, 1);
     let shown = app.case_detail(case_id).await.expect("detail");
     assert_eq!(shown.item.state, hcp_domain::CaseState::Verified, "the projection drops the cancelled command");
-    assert_eq!(app.cancel(queued[1].command_id.clone()).await.expect_err("gone").code, codes::NOT_FOUND);
+    assert_eq!(app.cancel(queued[1].command_id.clone()).await.expect_err("gone").code, ErrorCode::NotFound);
     let assign =
         CaseCommand::Assign { department_id: handler.department_id, handler_id: handler.user_id, due_date: None };
     app.issue(Some(case_id), assign).await.expect("assign again");
@@ -241,7 +241,7 @@ async fn commands_queue_offline_project_locally_and_sync_once_when_the_server_re
     assert_eq!((st.pending, st.rejected), (0, 1));
     let outbox = app.outbox().await.expect("outbox");
     assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].code.as_deref(), Some("version_conflict"));
+    assert_eq!(outbox[0].code.map(|c| c.as_str()), Some("version_conflict"));
     assert!(outbox[0].message.as_deref().unwrap_or("").contains("已被他人更新"));
     app.reissue(outbox[0].command_id.clone()).await.expect("re-issue");
     let st = app.sync_once().await.expect("sync");
@@ -307,7 +307,7 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     assert_ne!(last.image, first.image);
     let beyond =
         app.preview_notices(NoticeDoc::Rectification, ids.clone(), first.page_count).await.expect_err("no such page");
-    assert_eq!(beyond.code, codes::INVALID_INPUT);
+    assert_eq!(beyond.code, ErrorCode::InvalidInput);
     assert!(std::fs::read_dir(dir.path().join("client").join("notices")).is_err(), "a preview saves nothing");
     let printed = app.print_notices(NoticeDoc::Rectification, ids).await.expect("print");
     assert_eq!(printed.count as usize, page.items.len());
@@ -326,7 +326,7 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     assert_eq!(printed.doc_numbers.len(), page.items.len());
     assert_eq!(
         app.print_notices(NoticeDoc::Rectification, vec![]).await.expect_err("nothing selected").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
 }
 
@@ -388,7 +388,7 @@ async fn a_notice_takes_one_document_number_once_online_or_offline_and_keeps_it(
     // and the preview leaves the number blank.
     use_up_numbers(&app);
     let dry = app.print_notices(NoticeDoc::Rectification, vec![c]).await.expect_err("no numbers left offline");
-    assert_eq!(dry.code, codes::NO_DOC_NUMBERS);
+    assert_eq!(dry.code, ErrorCode::NoDocNumbers);
     assert!(dry.message.contains("文号不足") && dry.message.contains("联网"), "{dry:?}");
     assert_eq!(
         app.print_notices(NoticeDoc::Rectification, vec![a]).await.expect("reprint offline").doc_numbers,
@@ -450,19 +450,19 @@ async fn a_notice_follows_the_cases_state_and_only_issuing_offices_publish() {
     handler.sync_once().await.expect("sync");
     let month = app.dashboard(None, Default::default()).await.expect("dashboard").month;
     let e = handler.monthly_report(month.clone()).await.expect_err("a handler may not publish it");
-    assert_eq!(e.code, codes::FORBIDDEN);
+    assert_eq!(e.code, ErrorCode::Forbidden);
     assert!(e.message.contains("督查人员"), "{e:?}");
     let mine = handler.list_cases(CaseQuery { limit: 1, ..CaseQuery::default() }).await.expect("cases");
     if let Some(c) = mine.items.first() {
         assert_eq!(
             handler.print_notices(NoticeDoc::Rectification, vec![c.id]).await.expect_err("no notices").code,
-            codes::FORBIDDEN
+            ErrorCode::Forbidden
         );
     }
     let manager = App::new(&dir.path().join("manager"), store(), None);
     manager.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
     manager.sync_once().await.expect("sync");
-    assert_eq!(manager.monthly_report(month).await.expect_err("a hall does not publish it").code, codes::FORBIDDEN);
+    assert_eq!(manager.monthly_report(month).await.expect_err("a hall does not publish it").code, ErrorCode::Forbidden);
     srv.stop().await;
 }
 
@@ -526,7 +526,7 @@ async fn the_dashboard_counts_the_jurisdiction_and_ranks_its_halls() {
     assert!(older.totals.rated > 0);
     assert_eq!(
         app.dashboard(Some("2026-13".into()), ChartStyle::default()).await.expect_err("bad month").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
 }
 
@@ -596,7 +596,7 @@ async fn urging_queues_a_reminder_on_running_cases_and_the_timeline_shows_it() {
     let mut ids: Vec<i64> = running.items.iter().map(|c| c.id).collect();
     ids.extend(closed.items.iter().map(|c| c.id));
     assert_eq!(app.urge_cases(ids.clone(), "  ".into()).await.expect("blank note").queued, 0);
-    assert_eq!(app.urge_cases(vec![], "x".into()).await.expect_err("none chosen").code, codes::INVALID_INPUT);
+    assert_eq!(app.urge_cases(vec![], "x".into()).await.expect_err("none chosen").code, ErrorCode::InvalidInput);
     let result = app.urge_cases(ids, "请于本周内报送整改情况".into()).await.expect("urge");
     assert_eq!(result.queued as usize, running.items.len());
     assert_eq!(result.refused.len(), closed.items.len());
@@ -718,16 +718,16 @@ fn sync_retries_back_off_within_bounds() {
     // Success: the regular interval.
     assert_eq!(next_delay(None, Duration::from_secs(2), interval, OFFLINE_RETRY), interval);
     // Unreachable: the short offline retry, never longer than the interval.
-    assert_eq!(next_delay(Some(codes::NETWORK), interval, interval, OFFLINE_RETRY), OFFLINE_RETRY);
+    assert_eq!(next_delay(Some(ErrorCode::Network), interval, interval, OFFLINE_RETRY), OFFLINE_RETRY);
     assert_eq!(
-        next_delay(Some(codes::NETWORK), interval, Duration::from_secs(1), OFFLINE_RETRY),
+        next_delay(Some(ErrorCode::Network), interval, Duration::from_secs(1), OFFLINE_RETRY),
         Duration::from_secs(1)
     );
     // A failing server: 2 s, doubling, capped at the interval, and again from 2 s after a success.
     let mut delay = interval;
     let mut seen = Vec::new();
     for _ in 0..6 {
-        delay = next_delay(Some(codes::SERVER), delay, interval, OFFLINE_RETRY);
+        delay = next_delay(Some(ErrorCode::Server), delay, interval, OFFLINE_RETRY);
         seen.push(delay.as_secs());
     }
     assert_eq!(seen, vec![2, 4, 8, 15, 2, 4], "doubling up to the interval, then starting over");
@@ -735,11 +735,11 @@ fn sync_retries_back_off_within_bounds() {
     let long = Duration::from_secs(600);
     let mut delay = long;
     for _ in 0..20 {
-        delay = next_delay(Some(codes::SERVER), delay, long, OFFLINE_RETRY);
+        delay = next_delay(Some(ErrorCode::Server), delay, long, OFFLINE_RETRY);
         assert!(delay >= Duration::from_secs(2) && delay <= long, "{delay:?}");
     }
     // Anything else (a session to renew, a replica problem) waits for the interval or the user.
-    assert_eq!(next_delay(Some(codes::SESSION_EXPIRED), Duration::from_secs(2), interval, OFFLINE_RETRY), interval);
+    assert_eq!(next_delay(Some(ErrorCode::SessionExpired), Duration::from_secs(2), interval, OFFLINE_RETRY), interval);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -827,10 +827,10 @@ async fn assignments_pick_a_department_then_its_handler_and_bad_ids_are_refused_
     let assign =
         |department_id: i64, handler_id: i64| CaseCommand::Assign { department_id, handler_id, due_date: None };
     let refused = app.issue(Some(case_id), assign(rs.id, ms.handlers[0].user_id)).await.expect_err("wrong handler");
-    assert_eq!(refused.code, codes::INVALID_INPUT);
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
     assert!(refused.message.contains("不是承办部门"), "{}", refused.message);
     let refused = app.issue(Some(case_id), assign(foreign, ms.handlers[0].user_id)).await.expect_err("foreign");
-    assert_eq!(refused.code, codes::INVALID_INPUT);
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
     assert!(!refused.message.contains("西山"), "{}", refused.message);
     // The right pair is queued and applied.
     app.issue(Some(case_id), assign(rs.id, rs.handlers[0].user_id)).await.expect("assign");
@@ -867,7 +867,7 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
     // Without an earlier online sign-in on this computer there is nothing to open offline.
     srv.stop().await;
     let never = app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect_err("first sign-in needs the server");
-    assert_eq!(never.code, codes::NETWORK);
+    assert_eq!(never.code, ErrorCode::Network);
     assert!(never.message.contains("需先在本机联网登录"), "{}", never.message);
 
     let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
@@ -887,8 +887,8 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
     // The server is gone: the right password opens the remembered replica, read and queue only.
     srv.stop().await;
     let wrong = app.login(login_req(&url, user, "not-the-password1")).await.expect_err("wrong password");
-    assert_eq!(wrong.code, codes::AUTH_FAILED);
-    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("not signed in").code, codes::NOT_LOGGED_IN);
+    assert_eq!(wrong.code, ErrorCode::AuthFailed);
+    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("not signed in").code, ErrorCode::NotLoggedIn);
     let offline = app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect("offline sign-in");
     assert!(offline.offline);
     assert_eq!(offline.user.username, user);
@@ -905,11 +905,11 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
     let verify =
         CaseCommand::Verify { outcome: hcp_domain::case::machine::VerifyOutcome::Genuine, reason: String::new() };
     app.issue(Some(new_case), verify).await.expect("queued offline");
-    assert_eq!(app.sync_once().await.expect_err("no server").code, codes::NETWORK);
+    assert_eq!(app.sync_once().await.expect_err("no server").code, ErrorCode::Network);
     assert_eq!(app.sync_status().expect("status").phase, SyncPhase::Offline);
     assert_eq!(app.sync_status().expect("status").pending, 1);
     let online_only = app.change_password(DEMO_PASSWORD.into(), "Newpass2026".into()).await.expect_err("offline");
-    assert_eq!(online_only.code, codes::NETWORK);
+    assert_eq!(online_only.code, ErrorCode::Network);
     assert!(online_only.message.contains("离线登录"), "{}", online_only.message);
 
     // The server returns: the sync signs in for real, then sends the queued work.
@@ -920,7 +920,7 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
 
     // 修改密码: the server checks the current password and the policy; the verifier follows.
     let bad = app.change_password("wrong-pass1".into(), "Newpass2026".into()).await.expect_err("wrong old");
-    assert_eq!((bad.code.as_str(), bad.message.as_str()), (codes::INVALID_INPUT, "原密码不正确"));
+    assert_eq!((bad.code, bad.message.as_str()), (ErrorCode::InvalidInput, "原密码不正确"));
     let weak = app.change_password(DEMO_PASSWORD.into(), "onlyletters".into()).await.expect_err("weak");
     assert!(weak.message.contains("字母和数字"), "{}", weak.message);
     app.change_password(DEMO_PASSWORD.into(), "Newpass2026".into()).await.expect("changed");
@@ -932,7 +932,7 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
 
     // Offline again with the new password; meanwhile the password is changed elsewhere, so when
     // the server returns it refuses the offline session, which ends.
-    assert_eq!(app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect_err("old").code, codes::AUTH_FAILED);
+    assert_eq!(app.login(login_req(&url, user, DEMO_PASSWORD)).await.expect_err("old").code, ErrorCode::AuthFailed);
     assert!(app.login(login_req(&url, user, "Newpass2026")).await.expect("offline").offline);
     let hash = hcp_server::auth::hash_password("Elsewhere2026").expect("hash");
     db.write_blocking(move |c| {
@@ -942,9 +942,9 @@ async fn after_signing_out_the_user_signs_in_offline_and_the_server_takes_over_w
     .expect("changed elsewhere");
     let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");
     let ended = app.sync_once().await.expect_err("refused");
-    assert_eq!(ended.code, codes::SESSION_EXPIRED);
-    assert_eq!(app.sync_status().expect("status").code.as_deref(), Some(codes::SESSION_EXPIRED));
-    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("ended").code, codes::NOT_LOGGED_IN);
+    assert_eq!(ended.code, ErrorCode::SessionExpired);
+    assert_eq!(app.sync_status().expect("status").code, Some(ErrorCode::SessionExpired));
+    assert_eq!(app.list_cases(CaseQuery::default()).await.expect_err("ended").code, ErrorCode::NotLoggedIn);
     srv.stop().await;
 }
 
@@ -964,9 +964,9 @@ async fn the_settings_page_keeps_its_choices_and_erases_only_with_consent() {
 
     // Address and interval.
     let bad = maintenance::AppSettingsInput { server_url: "ftp://x".into(), sync_interval_seconds: None };
-    assert_eq!(app.save_app_settings(bad).expect_err("scheme").code, codes::INVALID_INPUT);
+    assert_eq!(app.save_app_settings(bad).expect_err("scheme").code, ErrorCode::InvalidInput);
     let slow = maintenance::AppSettingsInput { server_url: srv.url(), sync_interval_seconds: Some(1) };
-    assert_eq!(app.save_app_settings(slow).expect_err("too often").code, codes::INVALID_INPUT);
+    assert_eq!(app.save_app_settings(slow).expect_err("too often").code, ErrorCode::InvalidInput);
     let moved =
         maintenance::AppSettingsInput { server_url: "http://10.0.0.5:8787/".into(), sync_interval_seconds: Some(120) };
     let view = app.save_app_settings(moved).expect("saved");
@@ -980,7 +980,10 @@ async fn the_settings_page_keeps_its_choices_and_erases_only_with_consent() {
         "the login page prefills it"
     );
     assert!(app.check_server(srv.url()).await.expect("healthz").starts_with(char::is_numeric));
-    assert_eq!(app.check_server("http://127.0.0.1:9".into()).await.expect_err("nothing listens").code, codes::NETWORK);
+    assert_eq!(
+        app.check_server("http://127.0.0.1:9".into()).await.expect_err("nothing listens").code,
+        ErrorCode::Network
+    );
 
     // What the replica holds.
     let info = app.replica_info().await.expect("info");
@@ -1035,14 +1038,14 @@ async fn the_settings_page_keeps_its_choices_and_erases_only_with_consent() {
     .await
     .expect("queued offline");
     let path = PathBuf::from(app.replica_info().await.expect("info").path);
-    assert_eq!(app.erase_replica(false).await.expect_err("unsent work").code, codes::INVALID_INPUT);
+    assert_eq!(app.erase_replica(false).await.expect_err("unsent work").code, ErrorCode::InvalidInput);
     assert!(path.exists());
     app.erase_replica(true).await.expect("erase");
     assert!(!path.exists(), "the replica file is gone");
     assert!(secrets.get(&account("replica-key", &url, "donghu.manager")).expect("keyring").is_none());
     assert!(secrets.get(&account("offline-verifier", &url, "donghu.manager")).expect("keyring").is_none());
     assert!(secrets.get(&account("token", &url, "donghu.manager")).expect("keyring").is_none());
-    assert_eq!(app.replica_info().await.expect_err("signed out").code, codes::NOT_LOGGED_IN);
+    assert_eq!(app.replica_info().await.expect_err("signed out").code, ErrorCode::NotLoggedIn);
 }
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -1148,7 +1151,7 @@ async fn the_board_groups_late_cases_by_rung_and_unit_counting_working_days() {
     let handler = App::new(&dir.path().join("handler"), store(), None);
     handler.login(login_req(&srv.url(), "donghu.handler", DEMO_PASSWORD)).await.expect("login");
     handler.sync_once().await.expect("sync");
-    assert_eq!(handler.board().await.expect_err("not for handlers").code, codes::FORBIDDEN);
+    assert_eq!(handler.board().await.expect_err("not for handlers").code, ErrorCode::Forbidden);
     let manager = App::new(&dir.path().join("manager"), store(), None);
     manager.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
     manager.sync_once().await.expect("sync");
@@ -1235,5 +1238,44 @@ async fn notifications_tell_of_what_concerns_me_once_and_nothing_older_than_my_l
     // Turned off: listed, not shown.
     restarted.set_os_notifications(false).await.expect("off");
     assert!(!restarted.notifications().await.expect("list").os_enabled);
+    srv.stop().await;
+}
+
+/// The shell is told of each change of the sync status as it happens (the UI follows it without
+/// polling): a first sync is heard bootstrapping, then done; the last status told is the one
+/// `sync_status` reads; nothing is told twice in a row; a burst of progress-only changes is
+/// thinned, while any other change is told at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_hears_each_status_change_as_it_happens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = server(dir.path()).await;
+    let app = App::new(&dir.path().join("client"), store(), None);
+    let told: Arc<std::sync::Mutex<Vec<SyncStatus>>> = Arc::default();
+    let sink = told.clone();
+    app.set_status_listener(Arc::new(move |s: &SyncStatus| sink.lock().expect("lock").push(s.clone())));
+
+    app.login(login_req(&srv.url(), "donghu.manager", DEMO_PASSWORD)).await.expect("login");
+    let done = app.sync_once().await.expect("first sync");
+    {
+        let told = told.lock().expect("lock");
+        assert!(told.iter().any(|s| s.phase == SyncPhase::Bootstrapping), "the bootstrap is heard");
+        assert_eq!(told.last(), Some(&done), "the last status told is the current one");
+        assert!(told.windows(2).all(|w| w[0] != w[1]), "nothing is told twice in a row");
+    }
+
+    // Past the thinning interval of the bootstrap's last progress report.
+    tokio::time::sleep(PROGRESS_TELL_EVERY * 2).await;
+    told.lock().expect("lock").clear();
+    let progress =
+        |rows: u32| SyncProgress { phase: "ratings".into(), rows, bytes: 0, total_rows: None, resumed_from: None };
+    app.set_status(|s| s.progress = Some(progress(1)));
+    app.set_status(|s| s.progress = Some(progress(2)));
+    app.set_status(|s| s.progress = Some(progress(3)));
+    app.set_status(|s| s.pending = 7);
+    app.set_status(|s| s.pending = 7);
+    let told = told.lock().expect("lock").clone();
+    assert_eq!(told.len(), 2, "one of three quick progress steps, then the new count: {told:?}");
+    assert_eq!(told[0].progress.as_ref().map(|p| p.rows), Some(1));
+    assert_eq!((told[1].pending, told[1].progress.as_ref().map(|p| p.rows)), (7, Some(3)));
     srv.stop().await;
 }

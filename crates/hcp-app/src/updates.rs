@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::error::{codes, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::App;
 
 /// A newer version the server offers, as the update dialog shows it.
@@ -38,7 +38,7 @@ impl App {
             .ok()
             .map(|a| a.server_url.clone())
             .or_else(|| self.app_settings().ok().and_then(|s| s.server_url))
-            .ok_or_else(|| ApiError::new(codes::INVALID_INPUT, "尚未设置服务器地址，无法检查更新"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, "尚未设置服务器地址，无法检查更新"))?;
         Ok(endpoint_on(&server))
     }
 }
@@ -59,7 +59,7 @@ mod tests {
     fn without_any_server_there_is_nothing_to_ask() {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = App::new(dir.path(), std::sync::Arc::new(crate::KeyringStore::new("haochaping-test-updates")), None);
-        assert_eq!(app.update_endpoint().expect_err("no server").code, codes::INVALID_INPUT);
+        assert_eq!(app.update_endpoint().expect_err("no server").code, ErrorCode::InvalidInput);
         let app = App::new(
             dir.path(),
             std::sync::Arc::new(crate::KeyringStore::new("haochaping-test-updates")),

@@ -8,6 +8,7 @@ pub mod case;
 pub mod content;
 pub mod disclosure;
 pub mod docno;
+pub mod error_code;
 pub mod escalation;
 pub mod integrity;
 pub mod kpi;
@@ -29,6 +30,7 @@ pub use case::machine::{
 };
 pub use case::{CaseSource, CaseState};
 pub use content::{ContentCode, ContentCodeError};
+pub use error_code::ErrorCode;
 pub use escalation::{EscalationLevel, EscalationPolicy};
 pub use integrity::{
     detect, BurstRule, Flag, FlagKind, FlagVerdict, IntegrityParams, RatingEvidence, ServiceRecord, Severity,

@@ -15,8 +15,11 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Every error response body: a stable machine code and a human message (Chinese).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable snake_case code that clients switch on, e.g. `auth_failed`, `unauthorized`.
-    pub code: String,
+    /// Stable snake_case code that clients switch on, e.g. `auth_failed`, `unauthorized`. A
+    /// client reads a code it does not know as `server`.
+    #[serde(deserialize_with = "ErrorCode::deserialize_lenient")]
+    #[schema(schema_with = error_code_schema)]
+    pub code: ErrorCode,
     /// A message for people, in Simplified Chinese.
     pub message: String,
 }
@@ -31,33 +34,30 @@ pub fn command_size_refusal(json_len: usize) -> Option<&'static str> {
     (json_len > MAX_COMMAND_BYTES).then_some("操作内容过长（理由、措施和材料合计不超过 16 KB）")
 }
 
-/// Error codes the server returns and clients act on.
-pub mod codes {
-    /// Wrong user name or password.
-    pub const AUTH_FAILED: &str = "auth_failed";
-    /// Missing, unknown, revoked or expired bearer token.
-    pub const UNAUTHORIZED: &str = "unauthorized";
-    /// The request is malformed or fails validation.
-    pub const INVALID_INPUT: &str = "invalid_input";
-    /// The resource does not exist or is outside the caller's jurisdiction.
-    pub const NOT_FOUND: &str = "not_found";
-    /// The server failed; details are in its log, never in the response.
-    pub const INTERNAL: &str = "internal";
-    /// The caller's role may not use this endpoint.
-    pub const FORBIDDEN: &str = "forbidden";
-    /// The case changed since the version the command was based on.
-    pub const VERSION_CONFLICT: &str = "version_conflict";
-    /// Too many failed sign-ins: wait before trying again.
-    pub const THROTTLED: &str = "throttled";
-    /// The request clashes with existing data (a code or name already in use).
-    pub const CONFLICT: &str = "conflict";
-    /// The request body is larger than the endpoint accepts.
-    pub const TOO_LARGE: &str = "too_large";
-    /// The integrity flag was already decided (by someone else, or by an earlier command).
-    pub const ALREADY_DECIDED: &str = "already_decided";
-    /// The unit named (a hall, window or department) is deactivated (已停用): it keeps its
-    /// history but receives no new ratings, cases or assignments.
-    pub const UNIT_INACTIVE: &str = "unit_inactive";
+/// The closed set of error codes (see [`hcp_domain::ErrorCode`]): the server answers with them,
+/// clients and the UI switch on them.
+pub use hcp_domain::ErrorCode;
+
+/// The OpenAPI schema of an error code: a string, one of [`ErrorCode::ALL`].
+fn error_code_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.map(ErrorCode::as_str)))
+        .description(Some("A stable snake_case error code (one closed set)."))
+        .build()
+}
+
+/// [`error_code_schema`], or null.
+fn optional_error_code_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut values: Vec<Option<&str>> = ErrorCode::ALL.map(|c| Some(c.as_str())).to_vec();
+    values.push(None);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values))
+        .description(Some("A stable snake_case error code (one closed set), or null."))
+        .build()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -1056,8 +1056,9 @@ pub enum CommandStatus {
 pub struct CommandResult {
     pub command_id: String,
     pub status: CommandStatus,
-    #[serde(default)]
-    pub code: Option<String>,
+    #[serde(default, deserialize_with = "ErrorCode::deserialize_lenient_opt")]
+    #[schema(schema_with = optional_error_code_schema)]
+    pub code: Option<ErrorCode>,
     #[serde(default)]
     pub message: Option<String>,
     /// The case as it stands after the command (applied and duplicate only).
@@ -1166,8 +1167,9 @@ pub struct IntakeResult {
     /// The case a bad review opened.
     #[serde(default)]
     pub case_id: Option<i64>,
-    #[serde(default)]
-    pub code: Option<String>,
+    #[serde(default, deserialize_with = "ErrorCode::deserialize_lenient_opt")]
+    #[schema(schema_with = optional_error_code_schema)]
+    pub code: Option<ErrorCode>,
     #[serde(default)]
     pub message: Option<String>,
 }

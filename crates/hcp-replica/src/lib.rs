@@ -661,7 +661,7 @@ impl Replica {
                     }
                 }
                 Settlement::Rejected { command_id, code, message } => {
-                    if !outbox::reject(&tx, command_id, code, message)? {
+                    if !outbox::reject(&tx, command_id, *code, message)? {
                         tracing::warn!("a refused command was no longer in the outbox");
                     }
                 }
@@ -792,7 +792,7 @@ impl ContentCodeMeaning {
 #[derive(Debug, Clone)]
 pub enum Settlement {
     Applied { command_id: String, case: Option<Box<CaseRow>> },
-    Rejected { command_id: String, code: String, message: String },
+    Rejected { command_id: String, code: hcp_protocol::ErrorCode, message: String },
 }
 
 fn table(e: Entity) -> &'static str {

@@ -747,8 +747,12 @@ fn only_an_unsent_command_the_last_of_its_case_can_be_cancelled_and_a_push_claim
     assert_eq!(r.outbox_item("a").expect("item").map(|i| i.attempts), Some(1));
     // Not yet claimed: still cancellable.
     assert_eq!(r.cancel("e").expect("cancel").map(|i| i.command_id), Ok("e".to_owned()));
-    r.settle(&[Settlement::Rejected { command_id: "a".into(), code: "x".into(), message: "拒绝".into() }])
-        .expect("settle");
+    r.settle(&[Settlement::Rejected {
+        command_id: "a".into(),
+        code: hcp_protocol::ErrorCode::Conflict,
+        message: "拒绝".into(),
+    }])
+    .expect("settle");
     assert_eq!(r.cancel("a").expect("cancel"), Err(CancelRefusal::Rejected), "a refused command is discarded instead");
     assert_eq!(r.outbox_counts().expect("counts"), (1, 1));
 }

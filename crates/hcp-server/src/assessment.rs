@@ -16,7 +16,7 @@ use hcp_domain::calendar::beijing_date;
 use hcp_domain::kpi::{kpis_by, GroupBy, KpiParams};
 use hcp_domain::league::{bottom_streaks, BottomRule, LeagueOf, LeaguePeriod, LeagueTable};
 use hcp_domain::{Calendar, CaseCommand, CaseSource, ScopePath};
-use hcp_protocol::{setting_keys, CommandEnvelope, CommandStatus, JurisdictionPolicy};
+use hcp_protocol::{setting_keys, CommandEnvelope, CommandStatus, ErrorCode, JurisdictionPolicy};
 use serde::Serialize;
 
 use crate::db::{settings, Conn, Db, DbError, DbResult};
@@ -172,7 +172,11 @@ pub fn evaluate(
                 Some((CommandStatus::Rejected, code, message)) => {
                     report.refused += 1;
                     tracing::warn!(key = %id, ?code, "bottom rule: the case was refused");
-                    report.refusals.push(format!("{id}: {} {}", code.unwrap_or_default(), message.unwrap_or_default()));
+                    report.refusals.push(format!(
+                        "{id}: {} {}",
+                        code.map_or("", ErrorCode::as_str),
+                        message.unwrap_or_default()
+                    ));
                 }
                 None => {
                     report.refused += 1;

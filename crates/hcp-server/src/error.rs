@@ -6,30 +6,30 @@ use axum::extract::FromRequest;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hcp_protocol::{codes, ErrorBody};
+use hcp_protocol::{ErrorBody, ErrorCode};
 
 use crate::db::DbError;
 
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> AppError {
-        AppError { status, code: code.to_owned(), message: message.into() }
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> AppError {
+        AppError { status, code, message: message.into() }
     }
     pub fn unauthorized(message: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, message)
+        AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
     pub fn invalid(message: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, message)
+        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, message)
     }
     pub fn internal(cause: impl std::fmt::Display) -> AppError {
         tracing::error!(error = %cause, "internal error");
-        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "服务器内部错误，请稍后重试或联系管理员")
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "服务器内部错误，请稍后重试或联系管理员")
     }
 }
 
@@ -65,7 +65,7 @@ where
         if !is_json(req.headers()) {
             return Err(AppError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 "请求内容须为 JSON（Content-Type: application/json）",
             ));
         }
@@ -73,7 +73,7 @@ where
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
-                AppError::new(r.status(), codes::INVALID_INPUT, format!("无法读取请求内容：{}", r.body_text()))
+                AppError::new(r.status(), ErrorCode::InvalidInput, format!("无法读取请求内容：{}", r.body_text()))
             }
         })?;
         let axum::Json(read) = axum::Json::<T>::from_bytes(&bytes)?;
@@ -98,7 +98,7 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 fn too_large() -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        codes::TOO_LARGE,
+        ErrorCode::TooLarge,
         format!("请求内容过大，上限为 {} MB", MAX_BODY_BYTES / (1024 * 1024)),
     )
 }
@@ -126,29 +126,29 @@ impl From<JsonRejection> for AppError {
             JsonRejection::JsonDataError(_) => AppError::invalid(format!("请求数据不符合接口要求：{detail}")),
             JsonRejection::JsonSyntaxError(_) => AppError::new(
                 StatusCode::BAD_REQUEST,
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 format!("请求内容不是有效的 JSON：{detail}"),
             ),
             JsonRejection::MissingJsonContentType(_) => AppError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 "请求内容须为 JSON（Content-Type: application/json）",
             ),
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-            other => AppError::new(other.status(), codes::INVALID_INPUT, format!("无法读取请求内容：{detail}")),
+            other => AppError::new(other.status(), ErrorCode::InvalidInput, format!("无法读取请求内容：{detail}")),
         }
     }
 }
 
 impl From<PathRejection> for AppError {
     fn from(r: PathRejection) -> AppError {
-        AppError::new(StatusCode::BAD_REQUEST, codes::INVALID_INPUT, format!("路径参数无效：{}", r.body_text()))
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, format!("路径参数无效：{}", r.body_text()))
     }
 }
 
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> AppError {
-        AppError::new(StatusCode::BAD_REQUEST, codes::INVALID_INPUT, format!("查询参数无效：{}", r.body_text()))
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, format!("查询参数无效：{}", r.body_text()))
     }
 }
 
@@ -161,22 +161,22 @@ pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 100;
 
 /// The API's own code and Chinese message for an error answer the framework made without a body.
-fn framework_error(status: StatusCode, method: &axum::http::Method, path: &str) -> (&'static str, String) {
+fn framework_error(status: StatusCode, method: &axum::http::Method, path: &str) -> (ErrorCode, String) {
     match status {
-        StatusCode::NOT_FOUND => (codes::NOT_FOUND, format!("接口 {path} 不存在")),
-        StatusCode::METHOD_NOT_ALLOWED => (codes::INVALID_INPUT, format!("接口 {path} 不支持 {method} 请求")),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, format!("接口 {path} 不存在")),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::InvalidInput, format!("接口 {path} 不支持 {method} 请求")),
         StatusCode::PAYLOAD_TOO_LARGE => {
-            (codes::TOO_LARGE, format!("请求内容过大，上限为 {} MB", MAX_BODY_BYTES / (1024 * 1024)))
+            (ErrorCode::TooLarge, format!("请求内容过大，上限为 {} MB", MAX_BODY_BYTES / (1024 * 1024)))
         }
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
-            (codes::TOO_LARGE, format!("请求头过大：最多 {MAX_HEADERS} 个、合计 {} KB", MAX_HEADER_BYTES / 1024))
+            (ErrorCode::TooLarge, format!("请求头过大：最多 {MAX_HEADERS} 个、合计 {} KB", MAX_HEADER_BYTES / 1024))
         }
-        StatusCode::REQUEST_TIMEOUT => (codes::INVALID_INPUT, "请求内容未在限定时间内发送完毕".to_owned()),
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::InvalidInput, "请求内容未在限定时间内发送完毕".to_owned()),
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-            (codes::THROTTLED, "服务器繁忙，请稍后重试".to_owned())
+            (ErrorCode::Throttled, "服务器繁忙，请稍后重试".to_owned())
         }
-        s if s.is_server_error() => (codes::INTERNAL, "服务器内部错误，请稍后重试或联系管理员".to_owned()),
-        s => (codes::INVALID_INPUT, format!("请求无效（HTTP {}）", s.as_u16())),
+        s if s.is_server_error() => (ErrorCode::Internal, "服务器内部错误，请稍后重试或联系管理员".to_owned()),
+        s => (ErrorCode::InvalidInput, format!("请求无效（HTTP {}）", s.as_u16())),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use hcp_domain::{Calendar, CaseCommand, CaseSource, Channel, ContentCode, Level, OrgKind, ScopePath};
 use hcp_protocol::{
-    codes, ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, IntakeResult, IntakeStatus, LevelIn,
+    ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, ErrorCode, IntakeResult, IntakeStatus, LevelIn,
     OrgUnitRow, RatingIn, RatingRow, StaffRow,
 };
 
@@ -17,13 +17,13 @@ use crate::workflow::{self, Origin, Principal};
 pub const MAX_BATCH: usize = 1_000;
 
 /// Why a rating was refused: a code and a message naming the field.
-pub type Invalid = (&'static str, String);
+pub type Invalid = (ErrorCode, String);
 
 /// What became of an accepted rating: created or duplicate, its id, and the case it opened.
 pub type Accepted = (IntakeStatus, i64, Option<i64>);
 
 fn invalid(msg: impl Into<String>) -> Invalid {
-    (codes::INVALID_INPUT, msg.into())
+    (ErrorCode::InvalidInput, msg.into())
 }
 
 fn parse_level(l: &LevelIn) -> Result<Level, Invalid> {
@@ -245,7 +245,7 @@ pub fn check(conn: &Conn<'_>, r: &RatingIn, by: &Reporter, lookups: &mut Lookups
     // A deactivated hall or window receives no new ratings (checked after the duplicate check,
     // so a rating stored before the deactivation is still reported as a duplicate).
     if let Some(off) = [Some(&hall), window.as_ref()].into_iter().flatten().find(|u| !u.active) {
-        return refused((codes::UNIT_INACTIVE, crate::unit_state::inactive_message(off)));
+        return refused((ErrorCode::UnitInactive, crate::unit_state::inactive_message(off)));
     }
     let staff = match &r.staff_employee_no {
         None => None,
@@ -495,7 +495,7 @@ pub fn result_line(index: usize, outcome: Result<Accepted, Invalid>) -> IntakeRe
             status: IntakeStatus::Rejected,
             rating_id: None,
             case_id: None,
-            code: Some(code.to_owned()),
+            code: Some(code),
             message: Some(message),
         },
     }
@@ -532,7 +532,7 @@ pub fn complaint_by(
         return Ok(Err(invalid(format!("unit_code“{}”不是您辖区内已登记的单位", c.unit_code))));
     };
     if let Some(off) = org_units::inactive_on_path(conn, &unit.path)? {
-        return Ok(Err((codes::UNIT_INACTIVE, crate::unit_state::inactive_message(&off))));
+        return Ok(Err((ErrorCode::UnitInactive, crate::unit_state::inactive_message(&off))));
     }
     let path = ScopePath::try_from(unit.path.clone()).map_err(crate::db::DbError::Corrupt)?;
     let env = CommandEnvelope {

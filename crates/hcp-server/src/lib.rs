@@ -5,6 +5,7 @@
 
 pub mod assessment;
 pub mod auth;
+#[cfg(feature = "seed")]
 pub mod bench_seed;
 pub mod case_item;
 pub mod db;

@@ -376,6 +376,7 @@ async fn main() -> anyhow::Result<()> {
                     let opts = hcp_server::seed::SeedOptions { evaluations: evaluations.unwrap_or(4_000), seed, today };
                     tokio::task::spawn_blocking(move || hcp_server::seed::seed_demo(&db, &opts)).await??
                 }
+                #[cfg(feature = "seed")]
                 Profile::Bench => {
                     let opts = hcp_server::bench_seed::BenchOptions {
                         evaluations: evaluations.map_or(1_000_000, |n| n as u64),
@@ -384,6 +385,11 @@ async fn main() -> anyhow::Result<()> {
                     };
                     tokio::task::spawn_blocking(move || hcp_server::bench_seed::seed_bench(&db, &opts)).await??
                 }
+                #[cfg(not(feature = "seed"))]
+                Profile::Bench => anyhow::bail!(
+                    "this hcp-server was built without the synthetic-data generator: \
+                     build it with `--features seed` (as `make bench` does) to use --profile bench"
+                ),
             };
             tracing::info!(?report, seconds = started.elapsed().as_secs_f64(), "data seeded");
         }

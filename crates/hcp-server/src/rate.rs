@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use hcp_protocol::codes;
+use hcp_protocol::ErrorCode;
 
 use crate::error::AppError;
 
@@ -72,7 +72,7 @@ pub async fn limit(buckets: Arc<Buckets>, req: Request, next: Next) -> Response 
     if let Some(key) = key {
         if let Err(wait) = buckets.take(key, Instant::now()) {
             tracing::warn!("request rate limit reached");
-            let mut r = AppError::new(StatusCode::TOO_MANY_REQUESTS, codes::THROTTLED, "请求过于频繁，请稍后再试")
+            let mut r = AppError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::Throttled, "请求过于频繁，请稍后再试")
                 .into_response();
             r.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
             return r;

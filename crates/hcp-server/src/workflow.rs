@@ -9,7 +9,7 @@
 use crate::db::{audit_log, case_events, cases, changes, commands, evidence, settings, Conn, DbError, DbResult};
 use chrono::{DateTime, SecondsFormat, Utc};
 use hcp_domain::{Actor, Calendar, CaseCommand, Level, PolicyContext, Role, ScopePath};
-use hcp_protocol::{codes, CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity};
+use hcp_protocol::{CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity, ErrorCode};
 
 /// Who issues a command.
 #[derive(Debug, Clone)]
@@ -52,11 +52,11 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn rejected(command_id: &str, code: &str, message: impl Into<String>) -> CommandResult {
+fn rejected(command_id: &str, code: ErrorCode, message: impl Into<String>) -> CommandResult {
     CommandResult {
         command_id: command_id.to_owned(),
         status: CommandStatus::Rejected,
-        code: Some(code.to_owned()),
+        code: Some(code),
         message: Some(message.into()),
         case: None,
     }
@@ -112,13 +112,13 @@ pub fn execute(
 ) -> DbResult<CommandResult> {
     let id = env.command_id.trim();
     if id.is_empty() || id.len() > 64 {
-        return Ok(rejected(&env.command_id, codes::INVALID_INPUT, "command_id 应为 1–64 个字符"));
+        return Ok(rejected(&env.command_id, ErrorCode::InvalidInput, "command_id 应为 1–64 个字符"));
     }
     if let Some(prev) = commands::find(conn, id)? {
         // The server's own ids (intake's) are answered to whoever reports the same rating or
         // ticket again; clients cannot send them (see `routes::cases`).
         if prev.user_id != who.user_id && !id.starts_with(SYSTEM_ID_PREFIX) {
-            return Ok(rejected(id, codes::INVALID_INPUT, "command_id 已被其他用户使用"));
+            return Ok(rejected(id, ErrorCode::InvalidInput, "command_id 已被其他用户使用"));
         }
         return Ok(match prev.status {
             CommandStatus::Rejected => CommandResult {
@@ -137,7 +137,7 @@ pub fn execute(
                 }
                 match case {
                     Some(row) if !visible_to(&row, who) => {
-                        rejected(id, codes::NOT_FOUND, format!("工单 {} 不存在", row.id))
+                        rejected(id, ErrorCode::NotFound, format!("工单 {} 不存在", row.id))
                     }
                     case => CommandResult {
                         command_id: id.to_owned(),
@@ -188,7 +188,7 @@ pub fn execute(
             case_id,
             kind: env.command.kind().as_str(),
             status,
-            code: code.as_deref(),
+            code,
             message: message.as_deref(),
             at: &at,
         },
@@ -206,7 +206,7 @@ fn visible_to(row: &CaseRow, who: &Principal) -> bool {
     row.unit_path.starts_with(who.scope.as_str()) || linked
 }
 
-type Decision = Result<(CaseRow, i64), (String, String)>;
+type Decision = Result<(CaseRow, i64), (ErrorCode, String)>;
 
 fn decide(
     conn: &Conn<'_>,
@@ -220,7 +220,7 @@ fn decide(
     let current = match env.case_id {
         None => None,
         Some(case_id) => match cases::get(conn, case_id)? {
-            None => return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {case_id} 不存在")))),
+            None => return Ok(Err((ErrorCode::NotFound, format!("工单 {case_id} 不存在")))),
             Some(row) => Some(row),
         },
     };
@@ -228,13 +228,13 @@ fn decide(
         // Outside the caller's jurisdiction (and not personally linked) looks like not found, before
         // anything about the case is revealed.
         if !visible_to(row, who) {
-            return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {} 不存在", row.id))));
+            return Ok(Err((ErrorCode::NotFound, format!("工单 {} 不存在", row.id))));
         }
     }
     if let (Some(row), Some(base)) = (&current, env.base_version) {
         if row.version != base {
             return Ok(Err((
-                codes::VERSION_CONFLICT.into(),
+                ErrorCode::VersionConflict,
                 format!(
                     "工单 {} 已被他人更新（您看到的是第 {base} 版，当前为第 {} 版），请刷新后重新操作",
                     row.case_no, row.version
@@ -260,10 +260,10 @@ fn decide(
         None => None,
     };
     if let Some(refusal) = check_references(conn, who, command, case_path.as_deref())? {
-        return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
+        return Ok(Err((ErrorCode::InvalidInput, refusal)));
     }
     if let Some(refusal) = check_attachments(conn, env, command)? {
-        return Ok(Err((codes::INVALID_INPUT.into(), refusal)));
+        return Ok(Err((ErrorCode::InvalidInput, refusal)));
     }
     // The distributed calendar and the case's jurisdiction's policy (defaults when none is set).
     let calendar = settings::calendar(conn, calendar)?;
@@ -281,19 +281,19 @@ fn decide(
         // the case's unit.
         Err(hcp_domain::TransitionError::OutOfScope { .. }) if current.is_some() => {
             let id = current.as_ref().map_or(0, |r| r.id);
-            return Ok(Err((codes::NOT_FOUND.into(), format!("工单 {id} 不存在"))));
+            return Ok(Err((ErrorCode::NotFound, format!("工单 {id} 不存在"))));
         }
-        Err(e) => return Ok(Err((e.code().to_owned(), e.to_string()))),
+        Err(e) => return Ok(Err((e.code(), e.to_string()))),
     };
     let at = rfc3339(now);
     let mut row = match current {
         Some(row) => row,
         None => {
             let CaseCommand::Create { source, unit, .. } = command else {
-                return Ok(Err((codes::INVALID_INPUT.into(), "新建工单须使用“create”命令".into())));
+                return Ok(Err((ErrorCode::InvalidInput, "新建工单须使用“create”命令".into())));
             };
             let Some((unit_id, department)) = locate(conn, unit)? else {
-                return Ok(Err((codes::INVALID_INPUT.into(), format!("单位 {unit} 不存在"))));
+                return Ok(Err((ErrorCode::InvalidInput, format!("单位 {unit} 不存在"))));
             };
             let mut o = origin.cloned().unwrap_or_default();
             o.department_id = o.department_id.or(department);

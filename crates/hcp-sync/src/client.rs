@@ -62,11 +62,11 @@ impl Client {
         }
         let body: Option<ErrorBody> = resp.json().await.ok();
         let (code, message) = body.map_or_else(
-            || ("http".to_owned(), status.canonical_reason().unwrap_or("error").to_owned()),
+            || (hcp_protocol::ErrorCode::Server, status.canonical_reason().unwrap_or("error").to_owned()),
             |b| (b.code, b.message),
         );
-        Err(match (status, code.as_str()) {
-            (StatusCode::UNAUTHORIZED, hcp_protocol::codes::AUTH_FAILED) => SyncError::AuthFailed(message),
+        Err(match (status, code) {
+            (StatusCode::UNAUTHORIZED, hcp_protocol::ErrorCode::AuthFailed) => SyncError::AuthFailed(message),
             (StatusCode::UNAUTHORIZED, _) => SyncError::Unauthorized(message),
             _ => SyncError::Server { status: status.as_u16(), code, message },
         })

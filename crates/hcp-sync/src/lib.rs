@@ -37,7 +37,7 @@ pub enum SyncError {
     Unauthorized(String),
     /// The server refused or failed the request.
     #[error("服务器返回错误（{status}）：{message}")]
-    Server { status: u16, code: String, message: String },
+    Server { status: u16, code: hcp_protocol::ErrorCode, message: String },
     /// The server sent something this client cannot understand.
     #[error("服务器数据格式错误：{0}")]
     Protocol(String),
@@ -501,7 +501,7 @@ async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem
     use hcp_replica::Settlement;
     let unreadable = |e: serde_json::Error| Settlement::Rejected {
         command_id: item.command_id.clone(),
-        code: "invalid_input".into(),
+        code: hcp_protocol::ErrorCode::InvalidInput,
         message: format!("本地操作记录无法读取：{e}"),
     };
     let sent = match item.kind.as_str() {
@@ -657,7 +657,7 @@ pub async fn push_citing(
                 // A command this version cannot read any more: show it to the user as refused.
                 Err(e) => settlements.push(Settlement::Rejected {
                     command_id: item.command_id.clone(),
-                    code: "invalid_input".into(),
+                    code: hcp_protocol::ErrorCode::InvalidInput,
                     message: format!("本地操作记录无法读取：{e}"),
                 }),
             }
@@ -673,7 +673,7 @@ pub async fn push_citing(
                     rejected += 1;
                     settlements.push(Settlement::Rejected {
                         command_id: res.command_id,
-                        code: res.code.unwrap_or_else(|| "rejected".into()),
+                        code: res.code.unwrap_or(hcp_protocol::ErrorCode::Server),
                         message: res.message.unwrap_or_else(|| "服务器拒绝了该操作".into()),
                     });
                 }

@@ -10,7 +10,9 @@
  */
 import {
   commands,
+  events,
   type ApiError,
+  type ErrorCode as ErrorCodeName,
   type AppInfo_Serialize,
   type CaseCommand_Deserialize,
   type CaseDetail_Serialize,
@@ -169,20 +171,26 @@ export type { ChartStyle, OpenTarget };
 /** Charts as on paper: Chinese, light. */
 export const DEFAULT_CHART_STYLE: ChartStyle = { language: "zh-CN", theme: "light" };
 
-/** Error codes the UI branches on. Anything else is shown with its message. */
+/**
+ * The one closed set of error codes (generated from the Rust `ErrorCode`): the UI switches on
+ * these names; anything it does not branch on is shown with its message.
+ */
+export type ErrorCode = ErrorCodeName;
+
+/** Names of the codes the UI branches on most (each checked against the generated set). */
 export const ErrorCode = {
   AuthFailed: "auth_failed",
   Network: "network",
   SessionExpired: "session_expired",
   NotLoggedIn: "not_logged_in",
   Internal: "internal",
-  /** The running backend does not offer the command (older build). */
-} as const;
+  NoDocNumbers: "no_doc_numbers",
+} as const satisfies Record<string, ErrorCode>;
 
 export class BackendError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "BackendError";
     this.code = code;
@@ -271,6 +279,14 @@ export const backend = {
   },
   syncStatus(): Promise<SyncStatus> {
     return call(() => commands.syncStatus());
+  },
+  /** Calls `listener` with each status the sync engine pushes; resolves to the unsubscribe. */
+  async onSyncStatus(listener: (status: SyncStatus) => void): Promise<() => void> {
+    try {
+      return await events.syncStatusChanged.listen((e) => listener(e.payload));
+    } catch (e) {
+      throw toBackendError(e);
+    }
   },
   listCases(query: CaseQuery): Promise<CasePage> {
     return call(() => commands.listCases(query));

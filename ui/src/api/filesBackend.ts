@@ -13,8 +13,9 @@ import {
   type FileCacheInfo,
   type SaveFilter,
   type Issued,
+  type ApiError,
 } from "./bindings";
-import { BackendError, call, type CaseCommand } from "./backend";
+import { BackendError, ErrorCode, call, type CaseCommand } from "./backend";
 
 export type { Attached, CaseFiles, CaseFile, FileCacheInfo };
 
@@ -71,10 +72,10 @@ export const filesBackend = {
       return await invoke<ArrayBuffer>("case_file_bytes", { caseId, sha256 });
     } catch (e) {
       if (e && typeof e === "object" && "code" in e) {
-        const err = e as { code: string; message?: string };
+        const err = e as ApiError;
         throw new BackendError(err.code, err.message ?? err.code);
       }
-      throw new BackendError("internal", String(e));
+      throw new BackendError(ErrorCode.Internal, String(e));
     }
   },
 };

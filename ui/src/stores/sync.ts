@@ -2,12 +2,13 @@ import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import { backend, BackendError, reportAuthLost, type SyncStatus } from "@/api/backend";
 
-export const POLL_MS = 2000;
-export const POLL_BOOTSTRAP_MS = 500;
+/** Only when the engine's event cannot be listened to: how often the status is read instead. */
+export const FALLBACK_POLL_MS = 2000;
 
 /**
- * Mirrors the Rust sync engine's status by polling `syncStatus()`:
- * every 2 s, every 500 ms while the first sync (bootstrap) runs.
+ * Mirrors the Rust sync engine's status. The engine pushes every change as the typed
+ * `syncStatusChanged` event; the store reads the status once when it starts listening (and on
+ * `refresh()`). It polls only if the event cannot be listened to.
  * `dataVersion` increases whenever the replica's data moved in a way lists
  * should show (bootstrap finished, cursor advanced); views watch it and reload.
  */
@@ -17,8 +18,12 @@ export const useSyncStore = defineStore("sync", () => {
   const syncing = ref(false);
   const dataVersion = ref(0);
 
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  /** How the store follows the engine: its pushed event, or (when unavailable) polling. */
+  const following = ref<"pushed" | "polled" | null>(null);
+
   let running = false;
+  let unlisten: (() => void) | null = null;
+  let poll: ReturnType<typeof setInterval> | null = null;
 
   const phase = computed(() => status.value?.phase ?? "idle");
   const online = computed(() => status.value?.online ?? false);
@@ -32,7 +37,7 @@ export const useSyncStore = defineStore("sync", () => {
     status.value = next;
     error.value = null;
     if (next.code === "session_expired") {
-      // The server no longer accepts the token: stop polling and send the user back to sign in.
+      // The server no longer accepts the token: stop listening and send the user back to sign in.
       stop();
       reportAuthLost(new BackendError("session_expired", next.message ?? "登录已过期，请重新登录"));
       return;
@@ -45,18 +50,6 @@ export const useSyncStore = defineStore("sync", () => {
     if (bootstrapFinished || moved) dataVersion.value++;
   }
 
-  function schedule() {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(tick, bootstrapping.value ? POLL_BOOTSTRAP_MS : POLL_MS);
-  }
-
-  async function tick() {
-    timer = null;
-    await refresh();
-    schedule();
-  }
-
   async function refresh(): Promise<void> {
     try {
       apply(await backend.syncStatus());
@@ -66,16 +59,39 @@ export const useSyncStore = defineStore("sync", () => {
     }
   }
 
+  /** Starts following the engine: listens for pushed changes, then reads the current status. */
   function start() {
     if (running) return;
     running = true;
-    void tick();
+    void backend
+      .onSyncStatus((next) => {
+        if (running) apply(next);
+      })
+      .then(
+        (stopListening) => {
+          if (running) {
+            unlisten = stopListening;
+            following.value = "pushed";
+          } else stopListening();
+        },
+        (e: unknown) => {
+          console.warn("the sync status event is unavailable: reading the status every 2 s", e);
+          if (running && !poll) {
+            poll = setInterval(() => void refresh(), FALLBACK_POLL_MS);
+            following.value = "polled";
+          }
+        },
+      );
+    void refresh();
   }
 
   function stop() {
     running = false;
-    if (timer) clearTimeout(timer);
-    timer = null;
+    unlisten?.();
+    unlisten = null;
+    if (poll) clearInterval(poll);
+    poll = null;
+    following.value = null;
   }
 
   /** "立即同步": runs one sync round; throws BackendError for the caller to show. */
@@ -85,7 +101,6 @@ export const useSyncStore = defineStore("sync", () => {
       const s = await backend.syncNow();
       apply(s);
       dataVersion.value++;
-      schedule();
       return s;
     } finally {
       syncing.value = false;
@@ -104,6 +119,7 @@ export const useSyncStore = defineStore("sync", () => {
     error,
     syncing,
     dataVersion,
+    following,
     phase,
     online,
     bootstrapped,

@@ -95,15 +95,15 @@ async fn offline_capture_then_reconnect_and_the_supervisor_opens_it_byte_identic
         serde_json::from_value(serde_json::json!({"type": "urge", "note": "请尽快"})).expect("urge");
     assert_eq!(
         manager.issue_with_files(case_id, urge, vec![hash.clone()]).await.expect_err("refused").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
     assert_eq!(
         manager.issue_with_files(case_id, command, vec!["e".repeat(64)]).await.expect_err("refused").code,
-        codes::INVALID_INPUT
+        ErrorCode::InvalidInput
     );
     // Offline, the photo opens from this computer.
     assert!(manager.case_file_bytes(case_id, hash.clone()).await.expect("local bytes") == photo);
-    assert_eq!(manager.sync_once().await.expect_err("offline").code, codes::NETWORK);
+    assert_eq!(manager.sync_once().await.expect_err("offline").code, ErrorCode::Network);
 
     // The server comes back at the same address.
     // (configured with smaller limits than the defaults, which the client learns).
@@ -193,7 +193,7 @@ async fn the_cache_cap_is_checked_saved_and_used() {
     let info = app.file_cache().await.expect("info");
     assert_eq!((info.cap_mb, info.is_default, info.used_bytes), (500, true, 0));
     let err = app.save_file_cache_cap(Some(10)).await.expect_err("too small");
-    assert_eq!(err.code, codes::INVALID_INPUT);
+    assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(err.message.contains("50–20480 MB"), "{}", err.message);
     let info = app.save_file_cache_cap(Some(100)).await.expect("saved");
     assert_eq!((info.cap_mb, info.is_default), (100, false));

@@ -57,6 +57,7 @@ use crate::content::ContentCode;
 use crate::escalation::{self, DeadlineStatus, EscalationLevel, EscalationPolicy};
 use crate::org::ScopePath;
 use crate::role::Role;
+use crate::ErrorCode;
 
 /// Who issues a command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -784,30 +785,30 @@ pub enum TransitionError {
 
 impl TransitionError {
     /// A stable snake_case code the UI and the API switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TransitionError::RoleNotAllowed { .. } => "role_not_allowed",
-            TransitionError::OutOfScope { .. } => "out_of_scope",
-            TransitionError::IllegalState { .. } => "illegal_state",
-            TransitionError::CaseNotCreated { .. } => "case_not_created",
-            TransitionError::CaseAlreadyExists => "case_already_exists",
-            TransitionError::SamePersonApproval { .. } => "same_person_approval",
-            TransitionError::ReasonRequired { .. } => "reason_required",
-            TransitionError::NotAssignee { .. } => "not_assignee",
-            TransitionError::NotRatedStaff => "not_rated_staff",
-            TransitionError::AppealAlreadyFiled => "appeal_already_filed",
-            TransitionError::NoPendingAppeal => "no_pending_appeal",
-            TransitionError::ReturnVisitRequired => "return_visit_required",
-            TransitionError::InvalidExtension { .. } => "invalid_extension",
-            TransitionError::InvalidDeadline { .. } => "invalid_deadline",
-            TransitionError::EscalationExhausted => "escalation_exhausted",
-            TransitionError::EscalationNotRequired { .. } => "escalation_not_required",
-            TransitionError::AccountabilityNotEscalated => "accountability_not_escalated",
-            TransitionError::EvidenceRequired => "evidence_required",
-            TransitionError::InvalidPoints => "invalid_points",
-            TransitionError::DeadlineNotAtRisk => "deadline_not_at_risk",
-            TransitionError::InterviewNotApplicable => "interview_not_applicable",
-            TransitionError::InterviewInFuture { .. } => "interview_in_future",
+            TransitionError::RoleNotAllowed { .. } => ErrorCode::RoleNotAllowed,
+            TransitionError::OutOfScope { .. } => ErrorCode::OutOfScope,
+            TransitionError::IllegalState { .. } => ErrorCode::IllegalState,
+            TransitionError::CaseNotCreated { .. } => ErrorCode::CaseNotCreated,
+            TransitionError::CaseAlreadyExists => ErrorCode::CaseAlreadyExists,
+            TransitionError::SamePersonApproval { .. } => ErrorCode::SamePersonApproval,
+            TransitionError::ReasonRequired { .. } => ErrorCode::ReasonRequired,
+            TransitionError::NotAssignee { .. } => ErrorCode::NotAssignee,
+            TransitionError::NotRatedStaff => ErrorCode::NotRatedStaff,
+            TransitionError::AppealAlreadyFiled => ErrorCode::AppealAlreadyFiled,
+            TransitionError::NoPendingAppeal => ErrorCode::NoPendingAppeal,
+            TransitionError::ReturnVisitRequired => ErrorCode::ReturnVisitRequired,
+            TransitionError::InvalidExtension { .. } => ErrorCode::InvalidExtension,
+            TransitionError::InvalidDeadline { .. } => ErrorCode::InvalidDeadline,
+            TransitionError::EscalationExhausted => ErrorCode::EscalationExhausted,
+            TransitionError::EscalationNotRequired { .. } => ErrorCode::EscalationNotRequired,
+            TransitionError::AccountabilityNotEscalated => ErrorCode::AccountabilityNotEscalated,
+            TransitionError::EvidenceRequired => ErrorCode::EvidenceRequired,
+            TransitionError::InvalidPoints => ErrorCode::InvalidPoints,
+            TransitionError::DeadlineNotAtRisk => ErrorCode::DeadlineNotAtRisk,
+            TransitionError::InterviewNotApplicable => ErrorCode::InterviewNotApplicable,
+            TransitionError::InterviewInFuture { .. } => ErrorCode::InterviewInFuture,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! pending command never claimed can be cancelled ([`cancel`]), and only the last one queued for
 //! its case (the ones after it were checked against the case as it would stand with it).
 
+use hcp_protocol::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +52,7 @@ pub struct OutboxItem {
     pub created_at: String,
     /// `pending` or `rejected`.
     pub status: String,
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     pub message: Option<String>,
     pub attempts: u32,
     /// Whether the user may still take it back ([`cancel`]): pending, never sent, the last one of
@@ -80,7 +81,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         command: r.get(5)?,
         created_at: r.get(6)?,
         status: r.get(7)?,
-        code: r.get(8)?,
+        code: r.get::<_, Option<String>>(8)?.as_deref().map(ErrorCode::read),
         message: r.get(9)?,
         attempts: r.get(10)?,
         cancellable: r.get(11)?,
@@ -146,10 +147,10 @@ pub fn remove(conn: &Connection, command_id: &str) -> Result<bool> {
 
 /// The server refused the command: keep it, with the reason, for the user. Returns false when the
 /// command is no longer in the outbox.
-pub fn reject(conn: &Connection, command_id: &str, code: &str, message: &str) -> Result<bool> {
+pub fn reject(conn: &Connection, command_id: &str, code: ErrorCode, message: &str) -> Result<bool> {
     let n = conn
         .prepare_cached("UPDATE outbox SET status = 'rejected', code = ?2, message = ?3 WHERE command_id = ?1")?
-        .execute(params![command_id, code, message])?;
+        .execute(params![command_id, code.as_str(), message])?;
     Ok(n > 0)
 }
 

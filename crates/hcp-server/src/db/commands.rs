@@ -2,7 +2,7 @@
 //! answered with its first outcome and never applied twice.
 
 use super::{args, Conn, DbError, DbResult};
-use hcp_protocol::CommandStatus;
+use hcp_protocol::{CommandStatus, ErrorCode};
 
 pub const DDL: &str = "
 CREATE TABLE commands (
@@ -26,7 +26,7 @@ pub struct Recorded {
     pub user_id: i64,
     pub case_id: Option<i64>,
     pub status: CommandStatus,
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     pub message: Option<String>,
 }
 
@@ -38,7 +38,7 @@ pub struct NewRecord<'a> {
     pub case_id: Option<i64>,
     pub kind: &'a str,
     pub status: CommandStatus,
-    pub code: Option<&'a str>,
+    pub code: Option<ErrorCode>,
     pub message: Option<&'a str>,
     pub at: &'a str,
 }
@@ -55,7 +55,7 @@ pub fn find(conn: &Conn<'_>, command_id: &str) -> DbResult<Option<Recorded>> {
     let row = conn.query_opt(
         "SELECT user_id, case_id, status, code, message FROM commands WHERE command_id = ?1",
         [command_id],
-        |r| Ok((r.get::<i64>(0)?, r.get(1)?, r.get::<String>(2)?, r.get(3)?, r.get(4)?)),
+        |r| Ok((r.get::<i64>(0)?, r.get(1)?, r.get::<String>(2)?, r.get::<Option<String>>(3)?, r.get(4)?)),
     )?;
     row.map(|(user_id, case_id, status, code, message)| {
         let status = match status.as_str() {
@@ -63,7 +63,7 @@ pub fn find(conn: &Conn<'_>, command_id: &str) -> DbResult<Option<Recorded>> {
             "rejected" => CommandStatus::Rejected,
             other => return Err(DbError::Corrupt(format!("commands.status = '{other}'"))),
         };
-        Ok(Recorded { user_id, case_id, status, code, message })
+        Ok(Recorded { user_id, case_id, status, code: code.as_deref().map(ErrorCode::read), message })
     })
     .transpose()
 }
@@ -80,7 +80,7 @@ pub fn record(conn: &Conn<'_>, r: &NewRecord<'_>) -> DbResult<()> {
             r.case_id,
             r.kind,
             status_str(r.status),
-            r.code,
+            r.code.map(ErrorCode::as_str),
             r.message,
             r.at
         ],

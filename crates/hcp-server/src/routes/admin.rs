@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::{Calendar, OrgKind, Role};
 use hcp_protocol::{
-    codes, setting_keys, ChangeOp, Entity, ErrorBody, JurisdictionPolicy, OrgUnitRow, ServiceItemRow, SettingRow,
+    setting_keys, ChangeOp, Entity, ErrorBody, ErrorCode, JurisdictionPolicy, OrgUnitRow, ServiceItemRow, SettingRow,
     StaffRow,
 };
 use serde::{Deserialize, Serialize};
@@ -26,16 +26,16 @@ fn require_admin(who: &AuthUser) -> ApiResult<()> {
     if who.user.role == Role::Administrator {
         Ok(())
     } else {
-        Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员可以维护基础数据"))
+        Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有系统管理员可以维护基础数据"))
     }
 }
 
 fn not_found(what: &str) -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("{what}不存在或不在您的辖区内"))
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{what}不存在或不在您的辖区内"))
 }
 
 fn conflict(message: impl Into<String>) -> AppError {
-    AppError::new(StatusCode::CONFLICT, codes::CONFLICT, message)
+    AppError::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
 }
 
 /// Checks a free-text field: trimmed, 1..=max characters, no control characters.
@@ -650,7 +650,7 @@ pub async fn update_user(
     {
         return Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             "不能停用自己的账号，也不能修改自己的角色或所属单位：请由另一位系统管理员操作",
         ));
     }
@@ -912,7 +912,11 @@ fn missing_warning(year: i32) -> String {
     responses((status = 200, body = CalendarOut), (status = 403, body = ErrorBody)))]
 pub async fn get_calendar(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<CalendarOut>> {
     if !matches!(who.user.role, Role::Administrator | Role::Supervisor) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员和督办人员可以查看工作日历"));
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "只有系统管理员和督办人员可以查看工作日历",
+        ));
     }
     let bundled = state.calendar.clone();
     let (distributed, cal) = state
@@ -960,7 +964,7 @@ pub struct CalendarPublished {
 fn require_city_admin(who: &AuthUser) -> ApiResult<()> {
     require_admin(who)?;
     if who.user.scope_path.matches('/').count() != 2 {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有市级系统管理员可以发布工作日历"));
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有市级系统管理员可以发布工作日历"));
     }
     Ok(())
 }

@@ -24,8 +24,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use hcp_protocol::{
-    codes, AttachmentDeclaration, AttachmentLimitsInfo, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody,
-    PossessionProof, UploadProgress,
+    AttachmentDeclaration, AttachmentLimitsInfo, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody,
+    ErrorCode, PossessionProof, UploadProgress,
 };
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -40,7 +40,7 @@ use crate::evidence_store::{
 use crate::AppState;
 
 fn not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "该文件不存在或不在您的辖区内")
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "该文件不存在或不在您的辖区内")
 }
 
 fn mb(bytes: i64) -> String {
@@ -87,7 +87,7 @@ pub async fn declare(
     if req.size > limits.max_file_bytes {
         return Err(AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            codes::TOO_LARGE,
+            ErrorCode::TooLarge,
             format!("文件“{name}”大小 {}，超过单个文件上限 {}，未上传", mb(req.size), mb(limits.max_file_bytes)),
         ));
     }
@@ -180,16 +180,16 @@ pub async fn declare(
         .await?;
     match out {
         Out::Done(r) => Ok(Json(*r)),
-        Out::NotFound => Err(AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "该案件不存在或不在您的辖区内")),
+        Out::NotFound => Err(AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "该案件不存在或不在您的辖区内")),
         Out::SizeDiffers(size) => Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             format!("同一内容（SHA-256）的文件已登记为 {} 字节，与本次声明的大小不符", size),
         )),
-        Out::Refused(note) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, note)),
+        Out::Refused(note) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, note)),
         Out::CaseFull(total) => Err(AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            codes::TOO_LARGE,
+            ErrorCode::TooLarge,
             format!(
                 "本案件已有附件 {}，加上“{shown}”（{}）将超过每个案件 {} 的上限，未上传",
                 mb(total),
@@ -279,7 +279,7 @@ fn settled(s: Settled) -> ApiResult<Json<UploadProgress>> {
     match s {
         Settled::NotFound => Err(not_found()),
         Settled::Done(p) => Ok(Json(p)),
-        Settled::Refused(m) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_INPUT, m)),
+        Settled::Refused(m) => Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, m)),
     }
 }
 
@@ -451,7 +451,7 @@ pub async fn complete(
         Out::Settled(s) => settled(s),
         Out::Missing(missing, n) => Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             format!("文件尚未传完：共 {n} 块，还缺 {missing} 块"),
         )),
         Out::Mismatch => Err(AppError::invalid("收到的内容与声明的 SHA-256 不符，已丢弃，请重新上传")),
@@ -533,7 +533,7 @@ pub async fn prove(
         Out::Progress(p) => Ok(Json(p)),
         Out::NotFound => Err(not_found()),
         Out::NotComplete => {
-            Err(AppError::new(StatusCode::CONFLICT, codes::CONFLICT, "该文件尚未上传完成，请先上传或等待上传完成"))
+            Err(AppError::new(StatusCode::CONFLICT, ErrorCode::Conflict, "该文件尚未上传完成，请先上传或等待上传完成"))
         }
         Out::StaleChallenge => Err(AppError::invalid("该验证码已失效，请重新查询上传进度后再证明")),
         Out::Wrong => Err(AppError::invalid("持有证明与服务器上的文件不符，未能确认您持有该文件")),
@@ -575,7 +575,7 @@ pub async fn download(
     if blob.status != AttachmentStatus::Complete {
         return Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             match blob.status {
                 AttachmentStatus::Refused => format!("该文件已被拒收：{}", blob.note),
                 _ => "该文件尚未上传完成，请稍后再试".to_owned(),

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::Role;
-use hcp_protocol::{codes, ErrorBody};
+use hcp_protocol::{ErrorBody, ErrorCode};
 
 use crate::auth::AuthUser;
 use crate::db::audit_log::{self, Entry};
@@ -19,7 +19,7 @@ use crate::AppState;
     responses((status = 200, body = ChainReport), (status = 403, body = ErrorBody)))]
 pub async fn verify(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<ChainReport>> {
     if !matches!(who.user.role, Role::Supervisor | Role::DisciplineLiaison | Role::Administrator) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "无权查看证据链校验结果"));
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "无权查看证据链校验结果"));
     }
     let mut report = state.db.read(evidence::verify).await?;
     let (store, scope) = (state.chunks.clone(), who.user.scope_path.clone());
@@ -84,7 +84,7 @@ pub async fn trail(
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Vec<Entry>>> {
     if !matches!(who.user.role, Role::Supervisor | Role::DisciplineLiaison | Role::Administrator) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "无权查看审计日志"));
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "无权查看审计日志"));
     }
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {

@@ -1,6 +1,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use hcp_protocol::{codes, ErrorBody, LoginRequest, LoginResponse, UserInfo};
+use hcp_protocol::{ErrorBody, ErrorCode, LoginRequest, LoginResponse, UserInfo};
 
 use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
 use crate::db::{audit_log, login_attempts, tokens, users};
@@ -118,7 +118,7 @@ impl axum::response::IntoResponse for LoginError {
                 let minutes = retry_after.div_ceil(60);
                 let mut r = AppError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    codes::THROTTLED,
+                    ErrorCode::Throttled,
                     format!("该账号在本机登录失败次数过多，请 {minutes} 分钟后再试（在其他电脑上登录不受影响）"),
                 )
                 .into_response();
@@ -216,7 +216,7 @@ pub async fn login(
                     Ok(())
                 })
                 .await?;
-            return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, "用户名或密码错误").into());
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::AuthFailed, "用户名或密码错误").into());
         }
     };
     {
@@ -328,7 +328,7 @@ pub async fn change_password(
     if failures >= max {
         return Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            codes::THROTTLED,
+            ErrorCode::Throttled,
             format!("密码错误次数过多，请 {} 分钟后再试", window.num_minutes()),
         ));
     }

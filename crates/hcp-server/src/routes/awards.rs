@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::league::{LeagueOf, LeaguePeriod};
 use hcp_domain::merit;
-use hcp_protocol::{codes, AwardRequest, AwardRow, ChangeOp, Entity, ErrorBody};
+use hcp_protocol::{AwardRequest, AwardRow, ChangeOp, Entity, ErrorBody, ErrorCode};
 
 use crate::auth::AuthUser;
 use crate::db::{audit_log, awards, changes, settings, DbError};
@@ -25,7 +25,11 @@ pub async fn confirm(
     Json(req): Json<AwardRequest>,
 ) -> ApiResult<Json<AwardRow>> {
     if !who.user.role.may_confirm_awards() {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有督查人员可以确认服务明星、办事能手"));
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "只有督查人员可以确认服务明星、办事能手",
+        ));
     }
     let command_id = req.command_id.trim().to_owned();
     if command_id.is_empty() || command_id.chars().count() > 64 {
@@ -116,12 +120,12 @@ pub async fn confirm(
     match out {
         Out::Done(a) => Ok(Json(*a)),
         Out::NotFound => {
-            Err(AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "该工作人员不存在或不在您的辖区内"))
+            Err(AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "该工作人员不存在或不在您的辖区内"))
         }
-        Out::NotCandidate(why) => Err(AppError::new(StatusCode::CONFLICT, codes::CONFLICT, why)),
+        Out::NotCandidate(why) => Err(AppError::new(StatusCode::CONFLICT, ErrorCode::Conflict, why)),
         Out::Taken(a) => Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::ALREADY_DECIDED,
+            ErrorCode::AlreadyDecided,
             format!("{}已于 {} 由{}确认为{}", a.staff_name, a.confirmed_at, a.confirmed_by_name, a.kind.label_zh()),
         )),
     }

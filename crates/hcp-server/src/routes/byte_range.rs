@@ -3,7 +3,7 @@
 
 use axum::http::{header, response::Builder, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hcp_protocol::codes;
+use hcp_protocol::ErrorCode;
 
 use crate::error::AppError;
 
@@ -47,7 +47,7 @@ pub fn asked(value: Option<&str>, size: u64, what: &str) -> Result<Option<(u64, 
         Some(Err(())) => {
             let mut r = AppError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                codes::INVALID_INPUT,
+                ErrorCode::InvalidInput,
                 format!("请求的范围超出{what}大小（{size} 字节）"),
             )
             .into_response();

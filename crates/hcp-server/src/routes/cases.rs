@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::ScopePath;
-use hcp_protocol::{codes, CommandEnvelope, CommandResult, CommandStatus, ErrorBody, PushRequest, PushResponse};
+use hcp_protocol::{CommandEnvelope, CommandResult, CommandStatus, ErrorBody, ErrorCode, PushRequest, PushResponse};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, AppError, Json};
@@ -23,7 +23,7 @@ fn client_envelope_error(env: &CommandEnvelope) -> Option<CommandResult> {
     let refuse = |message: &str| CommandResult {
         command_id: env.command_id.clone(),
         status: CommandStatus::Rejected,
-        code: Some(codes::INVALID_INPUT.to_owned()),
+        code: Some(ErrorCode::InvalidInput.to_owned()),
         message: Some(message.to_owned()),
         case: None,
     };
@@ -54,13 +54,15 @@ async fn run(
     Ok(state.db.write(move |c| workflow::execute(c, &who, &env, client_id.as_deref(), None, now, &calendar)).await?)
 }
 
-fn status_of(code: &str) -> StatusCode {
+fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        codes::VERSION_CONFLICT => StatusCode::CONFLICT,
-        codes::NOT_FOUND => StatusCode::NOT_FOUND,
-        "role_not_allowed" | "out_of_scope" | "not_assignee" | "not_rated_staff" | "same_person_approval" => {
-            StatusCode::FORBIDDEN
-        }
+        ErrorCode::VersionConflict => StatusCode::CONFLICT,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::RoleNotAllowed
+        | ErrorCode::OutOfScope
+        | ErrorCode::NotAssignee
+        | ErrorCode::NotRatedStaff
+        | ErrorCode::SamePersonApproval => StatusCode::FORBIDDEN,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
@@ -81,9 +83,9 @@ pub async fn command(
     let res = run(&state, p, env, None).await?;
     match res.status {
         CommandStatus::Rejected => {
-            let code = res.code.unwrap_or_else(|| codes::INVALID_INPUT.to_owned());
+            let code = res.code.unwrap_or(ErrorCode::InvalidInput);
             let message = res.message.unwrap_or_default();
-            let status = status_of(&code);
+            let status = status_of(code);
             Err(AppError { status, code, message })
         }
         _ => Ok(Json(res)),
@@ -120,7 +122,7 @@ pub async fn push(
             Err(e) => CommandResult {
                 command_id,
                 status: CommandStatus::Rejected,
-                code: Some(codes::INTERNAL.to_owned()),
+                code: Some(ErrorCode::Internal.to_owned()),
                 message: Some(format!("服务器处理该操作时出错：{}", e.message)),
                 case: None,
             },

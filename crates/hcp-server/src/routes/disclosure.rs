@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use hcp_domain::disclosure::{self, DisclosureRow, UnitFigures};
 use hcp_domain::kpi::{channel_counts, kpis, kpis_by, GroupBy, KpiParams, Period, Subject};
 use hcp_domain::Role;
-use hcp_protocol::{codes, ErrorBody};
+use hcp_protocol::{ErrorBody, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
@@ -79,7 +79,11 @@ pub async fn monthly(
     Query(q): Query<DisclosureParams>,
 ) -> ApiResult<Json<Disclosure>> {
     if !matches!(who.user.role, Role::Supervisor | Role::Administrator) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "定期公开数据由督查人员或系统管理员导出"));
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "定期公开数据由督查人员或系统管理员导出",
+        ));
     }
     let period = q
         .month

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Datelike;
-use hcp_protocol::{codes, DocNumberBlock, DocNumberReserveRequest, ErrorBody};
+use hcp_protocol::{DocNumberBlock, DocNumberReserveRequest, ErrorBody, ErrorCode};
 
 use crate::auth::AuthUser;
 use crate::db::doc_numbers::{self, Reservation};
@@ -29,7 +29,11 @@ pub async fn reserve(
     Json(req): Json<DocNumberReserveRequest>,
 ) -> ApiResult<Json<DocNumberBlock>> {
     if !who.user.role.may_issue_notices() {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "您的角色不出具整改通知书，无需预留文号"));
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "您的角色不出具整改通知书，无需预留文号",
+        ));
     }
     let request_id = req.request_id.trim().to_owned();
     if request_id.is_empty() || request_id.len() > 64 {
@@ -51,9 +55,13 @@ pub async fn reserve(
         let in_scope =
             state.db.read(move |c| Ok(org_units::get(c, unit_id)?.is_some_and(|u| u.path.starts_with(&scope)))).await?;
         return Err(if in_scope {
-            AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只能为本单位预留文号：下级单位的文号由其自行预留")
+            AppError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "只能为本单位预留文号：下级单位的文号由其自行预留",
+            )
         } else {
-            AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "发文单位不存在或不在您的辖区内")
+            AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "发文单位不存在或不在您的辖区内")
         });
     }
     let at = state.clock.now_rfc3339();
@@ -99,7 +107,7 @@ pub async fn reserve(
             Ok(Json(block))
         }
         Err(()) => {
-            Err(AppError::new(StatusCode::CONFLICT, codes::CONFLICT, "该预留请求编号已被其他用户使用，请重新发起"))
+            Err(AppError::new(StatusCode::CONFLICT, ErrorCode::Conflict, "该预留请求编号已被其他用户使用，请重新发起"))
         }
     }
 }

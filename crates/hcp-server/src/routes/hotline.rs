@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::Role;
-use hcp_protocol::{codes, ErrorBody};
+use hcp_protocol::{ErrorBody, ErrorCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,7 +19,7 @@ fn require_admin(who: &AuthUser) -> ApiResult<()> {
     if who.user.role == Role::Administrator {
         Ok(())
     } else {
-        Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员可以查看和重试12345回传"))
+        Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有系统管理员可以查看和重试12345回传"))
     }
 }
 
@@ -139,12 +139,14 @@ pub async fn retry(State(state): State<AppState>, who: AuthUser, Path(id): Path<
         .await?;
     match out {
         Ok(Some(d)) => Ok(Json(d)),
-        Ok(None) | Err(None) => {
-            Err(AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("回传记录 {id} 不存在或不在您的辖区内")))
-        }
+        Ok(None) | Err(None) => Err(AppError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("回传记录 {id} 不存在或不在您的辖区内"),
+        )),
         Err(Some(state)) => Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::CONFLICT,
+            ErrorCode::Conflict,
             match state {
                 DeliveryState::Delivered => "该回传已送达，无需重试",
                 _ => "该回传尚未发送，正在排队，无需重试",

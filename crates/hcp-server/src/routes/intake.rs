@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::{Role, ScopePath};
-use hcp_protocol::{codes, CommandResult, ComplaintIn, ErrorBody, IntakeRequest, IntakeResponse};
+use hcp_protocol::{CommandResult, ComplaintIn, ErrorBody, ErrorCode, IntakeRequest, IntakeResponse};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, AppError, Json};
@@ -14,7 +14,7 @@ use crate::AppState;
 /// The reporter behind an intake request: an administrator account, bounded by its jurisdiction.
 fn reporter(who: &AuthUser) -> ApiResult<intake::Reporter> {
     if who.user.role != Role::Administrator {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "只有系统管理员账号可以报送评价数据"));
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有系统管理员账号可以报送评价数据"));
     }
     Ok(intake::Reporter::Account {
         user_id: who.user.id,

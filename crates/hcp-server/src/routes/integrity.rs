@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::Role;
-use hcp_protocol::{codes, ChangeOp, Entity, ErrorBody, FlagDecisionRequest, FlagStatus, IntegrityFlagRow};
+use hcp_protocol::{ChangeOp, Entity, ErrorBody, ErrorCode, FlagDecisionRequest, FlagStatus, IntegrityFlagRow};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
@@ -16,11 +16,11 @@ use crate::integrity::{self, ScanReport};
 use crate::AppState;
 
 fn forbidden(message: &str) -> AppError {
-    AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, message)
+    AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
 }
 
 fn not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "线索不存在或不在您的辖区内")
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "线索不存在或不在您的辖区内")
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -145,7 +145,7 @@ pub async fn decide(
         Out::NotFound => Err(not_found()),
         Out::Decided(f) => Err(AppError::new(
             StatusCode::CONFLICT,
-            codes::ALREADY_DECIDED,
+            ErrorCode::AlreadyDecided,
             format!(
                 "该线索已由{}于 {} 核实，不能重复核实",
                 f.decided_by_name.as_deref().unwrap_or("他人"),

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use hcp_protocol::{codes, ErrorBody, RevealRequest, RevealedEvaluator};
+use hcp_protocol::{ErrorBody, ErrorCode, RevealRequest, RevealedEvaluator};
 
 use crate::auth::AuthUser;
 use crate::db::{audit_log, ratings, reveals};
@@ -24,7 +24,7 @@ pub async fn reveal(
     Json(req): Json<RevealRequest>,
 ) -> ApiResult<Json<RevealedEvaluator>> {
     if !who.user.role.may_reveal_evaluator() {
-        return Err(AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, "您的角色无权查看评价人信息"));
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "您的角色无权查看评价人信息"));
     }
     let reason = req.reason.trim().to_owned();
     if reason.chars().count() < 4 || reason.chars().count() > 500 {
@@ -49,7 +49,7 @@ pub async fn reveal(
         })
         .await?;
     let Some((e, real_name)) = found else {
-        return Err(AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "评价记录不存在或不在您的辖区内"));
+        return Err(AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "评价记录不存在或不在您的辖区内"));
     };
     tracing::info!("evaluator revealed");
     Ok(Json(RevealedEvaluator { rating_id: id, real_name, name: e.name, phone: e.phone, cert: e.cert }))

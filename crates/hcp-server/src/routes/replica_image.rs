@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use hcp_protocol::{codes, ErrorBody, ReplicaImageInfo};
+use hcp_protocol::{ErrorBody, ErrorCode, ReplicaImageInfo};
 
 use super::byte_range;
 use crate::auth::AuthUser;
@@ -27,7 +27,7 @@ const CHUNK: usize = 256 * 1024;
 fn none() -> AppError {
     AppError::new(
         StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
+        ErrorCode::NotFound,
         "您的辖区没有现成的副本镜像（辖区较小或镜像正在生成），请使用快照同步",
     )
 }

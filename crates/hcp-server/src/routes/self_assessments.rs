@@ -11,8 +11,8 @@ use hcp_domain::self_assessment::{self as sa, Refusal};
 use hcp_domain::survey::{self, SurveyRecord};
 use hcp_domain::{OrgKind, Role, ScopePath};
 use hcp_protocol::{
-    codes, ChangeOp, Entity, ErrorBody, SelfAssessmentReviewRequest, SelfAssessmentRow, SelfAssessmentSubmitRequest,
-    SurveyImportReport, SurveyImportRequest, SurveyProblem,
+    ChangeOp, Entity, ErrorBody, ErrorCode, SelfAssessmentReviewRequest, SelfAssessmentRow,
+    SelfAssessmentSubmitRequest, SurveyImportReport, SurveyImportRequest, SurveyProblem,
 };
 
 use crate::auth::AuthUser;
@@ -23,14 +23,14 @@ use crate::AppState;
 
 fn refused(r: Refusal) -> AppError {
     match r {
-        Refusal::NotAllowed(m) => AppError::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, m),
-        Refusal::WrongState(m) => AppError::new(StatusCode::CONFLICT, codes::CONFLICT, m),
+        Refusal::NotAllowed(m) => AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m),
+        Refusal::WrongState(m) => AppError::new(StatusCode::CONFLICT, ErrorCode::Conflict, m),
         Refusal::Invalid(m) => AppError::invalid(m),
     }
 }
 
 fn not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "自我评价不存在或不在您的辖区内")
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "自我评价不存在或不在您的辖区内")
 }
 
 fn check_command_id(id: &str) -> Result<String, AppError> {
@@ -90,7 +90,11 @@ pub async fn submit(
                 return Ok(db::get(c, id)?.ok_or_else(not_found));
             }
             let Some(unit) = org_units::get(c, unit_id)?.filter(|u| u.path.starts_with(&actor.scope_path)) else {
-                return Ok(Err(AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "大厅不存在或不在您的辖区内")));
+                return Ok(Err(AppError::new(
+                    StatusCode::NOT_FOUND,
+                    ErrorCode::NotFound,
+                    "大厅不存在或不在您的辖区内",
+                )));
             };
             if unit.kind != OrgKind::Hall {
                 return Ok(Err(AppError::invalid(format!("“{}”不是政务服务大厅，不能填报自我评价", unit.name))));
@@ -98,7 +102,7 @@ pub async fn submit(
             if let Some(off) = org_units::inactive_on_path(c, &unit.path)? {
                 return Ok(Err(AppError::new(
                     StatusCode::CONFLICT,
-                    codes::UNIT_INACTIVE,
+                    ErrorCode::UnitInactive,
                     format!("“{}”已停用，不能提交自我评价", off.name),
                 )));
             }
@@ -314,7 +318,7 @@ pub async fn import_surveys(
     if !matches!(who.user.role, Role::Supervisor | Role::Administrator) {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
-            codes::FORBIDDEN,
+            ErrorCode::Forbidden,
             "只有督查人员和系统管理员可以导入第三方评价",
         ));
     }

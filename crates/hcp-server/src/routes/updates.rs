@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hcp_protocol::{codes, ErrorBody};
+use hcp_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,7 +29,7 @@ pub struct UpdateManifest {
 }
 
 fn bad_request(message: impl Into<String>) -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, codes::INVALID_INPUT, message)
+    AppError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message)
 }
 
 /// This server's address as the client reached it (behind a proxy, as the proxy says).
@@ -107,7 +107,7 @@ pub async fn file(
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "没有这个安装包"))?;
+        .ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "没有这个安装包"))?;
     let handle = std::fs::File::open(&path).map_err(AppError::internal)?;
     let len = handle.metadata().map_err(AppError::internal)?.len();
     // Packages are tens of megabytes: sent in chunks as they are read, never held whole.

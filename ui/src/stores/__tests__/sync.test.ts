@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
-import { backend, BackendError, setAuthLostHandler } from "@/api/backend";
-import { useSyncStore, POLL_BOOTSTRAP_MS, POLL_MS } from "@/stores/sync";
+import { backend, BackendError, setAuthLostHandler, type SyncStatus } from "@/api/backend";
+import { FALLBACK_POLL_MS, useSyncStore } from "@/stores/sync";
 import { syncStatus } from "@/test/helpers";
 
 describe("sync store", () => {
@@ -15,51 +15,76 @@ describe("sync store", () => {
     vi.restoreAllMocks();
   });
 
-  it("polls every 2 s, every 500 ms while bootstrapping, and bumps dataVersion when bootstrap ends", async () => {
-    const statuses = [
+  /** Captures the listener the store subscribes with; `push` delivers a status as the engine would. */
+  function pushed() {
+    let listener: ((s: SyncStatus) => void) | null = null;
+    const unlisten = vi.fn();
+    const spy = vi.spyOn(backend, "onSyncStatus").mockImplementation(async (l) => {
+      listener = l;
+      return unlisten;
+    });
+    return { spy, unlisten, push: (s: SyncStatus) => listener?.(s) };
+  }
+
+  it("follows the pushed status without polling, and bumps dataVersion when bootstrap ends or the cursor moves", async () => {
+    const events = pushed();
+    const read = vi.spyOn(backend, "syncStatus").mockResolvedValue(
       syncStatus({ phase: "bootstrapping", bootstrapped: false, cursor: 0, progress: { phase: "cases", rows: 10, bytes: 1, totalRows: 100, resumedFrom: null } }),
-      syncStatus({ phase: "bootstrapping", bootstrapped: false, cursor: 0 }),
-      syncStatus({ phase: "idle", bootstrapped: true, cursor: 50 }),
-      syncStatus({ phase: "idle", bootstrapped: true, cursor: 50 }),
-    ];
-    let i = 0;
-    const spy = vi.spyOn(backend, "syncStatus").mockImplementation(async () => statuses[Math.min(i++, statuses.length - 1)]!);
+    );
     const sync = useSyncStore();
     sync.start();
     await vi.advanceTimersByTimeAsync(0);
-    expect(spy).toHaveBeenCalledTimes(1);
+    expect(events.spy).toHaveBeenCalledTimes(1);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(sync.following).toBe("pushed");
     expect(sync.bootstrapping).toBe(true);
-    await vi.advanceTimersByTimeAsync(POLL_BOOTSTRAP_MS);
-    expect(spy).toHaveBeenCalledTimes(2);
+    events.push(syncStatus({ phase: "bootstrapping", bootstrapped: false, cursor: 0 }));
     expect(sync.dataVersion).toBe(0);
-    await vi.advanceTimersByTimeAsync(POLL_BOOTSTRAP_MS);
-    expect(spy).toHaveBeenCalledTimes(3);
+    events.push(syncStatus({ phase: "idle", bootstrapped: true, cursor: 50 }));
     expect(sync.bootstrapped).toBe(true);
     expect(sync.dataVersion).toBe(1);
-    await vi.advanceTimersByTimeAsync(POLL_BOOTSTRAP_MS);
-    expect(spy).toHaveBeenCalledTimes(3); // now on the slow interval
-    await vi.advanceTimersByTimeAsync(POLL_MS);
-    expect(spy).toHaveBeenCalledTimes(4);
+    events.push(syncStatus({ phase: "idle", bootstrapped: true, cursor: 50, pending: 3 }));
+    expect(sync.pending).toBe(3);
     expect(sync.dataVersion).toBe(1); // nothing moved
+    events.push(syncStatus({ phase: "idle", bootstrapped: true, cursor: 51 }));
+    expect(sync.dataVersion).toBe(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(read).toHaveBeenCalledTimes(1); // never polled
   });
 
-  it("keeps polling after an error and stops when the session is lost", async () => {
-    const spy = vi
-      .spyOn(backend, "syncStatus")
-      .mockRejectedValueOnce(new BackendError("internal", "replica busy"))
-      .mockResolvedValueOnce(syncStatus({ cursor: 1 }))
-      .mockRejectedValue(new BackendError("session_expired", "expired"));
+  it("shows an error reading the status until the next pushed status, and stops listening when the session is lost", async () => {
+    const events = pushed();
+    vi.spyOn(backend, "syncStatus").mockRejectedValueOnce(new BackendError("internal", "replica busy"));
     const sync = useSyncStore();
     sync.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(sync.error?.message).toBe("replica busy");
-    await vi.advanceTimersByTimeAsync(POLL_MS);
+    events.push(syncStatus({ cursor: 1 }));
     expect(sync.error).toBeNull();
     expect(sync.online).toBe(true);
-    await vi.advanceTimersByTimeAsync(POLL_MS);
+    vi.spyOn(backend, "syncStatus").mockRejectedValue(new BackendError("session_expired", "expired"));
+    await sync.refresh();
     expect(sync.error?.code).toBe("session_expired");
-    await vi.advanceTimersByTimeAsync(POLL_MS * 3);
-    expect(spy).toHaveBeenCalledTimes(3);
+    expect(events.unlisten).toHaveBeenCalledTimes(1);
+    events.push(syncStatus({ cursor: 9 }));
+    expect(sync.status?.cursor).toBe(1); // no longer following
+  });
+
+  it("reads the status every 2 s when the event cannot be listened to", async () => {
+    vi.spyOn(backend, "onSyncStatus").mockRejectedValue(new BackendError("internal", "no event channel"));
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const read = vi.spyOn(backend, "syncStatus").mockResolvedValue(syncStatus({ cursor: 4 }));
+    const sync = useSyncStore();
+    sync.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(sync.following).toBe("polled");
+    await vi.advanceTimersByTimeAsync(FALLBACK_POLL_MS * 2);
+    expect(read).toHaveBeenCalledTimes(3);
+    expect(sync.error).toBeNull();
+    sync.stop();
+    await vi.advanceTimersByTimeAsync(FALLBACK_POLL_MS * 2);
+    expect(read).toHaveBeenCalledTimes(3);
   });
 
   it("syncNow applies the returned status and asks lists to reload", async () => {
@@ -74,16 +99,15 @@ describe("sync store", () => {
   it("stops and reports a lost session when the background sync finds the token expired", async () => {
     const lost = vi.fn();
     setAuthLostHandler(lost);
-    const spy = vi
-      .spyOn(backend, "syncStatus")
-      .mockResolvedValue(syncStatus({ phase: "error", code: "session_expired", message: "登录已过期或已退出，请重新登录" }));
+    const events = pushed();
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(syncStatus());
     const sync = useSyncStore();
     sync.start();
     await vi.advanceTimersByTimeAsync(0);
+    events.push(syncStatus({ phase: "error", code: "session_expired", message: "登录已过期或已退出，请重新登录" }));
     expect(lost).toHaveBeenCalledTimes(1);
     expect(lost.mock.calls[0]![0].code).toBe("session_expired");
-    await vi.advanceTimersByTimeAsync(POLL_MS * 3);
-    expect(spy).toHaveBeenCalledTimes(1);
+    expect(events.unlisten).toHaveBeenCalledTimes(1);
     setAuthLostHandler(null);
   });
 });

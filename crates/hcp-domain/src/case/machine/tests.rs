@@ -795,9 +795,9 @@ fn error_codes_are_distinct_and_messages_are_chinese() {
         E::InterviewNotApplicable,
         E::InterviewInFuture { held_on: d(2026, 1, 2), today: d(2026, 1, 1) },
     ];
-    let mut codes: Vec<_> = errors.iter().map(|e| e.code()).collect();
+    let mut codes: Vec<_> = errors.iter().map(|e| e.code().as_str()).collect();
     for e in &errors {
-        let code = e.code();
+        let code = e.code().as_str();
         assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code}");
         assert!(e.to_string().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
     }
@@ -965,7 +965,7 @@ proptest! {
                     case = Some(next);
                 }
                 Err(e) => {
-                    prop_assert!(!e.code().is_empty());
+                    prop_assert!(!e.code().as_str().is_empty());
                     if !cmd.kind().allowed_roles().contains(&actor.role) {
                         prop_assert_eq!(e.code(), "role_not_allowed");
                     }

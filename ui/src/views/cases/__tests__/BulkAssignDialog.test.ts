@@ -66,7 +66,7 @@ describe("BulkAssignDialog", () => {
 
   it("says so in red when nothing could be assigned, in green when everything was", async () => {
     vi.spyOn(backend, "assignDepartments").mockResolvedValue(departments());
-    const refusal = (id: number) => ({ caseId: id, caseNo: `CP-000${id}`, code: "illegal_state", message: "不能交办" });
+    const refusal = (id: number) => ({ caseId: id, caseNo: `CP-000${id}`, code: "illegal_state" as const, message: "不能交办" });
     const bulk = vi.spyOn(backend, "bulkAssign").mockResolvedValue({ queued: 0, refused: [refusal(1), refusal(2)] });
     const run = async () => {
       wrapper = mount(BulkAssignDialog, {

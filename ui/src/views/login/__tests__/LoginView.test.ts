@@ -103,8 +103,8 @@ describe("LoginView", () => {
   it.each([
     ["auth_failed", "用户名或密码错误"],
     ["network", "无法连接服务器，请检查服务器地址和网络（在本机联网登录并同步过的账号，断网时也可登录）"],
-    ["server_error", "登录失败：数据库不可用"],
-  ])("explains %s in Chinese", async (code, text) => {
+    ["server", "登录失败：数据库不可用"],
+  ] as const)("explains %s in Chinese", async (code, text) => {
     vi.spyOn(backend, "login").mockRejectedValue(new BackendError(code, "数据库不可用"));
     const w = await mountLogin();
     await byId(w, "login-password").setValue("wrong");
