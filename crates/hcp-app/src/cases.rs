@@ -6,6 +6,7 @@ use hcp_domain::case::machine::AppealState;
 use hcp_domain::{
     Actor, Calendar, Case, CaseCommand, CaseState, CommandKind, EscalationLevel, PolicyContext, ScopePath,
 };
+use hcp_protocol::ClientCommand;
 use hcp_replica::{CaseListItem, OutboxItem, Replica};
 use serde::Serialize;
 
@@ -357,22 +358,47 @@ pub fn issue_citing(
     let (next, _) = hcp_domain::apply(projected.as_ref(), &actor, command, now, &ctx)
         .map_err(|e| ApiError::new(e.code(), e.to_string()))?;
     check_references(r, user, &path, command)?;
-    let command_id = uuid::Uuid::now_v7().to_string();
-    let json = serde_json::to_string(command).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let queued = ClientCommand::Case(command.clone());
+    let json = queued.payload().map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     // The server refuses anything larger; say so now rather than after the sync.
     if let Some(why) = hcp_protocol::command_size_refusal(json.len()) {
         return Err(ApiError::new(ErrorCode::InvalidInput, why));
     }
-    cite(&command_id)?;
-    r.enqueue(&hcp_replica::NewCommand {
+    let command_id = queue_with(r, case_id, projected.as_ref().map(|c| c.version as i64), &queued, now, cite)?;
+    Ok(Issued { command_id, projected_state: Some(next.state) })
+}
+
+/// Queues a typed command in the outbox under a new id (see [`queue_with`]); returns the id.
+pub(crate) fn queue(
+    r: &Replica,
+    case_id: Option<i64>,
+    base_version: Option<i64>,
+    command: &ClientCommand,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
+    queue_with(r, case_id, base_version, command, now, &|_| Ok(()))
+}
+
+/// Queues a typed command under a new id, after `before` (given the id) has done its part (the
+/// evidence files a case command cites); returns the id.
+fn queue_with(
+    r: &Replica,
+    case_id: Option<i64>,
+    base_version: Option<i64>,
+    command: &ClientCommand,
+    now: DateTime<Utc>,
+    before: &dyn Fn(&str) -> ApiResult<()>,
+) -> ApiResult<String> {
+    let command_id = uuid::Uuid::now_v7().to_string();
+    before(&command_id)?;
+    r.enqueue_command(&hcp_replica::NewClientCommand {
         command_id: &command_id,
         case_id,
-        base_version: projected.as_ref().map(|c| c.version as i64),
-        kind: command.kind().as_str(),
-        command: &json,
+        base_version,
+        command,
         created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })?;
-    Ok(Issued { command_id, projected_state: Some(next.state) })
+    Ok(command_id)
 }
 
 /// The case page.

@@ -5,24 +5,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use hcp_domain::integrity::{FlagKind, FlagVerdict};
-use hcp_protocol::{FlagStatus, IntegrityFlagRow};
+use hcp_domain::integrity::{check_verdict, FlagKind, FlagVerdict};
+use hcp_protocol::outbox::QueuedVerdict;
+use hcp_protocol::{ClientCommand, FlagStatus, IntegrityFlagRow};
 use hcp_replica::tables::integrity_flags::FlaggedRating;
 use hcp_replica::Replica;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-
-/// The outbox kind of a verdict.
-pub const DECIDE_FLAG: &str = hcp_sync::DECIDE_FLAG;
-
-/// A verdict as it waits in the outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueuedDecision {
-    pub flag_id: i64,
-    pub verdict: FlagVerdict,
-    pub note: String,
-}
 
 /// One flag as the queue shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,10 +104,8 @@ fn item(
 fn pending(r: &Replica) -> ApiResult<BTreeMap<i64, FlagVerdict>> {
     let mut out = BTreeMap::new();
     for i in r.outbox()? {
-        if i.kind == DECIDE_FLAG && i.status == "pending" {
-            if let Ok(d) = serde_json::from_str::<QueuedDecision>(&i.command) {
-                out.insert(d.flag_id, d.verdict);
-            }
+        if let (true, Ok(ClientCommand::DecideFlag(d))) = (i.status == "pending", i.client_command()) {
+            out.insert(d.flag_id, d.verdict);
         }
     }
     Ok(out)
@@ -133,45 +121,26 @@ pub fn decide(
     note: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<(FlagItem, String)> {
-    if !user.role.may_decide_integrity_flags() {
-        return Err(ApiError::new(ErrorCode::Forbidden, "只有大厅负责人和督查人员可以核实异常评价线索"));
-    }
-    let note = note.trim();
-    if !(2..=500).contains(&note.chars().count()) {
-        return Err(ApiError::new(ErrorCode::InvalidInput, "请填写核实情况（2–500 个字）"));
-    }
+    let refused = |e: hcp_domain::integrity::VerdictRefusal| ApiError::new(e.code(), e.to_string());
+    check_verdict(user.role, note, None).map_err(refused)?;
     let flag = r
         .integrity_flag(flag_id)?
         .filter(|f| f.unit_path.starts_with(&user.scope_path))
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "本地没有该线索，请同步后再试"))?;
-    if flag.status != FlagStatus::Open {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!("该线索已由{}核实，不能重复核实", flag.decided_by_name.as_deref().unwrap_or("他人")),
-        ));
-    }
+    let decided = (flag.status != FlagStatus::Open)
+        .then(|| (flag.decided_by_name.as_deref().unwrap_or("他人"), flag.decided_at.as_deref()));
+    let note = check_verdict(user.role, note, decided).map_err(refused)?;
     if pending(r)?.contains_key(&flag_id) {
         return Err(ApiError::new(ErrorCode::Conflict, "该线索的核实结论已在待同步队列中"));
     }
-    let queued = QueuedDecision { flag_id, verdict, note: note.to_owned() };
-    let json = serde_json::to_string(&queued).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    let command_id = uuid::Uuid::now_v7().to_string();
-    r.enqueue(&hcp_replica::NewCommand {
-        command_id: &command_id,
-        case_id: None,
-        base_version: Some(flag.version),
-        kind: DECIDE_FLAG,
-        command: &json,
-        created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    })?;
+    let queued = ClientCommand::DecideFlag(QueuedVerdict { flag_id, verdict, note: note.to_owned() });
+    let command_id = crate::cases::queue(r, None, Some(flag.version), &queued, now)?;
     let unit_name = r.unit_name(flag.unit_id)?.unwrap_or_default();
     Ok((item(r, user, flag, unit_name, &pending(r)?)?, command_id))
 }
 
 /// A refused verdict issued again (against the flag as it stands now); returns the new command id.
-pub fn reissue(r: &Replica, user: &hcp_protocol::UserInfo, command: &str, now: DateTime<Utc>) -> ApiResult<String> {
-    let d: QueuedDecision = serde_json::from_str(command)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}")))?;
+pub fn reissue(r: &Replica, user: &hcp_protocol::UserInfo, d: &QueuedVerdict, now: DateTime<Utc>) -> ApiResult<String> {
     Ok(decide(r, user, d.flag_id, d.verdict, &d.note, now)?.1)
 }
 

@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hcp_protocol::ClientCommand;
 use hcp_replica::{CasePage, CaseQuery, Replica, ReplicaError, ReplicaKey};
 use hcp_sync::Client;
 use rand::RngCore;
@@ -1504,26 +1505,33 @@ impl App {
                     .outbox_item(&command_id)?
                     .filter(|i| i.status == "rejected")
                     .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "只能重新提交被服务器拒绝的操作"))?;
-                if item.kind == merit::CONFIRM_AWARD {
-                    // Checked again against the league as it stands now, then queued anew.
-                    let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
-                    let command_id_new =
-                        merit::reissue(r, &a.user, &item.command, &policy.assessment, chrono::Utc::now())?;
-                    r.discard(&command_id)?;
-                    return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
-                }
-                if self_assessment::is_own_kind(&item.kind) {
-                    let command_id_new = self_assessment::reissue(r, &a.user, &item, chrono::Utc::now())?;
-                    return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
-                }
-                if item.kind == integrity::DECIDE_FLAG {
-                    // The verdict goes in again as a new command; then the refused one is given up.
-                    let command_id_new = integrity::reissue(r, &a.user, &item.command, chrono::Utc::now())?;
-                    r.discard(&command_id)?;
-                    return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
-                }
-                let command: CaseCommand = serde_json::from_str(&item.command)
-                    .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}")))?;
+                let unreadable =
+                    |e: serde_json::Error| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}"));
+                let now = chrono::Utc::now();
+                let command = match item.client_command().map_err(unreadable)? {
+                    ClientCommand::Case(command) => command,
+                    ClientCommand::ConfirmAward(award) => {
+                        // Checked again against the league as it stands now, then queued anew.
+                        let (_, policy) = cases::jurisdiction(r, cal, &a.user.scope_path)?;
+                        let command_id_new = merit::reissue(r, &a.user, &award, &policy.assessment, now)?;
+                        r.discard(&command_id)?;
+                        return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                    }
+                    ClientCommand::SubmitSelfAssessment(s) => {
+                        let command_id_new = self_assessment::reissue_submission(r, &a.user, &item, &s, now)?;
+                        return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                    }
+                    ClientCommand::ReviewSelfAssessment(v) => {
+                        let command_id_new = self_assessment::reissue_review(r, &a.user, &item, &v, now)?;
+                        return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                    }
+                    ClientCommand::DecideFlag(verdict) => {
+                        // The verdict goes in again as a new command; then the refused one is given up.
+                        let command_id_new = integrity::reissue(r, &a.user, &verdict, now)?;
+                        r.discard(&command_id)?;
+                        return Ok((Issued { command_id: command_id_new, projected_state: None }, r.outbox_counts()?));
+                    }
+                };
                 // The evidence files the refused command cited go with the new one.
                 let cite = |new_id: &str| attachments::carry_citations(&a.files, &command_id, new_id);
                 let issued = cases::issue_citing(r, &a.user, item.case_id, &command, cal, chrono::Utc::now(), &cite)?;

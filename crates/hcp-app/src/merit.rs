@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// The outbox kind of a confirmation.
-pub const CONFIRM_AWARD: &str = hcp_sync::CONFIRM_AWARD;
+pub const CONFIRM_AWARD: &str = hcp_protocol::outbox::CONFIRM_AWARD;
 
 /// One line of the star board: a candidate, a queued confirmation or a confirmed award.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,10 +61,8 @@ fn bad_period(period: &str) -> ApiError {
 fn pending(r: &Replica) -> ApiResult<Vec<(String, i64, AwardKind)>> {
     let mut out = Vec::new();
     for i in r.outbox()? {
-        if i.kind == CONFIRM_AWARD && i.status == "pending" {
-            if let Ok(a) = serde_json::from_str::<hcp_sync::QueuedAward>(&i.command) {
-                out.push((a.period, a.staff_id, a.kind));
-            }
+        if let (true, Ok(hcp_protocol::ClientCommand::ConfirmAward(a))) = (i.status == "pending", i.client_command()) {
+            out.push((a.period, a.staff_id, a.kind));
         }
     }
     Ok(out)
@@ -201,17 +199,12 @@ fn queue(
             format!("{}是{}候选人，不是{}候选人", line.entry.name, line.kind_label, kind.label_zh()),
         ));
     }
-    let queued = hcp_sync::QueuedAward { kind, period: before.period.clone(), staff_id };
-    let json = serde_json::to_string(&queued).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    let command_id = uuid::Uuid::now_v7().to_string();
-    r.enqueue(&hcp_replica::NewCommand {
-        command_id: &command_id,
-        case_id: None,
-        base_version: None,
-        kind: CONFIRM_AWARD,
-        command: &json,
-        created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    })?;
+    let queued = hcp_protocol::ClientCommand::ConfirmAward(hcp_protocol::outbox::QueuedAward {
+        kind,
+        period: before.period.clone(),
+        staff_id,
+    });
+    let command_id = crate::cases::queue(r, None, None, &queued, now)?;
     Ok((before, command_id))
 }
 
@@ -220,12 +213,10 @@ fn queue(
 pub fn reissue(
     r: &Replica,
     user: &hcp_protocol::UserInfo,
-    command: &str,
+    a: &hcp_protocol::outbox::QueuedAward,
     policy: &AssessmentPolicy,
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
-    let a: hcp_sync::QueuedAward = serde_json::from_str(command)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}")))?;
     Ok(queue(r, user, &a.period, a.kind, a.staff_id, policy, now)?.1)
 }
 

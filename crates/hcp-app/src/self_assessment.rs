@@ -19,9 +19,10 @@ use chrono::{DateTime, Utc};
 use hcp_domain::league::LeaguePeriod;
 use hcp_domain::self_assessment::{self as sa, Entry, Form, Heading, Refusal, ReviewDecision, Status};
 use hcp_domain::{Role, ScopePath};
+use hcp_protocol::outbox::{QueuedReview, QueuedSubmission};
+use hcp_protocol::ClientCommand;
 use hcp_protocol::{SelfAssessmentRow, SurveyImportLine, SurveyResultRow};
 use hcp_replica::{OutboxItem, Replica};
-use hcp_sync::{QueuedReview, QueuedSubmission, REVIEW_SELF_ASSESSMENT, SUBMIT_SELF_ASSESSMENT};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -175,17 +176,9 @@ struct Queued {
 fn queued(r: &Replica) -> ApiResult<Queued> {
     let mut q = Queued { submissions: Vec::new(), reviews: Vec::new() };
     for item in r.outbox()? {
-        match item.kind.as_str() {
-            SUBMIT_SELF_ASSESSMENT => {
-                if let Ok(s) = serde_json::from_str::<QueuedSubmission>(&item.command) {
-                    q.submissions.push((item, s));
-                }
-            }
-            REVIEW_SELF_ASSESSMENT => {
-                if let Ok(v) = serde_json::from_str::<QueuedReview>(&item.command) {
-                    q.reviews.push((item, v));
-                }
-            }
+        match item.client_command() {
+            Ok(ClientCommand::SubmitSelfAssessment(s)) => q.submissions.push((item, s)),
+            Ok(ClientCommand::ReviewSelfAssessment(v)) => q.reviews.push((item, v)),
             _ => {}
         }
     }
@@ -412,20 +405,22 @@ fn queue_submission(
             format!("自我评价未填写完整：{}", problems_text(&problems)),
         ));
     }
-    let queued_cmd = QueuedSubmission { unit_id: user.unit_id, period: period.key(), form: form.clone() };
-    let json = serde_json::to_string(&queued_cmd).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let queued_cmd = ClientCommand::SubmitSelfAssessment(QueuedSubmission {
+        unit_id: user.unit_id,
+        period: period.key(),
+        form: form.clone(),
+    });
     let command_id = uuid::Uuid::now_v7().to_string();
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     r.submit_self_assessment_draft(
         user.unit_id,
         &period.key(),
         &form,
-        &hcp_replica::NewCommand {
+        &hcp_replica::NewClientCommand {
             command_id: &command_id,
             case_id: None,
             base_version: None,
-            kind: SUBMIT_SELF_ASSESSMENT,
-            command: &json,
+            command: &queued_cmd,
             created_at: &at,
         },
     )?;
@@ -475,52 +470,46 @@ fn queue_review(
     }
     sa::may_review(user.role, &path(&user.scope_path)?, &path(&row.unit_path)?, row.status, decision, comment)
         .map_err(refusal)?;
-    let queued_cmd = QueuedReview { assessment_id: id, decision, comment: comment.trim().to_owned() };
-    let json = serde_json::to_string(&queued_cmd).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    let command_id = uuid::Uuid::now_v7().to_string();
-    r.enqueue(&hcp_replica::NewCommand {
-        command_id: &command_id,
-        case_id: None,
-        base_version: Some(row.version),
-        kind: REVIEW_SELF_ASSESSMENT,
-        command: &json,
-        created_at: &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    })?;
+    let queued_cmd = ClientCommand::ReviewSelfAssessment(QueuedReview {
+        assessment_id: id,
+        decision,
+        comment: comment.trim().to_owned(),
+    });
+    let command_id = crate::cases::queue(r, None, Some(row.version), &queued_cmd, now)?;
     Ok((row, command_id))
 }
 
 /// A refused submission or review issued again, as it stands now; the refused one is given up
 /// only once the new one is queued (a refusal now keeps it in the outbox). Returns the new id.
-pub fn reissue(
+pub fn reissue_submission(
     r: &mut Replica,
     user: &hcp_protocol::UserInfo,
     item: &OutboxItem,
+    s: &QueuedSubmission,
     now: DateTime<Utc>,
 ) -> ApiResult<String> {
-    let unreadable =
-        |e: serde_json::Error| ApiError::new(ErrorCode::InvalidInput, format!("本地操作记录无法读取：{e}"));
-    if item.kind == SUBMIT_SELF_ASSESSMENT {
-        let s: QueuedSubmission = serde_json::from_str(&item.command).map_err(unreadable)?;
-        let entries: Vec<EntryIn> = s
-            .form
-            .entries
-            .iter()
-            .map(|e| EntryIn { heading: e.heading.as_str().to_owned(), score: e.score, text: e.text.clone() })
-            .collect();
-        let (_, command_id) = queue_submission(r, user, &s.period, &entries, now)?;
-        r.discard(&item.command_id)?;
-        Ok(command_id)
-    } else {
-        let v: QueuedReview = serde_json::from_str(&item.command).map_err(unreadable)?;
-        let (_, command_id) = queue_review(r, user, v.assessment_id, v.decision, &v.comment, now)?;
-        r.discard(&item.command_id)?;
-        Ok(command_id)
-    }
+    let entries: Vec<EntryIn> = s
+        .form
+        .entries
+        .iter()
+        .map(|e| EntryIn { heading: e.heading.as_str().to_owned(), score: e.score, text: e.text.clone() })
+        .collect();
+    let (_, command_id) = queue_submission(r, user, &s.period, &entries, now)?;
+    r.discard(&item.command_id)?;
+    Ok(command_id)
 }
 
-/// Whether an outbox kind is one of this module's.
-pub fn is_own_kind(kind: &str) -> bool {
-    kind == SUBMIT_SELF_ASSESSMENT || kind == REVIEW_SELF_ASSESSMENT
+/// A refused review issued again, as it stands now (see [`reissue_submission`]).
+pub fn reissue_review(
+    r: &mut Replica,
+    user: &hcp_protocol::UserInfo,
+    item: &OutboxItem,
+    v: &QueuedReview,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
+    let (_, command_id) = queue_review(r, user, v.assessment_id, v.decision, &v.comment, now)?;
+    r.discard(&item.command_id)?;
+    Ok(command_id)
 }
 
 /// A survey result as the screen shows it, with the citizens' own figures for the same unit and

@@ -83,7 +83,7 @@ async fn a_hall_manager_drafts_and_submits_offline_and_the_supervisor_reviews_af
     let e = app.submit_self_assessment(period.clone(), entries(0, "再交一次")).await.expect_err("twice");
     assert_eq!(e.code, ErrorCode::Conflict);
     let outbox = app.outbox().await.expect("outbox");
-    assert_eq!(outbox[0].kind, hcp_sync::SUBMIT_SELF_ASSESSMENT);
+    assert_eq!(outbox[0].kind, hcp_protocol::outbox::SUBMIT_SELF_ASSESSMENT);
 
     // The server returns: the submission arrives once and comes back through the feed.
     let srv = hcp_server::spawn(AppState::new(db.clone()), &addr.to_string()).await.expect("respawn");

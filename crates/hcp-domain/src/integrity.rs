@@ -200,6 +200,63 @@ pub enum FlagVerdict {
     Dismissed,
 }
 
+/// Why a verdict on a flag is refused (the client before queuing it, the server before applying
+/// it: one rule, see [`check_verdict`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerdictRefusal {
+    /// The role does not decide flags.
+    RoleNotAllowed,
+    /// The note (what was checked) is missing or too long.
+    NoteLength,
+    /// The flag was already decided, by `by` (at `at`, when known).
+    AlreadyDecided { by: String, at: Option<String> },
+}
+
+impl VerdictRefusal {
+    pub fn code(&self) -> crate::ErrorCode {
+        match self {
+            VerdictRefusal::RoleNotAllowed => crate::ErrorCode::Forbidden,
+            VerdictRefusal::NoteLength => crate::ErrorCode::InvalidInput,
+            VerdictRefusal::AlreadyDecided { .. } => crate::ErrorCode::AlreadyDecided,
+        }
+    }
+}
+
+impl std::fmt::Display for VerdictRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerdictRefusal::RoleNotAllowed => f.write_str("只有大厅负责人和督查人员可以核实异常评价线索"),
+            VerdictRefusal::NoteLength => f.write_str("请填写核实情况（2–500 个字）"),
+            VerdictRefusal::AlreadyDecided { by, at: Some(at) } => {
+                write!(f, "该线索已由{by}于 {at} 核实，不能重复核实")
+            }
+            VerdictRefusal::AlreadyDecided { by, at: None } => write!(f, "该线索已由{by}核实，不能重复核实"),
+        }
+    }
+}
+
+impl std::error::Error for VerdictRefusal {}
+
+/// Whether `role` may give a verdict with `note` on a flag that is open, or was decided by
+/// `decided` (who, and when if known); returns the note as kept (trimmed, 2–500 characters).
+pub fn check_verdict<'a>(
+    role: crate::Role,
+    note: &'a str,
+    decided: Option<(&str, Option<&str>)>,
+) -> Result<&'a str, VerdictRefusal> {
+    if !role.may_decide_integrity_flags() {
+        return Err(VerdictRefusal::RoleNotAllowed);
+    }
+    let note = note.trim();
+    if !(2..=500).contains(&note.chars().count()) {
+        return Err(VerdictRefusal::NoteLength);
+    }
+    if let Some((by, at)) = decided {
+        return Err(VerdictRefusal::AlreadyDecided { by: by.to_owned(), at: at.map(str::to_owned) });
+    }
+    Ok(note)
+}
+
 impl FlagVerdict {
     pub fn excludes_from_stats(self) -> bool {
         matches!(self, FlagVerdict::ConfirmedFake | FlagVerdict::ConfirmedMalicious)

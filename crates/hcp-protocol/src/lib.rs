@@ -525,6 +525,8 @@ pub struct SurveyImportReport {
 }
 
 pub mod filetype;
+pub mod outbox;
+pub use outbox::ClientCommand;
 pub mod replica_image;
 pub use replica_image::ReplicaImageInfo;
 

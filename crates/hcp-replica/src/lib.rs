@@ -20,7 +20,7 @@ use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, Enti
 use rusqlite::{Connection, ErrorCode};
 
 pub use query::{CaseListItem, CasePage, CaseQuery, CaseSort, DueWindow};
-pub use tables::outbox::{CancelRefusal, NewCommand, OutboxItem};
+pub use tables::outbox::{CancelRefusal, NewClientCommand, NewCommand, OutboxItem};
 use tables::{
     agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units, case_events, cases, meta,
     org_units, outbox, ratings, service_items, settings, staff, users,
@@ -404,11 +404,11 @@ impl Replica {
         unit_id: i64,
         period: &str,
         form: &hcp_domain::self_assessment::Form,
-        command: &NewCommand<'_>,
+        command: &outbox::NewClientCommand<'_>,
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         tables::self_assessments::save_draft(&tx, unit_id, period, form, command.created_at)?;
-        let seq = outbox::enqueue(&tx, command)?;
+        let seq = outbox::enqueue_command(&tx, command)?;
         tx.commit()?;
         Ok(seq)
     }
@@ -568,9 +568,14 @@ impl Replica {
         tables::notifications::mark_read(&self.conn, ids)
     }
 
-    /// Queues a command; returns its `client_seq`.
+    /// Queues a command given as its stored kind and payload; returns its `client_seq`.
     pub fn enqueue(&self, c: &NewCommand<'_>) -> Result<i64> {
         outbox::enqueue(&self.conn, c)
+    }
+
+    /// Queues a typed command; returns its `client_seq`.
+    pub fn enqueue_command(&self, c: &outbox::NewClientCommand<'_>) -> Result<i64> {
+        outbox::enqueue_command(&self.conn, c)
     }
 
     /// Pending commands in `client_seq` order.

@@ -441,58 +441,9 @@ pub async fn top_up_doc_numbers(
 /// Commands per push request.
 pub const PUSH_BATCH: usize = 200;
 
-/// The outbox kind of a verdict on an integrity flag: sent on its own to
-/// `POST /api/v1/integrity/flags/{id}/decision`, in its place in `client_seq` order.
-pub const DECIDE_FLAG: &str = "decide_flag";
-
-/// The outbox kind of a supervisor's confirmation of an award (服务明星 / 办事能手): sent on its own
-/// to `POST /api/v1/awards`, in its place in `client_seq` order.
-pub const CONFIRM_AWARD: &str = "confirm_award";
-
-/// An award confirmation as the outbox holds it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueuedAward {
-    pub kind: hcp_domain::merit::AwardKind,
-    pub period: String,
-    pub staff_id: i64,
-}
-
-/// A verdict on an integrity flag as the outbox holds it.
-#[derive(Debug, serde::Deserialize)]
-struct QueuedVerdict {
-    flag_id: i64,
-    verdict: hcp_domain::integrity::FlagVerdict,
-    note: String,
-}
-
-/// The outbox kind of a hall manager's self-assessment submission: sent on its own to
-/// `POST /api/v1/self-assessments`, in its place in `client_seq` order.
-pub const SUBMIT_SELF_ASSESSMENT: &str = "submit_self_assessment";
-
-/// The outbox kind of a supervisor's review of a self-assessment: sent on its own to
-/// `POST /api/v1/self-assessments/{id}/review`.
-pub const REVIEW_SELF_ASSESSMENT: &str = "review_self_assessment";
-
-/// A self-assessment submission as the outbox holds it.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct QueuedSubmission {
-    pub unit_id: i64,
-    pub period: String,
-    pub form: hcp_domain::self_assessment::Form,
-}
-
-/// A self-assessment review as the outbox holds it.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct QueuedReview {
-    pub assessment_id: i64,
-    pub decision: hcp_domain::self_assessment::ReviewDecision,
-    pub comment: String,
-}
-
 /// Whether an outbox kind is sent on its own to its endpoint (not in a case-command batch).
 pub fn sent_alone(kind: &str) -> bool {
-    matches!(kind, DECIDE_FLAG | CONFIRM_AWARD | SUBMIT_SELF_ASSESSMENT | REVIEW_SELF_ASSESSMENT)
+    hcp_protocol::ClientCommand::sent_alone(kind)
 }
 
 /// Sends one command that goes on its own (see [`sent_alone`]). The server's refusals settle it as
@@ -504,14 +455,16 @@ async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem
         code: hcp_protocol::ErrorCode::InvalidInput,
         message: format!("本地操作记录无法读取：{e}"),
     };
-    let sent = match item.kind.as_str() {
-        SUBMIT_SELF_ASSESSMENT => {
-            let s: QueuedSubmission = match serde_json::from_str(&item.command) {
-                Ok(s) => s,
-                Err(e) => return Ok(unreadable(e)),
-            };
+    use hcp_protocol::ClientCommand as C;
+    let command = match C::read(&item.kind, &item.command) {
+        Ok(c) => c,
+        Err(e) => return Ok(unreadable(e)),
+    };
+    let command_id = item.command_id.clone();
+    let sent = match command {
+        C::SubmitSelfAssessment(s) => {
             let req = hcp_protocol::SelfAssessmentSubmitRequest {
-                command_id: item.command_id.clone(),
+                command_id,
                 unit_id: s.unit_id,
                 period: s.period,
                 form: s.form,
@@ -521,43 +474,27 @@ async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem
                 .await
                 .map(drop)
         }
-        REVIEW_SELF_ASSESSMENT => {
-            let r: QueuedReview = match serde_json::from_str(&item.command) {
-                Ok(r) => r,
-                Err(e) => return Ok(unreadable(e)),
-            };
-            let req = hcp_protocol::SelfAssessmentReviewRequest {
-                command_id: item.command_id.clone(),
-                decision: r.decision,
-                comment: r.comment,
-            };
+        C::ReviewSelfAssessment(r) => {
+            let req =
+                hcp_protocol::SelfAssessmentReviewRequest { command_id, decision: r.decision, comment: r.comment };
             let path = format!("/api/v1/self-assessments/{}/review", r.assessment_id);
             client.send_json::<_, hcp_protocol::SelfAssessmentRow>(token, Method::POST, &path, &req).await.map(drop)
         }
-        CONFIRM_AWARD => {
-            let a: QueuedAward = match serde_json::from_str(&item.command) {
-                Ok(a) => a,
-                Err(e) => return Ok(unreadable(e)),
-            };
-            let req = hcp_protocol::AwardRequest {
-                command_id: item.command_id.clone(),
-                kind: a.kind,
-                period: a.period,
-                staff_id: a.staff_id,
-            };
+        C::ConfirmAward(a) => {
+            let req = hcp_protocol::AwardRequest { command_id, kind: a.kind, period: a.period, staff_id: a.staff_id };
             client.send_json::<_, hcp_protocol::AwardRow>(token, Method::POST, "/api/v1/awards", &req).await.map(drop)
         }
-        _ => {
-            let v: QueuedVerdict = match serde_json::from_str(&item.command) {
-                Ok(v) => v,
-                Err(e) => return Ok(unreadable(e)),
-            };
-            let req = hcp_protocol::FlagDecisionRequest {
-                command_id: item.command_id.clone(),
-                verdict: v.verdict,
-                note: v.note,
-            };
+        C::DecideFlag(v) => {
+            let req = hcp_protocol::FlagDecisionRequest { command_id, verdict: v.verdict, note: v.note };
             client.decide_flag(token, v.flag_id, &req).await.map(drop)
+        }
+        // Case commands go in batches (`push_citing`), never here.
+        C::Case(_) => {
+            return Ok(Settlement::Rejected {
+                command_id,
+                code: hcp_protocol::ErrorCode::Internal,
+                message: "本地操作记录的类型有误".into(),
+            })
         }
     };
     match sent {
@@ -645,8 +582,8 @@ pub async fn push_citing(
         let mut commands = Vec::with_capacity(batch.len());
         let mut settlements = Vec::new();
         for item in &batch {
-            match serde_json::from_str(&item.command) {
-                Ok(command) => commands.push(CommandEnvelope {
+            match item.client_command() {
+                Ok(hcp_protocol::ClientCommand::Case(command)) => commands.push(CommandEnvelope {
                     command_id: item.command_id.clone(),
                     client_seq: Some(item.seq),
                     case_id: item.case_id,
@@ -659,6 +596,12 @@ pub async fn push_citing(
                     command_id: item.command_id.clone(),
                     code: hcp_protocol::ErrorCode::InvalidInput,
                     message: format!("本地操作记录无法读取：{e}"),
+                }),
+                // Never claimed into a batch (see `sent_alone`).
+                Ok(_) => settlements.push(Settlement::Rejected {
+                    command_id: item.command_id.clone(),
+                    code: hcp_protocol::ErrorCode::Internal,
+                    message: "本地操作记录的类型有误".into(),
                 }),
             }
         }

@@ -232,3 +232,20 @@ fn verdicts_and_labels() {
     ];
     assert_eq!(kinds(&detect(&rs, &[], &p)), vec![(FlagKind::BurstSameDevice, vec![1, 2])]);
 }
+
+#[test]
+fn a_verdict_needs_a_deciding_role_a_note_and_an_open_flag() {
+    use crate::{ErrorCode, Role};
+    assert_eq!(check_verdict(Role::HallManager, "  调取监控核实  ", None), Ok("调取监控核实"));
+    assert_eq!(check_verdict(Role::Supervisor, "核实", None), Ok("核实"));
+    let refused = check_verdict(Role::DisciplineLiaison, "核实", None).expect_err("role");
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    assert_eq!(refused.to_string(), "只有大厅负责人和督查人员可以核实异常评价线索");
+    assert_eq!(check_verdict(Role::HallManager, " 查 ", None), Err(VerdictRefusal::NoteLength));
+    assert_eq!(check_verdict(Role::HallManager, &"查".repeat(501), None), Err(VerdictRefusal::NoteLength));
+    let decided = check_verdict(Role::HallManager, "核实", Some(("陈主任", None))).expect_err("decided");
+    assert_eq!(decided.code(), ErrorCode::AlreadyDecided);
+    assert_eq!(decided.to_string(), "该线索已由陈主任核实，不能重复核实");
+    let decided = check_verdict(Role::HallManager, "核实", Some(("陈主任", Some("2026-12-01")))).expect_err("decided");
+    assert_eq!(decided.to_string(), "该线索已由陈主任于 2026-12-01 核实，不能重复核实");
+}

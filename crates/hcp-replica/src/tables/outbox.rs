@@ -97,6 +97,41 @@ pub struct NewCommand<'a> {
     pub created_at: &'a str,
 }
 
+impl OutboxItem {
+    /// The typed command this entry holds (an error for one this version cannot read).
+    pub fn client_command(&self) -> serde_json::Result<hcp_protocol::ClientCommand> {
+        hcp_protocol::ClientCommand::read(&self.kind, &self.command)
+    }
+}
+
+/// A typed command to queue (its kind and stored payload follow from it).
+pub struct NewClientCommand<'a> {
+    pub command_id: &'a str,
+    pub case_id: Option<i64>,
+    pub base_version: Option<i64>,
+    pub command: &'a hcp_protocol::ClientCommand,
+    pub created_at: &'a str,
+}
+
+/// Appends a typed command; returns its `client_seq`.
+pub fn enqueue_command(conn: &Connection, c: &NewClientCommand<'_>) -> Result<i64> {
+    let payload = c
+        .command
+        .payload()
+        .map_err(|e| crate::ReplicaError::Corrupt(format!("a command that cannot be written as JSON: {e}")))?;
+    enqueue(
+        conn,
+        &NewCommand {
+            command_id: c.command_id,
+            case_id: c.case_id,
+            base_version: c.base_version,
+            kind: c.command.kind(),
+            command: &payload,
+            created_at: c.created_at,
+        },
+    )
+}
+
 /// Appends a command; returns its `client_seq`.
 pub fn enqueue(conn: &Connection, c: &NewCommand<'_>) -> Result<i64> {
     conn.prepare_cached(

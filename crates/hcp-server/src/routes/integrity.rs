@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use hcp_domain::integrity::{check_verdict, VerdictRefusal};
 use hcp_domain::Role;
 use hcp_protocol::{ChangeOp, Entity, ErrorBody, ErrorCode, FlagDecisionRequest, FlagStatus, IntegrityFlagRow};
 use serde::Deserialize;
@@ -80,17 +81,11 @@ pub async fn decide(
     Path(id): Path<i64>,
     Json(req): Json<FlagDecisionRequest>,
 ) -> ApiResult<Json<IntegrityFlagRow>> {
-    if !who.user.role.may_decide_integrity_flags() {
-        return Err(forbidden("只有大厅负责人和督查人员可以核实异常评价线索"));
-    }
+    let role = who.user.role;
+    let note = check_verdict(role, &req.note, None).map_err(refused)?.to_owned();
     let command_id = req.command_id.trim().to_owned();
     if command_id.is_empty() || command_id.chars().count() > 64 {
         return Err(AppError::invalid("command_id 应为 1–64 个字符"));
-    }
-    let note = req.note.trim().to_owned();
-    let n = note.chars().count();
-    if !(2..=500).contains(&n) {
-        return Err(AppError::invalid("请填写核实情况（2–500 个字）"));
     }
     let status = FlagStatus::of(req.verdict);
     let scope = who.user.scope_path.clone();
@@ -143,16 +138,21 @@ pub async fn decide(
     match out {
         Out::Done(f) => Ok(Json(*f)),
         Out::NotFound => Err(not_found()),
-        Out::Decided(f) => Err(AppError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::AlreadyDecided,
-            format!(
-                "该线索已由{}于 {} 核实，不能重复核实",
-                f.decided_by_name.as_deref().unwrap_or("他人"),
-                f.decided_at.as_deref().unwrap_or("此前")
-            ),
-        )),
+        Out::Decided(f) => Err(refused(VerdictRefusal::AlreadyDecided {
+            by: f.decided_by_name.unwrap_or_else(|| "他人".into()),
+            at: f.decided_at,
+        })),
     }
+}
+
+/// The answer to a verdict the domain's rule refuses.
+fn refused(r: VerdictRefusal) -> AppError {
+    let status = match r {
+        VerdictRefusal::RoleNotAllowed => StatusCode::FORBIDDEN,
+        VerdictRefusal::NoteLength => StatusCode::UNPROCESSABLE_ENTITY,
+        VerdictRefusal::AlreadyDecided { .. } => StatusCode::CONFLICT,
+    };
+    AppError::new(status, r.code(), r.to_string())
 }
 
 /// Runs the detection now over every rating received since the last run (it also runs every
