@@ -197,6 +197,16 @@ pub fn running(conn: &Conn<'_>) -> DbResult<Vec<(i64, String, hcp_domain::Case)>
     )
 }
 
+/// The ids of the cases in any of `states`, in id order.
+pub fn ids_in_states(conn: &Conn<'_>, states: &[CaseState]) -> DbResult<Vec<i64>> {
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT id FROM cases WHERE state IN ({}) ORDER BY id", super::sql::marks(states.len(), 1));
+    let names: Vec<super::Value> = states.iter().map(|s| super::Value::from(s.as_str())).collect();
+    conn.query_map(&sql, names, |r| r.get(0))
+}
+
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<CaseRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM cases WHERE id = ?1"), [id], from_row)
 }

@@ -182,6 +182,19 @@ pub fn inactive_on_path(conn: &Conn<'_>, path: &str) -> DbResult<Option<OrgUnitR
 }
 
 /// Sets a unit's `active` flag.
+/// The ids of the units in the scope `scope`..`upper`, ordered by path.
+pub fn ids_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<Vec<i64>> {
+    conn.query_map("SELECT id FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path", [scope, upper], |r| {
+        r.get(0)
+    })
+}
+
+/// Sets a unit's name and code.
+pub fn rename(conn: &Conn<'_>, id: i64, name: &str, code: &str) -> DbResult<()> {
+    conn.execute("UPDATE org_units SET name = ?2, code = ?3 WHERE id = ?1", args![id, name, code])?;
+    Ok(())
+}
+
 pub fn set_active(conn: &Conn<'_>, id: i64, active: bool) -> DbResult<()> {
     conn.execute("UPDATE org_units SET active = ?2 WHERE id = ?1", args![id, active])?;
     Ok(())

@@ -44,6 +44,11 @@ pub fn put(conn: &Conn<'_>, unit_id: i64, unit_path: &str, key: &str, value: &st
     )
 }
 
+/// Whether any unit has set `key` (e.g. a distributed calendar).
+pub fn is_set_anywhere(conn: &Conn<'_>, key: &str) -> DbResult<bool> {
+    Ok(conn.query_opt("SELECT id FROM settings WHERE key = ?1 LIMIT 1", [key], |r| r.get::<i64>(0))?.is_some())
+}
+
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<SettingRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM settings WHERE id = ?1"), [id], from_row)
 }

@@ -38,6 +38,21 @@ pub fn insert(conn: &Conn<'_>, s: &StaffRow) -> DbResult<i64> {
     )
 }
 
+/// Sets a staff member's name, department and window (from `s`).
+pub fn update_placement(conn: &Conn<'_>, s: &StaffRow) -> DbResult<()> {
+    conn.execute(
+        "UPDATE staff SET name = ?2, department_id = ?3, window_id = ?4 WHERE id = ?1",
+        args![s.id, &s.name, s.department_id, s.window_id],
+    )?;
+    Ok(())
+}
+
+/// Keeps the hash of a staff member's certificate number (never the number).
+pub fn set_cert_hash(conn: &Conn<'_>, id: i64, hash: &str) -> DbResult<()> {
+    conn.execute("UPDATE staff SET cert_hash = ?2 WHERE id = ?1", args![id, hash])?;
+    Ok(())
+}
+
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<StaffRow>> {
     conn.query_opt(&format!("SELECT {COLS} FROM staff WHERE id = ?1"), [id], from_row)
 }

@@ -89,6 +89,36 @@ pub fn by_live_token(conn: &Conn<'_>, token_hash: &str, now: &str) -> DbResult<O
 pub const STAFF_LINK_DDL: &str = "ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff(id);";
 
 /// Stores a new password hash (argon2 PHC string).
+/// The ids of the accounts whose unit lies in the scope `scope`..`upper`.
+pub fn ids_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<Vec<i64>> {
+    conn.query_map(
+        "SELECT u.id FROM users u JOIN org_units o ON o.id = u.unit_id WHERE o.path >= ?1 AND o.path < ?2 ORDER BY u.id",
+        [scope, upper],
+        |r| r.get(0),
+    )
+}
+
+/// Changes to an account; `None` keeps the field.
+pub struct Patch<'a> {
+    pub display_name: Option<&'a str>,
+    pub role: Option<Role>,
+    pub unit_id: Option<i64>,
+    pub active: Option<bool>,
+    pub password_hash: Option<&'a str>,
+}
+
+/// Applies a [`Patch`].
+pub fn update(conn: &Conn<'_>, id: i64, p: &Patch<'_>) -> DbResult<()> {
+    conn.execute(
+        "UPDATE users SET display_name = coalesce(?2, display_name), role = coalesce(?3, role),
+                unit_id = coalesce(?4, unit_id), active = coalesce(?5, active),
+                password_hash = coalesce(?6, password_hash)
+          WHERE id = ?1",
+        args![id, p.display_name, p.role.map(|r| r.as_str()), p.unit_id, p.active, p.password_hash],
+    )?;
+    Ok(())
+}
+
 pub fn set_password_hash(conn: &Conn<'_>, id: i64, hash: &str) -> DbResult<bool> {
     Ok(conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", args![id, hash])? > 0)
 }
