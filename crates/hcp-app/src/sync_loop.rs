@@ -106,18 +106,23 @@ impl App {
             Ok(mut s) => {
                 let before = s.clone();
                 f(&mut s);
-                (*s != before)
-                    .then(|| (s.clone(), SyncStatus { progress: before.progress.clone(), ..s.clone() } == before))
+                // Only the rows or bytes of the same step moved (a new step is told at once).
+                let same_step = before.progress.as_ref().map(|p| &p.phase) == s.progress.as_ref().map(|p| &p.phase);
+                (*s != before).then(|| {
+                    (s.clone(), same_step && SyncStatus { progress: before.progress.clone(), ..s.clone() } == before)
+                })
             }
             Err(_) => None,
         };
         let Some((now, progress_only)) = changed else { return };
-        if progress_only {
-            let Ok(mut told) = self.progress_told_at.lock() else { return };
-            if told.is_some_and(|t| t.elapsed() < PROGRESS_TELL_EVERY) {
+        if let Ok(mut told) = self.progress_told_at.lock() {
+            if progress_only && told.is_some_and(|t| t.elapsed() < PROGRESS_TELL_EVERY) {
                 return;
             }
-            *told = Some(std::time::Instant::now());
+            // Any change told with a progress starts the interval again.
+            if now.progress.is_some() {
+                *told = Some(std::time::Instant::now());
+            }
         }
         let listener = self.status_listener.lock().ok().and_then(|l| l.clone());
         if let Some(tell) = listener {

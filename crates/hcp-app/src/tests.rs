@@ -1273,9 +1273,12 @@ async fn the_listener_hears_each_status_change_as_it_happens() {
     app.set_status(|s| s.progress = Some(progress(3)));
     app.set_status(|s| s.pending = 7);
     app.set_status(|s| s.pending = 7);
+    // A new step (the image's import after its download) is told at once, however soon.
+    app.set_status(|s| s.progress = Some(SyncProgress { phase: "importing".into(), ..progress(3) }));
     let told = told.lock().expect("lock").clone();
-    assert_eq!(told.len(), 2, "one of three quick progress steps, then the new count: {told:?}");
+    assert_eq!(told.len(), 3, "one of three quick progress steps, the new count, the new step: {told:?}");
     assert_eq!(told[0].progress.as_ref().map(|p| p.rows), Some(1));
     assert_eq!((told[1].pending, told[1].progress.as_ref().map(|p| p.rows)), (7, Some(3)));
+    assert_eq!(told[2].progress.as_ref().map(|p| p.phase.as_str()), Some("importing"));
     srv.stop().await;
 }

@@ -122,21 +122,21 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
     }
 }
 
-/// Downloads the image into `part`, resuming after what it holds. `Ok(false)`: the server's image
-/// is no longer `info`'s.
+/// Downloads the image into `part`, resuming after what it holds; returns the bytes this attempt
+/// received. `Ok(None)`: the server's image is no longer `info`'s.
 async fn download(
     client: &Client,
     token: &str,
     info: &ReplicaImageInfo,
     part: &Path,
     progress: &(impl Fn(Progress) + Send),
-) -> Result<bool> {
+) -> Result<Option<u64>> {
     let held = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     let from = if held >= info.size { 0 } else { held };
     let resp = client.image_from(token, from, &info.sha256).await?;
     let etag = resp.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if etag.as_deref() != Some(format!("\"{}\"", info.sha256).as_str()) {
-        return Ok(false);
+        return Ok(None);
     }
     let resumed = resp.status() == reqwest::StatusCode::PARTIAL_CONTENT;
     if resumed {
@@ -175,8 +175,9 @@ async fn download(
         return Err(SyncError::Network("副本镜像传输不完整，将自动续传".into()));
     }
     p.rows = total;
+    let received = p.bytes;
     progress(p);
-    Ok(true)
+    Ok(Some(received))
 }
 
 /// Replaces the replica's content with the server's ready image of the caller's jurisdiction,
@@ -203,9 +204,9 @@ pub async fn bootstrap_from_image(
     let part = part_path(&path, &info.sha256);
     remove_other_parts(&path, &part);
     let started = std::time::Instant::now();
-    match download(client, token, &info, &part, progress).await {
-        Ok(true) => {}
-        Ok(false) => {
+    let received = match download(client, token, &info, &part, progress).await {
+        Ok(Some(received)) => received,
+        Ok(None) => {
             let _ = std::fs::remove_file(&part);
             return Ok(ImageBootstrap::Skipped(Skipped::Replaced));
         }
@@ -215,9 +216,18 @@ pub async fn bootstrap_from_image(
             let _ = std::fs::remove_file(&part);
             return Err(e);
         }
-    }
+    };
     let mut timings =
         ImageTimings { download_s: started.elapsed().as_secs_f64(), compressed_bytes: info.size, ..Default::default() };
+    // Checking, unpacking and writing the image take seconds with no row count to show.
+    let total = info.counts.total();
+    progress(Progress {
+        phase: "importing",
+        rows: total,
+        bytes: received,
+        total_rows: Some(total),
+        resumed_from: None,
+    });
     let started = std::time::Instant::now();
     let (r, info2, now) = (replica.clone(), info.clone(), now.to_owned());
     let part2 = part.clone();

@@ -60,7 +60,8 @@ pub type Result<T> = std::result::Result<T, SyncError>;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Progress {
     /// `snapshot` while bootstrapping, `statistics` once the snapshot is in and the local
-    /// statistics are being built, `pull` while catching up.
+    /// statistics are being built, `importing` while a downloaded replica image is checked and
+    /// written into the encrypted replica, `pull` while catching up.
     pub phase: &'static str,
     /// Rows of the snapshot held so far, counting those an interrupted attempt kept.
     pub rows: u64,

@@ -158,6 +158,7 @@ const en: MessageSchema = {
     rowsSoFar: "{rows} rows downloaded",
     resumedFrom: " (resumed: the first {rows} rows were kept)",
     buildingStatistics: "{rows} rows in; building the statistics…",
+    importingImage: "{rows} rows in; checking them and writing the encrypted local copy…",
     phase: {
       idle: "Up to date",
       bootstrapping: "First sync",

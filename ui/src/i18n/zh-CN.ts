@@ -158,6 +158,7 @@ const zhCN = {
     rowsSoFar: "已下载 {rows} 条",
     resumedFrom: "（续传：前 {rows} 条已保存）",
     buildingStatistics: "已下载 {rows} 条，正在生成统计汇总…",
+    importingImage: "已下载 {rows} 条，正在校验并写入本机加密数据库…",
     phase: {
       idle: "数据已是最新",
       bootstrapping: "首次同步中",

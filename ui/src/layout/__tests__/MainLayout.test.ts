@@ -27,6 +27,8 @@ const byId = (w: VueWrapper, id: string) => w.find(`[data-testid="${id}"]`);
 
 describe("MainLayout", () => {
   beforeEach(() => {
+    // The engine's pushed status: nothing pushed here, the store reads it once.
+    vi.spyOn(backend, "onSyncStatus").mockResolvedValue(() => {});
     vi.spyOn(backend, "syncStatus").mockResolvedValue(
       syncStatus({ online: false, phase: "offline", pending: 1234, rejected: 2, lastSyncAt: "2026-11-21T01:05:07Z" }),
     );
@@ -139,6 +141,21 @@ describe("MainLayout", () => {
     const bar = byId(w, "status-bar");
     expect(bar.text()).toContain("已下载 50,000 条，正在生成统计汇总…");
     expect(bar.find(".el-progress").exists()).toBe(true);
+  });
+
+  it("says when a downloaded replica image is being checked and written, with a moving bar", async () => {
+    vi.spyOn(backend, "syncStatus").mockResolvedValue(
+      syncStatus({
+        phase: "bootstrapping",
+        bootstrapped: false,
+        lastSyncAt: null,
+        progress: { phase: "importing", rows: 1720000, bytes: 1, totalRows: 1720000, resumedFrom: null },
+      }),
+    );
+    const w = await mountLayout();
+    const bar = byId(w, "status-bar");
+    expect(bar.text()).toContain("已下载 1,720,000 条，正在校验并写入本机加密数据库…");
+    expect(bar.find(".el-progress-bar__inner--indeterminate").exists()).toBe(true);
   });
 
   it("runs a sync on 立即同步", async () => {
