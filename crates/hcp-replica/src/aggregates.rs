@@ -2,9 +2,9 @@
 //!
 //! # Design
 //!
-//! Two views define, once, what one rating and one case contribute to the statistics, with the
-//! same rules `hcp-stats` reads the facts with (so the replica's figures equal the server's
-//! published ones):
+//! Two views define, once, what one rating and one case contribute to the statistics. They are
+//! written from `hcp_stats::rules`, the definitions `hcp-stats` reads the server's facts with (so
+//! the replica's figures equal the server's published ones; see [`views_ddl`]):
 //!
 //! - `stat_ratings`: a rating's local day (Beijing time), unit, staff member, level, channel, real
 //!   name, and whether its case left the statistics (恶意/误评 confirmed, appeal overturned);
@@ -70,6 +70,47 @@ SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
          WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1) AS visit
   FROM cases c;
 ";
+
+/// The statistics views as this version defines them, from `hcp_stats::rules` (the definitions the
+/// server's facts are read with): what `stat_ratings` and `stat_cases` hold is written nowhere
+/// else. [`VIEWS_DDL`] and `STATS_DDL` are the earlier versions' own, kept as shipped migrations.
+pub fn views_ddl() -> String {
+    use hcp_stats::rules::{self, Dialect::Sqlite};
+    let local_day = |instant: &str| format!("date({instant}, '+{UTC_OFFSET_MINUTES} minutes')");
+    format!(
+        "DROP VIEW IF EXISTS stat_ratings;
+DROP VIEW IF EXISTS stat_cases;
+CREATE VIEW stat_ratings AS
+SELECT r.id, r.unit_id, r.unit_path, r.staff_id, {rating_day} AS day, r.level, r.channel,
+       r.real_name <> 0 AS real_name,
+       {rating_excluded} AS excluded
+  FROM ratings r;
+CREATE VIEW stat_cases AS
+SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
+       {case_day} AS day,
+       CASE WHEN date(c.deadline) = c.deadline THEN c.deadline END AS due,
+       c.state = 'closed' AS closed,
+       {real_name} <> 0 AS real_name,
+       {case_excluded} <> 0 AS excl,
+       {handled_day} AS handled_day,
+       {visit} AS visit
+  FROM cases c;
+",
+        rating_day = local_day("r.rated_at"),
+        rating_excluded = rules::rating_excluded(Sqlite, "r"),
+        case_day = local_day("c.created_at"),
+        real_name = rules::case_real_name(Sqlite, "c"),
+        case_excluded = rules::case_excluded(Sqlite, "c"),
+        handled_day = local_day(&rules::handled_at("c")),
+        visit = rules::last_visit(Sqlite, "c"),
+    )
+}
+
+/// Migration: (re)defines the statistics views from [`views_ddl`].
+pub fn define_views(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&views_ddl())?;
+    Ok(())
+}
 
 /// The aggregate tables, for purges and comparisons.
 pub const TABLES: [&str; 5] =
@@ -457,10 +498,10 @@ mod rebuild {
     /// the ratings `stat_ratings` now says are excluded, found through the partial indexes of the
     /// exclusions rather than a scan, move to the excluded column.
     pub(super) fn settle_exclusions(conn: &Connection, sums: &mut RatingSums) -> Result<()> {
+        let candidates = hcp_stats::rules::excluded_rating_ids(hcp_stats::rules::Dialect::Sqlite);
         each_stat_rating(
             conn,
-            "excluded AND id IN (SELECT rating_id FROM cases WHERE json_extract(aggregate, '$.excluded_from_stats') = 1
-                                 UNION SELECT rating_id FROM flag_ratings WHERE excluded = 1)",
+            &format!("excluded AND id IN ({candidates})"),
             |day, unit, path, member, level, channel, real_name, _| {
                 sums.exclude(day, unit, path, member, level, channel, real_name)
             },

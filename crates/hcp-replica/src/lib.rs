@@ -136,6 +136,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(tables::attachments::DDL),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
+    // The statistics views defined from `hcp_stats::rules`, the server's own definitions.
+    Migration::Rust(aggregates::define_views),
+    // Must stay last (see above).
+    Migration::Rust(aggregates::rebuild),
 ];
 
 /// Applies what a replica may have skipped when a migration was inserted before the then last

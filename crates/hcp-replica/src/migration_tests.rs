@@ -73,6 +73,8 @@ const STEPS: &[(&str, Fill)] = &[
     ("aggregates rebuilt", nothing),
     ("attachments", attachment_rows),
     ("aggregates rebuilt", nothing),
+    ("statistics views from hcp_stats::rules", nothing),
+    ("aggregates rebuilt", nothing),
 ];
 
 /// Tables whose rows are derived from others (rebuilt by migrations) and SQLite's own.

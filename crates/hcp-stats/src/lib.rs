@@ -95,12 +95,108 @@ fn req_text(cells: &[Cell], i: usize) -> Result<&str> {
     text(cells, i)?.ok_or_else(|| StatsError::Corrupt(format!("column {i} is NULL")))
 }
 
-/// A boolean kept in a JSON text column, as 0/1 or NULL.
-fn json_bool(src: &(impl FactSource + ?Sized), column: &str, path: &[&str]) -> String {
+/// The statistics' definitions, written once as SQL over the `ratings`, `cases`, `case_events`
+/// and `flag_ratings` tables: which ratings and cases leave the statistics, when a case was
+/// handled, how its return visit went. The facts read here ([`rating_facts`], [`case_facts`]) and
+/// the replica's statistics views (`hcp_replica::aggregates::views_ddl`) are both built from them,
+/// so the published figures and the dashboard's cannot drift apart.
+pub mod rules {
+    /// The SQL a definition is written in.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Dialect {
+        Sqlite,
+        Postgres,
+    }
+
+    /// A boolean kept in a JSON text column, as 0/1 or NULL.
+    pub fn json_bool(d: Dialect, column: &str, path: &[&str]) -> String {
+        match d {
+            Dialect::Postgres => format!("(({column})::jsonb #>> '{{{}}}')::boolean::int", path.join(",")),
+            Dialect::Sqlite => format!("json_extract({column}, '$.{}')", path.join(".")),
+        }
+    }
+
+    /// Whether the rating whose id is `rating` was confirmed fake or malicious (an integrity
+    /// flag's verdict took it out of the statistics).
+    pub fn flagged(rating: &str) -> String {
+        format!("EXISTS (SELECT 1 FROM flag_ratings fr WHERE fr.rating_id = {rating} AND fr.excluded = 1)")
+    }
+
+    /// Whether the case row `c` (an alias) is excluded in its own aggregate (恶意/误评 confirmed,
+    /// appeal overturned), as 0/1 or NULL.
+    pub fn case_self_excluded(d: Dialect, c: &str) -> String {
+        json_bool(d, &format!("{c}.aggregate"), &["excluded_from_stats"])
+    }
+
+    /// Whether the rating row `r` (an alias) left the statistics: the case it opened was
+    /// excluded, or a flag's verdict took it out.
+    pub fn rating_excluded(d: Dialect, r: &str) -> String {
+        format!(
+            "(EXISTS (SELECT 1 FROM cases xc WHERE xc.rating_id = {r}.id AND {} = 1) OR {})",
+            case_self_excluded(d, "xc"),
+            flagged(&format!("{r}.id"))
+        )
+    }
+
+    /// The ids of every rating that may have left the statistics (a superset, read through the
+    /// exclusions' partial indexes; [`rating_excluded`] decides).
+    pub fn excluded_rating_ids(d: Dialect) -> String {
+        format!(
+            "SELECT rating_id FROM cases WHERE {} = 1 UNION SELECT rating_id FROM flag_ratings WHERE excluded = 1",
+            json_bool(d, "aggregate", &["excluded_from_stats"])
+        )
+    }
+
+    /// Whether the case row `c` (an alias) left the statistics: excluded itself, or its rating was
+    /// confirmed fake or malicious. 0 or 1.
+    pub fn case_excluded(d: Dialect, c: &str) -> String {
+        format!(
+            "(CASE WHEN coalesce({}, 0) = 1 OR {} THEN 1 ELSE 0 END)",
+            case_self_excluded(d, c),
+            flagged(&format!("{c}.rating_id"))
+        )
+    }
+
+    /// Whether the case row `c` (an alias) concerns a real-name rating. 0 or 1.
+    pub fn case_real_name(d: Dialect, c: &str) -> String {
+        format!("coalesce({}, 0)", json_bool(d, &format!("{c}.aggregate"), &["real_name"]))
+    }
+
+    /// The events that count as handling a case.
+    pub const HANDLED_BY: [&str; 2] = ["rectification_reported", "resolved_on_spot"];
+
+    /// When the case row `c` (an alias) was handled: the time of its last handling event, or NULL.
+    pub fn handled_at(c: &str) -> String {
+        let kinds: Vec<String> = HANDLED_BY.iter().map(|k| format!("'{k}'")).collect();
+        format!(
+            "(SELECT max(he.at) FROM case_events he WHERE he.case_id = {c}.id AND he.kind IN ({}))",
+            kinds.join(", ")
+        )
+    }
+
+    /// How the last return visit of the case row `c` (an alias) went: 1 satisfied, 0 not, NULL
+    /// when there was none.
+    pub fn last_visit(d: Dialect, c: &str) -> String {
+        format!(
+            "(SELECT {} FROM case_events ve WHERE ve.case_id = {c}.id AND ve.kind = 'return_visited'
+               ORDER BY ve.at DESC, ve.id DESC LIMIT 1)",
+            json_bool(d, "ve.data", &["payload", "satisfied"])
+        )
+    }
+
+    /// Whether a case in `state` (its stored name) is closed.
+    pub fn is_closed(state: &str) -> bool {
+        state == "closed"
+    }
+}
+
+use rules::Dialect;
+
+fn dialect(src: &(impl FactSource + ?Sized)) -> Dialect {
     if src.is_postgres() {
-        format!("(({column})::jsonb #>> '{{{}}}')::boolean::int", path.join(","))
+        Dialect::Postgres
     } else {
-        format!("json_extract({column}, '$.{}')", path.join("."))
+        Dialect::Sqlite
     }
 }
 
@@ -115,21 +211,14 @@ fn time(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|e| StatsError::Corrupt(format!("time '{s}': {e}")))
 }
 
-/// The condition that rating `{rating}` was confirmed fake or malicious (an integrity flag's verdict).
-fn flag_excluded(rating: &str) -> String {
-    format!("EXISTS (SELECT 1 FROM flag_ratings fr WHERE fr.rating_id = {rating} AND fr.excluded = 1)")
-}
-
 /// Every rating under `scope`, with `excluded` set when its case left the statistics or an
 /// integrity flag's verdict took it out.
 pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<RatingFact>> {
     let sql = format!(
         "SELECT r.id, r.unit_id, r.staff_id, r.rated_at, r.level, r.real_name, r.channel,
-                CASE WHEN EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id
-                                   AND {} = 1) OR {} THEN 1 ELSE 0 END
+                CASE WHEN {} THEN 1 ELSE 0 END
            FROM ratings r WHERE r.unit_path >= ?1 AND r.unit_path < ?2",
-        json_bool(src, "c.aggregate", &["excluded_from_stats"]),
-        flag_excluded("r.id")
+        rules::rating_excluded(dialect(src), "r")
     );
     let mut out = Vec::new();
     src.each_row(&sql, &[scope, &upper(scope)], &mut |r| {
@@ -151,19 +240,15 @@ pub fn rating_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec
 /// Every case under `scope`, with when it was handled and how the return visit went; a case is
 /// excluded when it left the statistics or its rating was confirmed fake or malicious.
 pub fn case_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<CaseFact>> {
+    let d = dialect(src);
     let sql = format!(
         "SELECT c.id, c.unit_id, c.staff_id, c.rating_id, c.created_at, c.deadline, c.state,
-                coalesce({real_name}, 0),
-                CASE WHEN coalesce({excluded}, 0) = 1 OR {flagged} THEN 1 ELSE 0 END,
-                (SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id
-                   AND e.kind IN ('rectification_reported', 'resolved_on_spot')),
-                (SELECT {satisfied} FROM case_events e
-                  WHERE e.case_id = c.id AND e.kind = 'return_visited' ORDER BY e.at DESC, e.id DESC LIMIT 1)
+                {real_name}, {excluded}, {handled_at}, {visit}
            FROM cases c WHERE c.unit_path >= ?1 AND c.unit_path < ?2",
-        real_name = json_bool(src, "c.aggregate", &["real_name"]),
-        excluded = json_bool(src, "c.aggregate", &["excluded_from_stats"]),
-        flagged = flag_excluded("c.rating_id"),
-        satisfied = json_bool(src, "e.data", &["payload", "satisfied"]),
+        real_name = rules::case_real_name(d, "c"),
+        excluded = rules::case_excluded(d, "c"),
+        handled_at = rules::handled_at("c"),
+        visit = rules::last_visit(d, "c"),
     );
     let mut out = Vec::new();
     src.each_row(&sql, &[scope, &upper(scope)], &mut |r| {
@@ -177,8 +262,8 @@ pub fn case_facts(src: &(impl FactSource + ?Sized), scope: &str) -> Result<Vec<C
             created_at: time(req_text(r, 4)?)?,
             due_date: text(r, 5)?.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
             handled_at,
-            closed: state == "closed",
-            rectified: state == "closed" && handled_at.is_some(),
+            closed: rules::is_closed(state),
+            rectified: rules::is_closed(state) && handled_at.is_some(),
             return_visit: int(r, 10)?.map(|v| v != 0),
             real_name: req_int(r, 7)? != 0,
             excluded: req_int(r, 8)? != 0,

@@ -531,3 +531,37 @@ fn the_folded_local_day_agrees_with_sqlite_or_declines() {
         assert_eq!(super::local_day(s), None, "{s} is declined (the rebuild scans the view instead)");
     }
 }
+
+/// The statistics views written from `hcp_stats::rules` hold exactly what the definitions shipped
+/// before them held (the views of the verdicts' migration), row for row, after random changes.
+#[test]
+fn the_views_from_the_shared_rules_equal_the_shipped_ones() {
+    let views = |r: &Replica| -> Vec<Vec<rusqlite::types::Value>> {
+        let mut out = Vec::new();
+        for v in ["stat_ratings", "stat_cases"] {
+            let mut stmt = r.conn().prepare(&format!("SELECT * FROM {v} ORDER BY id")).expect("prepare");
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |row| (0..n).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect())
+                .expect("query")
+                .collect::<rusqlite::Result<Vec<Vec<_>>>>()
+                .expect("rows");
+            out.extend(rows);
+        }
+        out
+    };
+    for seed in 0..4u64 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut r = open(dir.path());
+        let mut rng = StdRng::seed_from_u64(seed);
+        let page: Vec<Change> = (1..=120).map(|seq| change(&mut rng, seq)).collect();
+        r.apply_changes(&page, 120).expect("apply");
+        let ours = views(&r);
+        assert!(ours.len() > 20, "seed {seed}: rows to compare");
+        r.conn.execute_batch("SAVEPOINT shipped").expect("savepoint");
+        r.conn.execute_batch(crate::tables::integrity_flags::STATS_DDL).expect("the shipped views");
+        let shipped = views(&r);
+        r.conn.execute_batch("ROLLBACK TO shipped; RELEASE shipped").expect("rollback");
+        assert_eq!(ours, shipped, "seed {seed}");
+    }
+}
