@@ -163,21 +163,19 @@ fn change(rng: &mut impl Rng, seq: i64) -> Change {
     Change { seq, op: ChangeOp::Upsert, entity, entity_id: id, row: Some(row) }
 }
 
+/// The rows `sql` selects, every column as it is stored.
+fn rows(r: &Replica, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
+    let mut stmt = r.conn().prepare(sql).expect("prepare");
+    let n = stmt.column_count();
+    stmt.query_map([], |row| (0..n).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect())
+        .expect("query")
+        .collect::<rusqlite::Result<Vec<Vec<_>>>>()
+        .expect("rows")
+}
+
 /// Every aggregate table's rows, in key order.
 fn tables(r: &Replica) -> BTreeMap<&'static str, Vec<Vec<rusqlite::types::Value>>> {
-    super::TABLES
-        .into_iter()
-        .map(|t| {
-            let mut stmt = r.conn().prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2, 3, 4, 5")).expect("prepare");
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |row| (0..n).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect())
-                .expect("query")
-                .collect::<rusqlite::Result<Vec<Vec<_>>>>()
-                .expect("rows");
-            (t, rows)
-        })
-        .collect()
+    super::TABLES.into_iter().map(|t| (t, rows(r, &format!("SELECT * FROM {t} ORDER BY 1, 2, 3, 4, 5")))).collect()
 }
 
 fn rebuilt(r: &mut Replica) -> BTreeMap<&'static str, Vec<Vec<rusqlite::types::Value>>> {
@@ -536,19 +534,8 @@ fn the_folded_local_day_agrees_with_sqlite_or_declines() {
 /// before them held (the views of the verdicts' migration), row for row, after random changes.
 #[test]
 fn the_views_from_the_shared_rules_equal_the_shipped_ones() {
-    let views = |r: &Replica| -> Vec<Vec<rusqlite::types::Value>> {
-        let mut out = Vec::new();
-        for v in ["stat_ratings", "stat_cases"] {
-            let mut stmt = r.conn().prepare(&format!("SELECT * FROM {v} ORDER BY id")).expect("prepare");
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |row| (0..n).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect())
-                .expect("query")
-                .collect::<rusqlite::Result<Vec<Vec<_>>>>()
-                .expect("rows");
-            out.extend(rows);
-        }
-        out
+    let views = |r: &Replica| {
+        [rows(r, "SELECT * FROM stat_ratings ORDER BY id"), rows(r, "SELECT * FROM stat_cases ORDER BY id")]
     };
     for seed in 0..4u64 {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -557,7 +544,7 @@ fn the_views_from_the_shared_rules_equal_the_shipped_ones() {
         let page: Vec<Change> = (1..=120).map(|seq| change(&mut rng, seq)).collect();
         r.apply_changes(&page, 120).expect("apply");
         let ours = views(&r);
-        assert!(ours.len() > 20, "seed {seed}: rows to compare");
+        assert!(ours.iter().all(|v| v.len() > 5), "seed {seed}: rows of both views to compare");
         r.conn.execute_batch("SAVEPOINT shipped").expect("savepoint");
         r.conn.execute_batch(crate::tables::integrity_flags::STATS_DDL).expect("the shipped views");
         let shipped = views(&r);
