@@ -16,7 +16,7 @@ pub mod image;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use hcp_protocol::{Counts, SnapshotLine, SnapshotQuery, SnapshotResume};
+use hcp_protocol::{ClientCommand, Counts, SnapshotLine, SnapshotQuery, SnapshotResume};
 use hcp_replica::{Replica, ReplicaError, ResumePoint};
 use serde::Serialize;
 
@@ -442,12 +442,7 @@ pub async fn top_up_doc_numbers(
 /// Commands per push request.
 pub const PUSH_BATCH: usize = 200;
 
-/// Whether an outbox kind is sent on its own to its endpoint (not in a case-command batch).
-pub fn sent_alone(kind: &str) -> bool {
-    hcp_protocol::ClientCommand::sent_alone(kind)
-}
-
-/// Sends one command that goes on its own (see [`sent_alone`]). The server's refusals settle it as
+/// Sends one command that goes on its own (see [`ClientCommand::sent_alone`](hcp_protocol::ClientCommand::sent_alone)). The server's refusals settle it as
 /// rejected; transport failures and server errors leave it pending.
 async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem) -> Result<hcp_replica::Settlement> {
     use hcp_replica::Settlement;
@@ -456,7 +451,7 @@ async fn push_alone(client: &Client, token: &str, item: &hcp_replica::OutboxItem
         code: hcp_protocol::ErrorCode::InvalidInput,
         message: format!("本地操作记录无法读取：{e}"),
     };
-    use hcp_protocol::ClientCommand as C;
+    use ClientCommand as C;
     let command = match C::read(&item.kind, &item.command) {
         Ok(c) => c,
         Err(e) => return Ok(unreadable(e)),
@@ -556,8 +551,8 @@ pub async fn push_citing(
                 };
                 let batch = replica
                     .claim_pending(PUSH_BATCH, |batch| match batch.first() {
-                        Some(first) if sent_alone(&first.kind) => 1,
-                        _ => batch.iter().take_while(|i| !sent_alone(&i.kind) && ready(i)).count(),
+                        Some(first) if ClientCommand::sent_alone(&first.kind) => 1,
+                        _ => batch.iter().take_while(|i| !ClientCommand::sent_alone(&i.kind) && ready(i)).count(),
                     })
                     .map_err(SyncError::from)?;
                 Ok::<_, SyncError>((batch, cited))
@@ -568,7 +563,7 @@ pub async fn push_citing(
         if batch.is_empty() {
             return Ok((applied, rejected));
         }
-        if let Some(first) = batch.first().filter(|i| sent_alone(&i.kind)) {
+        if let Some(first) = batch.first().filter(|i| ClientCommand::sent_alone(&i.kind)) {
             let settled = push_alone(client, token, first).await?;
             match &settled {
                 hcp_replica::Settlement::Applied { .. } => applied += 1,
@@ -584,7 +579,7 @@ pub async fn push_citing(
         let mut settlements = Vec::new();
         for item in &batch {
             match item.client_command() {
-                Ok(hcp_protocol::ClientCommand::Case(command)) => commands.push(CommandEnvelope {
+                Ok(ClientCommand::Case(command)) => commands.push(CommandEnvelope {
                     command_id: item.command_id.clone(),
                     client_seq: Some(item.seq),
                     case_id: item.case_id,
@@ -598,7 +593,7 @@ pub async fn push_citing(
                     code: hcp_protocol::ErrorCode::InvalidInput,
                     message: format!("本地操作记录无法读取：{e}"),
                 }),
-                // Never claimed into a batch (see `sent_alone`).
+                // Never claimed into a batch (see `ClientCommand::sent_alone`).
                 Ok(_) => settlements.push(Settlement::Rejected {
                     command_id: item.command_id.clone(),
                     code: hcp_protocol::ErrorCode::Internal,

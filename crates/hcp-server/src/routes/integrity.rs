@@ -81,8 +81,7 @@ pub async fn decide(
     Path(id): Path<i64>,
     Json(req): Json<FlagDecisionRequest>,
 ) -> ApiResult<Json<IntegrityFlagRow>> {
-    let role = who.user.role;
-    let note = check_verdict(role, &req.note, None).map_err(refused)?.to_owned();
+    let note = check_verdict(who.user.role, &req.note, None).map_err(refused)?.to_owned();
     let command_id = req.command_id.trim().to_owned();
     if command_id.is_empty() || command_id.chars().count() > 64 {
         return Err(AppError::invalid("command_id 应为 1–64 个字符"));
