@@ -478,7 +478,7 @@ async fn assert_aggregates_equal_the_server(
 async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
     use hcp_domain::case::machine::VerifyOutcome;
     use hcp_domain::CaseCommand;
-    use hcp_protocol::{CaseRow, ChangeOp, CommandEnvelope, Entity};
+    use hcp_protocol::{CaseRow, CommandEnvelope};
     let dir = tempfile::tempdir().expect("tempdir");
     let (srv, db) = seeded_server(dir.path(), 2_500).await.expect("server");
     let url = srv.url();
@@ -565,15 +565,7 @@ async fn the_replica_aggregates_follow_exclusions_and_match_the_server() {
                 a.excluded_from_stats = false;
             }
             row.version += 1;
-            hcp_server::db::cases::update(c, &row)?;
-            hcp_server::db::changes::record(
-                c,
-                Entity::Case,
-                row.id,
-                &row.unit_path,
-                ChangeOp::Upsert,
-                &row.updated_at,
-            )?;
+            hcp_server::db::cases::update(c, &row, &row.updated_at)?;
             Ok(())
         })
     })

@@ -257,7 +257,7 @@ async fn a_supervisor_prints_rectification_notices_offline() {
     // list it as 附件 by name, size and hash.
     let db = Db::open(&dir.path().join("server.db")).expect("db");
     db.write_blocking(|c| {
-        use hcp_protocol::{AttachmentRow, AttachmentStatus, ChangeOp, Entity};
+        use hcp_protocol::{AttachmentRow, AttachmentStatus};
         let sha = "5e".repeat(32);
         let at = "2026-11-20T10:00:00+08:00";
         hcp_server::db::attachments::insert_blob(c, &sha, 1_258_291, at)?;
@@ -280,8 +280,7 @@ async fn a_supervisor_prints_rectification_notices_offline() {
                 status: AttachmentStatus::Pending,
                 note: String::new(),
             };
-            let id = hcp_server::db::attachments::insert(c, &row, "")?;
-            hcp_server::db::changes::record(c, Entity::Attachment, id, &path, ChangeOp::Upsert, at)?;
+            hcp_server::db::attachments::insert(c, &row, "")?;
         }
         Ok(())
     })
@@ -667,15 +666,7 @@ async fn offline_deadlines_follow_the_policy_the_server_distributed() {
             ..hcp_protocol::JurisdictionPolicy::default()
         };
         let json = serde_json::to_string(&policy).map_err(|e| hcp_server::db::DbError::Corrupt(e.to_string()))?;
-        let sid = hcp_server::db::settings::put(c, id, &path, "policy", &json, "2026-11-20T00:00:00Z")?;
-        hcp_server::db::changes::record(
-            c,
-            hcp_protocol::Entity::Setting,
-            sid,
-            &path,
-            hcp_protocol::ChangeOp::Upsert,
-            "2026-11-20T00:00:00Z",
-        )?;
+        hcp_server::db::settings::put(c, id, &path, "policy", &json, "2026-11-20T00:00:00Z")?;
         Ok(())
     })
     .expect("policy");

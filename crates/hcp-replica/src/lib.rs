@@ -52,6 +52,15 @@ pub enum ReplicaError {
 
 pub type Result<T> = std::result::Result<T, ReplicaError>;
 
+impl From<hcp_store::DbError> for ReplicaError {
+    fn from(e: hcp_store::DbError) -> ReplicaError {
+        match e {
+            hcp_store::DbError::Sqlite(e) => ReplicaError::Sqlite(e),
+            other => ReplicaError::Corrupt(other.to_string()),
+        }
+    }
+}
+
 /// A 256-bit replica encryption key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ReplicaKey([u8; 32]);
@@ -80,6 +89,8 @@ impl std::fmt::Debug for ReplicaKey {
 /// One schema step.
 enum Migration {
     Sql(&'static str),
+    /// DDL built at run time (a replicated entity's table, derived from the server's).
+    Built(fn() -> String),
     /// Data derived from the rows already there (e.g. aggregates for a replica that predates them).
     Rust(fn(&Connection) -> Result<()>),
 }
@@ -87,15 +98,15 @@ enum Migration {
 /// Migrations in order; `PRAGMA user_version` records how many ran. One entry per table module.
 const MIGRATIONS: &[Migration] = &[
     Migration::Sql(meta::DDL),
-    Migration::Sql(org_units::DDL),
-    Migration::Sql(staff::DDL),
-    Migration::Sql(ratings::DDL),
+    Migration::Built(org_units::ddl),
+    Migration::Built(staff::ddl),
+    Migration::Built(ratings::ddl),
     Migration::Sql(cases::DDL),
-    Migration::Sql(case_events::DDL),
+    Migration::Built(case_events::ddl),
     Migration::Sql(outbox::DDL),
     Migration::Sql(users::DDL),
-    Migration::Sql(service_items::DDL),
-    Migration::Sql(settings::DDL),
+    Migration::Built(service_items::ddl),
+    Migration::Built(settings::ddl),
     Migration::Sql(tables::case_text::DDL),
     Migration::Sql(cases::FILTER_INDEXES),
     Migration::Sql(cases::INDEXES),
@@ -127,13 +138,13 @@ const MIGRATIONS: &[Migration] = &[
     // after this entry, with a new rebuild after them: entries already shipped never move.
     Migration::Rust(aggregates::rebuild),
     // 服务明星 / 办事能手.
-    Migration::Sql(tables::awards::DDL),
+    Migration::Built(tables::awards::ddl),
     // 自我评价 and 第三方评价 (replicated read-only) and the hall manager's local drafts.
-    Migration::Sql(tables::self_assessments::DDL),
+    Migration::Built(tables::self_assessments::ddl),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
     // Evidence files on cases (metadata only).
-    Migration::Sql(tables::attachments::DDL),
+    Migration::Built(tables::attachments::ddl),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
     // The statistics views defined from `hcp_stats::rules`, the server's own definitions.
@@ -823,21 +834,23 @@ fn table(e: Entity) -> &'static str {
 }
 
 fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
+    let conn = hcp_store::Conn::sqlite(tx);
     match row {
-        EntityRow::OrgUnit(r) => org_units::upsert(tx, r),
-        EntityRow::Staff(r) => staff::upsert(tx, r),
-        EntityRow::User(r) => users::upsert(tx, r),
-        EntityRow::Rating(r) => ratings::upsert(tx, r),
-        EntityRow::Case(r) => cases::upsert(tx, r),
-        EntityRow::CaseEvent(r) => case_events::upsert(tx, r),
-        EntityRow::ServiceItem(r) => service_items::upsert(tx, r),
-        EntityRow::Setting(r) => settings::upsert(tx, r),
-        EntityRow::IntegrityFlag(r) => tables::integrity_flags::upsert(tx, r),
-        EntityRow::Award(r) => tables::awards::upsert(tx, r),
-        EntityRow::SelfAssessment(r) => tables::self_assessments::upsert(tx, r),
-        EntityRow::SurveyResult(r) => tables::self_assessments::upsert_survey(tx, r),
-        EntityRow::Attachment(r) => tables::attachments::upsert(tx, r),
+        EntityRow::OrgUnit(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::Staff(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::User(r) => users::upsert(tx, r)?,
+        EntityRow::Rating(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::Case(r) => cases::upsert(tx, r)?,
+        EntityRow::CaseEvent(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::ServiceItem(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::Setting(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::IntegrityFlag(r) => tables::integrity_flags::upsert(tx, r)?,
+        EntityRow::Award(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::SelfAssessment(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::SurveyResult(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::Attachment(r) => hcp_store::upsert(&conn, r)?,
     }
+    Ok(())
 }
 
 fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
@@ -915,6 +928,7 @@ fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
         if v > have {
             match step {
                 Migration::Sql(ddl) => tx.execute_batch(ddl)?,
+                Migration::Built(ddl) => tx.execute_batch(&ddl())?,
                 Migration::Rust(run) => {
                     let started = std::time::Instant::now();
                     run(&tx)?;

@@ -6,11 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use hcp_domain::{Calendar, CaseCommand, CaseSource, Channel, ContentCode, Level, OrgKind, ScopePath};
 use hcp_protocol::{
-    ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, ErrorCode, IntakeResult, IntakeStatus, LevelIn,
-    OrgUnitRow, RatingIn, RatingRow, StaffRow,
+    CommandEnvelope, CommandStatus, ComplaintIn, ErrorCode, IntakeResult, IntakeStatus, LevelIn, OrgUnitRow, RatingIn,
+    RatingRow, StaffRow,
 };
 
-use crate::db::{changes, org_units, ratings, staff, Conn, DbResult};
+use crate::db::{org_units, ratings, staff, Conn, DbResult};
 use crate::workflow::{self, Origin, Principal};
 
 /// The most ratings one intake request may carry.
@@ -313,7 +313,6 @@ fn received_at(now: DateTime<Utc>) -> String {
 fn store(conn: &Conn<'_>, res: Resolved, by: &Reporter, now: DateTime<Utc>, calendar: &Calendar) -> DbResult<Accepted> {
     let received = received_at(now);
     let rating_id = ratings::insert(conn, &res.row, &res.who, &received)?;
-    changes::record(conn, Entity::Rating, rating_id, &res.row.unit_path, ChangeOp::Upsert, &received)?;
     let case_id = if res.level.is_bad() { open_case(conn, rating_id, res, by, now, calendar)? } else { None };
     Ok((IntakeStatus::Created, rating_id, case_id))
 }
@@ -422,15 +421,12 @@ pub fn ratings_batch(
         }
         let rows: Vec<(&RatingRow, &ratings::Evaluator)> = pending.iter().map(|(_, _, r)| (&r.row, &r.who)).collect();
         let ids = ratings::insert_many(conn, &rows, &received)?;
-        let mut changed = Vec::with_capacity(pending.len());
-        for (i, key, res) in pending.iter() {
+        for (i, key, _) in pending.iter() {
             let id =
                 *ids.get(key).ok_or_else(|| crate::db::DbError::Corrupt("a rating's id was not returned".into()))?;
-            changed.push((id, res.row.unit_path.as_str()));
             results[*i] = Some(result_line(*i, Ok((IntakeStatus::Created, id, None))));
             accepted.insert(key.clone(), Some(id));
         }
-        changes::record_many(conn, Entity::Rating, &changed, ChangeOp::Upsert, &received)?;
         pending.clear();
         Ok(())
     };

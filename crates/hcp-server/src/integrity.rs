@@ -20,13 +20,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hcp_domain::integrity::{detect, Flag, FlagKind, IntegrityParams, RatingEvidence, ServiceRecord, Severity};
 use hcp_domain::Level;
-use hcp_protocol::{ChangeOp, Entity, FlagStatus};
+use hcp_protocol::FlagStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::db::integrity_flags::{self, Evidence, NewFlag};
-use crate::db::{changes, org_units, Conn, DbError, DbResult};
+use crate::db::{org_units, Conn, DbError, DbResult};
 
 /// Ratings looked at per scan transaction.
 pub const SCAN_BATCH: usize = 5_000;
@@ -268,12 +268,11 @@ fn raise(conn: &Conn<'_>, unit_id: i64, unit_path: &str, flag: &Flag, at: &str) 
             return Ok(Raised::Known);
         }
         let fp = fingerprint(flag.kind, &merged);
-        integrity_flags::widen(conn, open, &merged, &flag.explanation_zh, open.severity.max(flag.severity), &fp)?;
-        changes::record(conn, Entity::IntegrityFlag, open.id, &open.unit_path, ChangeOp::Upsert, at)?;
+        integrity_flags::widen(conn, open, &merged, &flag.explanation_zh, open.severity.max(flag.severity), &fp, at)?;
         return Ok(Raised::Widened);
     }
     let fp = fingerprint(flag.kind, &ids);
-    let id = integrity_flags::insert(
+    integrity_flags::insert(
         conn,
         &NewFlag {
             unit_id,
@@ -286,7 +285,6 @@ fn raise(conn: &Conn<'_>, unit_id: i64, unit_path: &str, flag: &Flag, at: &str) 
             detected_at: at,
         },
     )?;
-    changes::record(conn, Entity::IntegrityFlag, id, unit_path, ChangeOp::Upsert, at)?;
     Ok(Raised::Created)
 }
 

@@ -3,6 +3,8 @@
 //! It authenticates users, holds the authoritative cases and ratings, and feeds each client its
 //! jurisdiction through a streamed snapshot and a paged change feed.
 
+pub use hcp_store::args;
+
 pub mod assessment;
 pub mod auth;
 #[cfg(feature = "seed")]
@@ -24,7 +26,6 @@ pub mod seed;
 pub mod serve;
 pub mod strict_json;
 pub mod testing;
-pub mod unit_move;
 pub mod unit_state;
 pub mod watch;
 pub mod workflow;

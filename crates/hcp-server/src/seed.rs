@@ -5,15 +5,13 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use hcp_domain::case::machine::{EscalationBasis, VerifyOutcome, VisitMethod};
 use hcp_domain::{Calendar, CaseCommand, CaseSource, CaseState, Level, OrgKind, Role, ScopePath};
-use hcp_protocol::{
-    ChangeOp, CommandEnvelope, CommandStatus, ComplaintIn, Entity, EvaluatorIn, LevelIn, OrgUnitRow, RatingIn, StaffRow,
-};
+use hcp_protocol::{CommandEnvelope, CommandStatus, ComplaintIn, EvaluatorIn, LevelIn, OrgUnitRow, RatingIn, StaffRow};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::auth::hash_password;
-use crate::db::{changes, org_units, staff, users, Conn, Db, DbError, DbResult};
+use crate::db::{org_units, staff, users, Conn, Db, DbError, DbResult};
 use crate::intake;
 use crate::workflow::{self, Principal};
 
@@ -251,8 +249,7 @@ struct Seeder<'a, 'c> {
 
 impl Seeder<'_, '_> {
     fn unit(&mut self, parent: Option<&OrgUnitRow>, kind: OrgKind, name: &str, code: &str) -> DbResult<OrgUnitRow> {
-        let u = org_units::insert(self.conn, parent, kind, name, code)?;
-        changes::record(self.conn, Entity::OrgUnit, u.id, &u.path, ChangeOp::Upsert, &self.at)?;
+        let u = org_units::insert(self.conn, parent, kind, name, code, &self.at)?;
         self.report.org_units += 1;
         self.units.push(u.clone());
         Ok(u)
@@ -283,8 +280,7 @@ impl Seeder<'_, '_> {
                 employee_no: format!("GH{:05}", self.staff_no),
                 unit_path: window.path.clone(),
             };
-            let id = staff::insert(self.conn, &row)?;
-            changes::record(self.conn, Entity::Staff, id, &row.unit_path, ChangeOp::Upsert, &self.at)?;
+            let id = staff::insert(self.conn, &row, &self.at)?;
             self.report.staff += 1;
             out.push(StaffRow { id, ..row });
         }
@@ -403,7 +399,6 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
                 users::link_staff(conn, uid, staff_id)?;
             }
         }
-        changes::record(conn, Entity::User, uid, &unit.path, ChangeOp::Upsert, &s.at)?;
         users_by_name.insert(a.username, (uid, a.display_name, a.role, unit.clone()));
         s.report.users += 1;
     }
@@ -434,7 +429,6 @@ fn seed_into(conn: &Conn<'_>, opts: &SeedOptions, password_hash: &str) -> DbResu
                     created_at: &s.at,
                 },
             )?;
-            changes::record(conn, Entity::User, uid, &dept.path, ChangeOp::Upsert, &s.at)?;
             dept_handlers.insert(dept.id, (uid, display_name, dept.path.clone()));
             s.report.users += 1;
         }

@@ -6,10 +6,10 @@
 //! the evidence chain for appeals and accountability, and the command's own record all commit
 //! together, so a command is applied once and its effects are never half-visible.
 
-use crate::db::{audit_log, case_events, cases, changes, commands, evidence, settings, Conn, DbError, DbResult};
+use crate::db::{audit_log, case_events, cases, commands, evidence, settings, Conn, DbError, DbResult};
 use chrono::{DateTime, SecondsFormat, Utc};
 use hcp_domain::{Actor, Calendar, CaseCommand, Level, PolicyContext, Role, ScopePath};
-use hcp_protocol::{CaseEventRow, CaseRow, ChangeOp, CommandEnvelope, CommandResult, CommandStatus, Entity, ErrorCode};
+use hcp_protocol::{CaseEventRow, CaseRow, CommandEnvelope, CommandResult, CommandStatus, ErrorCode};
 
 /// Who issues a command.
 #[derive(Debug, Clone)]
@@ -350,11 +350,10 @@ fn decide(
     let visible_at = cases::visibility_path(&row.unit_path, handler_path.as_deref());
     row.aggregate = Some(Box::new(next));
     cases::mark_provisional(&mut row, &calendar);
-    cases::update(conn, &row)?;
     if let Some(old) = old_scope.filter(|old| *old != visible_at) {
-        move_visibility(conn, row.id, &old, &visible_at, &at)?;
+        cases::move_visibility(conn, row.id, &old, &visible_at, &at)?;
     }
-    changes::record(conn, Entity::Case, row.id, &visible_at, ChangeOp::Upsert, &at)?;
+    cases::update(conn, &row, &at)?;
 
     let mut data = serde_json::to_value(&event).map_err(|e| DbError::Corrupt(e.to_string()))?;
     if !env.attachments.is_empty() {
@@ -371,52 +370,9 @@ fn decide(
         data,
     };
     let event_id = case_events::insert(conn, &ev)?;
-    changes::record(conn, Entity::CaseEvent, event_id, &ev.unit_path, ChangeOp::Upsert, &at)?;
     // The 12345 hotline hears of it in the same transaction (when the case is one of its tickets).
     crate::db::hotline_outbox::enqueue(conn, &row, event_id, &event.payload, &at)?;
     Ok(Ok((row, event_id)))
-}
-
-/// Moves a case and its timeline from the visibility path `old` to `new`, in the feed as a
-/// deletion at the old path followed by an upsert at the new one (the caller records the case's
-/// own upsert at `new` next), so every replica converges: a jurisdiction that covers both paths
-/// deletes and then receives the case again, one that covers only the old path loses it, and one
-/// that covers only the new path (the handler's) receives the case and its whole timeline.
-fn move_visibility(conn: &Conn<'_>, case_id: i64, old: &str, new: &str, at: &str) -> DbResult<()> {
-    let events = case_events::ids_of_case(conn, case_id)?;
-    changes::record(conn, Entity::Case, case_id, old, ChangeOp::Delete, at)?;
-    changes::record_many(
-        conn,
-        Entity::CaseEvent,
-        &events.iter().map(|id| (*id, old)).collect::<Vec<_>>(),
-        ChangeOp::Delete,
-        at,
-    )?;
-    let files = crate::db::attachments::move_case(conn, case_id, new)?;
-    changes::record_many(
-        conn,
-        Entity::Attachment,
-        &files.iter().map(|id| (*id, old)).collect::<Vec<_>>(),
-        ChangeOp::Delete,
-        at,
-    )?;
-    changes::record_many(
-        conn,
-        Entity::Attachment,
-        &files.iter().map(|id| (*id, new)).collect::<Vec<_>>(),
-        ChangeOp::Upsert,
-        at,
-    )?;
-    cases::set_scope_path(conn, case_id, new)?;
-    case_events::move_case(conn, case_id, new)?;
-    changes::record_many(
-        conn,
-        Entity::CaseEvent,
-        &events.iter().map(|id| (*id, new)).collect::<Vec<_>>(),
-        ChangeOp::Upsert,
-        at,
-    )?;
-    Ok(())
 }
 
 /// The district of a unit path ([`ScopePath::district`]).
@@ -540,7 +496,7 @@ fn case_number(row: &CaseRow, now: DateTime<Utc>) -> String {
 
 /// Appeals and accountability decisions are evidence: chain them.
 fn record_evidence(conn: &Conn<'_>, row: &CaseRow, event_id: i64, who: &Principal, at: &str) -> DbResult<()> {
-    let Some(ev) = case_events::get(conn, event_id)? else { return Ok(()) };
+    let Some(ev) = hcp_store::get::<hcp_protocol::CaseEventRow>(conn, event_id)? else { return Ok(()) };
     if matches!(ev.kind.as_str(), "appealed" | "appeal_decided" | "accountability_recorded") {
         let payload = ev.data.to_string();
         evidence::append(

@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use hcp_protocol::{CaseRow, ChangeOp, Entity};
+use hcp_protocol::{CaseRow, Entity};
 use hcp_replica::{CaseQuery, Replica, ReplicaKey};
 use hcp_server::db::{cases, changes};
 use hcp_server::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
@@ -113,7 +113,7 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
         {
             let row = supervision_case(no, unit, &path, "督查发现：测试");
             let id = cases::insert(c, &row)?;
-            changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
+            changes::republish(c, Entity::Case, id, "2026-11-20T03:00:00Z")?;
         }
         Ok(())
     })
@@ -133,10 +133,9 @@ async fn a_hall_manager_bootstraps_exactly_their_hall_and_pulls_new_changes() {
     }
     // A renamed ancestor unit (the district above the hall) reaches the replica too.
     db.write_blocking(|c| {
-        let (id, path): (i64, String) =
-            c.query_row("SELECT id, path FROM org_units WHERE name = '东湖区'", (), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let id: i64 = c.query_row("SELECT id FROM org_units WHERE name = '东湖区'", (), |r| r.get(0))?;
         c.execute("UPDATE org_units SET name = '东湖新区' WHERE id = ?1", [id])?;
-        changes::record(c, Entity::OrgUnit, id, &path, ChangeOp::Upsert, "2026-11-20T04:00:00Z")?;
+        changes::republish(c, Entity::OrgUnit, id, "2026-11-20T04:00:00Z")?;
         Ok(())
     })
     .expect("rename");
@@ -277,9 +276,9 @@ async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_th
             let path: String = c.query_row("SELECT path FROM org_units WHERE id = ?1", [unit_id], |r| r.get(0))?;
             let row = supervision_case("CP-2026-910001", unit_id, &path, "督查发现：续传期间新增");
             let id = cases::insert(c, &row)?;
-            changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
+            changes::republish(c, Entity::Case, id, "2026-11-20T03:00:00Z")?;
             c.execute("UPDATE org_units SET name = '东湖区政务大厅' WHERE id = ?1", [unit_id])?;
-            changes::record(c, Entity::OrgUnit, unit_id, &path, ChangeOp::Upsert, "2026-11-20T03:00:01Z")?;
+            changes::republish(c, Entity::OrgUnit, unit_id, "2026-11-20T03:00:01Z")?;
             Ok(id)
         })
         .expect("server changes");

@@ -9,50 +9,12 @@
 //! - `attachment_chunks`: the bytes of the default store ([`crate::evidence_store::DbChunks`]), in
 //!   chunks of [`crate::evidence_store::CHUNK_SIZE`] bytes.
 
-use hcp_protocol::{AttachmentRow, AttachmentStatus};
+use hcp_protocol::{AttachmentRow, AttachmentStatus, ChangeOp, Entity};
 
 use super::{args, parse_col, Conn, DbResult, Row};
+use hcp_store::Replicated;
 
-pub const DDL: &str = "
-CREATE TABLE attachment_blobs (
-    sha256       TEXT PRIMARY KEY,
-    size         INTEGER NOT NULL,
-    status       TEXT NOT NULL,
-    mime         TEXT NOT NULL DEFAULT '',
-    note         TEXT NOT NULL DEFAULT '',
-    created_at   TEXT NOT NULL,
-    completed_at TEXT,
-    -- When a chunk last arrived: an upload left pending this long is abandoned (its chunks swept).
-    touched_at   TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE attachment_chunks (
-    sha256 TEXT NOT NULL REFERENCES attachment_blobs(sha256),
-    idx    INTEGER NOT NULL,
-    data   BLOB NOT NULL,
-    PRIMARY KEY (sha256, idx)
-);
-CREATE TABLE attachments (
-    id               INTEGER PRIMARY KEY,
-    case_id          INTEGER NOT NULL REFERENCES cases(id),
-    unit_path        TEXT NOT NULL,
-    sha256           TEXT NOT NULL REFERENCES attachment_blobs(sha256),
-    name             TEXT NOT NULL,
-    size             INTEGER NOT NULL,
-    mime             TEXT NOT NULL DEFAULT '',
-    uploaded_by      INTEGER NOT NULL REFERENCES users(id),
-    uploaded_by_name TEXT NOT NULL,
-    uploaded_at      TEXT NOT NULL,
-    status           TEXT NOT NULL,
-    note             TEXT NOT NULL DEFAULT '',
-    -- Not replicated. Empty once the declarer's jurisdiction is known to hold the bytes (it sent
-    -- them, or a file there already names them); otherwise the challenge the declarer answers
-    -- with SHA-256(challenge ‖ file) to show it holds the file, not only its hash.
-    proof_nonce      TEXT NOT NULL DEFAULT '',
-    UNIQUE (case_id, sha256)
-);
-CREATE INDEX attachments_path ON attachments(unit_path);
-CREATE INDEX attachments_sha ON attachments(sha256);
-";
+pub use hcp_store::entities::attachment::SERVER_DDL as DDL;
 
 /// A distinct content: its declared size and state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,37 +26,14 @@ pub struct Blob {
     pub note: String,
 }
 
-const COLS: &str = "id, case_id, unit_path, sha256, name, size, mime, uploaded_by, uploaded_by_name, uploaded_at,
-    status, note";
-
-fn from_row(r: &Row) -> DbResult<AttachmentRow> {
-    let status: String = r.get(10)?;
-    Ok(AttachmentRow {
-        id: r.get(0)?,
-        case_id: r.get(1)?,
-        unit_path: r.get(2)?,
-        sha256: r.get(3)?,
-        name: r.get(4)?,
-        size: r.get(5)?,
-        mime: r.get(6)?,
-        uploaded_by: r.get(7)?,
-        uploaded_by_name: r.get(8)?,
-        uploaded_at: r.get(9)?,
-        status: parse_col(&status, "attachments.status", AttachmentStatus::parse)?,
-        note: r.get(11)?,
-    })
-}
-
-pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<AttachmentRow>> {
-    conn.query_opt(&format!("SELECT {COLS} FROM attachments WHERE id = ?1"), [id], from_row)
-}
+const COLS: &str = AttachmentRow::COLUMNS;
 
 /// The file `sha256` on `case_id`, if it was declared there.
 pub fn on_case(conn: &Conn<'_>, case_id: i64, sha256: &str) -> DbResult<Option<AttachmentRow>> {
     conn.query_opt(
         &format!("SELECT {COLS} FROM attachments WHERE case_id = ?1 AND sha256 = ?2"),
         args![case_id, sha256],
-        from_row,
+        AttachmentRow::from_row,
     )
 }
 
@@ -112,7 +51,7 @@ pub fn of_content_in_scope(
             "SELECT {COLS} FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3{proven} ORDER BY id"
         ),
         args![sha256, scope, format!("{scope}~")],
-        from_row,
+        AttachmentRow::from_row,
     )
 }
 
@@ -145,7 +84,8 @@ pub fn prove_in_scope(
     scope: &str,
     status: AttachmentStatus,
     mime: &str,
-) -> DbResult<Vec<(i64, String)>> {
+    at: &str,
+) -> DbResult<()> {
     let upper = format!("{scope}~");
     let rows = conn.query_map(
         "SELECT id, unit_path FROM attachments WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3
@@ -158,11 +98,12 @@ pub fn prove_in_scope(
           WHERE sha256 = ?1 AND unit_path >= ?2 AND unit_path < ?3 AND proof_nonce <> ''",
         args![sha256, scope, &upper, status.as_str(), mime],
     )?;
-    Ok(rows)
+    let rows: Vec<(i64, &str)> = rows.iter().map(|(id, p): &(i64, String)| (*id, p.as_str())).collect();
+    super::changes::record_many(conn, Entity::Attachment, &rows, ChangeOp::Upsert, at)
 }
 
 /// Every row naming `sha256`, with its path (for the feed when its state changes).
-pub fn of_content(conn: &Conn<'_>, sha256: &str) -> DbResult<Vec<(i64, String)>> {
+fn of_content(conn: &Conn<'_>, sha256: &str) -> DbResult<Vec<(i64, String)>> {
     conn.query_map("SELECT id, unit_path FROM attachments WHERE sha256 = ?1 ORDER BY id", [sha256], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })
@@ -177,10 +118,10 @@ pub fn case_total(conn: &Conn<'_>, case_id: i64) -> DbResult<i64> {
     )
 }
 
-/// Records a declared file (the id in `r` is ignored), unproven when `proof_nonce` is not empty;
-/// returns its id.
+/// Records a declared file (the id in `r` is ignored), unproven when `proof_nonce` is not empty,
+/// and its change at its path (the case's visibility path); returns its id.
 pub fn insert(conn: &Conn<'_>, r: &AttachmentRow, proof_nonce: &str) -> DbResult<i64> {
-    conn.query_row(
+    let id = conn.query_row(
         "INSERT INTO attachments (case_id, unit_path, sha256, name, size, mime, uploaded_by, uploaded_by_name,
                 uploaded_at, status, note, proof_nonce)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
@@ -199,7 +140,9 @@ pub fn insert(conn: &Conn<'_>, r: &AttachmentRow, proof_nonce: &str) -> DbResult
             proof_nonce
         ],
         |row| row.get(0),
-    )
+    )?;
+    super::changes::record(conn, Entity::Attachment, id, &r.unit_path, ChangeOp::Upsert, &r.uploaded_at)?;
+    Ok(id)
 }
 
 /// Sets the state of every row naming `sha256` when its bytes are refused, and of every proven
@@ -210,13 +153,16 @@ pub fn set_status_of_content(
     status: AttachmentStatus,
     mime: &str,
     note: &str,
+    at: &str,
 ) -> DbResult<()> {
     conn.execute(
         "UPDATE attachments SET status = ?2, mime = ?3, note = ?4
           WHERE sha256 = ?1 AND (proof_nonce = '' OR ?2 = 'refused')",
         args![sha256, status.as_str(), mime, note],
     )?;
-    Ok(())
+    let rows = of_content(conn, sha256)?;
+    let rows: Vec<(i64, &str)> = rows.iter().map(|(id, p)| (*id, p.as_str())).collect();
+    super::changes::record_many(conn, Entity::Attachment, &rows, ChangeOp::Upsert, at)
 }
 
 /// Moves a case's files to the case's new visibility path; returns their ids.
@@ -224,30 +170,6 @@ pub fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<Vec<i64>
     let ids = conn.query_map("SELECT id FROM attachments WHERE case_id = ?1 ORDER BY id", [case_id], |r| r.get(0))?;
     conn.execute("UPDATE attachments SET unit_path = ?2 WHERE case_id = ?1", args![case_id, path])?;
     Ok(ids)
-}
-
-/// The files in scope with an id above `after` (0: all), by id.
-pub fn in_scope_after(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    after: i64,
-    f: impl FnMut(AttachmentRow) -> DbResult<()>,
-) -> DbResult<()> {
-    super::changes::scan_after(
-        conn,
-        &format!("SELECT {COLS} FROM attachments WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"),
-        scope,
-        upper,
-        after,
-        from_row,
-        f,
-    )
-}
-
-/// How many rows [`in_scope_after`] gives.
-pub fn count_in_scope_after(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
-    super::changes::count_in_scope_after(conn, "attachments", scope, upper, after)
 }
 
 fn blob_from_row(r: &Row) -> DbResult<Blob> {

@@ -2,7 +2,7 @@
 
 use super::{args, parse_col, Conn, DbError, DbResult, Row};
 use hcp_domain::{CaseSource, CaseState, Level};
-use hcp_protocol::CaseRow;
+use hcp_protocol::{CaseRow, ChangeOp, Entity};
 
 pub const DDL: &str = "
 CREATE TABLE cases (
@@ -145,12 +145,14 @@ fn aggregate_json(c: &CaseRow) -> DbResult<Option<String>> {
         .map_err(|e| DbError::Corrupt(format!("case aggregate: {e}")))
 }
 
-/// Writes every mutable column of an existing case.
-pub fn update(conn: &Conn<'_>, c: &CaseRow) -> DbResult<()> {
-    conn.execute(
+/// Writes every mutable column of an existing case and records its change at its visibility
+/// path (see [`move_visibility`] for moving it first). A new case ([`insert`]) is announced by
+/// the update that completes it, in the same transaction.
+pub fn update(conn: &Conn<'_>, c: &CaseRow, at: &str) -> DbResult<()> {
+    let scope: String = conn.query_row(
         "UPDATE cases SET case_no = ?2, department_id = ?3, state = ?4, escalation_level = ?5, handler_user_id = ?6,
             deadline = ?7, version = ?8, updated_at = ?9, aggregate = ?10, summary = ?11
-          WHERE id = ?1",
+          WHERE id = ?1 RETURNING scope_path",
         args![
             c.id,
             &c.case_no,
@@ -164,8 +166,46 @@ pub fn update(conn: &Conn<'_>, c: &CaseRow) -> DbResult<()> {
             aggregate_json(c)?,
             &c.summary,
         ],
+        |r| r.get(0),
     )?;
+    super::changes::record(conn, Entity::Case, c.id, &scope, ChangeOp::Upsert, at)?;
     Ok(())
+}
+
+/// Moves a case and its timeline from the visibility path `old` to `new`, in the feed as a
+/// deletion at the old path followed by an upsert at the new one (the case's own upsert at `new`
+/// follows with its [`update`]), so every replica converges: a jurisdiction that covers both
+/// paths deletes and then receives the case again, one that covers only the old path loses it,
+/// and one that covers only the new path (the handler's) receives the case and its whole timeline.
+pub fn move_visibility(conn: &Conn<'_>, case_id: i64, old: &str, new: &str, at: &str) -> DbResult<()> {
+    use super::changes::record_many;
+    let events = super::case_events::ids_of_case(conn, case_id)?;
+    super::changes::record(conn, Entity::Case, case_id, old, ChangeOp::Delete, at)?;
+    record_many(
+        conn,
+        Entity::CaseEvent,
+        &events.iter().map(|id| (*id, old)).collect::<Vec<_>>(),
+        ChangeOp::Delete,
+        at,
+    )?;
+    let files = super::attachments::move_case(conn, case_id, new)?;
+    record_many(
+        conn,
+        Entity::Attachment,
+        &files.iter().map(|id| (*id, old)).collect::<Vec<_>>(),
+        ChangeOp::Delete,
+        at,
+    )?;
+    record_many(
+        conn,
+        Entity::Attachment,
+        &files.iter().map(|id| (*id, new)).collect::<Vec<_>>(),
+        ChangeOp::Upsert,
+        at,
+    )?;
+    set_scope_path(conn, case_id, new)?;
+    super::case_events::move_case(conn, case_id, new)?;
+    record_many(conn, Entity::CaseEvent, &events.iter().map(|id| (*id, new)).collect::<Vec<_>>(), ChangeOp::Upsert, at)
 }
 
 /// Sets the row's computed `deadline_provisional`: its deadline lies where `calendar` has only
@@ -234,7 +274,7 @@ pub fn in_scope(
         conn,
         &format!(
             "SELECT {COLS} FROM cases WHERE {} AND id > ?3 ORDER BY id",
-            super::changes::path_range(dense).replace("unit_path", "scope_path")
+            hcp_store::path_range("scope_path", dense)
         ),
         scope,
         upper,

@@ -3,7 +3,8 @@
 //! one writer, PostgreSQL's write lock: see [`super`]), so sequence numbers commit in order and a
 //! reader may serve everything up to the highest committed `seq` without skipping.
 
-use super::{args, case_events, cases, org_units, parse_col, ratings, staff, Conn, DbError, DbResult, Row};
+use super::{args, cases, parse_col, Conn, DbError, DbResult, Row};
+use hcp_store::{EntityVisitor, Replicated};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hcp_protocol::{Change, ChangeOp, Entity, EntityRow};
@@ -20,8 +21,10 @@ CREATE TABLE changes (
 CREATE INDEX changes_path_seq ON changes(unit_path, seq);
 ";
 
-/// Records that a row changed. Call inside the transaction that changed it.
-pub fn record(
+/// Records that a row changed, inside the transaction that changed it. Only the table modules
+/// call it, from the functions that write their rows: writing a replicated row records its change
+/// in the same call, so no write can forget it.
+pub(in crate::db) fn record(
     conn: &Conn<'_>,
     entity: Entity,
     entity_id: i64,
@@ -40,8 +43,15 @@ pub fn record(
 }
 
 /// Records that many rows of one entity changed (one multi-row statement per chunk), in the order
-/// given: `(entity id, unit path)`. Call inside the transaction that changed them.
-pub fn record_many(conn: &Conn<'_>, entity: Entity, rows: &[(i64, &str)], op: ChangeOp, at: &str) -> DbResult<()> {
+/// given: `(entity id, unit path)`. Call inside the transaction that changed them (table modules
+/// only, as [`record`]).
+pub(in crate::db) fn record_many(
+    conn: &Conn<'_>,
+    entity: Entity,
+    rows: &[(i64, &str)],
+    op: ChangeOp,
+    at: &str,
+) -> DbResult<()> {
     let op = match op {
         ChangeOp::Upsert => "upsert",
         ChangeOp::Delete => "delete",
@@ -58,6 +68,19 @@ pub fn record_many(conn: &Conn<'_>, entity: Entity, rows: &[(i64, &str)], op: Ch
     Ok(())
 }
 
+/// Sends a row again as it is now, at the path it is replicated by (a case's visibility path,
+/// every other row's unit path): for rows changed by statements outside the table modules, such as
+/// a test's or an operator's repair. Returns whether the row exists.
+pub fn republish(conn: &Conn<'_>, entity: Entity, id: i64, at: &str) -> DbResult<bool> {
+    let path = match load(conn, entity, id)? {
+        None => return Ok(false),
+        Some(EntityRow::Case(c)) => cases::scope_path(conn, id)?.unwrap_or(c.unit_path),
+        Some(row) => row.unit_path().to_owned(),
+    };
+    record(conn, entity, id, &path, ChangeOp::Upsert, at)?;
+    Ok(true)
+}
+
 /// The highest committed sequence number (0 when the feed is empty).
 pub fn head(conn: &Conn<'_>) -> DbResult<i64> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", (), |r| r.get(0))
@@ -65,21 +88,25 @@ pub fn head(conn: &Conn<'_>) -> DbResult<i64> {
 
 /// Loads the current state of a row.
 pub fn load(conn: &Conn<'_>, entity: Entity, id: i64) -> DbResult<Option<EntityRow>> {
-    Ok(match entity {
-        Entity::OrgUnit => org_units::get(conn, id)?.map(EntityRow::OrgUnit),
-        Entity::Staff => staff::get(conn, id)?.map(EntityRow::Staff),
-        Entity::User => super::users::row(conn, id)?.map(EntityRow::User),
-        Entity::Rating => ratings::get(conn, id)?.map(EntityRow::Rating),
-        Entity::Case => cases::get(conn, id)?.map(EntityRow::Case),
-        Entity::CaseEvent => case_events::get(conn, id)?.map(EntityRow::CaseEvent),
-        Entity::ServiceItem => super::service_items::get(conn, id)?.map(EntityRow::ServiceItem),
-        Entity::Setting => super::settings::get(conn, id)?.map(EntityRow::Setting),
-        Entity::IntegrityFlag => super::integrity_flags::get(conn, id)?.map(EntityRow::IntegrityFlag),
-        Entity::Award => super::awards::get(conn, id)?.map(EntityRow::Award),
-        Entity::SelfAssessment => super::self_assessments::get(conn, id)?.map(EntityRow::SelfAssessment),
-        Entity::SurveyResult => super::self_assessments::survey(conn, id)?.map(EntityRow::SurveyResult),
-        Entity::Attachment => super::attachments::get(conn, id)?.map(EntityRow::Attachment),
-    })
+    struct Load<'a, 'c> {
+        conn: &'a Conn<'c>,
+        id: i64,
+    }
+    impl EntityVisitor for Load<'_, '_> {
+        type Out = DbResult<Option<EntityRow>>;
+        fn visit<T: Replicated>(self) -> Self::Out {
+            Ok(hcp_store::get::<T>(self.conn, self.id)?.map(T::into_entity))
+        }
+        fn own_code(self, entity: Entity) -> Self::Out {
+            let Load { conn, id } = self;
+            Ok(match entity {
+                Entity::User => super::users::row(conn, id)?.map(EntityRow::User),
+                Entity::Case => cases::get(conn, id)?.map(EntityRow::Case),
+                _ => super::integrity_flags::get(conn, id)?.map(EntityRow::IntegrityFlag),
+            })
+        }
+    }
+    hcp_store::visit(entity, Load { conn, id })
 }
 
 /// Whether a row of `entity` at `path` belongs to the jurisdiction `scope` (upper bound `upper`):
@@ -168,10 +195,9 @@ pub fn page(
     Ok((changes, cursor, has_more))
 }
 
-/// The current rows a page's upserts name. The entities a page is made of (ratings, cases, their
-/// events, units, staff) are read with one `id IN (…)` statement per table and chunk instead of
-/// one statement per change: on PostgreSQL every statement is a round trip to the server, and a
-/// page of 100 ratings was 100 of them. The rarer entities are read one by one ([`load`]).
+/// The current rows a page's upserts name, read with one `id IN (…)` statement per entity and
+/// chunk instead of one statement per change: on PostgreSQL every statement is a round trip to
+/// the server, and a page of 100 ratings was 100 of them.
 struct PageRows {
     rows: HashMap<(Entity, i64), EntityRow>,
     /// The visibility paths of the page's cases (see [`cases::scope_path`]).
@@ -180,44 +206,49 @@ struct PageRows {
 
 impl PageRows {
     fn read(conn: &Conn<'_>, found: &[(i64, Entity, i64, ChangeOp)]) -> DbResult<PageRows> {
+        struct Many<'a, 'c> {
+            conn: &'a Conn<'c>,
+            ids: &'a [i64],
+            page: &'a mut PageRows,
+        }
+        impl EntityVisitor for Many<'_, '_> {
+            type Out = DbResult<()>;
+            fn visit<T: Replicated>(self) -> DbResult<()> {
+                for r in hcp_store::get_many::<T>(self.conn, self.ids)? {
+                    self.page.rows.insert((T::ENTITY, r.id()), r.into_entity());
+                }
+                Ok(())
+            }
+            fn own_code(self, entity: Entity) -> DbResult<()> {
+                let Many { conn, ids, page } = self;
+                if entity == Entity::Case {
+                    for (c, scope) in cases::get_many_with_scope(conn, ids)? {
+                        page.case_scopes.insert(c.id, scope);
+                        page.rows.insert((entity, c.id), EntityRow::Case(c));
+                    }
+                    return Ok(());
+                }
+                // Accounts and integrity flags are rare in a page: read one by one.
+                for id in ids {
+                    if let Some(row) = load(conn, entity, *id)? {
+                        page.rows.insert((entity, *id), row);
+                    }
+                }
+                Ok(())
+            }
+        }
         let mut wanted: BTreeMap<Entity, BTreeSet<i64>> = BTreeMap::new();
         for (_, entity, id, op) in found {
             if *op == ChangeOp::Upsert {
                 wanted.entry(*entity).or_default().insert(*id);
             }
         }
-        let mut rows = HashMap::new();
-        let mut case_scopes = HashMap::new();
+        let mut page = PageRows { rows: HashMap::new(), case_scopes: HashMap::new() };
         for (entity, ids) in wanted {
             let ids: Vec<i64> = ids.into_iter().collect();
-            match entity {
-                Entity::Rating => rows
-                    .extend(ratings::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::Rating(r)))),
-                Entity::Case => {
-                    for (c, scope) in cases::get_many_with_scope(conn, &ids)? {
-                        case_scopes.insert(c.id, scope);
-                        rows.insert((entity, c.id), EntityRow::Case(c));
-                    }
-                }
-                Entity::CaseEvent => rows.extend(
-                    case_events::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::CaseEvent(r))),
-                ),
-                Entity::OrgUnit => rows.extend(
-                    org_units::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::OrgUnit(r))),
-                ),
-                Entity::Staff => {
-                    rows.extend(staff::get_many(conn, &ids)?.into_iter().map(|r| ((entity, r.id), EntityRow::Staff(r))))
-                }
-                _ => {
-                    for id in ids {
-                        if let Some(row) = load(conn, entity, id)? {
-                            rows.insert((entity, id), row);
-                        }
-                    }
-                }
-            }
+            hcp_store::visit(entity, Many { conn, ids: &ids, page: &mut page })?;
         }
-        Ok(PageRows { rows, case_scopes })
+        Ok(page)
     }
 
     /// The row of a change (cloned when the page names it again later).
@@ -230,32 +261,7 @@ impl PageRows {
     }
 }
 
-/// Runs `select` (`SELECT … FROM table`) for the rows whose `id` is in `ids`: one statement for
-/// up to [`BY_IDS_MAX`] ids, its list padded to a power of two by repeating the last id, so a page
-/// of any size is one round trip and a connection prepares few statement shapes.
-pub(crate) fn by_ids<T>(
-    conn: &Conn<'_>,
-    select: &str,
-    ids: &[i64],
-    from_row: impl Fn(&Row) -> DbResult<T>,
-) -> DbResult<Vec<T>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(BY_IDS_MAX) {
-        let Some(last) = chunk.last() else { continue };
-        let width = chunk.len().next_power_of_two();
-        let sql = format!("{select} WHERE id IN ({})", super::sql::marks(width, 1));
-        let values: Vec<super::Value> =
-            chunk.iter().chain(std::iter::repeat(last)).take(width).map(|id| super::Value::Int(*id)).collect();
-        conn.each(&sql, values, |r| {
-            out.push(from_row(&r)?);
-            Ok(())
-        })?;
-    }
-    Ok(out)
-}
-
-/// The most ids [`by_ids`] names in one statement.
-const BY_IDS_MAX: usize = 1024;
+pub(crate) use hcp_store::by_ids;
 
 /// Runs a scope query (`?1` = scope path, `?2` = its upper bound) and feeds each row to `f`.
 pub fn scan<T>(
@@ -280,18 +286,6 @@ pub fn scan_after<T>(
     mut f: impl FnMut(T) -> DbResult<()>,
 ) -> DbResult<()> {
     conn.each(sql, args![scope, upper, after], |r| f(from_row(&r)?))
-}
-
-/// The condition "in scope" (`?1` the scope, `?2` its upper bound) for a scan by id. When most of
-/// the table is in scope (`dense`), reading the table in id order and skipping the rest beats
-/// reading the path index and then sorting every row by id (which on SQLite also fetches each row
-/// at random); the concatenation keeps either engine from using the path index then.
-pub fn path_range(dense: bool) -> &'static str {
-    if dense {
-        "unit_path || '' >= ?1 AND unit_path || '' < ?2"
-    } else {
-        "unit_path >= ?1 AND unit_path < ?2"
-    }
 }
 
 /// Whether `rows` rows in scope above id `after` are at least half of the table's ids above it.
@@ -428,18 +422,19 @@ mod tests {
                 .db
                 .read_blocking(|c| {
                     let max: i64 = c.query_row("SELECT max(id) FROM ratings", (), |r| r.get(0))?;
-                    assert!(max as usize > BY_IDS_MAX, "more ratings than one statement names: {max}");
+                    assert!(max as usize > hcp_store::BY_IDS_MAX, "more ratings than one statement names: {max}");
                     // Every id, a missing one past the end, in reverse order.
                     let ids: Vec<i64> = (1..=max + 3).rev().collect();
-                    let mut got: Vec<i64> = ratings::get_many(c, &ids)?.into_iter().map(|r| r.id).collect();
+                    let mut got: Vec<i64> =
+                        hcp_store::get_many::<hcp_protocol::RatingRow>(c, &ids)?.into_iter().map(|r| r.id).collect();
                     got.sort_unstable();
                     assert_eq!(got, (1..=max).collect::<Vec<_>>());
-                    let three = ratings::get_many(c, &[5, 2, 9])?;
+                    let three = hcp_store::get_many::<hcp_protocol::RatingRow>(c, &[5, 2, 9])?;
                     assert_eq!(three.len(), 3);
                     for r in three {
-                        assert_eq!(Some(&r), ratings::get(c, r.id)?.as_ref());
+                        assert_eq!(Some(&r), hcp_store::get::<hcp_protocol::RatingRow>(c, r.id)?.as_ref());
                     }
-                    assert!(ratings::get_many(c, &[])?.is_empty());
+                    assert!(hcp_store::get_many::<hcp_protocol::RatingRow>(c, &[])?.is_empty());
                     Ok(())
                 })
                 .expect("by ids");

@@ -8,7 +8,7 @@
 
 use hcp_domain::integrity::{FlagKind, Severity};
 use hcp_domain::Role;
-use hcp_protocol::{FlagStatus, IntegrityFlagRow};
+use hcp_protocol::{ChangeOp, Entity, FlagStatus, IntegrityFlagRow};
 
 use super::{args, parse_col, Conn, DbError, DbResult, Row};
 
@@ -230,6 +230,7 @@ pub fn insert(conn: &Conn<'_>, f: &NewFlag<'_>) -> DbResult<i64> {
         ],
     )?;
     link(conn, id, f.kind, f.rating_ids)?;
+    super::changes::record(conn, Entity::IntegrityFlag, id, f.unit_path, ChangeOp::Upsert, f.detected_at)?;
     Ok(id)
 }
 
@@ -244,7 +245,8 @@ fn link(conn: &Conn<'_>, flag_id: i64, kind: FlagKind, rating_ids: &[i64]) -> Db
     Ok(())
 }
 
-/// Widens an open flag with more ratings found later (a burst that went on, say).
+/// Widens an open flag with more ratings found later (a burst that went on, say), at `at`.
+#[allow(clippy::too_many_arguments)]
 pub fn widen(
     conn: &Conn<'_>,
     flag: &IntegrityFlagRow,
@@ -252,6 +254,7 @@ pub fn widen(
     explanation: &str,
     severity: Severity,
     fingerprint: &str,
+    at: &str,
 ) -> DbResult<()> {
     conn.execute(
         "UPDATE integrity_flags SET rating_ids = ?2, explanation = ?3, severity = ?4, fingerprint = ?5,
@@ -259,7 +262,9 @@ pub fn widen(
           WHERE id = ?1",
         args![flag.id, ids_text(rating_ids), explanation, severity.as_str(), fingerprint],
     )?;
-    link(conn, flag.id, flag.kind, rating_ids)
+    link(conn, flag.id, flag.kind, rating_ids)?;
+    super::changes::record(conn, Entity::IntegrityFlag, flag.id, &flag.unit_path, ChangeOp::Upsert, at)?;
+    Ok(())
 }
 
 /// Records a verdict: the flag leaves the queue, and its ratings leave the statistics when the
@@ -273,7 +278,8 @@ pub struct Decision<'a> {
     pub command_id: &'a str,
 }
 
-pub fn decide(conn: &Conn<'_>, id: i64, d: &Decision<'_>) -> DbResult<()> {
+pub fn decide(conn: &Conn<'_>, flag: &IntegrityFlagRow, d: &Decision<'_>) -> DbResult<()> {
+    let id = flag.id;
     conn.execute(
         "UPDATE integrity_flags SET status = ?2, decided_by = ?3, decided_by_name = ?4, decided_at = ?5,
                 decision_note = ?6, decision_command_id = ?7, version = version + 1
@@ -284,6 +290,7 @@ pub fn decide(conn: &Conn<'_>, id: i64, d: &Decision<'_>) -> DbResult<()> {
         "UPDATE flag_ratings SET excluded = ?2 WHERE flag_id = ?1",
         args![id, i64::from(d.status.excludes_from_stats())],
     )?;
+    super::changes::record(conn, Entity::IntegrityFlag, id, &flag.unit_path, ChangeOp::Upsert, d.at)?;
     Ok(())
 }
 

@@ -31,9 +31,10 @@ pub mod reveals;
 pub mod self_assessments;
 pub mod service_items;
 pub mod settings;
-pub mod sql;
+pub mod snapshot;
 pub mod staff;
 pub mod tokens;
+pub mod unit_move;
 pub mod users;
 
 use std::cell::RefCell;
@@ -43,26 +44,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use crate::args;
-use sql::StmtCache;
-pub use sql::{Conn, Dialect, Row, Value};
-
-/// A storage failure. Callers turn these into 500s (logged, never shown) or typed 4xx errors.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("postgres: {0}")]
-    Postgres(#[from] postgres::Error),
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
-    #[error("{0}")]
-    Config(String),
-    #[error("storage task failed: {0}")]
-    Join(String),
-}
-
-pub type DbResult<T> = Result<T, DbError>;
+pub use hcp_store::sql;
+pub use hcp_store::{args, parse_col, Conn, DbError, DbResult, Dialect, Row, StmtCache, Value};
 
 /// Where the data lives, parsed from `--database`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -610,11 +593,6 @@ impl Db {
             }
         }
     }
-}
-
-/// Parses a stored enum name, reporting the column on failure.
-pub(crate) fn parse_col<T>(value: &str, column: &str, parse: impl Fn(&str) -> Option<T>) -> DbResult<T> {
-    parse(value).ok_or_else(|| DbError::Corrupt(format!("{column} = '{value}'")))
 }
 
 #[cfg(test)]

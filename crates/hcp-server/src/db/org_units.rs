@@ -1,41 +1,19 @@
 //! `org_units`: the organisation tree with materialised paths.
 
 use hcp_domain::OrgKind;
-use hcp_protocol::OrgUnitRow;
+use hcp_protocol::{ChangeOp, Entity, OrgUnitRow};
 
-use super::{args, parse_col, Conn, DbResult, Row};
+use super::{args, Conn, DbResult};
+use hcp_store::Replicated;
 
-pub const DDL: &str = "
-CREATE TABLE org_units (
-    id        INTEGER PRIMARY KEY,
-    parent_id INTEGER REFERENCES org_units(id),
-    kind      TEXT NOT NULL,
-    name      TEXT NOT NULL,
-    code      TEXT NOT NULL,
-    path      TEXT NOT NULL UNIQUE
-);
-CREATE INDEX org_units_parent ON org_units(parent_id);
-";
+pub use hcp_store::entities::org_unit::SERVER_DDL as DDL;
 
 /// Units can be deactivated (已停用): they keep their history but receive nothing new.
 pub const ACTIVE_DDL: &str = "
 ALTER TABLE org_units ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
 ";
 
-const COLS: &str = "id, parent_id, kind, name, code, path, active";
-
-fn from_row(r: &Row) -> DbResult<OrgUnitRow> {
-    let kind: String = r.get(2)?;
-    Ok(OrgUnitRow {
-        id: r.get(0)?,
-        parent_id: r.get(1)?,
-        kind: parse_col(&kind, "org_units.kind", OrgKind::parse)?,
-        name: r.get(3)?,
-        code: r.get(4)?,
-        path: r.get(5)?,
-        active: r.get(6)?,
-    })
-}
+const COLS: &str = OrgUnitRow::COLUMNS;
 
 /// Inserts a unit; its path is computed from the parent's.
 pub fn insert(
@@ -44,6 +22,7 @@ pub fn insert(
     kind: OrgKind,
     name: &str,
     code: &str,
+    at: &str,
 ) -> DbResult<OrgUnitRow> {
     // A unique placeholder path until the id is known.
     let id = conn.insert(
@@ -55,6 +34,7 @@ pub fn insert(
         None => format!("/{id}/"),
     };
     conn.execute("UPDATE org_units SET path = ?1 WHERE id = ?2", args![&path, id])?;
+    super::changes::record(conn, Entity::OrgUnit, id, &path, ChangeOp::Upsert, at)?;
     Ok(OrgUnitRow {
         id,
         parent_id: parent.map(|p| p.id),
@@ -67,12 +47,7 @@ pub fn insert(
 }
 
 pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<OrgUnitRow>> {
-    conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE id = ?1"), [id], from_row)
-}
-
-/// The rows with these ids (those that exist), in no particular order: a change page's units.
-pub fn get_many(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
-    super::changes::by_ids(conn, &format!("SELECT {COLS} FROM org_units"), ids, from_row)
+    hcp_store::get(conn, id)
 }
 
 /// Units in scope (the scope unit and below) plus the scope unit's ancestors, root first.
@@ -91,7 +66,7 @@ pub fn in_scope(
     conn.each(
         &format!("SELECT {COLS} FROM org_units WHERE path >= ?1 AND path < ?2 ORDER BY path"),
         [scope, upper],
-        |r| f(from_row(&r)?),
+        |r| f(OrgUnitRow::from_row(&r)?),
     )
 }
 
@@ -111,7 +86,7 @@ pub fn in_scope_by_id(
               ORDER BY id"
         ),
         args![scope, upper, after],
-        |r| f(from_row(&r)?),
+        |r| f(OrgUnitRow::from_row(&r)?),
     )
 }
 
@@ -142,7 +117,7 @@ pub fn by_codes(conn: &Conn<'_>, codes: &[&str]) -> DbResult<Vec<OrgUnitRow>> {
         out.extend(conn.query_map(
             &sql,
             chunk.iter().map(|c| super::sql::Value::from(*c)).collect::<Vec<_>>(),
-            from_row,
+            OrgUnitRow::from_row,
         )?);
     }
     out.sort_by_key(|u| u.id);
@@ -157,7 +132,7 @@ pub fn by_ids(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
         out.extend(conn.query_map(
             &sql,
             chunk.iter().map(|i| super::sql::Value::from(*i)).collect::<Vec<_>>(),
-            from_row,
+            OrgUnitRow::from_row,
         )?);
     }
     Ok(out)
@@ -165,7 +140,11 @@ pub fn by_ids(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
 
 /// The unit with this code (行政区划代码 or internal code).
 pub fn by_code(conn: &Conn<'_>, code: &str) -> DbResult<Option<OrgUnitRow>> {
-    conn.query_opt(&format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"), [code], from_row)
+    conn.query_opt(
+        &format!("SELECT {COLS} FROM org_units WHERE code = ?1 ORDER BY id LIMIT 1"),
+        [code],
+        OrgUnitRow::from_row,
+    )
 }
 
 /// The first deactivated unit on `path` (the unit at `path` or one of its ancestors), root first:
@@ -177,7 +156,7 @@ pub fn inactive_on_path(conn: &Conn<'_>, path: &str) -> DbResult<Option<OrgUnitR
               ORDER BY length(path) LIMIT 1"
         ),
         [path],
-        from_row,
+        OrgUnitRow::from_row,
     )
 }
 
@@ -190,13 +169,14 @@ pub fn ids_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<Vec<i
 }
 
 /// Sets a unit's name and code.
-pub fn rename(conn: &Conn<'_>, id: i64, name: &str, code: &str) -> DbResult<()> {
-    conn.execute("UPDATE org_units SET name = ?2, code = ?3 WHERE id = ?1", args![id, name, code])?;
-    Ok(())
-}
-
-pub fn set_active(conn: &Conn<'_>, id: i64, active: bool) -> DbResult<()> {
-    conn.execute("UPDATE org_units SET active = ?2 WHERE id = ?1", args![id, active])?;
+/// Sets a unit's name, code and whether it is active, and records its change at its path.
+pub fn update(conn: &Conn<'_>, id: i64, name: &str, code: &str, active: bool, at: &str) -> DbResult<()> {
+    let path: String = conn.query_row(
+        "UPDATE org_units SET name = ?2, code = ?3, active = ?4 WHERE id = ?1 RETURNING path",
+        args![id, name, code, active],
+        |r| r.get(0),
+    )?;
+    super::changes::record(conn, Entity::OrgUnit, id, &path, ChangeOp::Upsert, at)?;
     Ok(())
 }
 

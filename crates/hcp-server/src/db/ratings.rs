@@ -1,38 +1,11 @@
 //! `ratings`: every evaluation received, never edited. The evaluator's identity columns are
 //! personal data: they stay on the server and are never part of the snapshot or the change feed.
 
-use super::{args, parse_col, Conn, DbResult, Row};
-use hcp_domain::Level;
+use super::{args, Conn, DbResult};
 use hcp_protocol::RatingRow;
+use hcp_protocol::{ChangeOp, Entity};
 
-pub const DDL: &str = "
-CREATE TABLE ratings (
-    id                INTEGER PRIMARY KEY,
-    source            TEXT NOT NULL,
-    service_record_no TEXT NOT NULL,
-    rating_count      INTEGER NOT NULL,
-    unit_id           INTEGER NOT NULL REFERENCES org_units(id),
-    unit_path         TEXT NOT NULL,
-    department_id     INTEGER REFERENCES org_units(id),
-    window_id         INTEGER REFERENCES org_units(id),
-    staff_id          INTEGER REFERENCES staff(id),
-    item_code         TEXT NOT NULL,
-    item_name         TEXT NOT NULL,
-    channel           INTEGER NOT NULL,
-    level             TEXT NOT NULL,
-    content_codes     TEXT NOT NULL,
-    comment           TEXT NOT NULL,
-    evaluator_masked  TEXT NOT NULL,
-    evaluator_name    TEXT,
-    evaluator_phone   TEXT,
-    evaluator_cert    TEXT,
-    real_name         INTEGER NOT NULL,
-    rated_at          TEXT NOT NULL,
-    received_at       TEXT NOT NULL,
-    UNIQUE (source, service_record_no, rating_count)
-);
-CREATE INDEX ratings_path ON ratings(unit_path);
-";
+pub use hcp_store::entities::rating::SERVER_DDL as DDL;
 
 /// The evaluator's identity: personal data kept on the server only.
 #[derive(Debug, Clone, Default)]
@@ -42,34 +15,6 @@ pub struct Evaluator {
     pub cert: Option<String>,
     /// The rating device (评价器) the rating was given on: evidence for the integrity checks.
     pub device_id: Option<String>,
-}
-
-const COLS: &str = "id, source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
-    staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked, real_name, rated_at";
-
-fn from_row(r: &Row) -> DbResult<RatingRow> {
-    let level: String = r.get(12)?;
-    let codes: String = r.get(13)?;
-    Ok(RatingRow {
-        id: r.get(0)?,
-        source: r.get(1)?,
-        service_record_no: r.get(2)?,
-        rating_count: r.get(3)?,
-        unit_id: r.get(4)?,
-        unit_path: r.get(5)?,
-        department_id: r.get(6)?,
-        window_id: r.get(7)?,
-        staff_id: r.get(8)?,
-        item_code: r.get(9)?,
-        item_name: r.get(10)?,
-        channel: r.get(11)?,
-        level: parse_col(&level, "ratings.level", |s| Level::parse(s).ok())?,
-        content_codes: codes.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
-        comment: r.get(14)?,
-        evaluator_masked: r.get(15)?,
-        real_name: r.get(16)?,
-        rated_at: r.get(17)?,
-    })
 }
 
 /// The columns a new rating is written with, in the order of [`INSERT_COLS`].
@@ -107,18 +52,22 @@ fn insert_values(r: &RatingRow, who: &Evaluator, received_at: &str) -> Vec<super
     ]
 }
 
+/// Stores a new rating and records its change; returns its id.
 pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str) -> DbResult<i64> {
-    conn.insert(
+    let id = conn.insert(
         &format!("INSERT INTO ratings ({INSERT_COLS}) VALUES {} RETURNING id", super::sql::marks(1, INSERT_WIDTH)),
         insert_values(r, who, received_at),
-    )
+    )?;
+    super::changes::record(conn, Entity::Rating, id, &r.unit_path, ChangeOp::Upsert, received_at)?;
+    Ok(id)
 }
 
 /// A rating's natural key: (source, service record number, rating count).
 pub type Key = (String, String, i64);
 
-/// Inserts many new ratings with multi-row statements; returns each one's id by its natural key.
-/// The keys must be new and distinct (see [`find_many`]).
+/// Inserts many new ratings with multi-row statements and records their changes in the order
+/// given; returns each one's id by its natural key. The keys must be new and distinct (see
+/// [`find_many`]).
 pub fn insert_many(
     conn: &Conn<'_>,
     rows: &[(&RatingRow, &Evaluator)],
@@ -142,6 +91,13 @@ pub fn insert_many(
     if ids.len() != rows.len() {
         return Err(super::DbError::Corrupt(format!("{} ratings inserted, {} ids returned", rows.len(), ids.len())));
     }
+    let mut changed = Vec::with_capacity(rows.len());
+    for (r, _) in rows {
+        let key = (r.source.clone(), r.service_record_no.clone(), r.rating_count);
+        let id = *ids.get(&key).ok_or_else(|| super::DbError::Corrupt("a rating's id was not returned".into()))?;
+        changed.push((id, r.unit_path.as_str()));
+    }
+    super::changes::record_many(conn, Entity::Rating, &changed, ChangeOp::Upsert, received_at)?;
     Ok(ids)
 }
 
@@ -176,37 +132,6 @@ fn find_many_sql(n: usize) -> String {
 
 fn key_values(keys: &[Key]) -> Vec<super::Value> {
     keys.iter().flat_map(|(s, n, c)| args![s, n, *c]).collect()
-}
-
-pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<RatingRow>> {
-    conn.query_opt(&format!("SELECT {COLS} FROM ratings WHERE id = ?1"), [id], from_row)
-}
-
-/// The rows with these ids (those that exist), in no particular order: a change page's ratings.
-pub fn get_many(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<RatingRow>> {
-    super::changes::by_ids(conn, &format!("SELECT {COLS} FROM ratings"), ids, from_row)
-}
-
-/// The rows in scope with an id above `after` (0: all of them), by id: a snapshot, or the rest of
-/// an interrupted one. `dense` (most of the table is in scope, see
-/// [`super::changes::dense_in_scope`]) reads the table in id order instead of the path index.
-pub fn in_scope(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    after: i64,
-    dense: bool,
-    f: impl FnMut(RatingRow) -> DbResult<()>,
-) -> DbResult<()> {
-    super::changes::scan_after(
-        conn,
-        &format!("SELECT {COLS} FROM ratings WHERE {} AND id > ?3 ORDER BY id", super::changes::path_range(dense)),
-        scope,
-        upper,
-        after,
-        from_row,
-        f,
-    )
 }
 
 /// The id of the rating with this natural key, if it was received before.
@@ -254,7 +179,7 @@ mod tests {
             item_code: "X-1".into(),
             item_name: "居民身份证换领".into(),
             channel: 1,
-            level: Level::VerySatisfied,
+            level: hcp_domain::Level::VerySatisfied,
             content_codes: vec![],
             comment: String::new(),
             evaluator_masked: "匿名用户".into(),
@@ -279,8 +204,8 @@ mod tests {
     }
 
     fn hall(conn: &Conn<'_>) -> DbResult<hcp_protocol::OrgUnitRow> {
-        let city = org_units::insert(conn, None, OrgKind::City, "测试市", "T00")?;
-        org_units::insert(conn, Some(&city), OrgKind::Hall, "测试大厅", "T01")
+        let city = org_units::insert(conn, None, OrgKind::City, "测试市", "T00", "2026-11-20T00:00:00Z")?;
+        org_units::insert(conn, Some(&city), OrgKind::Hall, "测试大厅", "T01", "2026-11-20T00:00:00Z")
     }
 
     fn finds_stored_keys_only(backend: Backend) {

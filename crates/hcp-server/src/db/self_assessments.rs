@@ -7,117 +7,21 @@
 
 use hcp_domain::self_assessment::{Form, Status};
 use hcp_domain::survey::SurveyMethod;
-use hcp_protocol::{SelfAssessmentRow, SurveyResultRow};
+use hcp_protocol::{ChangeOp, Entity, SelfAssessmentRow, SurveyResultRow};
 
-use super::{args, parse_col, Conn, DbError, DbResult, Row};
+use super::{args, Conn, DbResult};
+use hcp_store::Replicated;
 
-pub const DDL: &str = "
-CREATE TABLE self_assessments (
-    id                INTEGER PRIMARY KEY,
-    unit_id           INTEGER NOT NULL REFERENCES org_units(id),
-    unit_path         TEXT NOT NULL,
-    period            TEXT NOT NULL,
-    form              TEXT NOT NULL,
-    total             INTEGER NOT NULL,
-    status            TEXT NOT NULL,
-    submitted_by      INTEGER NOT NULL REFERENCES users(id),
-    submitted_by_name TEXT NOT NULL,
-    submitted_at      TEXT NOT NULL,
-    submissions       INTEGER NOT NULL,
-    reviewed_by       INTEGER REFERENCES users(id),
-    reviewed_by_name  TEXT,
-    reviewed_at       TEXT,
-    review_comment    TEXT,
-    version           INTEGER NOT NULL,
-    UNIQUE (unit_id, period)
-);
-CREATE INDEX self_assessments_path ON self_assessments(unit_path);
-CREATE TABLE self_assessment_commands (
-    command_id    TEXT PRIMARY KEY,
-    assessment_id INTEGER NOT NULL REFERENCES self_assessments(id)
-);
-CREATE TABLE survey_results (
-    id                 INTEGER PRIMARY KEY,
-    unit_id            INTEGER NOT NULL REFERENCES org_units(id),
-    unit_path          TEXT NOT NULL,
-    period             TEXT NOT NULL,
-    method             TEXT NOT NULL,
-    agency             TEXT NOT NULL,
-    respondents        INTEGER NOT NULL,
-    satisfaction_centi INTEGER NOT NULL,
-    levels             TEXT,
-    note               TEXT NOT NULL,
-    file_name          TEXT NOT NULL,
-    imported_by        INTEGER NOT NULL REFERENCES users(id),
-    imported_by_name   TEXT NOT NULL,
-    imported_at        TEXT NOT NULL,
-    version            INTEGER NOT NULL,
-    UNIQUE (unit_id, period, method, agency)
-);
-CREATE INDEX survey_results_path ON survey_results(unit_path);
-";
+pub use hcp_store::entities::self_assessment::SERVER_DDL as DDL;
 
-const COLS: &str = "id, unit_id, unit_path, period, form, total, status, submitted_by, submitted_by_name, submitted_at,
-    submissions, reviewed_by, reviewed_by_name, reviewed_at, review_comment, version";
-
-fn from_row(r: &Row) -> DbResult<SelfAssessmentRow> {
-    let form: String = r.get(4)?;
-    let status: String = r.get(6)?;
-    Ok(SelfAssessmentRow {
-        id: r.get(0)?,
-        unit_id: r.get(1)?,
-        unit_path: r.get(2)?,
-        period: r.get(3)?,
-        form: serde_json::from_str(&form).map_err(|e| DbError::Corrupt(format!("self_assessments.form: {e}")))?,
-        total: r.get(5)?,
-        status: parse_col(&status, "self_assessments.status", Status::parse)?,
-        submitted_by: r.get(7)?,
-        submitted_by_name: r.get(8)?,
-        submitted_at: r.get(9)?,
-        submissions: r.get(10)?,
-        reviewed_by: r.get(11)?,
-        reviewed_by_name: r.get(12)?,
-        reviewed_at: r.get(13)?,
-        review_comment: r.get(14)?,
-        version: r.get(15)?,
-    })
-}
-
-fn form_json(form: &Form) -> DbResult<String> {
-    serde_json::to_string(form).map_err(|e| DbError::Corrupt(format!("self_assessments.form: {e}")))
-}
-
-pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<SelfAssessmentRow>> {
-    conn.query_opt(&format!("SELECT {COLS} FROM self_assessments WHERE id = ?1"), [id], from_row)
-}
+const COLS: &str = SelfAssessmentRow::COLUMNS;
 
 /// The hall's self-assessment for a quarter.
 pub fn of(conn: &Conn<'_>, unit_id: i64, period: &str) -> DbResult<Option<SelfAssessmentRow>> {
     conn.query_opt(
         &format!("SELECT {COLS} FROM self_assessments WHERE unit_id = ?1 AND period = ?2"),
         args![unit_id, period],
-        from_row,
-    )
-}
-
-/// The self-assessments in scope with an id above `after` (0: all), by id.
-pub fn in_scope_after(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    after: i64,
-    f: impl FnMut(SelfAssessmentRow) -> DbResult<()>,
-) -> DbResult<()> {
-    super::changes::scan_after(
-        conn,
-        &format!(
-            "SELECT {COLS} FROM self_assessments WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"
-        ),
-        scope,
-        upper,
-        after,
-        from_row,
-        f,
+        SelfAssessmentRow::from_row,
     )
 }
 
@@ -150,7 +54,7 @@ pub struct Submission<'a> {
 
 /// Stores a submission: a new record, or the returned one (`existing`) submitted again.
 pub fn submit(conn: &Conn<'_>, existing: Option<i64>, s: &Submission<'_>) -> DbResult<i64> {
-    let form = form_json(s.form)?;
+    let form = hcp_store::entities::self_assessment::form_text(s.form)?;
     let total = s.form.total();
     let id = match existing {
         None => conn.insert(
@@ -170,6 +74,7 @@ pub fn submit(conn: &Conn<'_>, existing: Option<i64>, s: &Submission<'_>) -> DbR
         }
     };
     remember(conn, s.command_id, id)?;
+    super::changes::record(conn, Entity::SelfAssessment, id, s.unit_path, ChangeOp::Upsert, s.at)?;
     Ok(id)
 }
 
@@ -184,54 +89,29 @@ pub struct Review<'a> {
 }
 
 pub fn review(conn: &Conn<'_>, id: i64, r: &Review<'_>) -> DbResult<()> {
-    conn.execute(
+    let path: String = conn.query_row(
         "UPDATE self_assessments SET status = ?2, reviewed_by = ?3, reviewed_by_name = ?4, reviewed_at = ?5,
                 review_comment = ?6, version = version + 1
-          WHERE id = ?1",
+          WHERE id = ?1 RETURNING unit_path",
         args![id, r.status.as_str(), r.user_id, r.user_name, r.at, r.comment.map(str::to_owned)],
+        |row| row.get(0),
     )?;
-    remember(conn, r.command_id, id)
+    remember(conn, r.command_id, id)?;
+    super::changes::record(conn, Entity::SelfAssessment, id, &path, ChangeOp::Upsert, r.at)?;
+    Ok(())
 }
 
-const SURVEY_COLS: &str = "id, unit_id, unit_path, period, method, agency, respondents, satisfaction_centi, levels,
-    note, file_name, imported_by_name, imported_at, version";
-
-fn levels_text(levels: Option<[u32; 5]>) -> Option<String> {
-    levels.map(|l| l.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
-}
-
-fn parse_levels(s: &str) -> DbResult<[u32; 5]> {
-    let v: Vec<u32> = s
-        .split(',')
-        .map(|p| p.parse().map_err(|_| DbError::Corrupt(format!("survey_results.levels = '{s}'"))))
-        .collect::<DbResult<_>>()?;
-    v.try_into().map_err(|_| DbError::Corrupt(format!("survey_results.levels = '{s}'")))
-}
-
-fn survey_from_row(r: &Row) -> DbResult<SurveyResultRow> {
-    let method: String = r.get(4)?;
-    let levels: Option<String> = r.get(8)?;
-    Ok(SurveyResultRow {
-        id: r.get(0)?,
-        unit_id: r.get(1)?,
-        unit_path: r.get(2)?,
-        period: r.get(3)?,
-        method: parse_col(&method, "survey_results.method", SurveyMethod::parse)?,
-        agency: r.get(5)?,
-        respondents: r.get(6)?,
-        satisfaction_centi: r.get(7)?,
-        levels: levels.as_deref().map(parse_levels).transpose()?,
-        note: r.get(9)?,
-        file_name: r.get(10)?,
-        imported_by_name: r.get(11)?,
-        imported_at: r.get(12)?,
-        version: r.get(13)?,
-    })
+pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<SelfAssessmentRow>> {
+    hcp_store::get(conn, id)
 }
 
 pub fn survey(conn: &Conn<'_>, id: i64) -> DbResult<Option<SurveyResultRow>> {
-    conn.query_opt(&format!("SELECT {SURVEY_COLS} FROM survey_results WHERE id = ?1"), [id], survey_from_row)
+    hcp_store::get(conn, id)
 }
+
+const SURVEY_COLS: &str = SurveyResultRow::COLUMNS;
+
+use hcp_store::entities::survey_result::levels_text;
 
 /// The stored result with this key.
 pub fn survey_by_key(
@@ -246,27 +126,7 @@ pub fn survey_by_key(
             "SELECT {SURVEY_COLS} FROM survey_results WHERE unit_id = ?1 AND period = ?2 AND method = ?3 AND agency = ?4"
         ),
         args![unit_id, period, method.as_str(), agency],
-        survey_from_row,
-    )
-}
-
-pub fn surveys_in_scope_after(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    after: i64,
-    f: impl FnMut(SurveyResultRow) -> DbResult<()>,
-) -> DbResult<()> {
-    super::changes::scan_after(
-        conn,
-        &format!(
-            "SELECT {SURVEY_COLS} FROM survey_results WHERE unit_path >= ?1 AND unit_path < ?2 AND id > ?3 ORDER BY id"
-        ),
-        scope,
-        upper,
-        after,
-        survey_from_row,
-        f,
+        SurveyResultRow::from_row,
     )
 }
 
@@ -287,8 +147,9 @@ pub struct NewSurvey<'a> {
     pub at: &'a str,
 }
 
+/// Stores a new result and records its change; returns its id.
 pub fn insert_survey(conn: &Conn<'_>, s: &NewSurvey<'_>) -> DbResult<i64> {
-    conn.insert(
+    let id = conn.insert(
         "INSERT INTO survey_results (unit_id, unit_path, period, method, agency, respondents, satisfaction_centi,
             levels, note, file_name, imported_by, imported_by_name, imported_at, version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1) RETURNING id",
@@ -307,7 +168,9 @@ pub fn insert_survey(conn: &Conn<'_>, s: &NewSurvey<'_>) -> DbResult<i64> {
             s.user_name,
             s.at
         ],
-    )
+    )?;
+    super::changes::record(conn, Entity::SurveyResult, id, s.unit_path, ChangeOp::Upsert, s.at)?;
+    Ok(id)
 }
 
 /// Replaces the values of a stored result (a corrected file).
@@ -328,6 +191,7 @@ pub fn update_survey(conn: &Conn<'_>, id: i64, s: &NewSurvey<'_>) -> DbResult<()
             s.at
         ],
     )?;
+    super::changes::record(conn, Entity::SurveyResult, id, s.unit_path, ChangeOp::Upsert, s.at)?;
     Ok(())
 }
 

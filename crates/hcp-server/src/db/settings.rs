@@ -3,54 +3,30 @@
 //! Clients receive the settings of their jurisdiction and of its ancestors through the feed.
 
 use hcp_domain::Calendar;
-use hcp_protocol::{setting_keys, JurisdictionPolicy, SettingRow};
+use hcp_protocol::{setting_keys, ChangeOp, Entity, JurisdictionPolicy, SettingRow};
 
-use super::{args, Conn, DbError, DbResult, Row};
+use super::{args, Conn, DbError, DbResult};
+use hcp_store::Replicated;
 
-pub const DDL: &str = "
-CREATE TABLE settings (
-    id         INTEGER PRIMARY KEY,
-    unit_id    INTEGER NOT NULL REFERENCES org_units(id),
-    unit_path  TEXT NOT NULL,
-    key        TEXT NOT NULL,
-    value      TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (unit_id, key)
-);
-CREATE INDEX settings_path ON settings(unit_path);
-";
+pub use hcp_store::entities::setting::SERVER_DDL as DDL;
 
-const COLS: &str = "id, unit_id, unit_path, key, value, updated_at";
-
-fn from_row(r: &Row) -> DbResult<SettingRow> {
-    let value: String = r.get(4)?;
-    Ok(SettingRow {
-        id: r.get(0)?,
-        unit_id: r.get(1)?,
-        unit_path: r.get(2)?,
-        key: r.get(3)?,
-        value: serde_json::from_str(&value).map_err(|e| DbError::Corrupt(format!("settings.value: {e}")))?,
-        updated_at: r.get(5)?,
-    })
-}
+const COLS: &str = SettingRow::COLUMNS;
 
 /// Sets (inserts or replaces) the `key` setting of a unit; returns its id.
 pub fn put(conn: &Conn<'_>, unit_id: i64, unit_path: &str, key: &str, value: &str, at: &str) -> DbResult<i64> {
-    conn.insert(
+    let id = conn.insert(
         "INSERT INTO settings (unit_id, unit_path, key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (unit_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
          RETURNING id",
         args![unit_id, unit_path, key, value, at],
-    )
+    )?;
+    super::changes::record(conn, Entity::Setting, id, unit_path, ChangeOp::Upsert, at)?;
+    Ok(id)
 }
 
 /// Whether any unit has set `key` (e.g. a distributed calendar).
 pub fn is_set_anywhere(conn: &Conn<'_>, key: &str) -> DbResult<bool> {
     Ok(conn.query_opt("SELECT id FROM settings WHERE key = ?1 LIMIT 1", [key], |r| r.get::<i64>(0))?.is_some())
-}
-
-pub fn get(conn: &Conn<'_>, id: i64) -> DbResult<Option<SettingRow>> {
-    conn.query_opt(&format!("SELECT {COLS} FROM settings WHERE id = ?1"), [id], from_row)
 }
 
 /// The nearest `key` setting at or above the unit at `path`.
@@ -61,7 +37,7 @@ pub fn nearest(conn: &Conn<'_>, key: &str, path: &str) -> DbResult<Option<Settin
               ORDER BY length(unit_path) DESC LIMIT 1"
         ),
         [key, path],
-        from_row,
+        SettingRow::from_row,
     )
 }
 
@@ -70,7 +46,7 @@ pub fn calendar(conn: &Conn<'_>, bundled: &Calendar) -> DbResult<Calendar> {
     let Some(row) = conn.query_opt(
         &format!("SELECT {COLS} FROM settings WHERE key = ?1 ORDER BY length(unit_path) LIMIT 1"),
         [setting_keys::CALENDAR],
-        from_row,
+        SettingRow::from_row,
     )?
     else {
         return Ok(bundled.clone());
@@ -92,24 +68,6 @@ pub fn policy(conn: &Conn<'_>, path: &str) -> DbResult<JurisdictionPolicy> {
     }
 }
 
-/// Settings at or below the scope, plus those of the scope's ancestors (which apply to it).
-pub fn in_scope(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    mut f: impl FnMut(SettingRow) -> DbResult<()>,
-) -> DbResult<()> {
-    conn.each(
-        &format!(
-            "SELECT {COLS} FROM settings
-              WHERE (unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)
-              ORDER BY id"
-        ),
-        [scope, upper],
-        |r| f(from_row(&r)?),
-    )
-}
-
 /// The rows of [`in_scope`] with an id above `after`, by id (a resumed snapshot).
 pub fn in_scope_after(
     conn: &Conn<'_>,
@@ -125,7 +83,7 @@ pub fn in_scope_after(
               ORDER BY id"
         ),
         args![scope, upper, after],
-        |r| f(from_row(&r)?),
+        |r| f(SettingRow::from_row(&r)?),
     )
 }
 
@@ -134,16 +92,6 @@ pub fn count_in_scope_after(conn: &Conn<'_>, scope: &str, upper: &str, after: i6
         "SELECT count(*) FROM settings
           WHERE ((unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)) AND id > ?3",
         args![scope, upper, after],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
-}
-
-pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64> {
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM settings
-          WHERE (unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)",
-        [scope, upper],
         |r| r.get(0),
     )?;
     Ok(n as u64)

@@ -2,6 +2,7 @@
 
 use super::{args, parse_col, Conn, DbResult, Row};
 use hcp_domain::Role;
+use hcp_protocol::{ChangeOp, Entity};
 
 pub const DDL: &str = "
 CREATE TABLE users (
@@ -38,12 +39,23 @@ pub struct NewUser<'a> {
     pub created_at: &'a str,
 }
 
+/// Creates an account and records its change at its unit's path; returns its id.
 pub fn insert(conn: &Conn<'_>, u: &NewUser<'_>) -> DbResult<i64> {
-    conn.insert(
+    let id = conn.insert(
         "INSERT INTO users (username, display_name, password_hash, role, unit_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         args![u.username, u.display_name, u.password_hash, u.role.as_str(), u.unit_id, u.created_at],
-    )
+    )?;
+    let path = unit_path(conn, id)?.ok_or_else(|| super::DbError::Corrupt(format!("account {id} has no unit")))?;
+    super::changes::record(conn, Entity::User, id, &path, ChangeOp::Upsert, u.created_at)?;
+    Ok(id)
+}
+
+/// The path of an account's unit (where the account is replicated).
+fn unit_path(conn: &Conn<'_>, id: i64) -> DbResult<Option<String>> {
+    conn.query_opt("SELECT o.path FROM users u JOIN org_units o ON o.id = u.unit_id WHERE u.id = ?1", [id], |r| {
+        r.get(0)
+    })
 }
 
 const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.unit_id,
@@ -108,7 +120,10 @@ pub struct Patch<'a> {
 }
 
 /// Applies a [`Patch`].
-pub fn update(conn: &Conn<'_>, id: i64, p: &Patch<'_>) -> DbResult<()> {
+/// Changes an account and records its change: an account moved to another unit is deleted at
+/// the old unit's path (that jurisdiction drops it) and upserted at the new one.
+pub fn update(conn: &Conn<'_>, id: i64, p: &Patch<'_>, at: &str) -> DbResult<()> {
+    let before = unit_path(conn, id)?;
     conn.execute(
         "UPDATE users SET display_name = coalesce(?2, display_name), role = coalesce(?3, role),
                 unit_id = coalesce(?4, unit_id), active = coalesce(?5, active),
@@ -116,6 +131,11 @@ pub fn update(conn: &Conn<'_>, id: i64, p: &Patch<'_>) -> DbResult<()> {
           WHERE id = ?1",
         args![id, p.display_name, p.role.map(|r| r.as_str()), p.unit_id, p.active, p.password_hash],
     )?;
+    let Some(after) = unit_path(conn, id)? else { return Ok(()) };
+    if let Some(before) = before.filter(|b| *b != after) {
+        super::changes::record(conn, Entity::User, id, &before, ChangeOp::Delete, at)?;
+    }
+    super::changes::record(conn, Entity::User, id, &after, ChangeOp::Upsert, at)?;
     Ok(())
 }
 
@@ -144,31 +164,6 @@ pub fn by_staff(conn: &Conn<'_>, staff_id: i64) -> DbResult<Option<i64>> {
 
 pub fn count(conn: &Conn<'_>) -> DbResult<i64> {
     conn.query_row("SELECT count(*) FROM users", (), |r| r.get(0))
-}
-
-/// Users whose unit lies in scope, as other users see them.
-pub fn rows_in_scope(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    mut f: impl FnMut(hcp_protocol::UserRow) -> DbResult<()>,
-) -> DbResult<()> {
-    conn.each(
-        "SELECT u.id, u.display_name, u.role, u.unit_id, o.path, u.active FROM users u JOIN org_units o ON o.id = u.unit_id
-          WHERE o.path >= ?1 AND o.path < ?2 ORDER BY u.id",
-        [scope, upper],
-        |r| {
-            let role: String = r.get(2)?;
-            f(hcp_protocol::UserRow {
-                id: r.get(0)?,
-                display_name: r.get(1)?,
-                role: parse_col(&role, "users.role", Role::parse)?,
-                unit_id: r.get(3)?,
-                unit_path: r.get(4)?,
-                active: r.get(5)?,
-            })
-        },
-    )
 }
 
 /// The rows of [`rows_in_scope`] with an id above `after`, by id (a resumed snapshot).
@@ -215,15 +210,6 @@ pub fn row(conn: &Conn<'_>, id: i64) -> DbResult<Option<hcp_protocol::UserRow>> 
         unit_path: u.scope_path,
         active: u.active,
     }))
-}
-
-pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64> {
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM users u JOIN org_units o ON o.id = u.unit_id WHERE o.path >= ?1 AND o.path < ?2",
-        [scope, upper],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
 }
 
 /// The active administrators, other than `except`, whose jurisdiction covers `path` (their

@@ -24,15 +24,15 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use hcp_protocol::{
-    AttachmentDeclaration, AttachmentLimitsInfo, AttachmentRow, AttachmentStatus, ChangeOp, Entity, ErrorBody,
-    ErrorCode, PossessionProof, UploadProgress,
+    AttachmentDeclaration, AttachmentLimitsInfo, AttachmentRow, AttachmentStatus, ErrorBody, ErrorCode,
+    PossessionProof, UploadProgress,
 };
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::byte_range;
 use crate::auth::AuthUser;
-use crate::db::{attachments, audit_log, changes, Conn, DbError, DbResult};
+use crate::db::{attachments, audit_log, Conn, DbError, DbResult};
 use crate::error::{ApiResult, AppError, Json, Path};
 use crate::evidence_store::{
     chunk_count, chunk_len, hash_chunks, is_sha256, refusal, sniff, zip_kind, ChunkStore, Sniffed, CHUNK_SIZE,
@@ -165,7 +165,6 @@ pub async fn declare(
                 row.mime = String::new();
             }
             row.id = attachments::insert(c, &row, &nonce)?;
-            changes::record(c, Entity::Attachment, row.id, &visible_at, ChangeOp::Upsert, &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
                 client.as_deref(),
@@ -287,10 +286,7 @@ fn settled(s: Settled) -> ApiResult<Json<UploadProgress>> {
 fn refuse(c: &Conn<'_>, store: &dyn ChunkStore, sha256: &str, note: &str, at: &str) -> DbResult<()> {
     store.delete(c, sha256)?;
     attachments::set_blob_status(c, sha256, AttachmentStatus::Refused, "", note, at)?;
-    attachments::set_status_of_content(c, sha256, AttachmentStatus::Refused, "", note)?;
-    for (id, path) in attachments::of_content(c, sha256)? {
-        changes::record(c, Entity::Attachment, id, &path, ChangeOp::Upsert, at)?;
-    }
+    attachments::set_status_of_content(c, sha256, AttachmentStatus::Refused, "", note, at)?;
     Ok(())
 }
 
@@ -429,10 +425,7 @@ pub async fn complete(
                 return Ok(Out::Settled(Settled::Refused(why.to_owned())));
             };
             attachments::set_blob_status(c, &sha256, AttachmentStatus::Complete, mime, "", &at)?;
-            attachments::set_status_of_content(c, &sha256, AttachmentStatus::Complete, mime, "")?;
-            for (id, path) in attachments::of_content(c, &sha256)? {
-                changes::record(c, Entity::Attachment, id, &path, ChangeOp::Upsert, &at)?;
-            }
+            attachments::set_status_of_content(c, &sha256, AttachmentStatus::Complete, mime, "", &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
                 client.as_deref(),
@@ -523,9 +516,7 @@ pub async fn prove(
             if !proven {
                 return Ok(Out::Wrong);
             }
-            for (id, path) in attachments::prove_in_scope(c, &sha256, &scope, b.status, &b.mime)? {
-                changes::record(c, Entity::Attachment, id, &path, ChangeOp::Upsert, &at)?;
-            }
+            attachments::prove_in_scope(c, &sha256, &scope, b.status, &b.mime, &at)?;
             progress(c, store.as_ref(), &b, &scope).map(Out::Progress)
         })
         .await?;

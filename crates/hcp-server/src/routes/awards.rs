@@ -7,10 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::league::{LeagueOf, LeaguePeriod};
 use hcp_domain::merit;
-use hcp_protocol::{AwardRequest, AwardRow, ChangeOp, Entity, ErrorBody, ErrorCode};
+use hcp_protocol::{AwardRequest, AwardRow, ErrorBody, ErrorCode};
 
 use crate::auth::AuthUser;
-use crate::db::{audit_log, awards, changes, settings, DbError};
+use crate::db::{audit_log, awards, settings, DbError};
 use crate::error::{ApiResult, AppError, Json};
 use crate::AppState;
 
@@ -103,7 +103,6 @@ pub async fn confirm(
                 confirmed_at: at.clone(),
             };
             row.id = awards::insert(c, &row, &command_id)?;
-            changes::record(c, Entity::Award, row.id, &unit_path, ChangeOp::Upsert, &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
                 client.as_deref(),
@@ -113,7 +112,8 @@ pub async fn confirm(
             );
             e.detail = format!("{}：{}（{}）；{}", req.kind.label_zh(), row.staff_name, table.period_label, row.reason);
             audit_log::record(c, &e)?;
-            let saved = awards::get(c, row.id)?.ok_or_else(|| DbError::Corrupt("award vanished".into()))?;
+            let saved = hcp_store::get::<hcp_protocol::AwardRow>(c, row.id)?
+                .ok_or_else(|| DbError::Corrupt("award vanished".into()))?;
             Ok(Out::Done(Box::new(saved)))
         })
         .await?;

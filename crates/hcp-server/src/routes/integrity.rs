@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::integrity::{check_verdict, VerdictRefusal};
 use hcp_domain::Role;
-use hcp_protocol::{ChangeOp, Entity, ErrorBody, ErrorCode, FlagDecisionRequest, FlagStatus, IntegrityFlagRow};
+use hcp_protocol::{ErrorBody, ErrorCode, FlagDecisionRequest, FlagStatus, IntegrityFlagRow};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
+use crate::db::audit_log;
 use crate::db::integrity_flags::{self, Decision};
-use crate::db::{audit_log, changes};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::integrity::{self, ScanReport};
 use crate::AppState;
@@ -109,7 +109,7 @@ pub async fn decide(
             }
             integrity_flags::decide(
                 c,
-                id,
+                &flag,
                 &Decision {
                     status,
                     user_id: actor.id,
@@ -119,7 +119,6 @@ pub async fn decide(
                     command_id: &command_id,
                 },
             )?;
-            changes::record(c, Entity::IntegrityFlag, id, &flag.unit_path, ChangeOp::Upsert, &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
                 client.as_deref(),

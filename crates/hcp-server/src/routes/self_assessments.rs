@@ -11,13 +11,13 @@ use hcp_domain::self_assessment::{self as sa, Refusal};
 use hcp_domain::survey::{self, SurveyRecord};
 use hcp_domain::{OrgKind, Role, ScopePath};
 use hcp_protocol::{
-    ChangeOp, Entity, ErrorBody, ErrorCode, SelfAssessmentReviewRequest, SelfAssessmentRow,
-    SelfAssessmentSubmitRequest, SurveyImportReport, SurveyImportRequest, SurveyProblem,
+    ErrorBody, ErrorCode, SelfAssessmentReviewRequest, SelfAssessmentRow, SelfAssessmentSubmitRequest,
+    SurveyImportReport, SurveyImportRequest, SurveyProblem,
 };
 
 use crate::auth::AuthUser;
 use crate::db::self_assessments::{self as db, NewSurvey, Review, Submission};
-use crate::db::{audit_log, changes, org_units, Conn, DbError, DbResult};
+use crate::db::{audit_log, org_units, Conn, DbError, DbResult};
 use crate::error::{ApiResult, AppError, Json, Path};
 use crate::AppState;
 
@@ -128,7 +128,6 @@ pub async fn submit(
                     command_id: &command_id,
                 },
             )?;
-            changes::record(c, Entity::SelfAssessment, id, &unit.path, ChangeOp::Upsert, &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
                 client.as_deref(),
@@ -195,7 +194,6 @@ pub async fn review(
                     command_id: &command_id,
                 },
             )?;
-            changes::record(c, Entity::SelfAssessment, id, &row.unit_path, ChangeOp::Upsert, &at)?;
             let mut e = audit_log::Entry::by(
                 &actor,
                 client.as_deref(),
@@ -366,18 +364,17 @@ pub async fn import_surveys(
             }
             for (rec, unit_id, unit_path, existing) in &rows {
                 let new = new_survey(rec, *unit_id, unit_path, &file_name, actor.id, &actor.display_name, &at);
-                let id = match existing {
-                    None => db::insert_survey(c, &new)?,
+                match existing {
+                    None => {
+                        db::insert_survey(c, &new)?;
+                    }
                     Some(id) => {
                         let old = db::survey(c, *id)?.ok_or_else(|| corrupt("survey result"))?;
-                        if db::same_values(&old, &new) {
-                            continue;
+                        if !db::same_values(&old, &new) {
+                            db::update_survey(c, *id, &new)?;
                         }
-                        db::update_survey(c, *id, &new)?;
-                        *id
                     }
-                };
-                changes::record(c, Entity::SurveyResult, id, unit_path, ChangeOp::Upsert, &at)?;
+                }
             }
             let mut e =
                 audit_log::Entry::by(&actor, client.as_deref(), &at, "survey.import", format!("file:{file_name}"));

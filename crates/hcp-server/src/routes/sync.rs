@@ -6,16 +6,13 @@ use axum::http::header;
 use axum::response::Response;
 use bytes::Bytes;
 use hcp_domain::Role;
-use hcp_protocol::{Counts, Entity, EntityRow, ErrorBody, PullResponse, SnapshotLine, SnapshotQuery, SnapshotResume};
+use hcp_protocol::{Counts, Entity, ErrorBody, PullResponse, SnapshotLine, SnapshotQuery, SnapshotResume};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
-use crate::db::{
-    case_events, cases, changes, integrity_flags, org_units, ratings, self_assessments, service_items, settings, staff,
-    users, Conn, DbError, DbResult,
-};
+use crate::db::{changes, snapshot, Conn, DbError, DbResult};
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
@@ -67,98 +64,6 @@ pub(crate) struct ResumeAt {
     after: i64,
 }
 
-/// Rows of `e` in scope with an id above `after` (0: all of them).
-fn count_entity(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, after: i64) -> DbResult<u64> {
-    // The whole-snapshot counts keep their original queries; a resumed one counts past its id.
-    Ok(match (e, after) {
-        (Entity::OrgUnit, _) => org_units::count_in_scope_by_id(tx, scope, upper, after)?,
-        (Entity::Staff, 0) => changes::count_in_scope(tx, "staff", scope, upper)?,
-        (Entity::User, 0) => users::count_in_scope(tx, scope, upper)?,
-        (Entity::Rating, 0) => changes::count_in_scope(tx, "ratings", scope, upper)?,
-        (Entity::Case, 0) => changes::count_in_scope(tx, "cases", scope, upper)?,
-        (Entity::CaseEvent, 0) => changes::count_in_scope(tx, "case_events", scope, upper)?,
-        (Entity::ServiceItem, 0) => changes::count_in_scope(tx, "service_items", scope, upper)?,
-        (Entity::Setting, 0) => settings::count_in_scope(tx, scope, upper)?,
-        (Entity::Staff, _) => changes::count_in_scope_after(tx, "staff", scope, upper, after)?,
-        (Entity::User, _) => users::count_in_scope_after(tx, scope, upper, after)?,
-        (Entity::Rating, _) => changes::count_in_scope_after(tx, "ratings", scope, upper, after)?,
-        (Entity::Case, _) => changes::count_in_scope_after(tx, "cases", scope, upper, after)?,
-        (Entity::CaseEvent, _) => changes::count_in_scope_after(tx, "case_events", scope, upper, after)?,
-        (Entity::ServiceItem, _) => changes::count_in_scope_after(tx, "service_items", scope, upper, after)?,
-        (Entity::Setting, _) => settings::count_in_scope_after(tx, scope, upper, after)?,
-        (Entity::IntegrityFlag, _) => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role)?,
-        (Entity::Award, _) => crate::db::awards::count_in_scope_after(tx, scope, upper, after)?,
-        (Entity::SelfAssessment, _) => changes::count_in_scope_after(tx, "self_assessments", scope, upper, after)?,
-        (Entity::SurveyResult, _) => changes::count_in_scope_after(tx, "survey_results", scope, upper, after)?,
-        (Entity::Attachment, _) => crate::db::attachments::count_in_scope_after(tx, scope, upper, after)?,
-    })
-}
-
-/// The server table of the large entities a snapshot may read densely.
-fn table_of(e: Entity) -> &'static str {
-    match e {
-        Entity::Case => "cases",
-        Entity::CaseEvent => "case_events",
-        _ => "ratings",
-    }
-}
-
-/// Streams the rows of `e` in scope with an id above `after`, by id, as `role` may read them;
-/// `expected` of them.
-#[allow(clippy::too_many_arguments)]
-fn stream_entity(
-    tx: &Conn<'_>,
-    e: Entity,
-    scope: &str,
-    upper: &str,
-    role: Role,
-    after: i64,
-    expected: u64,
-    mut row: impl FnMut(EntityRow) -> DbResult<()>,
-) -> DbResult<()> {
-    let dense = match e {
-        Entity::Rating | Entity::Case | Entity::CaseEvent => changes::dense_in_scope(tx, table_of(e), expected, after)?,
-        _ => false,
-    };
-    match (e, after) {
-        (Entity::OrgUnit, _) => org_units::in_scope_by_id(tx, scope, upper, after, |r| row(EntityRow::OrgUnit(r))),
-        (Entity::Staff, 0) => staff::in_scope(tx, scope, upper, |r| row(EntityRow::Staff(r))),
-        (Entity::User, 0) => users::rows_in_scope(tx, scope, upper, |r| row(EntityRow::User(r))),
-        (Entity::ServiceItem, 0) => service_items::in_scope(tx, scope, upper, |r| row(EntityRow::ServiceItem(r))),
-        (Entity::Setting, 0) => settings::in_scope(tx, scope, upper, |r| row(EntityRow::Setting(r))),
-        (Entity::Staff, _) => staff::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Staff(r))),
-        (Entity::User, _) => users::rows_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::User(r))),
-        (Entity::Rating, _) => ratings::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::Rating(r))),
-        (Entity::Case, _) => {
-            let calendar = settings::calendar(tx, settings::bundled_calendar())?;
-            cases::in_scope(tx, scope, upper, after, dense, |mut r| {
-                cases::mark_provisional(&mut r, &calendar);
-                row(EntityRow::Case(r))
-            })
-        }
-        (Entity::CaseEvent, _) => {
-            case_events::in_scope(tx, scope, upper, after, dense, |r| row(EntityRow::CaseEvent(r)))
-        }
-        (Entity::ServiceItem, _) => {
-            service_items::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::ServiceItem(r)))
-        }
-        (Entity::Setting, _) => settings::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Setting(r))),
-        (Entity::IntegrityFlag, _) => {
-            integrity_flags::for_role_in_scope(tx, scope, upper, after, role, |r| row(EntityRow::IntegrityFlag(r)))
-        }
-        (Entity::Award, _) => crate::db::awards::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Award(r))),
-        (Entity::SelfAssessment, _) => {
-            self_assessments::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::SelfAssessment(r)))
-        }
-        (Entity::SurveyResult, _) => {
-            self_assessments::surveys_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::SurveyResult(r)))
-        }
-        (Entity::Attachment, _) => {
-            crate::db::attachments::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Attachment(r)))
-        }
-    }
-}
-
 /// Streams every row of one scope, in one read transaction so the rows and the cursor agree.
 /// Entities go in the order of [`Entity::ALL`], each by id, so that `(entity, last id)` marks a
 /// place to resume from. A resumed stream starts after that place and echoes the interrupted
@@ -193,7 +98,7 @@ pub(crate) fn snapshot_lines(
     let after_of = |i: usize| if i == start { resume.map_or(0, |r| r.after) } else { 0 };
     let mut expected = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        expected.add(e, count_entity(tx, e, scope, &upper, role, after_of(i))?);
+        expected.add(e, snapshot::count(tx, e, scope, &upper, role, after_of(i))?);
     }
     out(SnapshotLine::Begin {
         scope_path: scope.to_owned(),
@@ -203,7 +108,7 @@ pub(crate) fn snapshot_lines(
     })?;
     let mut counts = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        stream_entity(tx, e, scope, &upper, role, after_of(i), expected.get(e), |row| {
+        snapshot::stream(tx, e, scope, &upper, role, after_of(i), expected.get(e), |row| {
             counts.add(e, 1);
             out(SnapshotLine::Row { row })
         })?;

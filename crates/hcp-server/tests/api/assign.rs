@@ -324,7 +324,7 @@ pub async fn ids_named_in_commands_are_checked_and_foreign_cases_look_not_found(
             if let Some(a) = row.aggregate.as_mut() {
                 a.rated_staff_id = Some(handler);
             }
-            hcp_server::db::cases::update(c, &row)
+            hcp_server::db::cases::update(c, &row, "2026-11-20T03:00:00Z")
         })
         .await
         .expect("link");

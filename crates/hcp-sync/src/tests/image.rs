@@ -74,7 +74,7 @@ fn new_case(db: &Db, scope: &str, unit_id: i64, no: &str) {
     db.write_blocking(move |c| {
         let row = super::supervision_case(&no, unit_id, &scope, "督查发现：镜像之后的新工单");
         let id = cases::insert(c, &row)?;
-        changes::record(c, Entity::Case, id, &scope, ChangeOp::Upsert, "2026-11-20T03:00:00Z")?;
+        changes::republish(c, Entity::Case, id, "2026-11-20T03:00:00Z")?;
         Ok(())
     })
     .expect("server write");

@@ -140,15 +140,7 @@ pub async fn create_user(
         if let Some(s) = staff {
             users::link_staff(c, id, s.id)?;
         }
-        admin.record(
-            c,
-            &at,
-            Entity::User,
-            id,
-            &unit.path,
-            "admin.user.create",
-            format!("{username} {}", role.as_str()),
-        )?;
+        admin.audit_row(c, &at, Entity::User, id, "admin.user.create", format!("{username} {}", role.as_str()))?;
         match users::by_id(c, id)? {
             Some(u) => Ok(Outcome::Done(AdminUser::from(u))),
             None => Ok(Outcome::NotFound("用户")),
@@ -234,6 +226,7 @@ pub async fn update_user(
                 active,
                 password_hash: hash.as_deref(),
             },
+            &at,
         )?;
         let ends_sessions = role.is_some_and(|r| r != before.role)
             || unit.as_ref().is_some_and(|u| u.id != before.unit_id)
@@ -241,13 +234,6 @@ pub async fn update_user(
             || hash.is_some();
         if ends_sessions {
             tokens::revoke_all(c, id, &at)?;
-        }
-        if let Some(u) = unit.as_ref().filter(|u| u.id != before.unit_id) {
-            // The old jurisdiction drops the account; the new one receives it.
-            changes::record(c, Entity::User, id, &before.scope_path, ChangeOp::Delete, &at)?;
-            changes::record(c, Entity::User, id, &u.path, ChangeOp::Upsert, &at)?;
-        } else {
-            changes::record(c, Entity::User, id, &before.scope_path, ChangeOp::Upsert, &at)?;
         }
         let mut what = Vec::new();
         for (changed, label) in [

@@ -164,9 +164,10 @@ async fn publish_calendar(
             (Some(a), Some(b)) => format!("{a}–{b}"),
             _ => String::new(),
         };
-        admin.record(c, &at, Entity::Setting, id, &admin.scope, "admin.calendar.put", detail)?;
+        admin.audit_row(c, &at, Entity::Setting, id, "admin.calendar.put", detail)?;
         let recounted = recount_deadlines(c, &old, &new, &admin, now, &at)?;
-        let setting = settings::get(c, id)?.ok_or_else(|| DbError::Corrupt("the calendar setting vanished".into()))?;
+        let setting = hcp_store::get::<hcp_protocol::SettingRow>(c, id)?
+            .ok_or_else(|| DbError::Corrupt("the calendar setting vanished".into()))?;
         Ok(Outcome::Done(CalendarPublished { setting, recounted }))
     })
     .await?;
@@ -233,9 +234,7 @@ fn recount_deadlines(
         row.updated_at = at.to_owned();
         row.aggregate = Some(aggregate);
         cases::mark_provisional(&mut row, new);
-        cases::update(c, &row)?;
-        let path = cases::scope_path(c, id)?.unwrap_or_else(|| row.unit_path.clone());
-        changes::record(c, Entity::Case, id, &path, ChangeOp::Upsert, at)?;
+        cases::update(c, &row, at)?;
         for (old_due, new_due) in changed {
             let (old_deadline, new_deadline) = (day(old_due), day(new_due));
             admin.audit(
@@ -255,7 +254,7 @@ fn recount_deadlines(
 /// `keys` (the payload fields holding that deadline).
 fn deadline_set_at(c: &Conn<'_>, case_id: i64, keys: &[&str]) -> DbResult<Option<chrono::DateTime<chrono::Utc>>> {
     for event_id in case_events::ids_of_case(c, case_id)?.into_iter().rev() {
-        let Some(event) = case_events::get(c, event_id)? else { continue };
+        let Some(event) = hcp_store::get::<hcp_protocol::CaseEventRow>(c, event_id)? else { continue };
         let payload = event.data.get("payload").unwrap_or(&event.data);
         if keys.iter().any(|k| payload.get(*k).is_some_and(|d| d.is_string())) {
             let at = chrono::DateTime::parse_from_rfc3339(&event.at)
@@ -386,8 +385,8 @@ pub async fn put_policy(
             return Ok(Outcome::NotFound("单位"));
         };
         let id = settings::put(c, unit.id, &unit.path, setting_keys::POLICY, &value, &at)?;
-        admin.record(c, &at, Entity::Setting, id, &unit.path, "admin.policy.put", format!("org_unit:{}", unit.id))?;
-        match settings::get(c, id)? {
+        admin.audit_row(c, &at, Entity::Setting, id, "admin.policy.put", format!("org_unit:{}", unit.id))?;
+        match hcp_store::get::<hcp_protocol::SettingRow>(c, id)? {
             Some(row) => Ok(Outcome::Done(row)),
             None => Ok(Outcome::NotFound("设置")),
         }

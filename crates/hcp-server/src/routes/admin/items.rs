@@ -34,7 +34,7 @@ fn check_days(d: Option<i64>) -> ApiResult<Option<i64>> {
 pub async fn list_items(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<ServiceItemRow>>> {
     list(&state, &who, |c, scope, upper| {
         let mut out = Vec::new();
-        service_items::in_scope(c, scope, upper, |r| {
+        hcp_store::in_scope_after(c, scope, upper, 0, false, |r: hcp_protocol::ServiceItemRow| {
             out.push(r);
             Ok(())
         })?;
@@ -77,11 +77,11 @@ pub async fn create_item(
             promised_working_days: days,
             active: true,
         };
-        let Some(id) = service_items::insert(c, &row)? else {
+        let Some(id) = service_items::insert(c, &row, &at)? else {
             return Ok(Outcome::Conflict(format!("“{}”已有编码为 {} 的事项", unit.name, row.code)));
         };
         row.id = id;
-        admin.record(c, &at, Entity::ServiceItem, id, &row.unit_path, "admin.item.create", row.code.clone())?;
+        admin.audit_row(c, &at, Entity::ServiceItem, id, "admin.item.create", row.code.clone())?;
         Ok(Outcome::Done(row))
     })
     .await
@@ -111,8 +111,8 @@ pub async fn update_item(
         }
         row.promised_working_days = days.or(row.promised_working_days);
         row.active = req.active.unwrap_or(row.active);
-        service_items::update(c, &row)?;
-        admin.record(c, &at, Entity::ServiceItem, id, &row.unit_path, "admin.item.update", row.code.clone())?;
+        service_items::update(c, &row, &at)?;
+        admin.audit_row(c, &at, Entity::ServiceItem, id, "admin.item.update", row.code.clone())?;
         Ok(Outcome::Done(row))
     })
     .await

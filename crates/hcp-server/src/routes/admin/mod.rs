@@ -8,19 +8,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hcp_domain::{Calendar, OrgKind, Role};
 use hcp_protocol::{
-    setting_keys, ChangeOp, Entity, ErrorBody, ErrorCode, JurisdictionPolicy, OrgUnitRow, ServiceItemRow, SettingRow,
-    StaffRow,
+    setting_keys, Entity, ErrorBody, ErrorCode, JurisdictionPolicy, OrgUnitRow, ServiceItemRow, SettingRow, StaffRow,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{hash_password, AuthUser};
+use crate::db::unit_move;
 use crate::db::{
-    audit_log, case_events, cases, changes, org_units, service_items, settings, staff, tokens, users, Conn, DbError,
-    DbResult,
+    audit_log, case_events, cases, org_units, service_items, settings, staff, tokens, users, Conn, DbError, DbResult,
 };
 use crate::error::{ApiResult, AppError, Json, Path};
-use crate::{unit_move, unit_state, AppState};
+use crate::{unit_state, AppState};
 
 fn require_admin(who: &AuthUser) -> ApiResult<()> {
     if who.user.role == Role::Administrator {
@@ -93,20 +92,9 @@ impl Admin {
         path.starts_with(&self.scope)
     }
 
-    /// Records a write of a replicated row: its change (so replicas receive it) and the audit
-    /// entry (`action` on `{entity}:{id}`).
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &self,
-        c: &Conn<'_>,
-        at: &str,
-        entity: Entity,
-        id: i64,
-        path: &str,
-        action: &str,
-        detail: String,
-    ) -> DbResult<()> {
-        changes::record(c, entity, id, path, ChangeOp::Upsert, at)?;
+    /// The audit entry of a write of a replicated row (`action` on `{entity}:{id}`); the write
+    /// itself recorded the row's change.
+    fn audit_row(&self, c: &Conn<'_>, at: &str, entity: Entity, id: i64, action: &str, detail: String) -> DbResult<()> {
         self.audit(c, at, action, format!("{}:{id}", entity.as_str()), detail)
     }
 

@@ -35,7 +35,7 @@ pub struct StaffPatch {
 pub async fn list_staff(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<StaffRow>>> {
     list(&state, &who, |c, scope, upper| {
         let mut out = Vec::new();
-        staff::in_scope(c, scope, upper, |r| {
+        hcp_store::in_scope_after(c, scope, upper, 0, false, |r: hcp_protocol::StaffRow| {
             out.push(r);
             Ok(())
         })?;
@@ -96,11 +96,11 @@ pub async fn create_staff(
             employee_no,
             unit_path: hall.path.clone(),
         };
-        row.id = staff::insert(c, &row)?;
+        row.id = staff::insert(c, &row, &at)?;
         if let Some(hash) = req.cert.as_deref().and_then(crate::integrity::cert_hash) {
             staff::set_cert_hash(c, row.id, &hash)?;
         }
-        admin.record(c, &at, Entity::Staff, row.id, &row.unit_path, "admin.staff.create", row.employee_no.clone())?;
+        admin.audit_row(c, &at, Entity::Staff, row.id, "admin.staff.create", row.employee_no.clone())?;
         Ok(Outcome::Done(row))
     })
     .await
@@ -138,11 +138,11 @@ pub async fn update_staff(
         }
         row.department_id = req.department_id.or(row.department_id);
         row.window_id = req.window_id.or(row.window_id);
-        staff::update_placement(c, &row)?;
+        staff::update_placement(c, &row, &at)?;
         if let Some(hash) = req.cert.as_deref().and_then(crate::integrity::cert_hash) {
             staff::set_cert_hash(c, id, &hash)?;
         }
-        admin.record(c, &at, Entity::Staff, id, &row.unit_path, "admin.staff.update", row.employee_no.clone())?;
+        admin.audit_row(c, &at, Entity::Staff, id, "admin.staff.update", row.employee_no.clone())?;
         Ok(Outcome::Done(row))
     })
     .await

@@ -81,8 +81,8 @@ pub async fn create_unit(
         if org_units::by_code(c, &code)?.is_some() {
             return Ok(Outcome::Conflict(format!("单位代码 {code} 已被使用")));
         }
-        let unit = org_units::insert(c, Some(&parent), kind, &name, &code)?;
-        admin.record(c, &at, Entity::OrgUnit, unit.id, &unit.path, "admin.org_unit.create", unit.name.clone())?;
+        let unit = org_units::insert(c, Some(&parent), kind, &name, &code, &at)?;
+        admin.audit_row(c, &at, Entity::OrgUnit, unit.id, "admin.org_unit.create", unit.name.clone())?;
         Ok(Outcome::Done(unit))
     })
     .await
@@ -146,12 +146,10 @@ pub async fn update_unit(
             unit.parent_id = row.parent_id;
             moved = Some(format!("{} → {}：{}", from.unwrap_or_default(), parent.name, n.describe()));
         }
-        org_units::rename(c, id, &unit.name, &unit.code)?;
         if let Some(active) = toggled {
-            org_units::set_active(c, id, active)?;
             unit.active = active;
         }
-        changes::record(c, Entity::OrgUnit, id, &unit.path, ChangeOp::Upsert, &at)?;
+        org_units::update(c, id, &unit.name, &unit.code, unit.active, &at)?;
         if name_or_code {
             admin.audit(c, &at, "admin.org_unit.update", format!("org_unit:{id}"), unit.name.clone())?;
         }

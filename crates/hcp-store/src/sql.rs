@@ -5,9 +5,10 @@
 //! `coalesce`, `substr`, `length`. Integers are 64-bit on both sides and booleans are stored as
 //! 0/1 integers, so rows read back the same. The few real differences (JSON access, the append-only
 //! triggers, the DDL types) are handled where they occur (`hcp-stats`' JSON access, the modules'
-//! PostgreSQL DDL) and by the migration translator in `super`.
+//! PostgreSQL DDL) and by the server's migration translator.
 //!
-//! A [`Conn`] is always inside a transaction that [`super::Db`] opened; it never commits itself.
+//! A [`Conn`] is always inside a transaction its owner opened (the server's `Db`, the replica's
+//! own transactions); it never commits itself.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::collections::HashMap;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
-use super::{DbError, DbResult};
+use crate::{DbError, DbResult};
 
 /// Which SQL engine a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +133,7 @@ impl Args for () {
 /// Mixed-type statement parameters: `args![id, name, maybe_unit]`.
 #[macro_export]
 macro_rules! args {
-    ($($v:expr),* $(,)?) => { vec![$($crate::db::sql::Value::from($v)),*] };
+    ($($v:expr),* $(,)?) => { vec![$($crate::sql::Value::from($v)),*] };
 }
 
 /// Cuts `items` into slices for multi-row statements: 64 rows at most, the rest in halving sizes
@@ -264,7 +265,7 @@ impl Row {
 
 /// Per-connection prepared statements (PostgreSQL), keyed by the statement's text as written.
 #[derive(Default)]
-pub(crate) struct StmtCache(HashMap<String, postgres::Statement>);
+pub struct StmtCache(HashMap<String, postgres::Statement>);
 
 enum Inner<'a> {
     Sqlite(&'a rusqlite::Connection),
@@ -278,16 +279,16 @@ pub struct Conn<'a> {
 }
 
 impl<'a> Conn<'a> {
-    pub(crate) fn sqlite(c: &'a rusqlite::Connection) -> Conn<'a> {
+    pub fn sqlite(c: &'a rusqlite::Connection) -> Conn<'a> {
         Conn { inner: Inner::Sqlite(c), savepoints: Cell::new(0) }
     }
 
-    pub(crate) fn postgres(tx: postgres::Transaction<'a>, cache: &'a RefCell<StmtCache>) -> Conn<'a> {
+    pub fn postgres(tx: postgres::Transaction<'a>, cache: &'a RefCell<StmtCache>) -> Conn<'a> {
         Conn { inner: Inner::Postgres { tx: RefCell::new(tx), cache }, savepoints: Cell::new(0) }
     }
 
     /// The PostgreSQL transaction back, to commit or roll back.
-    pub(crate) fn into_postgres(self) -> Option<postgres::Transaction<'a>> {
+    pub fn into_postgres(self) -> Option<postgres::Transaction<'a>> {
         match self.inner {
             Inner::Postgres { tx, .. } => Some(tx.into_inner()),
             Inner::Sqlite(_) => None,
@@ -541,7 +542,7 @@ fn prepare(tx: &mut postgres::Transaction<'_>, cache: &RefCell<StmtCache>, sql: 
 }
 
 /// `?1` → `$1` (and a bare `?` → the next number), outside quoted strings and identifiers.
-pub(crate) fn to_postgres(sql: &str) -> String {
+pub fn to_postgres(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
     let mut quote: Option<char> = None;
