@@ -17,11 +17,11 @@ pub mod entities;
 mod replicated;
 pub mod sql;
 
+pub use ddl::replica_table;
 pub use replicated::{
     by_ids, count_in_scope_after, get, get_many, in_scope_after, path_range, upsert, visit, EntityVisitor, Replicated,
     BY_IDS_MAX,
 };
-pub use ddl::replica_table;
 pub use sql::{chunks, marks, Args, Conn, Dialect, FromValue, Row, StmtCache, Value};
 
 /// A storage failure. The server turns these into 500s (logged, never shown) or typed 4xx errors;
