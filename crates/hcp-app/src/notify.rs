@@ -87,11 +87,6 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The first instant of a Beijing date.
-fn beijing_start(d: NaiveDate) -> DateTime<Utc> {
-    let start = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    DateTime::<Utc>::from_naive_utc_and_offset(start, Utc) - chrono::Duration::hours(8)
-}
 
 /// The first day a case due on `due` is at risk: `within` working days before it.
 fn at_risk_from(calendar: &Calendar, due: NaiveDate, within: u32) -> NaiveDate {
@@ -213,13 +208,13 @@ pub fn candidates(
                 let (kind, since, title, body) = match due {
                     DueWindow::Overdue => (
                         "overdue",
-                        beijing_start(date + chrono::Duration::days(1)),
+                        hcp_domain::calendar::beijing_start(date + chrono::Duration::days(1)),
                         format!("工单 {} 已超期", c.case_no),
                         format!("工单 {} 的{stage}期限 {deadline} 已过，请尽快办理", c.case_no),
                     ),
                     _ => (
                         "at_risk",
-                        beijing_start(at_risk_from(&cal, date, policy.escalation.at_risk_within)),
+                        hcp_domain::calendar::beijing_start(at_risk_from(&cal, date, policy.escalation.at_risk_within)),
                         format!("工单 {} 即将到期", c.case_no),
                         format!("工单 {} 的{stage}期限为 {deadline}，即将到期", c.case_no),
                     ),

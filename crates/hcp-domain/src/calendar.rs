@@ -503,6 +503,13 @@ pub fn beijing_date(at: DateTime<Utc>) -> NaiveDate {
     beijing_time(at).date_naive()
 }
 
+/// The first instant of a Beijing date (its midnight, UTC+8), the inverse of [`beijing_date`].
+pub fn beijing_start(d: NaiveDate) -> DateTime<Utc> {
+    let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    DateTime::<Utc>::from_naive_utc_and_offset(midnight, Utc)
+        - chrono::Duration::minutes(i64::from(BEIJING_UTC_OFFSET_MINUTES))
+}
+
 /// The deadline rules of a jurisdiction: policy, cut-off time, time zone and extension limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -719,6 +726,16 @@ mod tests {
 
     fn cal() -> Calendar {
         Calendar::from_json(BUNDLED_CALENDAR_JSON).expect("bundled calendar parses")
+    }
+
+    /// A Beijing date starts at 16:00 UTC the day before, and its first and last instants are on it.
+    #[test]
+    fn a_beijing_date_starts_at_its_midnight() {
+        let start = beijing_start(d(2026, 12, 7));
+        assert_eq!(start, bj(2026, 12, 7, 0, 0));
+        assert_eq!(start.to_rfc3339(), "2026-12-06T16:00:00+00:00");
+        assert_eq!(beijing_date(start), d(2026, 12, 7));
+        assert_eq!(beijing_date(start - chrono::Duration::seconds(1)), d(2026, 12, 6));
     }
 
     #[test]
