@@ -166,7 +166,7 @@ pub fn set_status_of_content(
 }
 
 /// Moves a case's files to the case's new visibility path; returns their ids.
-pub fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<Vec<i64>> {
+pub(in crate::db) fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<Vec<i64>> {
     let ids = conn.query_map("SELECT id FROM attachments WHERE case_id = ?1 ORDER BY id", [case_id], |r| r.get(0))?;
     conn.execute("UPDATE attachments SET unit_path = ?2 WHERE case_id = ?1", args![case_id, path])?;
     Ok(ids)

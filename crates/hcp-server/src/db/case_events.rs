@@ -24,7 +24,7 @@ pub fn ids_of_case(conn: &Conn<'_>, case_id: i64) -> DbResult<Vec<i64>> {
 
 /// Moves a case's events to the case's new visibility path (their `unit_path` is where they
 /// are replicated, the same as their case's; see `cases::SCOPE_DDL`).
-pub fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<()> {
+pub(in crate::db) fn move_case(conn: &Conn<'_>, case_id: i64, path: &str) -> DbResult<()> {
     conn.execute("UPDATE case_events SET unit_path = ?2 WHERE case_id = ?1", args![case_id, path])?;
     Ok(())
 }

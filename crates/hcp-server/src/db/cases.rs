@@ -59,7 +59,7 @@ pub fn scope_path(conn: &Conn<'_>, id: i64) -> DbResult<Option<String>> {
 }
 
 /// Moves a case's visibility path (the caller records the feed's deletions and upserts).
-pub fn set_scope_path(conn: &Conn<'_>, id: i64, path: &str) -> DbResult<()> {
+fn set_scope_path(conn: &Conn<'_>, id: i64, path: &str) -> DbResult<()> {
     conn.execute("UPDATE cases SET scope_path = ?2 WHERE id = ?1", args![id, path])?;
     Ok(())
 }
