@@ -87,7 +87,6 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-
 /// The first day a case due on `due` is at risk: `within` working days before it.
 fn at_risk_from(calendar: &Calendar, due: NaiveDate, within: u32) -> NaiveDate {
     let mut d = due;
