@@ -21,6 +21,9 @@ pub trait Replicated: Sized {
     const COLUMNS: &'static str;
     /// The column holding the jurisdiction path the row is replicated by.
     const PATH: &'static str = "unit_path";
+    /// Whether a jurisdiction also holds the rows at its ancestors' paths (the units above it and
+    /// the settings they set, which apply to it).
+    const REACHES_ANCESTORS: bool = false;
 
     /// The row read from [`Replicated::COLUMNS`] (on either side).
     fn from_row(r: &Row) -> DbResult<Self>;
@@ -135,6 +138,17 @@ pub fn path_range(column: &str, dense: bool) -> String {
     }
 }
 
+/// The condition "in scope" of `T` (`?1` the scope, `?2` its upper bound): its path range, and
+/// the scope's ancestors for an entity that reaches them.
+fn scope_condition<T: Replicated>(dense: bool) -> String {
+    let range = path_range(T::PATH, dense);
+    if T::REACHES_ANCESTORS {
+        format!("(({range}) OR substr(?1, 1, length({0})) = {0})", T::PATH)
+    } else {
+        range
+    }
+}
+
 /// Feeds the rows in scope (`scope` up to `upper`) with an id above `after` (0: all of them) to
 /// `f`, by id: a snapshot, or the rest of an interrupted one. `dense`: see [`path_range`].
 pub fn in_scope_after<T: Replicated>(
@@ -146,13 +160,13 @@ pub fn in_scope_after<T: Replicated>(
     mut f: impl FnMut(T) -> DbResult<()>,
 ) -> DbResult<()> {
     let sql =
-        format!("{} WHERE {} AND id > ?3 ORDER BY id", statement::<T>(Statement::Select), path_range(T::PATH, dense));
+        format!("{} WHERE {} AND id > ?3 ORDER BY id", statement::<T>(Statement::Select), scope_condition::<T>(dense));
     conn.each(&sql, args![scope, upper, after], |r| f(T::from_row(&r)?))
 }
 
 /// How many rows [`in_scope_after`] gives.
 pub fn count_in_scope_after<T: Replicated>(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
-    let sql = format!("SELECT count(*) FROM {} WHERE {} AND id > ?3", T::TABLE, path_range(T::PATH, false));
+    let sql = format!("SELECT count(*) FROM {} WHERE {} AND id > ?3", T::TABLE, scope_condition::<T>(false));
     let n: i64 = conn.query_row(&sql, args![scope, upper, after], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -70,37 +70,6 @@ pub fn in_scope(
     )
 }
 
-/// The units of [`in_scope`] (the scope's ancestors too) with an id above `after`, by id: the
-/// snapshot's order, so that an interrupted one can resume after the last unit received.
-pub fn in_scope_by_id(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    after: i64,
-    mut f: impl FnMut(OrgUnitRow) -> DbResult<()>,
-) -> DbResult<()> {
-    conn.each(
-        &format!(
-            "SELECT {COLS} FROM org_units
-              WHERE ((path >= ?1 AND path < ?2) OR substr(?1, 1, length(path)) = path) AND id > ?3
-              ORDER BY id"
-        ),
-        args![scope, upper, after],
-        |r| f(OrgUnitRow::from_row(&r)?),
-    )
-}
-
-/// The number of units [`in_scope_by_id`] sends.
-pub fn count_in_scope_by_id(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM org_units
-          WHERE ((path >= ?1 AND path < ?2) OR substr(?1, 1, length(path)) = path) AND id > ?3",
-        args![scope, upper, after],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
-}
-
 pub fn count_in_scope(conn: &Conn<'_>, scope: &str, upper: &str) -> DbResult<u64> {
     let below: i64 =
         conn.query_row("SELECT count(*) FROM org_units WHERE path >= ?1 AND path < ?2", [scope, upper], |r| r.get(0))?;

@@ -67,32 +67,3 @@ pub fn policy(conn: &Conn<'_>, path: &str) -> DbResult<JurisdictionPolicy> {
         None => Ok(JurisdictionPolicy::default()),
     }
 }
-
-/// The rows of [`in_scope`] with an id above `after`, by id (a resumed snapshot).
-pub fn in_scope_after(
-    conn: &Conn<'_>,
-    scope: &str,
-    upper: &str,
-    after: i64,
-    mut f: impl FnMut(SettingRow) -> DbResult<()>,
-) -> DbResult<()> {
-    conn.each(
-        &format!(
-            "SELECT {COLS} FROM settings
-              WHERE ((unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)) AND id > ?3
-              ORDER BY id"
-        ),
-        args![scope, upper, after],
-        |r| f(SettingRow::from_row(&r)?),
-    )
-}
-
-pub fn count_in_scope_after(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM settings
-          WHERE ((unit_path >= ?1 AND unit_path < ?2) OR (substr(?1, 1, length(unit_path)) = unit_path)) AND id > ?3",
-        args![scope, upper, after],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
-}

@@ -1,13 +1,14 @@
 //! The rows of a jurisdiction as a snapshot sends them: per entity, by id, as a role may read
-//! them. Written once over [`hcp_store::Replicated`]; the entities with rules of their own (a
-//! scope's units and settings also reach its ancestors, a case is seen at its visibility path with
-//! its provisional deadlines, an account through its unit, a flag as the role may see it) keep them here.
+//! them. Written once over [`hcp_store::Replicated`] (a scope's units and settings also reach its
+//! ancestors: `Replicated::REACHES_ANCESTORS`); the entities with rules of their own (a case is
+//! seen at its visibility path with its provisional deadlines, an account through its unit, a flag
+//! as the role may see it) keep them here.
 
 use hcp_domain::Role;
 use hcp_protocol::{Entity, EntityRow};
 use hcp_store::{EntityVisitor, Replicated};
 
-use super::{cases, changes, integrity_flags, org_units, settings, users, Conn, DbResult};
+use super::{cases, changes, integrity_flags, settings, users, Conn, DbResult};
 
 /// Rows of `e` in scope with an id above `after` (0: all of them).
 pub fn count(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, after: i64) -> DbResult<u64> {
@@ -21,12 +22,7 @@ pub fn count(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, aft
     impl EntityVisitor for Count<'_, '_> {
         type Out = DbResult<u64>;
         fn visit<T: Replicated>(self) -> DbResult<u64> {
-            match T::ENTITY {
-                // A scope's units and settings also reach its ancestors.
-                Entity::OrgUnit => org_units::count_in_scope_by_id(self.tx, self.scope, self.upper, self.after),
-                Entity::Setting => settings::count_in_scope_after(self.tx, self.scope, self.upper, self.after),
-                _ => hcp_store::count_in_scope_after::<T>(self.tx, self.scope, self.upper, self.after),
-            }
+            hcp_store::count_in_scope_after::<T>(self.tx, self.scope, self.upper, self.after)
         }
         fn own_code(self, e: Entity) -> DbResult<u64> {
             let Count { tx, scope, upper, role, after } = self;
@@ -66,16 +62,9 @@ pub fn stream(
         type Out = DbResult<()>;
         fn visit<T: Replicated>(self) -> DbResult<()> {
             let Stream { tx, scope, upper, after, expected, mut row, .. } = self;
-            match T::ENTITY {
-                // A scope's units and settings also reach its ancestors.
-                Entity::OrgUnit => org_units::in_scope_by_id(tx, scope, upper, after, |r| row(EntityRow::OrgUnit(r))),
-                Entity::Setting => settings::in_scope_after(tx, scope, upper, after, |r| row(EntityRow::Setting(r))),
-                _ => {
-                    let dense = matches!(T::ENTITY, Entity::Rating | Entity::CaseEvent)
-                        && changes::dense_in_scope(tx, T::TABLE, expected, after)?;
-                    hcp_store::in_scope_after::<T>(tx, scope, upper, after, dense, |r| row(r.into_entity()))
-                }
-            }
+            let dense = matches!(T::ENTITY, Entity::Rating | Entity::CaseEvent)
+                && changes::dense_in_scope(tx, T::TABLE, expected, after)?;
+            hcp_store::in_scope_after::<T>(tx, scope, upper, after, dense, |r| row(r.into_entity()))
         }
         fn own_code(self, e: Entity) -> DbResult<()> {
             let Stream { tx, scope, upper, role, after, expected, mut row } = self;

@@ -36,6 +36,7 @@ impl Replicated for OrgUnitRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static str = "id, parent_id, kind, name, code, path, active";
     const PATH: &'static str = "path";
+    const REACHES_ANCESTORS: bool = true;
 
     fn from_row(r: &Row) -> DbResult<Self> {
         let kind: String = r.get(2)?;

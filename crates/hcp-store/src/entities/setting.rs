@@ -35,6 +35,7 @@ pub const TABLE: &str = "settings";
 impl Replicated for SettingRow {
     const ENTITY: Entity = Entity::Setting;
     const TABLE: &'static str = TABLE;
+    const REACHES_ANCESTORS: bool = true;
     const COLUMNS: &'static str = "id, unit_id, unit_path, key, value, updated_at";
 
     fn from_row(r: &Row) -> DbResult<Self> {
