@@ -93,9 +93,11 @@ async fn sync_through_a_faulty_network_loses_repeats_and_reorders_nothing() {
     }
     // And the replica holds exactly the server's jurisdiction.
     let (scope, role) = (laptop.scope.clone(), laptop.role);
-    let server =
-        hcp_tests::blocking(|| db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role)))
-            .expect("digest");
+    let since = laptop.replica.lock().expect("lock").window().expect("window").map(|w| w.since).unwrap_or_default();
+    let server = hcp_tests::blocking(|| {
+        db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role, &since))
+    })
+    .expect("digest");
     let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
     assert_eq!(local, server, "the replica converged on the server's {}", laptop.scope);
     srv.stop().await;

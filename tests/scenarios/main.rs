@@ -400,8 +400,9 @@ async fn three_clients_with_conflicting_offline_changes_converge() {
     // Every replica equals the server over its jurisdiction.
     for laptop in [&a, &b, &c] {
         let (scope, role) = (laptop.scope.clone(), laptop.role);
+        let since = laptop.replica.lock().expect("lock").window().expect("window").map(|w| w.since).unwrap_or_default();
         let server = hcp_tests::blocking(|| {
-            db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role))
+            db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role, &since))
         })
         .expect("digest");
         let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
@@ -745,8 +746,9 @@ async fn a_case_assigned_across_departments_moves_to_its_handlers_replica() {
     assert!(holds(&hall) && timeline(&hall) == server_events, "the hall keeps it");
     let converged = |laptop: &Laptop| {
         let (scope, role) = (laptop.scope.clone(), laptop.role);
+        let since = laptop.replica.lock().expect("lock").window().expect("window").map(|w| w.since).unwrap_or_default();
         let server = hcp_tests::blocking(|| {
-            db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role))
+            db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &scope, role, &since))
         })
         .expect("digest");
         let local = laptop.replica.lock().expect("lock").scope_digest().expect("digest");
@@ -981,4 +983,126 @@ async fn the_monthly_report_is_dated_in_beijing_time() {
     let input = monthly_report_input(&r, &me, "2026-11", late_evening_utc).expect("report");
     assert_eq!(input.issue_date, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"));
     assert_eq!(input.period_label, "2026年11月");
+}
+
+/// Sets the replication policy (months held in full) of the unit at the top of the city.
+fn set_window_months(db: &hcp_server::Db, months: u32) {
+    hcp_tests::blocking(|| {
+        db.write_blocking(move |c| {
+            let (id, path): (i64, String) =
+                c.query_row("SELECT id, path FROM org_units WHERE parent_id IS NULL ORDER BY id LIMIT 1", (), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            let policy = hcp_protocol::JurisdictionPolicy {
+                replication: hcp_protocol::ReplicationPolicy { window_months: months },
+                ..Default::default()
+            };
+            let value = serde_json::to_string(&policy).expect("policy");
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            hcp_server::db::settings::put(c, id, &path, hcp_protocol::setting_keys::POLICY, &value, &at)?;
+            Ok(())
+        })
+    })
+    .expect("policy");
+}
+
+/// A replica holding only its window of ratings (the server's month statistics for every earlier
+/// month) shows every month as `GET /api/v1/kpis` publishes it: after its bootstrap, after an old
+/// month's case leaves the statistics, when the window moves on (the month leaving it is purged of
+/// its ratings in the same transaction) and when the policy widens it again (downloaded anew).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_windowed_replica_shows_every_month_as_the_server_publishes_it() {
+    use hcp_domain::kpi::{Period, Subject};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (srv, db) = seeded_server(dir.path(), 2_500).await.expect("server");
+    let url = srv.url();
+    let http = reqwest::Client::new();
+    let client = Client::new(&url).expect("client");
+    let today = hcp_domain::calendar::beijing_date(chrono::Utc::now());
+    let rolled = hcp_tests::blocking(|| {
+        db.write_blocking(move |c| hcp_server::db::rating_stats::roll_up_closed(c, today, "2026-12-07T00:00:00Z"))
+    })
+    .expect("roll up");
+    assert!(rolled.contains(&"2026-10".to_owned()), "{rolled:?}");
+
+    let (replica, scope) = bootstrap_as(&url, dir.path(), "city.supervisor").await;
+    let token = token_of(&http, &url, "city.supervisor").await;
+    let window = replica.lock().expect("lock").window().expect("window").expect("a windowed replica");
+    assert!(window.month.as_str() >= "2026-11", "{window:?}");
+    let held = |r: &Mutex<Replica>| -> i64 {
+        r.lock().expect("lock").conn().query_row("SELECT count(*) FROM ratings", [], |x| x.get(0)).expect("count")
+    };
+    let on_server = rows_in_scope(&db, "ratings", &scope).expect("count");
+    assert!((held(&replica) as u64) < on_server, "old ratings without a case stay on the server");
+    assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "windowed").await;
+    // Inside a month before the window only whole months can be read.
+    let ragged = Period::new(
+        chrono::NaiveDate::from_ymd_opt(2026, 10, 5).expect("date"),
+        chrono::NaiveDate::from_ymd_opt(2026, 10, 20).expect("date"),
+    );
+    let refused = replica.lock().expect("lock").kpis(&scope, Subject::All, &ragged, chrono::Utc::now());
+    assert!(matches!(refused, Err(hcp_replica::ReplicaError::OutsideWindow { .. })), "{refused:?}");
+
+    // An October case leaves the statistics on the server: the month's statistics follow.
+    let october = |r: &Mutex<Replica>| {
+        r.lock()
+            .expect("lock")
+            .kpis(&scope, Subject::All, &Period::month(2026, 10).expect("period"), chrono::Utc::now())
+            .expect("october")
+    };
+    let before = october(&replica);
+    hcp_tests::blocking(|| {
+        db.write_blocking(|c| {
+            let id: i64 = c.query_row(
+                "SELECT c.id FROM cases c JOIN ratings r ON r.id = c.rating_id
+                  WHERE r.rated_at >= '2026-09-30T16:00:00Z' AND r.rated_at < '2026-10-31T16:00:00Z'
+                    AND c.aggregate NOT LIKE '%\"excluded_from_stats\":true%' ORDER BY c.id LIMIT 1",
+                (),
+                |r| r.get(0),
+            )?;
+            let mut row = hcp_server::db::cases::get(c, id)?.expect("case");
+            if let Some(a) = row.aggregate.as_mut() {
+                a.excluded_from_stats = true;
+            }
+            row.version += 1;
+            hcp_server::db::cases::update(c, &row, &row.updated_at)
+        })
+    })
+    .expect("exclude");
+    hcp_sync::pull(&client, &token, replica.clone(), 200).await.expect("pull");
+    let after = assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "october excluded").await;
+    let _ = after;
+    assert_eq!(october(&replica).excluded_ratings, before.excluded_ratings + 1);
+
+    // The window moves on to the current month alone: November's ratings without a case go, its
+    // figures stay.
+    let held_before = held(&replica);
+    set_window_months(&db, 1);
+    hcp_sync::pull(&client, &token, replica.clone(), 200).await.expect("pull the move");
+    let moved = replica.lock().expect("lock").window().expect("window").expect("window");
+    assert!(moved.month > window.month || window.month == today.format("%Y-%m").to_string(), "{moved:?}");
+    if moved.month > window.month {
+        assert!(held(&replica) < held_before, "the month that left the window was purged");
+    }
+    assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "window moved").await;
+    let since = moved.since.clone();
+    let (s, role) = (scope.clone(), hcp_domain::Role::Supervisor);
+    let server = hcp_tests::blocking(|| {
+        db.read_blocking(move |conn| hcp_server::db::digest::scope_digest(conn, &s, role, &since))
+    })
+    .expect("digest");
+    assert_eq!(replica.lock().expect("lock").scope_digest().expect("digest"), server, "the replica holds the window");
+
+    // Widened again: the rows held cannot serve it, so the replica downloads the jurisdiction anew.
+    set_window_months(&db, 6);
+    hcp_sync::pull(&client, &token, replica.clone(), 200).await.expect("pull the widening");
+    assert_eq!(replica.lock().expect("lock").cursor().expect("cursor"), None, "the cursor is forgotten");
+    let login = client.login("city.supervisor", DEMO_PASSWORD, None).await.expect("login");
+    hcp_sync::bootstrap(&client, &login.token, replica.clone(), "2026-12-07T00:00:00Z".into(), |_| {})
+        .await
+        .expect("bootstrap again");
+    let wide = replica.lock().expect("lock").window().expect("window").expect("window");
+    assert!(wide.month < moved.month, "{wide:?}");
+    assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "widened").await;
+    srv.stop().await;
 }

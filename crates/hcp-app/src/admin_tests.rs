@@ -262,12 +262,16 @@ async fn ratings_at(app: &App, id: i64) -> i64 {
 
 /// The replica's scope digest and the server's for the same user: equal once it has caught up.
 async fn digests(app: &App, db: &Db) -> (String, String) {
-    let (replica, scope, role) = app
-        .with_replica(|r, a, _| Ok((r.scope_digest()?, a.user.scope_path.clone(), a.user.role)))
+    let (replica, scope, role, since) = app
+        .with_replica(|r, a, _| {
+            let since = r.window()?.map(|w| w.since).unwrap_or_default();
+            Ok((r.scope_digest()?, a.user.scope_path.clone(), a.user.role, since))
+        })
         .await
         .expect("replica digest");
-    let server =
-        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role)).expect("server digest");
+    let server = db
+        .read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role, &since))
+        .expect("server digest");
     (replica, server)
 }
 

@@ -95,7 +95,9 @@ pub async fn start_server(bin: &Path, database: &str, work: &Path, tag: &str) ->
         // The deadline watch would act on the city's overdue cases while the figures are taken: the
         // `watch` phase measures it alone.
         "max_connections_per_ip = 100000\nrequests_per_second_per_token = 100000.0\nrequest_burst_per_token = 1000000\n\
-         deadline_watch_seconds = 0\n{}\
+         deadline_watch_seconds = 0\n\
+         # The city figures replicate the whole history (no month roll-up, so no window).\n\
+         month_stats_seconds = 0\n{}\
          # Replica images are built by the `image` phase (hcp-server image-pass), never in the background.\n\
          replica_image_dir = {:?}\nreplica_image_check_seconds = 0\n",
         INTEGRITY_SCAN_SECONDS.get().map_or(String::new(), |n| format!("integrity_scan_seconds = {n}\n")),

@@ -510,6 +510,25 @@ pub fn beijing_start(d: NaiveDate) -> DateTime<Utc> {
         - chrono::Duration::minutes(i64::from(BEIJING_UTC_OFFSET_MINUTES))
 }
 
+/// The replication window of `months` months (at least 1: the current month is always held in full)
+/// on the Beijing date `today`: its first month (`YYYY-MM`) and that month's first instant (RFC 3339,
+/// UTC, whole seconds).
+pub fn month_window(today: NaiveDate, months: u32) -> (String, String) {
+    use chrono::Datelike;
+    let this_month = today.with_day(1).unwrap_or(today);
+    let first = this_month.checked_sub_months(chrono::Months::new(months.max(1) - 1)).unwrap_or(this_month);
+    (first.format("%Y-%m").to_string(), beijing_start(first).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// The first instant of the Beijing month `YYYY-MM` and of the month after it (RFC 3339, UTC, whole
+/// seconds): the bounds a month's ratings are read between. `None` for a malformed month.
+pub fn month_bounds(month: &str) -> Option<(String, String)> {
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let next = first.checked_add_months(chrono::Months::new(1))?;
+    let at = |d: NaiveDate| beijing_start(d).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Some((at(first), at(next)))
+}
+
 /// The deadline rules of a jurisdiction: policy, cut-off time, time zone and extension limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -726,6 +745,23 @@ mod tests {
 
     fn cal() -> Calendar {
         Calendar::from_json(BUNDLED_CALENDAR_JSON).expect("bundled calendar parses")
+    }
+
+    /// A window of n months starts n-1 months before the current one, at its Beijing midnight.
+    #[test]
+    fn a_window_starts_at_the_first_midnight_of_its_first_month() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        assert_eq!(month_window(d, 2), ("2026-11".to_owned(), "2026-10-31T16:00:00Z".to_owned()));
+        assert_eq!(month_window(d, 1), ("2026-12".to_owned(), "2026-11-30T16:00:00Z".to_owned()));
+        assert_eq!(month_window(d, 0), month_window(d, 1));
+        let jan = NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
+        assert_eq!(month_window(jan, 13).0, "2026-01");
+        assert_eq!(
+            month_bounds("2026-12"),
+            Some(("2026-11-30T16:00:00Z".to_owned(), "2026-12-31T16:00:00Z".to_owned()))
+        );
+        assert_eq!(month_bounds("2026-13"), None);
+        assert_eq!(month_bounds("x"), None);
     }
 
     /// A Beijing date starts at 16:00 UTC the day before, and its first and last instants are on it.

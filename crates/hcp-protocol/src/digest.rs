@@ -67,6 +67,17 @@ pub fn fields(row: &EntityRow) -> (Entity, i64, Vec<String>) {
             r.id,
             vec![r.unit_path.clone(), r.sha256.clone(), r.status.as_str().to_owned(), r.mime.clone()],
         ),
+        EntityRow::RatingStat(r) => (
+            Entity::RatingStat,
+            r.id,
+            vec![
+                r.unit_path.clone(),
+                r.month.clone(),
+                r.n_rated.to_string(),
+                r.n_real_name.to_string(),
+                r.n_excluded.to_string(),
+            ],
+        ),
     }
 }
 

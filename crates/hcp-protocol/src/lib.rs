@@ -121,7 +121,7 @@ mod tests {
     fn every_stored_name_is_the_serialized_name() {
         // `str_enum!` lists every variant (a missing one fails to compile its `as_str`).
         hcp_domain::assert_serde_names!(Entity, FlagStatus, AttachmentStatus);
-        assert_eq!(Entity::ALL.len(), 13);
+        assert_eq!(Entity::ALL.len(), 14);
     }
 
     #[test]

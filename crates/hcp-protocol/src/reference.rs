@@ -88,6 +88,36 @@ pub struct JurisdictionPolicy {
     /// ratings when absent).
     #[schema(value_type = Object)]
     pub assessment: hcp_domain::league::AssessmentPolicy,
+    /// How much rating history the jurisdiction's laptops hold in full (optional in a policy body:
+    /// the current and the previous month when absent).
+    pub replication: ReplicationPolicy,
+}
+
+/// How much rating history a replica holds in full (see [`crate::sync::Window`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplicationPolicy {
+    /// Months held in full, the current one included (1–120; default 2). Earlier months come as
+    /// the server's month statistics, and their ratings only when they opened a case.
+    pub window_months: u32,
+}
+
+impl Default for ReplicationPolicy {
+    fn default() -> Self {
+        ReplicationPolicy { window_months: 2 }
+    }
+}
+
+impl ReplicationPolicy {
+    pub const MAX_MONTHS: u32 = 120;
+
+    pub fn validate(&self) -> Result<(), String> {
+        if (1..=Self::MAX_MONTHS).contains(&self.window_months) {
+            Ok(())
+        } else {
+            Err(format!("本机保存的完整评价月数须在 1 到 {} 之间", Self::MAX_MONTHS))
+        }
+    }
 }
 
 /// A user as other users see them (no credentials): for assignee pickers and timelines.

@@ -107,6 +107,30 @@ pub struct CaseEventRow {
     pub data: serde_json::Value,
 }
 
+/// The server's statistics of one closed month (评价统计月汇总), kept by the server and replicated
+/// like any row, so that a replica holding only recent ratings in full (its window) still shows every
+/// earlier month. Two kinds of row share the table: a unit's ratings per level and channel
+/// (`staff_id` 0), and a staff member's ratings per level (`channel` 0). The counts mean what the
+/// replica's aggregates mean: `n_rated` ratings counted, `n_real_name` of them with a real name,
+/// `n_excluded` ratings that left the statistics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RatingStatRow {
+    pub id: i64,
+    /// `YYYY-MM`, Beijing time.
+    pub month: String,
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// 0 on a unit's row.
+    pub staff_id: i64,
+    #[schema(value_type = String, example = "satisfied")]
+    pub level: Level,
+    /// 1–8; 0 on a staff member's row.
+    pub channel: u8,
+    pub n_rated: i64,
+    pub n_real_name: i64,
+    pub n_excluded: i64,
+}
+
 /// A replicated row of any entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "entity", content = "row", rename_all = "snake_case")]
@@ -124,6 +148,7 @@ pub enum EntityRow {
     SelfAssessment(SelfAssessmentRow),
     SurveyResult(SurveyResultRow),
     Attachment(AttachmentRow),
+    RatingStat(RatingStatRow),
 }
 
 impl EntityRow {
@@ -143,6 +168,7 @@ impl EntityRow {
             EntityRow::SelfAssessment(r) => r.id,
             EntityRow::SurveyResult(r) => r.id,
             EntityRow::Attachment(r) => r.id,
+            EntityRow::RatingStat(r) => r.id,
         }
     }
 
@@ -162,6 +188,7 @@ impl EntityRow {
             EntityRow::SelfAssessment(r) => &r.unit_path,
             EntityRow::SurveyResult(r) => &r.unit_path,
             EntityRow::Attachment(r) => &r.unit_path,
+            EntityRow::RatingStat(r) => &r.unit_path,
         }
     }
 
@@ -180,6 +207,7 @@ impl EntityRow {
             EntityRow::SelfAssessment(_) => Entity::SelfAssessment,
             EntityRow::SurveyResult(_) => Entity::SurveyResult,
             EntityRow::Attachment(_) => Entity::Attachment,
+            EntityRow::RatingStat(_) => Entity::RatingStat,
         }
     }
 }
@@ -201,6 +229,7 @@ pub enum Entity {
     SelfAssessment,
     SurveyResult,
     Attachment,
+    RatingStat,
 }
 
 hcp_domain::str_enum!(Entity {
@@ -217,4 +246,5 @@ hcp_domain::str_enum!(Entity {
     SelfAssessment => "self_assessment",
     SurveyResult => "survey_result",
     Attachment => "attachment",
+    RatingStat => "rating_stat",
 });

@@ -26,6 +26,8 @@ pub struct Counts {
     pub survey_result: u64,
     #[serde(default)]
     pub attachment: u64,
+    #[serde(default)]
+    pub rating_stat: u64,
 }
 
 impl Counts {
@@ -44,6 +46,7 @@ impl Counts {
             Entity::SelfAssessment => self.self_assessment += n,
             Entity::SurveyResult => self.survey_result += n,
             Entity::Attachment => self.attachment += n,
+            Entity::RatingStat => self.rating_stat += n,
         }
     }
     pub fn get(&self, e: Entity) -> u64 {
@@ -61,6 +64,7 @@ impl Counts {
             Entity::SelfAssessment => self.self_assessment,
             Entity::SurveyResult => self.survey_result,
             Entity::Attachment => self.attachment,
+            Entity::RatingStat => self.rating_stat,
         }
     }
     pub fn total(&self) -> u64 {
@@ -77,6 +81,7 @@ impl Counts {
             + self.self_assessment
             + self.survey_result
             + self.attachment
+            + self.rating_stat
     }
 }
 
@@ -101,6 +106,9 @@ pub enum SnapshotLine {
         /// Present when the server resumes an interrupted snapshot as asked: where it starts.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resumed: Option<SnapshotResume>,
+        /// The replication window (absent: the whole history): see [`Window`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<Window>,
     },
     Row {
         #[serde(flatten)]
@@ -202,4 +210,22 @@ pub struct PullResponse {
     pub cursor: i64,
     /// True when more changes wait after `cursor`.
     pub has_more: bool,
+    /// The replication window as of this page (absent: the whole history). A replica whose window
+    /// starts earlier moves it here, purging the ratings that left it, in the transaction that
+    /// applies the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+}
+
+/// How much rating history a replica holds in full: every rating from the first month of the
+/// window on, and every rating that opened a case. The statistics of earlier months come from the
+/// server's month rows ([`RatingStatRow`]). Set by the jurisdiction's policy (`sync.window_months`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// `YYYY-MM`: the first month held in full (Beijing time).
+    pub month: String,
+    /// RFC 3339 (UTC, whole seconds): the month's first instant. Ratings rated before it are held
+    /// only when they opened a case.
+    pub since: String,
 }

@@ -73,7 +73,10 @@ SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
 
 /// The statistics views as this version defines them, from `hcp_stats::rules` (the definitions the
 /// server's facts are read with): what `stat_ratings` and `stat_cases` hold is written nowhere
-/// else. [`VIEWS_DDL`] and `STATS_DDL` are the earlier versions' own, kept as shipped migrations.
+/// else. `stat_ratings` holds the ratings of the replication window only (all of them when there is
+/// none): the months before it come from the server's month rows (`rating_stats`, folded by
+/// [`crate::tables::rating_stats::fold`]), so a rating kept because it opened a case is not counted
+/// twice. [`VIEWS_DDL`] and `STATS_DDL` are the earlier versions' own, kept as shipped migrations.
 pub fn views_ddl() -> String {
     use hcp_stats::rules::{self, Dialect::Sqlite};
     let local_day = |instant: &str| format!("date({instant}, '+{UTC_OFFSET_MINUTES} minutes')");
@@ -84,7 +87,8 @@ CREATE VIEW stat_ratings AS
 SELECT r.id, r.unit_id, r.unit_path, r.staff_id, {rating_day} AS day, r.level, r.channel,
        r.real_name <> 0 AS real_name,
        {rating_excluded} AS excluded
-  FROM ratings r;
+  FROM ratings r
+ WHERE r.rated_at >= coalesce((SELECT value FROM meta WHERE key = '{window_since}'), '');
 CREATE VIEW stat_cases AS
 SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
        {case_day} AS day,
@@ -103,6 +107,7 @@ SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
         case_excluded = rules::case_excluded(Sqlite, "c"),
         handled_day = local_day(&rules::handled_at("c")),
         visit = rules::last_visit(Sqlite, "c"),
+        window_since = crate::tables::meta::WINDOW_SINCE,
     )
 }
 
@@ -142,11 +147,19 @@ pub struct RatingFold {
     sums: rebuild::RatingSums,
     given_up: bool,
     last_id: Option<i64>,
+    /// The window's first instant (`""`: none): earlier ratings are not summed, as `stat_ratings`
+    /// leaves them out.
+    since: String,
 }
 
 impl RatingFold {
+    /// Sums only the ratings of the window starting at `since` (as `stat_ratings` does).
+    pub fn set_since(&mut self, since: &str) {
+        since.clone_into(&mut self.since);
+    }
+
     pub fn add(&mut self, r: &hcp_protocol::RatingRow) {
-        if self.given_up {
+        if self.given_up || r.rated_at.as_str() < self.since.as_str() {
             return;
         }
         let day = match local_day(&r.rated_at) {
@@ -249,6 +262,11 @@ pub fn rebuild_with(conn: &Connection, folded: Option<RatingFold>) -> Result<()>
         None => rebuild::scan_ratings(conn)?,
     };
     rebuild::write_ratings(conn, sums)?;
+    // The months before the window, from the server's month rows (a replica migrating from a
+    // version before them rebuilds first without them, then again once the table exists).
+    if crate::tables::rating_stats::exists(conn)? {
+        crate::tables::rating_stats::fold(conn, 1, ALL, "")?;
+    }
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "rating aggregates built");
     let started = std::time::Instant::now();
     rebuild::cases(conn)?;
@@ -627,6 +645,8 @@ mod rebuild {
 pub struct Touched {
     ratings: BTreeSet<i64>,
     cases: BTreeSet<i64>,
+    /// The server's month rows (folded only for the months before the window).
+    stats: BTreeSet<i64>,
 }
 
 impl Touched {
@@ -683,12 +703,15 @@ impl Touched {
             | Entity::SelfAssessment
             | Entity::SurveyResult => {}
             Entity::Attachment => {}
+            Entity::RatingStat => {
+                self.stats.insert(id);
+            }
         }
         Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ratings.is_empty() && self.cases.is_empty()
+        self.ratings.is_empty() && self.cases.is_empty() && self.stats.is_empty()
     }
 
     /// Takes the noted rows' current contributions out of the aggregates.
@@ -713,6 +736,9 @@ impl Touched {
             let ids = json(&self.cases);
             agg_case_units::fold(conn, sign, IDS, &ids)?;
             agg_case_staff::fold(conn, sign, IDS, &ids)?;
+        }
+        if !self.stats.is_empty() {
+            crate::tables::rating_stats::fold(conn, sign, IDS, &json(&self.stats))?;
         }
         Ok(())
     }
@@ -761,6 +787,19 @@ fn spans(period: &Period) -> Vec<(&'static str, String, String)> {
         _ => out.push(("d", day(period.first), day(period.last))),
     }
     out
+}
+
+/// [`spans`], checked against the replication window: before its first month only whole months
+/// can be read (the server's month rows), so a period that starts or ends inside such a month is
+/// refused with the reason.
+fn spans_in(conn: &Connection, period: &Period) -> Result<Vec<(&'static str, String, String)>> {
+    let spans = spans(period);
+    let Some(window) = crate::tables::meta::get(conn, crate::tables::meta::WINDOW_MONTH)? else { return Ok(spans) };
+    let first_day = format!("{window}-01");
+    if spans.iter().any(|(grain, first, _)| *grain == "d" && *first < first_day) {
+        return Err(ReplicaError::OutsideWindow { month: window });
+    }
+    Ok(spans)
 }
 
 fn count(v: i64) -> Result<u64> {
@@ -902,7 +941,7 @@ pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, a
     let (f, ratings, cases) = Filter::subject(subject);
     let key = f.key.unwrap_or(0);
     let mut cell = Cell::default();
-    for (grain, first, last) in spans(period) {
+    for (grain, first, last) in spans_in(conn, period)? {
         let args = rusqlite::params![grain, first, last, lo, hi, key];
         let mut stmt = conn.prepare_cached(&rating_kpi_sql(ratings, f.sql))?;
         let mut rows = stmt.query(args)?;
@@ -931,7 +970,7 @@ pub fn kpis_by(
     let (lo, hi) = bounds(scope);
     let (rating_sql, case_sql) = by_sql(group);
     let mut cells: BTreeMap<i64, Cell> = BTreeMap::new();
-    for (grain, first, last) in spans(period) {
+    for (grain, first, last) in spans_in(conn, period)? {
         let args = rusqlite::params![grain, first, last, lo, hi];
         let mut stmt = conn.prepare_cached(&rating_sql)?;
         let mut rows = stmt.query(args)?;
@@ -955,7 +994,7 @@ pub fn monthly_volume(conn: &Connection, scope: &str, period: &Period) -> Result
     let (lo, hi) = bounds(scope);
     let mut months: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(MONTHLY_SQL)?;
-    for (grain, first, last) in spans(period) {
+    for (grain, first, last) in spans_in(conn, period)? {
         let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
         while let Some(r) = rows.next()? {
             let e = months.entry(r.get(0)?).or_default();
@@ -986,7 +1025,7 @@ pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result
     let (lo, hi) = bounds(scope);
     let mut channels: BTreeMap<u8, u64> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(CHANNELS_SQL)?;
-    for (grain, first, last) in spans(period) {
+    for (grain, first, last) in spans_in(conn, period)? {
         let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
         while let Some(r) = rows.next()? {
             *channels.entry(r.get(0)?).or_insert(0) += count(r.get(1)?)?;

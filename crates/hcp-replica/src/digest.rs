@@ -21,6 +21,7 @@ const TABLES: &[(Entity, &str, &str)] = &[
     (Entity::SelfAssessment, "self_assessments", "unit_path, period, status, version"),
     (Entity::SurveyResult, "survey_results", "unit_path, period, satisfaction_centi, version"),
     (Entity::Attachment, "attachments", "unit_path, sha256, status, mime"),
+    (Entity::RatingStat, "rating_stats", "unit_path, month, n_rated, n_real_name, n_excluded"),
 ];
 
 pub fn scope_digest(conn: &Connection) -> Result<String> {

@@ -180,6 +180,8 @@ impl crate::Replica {
         let cursor: i64 = get(meta::CURSOR)?
             .and_then(|c| c.parse().ok())
             .ok_or_else(|| ReplicaError::Corrupt("副本镜像没有变更位置".into()))?;
+        // The window the image was cut to.
+        let window = (get(meta::WINDOW_MONTH)?, get(meta::WINDOW_SINCE)?);
         let tables = image_tables();
         let mut plans = Vec::with_capacity(tables.len());
         for t in &tables {
@@ -225,6 +227,12 @@ impl crate::Replica {
             meta::set(conn, meta::SCOPE, scope)?;
             meta::set(conn, meta::CURSOR, &cursor.to_string())?;
             meta::set(conn, meta::BOOTSTRAPPED_AT, now)?;
+            for (key, value) in [(meta::WINDOW_MONTH, &window.0), (meta::WINDOW_SINCE, &window.1)] {
+                match value {
+                    Some(v) => meta::set(conn, key, v)?,
+                    None => meta::delete(conn, key)?,
+                }
+            }
             conn.execute_batch("COMMIT")?;
             Ok(ImageImport { scope: scope.to_owned(), cursor, counts })
         })();

@@ -16,7 +16,7 @@ pub mod tables;
 
 use std::path::{Path, PathBuf};
 
-use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, EntityRow};
+use hcp_protocol::{CaseEventRow, CaseRow, Change, ChangeOp, Counts, Entity, EntityRow, Window};
 use rusqlite::{Connection, ErrorCode};
 
 pub use query::{CaseListItem, CasePage, CaseQuery, CaseSort, DueWindow};
@@ -48,6 +48,10 @@ pub enum ReplicaError {
         "本地数据由更新版本的好差评督办写入（数据版本 {found}，本程序最高支持 {known}），此版本无法打开；请安装最新版本。本地数据未作任何改动"
     )]
     NewerSchema { found: i64, known: i64 },
+    /// A period that starts or ends inside a month before the replication window: those months
+    /// are held as whole-month statistics only.
+    #[error("本机只保存 {month} 以后的逐日评价；更早的月份只有整月统计，请按整月查询")]
+    OutsideWindow { month: String },
 }
 
 pub type Result<T> = std::result::Result<T, ReplicaError>;
@@ -148,6 +152,11 @@ const MIGRATIONS: &[Migration] = &[
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
     // The statistics views defined from `hcp_stats::rules`, the server's own definitions.
+    Migration::Rust(aggregates::define_views),
+    // Must stay last (see above).
+    Migration::Rust(aggregates::rebuild),
+    // The replication window: the server's month statistics, and `stat_ratings` within the window.
+    Migration::Built(tables::rating_stats::ddl),
     Migration::Rust(aggregates::define_views),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
@@ -315,6 +324,23 @@ impl Replica {
     /// Applies one page of the change feed and advances the cursor in the same transaction, with
     /// the aggregates adjusted for every rating and case the page affects.
     pub fn apply_changes(&mut self, changes: &[Change], cursor: i64) -> Result<()> {
+        self.apply_page(changes, cursor, None).map(|_| ())
+    }
+
+    /// [`Replica::apply_changes`] for a page that states the replication window (`None`: the page
+    /// says nothing of it, the window stays). A window that starts later than the replica's moves
+    /// it in the same transaction: the ratings that left it (except those that opened a case) are
+    /// purged and the aggregates rebuilt. A window that starts earlier cannot be served from the
+    /// rows held: the cursor is forgotten instead, so the next sync downloads the jurisdiction
+    /// again, and `false` is returned (the page is not applied).
+    pub fn apply_page(&mut self, changes: &[Change], cursor: i64, window: Option<&Window>) -> Result<bool> {
+        if let Some(w) = window {
+            if self.window()?.is_some_and(|held| w.month < held.month) {
+                tracing::info!(month = %w.month, "the replication window now starts earlier: downloading again");
+                self.forget_cursor()?;
+                return Ok(false);
+            }
+        }
         let tx = self.conn.transaction()?;
         let mut touched = aggregates::Touched::default();
         for c in changes {
@@ -331,9 +357,19 @@ impl Replica {
             }
         }
         touched.restore(&tx)?;
+        if let Some(w) = window {
+            move_window(&tx, w)?;
+        }
         meta::set(&tx, meta::CURSOR, &cursor.to_string())?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
+    }
+
+    /// The replication window the replica holds (`None`: the whole history).
+    pub fn window(&self) -> Result<Option<Window>> {
+        let month = meta::get(&self.conn, meta::WINDOW_MONTH)?;
+        let since = meta::get(&self.conn, meta::WINDOW_SINCE)?;
+        Ok(month.zip(since).map(|(month, since)| Window { month, since }))
     }
 
     /// The digest of every row held (see `hcp_protocol::digest`); equal to the server's digest of
@@ -808,6 +844,32 @@ impl ContentCodeMeaning {
     }
 }
 
+/// Moves the replica's window to `w` when it starts later than the one held (or none was): the
+/// ratings rated before it that opened no case are purged, and the aggregates rebuilt (the month
+/// leaving the window now comes from the server's month rows). Inside the caller's transaction.
+fn move_window(conn: &Connection, w: &Window) -> Result<()> {
+    let held = meta::get(conn, meta::WINDOW_MONTH)?;
+    if held.as_deref().is_some_and(|h| h >= w.month.as_str()) {
+        return Ok(());
+    }
+    meta::set(conn, meta::WINDOW_MONTH, &w.month)?;
+    meta::set(conn, meta::WINDOW_SINCE, &w.since)?;
+    let purged = purge_before_window(conn)?;
+    aggregates::rebuild(conn)?;
+    tracing::info!(month = %w.month, purged, "replication window moved");
+    Ok(())
+}
+
+/// Deletes the ratings rated before the window that opened no case; returns how many.
+fn purge_before_window(conn: &Connection) -> Result<usize> {
+    let Some(since) = meta::get(conn, meta::WINDOW_SINCE)? else { return Ok(0) };
+    Ok(conn.execute(
+        "DELETE FROM ratings WHERE rated_at < ?1
+            AND id NOT IN (SELECT rating_id FROM cases WHERE rating_id IS NOT NULL)",
+        [since],
+    )?)
+}
+
 /// The server's answer to one pushed command.
 #[derive(Debug, Clone)]
 pub enum Settlement {
@@ -830,6 +892,7 @@ fn table(e: Entity) -> &'static str {
         Entity::SelfAssessment => "self_assessments",
         Entity::SurveyResult => "survey_results",
         Entity::Attachment => "attachments",
+        Entity::RatingStat => "rating_stats",
     }
 }
 
@@ -849,6 +912,7 @@ fn upsert(tx: &Connection, row: &EntityRow) -> Result<()> {
         EntityRow::SelfAssessment(r) => hcp_store::upsert(&conn, r)?,
         EntityRow::SurveyResult(r) => hcp_store::upsert(&conn, r)?,
         EntityRow::Attachment(r) => hcp_store::upsert(&conn, r)?,
+        EntityRow::RatingStat(r) => hcp_store::upsert(&conn, r)?,
     }
     Ok(())
 }
@@ -1001,7 +1065,7 @@ fn entity_rank(e: Entity) -> usize {
     Entity::ALL.iter().position(|x| *x == e).unwrap_or(usize::MAX)
 }
 
-const MIRRORED: [&str; 14] = [
+const MIRRORED: [&str; 15] = [
     "case_events",
     "cases",
     "case_text",
@@ -1016,6 +1080,7 @@ const MIRRORED: [&str; 14] = [
     "awards",
     "self_assessments",
     "survey_results",
+    "rating_stats",
 ];
 
 impl<'a> Bootstrap<'a> {
@@ -1043,6 +1108,8 @@ impl<'a> Bootstrap<'a> {
         }
         meta::delete(b.conn, meta::CURSOR)?;
         meta::delete(b.conn, meta::BOOTSTRAP_RESUME)?;
+        meta::delete(b.conn, meta::WINDOW_MONTH)?;
+        meta::delete(b.conn, meta::WINDOW_SINCE)?;
         meta::set(b.conn, meta::SCOPE, scope)?;
         indexes::park(b.conn, &MIRRORED)?;
         b.fold = Some(aggregates::RatingFold::default());
@@ -1070,6 +1137,16 @@ impl<'a> Bootstrap<'a> {
     /// the rows received against it.
     pub fn expect(&mut self, expected: &Counts) {
         self.expected = Some(expected.clone());
+    }
+
+    /// The replication window the snapshot was cut to (its `begin` line), before any row.
+    pub fn set_window(&mut self, w: &Window) -> Result<()> {
+        meta::set(self.conn, meta::WINDOW_MONTH, &w.month)?;
+        meta::set(self.conn, meta::WINDOW_SINCE, &w.since)?;
+        if let Some(fold) = &mut self.fold {
+            fold.set_since(&w.since);
+        }
+        Ok(())
     }
 
     pub fn insert(&mut self, row: &EntityRow) -> Result<()> {
@@ -1183,6 +1260,10 @@ impl<'a> Bootstrap<'a> {
         }
         if held != total {
             return Err(ReplicaError::CountMismatch(format!("本地共有 {held:?}，各次下载合计 {total:?}")));
+        }
+        if self.kept.total() > 0 {
+            // An earlier attempt may have kept ratings of a window that has since moved on.
+            purge_before_window(self.conn)?;
         }
         let started = std::time::Instant::now();
         aggregates::rebuild_with(self.conn, self.fold.take())?;

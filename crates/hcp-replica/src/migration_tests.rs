@@ -75,6 +75,9 @@ const STEPS: &[(&str, Fill)] = &[
     ("aggregates rebuilt", nothing),
     ("statistics views from hcp_stats::rules", nothing),
     ("aggregates rebuilt", nothing),
+    ("rating_stats", rating_stat_rows),
+    ("statistics views within the replication window", nothing),
+    ("aggregates rebuilt", nothing),
 ];
 
 /// Tables whose rows are derived from others (rebuilt by migrations) and SQLite's own.
@@ -285,6 +288,16 @@ fn award_rows(conn: &Connection) {
             sample_size, satisfied, reason, confirmed_by, confirmed_by_name, confirmed_at)
          VALUES (1, 'star', '2026-11', 1, '刘敏', 'GH00001', 2, '/1/2/', '/1/', 0.982, 45, 45,
             '校正得分 98.2%，评价 45 条（满意 45 条），期内无差评', 31, '周督查', '2026-12-01T02:00:00Z');",
+    );
+}
+
+/// A month of the server's statistics (a replica without a window holds them but does not fold them).
+fn rating_stat_rows(conn: &Connection) {
+    exec(
+        conn,
+        "INSERT INTO rating_stats (id, month, unit_id, unit_path, staff_id, level, channel, n_rated, n_real_name,
+            n_excluded)
+         VALUES (1, '2026-09', 2, '/1/2/', 0, 'satisfied', 4, 5, 3, 0);",
     );
 }
 

@@ -16,6 +16,7 @@ pub mod evidence_store;
 pub mod hotline;
 pub mod intake;
 pub mod integrity;
+pub mod month_stats;
 pub mod openapi;
 pub mod ops;
 pub mod rate;
@@ -79,6 +80,9 @@ pub struct Config {
     pub integrity_scan_every: Option<Duration>,
     /// How often the deadline watch looks at running deadlines (`None`: never; see [`watch`]).
     pub deadline_watch_every: Option<Duration>,
+    /// How often closed months are looked for to roll up (`None`: never in the background, and
+    /// the whole history is replicated; see [`month_stats`]).
+    pub month_stats_every: Option<Duration>,
     /// Connection caps and read deadlines.
     pub limits: serve::Limits,
     /// Requests per bearer token.
@@ -117,6 +121,7 @@ impl Default for Config {
             login_max_delay: Duration::from_secs(10),
             integrity_scan_every: Some(Duration::from_secs(60)),
             deadline_watch_every: Some(Duration::from_secs(60)),
+            month_stats_every: Some(month_stats::EVERY),
             limits: serve::Limits::default(),
             rate_limit: rate::RateLimit::default(),
             releases_dir: std::path::PathBuf::from("data/releases"),
@@ -145,6 +150,9 @@ pub struct FileConfig {
     /// Seconds between passes of the deadline watch (warnings, 催办, automatic escalation); 0
     /// turns it off.
     pub deadline_watch_seconds: Option<u64>,
+    /// Seconds between looks for a closed month to roll up into the month statistics (the
+    /// replication window's); 0 turns the roll-up off, and with it the window.
+    pub month_stats_seconds: Option<u64>,
     /// Open connections at most (lowered to what the open-file limit allows).
     pub max_connections: Option<usize>,
     /// Open connections from one client address at most.
@@ -218,6 +226,11 @@ impl FileConfig {
                 None => base.deadline_watch_every,
                 Some(0) => None,
                 Some(s) => Some(Duration::from_secs(s.clamp(5, 24 * 3600))),
+            },
+            month_stats_every: match self.month_stats_seconds {
+                None => base.month_stats_every,
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s.clamp(60, 24 * 3600))),
             },
             limits: serve::Limits {
                 max_connections: self.max_connections.map_or(base.limits.max_connections, |n| n.clamp(16, 1_000_000)),

@@ -115,6 +115,10 @@ enum Command {
         /// The role whose view is digested (administrator, supervisor, hall_manager…).
         #[arg(long, default_value = "administrator")]
         role: String,
+        /// The first instant of the replica's window (RFC 3339, as the replica's `window_since`);
+        /// absent: the whole history.
+        #[arg(long, default_value = "")]
+        since: String,
     },
     /// Fill an empty database with synthetic data.
     Seed {
@@ -256,11 +260,11 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(3);
             }
         }
-        Command::Digest { database, scope, role } => {
+        Command::Digest { database, scope, role, since } => {
             let role = hcp_domain::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role '{role}'"))?;
             let digest = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
                 let db = hcp_server::open_database(&database)?;
-                Ok(db.read_blocking(|c| hcp_server::db::digest::scope_digest(c, &scope, role))?)
+                Ok(db.read_blocking(|c| hcp_server::db::digest::scope_digest(c, &scope, role, &since))?)
             })
             .await??;
             print_json(&serde_json::json!({ "digest": digest }))?;
@@ -323,6 +327,9 @@ async fn main() -> anyhow::Result<()> {
                 hcp_server::watch::spawn_watch(state.clone(), every);
             }
             hcp_server::hotline::spawn_worker(state.clone());
+            if let Some(every) = state.config.month_stats_every {
+                hcp_server::month_stats::spawn(state.clone(), every);
+            }
             hcp_server::replica_image::spawn_builder(state.clone());
             let server =
                 hcp_server::spawn(state, &listen).await.with_context(|| format!("cannot listen on {listen}"))?;

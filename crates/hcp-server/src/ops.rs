@@ -291,7 +291,8 @@ mod tests {
     }
 
     fn digest(db: &crate::Db) -> String {
-        db.read_blocking(|c| crate::db::digest::scope_digest(c, "/", hcp_domain::Role::Administrator)).expect("digest")
+        db.read_blocking(|c| crate::db::digest::scope_digest(c, "/", hcp_domain::Role::Administrator, ""))
+            .expect("digest")
     }
 
     #[test]

@@ -119,10 +119,18 @@ fn build_plain(db: &Db, plain: &Path, scope: &str, role: Role, now: &str) -> DbR
     let mut end = None;
     {
         let mut boot = replica.begin_bootstrap(scope).map_err(replica_err)?;
+        let today = chrono::DateTime::parse_from_rfc3339(now)
+            .map(|t| hcp_domain::calendar::beijing_date(t.with_timezone(&chrono::Utc)))
+            .map_err(|e| DbError::Corrupt(format!("image time '{now}': {e}")))?;
         db.read_blocking(|c: &Conn<'_>| {
-            crate::routes::sync::snapshot_lines(c, scope, role, None, &mut |line| {
+            crate::routes::sync::snapshot_lines(c, scope, role, None, today, &mut |line| {
                 match line {
-                    SnapshotLine::Begin { expected, .. } => boot.expect(&expected),
+                    SnapshotLine::Begin { expected, window, .. } => {
+                        boot.expect(&expected);
+                        if let Some(w) = &window {
+                            boot.set_window(w).map_err(replica_err)?;
+                        }
+                    }
                     SnapshotLine::Row { row } => boot.insert(&row).map_err(replica_err)?,
                     SnapshotLine::End { cursor, counts } => end = Some((cursor, counts)),
                 }

@@ -24,6 +24,10 @@ pub trait Replicated: Sized {
     /// Whether a jurisdiction also holds the rows at its ancestors' paths (the units above it and
     /// the settings they set, which apply to it).
     const REACHES_ANCESTORS: bool = false;
+    /// For an entity a replica holds only within its replication window (`hcp_protocol::Window`):
+    /// the SQL condition a row meets to be held, `?4` being the window's first instant (`''` for no
+    /// window). `None`: held whatever its age.
+    const WINDOWED: Option<&'static str> = None;
 
     /// The row read from [`Replicated::COLUMNS`] (on either side).
     fn from_row(r: &Row) -> DbResult<Self>;
@@ -47,8 +51,8 @@ pub trait EntityVisitor {
 /// The registry: which type each entity is. Adding an entity adds its line here.
 pub fn visit<V: EntityVisitor>(entity: Entity, v: V) -> V::Out {
     use hcp_protocol::{
-        AttachmentRow, AwardRow, CaseEventRow, OrgUnitRow, RatingRow, SelfAssessmentRow, ServiceItemRow, SettingRow,
-        StaffRow, SurveyResultRow,
+        AttachmentRow, AwardRow, CaseEventRow, OrgUnitRow, RatingRow, RatingStatRow, SelfAssessmentRow, ServiceItemRow,
+        SettingRow, StaffRow, SurveyResultRow,
     };
     match entity {
         Entity::OrgUnit => v.visit::<OrgUnitRow>(),
@@ -61,6 +65,7 @@ pub fn visit<V: EntityVisitor>(entity: Entity, v: V) -> V::Out {
         Entity::SelfAssessment => v.visit::<SelfAssessmentRow>(),
         Entity::SurveyResult => v.visit::<SurveyResultRow>(),
         Entity::Attachment => v.visit::<AttachmentRow>(),
+        Entity::RatingStat => v.visit::<RatingStatRow>(),
         Entity::Case | Entity::User | Entity::IntegrityFlag => v.own_code(entity),
     }
 }
@@ -139,35 +144,56 @@ pub fn path_range(column: &str, dense: bool) -> String {
 }
 
 /// The condition "in scope" of `T` (`?1` the scope, `?2` its upper bound): its path range, and
-/// the scope's ancestors for an entity that reaches them.
+/// the scope's ancestors for an entity that reaches them; and, for an entity held within a window,
+/// in the window starting at `?4` (`''`: no window).
 fn scope_condition<T: Replicated>(dense: bool) -> String {
     let range = path_range(T::PATH, dense);
-    if T::REACHES_ANCESTORS {
-        format!("(({range}) OR substr(?1, 1, length({0})) = {0})", T::PATH)
-    } else {
-        range
+    let scope =
+        if T::REACHES_ANCESTORS { format!("(({range}) OR substr(?1, 1, length({0})) = {0})", T::PATH) } else { range };
+    match T::WINDOWED {
+        Some(held) => format!("{scope} AND (?4 = '' OR {held})"),
+        None => scope,
     }
 }
 
+/// The arguments of [`scope_condition`] and the id bound `?3`.
+fn scope_args<T: Replicated>(scope: &str, upper: &str, after: i64, since: &str) -> Vec<Value> {
+    let mut args = args![scope, upper, after];
+    if T::WINDOWED.is_some() {
+        args.push(Value::Text(since.to_owned()));
+    }
+    args
+}
+
 /// Feeds the rows in scope (`scope` up to `upper`) with an id above `after` (0: all of them) to
-/// `f`, by id: a snapshot, or the rest of an interrupted one. `dense`: see [`path_range`].
+/// `f`, by id: a snapshot, or the rest of an interrupted one. `since`: the first instant of the
+/// replication window (`""`: the whole history; see [`Replicated::WINDOWED`]). `dense`: see
+/// [`path_range`].
+#[allow(clippy::too_many_arguments)]
 pub fn in_scope_after<T: Replicated>(
     conn: &Conn<'_>,
     scope: &str,
     upper: &str,
     after: i64,
+    since: &str,
     dense: bool,
     mut f: impl FnMut(T) -> DbResult<()>,
 ) -> DbResult<()> {
     let sql =
         format!("{} WHERE {} AND id > ?3 ORDER BY id", statement::<T>(Statement::Select), scope_condition::<T>(dense));
-    conn.each(&sql, args![scope, upper, after], |r| f(T::from_row(&r)?))
+    conn.each(&sql, scope_args::<T>(scope, upper, after, since), |r| f(T::from_row(&r)?))
 }
 
 /// How many rows [`in_scope_after`] gives.
-pub fn count_in_scope_after<T: Replicated>(conn: &Conn<'_>, scope: &str, upper: &str, after: i64) -> DbResult<u64> {
+pub fn count_in_scope_after<T: Replicated>(
+    conn: &Conn<'_>,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    since: &str,
+) -> DbResult<u64> {
     let sql = format!("SELECT count(*) FROM {} WHERE {} AND id > ?3", T::TABLE, scope_condition::<T>(false));
-    let n: i64 = conn.query_row(&sql, args![scope, upper, after], |r| r.get(0))?;
+    let n: i64 = conn.query_row(&sql, scope_args::<T>(scope, upper, after, since), |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
@@ -221,19 +247,19 @@ mod tests {
         assert_eq!(many, vec![rows[0].clone(), rows[2].clone()]);
         for dense in [false, true] {
             let mut seen = Vec::new();
-            in_scope_after::<AwardRow>(&conn, "/1/2/", "/1/2/~", 0, dense, |r| {
+            in_scope_after::<AwardRow>(&conn, "/1/2/", "/1/2/~", 0, "", dense, |r| {
                 seen.push(r.id);
                 Ok(())
             })
             .expect("scan");
             assert_eq!(seen, vec![1, 3]);
         }
-        assert_eq!(count_in_scope_after::<AwardRow>(&conn, "/1/2/", "/1/2/~", 1).expect("count"), 1);
+        assert_eq!(count_in_scope_after::<AwardRow>(&conn, "/1/2/", "/1/2/~", 1, "").expect("count"), 1);
         let mut changed = rows[0].clone();
         changed.reason = "复核后确认".into();
         upsert(&conn, &changed).expect("replace");
         assert_eq!(get::<AwardRow>(&conn, 1).expect("get"), Some(changed));
-        assert_eq!(count_in_scope_after::<AwardRow>(&conn, "/", "/~", 0).expect("count"), 3);
+        assert_eq!(count_in_scope_after::<AwardRow>(&conn, "/", "/~", 0, "").expect("count"), 3);
     }
 
     /// Every entity the registry names by type has a table and columns that start with the id.
@@ -257,6 +283,6 @@ mod tests {
                 assert!(tables.insert(table), "{table} twice");
             }
         }
-        assert_eq!(tables.len(), 10);
+        assert_eq!(tables.len(), 11);
     }
 }

@@ -184,7 +184,7 @@ pub async fn bootstrap_with(
         .flatten();
         let mut boot = match lines.next() {
             None => return Ok(None),
-            Some(SnapshotLine::Begin { scope_path, expected, cursor, resumed }) => {
+            Some(SnapshotLine::Begin { scope_path, expected, cursor, resumed, window }) => {
                 let mut boot = if continues(writer_point.as_ref(), &scope_path, resumed.as_ref()) {
                     let p = writer_point.as_ref().ok_or_else(|| SyncError::Task("resume point vanished".into()))?;
                     guard.resume_bootstrap(p, chunk_rows)?
@@ -196,6 +196,9 @@ pub async fn bootstrap_with(
                     }
                 };
                 boot.expect(&expected);
+                if let Some(w) = &window {
+                    boot.set_window(w)?;
+                }
                 boot
             }
             Some(_) => return Err(SyncError::Protocol("快照缺少开始标记".into())),
@@ -341,13 +344,18 @@ pub async fn pull(client: &Client, token: &str, replica: Arc<Mutex<Replica>>, pa
         let resp = client.pull(token, after, page).await?;
         applied += resp.changes.len() as u64;
         let more = resp.has_more;
-        if !resp.changes.is_empty() || resp.cursor != after {
+        let window_moves = resp.window.is_some();
+        if !resp.changes.is_empty() || resp.cursor != after || window_moves {
             let r = replica.clone();
-            tokio::task::spawn_blocking(move || {
-                lock(&r)?.apply_changes(&resp.changes, resp.cursor).map_err(SyncError::from)
+            let kept = tokio::task::spawn_blocking(move || {
+                lock(&r)?.apply_page(&resp.changes, resp.cursor, resp.window.as_ref()).map_err(SyncError::from)
             })
             .await
             .map_err(|e| SyncError::Task(e.to_string()))??;
+            if !kept {
+                // The window now starts earlier than the rows held: the next sync downloads again.
+                return Ok(applied);
+            }
         }
         if !more {
             return Ok(applied);

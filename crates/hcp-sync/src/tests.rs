@@ -325,7 +325,8 @@ async fn an_interrupted_bootstrap_resumes_where_it_stopped_and_converges_with_th
     let server_digest = {
         let scope = scope.clone();
         let role = login.user.role;
-        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role)).expect("digest")
+        let since = rep.lock().expect("lock").window().expect("window").map(|w| w.since).unwrap_or_default();
+        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role, &since)).expect("digest")
     };
     {
         let r = rep.lock().expect("lock");
@@ -373,8 +374,9 @@ async fn a_resume_point_of_another_jurisdiction_is_dropped_for_a_fresh_bootstrap
     .expect("bootstrap");
     assert!(seen.lock().expect("lock").iter().all(|p| p.resumed_from.is_none()));
     let (scope, role) = (hall.user.scope_path.clone(), hall.user.role);
+    let since = rep.lock().expect("lock").window().expect("window").map(|w| w.since).unwrap_or_default();
     let server_digest =
-        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role)).expect("digest");
+        db.read_blocking(move |c| hcp_server::db::digest::scope_digest(c, &scope, role, &since)).expect("digest");
     assert_eq!(rep.lock().expect("lock").scope_digest().expect("digest"), server_digest);
     integrity(&rep);
     relay.task.abort();

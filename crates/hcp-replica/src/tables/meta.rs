@@ -15,6 +15,10 @@ pub const BOOTSTRAPPED_AT: &str = "bootstrapped_at";
 /// Where an interrupted bootstrap stopped (JSON of `crate::ResumePoint`), committed with the
 /// rows it covers; removed when the bootstrap finishes.
 pub const BOOTSTRAP_RESUME: &str = "bootstrap_resume";
+/// The replication window's first month (`YYYY-MM`; absent: the whole history), and its first
+/// instant (RFC 3339): see `hcp_protocol::Window`.
+pub const WINDOW_MONTH: &str = "window_month";
+pub const WINDOW_SINCE: &str = "window_since";
 /// When the last successful sync with the server ended (RFC 3339).
 pub const LAST_SYNC_AT: &str = "last_sync_at";
 

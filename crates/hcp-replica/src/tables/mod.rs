@@ -16,6 +16,7 @@ pub mod notices;
 pub mod notifications;
 pub mod org_units;
 pub mod outbox;
+pub mod rating_stats;
 pub mod ratings;
 pub mod self_assessments;
 pub mod service_items;

@@ -41,6 +41,12 @@ UPDATE cases SET scope_path = unit_path;
 CREATE INDEX cases_scope ON cases(scope_path);
 ";
 
+/// The case a rating opened, found by the rating: the statistics' exclusion rule, a closed month's
+/// recount and the replication window ask it of every rating they read.
+pub const RATING_DDL: &str = "
+CREATE INDEX cases_rating ON cases(rating_id) WHERE rating_id IS NOT NULL;
+";
+
 /// Where a case attributed to `unit_path` is visible while `handler_path` (the assigned
 /// handler's unit, if any) works it: its own unit when the handler's unit contains it (a handler
 /// of the department concerned), else the handler's unit, the lowest path the handler sees. The
@@ -149,6 +155,17 @@ fn aggregate_json(c: &CaseRow) -> DbResult<Option<String>> {
 /// path (see [`move_visibility`] for moving it first). A new case ([`insert`]) is announced by
 /// the update that completes it, in the same transaction.
 pub fn update(conn: &Conn<'_>, c: &CaseRow, at: &str) -> DbResult<()> {
+    // The rating the case names, and whether the case takes it out of the statistics, before and
+    // after: a change moves the rating in a closed month's statistics.
+    let before: Option<(Option<i64>, i64)> = conn.query_opt(
+        &format!(
+            "SELECT rating_id, coalesce({}, 0) FROM cases WHERE id = ?1",
+            hcp_stats::rules::case_self_excluded(super::rating_stats::rule_dialect(conn), "cases")
+        ),
+        [c.id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let after = (c.rating_id, i64::from(c.aggregate.as_ref().is_some_and(|a| a.excluded_from_stats)));
     let scope: String = conn.query_row(
         "UPDATE cases SET case_no = ?2, department_id = ?3, state = ?4, escalation_level = ?5, handler_user_id = ?6,
             deadline = ?7, version = ?8, updated_at = ?9, aggregate = ?10, summary = ?11
@@ -169,6 +186,10 @@ pub fn update(conn: &Conn<'_>, c: &CaseRow, at: &str) -> DbResult<()> {
         |r| r.get(0),
     )?;
     super::changes::record(conn, Entity::Case, c.id, &scope, ChangeOp::Upsert, at)?;
+    if let Some(before) = before.filter(|b| *b != after) {
+        let ratings: Vec<i64> = before.0.into_iter().chain(after.0).collect();
+        super::rating_stats::ratings_changed_by_id(conn, &ratings, at)?;
+    }
     Ok(())
 }
 

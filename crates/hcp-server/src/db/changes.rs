@@ -146,6 +146,8 @@ fn found_change(r: &Row) -> DbResult<(i64, Entity, i64, ChangeOp)> {
 /// A change is found by the path it was recorded at, but sends the row as it is now: a row that
 /// has since left the scope (an account moved to another jurisdiction) is not sent, as the move
 /// recorded its delete at the old path.
+/// A rating rated before the replication window starting at `since` (`""`: none) is not sent unless
+/// it opened a case (the snapshot's rule, `hcp_store::Replicated::WINDOWED`).
 /// Returns the changes, the cursor to continue from, and whether more remain.
 pub fn page(
     conn: &Conn<'_>,
@@ -154,6 +156,7 @@ pub fn page(
     role: hcp_domain::Role,
     after: i64,
     limit: usize,
+    since: &str,
 ) -> DbResult<(Vec<Change>, i64, bool)> {
     let head = head(conn)?;
     let mut found = conn.query_map(PAGE_SQL, args![after, head, scope, upper, limit + 1], found_change)?;
@@ -161,6 +164,7 @@ pub fn page(
     found.truncate(limit);
     let cursor = if has_more { found.last().map_or(after, |c| c.0) } else { head.max(after) };
     let rows = PageRows::read(conn, &found)?;
+    let before_window = rows.ratings_before(conn, since)?;
     let mut changes = Vec::with_capacity(found.len());
     // The calendar in force, read once for the page if it holds a case (to mark provisional deadlines).
     let mut calendar: Option<hcp_domain::Calendar> = None;
@@ -182,6 +186,7 @@ pub fn page(
                     Some(EntityRow::Case(c))
                 }
                 Some(row) if !reaches(scope, upper, entity, row.unit_path()) => continue,
+                Some(EntityRow::Rating(r)) if before_window.contains(&r.id) => continue,
                 Some(EntityRow::IntegrityFlag(f)) => match super::integrity_flags::for_role(f, role) {
                     Some(f) => Some(EntityRow::IntegrityFlag(f)),
                     None => continue,
@@ -249,6 +254,34 @@ impl PageRows {
             hcp_store::visit(entity, Many { conn, ids: &ids, page: &mut page })?;
         }
         Ok(page)
+    }
+
+    /// The page's ratings rated before `since` that opened no case: outside the window.
+    fn ratings_before(&self, conn: &Conn<'_>, since: &str) -> DbResult<BTreeSet<i64>> {
+        if since.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let mut old: BTreeSet<i64> = self
+            .rows
+            .values()
+            .filter_map(|r| match r {
+                EntityRow::Rating(r) if r.rated_at.as_str() < since => Some(r.id),
+                _ => None,
+            })
+            .collect();
+        if old.is_empty() {
+            return Ok(old);
+        }
+        let ids: Vec<i64> = old.iter().copied().collect();
+        for chunk in ids.chunks(hcp_store::BY_IDS_MAX) {
+            let sql = format!("SELECT rating_id FROM cases WHERE rating_id IN ({})", super::sql::marks(chunk.len(), 1));
+            let values: Vec<super::Value> = chunk.iter().map(|id| super::Value::Int(*id)).collect();
+            conn.each(&sql, values, |r| {
+                old.remove(&r.get::<i64>(0)?);
+                Ok(())
+            })?;
+        }
+        Ok(old)
     }
 
     /// The row of a change (cloned when the page names it again later).
@@ -393,7 +426,8 @@ mod tests {
                             let mut pages = 0;
                             loop {
                                 let upper = format!("{scope}~");
-                                let (changes, cursor, more) = page(c, scope, &upper, Role::Supervisor, after, limit)?;
+                                let (changes, cursor, more) =
+                                    page(c, scope, &upper, Role::Supervisor, after, limit, "")?;
                                 let again = page_row_by_row(c, scope, &upper, Role::Supervisor, after, limit);
                                 assert_eq!(changes, again, "a batched page equals the row-by-row page");
                                 assert!(changes.len() <= limit);

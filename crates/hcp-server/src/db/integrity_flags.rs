@@ -291,7 +291,8 @@ pub fn decide(conn: &Conn<'_>, flag: &IntegrityFlagRow, d: &Decision<'_>) -> DbR
         args![id, i64::from(d.status.excludes_from_stats())],
     )?;
     super::changes::record(conn, Entity::IntegrityFlag, id, &flag.unit_path, ChangeOp::Upsert, d.at)?;
-    Ok(())
+    // The verdict may take the ratings out of (or back into) a closed month's statistics.
+    super::rating_stats::ratings_changed_by_id(conn, &flag.rating_ids, d.at)
 }
 
 /// The flag a decision command was applied to, if it was.

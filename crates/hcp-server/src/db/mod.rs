@@ -26,6 +26,7 @@ pub mod hotline_outbox;
 pub mod integrity_flags;
 pub mod login_attempts;
 pub mod org_units;
+pub mod rating_stats;
 pub mod ratings;
 pub mod reveals;
 pub mod self_assessments;
@@ -125,6 +126,9 @@ const MIGRATIONS: &[Migration] = &[
     both(hotline_outbox::DDL),
     both(self_assessments::DDL),
     both(attachments::DDL),
+    both(cases::RATING_DDL),
+    both(rating_stats::DDL),
+    both(rating_stats::MONTHS_DDL),
 ];
 
 /// The schema version this build migrates a database to (the number of migrations).

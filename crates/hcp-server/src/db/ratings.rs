@@ -59,6 +59,7 @@ pub fn insert(conn: &Conn<'_>, r: &RatingRow, who: &Evaluator, received_at: &str
         insert_values(r, who, received_at),
     )?;
     super::changes::record(conn, Entity::Rating, id, &r.unit_path, ChangeOp::Upsert, received_at)?;
+    super::rating_stats::ratings_changed(conn, &[(r.rated_at.clone(), r.unit_id)], received_at)?;
     Ok(id)
 }
 
@@ -98,6 +99,9 @@ pub fn insert_many(
         changed.push((id, r.unit_path.as_str()));
     }
     super::changes::record_many(conn, Entity::Rating, &changed, ChangeOp::Upsert, received_at)?;
+    // A late rating joins its closed month's statistics.
+    let rated: Vec<(String, i64)> = rows.iter().map(|(r, _)| (r.rated_at.clone(), r.unit_id)).collect();
+    super::rating_stats::ratings_changed(conn, &rated, received_at)?;
     Ok(ids)
 }
 

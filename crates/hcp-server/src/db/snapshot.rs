@@ -10,22 +10,24 @@ use hcp_store::{EntityVisitor, Replicated};
 
 use super::{cases, changes, integrity_flags, settings, users, Conn, DbResult};
 
-/// Rows of `e` in scope with an id above `after` (0: all of them).
-pub fn count(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, after: i64) -> DbResult<u64> {
+/// Rows of `e` in scope with an id above `after` (0: all of them), within the replication window
+/// starting at `since` (`""`: the whole history; see `hcp_store::Replicated::WINDOWED`).
+pub fn count(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, after: i64, since: &str) -> DbResult<u64> {
     struct Count<'a, 'c> {
         tx: &'a Conn<'c>,
         scope: &'a str,
         upper: &'a str,
         role: Role,
         after: i64,
+        since: &'a str,
     }
     impl EntityVisitor for Count<'_, '_> {
         type Out = DbResult<u64>;
         fn visit<T: Replicated>(self) -> DbResult<u64> {
-            hcp_store::count_in_scope_after::<T>(self.tx, self.scope, self.upper, self.after)
+            hcp_store::count_in_scope_after::<T>(self.tx, self.scope, self.upper, self.after, self.since)
         }
         fn own_code(self, e: Entity) -> DbResult<u64> {
-            let Count { tx, scope, upper, role, after } = self;
+            let Count { tx, scope, upper, role, after, .. } = self;
             match e {
                 Entity::User => users::count_in_scope_after(tx, scope, upper, after),
                 Entity::IntegrityFlag => integrity_flags::count_for_role_in_scope(tx, scope, upper, after, role),
@@ -33,11 +35,11 @@ pub fn count(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, aft
             }
         }
     }
-    hcp_store::visit(e, Count { tx, scope, upper, role, after })
+    hcp_store::visit(e, Count { tx, scope, upper, role, after, since })
 }
 
-/// Streams the rows of `e` in scope with an id above `after`, by id, as `role` may read them;
-/// `expected` of them.
+/// Streams the rows of `e` in scope with an id above `after`, by id, as `role` may read them,
+/// within the window starting at `since` (see [`count`]); `expected` of them.
 #[allow(clippy::too_many_arguments)]
 pub fn stream(
     tx: &Conn<'_>,
@@ -46,6 +48,7 @@ pub fn stream(
     upper: &str,
     role: Role,
     after: i64,
+    since: &str,
     expected: u64,
     row: impl FnMut(EntityRow) -> DbResult<()>,
 ) -> DbResult<()> {
@@ -55,19 +58,20 @@ pub fn stream(
         upper: &'a str,
         role: Role,
         after: i64,
+        since: &'a str,
         expected: u64,
         row: F,
     }
     impl<F: FnMut(EntityRow) -> DbResult<()>> EntityVisitor for Stream<'_, '_, F> {
         type Out = DbResult<()>;
         fn visit<T: Replicated>(self) -> DbResult<()> {
-            let Stream { tx, scope, upper, after, expected, mut row, .. } = self;
+            let Stream { tx, scope, upper, after, since, expected, mut row, .. } = self;
             let dense = matches!(T::ENTITY, Entity::Rating | Entity::CaseEvent)
                 && changes::dense_in_scope(tx, T::TABLE, expected, after)?;
-            hcp_store::in_scope_after::<T>(tx, scope, upper, after, dense, |r| row(r.into_entity()))
+            hcp_store::in_scope_after::<T>(tx, scope, upper, after, since, dense, |r| row(r.into_entity()))
         }
         fn own_code(self, e: Entity) -> DbResult<()> {
-            let Stream { tx, scope, upper, role, after, expected, mut row } = self;
+            let Stream { tx, scope, upper, role, after, expected, mut row, .. } = self;
             match e {
                 Entity::User => users::rows_in_scope_after(tx, scope, upper, after, |r| row(EntityRow::User(r))),
                 Entity::IntegrityFlag => integrity_flags::for_role_in_scope(tx, scope, upper, after, role, |r| {
@@ -84,5 +88,5 @@ pub fn stream(
             }
         }
     }
-    hcp_store::visit(e, Stream { tx, scope, upper, role, after, expected, row })
+    hcp_store::visit(e, Stream { tx, scope, upper, role, after, since, expected, row })
 }

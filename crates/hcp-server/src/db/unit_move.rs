@@ -127,6 +127,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     let surveys = shift(below(c, "survey_results", "unit_path", &old)?);
     let attachments = shift(below(c, "attachments", "unit_path", &old)?);
     let events = shift(below(c, "case_events", "unit_path", &old)?);
+    let stats = shift(below(c, "rating_stats", "unit_path", &old)?);
     let accounts: Vec<(i64, String, String)> = c
         .query_map(
             "SELECT u.id, o.path FROM users u JOIN org_units o ON o.id = u.unit_id
@@ -163,6 +164,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
         ("self_assessments", "unit_path"),
         ("survey_results", "unit_path"),
         ("attachments", "unit_path"),
+        ("rating_stats", "unit_path"),
     ] {
         rewrite(c, table, column, &old, &new)?;
     }
@@ -194,6 +196,7 @@ pub fn move_unit(c: &Conn<'_>, unit: &OrgUnitRow, parent: &OrgUnitRow, at: &str)
     announce(c, Entity::SelfAssessment, &assessments, at)?;
     announce(c, Entity::SurveyResult, &surveys, at)?;
     announce(c, Entity::Attachment, &attachments, at)?;
+    announce(c, Entity::RatingStat, &stats, at)?;
     n.units = units.len();
     n.staff = staff.len();
     n.accounts = accounts.len();

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::AuthUser;
-use crate::db::{changes, snapshot, Conn, DbError, DbResult};
+use crate::db::{changes, rating_stats, snapshot, Conn, DbError, DbResult};
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
 
@@ -73,23 +73,27 @@ fn stream_snapshot(
     scope: &str,
     role: Role,
     resume: Option<ResumeAt>,
+    today: chrono::NaiveDate,
     sink: &mut LineSink,
 ) -> DbResult<()> {
-    snapshot_lines(tx, scope, role, resume, &mut |line| sink.line(&line))?;
+    snapshot_lines(tx, scope, role, resume, today, &mut |line| sink.line(&line))?;
     sink.flush()
 }
 
-/// The lines of the snapshot `role` gets of `scope` (see [`stream_snapshot`]), handed to `out`
-/// one by one: the NDJSON stream, and the replica images built from the same rows
-/// (`crate::replica_image`).
+/// The lines of the snapshot `role` gets of `scope` on the Beijing date `today` (which decides the
+/// replication window; see [`rating_stats::window`]), handed to `out` one by one: the NDJSON
+/// stream, and the replica images built from the same rows (`crate::replica_image`).
 pub(crate) fn snapshot_lines(
     tx: &Conn<'_>,
     scope: &str,
     role: Role,
     resume: Option<ResumeAt>,
+    today: chrono::NaiveDate,
     out: &mut dyn FnMut(SnapshotLine) -> DbResult<()>,
 ) -> DbResult<()> {
     let upper = format!("{scope}~");
+    let window = rating_stats::window(tx, scope, today)?;
+    let since = window.as_ref().map_or("", |w| w.since.as_str());
     let cursor = match resume {
         Some(r) => r.cursor,
         None => changes::head(tx)?,
@@ -98,17 +102,18 @@ pub(crate) fn snapshot_lines(
     let after_of = |i: usize| if i == start { resume.map_or(0, |r| r.after) } else { 0 };
     let mut expected = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        expected.add(e, snapshot::count(tx, e, scope, &upper, role, after_of(i))?);
+        expected.add(e, snapshot::count(tx, e, scope, &upper, role, after_of(i), since)?);
     }
     out(SnapshotLine::Begin {
         scope_path: scope.to_owned(),
         expected: expected.clone(),
         cursor: Some(cursor),
         resumed: resume.map(|r| SnapshotResume { cursor: r.cursor, entity: r.entity, after_id: r.after }),
+        window: window.clone(),
     })?;
     let mut counts = Counts::default();
     for (i, e) in Entity::ALL.into_iter().enumerate().skip(start) {
-        snapshot::stream(tx, e, scope, &upper, role, after_of(i), expected.get(e), |row| {
+        snapshot::stream(tx, e, scope, &upper, role, after_of(i), since, expected.get(e), |row| {
             counts.add(e, 1);
             out(SnapshotLine::Row { row })
         })?;
@@ -165,9 +170,10 @@ pub async fn snapshot(
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let db = state.db.clone();
     let runtime = tokio::runtime::Handle::current();
+    let today = hcp_domain::calendar::beijing_date(state.clock.now());
     tokio::task::spawn_blocking(move || {
         let mut sink = LineSink { buf: Vec::with_capacity(CHUNK + 4096), tx: tx.clone(), runtime };
-        let res = db.read_blocking(|c| stream_snapshot(c, &scope, role, resume, &mut sink));
+        let res = db.read_blocking(|c| stream_snapshot(c, &scope, role, resume, today, &mut sink));
         if let Err(e) = res {
             tracing::warn!(error = %e, "snapshot stream ended early");
             // Breaking the body tells the client the stream is incomplete (no `end` line either).
@@ -205,7 +211,16 @@ pub async fn pull(
     let limit = p.limit.unwrap_or(state.config.pull_max).clamp(1, state.config.pull_max);
     let (scope, role) = (who.user.scope_path.clone(), who.user.role);
     let after = p.after;
-    let (changes, cursor, has_more) =
-        state.db.read(move |c| changes::page(c, &scope, &format!("{scope}~"), role, after, limit)).await?;
-    Ok(Json(PullResponse { changes, cursor, has_more }))
+    let today = hcp_domain::calendar::beijing_date(state.clock.now());
+    let (changes, cursor, has_more, window) = state
+        .db
+        .read(move |c| {
+            let window = rating_stats::window(c, &scope, today)?;
+            let since = window.as_ref().map_or("", |w| w.since.as_str());
+            let (changes, cursor, has_more) =
+                changes::page(c, &scope, &format!("{scope}~"), role, after, limit, since)?;
+            Ok((changes, cursor, has_more, window))
+        })
+        .await?;
+    Ok(Json(PullResponse { changes, cursor, has_more, window }))
 }

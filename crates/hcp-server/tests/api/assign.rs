@@ -94,7 +94,7 @@ async fn server_digest(app: &TestApp, username: &str) -> String {
     app.db
         .read(move |c| {
             let user = hcp_server::db::users::by_username(c, &u)?.expect("a demo account");
-            hcp_server::db::digest::scope_digest(c, &user.scope_path, user.role)
+            hcp_server::db::digest::scope_digest(c, &user.scope_path, user.role, "")
         })
         .await
         .expect("digest")

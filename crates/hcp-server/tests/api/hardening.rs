@@ -216,7 +216,7 @@ pub async fn integrity_leads_reach_only_the_roles_that_may_read_them(backend: Ba
     let scope = app.scope_of(&staff).await;
     let digest = |role: hcp_domain::Role| {
         let (db, scope) = (app.db.clone(), scope.clone());
-        async move { db.read(move |c| hcp_server::db::digest::scope_digest(c, &scope, role)).await.expect("digest") }
+        async move { db.read(move |c| hcp_server::db::digest::scope_digest(c, &scope, role, "")).await.expect("digest") }
     };
     assert_ne!(digest(hcp_domain::Role::StaffMember).await, digest(hcp_domain::Role::HallManager).await);
     assert_eq!(digest(hcp_domain::Role::StaffMember).await, digest(hcp_domain::Role::DepartmentHandler).await);

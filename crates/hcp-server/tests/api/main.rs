@@ -15,6 +15,7 @@ mod findings;
 mod hardening;
 mod hotline;
 mod integrity;
+mod month_stats;
 mod password;
 mod rankings;
 mod replica_image;
@@ -65,6 +66,7 @@ use hotline::{
     hotline_deliveries_fail_hold_their_ticket_back_and_administrators_retry_them,
 };
 use integrity::integrity_leads_are_detected_decided_once_audited_and_leave_the_statistics;
+use month_stats::closed_months_are_rolled_up_kept_current_and_sent_instead_of_old_ratings;
 use password::a_user_changes_their_password_under_the_policy_and_their_other_sessions_end;
 use rankings::{
     a_supervisor_confirms_only_the_rules_candidates_once,
@@ -168,6 +170,7 @@ conformance!(
     attach_a_known_hash_alone_does_not_open_another_districts_file,
     attach_abandoned_uploads_are_swept_and_sent_again,
     replica_images_hold_each_accounts_own_snapshot_and_download_by_range,
+    closed_months_are_rolled_up_kept_current_and_sent_instead_of_old_ratings,
 );
 
 struct TestApp {

@@ -6,6 +6,7 @@ pub mod award;
 pub mod case_event;
 pub mod org_unit;
 pub mod rating;
+pub mod rating_stat;
 pub mod self_assessment;
 pub mod service_item;
 pub mod setting;

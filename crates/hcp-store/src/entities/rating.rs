@@ -54,6 +54,9 @@ impl Replicated for RatingRow {
     const COLUMNS: &'static str =
         "id, source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
     staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked, real_name, rated_at";
+    /// Rated inside the window, or opened a case (bad reviews stay whatever their age).
+    const WINDOWED: Option<&'static str> =
+        Some("(rated_at >= ?4 OR id IN (SELECT rating_id FROM cases WHERE rating_id IS NOT NULL))");
 
     fn from_row(r: &Row) -> DbResult<Self> {
         let level: String = r.get(12)?;

@@ -327,7 +327,7 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     // came later than the other deadline rules; `null` turns a stage's clock off.
     if let Some(obj) = body.as_object_mut() {
         // The assessment rules (minimum sample of the staff and window leagues) came later still.
-        for part in ["watch", "assessment"] {
+        for part in ["watch", "assessment", "replication"] {
             if !obj.contains_key(part) {
                 obj.insert(part.into(), reference[part].clone());
             }
@@ -360,6 +360,7 @@ fn policy_from(mut body: serde_json::Value) -> ApiResult<JurisdictionPolicy> {
     policy.escalation.validate().map_err(AppError::invalid)?;
     policy.watch.validate().map_err(AppError::invalid)?;
     policy.assessment.validate().map_err(AppError::invalid)?;
+    policy.replication.validate().map_err(AppError::invalid)?;
     Ok(policy)
 }
 

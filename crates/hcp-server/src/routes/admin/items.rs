@@ -34,7 +34,7 @@ fn check_days(d: Option<i64>) -> ApiResult<Option<i64>> {
 pub async fn list_items(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<ServiceItemRow>>> {
     list(&state, &who, |c, scope, upper| {
         let mut out = Vec::new();
-        hcp_store::in_scope_after(c, scope, upper, 0, false, |r: hcp_protocol::ServiceItemRow| {
+        hcp_store::in_scope_after(c, scope, upper, 0, "", false, |r: hcp_protocol::ServiceItemRow| {
             out.push(r);
             Ok(())
         })?;

@@ -35,7 +35,7 @@ pub struct StaffPatch {
 pub async fn list_staff(State(state): State<AppState>, who: AuthUser) -> ApiResult<Json<Vec<StaffRow>>> {
     list(&state, &who, |c, scope, upper| {
         let mut out = Vec::new();
-        hcp_store::in_scope_after(c, scope, upper, 0, false, |r: hcp_protocol::StaffRow| {
+        hcp_store::in_scope_after(c, scope, upper, 0, "", false, |r: hcp_protocol::StaffRow| {
             out.push(r);
             Ok(())
         })?;
