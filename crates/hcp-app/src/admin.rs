@@ -229,6 +229,9 @@ pub struct PolicyForm {
     pub stars: hcp_domain::merit::StarRule,
     /// 绩效考核: the score sheet's points.
     pub score: hcp_domain::merit::ScoreFormula,
+    /// 本机数据: months of ratings the jurisdiction's laptops hold in full (the current one
+    /// included); earlier months come as the server's month statistics.
+    pub window_months: u32,
 }
 
 #[derive(Deserialize)]
@@ -339,6 +342,7 @@ pub fn policy_form(unit_id: i64, set_at_unit_id: Option<i64>, p: &JurisdictionPo
         bottom_rule: p.assessment.bottom_rule,
         stars: p.assessment.stars,
         score: p.assessment.score,
+        window_months: p.replication.window_months,
     }
 }
 
@@ -370,10 +374,12 @@ pub fn policy_from_form(current: &JurisdictionPolicy, f: &PolicyForm) -> ApiResu
     p.assessment.bottom_rule = f.bottom_rule;
     p.assessment.stars = f.stars;
     p.assessment.score = f.score;
+    p.replication.window_months = f.window_months;
     p.deadlines.validate().map_err(invalid)?;
     p.escalation.validate().map_err(invalid)?;
     p.watch.validate().map_err(invalid)?;
     p.assessment.validate().map_err(invalid)?;
+    p.replication.validate().map_err(invalid)?;
     Ok(p)
 }
 
@@ -681,9 +687,15 @@ mod tests {
         let mut bad = f.clone();
         bad.work_starts = "18:00".into();
         assert!(policy_from_form(&p, &bad).is_err(), "the working day must start before it ends");
-        let mut bad = f;
+        let mut bad = f.clone();
         bad.deadline_kind = "weeks".into();
         assert!(policy_from_form(&p, &bad).is_err());
+        let mut window = f.clone();
+        window.window_months = 13;
+        assert_eq!(policy_from_form(&p, &window).expect("a year and a month").replication.window_months, 13);
+        let mut bad = f;
+        bad.window_months = 0;
+        assert!(policy_from_form(&p, &bad).expect_err("no month").message.contains("1 到 120"));
     }
 
     #[test]

@@ -122,11 +122,25 @@ pub async fn start_server(bin: &Path, database: &str, work: &Path, tag: &str) ->
 
 /// `hcp-server seed --profile bench`; returns the seconds it took.
 pub fn seed(bin: &Path, database: &str, evaluations: u64, work: &Path, tag: &str) -> anyhow::Result<f64> {
+    seed_profile(bin, database, "bench", evaluations, &[], work, tag)
+}
+
+/// `hcp-server seed --profile PROFILE --evaluations N EXTRA…`: its seconds.
+pub fn seed_profile(
+    bin: &Path,
+    database: &str,
+    profile: &str,
+    evaluations: u64,
+    extra: &[&str],
+    work: &Path,
+    tag: &str,
+) -> anyhow::Result<f64> {
     let log = work.join(format!("seed-{tag}.log"));
     let out = std::fs::File::create(&log)?;
     let started = Instant::now();
     let status = Command::new(bin)
-        .args(["seed", "--database", database, "--profile", "bench", "--evaluations", &evaluations.to_string()])
+        .args(["seed", "--database", database, "--profile", profile, "--evaluations", &evaluations.to_string()])
+        .args(extra)
         .env("HCP_LOG", "warn")
         .stdout(Stdio::from(out.try_clone()?))
         .stderr(Stdio::from(out))

@@ -20,6 +20,7 @@ use crate::results::{self, num, opt, Figures, Row, Target};
 use crate::stats::{self, Summary};
 
 mod image;
+mod province;
 
 pub const PASSWORD: &str = "Hcp@2026";
 /// The page size the app pulls with (`hcp_app`'s `PULL_PAGE`).
@@ -72,13 +73,19 @@ pub struct Options {
     /// PostgreSQL server for the PostgreSQL figures (a database `hcp_bench_<pid>` is created in it).
     #[arg(long, env = "HCP_TEST_POSTGRES_URL")]
     pub postgres_url: Option<String>,
-    /// Phases to run (comma-separated): bootstrap, ceiling, pouchdb, plain, image, incremental,
-    /// queries, app, coldstart, load, files, watch, postgres, scaleout.
+    /// Phases to run (comma-separated): province, bootstrap, ceiling, pouchdb, plain, image,
+    /// incremental, queries, app, coldstart, load, files, watch, postgres, scaleout.
     #[arg(
         long,
-        default_value = "bootstrap,ceiling,pouchdb,plain,image,incremental,queries,app,coldstart,load,files,watch,postgres,scaleout"
+        default_value = "province,bootstrap,ceiling,pouchdb,plain,image,incremental,queries,app,coldstart,load,files,watch,postgres,scaleout"
     )]
     pub phases: String,
+    /// Ratings of the province's loaded month (the `province` phase).
+    #[arg(long, default_value_t = 14_000_000)]
+    pub province_evaluations: u64,
+    /// Cities of the province.
+    #[arg(long, default_value_t = 20)]
+    pub province_cities: u32,
     /// Server processes on one PostgreSQL database in the scale-out phase (measured beside one).
     #[arg(long, default_value_t = 3)]
     pub scale_processes: usize,
@@ -337,6 +344,21 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
 async fn suite(b: &mut Bench) -> anyhow::Result<()> {
     let work = b.opts.work.clone();
     let server_bin = b.opts.server_bin.clone();
+
+    // The province first, on its own database (the city's phases below do not need it).
+    if b.phase("province") {
+        match b.opts.postgres_url.clone() {
+            None => b.note("province: no PostgreSQL server (run under scripts/with-postgres.sh)"),
+            Some(pg) => {
+                if let Err(e) = province::run(b, &pg).await {
+                    b.note(format!("province: the phase stopped early: {e:#}"));
+                }
+            }
+        }
+        if b.opts.phases.split(',').all(|p| p.trim() == "province") {
+            return Ok(());
+        }
+    }
 
     // The server database: the synthetic city, bulk-loaded by the real seeder.
     let db_path = work.join("server.db");
@@ -1378,16 +1400,23 @@ async fn server_load(
     Ok((intake.items_per_s, many.p99_ms))
 }
 
+/// Runs one SQL statement through `psql` against `pg`.
+fn psql(pg: &str, sql: &str) -> anyhow::Result<()> {
+    let st = Command::new("psql").args([pg, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]).status()?;
+    anyhow::ensure!(st.success(), "psql: {sql}");
+    Ok(())
+}
+
+/// A new database `name` on the PostgreSQL server of `pg`: its URL.
+fn create_database(pg: &str, name: &str) -> anyhow::Result<String> {
+    psql(pg, &format!("CREATE DATABASE {name}"))?;
+    let base = pg.rsplit_once('/').map_or(pg, |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}
+
 async fn postgres(b: &mut Bench, pg: &str) -> anyhow::Result<()> {
     let dbname = format!("hcp_bench_{}", std::process::id());
-    let psql = |sql: &str| -> anyhow::Result<()> {
-        let st = Command::new("psql").args([pg, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]).status()?;
-        anyhow::ensure!(st.success(), "psql: {sql}");
-        Ok(())
-    };
-    psql(&format!("CREATE DATABASE {dbname}"))?;
-    let base = pg.rsplit_once('/').map_or(pg, |(b, _)| b);
-    let url = format!("{base}/{dbname}");
+    let url = create_database(pg, &dbname)?;
     let result = async {
         let seed_s = procs::seed(&b.opts.server_bin, &url, b.opts.evaluations, &b.opts.work, "postgres")?;
         b.detail("seed_postgres_s", seed_s);
@@ -1414,7 +1443,7 @@ async fn postgres(b: &mut Bench, pg: &str) -> anyhow::Result<()> {
         Ok::<(), anyhow::Error>(())
     }
     .await;
-    if let Err(e) = psql(&format!("DROP DATABASE IF EXISTS {dbname}")) {
+    if let Err(e) = psql(pg, &format!("DROP DATABASE IF EXISTS {dbname}")) {
         tracing::warn!(error = %e, "could not drop the bench database");
     }
     result

@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 use hcp_protocol::{CaseEventRow, CaseRow, Entity};
 use hcp_synth::{Profile, Synth, SynthCase};
 
+pub use crate::province_seed::{seed_province, ProvinceOptions};
+
 use crate::auth::hash_password;
 use crate::db::evidence::{self, GENESIS};
 use crate::db::{users, Conn, Db, DbError, DbResult, Dialect, Value};
@@ -27,15 +29,15 @@ const CASE_BATCH: usize = 5_000;
 /// Ratings written per batch.
 const RATING_BATCH: usize = 20_000;
 
-fn synth_error(e: impl std::fmt::Display) -> DbError {
+pub(crate) fn synth_error(e: impl std::fmt::Display) -> DbError {
     DbError::Config(format!("synthetic data: {e}"))
 }
 
-fn change(entity: Entity, id: i64, path: &str, at: &str) -> Vec<Value> {
+pub(crate) fn change(entity: Entity, id: i64, path: &str, at: &str) -> Vec<Value> {
     vec![entity.as_str().into(), id.into(), path.into(), "upsert".into(), at.into()]
 }
 
-const CHANGE_COLS: &[&str] = &["entity", "entity_id", "unit_path", "op", "at"];
+pub(crate) const CHANGE_COLS: &[&str] = &["entity", "entity_id", "unit_path", "op", "at"];
 
 /// Loads the bench jurisdiction into an empty database. Refuses a database that holds users.
 pub fn seed_bench(db: &Db, opts: &BenchOptions) -> Result<SeedReport, DbError> {
@@ -47,23 +49,130 @@ pub fn seed_bench(db: &Db, opts: &BenchOptions) -> Result<SeedReport, DbError> {
         if users::count(c)? > 0 {
             return Err(DbError::Config("the database already holds data; seed only an empty database".into()));
         }
-        let report = load(c, &synth, &hashed)?;
+        let mut chain_head = GENESIS.to_owned();
+        let report = load(c, &synth, &hashed, &Placement::as_generated(), &mut chain_head, |_| {})?;
+        mark_scanned(c)?;
         if dialect == Dialect::Postgres {
-            // Rows came with their ids: move the identity sequences past them.
-            for table in ["org_units", "staff", "users", "ratings", "cases", "case_events"] {
-                c.execute(
-                    &format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-                    ),
-                    (),
-                )?;
-            }
+            move_sequences(c, &["org_units", "staff", "users", "ratings", "cases", "case_events"])?;
         }
         Ok(report)
     })
 }
 
-fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport> {
+/// Where one synthetic city's rows go: as generated (the `bench` city), or after the cities loaded
+/// before it and below a province's root (`province`): ids moved past theirs, unit paths below the
+/// root, and the names that must be unique (unit codes, employee numbers, user names, record and
+/// case numbers) prefixed.
+pub(crate) struct Placement {
+    /// The province's root unit (its id and path), for a city placed below it.
+    pub root: Option<(i64, String)>,
+    /// Prefix of codes, employee numbers, user names and record and case numbers.
+    pub prefix: String,
+    /// Added to the city's ids of each table.
+    pub units: i64,
+    pub staff: i64,
+    pub users: i64,
+    pub ratings: i64,
+    pub cases: i64,
+    pub events: i64,
+}
+
+impl Placement {
+    pub fn as_generated() -> Placement {
+        Placement { root: None, prefix: String::new(), units: 0, staff: 0, users: 0, ratings: 0, cases: 0, events: 0 }
+    }
+
+    fn unit(&self, id: i64) -> i64 {
+        id + self.units
+    }
+
+    fn path(&self, path: &str) -> String {
+        match &self.root {
+            None => path.to_owned(),
+            Some((_, root)) => path.split('/').filter_map(|p| p.parse::<i64>().ok()).fold(root.clone(), |mut out, id| {
+                out.push_str(&format!("{}/", self.unit(id)));
+                out
+            }),
+        }
+    }
+
+    fn named(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    fn user(&self, id: i64) -> i64 {
+        if id > 0 {
+            id + self.users
+        } else {
+            id
+        }
+    }
+
+    /// A case's aggregate with its unit path and the ids it names placed.
+    fn case(&self, r: &CaseRow) -> DbResult<CaseRow> {
+        let mut r = r.clone();
+        r.id += self.cases;
+        r.case_no = self.named(&r.case_no);
+        r.rating_id = r.rating_id.map(|id| id + self.ratings);
+        r.unit_id = self.unit(r.unit_id);
+        r.unit_path = self.path(&r.unit_path);
+        r.department_id = r.department_id.map(|id| self.unit(id));
+        r.staff_id = r.staff_id.map(|id| id + self.staff);
+        r.handler_user_id = r.handler_user_id.map(|id| self.user(id));
+        if let Some(a) = r.aggregate.as_mut() {
+            a.unit = hcp_domain::ScopePath::try_from(self.path(a.unit.as_str()))
+                .map_err(|e| DbError::Corrupt(format!("case {}: {e}", r.id)))?;
+            a.created_by = self.user(a.created_by);
+            a.rated_staff_id = a.rated_staff_id.map(|id| id + self.staff);
+            a.exclusion_requested_by = a.exclusion_requested_by.map(|id| self.user(id));
+            a.department_id = a.department_id.map(|id| self.unit(id));
+            a.assignee_id = a.assignee_id.map(|id| self.user(id));
+            a.extension_requested_by = a.extension_requested_by.map(|id| self.user(id));
+            a.appellant_id = a.appellant_id.map(|id| self.user(id));
+        }
+        Ok(r)
+    }
+
+    fn event(&self, e: &CaseEventRow) -> CaseEventRow {
+        let mut e = e.clone();
+        e.id += self.events;
+        e.case_id += self.cases;
+        e.unit_path = self.path(&e.unit_path);
+        e.actor_user_id = e.actor_user_id.map(|id| self.user(id));
+        e
+    }
+}
+
+/// The synthetic integrity detection is not run over the loaded ratings (the benchmarks measure
+/// intake and sync, not a first scan of millions of ratings): they are marked as looked at.
+pub(crate) fn mark_scanned(c: &Conn<'_>) -> DbResult<()> {
+    let last: i64 = c.query_row("SELECT coalesce(max(id), 0) FROM ratings", (), |r| r.get(0))?;
+    crate::db::integrity_flags::set_scanned_up_to(c, last)
+}
+
+/// Rows came with their ids: moves PostgreSQL's identity sequences of `tables` past them.
+pub(crate) fn move_sequences(c: &Conn<'_>, tables: &[&str]) -> DbResult<()> {
+    for table in tables {
+        c.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            ),
+            (),
+        )?;
+    }
+    Ok(())
+}
+
+/// Loads one synthetic city where `place` puts it, chaining its evidence after `chain_head`;
+/// `rating` sees every rating row as written.
+pub(crate) fn load(
+    c: &Conn<'_>,
+    synth: &Synth,
+    password_hash: &str,
+    place: &Placement,
+    chain_head: &mut String,
+    mut rating: impl FnMut(&hcp_protocol::RatingRow),
+) -> DbResult<SeedReport> {
     let j = synth.jurisdiction();
     let at = synth.as_of().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut report = SeedReport::default();
@@ -73,30 +182,30 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
         "org_units",
         &["id", "parent_id", "kind", "name", "code", "path"],
         j.units.iter().map(|u| {
-            feed.push(change(Entity::OrgUnit, u.id, &u.path, &at));
-            vec![
-                u.id.into(),
-                u.parent_id.into(),
-                u.kind.as_str().into(),
-                (&u.name).into(),
-                (&u.code).into(),
-                (&u.path).into(),
-            ]
+            let (id, path) = (place.unit(u.id), place.path(&u.path));
+            feed.push(change(Entity::OrgUnit, id, &path, &at));
+            let parent = u.parent_id.map(|p| place.unit(p)).or(place.root.as_ref().map(|r| r.0));
+            let name = match (&place.root, u.parent_id) {
+                (Some(_), None) => format!("{}{}", u.name, place.prefix.trim_end_matches('.')),
+                _ => u.name.clone(),
+            };
+            vec![id.into(), parent.into(), u.kind.as_str().into(), name.into(), place.named(&u.code).into(), path.into()]
         }),
     )? as usize;
     report.staff = c.bulk_insert(
         "staff",
         &["id", "unit_id", "department_id", "window_id", "name", "employee_no", "unit_path"],
         j.staff.iter().map(|s| {
-            feed.push(change(Entity::Staff, s.id, &s.unit_path, &at));
+            let (id, path) = (s.id + place.staff, place.path(&s.unit_path));
+            feed.push(change(Entity::Staff, id, &path, &at));
             vec![
-                s.id.into(),
-                s.unit_id.into(),
-                s.department_id.into(),
-                s.window_id.into(),
+                id.into(),
+                place.unit(s.unit_id).into(),
+                s.department_id.map(|d| place.unit(d)).into(),
+                s.window_id.map(|w| place.unit(w)).into(),
                 (&s.name).into(),
-                (&s.employee_no).into(),
-                (&s.unit_path).into(),
+                place.named(&s.employee_no).into(),
+                path.into(),
             ]
         }),
     )? as usize;
@@ -104,17 +213,18 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
         "users",
         &["id", "username", "display_name", "password_hash", "role", "unit_id", "active", "created_at", "staff_id"],
         j.users.iter().map(|u| {
-            feed.push(change(Entity::User, u.row.id, &u.row.unit_path, &at));
+            let id = place.user(u.row.id);
+            feed.push(change(Entity::User, id, &place.path(&u.row.unit_path), &at));
             vec![
-                u.row.id.into(),
-                (&u.username).into(),
+                id.into(),
+                place.named(&u.username).into(),
                 (&u.row.display_name).into(),
                 password_hash.into(),
                 u.row.role.as_str().into(),
-                u.row.unit_id.into(),
+                place.unit(u.row.unit_id).into(),
                 u.row.active.into(),
                 (&at).into(),
-                u.staff_id.into(),
+                u.staff_id.map(|s| s + place.staff).into(),
             ]
         }),
     )? as usize;
@@ -125,7 +235,17 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
     loop {
         let mut batch = Vec::with_capacity(RATING_BATCH);
         for r in ratings.by_ref().take(RATING_BATCH) {
-            batch.push(r.map_err(synth_error)?);
+            let mut s = r.map_err(synth_error)?;
+            let r = &mut s.row;
+            r.id += place.ratings;
+            r.service_record_no = place.named(&r.service_record_no);
+            r.unit_id = place.unit(r.unit_id);
+            r.unit_path = place.path(&r.unit_path);
+            r.department_id = r.department_id.map(|d| place.unit(d));
+            r.window_id = r.window_id.map(|w| place.unit(w));
+            r.staff_id = r.staff_id.map(|m| m + place.staff);
+            rating(r);
+            batch.push(s);
         }
         if batch.is_empty() {
             break;
@@ -190,20 +310,20 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
     }
 
     // Cases with their events, the evidence chain, and their change-log entries.
-    let mut chain_head = GENESIS.to_owned();
     let mut cases = synth.cases();
     loop {
-        let mut batch: Vec<SynthCase> = Vec::with_capacity(CASE_BATCH);
+        let mut batch: Vec<(CaseRow, Vec<CaseEventRow>)> = Vec::with_capacity(CASE_BATCH);
         for s in cases.by_ref().take(CASE_BATCH) {
-            batch.push(s.map_err(synth_error)?);
+            let s: SynthCase = s.map_err(synth_error)?;
+            batch.push((place.case(&s.row)?, s.events.iter().map(|e| place.event(e)).collect()));
         }
         if batch.is_empty() {
             break;
         }
         let mut case_rows = Vec::with_capacity(batch.len());
-        for s in &batch {
-            feed.push(change(Entity::Case, s.row.id, &s.row.unit_path, &s.row.updated_at));
-            case_rows.push(case_values(&s.row)?);
+        for (row, _) in &batch {
+            feed.push(change(Entity::Case, row.id, &row.unit_path, &row.updated_at));
+            case_rows.push(case_values(row)?);
         }
         report.cases += c.bulk_insert(
             "cases",
@@ -233,7 +353,7 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
             case_rows,
         )? as usize;
         let mut evidence_rows = Vec::new();
-        let events = batch.iter().flat_map(|s| s.events.iter());
+        let events = batch.iter().flat_map(|(_, events)| events.iter());
         report.case_events += c.bulk_insert(
             "case_events",
             &["id", "case_id", "unit_path", "kind", "actor_user_id", "actor_name", "at", "data"],
@@ -241,7 +361,7 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
                 .map(|e| {
                     feed.push(change(Entity::CaseEvent, e.id, &e.unit_path, &e.at));
                     if matches!(e.kind.as_str(), "appealed" | "appeal_decided" | "accountability_recorded") {
-                        evidence_rows.push(chain(&mut chain_head, e));
+                        evidence_rows.push(chain(chain_head, e));
                     }
                     event_values(e)
                 })
@@ -254,11 +374,7 @@ fn load(c: &Conn<'_>, synth: &Synth, password_hash: &str) -> DbResult<SeedReport
         )?;
         c.bulk_insert("changes", CHANGE_COLS, feed.drain(..))?;
     }
-    // The synthetic year is not run through the integrity detection (the benchmarks measure intake
-    // and sync, not a first scan of a million ratings): mark it as looked at.
-    let last: i64 = c.query_row("SELECT coalesce(max(id), 0) FROM ratings", (), |r| r.get(0))?;
-    crate::db::integrity_flags::set_scanned_up_to(c, last)?;
-    tracing::info!(?report, "bench data loaded");
+    tracing::info!(?report, "synthetic city loaded");
     Ok(report)
 }
 

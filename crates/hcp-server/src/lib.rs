@@ -18,6 +18,8 @@ pub mod intake;
 pub mod integrity;
 pub mod month_stats;
 pub mod openapi;
+#[cfg(feature = "seed")]
+pub mod province_seed;
 pub mod ops;
 pub mod rate;
 pub mod releases;

@@ -129,6 +129,9 @@ enum Command {
         /// Number of ratings to generate.
         #[arg(long)]
         evaluations: Option<usize>,
+        /// Cities of the `province` profile.
+        #[arg(long)]
+        cities: Option<u32>,
         /// Random seed: the same seed and date give the same data.
         #[arg(long, default_value_t = 20_261_121)]
         seed: u64,
@@ -181,6 +184,10 @@ enum Profile {
     /// A synthetic year of a whole city (default 1,000,000 ratings and 100,000 cases with their
     /// events), deterministic for a seed, bulk-loaded.
     Bench,
+    /// A province of synthetic cities (default 20) with the ratings of its last closed month
+    /// (default 14,000,000) and a year of month statistics, bulk-loaded; its laptops hold the
+    /// current month in full.
+    Province,
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.
@@ -369,7 +376,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(?report, "deadline watch pass");
             print_json(&report)?;
         }
-        Command::Seed { database, profile, evaluations, seed, today, if_empty } => {
+        Command::Seed { database, profile, evaluations, cities, seed, today, if_empty } => {
             let db = tokio::task::spawn_blocking(move || hcp_server::open_database(&database)).await??;
             let has_data = db.read(hcp_server::db::users::count).await? > 0;
             if has_data && if_empty {
@@ -392,10 +399,21 @@ async fn main() -> anyhow::Result<()> {
                     };
                     tokio::task::spawn_blocking(move || hcp_server::bench_seed::seed_bench(&db, &opts)).await??
                 }
+                #[cfg(feature = "seed")]
+                Profile::Province => {
+                    let opts = hcp_server::province_seed::ProvinceOptions {
+                        evaluations: evaluations
+                            .map_or(hcp_server::province_seed::ProvinceOptions::EVALUATIONS, |n| n as u64),
+                        cities: cities.unwrap_or(hcp_server::province_seed::ProvinceOptions::CITIES),
+                        seed,
+                        today,
+                    };
+                    tokio::task::spawn_blocking(move || hcp_server::province_seed::seed_province(&db, &opts)).await??
+                }
                 #[cfg(not(feature = "seed"))]
-                Profile::Bench => anyhow::bail!(
+                Profile::Bench | Profile::Province => anyhow::bail!(
                     "this hcp-server was built without the synthetic-data generator: \
-                     build it with `--features seed` (as `make bench` does) to use --profile bench"
+                     build it with `--features seed` (as `make bench` does) to use --profile bench or province"
                 ),
             };
             tracing::info!(?report, seconds = started.elapsed().as_secs_f64(), "data seeded");

@@ -77,6 +77,9 @@ pub struct Profile {
     /// stand as they would that morning. `None` covers the whole year (up to 1 January of the
     /// next year). Must lie in `year`, after 1 January, or be 1 January of the next year.
     pub as_of: Option<NaiveDate>,
+    /// The first day of the data (`None`: 1 January of `year`): a profile of one month, say.
+    /// Must lie in `year`, before [`Profile::as_of`].
+    pub from: Option<NaiveDate>,
     /// Ratings in total.
     pub evaluations: u64,
     /// Cases in total: one per bad review, the rest from the 12345 hotline (about nine in ten)
@@ -101,6 +104,7 @@ impl Profile {
             seed: 2026,
             year,
             as_of: None,
+            from: None,
             evaluations: Profile::BENCH_EVALUATIONS,
             cases: (Profile::BENCH_EVALUATIONS as f64 * Profile::BENCH_CASES_PER_RATING) as u64,
             bad_share: Profile::BENCH_BAD_SHARE,
@@ -130,7 +134,12 @@ impl Profile {
     }
 
     fn first_day(&self) -> Result<NaiveDate, ProfileError> {
-        NaiveDate::from_ymd_opt(self.year, 1, 1).ok_or(ProfileError::Year(self.year))
+        let january = NaiveDate::from_ymd_opt(self.year, 1, 1).ok_or(ProfileError::Year(self.year))?;
+        match self.from {
+            None => Ok(january),
+            Some(d) if d.year() == self.year && d < self.end_day()? => Ok(d),
+            Some(d) => Err(ProfileError::From { from: d, year: self.year }),
+        }
     }
 
     fn end_day(&self) -> Result<NaiveDate, ProfileError> {
@@ -173,6 +182,8 @@ pub enum ProfileError {
     Year(i32),
     #[error("截止日期 {as_of} 不在 {year} 年内（最晚为次年 1 月 1 日）")]
     AsOf { as_of: NaiveDate, year: i32 },
+    #[error("起始日期 {from} 不在 {year} 年内或不早于截止日期")]
+    From { from: NaiveDate, year: i32 },
     #[error("差评比例 {0} 无效：应在 0–0.2 之间")]
     BadShare(f64),
     #[error("工单数 {cases} 少于差评数 {bad_reviews}：每条差评都会生成一张工单")]

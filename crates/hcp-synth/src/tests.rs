@@ -406,7 +406,25 @@ fn profiles_are_validated() {
     assert!(Profile { as_of: d(2025, 11, 22), ..p.clone() }.validate().is_ok());
     assert!(Profile { as_of: d(2026, 1, 1), ..p.clone() }.validate().is_ok());
     assert!(Profile { as_of: d(2025, 1, 1), ..p.clone() }.validate().is_err());
-    assert!(Profile { as_of: d(2026, 3, 1), ..p }.validate().is_err());
+    assert!(Profile { as_of: d(2026, 3, 1), ..p.clone() }.validate().is_err());
+    // One month: from its first day up to the next month's.
+    let november = Profile { from: d(2025, 11, 1), as_of: d(2025, 12, 1), ..p.clone() };
+    assert!(november.validate().is_ok());
+    assert!(Profile { from: d(2025, 12, 1), ..november.clone() }.validate().is_err(), "from after as_of");
+    assert!(Profile { from: d(2024, 12, 1), ..november }.validate().is_err(), "another year");
+}
+
+/// A profile of one month puts every rating in that month.
+#[test]
+fn a_profile_of_one_month_rates_only_in_it() {
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+    let profile =
+        Profile { from: d(2025, 11, 1), as_of: d(2025, 12, 1), evaluations: 5_000, cases: 600, ..small(4) };
+    let (_, ratings, cases) = generate(profile);
+    assert_eq!(ratings.len(), 5_000);
+    assert!(ratings.iter().all(|r| r.row.rated_at.as_str() >= "2025-10-31T16:00:00Z"
+        && r.row.rated_at.as_str() < "2025-11-30T16:00:00Z"));
+    assert_eq!(cases.len(), 600);
 }
 
 #[test]
