@@ -109,10 +109,12 @@ pub struct CaseEventRow {
 
 /// The server's statistics of one closed month (评价统计月汇总), kept by the server and replicated
 /// like any row, so that a replica holding only recent ratings in full (its window) still shows every
-/// earlier month. Two kinds of row share the table: a unit's ratings per level and channel
-/// (`staff_id` 0), and a staff member's ratings per level (`channel` 0). The counts mean what the
-/// replica's aggregates mean: `n_rated` ratings counted, `n_real_name` of them with a real name,
-/// `n_excluded` ratings that left the statistics.
+/// earlier month. Rows are kept per rated unit and the path its ratings were given at (a window's,
+/// or the unit's own), as the replica's aggregates are, in three kinds: a unit's ratings per level
+/// (`staff_id` 0, `channel` 0), a unit's counted ratings per channel (`staff_id` 0, no level), and a
+/// staff member's ratings per level (`channel` 0). `n_rated` ratings counted, `n_real_name` of them
+/// with a real name, `n_excluded` ratings that left the statistics (a channel's row counts only the
+/// counted ones, in `n_rated`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RatingStatRow {
     pub id: i64,
@@ -120,11 +122,12 @@ pub struct RatingStatRow {
     pub month: String,
     pub unit_id: i64,
     pub unit_path: String,
-    /// 0 on a unit's row.
+    /// 0 on a unit's rows.
     pub staff_id: i64,
-    #[schema(value_type = String, example = "satisfied")]
-    pub level: Level,
-    /// 1–8; 0 on a staff member's row.
+    /// Absent on a channel's row.
+    #[schema(value_type = Option<String>, example = "satisfied")]
+    pub level: Option<Level>,
+    /// 1–8 on a channel's row; 0 on the others.
     pub channel: u8,
     pub n_rated: i64,
     pub n_real_name: i64,

@@ -89,10 +89,12 @@ impl Placement {
     fn path(&self, path: &str) -> String {
         match &self.root {
             None => path.to_owned(),
-            Some((_, root)) => path.split('/').filter_map(|p| p.parse::<i64>().ok()).fold(root.clone(), |mut out, id| {
-                out.push_str(&format!("{}/", self.unit(id)));
-                out
-            }),
+            Some((_, root)) => {
+                path.split('/').filter_map(|p| p.parse::<i64>().ok()).fold(root.clone(), |mut out, id| {
+                    out.push_str(&format!("{}/", self.unit(id)));
+                    out
+                })
+            }
         }
     }
 
@@ -189,7 +191,14 @@ pub(crate) fn load(
                 (Some(_), None) => format!("{}{}", u.name, place.prefix.trim_end_matches('.')),
                 _ => u.name.clone(),
             };
-            vec![id.into(), parent.into(), u.kind.as_str().into(), name.into(), place.named(&u.code).into(), path.into()]
+            vec![
+                id.into(),
+                parent.into(),
+                u.kind.as_str().into(),
+                name.into(),
+                place.named(&u.code).into(),
+                path.into(),
+            ]
         }),
     )? as usize;
     report.staff = c.bulk_insert(

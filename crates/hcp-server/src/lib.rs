@@ -18,9 +18,9 @@ pub mod intake;
 pub mod integrity;
 pub mod month_stats;
 pub mod openapi;
+pub mod ops;
 #[cfg(feature = "seed")]
 pub mod province_seed;
-pub mod ops;
 pub mod rate;
 pub mod releases;
 pub mod replica_image;

@@ -384,6 +384,10 @@ async fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             let today = today.unwrap_or_else(|| hcp_domain::calendar::beijing_date(chrono::Utc::now()));
+            #[cfg(not(feature = "seed"))]
+            if cities.is_some() {
+                anyhow::bail!("--cities is for --profile province, in a build with `--features seed`");
+            }
             let started = std::time::Instant::now();
             let report = match profile {
                 Profile::Demo => {

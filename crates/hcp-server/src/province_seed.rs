@@ -50,24 +50,27 @@ const ROOT: (i64, &str) = (1, "/1/");
 /// Months of statistics before the loaded month.
 const EARLIER_MONTHS: u32 = 11;
 
-/// The loaded month's shape, to write the earlier months' statistics from: a unit's ratings by
-/// level and channel, a member's by level, as (ratings, real-name ratings).
+/// The loaded month's shape, to write the earlier months' statistics from, with the roll-up's
+/// keys: a unit's ratings per path and level, its counted ratings per path and channel, a member's
+/// per path and level, as (ratings, real-name ratings).
 #[derive(Default)]
 struct Shape {
-    units: HashMap<(i64, String, &'static str, u8), (i64, i64)>,
+    units: HashMap<(i64, String, &'static str), (i64, i64)>,
+    channels: HashMap<(i64, String, u8), (i64, i64)>,
     staff: HashMap<(i64, String, i64, &'static str), (i64, i64)>,
 }
 
 impl Shape {
     fn add(&mut self, r: &RatingRow) {
         let real = i64::from(r.real_name);
-        let e = self.units.entry((r.unit_id, r.unit_path.clone(), r.level.as_str(), r.channel)).or_default();
-        e.0 += 1;
-        e.1 += real;
-        if let Some(m) = r.staff_id {
-            let e = self.staff.entry((r.unit_id, r.unit_path.clone(), m, r.level.as_str())).or_default();
+        let add = |e: &mut (i64, i64)| {
             e.0 += 1;
             e.1 += real;
+        };
+        add(self.units.entry((r.unit_id, r.unit_path.clone(), r.level.as_str())).or_default());
+        add(self.channels.entry((r.unit_id, r.unit_path.clone(), r.channel)).or_default());
+        if let Some(m) = r.staff_id {
+            add(self.staff.entry((r.unit_id, r.unit_path.clone(), m, r.level.as_str())).or_default());
         }
     }
 }
@@ -108,11 +111,8 @@ pub fn seed_province(db: &Db, opts: &ProvinceOptions) -> Result<SeedReport, DbEr
         let mut shape = Shape::default();
         let per_city = opts.evaluations / u64::from(opts.cities);
         for i in 0..opts.cities {
-            let evaluations = if i + 1 == opts.cities {
-                opts.evaluations - per_city * u64::from(opts.cities - 1)
-            } else {
-                per_city
-            };
+            let evaluations =
+                if i + 1 == opts.cities { opts.evaluations - per_city * u64::from(opts.cities - 1) } else { per_city };
             let bad = (evaluations as f64 * Profile::BENCH_BAD_SHARE).round() as u64;
             let profile = Profile {
                 seed: opts.seed + u64::from(i),
@@ -150,7 +150,13 @@ pub fn seed_province(db: &Db, opts: &ProvinceOptions) -> Result<SeedReport, DbEr
         let month = loaded.format("%Y-%m").to_string();
         let started = std::time::Instant::now();
         let rolled = rating_stats::roll_up(c, &month, &at)?;
-        tracing::info!(month, rows = rolled, earlier = stats, seconds = started.elapsed().as_secs_f64(), "province: statistics");
+        tracing::info!(
+            month,
+            rows = rolled,
+            earlier = stats,
+            seconds = started.elapsed().as_secs_f64(),
+            "province: statistics"
+        );
         let policy = JurisdictionPolicy { replication: ReplicationPolicy { window_months: 1 }, ..Default::default() };
         let value = serde_json::to_string(&policy).map_err(|e| DbError::Corrupt(e.to_string()))?;
         settings::put(c, ROOT.0, ROOT.1, setting_keys::POLICY, &value, &at)?;
@@ -165,7 +171,14 @@ fn root(c: &Conn<'_>, password_hash: &str, at: &str) -> DbResult<SeedReport> {
         "org_units",
         &["id", "parent_id", "kind", "name", "code", "path"],
         // The organisation model's top level is the city: the province's root is one.
-        [vec![id.into(), Value::Null, OrgKind::City.as_str().into(), "全省（基准）".into(), "PROV".into(), path.into()]],
+        [vec![
+            id.into(),
+            Value::Null,
+            OrgKind::City.as_str().into(),
+            "全省（基准）".into(),
+            "PROV".into(),
+            path.into(),
+        ]],
     )?;
     let accounts: [(i64, &str, &str, Role); 2] = [
         (1, "province.admin", "省级管理员", Role::Administrator),
@@ -227,15 +240,30 @@ fn earlier_months(c: &Conn<'_>, shape: &Shape, loaded: NaiveDate, seed: u64, at:
                 0i64.into(),
             ]);
         };
-        for ((unit, path, level, channel), counts) in &shape.units {
-            row(*unit, path, 0, level, i64::from(*channel), scaled(*counts));
+        for ((unit, path, level), counts) in &shape.units {
+            row(*unit, path, 0, level, 0, scaled(*counts));
+        }
+        for ((unit, path, channel), counts) in &shape.channels {
+            let (n, _) = scaled(*counts);
+            row(*unit, path, 0, "", i64::from(*channel), (n, 0));
         }
         for ((unit, path, member, level), counts) in &shape.staff {
             row(*unit, path, *member, level, 0, scaled(*counts));
         }
         written += c.bulk_insert(
             "rating_stats",
-            &["id", "month", "unit_id", "unit_path", "staff_id", "level", "channel", "n_rated", "n_real_name", "n_excluded"],
+            &[
+                "id",
+                "month",
+                "unit_id",
+                "unit_path",
+                "staff_id",
+                "level",
+                "channel",
+                "n_rated",
+                "n_real_name",
+                "n_excluded",
+            ],
             rows,
         )? as usize;
         c.bulk_insert("changes", CHANGE_COLS, feed)?;
@@ -281,7 +309,8 @@ mod tests {
         assert_eq!(months.last().map(String::as_str), Some("2026-11"));
         assert_eq!(window.map(|w| w.month).as_deref(), Some("2026-12"), "the loaded month lies outside the window");
         assert_eq!(unfed, 0, "every rating is in the feed");
-        let rated: i64 = november.iter().filter(|r| r.staff_id == 0).map(|r| r.n_rated + r.n_excluded).sum();
+        let rated: i64 =
+            november.iter().filter(|r| r.staff_id == 0 && r.level.is_some()).map(|r| r.n_rated + r.n_excluded).sum();
         assert_eq!(rated, 9_000, "the month's unit rows count every rating once");
         let supervisor = store.db.read_blocking(|c| users::by_username(c, "province.supervisor")).expect("read");
         assert_eq!(supervisor.map(|u| u.scope_path).as_deref(), Some("/1/"));

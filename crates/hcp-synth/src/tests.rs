@@ -418,12 +418,15 @@ fn profiles_are_validated() {
 #[test]
 fn a_profile_of_one_month_rates_only_in_it() {
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
-    let profile =
-        Profile { from: d(2025, 11, 1), as_of: d(2025, 12, 1), evaluations: 5_000, cases: 600, ..small(4) };
+    let profile = Profile { from: d(2025, 11, 1), as_of: d(2025, 12, 1), evaluations: 5_000, cases: 600, ..small(4) };
     let (_, ratings, cases) = generate(profile);
     assert_eq!(ratings.len(), 5_000);
-    assert!(ratings.iter().all(|r| r.row.rated_at.as_str() >= "2025-10-31T16:00:00Z"
-        && r.row.rated_at.as_str() < "2025-11-30T16:00:00Z"));
+    assert!(
+        ratings
+            .iter()
+            .all(|r| r.row.rated_at.as_str() >= "2025-10-31T16:00:00Z"
+                && r.row.rated_at.as_str() < "2025-11-30T16:00:00Z")
+    );
     assert_eq!(cases.len(), 600);
 }
 

@@ -2596,6 +2596,11 @@ export type PolicyForm_Deserialize = {
 	stars: StarRule_Deserialize,
 	/**  绩效考核: the score sheet's points. */
 	score: ScoreFormula_Deserialize,
+	/**
+	 *  本机数据: months of ratings the jurisdiction's laptops hold in full (the current one
+	 *  included); earlier months come as the server's month statistics.
+	 */
+	windowMonths: number,
 };
 
 /**  A jurisdiction's deadline and escalation policy as a form. */
@@ -2636,6 +2641,11 @@ export type PolicyForm_Serialize = {
 	stars: StarRule_Serialize,
 	/**  绩效考核: the score sheet's points. */
 	score: ScoreFormula_Serialize,
+	/**
+	 *  本机数据: months of ratings the jurisdiction's laptops hold in full (the current one
+	 *  included); earlier months come as the server's month statistics.
+	 */
+	windowMonths: number,
 };
 
 /**  A generated document. */

@@ -30,7 +30,10 @@ pub async fn run(b: &mut Bench, pg: &str) -> anyhow::Result<()> {
 fn replica_mb(path: &Path) -> f64 {
     let mut bytes = 0;
     for suffix in ["", "-wal", "-shm"] {
-        let p = path.with_file_name(format!("{}{suffix}", path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())));
+        let p = path.with_file_name(format!(
+            "{}{suffix}",
+            path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        ));
         bytes += std::fs::metadata(&p).map_or(0, |m| m.len());
     }
     bytes as f64 / 1e6
@@ -105,10 +108,11 @@ async fn measure(b: &mut Bench, url: &str) -> anyhow::Result<()> {
         let sum = stats::summarize(&t).context("no dashboard samples")?;
         dashboards.push((month.to_owned(), sum));
     }
-    let rated = hcp_app::dashboard::dashboard(&r, Some(&loaded), chrono::Utc::now(), Default::default(), &Default::default())
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .totals
-        .rated;
+    let rated =
+        hcp_app::dashboard::dashboard(&r, Some(&loaded), chrono::Utc::now(), Default::default(), &Default::default())
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .totals
+            .rated;
     drop(r);
     b.detail(
         "province_dashboards_ms",
@@ -188,7 +192,8 @@ async fn image_bootstrap(b: &mut Bench, url: &str, s: &super::Session, work: &Pa
     remove_db(&path);
     let r = rep(&path, &b.key)?;
     let t = Instant::now();
-    let done = hcp_sync::image::bootstrap_from_image(&s.client, &s.token, r.clone(), &super::now_rfc3339(), &|_| {}).await?;
+    let done =
+        hcp_sync::image::bootstrap_from_image(&s.client, &s.token, r.clone(), &super::now_rfc3339(), &|_| {}).await?;
     let hcp_sync::image::ImageBootstrap::Imported { timings, .. } = done else {
         anyhow::bail!("the image was not used: {done:?}");
     };

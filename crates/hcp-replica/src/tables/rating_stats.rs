@@ -7,9 +7,9 @@
 pub use hcp_store::entities::rating_stat::replica_ddl as ddl;
 
 /// The statements [`crate::aggregates`] folds the rows of the months before the window with
-/// (`?1` the sign, `?2` the argument of `filter`, an SQL condition on the table's columns): into
-/// the units' month rows (the units' rows, `staff_id` 0), the staff's (the staff rows) and the
-/// channels' (the units' rows by channel; a channel whose every rating is excluded has no row).
+/// (`?1` the sign, `?2` the argument of `filter`, an SQL condition on the table's columns): the
+/// units' rows per level into the units' month rows, the channels' rows into the channels', the
+/// staff rows into the staff's. Each row has the key of the month row it adds to.
 pub(crate) fn fold_sql(filter: &str) -> [String; 3] {
     let before = format!(
         "month < coalesce((SELECT value FROM meta WHERE key = '{}'), '') AND ({filter}) AND ?2 IS NOT NULL",
@@ -18,9 +18,8 @@ pub(crate) fn fold_sql(filter: &str) -> [String; 3] {
     [
         format!(
             "INSERT INTO agg_rating_units (grain, bucket, unit_id, unit_path, level, n_rated, n_real_name, n_excluded)
-             SELECT 'm', month, unit_id, unit_path, level, ?1 * sum(n_rated), ?1 * sum(n_real_name), ?1 * sum(n_excluded)
-               FROM rating_stats WHERE staff_id = 0 AND {before}
-              GROUP BY month, unit_id, unit_path, level
+             SELECT 'm', month, unit_id, unit_path, level, ?1 * n_rated, ?1 * n_real_name, ?1 * n_excluded
+               FROM rating_stats WHERE staff_id = 0 AND level <> '' AND {before}
              ON CONFLICT (grain, bucket, unit_id, unit_path, level) DO UPDATE SET
                  n_rated = n_rated + excluded.n_rated,
                  n_real_name = n_real_name + excluded.n_real_name,
@@ -29,10 +28,8 @@ pub(crate) fn fold_sql(filter: &str) -> [String; 3] {
         format!(
             "INSERT INTO agg_rating_staff (grain, bucket, staff_id, unit_id, unit_path, level, n_rated, n_real_name,
                                            n_excluded)
-             SELECT 'm', month, staff_id, unit_id, unit_path, level,
-                    ?1 * sum(n_rated), ?1 * sum(n_real_name), ?1 * sum(n_excluded)
+             SELECT 'm', month, staff_id, unit_id, unit_path, level, ?1 * n_rated, ?1 * n_real_name, ?1 * n_excluded
                FROM rating_stats WHERE staff_id <> 0 AND {before}
-              GROUP BY month, staff_id, unit_id, unit_path, level
              ON CONFLICT (grain, bucket, staff_id, unit_id, unit_path, level) DO UPDATE SET
                  n_rated = n_rated + excluded.n_rated,
                  n_real_name = n_real_name + excluded.n_real_name,
@@ -40,9 +37,8 @@ pub(crate) fn fold_sql(filter: &str) -> [String; 3] {
         ),
         format!(
             "INSERT INTO agg_rating_channels (grain, bucket, unit_id, unit_path, channel, n)
-             SELECT 'm', month, unit_id, unit_path, channel, ?1 * sum(n_rated)
-               FROM rating_stats WHERE staff_id = 0 AND {before}
-              GROUP BY month, unit_id, unit_path, channel HAVING sum(n_rated) <> 0
+             SELECT 'm', month, unit_id, unit_path, channel, ?1 * n_rated
+               FROM rating_stats WHERE staff_id = 0 AND level = '' AND {before}
              ON CONFLICT (grain, bucket, unit_id, unit_path, channel) DO UPDATE SET n = n + excluded.n"
         ),
     ]

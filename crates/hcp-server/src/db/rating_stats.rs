@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hcp_domain::calendar::month_bounds;
+use hcp_domain::OrgKind;
 use hcp_protocol::{ChangeOp, Entity, RatingStatRow, Window};
 use hcp_stats::rules::{self, Dialect as RuleDialect};
 
@@ -34,10 +35,10 @@ CREATE TABLE stat_months (
 );
 ";
 
-/// A row's key within its month: (unit, staff member or 0, level, channel or 0).
-type Key = (i64, i64, String, i64);
-/// A row's unit path and counts: (path, rated, real name, excluded).
-type Counts = (String, i64, i64, i64);
+/// A row's key within its month: (unit, path, staff member or 0, level or '', channel or 0).
+type Key = (i64, String, i64, String, i64);
+/// A row's counts: (rated, real name, excluded).
+type Counts = (i64, i64, i64);
 
 /// The dialect `hcp_stats::rules` writes for this connection.
 pub(in crate::db) fn rule_dialect(conn: &Conn<'_>) -> RuleDialect {
@@ -48,21 +49,28 @@ pub(in crate::db) fn rule_dialect(conn: &Conn<'_>) -> RuleDialect {
 }
 
 /// The month's counts from its ratings (`?1`..`?2` the month's instants; `?3` a unit, when
-/// `one_unit`): a unit's rows per level and channel, then a member's per level.
+/// `one_unit`), per rated unit (a hall, at its own path: a rating given at one of its windows
+/// counts there too): a unit's rows per level, its counted ratings per channel (a channel whose
+/// every rating is excluded has none), a member's rows per level. Only jurisdictions that contain
+/// whole halls replicate within a window (see [`window`]), so the hall's path is fine enough.
 fn counts_sql(d: RuleDialect, one_unit: bool) -> String {
     let unit = if one_unit { " AND r.unit_id = ?3" } else { "" };
     format!(
-        "WITH x AS (SELECT r.unit_id, r.unit_path, coalesce(r.staff_id, 0) AS staff_id, r.level, r.channel,
+        "WITH x AS (SELECT r.unit_id, o.path AS unit_path, coalesce(r.staff_id, 0) AS staff_id, r.level, r.channel,
                            CASE WHEN r.real_name <> 0 THEN 1 ELSE 0 END AS real_name,
                            CASE WHEN {excluded} THEN 1 ELSE 0 END AS excluded
-                      FROM ratings r WHERE r.rated_at >= ?1 AND r.rated_at < ?2{unit})
-         SELECT unit_id, max(unit_path), 0, level, channel,
+                      FROM ratings r JOIN org_units o ON o.id = r.unit_id
+                     WHERE r.rated_at >= ?1 AND r.rated_at < ?2{unit})
+         SELECT unit_id, unit_path, 0, level, 0,
                 sum(1 - excluded), sum(real_name * (1 - excluded)), sum(excluded)
-           FROM x GROUP BY unit_id, level, channel
+           FROM x GROUP BY unit_id, unit_path, level
          UNION ALL
-         SELECT unit_id, max(unit_path), staff_id, level, 0,
+         SELECT unit_id, unit_path, 0, '', channel, sum(1 - excluded), 0, 0
+           FROM x GROUP BY unit_id, unit_path, channel HAVING sum(1 - excluded) > 0
+         UNION ALL
+         SELECT unit_id, unit_path, staff_id, level, 0,
                 sum(1 - excluded), sum(real_name * (1 - excluded)), sum(excluded)
-           FROM x WHERE staff_id <> 0 GROUP BY unit_id, staff_id, level",
+           FROM x WHERE staff_id <> 0 GROUP BY unit_id, unit_path, staff_id, level",
         excluded = rules::rating_excluded(d, "r"),
     )
 }
@@ -81,13 +89,13 @@ fn fresh(conn: &Conn<'_>, month: &str, unit: Option<i64>) -> DbResult<BTreeMap<K
     }
     let mut out = BTreeMap::new();
     conn.each(&sql, values, |r| {
-        out.insert((r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?), (r.get(1)?, r.get(5)?, r.get(6)?, r.get(7)?));
+        out.insert((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?), (r.get(5)?, r.get(6)?, r.get(7)?));
         Ok(())
     })?;
     Ok(out)
 }
 
-/// The month's rows as stored (of one unit, or of all): key → (id, path, counts).
+/// The month's rows as stored (of one unit, or of all): key → (id, counts).
 fn stored(conn: &Conn<'_>, month: &str, unit: Option<i64>) -> DbResult<BTreeMap<Key, (i64, Counts)>> {
     let mut sql = "SELECT id, unit_id, staff_id, level, channel, unit_path, n_rated, n_real_name, n_excluded
                      FROM rating_stats WHERE month = ?1"
@@ -100,8 +108,8 @@ fn stored(conn: &Conn<'_>, month: &str, unit: Option<i64>) -> DbResult<BTreeMap<
     let mut out = BTreeMap::new();
     conn.each(&sql, values, |r| {
         out.insert(
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
-            (r.get(0)?, (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+            (r.get(1)?, r.get(5)?, r.get(2)?, r.get(3)?, r.get(4)?),
+            (r.get(0)?, (r.get(6)?, r.get(7)?, r.get(8)?)),
         );
         Ok(())
     })?;
@@ -119,20 +127,19 @@ fn reconcile(conn: &Conn<'_>, month: &str, unit: Option<i64>, at: &str) -> DbRes
         match stored.remove(key) {
             Some((_, old)) if old == *counts => {}
             Some((id, _)) => {
-                let (path, rated, real_name, excluded) = counts;
+                let (rated, real_name, excluded) = counts;
                 conn.execute(
-                    "UPDATE rating_stats SET unit_path = ?2, n_rated = ?3, n_real_name = ?4, n_excluded = ?5
-                      WHERE id = ?1",
-                    args![id, path, *rated, *real_name, *excluded],
+                    "UPDATE rating_stats SET n_rated = ?2, n_real_name = ?3, n_excluded = ?4 WHERE id = ?1",
+                    args![id, *rated, *real_name, *excluded],
                 )?;
-                upserted.push((id, path.clone()));
+                upserted.push((id, key.1.clone()));
             }
             None => inserts.push((key, counts)),
         }
     }
     let mut changed = upserted.len();
     // What is stored but no longer counted (its every rating left the month or the unit).
-    let gone: Vec<(i64, String)> = stored.into_values().map(|(id, (path, ..))| (id, path)).collect();
+    let gone: Vec<(i64, String)> = stored.into_iter().map(|(key, (id, _))| (id, key.1)).collect();
     for (id, _) in &gone {
         conn.execute("DELETE FROM rating_stats WHERE id = ?1", [*id])?;
     }
@@ -147,7 +154,7 @@ fn reconcile(conn: &Conn<'_>, month: &str, unit: Option<i64>, at: &str) -> DbRes
         );
         let values: Vec<Value> = chunk
             .iter()
-            .flat_map(|((unit, member, level, channel), (path, rated, real_name, excluded))| {
+            .flat_map(|((unit, path, member, level, channel), (rated, real_name, excluded))| {
                 args![month, *unit, path, *member, level, *channel, *rated, *real_name, *excluded]
             })
             .collect();
@@ -251,8 +258,14 @@ pub fn ratings_changed_by_id(conn: &Conn<'_>, ids: &[i64], at: &str) -> DbResult
 
 /// The replication window of the jurisdiction at `path` on the Beijing date `today`: its policy's
 /// months, moved earlier to the first month not rolled up yet (a replica must find every month
-/// before its window in these rows). `None` (the whole history) while nothing is rolled up.
+/// before its window in these rows). `None` (the whole history) while nothing is rolled up, and
+/// for a jurisdiction inside a hall (a department's or a window's: a few ratings, while the month
+/// rows are kept per hall).
 pub fn window(conn: &Conn<'_>, path: &str, today: chrono::NaiveDate) -> DbResult<Option<Window>> {
+    let kind: Option<String> = conn.query_opt("SELECT kind FROM org_units WHERE path = ?1", [path], |r| r.get(0))?;
+    if kind.as_deref().is_some_and(|k| k == OrgKind::Department.as_str() || k == OrgKind::Window.as_str()) {
+        return Ok(None);
+    }
     let rolled = rolled_months(conn)?;
     let Some(oldest) = rolled.first().cloned() else { return Ok(None) };
     let months = super::settings::policy(conn, path)?.replication.window_months;

@@ -21,7 +21,8 @@ impl Clock for TestClock {
     }
 }
 
-/// (month, unit, staff or 0, level, channel or 0) → (rated, real name, excluded).
+/// (month, unit, staff or 0, level or "", channel or 0) → (rated, real name, excluded), over the
+/// paths within the unit.
 type Sums = BTreeMap<(String, i64, i64, String, i64), (i64, i64, i64)>;
 
 fn month_of(at: DateTime<Utc>) -> String {
@@ -42,7 +43,10 @@ fn from_facts(facts: &[hcp_domain::kpi::RatingFact], months: &[String]) -> Sums 
             e.2 += i64::from(f.excluded);
         };
         let level = f.level.as_str().to_owned();
-        add(out.entry((month.clone(), f.unit_id, 0, level.clone(), i64::from(f.channel))).or_default());
+        add(out.entry((month.clone(), f.unit_id, 0, level.clone(), 0)).or_default());
+        if !f.excluded {
+            out.entry((month.clone(), f.unit_id, 0, String::new(), i64::from(f.channel))).or_default().0 += 1;
+        }
         if let Some(s) = f.staff_id {
             add(out.entry((month, f.unit_id, s, level, 0)).or_default());
         }
@@ -56,10 +60,12 @@ async fn stored(db: &hcp_server::Db, months: &[String]) -> Sums {
         let mut out = Sums::new();
         for m in &months {
             for r in rating_stats::of_month(c, m)? {
-                out.insert(
-                    (r.month, r.unit_id, r.staff_id, r.level.as_str().to_owned(), i64::from(r.channel)),
-                    (r.n_rated, r.n_real_name, r.n_excluded),
-                );
+                let level = r.level.map_or_else(String::new, |l| l.as_str().to_owned());
+                let e: &mut (i64, i64, i64) =
+                    out.entry((r.month, r.unit_id, r.staff_id, level, i64::from(r.channel))).or_default();
+                e.0 += r.n_rated;
+                e.1 += r.n_real_name;
+                e.2 += r.n_excluded;
             }
         }
         Ok(out)
@@ -241,5 +247,8 @@ pub async fn closed_months_are_rolled_up_kept_current_and_sent_instead_of_old_ra
         .collect();
     assert_eq!(sent, vec!["WINDOW-NEW"], "only the rating inside the window");
     assert!(pull.changes.iter().any(|c| c.entity == Entity::RatingStat), "the old one's statistics are");
+    // A department handler's jurisdiction lies inside a hall: it holds its whole history.
+    let handler = app.token("donghu.handler").await;
+    assert_eq!(pull_page(&app, &handler, 0).await.window, None);
     app.server.stop().await;
 }

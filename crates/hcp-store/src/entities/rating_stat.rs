@@ -1,5 +1,5 @@
 //! `rating_stats`: the server's statistics of each closed month (评价统计月汇总), replicated by the
-//! unit's path, so a replica that holds only its window of ratings in full still shows every
+//! path the ratings were given at, so a replica that holds only its window of ratings in full still shows every
 //! earlier month (see [`hcp_protocol::RatingStatRow`] for the two kinds of row). The server keeps
 //! them (`hcp-server`'s `db::rating_stats`); the replica folds the rows of the months before its
 //! window into its aggregates.
@@ -22,7 +22,7 @@ CREATE TABLE rating_stats (
     n_rated     INTEGER NOT NULL,
     n_real_name INTEGER NOT NULL,
     n_excluded  INTEGER NOT NULL,
-    UNIQUE (month, unit_id, staff_id, level, channel)
+    UNIQUE (month, unit_id, unit_path, staff_id, level, channel)
 );
 CREATE INDEX rating_stats_path ON rating_stats(unit_path);
 ";
@@ -54,7 +54,11 @@ impl Replicated for RatingStatRow {
             unit_id: r.get(2)?,
             unit_path: r.get(3)?,
             staff_id: r.get(4)?,
-            level: parse_col(&level, "rating_stats.level", |s| Level::parse(s).ok())?,
+            // A channel's row keeps its (absent) level as ''.
+            level: match level.as_str() {
+                "" => None,
+                l => Some(parse_col(l, "rating_stats.level", |s| Level::parse(s).ok())?),
+            },
             channel: r.get(6)?,
             n_rated: r.get(7)?,
             n_real_name: r.get(8)?,
@@ -69,7 +73,7 @@ impl Replicated for RatingStatRow {
             self.unit_id,
             &self.unit_path,
             self.staff_id,
-            self.level.as_str(),
+            self.level.map_or("", Level::as_str),
             &self.channel,
             self.n_rated,
             self.n_real_name,
