@@ -67,12 +67,27 @@ impl Shape {
             e.0 += 1;
             e.1 += real;
         };
-        add(self.units.entry((r.unit_id, r.unit_path.clone(), r.level.as_str())).or_default());
-        add(self.channels.entry((r.unit_id, r.unit_path.clone(), r.channel)).or_default());
+        let path = hall_path(&r.unit_path, r.unit_id);
+        add(self.units.entry((r.unit_id, path.clone(), r.level.as_str())).or_default());
+        add(self.channels.entry((r.unit_id, path.clone(), r.channel)).or_default());
         if let Some(m) = r.staff_id {
-            add(self.staff.entry((r.unit_id, r.unit_path.clone(), m, r.level.as_str())).or_default());
+            add(self.staff.entry((r.unit_id, path, m, r.level.as_str())).or_default());
         }
     }
+}
+
+/// The rated unit's own path within the path a rating was given at (its window's, below it), as
+/// the roll-up keeps the month rows.
+fn hall_path(path: &str, unit: i64) -> String {
+    let mut out = String::from("/");
+    for id in path.split('/').filter(|p| !p.is_empty()) {
+        out.push_str(id);
+        out.push('/');
+        if id.parse::<i64>().ok() == Some(unit) {
+            break;
+        }
+    }
+    out
 }
 
 fn month_start(d: NaiveDate) -> NaiveDate {
@@ -309,6 +324,17 @@ mod tests {
         assert_eq!(months.last().map(String::as_str), Some("2026-11"));
         assert_eq!(window.map(|w| w.month).as_deref(), Some("2026-12"), "the loaded month lies outside the window");
         assert_eq!(unfed, 0, "every rating is in the feed");
+        let stray: i64 = store
+            .db
+            .read_blocking(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM rating_stats s JOIN org_units o ON o.id = s.unit_id WHERE o.path <> s.unit_path",
+                    (),
+                    |r| r.get(0),
+                )
+            })
+            .expect("paths");
+        assert_eq!(stray, 0, "every month's rows are kept at the rated unit's own path");
         let rated: i64 =
             november.iter().filter(|r| r.staff_id == 0 && r.level.is_some()).map(|r| r.n_rated + r.n_excluded).sum();
         assert_eq!(rated, 9_000, "the month's unit rows count every rating once");
@@ -316,6 +342,12 @@ mod tests {
         assert_eq!(supervisor.map(|u| u.scope_path).as_deref(), Some("/1/"));
         let city = store.db.read_blocking(|c| users::by_username(c, "P02.city.supervisor")).expect("read");
         assert!(city.is_some_and(|u| u.scope_path.starts_with("/1/") && u.scope_path.len() > 3));
+    }
+
+    #[test]
+    fn a_ratings_hall_path_is_cut_at_its_unit() {
+        assert_eq!(hall_path("/1/2/7/31/", 7), "/1/2/7/");
+        assert_eq!(hall_path("/1/2/7/", 7), "/1/2/7/");
     }
 
     #[test]

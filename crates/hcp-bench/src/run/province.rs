@@ -176,12 +176,14 @@ async fn measure(b: &mut Bench, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the province's images (`hcp-server image-pass`) and bootstraps from the supervisor's:
-/// the seconds, pull included.
+/// Builds the province's images (`hcp-server image-pass`, for the jurisdictions holding every
+/// loaded rating: the root's accounts) and bootstraps from the supervisor's: the seconds, pull
+/// included.
 async fn image_bootstrap(b: &mut Bench, url: &str, s: &super::Session, work: &Path) -> anyhow::Result<f64> {
     let t = Instant::now();
+    let min_rows = b.opts.province_evaluations.to_string();
     let out = std::process::Command::new(&b.opts.server_bin)
-        .args(["image-pass", "--database", url, "--min-rows", "1"])
+        .args(["image-pass", "--database", url, "--min-rows", &min_rows])
         .arg("--config")
         .arg(work.join("server-province.toml"))
         .env("HCP_LOG", "warn")
