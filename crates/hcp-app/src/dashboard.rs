@@ -240,17 +240,14 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> 
         Some(p) => r.kpis(&scope, Subject::All, &p, now)?,
         None => Kpis::default(),
     };
-    let names = stats::unit_names(r.conn()).map_err(stats_error)?;
+    // By id: a province's dashboard names thousands of halls.
+    let names: std::collections::HashMap<i64, String> =
+        stats::unit_names(r.conn()).map_err(stats_error)?.into_iter().collect();
     let scope_unit = stats::scope_unit(r.conn(), &scope).map_err(stats_error)?;
     let by_unit = r.kpis_by(&scope, GroupBy::Unit, &period, now)?;
     let scores: Vec<UnitScore> = by_unit.iter().map(|(id, k)| UnitScore::satisfaction(*id, k)).collect();
     let ranked = rank(&scores);
-    let name_of = |id: i64| {
-        names
-            .iter()
-            .find(|(u, _)| *u == id)
-            .map_or_else(|| format!("{} {id}", look.tr("单位", "Unit")), |(_, n)| n.clone())
-    };
+    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("{} {id}", look.tr("单位", "Unit")));
     let mut units: Vec<UnitKpiRow> = ranked
         .iter()
         .filter_map(|ru| {

@@ -161,6 +161,8 @@ pub fn seed_province(db: &Db, opts: &ProvinceOptions) -> Result<SeedReport, DbEr
         let stats = earlier_months(c, &shape, loaded, opts.seed, &at)?;
         if dialect == Dialect::Postgres {
             move_sequences(c, &["org_units", "staff", "users", "ratings", "cases", "case_events", "rating_stats"])?;
+            // The planner's statistics of the bulk-loaded tables, before the roll-up reads them.
+            c.batch("ANALYZE")?;
         }
         let month = loaded.format("%Y-%m").to_string();
         let started = std::time::Instant::now();

@@ -25,9 +25,11 @@ pub trait Replicated: Sized {
     /// the settings they set, which apply to it).
     const REACHES_ANCESTORS: bool = false;
     /// For an entity a replica holds only within its replication window (`hcp_protocol::Window`):
-    /// the SQL condition a row meets to be held, `?4` being the window's first instant (`''` for no
-    /// window). `None`: held whatever its age.
-    const WINDOWED: Option<&'static str> = None;
+    /// the SQL condition (in `dialect`) a row meets to be held, `?4` being the window's first
+    /// instant. `None`: held whatever its age.
+    fn windowed(_dialect: crate::Dialect) -> Option<&'static str> {
+        None
+    }
 
     /// The row read from [`Replicated::COLUMNS`] (on either side).
     fn from_row(r: &Row) -> DbResult<Self>;
@@ -144,30 +146,31 @@ pub fn path_range(column: &str, dense: bool) -> String {
 }
 
 /// The condition "in scope" of `T` (`?1` the scope, `?2` its upper bound): its path range, and
-/// the scope's ancestors for an entity that reaches them; and, for an entity held within a window,
-/// in the window starting at `?4` (`''`: no window).
-fn scope_condition<T: Replicated>(dense: bool) -> String {
+/// the scope's ancestors for an entity that reaches them; and, for an entity held within a window
+/// when there is one (`since` not empty), in the window starting at `?4`. With its arguments (the
+/// id bound `?3` being `after`).
+fn scope_condition<T: Replicated>(
+    conn: &Conn<'_>,
+    dense: bool,
+    scope: &str,
+    upper: &str,
+    after: i64,
+    since: &str,
+) -> (String, Vec<Value>) {
     let range = path_range(T::PATH, dense);
-    let scope =
+    let mut sql =
         if T::REACHES_ANCESTORS { format!("(({range}) OR substr(?1, 1, length({0})) = {0})", T::PATH) } else { range };
-    match T::WINDOWED {
-        Some(held) => format!("{scope} AND (?4 = '' OR {held})"),
-        None => scope,
-    }
-}
-
-/// The arguments of [`scope_condition`] and the id bound `?3`.
-fn scope_args<T: Replicated>(scope: &str, upper: &str, after: i64, since: &str) -> Vec<Value> {
     let mut args = args![scope, upper, after];
-    if T::WINDOWED.is_some() {
+    if let Some(held) = T::windowed(conn.dialect()).filter(|_| !since.is_empty()) {
+        sql = format!("{sql} AND {held}");
         args.push(Value::Text(since.to_owned()));
     }
-    args
+    (sql, args)
 }
 
 /// Feeds the rows in scope (`scope` up to `upper`) with an id above `after` (0: all of them) to
 /// `f`, by id: a snapshot, or the rest of an interrupted one. `since`: the first instant of the
-/// replication window (`""`: the whole history; see [`Replicated::WINDOWED`]). `dense`: see
+/// replication window (`""`: the whole history; see [`Replicated::windowed`]). `dense`: see
 /// [`path_range`].
 #[allow(clippy::too_many_arguments)]
 pub fn in_scope_after<T: Replicated>(
@@ -179,9 +182,9 @@ pub fn in_scope_after<T: Replicated>(
     dense: bool,
     mut f: impl FnMut(T) -> DbResult<()>,
 ) -> DbResult<()> {
-    let sql =
-        format!("{} WHERE {} AND id > ?3 ORDER BY id", statement::<T>(Statement::Select), scope_condition::<T>(dense));
-    conn.each(&sql, scope_args::<T>(scope, upper, after, since), |r| f(T::from_row(&r)?))
+    let (cond, args) = scope_condition::<T>(conn, dense, scope, upper, after, since);
+    let sql = format!("{} WHERE {cond} AND id > ?3 ORDER BY id", statement::<T>(Statement::Select));
+    conn.each(&sql, args, |r| f(T::from_row(&r)?))
 }
 
 /// How many rows [`in_scope_after`] gives.
@@ -192,8 +195,9 @@ pub fn count_in_scope_after<T: Replicated>(
     after: i64,
     since: &str,
 ) -> DbResult<u64> {
-    let sql = format!("SELECT count(*) FROM {} WHERE {} AND id > ?3", T::TABLE, scope_condition::<T>(false));
-    let n: i64 = conn.query_row(&sql, scope_args::<T>(scope, upper, after, since), |r| r.get(0))?;
+    let (cond, args) = scope_condition::<T>(conn, false, scope, upper, after, since);
+    let sql = format!("SELECT count(*) FROM {} WHERE {cond} AND id > ?3", T::TABLE);
+    let n: i64 = conn.query_row(&sql, args, |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 

@@ -147,7 +147,7 @@ fn found_change(r: &Row) -> DbResult<(i64, Entity, i64, ChangeOp)> {
 /// has since left the scope (an account moved to another jurisdiction) is not sent, as the move
 /// recorded its delete at the old path.
 /// A rating rated before the replication window starting at `since` (`""`: none) is not sent unless
-/// it opened a case (the snapshot's rule, `hcp_store::Replicated::WINDOWED`).
+/// it opened a case (the snapshot's rule, `hcp_store::Replicated::windowed`).
 /// Returns the changes, the cursor to continue from, and whether more remain.
 pub fn page(
     conn: &Conn<'_>,

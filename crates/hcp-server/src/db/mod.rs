@@ -127,6 +127,7 @@ const MIGRATIONS: &[Migration] = &[
     both(self_assessments::DDL),
     both(attachments::DDL),
     both(cases::RATING_DDL),
+    both(ratings::RATED_AT_DDL),
     both(rating_stats::DDL),
     both(rating_stats::MONTHS_DDL),
 ];

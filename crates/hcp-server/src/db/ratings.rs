@@ -7,6 +7,11 @@ use hcp_protocol::{ChangeOp, Entity};
 
 pub use hcp_store::entities::rating::SERVER_DDL as DDL;
 
+/// Ratings by time: a replication window's ratings and a month's roll-up read a range of them.
+pub const RATED_AT_DDL: &str = "
+CREATE INDEX ratings_rated_at ON ratings(rated_at);
+";
+
 /// The evaluator's identity: personal data kept on the server only.
 #[derive(Debug, Clone, Default)]
 pub struct Evaluator {

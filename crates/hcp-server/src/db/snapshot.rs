@@ -11,7 +11,7 @@ use hcp_store::{EntityVisitor, Replicated};
 use super::{cases, changes, integrity_flags, settings, users, Conn, DbResult};
 
 /// Rows of `e` in scope with an id above `after` (0: all of them), within the replication window
-/// starting at `since` (`""`: the whole history; see `hcp_store::Replicated::WINDOWED`).
+/// starting at `since` (`""`: the whole history; see `hcp_store::Replicated::windowed`).
 pub fn count(tx: &Conn<'_>, e: Entity, scope: &str, upper: &str, role: Role, after: i64, since: &str) -> DbResult<u64> {
     struct Count<'a, 'c> {
         tx: &'a Conn<'c>,

@@ -54,9 +54,20 @@ impl Replicated for RatingRow {
     const COLUMNS: &'static str =
         "id, source, service_record_no, rating_count, unit_id, unit_path, department_id, window_id,
     staff_id, item_code, item_name, channel, level, content_codes, comment, evaluator_masked, real_name, rated_at";
-    /// Rated inside the window, or opened a case (bad reviews stay whatever their age).
-    const WINDOWED: Option<&'static str> =
-        Some("(rated_at >= ?4 OR id IN (SELECT rating_id FROM cases WHERE rating_id IS NOT NULL))");
+    /// Rated inside the window, or opened a case (bad reviews stay whatever their age). Both terms
+    /// are index lookups (`ratings_rated_at`, the ids of the cases' ratings), so a province's
+    /// window is read without scanning its months of ratings; PostgreSQL takes the ids as an array
+    /// to use the primary key.
+    fn windowed(dialect: crate::Dialect) -> Option<&'static str> {
+        Some(match dialect {
+            crate::Dialect::Postgres => {
+                "(rated_at >= ?4 OR id = ANY(ARRAY(SELECT rating_id FROM cases WHERE rating_id IS NOT NULL)))"
+            }
+            crate::Dialect::Sqlite => {
+                "(rated_at >= ?4 OR id IN (SELECT rating_id FROM cases WHERE rating_id IS NOT NULL))"
+            }
+        })
+    }
 
     fn from_row(r: &Row) -> DbResult<Self> {
         let level: String = r.get(12)?;
