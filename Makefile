@@ -51,6 +51,8 @@ lint:
 
 unit:
 	$(POSTGRES) $(KEYRING) $(CARGO) test --workspace --exclude hcp-tests
+	@# The seed profiles (bench, province) live behind the `seed` feature: their load tests on both engines.
+	$(POSTGRES) $(CARGO) test -p hcp-server --features seed --lib _profile_loads_on_
 	$(CARGO) test -p hcp-tests --test scenarios
 	HCP_SCENARIO_BACKEND=postgres $(POSTGRES) $(KEYRING) $(CARGO) test -p hcp-tests --test scenarios
 
