@@ -335,7 +335,12 @@ impl Replica {
     /// again, and `false` is returned (the page is not applied).
     pub fn apply_page(&mut self, changes: &[Change], cursor: i64, window: Option<&Window>) -> Result<bool> {
         if let Some(w) = window {
-            if self.window()?.is_some_and(|held| w.month < held.month) {
+            let held = self.window()?;
+            if changes.is_empty() && self.cursor()? == Some(cursor) && held.as_ref() == Some(w) {
+                // An idle pull that restates the window: no write transaction.
+                return Ok(true);
+            }
+            if held.is_some_and(|held| w.month < held.month) {
                 tracing::info!(month = %w.month, "the replication window now starts earlier: downloading again");
                 self.forget_cursor()?;
                 return Ok(false);

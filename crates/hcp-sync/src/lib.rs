@@ -344,8 +344,8 @@ pub async fn pull(client: &Client, token: &str, replica: Arc<Mutex<Replica>>, pa
         let resp = client.pull(token, after, page).await?;
         applied += resp.changes.len() as u64;
         let more = resp.has_more;
-        let window_moves = resp.window.is_some();
-        if !resp.changes.is_empty() || resp.cursor != after || window_moves {
+        // A page that states a window goes to the replica, which checks whether the window moved.
+        if !resp.changes.is_empty() || resp.cursor != after || resp.window.is_some() {
             let r = replica.clone();
             let kept = tokio::task::spawn_blocking(move || {
                 lock(&r)?.apply_page(&resp.changes, resp.cursor, resp.window.as_ref()).map_err(SyncError::from)

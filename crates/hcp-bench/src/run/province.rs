@@ -30,11 +30,7 @@ pub async fn run(b: &mut Bench, pg: &str) -> anyhow::Result<()> {
 fn replica_mb(path: &Path) -> f64 {
     let mut bytes = 0;
     for suffix in ["", "-wal", "-shm"] {
-        let p = path.with_file_name(format!(
-            "{}{suffix}",
-            path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        ));
-        bytes += std::fs::metadata(&p).map_or(0, |m| m.len());
+        bytes += std::fs::metadata(format!("{}{suffix}", path.display())).map_or(0, |m| m.len());
     }
     bytes as f64 / 1e6
 }
