@@ -6,7 +6,10 @@ if [ -z "${HCP_IN_KEYRING_SESSION:-}" ]; then
   export HCP_IN_KEYRING_SESSION=1
   XDG_DATA_HOME="$(mktemp -d -t hcp-keyring.XXXXXX)"
   export XDG_DATA_HOME
-  exec dbus-run-session -- keyctl session - bash "$0" "$@"
+  # The keyring's files live only as long as this command.
+  trap 'rm -rf "$XDG_DATA_HOME"' EXIT
+  dbus-run-session -- keyctl session - bash "$0" "$@"
+  exit
 fi
 # Starts the daemon on this session bus and creates/unlocks the "login" collection.
 eval "$(printf 'hcp-test' | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null

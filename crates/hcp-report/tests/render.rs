@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hcp_report::charts::{self, AnyChart, ChannelMix, ChannelShare, RankedValue, UnitRanking, ValueKind};
 use hcp_report::{monthly, notice, sample, Fonts, Format, ReportError};
@@ -17,15 +16,11 @@ fn fonts() -> Fonts {
     Fonts::locate().expect("CJK fonts missing: apt-get install fonts-noto-cjk")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "hcp-report-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+/// A private directory removed when the returned guard drops, and the path `name` inside it.
+fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new().prefix("hcp-report-test-").tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    (dir, path)
 }
 
 fn tool(name: &str) -> Command {
@@ -36,7 +31,7 @@ fn tool(name: &str) -> Command {
 
 /// Text of the given pages (1-based, inclusive) as extracted by pdftotext.
 fn pdftotext(pdf: &[u8], first: u32, last: u32) -> String {
-    let path = scratch("doc.pdf");
+    let (_dir, path) = scratch("doc.pdf");
     std::fs::write(&path, pdf).expect("write pdf");
     let out = tool("pdftotext")
         .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string(), "-enc", "UTF-8"])
@@ -107,7 +102,7 @@ impl Page {
 
 /// Renders page `n` with pdftoppm to PNG and decodes it.
 fn render_page(pdf: &[u8], n: u32) -> Page {
-    let path = scratch("doc.pdf");
+    let (_dir, path) = scratch("doc.pdf");
     std::fs::write(&path, pdf).expect("write pdf");
     let prefix = path.with_file_name("page");
     let out = tool("pdftoppm")
@@ -566,7 +561,7 @@ fn image_rgb(png_bytes: &[u8]) -> Rgb {
 
 #[test]
 fn missing_fonts_give_a_typed_error_naming_the_package() {
-    let empty = scratch("no-fonts");
+    let (_dir, empty) = scratch("no-fonts");
     std::fs::create_dir_all(&empty).expect("dir");
     match Fonts::locate_under(&empty) {
         Err(e @ ReportError::FontMissing { .. }) => {
