@@ -1,5 +1,7 @@
 //! Times the 统计分析 dashboard on an existing replica, and the replica reads it is made of (for
-//! finding where a slow dashboard's time goes). Prints timings; asserts nothing.
+//! finding where a slow dashboard's time goes); prints where the file's pages go (per table and
+//! index) and the month's aggregate rows. Prints; asserts nothing. `DASHBOARD_ONLY=1` times the
+//! dashboard alone (for `perf record`).
 //!
 //! ```sh
 //! cargo run --release -p hcp-app --example dashboard_on -- REPLICA KEY_HEX MONTH [TRIALS]
@@ -38,6 +40,25 @@ fn main() -> anyhow::Result<()> {
         Period::new(period.first.checked_sub_months(chrono::Months::new(11)).unwrap_or(period.first), period.last);
     let now = chrono::Utc::now();
     println!("replica {path}, scope {scope}, window {:?}", r.window()?.map(|w| w.month));
+    if std::env::var_os("DASHBOARD_ONLY").is_some() {
+        // For a profiler: the dashboard alone.
+        return timed("dashboard (everything, charts drawn)", trials, || {
+            hcp_app::dashboard::dashboard(&r, Some(month), now, Default::default(), &Default::default())
+                .map_err(|e| anyhow::anyhow!("{e:?}"))
+        });
+    }
+    // Where the file's pages go: each table and index, largest first.
+    let mut sizes = r
+        .conn()
+        .prepare("SELECT name, sum(pgsize), count(*), sum(unused) FROM dbstat GROUP BY name ORDER BY 2 DESC")?;
+    let rows = sizes.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?))
+    })?;
+    for row in rows.take(25) {
+        let (name, bytes, pages, unused) = row?;
+        println!("{name:<40} {:>8.1} MB {pages:>8} pages {:>6.1} MB unused", bytes as f64 / 1e6, unused as f64 / 1e6);
+    }
+    drop(sizes);
     timed("dashboard (everything, charts drawn)", trials, || {
         hcp_app::dashboard::dashboard(&r, Some(month), now, Default::default(), &Default::default())
             .map_err(|e| anyhow::anyhow!("{e:?}"))
@@ -48,5 +69,15 @@ fn main() -> anyhow::Result<()> {
     timed("channel counts", trials, || Ok(r.channel_counts(&scope, &period)?))?;
     timed("rating months", trials, || Ok(r.rating_months(&scope)?))?;
     timed("hall names", trials, || hcp_stats::unit_names(r.conn()).map_err(|e| anyhow::anyhow!("{e}")))?;
+    // Rows of the aggregate tables in the month (grain m) and in the window (grain d).
+    for table in ["agg_rating_units", "agg_case_units", "agg_rating_channels", "agg_rating_staff", "agg_case_staff"] {
+        let sql = format!("SELECT grain, count(*) FROM {table} WHERE bucket LIKE ?1 || '%' GROUP BY grain");
+        let mut stmt = r.conn().prepare(&sql)?;
+        let rows = stmt.query_map([month], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (grain, n) = row?;
+            println!("{table:<24} grain {grain}: {n} rows in {month}");
+        }
+    }
     Ok(())
 }

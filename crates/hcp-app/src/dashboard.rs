@@ -240,11 +240,9 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> 
         Some(p) => r.kpis(&scope, Subject::All, &p, now)?,
         None => Kpis::default(),
     };
-    // By id: a province's dashboard names thousands of halls.
-    let names: std::collections::HashMap<i64, String> =
-        stats::unit_names(r.conn()).map_err(stats_error)?.into_iter().collect();
     let scope_unit = stats::scope_unit(r.conn(), &scope).map_err(stats_error)?;
     let by_unit = r.kpis_by(&scope, GroupBy::Unit, &period, now)?;
+    let names = unit_names(r, by_unit.keys().copied())?;
     let scores: Vec<UnitScore> = by_unit.iter().map(|(id, k)| UnitScore::satisfaction(*id, k)).collect();
     let ranked = rank(&scores);
     let name_of = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("{} {id}", look.tr("单位", "Unit")));
@@ -319,6 +317,23 @@ fn compute(r: &Replica, month: Option<&str>, now: DateTime<Utc>, look: Look) -> 
             title: look.tr("办理及时性", "Timeliness of handling").into(), rows: timeliness_rows
         },
     })
+}
+
+/// The names of the units `ids`, by id: only those ranked (a province's replica holds tens of
+/// thousands of units, a few thousand of them rated halls).
+fn unit_names(r: &Replica, ids: impl Iterator<Item = i64>) -> ApiResult<std::collections::HashMap<i64, String>> {
+    let ids = serde_json::to_string(&ids.collect::<Vec<_>>())
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("单位编号无法编码：{e}")))?;
+    let mut stmt = r
+        .conn()
+        .prepare_cached("SELECT id, name FROM org_units WHERE id IN (SELECT value FROM json_each(?1))")
+        .map_err(hcp_replica::ReplicaError::from)?;
+    let rows = stmt
+        .query_map([ids], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(hcp_replica::ReplicaError::from)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(hcp_replica::ReplicaError::from)?;
+    Ok(rows)
 }
 
 /// A channel's name in the chart's language.

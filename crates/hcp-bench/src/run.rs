@@ -86,6 +86,11 @@ pub struct Options {
     /// Cities of the province.
     #[arg(long, default_value_t = 20)]
     pub province_cities: u32,
+    /// Measures the province already seeded in this database (`hcp-server seed --profile province`
+    /// with the same `--province-evaluations`) instead of seeding and dropping one: for working on
+    /// the province's figures without its 10-minute load each time.
+    #[arg(long)]
+    pub province_database: Option<String>,
     /// Server processes on one PostgreSQL database in the scale-out phase (measured beside one).
     #[arg(long, default_value_t = 3)]
     pub scale_processes: usize,
@@ -348,6 +353,11 @@ async fn suite(b: &mut Bench) -> anyhow::Result<()> {
     // The province first, on its own database (the city's phases below do not need it).
     if b.phase("province") {
         match b.opts.postgres_url.clone() {
+            _ if b.opts.province_database.is_some() => {
+                if let Err(e) = province::measure_seeded(b).await {
+                    b.note(format!("province: the phase stopped early: {e:#}"));
+                }
+            }
             None => b.note("province: no PostgreSQL server (run under scripts/with-postgres.sh)"),
             Some(pg) => {
                 if let Err(e) = province::run(b, &pg).await {

@@ -39,7 +39,9 @@ use hcp_domain::{DeadlineRules, Level};
 use hcp_protocol::{Entity, EntityRow};
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::tables::{agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units};
+use crate::tables::{
+    agg_case_staff, agg_case_units, agg_rating_channels, agg_rating_staff, agg_rating_units, agg_totals,
+};
 use crate::{ReplicaError, Result};
 
 /// The time zone the aggregates' days are local to (the jurisdiction's; Beijing).
@@ -118,8 +120,16 @@ pub fn define_views(conn: &Connection) -> Result<()> {
 }
 
 /// The aggregate tables, for purges and comparisons.
-pub const TABLES: [&str; 5] =
-    ["agg_rating_units", "agg_rating_staff", "agg_rating_channels", "agg_case_units", "agg_case_staff"];
+pub const TABLES: [&str; 8] = [
+    "agg_rating_units",
+    "agg_rating_staff",
+    "agg_rating_channels",
+    "agg_case_units",
+    "agg_case_staff",
+    agg_totals::RATINGS,
+    agg_totals::CASES,
+    agg_totals::CHANNELS,
+];
 
 const ALL: &str = "true";
 const IDS: &str = "id IN (SELECT value FROM json_each(?2))";
@@ -238,7 +248,13 @@ fn local_day(instant: &str) -> Option<[u8; 10]> {
 /// [`rebuild`], with the ratings' sums already folded while a snapshot loaded (when `folded` is
 /// given and did not give up).
 pub fn rebuild_with(conn: &Connection, folded: Option<RatingFold>) -> Result<()> {
-    for t in TABLES {
+    agg_totals::paused(conn, || rebuild_tables(conn, folded))
+}
+
+/// [`rebuild_with`], the totals' triggers set aside (the totals are summed once at the end).
+fn rebuild_tables(conn: &Connection, folded: Option<RatingFold>) -> Result<()> {
+    let totals = agg_totals::exists(conn)?;
+    for t in TABLES.into_iter().filter(|t| totals || !agg_totals::TABLES.contains(t)) {
         conn.execute(&format!("DELETE FROM {t}"), [])?;
     }
     // Secondary indexes are dropped and built again after the bulk insert: one sort instead of a
@@ -818,9 +834,11 @@ struct Filter {
 }
 
 impl Filter {
-    /// The filter and the rating and case tables that hold `subject`'s grain.
-    fn subject(subject: Subject) -> (Filter, &'static str, &'static str) {
+    /// The filter and the rating and case tables that hold `subject`'s grain. `totals`: the scope
+    /// is the replica's own, whose totals are kept apart (see [`agg_totals`]).
+    fn subject(subject: Subject, totals: bool) -> (Filter, &'static str, &'static str) {
         match subject {
+            Subject::All if totals => (Filter { sql: "", key: None }, agg_totals::RATINGS, agg_totals::CASES),
             Subject::All => (Filter { sql: "", key: None }, "agg_rating_units", "agg_case_units"),
             Subject::Unit(u) => {
                 (Filter { sql: " AND unit_id = ?6", key: Some(u) }, "agg_rating_units", "agg_case_units")
@@ -849,14 +867,17 @@ fn add_rating_row(cell: &mut Cell, level: &str, rated: i64, real_name: i64, excl
 /// Adds one case-aggregate row (see `CASE_SUMS`, from column `at`) to `cell`.
 fn add_case_row(cell: &mut Cell, r: &rusqlite::Row<'_>, at: usize) -> Result<()> {
     let v = |i: usize| -> Result<u64> { count(r.get::<_, i64>(at + i)?) };
-    let open_due: String = r.get(at)?;
     cell.cases += v(1)?;
     cell.excluded_cases += v(2)?;
     cell.handled_on_time += v(3)?;
     cell.handled_late += v(4)?;
     let open = v(5)?;
     if open > 0 {
-        let due = NaiveDate::parse_from_str(&open_due, "%Y-%m-%d")
+        // Read in place (a province's month has tens of thousands of these rows).
+        let open_due =
+            r.get_ref(at)?.as_str().map_err(|e| ReplicaError::Corrupt(format!("统计汇总的办理期限：{e}")))?;
+        let due = open_due
+            .parse::<NaiveDate>()
             .map_err(|e| ReplicaError::Corrupt(format!("统计汇总的办理期限 {open_due}：{e}")))?;
         *cell.open_by_due_date.entry(due).or_insert(0) += open;
     }
@@ -869,25 +890,43 @@ fn add_case_row(cell: &mut Cell, r: &rusqlite::Row<'_>, at: usize) -> Result<()>
     Ok(())
 }
 
+/// The columns [`add_case_row`] reads, as stored.
+const CASE_COLUMNS: &str = "open_due, n_cases, n_excluded, n_on_time, n_late, n_open, n_closed, n_rectified, n_visited,
+        n_satisfied, n_rn_bad, n_rn_bad_visited";
+
 const CASE_SUMS: &str = "open_due, sum(n_cases), sum(n_excluded), sum(n_on_time), sum(n_late), sum(n_open),
         sum(n_closed), sum(n_rectified), sum(n_visited), sum(n_satisfied), sum(n_rn_bad), sum(n_rn_bad_visited)";
 
 /// Rows of one span (`?1` grain, `?2`..`?3` buckets) under a scope (`?4`..`?5`).
 const SPAN: &str = "grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5";
 
+/// [`SPAN`] in a table of the replica's totals (which are all under its scope: `?4`, `?5` unused).
+const TOTAL_SPAN: &str = "grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND ?4 IS NOT NULL AND ?5 IS NOT NULL";
+
+/// The span condition for `table`.
+fn span(table: &str) -> &'static str {
+    if agg_totals::TABLES.contains(&table) {
+        TOTAL_SPAN
+    } else {
+        SPAN
+    }
+}
+
 fn rating_kpi_sql(table: &str, filter: &str) -> String {
     format!(
         "SELECT level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {table}
-          WHERE {SPAN} AND ?6 IS NOT NULL{filter}
-          GROUP BY level"
+          WHERE {} AND ?6 IS NOT NULL{filter}
+          GROUP BY level",
+        span(table)
     )
 }
 
 fn case_kpi_sql(table: &str, filter: &str) -> String {
     format!(
         "SELECT {CASE_SUMS} FROM {table}
-          WHERE {SPAN} AND ?6 IS NOT NULL{filter}
-          GROUP BY open_due"
+          WHERE {} AND ?6 IS NOT NULL{filter}
+          GROUP BY open_due",
+        span(table)
     )
 }
 
@@ -896,36 +935,58 @@ fn by_sql(group: GroupBy) -> (String, String) {
         GroupBy::Unit => ("unit_id", "agg_rating_units", "agg_case_units"),
         GroupBy::Staff => ("staff_id", "agg_rating_staff", "agg_case_staff"),
     };
+    // The rows as stored, summed per key by the caller: a month's rows are already one per key
+    // (and unit path), and `GROUP BY` sorted a province's tens of thousands of rows first — twice
+    // the time of reading them.
     (
-        format!(
-            "SELECT {key}, level, sum(n_rated), sum(n_real_name), sum(n_excluded) FROM {ratings}
-              WHERE {SPAN} GROUP BY {key}, level"
-        ),
-        format!("SELECT {key}, {CASE_SUMS} FROM {cases} WHERE {SPAN} GROUP BY {key}, open_due"),
+        format!("SELECT {key}, level, n_rated, n_real_name, n_excluded FROM {ratings} WHERE {SPAN}"),
+        format!("SELECT {key}, {CASE_COLUMNS} FROM {cases} WHERE {SPAN}"),
     )
 }
 
-const MONTHLY_SQL: &str = "SELECT substr(bucket, 1, 7) AS month, sum(n_rated),
-        sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
-   FROM agg_rating_units
-  WHERE grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5
-  GROUP BY month";
+/// Ratings and bad reviews per month of a span, from `table` (the units', or the totals').
+fn monthly_sql(table: &str) -> String {
+    format!(
+        "SELECT substr(bucket, 1, 7) AS month, sum(n_rated),
+                sum(CASE WHEN level IN ('dissatisfied', 'very_dissatisfied') THEN n_rated ELSE 0 END)
+           FROM {table}
+          WHERE {}
+          GROUP BY month",
+        span(table)
+    )
+}
 
 const MONTHS_SQL: &str =
     "SELECT max(bucket) FROM agg_rating_units WHERE grain = 'm' AND bucket < ?1 AND unit_path >= ?2 AND unit_path < ?3";
 
-const CHANNELS_SQL: &str = "SELECT channel, sum(n) FROM agg_rating_channels
-  WHERE grain = ?1 AND bucket >= ?2 AND bucket <= ?3 AND unit_path >= ?4 AND unit_path < ?5
-  GROUP BY channel";
+/// Non-excluded ratings per channel of a span, from `table` (the units', or the totals').
+fn channels_sql(table: &str) -> String {
+    format!("SELECT channel, sum(n) FROM {table} WHERE {} GROUP BY channel", span(table))
+}
+
+/// `SELECT *` of an aggregate table in the order of its key (its primary key's columns), for
+/// comparing tables.
+#[cfg(test)]
+pub(crate) fn tests_order_by_key(conn: &Connection, table: &str) -> String {
+    let key: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}') WHERE pk > 0 ORDER BY pk"))
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .unwrap_or_default();
+    format!("SELECT * FROM {table} ORDER BY {}", key.join(", "))
+}
 
 /// Every statement the dashboard reads with, for query-plan checks.
 #[cfg(test)]
 pub(crate) fn dashboard_statements() -> Vec<String> {
-    let mut out = vec![MONTHLY_SQL.to_owned(), MONTHS_SQL.to_owned(), CHANNELS_SQL.to_owned()];
-    for subject in [Subject::All, Subject::Unit(1), Subject::Staff(1)] {
-        let (f, ratings, cases) = Filter::subject(subject);
-        out.push(rating_kpi_sql(ratings, f.sql));
-        out.push(case_kpi_sql(cases, f.sql));
+    let mut out = vec![MONTHS_SQL.to_owned()];
+    for totals in [false, true] {
+        for subject in [Subject::All, Subject::Unit(1), Subject::Staff(1)] {
+            let (f, ratings, cases) = Filter::subject(subject, totals);
+            out.push(rating_kpi_sql(ratings, f.sql));
+            out.push(case_kpi_sql(cases, f.sql));
+        }
+        out.push(monthly_sql(if totals { agg_totals::RATINGS } else { "agg_rating_units" }));
+        out.push(channels_sql(if totals { agg_totals::CHANNELS } else { "agg_rating_channels" }));
     }
     for group in [GroupBy::Unit, GroupBy::Staff] {
         let (r, c) = by_sql(group);
@@ -938,7 +999,7 @@ pub(crate) fn dashboard_statements() -> Vec<String> {
 /// aggregates; equal to `hcp_domain::kpi::kpis` over `hcp-stats`' facts of the same scope.
 pub fn kpis(conn: &Connection, scope: &str, subject: Subject, period: &Period, as_of: DateTime<Utc>) -> Result<Kpis> {
     let (lo, hi) = bounds(scope);
-    let (f, ratings, cases) = Filter::subject(subject);
+    let (f, ratings, cases) = Filter::subject(subject, agg_totals::covers(conn, scope)?);
     let key = f.key.unwrap_or(0);
     let mut cell = Cell::default();
     for (grain, first, last) in spans_in(conn, period)? {
@@ -993,7 +1054,8 @@ pub fn kpis_by(
 pub fn monthly_volume(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(String, u64, u64)>> {
     let (lo, hi) = bounds(scope);
     let mut months: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(MONTHLY_SQL)?;
+    let table = if agg_totals::covers(conn, scope)? { agg_totals::RATINGS } else { "agg_rating_units" };
+    let mut stmt = conn.prepare_cached(&monthly_sql(table))?;
     for (grain, first, last) in spans_in(conn, period)? {
         let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
         while let Some(r) = rows.next()? {
@@ -1024,7 +1086,8 @@ pub fn rating_months(conn: &Connection, scope: &str) -> Result<Vec<String>> {
 pub fn channel_counts(conn: &Connection, scope: &str, period: &Period) -> Result<Vec<(u8, u64)>> {
     let (lo, hi) = bounds(scope);
     let mut channels: BTreeMap<u8, u64> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(CHANNELS_SQL)?;
+    let table = if agg_totals::covers(conn, scope)? { agg_totals::CHANNELS } else { "agg_rating_channels" };
+    let mut stmt = conn.prepare_cached(&channels_sql(table))?;
     for (grain, first, last) in spans_in(conn, period)? {
         let mut rows = stmt.query(rusqlite::params![grain, first, last, lo, hi])?;
         while let Some(r) = rows.next()? {

@@ -202,12 +202,17 @@ impl crate::Replica {
         conn.pragma_update(Some("main"), "cache_size", -crate::BULK_LOAD_CACHE_KIB)?;
         let copied = (|| -> Result<ImageImport> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            for t in &tables {
-                conn.execute(&format!("DELETE FROM main.{t}"), [])?;
-            }
-            for plan in &plans {
-                conn.execute(plan, [])?;
-            }
+            // The scope first: the jurisdiction's totals are summed under it after the copy.
+            meta::set(conn, meta::SCOPE, scope)?;
+            crate::tables::agg_totals::paused(conn, || {
+                for t in &tables {
+                    conn.execute(&format!("DELETE FROM main.{t}"), [])?;
+                }
+                for plan in &plans {
+                    conn.execute(plan, [])?;
+                }
+                Ok(())
+            })?;
             // Indexes an interrupted streamed bootstrap set aside are built again over the rows.
             indexes::restore(conn)?;
             let mut counts = Counts::default();
@@ -242,6 +247,12 @@ impl crate::Replica {
             }
         }
         conn.pragma_update(Some("main"), "cache_size", cache)?;
+        if copied.is_ok() {
+            // The copy went through the WAL (as large as the replica): give the space back now.
+            if let Err(e) = conn.query_row("PRAGMA main.wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "the WAL after an image import was not truncated");
+            }
+        }
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "replica image copied");
         copied
     }

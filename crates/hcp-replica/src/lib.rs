@@ -160,6 +160,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(aggregates::define_views),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
+    // The jurisdiction's totals per month and day, kept by triggers on the units' tables.
+    Migration::Built(tables::agg_totals::ddl),
+    Migration::Rust(tables::agg_totals::create_triggers),
+    // Must stay last (see above).
+    Migration::Rust(aggregates::rebuild),
 ];
 
 /// Applies what a replica may have skipped when a migration was inserted before the then last
@@ -227,6 +232,10 @@ impl Replica {
         // Rows purged when a jurisdiction is revoked are overwritten, not left in free pages.
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A bootstrap's one big transaction (an image's copy: the whole replica) grows the WAL to
+        // the replica's size; without a limit the file keeps that size after the checkpoint.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        bulk_load_cache(&conn, false)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Only performance depends on it, so a replica that cannot take the write lock now (a
         // bootstrap of another connection holds it) still opens.
@@ -938,8 +947,10 @@ fn delete(tx: &Connection, e: Entity, id: i64) -> Result<()> {
 /// of a city's million ratings while they are filled, so that index pages are not spilled to the
 /// WAL and read back (and decrypted) again and again during the one big transaction.
 const BULK_LOAD_CACHE_KIB: i64 = 256 * 1024;
-/// SQLite's default page cache (2,000 KiB), restored once the load is done.
-const DEFAULT_CACHE_KIB: i64 = 2_000;
+/// The page cache otherwise, in KiB (SQLite's default is 2,000): a province's dashboard reads a
+/// month's rows of every hall (a few MB of pages), which the default cache cannot keep, so each
+/// dashboard read and decrypted them from the file again.
+const DEFAULT_CACHE_KIB: i64 = 32 * 1024;
 
 /// Raises (or restores) the page cache for a bulk load.
 fn bulk_load_cache(conn: &Connection, on: bool) -> Result<()> {
@@ -1108,9 +1119,12 @@ impl<'a> Bootstrap<'a> {
 
     fn fresh(conn: &'a mut Connection, scope: &str, chunks: Option<(i64, u64)>) -> Result<Bootstrap<'a>> {
         let mut b = Bootstrap::begin(conn)?;
-        for t in MIRRORED.into_iter().chain(aggregates::TABLES) {
-            b.conn.execute(&format!("DELETE FROM {t}"), [])?;
-        }
+        tables::agg_totals::paused(b.conn, || {
+            for t in MIRRORED.into_iter().chain(aggregates::TABLES) {
+                b.conn.execute(&format!("DELETE FROM {t}"), [])?;
+            }
+            Ok(())
+        })?;
         meta::delete(b.conn, meta::CURSOR)?;
         meta::delete(b.conn, meta::BOOTSTRAP_RESUME)?;
         meta::delete(b.conn, meta::WINDOW_MONTH)?;

@@ -114,7 +114,8 @@ fn a_replica_from_before_deactivated_units_gets_the_flag_and_keeps_its_rows() {
         .execute_batch(&format!(
             "ALTER TABLE org_units DROP COLUMN active; DROP TABLE awards;
              DROP TABLE self_assessments; DROP TABLE survey_results; DROP TABLE self_assessment_drafts;
-             DROP TABLE attachments; DROP TABLE rating_stats; PRAGMA user_version = {before};"
+             DROP TABLE attachments; DROP TABLE rating_stats; DROP TABLE agg_rating_totals;
+             DROP TABLE agg_case_totals; DROP TABLE agg_channel_totals; PRAGMA user_version = {before};"
         ))
         .expect("the old schema");
     drop(r);

@@ -19,11 +19,17 @@ use crate::stats;
 pub async fn run(b: &mut Bench, pg: &str) -> anyhow::Result<()> {
     let name = format!("hcp_province_{}", std::process::id());
     let url = create_database(pg, &name)?;
-    let result = measure(b, &url).await;
+    let result = measure(b, &url, true).await;
     if let Err(e) = psql(pg, &format!("DROP DATABASE IF EXISTS {name}")) {
         tracing::warn!(error = %e, "could not drop the province's database");
     }
     result
+}
+
+/// Measures the province already seeded in `--province-database` (kept afterwards).
+pub async fn measure_seeded(b: &mut Bench) -> anyhow::Result<()> {
+    let url = b.opts.province_database.clone().context("no --province-database")?;
+    measure(b, &url, false).await
 }
 
 /// The replica's files on disk (the database, and its WAL when one is left), in MB.
@@ -35,21 +41,23 @@ fn replica_mb(path: &Path) -> f64 {
     bytes as f64 / 1e6
 }
 
-async fn measure(b: &mut Bench, url: &str) -> anyhow::Result<()> {
+async fn measure(b: &mut Bench, url: &str, seed: bool) -> anyhow::Result<()> {
     let work = b.opts.work.clone();
     let (evaluations, cities) = (b.opts.province_evaluations, b.opts.province_cities);
-    tracing::info!(evaluations, cities, "seeding the province (PostgreSQL)");
-    let cities_arg = cities.to_string();
-    let seed_s = procs::seed_profile(
-        &b.opts.server_bin,
-        url,
-        "province",
-        evaluations,
-        &["--cities", &cities_arg],
-        &work,
-        "province",
-    )?;
-    b.detail("province_seed_s", seed_s);
+    if seed {
+        tracing::info!(evaluations, cities, "seeding the province (PostgreSQL)");
+        let cities_arg = cities.to_string();
+        let seed_s = procs::seed_profile(
+            &b.opts.server_bin,
+            url,
+            "province",
+            evaluations,
+            &["--cities", &cities_arg],
+            &work,
+            "province",
+        )?;
+        b.detail("province_seed_s", seed_s);
+    }
     let server = procs::start_server(&b.opts.server_bin, url, &work, "province").await?;
     let s = sign_in(&server.url, "province.supervisor", "bench-province").await?;
 

@@ -124,6 +124,9 @@ fn an_imported_image_equals_a_streamed_bootstrap_and_keeps_the_outbox() {
     })
     .expect("enqueue");
     let imported = r.import_image(&plain, "/1/2/", "2026-11-20T11:00:00Z").expect("import");
+    // The copy's WAL is given back (it is as large as the replica).
+    let wal = std::fs::metadata(dir.path().join("r.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL is truncated after the import");
     assert_eq!(imported.cursor, 42);
     assert_eq!(imported.counts, counts(&rows));
     assert_eq!(r.counts().expect("counts"), streamed.counts().expect("counts"));

@@ -5,6 +5,7 @@ pub mod agg_case_units;
 pub mod agg_rating_channels;
 pub mod agg_rating_staff;
 pub mod agg_rating_units;
+pub mod agg_totals;
 pub mod attachments;
 pub mod awards;
 pub mod case_events;
