@@ -1035,6 +1035,32 @@ async fn a_windowed_replica_shows_every_month_as_the_server_publishes_it() {
     let on_server = rows_in_scope(&db, "ratings", &scope).expect("count");
     assert!((held(&replica) as u64) < on_server, "old ratings without a case stay on the server");
     assert_aggregates_equal_the_server(&http, &url, &token, &replica, &scope, "windowed").await;
+    // A member of staff's October (before the window): the server's month rows, read where they are,
+    // alone and among every member's.
+    let lower = scope.clone();
+    let (staff, rated): (i64, i64) = hcp_tests::blocking(|| {
+        db.read_blocking(move |c| {
+            c.query_row(
+                "SELECT staff_id, CAST(sum(n_rated) AS BIGINT) FROM rating_stats
+                  WHERE month = '2026-10' AND staff_id <> 0 AND unit_path >= ?1 AND unit_path < ?1 || '~'
+                  GROUP BY staff_id ORDER BY 2 DESC, 1 LIMIT 1",
+                [lower.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+    })
+    .expect("a member's October");
+    let october_period = Period::month(2026, 10).expect("period");
+    let (one, all) = {
+        let r = replica.lock().expect("lock");
+        let now = chrono::Utc::now();
+        let one = r.kpis(&scope, Subject::Staff(staff), &october_period, now).expect("staff kpis");
+        let all = r.kpis_by(&scope, hcp_domain::kpi::GroupBy::Staff, &october_period, now).expect("by staff");
+        (one, all)
+    };
+    assert!(rated > 0);
+    assert_eq!(one.rated, rated as u64, "member {staff}");
+    assert_eq!(all.get(&staff).map(|k| k.rated), Some(rated as u64), "member {staff} among all");
     // Inside a month before the window only whole months can be read.
     let ragged = Period::new(
         chrono::NaiveDate::from_ymd_opt(2026, 10, 5).expect("date"),

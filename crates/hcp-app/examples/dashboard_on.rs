@@ -65,6 +65,12 @@ fn main() -> anyhow::Result<()> {
     })?;
     timed("kpis, the whole scope", trials, || Ok(r.kpis(&scope, Subject::All, &period, now)?))?;
     timed("kpis_by unit", trials, || Ok(r.kpis_by(&scope, GroupBy::Unit, &period, now)?))?;
+    timed("kpis_by staff", trials, || Ok(r.kpis_by(&scope, GroupBy::Staff, &period, now)?))?;
+    let member: Option<i64> =
+        r.conn().query_row("SELECT max(staff_id) FROM rating_stats WHERE month = ?1", [month], |row| row.get(0))?;
+    if let Some(member) = member {
+        timed("kpis of one member of staff", trials, || Ok(r.kpis(&scope, Subject::Staff(member), &period, now)?))?;
+    }
     timed("monthly volume, 12 months", trials, || Ok(r.monthly_volume(&scope, &year)?))?;
     timed("channel counts", trials, || Ok(r.channel_counts(&scope, &period)?))?;
     timed("rating months", trials, || Ok(r.rating_months(&scope)?))?;

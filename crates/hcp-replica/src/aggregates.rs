@@ -76,9 +76,9 @@ SELECT c.id, c.unit_id, c.unit_path, c.staff_id, c.rating_id,
 /// The statistics views as this version defines them, from `hcp_stats::rules` (the definitions the
 /// server's facts are read with): what `stat_ratings` and `stat_cases` hold is written nowhere
 /// else. `stat_ratings` holds the ratings of the replication window only (all of them when there is
-/// none): the months before it come from the server's month rows (`rating_stats`, folded by
-/// [`crate::tables::rating_stats::fold`]), so a rating kept because it opened a case is not counted
-/// twice. [`VIEWS_DDL`] and `STATS_DDL` are the earlier versions' own, kept as shipped migrations.
+/// none): the months before it come from the server's month rows (`rating_stats`: the units' and
+/// channels' folded by [`crate::tables::rating_stats::fold`], the staff's read where they are), so
+/// a rating kept because it opened a case is not counted twice. [`VIEWS_DDL`] and `STATS_DDL` are the earlier versions' own, kept as shipped migrations.
 pub fn views_ddl() -> String {
     use hcp_stats::rules::{self, Dialect::Sqlite};
     let local_day = |instant: &str| format!("date({instant}, '+{UTC_OFFSET_MINUTES} minutes')");
@@ -846,11 +846,34 @@ impl Filter {
             // One member's rows are few among all members' of a month: read them through the index.
             Subject::Staff(s) => (
                 Filter { sql: " AND staff_id = ?6", key: Some(s) },
-                "agg_rating_staff INDEXED BY agg_rating_staff_staff",
+                staff_ratings(true),
                 "agg_case_staff INDEXED BY agg_case_staff_staff",
             ),
         }
     }
+}
+
+/// The staff's rating rows: `agg_rating_staff` (the window's ratings) and the server's month rows
+/// of the months before the window, as they are (`crate::tables::rating_stats::staff_rows`).
+/// `one_member`: read the aggregate through its index by member.
+fn staff_ratings(one_member: bool) -> &'static str {
+    static ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| staff_ratings_sql(""));
+    static ONE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| staff_ratings_sql(" INDEXED BY agg_rating_staff_staff"));
+    if one_member {
+        ONE.as_str()
+    } else {
+        ALL.as_str()
+    }
+}
+
+fn staff_ratings_sql(hint: &str) -> String {
+    format!(
+        "(SELECT grain, bucket, staff_id, unit_id, unit_path, level, n_rated, n_real_name, n_excluded
+            FROM agg_rating_staff{hint}
+          UNION ALL {})",
+        crate::tables::rating_stats::staff_rows()
+    )
 }
 
 /// Adds one rating-aggregate row (level, rated, real name, excluded) to `cell`.
@@ -933,7 +956,7 @@ fn case_kpi_sql(table: &str, filter: &str) -> String {
 fn by_sql(group: GroupBy) -> (String, String) {
     let (key, ratings, cases) = match group {
         GroupBy::Unit => ("unit_id", "agg_rating_units", "agg_case_units"),
-        GroupBy::Staff => ("staff_id", "agg_rating_staff", "agg_case_staff"),
+        GroupBy::Staff => ("staff_id", staff_ratings(false), "agg_case_staff"),
     };
     // The rows as stored, summed per key by the caller: a month's rows are already one per key
     // (and unit path), and `GROUP BY` sorted a province's tens of thousands of rows first — twice

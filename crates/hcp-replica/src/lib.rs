@@ -165,6 +165,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(tables::agg_totals::create_triggers),
     // Must stay last (see above).
     Migration::Rust(aggregates::rebuild),
+    // The staff's month statistics read where they are (not folded into agg_rating_staff).
+    Migration::Sql(tables::rating_stats::MONTH_STAFF_INDEX),
+    // Must stay last (see above).
+    Migration::Rust(aggregates::rebuild),
 ];
 
 /// Applies what a replica may have skipped when a migration was inserted before the then last

@@ -81,6 +81,8 @@ const STEPS: &[(&str, Fill)] = &[
     ("agg_rating_totals, agg_case_totals: derived", nothing),
     ("the totals' triggers", nothing),
     ("aggregates rebuilt", nothing),
+    ("rating_stats: by month and staff", nothing),
+    ("aggregates rebuilt", nothing),
 ];
 
 /// Tables whose rows are derived from others (rebuilt by migrations) and SQLite's own.
