@@ -162,12 +162,11 @@ pub fn fill(conn: &Connection) -> Result<()> {
 /// an image's tables still copied record by record (SQLite's transfer optimisation does not apply
 /// to a table with triggers).
 pub fn paused<T>(conn: &Connection, write: impl FnOnce() -> Result<T>) -> Result<T> {
+    drop_triggers(conn)?;
     if !exists(conn)? {
         // A migration older than the totals rebuilding the other tables.
-        drop_triggers(conn)?;
         return write();
     }
-    drop_triggers(conn)?;
     let out = write().and_then(|v| fill(conn).map(|()| v));
     // Put back even after a failure: the caller's rollback may not be the end of the connection.
     let restored = conn.execute_batch(&triggers_ddl());
@@ -190,9 +189,5 @@ pub fn covers(conn: &Connection, scope: &str) -> Result<bool> {
 
 /// Whether the totals' tables exist yet (the migrations before them rebuild the other tables).
 pub fn exists(conn: &Connection) -> Result<bool> {
-    let n: i64 =
-        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [TABLES[0]], |r| {
-            r.get(0)
-        })?;
-    Ok(n > 0)
+    super::table_exists(conn, RATINGS)
 }

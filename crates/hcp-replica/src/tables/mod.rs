@@ -24,3 +24,10 @@ pub mod service_items;
 pub mod settings;
 pub mod staff;
 pub mod users;
+
+/// Whether the table `name` exists yet (migrations before it may run code that reads it).
+pub(crate) fn table_exists(conn: &rusqlite::Connection, name: &str) -> crate::Result<bool> {
+    let n: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get(0))?;
+    Ok(n > 0)
+}

@@ -64,11 +64,7 @@ pub fn fold(conn: &rusqlite::Connection, sign: i64, filter: &str, arg: &str) -> 
 
 /// Whether the table exists yet (an older replica's migrations rebuild the aggregates before it).
 pub fn exists(conn: &rusqlite::Connection) -> crate::Result<bool> {
-    let n: i64 =
-        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'rating_stats'", [], |r| {
-            r.get(0)
-        })?;
-    Ok(n > 0)
+    super::table_exists(conn, "rating_stats")
 }
 
 /// The months the rows cover under `scope` (`YYYY-MM`).
