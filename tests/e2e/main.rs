@@ -162,8 +162,8 @@ async fn total(c: &Client) -> Option<u64> {
 async fn type_into(c: &Client, css: &str, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         let typed = async {
+            let el = c.wait().for_element(Locator::Css(css)).await?;
             el.clear().await?;
             // Vue's v-model may restore a prefilled value after a WebDriver clear: select all and delete.
             el.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
@@ -187,8 +187,10 @@ async fn type_into(c: &Client, css: &str, text: &str) {
 async fn click(c: &Client, css: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-        match el.click().await {
+        // Finding the element is retried too: WebKitWebDriver now and then answers a find with
+        // element info it cannot parse while the page re-renders.
+        let clicked = async { c.wait().for_element(Locator::Css(css)).await?.click().await };
+        match clicked.await {
             Ok(()) => return,
             Err(e) if Instant::now() < deadline => {
                 eprintln!("click {css}: {e}; retrying");
