@@ -19,8 +19,8 @@ pub mod sql;
 
 pub use ddl::replica_table;
 pub use replicated::{
-    by_ids, count_in_scope_after, get, get_many, in_scope_after, path_range, upsert, visit, EntityVisitor, Replicated,
-    BY_IDS_MAX,
+    by_column, by_ids, count_in_scope_after, get, get_many, in_scope_after, path_range, upsert, visit, EntityVisitor,
+    Replicated, BY_IDS_MAX,
 };
 pub use sql::{chunks, marks, Args, Conn, Dialect, FromValue, Row, StmtCache, Value};
 

@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use hcp_protocol::{Entity, EntityRow};
 
 use crate::sql::{marks, Conn, Row, Value};
-use crate::{args, DbResult};
+use crate::{args, DbResult, Dialect};
 
 /// A replicated entity: a row the server keeps, sends through the snapshot and the change feed,
 /// and the replica keeps a copy of, column for column.
@@ -106,23 +106,41 @@ pub fn get_many<T: Replicated>(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<T>>
     by_ids(conn, statement::<T>(Statement::Select), ids, T::from_row)
 }
 
-/// Runs `select` (`SELECT … FROM table`) for the rows whose `id` is in `ids`: one statement for
-/// up to [`BY_IDS_MAX`] ids, its list padded to a power of two by repeating the last id, so a page
-/// of any size is one round trip and a connection prepares few statement shapes.
+/// Runs `select` (`SELECT … FROM table`) for the rows whose `id` is in `ids` (see [`by_column`]).
 pub fn by_ids<T>(
     conn: &Conn<'_>,
     select: &str,
     ids: &[i64],
     from_row: impl Fn(&Row) -> DbResult<T>,
 ) -> DbResult<Vec<T>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(BY_IDS_MAX) {
+    by_column(conn, select, "id", ids, from_row)
+}
+
+/// Runs `select` (`SELECT … FROM table`, no `WHERE`) for the rows whose integer `column` is one of
+/// `values`: one statement for up to [`BY_IDS_MAX`] values, so a change page of any size is one
+/// round trip. On PostgreSQL the list is one array parameter (`column = ANY(?1)`): one statement
+/// shape, planned once per connection (a list of parameters was planned again on every call,
+/// which cost the server as much as running it). On SQLite it is an `IN` list padded to a power
+/// of two by repeating the last value, so a connection prepares few statement shapes.
+pub fn by_column<T>(
+    conn: &Conn<'_>,
+    select: &str,
+    column: &str,
+    values: &[i64],
+    from_row: impl Fn(&Row) -> DbResult<T>,
+) -> DbResult<Vec<T>> {
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(BY_IDS_MAX) {
         let Some(last) = chunk.last() else { continue };
-        let width = chunk.len().next_power_of_two();
-        let sql = format!("{select} WHERE id IN ({})", marks(width, 1));
-        let values: Vec<Value> =
-            chunk.iter().chain(std::iter::repeat(last)).take(width).map(|id| Value::Int(*id)).collect();
-        conn.each(&sql, values, |r| {
+        let (sql, args) = match conn.dialect() {
+            Dialect::Postgres => (format!("{select} WHERE {column} = ANY(?1)"), vec![Value::Ints(chunk.to_vec())]),
+            Dialect::Sqlite => {
+                let width = chunk.len().next_power_of_two();
+                let args = chunk.iter().chain(std::iter::repeat(last)).take(width).map(|v| Value::Int(*v)).collect();
+                (format!("{select} WHERE {column} IN ({})", marks(width, 1)), args)
+            }
+        };
+        conn.each(&sql, args, |r| {
             out.push(from_row(&r)?);
             Ok(())
         })?;

@@ -34,6 +34,9 @@ pub enum Value {
     Text(String),
     /// Bytes (`BLOB` on SQLite, `BYTEA` on PostgreSQL): attachment chunks.
     Blob(Vec<u8>),
+    /// A list of integers, bound as one `BIGINT[]` parameter (PostgreSQL only, e.g.
+    /// `id = ANY(?1)`): see [`crate::by_ids`].
+    Ints(Vec<i64>),
 }
 
 macro_rules! value_from_int {
@@ -269,10 +272,27 @@ pub struct StmtCache(HashMap<String, postgres::Statement>);
 
 enum Inner<'a> {
     Sqlite(&'a rusqlite::Connection),
-    Postgres { tx: RefCell<postgres::Transaction<'a>>, cache: &'a RefCell<StmtCache> },
+    Postgres { tx: RefCell<PgHandle<'a>>, cache: &'a RefCell<StmtCache> },
 }
 
-/// A connection inside an open transaction.
+/// A PostgreSQL connection inside a transaction, or outside one (see [`Conn::postgres_statements`]).
+enum PgHandle<'a> {
+    Tx(postgres::Transaction<'a>),
+    Statements(&'a mut postgres::Client),
+}
+
+/// Runs `$body` with `$c` bound to the PostgreSQL client or transaction behind a [`PgHandle`].
+macro_rules! on_pg {
+    ($handle:expr, $c:ident => $body:expr) => {
+        match &mut *$handle {
+            PgHandle::Tx($c) => $body,
+            PgHandle::Statements($c) => $body,
+        }
+    };
+}
+
+/// A connection inside an open transaction (or, on PostgreSQL, a connection whose statements each
+/// run on their own: [`Conn::postgres_statements`]).
 pub struct Conn<'a> {
     inner: Inner<'a>,
     savepoints: Cell<u32>,
@@ -284,13 +304,27 @@ impl<'a> Conn<'a> {
     }
 
     pub fn postgres(tx: postgres::Transaction<'a>, cache: &'a RefCell<StmtCache>) -> Conn<'a> {
-        Conn { inner: Inner::Postgres { tx: RefCell::new(tx), cache }, savepoints: Cell::new(0) }
+        Conn { inner: Inner::Postgres { tx: RefCell::new(PgHandle::Tx(tx)), cache }, savepoints: Cell::new(0) }
     }
 
-    /// The PostgreSQL transaction back, to commit or roll back.
+    /// A PostgreSQL connection outside any transaction: each statement runs in its own (and sees
+    /// the data committed when it starts), which saves the two round trips of `BEGIN` and `COMMIT`.
+    /// Only for reads whose statements need no snapshot in common.
+    pub fn postgres_statements(client: &'a mut postgres::Client, cache: &'a RefCell<StmtCache>) -> Conn<'a> {
+        Conn {
+            inner: Inner::Postgres { tx: RefCell::new(PgHandle::Statements(client)), cache },
+            savepoints: Cell::new(0),
+        }
+    }
+
+    /// The PostgreSQL transaction back, to commit or roll back (`None` on SQLite and outside a
+    /// transaction).
     pub fn into_postgres(self) -> Option<postgres::Transaction<'a>> {
         match self.inner {
-            Inner::Postgres { tx, .. } => Some(tx.into_inner()),
+            Inner::Postgres { tx, .. } => match tx.into_inner() {
+                PgHandle::Tx(t) => Some(t),
+                PgHandle::Statements(_) => None,
+            },
             Inner::Sqlite(_) => None,
         }
     }
@@ -313,7 +347,7 @@ impl<'a> Conn<'a> {
             Inner::Postgres { tx, cache } => {
                 let mut tx = borrow(tx)?;
                 let stmt = prepare(&mut tx, cache, sql)?;
-                Ok(tx.execute(&stmt, &pg_params(&values))?)
+                Ok(on_pg!(tx, c => c.execute(&stmt, &pg_params(&values)))?)
             }
         }
     }
@@ -341,11 +375,13 @@ impl<'a> Conn<'a> {
                 let mut tx = borrow(tx)?;
                 let stmt = prepare(&mut tx, cache, sql)?;
                 let params = pg_params(&values);
-                let mut rows = tx.query_raw(&stmt, params.iter().copied())?;
-                while let Some(r) = rows.next()? {
-                    f(pg_row(&r)?)?;
-                }
-                Ok(())
+                on_pg!(tx, c => {
+                    let mut rows = c.query_raw(&stmt, params.iter().copied())?;
+                    while let Some(r) = rows.next()? {
+                        f(pg_row(&r)?)?;
+                    }
+                    Ok(())
+                })
             }
         }
     }
@@ -407,7 +443,8 @@ impl<'a> Conn<'a> {
             Inner::Postgres { tx, .. } => {
                 use std::io::Write;
                 let mut tx = borrow(tx)?;
-                let mut w = tx.copy_in(&format!("COPY {table} ({cols}) FROM STDIN"))?;
+                let copy = format!("COPY {table} ({cols}) FROM STDIN");
+                let mut w = on_pg!(tx, c => c.copy_in(&copy))?;
                 let mut line = String::with_capacity(1024);
                 for row in rows {
                     if row.len() != columns.len() {
@@ -438,7 +475,10 @@ impl<'a> Conn<'a> {
     pub fn batch(&self, sql: &str) -> DbResult<()> {
         match &self.inner {
             Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Inner::Postgres { tx, .. } => Ok(borrow(tx)?.batch_execute(sql)?),
+            Inner::Postgres { tx, .. } => {
+                let mut tx = borrow(tx)?;
+                Ok(on_pg!(tx, c => c.batch_execute(sql))?)
+            }
         }
     }
 
@@ -485,6 +525,7 @@ impl hcp_stats::FactSource for Conn<'_> {
                 Value::Real(x) => Cell::Real(*x),
                 Value::Text(t) => Cell::Text(t.clone()),
                 Value::Blob(b) => Cell::Text(hex::encode(b)),
+                Value::Ints(v) => Cell::Text(format!("{v:?}")),
             }));
             f(&cells).map_err(|e| DbError::Corrupt(e.to_string()))
         })
@@ -507,6 +548,16 @@ fn copy_text(v: &Value, out: &mut String) {
             out.push_str("\\\\x");
             out.push_str(&hex::encode(b));
         }
+        Value::Ints(v) => {
+            out.push('{');
+            for (i, n) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{n}");
+            }
+            out.push('}');
+        }
         Value::Text(s) => {
             for ch in s.chars() {
                 match ch {
@@ -525,18 +576,17 @@ fn first_line(sql: &str) -> &str {
     sql.trim().lines().next().unwrap_or("")
 }
 
-fn borrow<'b, 'a>(
-    tx: &'b RefCell<postgres::Transaction<'a>>,
-) -> DbResult<std::cell::RefMut<'b, postgres::Transaction<'a>>> {
+fn borrow<'b, 'a>(tx: &'b RefCell<PgHandle<'a>>) -> DbResult<std::cell::RefMut<'b, PgHandle<'a>>> {
     tx.try_borrow_mut().map_err(|_| DbError::Corrupt("the connection is already in use by a running query".into()))
 }
 
-fn prepare(tx: &mut postgres::Transaction<'_>, cache: &RefCell<StmtCache>, sql: &str) -> DbResult<postgres::Statement> {
+fn prepare(tx: &mut PgHandle<'_>, cache: &RefCell<StmtCache>, sql: &str) -> DbResult<postgres::Statement> {
     let mut cache = cache.try_borrow_mut().map_err(|_| DbError::Corrupt("statement cache in use".into()))?;
     if let Some(s) = cache.0.get(sql) {
         return Ok(s.clone());
     }
-    let stmt = tx.prepare(&to_postgres(sql))?;
+    let text = to_postgres(sql);
+    let stmt = on_pg!(tx, c => c.prepare(&text))?;
     cache.0.insert(sql.to_owned(), stmt.clone());
     Ok(stmt)
 }
@@ -587,6 +637,11 @@ impl rusqlite::ToSql for Value {
             Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::Ints(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "a list of integers binds only on PostgreSQL".into(),
+                ))
+            }
         })
     }
 }
@@ -631,6 +686,10 @@ impl ToSql for Value {
             Value::Blob(b) => match *ty {
                 Type::BYTEA => b.as_slice().to_sql(ty, out),
                 _ => Err(format!("cannot send bytes as {ty}").into()),
+            },
+            Value::Ints(v) => match *ty {
+                Type::INT8_ARRAY => v.to_sql(ty, out),
+                _ => Err(format!("cannot send a list of integers as {ty}").into()),
             },
         }
     }

@@ -214,6 +214,14 @@ fn migrate_postgres(conn: &Conn<'_>) -> DbResult<()> {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Backend>,
+    /// The queue of the async reads ([`Db::read`]): one permit per connection reads may use at a
+    /// time, handed out first come, first served. Without it, under hundreds of pulling clients,
+    /// every request ran at once: on SQLite each beyond the pooled connections opened one of its
+    /// own (reading the schema, filling a page cache of its own), and on PostgreSQL a read asking
+    /// as a connection came free took it ahead of the reads already waiting (a condition variable
+    /// wakes one waiter, and the newcomer wins the race), so some waited many times longer than
+    /// the rest: the tail of the latency, not its middle.
+    read_queue: Arc<tokio::sync::Semaphore>,
 }
 
 enum Backend {
@@ -303,6 +311,15 @@ const PG_MAX_CONNECTIONS: usize = 16;
 /// of clients pulling) a write still finds a connection at once and waits only for the write lock,
 /// instead of queueing for a connection behind every read that asked before it.
 const PG_WRITER_RESERVE: usize = 4;
+fn no_free_connection() -> DbError {
+    DbError::Join(format!("no database connection became free within {} s", PG_WAIT.as_secs()))
+}
+
+/// The read connections a SQLite store keeps open, and the reads it runs at a time.
+const SQLITE_READERS: usize = 16;
+
+/// The connections read transactions may use at a time.
+const PG_READ_LIMIT: usize = PG_MAX_CONNECTIONS - PG_WRITER_RESERVE;
 /// How long a request waits for a free PostgreSQL connection.
 const PG_WAIT: Duration = Duration::from_secs(30);
 
@@ -327,7 +344,7 @@ impl PgStore {
     /// `max - PG_WRITER_RESERVE` connections at a time; writes may use all of them.
     fn take(&self, write: bool) -> DbResult<PgConn> {
         let deadline = std::time::Instant::now() + PG_WAIT;
-        let read_limit = self.max.saturating_sub(PG_WRITER_RESERVE).max(1);
+        let read_limit = PG_READ_LIMIT.min(self.max);
         let poisoned = || DbError::Join("connection pool poisoned".into());
         let mut pool = self.pool.lock().map_err(|_| poisoned())?;
         loop {
@@ -345,7 +362,7 @@ impl PgStore {
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                return Err(DbError::Join("no PostgreSQL connection became free within 30 s".into()));
+                return Err(no_free_connection());
             }
             pool = if write {
                 pool.writers_waiting += 1;
@@ -375,6 +392,17 @@ impl PgStore {
         }
         // A read woken while a write took the connection finds no room and waits again.
         self.freed.notify_one();
+    }
+
+    /// Runs `f` on a read connection outside any transaction (see [`Conn::postgres_statements`]).
+    fn run_statements<T>(&self, f: impl FnOnce(&Conn<'_>) -> DbResult<T>) -> DbResult<T> {
+        let mut pc = self.take(false)?;
+        let out = {
+            let PgConn { client, cache } = &mut pc;
+            f(&Conn::postgres_statements(client, cache))
+        };
+        self.give_back(Some(pc), false);
+        out
     }
 
     fn run<T>(&self, write: bool, f: impl FnOnce(&Conn<'_>) -> DbResult<T>) -> DbResult<T> {
@@ -429,6 +457,7 @@ impl Db {
                 readers: Mutex::new(Vec::new()),
                 checkpoint,
             })),
+            read_queue: Arc::new(tokio::sync::Semaphore::new(SQLITE_READERS)),
         })
     }
 
@@ -449,7 +478,10 @@ impl Db {
             }
             other => other,
         })?;
-        Ok(Db { inner: Arc::new(Backend::Postgres(store)) })
+        Ok(Db {
+            inner: Arc::new(Backend::Postgres(store)),
+            read_queue: Arc::new(tokio::sync::Semaphore::new(PG_READ_LIMIT)),
+        })
     }
 
     /// Opens the storage a `--database` URL names.
@@ -502,7 +534,7 @@ impl Db {
                     Ok(value)
                 })();
                 if let Ok(mut pool) = s.readers.lock() {
-                    if pool.len() < 16 {
+                    if pool.len() < SQLITE_READERS {
                         pool.push(conn);
                     }
                 }
@@ -532,13 +564,47 @@ impl Db {
         }
     }
 
-    /// Runs `f` in a read transaction on the blocking thread pool.
+    /// Runs `f` in a read transaction on the blocking thread pool, after waiting its turn for a
+    /// connection in order of arrival (without holding a blocking thread meanwhile).
     pub async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Conn<'_>) -> DbResult<T> + Send + 'static,
     ) -> DbResult<T> {
+        self.in_turn(move |db| db.read_blocking(f)).await
+    }
+
+    /// Like [`Db::read`], except that on PostgreSQL the statements of `f` run each on its own,
+    /// outside a transaction, each seeing what was committed when it starts: two round trips
+    /// fewer (no `BEGIN`, no `COMMIT`). Only for reads that need no snapshot in common: the pull,
+    /// whose page finds its changes and the head in one statement and sends each row as it is
+    /// now (a row changed after that head is sent again with its own later change). SQLite reads
+    /// in a transaction as [`Db::read`] does (it costs nothing there).
+    pub async fn read_statements<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> DbResult<T> + Send + 'static,
+    ) -> DbResult<T> {
+        self.in_turn(move |db| match &*db.inner {
+            Backend::Sqlite(_) => db.read_blocking(f),
+            Backend::Postgres(p) => p.run_statements(f),
+        })
+        .await
+    }
+
+    /// Runs a read on the blocking thread pool once the read queue gives it its turn.
+    async fn in_turn<T: Send + 'static>(&self, f: impl FnOnce(&Db) -> DbResult<T> + Send + 'static) -> DbResult<T> {
+        let turn = match tokio::time::timeout(PG_WAIT, self.read_queue.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(DbError::Join("the read queue was closed".into())),
+            Err(_) => return Err(no_free_connection()),
+        };
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f)).await.map_err(|e| DbError::Join(e.to_string()))?
+        tokio::task::spawn_blocking(move || {
+            let out = f(&db);
+            drop(turn);
+            out
+        })
+        .await
+        .map_err(|e| DbError::Join(e.to_string()))?
     }
 
     /// Runs `f` in a write transaction on the blocking thread pool.
@@ -665,6 +731,75 @@ mod tests {
             let ddl = m.postgres.map_or_else(|| postgres_ddl(m.sqlite), str::to_owned);
             assert!(!ddl.contains("AUTOINCREMENT") && !ddl.contains("RAISE(ABORT"), "{ddl}");
         }
+    }
+
+    /// Reads waiting for a connection get one in the order they asked, however the blocking
+    /// threads are scheduled: a read that asks as a connection comes free does not take it ahead
+    /// of one already waiting (what made the slowest pulls wait many times the median), and no
+    /// more run at once than the store keeps connections for.
+    #[test]
+    fn reads_wait_for_a_connection_in_order_of_arrival() {
+        for backend in [crate::testing::Backend::Sqlite, crate::testing::Backend::Postgres] {
+            // Created (and dropped) outside the runtime: the synchronous client may not block in it.
+            let Some(t) = crate::testing::TestDb::new(backend) else { continue };
+            let limit = match backend {
+                crate::testing::Backend::Sqlite => SQLITE_READERS,
+                crate::testing::Backend::Postgres => PG_READ_LIMIT,
+            };
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            rt.block_on(reads_in_order(&t.db, limit));
+        }
+    }
+
+    async fn reads_in_order(db: &Db, limit: usize) {
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+        // Every connection reads may use is taken by a read held open until released.
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let mut release = Vec::new();
+        let mut holders = Vec::new();
+        for _ in 0..limit {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            release.push(tx);
+            let (db, started) = (db.clone(), started_tx.clone());
+            holders.push(tokio::spawn(async move {
+                db.read(move |c| {
+                    c.query_row("SELECT 1", (), |r| r.get::<i64>(0))?;
+                    let _ = started.send(());
+                    let _ = rx.recv();
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        for _ in 0..limit {
+            started_rx.recv_timeout(Duration::from_secs(60)).expect("a holding read started");
+        }
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let read = |name: &'static str| {
+            let order = order.clone();
+            db.read(move |c| {
+                c.query_row("SELECT 1", (), |r| r.get::<i64>(0))?;
+                order.lock().expect("order").push(name);
+                Ok(())
+            })
+        };
+        let mut first = Box::pin(read("first"));
+        let mut second = Box::pin(read("second"));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(first.as_mut().poll(&mut cx), Poll::Pending), "no connection is free yet");
+        assert!(matches!(second.as_mut().poll(&mut cx), Poll::Pending), "no connection is free yet");
+        // One connection comes free: the read that asked first gets it (the second could only
+        // run on a connection given back after that, the others are still held).
+        drop(release.pop());
+        first.await.expect("the first read");
+        drop(release);
+        second.await.expect("the second read");
+        for h in holders {
+            h.await.expect("a holding read").expect("its result");
+        }
+        assert_eq!(*order.lock().expect("order"), ["first", "second"]);
     }
 
     #[test]

@@ -95,16 +95,7 @@ pub fn by_codes(conn: &Conn<'_>, codes: &[&str]) -> DbResult<Vec<OrgUnitRow>> {
 
 /// The units with these ids.
 pub fn by_ids(conn: &Conn<'_>, ids: &[i64]) -> DbResult<Vec<OrgUnitRow>> {
-    let mut out = Vec::new();
-    for chunk in super::sql::chunks(ids) {
-        let sql = format!("SELECT {COLS} FROM org_units WHERE id IN ({})", super::sql::marks(chunk.len(), 1));
-        out.extend(conn.query_map(
-            &sql,
-            chunk.iter().map(|i| super::sql::Value::from(*i)).collect::<Vec<_>>(),
-            OrgUnitRow::from_row,
-        )?);
-    }
-    Ok(out)
+    super::changes::by_ids(conn, &format!("SELECT {COLS} FROM org_units"), ids, OrgUnitRow::from_row)
 }
 
 /// The unit with this code (行政区划代码 or internal code).

@@ -262,13 +262,30 @@ pub fn ratings_changed_by_id(conn: &Conn<'_>, ids: &[i64], at: &str) -> DbResult
 /// for a jurisdiction inside a hall (a department's or a window's: a few ratings, while the month
 /// rows are kept per hall).
 pub fn window(conn: &Conn<'_>, path: &str, today: chrono::NaiveDate) -> DbResult<Option<Window>> {
-    let kind: Option<String> = conn.query_opt("SELECT kind FROM org_units WHERE path = ?1", [path], |r| r.get(0))?;
+    // The unit's kind, its policy and the rolled-up months in one statement (a row per month, or
+    // one with no month): the pull reads the window for every page.
+    let sql = format!(
+        "SELECT u.kind, p.value, m.month
+           FROM (SELECT (SELECT kind FROM org_units WHERE path = ?2) AS kind) u
+           LEFT JOIN (SELECT value FROM settings {}) p ON 1 = 1
+           LEFT JOIN stat_months m ON 1 = 1
+          ORDER BY m.month",
+        super::settings::NEAREST
+    );
+    let mut kind: Option<String> = None;
+    let mut policy: Option<String> = None;
+    let mut rolled: Vec<String> = Vec::new();
+    conn.each(&sql, [hcp_protocol::setting_keys::POLICY, path], |r| {
+        kind = r.get(0)?;
+        policy = r.get(1)?;
+        rolled.extend(r.get::<Option<String>>(2)?);
+        Ok(())
+    })?;
     if kind.as_deref().is_some_and(|k| k == OrgKind::Department.as_str() || k == OrgKind::Window.as_str()) {
         return Ok(None);
     }
-    let rolled = rolled_months(conn)?;
     let Some(oldest) = rolled.first().cloned() else { return Ok(None) };
-    let months = super::settings::policy(conn, path)?.replication.window_months;
+    let months = super::settings::policy_of(policy.as_deref())?.replication.window_months;
     let (mut first, _) = hcp_domain::calendar::month_window(today, months);
     // The first gap in the rolled-up months, from the oldest on.
     let rolled: BTreeSet<String> = rolled.into_iter().collect();

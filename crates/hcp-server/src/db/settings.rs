@@ -31,15 +31,13 @@ pub fn is_set_anywhere(conn: &Conn<'_>, key: &str) -> DbResult<bool> {
 
 /// The nearest `key` setting at or above the unit at `path`.
 pub fn nearest(conn: &Conn<'_>, key: &str, path: &str) -> DbResult<Option<SettingRow>> {
-    conn.query_opt(
-        &format!(
-            "SELECT {COLS} FROM settings WHERE key = ?1 AND substr(?2, 1, length(unit_path)) = unit_path
-              ORDER BY length(unit_path) DESC LIMIT 1"
-        ),
-        [key, path],
-        SettingRow::from_row,
-    )
+    conn.query_opt(&format!("SELECT {COLS} FROM settings {NEAREST}"), [key, path], SettingRow::from_row)
 }
+
+/// The clauses that find the nearest setting `?1` at or above the unit at path `?2`, for a
+/// statement that reads it beside other things.
+pub(crate) const NEAREST: &str =
+    "WHERE key = ?1 AND substr(?2, 1, length(unit_path)) = unit_path ORDER BY length(unit_path) DESC LIMIT 1";
 
 /// The calendar deadlines are counted on: the distributed one, or `bundled` when none was set.
 pub fn calendar(conn: &Conn<'_>, bundled: &Calendar) -> DbResult<Calendar> {
@@ -62,8 +60,15 @@ pub fn bundled_calendar() -> &'static Calendar {
 
 /// The policy of the jurisdiction at `path` (the defaults when none was set above it).
 pub fn policy(conn: &Conn<'_>, path: &str) -> DbResult<JurisdictionPolicy> {
-    match nearest(conn, setting_keys::POLICY, path)? {
-        Some(row) => serde_json::from_value(row.value).map_err(|e| DbError::Corrupt(format!("policy setting: {e}"))),
+    let value: Option<String> =
+        conn.query_opt(&format!("SELECT value FROM settings {NEAREST}"), [setting_keys::POLICY, path], |r| r.get(0))?;
+    policy_of(value.as_deref())
+}
+
+/// The policy a stored policy setting's value (`None`: none set) makes.
+pub(crate) fn policy_of(value: Option<&str>) -> DbResult<JurisdictionPolicy> {
+    match value {
+        Some(v) => serde_json::from_str(v).map_err(|e| DbError::Corrupt(format!("policy setting: {e}"))),
         None => Ok(JurisdictionPolicy::default()),
     }
 }

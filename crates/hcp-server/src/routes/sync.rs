@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Bearer};
 use crate::db::{changes, rating_stats, snapshot, Conn, DbError, DbResult};
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::AppState;
@@ -202,25 +202,29 @@ pub struct PullParams {
     responses((status = 200, body = PullResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
-    who: AuthUser,
+    who: Bearer,
     Query(p): Query<PullParams>,
 ) -> ApiResult<Json<PullResponse>> {
     if p.after < 0 {
         return Err(AppError::invalid("after 不能为负数"));
     }
     let limit = p.limit.unwrap_or(state.config.pull_max).clamp(1, state.config.pull_max);
-    let (scope, role) = (who.user.scope_path.clone(), who.user.role);
     let after = p.after;
+    let now = state.clock.now_rfc3339();
     let today = hcp_domain::calendar::beijing_date(state.clock.now());
-    let (changes, cursor, has_more, window) = state
+    // The token is checked on the page's own connection, in the page's turn; on PostgreSQL the
+    // statements run outside a transaction (see `Db::read_statements`).
+    let page = state
         .db
-        .read(move |c| {
+        .read_statements(move |c| {
+            let Some(user) = who.user(c, &now)? else { return Ok(None) };
+            let scope = user.scope_path;
             let window = rating_stats::window(c, &scope, today)?;
             let since = window.as_ref().map_or("", |w| w.since.as_str());
             let (changes, cursor, has_more) =
-                changes::page(c, &scope, &format!("{scope}~"), role, after, limit, since)?;
-            Ok((changes, cursor, has_more, window))
+                changes::page(c, &scope, &format!("{scope}~"), user.role, after, limit, since)?;
+            Ok(Some(PullResponse { changes, cursor, has_more, window }))
         })
         .await?;
-    Ok(Json(PullResponse { changes, cursor, has_more, window }))
+    page.map(Json).ok_or_else(crate::auth::session_ended)
 }

@@ -54,6 +54,15 @@ pub async fn a_user_changes_their_password_under_the_policy_and_their_other_sess
     let me = |token: &str| app.http.get(app.url("/api/v1/me")).bearer_auth(token.to_owned()).send();
     assert_eq!(me(&here).await.expect("me").status().as_u16(), 200);
     assert_eq!(me(&elsewhere).await.expect("me").status().as_u16(), 401);
+    // The pull checks the token inside its page's transaction: the ended session gets no page.
+    let pull =
+        |token: &str| app.http.get(app.url("/api/v1/sync/pull?after=0&limit=5")).bearer_auth(token.to_owned()).send();
+    assert_eq!(pull(&here).await.expect("pull").status().as_u16(), 200);
+    let ended = pull(&elsewhere).await.expect("pull");
+    assert_eq!(ended.status().as_u16(), 401);
+    let ended: Value = ended.json().await.expect("json");
+    assert_eq!(ended["code"], "unauthorized", "{ended}");
+    assert!(ended.get("changes").is_none(), "{ended}");
     let login = |pw: &str| {
         app.http.post(app.url("/api/v1/auth/login")).json(&json!({"username": "donghu.manager", "password": pw})).send()
     };
