@@ -767,11 +767,25 @@ async fn a_hall_manager_confirms_an_integrity_lead_from_the_queue() {
     screenshot(&c, "integrity-queue.png").await;
 
     click(&c, "[data-testid=flag-item][data-kind=burst_same_device] [data-testid=flag-decide]").await;
-    // Notes are required.
-    click(&c, "[data-testid=flag-verdict-confirmed_fake]").await;
+    // Notes are required. A click landing while the dialog still opens can be lost: each is
+    // repeated until the window shows its effect.
+    let verdict = "[data-testid=flag-verdict-confirmed_fake]";
+    click(&c, verdict).await;
+    wait_for(10, "the verdict to be chosen", || async {
+        if attr(&c, verdict, "class").await.is_some_and(|class| class.contains("is-checked")) {
+            return Some(());
+        }
+        click(&c, verdict).await;
+        None
+    })
+    .await;
     click(&c, "[data-testid=flag-submit]").await;
     wait_for(10, "the notes to be asked for", || async {
-        (visible(&c, ".el-form-item__error").await && visible(&c, "[data-testid=flag-submit]").await).then_some(())
+        if visible(&c, ".el-form-item__error").await && visible(&c, "[data-testid=flag-submit]").await {
+            return Some(());
+        }
+        click(&c, "[data-testid=flag-submit]").await;
+        None
     })
     .await;
     type_into(&c, "textarea[data-testid=flag-note]", "调取监控核实：工作人员连续点击评价器").await;
