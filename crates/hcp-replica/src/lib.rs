@@ -176,12 +176,7 @@ const MIGRATIONS: &[Migration] = &[
 /// rebuilds) and the cases' stage deadline (one of the version that ended with the notifications
 /// and a rebuild). Does nothing on a replica that has them.
 fn repair_skipped(conn: &Connection) -> Result<()> {
-    let has_table = |name: &str| -> Result<bool> {
-        Ok(conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| {
-            r.get::<_, i64>(0)
-        })? > 0)
-    };
-    if !has_table("notifications")? {
+    if !tables::table_exists(conn, "notifications")? {
         tracing::info!("replica repair: the notification list was skipped; created");
         conn.execute_batch(tables::notifications::DDL)?;
     }
