@@ -311,17 +311,18 @@ const PG_MAX_CONNECTIONS: usize = 16;
 /// of clients pulling) a write still finds a connection at once and waits only for the write lock,
 /// instead of queueing for a connection behind every read that asked before it.
 const PG_WRITER_RESERVE: usize = 4;
+/// The connections read transactions may use at a time.
+const PG_READ_LIMIT: usize = PG_MAX_CONNECTIONS - PG_WRITER_RESERVE;
+/// The read connections a SQLite store keeps open, and the reads it runs at a time.
+const SQLITE_READERS: usize = 16;
+/// How long a request waits for a free connection (its turn in the read queue, or a PostgreSQL
+/// connection from the pool).
+const PG_WAIT: Duration = Duration::from_secs(30);
+
+/// The error of a request that waited [`PG_WAIT`] for a connection in vain.
 fn no_free_connection() -> DbError {
     DbError::Join(format!("no database connection became free within {} s", PG_WAIT.as_secs()))
 }
-
-/// The read connections a SQLite store keeps open, and the reads it runs at a time.
-const SQLITE_READERS: usize = 16;
-
-/// The connections read transactions may use at a time.
-const PG_READ_LIMIT: usize = PG_MAX_CONNECTIONS - PG_WRITER_RESERVE;
-/// How long a request waits for a free PostgreSQL connection.
-const PG_WAIT: Duration = Duration::from_secs(30);
 
 impl Drop for PgStore {
     /// The synchronous client blocks on its own runtime when it closes, which is not allowed on an
