@@ -47,9 +47,10 @@ pub struct AuthUser {
 /// The header a desktop client names itself in.
 pub const CLIENT_HEADER: &str = "x-hcp-client";
 
-/// A request's bearer token (hashed) and client, not yet checked: for a handler that checks it in
-/// the transaction it reads in anyway (the pull, where a transaction less is a round trip less to
-/// PostgreSQL per page), with [`Bearer::user`]. Every other handler takes [`AuthUser`].
+/// A request's bearer token (hashed) and client, not yet checked: for a handler that checks it,
+/// with [`Bearer::user`], on the connection it reads on anyway (the pull: one turn for a
+/// connection per page instead of two, and on PostgreSQL one statement instead of a transaction
+/// of its own). Every other handler takes [`AuthUser`].
 #[derive(Debug, Clone)]
 pub struct Bearer {
     pub token_hash: String,
@@ -57,7 +58,7 @@ pub struct Bearer {
 }
 
 impl Bearer {
-    /// The active account the token belongs to, read in the caller's transaction; `Ok(None)` when
+    /// The active account the token belongs to, read on the caller's connection; `Ok(None)` when
     /// the token is unknown, expired or revoked or the account was disabled.
     pub fn user(&self, conn: &Conn<'_>, now: &str) -> DbResult<Option<users::User>> {
         Ok(users::by_live_token(conn, &self.token_hash, now)?.filter(|u| u.active))

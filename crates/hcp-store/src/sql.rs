@@ -35,7 +35,7 @@ pub enum Value {
     /// Bytes (`BLOB` on SQLite, `BYTEA` on PostgreSQL): attachment chunks.
     Blob(Vec<u8>),
     /// A list of integers, bound as one `BIGINT[]` parameter (PostgreSQL only, e.g.
-    /// `id = ANY(?1)`): see [`crate::by_ids`].
+    /// `id = ANY(?1)`): see [`crate::by_column`].
     Ints(Vec<i64>),
 }
 

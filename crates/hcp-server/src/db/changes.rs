@@ -419,9 +419,6 @@ mod tests {
         out
     }
 
-    /// Pages of every size read their rows a table at a time and send exactly what reading each
-    /// change's row on its own sends (ratings, cases with their visibility, events, units, users,
-    /// settings), on both engines, for the whole city and a district.
     /// A row deleted after its upsert was recorded (a month's statistics row no longer counted, an
     /// account moved away) is not sent as an upsert without a row, which a replica refuses (its
     /// sync would stop at that page): only its delete is.
@@ -462,6 +459,9 @@ mod tests {
         }
     }
 
+    /// Pages of every size read their rows a table at a time and send exactly what reading each
+    /// change's row on its own sends (ratings, cases with their visibility, events, units, users,
+    /// settings), on both engines, for the whole city and a district.
     #[test]
     fn batched_pages_send_what_row_by_row_reads_send() {
         for backend in [Backend::Sqlite, Backend::Postgres] {

@@ -54,7 +54,7 @@ pub async fn a_user_changes_their_password_under_the_policy_and_their_other_sess
     let me = |token: &str| app.http.get(app.url("/api/v1/me")).bearer_auth(token.to_owned()).send();
     assert_eq!(me(&here).await.expect("me").status().as_u16(), 200);
     assert_eq!(me(&elsewhere).await.expect("me").status().as_u16(), 401);
-    // The pull checks the token inside its page's transaction: the ended session gets no page.
+    // The pull checks the token on its page's own connection: the ended session gets no page.
     let pull =
         |token: &str| app.http.get(app.url("/api/v1/sync/pull?after=0&limit=5")).bearer_auth(token.to_owned()).send();
     assert_eq!(pull(&here).await.expect("pull").status().as_u16(), 200);
