@@ -39,6 +39,15 @@ for (const cell of document.querySelectorAll('.el-table__body td .cell, .el-desc
   // Ellipsis is fine for free text (a tooltip shows it); a date or a time cut short is not.
   if (shown(cell) && /^\s*\d{4}-\d{2}-\d{2}/.test(cell.innerText) && cell.scrollWidth > cell.clientWidth + 1) out.push(`date cut: ${label(cell)}`);
 }
+// A tag (a state, a countdown) must fit its cell: a cut tag loses its border and its last words.
+for (const tag of document.querySelectorAll('.el-table__body td .cell .el-tag')) {
+  const cell = tag.closest('.cell');
+  if (shown(tag) && tag.getBoundingClientRect().right > cell.getBoundingClientRect().right + 1) out.push(`tag cut: ${label(tag)}`);
+}
+// Every entry of the main menu shows without scrolling it (its scrollbar only appears on hover).
+for (const m of document.querySelectorAll('[data-testid="main-menu"] .el-menu-item')) {
+  if (shown(m) && m.getBoundingClientRect().bottom > H + 1) out.push(`menu entry below the window: ${label(m)}`);
+}
 for (const b of document.querySelectorAll('.el-button, .el-dialog__footer .el-button, .el-drawer__footer .el-button')) {
   if (!shown(b)) continue;
   // A button inside a scrolling area is reachable; one the window itself cuts is not.

@@ -428,8 +428,6 @@ export const auditZh = {
   action: "操作类型",
   caseNo: "工单编号",
   period: "时间范围",
-  from: "开始日期",
-  to: "结束日期",
   search: "查询",
   reset: "重置",
   more: "加载更早的记录",
@@ -460,6 +458,7 @@ export const auditZh = {
     ok: "成功",
     failed: "失败",
     rejected: "被拒绝（{code}）",
+    refused: "被拒绝",
   },
 };
 
@@ -472,8 +471,6 @@ export const auditEn: typeof auditZh = {
   action: "Action",
   caseNo: "Case no.",
   period: "Period",
-  from: "From",
-  to: "To",
   search: "Search",
   reset: "Reset",
   more: "Load older entries",
@@ -504,6 +501,7 @@ export const auditEn: typeof auditZh = {
     ok: "OK",
     failed: "Failed",
     rejected: "Refused ({code})",
+    refused: "Refused",
   },
 };
 

@@ -16,7 +16,8 @@ const zhCN = {
     cancel: "取消",
     retry: "重试",
     none: "—",
-    later: "将在后续版本提供",
+    from: "开始日期",
+    to: "结束日期",
     loading: "正在加载…",
   },
   login: {
@@ -192,7 +193,6 @@ const zhCN = {
     batchAssign: "批量交办",
     export: "导出",
     print: "打印",
-    laterTooltip: "将在后续版本提供",
     shortcuts: "快捷键：/ 搜索 · Enter 查询 · ← → 翻页",
     col: {
       caseNo: "工单编号",
@@ -983,8 +983,6 @@ const zhCN = {
       staff: "工作人员",
       decision: "问责方式",
       period: "期间",
-      from: "开始日期",
-      to: "结束日期",
       all: "全部",
       query: "查询",
       reset: "重置",

@@ -45,6 +45,11 @@ export function outcomeLabel(t: T, outcome: string): string {
   return outcome;
 }
 
+/** The outcome as its tag shows it: a refusal without its code, which would not fit (the tag's tooltip has it). */
+export function outcomeTagText(t: T, outcome: string): string {
+  return outcome.startsWith("rejected") ? t("audit.outcome.refused") : outcomeLabel(t, outcome);
+}
+
 export function outcomeTagType(outcome: string): "success" | "danger" | "info" {
   if (outcome === "applied" || outcome === "ok") return "success";
   if (outcome.startsWith("rejected") || outcome === "failed") return "danger";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { i18n } from "@/i18n";
-import { actionLabel, emptyForm, outcomeLabel, outcomeTagType, toFilter } from "../audit";
+import { actionLabel, emptyForm, outcomeLabel, outcomeTagText, outcomeTagType, toFilter } from "../audit";
 
 const t = i18n.global.t as (key: string, named?: Record<string, unknown>) => string;
 const te = i18n.global.te as (key: string) => boolean;
@@ -22,6 +22,9 @@ describe("audit entries read in Chinese", () => {
     expect(outcomeLabel(t, "applied")).toBe("已执行");
     expect(outcomeLabel(t, "rejected:conflict")).toBe("被拒绝（conflict）");
     expect(outcomeLabel(t, "something")).toBe("something");
+    // The tag leaves the code to its tooltip (a long code was cut off by the column).
+    expect(outcomeTagText(t, "rejected:escalation_not_required")).toBe("被拒绝");
+    expect(outcomeTagText(t, "applied")).toBe("已执行");
     expect(outcomeTagType("rejected:x")).toBe("danger");
     expect(outcomeTagType("ok")).toBe("success");
   });
