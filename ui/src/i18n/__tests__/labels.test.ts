@@ -161,7 +161,7 @@ describe("English labels", () => {
     for (const c of CHANNELS) expect(channelLabel(te, c)).not.toBe(`channel.c${c}`);
     for (const k of CASE_COMMANDS) expect(commandLabel(te, k)).not.toBe(`command.kind.${k}`);
     for (const e of ESCALATION_LEVELS) expect(escalationLabel(te, e)).not.toBe(`escalation.${e}`);
-    expect(stateLabel(te, "rectified")).toBe("Awaiting return visit");
+    expect(stateLabel(te, "rectified")).toBe("Revisit due");
   });
 
   it("has exactly the same keys as Chinese", () => {
