@@ -63,10 +63,8 @@ pub struct SelfAssessmentItem {
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub unit_id: i64,
     pub unit_name: String,
-    /// `2026-Q4`.
+    /// `2026-Q4` (the screen writes it in the user's language).
     pub period: String,
-    /// `2026年第四季度`.
-    pub period_label: String,
     /// `none` (nothing yet), `draft` (草稿), `queued` (已提交，待同步), `submitted` (已提交),
     /// `returned` (已退回) or `approved` (已通过).
     pub state: String,
@@ -92,23 +90,15 @@ pub struct SelfAssessmentItem {
     pub may_review: bool,
 }
 
-/// A quarter the screen offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct PeriodOption {
-    pub key: String,
-    pub label: String,
-}
-
 /// The 自我评价 screen's data for one quarter.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SelfAssessmentScreen {
     pub period: String,
-    /// The current quarter and the four before it (and any with a draft or a record).
-    pub periods: Vec<PeriodOption>,
+    /// The quarters offered (`2026-Q4`): the current one and the four before it (and any with a
+    /// draft or a record).
+    pub periods: Vec<String>,
     /// A hall manager's own hall; supervisors see every hall of the jurisdiction.
     pub items: Vec<SelfAssessmentItem>,
     /// Whether this user drafts and submits (a hall manager of a hall).
@@ -249,7 +239,6 @@ fn item(
         unit_id,
         unit_name,
         period: key,
-        period_label: period.label_zh(),
         state: state.to_owned(),
         entries: views(&form),
         total: form.total(),
@@ -324,7 +313,7 @@ pub fn screen(
     }
     Ok(SelfAssessmentScreen {
         period: period.key(),
-        periods: keys.into_iter().map(|p| PeriodOption { key: p.key(), label: p.label_zh() }).collect(),
+        periods: keys.into_iter().map(|p| p.key()).collect(),
         items,
         is_hall,
         is_reviewer,

@@ -2549,12 +2549,6 @@ export type OutboxItem_Serialize = {
 	cancellable: boolean,
 };
 
-/**  A quarter the screen offers. */
-export type PeriodOption = {
-	key: string,
-	label: string,
-};
-
 /**  A jurisdiction's deadline and escalation policy as a form. */
 export type PolicyForm = PolicyForm_Serialize | PolicyForm_Deserialize;
 
@@ -2859,10 +2853,8 @@ export type SelfAssessmentItem_Deserialize = {
 	id?: number | null,
 	unitId: number,
 	unitName: string,
-	/**  `2026-Q4`. */
+	/**  `2026-Q4` (the screen writes it in the user's language). */
 	period: string,
-	/**  `2026年第四季度`. */
-	periodLabel: string,
 	/**
 	 *  `none` (nothing yet), `draft` (草稿), `queued` (已提交，待同步), `submitted` (已提交),
 	 *  `returned` (已退回) or `approved` (已通过).
@@ -2899,10 +2891,8 @@ export type SelfAssessmentItem_Serialize = {
 	id: number | null,
 	unitId: number,
 	unitName: string,
-	/**  `2026-Q4`. */
+	/**  `2026-Q4` (the screen writes it in the user's language). */
 	period: string,
-	/**  `2026年第四季度`. */
-	periodLabel: string,
 	/**
 	 *  `none` (nothing yet), `draft` (草稿), `queued` (已提交，待同步), `submitted` (已提交),
 	 *  `returned` (已退回) or `approved` (已通过).
@@ -2936,8 +2926,11 @@ export type SelfAssessmentScreen = SelfAssessmentScreen_Serialize | SelfAssessme
 /**  The 自我评价 screen's data for one quarter. */
 export type SelfAssessmentScreen_Deserialize = {
 	period: string,
-	/**  The current quarter and the four before it (and any with a draft or a record). */
-	periods: PeriodOption[],
+	/**
+	 *  The quarters offered (`2026-Q4`): the current one and the four before it (and any with a
+	 *  draft or a record).
+	 */
+	periods: string[],
 	/**  A hall manager's own hall; supervisors see every hall of the jurisdiction. */
 	items: SelfAssessmentItem_Deserialize[],
 	/**  Whether this user drafts and submits (a hall manager of a hall). */
@@ -2949,8 +2942,11 @@ export type SelfAssessmentScreen_Deserialize = {
 /**  The 自我评价 screen's data for one quarter. */
 export type SelfAssessmentScreen_Serialize = {
 	period: string,
-	/**  The current quarter and the four before it (and any with a draft or a record). */
-	periods: PeriodOption[],
+	/**
+	 *  The quarters offered (`2026-Q4`): the current one and the four before it (and any with a
+	 *  draft or a record).
+	 */
+	periods: string[],
 	/**  A hall manager's own hall; supervisors see every hall of the jurisdiction. */
 	items: SelfAssessmentItem_Serialize[],
 	/**  Whether this user drafts and submits (a hall manager of a hall). */
